@@ -1,0 +1,201 @@
+// The cluster as plain data: what the control plane computed from the input, with no behaviour.
+// Devices in lib/dataplane read it; nothing here knows how a packet moves.
+import type { Ipv4, Prefix } from "./address.ts";
+
+/** Where a value was written, so later layers can point the user at it. */
+export interface Origin {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export type InterfaceName = "eth0" | "bridge0" | "wg0" | "lo";
+
+export interface Cluster {
+  readonly clusterCidr: Prefix;
+  readonly serviceCidr: Prefix;
+  readonly nodes: readonly Node[];
+  readonly pods: readonly Pod[];
+  readonly clients: readonly Client[];
+  readonly underlay: Underlay;
+  readonly overlay: Overlay;
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly kubeProxy: KubeProxyConfig;
+  /** Things the input said that the simulation does not take into account. */
+  readonly warnings: readonly string[];
+}
+
+export interface Node {
+  readonly name: string;
+  /** Position in `Cluster.nodes`; the data plane's indexes are keyed by it. */
+  readonly index: number;
+  /** eth0's address on the underlay (status.addresses InternalIP). */
+  readonly ip: Ipv4;
+  readonly podCidr: Prefix;
+  /** bridge0's address: the pods' default gateway, the podCIDR's first host address. */
+  readonly bridgeIp: Ipv4;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Ports a process on the node listens on (sshd, kubelet, ...). */
+  readonly listeners: readonly Listener[];
+  /** Routes the Topology adds to the derived table (tried before the derived routes of equal length). */
+  readonly extraRoutes: readonly Route[];
+  readonly wireguard: NodeWireGuard;
+  readonly origin?: Origin;
+}
+
+export interface Listener {
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly process: string;
+}
+
+export interface Route {
+  readonly dst: Prefix;
+  readonly dev: InterfaceName;
+  readonly via?: Ipv4;
+  readonly src?: Ipv4;
+  /** `kernel` for connected routes, `boot`/`static` for the rest, as `ip route` prints them. */
+  readonly proto: "kernel" | "static" | "boot";
+  readonly scope: "link" | "host" | "global";
+  /** Unreachable/blackhole routes drop instead of forwarding. */
+  readonly type?: "unicast" | "blackhole" | "unreachable";
+  /** Why the route exists: connected subnet, overlay, default gateway, Topology. */
+  readonly why: string;
+}
+
+export interface NodeWireGuard {
+  /** wg0's own address, when it has one (flannel gives it the podCIDR's network address /32). */
+  readonly address?: Ipv4;
+  readonly publicKey: string;
+  /** Given explicitly in the Topology; undefined means "derived from the other nodes" (see Overlay). */
+  readonly peers?: readonly WireGuardPeer[];
+}
+
+export interface WireGuardPeer {
+  /** The remote node this peer entry stands for. */
+  readonly node: string;
+  readonly publicKey: string;
+  readonly endpoint?: { readonly ip: Ipv4; readonly port: number };
+  readonly allowedIps: readonly Prefix[];
+}
+
+/**
+ * How AllowedIPs are derived when a node's peers are not given:
+ * - `kilo`: a peer's AllowedIPs are its podCIDR and its node IP /32 (Kilo, full mesh granularity);
+ * - `flannel`: a peer's AllowedIPs are its podCIDR only, and wg0 carries the podCIDR's network address.
+ */
+export type OverlayStyle = "kilo" | "flannel";
+
+export interface Overlay {
+  readonly interface: "wg0";
+  readonly listenPort: number;
+  readonly mtu: number;
+  readonly style: OverlayStyle;
+}
+
+export interface Underlay {
+  readonly cidr: Prefix;
+  /** The router towards clients and the rest of the world; absent means nodes have no default route. */
+  readonly gateway?: Ipv4;
+  readonly mtu: number;
+}
+
+export interface Client {
+  readonly name: string;
+  readonly ip: Ipv4;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly node: string;
+  readonly ip: Ipv4;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Declared container ports; a pod with none is assumed to listen wherever it is asked (with a warning). */
+  readonly ports: readonly ContainerPort[];
+  readonly ready: boolean;
+  readonly terminating: boolean;
+  readonly hostNetwork: boolean;
+  /** The workload that made this pod, e.g. `Deployment/web`. */
+  readonly owner?: string;
+  /** Host end of the pod's veth pair, a stable name derived from the pod (CNI names it vethXXXXXXXX). */
+  readonly veth: string;
+  readonly origin?: Origin;
+}
+
+export type TrafficPolicy = "Cluster" | "Local";
+
+export interface ServicePort {
+  readonly name: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** As written: a number or the name of a container port. */
+  readonly targetPort: number | string;
+  readonly nodePort?: number;
+}
+
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
+  /** Empty for headless and ExternalName Services. */
+  readonly clusterIPs: readonly Ipv4[];
+  readonly headless: boolean;
+  readonly ports: readonly ServicePort[];
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly externalIPs: readonly Ipv4[];
+  /** From status.loadBalancer.ingress[].ip. */
+  readonly loadBalancerIngress: readonly Ipv4[];
+  readonly loadBalancerSourceRanges: readonly Prefix[];
+  readonly externalTrafficPolicy: TrafficPolicy;
+  readonly internalTrafficPolicy: TrafficPolicy;
+  readonly sessionAffinity: "None" | "ClientIP";
+  readonly sessionAffinityTimeoutSeconds: number;
+  readonly healthCheckNodePort?: number;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly origin?: Origin;
+}
+
+export interface EndpointPort {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+export interface Endpoint {
+  readonly ip: Ipv4;
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly nodeName?: string;
+  /** `namespace/name` of the pod behind the endpoint, when known. */
+  readonly pod?: string;
+}
+
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceName: string;
+  readonly ports: readonly EndpointPort[];
+  readonly endpoints: readonly Endpoint[];
+  /** True when kubehop derived it from a selector, false when the input gave it. */
+  readonly derived: boolean;
+}
+
+/** kube-proxy's settings (KubeProxyConfiguration, kubeproxy.config.k8s.io/v1alpha1), defaults applied. */
+export interface KubeProxyConfig {
+  readonly clusterCidr?: Prefix;
+  readonly detectLocalMode: "ClusterCIDR" | "NodeCIDR" | "BridgeInterface" | "InterfaceNamePrefix";
+  readonly masqueradeAll: boolean;
+  readonly masqueradeBit: number;
+  readonly nodePortAddresses: readonly string[];
+  readonly localhostNodePorts: boolean;
+}

@@ -1,0 +1,70 @@
+// The contract between a node's IP stack (lib/dataplane/host.ts) and a netfilter ruleset.
+// The stack decides routing; the ruleset decides what each hook does to the packet.
+import type { Ipv4 } from "../model/address.ts";
+import type { Packet } from "../dataplane/packet.ts";
+
+export type TableName = "raw" | "mangle" | "nat" | "filter";
+export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
+export type Verdict = "ACCEPT" | "DROP" | "REJECT";
+
+export interface RuleRef {
+  table: TableName;
+  chain: string;
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
+  index: number;
+  /** The rule as iptables-save prints it, `-A CHAIN ...`; for a chain policy, `:CHAIN POLICY`. */
+  text: string;
+  /** Line in the iptables-save input, when the ruleset was parsed from text. */
+  line?: number;
+}
+
+/** One thing a hook did to the packet, in the order it happened. */
+export interface NetfilterEvent {
+  kind: "jump" | "goto" | "return" | "accept" | "drop" | "reject" | "dnat" | "snat" | "masquerade" | "mark" | "policy" | "log" | "affinity";
+  rule: RuleRef;
+  before: Packet;
+  after: Packet;
+  /** Human words for what happened, e.g. `DNAT to 10.244.2.5:8080`. */
+  detail: string;
+}
+
+export interface HookContext {
+  inIface?: string;
+  outIface?: string;
+  /** Address MASQUERADE picks: the outgoing interface's primary address. */
+  outIfaceAddress?: Ipv4;
+  /** addrtype --dst-type LOCAL / --src-type LOCAL: is this address one of the node's own? */
+  isLocal: (ip: Ipv4) => boolean;
+  ctState: CtState;
+  /** `-m recent` sets (kube-proxy's ClientIP session affinity), shared within one trace session. */
+  recent: RecentSets;
+}
+
+/** `-m recent` state: set name -> source addresses seen, with no clock: kubehop has no wall time. */
+export type RecentSets = Map<string, Set<Ipv4>>;
+
+export interface HookBranch {
+  /** Probability of this branch given the packet reached the hook (branches of one call sum to 1). */
+  probability: number;
+  /** Why this branch and not another, e.g. `statistic random 0.33333 matched` / `did not match`. */
+  choices: string[];
+  verdict: Verdict;
+  /** REJECT's --reject-with, e.g. `icmp-port-unreachable`. */
+  rejectWith?: string;
+  packet: Packet;
+  events: NetfilterEvent[];
+  /** Set when this hook changed the destination (nat PREROUTING/OUTPUT). */
+  dnat?: { ip: Ipv4; port: number };
+  /** Set when this hook changed the source (nat POSTROUTING/INPUT): SNAT or MASQUERADE. */
+  snat?: { ip: Ipv4; port: number; masquerade: boolean };
+  /** Recent-set changes this branch made (copy-on-write for the caller to keep per branch). */
+  recent: RecentSets;
+}
+
+/** A ruleset that can run a hook. Both parsed iptables-save text and generated rules implement it. */
+export interface Netfilter {
+  runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[];
+  /** Rules the engine could not interpret: never silently skipped. */
+  readonly warnings: readonly string[];
+}

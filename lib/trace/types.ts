@@ -1,0 +1,115 @@
+// The trace model of design.md: a trace is branches, a branch is hops, a hop is steps, and every
+// branch ends in one disposition from a closed set. These are the shapes `--json` prints.
+
+export const SUCCESS_DISPOSITIONS = ["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"] as const;
+export const FAILURE_DISPOSITIONS = [
+  "NO_ROUTE",
+  "NEIGHBOR_UNREACHABLE",
+  "DROPPED",
+  "REJECTED",
+  "NO_ENDPOINTS",
+  "NO_LOCAL_ENDPOINTS",
+  "WG_NO_PEER",
+  "WG_SOURCE_NOT_ALLOWED",
+  "MTU_EXCEEDED",
+  "CONNECTION_REFUSED",
+  "LOOP",
+  "REPLY_MISMATCH",
+  "HTTP_404",
+  "HTTP_503",
+] as const;
+
+export type SuccessDisposition = (typeof SUCCESS_DISPOSITIONS)[number];
+export type FailureDisposition = (typeof FAILURE_DISPOSITIONS)[number];
+export type Disposition = SuccessDisposition | FailureDisposition;
+
+export function isSuccess(d: Disposition): boolean {
+  return (SUCCESS_DISPOSITIONS as readonly string[]).includes(d);
+}
+
+export type StepType =
+  | "originate"
+  | "route"
+  | "arp"
+  | "bridge"
+  | "transmit"
+  | "receive"
+  | "netfilter"
+  | "dnat"
+  | "snat"
+  | "masquerade"
+  | "mark"
+  | "conntrack"
+  | "encrypt"
+  | "encapsulate"
+  | "decapsulate"
+  | "decrypt"
+  | "allowed-ips"
+  | "mtu"
+  | "icmp"
+  | "deliver"
+  | "drop";
+
+/** Packet headers as printed in JSON: addresses as text. */
+export interface PacketJson {
+  proto: string;
+  src: string;
+  dst: string;
+  size: number;
+  ttl: number;
+  mark?: string;
+  inner?: PacketJson;
+}
+
+export interface Step {
+  type: StepType;
+  /** What the device did, in a few words (`FORWARDED`, `DNAT`, `ENCRYPTED`, ...). */
+  action: string;
+  /** Why, in networking terms: the thing that decided it. */
+  reason: string;
+  /** The deciding rule, route, peer or AllowedIPs entry, as the real system would print it. */
+  rule?: string;
+  before?: PacketJson;
+  after?: PacketJson;
+  /** `field: old -> new` for each header the step changed. */
+  changes?: string[];
+}
+
+export interface Hop {
+  /** One device at one place: `pod/default/web-0`, `node-1/wg0`, `underlay`. */
+  location: string;
+  steps: Step[];
+}
+
+export interface Leg {
+  disposition: Disposition;
+  reason: string;
+  /** What decided the disposition (route, rule, peer, ...), when a rule did. */
+  rule?: string;
+  hops: Hop[];
+}
+
+export interface Branch extends Leg {
+  probability: number;
+  /** The choices that made this branch, e.g. `KUBE-SVC-XYZ: endpoint 2 of 3`. */
+  choices: string[];
+  /** The reply, traced back from the destination when the request was delivered. */
+  reply?: Leg;
+}
+
+export interface TraceRequest {
+  from: string;
+  to: string;
+  proto: string;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  size: number;
+}
+
+export interface Trace {
+  request: TraceRequest;
+  branches: Branch[];
+  warnings: string[];
+}
