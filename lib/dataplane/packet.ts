@@ -36,6 +36,9 @@ export function packetText(p: Packet): string {
 
 /** The header fields a step changed, as `field: old -> new` (Batfish's FlowDiff). */
 export function packetDiff(before: Packet, after: Packet): string[] {
+  // Tunnels wrap or unwrap a whole packet: say that, not every field of the other header.
+  if (!before.inner && after.inner === before) return [`encapsulated in ${packetText(after)}, ${after.size} bytes`];
+  if (before.inner && before.inner === after) return [`decapsulated to ${packetText(after)}, ${after.size} bytes`];
   const out: string[] = [];
   const ip = (k: "src" | "dst") => {
     if (before[k] !== after[k]) out.push(`${k}: ${formatIpv4(before[k])} -> ${formatIpv4(after[k])}`);
@@ -48,7 +51,5 @@ export function packetDiff(before: Packet, after: Packet): string[] {
   if (before.size !== after.size) out.push(`size: ${before.size} -> ${after.size}`);
   if (before.mark !== after.mark) out.push(`mark: 0x${before.mark.toString(16)} -> 0x${after.mark.toString(16)}`);
   if (before.ttl !== after.ttl) out.push(`ttl: ${before.ttl} -> ${after.ttl}`);
-  if (!before.inner && after.inner) out.push("encapsulated");
-  if (before.inner && !after.inner) out.push("decapsulated");
   return out;
 }

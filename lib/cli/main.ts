@@ -1,0 +1,65 @@
+// kubehop's command line: thin wiring from arguments to the library; exit 0 ok, 1 failed, 2 bad input.
+import { InputError } from "../input/errors.ts";
+import { RequestError } from "../trace/request.ts";
+import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { traceCommand } from "./trace-command.ts";
+import { validateCommand } from "./validate-command.ts";
+
+type Command = (argv: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  trace: traceCommand,
+  validate: validateCommand,
+};
+
+const USAGE = `usage: kubehop COMMAND [options]
+
+  trace     -t TOPO --from LOC --to DEST [--proto tcp|udp|icmp] [--src IP] [--sport N] [--size BYTES]
+            [--all|--branch K|--seed N] [--json]
+  validate  -t TOPO
+
+LOC:  pod/[NS/]NAME, node/NAME, node/NAME:IFACE, client/NAME
+DEST: IP:PORT, pod/[NS/]NAME:PORT, node/NAME:PORT, client/NAME:PORT
+Exit codes: 0 success, 1 a failure where success was asked, 2 bad input or usage.
+`;
+
+export const defaultIO: CommandIO = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+};
+
+export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    io.stdout(USAGE);
+    return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`kubehop: unknown command "${name}"\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr(`${e.message}\n`);
+      return EXIT.badInput;
+    }
+    if (e instanceof UsageError || e instanceof RequestError || isParseArgsError(e)) {
+      io.stderr(`kubehop ${name}: ${(e as Error).message}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+}
+
+function isParseArgsError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}

@@ -1,0 +1,20 @@
+// kubehop validate -t TOPO: load, check, and summarise what the simulation will use.
+import { parseArgs } from "node:util";
+import { formatIpv4 } from "../model/address.ts";
+import { loadTopologySync } from "../topology.ts";
+import { type CommandIO, EXIT } from "./io.ts";
+import { required } from "./trace-command.ts";
+
+export async function validateCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" } } });
+  const { cluster } = loadTopologySync(required(values.topology, "-t TOPO"));
+  const pods = cluster.pods.length;
+  io.stdout(`ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} clients; cluster CIDR ${cluster.clusterCidr.text}, underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh (MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`);
+  for (const n of cluster.nodes.slice(0, 20)) {
+    const here = cluster.pods.filter((p) => p.node === n.name).length;
+    io.stdout(`  ${n.name.padEnd(12)} eth0 ${formatIpv4(n.ip).padEnd(15)} podCIDR ${n.podCidr.text.padEnd(18)} ${here} pods\n`);
+  }
+  if (cluster.nodes.length > 20) io.stdout(`  ... ${cluster.nodes.length - 20} more nodes\n`);
+  for (const w of cluster.warnings) io.stderr(`warning: ${w}\n`);
+  return EXIT.ok;
+}

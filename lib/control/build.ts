@@ -1,0 +1,80 @@
+// Control plane entry: validated input -> the cluster model, as Kubernetes and the CNI would compute it.
+import { formatIpv4, parseIpv4, parsePrefix, prefixContains, prefixesOverlap } from "../model/address.ts";
+import type { Client, Cluster, KubeProxyConfig } from "../model/cluster.ts";
+import { InputError, type InputProblem } from "../input/errors.ts";
+import type { TopologyInput } from "../input/load.ts";
+import { DEFAULTS } from "./defaults.ts";
+import { buildNodes } from "./nodes.ts";
+import { checkOverlay } from "./overlay.ts";
+import { buildPods } from "./pods.ts";
+
+export function buildCluster(input: TopologyInput): Cluster {
+  const problems: InputProblem[] = [];
+  const warnings: string[] = input.ignored.map((i) => `${i}: kind not modelled; the trace does not take it into account`);
+  const spec = input.topology?.obj.spec ?? {};
+  const at = (...path: string[]) => input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
+
+  const clusterCidr = parsePrefix(spec.clusterCIDR ?? DEFAULTS.clusterCidr)!;
+  const serviceCidr = parsePrefix(spec.serviceCIDR ?? DEFAULTS.serviceCidr)!;
+  const underlayCidr = parsePrefix(spec.underlay?.cidr ?? DEFAULTS.underlayCidr)!;
+  const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCidrMaskSize;
+  if (maskSize < clusterCidr.length) {
+    problems.push({ ...at("nodeCIDRMaskSize"), message: `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer` });
+  }
+  if (prefixesOverlap(clusterCidr, serviceCidr)) {
+    problems.push({ ...at("serviceCIDR"), message: `serviceCIDR ${serviceCidr.text} overlaps clusterCIDR ${clusterCidr.text}; they must be disjoint` });
+  }
+  if (prefixesOverlap(clusterCidr, underlayCidr)) {
+    problems.push({ ...at("underlay", "cidr"), message: `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint` });
+  }
+  const gatewayText = spec.underlay?.gateway === undefined ? DEFAULTS.underlayGateway : spec.underlay.gateway;
+  const gateway = gatewayText === null ? undefined : parseIpv4(gatewayText);
+  if (gateway !== undefined && !prefixContains(underlayCidr, gateway)) {
+    problems.push({ ...at("underlay", "gateway"), message: `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}` });
+  }
+  if (problems.length > 0) throw new InputError(problems);
+
+  const nodes = buildNodes(input, { clusterCidr, underlayCidr, maskSize }, problems);
+  if (problems.length > 0) throw new InputError(problems);
+  const clients = buildClients(input, problems);
+  const pods = buildPods(input, nodes, clusterCidr, problems, warnings);
+  const overlay = {
+    interface: "wg0" as const,
+    listenPort: spec.overlay?.listenPort ?? DEFAULTS.wgListenPort,
+    mtu: spec.overlay?.mtu ?? DEFAULTS.wgMtu,
+    style: spec.overlay?.style ?? DEFAULTS.overlayStyle,
+  };
+  checkOverlay(input, nodes, problems);
+  if (problems.length > 0) throw new InputError(problems);
+  if (pods.some((p) => p.ports.length === 0 && !p.hostNetwork)) {
+    warnings.push("pods without declared containerPorts are assumed to listen on any port they are asked for");
+  }
+  return {
+    clusterCidr,
+    serviceCidr,
+    nodes,
+    pods,
+    clients,
+    underlay: { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu },
+    overlay,
+    services: [],
+    endpointSlices: [],
+    kubeProxy: defaultKubeProxy(),
+    warnings,
+  };
+}
+
+function buildClients(input: TopologyInput, problems: InputProblem[]): Client[] {
+  const given = input.topology?.obj.spec?.clients;
+  if (!given) return [{ name: DEFAULTS.client.name, ip: parseIpv4(DEFAULTS.client.ip)! }];
+  const seen = new Set<string>();
+  return given.map((c, i) => {
+    if (seen.has(c.name)) problems.push({ ...input.topology!.src.at(["spec", "clients", i, "name"]), message: `duplicate client "${c.name}"; client names must be unique` });
+    seen.add(c.name);
+    return { name: c.name, ip: parseIpv4(c.ip)! };
+  });
+}
+
+function defaultKubeProxy(): KubeProxyConfig {
+  return { detectLocalMode: "ClusterCIDR", masqueradeAll: false, masqueradeBit: 14, nodePortAddresses: [], localhostNodePorts: true };
+}

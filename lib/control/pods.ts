@@ -1,0 +1,181 @@
+// Pods: what the workload controllers create, where the scheduler puts them, which address IPAM
+// (host-local on each node's podCIDR) gives them.
+import { formatIpv4, type Ipv4, type Prefix, parseIpv4, prefixContains, prefixSize } from "../model/address.ts";
+import type { ContainerPort, Node, Origin, Pod } from "../model/cluster.ts";
+import type { InputProblem } from "../input/errors.ts";
+import type { PodSpecObject } from "../input/kubernetes-schema.ts";
+import type { TopologyInput } from "../input/load.ts";
+import { DEFAULTS } from "./defaults.ts";
+import { stableSuffix, vethName } from "./names.ts";
+
+interface PodDraft {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  spec: PodSpecObject;
+  node?: string;
+  ip?: Ipv4;
+  ready: boolean;
+  terminating: boolean;
+  owner?: string;
+  origin: Origin;
+  at: (path: (string | number)[]) => Origin;
+}
+
+export function buildPods(input: TopologyInput, nodes: readonly Node[], clusterCidr: Prefix, problems: InputProblem[], warnings: string[]): Pod[] {
+  const drafts = [...givenPods(input, problems), ...workloadPods(input, nodes, warnings)];
+  checkUnique(drafts, problems);
+  schedule(drafts, nodes, problems, warnings);
+  assignIps(drafts, nodes, clusterCidr, problems);
+  return drafts.filter((d) => d.node !== undefined && d.ip !== undefined).map(toPod);
+}
+
+function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
+  return input.pods.map(({ obj, src }) => {
+    const status = obj.status;
+    const readyCond = status?.conditions?.find((c) => c.type === "Ready");
+    const running = status?.phase === undefined || status.phase === "Running";
+    const ip = status?.podIP !== undefined ? parseIpv4(status.podIP) : undefined;
+    if (status?.phase !== undefined && !["Pending", "Running", "Succeeded", "Failed", "Unknown"].includes(status.phase)) {
+      problems.push({ ...src.at(["status", "phase"]), message: `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown` });
+    }
+    return {
+      namespace: obj.metadata.namespace ?? DEFAULTS.namespace,
+      name: obj.metadata.name,
+      labels: { ...(obj.metadata.labels ?? {}) },
+      spec: obj.spec ?? {},
+      ...(obj.spec?.nodeName ? { node: obj.spec.nodeName } : {}),
+      ...(ip !== undefined ? { ip } : {}),
+      ready: running && (readyCond === undefined || readyCond.status === "True"),
+      terminating: obj.metadata.deletionTimestamp !== undefined,
+      origin: src.at(),
+      at: (path) => src.at(path),
+    };
+  });
+}
+
+function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: string[]): PodDraft[] {
+  const out: PodDraft[] = [];
+  for (const { obj, src, kind } of input.workloads) {
+    const ns = obj.metadata.namespace ?? DEFAULTS.namespace;
+    const template = obj.spec.template;
+    const spec = template.spec ?? {};
+    const labels = { ...(template.metadata?.labels ?? {}) };
+    const base = { namespace: ns, labels, spec, ready: true, terminating: false, owner: `${kind}/${obj.metadata.name}`, origin: src.at(), at: (p: (string | number)[]) => src.at(["spec", "template", ...p]) };
+    if (kind === "DaemonSet") {
+      for (const node of nodes.filter((n) => selects(spec, n))) {
+        out.push({ ...base, labels: { ...labels }, name: `${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node: node.name });
+      }
+      continue;
+    }
+    const replicas = obj.spec.replicas ?? 1;
+    // Deployments name pods <name>-<pod-template-hash>-<suffix>; StatefulSets <name>-<ordinal>.
+    const hash = stableSuffix(`${ns}/${obj.metadata.name}/${JSON.stringify(template)}`, 10);
+    for (let i = 0; i < replicas; i++) {
+      const name =
+        kind === "StatefulSet" ? `${obj.metadata.name}-${i}`
+        : kind === "ReplicaSet" ? `${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${i}`, 5)}`
+        : `${obj.metadata.name}-${hash}-${stableSuffix(`${ns}/${obj.metadata.name}/${i}`, 5)}`;
+      out.push({ ...base, labels: { ...labels }, name, ...(spec.nodeName ? { node: spec.nodeName } : {}) });
+    }
+    if (replicas === 0) warnings.push(`${src.at().file}:${src.at().line}:${src.at().col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`);
+  }
+  return out;
+}
+
+function selects(spec: PodSpecObject, node: Node): boolean {
+  if (spec.nodeName && spec.nodeName !== node.name) return false;
+  return Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v);
+}
+
+function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
+  const seen = new Map<string, PodDraft>();
+  for (const d of drafts) {
+    const key = `${d.namespace}/${d.name}`;
+    const prev = seen.get(key);
+    if (prev) problems.push({ ...d.origin, message: `duplicate pod ${key} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
+    else seen.set(key, d);
+  }
+}
+
+/** The default scheduler's spreading, without resources: fewest pods first, ties in node order. */
+function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputProblem[], warnings: string[]): void {
+  const load = new Map(nodes.map((n) => [n.name, 0]));
+  for (const d of drafts) if (d.node !== undefined && load.has(d.node)) load.set(d.node, load.get(d.node)! + 1);
+  for (const d of drafts) {
+    if (d.node !== undefined) {
+      if (!load.has(d.node)) {
+        problems.push({ ...d.at(["spec", "nodeName"]), message: `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...load.keys()].slice(0, 10).join(", ")}` });
+      }
+      continue;
+    }
+    let best: Node | undefined;
+    for (const n of nodes) if (selects(d.spec, n) && (best === undefined || load.get(n.name)! < load.get(best.name)!)) best = n;
+    if (!best) {
+      warnings.push(`${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(d.spec.nodeSelector ?? {})}`);
+      continue;
+    }
+    d.node = best.name;
+    load.set(best.name, load.get(best.name)! + 1);
+  }
+}
+
+function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Prefix, problems: InputProblem[]): void {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const taken = new Map<Ipv4, string>();
+  for (const n of nodes) taken.set(n.bridgeIp, `node ${n.name}'s bridge0`);
+  for (const d of drafts) {
+    const node = d.node === undefined ? undefined : byName.get(d.node);
+    if (!node) continue;
+    if (d.spec.hostNetwork) {
+      d.ip = node.ip;
+      continue;
+    }
+    if (d.ip === undefined) continue;
+    const where = d.at(["status", "podIP"]);
+    const ip = formatIpv4(d.ip);
+    if (!prefixContains(clusterCidr, d.ip)) {
+      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is outside the cluster CIDR ${clusterCidr.text}` });
+    } else if (!prefixContains(node.podCidr, d.ip)) {
+      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is outside node ${node.name}'s podCIDR ${node.podCidr.text}` });
+    } else if (taken.has(d.ip)) {
+      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is already used by ${taken.get(d.ip)}` });
+    }
+    taken.set(d.ip, `pod ${d.namespace}/${d.name}`);
+  }
+  // host-local: the gateway is .1, pods get .2 upwards, never the broadcast address.
+  const next = new Map(nodes.map((n) => [n.name, n.podCidr.network + 2]));
+  for (const d of drafts) {
+    const node = d.node === undefined ? undefined : byName.get(d.node);
+    if (!node || d.ip !== undefined) continue;
+    let ip = next.get(node.name)!;
+    while (taken.has(ip)) ip++;
+    if (ip >= node.podCidr.network + prefixSize(node.podCidr) - 1) {
+      problems.push({ ...d.origin, message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods` });
+      continue;
+    }
+    d.ip = ip;
+    taken.set(ip, `pod ${d.namespace}/${d.name}`);
+    next.set(node.name, ip + 1);
+  }
+}
+
+function toPod(d: PodDraft): Pod {
+  const ports: ContainerPort[] = (d.spec.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })),
+  );
+  return {
+    namespace: d.namespace,
+    name: d.name,
+    node: d.node!,
+    ip: d.ip ?? 0,
+    labels: d.labels,
+    ports,
+    ready: d.ready,
+    terminating: d.terminating,
+    hostNetwork: d.spec.hostNetwork === true,
+    ...(d.owner ? { owner: d.owner } : {}),
+    veth: vethName(d.namespace, d.name),
+    origin: d.origin,
+  };
+}

@@ -1,0 +1,85 @@
+// What every device shares: where a packet is, what a device may answer, and the registry the
+// tracer dispatches through. A new device (an IP-in-IP tunnel, say) is one module and one entry.
+import type { Client, InterfaceName, Node, Pod } from "../model/cluster.ts";
+import type { Ipv4 } from "../model/address.ts";
+import type { Disposition, StepType } from "../trace/types.ts";
+import type { RecentSets } from "../netfilter/hooks.ts";
+import type { Network } from "./network.ts";
+import type { Packet } from "./packet.ts";
+
+export type DeviceKind = "pod" | "veth" | "bridge" | "host" | "wg" | "nic" | "underlay" | "client";
+
+export interface Location {
+  readonly device: DeviceKind;
+  /** Hop label: `pod/default/web-0`, `node-1/bridge0`, `node-1`, `underlay`, `client/client`. */
+  readonly label: string;
+  readonly node?: Node;
+  readonly pod?: Pod;
+  readonly client?: Client;
+  /** For the host: the interface the packet arrived on; absent for a process on the node. */
+  readonly inIface?: InterfaceName;
+  /** `out` leaves the endpoint (pod, client) or the node (nic), `in` comes towards it. */
+  readonly direction?: "in" | "out";
+  /** The address whose MAC the frame is addressed to (what ARP resolved). */
+  readonly l2Target?: Ipv4;
+  /** For a bridge: the pod whose veth the frame came in on (absent: from the node itself). */
+  readonly fromPod?: Pod;
+}
+
+/** A step as devices record it; the tracer turns packets into text when it builds the trace. */
+export interface StepRecord {
+  readonly type: StepType;
+  readonly action: string;
+  readonly reason: string;
+  readonly rule?: string;
+  readonly before?: Packet;
+  readonly after?: Packet;
+}
+
+/** A connection-tracking entry: the packet as it entered a node and as it left, for reply un-NAT. */
+export interface ConntrackEntry {
+  readonly node: string;
+  readonly original: Packet;
+  readonly translated: Packet;
+}
+
+/** What one branch carries along: conntrack, `-m recent` sets, and which leg is being traced. */
+export interface BranchState {
+  readonly conntrack: readonly ConntrackEntry[];
+  readonly recent: RecentSets;
+  /** Set on the reply leg: the packet the originator sent, which the reply must answer. */
+  readonly replyTo?: Packet;
+}
+
+export interface Outcome {
+  readonly steps: readonly StepRecord[];
+  readonly next?: { readonly at: Location; readonly packet: Packet };
+  readonly end?: {
+    readonly disposition: Disposition;
+    readonly reason: string;
+    readonly rule?: string;
+    /** For a delivered request: where the answer starts from (the receiving socket's side). */
+    readonly replyFrom?: Location;
+    /** For a delivered request: the packet as the receiving socket saw it. */
+    readonly delivered?: Packet;
+  };
+  /** Probability of this outcome among its siblings (default 1). */
+  readonly probability?: number;
+  readonly choice?: string;
+  readonly state?: BranchState;
+}
+
+export interface StepContext {
+  readonly net: Network;
+  readonly state: BranchState;
+}
+
+export type Device = (packet: Packet, at: Location, ctx: StepContext) => Outcome[];
+
+export function ended(steps: StepRecord[], disposition: Disposition, reason: string, rule?: string): Outcome[] {
+  return [{ steps, end: { disposition, reason, ...(rule ? { rule } : {}) } }];
+}
+
+export function onward(steps: StepRecord[], at: Location, packet: Packet): Outcome[] {
+  return [{ steps, next: { at, packet } }];
+}

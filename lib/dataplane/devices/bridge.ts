@@ -1,0 +1,25 @@
+// bridge0: an L2 switch for the node's podCIDR. It forwards frames by destination MAC; frames for
+// bridge0's own MAC (the pods' gateway) go up to the node's IP stack, which does all routing.
+import { formatIpv4 } from "../../model/address.ts";
+import { type Device, ended } from "../device.ts";
+import { here, podKey } from "../locations.ts";
+
+export const bridgeDevice: Device = (packet, at, ctx) => {
+  const node = at.node!;
+  const target = at.l2Target!;
+  if (target === node.bridgeIp) {
+    return [{ steps: [{ type: "bridge", action: "TO_HOST", reason: `frame for bridge0's own MAC (${formatIpv4(node.bridgeIp)}, the pods' gateway): up to ${node.name}'s IP stack` }], next: { at: here.host(node, "bridge0"), packet } }];
+  }
+  const pod = ctx.net.podsByIp.get(target);
+  if (!pod || pod.node !== node.name) {
+    return ended(
+      [{ type: "arp", action: "NO_ANSWER", reason: `ARP for ${formatIpv4(target)} on bridge0 gets no answer: no pod on ${node.name} has that address` }],
+      "NEIGHBOR_UNREACHABLE",
+      `no pod on ${node.name} has ${formatIpv4(target)}`,
+    );
+  }
+  if (pod === at.fromPod) {
+    return [{ steps: [{ type: "bridge", action: "HAIRPIN", reason: `${pod.veth} is both the ingress and egress port (hairpin mode on)`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` }], next: { at: here.vethToPod(node, pod), packet } }];
+  }
+  return [{ steps: [{ type: "bridge", action: "FORWARDED", reason: `FDB: ${formatIpv4(target)} (pod ${podKey(pod)}) is behind port ${pod.veth}`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` }], next: { at: here.vethToPod(node, pod), packet } }];
+};

@@ -1,0 +1,71 @@
+// The model with the indexes the devices need, built once per cluster: who owns an address, each
+// node's routes, its WireGuard peers and its netfilter ruleset.
+import type { Ipv4 } from "../model/address.ts";
+import type { Client, Cluster, Node, Pod, Route } from "../model/cluster.ts";
+import type { Netfilter } from "../netfilter/hooks.ts";
+import { wireGuardAddress } from "../control/overlay.ts";
+import { routeTable } from "./routing.ts";
+import { WireGuardPeers } from "./wireguard-peers.ts";
+
+/** Supplies a node's ruleset (kube-proxy's, or a node dump's); none means every hook accepts. */
+export type NetfilterProvider = (node: Node) => Netfilter | undefined;
+
+export class Network {
+  readonly podsByIp = new Map<Ipv4, Pod>();
+  readonly podsByKey = new Map<string, Pod>();
+  readonly nodesByName = new Map<string, Node>();
+  readonly nodesByIp = new Map<Ipv4, Node>();
+  readonly clientsByIp = new Map<Ipv4, Client>();
+  readonly clientsByName = new Map<string, Client>();
+  readonly peers: WireGuardPeers;
+  private readonly routes = new Map<Node, Route[]>();
+  private readonly rulesets = new Map<Node, Netfilter | undefined>();
+
+  constructor(
+    readonly cluster: Cluster,
+    private readonly netfilterOf: NetfilterProvider = () => undefined,
+  ) {
+    for (const n of cluster.nodes) {
+      this.nodesByName.set(n.name, n);
+      this.nodesByIp.set(n.ip, n);
+    }
+    for (const p of cluster.pods) {
+      this.podsByKey.set(`${p.namespace}/${p.name}`, p);
+      if (!p.hostNetwork) this.podsByIp.set(p.ip, p);
+    }
+    for (const c of cluster.clients) {
+      this.clientsByIp.set(c.ip, c);
+      this.clientsByName.set(c.name, c);
+    }
+    this.peers = new WireGuardPeers(cluster);
+  }
+
+  node(name: string): Node {
+    const n = this.nodesByName.get(name);
+    if (!n) throw new Error(`internal: unknown node ${name}`);
+    return n;
+  }
+
+  routeTable(node: Node): Route[] {
+    let t = this.routes.get(node);
+    if (!t) this.routes.set(node, (t = routeTable(this.cluster, node)));
+    return t;
+  }
+
+  netfilter(node: Node): Netfilter | undefined {
+    if (!this.rulesets.has(node)) this.rulesets.set(node, this.netfilterOf(node));
+    return this.rulesets.get(node);
+  }
+
+  /** The node's own addresses: eth0, bridge0, wg0 (when it has one). */
+  isLocal(node: Node, ip: Ipv4): boolean {
+    return ip === node.ip || ip === node.bridgeIp || ip === wireGuardAddress(node, this.cluster.overlay.style) || ip >>> 24 === 127;
+  }
+
+  /** The primary address of a node's interface, the one MASQUERADE and source selection use. */
+  interfaceAddress(node: Node, dev: string): Ipv4 {
+    if (dev === "bridge0") return node.bridgeIp;
+    if (dev === "wg0") return wireGuardAddress(node, this.cluster.overlay.style) ?? node.ip;
+    return node.ip;
+  }
+}

@@ -1,0 +1,70 @@
+// The parts of real Kubernetes objects that matter to networking. Objects are read as kubectl prints
+// them: every other field (status, managedFields, ...) passes through untouched and unread.
+import { z } from "zod";
+import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
+
+const metadata = z.looseObject({
+  name: objectName,
+  namespace: objectName.optional(),
+  labels: labels.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
+});
+
+const containerPort = z.looseObject({
+  name: z.string().optional(),
+  containerPort: port,
+  protocol: protocol.optional(),
+});
+
+const container = z.looseObject({
+  name: z.string().optional(),
+  ports: z.array(containerPort).optional(),
+});
+
+const podSpec = z.looseObject({
+  nodeName: objectName.optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  hostNetwork: z.boolean().optional(),
+  containers: z.array(container).optional(),
+});
+
+export const NodeSchema = z.looseObject({
+  metadata,
+  spec: z.looseObject({ podCIDR: cidr.optional(), podCIDRs: z.array(cidr).optional() }).optional(),
+  status: z
+    .looseObject({
+      addresses: z.array(z.looseObject({ type: z.string(), address: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+export const PodSchema = z.looseObject({
+  metadata,
+  spec: podSpec.optional(),
+  status: z
+    .looseObject({
+      phase: z.string().optional(),
+      podIP: ipv4.optional(),
+      conditions: z.array(z.looseObject({ type: z.string(), status: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+const podTemplate = z.looseObject({
+  metadata: z.looseObject({ labels: labels.optional() }).optional(),
+  spec: podSpec.optional(),
+});
+
+export const WorkloadSchema = z.looseObject({
+  metadata,
+  spec: z.looseObject({
+    replicas: z.number().int().min(0, { error: "replicas cannot be negative" }).optional(),
+    template: podTemplate,
+  }),
+});
+
+export type NodeObject = z.infer<typeof NodeSchema>;
+export type PodObject = z.infer<typeof PodSchema>;
+export type WorkloadObject = z.infer<typeof WorkloadSchema>;
+export type PodSpecObject = z.infer<typeof podSpec>;

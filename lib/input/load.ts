@@ -1,0 +1,123 @@
+// Input layer entry: files -> validated objects by kind, each still able to point at its source.
+import type { z } from "zod";
+import { InputError, type InputProblem } from "./errors.ts";
+import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema, type WorkloadObject } from "./kubernetes-schema.ts";
+import { readSources } from "./source.ts";
+import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
+import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
+
+export interface Read<T> {
+  readonly obj: T;
+  readonly src: SourceObject;
+}
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet";
+
+export interface TopologyInput {
+  readonly topology?: Read<TopologyObject>;
+  readonly nodes: readonly Read<NodeObject>[];
+  readonly pods: readonly Read<PodObject>[];
+  readonly workloads: readonly (Read<WorkloadObject> & { kind: WorkloadKind })[];
+  /** Objects of kinds kubehop does not model, as `file:line:col: Kind ns/name` for warnings. */
+  readonly ignored: readonly string[];
+}
+
+const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+
+/** Kinds that never change a packet's path; they are skipped without a warning. */
+const INERT_KINDS = new Set(["ConfigMap", "Secret", "ServiceAccount", "Namespace", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "PersistentVolumeClaim", "PersistentVolume", "Event", "Lease", "ControllerRevision", "Job", "CronJob", "HorizontalPodAutoscaler", "PodDisruptionBudget", "StorageClass", "CustomResourceDefinition"]);
+
+export function loadInput(pathOrText: string): TopologyInput {
+  const objects = readSources(pathOrText).flatMap(parseDocuments);
+  const problems: InputProblem[] = [];
+  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], ignored: [] as string[] };
+  let topology: Read<TopologyObject> | undefined;
+  for (const src of objects) {
+    const check = <S extends z.ZodType>(schema: S): z.infer<S> | undefined => validate(schema, src, problems);
+    if (src.kind === "Topology") {
+      const obj = check(TopologySchema);
+      if (obj && topology) {
+        problems.push({ ...src.at(), message: `a second Topology; the first is at ${topology.src.at().file}:${topology.src.at().line}. Give exactly one` });
+      } else if (obj) topology = { obj, src };
+    } else if (src.kind === "Node") {
+      const obj = check(NodeSchema);
+      if (obj) out.nodes.push({ obj, src });
+    } else if (src.kind === "Pod") {
+      const obj = check(PodSchema);
+      if (obj) out.pods.push({ obj, src });
+    } else if (WORKLOAD_KINDS.includes(src.kind)) {
+      const obj = check(WorkloadSchema);
+      if (obj) out.workloads.push({ obj, src, kind: src.kind as WorkloadKind });
+    } else if (!INERT_KINDS.has(src.kind)) {
+      const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
+      const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
+      const at = src.at();
+      out.ignored.push(`${at.file}:${at.line}:${at.col}: ${src.kind} ${name}`.trimEnd());
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return { ...out, ...(topology ? { topology } : {}) };
+}
+
+function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {
+  const result = schema.safeParse(src.value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        problems.push({ ...src.at(path, key), message: `${src.kind}: ${pathText([...path, key])}: unknown field "${key}"${suggest(key, path, schema)}` });
+      }
+    } else {
+      problems.push({ ...src.at(path), message: `${src.kind}: ${pathText(path)}: ${issue.message}` });
+    }
+  }
+  return undefined;
+}
+
+export function pathText(path: readonly (string | number)[]): string {
+  return path.length === 0 ? "(document)" : path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** "did you mean" for a misspelt key, from the keys the schema allows at that place. */
+function suggest(key: string, path: readonly (string | number)[], schema: z.ZodType): string {
+  const allowed = allowedKeys(schema, path);
+  if (allowed.length === 0) return "";
+  const near = allowed.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  return near ? `; did you mean "${near}"?` : `; valid fields: ${allowed.join(", ")}`;
+}
+
+function allowedKeys(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  let s: unknown = schema;
+  for (const seg of path) {
+    s = unwrap(s);
+    const def = (s as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown } }).def;
+    if (def?.type === "object" && typeof seg === "string") s = def.shape?.[seg];
+    else if (def?.type === "array" && typeof seg === "number") s = def.element;
+    else return [];
+  }
+  const def = (unwrap(s) as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return def?.type === "object" ? Object.keys(def.shape ?? {}) : [];
+}
+
+function unwrap(s: unknown): unknown {
+  let cur = s as { def?: { type?: string; innerType?: unknown } };
+  while (cur?.def && (cur.def.type === "optional" || cur.def.type === "nullable" || cur.def.type === "default")) {
+    cur = cur.def.innerType as typeof cur;
+  }
+  return cur;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,74 @@
+// kubehop's own kind, for what Kubernetes has no object for: the overlay, the underlay, clients.
+// Strict: a misspelt field here is an error, not a silently ignored setting.
+import { z } from "zod";
+import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
+
+export const TOPOLOGY_API_VERSION = "kubehop.io/v1alpha1";
+
+const route = z.strictObject({
+  dst: z.union([cidr, z.literal("default")], { error: "expected a CIDR like 10.99.0.0/16 or \"default\"" }),
+  dev: z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" }).optional(),
+  via: ipv4.optional(),
+  src: ipv4.optional(),
+  type: z.enum(["unicast", "blackhole", "unreachable"]).optional(),
+});
+
+const wireGuardPeer = z.strictObject({
+  node: objectName,
+  allowedIPs: z.array(cidr),
+  endpoint: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: "expected ip:port, e.g. 192.168.10.12:51820" })
+    .optional(),
+  publicKey: z.string().optional(),
+});
+
+const topologyNode = z.strictObject({
+  name: objectName,
+  ip: ipv4.optional(),
+  podCIDR: cidr.optional(),
+  labels: labels.optional(),
+  listen: z.array(z.strictObject({ port, protocol: protocol.optional(), process: z.string().optional() })).optional(),
+  routes: z.array(route).optional(),
+  wireguard: z
+    .strictObject({
+      address: ipv4.optional(),
+      peers: z.array(wireGuardPeer).optional(),
+    })
+    .optional(),
+});
+
+export const TopologySpecSchema = z.strictObject({
+  clusterCIDR: cidr.optional(),
+  serviceCIDR: cidr.optional(),
+  nodeCIDRMaskSize: z.number().int().min(8).max(30, { error: "nodeCIDRMaskSize must be 8-30" }).optional(),
+  nodeCount: z.number().int().min(1, { error: "nodeCount must be at least 1" }).max(100000).optional(),
+  nodes: z.array(topologyNode).optional(),
+  underlay: z
+    .strictObject({
+      cidr: cidr.optional(),
+      gateway: z.union([ipv4, z.null()]).optional(),
+      mtu: z.number().int().min(576).max(65535).optional(),
+    })
+    .optional(),
+  overlay: z
+    .strictObject({
+      interface: z.literal("wg0", { error: 'the overlay interface is "wg0"' }).optional(),
+      listenPort: port.optional(),
+      mtu: z.number().int().min(576).max(65535).optional(),
+      style: z.enum(["kilo", "flannel"], { error: "expected kilo (AllowedIPs = podCIDR + node IP) or flannel (podCIDR only)" }).optional(),
+    })
+    .optional(),
+  clients: z.array(z.strictObject({ name: objectName, ip: ipv4 })).optional(),
+});
+
+export const TopologySchema = z.strictObject({
+  apiVersion: z.literal(TOPOLOGY_API_VERSION, { error: `expected apiVersion: ${TOPOLOGY_API_VERSION}` }),
+  kind: z.literal("Topology"),
+  metadata: z.strictObject({ name: objectName }).optional(),
+  spec: TopologySpecSchema.optional(),
+});
+
+export type TopologyObject = z.infer<typeof TopologySchema>;
+export type TopologySpec = z.infer<typeof TopologySpecSchema>;
+export type TopologyNode = z.infer<typeof topologyNode>;

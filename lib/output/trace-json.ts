@@ -1,0 +1,60 @@
+// Internal trace records -> the published JSON shape (schemas/trace.schema.json).
+
+import { endpointText, type Packet, packetDiff } from "../dataplane/packet.ts";
+import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
+import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
+
+export function packetJson(p: Packet): PacketJson {
+  return {
+    proto: p.proto,
+    src: endpointText(p.src, p.sport, p.proto),
+    dst: endpointText(p.dst, p.dport, p.proto),
+    size: p.size,
+    ttl: p.ttl,
+    ...(p.mark ? { mark: `0x${p.mark.toString(16)}` } : {}),
+    ...(p.inner ? { inner: packetJson(p.inner) } : {}),
+  };
+}
+
+function hopJson(h: HopRecord): Hop {
+  let cur = h.packet;
+  const steps = h.steps.map((s): Step => {
+    const before = s.before ?? cur;
+    const after = s.after ?? before;
+    cur = after;
+    const changes = packetDiff(before, after);
+    return {
+      type: s.type,
+      action: s.action,
+      reason: s.reason,
+      ...(s.rule ? { rule: s.rule } : {}),
+      before: packetJson(before),
+      after: packetJson(after),
+      ...(changes.length ? { changes } : {}),
+    };
+  });
+  return { location: h.location, steps };
+}
+
+function legJson(l: LegRecord): Leg {
+  return { disposition: l.disposition, reason: l.reason, ...(l.rule ? { rule: l.rule } : {}), hops: l.hops.map(hopJson) };
+}
+
+export function traceJson(request: TraceRequest, branches: readonly BranchRecord[], warnings: readonly string[]): Trace {
+  return {
+    request,
+    branches: branches.map((b): Branch => ({
+      probability: roundProbability(b.probability),
+      ...legJson(b),
+      choices: [...b.choices],
+      ...(b.reply ? { reply: legJson(b.reply) } : {}),
+    })),
+    warnings: [...warnings],
+  };
+}
+
+/** Products of kube-proxy's 10-digit probabilities drift in the last bits; 12 digits keep output stable. */
+function roundProbability(p: number): number {
+  return Math.round(p * 1e12) / 1e12;
+}
+

@@ -1,0 +1,38 @@
+// The readable form of a trace: one line per step saying where, what, why and which header changed.
+import type { Leg, Trace } from "../trace/types.ts";
+
+export function traceText(t: Trace): string {
+  const r = t.request;
+  const lines = [`trace ${r.from} -> ${r.to}`, `  ${r.proto} ${r.src}${r.proto === "icmp" ? "" : `:${r.sport}`} -> ${r.dst}${r.proto === "icmp" ? "" : `:${r.dport}`}, ${r.size} bytes`];
+  t.branches.forEach((b, i) => {
+    lines.push("");
+    lines.push(`branch ${i + 1} of ${t.branches.length}  probability ${formatProbability(b.probability)}  ${b.disposition}: ${b.reason}`);
+    if (b.choices.length) lines.push(`  because ${b.choices.join("; ")}`);
+    if (b.rule) lines.push(`  decided by: ${b.rule}`);
+    lines.push(...legLines(b));
+    if (b.reply) {
+      lines.push(`  reply  ${b.reply.disposition}: ${b.reply.reason}`);
+      lines.push(...legLines(b.reply));
+    }
+  });
+  for (const w of t.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function legLines(leg: Leg): string[] {
+  const width = Math.max(...leg.hops.map((h) => h.location.length));
+  const out: string[] = [];
+  leg.hops.forEach((h, i) => {
+    h.steps.forEach((s, j) => {
+      const where = j === 0 ? `${String(i + 1).padStart(3)}  ${h.location.padEnd(width)}` : `${" ".repeat(3)}  ${" ".repeat(width)}`;
+      const rule = s.rule ? `  [${s.rule}]` : "";
+      const changes = s.changes?.length ? `  {${s.changes.join(", ")}}` : "";
+      out.push(`${where}  ${s.action.padEnd(14)} ${s.reason}${rule}${changes}`);
+    });
+  });
+  return out;
+}
+
+export function formatProbability(p: number): string {
+  return Number(p.toFixed(6)).toString();
+}

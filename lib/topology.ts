@@ -1,0 +1,32 @@
+// The library's front door: load a topology once, then ask it questions.
+import type { Cluster } from "./model/cluster.ts";
+import { buildCluster } from "./control/build.ts";
+import { loadInput } from "./input/load.ts";
+import { Network } from "./dataplane/network.ts";
+import { traceJson } from "./output/trace-json.ts";
+import { resolveRequest, type TraceQuery } from "./trace/request.ts";
+import { traceFrom } from "./trace/tracer.ts";
+import type { Trace } from "./trace/types.ts";
+
+export class Topology {
+  readonly network: Network;
+  constructor(readonly cluster: Cluster) {
+    this.network = new Network(cluster);
+  }
+
+  /** Every branch of the request, with the reply of each delivered one. */
+  trace(query: TraceQuery): Trace {
+    const { start, packet, request } = resolveRequest(this.network, query);
+    const branches = traceFrom(this.network, start, packet);
+    return traceJson(request, branches, this.cluster.warnings);
+  }
+}
+
+/** A path to a YAML file or folder, or YAML text. Throws InputError on bad input. */
+export function loadTopologySync(pathOrYamlText: string): Topology {
+  return new Topology(buildCluster(loadInput(pathOrYamlText)));
+}
+
+export async function loadTopology(pathOrYamlText: string): Promise<Topology> {
+  return loadTopologySync(pathOrYamlText);
+}
