@@ -9,7 +9,7 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" } } });
   const { cluster } = loadTopologySync(required(values.topology, "-t TOPO"));
   const pods = cluster.pods.length;
-  io.stdout(`ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} clients; cluster CIDR ${cluster.clusterCidr.text}, underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh (MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`);
+  io.stdout(`ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} client${cluster.clients.length === 1 ? "" : "s"}; cluster CIDR ${cluster.clusterCidr.text}, underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh (MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`);
   for (const n of cluster.nodes.slice(0, 20)) {
     const here = cluster.pods.filter((p) => p.node === n.name).length;
     io.stdout(`  ${n.name.padEnd(12)} eth0 ${formatIpv4(n.ip).padEnd(15)} podCIDR ${n.podCidr.text.padEnd(18)} ${here} pods\n`);

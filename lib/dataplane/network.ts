@@ -4,7 +4,7 @@ import type { Ipv4 } from "../model/address.ts";
 import type { Client, Cluster, Node, Pod, Route } from "../model/cluster.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
 import { wireGuardAddress } from "../control/overlay.ts";
-import { routeTable } from "./routing.ts";
+import { lookupRoute, routeTable } from "./routing.ts";
 import { WireGuardPeers } from "./wireguard-peers.ts";
 
 /** Supplies a node's ruleset (kube-proxy's, or a node dump's); none means every hook accepts. */
@@ -60,6 +60,12 @@ export class Network {
   /** The node's own addresses: eth0, bridge0, wg0 (when it has one). */
   isLocal(node: Node, ip: Ipv4): boolean {
     return ip === node.ip || ip === node.bridgeIp || ip === wireGuardAddress(node, this.cluster.overlay.style) || ip >>> 24 === 127;
+  }
+
+  /** The source address the kernel picks for a process on `node` sending to `dst`: the route's src. */
+  sourceAddress(node: Node, dst: Ipv4): Ipv4 | undefined {
+    const r = lookupRoute(this.routeTable(node), dst);
+    return r ? (r.src ?? this.interfaceAddress(node, r.dev)) : undefined;
   }
 
   /** The primary address of a node's interface, the one MASQUERADE and source selection use. */

@@ -42,9 +42,11 @@ export function resolveRequest(net: Network, q: TraceQuery): ResolvedRequest {
     if (ip === undefined) throw new RequestError(`--src "${q.src}" is not an IPv4 address`);
     src = ip;
   }
+  if (src === 0 && start.at.device === "host" && !start.at.inIface) src = net.sourceAddress(start.at.node!, dst.ip) ?? 0;
   if (src === 0 && start.at.device !== "host") throw new RequestError(`--from ${q.from} needs --src IP: a packet arriving on an interface has no natural source`);
   const packet: Packet = { proto, src, sport: proto === "icmp" ? 0 : (q.sport ?? DEFAULT_SPORT), dst: dst.ip, dport: dst.port, size: q.size ?? DEFAULT_SIZE, ttl: 64, df: true, mark: 0 };
-  const request: TraceRequest = { from: q.from, to: q.to, proto, src: src === 0 ? "(chosen by route)" : formatIpv4(src), sport: packet.sport, dst: formatIpv4(dst.ip), dport: dst.port, size: packet.size };
+  if (src === 0) throw new RequestError(`--from ${q.from}: no route to ${formatIpv4(dst.ip)} to take a source address from; give --src IP`);
+  const request: TraceRequest = { from: q.from, to: q.to, proto, src: formatIpv4(src), sport: packet.sport, dst: formatIpv4(dst.ip), dport: dst.port, size: packet.size };
   return { start: start.at, packet, request };
 }
 

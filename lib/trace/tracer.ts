@@ -96,5 +96,5 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState): L
 }
 
 function visitKey(at: Location, p: Packet): string {
-  return `${at.label}|${at.device}|${at.direction ?? ""}|${at.inIface ?? ""}|${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.inner ? `${p.inner.src}>${p.inner.dst}` : ""}`;
+  return `${at.label}|${at.device}|${at.direction ?? ""}|${at.inIface ?? ""}|${at.l2Target ?? ""}|${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.inner ? `${p.inner.src}>${p.inner.dst}` : ""}`;
 }

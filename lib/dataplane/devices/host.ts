@@ -15,6 +15,8 @@ import { receive } from "./socket.ts";
 /** A branch of the host's own pipeline: several hooks may each split it. */
 interface Partial {
   readonly packet: Packet;
+  /** The packet as it entered this node (source chosen): what conntrack records as the original. */
+  readonly entered: Packet;
   readonly steps: StepRecord[];
   readonly probability: number;
   readonly choices: string[];
@@ -25,7 +27,7 @@ type Stage = (p: Partial) => (Partial | Outcome)[];
 
 export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outcome[] {
   const node = at.node!;
-  const start: Partial = { packet, steps: [], probability: 1, choices: [], state: ctx.state };
+  const start: Partial = { packet, entered: packet, steps: [], probability: 1, choices: [], state: ctx.state };
   const first = unNat(start, node);
   const hook1: HookName = at.inIface ? "PREROUTING" : "OUTPUT";
   return pipe(
@@ -54,7 +56,7 @@ function unNat(p: Partial, node: Node): Partial {
   );
   if (!entry) return p;
   const after = rewrite(pk, { src: entry.original.dst, sport: entry.original.dport, dst: entry.original.src, dport: entry.original.sport });
-  return { ...p, packet: after, steps: [...p.steps, { type: "conntrack", action: "UN-NAT", reason: "reply of a tracked connection: conntrack reverses the NAT done to the request", before: pk, after }] };
+  return { ...p, packet: after, entered: after, steps: [...p.steps, { type: "conntrack", action: "UN-NAT", reason: "reply of a tracked connection: conntrack reverses the NAT done to the request", before: pk, after }] };
 }
 
 function hook(name: HookName, node: Node, ifaces: { inIface?: string; outIface?: string }, ctx: StepContext): Stage {
@@ -69,7 +71,7 @@ function hook(name: HookName, node: Node, ifaces: { inIface?: string; outIface?:
         const why = `${name}: ${b.verdict}${b.rejectWith ? ` with ${b.rejectWith}` : ""}${last ? ` by ${last.rule.chain} rule ${last.rule.index}` : " by chain policy"}`;
         return { steps, probability, choice: choices.join("; "), end: { disposition, reason: why, ...(last ? { rule: last.rule.text } : {}) } };
       }
-      return { packet: b.packet, steps, probability, choices, state: { ...p.state, recent: b.recent } };
+      return { ...p, packet: b.packet, steps, probability, choices, state: { ...p.state, recent: b.recent } };
     });
 }
 
@@ -91,37 +93,30 @@ function route(p: Partial, node: Node, at: Location, ctx: StepContext): (Partial
   }
   const fwd = forwardOrOriginate(p, node, r, at, ctx);
   return fwd.flatMap((x) => (isOutcome(x) ? [x] : hook("POSTROUTING", node, { ...(at.inIface ? { inIface: at.inIface } : {}), outIface: r.dev }, ctx)(x))).flatMap((x) =>
-    isOutcome(x) ? [x] : [transmit(x, node, r, pk)],
+    isOutcome(x) ? [x] : [transmit(x, node, r)],
   );
 }
 
 function forwardOrOriginate(p: Partial, node: Node, r: Route, at: Location, ctx: StepContext): (Partial | Outcome)[] {
-  let pk = p.packet;
+  const pk = p.packet;
   const routeStep: StepRecord = { type: "route", action: "FORWARDED", reason: r.why, rule: routeText(r) };
-  if (!at.inIface) {
-    // A process on the node: the kernel picks the source address from the route when none is bound.
-    if (pk.src === 0) {
-      const src = r.src ?? ctx.net.interfaceAddress(node, r.dev);
-      const after = rewrite(pk, { src });
-      return [{ ...p, packet: after, steps: [...p.steps, { ...routeStep, action: "ROUTED", reason: `${r.why}; source address ${formatIpv4(src)} from the route` }] }];
-    }
-    return [{ ...p, steps: [...p.steps, { ...routeStep, action: "ROUTED" }] }];
-  }
+  if (!at.inIface) return [{ ...p, steps: [...p.steps, { ...routeStep, action: "ROUTED" }] }];
   if (pk.ttl <= 1) return [finish(p, [...p.steps, routeStep], "LOOP", `TTL expired on ${node.name}`)];
-  pk = rewrite(pk, { ttl: pk.ttl - 1 });
-  return hook("FORWARD", node, { inIface: at.inIface, outIface: r.dev }, ctx)({ ...p, packet: pk, steps: [...p.steps, routeStep] });
+  const after = rewrite(pk, { ttl: pk.ttl - 1 });
+  return hook("FORWARD", node, { inIface: at.inIface, outIface: r.dev }, ctx)({ ...p, packet: after, steps: [...p.steps, { ...routeStep, before: pk, after }] });
 }
 
-function transmit(p: Partial, node: Node, r: Route, entered: Packet): Outcome {
-  const state = recordConntrack(p, node, entered);
+function transmit(p: Partial, node: Node, r: Route): Outcome {
+  const state = recordConntrack(p, node);
   const base = { steps: p.steps, probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), state };
   const nextHop = r.via ?? p.packet.dst;
   const at: Location = r.dev === "bridge0" ? here.bridge(node, nextHop) : r.dev === "wg0" ? here.wgOut(node) : r.dev === "eth0" ? here.nicOut(node, nextHop) : here.host(node);
   return { ...base, next: { at, packet: p.packet } };
 }
 
-function recordConntrack(p: Partial, node: Node, entered: Packet): BranchState {
+function recordConntrack(p: Partial, node: Node): BranchState {
   const out = p.packet;
+  const entered = p.entered;
   if (p.state.replyTo) return p.state;
   if (out.src === entered.src && out.dst === entered.dst && out.sport === entered.sport && out.dport === entered.dport) return p.state;
   return { ...p.state, conntrack: [...p.state.conntrack, { node: node.name, original: entered, translated: out }] };

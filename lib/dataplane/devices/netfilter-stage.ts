@@ -24,7 +24,7 @@ export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: Hook
 
 const STEP_OF: Record<NetfilterEvent["kind"], StepRecord["type"]> = {
   jump: "netfilter", goto: "netfilter", return: "netfilter", accept: "netfilter", drop: "drop", reject: "drop",
-  dnat: "dnat", snat: "snat", masquerade: "masquerade", mark: "mark", policy: "netfilter", log: "netfilter", affinity: "netfilter",
+  dnat: "dnat", snat: "snat", masquerade: "masquerade", mark: "mark", policy: "netfilter", log: "netfilter", affinity: "netfilter", notrack: "conntrack",
 };
 
 export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
