@@ -34,10 +34,10 @@ export function buildNodes(input: TopologyInput, plan: NodePlan, problems: Input
 function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
   const byName = new Map<string, Draft>();
   const drafts: Draft[] = [];
-  const add = (d: Draft, what: string) => {
+  const add = (d: Draft, what: string, nameAt: Origin = d.origin) => {
     const prev = byName.get(d.name);
     if (prev) {
-      problems.push({ ...d.origin, message: `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names must be unique` });
+      problems.push({ ...nameAt, message: `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names must be unique` });
       return undefined;
     }
     byName.set(d.name, d);
@@ -62,6 +62,7 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
         at: (f) => (f === "ip" ? src.at(["status", "addresses", Math.max(addrIndex, 0)]) : src.at(["spec", "podCIDR"])),
       },
       "Node",
+      src.at(["metadata", "name"]),
     );
   }
   const topo = input.topology;

@@ -19,6 +19,10 @@ interface PodDraft {
   terminating: boolean;
   owner?: string;
   origin: Origin;
+  /** Where the pod's name is given: its metadata.name, or the workload's. */
+  nameAt: Origin;
+  /** Where the pod's existence is asked for: the Pod object, or the workload's replicas. */
+  countAt: Origin;
   at: (path: (string | number)[]) => Origin;
 }
 
@@ -49,6 +53,8 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
       ready: running && (readyCond === undefined || readyCond.status === "True"),
       terminating: obj.metadata.deletionTimestamp !== undefined,
       origin: src.at(),
+      nameAt: src.at(["metadata", "name"]),
+      countAt: src.at(),
       at: (path) => src.at(path),
     };
   });
@@ -61,7 +67,7 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const template = obj.spec.template;
     const spec = template.spec ?? {};
     const labels = { ...(template.metadata?.labels ?? {}) };
-    const base = { namespace: ns, labels, spec, ready: true, terminating: false, owner: `${kind}/${obj.metadata.name}`, origin: src.at(), at: (p: (string | number)[]) => src.at(["spec", "template", ...p]) };
+    const base = { namespace: ns, labels, spec, ready: true, terminating: false, owner: `${kind}/${obj.metadata.name}`, origin: src.at(), nameAt: src.at(["metadata", "name"]), countAt: src.at(kind === "DaemonSet" ? [] : ["spec", "replicas"]), at: (p: (string | number)[]) => src.at(["spec", "template", ...p]) };
     if (kind === "DaemonSet") {
       for (const node of nodes.filter((n) => selects(spec, n))) {
         out.push({ ...base, labels: { ...labels }, name: `${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node: node.name });
@@ -93,7 +99,7 @@ function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
   for (const d of drafts) {
     const key = `${d.namespace}/${d.name}`;
     const prev = seen.get(key);
-    if (prev) problems.push({ ...d.origin, message: `duplicate pod ${key} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
+    if (prev) problems.push({ ...d.nameAt, message: `duplicate pod ${key} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
     else seen.set(key, d);
   }
 }
@@ -151,7 +157,7 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     let ip = next.get(node.name)!;
     while (taken.has(ip)) ip++;
     if (ip >= node.podCidr.network + prefixSize(node.podCidr) - 1) {
-      problems.push({ ...d.origin, message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods` });
+      problems.push({ ...d.countAt, message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods` });
       continue;
     }
     d.ip = ip;

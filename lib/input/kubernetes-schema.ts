@@ -9,7 +9,7 @@ const metadata = z.looseObject({
   labels: labels.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   deletionTimestamp: z.string().optional(),
-});
+}, { error: "expected metadata: a mapping with at least name" });
 
 const containerPort = z.looseObject({
   name: z.string().optional(),
@@ -59,7 +59,7 @@ const podTemplate = z.looseObject({
 export const WorkloadSchema = z.looseObject({
   metadata,
   spec: z.looseObject({
-    replicas: z.number().int().min(0, { error: "replicas cannot be negative" }).optional(),
+    replicas: z.number({ error: "expected a whole number of replicas, e.g. 3" }).int({ error: "expected a whole number of replicas, e.g. 3" }).min(0, { error: "replicas cannot be negative" }).optional(),
     template: podTemplate,
   }),
 });

@@ -12,7 +12,7 @@ export const cidr = z
   .refine((s) => parsePrefix(s, false) !== undefined, {
     error: (i) => `"${String(i.input)}" is not a CIDR; expected address/length like 10.244.0.0/16`,
   })
-  .refine((s) => parsePrefix(s, true) !== undefined, {
+  .refine((s) => parsePrefix(s, false) === undefined || parsePrefix(s, true) !== undefined, {
     error: (i) => `"${String(i.input)}" has host bits set; write the network address, e.g. ${parsePrefix(String(i.input), false)?.text}`,
   });
 

@@ -40,21 +40,23 @@ function readOne(file: string): SourceFile {
     throw InputError.at({ file, line: 1, col: 1 }, `file is ${bytes.length} bytes; at most ${MAX_BYTES} are read`);
   }
   const nul = bytes.indexOf(0);
-  if (nul >= 0) throw binaryError(file, bytes, nul);
+  if (nul >= 0) throw binaryError(file, bytes, nul, "not a text file (binary data); expected UTF-8 YAML");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw binaryError(file, bytes, firstInvalidUtf8(bytes));
+    const at = firstInvalidUtf8(bytes);
+    const byte = `0x${bytes[at]!.toString(16).padStart(2, "0")}`;
+    throw binaryError(file, bytes, at, `invalid UTF-8 (byte ${byte}); expected UTF-8 YAML, save the file as UTF-8`);
   }
   return { file, text: text.startsWith("\uFEFF") ? text.slice(1) : text };
 }
 
-function binaryError(file: string, bytes: Buffer, offset: number): InputError {
+function binaryError(file: string, bytes: Buffer, offset: number, message: string): InputError {
   const before = bytes.subarray(0, offset).toString("latin1");
   const line = before.split("\n").length;
   const col = offset - before.lastIndexOf("\n");
-  return InputError.at({ file, line, col }, "not a text file (binary data); expected UTF-8 YAML");
+  return InputError.at({ file, line, col }, message);
 }
 
 function firstInvalidUtf8(bytes: Buffer): number {

@@ -19,6 +19,7 @@ const wireGuardPeer = z.strictObject({
   endpoint: z
     .string()
     .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: "expected ip:port, e.g. 192.168.10.12:51820" })
+    .refine((s) => !/:\d+$/.test(s) || (Number(s.split(":")[1]) >= 1 && Number(s.split(":")[1]) <= 65535), { error: "expected ip:port with a port 1-65535, e.g. 192.168.10.12:51820" })
     .optional(),
   publicKey: z.string().optional(),
 });

@@ -1,5 +1,5 @@
 // YAML text -> documents whose every value can be traced back to a line and column.
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
+import { type Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
 import type { Origin } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "./errors.ts";
 import type { SourceFile } from "./source.ts";
@@ -17,6 +17,8 @@ export interface SourceObject {
 
 /** Aliases allowed per document: enough for real anchors, far below a "billion laughs" expansion. */
 const MAX_ALIASES = 1000;
+/** Values aliases may add to one document when expanded; beyond this it is refused before expansion. */
+const MAX_ALIAS_EXPANSION = 100_000;
 
 export function parseDocuments(source: SourceFile): SourceObject[] {
   const lineCounter = new LineCounter();
@@ -36,6 +38,10 @@ export function parseDocuments(source: SourceFile): SourceObject[] {
   const out: SourceObject[] = [];
   for (const doc of docList) {
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
+    const bomb = aliasBomb(doc);
+    if (bomb) {
+      throw InputError.at(origin(bomb.offset), `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion laughs"); refused. Use fewer nested aliases or write the values out`);
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -46,6 +52,9 @@ export function parseDocuments(source: SourceFile): SourceObject[] {
       origin(offsetOf(doc, [...base, ...path], key));
     if (!isPlainObject(value)) {
       throw InputError.at(origin(doc.contents.range?.[0] ?? 0), "a document must be a mapping with apiVersion and kind");
+    }
+    if (value.kind === "List" && !Array.isArray(value.items)) {
+      throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects");
     }
     if (value.kind === "List" && Array.isArray(value.items)) {
       value.items.forEach((item: unknown, i: number) => {
@@ -64,10 +73,52 @@ export function parseDocuments(source: SourceFile): SourceObject[] {
 }
 
 function sourceObject(value: Record<string, unknown>, file: string, at: SourceObject["at"]): SourceObject {
+  if (value.kind !== undefined && value.kind !== null && typeof value.kind !== "string") {
+    throw InputError.at(at(["kind"]), `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`);
+  }
   if (typeof value.kind !== "string" || value.kind === "") {
     throw InputError.at(at(), 'missing "kind"; expected a Kubernetes kind (Pod, Deployment, ...) or Topology');
   }
   return { value, kind: value.kind, file, at };
+}
+
+/**
+ * The alias at which expanding the document would pass MAX_ALIAS_EXPANSION values, counted without
+ * expanding anything (each node's expanded size is computed once), so an alias bomb is refused fast.
+ */
+function aliasBomb(doc: Document): { offset: number; name: string } | undefined {
+  const sizes = new Map<unknown, number>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      return target === undefined ? 1 : size(target);
+    }
+    if (isPair(node)) return size(node.key) + size(node.value);
+    if (!isCollection(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, 1); // an alias inside its own anchor counts once
+    let total = 1;
+    for (const item of node.items) total = Math.min(total + size(item), Number.MAX_SAFE_INTEGER);
+    sizes.set(node, total);
+    return total;
+  };
+  let added = 0;
+  const walk = (node: unknown): { offset: number; name: string } | undefined => {
+    if (isAlias(node)) {
+      added += size(node);
+      return added > MAX_ALIAS_EXPANSION ? { offset: node.range?.[0] ?? 0, name: node.source } : undefined;
+    }
+    if (isPair(node)) return walk(node.key) ?? walk(node.value);
+    if (isCollection(node)) {
+      for (const item of node.items) {
+        const hit = walk(item);
+        if (hit) return hit;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents);
 }
 
 function offsetOf(doc: Document, path: Path, key?: string): number {
