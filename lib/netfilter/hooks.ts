@@ -11,7 +11,7 @@ export type Verdict = "ACCEPT" | "DROP" | "REJECT";
 export interface RuleRef {
   table: TableName;
   chain: string;
-  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts; 0 for a chain policy. */
   index: number;
   /** The rule as iptables-save prints it, `-A CHAIN ...`; for a chain policy, `:CHAIN POLICY`. */
   text: string;
@@ -21,7 +21,7 @@ export interface RuleRef {
 
 /** One thing a hook did to the packet, in the order it happened. */
 export interface NetfilterEvent {
-  kind: "jump" | "goto" | "return" | "accept" | "drop" | "reject" | "dnat" | "snat" | "masquerade" | "mark" | "policy" | "log" | "affinity";
+  kind: "jump" | "goto" | "return" | "accept" | "drop" | "reject" | "dnat" | "snat" | "masquerade" | "mark" | "policy" | "log" | "affinity" | "notrack";
   rule: RuleRef;
   before: Packet;
   after: Packet;
@@ -37,6 +37,8 @@ export interface HookContext {
   /** addrtype --dst-type LOCAL / --src-type LOCAL: is this address one of the node's own? */
   isLocal: (ip: Ipv4) => boolean;
   ctState: CtState;
+  /** conntrack's virtual states: an earlier hook already NATed this connection (`--ctstate DNAT` / `SNAT`). */
+  ctNat?: { dnat: boolean; snat: boolean };
   /** `-m recent` sets (kube-proxy's ClientIP session affinity), shared within one trace session. */
   recent: RecentSets;
 }
