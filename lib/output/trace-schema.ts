@@ -1,0 +1,135 @@
+// The published shape of `kubehop trace --json` (schemas/trace.schema.json): a zod schema that
+// mirrors lib/trace/types.ts field for field. The type assertions at the bottom fail to compile if
+// the two drift apart; spec/schemas.spec.ts checks real output against it.
+import { z } from "zod";
+import {
+  type Branch,
+  FAILURE_DISPOSITIONS,
+  type Hop,
+  type Leg,
+  type PacketJson,
+  type Step,
+  type StepType,
+  SUCCESS_DISPOSITIONS,
+  type Trace,
+  type TraceRequest,
+} from "../trace/types.ts";
+
+/** Every step type, in the order of the StepType union. */
+export const STEP_TYPES = [
+  "originate",
+  "route",
+  "arp",
+  "bridge",
+  "transmit",
+  "receive",
+  "netfilter",
+  "dnat",
+  "snat",
+  "masquerade",
+  "mark",
+  "conntrack",
+  "encrypt",
+  "encapsulate",
+  "decapsulate",
+  "decrypt",
+  "allowed-ips",
+  "mtu",
+  "icmp",
+  "deliver",
+  "drop",
+] as const satisfies readonly StepType[];
+
+export const DispositionSchema = z
+  .enum([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS])
+  .meta({ description: `How a branch ended. Success: ${SUCCESS_DISPOSITIONS.join(", ")}. Failure: ${FAILURE_DISPOSITIONS.join(", ")}.` });
+
+const PacketBase = z.strictObject({
+  proto: z.string().meta({ description: "tcp, udp, icmp, sctp, or the outer protocol of an encapsulated packet" }),
+  src: z.string().meta({ description: "source address, with :port for TCP/UDP/SCTP" }),
+  dst: z.string().meta({ description: "destination address, with :port for TCP/UDP/SCTP" }),
+  size: z.number().int().min(0).max(65535).meta({ description: "IP packet size in bytes" }),
+  ttl: z.number().int().min(0).max(255),
+  mark: z.string().regex(/^0x[0-9a-f]+$/).optional().meta({ description: "netfilter mark, in hex" }),
+});
+
+type PacketOut = z.infer<typeof PacketBase> & { inner?: PacketOut };
+
+export const PacketSchema: z.ZodType<PacketOut> = PacketBase.extend({
+  get inner() {
+    return PacketSchema.optional().meta({ description: "the packet inside a tunnel (WireGuard)" });
+  },
+}).meta({ id: "Packet", description: "Packet headers, addresses as text" });
+
+export const StepSchema = z.strictObject({
+  type: z.enum(STEP_TYPES),
+  action: z.string().meta({ description: "what the device did, in a few words (FORWARDED, DNAT, ENCRYPTED, ...)" }),
+  reason: z.string().meta({ description: "why, in networking terms: the thing that decided it" }),
+  rule: z.string().optional().meta({ description: "the deciding rule, route, peer or AllowedIPs entry, as the real system prints it" }),
+  before: PacketSchema.optional(),
+  after: PacketSchema.optional(),
+  changes: z.array(z.string()).optional().meta({ description: "`field: old -> new` for each header the step changed" }),
+});
+
+export const HopSchema = z.strictObject({
+  location: z.string().meta({ description: "one device at one place: pod/default/web-0, node-1/wg0, underlay" }),
+  steps: z.array(StepSchema),
+});
+
+const legShape = {
+  disposition: DispositionSchema,
+  reason: z.string().meta({ description: "why the leg ended so" }),
+  rule: z.string().optional().meta({ description: "what decided the disposition, when a rule did" }),
+  hops: z.array(HopSchema),
+};
+
+export const LegSchema = z.strictObject(legShape);
+
+export const BranchSchema = z.strictObject({
+  probability: z.number().min(0).max(1),
+  ...legShape,
+  choices: z.array(z.string()).meta({ description: "the choices that made this branch, e.g. KUBE-SVC-XYZ: endpoint 2 of 3" }),
+  reply: LegSchema.optional().meta({ description: "the reply, traced back from the destination when the request was delivered" }),
+});
+
+export const TraceRequestSchema = z.strictObject({
+  from: z.string().meta({ description: "start location as given: client/NAME, pod/[NS/]NAME, node/NAME, node/NAME:IFACE" }),
+  to: z.string().meta({ description: "destination as given" }),
+  proto: z.string(),
+  src: z.string().meta({ description: "source address after defaults" }),
+  sport: z.number().int().min(0).max(65535),
+  dst: z.string().meta({ description: "destination address after resolution" }),
+  dport: z.number().int().min(0).max(65535),
+  size: z.number().int().min(1).max(65535),
+});
+
+export const TraceSchema = z
+  .strictObject({
+    request: TraceRequestSchema,
+    branches: z.array(BranchSchema).meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
+    warnings: z.array(z.string()),
+  })
+  .meta({ title: "kubehop trace --json", description: "Output of `kubehop trace --json`: branches of hops of steps, each branch ending in one disposition." });
+
+/** The JSON Schema of `kubehop trace --json`, as published in schemas/trace.schema.json. */
+export function traceJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TraceSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<string, unknown>;
+}
+
+// Compile-time proof that the schema and lib/trace/types.ts describe the same shape.
+// Mutual assignability, checked both ways (so a field missing on either side fails).
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** The same field names, optional ones included (mutual assignability alone lets optional fields differ). */
+type SameKeys<A, B> = Equals<keyof A, keyof B>;
+export type TraceSchemaMatchesTypes = Assert<Equals<z.infer<typeof TraceSchema>, Trace>>;
+export type TraceSchemaKeys = [
+  Assert<SameKeys<z.infer<typeof TraceSchema>, Trace>>,
+  Assert<SameKeys<z.infer<typeof TraceRequestSchema>, TraceRequest>>,
+  Assert<SameKeys<z.infer<typeof BranchSchema>, Branch>>,
+  Assert<SameKeys<z.infer<typeof LegSchema>, Leg>>,
+  Assert<SameKeys<z.infer<typeof HopSchema>, Hop>>,
+  Assert<SameKeys<z.infer<typeof StepSchema>, Step>>,
+  Assert<SameKeys<z.infer<typeof PacketSchema>, PacketJson>>,
+];
+export type StepTypesComplete = Assert<Equals<(typeof STEP_TYPES)[number], StepType>>;

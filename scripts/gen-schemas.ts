@@ -1,0 +1,54 @@
+// Writes the published JSON Schemas from the zod schemas they mirror:
+//   schemas/topology.schema.json  kubehop's `kind: Topology` (for editors, via yaml-language-server)
+//   schemas/trace.schema.json     the output of `kubehop trace --json`
+// Run: npx tsx scripts/gen-schemas.ts [--check]   (--check: exit 1 if a file is not current)
+// Deterministic: the same sources give byte-identical files; each is written to a temp file, then renamed.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { jsonSchemaText, topologyJsonSchema } from "../lib/input/json-schema.ts";
+import { traceJsonSchema } from "../lib/output/trace-schema.ts";
+
+export const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "schemas");
+
+/** File name (in schemas/) -> exact text it must hold. */
+export function schemaFiles(): Record<string, string> {
+  return {
+    "topology.schema.json": jsonSchemaText(topologyJsonSchema()),
+    "trace.schema.json": jsonSchemaText(traceJsonSchema()),
+  };
+}
+
+export function writeSchemas(dir: string = SCHEMA_DIR): string[] {
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(schemaFiles())) {
+    const file = join(dir, name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+    written.push(file);
+  }
+  return written;
+}
+
+/** Names of the files in `dir` that differ from what the generator writes. */
+export function staleSchemas(dir: string = SCHEMA_DIR): string[] {
+  return Object.entries(schemaFiles())
+    .filter(([name, text]) => {
+      try {
+        return readFileSync(join(dir, name), "utf8") !== text;
+      } catch {
+        return true;
+      }
+    })
+    .map(([name]) => name);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  if (process.argv.includes("--check")) {
+    const stale = staleSchemas();
+    for (const name of stale) process.stderr.write(`schemas/${name} is not current; run npx tsx scripts/gen-schemas.ts\n`);
+    process.exit(stale.length > 0 ? 1 : 0);
+  }
+  for (const file of writeSchemas()) process.stdout.write(`wrote ${file}\n`);
+}
