@@ -1,0 +1,88 @@
+// The EndpointSlice controller: which pods back each Service, with the readiness conditions and
+// resolved target ports kube-proxy reads. Pods are grouped by the port set their named
+// targetPorts resolve to, because one slice carries one list of ports for all its endpoints.
+import { createHash } from "node:crypto";
+import type { Cluster, Endpoint, EndpointPort, EndpointSlice, Pod, Service, ServicePort } from "../model/cluster.ts";
+import { type ProxyEndpoint, servicePortEndpoints } from "../kubeproxy/endpoints.ts";
+
+/** hostNetwork pods need no special case: the model already gives them their node's IP. */
+export function deriveEndpointSlices(services: readonly Service[], pods: readonly Pod[]): EndpointSlice[] {
+  const slices: EndpointSlice[] = [];
+  for (const service of services) {
+    // Without a selector the user manages slices; ExternalName has no endpoints at all.
+    if (service.type === "ExternalName" || !service.selector) continue;
+    const selector = service.selector;
+    const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
+    const members = pods
+      .filter((p) => p.namespace === service.namespace && matches(selector, p.labels))
+      .sort((a, b) => compare(a.name, b.name));
+    for (const p of members) {
+      const ports = resolvePorts(service.ports, p);
+      const key = ports.map((x) => `${x.name}/${x.protocol}/${x.port}`).join(",");
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { ports, endpoints: [] }));
+      group.endpoints.push({
+        ip: p.ip,
+        ready: p.ready && !p.terminating,
+        serving: p.ready,
+        terminating: p.terminating,
+        nodeName: p.node,
+        pod: `${p.namespace}/${p.name}`,
+      });
+    }
+    // The controller writes one (empty) slice even when no pod matches.
+    if (groups.size === 0) groups.set("", { ports: resolvePorts(service.ports, undefined), endpoints: [] });
+    for (const [key, group] of [...groups].sort((a, b) => compare(a[0], b[0]))) {
+      slices.push({
+        namespace: service.namespace,
+        name: `${service.name}-${suffix(`${service.namespace}/${service.name}|${key}`)}`,
+        serviceName: service.name,
+        ports: group.ports,
+        endpoints: group.endpoints,
+        derived: true,
+      });
+    }
+  }
+  return slices;
+}
+
+/** The endpoints kube-proxy would program for one Service port, from the cluster's slices. */
+export function endpointsFor(cluster: Cluster, service: Service, port: ServicePort): ProxyEndpoint[] {
+  const slices = cluster.endpointSlices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name);
+  return servicePortEndpoints(slices, port.name, port.protocol);
+}
+
+function matches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(selector);
+  // An empty selector selects nothing for Services (unlike label queries in general).
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
+
+/**
+ * One EndpointPort per Service port whose targetPort resolves for this pod: a number as is, a
+ * name through the pod's container ports (name and protocol). Without a pod, only numeric ports.
+ */
+function resolvePorts(ports: readonly ServicePort[], p: Pod | undefined): EndpointPort[] {
+  const out: EndpointPort[] = [];
+  for (const sp of ports) {
+    let port: number | undefined;
+    if (typeof sp.targetPort === "number") port = sp.targetPort;
+    else port = p?.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort;
+    if (port !== undefined) out.push({ name: sp.name, port, protocol: sp.protocol });
+  }
+  return out;
+}
+
+/** A stable 5-character suffix standing in for the API server's generateName randomness. */
+function suffix(key: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  const digest = createHash("sha256").update(key).digest();
+  let out = "";
+  for (let i = 0; i < 5; i++) out += alphabet[digest[i]! % alphabet.length];
+  return out;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
