@@ -17,6 +17,8 @@ export class Network {
   readonly nodesByIp = new Map<Ipv4, Node>();
   readonly clientsByIp = new Map<Ipv4, Client>();
   readonly clientsByName = new Map<string, Client>();
+  /** hostNetwork pods by node: their ports are the node's ports. */
+  readonly hostPodsByNode = new Map<string, Pod[]>();
   readonly peers: WireGuardPeers;
   private readonly routes = new Map<Node, Route[]>();
   private readonly rulesets = new Map<Node, Netfilter | undefined>();
@@ -32,6 +34,7 @@ export class Network {
     for (const p of cluster.pods) {
       this.podsByKey.set(`${p.namespace}/${p.name}`, p);
       if (!p.hostNetwork) this.podsByIp.set(p.ip, p);
+      else this.hostPodsByNode.set(p.node, [...(this.hostPodsByNode.get(p.node) ?? []), p]);
     }
     for (const c of cluster.clients) {
       this.clientsByIp.set(c.ip, c);

@@ -25,8 +25,16 @@ export function lookupRoute(table: readonly Route[], dst: Ipv4): Route | undefin
   return best;
 }
 
+const routeTexts = new WeakMap<Route, string>();
+
 /** The route as `ip route` prints it. */
 export function routeText(r: Route): string {
+  let text = routeTexts.get(r);
+  if (text === undefined) routeTexts.set(r, (text = formatRoute(r)));
+  return text;
+}
+
+function formatRoute(r: Route): string {
   const dst = r.dst.length === 0 ? "default" : r.dst.length === 32 ? formatIpv4(r.dst.network) : r.dst.text;
   if (r.type === "blackhole" || r.type === "unreachable") return `${r.type} ${dst} proto ${r.proto}`;
   const parts = [dst];

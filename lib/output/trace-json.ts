@@ -4,7 +4,16 @@ import { endpointText, type Packet, packetDiff } from "../dataplane/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
 import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
 
+/** Steps share packet objects; each is printed once. */
+const printed = new WeakMap<Packet, PacketJson>();
+
 export function packetJson(p: Packet): PacketJson {
+  let json = printed.get(p);
+  if (!json) printed.set(p, (json = formatPacket(p)));
+  return json;
+}
+
+function formatPacket(p: Packet): PacketJson {
   return {
     proto: p.proto,
     src: endpointText(p.src, p.sport, p.proto),
@@ -22,7 +31,7 @@ function hopJson(h: HopRecord): Hop {
     const before = s.before ?? cur;
     const after = s.after ?? before;
     cur = after;
-    const changes = packetDiff(before, after);
+    const changes = before === after ? [] : packetDiff(before, after);
     return {
       type: s.type,
       action: s.action,

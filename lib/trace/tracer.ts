@@ -53,42 +53,60 @@ function replyPacket(p: Packet): Packet {
   return { proto: p.proto, src: p.dst, sport: p.dport, dst: p.src, dport: p.sport, size: p.proto === "tcp" ? 60 : p.size, ttl: 64, df: true, mark: 0 };
 }
 
+/** Persistent lists: a branch shares its past with its siblings instead of copying it per hop. */
+interface Chain<T> {
+  readonly head: T;
+  readonly tail: Chain<T> | undefined;
+}
+
+function toArray<T>(c: Chain<T> | undefined): T[] {
+  const out: T[] = [];
+  for (let x = c; x; x = x.tail) out.push(x.head);
+  return out.reverse();
+}
+
+function contains(c: Chain<string> | undefined, key: string): boolean {
+  for (let x = c; x; x = x.tail) if (x.head === key) return true;
+  return false;
+}
+
 interface Frame {
   readonly at: Location;
   readonly packet: Packet;
-  readonly hops: readonly HopRecord[];
+  readonly hops: Chain<HopRecord> | undefined;
+  readonly depth: number;
   readonly probability: number;
   readonly choices: readonly string[];
   readonly state: BranchState;
   /** (place, headers) pairs already visited on this branch: seeing one again is a loop. */
-  readonly seen: ReadonlySet<string>;
+  readonly seen: Chain<string> | undefined;
 }
 
 function walk(net: Network, at: Location, packet: Packet, state: BranchState): LegRecord[] {
   const out: LegRecord[] = [];
-  const stack: Frame[] = [{ at, packet, hops: [], probability: 1, choices: [], state, seen: new Set() }];
+  const stack: Frame[] = [{ at, packet, hops: undefined, depth: 0, probability: 1, choices: [], state, seen: undefined }];
   while (stack.length > 0) {
     const f = stack.pop()!;
     const key = visitKey(f.at, f.packet);
-    if (f.seen.has(key) || f.hops.length >= MAX_HOPS) {
-      const hops = [...f.hops, { location: f.at.label, packet: f.packet, steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` } as StepRecord] }];
+    if (f.depth >= MAX_HOPS || contains(f.seen, key)) {
+      const loopHop: HopRecord = { location: f.at.label, packet: f.packet, steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }] };
       const end = { disposition: "LOOP" as const, reason: `forwarding loop: ${f.at.label} reached twice with the same headers` };
-      out.push({ probability: f.probability, choices: f.choices, hops, disposition: end.disposition, reason: end.reason, state: f.state, end });
+      out.push({ probability: f.probability, choices: f.choices, hops: [...toArray(f.hops), loopHop], disposition: end.disposition, reason: end.reason, state: f.state, end });
       continue;
     }
-    const seen = new Set(f.seen).add(key);
+    const seen = { head: key, tail: f.seen };
     const outcomes = DEVICES[f.at.device](f.packet, f.at, { net, state: f.state });
     // Pushed in reverse so branches come out in the order the device listed them.
     for (let i = outcomes.length - 1; i >= 0; i--) {
       const o = outcomes[i]!;
-      const hops = [...f.hops, { location: f.at.label, packet: f.packet, steps: o.steps }];
+      const hops = { head: { location: f.at.label, packet: f.packet, steps: o.steps }, tail: f.hops };
       const probability = f.probability * (o.probability ?? 1);
       const choices = o.choice ? [...f.choices, o.choice] : f.choices;
       const branchState = o.state ?? f.state;
       if (o.end) {
-        out.push({ probability, choices, hops, disposition: o.end.disposition, reason: o.end.reason, ...(o.end.rule ? { rule: o.end.rule } : {}), state: branchState, end: o.end });
+        out.push({ probability, choices, hops: toArray(hops), disposition: o.end.disposition, reason: o.end.reason, ...(o.end.rule ? { rule: o.end.rule } : {}), state: branchState, end: o.end });
       } else if (o.next) {
-        stack.push({ at: o.next.at, packet: o.next.packet, hops, probability, choices, state: branchState, seen });
+        stack.push({ at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
       }
     }
   }

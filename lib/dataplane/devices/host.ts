@@ -12,10 +12,10 @@ import { lookupRoute, routeText } from "../routing.ts";
 import { hookSteps, runHook } from "./netfilter-stage.ts";
 import { receive } from "./socket.ts";
 
-/** A branch of the host's own pipeline: several hooks may each split it. */
-interface Partial {
+/** One way through the stack so far: a hook may split it into several. */
+interface Path {
   readonly packet: Packet;
-  /** The packet as it entered this node (source chosen): what conntrack records as the original. */
+  /** The packet as it entered this node: what conntrack records as the original direction. */
   readonly entered: Packet;
   readonly steps: StepRecord[];
   readonly probability: number;
@@ -23,32 +23,84 @@ interface Partial {
   readonly state: BranchState;
 }
 
-type Stage = (p: Partial) => (Partial | Outcome)[];
-
 export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outcome[] {
   const node = at.node!;
-  const start: Partial = { packet, entered: packet, steps: [], probability: 1, choices: [], state: ctx.state };
-  const first = unNat(start, node);
-  const hook1: HookName = at.inIface ? "PREROUTING" : "OUTPUT";
-  return pipe(
-    [first],
-    hook(hook1, node, { ...(at.inIface ? { inIface: at.inIface } : {}) }, ctx),
-    (p) => [route(p, node, at, ctx)].flat(),
-  );
+  const out: Outcome[] = [];
+  const start = unNat({ packet, entered: packet, steps: [], probability: 1, choices: [], state: ctx.state }, node);
+  const inIface = at.inIface;
+  for (const p of applyHook(inIface ? "PREROUTING" : "OUTPUT", start, node, { inIface }, ctx, out)) {
+    const dst = p.packet.dst;
+    if (ctx.net.isLocal(node, dst)) {
+      p.steps.push({ type: "route", action: "LOCAL", reason: `${formatIpv4(dst)} is ${node.name}'s own address`, rule: `local ${formatIpv4(dst)} dev ${inIface ?? "lo"} table local` });
+      const arrived = inIface ? applyHook("INPUT", p, node, { inIface }, ctx, out) : [p];
+      for (const q of arrived) out.push(...deliverLocal(q, node, ctx));
+      continue;
+    }
+    const r = lookupRoute(ctx.net.routeTable(node), dst);
+    if (!r || r.type === "unreachable") {
+      p.steps.push({ type: "route", action: "NO_ROUTE", reason: `no route to ${formatIpv4(dst)} in ${node.name}'s main table; the sender gets ICMP network unreachable`, ...(r ? { rule: routeText(r) } : {}) });
+      out.push(finish(p, "NO_ROUTE", `${node.name} has no route to ${formatIpv4(dst)}`, r ? routeText(r) : undefined));
+      continue;
+    }
+    if (r.type === "blackhole") {
+      p.steps.push({ type: "route", action: "DISCARDED", reason: "blackhole route", rule: routeText(r) });
+      out.push(finish(p, "DROPPED", `blackhole route on ${node.name}`, routeText(r)));
+      continue;
+    }
+    for (const q of routeOut(p, node, r, inIface, ctx, out)) {
+      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out)) out.push(transmit(s, node, r));
+    }
+  }
+  return out;
 }
 
-function pipe(start: Partial[], ...stages: Stage[]): Outcome[] {
-  let cur: (Partial | Outcome)[] = start;
-  for (const stage of stages) cur = cur.flatMap((x) => (isOutcome(x) ? [x] : stage(x)));
-  return cur.map((x) => (isOutcome(x) ? x : { steps: x.steps }));
+/** Forwarded packets lose a TTL and pass filter FORWARD; a local process's packets are just routed. */
+function routeOut(p: Path, node: Node, r: Route, inIface: string | undefined, ctx: StepContext, out: Outcome[]): Path[] {
+  const pk = p.packet;
+  const step: StepRecord = { type: "route", action: inIface ? "FORWARDED" : "ROUTED", reason: r.why, rule: routeText(r) };
+  if (!inIface) {
+    p.steps.push(step);
+    return [p];
+  }
+  if (pk.ttl <= 1) {
+    p.steps.push(step);
+    out.push(finish(p, "LOOP", `TTL expired on ${node.name}`));
+    return [];
+  }
+  const after = rewrite(pk, { ttl: pk.ttl - 1 });
+  p.steps.push({ ...step, before: pk, after });
+  return applyHook("FORWARD", { ...p, packet: after }, node, { inIface, outIface: r.dev }, ctx, out);
 }
 
-function isOutcome(x: Partial | Outcome): x is Outcome {
-  return !("choices" in x);
+/** Runs one hook; branches that the hook drops or rejects end here (pushed to `out`). */
+function applyHook(name: HookName, p: Path, node: Node, ifaces: { inIface?: string | undefined; outIface?: string }, ctx: StepContext, out: Outcome[]): Path[] {
+  // Without a ruleset every hook accepts: no bookkeeping at all.
+  if (!ctx.net.netfilter(node)) return [p];
+  const survivors: Path[] = [];
+  const clean = { ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}), ...(ifaces.outIface ? { outIface: ifaces.outIface } : {}) };
+  const branches = runHook(name, p.packet, node, clean, { ...ctx, state: p.state });
+  for (const b of branches) {
+    const next: Path = {
+      ...p,
+      packet: b.packet,
+      steps: [...p.steps, ...hookSteps(name, b)],
+      probability: p.probability * b.probability,
+      choices: [...p.choices, ...b.choices],
+      state: { ...p.state, recent: b.recent },
+    };
+    if (b.verdict === "ACCEPT") {
+      survivors.push(next);
+      continue;
+    }
+    const last = b.events.at(-1);
+    const why = `${name}: ${b.verdict}${b.rejectWith ? ` with ${b.rejectWith}` : ""}${last ? ` by ${last.rule.chain} rule ${last.rule.index}` : " by chain policy"}`;
+    out.push(finish(next, b.verdict === "DROP" ? "DROPPED" : "REJECTED", why, last?.rule.text));
+  }
+  return survivors;
 }
 
 /** On the reply leg, conntrack undoes the NAT this node did to the request. */
-function unNat(p: Partial, node: Node): Partial {
+function unNat(p: Path, node: Node): Path {
   if (!p.state.replyTo) return p;
   const pk = p.packet;
   const entry = p.state.conntrack.find(
@@ -56,84 +108,39 @@ function unNat(p: Partial, node: Node): Partial {
   );
   if (!entry) return p;
   const after = rewrite(pk, { src: entry.original.dst, sport: entry.original.dport, dst: entry.original.src, dport: entry.original.sport });
-  return { ...p, packet: after, entered: after, steps: [...p.steps, { type: "conntrack", action: "UN-NAT", reason: "reply of a tracked connection: conntrack reverses the NAT done to the request", before: pk, after }] };
+  const step: StepRecord = { type: "conntrack", action: "UN-NAT", reason: "reply of a tracked connection: conntrack reverses the NAT done to the request", before: pk, after };
+  return { ...p, packet: after, entered: after, steps: [step] };
 }
 
-function hook(name: HookName, node: Node, ifaces: { inIface?: string; outIface?: string }, ctx: StepContext): Stage {
-  return (p) =>
-    runHook(name, p.packet, node, ifaces, { ...ctx, state: p.state }).map((b): Partial | Outcome => {
-      const steps = [...p.steps, ...hookSteps(name, b)];
-      const probability = p.probability * b.probability;
-      const choices = [...p.choices, ...b.choices];
-      if (b.verdict !== "ACCEPT") {
-        const disposition = b.verdict === "DROP" ? "DROPPED" : "REJECTED";
-        const last = b.events.at(-1);
-        const why = `${name}: ${b.verdict}${b.rejectWith ? ` with ${b.rejectWith}` : ""}${last ? ` by ${last.rule.chain} rule ${last.rule.index}` : " by chain policy"}`;
-        return { steps, probability, choice: choices.join("; "), end: { disposition, reason: why, ...(last ? { rule: last.rule.text } : {}) } };
-      }
-      return { ...p, packet: b.packet, steps, probability, choices, state: { ...p.state, recent: b.recent } };
-    });
-}
-
-function route(p: Partial, node: Node, at: Location, ctx: StepContext): (Partial | Outcome)[] {
-  const pk = p.packet;
-  if (ctx.net.isLocal(node, pk.dst)) {
-    const steps = [...p.steps, { type: "route", action: "LOCAL", reason: `${formatIpv4(pk.dst)} is ${node.name}'s own address`, rule: `local ${formatIpv4(pk.dst)} dev ${at.inIface ?? "lo"} table local` } as StepRecord];
-    const next = at.inIface ? hook("INPUT", node, { inIface: at.inIface }, ctx)({ ...p, steps }) : [{ ...p, steps }];
-    return next.flatMap((x) => (isOutcome(x) ? [x] : deliverLocal(x, node, ctx)));
-  }
-  const r = lookupRoute(ctx.net.routeTable(node), pk.dst);
-  if (!r || r.type === "unreachable") {
-    const steps = [...p.steps, { type: "route", action: "NO_ROUTE", reason: `no route to ${formatIpv4(pk.dst)} in ${node.name}'s main table; the sender gets ICMP network unreachable`, ...(r ? { rule: routeText(r) } : {}) } as StepRecord];
-    return [finish(p, steps, "NO_ROUTE", `${node.name} has no route to ${formatIpv4(pk.dst)}`, r ? routeText(r) : undefined)];
-  }
-  if (r.type === "blackhole") {
-    const steps = [...p.steps, { type: "route", action: "DISCARDED", reason: "blackhole route", rule: routeText(r) } as StepRecord];
-    return [finish(p, steps, "DROPPED", `blackhole route on ${node.name}`, routeText(r))];
-  }
-  const fwd = forwardOrOriginate(p, node, r, at, ctx);
-  return fwd.flatMap((x) => (isOutcome(x) ? [x] : hook("POSTROUTING", node, { ...(at.inIface ? { inIface: at.inIface } : {}), outIface: r.dev }, ctx)(x))).flatMap((x) =>
-    isOutcome(x) ? [x] : [transmit(x, node, r)],
-  );
-}
-
-function forwardOrOriginate(p: Partial, node: Node, r: Route, at: Location, ctx: StepContext): (Partial | Outcome)[] {
-  const pk = p.packet;
-  const routeStep: StepRecord = { type: "route", action: "FORWARDED", reason: r.why, rule: routeText(r) };
-  if (!at.inIface) return [{ ...p, steps: [...p.steps, { ...routeStep, action: "ROUTED" }] }];
-  if (pk.ttl <= 1) return [finish(p, [...p.steps, routeStep], "LOOP", `TTL expired on ${node.name}`)];
-  const after = rewrite(pk, { ttl: pk.ttl - 1 });
-  return hook("FORWARD", node, { inIface: at.inIface, outIface: r.dev }, ctx)({ ...p, packet: after, steps: [...p.steps, { ...routeStep, before: pk, after }] });
-}
-
-function transmit(p: Partial, node: Node, r: Route): Outcome {
-  const state = recordConntrack(p, node);
-  const base = { steps: p.steps, probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), state };
+function transmit(p: Path, node: Node, r: Route): Outcome {
   const nextHop = r.via ?? p.packet.dst;
   const at: Location = r.dev === "bridge0" ? here.bridge(node, nextHop) : r.dev === "wg0" ? here.wgOut(node) : r.dev === "eth0" ? here.nicOut(node, nextHop) : here.host(node);
-  return { ...base, next: { at, packet: p.packet } };
+  return { ...base(p), state: recordConntrack(p, node), next: { at, packet: p.packet } };
 }
 
-function recordConntrack(p: Partial, node: Node): BranchState {
-  const out = p.packet;
-  const entered = p.entered;
+/** A connection whose addresses this node rewrote is remembered, so its reply can be un-NATed. */
+function recordConntrack(p: Path, node: Node): BranchState {
+  const { packet: out, entered } = p;
   if (p.state.replyTo) return p.state;
   if (out.src === entered.src && out.dst === entered.dst && out.sport === entered.sport && out.dport === entered.dport) return p.state;
   return { ...p.state, conntrack: [...p.state.conntrack, { node: node.name, original: entered, translated: out }] };
 }
 
-function deliverLocal(p: Partial, node: Node, ctx: StepContext): Outcome[] {
+function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
   const pk = p.packet;
-  const base = { probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), state: p.state };
   if (pk.proto === "udp" && pk.inner && pk.dport === ctx.net.cluster.overlay.listenPort) {
-    const steps = [...p.steps, { type: "deliver", action: "TO_WIREGUARD", reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard` } as StepRecord];
-    return [{ ...base, steps, next: { at: here.wgIn(node), packet: pk } }];
+    p.steps.push({ type: "deliver", action: "TO_WIREGUARD", reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard` });
+    return [{ ...base(p), next: { at: here.wgIn(node), packet: pk } }];
   }
-  const hostPods = ctx.net.cluster.pods.filter((x) => x.hostNetwork && x.node === node.name);
+  const hostPods = ctx.net.hostPodsByNode.get(node.name) ?? [];
   const listeners = [...node.listeners, ...hostPods.flatMap((x) => x.ports.map((port) => ({ port: port.containerPort, protocol: port.protocol, process: `pod ${x.namespace}/${x.name}` })))];
-  return receive(pk, { who: `node ${node.name}`, listeners, replyFrom: here.host(node) }, { ...ctx, state: p.state }, [...p.steps]).map((o) => ({ ...base, ...o }));
+  return receive(pk, { who: `node ${node.name}`, listeners, replyFrom: here.host(node) }, { ...ctx, state: p.state }, p.steps).map((o) => ({ ...base(p), ...o }));
 }
 
-function finish(p: Partial, steps: StepRecord[], disposition: Disposition, reason: string, rule?: string): Outcome {
-  return { steps, probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), end: { disposition, reason, ...(rule ? { rule } : {}) } };
+function base(p: Path): Pick<Outcome, "steps" | "probability" | "choice" | "state"> {
+  return { steps: p.steps, probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), state: p.state };
+}
+
+function finish(p: Path, disposition: Disposition, reason: string, rule?: string): Outcome {
+  return { ...base(p), end: { disposition, reason, ...(rule ? { rule } : {}) } };
 }
