@@ -1,0 +1,146 @@
+// `kubehop netfilter`: one packet through one node's iptables-save rules, every branch printed
+// with its probability, DNAT, masquerade, marks, verdict and the rules that decided it.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { Packet } from "../dataplane/packet.ts";
+import { packetText } from "../dataplane/packet.ts";
+import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
+import { NetfilterParseError } from "../netfilter/errors.ts";
+import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
+import { parseIptablesSave } from "../netfilter/parser.ts";
+import { type CommandIO, EXIT } from "./io.ts";
+
+const USAGE = `usage: kubehop netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
+                         [--local-ip IP ...] [--hook prerouting|output] [--in-iface NAME] [--out-iface NAME] [--json]
+
+  --rules FILE     iptables-save text of one node ("-" reads stdin)
+  --local-ip IP    an address of the node (repeatable); the first one is the MASQUERADE address
+  --hook           prerouting: the packet arrives on --in-iface (default eth0); output: a node process sends it
+  --sport N        source port (default 40000)
+`;
+
+const OPTIONS = {
+  rules: { type: "string" },
+  src: { type: "string" },
+  dst: { type: "string" },
+  dport: { type: "string" },
+  sport: { type: "string" },
+  proto: { type: "string" },
+  "local-ip": { type: "string", multiple: true },
+  hook: { type: "string" },
+  "in-iface": { type: "string" },
+  "out-iface": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+class Usage extends Error {}
+
+export async function netfilterCommand(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    if (e instanceof NetfilterParseError) io.stderr(`${e.message}\n`);
+    else if (e instanceof Usage || isParseArgsError(e)) io.stderr(`kubehop netfilter: ${(e as Error).message}\n${USAGE}`);
+    else throw e;
+    return EXIT.badInput;
+  }
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  for (const name of ["rules", "src", "dst", "dport"] as const) if (values[name] === undefined) throw new Usage(`--${name} is required`);
+  const proto = values.proto ?? "tcp";
+  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") throw new Usage(`--proto "${proto}" is not valid; expected tcp, udp or sctp`);
+  const hook = values.hook ?? "prerouting";
+  if (hook !== "prerouting" && hook !== "output") throw new Usage(`--hook "${hook}" is not valid; expected prerouting or output`);
+  const packet: Packet = {
+    proto,
+    src: ip("--src", values.src!),
+    sport: port("--sport", values.sport ?? "40000"),
+    dst: ip("--dst", values.dst!),
+    dport: port("--dport", values.dport!),
+    size: 60,
+    ttl: 64,
+    df: true,
+    mark: 0,
+  };
+  const localIps = (values["local-ip"] ?? []).map((v) => ip("--local-ip", v));
+
+  const file = values.rules === "-" ? "<stdin>" : values.rules!;
+  let text: string;
+  try {
+    text = values.rules === "-" ? await io.readStdin() : await readFile(file, "utf8");
+  } catch (e) {
+    throw new Usage(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const ruleset = parseIptablesSave(text, file);
+  const opts: NodeWalkOptions = { hook, localIps, ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}), ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}) };
+  const branches = walkNode(ruleset, packet, opts);
+
+  if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), warnings: ruleset.warnings })}\n`);
+  else io.stdout(textReport(packet, hook, localIps, branches, ruleset.warnings));
+  return EXIT.ok;
+}
+
+function branchJson(b: NodeBranch) {
+  return {
+    probability: b.probability,
+    verdict: b.verdict,
+    dnat: b.dnat,
+    masquerade: b.masquerade,
+    marks: b.marks,
+    rules: b.rules,
+    rejectWith: b.rejectWith,
+    snat: b.snat,
+    route: b.route,
+    hooks: b.hooks,
+    choices: b.choices,
+  };
+}
+
+function textReport(packet: Packet, hook: string, localIps: Ipv4[], branches: NodeBranch[], warnings: readonly string[]): string {
+  const lines = [`${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ${branches.length} branch${branches.length === 1 ? "" : "es"}`];
+  branches.forEach((b, i) => {
+    const verdict = b.rejectWith ? `${b.verdict} (${b.rejectWith})` : b.verdict;
+    lines.push(
+      "",
+      `branch ${i + 1}: probability ${probabilityText(b.probability)}, verdict ${verdict}, dnat ${b.dnat ?? "none"}, ` +
+        `${b.masquerade ? `masquerade to ${b.snat}` : b.snat ? `snat to ${b.snat}` : "no masquerade"}, marks ${b.marks.join(" ") || "none"}`,
+      `  path: ${b.hooks.join(" -> ")}${b.route ? ` (routed ${b.route})` : ""}`,
+    );
+    for (const c of b.choices) lines.push(`  choice: ${c}`);
+    for (const s of b.steps.filter(reportedStep)) {
+      const r = s.event.rule;
+      lines.push(`  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  => ${s.event.detail}`);
+    }
+  });
+  if (warnings.length > 0) lines.push("", "warnings:", ...warnings.map((w) => `  ${w}`));
+  return `${lines.join("\n")}\n`;
+}
+
+/** Eleven decimals, as iptables-save prints statistic probabilities, without trailing zeros. */
+function probabilityText(p: number): string {
+  return p.toFixed(11).replace(/\.?0+$/, "");
+}
+
+function ip(flag: string, text: string): Ipv4 {
+  const v = parseIpv4(text);
+  if (v === undefined) throw new Usage(`${flag} "${text}" is not an IPv4 address; expected a.b.c.d`);
+  return v;
+}
+
+function port(flag: string, text: string): number {
+  const v = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(v >= 1 && v <= 65535)) throw new Usage(`${flag} "${text}" is not a port; expected a number 1-65535`);
+  return v;
+}
+
+function isParseArgsError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
