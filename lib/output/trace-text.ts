@@ -21,13 +21,14 @@ export function traceText(t: Trace): string {
 
 function legLines(leg: Leg): string[] {
   const width = Math.max(...leg.hops.map((h) => h.location.length));
+  const actionWidth = Math.max(...leg.hops.flatMap((h) => h.steps.map((s) => s.action.length)));
   const out: string[] = [];
   leg.hops.forEach((h, i) => {
     h.steps.forEach((s, j) => {
       const where = j === 0 ? `${String(i + 1).padStart(3)}  ${h.location.padEnd(width)}` : `${" ".repeat(3)}  ${" ".repeat(width)}`;
       const rule = s.rule ? `  [${s.rule}]` : "";
       const changes = s.changes?.length ? `  {${s.changes.join(", ")}}` : "";
-      out.push(`${where}  ${s.action.padEnd(14)} ${s.reason}${rule}${changes}`);
+      out.push(`${where}  ${s.action.padEnd(actionWidth)}  ${s.reason}${rule}${changes}`);
     });
   });
   return out;
