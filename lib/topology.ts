@@ -3,6 +3,9 @@ import type { Cluster } from "./model/cluster.ts";
 import { buildCluster } from "./control/build.ts";
 import { loadInput } from "./input/load.ts";
 import { Network } from "./dataplane/network.ts";
+import { kubeProxyRules } from "./kubeproxy/index.ts";
+import { engineFor } from "./netfilter/node-walk.ts";
+import { parseIptablesSave } from "./netfilter/parser.ts";
 import { traceJson } from "./output/trace-json.ts";
 import { resolveRequest, type TraceQuery } from "./trace/request.ts";
 import { traceFrom } from "./trace/tracer.ts";
@@ -11,7 +14,14 @@ import type { Trace } from "./trace/types.ts";
 export class Topology {
   readonly network: Network;
   constructor(readonly cluster: Cluster) {
-    this.network = new Network(cluster);
+    // Each node's netfilter is kube-proxy's ruleset for it, printed and parsed back the way a real
+    // node's iptables-save would be: generated lazily, for the nodes a trace actually crosses.
+    this.network = new Network(cluster, (node) => engineFor(parseIptablesSave(this.iptablesSave(node.name), `kube-proxy/${node.name}`)));
+  }
+
+  /** The node's nat and filter tables as `iptables-save` prints them. */
+  iptablesSave(node: string): string {
+    return kubeProxyRules(this.cluster, node);
   }
 
   /** Every branch of the request, with the reply of each delivered one. */

@@ -42,7 +42,7 @@ describe("overlay data path: bridge0 and wg0", () => {
     const wg2 = b.hops[10]!.steps;
     expect(wg2.map((s) => s.type)).to.deep.equal(["decapsulate", "decrypt", "allowed-ips"]);
     expect(wg2[2]!.reason).to.contain("10.244.0.2 matches 10.244.0.0/24 of peer node-1");
-    expect(b.hops[3]!.steps[0]!.rule).to.equal("10.244.0.0/16 dev wg0 proto static scope link src 192.168.10.11");
+    expect(b.hops[3]!.steps.find((s) => s.type === "route")!.rule).to.equal("10.244.0.0/16 dev wg0 proto static scope link src 192.168.10.11");
   });
 
   it("records the headers before and after every step", () => {
@@ -53,7 +53,7 @@ describe("overlay data path: bridge0 and wg0", () => {
         expect(s.after, `${hop.location} ${s.action}`).to.include.keys("proto", "src", "dst", "size", "ttl");
       }
     }
-    const forwarded = b.hops[3]!.steps[0]!;
+    const forwarded = b.hops[3]!.steps.find((s) => s.type === "route")!;
     expect(forwarded.changes).to.deep.equal(["ttl: 64 -> 63"]);
   });
 
@@ -69,6 +69,7 @@ describe("overlay data path: bridge0 and wg0", () => {
     const b = only(topo.trace({ from: "node/node-1", to: "pod/c:8080" }));
     expect(b.disposition).to.equal("DELIVERED");
     expect(b.hops[0]!.steps[0]!.before).to.include({ src: "192.168.10.11:40000" });
+    expect(b.hops[0]!.steps.map((s) => s.action)).to.deep.equal(["PASS", "ROUTED", "PASS"]);
     expect(b.reply!.disposition).to.equal("DELIVERED");
   });
 

@@ -1,7 +1,11 @@
-// `kubehop iptables-save -t TOPO --node NAME`: the node's kube-proxy tables, or a usage error
-// that lists the nodes the user could have meant.
+// `kubehop iptables-save -t TOPO --node NAME`: the node's nat and filter tables as kube-proxy
+// leaves them, printed the way `iptables-save` prints them, to hold next to the real node's.
+import { parseArgs } from "node:util";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
+import { loadTopologySync } from "../topology.ts";
+import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { required } from "./trace-command.ts";
 
 export function iptablesSaveCommand(cluster: Cluster, node: string): { text: string } | { error: string } {
   if (!cluster.nodes.some((n) => n.name === node)) {
@@ -9,4 +13,13 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
     return { error: `unknown node "${node}"; valid nodes: ${names === "" ? "(none)" : names}` };
   }
   return { text: kubeProxyRules(cluster, node) };
+}
+
+export async function iptablesSaveRun(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, node: { type: "string" } } });
+  const topo = loadTopologySync(required(values.topology, "-t TOPO"));
+  const result = iptablesSaveCommand(topo.cluster, required(values.node, "--node NAME"));
+  if ("error" in result) throw new UsageError(result.error);
+  io.stdout(result.text);
+  return EXIT.ok;
 }

@@ -2,6 +2,8 @@
 import { InputError } from "../input/errors.ts";
 import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { iptablesSaveRun } from "./iptables-save-command.ts";
+import { netfilterCommand } from "./netfilter-command.ts";
 import { traceCommand } from "./trace-command.ts";
 import { validateCommand } from "./validate-command.ts";
 
@@ -10,6 +12,8 @@ type Command = (argv: string[], io: CommandIO) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
   validate: validateCommand,
+  netfilter: netfilterCommand,
+  "iptables-save": iptablesSaveRun,
 };
 
 const USAGE = `usage: kubehop COMMAND [options]
@@ -17,9 +21,12 @@ const USAGE = `usage: kubehop COMMAND [options]
   trace     -t TOPO --from LOC --to DEST [--proto tcp|udp|icmp] [--src IP] [--sport N] [--size BYTES]
             [--all|--branch K|--seed N] [--json]
   validate  -t TOPO
+  netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
+            [--local-ip IP ...] [--hook prerouting|output] [--json]
+  iptables-save -t TOPO --node NAME
 
 LOC:  pod/[NS/]NAME, node/NAME, node/NAME:IFACE, client/NAME
-DEST: IP:PORT, pod/[NS/]NAME:PORT, node/NAME:PORT, client/NAME:PORT
+DEST: IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, node/NAME:PORT, client/NAME:PORT
 Exit codes: 0 success, 1 a failure where success was asked, 2 bad input or usage.
 `;
 

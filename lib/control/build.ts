@@ -1,12 +1,13 @@
 // Control plane entry: validated input -> the cluster model, as Kubernetes and the CNI would compute it.
 import { formatIpv4, parseIpv4, parsePrefix, prefixContains, prefixesOverlap } from "../model/address.ts";
-import type { Client, Cluster, KubeProxyConfig } from "../model/cluster.ts";
+import type { Client, Cluster } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
+import { buildEndpointSlices, buildKubeProxyConfig, buildServices } from "./services.ts";
 
 export function buildCluster(input: TopologyInput): Cluster {
   const problems: InputProblem[] = [];
@@ -45,6 +46,9 @@ export function buildCluster(input: TopologyInput): Cluster {
     style: spec.overlay?.style ?? DEFAULTS.overlayStyle,
   };
   checkOverlay(input, nodes, problems);
+  const services = buildServices(input, serviceCidr, problems);
+  const endpointSlices = buildEndpointSlices(input, services, pods, problems);
+  const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
   if (problems.length > 0) throw new InputError(problems);
   if (pods.some((p) => p.ports.length === 0 && !p.hostNetwork)) {
     warnings.push("pods without declared containerPorts are assumed to listen on any port they are asked for");
@@ -57,9 +61,9 @@ export function buildCluster(input: TopologyInput): Cluster {
     clients,
     underlay: { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu },
     overlay,
-    services: [],
-    endpointSlices: [],
-    kubeProxy: defaultKubeProxy(),
+    services,
+    endpointSlices,
+    kubeProxy,
     warnings,
   };
 }
@@ -73,8 +77,4 @@ function buildClients(input: TopologyInput, problems: InputProblem[]): Client[] 
     seen.add(c.name);
     return { name: c.name, ip: parseIpv4(c.ip)! };
   });
-}
-
-function defaultKubeProxy(): KubeProxyConfig {
-  return { detectLocalMode: "ClusterCIDR", masqueradeAll: false, masqueradeBit: 14, nodePortAddresses: [], localhostNodePorts: true };
 }

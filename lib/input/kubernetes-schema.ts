@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
 
-const metadata = z.looseObject({
+export const metadata = z.looseObject({
   name: objectName,
   namespace: objectName.optional(),
   labels: labels.optional(),

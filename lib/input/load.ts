@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { InputError, type InputProblem } from "./errors.ts";
 import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema, type WorkloadObject } from "./kubernetes-schema.ts";
+import { EndpointSliceSchema, type EndpointSliceObject, KubeProxyConfigurationSchema, type KubeProxyConfigurationObject, ServiceSchema, type ServiceObject } from "./service-schema.ts";
 import { readSources } from "./source.ts";
 import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
 import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
@@ -18,6 +19,9 @@ export interface TopologyInput {
   readonly nodes: readonly Read<NodeObject>[];
   readonly pods: readonly Read<PodObject>[];
   readonly workloads: readonly (Read<WorkloadObject> & { kind: WorkloadKind })[];
+  readonly services: readonly Read<ServiceObject>[];
+  readonly endpointSlices: readonly Read<EndpointSliceObject>[];
+  readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
   /** Objects of kinds kubehop does not model, as `file:line:col: Kind ns/name` for warnings. */
   readonly ignored: readonly string[];
 }
@@ -30,7 +34,8 @@ const INERT_KINDS = new Set(["ConfigMap", "Secret", "ServiceAccount", "Namespace
 export function loadInput(pathOrText: string): TopologyInput {
   const objects = readSources(pathOrText).flatMap(parseDocuments);
   const problems: InputProblem[] = [];
-  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], ignored: [] as string[] };
+  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], services: [] as Read<ServiceObject>[], endpointSlices: [] as Read<EndpointSliceObject>[], ignored: [] as string[] };
+  let kubeProxyConfig: Read<KubeProxyConfigurationObject> | undefined;
   let topology: Read<TopologyObject> | undefined;
   for (const src of objects) {
     const check = <S extends z.ZodType>(schema: S): z.infer<S> | undefined => validate(schema, src, problems);
@@ -48,6 +53,18 @@ export function loadInput(pathOrText: string): TopologyInput {
     } else if (WORKLOAD_KINDS.includes(src.kind)) {
       const obj = check(WorkloadSchema);
       if (obj) out.workloads.push({ obj, src, kind: src.kind as WorkloadKind });
+    } else if (src.kind === "Service") {
+      const obj = check(ServiceSchema);
+      if (obj) out.services.push({ obj, src });
+    } else if (src.kind === "EndpointSlice") {
+      const obj = check(EndpointSliceSchema);
+      if (obj) out.endpointSlices.push({ obj, src });
+    } else if (src.kind === "KubeProxyConfiguration") {
+      const obj = check(KubeProxyConfigurationSchema);
+      if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
+      else if (obj) kubeProxyConfig = { obj, src };
+    } else if (src.kind === "Endpoints") {
+      // The legacy Endpoints object mirrors EndpointSlices, which kube-proxy reads instead.
     } else if (!INERT_KINDS.has(src.kind)) {
       const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
       const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
@@ -56,7 +73,7 @@ export function loadInput(pathOrText: string): TopologyInput {
     }
   }
   if (problems.length > 0) throw new InputError(problems);
-  return { ...out, ...(topology ? { topology } : {}) };
+  return { ...out, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
 }
 
 function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {

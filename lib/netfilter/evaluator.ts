@@ -39,17 +39,30 @@ interface IndexedChain extends CompiledChain {
   index: ChainIndex | null;
 }
 
-/** One branch in progress. Owned by exactly one walk at a time, so it is updated in place. */
-interface WalkState extends CtView {
-  packet: Packet;
-  probability: number;
-  choices: Cons<string> | null;
-  events: Cons<NetfilterEvent> | null;
-  recent: RecentSets;
-  dnat?: { ip: number; port: number };
-  snat?: { ip: number; port: number; masquerade: boolean };
-  verdict: Verdict | null;
-  rejectWith?: string;
+/**
+ * One branch in progress. Owned by exactly one walk at a time, so it is updated in place; a fork
+ * copies it. A class with every field set up front keeps one object shape, which the walk's
+ * property reads depend on for speed.
+ */
+class WalkState implements CtView {
+  constructor(
+    public packet: Packet,
+    public probability: number,
+    public choices: Cons<string> | null,
+    public events: Cons<NetfilterEvent> | null,
+    public recent: RecentSets,
+    public untracked: boolean,
+    public ctDnat: boolean,
+    public ctSnat: boolean,
+    public dnat: { ip: number; port: number } | null = null,
+    public snat: { ip: number; port: number; masquerade: boolean } | null = null,
+    public rejectWith: string | null = null,
+  ) {}
+
+  fork(probability: number, choice: string): WalkState {
+    const choices = { head: choice, tail: this.choices };
+    return new WalkState(this.packet, probability, choices, this.events, this.recent, this.untracked, this.ctDnat, this.ctSnat, this.dnat, this.snat, this.rejectWith);
+  }
 }
 
 export class NetfilterEngine implements Netfilter {
@@ -71,17 +84,7 @@ export class NetfilterEngine implements Netfilter {
   }
 
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[] {
-    const start: WalkState = {
-      packet,
-      probability: 1,
-      choices: null,
-      events: null,
-      recent: ctx.recent,
-      untracked: false,
-      ctDnat: ctx.ctNat?.dnat ?? false,
-      ctSnat: ctx.ctNat?.snat ?? false,
-      verdict: null,
-    };
+    const start = new WalkState(packet, 1, null, null, ctx.recent, false, ctx.ctNat?.dnat ?? false, ctx.ctNat?.snat ?? false);
     const out: HookBranch[] = [];
     new HookWalk(this.chains, HOOK_TABLES[hook], hook, ctx, out).tables(0, start);
     return out;
@@ -240,7 +243,7 @@ class HookWalk {
           return;
         }
         if (p < 1) {
-          const hit: WalkState = { ...st, probability: st.probability * p, choices: { head: `${where} matched`, tail: st.choices } };
+          const hit = st.fork(st.probability * p, `${where} matched`);
           this.statefulFrom(k + 1, run, chain, i, rule, hit, frame, unmatched);
           st.probability *= 1 - p;
           st.choices = { head: `${where} did not match`, tail: st.choices };
@@ -300,7 +303,7 @@ function toArray<T>(list: Cons<T> | null): T[] {
 
 function toBranch(st: WalkState, verdict: Verdict): HookBranch {
   const b: HookBranch = { probability: st.probability, choices: toArray(st.choices), verdict, packet: st.packet, events: toArray(st.events), recent: st.recent };
-  if (st.rejectWith !== undefined) b.rejectWith = st.rejectWith;
+  if (st.rejectWith !== null) b.rejectWith = st.rejectWith;
   if (st.dnat) b.dnat = st.dnat;
   if (st.snat) b.snat = st.snat;
   return b;

@@ -75,6 +75,7 @@ function resolveFrom(net: Network, from: string): { at: Location; src: Ipv4 } {
 }
 
 function resolveTo(net: Network, to: string, proto: L4): { ip: Ipv4; port: number } {
+  if (to.startsWith("svc/")) return resolveService(net, to.slice(4), proto);
   const m = /^(?:(pod|node|client)\/)?(.+?)(?::(\d+))?$/.exec(to);
   if (!m) throw new RequestError(`--to "${to}" is not a destination; use IP:PORT, pod/[NS/]NAME:PORT, node/NAME:PORT or client/NAME:PORT`);
   const [, kind, name, portText] = m;
@@ -103,6 +104,22 @@ function resolveTo(net: Network, to: string, proto: L4): { ip: Ipv4; port: numbe
   const ip = parseIpv4(name!);
   if (ip === undefined) throw new RequestError(`--to "${to}" is not IP:PORT, pod/..., node/... or client/...`);
   return { ip, port: needPort() };
+}
+
+/** `svc/[NS/]NAME[:PORT]`: the ClusterIP and a port given by number or name (or the only port). */
+function resolveService(net: Network, ref: string, proto: L4): { ip: Ipv4; port: number } {
+  const [name, portRef] = ref.split(":");
+  const key = name!.includes("/") ? name! : `default/${name}`;
+  const svc = net.cluster.services.find((s) => `${s.namespace}/${s.name}` === key);
+  if (!svc) throw new RequestError(`no Service "${key}"; Services: ${names(net.cluster.services.map((s) => `${s.namespace}/${s.name}`))}`);
+  if (svc.clusterIPs.length === 0) throw new RequestError(`Service ${key} has no ClusterIP (${svc.headless ? "headless: trace to one of its pods" : svc.type}); nothing to trace to`);
+  const ports = svc.ports.filter((p) => p.protocol.toLowerCase() === proto || proto === "icmp");
+  const port = portRef === undefined ? (ports.length === 1 ? ports[0] : undefined) : ports.find((p) => p.name === portRef || String(p.port) === portRef);
+  if (!port) {
+    const list = svc.ports.map((p) => `${p.name || "(unnamed)"} ${p.port}/${p.protocol}`).join(", ");
+    throw new RequestError(portRef === undefined ? `Service ${key} has several ports (${list}); add :PORT` : `Service ${key} has no ${proto} port "${portRef}"; ports: ${list}`);
+  }
+  return { ip: svc.clusterIPs[0]!, port: proto === "icmp" ? 0 : port.port };
 }
 
 /** `ns/name`, `name` (namespace default), or a unique prefix such as a workload's name. */

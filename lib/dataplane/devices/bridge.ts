@@ -2,6 +2,7 @@
 // bridge0's own MAC (the pods' gateway) go up to the node's IP stack, which does all routing.
 import { formatIpv4 } from "../../model/address.ts";
 import { type Device, ended } from "../device.ts";
+import { reverseNat } from "../conntrack.ts";
 import { here, podKey } from "../locations.ts";
 
 export const bridgeDevice: Device = (packet, at, ctx) => {
@@ -18,8 +19,15 @@ export const bridgeDevice: Device = (packet, at, ctx) => {
       `no pod on ${node.name} has ${formatIpv4(target)}`,
     );
   }
+  // br_netfilter: bridged frames pass iptables too, so conntrack un-NATs a reply between two pods
+  // of this bridge (without it the answer would reach the client from the wrong address).
+  const unNat = reverseNat(packet, node.name, ctx.state, "br_netfilter:");
+  const steps = unNat ? [unNat.step] : [];
+  const out = unNat?.packet ?? packet;
   if (pod === at.fromPod) {
-    return [{ steps: [{ type: "bridge", action: "HAIRPIN", reason: `${pod.veth} is both the ingress and egress port (hairpin mode on)`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` }], next: { at: here.vethToPod(node, pod), packet } }];
+    steps.push({ type: "bridge", action: "HAIRPIN", reason: `${pod.veth} is both the ingress and egress port (hairpin mode on)`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` });
+    return [{ steps, next: { at: here.vethToPod(node, pod), packet: out } }];
   }
-  return [{ steps: [{ type: "bridge", action: "FORWARDED", reason: `FDB: ${formatIpv4(target)} (pod ${podKey(pod)}) is behind port ${pod.veth}`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` }], next: { at: here.vethToPod(node, pod), packet } }];
+  steps.push({ type: "bridge", action: "FORWARDED", reason: `FDB: ${formatIpv4(target)} (pod ${podKey(pod)}) is behind port ${pod.veth}`, rule: `fdb ${formatIpv4(target)} port ${pod.veth}` });
+  return [{ steps, next: { at: here.vethToPod(node, pod), packet: out } }];
 };

@@ -8,6 +8,7 @@ import type { Disposition } from "../../trace/types.ts";
 import type { BranchState, Location, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
 import { type Packet, rewrite } from "../packet.ts";
+import { reverseNat } from "../conntrack.ts";
 import { lookupRoute, routeText } from "../routing.ts";
 import { hookSteps, runHook } from "./netfilter-stage.ts";
 import { receive } from "./socket.ts";
@@ -94,22 +95,22 @@ function applyHook(name: HookName, p: Path, node: Node, ifaces: { inIface?: stri
     }
     const last = b.events.at(-1);
     const why = `${name}: ${b.verdict}${b.rejectWith ? ` with ${b.rejectWith}` : ""}${last ? ` by ${last.rule.chain} rule ${last.rule.index}` : " by chain policy"}`;
-    out.push(finish(next, b.verdict === "DROP" ? "DROPPED" : "REJECTED", why, last?.rule.text));
+    out.push(finish(next, dispositionOf(b.verdict, last?.rule.text), why, last?.rule.text));
   }
   return survivors;
 }
 
+/** kube-proxy's own comments say when a drop or reject is about missing endpoints. */
+function dispositionOf(verdict: "DROP" | "REJECT", rule: string | undefined): Disposition {
+  if (rule?.includes("has no local endpoints")) return "NO_LOCAL_ENDPOINTS";
+  if (rule?.includes("has no endpoints")) return "NO_ENDPOINTS";
+  return verdict === "DROP" ? "DROPPED" : "REJECTED";
+}
+
 /** On the reply leg, conntrack undoes the NAT this node did to the request. */
 function unNat(p: Path, node: Node): Path {
-  if (!p.state.replyTo) return p;
-  const pk = p.packet;
-  const entry = p.state.conntrack.find(
-    (e) => e.node === node.name && pk.src === e.translated.dst && pk.sport === e.translated.dport && pk.dst === e.translated.src && pk.dport === e.translated.sport,
-  );
-  if (!entry) return p;
-  const after = rewrite(pk, { src: entry.original.dst, sport: entry.original.dport, dst: entry.original.src, dport: entry.original.sport });
-  const step: StepRecord = { type: "conntrack", action: "UN-NAT", reason: "reply of a tracked connection: conntrack reverses the NAT done to the request", before: pk, after };
-  return { ...p, packet: after, entered: after, steps: [step] };
+  const r = reverseNat(p.packet, node.name, p.state, `${node.name}'s`);
+  return r ? { ...p, packet: r.packet, entered: r.packet, steps: [r.step] } : p;
 }
 
 function transmit(p: Path, node: Node, r: Route): Outcome {

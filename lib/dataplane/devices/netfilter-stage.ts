@@ -22,18 +22,50 @@ export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: Hook
   });
 }
 
-const STEP_OF: Record<NetfilterEvent["kind"], StepRecord["type"]> = {
-  jump: "netfilter", goto: "netfilter", return: "netfilter", accept: "netfilter", drop: "drop", reject: "drop",
-  dnat: "dnat", snat: "snat", masquerade: "masquerade", mark: "mark", policy: "netfilter", log: "netfilter", affinity: "netfilter", notrack: "conntrack",
+const STEP_OF: Partial<Record<NetfilterEvent["kind"], StepRecord["type"]>> = {
+  accept: "netfilter", drop: "drop", reject: "drop", dnat: "dnat", snat: "snat", masquerade: "masquerade", mark: "mark", affinity: "netfilter", notrack: "conntrack",
 };
 
+/**
+ * One step per rule that did something (NAT, mark, verdict, affinity), each naming the chain path
+ * that led to it (`PREROUTING > KUBE-SERVICES > KUBE-SVC-... > KUBE-SEP-...`). A hook in which no
+ * rule acted becomes one PASS step listing the chains it walked, so the trace still shows it looked.
+ */
 export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
-  return b.events.map((e) => ({
-    type: STEP_OF[e.kind],
-    action: e.kind.toUpperCase(),
-    reason: `${e.rule.table} ${hook}: ${e.detail} (${e.rule.chain} rule ${e.rule.index})`,
-    rule: e.rule.text,
-    before: e.before,
-    after: e.after,
-  }));
+  const steps: StepRecord[] = [];
+  const walked: string[] = [];
+  let path: string[] = [];
+  let table = "";
+  for (const e of b.events) {
+    if (e.rule.table !== table) {
+      table = e.rule.table;
+      path = [hook];
+    }
+    if (e.kind === "jump" || e.kind === "goto") {
+      const target = e.detail.replace(/^(jump to|goto) /, "");
+      if (e.kind === "goto") path.pop();
+      path.push(target);
+      if (!walked.includes(target)) walked.push(target);
+      continue;
+    }
+    if (e.kind === "return") {
+      path.pop();
+      continue;
+    }
+    const type = STEP_OF[e.kind];
+    if (!type) continue;
+    steps.push({
+      type,
+      action: e.kind.toUpperCase(),
+      reason: `${e.rule.table} ${path.join(" > ")}: ${e.detail} (rule ${e.rule.index})`,
+      rule: e.rule.text,
+      before: e.before,
+      after: e.after,
+    });
+  }
+  if (steps.length === 0) {
+    const via = walked.length ? ` (walked ${walked.join(", ")})` : "";
+    steps.push({ type: "netfilter", action: "PASS", reason: `${hook}: no rule acted on the packet${via}; ${b.verdict}` });
+  }
+  return steps;
 }
