@@ -10,6 +10,11 @@ import { traceJson } from "./output/trace-json.ts";
 import { resolveRequest, type TraceQuery } from "./trace/request.ts";
 import { traceFrom } from "./trace/tracer.ts";
 import type { Trace } from "./trace/types.ts";
+import type { RecentSets } from "./netfilter/hooks.ts";
+
+export interface TraceSession {
+  trace(query: TraceQuery, pick?: number): Trace;
+}
 
 export class Topology {
   readonly network: Network;
@@ -26,9 +31,23 @@ export class Topology {
 
   /** Every branch of the request, with the reply of each delivered one. */
   trace(query: TraceQuery): Trace {
-    const { start, packet, request } = resolveRequest(this.network, query);
-    const branches = traceFrom(this.network, start, packet);
-    return traceJson(request, branches, this.cluster.warnings);
+    return this.session().trace(query);
+  }
+
+  /**
+   * Traces that share kube-proxy's `-m recent` memory, as connections from one client over time do:
+   * after each trace the session keeps the state of the branch it took (`pick`, 1-based, default 1).
+   */
+  session(): TraceSession {
+    let recent: RecentSets = new Map();
+    return {
+      trace: (query, pick = 1) => {
+        const { start, packet, request } = resolveRequest(this.network, query);
+        const branches = traceFrom(this.network, start, packet, { recent });
+        recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
+        return traceJson(request, branches, this.cluster.warnings);
+      },
+    };
   }
 }
 

@@ -22,7 +22,7 @@ export interface Location {
   readonly direction?: "in" | "out";
   /** The address whose MAC the frame is addressed to (what ARP resolved). */
   readonly l2Target?: Ipv4;
-  /** For a bridge: the pod whose veth the frame came in on (absent: from the node itself). */
+  /** For a bridge or the host: the pod whose veth the frame came in on (absent: from elsewhere). */
   readonly fromPod?: Pod;
 }
 

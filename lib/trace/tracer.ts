@@ -5,6 +5,7 @@ import type { BranchState, Location, Outcome, StepRecord } from "../dataplane/de
 import { DEVICES } from "../dataplane/devices/index.ts";
 import type { Network } from "../dataplane/network.ts";
 import type { Packet } from "../dataplane/packet.ts";
+import type { RecentSets } from "../netfilter/hooks.ts";
 import type { Disposition } from "./types.ts";
 
 /** Forwarding loops end here at the latest; a real path through kubehop's devices is about 20 hops. */
@@ -34,10 +35,12 @@ export interface BranchRecord extends LegRecord {
 export interface TraceOptions {
   /** Trace the answer of delivered requests (default true). */
   readonly reply?: boolean;
+  /** `-m recent` state from earlier traces of the same session (ClientIP session affinity). */
+  readonly recent?: RecentSets;
 }
 
 export function traceFrom(net: Network, start: Location, packet: Packet, options: TraceOptions = {}): BranchRecord[] {
-  const initial: BranchState = { conntrack: [], recent: new Map() };
+  const initial: BranchState = { conntrack: [], recent: options.recent ?? new Map() };
   const legs = walk(net, start, packet, initial);
   if (options.reply === false) return legs;
   return legs.flatMap((leg): BranchRecord[] => {

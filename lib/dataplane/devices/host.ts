@@ -49,7 +49,7 @@ export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outc
       continue;
     }
     for (const q of routeOut(p, node, r, inIface, ctx, out)) {
-      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out)) out.push(transmit(s, node, r));
+      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out)) out.push(transmit(s, node, r, at));
     }
   }
   return out;
@@ -113,9 +113,9 @@ function unNat(p: Path, node: Node): Path {
   return r ? { ...p, packet: r.packet, entered: r.packet, steps: [r.step] } : p;
 }
 
-function transmit(p: Path, node: Node, r: Route): Outcome {
+function transmit(p: Path, node: Node, r: Route, from: Location): Outcome {
   const nextHop = r.via ?? p.packet.dst;
-  const at: Location = r.dev === "bridge0" ? here.bridge(node, nextHop) : r.dev === "wg0" ? here.wgOut(node) : r.dev === "eth0" ? here.nicOut(node, nextHop) : here.host(node);
+  const at: Location = r.dev === "bridge0" ? here.bridge(node, nextHop, from.fromPod) : r.dev === "wg0" ? here.wgOut(node) : r.dev === "eth0" ? here.nicOut(node, nextHop) : here.host(node);
   return { ...base(p), state: recordConntrack(p, node), next: { at, packet: p.packet } };
 }
 

@@ -41,6 +41,8 @@ export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
       table = e.rule.table;
       path = [hook];
     }
+    // A user chain that ends without a RETURN rule returns implicitly: no event marks it.
+    while (path.length > 1 && path.at(-1) !== e.rule.chain) path.pop();
     if (e.kind === "jump" || e.kind === "goto") {
       const target = e.detail.replace(/^(jump to|goto) /, "");
       if (e.kind === "goto") path.pop();
