@@ -4,6 +4,7 @@ import type { Client, Cluster } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
+import { buildDns, buildLoadBalancers } from "./edge.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
@@ -49,6 +50,8 @@ export function buildCluster(input: TopologyInput): Cluster {
   const services = buildServices(input, serviceCidr, problems);
   const endpointSlices = buildEndpointSlices(input, services, pods, problems);
   const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
+  const underlay = { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu };
+  const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
   if (problems.length > 0) throw new InputError(problems);
   if (pods.some((p) => p.ports.length === 0 && !p.hostNetwork)) {
     warnings.push("pods without declared containerPorts are assumed to listen on any port they are asked for");
@@ -59,11 +62,13 @@ export function buildCluster(input: TopologyInput): Cluster {
     nodes,
     pods,
     clients,
-    underlay: { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu },
+    underlay,
     overlay,
     services,
     endpointSlices,
     kubeProxy,
+    loadBalancers,
+    dns: buildDns(input),
     warnings,
   };
 }

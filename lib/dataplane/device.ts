@@ -1,13 +1,13 @@
 // What every device shares: where a packet is, what a device may answer, and the registry the
 // tracer dispatches through. A new device (an IP-in-IP tunnel, say) is one module and one entry.
-import type { Client, InterfaceName, Node, Pod } from "../model/cluster.ts";
+import type { Client, InterfaceName, LoadBalancer, Node, Pod } from "../model/cluster.ts";
 import type { Ipv4 } from "../model/address.ts";
 import type { Disposition, StepType } from "../trace/types.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
 import type { Network } from "./network.ts";
 import type { Packet } from "./packet.ts";
 
-export type DeviceKind = "pod" | "veth" | "bridge" | "host" | "wg" | "nic" | "underlay" | "client";
+export type DeviceKind = "pod" | "veth" | "bridge" | "host" | "wg" | "nic" | "underlay" | "client" | "lb";
 
 export interface Location {
   readonly device: DeviceKind;
@@ -16,6 +16,7 @@ export interface Location {
   readonly node?: Node;
   readonly pod?: Pod;
   readonly client?: Client;
+  readonly lb?: LoadBalancer;
   /** For the host: the interface the packet arrived on; absent for a process on the node. */
   readonly inIface?: InterfaceName;
   /** `out` leaves the endpoint (pod, client) or the node (nic), `in` comes towards it. */

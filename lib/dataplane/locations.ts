@@ -1,6 +1,6 @@
 // Constructors for every place a packet can be, so labels are spelled one way everywhere.
 import type { Ipv4 } from "../model/address.ts";
-import type { Client, InterfaceName, Node, Pod } from "../model/cluster.ts";
+import type { Client, InterfaceName, LoadBalancer, Node, Pod } from "../model/cluster.ts";
 import type { Location } from "./device.ts";
 
 export function podKey(pod: Pod): string {
@@ -19,6 +19,8 @@ export const here = {
   nicOut: (node: Node, l2Target: Ipv4): Location => ({ device: "nic", label: `${node.name}/eth0`, node, direction: "out", l2Target }),
   nicIn: (node: Node): Location => ({ device: "nic", label: `${node.name}/eth0`, node, direction: "in" }),
   underlay: (l2Target: Ipv4): Location => ({ device: "underlay", label: "underlay", l2Target }),
+  lbIn: (lb: LoadBalancer): Location => ({ device: "lb", label: `lb/${lb.name}`, lb, direction: "in" }),
+  lbReturn: (lb: LoadBalancer): Location => ({ device: "lb", label: `lb/${lb.name}`, lb, direction: "out" }),
   clientOut: (client: Client): Location => ({ device: "client", label: `client/${client.name}`, client, direction: "out" }),
   clientIn: (client: Client): Location => ({ device: "client", label: `client/${client.name}`, client, direction: "in" }),
 };

@@ -1,7 +1,7 @@
 // The model with the indexes the devices need, built once per cluster: who owns an address, each
 // node's routes, its WireGuard peers and its netfilter ruleset.
 import type { Ipv4 } from "../model/address.ts";
-import type { Client, Cluster, Node, Pod, Route } from "../model/cluster.ts";
+import type { Client, Cluster, LoadBalancer, Node, Pod, Route } from "../model/cluster.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
 import { wireGuardAddress } from "../control/overlay.ts";
 import { lookupRoute, routeTable } from "./routing.ts";
@@ -17,6 +17,9 @@ export class Network {
   readonly nodesByIp = new Map<Ipv4, Node>();
   readonly clientsByIp = new Map<Ipv4, Client>();
   readonly clientsByName = new Map<string, Client>();
+  readonly lbsByVip = new Map<Ipv4, LoadBalancer>();
+  readonly lbsByAddress = new Map<Ipv4, LoadBalancer>();
+  readonly lbsByName = new Map<string, LoadBalancer>();
   /** hostNetwork pods by node: their ports are the node's ports. */
   readonly hostPodsByNode = new Map<string, Pod[]>();
   readonly peers: WireGuardPeers;
@@ -39,6 +42,11 @@ export class Network {
     for (const c of cluster.clients) {
       this.clientsByIp.set(c.ip, c);
       this.clientsByName.set(c.name, c);
+    }
+    for (const lb of cluster.loadBalancers) {
+      this.lbsByVip.set(lb.vip, lb);
+      this.lbsByAddress.set(lb.address, lb);
+      this.lbsByName.set(lb.name, lb);
     }
     this.peers = new WireGuardPeers(cluster);
   }

@@ -24,6 +24,19 @@ const wireGuardPeer = z.strictObject({
   publicKey: z.string().optional(),
 });
 
+/** The external load balancer in front of the nodes (a cloud LB, MetalLB, an appliance). */
+const loadBalancer = z.strictObject({
+  name: objectName,
+  vip: ipv4,
+  /** The LB's own address on the underlay: the source of NodePort-mode traffic that does not keep the client IP. */
+  address: ipv4.optional(),
+  mode: z.enum(["nodeport", "passthrough"], { error: "expected nodeport (to nodeIP:nodePort) or passthrough (the packet keeps the VIP)" }).optional(),
+  algorithm: z.enum(["round-robin", "random", "source-hash"], { error: "expected round-robin, random or source-hash" }).optional(),
+  preserveClientIP: z.boolean().optional(),
+  /** The LoadBalancer Service it fronts, `namespace/name`. */
+  service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a LoadBalancer Service" }),
+});
+
 const topologyNode = z.strictObject({
   name: objectName,
   ip: ipv4.optional(),
@@ -61,6 +74,12 @@ export const TopologySpecSchema = z.strictObject({
     })
     .optional(),
   clients: z.array(z.strictObject({ name: objectName, ip: ipv4 })).optional(),
+  loadBalancers: z.array(loadBalancer).optional(),
+  dns: z
+    .strictObject({
+      records: z.array(z.strictObject({ name: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i, { error: "expected a host name like shop.example.com or *.example.com" }), ip: ipv4 })).optional(),
+    })
+    .optional(),
 });
 
 export const TopologySchema = z.strictObject({

@@ -23,6 +23,9 @@ export interface Cluster {
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
   readonly kubeProxy: KubeProxyConfig;
+  readonly loadBalancers: readonly LoadBalancer[];
+  /** Names resolved outside the cluster (the Topology's zone; Ingress hosts point at their LB's VIP). */
+  readonly dns: readonly DnsRecord[];
   /** Things the input said that the simulation does not take into account. */
   readonly warnings: readonly string[];
 }
@@ -198,4 +201,25 @@ export interface KubeProxyConfig {
   readonly masqueradeBit: number;
   readonly nodePortAddresses: readonly string[];
   readonly localhostNodePorts: boolean;
+}
+
+/** An external load balancer: a VIP in front of the nodes, for one LoadBalancer Service. */
+export interface LoadBalancer {
+  readonly name: string;
+  readonly vip: Ipv4;
+  /** The LB's own underlay address, the source NodePort-mode traffic gets when the client IP is not kept. */
+  readonly address: Ipv4;
+  /** nodeport: to nodeIP:nodePort; passthrough: the packet keeps the VIP and meets kube-proxy's LB-IP rule. */
+  readonly mode: "nodeport" | "passthrough";
+  readonly algorithm: "round-robin" | "random" | "source-hash";
+  readonly preserveClientIp: boolean;
+  readonly service: { readonly namespace: string; readonly name: string };
+}
+
+export interface DnsRecord {
+  /** A host name, or `*.domain` for one label under it. */
+  readonly name: string;
+  readonly ip: Ipv4;
+  /** Why the record exists: the Topology's zone, or the Ingress that made it. */
+  readonly source: string;
 }

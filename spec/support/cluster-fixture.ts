@@ -137,6 +137,8 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     services: spec.services ?? [],
     endpointSlices: spec.endpointSlices ?? [],
     kubeProxy: { ...DEFAULT_KUBE_PROXY, ...spec.kubeProxy },
+    loadBalancers: [],
+    dns: [],
     warnings: [],
   };
 }

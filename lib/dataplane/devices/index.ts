@@ -3,6 +3,7 @@ import type { Device, DeviceKind } from "../device.ts";
 import { bridgeDevice } from "./bridge.ts";
 import { clientDevice } from "./client.ts";
 import { hostDevice } from "./host.ts";
+import { loadBalancerDevice } from "./load-balancer.ts";
 import { nicDevice } from "./nic.ts";
 import { podDevice } from "./pod.ts";
 import { underlayDevice } from "./underlay.ts";
@@ -18,4 +19,5 @@ export const DEVICES: Record<DeviceKind, Device> = {
   nic: nicDevice,
   underlay: underlayDevice,
   client: clientDevice,
+  lb: loadBalancerDevice,
 };

@@ -1,0 +1,63 @@
+// The cluster's edge: external load balancers in front of LoadBalancer Services, and the DNS names
+// clients outside the cluster resolve.
+import { formatIpv4, parseIpv4, prefixContains } from "../model/address.ts";
+import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
+import type { InputProblem } from "../input/errors.ts";
+import type { TopologyInput } from "../input/load.ts";
+
+/** The default LB's VIP and, on the underlay, its own address (documentation ranges, RFC 5737). */
+export const EDGE_DEFAULTS = { name: "edge", vip: "203.0.113.10", addressOffset: 2 } as const;
+
+/**
+ * LBs given in the Topology, plus one for every LoadBalancer Service that has an ingress IP and no LB:
+ * NodePort mode, round-robin, the client IP not kept (what most cloud LBs do by default).
+ */
+export function buildLoadBalancers(input: TopologyInput, services: readonly Service[], underlay: Underlay, problems: InputProblem[]): LoadBalancer[] {
+  const given = input.topology?.obj.spec?.loadBalancers ?? [];
+  const out: LoadBalancer[] = [];
+  const usedAddresses = new Set<number>();
+  let nextAddress = underlay.cidr.network + EDGE_DEFAULTS.addressOffset;
+  const address = (): number => {
+    while (usedAddresses.has(nextAddress) || nextAddress === underlay.gateway) nextAddress++;
+    usedAddresses.add(nextAddress);
+    return nextAddress++;
+  };
+  given.forEach((lb, i) => {
+    const at = (f: string) => input.topology!.src.at(["spec", "loadBalancers", i, f]);
+    const [namespace, name] = lb.service.split("/") as [string, string];
+    const svc = services.find((s) => s.namespace === namespace && s.name === name);
+    if (!svc) problems.push({ ...at("service"), message: `load balancer ${lb.name}: no Service ${lb.service}; it must name a LoadBalancer Service` });
+    else if (svc.type !== "LoadBalancer") problems.push({ ...at("service"), message: `load balancer ${lb.name}: Service ${lb.service} is of type ${svc.type}; expected type LoadBalancer` });
+    const own = lb.address ? parseIpv4(lb.address)! : undefined;
+    if (own !== undefined && !prefixContains(underlay.cidr, own)) problems.push({ ...at("address"), message: `load balancer ${lb.name}: address ${lb.address} is outside the underlay ${underlay.cidr.text}` });
+    if (own !== undefined) usedAddresses.add(own);
+    out.push({
+      name: lb.name,
+      vip: parseIpv4(lb.vip)!,
+      address: own ?? 0,
+      mode: lb.mode ?? "nodeport",
+      algorithm: lb.algorithm ?? "round-robin",
+      preserveClientIp: lb.preserveClientIP ?? false,
+      service: { namespace, name },
+    });
+  });
+  for (const lb of out) if (lb.address === 0) Object.assign(lb, { address: address() });
+  for (const svc of services) {
+    if (svc.type !== "LoadBalancer") continue;
+    for (const vip of svc.loadBalancerIngress) {
+      if (out.some((lb) => lb.vip === vip)) continue;
+      const name = out.some((lb) => lb.name === EDGE_DEFAULTS.name) ? `lb-${svc.namespace}-${svc.name}` : EDGE_DEFAULTS.name;
+      out.push({ name, vip, address: address(), mode: "nodeport", algorithm: "round-robin", preserveClientIp: false, service: { namespace: svc.namespace, name: svc.name } });
+    }
+  }
+  return out;
+}
+
+/** The Topology's zone. Ingress hosts are added by the ingress layer, pointing at their LB's VIP. */
+export function buildDns(input: TopologyInput): DnsRecord[] {
+  return (input.topology?.obj.spec?.dns?.records ?? []).map((r) => ({ name: r.name.toLowerCase(), ip: parseIpv4(r.ip)!, source: "Topology dns" }));
+}
+
+export function describeLoadBalancer(lb: LoadBalancer): string {
+  return `${lb.name} (VIP ${formatIpv4(lb.vip)}, ${lb.mode}, ${lb.algorithm}${lb.preserveClientIp ? ", keeps the client IP" : ""})`;
+}
