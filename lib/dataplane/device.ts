@@ -2,7 +2,7 @@
 // tracer dispatches through. A new device (an IP-in-IP tunnel, say) is one module and one entry.
 import type { Client, InterfaceName, LoadBalancer, Node, Pod } from "../model/cluster.ts";
 import type { Ipv4 } from "../model/address.ts";
-import type { Disposition, StepType } from "../trace/types.ts";
+import type { Disposition, HttpOutcome, StepType } from "../trace/types.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
 import type { Network } from "./network.ts";
 import type { Packet } from "./packet.ts";
@@ -50,6 +50,8 @@ export interface BranchState {
   readonly recent: RecentSets;
   /** Set on the reply leg: the packet the originator sent, which the reply must answer. */
   readonly replyTo?: Packet;
+  /** What the HTTP layer decided so far (ingress rule, backend, status). */
+  readonly http?: HttpOutcome;
 }
 
 export interface Outcome {
@@ -64,6 +66,11 @@ export interface Outcome {
     /** For a delivered request: the packet as the receiving socket saw it. */
     readonly delivered?: Packet;
   };
+  /**
+   * Set by an L7 proxy that ended the connection carrying `accepted` and opens a new one (`next`):
+   * the trace closes a segment here, and the reply of that segment starts from `replyFrom`.
+   */
+  readonly proxy?: { readonly accepted: Packet; readonly replyFrom: Location };
   /** Probability of this outcome among its siblings (default 1). */
   readonly probability?: number;
   readonly choice?: string;

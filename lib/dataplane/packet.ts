@@ -19,6 +19,17 @@ export interface Packet {
   readonly mark: number;
   /** The packet carried inside, for an encapsulated (WireGuard) packet. */
   readonly inner?: Packet;
+  /** The HTTP request this connection carries (`kubehop curl`); L3/L4 devices pass it along untouched. */
+  readonly http?: HttpRequest;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly scheme: "http" | "https";
+  /** The Host header (or TLS SNI), lower-case, without the port. */
+  readonly host: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export function rewrite(p: Packet, change: Partial<Packet>): Packet {

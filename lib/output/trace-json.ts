@@ -25,7 +25,7 @@ function formatPacket(p: Packet): PacketJson {
   };
 }
 
-function hopJson(h: HopRecord): Hop {
+function hopJson(h: HopRecord, segmented: boolean): Hop {
   let cur = h.packet;
   const steps = h.steps.map((s): Step => {
     const before = s.before ?? cur;
@@ -42,22 +42,26 @@ function hopJson(h: HopRecord): Hop {
       ...(changes.length ? { changes } : {}),
     };
   });
-  return { location: h.location, steps };
+  return { location: h.location, ...(segmented ? { segment: h.segment } : {}), steps };
 }
 
-function legJson(l: LegRecord): Leg {
-  return { disposition: l.disposition, reason: l.reason, ...(l.rule ? { rule: l.rule } : {}), hops: l.hops.map(hopJson) };
+function legJson(l: LegRecord, segmented: boolean): Leg {
+  return { disposition: l.disposition, reason: l.reason, ...(l.rule ? { rule: l.rule } : {}), hops: l.hops.map((h) => hopJson(h, segmented)) };
 }
 
 export function traceJson(request: TraceRequest, branches: readonly BranchRecord[], warnings: readonly string[]): Trace {
   return {
     request,
-    branches: branches.map((b): Branch => ({
-      probability: roundProbability(b.probability),
-      ...legJson(b),
-      choices: [...b.choices],
-      ...(b.reply ? { reply: legJson(b.reply) } : {}),
-    })),
+    branches: branches.map((b): Branch => {
+      const segmented = b.segments.length > 0;
+      return {
+        probability: roundProbability(b.probability),
+        ...legJson(b, segmented),
+        choices: [...b.choices],
+        ...(b.reply ? { reply: legJson(b.reply, segmented) } : {}),
+        ...(b.state.http ? { http: b.state.http } : {}),
+      };
+    }),
     warnings: [...warnings],
   };
 }

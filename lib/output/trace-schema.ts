@@ -73,7 +73,30 @@ export const StepSchema = z.strictObject({
 
 export const HopSchema = z.strictObject({
   location: z.string().meta({ description: "one device at one place: pod/default/web-0, node-1/wg0, underlay" }),
+  segment: z.number().int().min(1).optional().meta({ description: "which TCP connection, when an L7 proxy split the path" }),
   steps: z.array(StepSchema),
+});
+
+export const HttpOutcomeSchema = z.strictObject({
+  status: z.number().int().min(100).max(599),
+  ingress: z.string().optional(),
+  host: z.string().optional(),
+  path: z.string().optional(),
+  pathType: z.string().optional(),
+  backend: z.strictObject({ service: z.string(), port: z.union([z.number().int(), z.string()]) }).optional(),
+  pod: z.string().optional(),
+  clientIP: z.string().optional(),
+  location: z.string().optional(),
+});
+
+const HttpRequestSchema = z.strictObject({
+  method: z.string(),
+  url: z.string(),
+  scheme: z.string(),
+  host: z.string(),
+  path: z.string(),
+  headers: z.record(z.string(), z.string()),
+  resolved: z.string(),
 });
 
 const legShape = {
@@ -90,9 +113,11 @@ export const BranchSchema = z.strictObject({
   ...legShape,
   choices: z.array(z.string()).meta({ description: "the choices that made this branch, e.g. KUBE-SVC-XYZ: endpoint 2 of 3" }),
   reply: LegSchema.optional().meta({ description: "the reply, traced back from the destination when the request was delivered" }),
+  http: HttpOutcomeSchema.optional().meta({ description: "curl only: the HTTP outcome" }),
 });
 
 export const TraceRequestSchema = z.strictObject({
+  http: HttpRequestSchema.optional(),
   from: z.string().meta({ description: "start location as given: client/NAME, pod/[NS/]NAME, node/NAME, node/NAME:IFACE" }),
   to: z.string().meta({ description: "destination as given" }),
   proto: z.string(),

@@ -15,6 +15,15 @@ export interface HopRecord {
   readonly location: string;
   readonly packet: Packet;
   readonly steps: readonly StepRecord[];
+  /** Which TCP connection the hop belongs to, 1-based: an L7 proxy starts a new one. */
+  readonly segment: number;
+}
+
+/** A connection an L7 proxy ended: where it started, what the proxy accepted, where its reply starts. */
+export interface SegmentRecord {
+  readonly start: Packet;
+  readonly accepted: Packet;
+  readonly replyFrom: Location;
 }
 
 export interface LegRecord {
@@ -26,6 +35,9 @@ export interface LegRecord {
   readonly rule?: string;
   readonly state: BranchState;
   readonly end: NonNullable<Outcome["end"]>;
+  /** Segments closed by proxies on the way, in order; the last connection's first packet. */
+  readonly segments: readonly SegmentRecord[];
+  readonly segmentStart: Packet;
 }
 
 export interface BranchRecord extends LegRecord {
@@ -41,15 +53,40 @@ export interface TraceOptions {
 
 export function traceFrom(net: Network, start: Location, packet: Packet, options: TraceOptions = {}): BranchRecord[] {
   const initial: BranchState = { conntrack: [], recent: options.recent ?? new Map() };
-  const legs = walk(net, start, packet, initial);
+  const legs = walk(net, start, packet, initial, 1);
   if (options.reply === false) return legs;
-  return legs.flatMap((leg): BranchRecord[] => {
-    const { replyFrom, delivered } = leg.end;
-    if (leg.disposition !== "DELIVERED" || !replyFrom || !delivered) return [leg];
-    const answer = replyPacket(delivered);
-    const replies = walk(net, replyFrom, answer, { ...leg.state, replyTo: packet });
-    return replies.map((r) => ({ ...leg, probability: leg.probability * r.probability, choices: [...leg.choices, ...r.choices], reply: r }));
-  });
+  return legs.flatMap((leg) => withReplies(net, leg));
+}
+
+/** Answers travel back connection by connection: the last one first, then through each proxy. */
+function withReplies(net: Network, leg: LegRecord): BranchRecord[] {
+  const { replyFrom, delivered } = leg.end;
+  if (!answered(leg.disposition) || !replyFrom || !delivered) return [leg];
+  const segments = [...leg.segments, { start: leg.segmentStart, accepted: delivered, replyFrom }];
+  let partial: { probability: number; choices: readonly string[]; reply?: LegRecord }[] = [{ probability: leg.probability, choices: leg.choices }];
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = segments[i]!;
+    partial = partial.flatMap((p) => {
+      if (p.reply && !isDelivered(p.reply)) return [p];
+      const replies = walk(net, seg.replyFrom, replyPacket(seg.accepted), { ...leg.state, replyTo: seg.start }, i + 1);
+      return replies.map((r) => ({ probability: p.probability * r.probability, choices: [...p.choices, ...r.choices], reply: p.reply ? joinReplies(p.reply, r) : r }));
+    });
+  }
+  return partial.map((p) => ({ ...leg, probability: p.probability, choices: p.choices, ...(p.reply ? { reply: p.reply } : {}) }));
+}
+
+/** Dispositions after which the destination answers. */
+function answered(d: Disposition): boolean {
+  return d === "DELIVERED" || d === "HTTP_RESPONSE" || d === "HTTP_404" || d === "HTTP_503";
+}
+
+function isDelivered(l: LegRecord): boolean {
+  return l.disposition === "DELIVERED";
+}
+
+/** The reply of an earlier segment continues the reply leg; its end decides the leg's disposition. */
+function joinReplies(first: LegRecord, next: LegRecord): LegRecord {
+  return { ...next, hops: [...first.hops, ...next.hops] };
 }
 
 function replyPacket(p: Packet): Packet {
@@ -74,6 +111,9 @@ function contains(c: Chain<string> | undefined, key: string): boolean {
 }
 
 interface Frame {
+  readonly segment: number;
+  readonly segments: readonly SegmentRecord[];
+  readonly segmentStart: Packet;
   readonly at: Location;
   readonly packet: Packet;
   readonly hops: Chain<HopRecord> | undefined;
@@ -85,16 +125,16 @@ interface Frame {
   readonly seen: Chain<string> | undefined;
 }
 
-function walk(net: Network, at: Location, packet: Packet, state: BranchState): LegRecord[] {
+function walk(net: Network, at: Location, packet: Packet, state: BranchState, segment: number): LegRecord[] {
   const out: LegRecord[] = [];
-  const stack: Frame[] = [{ at, packet, hops: undefined, depth: 0, probability: 1, choices: [], state, seen: undefined }];
+  const stack: Frame[] = [{ segment, segments: [], segmentStart: packet, at, packet, hops: undefined, depth: 0, probability: 1, choices: [], state, seen: undefined }];
   while (stack.length > 0) {
     const f = stack.pop()!;
     const key = visitKey(f.at, f.packet);
     if (f.depth >= MAX_HOPS || contains(f.seen, key)) {
-      const loopHop: HopRecord = { location: f.at.label, packet: f.packet, steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }] };
+      const loopHop: HopRecord = { location: f.at.label, packet: f.packet, segment: f.segment, steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }] };
       const end = { disposition: "LOOP" as const, reason: `forwarding loop: ${f.at.label} reached twice with the same headers` };
-      out.push({ probability: f.probability, choices: f.choices, hops: [...toArray(f.hops), loopHop], disposition: end.disposition, reason: end.reason, state: f.state, end });
+      out.push({ probability: f.probability, choices: f.choices, hops: [...toArray(f.hops), loopHop], disposition: end.disposition, reason: end.reason, state: f.state, end, segments: f.segments, segmentStart: f.segmentStart });
       continue;
     }
     const seen = { head: key, tail: f.seen };
@@ -102,14 +142,17 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState): L
     // Pushed in reverse so branches come out in the order the device listed them.
     for (let i = outcomes.length - 1; i >= 0; i--) {
       const o = outcomes[i]!;
-      const hops = { head: { location: f.at.label, packet: f.packet, steps: o.steps }, tail: f.hops };
+      const hops = { head: { location: f.at.label, packet: f.packet, steps: o.steps, segment: f.segment }, tail: f.hops };
       const probability = f.probability * (o.probability ?? 1);
       const choices = o.choice ? [...f.choices, o.choice] : f.choices;
       const branchState = o.state ?? f.state;
       if (o.end) {
-        out.push({ probability, choices, hops: toArray(hops), disposition: o.end.disposition, reason: o.end.reason, ...(o.end.rule ? { rule: o.end.rule } : {}), state: branchState, end: o.end });
+        out.push({ probability, choices, hops: toArray(hops), disposition: o.end.disposition, reason: o.end.reason, ...(o.end.rule ? { rule: o.end.rule } : {}), state: branchState, end: o.end, segments: f.segments, segmentStart: f.segmentStart });
+      } else if (o.next && o.proxy) {
+        const closed = [...f.segments, { start: f.segmentStart, accepted: o.proxy.accepted, replyFrom: o.proxy.replyFrom }];
+        stack.push({ segment: f.segment + 1, segments: closed, segmentStart: o.next.packet, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen: undefined });
       } else if (o.next) {
-        stack.push({ at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
+        stack.push({ ...f, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
       }
     }
   }

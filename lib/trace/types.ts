@@ -78,7 +78,39 @@ export interface Step {
 export interface Hop {
   /** One device at one place: `pod/default/web-0`, `node-1/wg0`, `underlay`. */
   location: string;
+  /** Which TCP connection, 1-based, when an L7 proxy (the ingress controller) split the path. */
+  segment?: number;
   steps: Step[];
+}
+
+/** The HTTP outcome of a branch that crossed an ingress controller (`kubehop curl`). */
+export interface HttpOutcome {
+  status: number;
+  /** `namespace/name` of the Ingress whose rule matched. */
+  ingress?: string;
+  host?: string;
+  /** The rule's path and pathType, as written in the Ingress. */
+  path?: string;
+  pathType?: string;
+  /** The backend as written in the Ingress: a port number or a port name. */
+  backend?: { service: string; port: number | string };
+  /** `namespace/name` of the pod that answered. */
+  pod?: string;
+  /** The client address the ingress controller saw (what X-Forwarded-For carries on). */
+  clientIP?: string;
+  /** For a redirect: where to. */
+  location?: string;
+}
+
+export interface HttpRequestInfo {
+  method: string;
+  url: string;
+  scheme: string;
+  host: string;
+  path: string;
+  headers: Record<string, string>;
+  /** How the host name became an address: `--resolve`, the Topology's DNS, cluster DNS. */
+  resolved: string;
 }
 
 export interface Leg {
@@ -95,9 +127,12 @@ export interface Branch extends Leg {
   choices: string[];
   /** The reply, traced back from the destination when the request was delivered. */
   reply?: Leg;
+  http?: HttpOutcome;
 }
 
 export interface TraceRequest {
+  /** For `kubehop curl`: the HTTP request after defaults. */
+  http?: HttpRequestInfo;
   from: string;
   to: string;
   proto: string;
