@@ -3,12 +3,12 @@
 // rule forks the walk (matched branch first); every branch ends in a verdict and carries the
 // events that explain it. The walk keeps its call stack as an immutable linked list of frames so
 // that forks share it and a long chain of jumps needs no recursion.
-import { formatIpv4 } from "../model/address.ts";
 import type { Packet } from "../dataplane/packet.ts";
 import { buildChainIndex, nextCandidate, type ChainIndex } from "./chain-index.ts";
 import { compileChain, recentKey, recentWith, type CompiledChain, type CompiledRule, type CtView } from "./compile.ts";
 import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, TableName, Verdict } from "./hooks.ts";
 import type { Ruleset } from "./ruleset.ts";
+import { hexText, ipText } from "./text-cache.ts";
 
 /** Kernel hook priorities (NF_IP_PRI_*): raw, mangle, nat DNAT, filter, nat SNAT. */
 export const HOOK_TABLES: Readonly<Record<HookName, readonly TableName[]>> = {
@@ -24,7 +24,7 @@ export interface EngineOptions {
   indexed?: boolean;
 }
 
-interface Cons<T> {
+export interface Cons<T> {
   readonly head: T;
   readonly tail: Cons<T> | null;
 }
@@ -39,17 +39,40 @@ interface IndexedChain extends CompiledChain {
   index: ChainIndex | null;
 }
 
+/** A branch's events, newest first, shared between forks; each knows the hook it happened in. */
+export interface Trail {
+  readonly event: NetfilterEvent;
+  readonly hook: HookName;
+  readonly tail: Trail | null;
+}
+
+/** A finished branch in the engine's own form, which a later hook can continue (see walkNode). */
+export interface WalkBranch extends CtView {
+  readonly hook: HookName;
+  readonly packet: Packet;
+  readonly probability: number;
+  readonly choices: Cons<string> | null;
+  readonly trail: Trail | null;
+  readonly recent: RecentSets;
+  readonly dnat: { ip: number; port: number } | null;
+  readonly snat: { ip: number; port: number; masquerade: boolean } | null;
+  readonly verdict: Verdict;
+  readonly rejectWith: string | null;
+}
+
 /**
  * One branch in progress. Owned by exactly one walk at a time, so it is updated in place; a fork
  * copies it. A class with every field set up front keeps one object shape, which the walk's
  * property reads depend on for speed.
  */
-class WalkState implements CtView {
+class WalkState implements WalkBranch {
+  verdict: Verdict = "ACCEPT";
   constructor(
+    public hook: HookName,
     public packet: Packet,
     public probability: number,
     public choices: Cons<string> | null,
-    public events: Cons<NetfilterEvent> | null,
+    public trail: Trail | null,
     public recent: RecentSets,
     public untracked: boolean,
     public ctDnat: boolean,
@@ -61,16 +84,18 @@ class WalkState implements CtView {
 
   fork(probability: number, choice: string): WalkState {
     const choices = { head: choice, tail: this.choices };
-    return new WalkState(this.packet, probability, choices, this.events, this.recent, this.untracked, this.ctDnat, this.ctSnat, this.dnat, this.snat, this.rejectWith);
+    return new WalkState(this.hook, this.packet, probability, choices, this.trail, this.recent, this.untracked, this.ctDnat, this.ctSnat, this.dnat, this.snat, this.rejectWith);
   }
 }
 
 export class NetfilterEngine implements Netfilter {
   readonly warnings: readonly string[];
-  private readonly chains = new Map<TableName, Map<string, IndexedChain>>();
+  /** Per hook, the built-in chain of each of its tables (in HOOK_TABLES order), or null if absent. */
+  private readonly bases = new Map<HookName, readonly (IndexedChain | null)[]>();
 
   constructor(ruleset: Ruleset, options: EngineOptions = {}) {
     this.warnings = ruleset.warnings;
+    const chains = new Map<TableName, Map<string, IndexedChain>>();
     for (const [name, table] of ruleset.tables) {
       const compiled = new Map<string, IndexedChain>();
       for (const chain of table.chains.values()) {
@@ -79,35 +104,49 @@ export class NetfilterEngine implements Netfilter {
       for (const chain of compiled.values()) {
         for (const rule of chain.rules) if (rule.target.kind === "jump") rule.jumpTo = compiled.get(rule.target.chain) ?? null;
       }
-      this.chains.set(name, compiled);
+      chains.set(name, compiled);
+    }
+    for (const [hook, tables] of Object.entries(HOOK_TABLES) as [HookName, readonly TableName[]][]) {
+      this.bases.set(hook, tables.map((t) => chains.get(t)?.get(hook) ?? null));
     }
   }
 
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[] {
-    const start = new WalkState(packet, 1, null, null, ctx.recent, false, ctx.ctNat?.dnat ?? false, ctx.ctNat?.snat ?? false);
-    const out: HookBranch[] = [];
-    new HookWalk(this.chains, HOOK_TABLES[hook], hook, ctx, out).tables(0, start);
+    return this.walk(hook, packet, ctx).map(toBranch);
+  }
+
+  /**
+   * Like runHook, but `from` may be a branch an earlier hook returned: the walk goes on with its
+   * probability, choices, events, NAT and conntrack facts, so a multi-hook walk builds no
+   * intermediate arrays. ctx.recent replaces the branch's recent sets.
+   */
+  walk(hook: HookName, from: Packet | WalkBranch, ctx: HookContext): WalkBranch[] {
+    const start =
+      "hook" in from
+        ? new WalkState(hook, from.packet, from.probability, from.choices, from.trail, ctx.recent, from.untracked, from.ctDnat, from.ctSnat, from.dnat, from.snat)
+        : new WalkState(hook, from, 1, null, null, ctx.recent, false, ctx.ctNat?.dnat ?? false, ctx.ctNat?.snat ?? false);
+    const out: WalkState[] = [];
+    new HookWalk(this.bases.get(hook)!, HOOK_TABLES[hook], ctx, out).tables(0, start);
     return out;
   }
 }
 
 class HookWalk {
   constructor(
-    private readonly chains: ReadonlyMap<TableName, ReadonlyMap<string, IndexedChain>>,
+    private readonly bases: readonly (IndexedChain | null)[],
     private readonly order: readonly TableName[],
-    private readonly hook: HookName,
     private readonly ctx: HookContext,
-    private readonly out: HookBranch[],
+    private readonly out: WalkState[],
   ) {}
 
   /** Runs table `ti` and the ones after it for every branch, depth first. */
   tables(ti: number, st: WalkState): void {
     const table = this.order[ti];
     if (table === undefined) {
-      this.out.push(toBranch(st, "ACCEPT"));
+      this.out.push(st);
       return;
     }
-    const base = this.chains.get(table)?.get(this.hook);
+    const base = this.bases[ti];
     // nat sees only a connection's first packet; an untracked packet is never NATed.
     const skip = !base || (table === "nat" && (this.ctx.ctState !== "NEW" || st.untracked));
     if (skip) {
@@ -149,36 +188,36 @@ class HookWalk {
         case "none":
           break;
         case "accept":
-          record(st, "accept", rule, st.packet, "ACCEPT");
+          record(st, "accept", rule, st.packet, rule.detail);
           return this.end(run, st, "ACCEPT");
         case "drop":
-          record(st, "drop", rule, st.packet, "DROP");
+          record(st, "drop", rule, st.packet, rule.detail);
           return this.end(run, st, "DROP");
         case "reject":
-          record(st, "reject", rule, st.packet, `REJECT with ${t.rejectWith}`);
+          record(st, "reject", rule, st.packet, rule.detail);
           st.rejectWith = t.rejectWith;
           return this.end(run, st, "REJECT");
         case "return":
-          record(st, "return", rule, st.packet, `RETURN from ${chain.name}`);
+          record(st, "return", rule, st.packet, rule.detail);
           if (!frame) return this.policy(run, st);
           ({ chain, next: i, parent: frame } = frame);
           continue;
         case "jump":
-          record(st, t.goto ? "goto" : "jump", rule, st.packet, `${t.goto ? "goto" : "jump to"} ${t.chain}`);
+          record(st, t.goto ? "goto" : "jump", rule, st.packet, rule.detail);
           if (!t.goto) frame = { chain, next: i + 1, parent: frame };
           chain = rule.jumpTo as IndexedChain;
           i = 0;
           continue;
         case "dnat": {
           const after = { ...st.packet, dst: t.ip, dport: t.port ?? st.packet.dport };
-          record(st, "dnat", rule, after, `DNAT to ${formatIpv4(after.dst)}:${after.dport}`);
+          record(st, "dnat", rule, after, rule.detail || `DNAT to ${ipText(after.dst)}:${after.dport}`);
           st.dnat = { ip: after.dst, port: after.dport };
           st.ctDnat = true;
           return this.end(run, st, "ACCEPT");
         }
         case "snat": {
           const after = { ...st.packet, src: t.ip, sport: t.port ?? st.packet.sport };
-          record(st, "snat", rule, after, `SNAT to ${formatIpv4(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(st, "snat", rule, after, `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
           st.snat = { ip: after.src, port: after.sport, masquerade: false };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -190,7 +229,7 @@ class HookWalk {
             return this.end(run, st, "DROP");
           }
           const after = { ...st.packet, src: addr, sport: t.port ?? st.packet.sport };
-          record(st, "masquerade", rule, after, `MASQUERADE to ${formatIpv4(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(st, "masquerade", rule, after, `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
           st.snat = { ip: addr, port: after.sport, masquerade: true };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -198,14 +237,14 @@ class HookWalk {
         case "mark": {
           const mark = ((st.packet.mark & ~t.mask) ^ t.value) >>> 0;
           const after = mark === st.packet.mark ? st.packet : { ...st.packet, mark };
-          record(st, "mark", rule, after, `MARK ${t.text}: 0x${st.packet.mark.toString(16)} -> 0x${mark.toString(16)}`);
+          record(st, "mark", rule, after, `MARK ${t.text}: ${hexText(st.packet.mark)} -> ${hexText(mark)}`);
           break;
         }
         case "log":
-          record(st, "log", rule, st.packet, `${t.text} (no effect on the packet)`);
+          record(st, "log", rule, st.packet, rule.detail);
           break;
         case "ct":
-          record(st, t.notrack ? "notrack" : "log", rule, st.packet, t.notrack ? `${t.text}: the connection is not tracked, so nat is skipped` : `${t.text} (recorded only)`);
+          record(st, t.notrack ? "notrack" : "log", rule, st.packet, rule.detail);
           if (t.notrack) st.untracked = true;
           break;
       }
@@ -214,6 +253,11 @@ class HookWalk {
   }
 
   private pure(rule: CompiledRule, st: WalkState): boolean {
+    const p = st.packet;
+    if (((p.src & rule.srcMask) >>> 0 === rule.srcNet) === rule.srcNeg) return false;
+    if (((p.dst & rule.dstMask) >>> 0 === rule.dstNet) === rule.dstNeg) return false;
+    if (rule.proto !== null && (p.proto === rule.proto) === rule.protoNeg) return false;
+    if (p.dport < rule.dportLo || p.dport > rule.dportHi) return false;
     const tests = rule.tests;
     for (let k = 0; k < tests.length; k++) if (!tests[k]!(st.packet, st, this.ctx)) return false;
     return true;
@@ -237,16 +281,15 @@ class HookWalk {
       const m = rule.stateful[k]!;
       if (m.kind === "statistic") {
         const p = m.probability;
-        const where = `${chain.name} #${rule.ref.index} statistic ${m.text}`;
         if (p <= 0) {
           unmatched.push(st);
           return;
         }
         if (p < 1) {
-          const hit = st.fork(st.probability * p, `${where} matched`);
+          const hit = st.fork(st.probability * p, m.matched);
           this.statefulFrom(k + 1, run, chain, i, rule, hit, frame, unmatched);
           st.probability *= 1 - p;
-          st.choices = { head: `${where} did not match`, tail: st.choices };
+          st.choices = { head: m.missed, tail: st.choices };
           unmatched.push(st);
           return;
         }
@@ -256,10 +299,10 @@ class HookWalk {
       const present = st.recent.get(m.name)?.has(key) ?? false;
       if (m.mode === "set") {
         if (!present) st.recent = recentWith(st.recent, m.name, key, true);
-        record(st, "affinity", rule, st.packet, `recent ${m.name} --set: remember ${formatIpv4(key)}`);
+        record(st, "affinity", rule, st.packet, `recent ${m.name} --set: remember ${ipText(key)}`);
       } else if (m.mode === "remove" && present) {
         st.recent = recentWith(st.recent, m.name, key, false);
-        record(st, "affinity", rule, st.packet, `recent ${m.name} --remove: forget ${formatIpv4(key)}`);
+        record(st, "affinity", rule, st.packet, `recent ${m.name} --remove: forget ${ipText(key)}`);
       }
       if ((m.mode === "set" || present) === m.neg) {
         unmatched.push(st);
@@ -279,7 +322,10 @@ class HookWalk {
   /** The branch is done with this table: an accept moves on to the next table of the hook. */
   private end(run: TableRun, st: WalkState, verdict: Verdict): void {
     if (verdict === "ACCEPT") this.tables(run.ti + 1, st);
-    else this.out.push(toBranch(st, verdict));
+    else {
+      st.verdict = verdict;
+      this.out.push(st);
+    }
   }
 }
 
@@ -291,20 +337,27 @@ class TableRun {
 }
 
 function record(st: WalkState, kind: NetfilterEvent["kind"], rule: Pick<CompiledRule, "ref">, after: Packet, detail: string): void {
-  st.events = { head: { kind, rule: rule.ref, before: st.packet, after, detail }, tail: st.events };
+  st.trail = { event: { kind, rule: rule.ref, before: st.packet, after, detail }, hook: st.hook, tail: st.trail };
   st.packet = after;
 }
 
-function toArray<T>(list: Cons<T> | null): T[] {
+export function listOf<T>(list: Cons<T> | null): T[] {
   const out: T[] = [];
   for (let c = list; c; c = c.tail) out.push(c.head);
   return out.reverse();
 }
 
-function toBranch(st: WalkState, verdict: Verdict): HookBranch {
-  const b: HookBranch = { probability: st.probability, choices: toArray(st.choices), verdict, packet: st.packet, events: toArray(st.events), recent: st.recent };
-  if (st.rejectWith !== null) b.rejectWith = st.rejectWith;
-  if (st.dnat) b.dnat = st.dnat;
-  if (st.snat) b.snat = st.snat;
-  return b;
+/** The events of this hook only, oldest first. */
+function hookEvents(b: WalkBranch): NetfilterEvent[] {
+  const out: NetfilterEvent[] = [];
+  for (let t = b.trail; t && t.hook === b.hook; t = t.tail) out.push(t.event);
+  return out.reverse();
+}
+
+function toBranch(b: WalkBranch): HookBranch {
+  const out: HookBranch = { probability: b.probability, choices: listOf(b.choices), verdict: b.verdict, packet: b.packet, events: hookEvents(b), recent: b.recent };
+  if (b.rejectWith !== null) out.rejectWith = b.rejectWith;
+  if (b.dnat) out.dnat = b.dnat;
+  if (b.snat) out.snat = b.snat;
+  return out;
 }

@@ -4,11 +4,11 @@
 // `lo` when it stays on the node). This is what `kubehop netfilter` prints; the full tracer uses
 // runHook directly with its own routing.
 import type { Ipv4 } from "../model/address.ts";
-import { formatIpv4 } from "../model/address.ts";
 import type { Packet } from "../dataplane/packet.ts";
-import { NetfilterEngine } from "./evaluator.ts";
-import type { CtState, HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
+import { listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
+import type { CtState, HookContext, HookName, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
 import type { Ruleset } from "./ruleset.ts";
+import { hexText, ipText } from "./text-cache.ts";
 
 export interface NodeWalkOptions {
   hook: "prerouting" | "output";
@@ -64,93 +64,105 @@ export function engineFor(ruleset: Ruleset, indexed = true): NetfilterEngine {
   return engine;
 }
 
-interface Acc {
-  probability: number;
-  hooks: HookName[];
-  steps: NodeStep[];
-  choices: string[];
-  route: "local" | "forward" | null;
-  dnat: { ip: number; port: number } | null;
-  snat: { ip: number; port: number; masquerade: boolean } | null;
-  recent: RecentSets;
+export function walkNode(source: Ruleset | NetfilterEngine, packet: Packet, opts: NodeWalkOptions): NodeBranch[] {
+  const engine = source instanceof NetfilterEngine ? source : engineFor(source, opts.indexed ?? true);
+  const walk = new NodeWalk(engine, packet, opts);
+  if (opts.hook === "prerouting") walk.hook("PREROUTING", packet, [], null, walk.inIface, undefined, "prerouted");
+  else walk.hook("OUTPUT", packet, [], null, undefined, walk.isLocal(packet.dst) ? "lo" : walk.outIface, "output");
+  return walk.out;
 }
 
-export function walkNode(source: Ruleset | Netfilter, packet: Packet, opts: NodeWalkOptions): NodeBranch[] {
-  const nf = "runHook" in source ? source : engineFor(source, opts.indexed ?? true);
-  const local = new Set(opts.localIps);
-  const isLocal = (ip: Ipv4) => local.has(ip);
-  const inIface = opts.inIface ?? "eth0";
-  const outIface = opts.outIface ?? "eth0";
-  const out: NodeBranch[] = [];
-  const start: Acc = { probability: 1, hooks: [], steps: [], choices: [], route: null, dnat: null, snat: null, recent: opts.recent ?? new Map() };
+/** What to do with a branch a hook accepted. */
+type Next = "prerouted" | "forwarded" | "output" | "postrouted-local" | "done";
+type Route = NodeBranch["route"];
 
-  const run = (hook: HookName, p: Packet, acc: Acc, ifaces: Pick<HookContext, "inIface" | "outIface" | "outIfaceAddress">, next: (b: HookBranch, acc: Acc) => void) => {
-    const ctx: HookContext = { ...ifaces, isLocal, ctState: opts.ctState ?? "NEW", recent: acc.recent, ctNat: { dnat: acc.dnat !== null, snat: acc.snat !== null } };
-    for (const b of nf.runHook(hook, p, ctx)) {
-      const merged: Acc = {
-        probability: acc.probability * b.probability,
-        hooks: [...acc.hooks, hook],
-        steps: [...acc.steps, ...b.events.map((event) => ({ hook, event }))],
-        choices: [...acc.choices, ...b.choices],
-        route: acc.route,
-        dnat: b.dnat ?? acc.dnat,
-        snat: b.snat ?? acc.snat,
-        recent: b.recent,
-      };
-      if (b.verdict === "ACCEPT") next(b, merged);
-      else out.push(finish(packet, b.packet, merged, b.verdict, b.rejectWith));
-    }
-  };
-  const done = (b: HookBranch, acc: Acc) => out.push(finish(packet, b.packet, acc, "ACCEPT"));
-  const masqAddress = opts.localIps[0];
+/** The hooks of one node in kernel order; a class rather than closures so a walk allocates little. */
+class NodeWalk {
+  readonly out: NodeBranch[] = [];
+  readonly inIface: string;
+  readonly outIface: string;
+  readonly isLocal: (ip: Ipv4) => boolean;
+  private readonly masqAddress: Ipv4 | undefined;
 
-  if (opts.hook === "prerouting") {
-    run("PREROUTING", packet, start, { inIface }, (b, acc) => {
-      if (isLocal(b.packet.dst)) run("INPUT", b.packet, { ...acc, route: "local" }, { inIface }, done);
-      else {
-        run("FORWARD", b.packet, { ...acc, route: "forward" }, { inIface, outIface }, (f, facc) =>
-          run("POSTROUTING", f.packet, facc, { outIface, outIfaceAddress: masqAddress }, done),
-        );
-      }
-    });
-  } else {
-    const firstOut = isLocal(packet.dst) ? "lo" : outIface;
-    run("OUTPUT", packet, start, { outIface: firstOut }, (b, acc) => {
-      // nat OUTPUT may have changed the destination: routing is decided again.
-      const toLocal = isLocal(b.packet.dst);
-      const via = toLocal ? "lo" : outIface;
-      run("POSTROUTING", b.packet, { ...acc, route: toLocal ? "local" : "forward" }, { outIface: via, outIfaceAddress: masqAddress }, (p, pacc) =>
-        toLocal ? run("INPUT", p.packet, pacc, { inIface: "lo" }, done) : done(p, pacc),
-      );
-    });
+  constructor(
+    private readonly engine: NetfilterEngine,
+    private readonly first: Packet,
+    private readonly opts: NodeWalkOptions,
+  ) {
+    const local = new Set(opts.localIps);
+    this.isLocal = (ip) => local.has(ip);
+    this.inIface = opts.inIface ?? "eth0";
+    this.outIface = opts.outIface ?? "eth0";
+    this.masqAddress = opts.localIps[0];
   }
-  return out;
+
+  /** Runs `hook` for the packet or for a branch an earlier hook accepted. */
+  hook(hook: HookName, from: Packet | WalkBranch, before: readonly HookName[], route: Route, inIface: string | undefined, outIface: string | undefined, next: Next): void {
+    const ctx: HookContext = {
+      inIface,
+      outIface,
+      isLocal: this.isLocal,
+      ctState: this.opts.ctState ?? "NEW",
+      recent: "hook" in from ? from.recent : (this.opts.recent ?? new Map()),
+    };
+    if (hook === "POSTROUTING" && this.masqAddress !== undefined) ctx.outIfaceAddress = this.masqAddress;
+    const hooks = [...before, hook];
+    for (const b of this.engine.walk(hook, from, ctx)) {
+      if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
+      else this.out.push(finish(this.first, b, hooks, route));
+    }
+  }
+
+  private accepted(b: WalkBranch, hooks: readonly HookName[], route: Route, next: Next): void {
+    const p = b.packet;
+    switch (next) {
+      case "prerouted":
+        if (this.isLocal(p.dst)) return this.hook("INPUT", b, hooks, "local", this.inIface, undefined, "done");
+        return this.hook("FORWARD", b, hooks, "forward", this.inIface, this.outIface, "forwarded");
+      case "forwarded":
+        return this.hook("POSTROUTING", b, hooks, route, undefined, this.outIface, "done");
+      case "output":
+        // nat OUTPUT may have changed the destination: routing is decided again.
+        if (this.isLocal(p.dst)) return this.hook("POSTROUTING", b, hooks, "local", undefined, "lo", "postrouted-local");
+        return this.hook("POSTROUTING", b, hooks, "forward", undefined, this.outIface, "done");
+      case "postrouted-local":
+        return this.hook("INPUT", b, hooks, route, "lo", undefined, "done");
+      case "done":
+        this.out.push(finish(this.first, b, hooks, route));
+    }
+  }
 }
 
-function finish(first: Packet, last: Packet, acc: Acc, verdict: Verdict, rejectWith?: string): NodeBranch {
+function finish(first: Packet, b: WalkBranch, hooks: readonly HookName[], route: Route): NodeBranch {
+  const steps: NodeStep[] = [];
+  for (let t = b.trail; t; t = t.tail) steps.push({ hook: t.hook, event: t.event });
+  steps.reverse();
   const marks: string[] = [];
-  const seen = (mark: number) => {
-    const hex = `0x${mark.toString(16)}`;
-    if (mark !== 0 && !marks.includes(hex)) marks.push(hex);
-  };
-  seen(first.mark);
-  for (const s of acc.steps) seen(s.event.after.mark);
-  const rules = acc.steps.filter(reportedStep).map((s) => s.event.rule.text);
+  let previous = 0;
+  for (let k = -1; k < steps.length; k++) {
+    const mark = k < 0 ? first.mark : steps[k]!.event.after.mark;
+    if (mark === 0 || mark === previous) continue;
+    previous = mark;
+    const hex = hexText(mark);
+    if (!marks.includes(hex)) marks.push(hex);
+  }
+  const rules: string[] = [];
+  for (const s of steps) if (reportedStep(s)) rules.push(s.event.rule.text);
   return {
-    probability: acc.probability,
-    verdict,
-    rejectWith: rejectWith ?? null,
-    dnat: acc.dnat ? `${formatIpv4(acc.dnat.ip)}:${acc.dnat.port}` : null,
-    snat: acc.snat ? `${formatIpv4(acc.snat.ip)}:${acc.snat.port}` : null,
-    masquerade: acc.snat?.masquerade ?? false,
+    probability: b.probability,
+    verdict: b.verdict,
+    rejectWith: b.rejectWith,
+    dnat: b.dnat ? `${ipText(b.dnat.ip)}:${b.dnat.port}` : null,
+    snat: b.snat ? `${ipText(b.snat.ip)}:${b.snat.port}` : null,
+    masquerade: b.snat?.masquerade ?? false,
     marks,
     rules,
-    route: acc.route,
-    hooks: acc.hooks,
-    choices: acc.choices,
-    steps: acc.steps,
-    packet: last,
-    recent: acc.recent,
+    route,
+    hooks: [...hooks],
+    choices: listOf(b.choices),
+    steps,
+    packet: b.packet,
+    recent: b.recent,
   };
 }
 
