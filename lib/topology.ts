@@ -7,6 +7,7 @@ import { kubeProxyRules } from "./kubeproxy/index.ts";
 import { engineFor } from "./netfilter/node-walk.ts";
 import { parseIptablesSave } from "./netfilter/parser.ts";
 import { traceJson } from "./output/trace-json.ts";
+import { type CurlQuery, resolveCurl } from "./trace/curl.ts";
 import { resolveRequest, type TraceQuery } from "./trace/request.ts";
 import { traceFrom } from "./trace/tracer.ts";
 import type { Trace } from "./trace/types.ts";
@@ -15,6 +16,14 @@ import type { RecentSets } from "./netfilter/hooks.ts";
 export interface TraceSession {
   trace(query: TraceQuery, pick?: number): Trace;
 }
+
+export interface CurlOptions extends Omit<CurlQuery, "url"> {
+  /** Follow redirects, as curl -L does (at most MAX_REDIRECTS). */
+  readonly follow?: boolean;
+}
+
+/** curl's own default is 50; a redirect loop shows long before. */
+const MAX_REDIRECTS = 10;
 
 export class Topology {
   readonly network: Network;
@@ -32,6 +41,28 @@ export class Topology {
   /** Every branch of the request, with the reply of each delivered one. */
   trace(query: TraceQuery): Trace {
     return this.session().trace(query);
+  }
+
+  /** `curl URL`: the request through DNS, the load balancer, kube-proxy, the ingress controller and back. */
+  curl(url: string, options: CurlOptions = {}): Trace {
+    const first = this.curlOnce({ ...options, url });
+    if (!options.follow) return first;
+    const followed: Trace[] = [];
+    let current = first;
+    const seen = new Set([url]);
+    while (followed.length < MAX_REDIRECTS) {
+      const next = current.branches.map((b) => b.http?.location).find((l): l is string => l !== undefined && !seen.has(l));
+      if (!next) break;
+      seen.add(next);
+      current = this.curlOnce({ ...options, url: next });
+      followed.push(current);
+    }
+    return followed.length ? { ...first, followed } : first;
+  }
+
+  private curlOnce(query: CurlQuery): Trace {
+    const { start, packet, request } = resolveCurl(this.network, query);
+    return traceJson(request, traceFrom(this.network, start, packet), this.cluster.warnings);
   }
 
   /**

@@ -2,6 +2,7 @@
 import { InputError } from "../input/errors.ts";
 import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { curlCommand } from "./curl-command.ts";
 import { iptablesSaveRun } from "./iptables-save-command.ts";
 import { netfilterCommand } from "./netfilter-command.ts";
 import { traceCommand } from "./trace-command.ts";
@@ -11,6 +12,7 @@ type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
+  curl: curlCommand,
   validate: validateCommand,
   netfilter: netfilterCommand,
   "iptables-save": iptablesSaveRun,
@@ -20,6 +22,7 @@ const USAGE = `usage: kubehop COMMAND [options]
 
   trace     -t TOPO --from LOC --to DEST [--proto tcp|udp|icmp] [--src IP] [--sport N] [--size BYTES]
             [--all|--branch K|--seed N] [--json]
+  curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L] URL [--json]
   validate  -t TOPO
   netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
             [--local-ip IP ...] [--hook prerouting|output] [--json]

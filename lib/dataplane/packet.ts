@@ -30,6 +30,8 @@ export interface HttpRequest {
   readonly host: string;
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** curl -k: a certificate that does not match the host is accepted. */
+  readonly insecure: boolean;
 }
 
 export function rewrite(p: Packet, change: Partial<Packet>): Packet {

@@ -128,11 +128,19 @@ export const TraceRequestSchema = z.strictObject({
   size: z.number().int().min(1).max(65535),
 });
 
+const traceShape = {
+  request: TraceRequestSchema,
+  branches: z.array(BranchSchema).meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
+  warnings: z.array(z.string()),
+};
+
+/** A request made by following a redirect (`curl -L`): a trace of its own, listed flat. */
+const FollowedTraceSchema = z.strictObject(traceShape);
+
 export const TraceSchema = z
   .strictObject({
-    request: TraceRequestSchema,
-    branches: z.array(BranchSchema).meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
-    warnings: z.array(z.string()),
+    ...traceShape,
+    followed: z.array(FollowedTraceSchema).optional().meta({ description: "curl -L: the requests made by following redirects, in order" }),
   })
   .meta({ title: "kubehop trace --json", description: "Output of `kubehop trace --json`: branches of hops of steps, each branch ending in one disposition." });
 

@@ -147,4 +147,6 @@ export interface Trace {
   request: TraceRequest;
   branches: Branch[];
   warnings: string[];
+  /** `curl -L`: the requests made by following redirects, in order. */
+  followed?: Trace[];
 }

@@ -8,7 +8,7 @@ import { receive } from "./socket.ts";
 export const podDevice: Device = (packet, at, ctx) => {
   const pod = at.pod!;
   const node = ctx.net.node(pod.node);
-  const rx = { who: `pod ${podKey(pod)}`, listeners: pod.ports.length > 0 ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" })) : null, replyFrom: here.podOut(pod) };
+  const rx = { who: `pod ${podKey(pod)}`, listeners: pod.ports.length > 0 ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" })) : null, replyFrom: here.podOut(pod), pod: podKey(pod) };
   if (at.direction === "in") {
     if (packet.dst !== pod.ip) {
       return [{ steps: [{ type: "drop", action: "DROPPED", reason: `${formatIpv4(packet.dst)} is not this pod's address (${formatIpv4(pod.ip)}) and pods do not forward` }], end: { disposition: "DROPPED", reason: "packet for another address reached the pod" } }];

@@ -11,6 +11,8 @@ export interface Receiver {
   /** null: listens on every port (nothing declared). */
   readonly listeners: readonly Listener[] | null;
   readonly replyFrom: Location;
+  /** `namespace/name` when the receiver is a pod. */
+  readonly pod?: string;
 }
 
 export function receive(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepRecord[]): Outcome[] {
@@ -30,6 +32,7 @@ export function receive(packet: Packet, rx: Receiver, ctx: StepContext, steps: S
   }
   const by = listener ? ` (${listener.process})` : rx.listeners === null ? " (no ports declared: assumed listening)" : "";
   steps.push({ type: "deliver", action: "DELIVERED", reason: `socket ${endpointText(packet.dst, packet.dport, packet.proto)}/${proto} in ${rx.who}${by}` });
+  if (packet.http) return answerHttp(packet, rx, ctx, steps);
   return [{ steps, end: { disposition: "DELIVERED", reason: `delivered to ${rx.who} on ${packet.dport}/${proto}`, replyFrom: rx.replyFrom, delivered: packet } }];
 }
 
@@ -42,4 +45,12 @@ function receiveReply(packet: Packet, sent: Packet, rx: Receiver, steps: StepRec
   const reason = `${rx.who} sent to ${endpointText(sent.dst, sent.dport, sent.proto)} but the answer comes from ${endpointText(packet.src, packet.sport, packet.proto)} to ${formatIpv4(packet.dst)}: no socket matches, the kernel resets it`;
   steps.push({ type: "drop", action: "RESET", reason });
   return ended(steps, "REPLY_MISMATCH", reason);
+}
+
+/** kubehop does not run the application: a request that reaches it is taken to be answered 200. */
+function answerHttp(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepRecord[]): Outcome[] {
+  const http = packet.http!;
+  steps.push({ type: "deliver", action: "HTTP_200", reason: `${http.method} ${http.host}${http.path} answered by ${rx.who} (the application's status is assumed 200)` });
+  const state = { ...ctx.state, http: { ...(ctx.state.http ?? {}), status: 200, ...(rx.pod ? { pod: rx.pod } : {}), clientIP: ctx.state.http?.clientIP ?? formatIpv4(packet.src) } };
+  return [{ steps, state, end: { disposition: "HTTP_RESPONSE", reason: `HTTP 200 from ${rx.who}`, replyFrom: rx.replyFrom, delivered: packet } }];
 }

@@ -1,0 +1,39 @@
+// kubehop curl -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve H:P:A] [-k] [-L] URL [--json]
+import { parseArgs } from "node:util";
+import { traceText } from "../output/trace-text.ts";
+import { loadTopologySync } from "../topology.ts";
+import { isSuccess, type Trace } from "../trace/types.ts";
+import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { required } from "./trace-command.ts";
+
+export async function curlCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      topology: { type: "string", short: "t" },
+      from: { type: "string" },
+      header: { type: "string", short: "H", multiple: true },
+      request: { type: "string", short: "X" },
+      resolve: { type: "string", multiple: true },
+      insecure: { type: "boolean", short: "k" },
+      location: { type: "boolean", short: "L" },
+      json: { type: "boolean" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing URL" : `one URL at a time (got ${positionals.join(", ")})`);
+  const topo = loadTopologySync(required(values.topology, "-t TOPO"));
+  const trace = topo.curl(positionals[0]!, {
+    ...(values.from ? { from: values.from } : {}),
+    ...(values.header ? { headers: values.header } : {}),
+    ...(values.request ? { method: values.request } : {}),
+    ...(values.resolve ? { resolve: values.resolve } : {}),
+    ...(values.insecure ? { insecure: true } : {}),
+    ...(values.location ? { follow: true } : {}),
+  });
+  const all = [trace, ...(trace.followed ?? [])];
+  io.stdout(values.json ? `${JSON.stringify(trace, null, 2)}\n` : all.map(traceText).join("\n"));
+  const last = all.at(-1)!;
+  return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition))) ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,66 @@
+// `curl` semantics for a trace: the URL, headers, method and --resolve become the first packet of
+// the connection and the HTTP request it carries.
+import { formatIpv4 } from "../model/address.ts";
+import type { Network } from "../dataplane/network.ts";
+import type { HttpRequest, Packet } from "../dataplane/packet.ts";
+import { findPod, RequestError, type ResolvedRequest, resolveRequest } from "./request.ts";
+import { resolveHost } from "./dns.ts";
+import type { TraceRequest } from "./types.ts";
+
+export interface CurlQuery {
+  readonly url: string;
+  /** Where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, node/NAME. */
+  readonly from?: string;
+  /** `Name: value` lines, as -H takes them. */
+  readonly headers?: readonly string[];
+  readonly method?: string;
+  /** `HOST:PORT:ADDR`, as --resolve takes them. */
+  readonly resolve?: readonly string[];
+  /** -k: accept a certificate that does not match the host (the controller's default one). */
+  readonly insecure?: boolean;
+}
+
+export interface ResolvedCurl extends ResolvedRequest {
+  readonly http: HttpRequest;
+}
+
+export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
+  let url: URL;
+  try {
+    url = new URL(q.url);
+  } catch {
+    throw new RequestError(`"${q.url}" is not a URL; expected http://HOST[:PORT]/PATH or https://...`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RequestError(`${url.protocol} URLs are not supported; use http:// or https://`);
+  const scheme = url.protocol === "https:" ? "https" : "http";
+  const port = url.port ? Number(url.port) : scheme === "https" ? 443 : 80;
+  const headers = parseHeaders(q.headers ?? []);
+  const urlHost = url.hostname.toLowerCase();
+  const from = q.from ?? `client/${net.cluster.clients[0]?.name ?? "client"}`;
+  const pod = from.startsWith("pod/") ? findPod(net, from.slice(4)) : undefined;
+  const resolved = resolveHost(net.cluster, urlHost, port, { ...(q.resolve ? { resolve: q.resolve } : {}), ...(pod ? { pod } : {}) });
+  if (!resolved) {
+    const where = pod ? `the cluster DNS (search path of namespace ${pod.namespace}) or ` : "";
+    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it; use --resolve ${urlHost}:${port}:ADDR`);
+  }
+  const base = resolveRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp" });
+  const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
+  const http: HttpRequest = { method: (q.method ?? "GET").toUpperCase(), scheme, host: hostHeader, path: `${url.pathname}${url.search}`, headers, insecure: q.insecure === true };
+  const packet: Packet = { ...base.packet, http };
+  const request: TraceRequest = {
+    ...base.request,
+    to: q.url,
+    http: { method: http.method, url: q.url, scheme, host: hostHeader, path: http.path, headers: { ...headers }, resolved: resolved.how },
+  };
+  return { start: base.start, packet, request, http };
+}
+
+function parseHeaders(lines: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const i = line.indexOf(":");
+    if (i <= 0) throw new RequestError(`-H "${line}" is not a header; expected "Name: value"`);
+    out[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
