@@ -4,13 +4,21 @@ import type { Client, Cluster } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { buildDns, buildLoadBalancers } from "./edge.ts";
+import { buildDns, buildLoadBalancers, ingressDns } from "./edge.ts";
+import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
+import { selectIngresses } from "../ingress/classes.ts";
+import { withDefaultController } from "./ingress-defaults.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
 import { buildEndpointSlices, buildKubeProxyConfig, buildServices } from "./services.ts";
 
-export function buildCluster(input: TopologyInput): Cluster {
+export function buildCluster(given: TopologyInput): Cluster {
+  const ingress = selectIngresses(
+    given.ingresses.map((r) => toIngress(r.obj, r.src.at())),
+    given.ingressClasses.map((r) => toIngressClass(r.obj, r.src.at())),
+  );
+  const input = withDefaultController(given, ingress.served.length > 0);
   const problems: InputProblem[] = [];
   const warnings: string[] = input.ignored.map((i) => `${i}: kind not modelled; the trace does not take it into account`);
   const spec = input.topology?.obj.spec ?? {};
@@ -52,6 +60,11 @@ export function buildCluster(input: TopologyInput): Cluster {
   const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
   const underlay = { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu };
   const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
+  const zone = buildDns(input);
+  for (const i of ingress.ignored) {
+    const at = i.ingress.origin;
+    warnings.push(`${at ? `${at.file}:${at.line}:${at.col}: ` : ""}${i.reason}`);
+  }
   if (problems.length > 0) throw new InputError(problems);
   if (pods.some((p) => p.ports.length === 0 && !p.hostNetwork)) {
     warnings.push("pods without declared containerPorts are assumed to listen on any port they are asked for");
@@ -68,7 +81,8 @@ export function buildCluster(input: TopologyInput): Cluster {
     endpointSlices,
     kubeProxy,
     loadBalancers,
-    dns: buildDns(input),
+    dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
+    ingress,
     warnings,
   };
 }

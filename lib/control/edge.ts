@@ -4,6 +4,8 @@ import { formatIpv4, parseIpv4, prefixContains } from "../model/address.ts";
 import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
 import type { InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
+import type { ClassSelection } from "../ingress/classes.ts";
+import { isControllerLabels } from "./ingress-defaults.ts";
 
 /** The default LB's VIP and, on the underlay, its own address (documentation ranges, RFC 5737). */
 export const EDGE_DEFAULTS = { name: "edge", vip: "203.0.113.10", addressOffset: 2 } as const;
@@ -60,4 +62,22 @@ export function buildDns(input: TopologyInput): DnsRecord[] {
 
 export function describeLoadBalancer(lb: LoadBalancer): string {
   return `${lb.name} (VIP ${formatIpv4(lb.vip)}, ${lb.mode}, ${lb.algorithm}${lb.preserveClientIp ? ", keeps the client IP" : ""})`;
+}
+
+/**
+ * Every host of a served Ingress resolves to the VIP in front of the controller: the load balancer
+ * of the LoadBalancer Service that selects the controller pods (or that Service's ingress IP).
+ */
+export function ingressDns(selection: ClassSelection, services: readonly Service[], lbs: readonly LoadBalancer[], zone: readonly DnsRecord[]): DnsRecord[] {
+  const front = services.find((s) => s.type === "LoadBalancer" && s.selector !== undefined && isControllerLabels(s.selector));
+  const vip = front ? (lbs.find((lb) => lb.service.namespace === front.namespace && lb.service.name === front.name)?.vip ?? front.loadBalancerIngress[0]) : undefined;
+  if (vip === undefined) return [];
+  const out: DnsRecord[] = [];
+  for (const { ingress } of selection.served) {
+    for (const host of [...ingress.rules.map((r) => r.host), ...ingress.tls.flatMap((t) => t.hosts)]) {
+      if (!host || zone.some((r) => r.name === host) || out.some((r) => r.name === host)) continue;
+      out.push({ name: host.toLowerCase(), ip: vip, source: `Ingress ${ingress.namespace}/${ingress.name} (via ${front!.namespace}/${front!.name})` });
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { InputError, type InputProblem } from "./errors.ts";
 import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema, type WorkloadObject } from "./kubernetes-schema.ts";
 import { EndpointSliceSchema, type EndpointSliceObject, KubeProxyConfigurationSchema, type KubeProxyConfigurationObject, ServiceSchema, type ServiceObject } from "./service-schema.ts";
+import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
 import { readSources } from "./source.ts";
 import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
 import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
@@ -22,6 +23,8 @@ export interface TopologyInput {
   readonly services: readonly Read<ServiceObject>[];
   readonly endpointSlices: readonly Read<EndpointSliceObject>[];
   readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
+  readonly ingresses: readonly Read<IngressObject>[];
+  readonly ingressClasses: readonly Read<IngressClassObject>[];
   /** Objects of kinds kubehop does not model, as `file:line:col: Kind ns/name` for warnings. */
   readonly ignored: readonly string[];
 }
@@ -34,7 +37,7 @@ const INERT_KINDS = new Set(["ConfigMap", "Secret", "ServiceAccount", "Namespace
 export function loadInput(pathOrText: string): TopologyInput {
   const objects = readSources(pathOrText).flatMap(parseDocuments);
   const problems: InputProblem[] = [];
-  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], services: [] as Read<ServiceObject>[], endpointSlices: [] as Read<EndpointSliceObject>[], ignored: [] as string[] };
+  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], services: [] as Read<ServiceObject>[], endpointSlices: [] as Read<EndpointSliceObject>[], ingresses: [] as Read<IngressObject>[], ingressClasses: [] as Read<IngressClassObject>[], ignored: [] as string[] };
   let kubeProxyConfig: Read<KubeProxyConfigurationObject> | undefined;
   let topology: Read<TopologyObject> | undefined;
   for (const src of objects) {
@@ -63,6 +66,12 @@ export function loadInput(pathOrText: string): TopologyInput {
       const obj = check(KubeProxyConfigurationSchema);
       if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
       else if (obj) kubeProxyConfig = { obj, src };
+    } else if (src.kind === "Ingress") {
+      const obj = check(IngressSchema);
+      if (obj) out.ingresses.push({ obj, src });
+    } else if (src.kind === "IngressClass") {
+      const obj = check(IngressClassSchema);
+      if (obj) out.ingressClasses.push({ obj, src });
     } else if (src.kind === "Endpoints") {
       // The legacy Endpoints object mirrors EndpointSlices, which kube-proxy reads instead.
     } else if (!INERT_KINDS.has(src.kind)) {

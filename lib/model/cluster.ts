@@ -1,6 +1,7 @@
 // The cluster as plain data: what the control plane computed from the input, with no behaviour.
 // Devices in lib/dataplane read it; nothing here knows how a packet moves.
 import type { Ipv4, Prefix } from "./address.ts";
+import type { ClassSelection } from "../ingress/classes.ts";
 
 /** Where a value was written, so later layers can point the user at it. */
 export interface Origin {
@@ -26,6 +27,8 @@ export interface Cluster {
   readonly loadBalancers: readonly LoadBalancer[];
   /** Names resolved outside the cluster (the Topology's zone; Ingress hosts point at their LB's VIP). */
   readonly dns: readonly DnsRecord[];
+  /** Which Ingresses the ingress-nginx controller serves, and which it ignores and why. */
+  readonly ingress: ClassSelection;
   /** Things the input said that the simulation does not take into account. */
   readonly warnings: readonly string[];
 }

@@ -139,6 +139,7 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     kubeProxy: { ...DEFAULT_KUBE_PROXY, ...spec.kubeProxy },
     loadBalancers: [],
     dns: [],
+    ingress: { served: [], ignored: [], classes: [], assumedDefaultClass: true },
     warnings: [],
   };
 }
