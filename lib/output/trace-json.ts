@@ -1,6 +1,6 @@
 // Internal trace records -> the published JSON shape (schemas/trace.schema.json).
 
-import { endpointText, type Packet, packetDiff } from "../dataplane/packet.ts";
+import { endpointText, type Packet, packetDiff, packetText } from "../dataplane/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
 import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
 
@@ -31,7 +31,8 @@ function hopJson(h: HopRecord, segmented: boolean): Hop {
     const before = s.before ?? cur;
     const after = s.after ?? before;
     cur = after;
-    const changes = before === after ? [] : packetDiff(before, after);
+    // A proxy does not rewrite the packet: it opens a new connection.
+    const changes = before === after ? [] : s.type === "proxy" ? [`new connection ${packetText(after)}`] : packetDiff(before, after);
     return {
       type: s.type,
       action: s.action,

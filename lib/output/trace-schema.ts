@@ -37,6 +37,7 @@ export const STEP_TYPES = [
   "mtu",
   "icmp",
   "deliver",
+  "proxy",
   "drop",
 ] as const satisfies readonly StepType[];
 

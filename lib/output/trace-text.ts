@@ -24,6 +24,7 @@ function legLines(leg: Leg): string[] {
   const actionWidth = Math.max(...leg.hops.flatMap((h) => h.steps.map((s) => s.action.length)));
   const out: string[] = [];
   leg.hops.forEach((h, i) => {
+    if (h.segment !== undefined && h.segment !== leg.hops[i - 1]?.segment) out.push(`     -- connection ${h.segment} --`);
     h.steps.forEach((s, j) => {
       const where = j === 0 ? `${String(i + 1).padStart(3)}  ${h.location.padEnd(width)}` : `${" ".repeat(3)}  ${" ".repeat(width)}`;
       const rule = s.rule ? `  [${s.rule}]` : "";

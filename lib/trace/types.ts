@@ -48,6 +48,7 @@ export type StepType =
   | "mtu"
   | "icmp"
   | "deliver"
+  | "proxy"
   | "drop";
 
 /** Packet headers as printed in JSON: addresses as text. */

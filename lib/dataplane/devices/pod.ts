@@ -3,7 +3,15 @@
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import type { Device } from "../device.ts";
 import { here, podKey } from "../locations.ts";
+import { isControllerLabels } from "../../control/ingress-defaults.ts";
+import type { Pod } from "../../model/cluster.ts";
+import type { StepRecord } from "../device.ts";
+import { ingressProxy } from "./ingress-proxy.ts";
 import { receive } from "./socket.ts";
+
+function listens(pod: Pod, port: number): boolean {
+  return pod.ports.some((p) => p.containerPort === port && p.protocol === "TCP");
+}
 
 export const podDevice: Device = (packet, at, ctx) => {
   const pod = at.pod!;
@@ -13,7 +21,11 @@ export const podDevice: Device = (packet, at, ctx) => {
     if (packet.dst !== pod.ip) {
       return [{ steps: [{ type: "drop", action: "DROPPED", reason: `${formatIpv4(packet.dst)} is not this pod's address (${formatIpv4(pod.ip)}) and pods do not forward` }], end: { disposition: "DROPPED", reason: "packet for another address reached the pod" } }];
     }
-    return receive(packet, rx, ctx, [{ type: "receive", action: "RECEIVED", reason: `on eth0 (${formatIpv4(pod.ip)})` }]);
+    const received: StepRecord = { type: "receive", action: "RECEIVED", reason: `on eth0 (${formatIpv4(pod.ip)})` };
+    if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels) && listens(pod, packet.dport)) {
+      return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
+    }
+    return receive(packet, rx, ctx, [received]);
   }
   if (packet.dst === pod.ip) {
     return receive(packet, rx, ctx, [{ type: "route", action: "LOCAL", reason: "destination is the pod's own address: loopback", rule: `local ${formatIpv4(pod.ip)} dev lo table local` }]);
