@@ -1,85 +1,14 @@
 // npm run bench: prints figures, asserts nothing. Targets are in the issues; compare ratios within one run.
-import { performance } from "node:perf_hooks";
-import { loadTopologySync } from "../lib/topology.ts";
-import { traceFrom } from "../lib/trace/tracer.ts";
-import { resolveRequest } from "../lib/trace/request.ts";
-import { traceJson } from "../lib/output/trace-json.ts";
-import { clusterText } from "./cluster-text.ts";
+import { meshLookups, timeTrace } from "./overlay.ts";
+import { printTable } from "./report.ts";
+import { servicesAtScale } from "./services.ts";
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const rows: string[][] = [["benchmark", "figure", "target"]];
-const row = (name: string, figure: string, target: string) => {
-  rows.push([name, figure, target]);
-  console.error(`  ${name}: ${figure}`);
-};
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-
-/** The process's peak resident set so far (getrusage maxrss), in bytes. */
-const peakRss = () => process.resourceUsage().maxRSS * 1024;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/** Median of many runs, after a warm-up, in µs. */
-function timeIt(f: () => void): number {
-  const times: number[] = [];
-  for (let i = 0; i < 3000; i++) {
-    const s = performance.now();
-    f();
-    times.push(performance.now() - s);
-  }
-  return median(times.slice(500)) * 1000;
-}
-
-function timeTrace(label: string, nodes: number, deployments: number, replicas: number, target: { load: string; trace: string }) {
-  const text = clusterText(nodes, deployments, replicas);
-  gc();
-  const t0 = performance.now();
-  const topo = loadTopologySync(text);
-  const loadMs = performance.now() - t0;
-  gc();
-  const heap = process.memoryUsage().heapUsed;
-  row(`${label}: load + build model (${nodes} nodes, ${topo.cluster.pods.length} pods)`, `${(loadMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}, heap after ${mb(heap)}`, target.load);
-
-  // A cross-node pod-to-pod trace: first pod of the first node to a pod on the last node.
-  const first = topo.cluster.pods.find((p) => p.node === topo.cluster.nodes[0]!.name)!;
-  const last = topo.cluster.pods.findLast((p) => p.node === topo.cluster.nodes.at(-1)!.name)!;
-  const query = { from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` };
-  const { start, packet, request } = resolveRequest(topo.network, query);
-  let hops = 0;
-  const forward = timeIt(() => traceFrom(topo.network, start, packet, { reply: false }));
-  const both = timeIt(() => traceFrom(topo.network, start, packet));
-  const withJson = timeIt(() => {
-    const json = traceJson(request, traceFrom(topo.network, start, packet), []);
-    hops = json.branches[0]!.hops.length + (json.branches[0]!.reply?.hops.length ?? 0);
-  });
-  row(`${label}: cross-node pod-to-pod trace, request only`, `${forward.toFixed(1)} µs median`, target.trace);
-  row(`${label}: the same with its reply (${hops} hops)`, `${both.toFixed(1)} µs median`, "-");
-  row(`${label}: the same as --json objects`, `${withJson.toFixed(1)} µs median`, "-");
-  return topo;
-}
-
+// `npm run bench -- services` runs one group only (groups: overlay, services).
+const only = process.argv[2];
 console.error("kubehop bench (figures only; the machine is shared, compare ratios within one run)");
-timeTrace("small", 3, 3, 3, { load: "-", trace: "-" });
-const big = timeTrace("limits", 5000, 500, 300, { load: "< 10 s, < 2 GB", trace: "< 50 µs" });
-
-// The mesh: 5,000 nodes, 25 million peer entries if materialised. Lookups go through one shared table.
-const wg = big.network.peers;
-const nodes = big.cluster.nodes;
-const t0 = performance.now();
-let found = 0;
-for (let i = 0; i < 100000; i++) {
-  const self = nodes[i % nodes.length]!;
-  const other = nodes[(i * 7919) % nodes.length]!;
-  if (wg.lookup(self, other.podCidr.network + 5)) found++;
+if (!only || only === "overlay") {
+  timeTrace("small", 3, 3, 3, { load: "-", trace: "-" });
+  meshLookups(timeTrace("limits", 5000, 500, 300, { load: "< 10 s, < 2 GB", trace: "< 50 µs" }));
 }
-const perLookup = ((performance.now() - t0) / 100000) * 1e6;
-row("WireGuard mesh, 5,000 nodes (24,995,000 peer entries implied)", `${perLookup.toFixed(0)} ns per AllowedIPs lookup, ${found} of 100000 found; table holds ${nodes.length * 2} prefixes`, "no growth with n²");
-
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const [i, r] of rows.entries()) {
-  console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(" | ")} |`);
-  if (i === 0) console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-}
+if (!only || only === "services") servicesAtScale();
+printTable();

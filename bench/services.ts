@@ -1,0 +1,114 @@
+// Issue 3's figures: kube-proxy's rules for 10,000 Services x 15 endpoints on 5,000 nodes.
+//
+// The cluster is Deployments of 15 replicas, each behind a selector Service, plus the
+// EndpointSlices a live cluster would hold (as `kubectl get -o yaml` dumps them). The slices are
+// given rather than derived because the EndpointSlice controller (lib/control/endpoint-slices.ts)
+// matches every Service against every pod: 10,000 x 150,000 selector checks. To learn the pod IPs
+// the slices list, the Deployments are loaded once on their own first (same scheduler, same IPAM).
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import type { Pod } from "../lib/model/cluster.ts";
+import type { Packet } from "../lib/dataplane/packet.ts";
+import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
+import { walkNode } from "../lib/netfilter/node-walk.ts";
+import { endpointSliceText, serviceClusterText } from "./cluster-text.ts";
+import { gc, mb, median, once, peakRss, row, timeIt } from "./report.ts";
+import { performance } from "node:perf_hooks";
+
+const NODES = 5000;
+const SERVICES = 10000;
+const REPLICAS = 15;
+const PINNED = "node-1";
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const rss = () => `peak RSS ${mb(peakRss())}`;
+
+function clientPod(topo: Topology, node: string): Pod {
+  const pods = topo.cluster.pods.filter((p) => p.node === node);
+  return pods.find((p) => p.owner !== "Deployment/app-0") ?? pods[0]!;
+}
+
+/** One new TCP connection from `pod` to the ClusterIP of `svc`, through its node's rules. */
+function packetWalk(topo: Topology, pod: Pod, svc: string): { run: () => number; branches: number } {
+  const service = topo.cluster.services.find((x) => x.name === svc)!;
+  const node = topo.cluster.nodes.find((n) => n.name === pod.node)!;
+  // The engine the tracer uses for this node (kube-proxy's rules printed, parsed and compiled).
+  const nf = topo.network.netfilter(node);
+  if (!(nf instanceof NetfilterEngine)) throw new Error(`bench: ${node.name} has no netfilter engine`);
+  const packet: Packet = { proto: "tcp", src: pod.ip, sport: 40000, dst: service.clusterIPs[0]!, dport: 80, size: 100, ttl: 64, df: true, mark: 0 };
+  const localIps = [node.ip, node.bridgeIp, ...(node.wireguard.address !== undefined ? [node.wireguard.address] : [])];
+  const run = () => walkNode(nf, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
+  const branches = run();
+  return { run, branches };
+}
+
+export function servicesAtScale(): void {
+  const scale = `${NODES.toLocaleString("en-US")} nodes, ${SERVICES.toLocaleString("en-US")} Services x ${REPLICAS}`;
+
+  // The 10-Service cluster first: the same Service shape, for the per-packet ratio.
+  const small = loadTopologySync(serviceClusterText(10, 10, REPLICAS));
+  const smallPod = clientPod(small, "node-1");
+  const smallWalk = packetWalk(small, smallPod, "svc-5");
+  const smallUs = timeIt(() => smallWalk.run(), 20000, 2000);
+
+  gc();
+  const [placed, placeMs] = once(() => loadTopologySync(serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, withServices: false })));
+  const slices = endpointSliceText(placed.cluster.pods);
+  row(`services: place ${placed.cluster.pods.length.toLocaleString("en-US")} pods (Deployments only, for the slices' pod IPs)`, `${s(placeMs)}, ${rss()}`, "-");
+
+  gc();
+  const text = serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, slices });
+  const [topo, loadMs] = once(() => loadTopologySync(text));
+  gc();
+  const c = topo.cluster;
+  // The slices must list exactly the pods the full load placed: same scheduler, same IPAM.
+  const podAt = new Map(c.pods.map((p) => [p.ip, p]));
+  const endpoints = c.endpointSlices.reduce((n, sl) => n + sl.endpoints.length, 0);
+  for (const sl of c.endpointSlices) {
+    for (const ep of sl.endpoints) {
+      const p = podAt.get(ep.ip);
+      if (p?.owner !== `Deployment/app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName) throw new Error(`bench: slice ${sl.name} is stale`);
+    }
+  }
+  row(
+    `services: load + build model (${scale}: ${c.pods.length.toLocaleString("en-US")} pods, ${c.services.length.toLocaleString("en-US")} Services, ${endpoints.toLocaleString("en-US")} endpoints in given slices)`,
+    `${s(loadMs)}, ${rss()}, heap after ${mb(process.memoryUsage().heapUsed)}`,
+    "-",
+  );
+
+  const [save, firstMs] = once(() => topo.iptablesSave(PINNED));
+  const [, otherMs] = once(() => topo.iptablesSave("node-2500"));
+  const lines = save.split("\n").length;
+  row(`services: one node's iptables-save, first node (includes the cluster-wide Service table kube-proxy builds once)`, `${s(firstMs)}: ${lines.toLocaleString("en-US")} lines, ${mb(save.length)}`, "< 3 s");
+  row(`services: one node's iptables-save, another node`, s(otherMs), "< 3 s");
+
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const node = c.nodes.find((n) => n.name === PINNED)!;
+  const [, nfMs] = once(() => topo.network.netfilter(node));
+  gc();
+  row(`services: a node's netfilter on first use (generate + parse + compile the chain index)`, `${s(nfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - heapBefore)}, ${rss()}`, "-");
+
+  const pod = clientPod(topo, PINNED);
+  const bigWalk = packetWalk(topo, pod, "svc-5000");
+  const bigUs = timeIt(() => bigWalk.run(), 20000, 2000);
+  row(`services: one packet pod -> ClusterIP through the node's rules, all ${bigWalk.branches} branches (walkNode: PREROUTING, FORWARD, POSTROUTING), ${scale}`, `${bigUs.toFixed(1)} µs median`, "< 50 µs");
+  row(`services: the same on a 10-Service cluster (${smallWalk.branches} branches)`, `${smallUs.toFixed(1)} µs median`, "-");
+  row(`services: ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`, `${(bigUs / smallUs).toFixed(2)}x`, "within 1.5x");
+
+  // A whole trace: svc-0's 15 pods are pinned to the client's node, so only that node's rules are
+  // needed (an endpoint on another node would make the tracer build that node's ruleset too).
+  const query = { from: `pod/${pod.namespace}/${pod.name}`, to: `svc/ns-0/svc-0` };
+  const [first, firstTraceMs] = once(() => topo.trace(query));
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    topo.trace(query);
+    times.push(performance.now() - t0);
+  }
+  const delivered = first.branches.filter((b) => b.disposition === "DELIVERED").length;
+  row(
+    `services: kubehop trace pod -> ClusterIP, ${scale} (${first.branches.length} branches, ${delivered} delivered, with replies, as --json objects)`,
+    `${(median(times.slice(50)) * 1000).toFixed(1)} µs median (first ${firstTraceMs.toFixed(1)} ms), ${rss()}`,
+    "-",
+  );
+}
