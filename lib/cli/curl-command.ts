@@ -3,8 +3,8 @@ import { parseArgs } from "node:util";
 import { traceText } from "../output/trace-text.ts";
 import { loadTopologySync } from "../topology.ts";
 import { isSuccess, type Trace } from "../trace/types.ts";
-import { type CommandIO, EXIT, UsageError } from "./io.ts";
-import { required } from "./trace-command.ts";
+import { chooseBranches, onlyBranches } from "./branch-select.ts";
+import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export async function curlCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -19,6 +19,9 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
       resolve: { type: "string", multiple: true },
       insecure: { type: "boolean", short: "k" },
       location: { type: "boolean", short: "L" },
+      all: { type: "boolean" },
+      branch: { type: "string" },
+      seed: { type: "string" },
       json: { type: "boolean" },
     },
   });
@@ -33,7 +36,9 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
     ...(values.location ? { follow: true } : {}),
   });
   const all = [trace, ...(trace.followed ?? [])];
-  io.stdout(values.json ? `${JSON.stringify(trace, null, 2)}\n` : all.map(traceText).join("\n"));
+  const pick = (t: Trace) => chooseBranches(t, values.branch, values.seed);
+  const json = { ...onlyBranches(trace, pick(trace)), ...(trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {}) };
+  io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : all.map((t) => traceText(t, pick(t))).join("\n"));
   const last = all.at(-1)!;
   return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition))) ? EXIT.ok : EXIT.failed;
 }

@@ -4,8 +4,7 @@ import { parseArgs } from "node:util";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { loadTopologySync } from "../topology.ts";
-import { type CommandIO, EXIT, UsageError } from "./io.ts";
-import { required } from "./trace-command.ts";
+import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export function iptablesSaveCommand(cluster: Cluster, node: string): { text: string } | { error: string } {
   if (!cluster.nodes.some((n) => n.name === node)) {

@@ -2,8 +2,7 @@
 import { parseArgs } from "node:util";
 import { formatIpv4 } from "../model/address.ts";
 import { loadTopologySync } from "../topology.ts";
-import { type CommandIO, EXIT } from "./io.ts";
-import { required } from "./trace-command.ts";
+import { type CommandIO, EXIT, required } from "./io.ts";
 
 export async function validateCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" } } });

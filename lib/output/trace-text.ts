@@ -1,10 +1,15 @@
 // The readable form of a trace: one line per step saying where, what, why and which header changed.
 import type { Leg, Trace } from "../trace/types.ts";
 
-export function traceText(t: Trace): string {
+/** `show`: the 1-based branches to print in full (default all); the summary always lists every one. */
+export function traceText(t: Trace, show: readonly number[] = t.branches.map((_, i) => i + 1)): string {
   const r = t.request;
-  const lines = [`trace ${r.from} -> ${r.to}`, `  ${r.proto} ${r.src}${r.proto === "icmp" ? "" : `:${r.sport}`} -> ${r.dst}${r.proto === "icmp" ? "" : `:${r.dport}`}, ${r.size} bytes`];
+  const lines = [`trace ${r.from} -> ${r.to}`];
+  if (r.http) lines.push(`  ${r.http.method} ${r.http.scheme}://${r.http.host}${r.http.path}; ${r.http.resolved}`);
+  lines.push(`  ${r.proto} ${r.src}${r.proto === "icmp" ? "" : `:${r.sport}`} -> ${r.dst}${r.proto === "icmp" ? "" : `:${r.dport}`}, ${r.size} bytes`);
+  if (t.branches.length > 1) lines.push("", ...summaryLines(t));
   t.branches.forEach((b, i) => {
+    if (!show.includes(i + 1)) return;
     lines.push("");
     lines.push(`branch ${i + 1} of ${t.branches.length}  probability ${formatProbability(b.probability)}  ${b.disposition}: ${b.reason}`);
     if (b.choices.length) lines.push(`  because ${b.choices.join("; ")}`);
@@ -17,6 +22,19 @@ export function traceText(t: Trace): string {
   });
   for (const w of t.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** One line per branch: how likely, how it ended, and what made it this branch. */
+function summaryLines(t: Trace): string[] {
+  const width = String(t.branches.length).length;
+  const out = [`${t.branches.length} branches:`];
+  t.branches.forEach((b, i) => {
+    const reply = b.reply && b.reply.disposition !== "DELIVERED" ? `, reply ${b.reply.disposition}` : "";
+    const client = b.http?.clientIP ? `, client IP seen: ${b.http.clientIP}` : "";
+    out.push(`  ${String(i + 1).padStart(width)}. ${formatProbability(b.probability).padEnd(8)} ${b.disposition}${reply}: ${b.reason}${client}`);
+    if (b.choices.length) out.push(`  ${" ".repeat(width)}  ${" ".repeat(8)} ${b.choices.join("; ")}`);
+  });
+  return out;
 }
 
 function legLines(leg: Leg): string[] {

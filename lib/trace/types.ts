@@ -15,6 +15,7 @@ export const FAILURE_DISPOSITIONS = [
   "CONNECTION_REFUSED",
   "LOOP",
   "REPLY_MISMATCH",
+  "TLS_CERT_UNTRUSTED",
   "HTTP_404",
   "HTTP_503",
 ] as const;

@@ -4,7 +4,9 @@
 // service-upstream annotation). Each upstream endpoint is a branch of equal probability.
 import { formatIpv4 } from "../../model/address.ts";
 import type { Endpoint, Pod, Service, ServicePort } from "../../model/cluster.ts";
-import { type BackendRoute, route } from "../../ingress/router.ts";
+import { certificateServer } from "../../ingress/hosts.ts";
+import { type BackendRoute, routeOn } from "../../ingress/router.ts";
+import { buildServers, type Server } from "../../ingress/servers.ts";
 import type { HttpOutcome } from "../../trace/types.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podKey } from "../locations.ts";
@@ -20,7 +22,15 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   const steps: StepRecord[] = [{ type: "deliver", action: "ACCEPTED", reason: `${who} ends the client's TCP connection (remote_addr ${clientIP})` }];
   const base: HttpOutcome = { status: 0, host: http.host, clientIP };
   const served = ctx.net.cluster.ingress.served.map((s) => s.ingress);
-  const r = route(served, { host: http.host, path: http.path, scheme: http.scheme });
+  const servers = buildServers(served);
+  if (http.scheme === "https") {
+    const tls = tlsStep(certificateServer(servers, http.host), http.host, http.insecure);
+    steps.push(tls.step);
+    if (!tls.trusted) {
+      return [{ steps, state: { ...ctx.state, http: { ...base } }, end: { disposition: "TLS_CERT_UNTRUSTED", reason: `curl rejects the certificate ${who} presents for ${http.host} (use -k to accept it)` } }];
+    }
+  }
+  const r = routeOn(servers, { host: http.host, path: http.path, scheme: http.scheme });
   const considered = r.considered.length ? `; also considered: ${r.considered.join("; ")}` : "";
   const answer = (status: number, extra: Partial<HttpOutcome>, why: string, rule?: string): Outcome[] => {
     const disposition = status === 404 ? "HTTP_404" : status === 503 ? "HTTP_503" : "HTTP_RESPONSE";
@@ -71,4 +81,14 @@ function readyEndpoints(ctx: StepContext, svc: Service, port: ServicePort): { ip
     for (const e of slice.endpoints as readonly Endpoint[]) if (e.ready) out.push({ ip: e.ip, port: p.port });
   }
   return out;
+}
+
+/** TLS ends at nginx: a host's Secret (assumed to hold a valid certificate) or the fake default one. */
+function tlsStep(server: Server | undefined, host: string, insecure: boolean): { step: StepRecord; trusted: boolean } {
+  const cert = server?.certificate;
+  if (cert?.secret) return { trusted: true, step: { type: "decrypt", action: "TLS", reason: `TLS ends here with the certificate of Secret ${cert.secret} (${cert.why})` } };
+  const fake = `the controller's default "Kubernetes Ingress Controller Fake Certificate"${cert ? ` (${cert.why})` : ` (no Ingress has a tls section for ${host})`}`;
+  return insecure
+    ? { trusted: true, step: { type: "decrypt", action: "TLS", reason: `TLS ends here with ${fake}; accepted because of -k` } }
+    : { trusted: false, step: { type: "drop", action: "TLS_UNTRUSTED", reason: `TLS: nginx presents ${fake}, which does not verify for ${host}: curl aborts (SSL certificate problem)` } };
 }
