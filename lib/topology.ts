@@ -20,6 +20,8 @@ export interface TraceSession {
 export interface CurlOptions extends Omit<CurlQuery, "url"> {
   /** Follow redirects, as curl -L does (at most MAX_REDIRECTS). */
   readonly follow?: boolean;
+  /** Trace the DNS query too: from a pod, UDP 53 to the kube-dns Service and on to a CoreDNS pod. */
+  readonly traceDns?: boolean;
 }
 
 /** curl's own default is 50; a redirect loop shows long before. */
@@ -45,7 +47,7 @@ export class Topology {
 
   /** `curl URL`: the request through DNS, the load balancer, kube-proxy, the ingress controller and back. */
   curl(url: string, options: CurlOptions = {}): Trace {
-    const first = this.curlOnce({ ...options, url });
+    const first = this.withDns(this.curlOnce({ ...options, url }), url, options);
     if (!options.follow) return first;
     const followed: Trace[] = [];
     let current = first;
@@ -58,6 +60,24 @@ export class Topology {
       followed.push(current);
     }
     return followed.length ? { ...first, followed } : first;
+  }
+
+  /** The query a pod sends to the nameserver in its resolv.conf: kube-dns's ClusterIP, port 53. */
+  private withDns(t: Trace, url: string, options: CurlOptions): Trace {
+    if (!options.traceDns) return t;
+    const from = options.from ?? "";
+    const dns = this.cluster.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
+    const why = !from.startsWith("pod/")
+      ? "--trace-dns: only a pod's query goes to cluster DNS; outside the cluster the name comes from the Topology's zone"
+      : !dns
+        ? "--trace-dns: there is no kube-system/kube-dns Service to send the query to"
+        : /^\d+\.\d+\.\d+\.\d+$/.test(new URL(url).hostname)
+          ? "--trace-dns: the URL holds an address, so there is no query"
+          : undefined;
+    if (why) return { ...t, warnings: [...t.warnings, why] };
+    const port = dns!.ports.find((p) => p.protocol === "UDP") ?? dns!.ports[0]!;
+    const query = this.trace({ from, to: `svc/kube-system/kube-dns:${port.name || port.port}`, proto: "udp", size: 80 });
+    return { ...t, dns: query };
   }
 
   private curlOnce(query: CurlQuery): Trace {

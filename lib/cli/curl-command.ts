@@ -19,6 +19,7 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
       resolve: { type: "string", multiple: true },
       insecure: { type: "boolean", short: "k" },
       location: { type: "boolean", short: "L" },
+      "trace-dns": { type: "boolean" },
       all: { type: "boolean" },
       branch: { type: "string" },
       seed: { type: "string" },
@@ -34,8 +35,9 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
     ...(values.resolve ? { resolve: values.resolve } : {}),
     ...(values.insecure ? { insecure: true } : {}),
     ...(values.location ? { follow: true } : {}),
+    ...(values["trace-dns"] ? { traceDns: true } : {}),
   });
-  const all = [trace, ...(trace.followed ?? [])];
+  const all = [...(trace.dns ? [trace.dns] : []), trace, ...(trace.followed ?? [])];
   const pick = (t: Trace) => chooseBranches(t, values.branch, values.seed);
   const json = { ...onlyBranches(trace, pick(trace)), ...(trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {}) };
   io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : all.map((t) => traceText(t, pick(t))).join("\n"));

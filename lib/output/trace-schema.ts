@@ -142,6 +142,7 @@ export const TraceSchema = z
   .strictObject({
     ...traceShape,
     followed: z.array(FollowedTraceSchema).optional().meta({ description: "curl -L: the requests made by following redirects, in order" }),
+    dns: FollowedTraceSchema.optional().meta({ description: "curl --trace-dns: the DNS query from the pod to the kube-dns Service" }),
   })
   .meta({ title: "kubehop trace --json", description: "Output of `kubehop trace --json`: branches of hops of steps, each branch ending in one disposition." });
 

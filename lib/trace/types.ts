@@ -151,4 +151,6 @@ export interface Trace {
   warnings: string[];
   /** `curl -L`: the requests made by following redirects, in order. */
   followed?: Trace[];
+  /** `curl --trace-dns`: the DNS query itself, from the pod to the kube-dns Service. */
+  dns?: Trace;
 }
