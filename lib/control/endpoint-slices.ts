@@ -8,13 +8,20 @@ import { type ProxyEndpoint, servicePortEndpoints } from "../kubeproxy/endpoints
 /** hostNetwork pods need no special case: the model already gives them their node's IP. */
 export function deriveEndpointSlices(services: readonly Service[], pods: readonly Pod[]): EndpointSlice[] {
   const slices: EndpointSlice[] = [];
+  // Services only select pods of their own namespace: index once, not once per Service.
+  const byNamespace = new Map<string, Pod[]>();
+  for (const p of pods) {
+    const list = byNamespace.get(p.namespace);
+    if (list) list.push(p);
+    else byNamespace.set(p.namespace, [p]);
+  }
   for (const service of services) {
     // Without a selector the user manages slices; ExternalName has no endpoints at all.
     if (service.type === "ExternalName" || !service.selector) continue;
     const selector = service.selector;
     const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
-    const members = pods
-      .filter((p) => p.namespace === service.namespace && matches(selector, p.labels))
+    const members = (byNamespace.get(service.namespace) ?? [])
+      .filter((p) => matches(selector, p.labels))
       .sort((a, b) => compare(a.name, b.name));
     for (const p of members) {
       const ports = resolvePorts(service.ports, p);
