@@ -27,7 +27,8 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     const tls = tlsStep(certificateServer(servers, http.host), http.host, http.insecure);
     steps.push(tls.step);
     if (!tls.trusted) {
-      return [{ steps, state: { ...ctx.state, http: { ...base } }, end: { disposition: "TLS_CERT_UNTRUSTED", reason: `curl rejects the certificate ${who} presents for ${http.host} (use -k to accept it)` } }];
+      // No HTTP exchange happened, so the branch carries no http outcome (a status of 0 would be invented).
+      return [{ steps, state: ctx.state, end: { disposition: "TLS_CERT_UNTRUSTED", reason: `curl rejects the certificate ${who} presents for ${http.host} (use -k to accept it)` } }];
     }
   }
   const r = routeOn(servers, { host: http.host, path: http.path, scheme: http.scheme });
@@ -41,7 +42,9 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   steps.push({ type: "route", action: "HTTP_ROUTE", reason: `${r.reason}${considered}`, rule: r.rule });
   if (r.kind === "redirect") return answer(r.status, { location: r.location, ...(r.ingress ? { ingress: r.ingress } : {}) }, `redirect to ${r.location}`, r.rule);
   if (r.kind === "default-backend") return answer(404, {}, "no Ingress rule matches: the controller's default backend answers 404", r.rule);
-  const matched: Partial<HttpOutcome> = { ingress: r.ingress, host: r.host, path: r.path, pathType: r.pathType, backend: { service: r.backend.service, port: r.backend.port } };
+  // A spec.defaultBackend has no path or pathType in the Ingress: those fields are left out then.
+  const rulePath: Partial<HttpOutcome> = r.source === "rule" ? { path: r.path, pathType: r.pathType } : {};
+  const matched: Partial<HttpOutcome> = { ingress: r.ingress, host: r.host, ...rulePath, backend: { service: r.backend.service, port: r.backend.port } };
   const [namespace] = r.ingress.split("/") as [string];
   const svc = ctx.net.cluster.services.find((s) => s.namespace === namespace && s.name === r.backend.service);
   if (!svc) return answer(503, matched, `Service ${namespace}/${r.backend.service} does not exist: 503`, r.rule);
