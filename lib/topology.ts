@@ -32,7 +32,15 @@ export class Topology {
   constructor(readonly cluster: Cluster) {
     // Each node's netfilter is kube-proxy's ruleset for it, printed and parsed back the way a real
     // node's iptables-save would be: generated lazily, for the nodes a trace actually crosses.
-    this.network = new Network(cluster, (node) => engineFor(parseIptablesSave(this.iptablesSave(node.name), `kube-proxy/${node.name}`)));
+    // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
+    this.network = new Network(cluster, (node) => {
+      const dumped = cluster.nodeDumps.get(node.name)?.iptablesSave;
+      return engineFor(dumped ? parseIptablesSave(dumped.text, dumped.file) : parseIptablesSave(this.iptablesSave(node.name), `kube-proxy/${node.name}`));
+    });
+  }
+
+  private warnings(): string[] {
+    return [...this.cluster.warnings, ...this.network.netfilterWarnings()];
   }
 
   /** The node's nat and filter tables as `iptables-save` prints them. */
@@ -82,7 +90,7 @@ export class Topology {
 
   private curlOnce(query: CurlQuery): Trace {
     const { start, packet, request } = resolveCurl(this.network, query);
-    return traceJson(request, traceFrom(this.network, start, packet), this.cluster.warnings);
+    return traceJson(request, traceFrom(this.network, start, packet), this.warnings());
   }
 
   /**
@@ -96,7 +104,7 @@ export class Topology {
         const { start, packet, request } = resolveRequest(this.network, query);
         const branches = traceFrom(this.network, start, packet, { recent });
         recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
-        return traceJson(request, branches, this.cluster.warnings);
+        return traceJson(request, branches, this.warnings());
       },
     };
   }

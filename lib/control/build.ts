@@ -83,6 +83,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     loadBalancers,
     dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
     ingress,
+    nodeDumps: new Map(),
     warnings,
   };
 }

@@ -57,9 +57,10 @@ export class Network {
     return n;
   }
 
+  /** The node's main table: from its `ip route` dump when given, else derived. */
   routeTable(node: Node): Route[] {
     let t = this.routes.get(node);
-    if (!t) this.routes.set(node, (t = routeTable(this.cluster, node)));
+    if (!t) this.routes.set(node, (t = [...(this.cluster.nodeDumps.get(node.name)?.routes?.routes ?? routeTable(this.cluster, node))]));
     return t;
   }
 
@@ -68,9 +69,17 @@ export class Network {
     return this.rulesets.get(node);
   }
 
-  /** The node's own addresses: eth0, bridge0, wg0 (when it has one). */
+  /** Rules the netfilter engine could not interpret, on the nodes used so far (never silently skipped). */
+  netfilterWarnings(): string[] {
+    return [...this.rulesets.values()].flatMap((nf) => (nf ? [...nf.warnings] : []));
+  }
+
+  /** The node's own addresses: eth0, bridge0, wg0 (when it has one), or those of its `ip addr` dump. */
   isLocal(node: Node, ip: Ipv4): boolean {
-    return ip === node.ip || ip === node.bridgeIp || ip === wireGuardAddress(node, this.cluster.overlay.style) || ip >>> 24 === 127;
+    if (ip >>> 24 === 127) return true;
+    const dumped = this.cluster.nodeDumps.get(node.name)?.addresses;
+    if (dumped) return dumped.addresses.some((a) => a.ip === ip);
+    return ip === node.ip || ip === node.bridgeIp || ip === wireGuardAddress(node, this.cluster.overlay.style);
   }
 
   /** The source address the kernel picks for a process on `node` sending to `dst`: the route's src. */
@@ -81,6 +90,8 @@ export class Network {
 
   /** The primary address of a node's interface, the one MASQUERADE and source selection use. */
   interfaceAddress(node: Node, dev: string): Ipv4 {
+    const dumped = this.cluster.nodeDumps.get(node.name)?.addresses?.addresses.find((a) => a.dev === dev);
+    if (dumped) return dumped.ip;
     if (dev === "bridge0") return node.bridgeIp;
     if (dev === "wg0") return wireGuardAddress(node, this.cluster.overlay.style) ?? node.ip;
     return node.ip;

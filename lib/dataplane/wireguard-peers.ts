@@ -34,7 +34,8 @@ export class WireGuardPeers {
 
   /** Longest-prefix match of `ip` over `self`'s peers' AllowedIPs. */
   lookup(self: Node, ip: Ipv4): PeerMatch | undefined {
-    if (self.wireguard.peers) return this.lookupExplicit(self.wireguard.peers, ip);
+    const explicit = this.explicitPeers(self);
+    if (explicit) return this.lookupExplicit(explicit, ip);
     for (const [length, table] of this.byLength) {
       const owner = table.get((ip & maskOf(length)) >>> 0);
       if (owner && owner !== self) {
@@ -47,8 +48,14 @@ export class WireGuardPeers {
 
   /** The peer entry `self` has for the remote node `remote`, if any (for the inbound source check). */
   peerFor(self: Node, remote: Node): { allowedIps: readonly Prefix[] } | undefined {
-    if (self.wireguard.peers) return self.wireguard.peers.find((p) => p.node === remote.name);
+    const explicit = this.explicitPeers(self);
+    if (explicit) return explicit.find((p) => p.node === remote.name);
     return remote === self ? undefined : { allowedIps: derivedAllowedIps(remote, this.cluster.overlay.style) };
+  }
+
+  /** A node's `wg show` dump wins over the Topology's peers, which win over derived ones. */
+  private explicitPeers(self: Node): readonly WireGuardPeer[] | undefined {
+    return this.cluster.nodeDumps.get(self.name)?.wireguard?.peers ?? self.wireguard.peers;
   }
 
   private lookupExplicit(peers: readonly WireGuardPeer[], ip: Ipv4): PeerMatch | undefined {

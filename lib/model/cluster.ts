@@ -29,6 +29,8 @@ export interface Cluster {
   readonly dns: readonly DnsRecord[];
   /** Which Ingresses the ingress-nginx controller serves, and which it ignores and why. */
   readonly ingress: ClassSelection;
+  /** Per node name: what the node really has, where dumps were given. */
+  readonly nodeDumps: ReadonlyMap<string, NodeDump>;
   /** Things the input said that the simulation does not take into account. */
   readonly warnings: readonly string[];
 }
@@ -225,4 +227,20 @@ export interface DnsRecord {
   readonly ip: Ipv4;
   /** Why the record exists: the Topology's zone, or the Ingress that made it. */
   readonly source: string;
+}
+
+/**
+ * What a node really has, from dumps collected on it (`kubehop collect`); each part, when present,
+ * replaces what kubehop would derive for that node, so a trace follows the node as it is.
+ */
+export interface NodeDump {
+  readonly node: string;
+  /** `iptables-save` output (any tables). */
+  readonly iptablesSave?: { readonly text: string; readonly file: string };
+  /** `ip route` (main table), parsed. */
+  readonly routes?: { readonly routes: readonly Route[]; readonly file: string };
+  /** `ip -o addr`: the node's own IPv4 addresses per interface. */
+  readonly addresses?: { readonly addresses: readonly { readonly dev: string; readonly ip: Ipv4; readonly prefix: Prefix }[]; readonly file: string };
+  /** `wg show all dump`: wg0's peers as configured on the node. */
+  readonly wireguard?: { readonly peers: readonly WireGuardPeer[]; readonly listenPort?: number; readonly file: string };
 }

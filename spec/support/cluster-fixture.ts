@@ -140,6 +140,7 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     loadBalancers: [],
     dns: [],
     ingress: { served: [], ignored: [], classes: [], assumedDefaultClass: true },
+    nodeDumps: new Map(),
     warnings: [],
   };
 }
