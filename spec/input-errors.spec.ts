@@ -258,7 +258,7 @@ describe("valid kubectl-shaped input", () => {
     const r = await run(["validate", "-t", KUBECTL_SHAPED]);
     expect(r.code).to.equal(0);
     const warnings = r.stderr.trimEnd().split("\n");
-    expect(warnings).to.deep.equal(["warning: <input>:73:1: NetworkPolicy shop/deny-all: kind not modelled; the trace does not take it into account"]);
+    expect(warnings).to.deep.equal(["warning: <input>:73:1: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block"]);
   });
 
   it("reads the same objects from a file without modifying it", async () => {

@@ -20,7 +20,7 @@ export function buildCluster(given: TopologyInput): Cluster {
   );
   const input = withDefaultController(given, ingress.served.length > 0);
   const problems: InputProblem[] = [];
-  const warnings: string[] = input.ignored.map((i) => `${i}: kind not modelled; the trace does not take it into account`);
+  const warnings: string[] = [...input.ignored];
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) => input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
 

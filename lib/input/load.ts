@@ -5,6 +5,7 @@ import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema,
 import { EndpointSliceSchema, type EndpointSliceObject, KubeProxyConfigurationSchema, type KubeProxyConfigurationObject, ServiceSchema, type ServiceObject } from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
 import { readSources } from "./source.ts";
+import { INERT_KINDS, unmodelledImpact } from "./unmodelled.ts";
 import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
 import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
 
@@ -31,8 +32,6 @@ export interface TopologyInput {
 
 const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
-/** Kinds that never change a packet's path; they are skipped without a warning. */
-const INERT_KINDS = new Set(["ConfigMap", "Secret", "ServiceAccount", "Namespace", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "PersistentVolumeClaim", "PersistentVolume", "Event", "Lease", "ControllerRevision", "Job", "CronJob", "HorizontalPodAutoscaler", "PodDisruptionBudget", "StorageClass", "CustomResourceDefinition"]);
 
 export function loadInput(pathOrText: string): TopologyInput {
   const objects = readSources(pathOrText).flatMap(parseDocuments);
@@ -72,17 +71,51 @@ export function loadInput(pathOrText: string): TopologyInput {
     } else if (src.kind === "IngressClass") {
       const obj = check(IngressClassSchema);
       if (obj) out.ingressClasses.push({ obj, src });
-    } else if (src.kind === "Endpoints") {
-      // The legacy Endpoints object mirrors EndpointSlices, which kube-proxy reads instead.
+    } else if (isKubeProxyConfigMap(src)) {
+      // kubectl get -n kube-system configmap kube-proxy -o yaml: the configuration is in data.config.conf.
+      const embedded = embeddedConfig(src, problems);
+      const obj = embedded && validate(KubeProxyConfigurationSchema, embedded, problems);
+      if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
+      else if (obj && embedded) kubeProxyConfig = { obj, src: embedded };
     } else if (!INERT_KINDS.has(src.kind)) {
       const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
       const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
       const at = src.at();
-      out.ignored.push(`${at.file}:${at.line}:${at.col}: ${src.kind} ${name}`.trimEnd());
+      out.ignored.push(`${at.file}:${at.line}:${at.col}: ${src.kind} ${name}: ${unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""))}`);
     }
   }
   if (problems.length > 0) throw new InputError(problems);
   return { ...out, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
+}
+
+function isKubeProxyConfigMap(src: SourceObject): boolean {
+  const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  return src.kind === "ConfigMap" && md?.name === "kube-proxy" && md.namespace === "kube-system";
+}
+
+/** The KubeProxyConfiguration inside the ConfigMap, positioned at its data.config.conf value. */
+function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObject | undefined {
+  const data = src.value.data as Record<string, unknown> | undefined;
+  const key = data && ("config.conf" in data ? "config.conf" : Object.keys(data).find((k) => /\.(conf|ya?ml)$/.test(k)));
+  const text = key ? data![key] : undefined;
+  if (typeof text !== "string") {
+    problems.push({ ...src.at(["data"]), message: 'ConfigMap kube-system/kube-proxy has no data."config.conf" holding the KubeProxyConfiguration' });
+    return undefined;
+  }
+  const where = src.at(["data", key!]);
+  let docs: SourceObject[];
+  try {
+    docs = parseDocuments({ file: `${where.file} (data.${key} at line ${where.line})`, text });
+  } catch (e) {
+    if (e instanceof InputError) problems.push(...e.problems);
+    return undefined;
+  }
+  const doc = docs[0]!;
+  if (doc.kind !== "KubeProxyConfiguration") {
+    problems.push({ ...where, message: `data.${key} holds a ${doc.kind}; expected kind: KubeProxyConfiguration` });
+    return undefined;
+  }
+  return doc;
 }
 
 function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {
