@@ -45,7 +45,7 @@ export const loadBalancerDevice: Device = (packet, at, ctx) => {
       after === packet
         ? `pass-through: the packet keeps the VIP ${formatIpv4(lb.vip)}:${packet.dport} and goes to ${node.name}`
         : `to ${node.name}'s NodePort ${formatIpv4(node.ip)}:${nodePort}${lb.preserveClientIp ? ", client IP kept" : `, source rewritten to the LB's ${formatIpv4(lb.address)}`}`;
-    const nat: StepRecord = { type: after.src !== packet.src ? "snat" : "dnat", action: after === packet ? "FORWARDED" : "NAT", reason: `${why}: ${how}`, rule: `${lb.name} listener ${packet.dport}/${port.protocol} -> ${svc.namespace}/${svc.name}:${port.name || port.port}`, before: packet, after };
+    const nat: StepRecord = { type: after === packet ? "route" : after.src !== packet.src ? "snat" : "dnat", action: after === packet ? "FORWARDED" : "NAT", reason: `${why}: ${how}`, rule: `${lb.name} listener ${packet.dport}/${port.protocol} -> ${svc.namespace}/${svc.name}:${port.name || port.port}`, before: packet, after };
     const conntrack = after === packet ? ctx.state.conntrack : [...ctx.state.conntrack, { node: label, original: packet, translated: after }];
     return { steps: [...steps, nat], probability, choice: why, state: { ...ctx.state, conntrack }, next: { at: here.underlay(node.ip), packet: after } };
   });
