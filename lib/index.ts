@@ -1,6 +1,10 @@
-// kubehop's library entry: load a topology, then trace requests through it.
-export { loadTopology, loadTopologySync, Topology } from "./topology.ts";
+// kubehop's library entry: load a topology, then trace requests through it and assert on the traces.
+export { loadTopology, loadTopologySync, Topology } from "./assert/api.ts";
+export type { CurlOptions, TraceSession } from "./topology.ts";
 export { InputError, type InputProblem } from "./input/errors.ts";
 export { RequestError, type TraceQuery } from "./trace/request.ts";
-export type { Branch, Disposition, Hop, Leg, Step, Trace } from "./trace/types.ts";
+export type { Branch, Disposition, Hop, HttpOutcome, Leg, Step, Trace, TraceRequest } from "./trace/types.ts";
 export { FAILURE_DISPOSITIONS, isSuccess, SUCCESS_DISPOSITIONS } from "./trace/types.ts";
+export { kubehopChai } from "./assert/chai.ts";
+export { AssertionInputError, type Check, type Condition, type IngressRuleRef } from "./assert/conditions.ts";
+export { evaluate, type Scope, type Verdict } from "./assert/evaluate.ts";
