@@ -41,7 +41,10 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   const resolved = resolveHost(net.cluster, urlHost, port, { ...(q.resolve ? { resolve: q.resolve } : {}), ...(pod ? { pod } : {}) });
   if (!resolved) {
     const where = pod ? `the cluster DNS (search path of namespace ${pod.namespace}) or ` : "";
-    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it; use --resolve ${urlHost}:${port}:ADDR`);
+    // An Ingress that names the host but is not served explains why no DNS name was made for it.
+    const ignored = net.cluster.ingress.ignored.find((i) => i.ingress.rules.some((r) => r.host === urlHost));
+    const why = ignored ? ` (${ignored.reason})` : "";
+    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}; use --resolve ${urlHost}:${port}:ADDR`);
   }
   const base = resolveRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp" });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
