@@ -11,6 +11,7 @@ import { withDefaultController } from "./ingress-defaults.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
+import { clusterRanges } from "./ranges.ts";
 import { buildEndpointSlices, buildKubeProxyConfig, buildServices } from "./services.ts";
 
 export function buildCluster(given: TopologyInput): Cluster {
@@ -24,9 +25,7 @@ export function buildCluster(given: TopologyInput): Cluster {
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) => input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
 
-  const clusterCidr = parsePrefix(spec.clusterCIDR ?? DEFAULTS.clusterCidr)!;
-  const serviceCidr = parsePrefix(spec.serviceCIDR ?? DEFAULTS.serviceCidr)!;
-  const underlayCidr = parsePrefix(spec.underlay?.cidr ?? DEFAULTS.underlayCidr)!;
+  const { clusterCidr, serviceCidr, underlayCidr, gateway } = clusterRanges(input);
   const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCidrMaskSize;
   if (maskSize < clusterCidr.length) {
     problems.push({ ...at("nodeCIDRMaskSize"), message: `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer` });
@@ -37,8 +36,6 @@ export function buildCluster(given: TopologyInput): Cluster {
   if (prefixesOverlap(clusterCidr, underlayCidr)) {
     problems.push({ ...at("underlay", "cidr"), message: `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint` });
   }
-  const gatewayText = spec.underlay?.gateway === undefined ? DEFAULTS.underlayGateway : spec.underlay.gateway;
-  const gateway = gatewayText === null ? undefined : parseIpv4(gatewayText);
   if (gateway !== undefined && !prefixContains(underlayCidr, gateway)) {
     problems.push({ ...at("underlay", "gateway"), message: `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}` });
   }
@@ -57,6 +54,11 @@ export function buildCluster(given: TopologyInput): Cluster {
   checkOverlay(input, nodes, problems);
   const services = buildServices(input, serviceCidr, problems);
   const endpointSlices = buildEndpointSlices(input, services, pods, problems);
+  for (const s of services) {
+    if (s.proxyName === undefined) continue;
+    const at = s.origin;
+    warnings.push(`${at ? `${at.file}:${at.line}:${at.col}: ` : ""}Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`);
+  }
   const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
   const underlay = { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu };
   const loadBalancers = buildLoadBalancers(input, services, underlay, problems);

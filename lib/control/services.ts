@@ -88,6 +88,7 @@ function toService(r: Read<ServiceObject>, allocateIp: () => Ipv4, allocatePort:
     sessionAffinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800,
     ...(type === "LoadBalancer" && eTP === "Local" ? { healthCheckNodePort: spec.healthCheckNodePort ?? allocatePort() } : {}),
     annotations: obj.metadata.annotations ?? {},
+    ...(obj.metadata.labels?.["service.kubernetes.io/service-proxy-name"] ? { proxyName: obj.metadata.labels["service.kubernetes.io/service-proxy-name"] } : {}),
     origin: src.at(),
   };
 }

@@ -62,8 +62,9 @@ function buildProxyServices(cluster: Cluster): ProxyServices {
   const ports: ServicePortInfo[] = [];
   const seen = new Set<string>();
   for (const service of cluster.services) {
-    // Headless and ExternalName Services have no ClusterIP, so kube-proxy skips them entirely.
-    if (service.type === "ExternalName" || service.headless || service.clusterIPs.length === 0) continue;
+    // Headless and ExternalName Services have no ClusterIP, so kube-proxy skips them entirely; so
+    // does it for Services labelled for another proxy (service.kubernetes.io/service-proxy-name).
+    if (service.type === "ExternalName" || service.headless || service.clusterIPs.length === 0 || service.proxyName !== undefined) continue;
     const slices = slicesByService.get(`${service.namespace}/${service.name}`) ?? [];
     for (const port of service.ports) {
       const info = servicePortInfo(service, port, slices);

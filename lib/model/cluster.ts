@@ -169,6 +169,8 @@ export interface Service {
   readonly sessionAffinityTimeoutSeconds: number;
   readonly healthCheckNodePort?: number;
   readonly annotations: Readonly<Record<string, string>>;
+  /** The `service.kubernetes.io/service-proxy-name` label: another proxy handles it, kube-proxy skips it. */
+  readonly proxyName?: string;
   readonly origin?: Origin;
 }
 
