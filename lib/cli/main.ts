@@ -3,6 +3,7 @@ import { InputError } from "../input/errors.ts";
 import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
 import { curlCommand } from "./curl-command.ts";
+import { generateCommand } from "./generate-command.ts";
 import { iptablesSaveRun } from "./iptables-save-command.ts";
 import { netfilterCommand } from "./netfilter-command.ts";
 import { traceCommand } from "./trace-command.ts";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   netfilter: netfilterCommand,
   "iptables-save": iptablesSaveRun,
+  generate: generateCommand,
 };
 
 const USAGE = `usage: kubehop COMMAND [options]
@@ -27,6 +29,7 @@ const USAGE = `usage: kubehop COMMAND [options]
   netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
             [--local-ip IP ...] [--hook prerouting|output] [--json]
   iptables-save -t TOPO --node NAME
+  generate  --nodes N [--pods-per-node P] [--services S] [--endpoints E] [-o FILE]
 
 LOC:  pod/[NS/]NAME, node/NAME, node/NAME:IFACE, client/NAME
 DEST: IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, node/NAME:PORT, client/NAME:PORT
