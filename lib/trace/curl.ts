@@ -4,7 +4,7 @@ import { formatIpv4 } from "../model/address.ts";
 import type { Network } from "../dataplane/network.ts";
 import type { HttpRequest, Packet } from "../dataplane/packet.ts";
 import { findPod, RequestError, type ResolvedRequest, resolveRequest } from "./request.ts";
-import { resolveHost } from "./dns.ts";
+import { CLUSTER_DOMAIN, resolveHost } from "./dns.ts";
 import type { TraceRequest } from "./types.ts";
 
 export interface CurlQuery {
@@ -44,7 +44,8 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     // An Ingress that names the host but is not served explains why no DNS name was made for it.
     const ignored = net.cluster.ingress.ignored.find((i) => i.ingress.rules.some((r) => r.host === urlHost));
     const why = ignored ? ` (${ignored.reason})` : "";
-    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}; use --resolve ${urlHost}:${port}:ADDR`);
+    const clusterName = !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`) ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})` : "";
+    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`);
   }
   const base = resolveRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp" });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");

@@ -18,9 +18,11 @@ export const loadBalancerDevice: Device = (packet, at, ctx) => {
     const r = reverseNat(packet, label, ctx.state, `${label}'s`);
     if (!r) return ended([{ type: "drop", action: "DROPPED", reason: `no connection of ${label} matches this packet` }], "DROPPED", `${label} tracks no such connection`);
     const client = ctx.net.clientsByIp.get(r.packet.dst);
-    const steps: StepRecord[] = [r.step, { type: "route", action: "FORWARDED", reason: `back to ${formatIpv4(r.packet.dst)} through the internet` }];
-    if (!client) return ended(steps, "EXITS_NETWORK", `${formatIpv4(r.packet.dst)} is outside the modelled network`);
-    return [{ steps, next: { at: here.clientIn(client), packet: r.packet } }];
+    if (client) return [{ steps: [r.step, { type: "route", action: "FORWARDED", reason: `back to ${formatIpv4(r.packet.dst)} through the internet` }], next: { at: here.clientIn(client), packet: r.packet } }];
+    // Not an external client (a node or pod that came out to the VIP): the underlay's router decides.
+    const gw = ctx.net.cluster.underlay.gateway;
+    if (gw === undefined) return ended([r.step, { type: "route", action: "EXITS_NETWORK", reason: `back to ${formatIpv4(r.packet.dst)} through the internet` }], "EXITS_NETWORK", `${formatIpv4(r.packet.dst)} is outside the modelled network`);
+    return [{ steps: [r.step, { type: "route", action: "FORWARDED", reason: `back to ${formatIpv4(r.packet.dst)} through the underlay's router ${formatIpv4(gw)}` }], next: { at: here.underlay(gw), packet: r.packet } }];
   }
   const svc = ctx.net.cluster.services.find((s) => s.namespace === lb.service.namespace && s.name === lb.service.name);
   const port = svc?.ports.find((p) => p.port === packet.dport && p.protocol.toLowerCase() === packet.proto);
