@@ -2,7 +2,9 @@
 import { InputError } from "../input/errors.ts";
 import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { checkCommand } from "./check-command.ts";
 import { curlCommand } from "./curl-command.ts";
+import { diffCommand } from "./diff-command.ts";
 import { generateCommand } from "./generate-command.ts";
 import { iptablesSaveRun } from "./iptables-save-command.ts";
 import { netfilterCommand } from "./netfilter-command.ts";
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
   curl: curlCommand,
   validate: validateCommand,
+  check: checkCommand,
+  diff: diffCommand,
   netfilter: netfilterCommand,
   "iptables-save": iptablesSaveRun,
   generate: generateCommand,
@@ -26,6 +30,8 @@ const USAGE = `usage: kubehop COMMAND [options]
             [--all|--branch K|--seed N] [--json]
   curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L] URL [--json]
   validate  -t TOPO
+  check     -t TOPO [EXPECTATIONS.yaml] [--junit FILE]
+  diff      -t BEFORE -t AFTER [--requests EXPECTATIONS.yaml]
   netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
             [--local-ip IP ...] [--hook prerouting|output] [--json]
   iptables-save -t TOPO --node NAME

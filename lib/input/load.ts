@@ -77,6 +77,8 @@ export function loadInput(pathOrText: string): TopologyInput {
       const obj = embedded && validate(KubeProxyConfigurationSchema, embedded, problems);
       if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
       else if (obj && embedded) kubeProxyConfig = { obj, src: embedded };
+    } else if (src.kind === "Expectations") {
+      // kubehop check's own kind (lib/input/expectation-schema.ts): read by the check command, not the topology.
     } else if (!INERT_KINDS.has(src.kind)) {
       const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
       const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
@@ -118,7 +120,7 @@ function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObje
   return doc;
 }
 
-function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {
+export function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {
   const result = schema.safeParse(src.value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {

@@ -1,6 +1,7 @@
 // kubehop's own kind, for what Kubernetes has no object for: the overlay, the underlay, clients.
 // Strict: a misspelt field here is an error, not a silently ignored setting.
 import { z } from "zod";
+import { ExpectationSchema } from "./expectation-schema.ts";
 import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
 
 export const TOPOLOGY_API_VERSION = "kubehop.io/v1alpha1";
@@ -87,8 +88,19 @@ export const TopologySchema = z.strictObject({
   kind: z.literal("Topology"),
   metadata: z.strictObject({ name: objectName }).optional(),
   spec: TopologySpecSchema.optional(),
+  /** What `kubehop check` asserts about this cluster (see lib/input/expectation-schema.ts). */
+  expect: z.array(ExpectationSchema, { error: "expected a list of expectations" }).optional(),
+});
+
+/** A file of expectations for `kubehop check` (and requests for `kubehop diff --requests`). */
+export const ExpectationsSchema = z.strictObject({
+  apiVersion: z.literal(TOPOLOGY_API_VERSION, { error: `expected apiVersion: ${TOPOLOGY_API_VERSION}` }),
+  kind: z.literal("Expectations"),
+  metadata: z.strictObject({ name: objectName }).optional(),
+  expect: z.array(ExpectationSchema, { error: "expected a list of expectations" }),
 });
 
 export type TopologyObject = z.infer<typeof TopologySchema>;
+export type ExpectationsObject = z.infer<typeof ExpectationsSchema>;
 export type TopologySpec = z.infer<typeof TopologySpecSchema>;
 export type TopologyNode = z.infer<typeof topologyNode>;

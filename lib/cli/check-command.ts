@@ -1,0 +1,67 @@
+// kubehop check -t TOPO [FILE] [--junit FILE]: run the expectations (the Topology's `expect:` list,
+// then FILE's), print a pass/fail table and the trace of each failure; exit 1 if any failed.
+import { parseArgs } from "node:util";
+import { Topology } from "../assert/api.ts";
+import { contextFor } from "../assert/context.ts";
+import { type CompiledExpectation, compile, type ExpectationSource, requestText, runExpectations } from "../assert/expectations.ts";
+import { junitXml, writeFileAtomic } from "../assert/junit.ts";
+import { buildCluster } from "../control/build.ts";
+import { InputError, type InputProblem } from "../input/errors.ts";
+import { loadInput, validate } from "../input/load.ts";
+import { readSources } from "../input/source.ts";
+import { ExpectationsSchema } from "../input/topology-schema.ts";
+import { parseDocuments } from "../input/yaml-documents.ts";
+import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+
+export async function checkCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { topology: { type: "string", short: "t" }, junit: { type: "string" } },
+  });
+  if (positionals.length > 1) throw new UsageError(`one expectations file at a time (got ${positionals.join(", ")})`);
+  if (values.junit === "") throw new UsageError("--junit needs a file name");
+  const input = loadInput(required(values.topology, "-t TOPO"));
+  const topology = new Topology(buildCluster(input));
+  const ctx = contextFor(topology.cluster);
+
+  const sources: ExpectationSource[] = [];
+  const t = input.topology;
+  t?.obj.expect?.forEach((expectation, i) => sources.push({ expectation, file: t.src.file, at: (p = []) => t.src.at(["expect", i, ...p]) }));
+  const problems: InputProblem[] = [];
+  if (positionals[0] !== undefined) sources.push(...expectationFile(positionals[0], problems));
+  if (problems.length) throw new InputError(problems);
+  if (sources.length === 0) {
+    throw new UsageError(`no expectations: add an expect: list to the Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`);
+  }
+  const compiled = sources.map((s) => compile(s, ctx, problems)).filter((c): c is CompiledExpectation => c !== undefined);
+  if (problems.length) throw new InputError(problems);
+  const results = runExpectations(topology, ctx, compiled, problems);
+  if (problems.length) throw new InputError(problems);
+
+  const failed = results.filter((r) => !r.verdict.pass);
+  const lines = results.map((r) => `${r.verdict.pass ? "PASS" : "FAIL"}  ${r.expectation.name}`);
+  for (const r of failed) {
+    const e = r.expectation;
+    lines.push("", `FAIL  ${e.name}`, `  at ${e.origin.file}:${e.origin.line}:${e.origin.col}: ${requestText(e.request)}`, ...r.verdict.message.split("\n").map((l) => (l ? `  ${l}` : l)));
+  }
+  lines.push("", `${results.length - failed.length} passed, ${failed.length} failed`);
+  io.stdout(`${lines.join("\n")}\n`);
+  if (values.junit !== undefined) writeFileAtomic(values.junit, junitXml(results));
+  return failed.length ? EXIT.failed : EXIT.ok;
+}
+
+/** A file of `kind: Expectations` documents (one or more). */
+function expectationFile(file: string, problems: InputProblem[]): ExpectationSource[] {
+  const out: ExpectationSource[] = [];
+  for (const src of readSources(file).flatMap(parseDocuments)) {
+    if (src.kind !== "Expectations") {
+      problems.push({ ...src.at(["kind"]), message: `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t` });
+      continue;
+    }
+    const obj = validate(ExpectationsSchema, src, problems);
+    obj?.expect.forEach((expectation, i) => out.push({ expectation, file: src.file, at: (p = []) => src.at(["expect", i, ...p]) }));
+  }
+  return out;
+}

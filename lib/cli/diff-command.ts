@@ -1,0 +1,50 @@
+// kubehop diff -t BEFORE -t AFTER [--requests FILE]: the requests whose outcome changed between two
+// topologies (dispositions, destinations, client IP kept or lost), with both traces. Exit 1 if any changed.
+import { parseArgs } from "node:util";
+import { loadTopologySync } from "../assert/api.ts";
+import { requestOf, requestText } from "../assert/expectations.ts";
+import { diffText, diffTopologies } from "../diff/diff.ts";
+import { type DiffRequest, defaultRequests, unionRequests } from "../diff/requests.ts";
+import { InputError, type InputProblem } from "../input/errors.ts";
+import { validate } from "../input/load.ts";
+import { readSources } from "../input/source.ts";
+import { ExpectationsSchema } from "../input/topology-schema.ts";
+import { parseDocuments } from "../input/yaml-documents.ts";
+import { type CommandIO, EXIT, UsageError } from "./io.ts";
+
+export async function diffCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { topology: { type: "string", short: "t", multiple: true }, requests: { type: "string" } },
+  });
+  const topologies = values.topology ?? [];
+  if (topologies.length !== 2) throw new UsageError(`give two topologies: -t BEFORE -t AFTER (got ${topologies.length})`);
+  const [beforePath, afterPath] = topologies as [string, string];
+  const before = loadTopologySync(beforePath);
+  const after = loadTopologySync(afterPath);
+  const requests = values.requests !== undefined ? requestsFile(values.requests) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
+  const result = diffTopologies(before, after, requests);
+  io.stdout(diffText(result, { before: beforePath, after: afterPath }));
+  return result.changed.length ? EXIT.failed : EXIT.ok;
+}
+
+/** The requests of a `kind: Expectations` file; its assertions are not needed here. */
+function requestsFile(file: string): DiffRequest[] {
+  const problems: InputProblem[] = [];
+  const out: DiffRequest[] = [];
+  for (const src of readSources(file).flatMap(parseDocuments)) {
+    if (src.kind !== "Expectations") {
+      problems.push({ ...src.at(["kind"]), message: `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)` });
+      continue;
+    }
+    for (const e of validate(ExpectationsSchema, src, problems)?.expect ?? []) {
+      const spec = requestOf(e);
+      // The start is fixed by the file (a curl without from: starts at the first client).
+      const from = spec.kind === "curl" ? (spec.options.from ?? "") : spec.query.from;
+      out.push({ key: e.name ?? requestText(spec), from: { kind: "location", location: from }, request: () => spec });
+    }
+  }
+  if (problems.length) throw new InputError(problems);
+  return out;
+}
