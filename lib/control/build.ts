@@ -8,6 +8,7 @@ import { buildDns, buildLoadBalancers, ingressDns } from "./edge.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
+import { loadNodeDumps } from "../nodedump/load.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
@@ -85,7 +86,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     loadBalancers,
     dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
     ingress,
-    nodeDumps: new Map(),
+    nodeDumps: loadNodeDumps(input, nodes, warnings),
     warnings,
   };
 }

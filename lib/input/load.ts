@@ -28,6 +28,8 @@ export interface TopologyInput {
   readonly ingressClasses: readonly Read<IngressClassObject>[];
   /** Objects of kinds kubehop does not model, as `file:line:col: Kind ns/name` for warnings. */
   readonly ignored: readonly string[];
+  /** What was loaded (a file, a folder, or YAML text): node dumps are looked for next to it. */
+  readonly source?: string;
 }
 
 const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
@@ -87,7 +89,7 @@ export function loadInput(pathOrText: string): TopologyInput {
     }
   }
   if (problems.length > 0) throw new InputError(problems);
-  return { ...out, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
+  return { ...out, source: pathOrText, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
 }
 
 function isKubeProxyConfigMap(src: SourceObject): boolean {

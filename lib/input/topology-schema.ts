@@ -53,6 +53,20 @@ const topologyNode = z.strictObject({
     .optional(),
 });
 
+const dumpPath = z.string().min(1, { error: "expected a path to the dump file, relative to the Topology's folder" });
+
+/** Node dumps (`kubehop collect`): where they are, and how real interface names map to kubehop's devices. */
+const nodeDumps = z.strictObject({
+  /** The folder holding NAME/iptables-save.txt, NAME/ip-route.txt, ...; default: `nodes` next to the topology. */
+  dir: dumpPath.optional(),
+  /** Real interface name -> modelled device, e.g. {ens5: eth0, cni0: bridge0, flannel-wg: wg0}. */
+  interfaces: z.record(z.string().regex(/^[A-Za-z0-9_.@:-]{1,15}$/, { error: "expected an interface name such as ens5 or flannel-wg" }), z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" })).optional(),
+  /** Per node, paths to its dumps (each optional); they win over the folder's files. */
+  nodes: z
+    .array(z.strictObject({ name: objectName, iptablesSave: dumpPath.optional(), ipRoute: dumpPath.optional(), ipAddr: dumpPath.optional(), wgShow: dumpPath.optional() }))
+    .optional(),
+});
+
 export const TopologySpecSchema = z.strictObject({
   clusterCIDR: cidr.optional(),
   serviceCIDR: cidr.optional(),
@@ -81,6 +95,7 @@ export const TopologySpecSchema = z.strictObject({
       records: z.array(z.strictObject({ name: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i, { error: "expected a host name like shop.example.com or *.example.com" }), ip: ipv4 })).optional(),
     })
     .optional(),
+  nodeDumps: nodeDumps.optional(),
 });
 
 export const TopologySchema = z.strictObject({
@@ -104,3 +119,4 @@ export type TopologyObject = z.infer<typeof TopologySchema>;
 export type ExpectationsObject = z.infer<typeof ExpectationsSchema>;
 export type TopologySpec = z.infer<typeof TopologySpecSchema>;
 export type TopologyNode = z.infer<typeof topologyNode>;
+export type NodeDumpsSpec = z.infer<typeof nodeDumps>;
