@@ -114,6 +114,21 @@ describe("curl: https to a host without a certificate", () => {
   });
 });
 
+describe("curl: SNI picks the certificate, Host picks the route", () => {
+  it("https to a TLS host with -H Host of a host without TLS: the Secret's certificate verifies, the Host's rule answers", () => {
+    const b = only(topo.curl("https://store.example.com/", { headers: ["Host: plain.example.com"] }));
+    expect(b.disposition).to.equal("HTTP_RESPONSE");
+    expect(steps(b).find((s) => s.action === "TLS")!.reason).to.match(/^TLS ends here with the certificate of Secret store\/store-tls /);
+    expect(b.http).to.include({ status: 200, ingress: "store/plain", host: "plain.example.com" });
+  });
+
+  it("the reverse: the URL's host has no certificate, so curl rejects it even though Host names a TLS host", () => {
+    const b = only(topo.curl("https://plain.example.com/shop", { headers: ["Host: store.example.com"] }));
+    expect(b.disposition).to.equal("TLS_CERT_UNTRUSTED");
+    expect(b.reason).to.equal(`curl rejects the certificate ingress-nginx in pod ${CONTROLLER} presents for plain.example.com (use -k to accept it)`);
+  });
+});
+
 describe("curl: an Ingress of a class no controller serves", () => {
   const warning =
     "spec/fixtures/topologies/curl-failures.yaml:119:1: Ingress store/foreign is of class traefik, which no controller here serves: IngressClass traefik names controller traefik.io/ingress-controller, not k8s.io/ingress-nginx";

@@ -49,7 +49,11 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   }
   const base = resolveRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp" });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
-  const http: HttpRequest = { method: (q.method ?? "GET").toUpperCase(), scheme, host: hostHeader, path: `${url.pathname}${url.search}`, headers, insecure: q.insecure === true };
+  // TLS: curl sends the URL's host as SNI and verifies the certificate against it, whatever -H Host says.
+  const http: HttpRequest & { readonly sni?: string } = {
+    method: (q.method ?? "GET").toUpperCase(), scheme, host: hostHeader, path: `${url.pathname}${url.search}`, headers, insecure: q.insecure === true,
+    ...(scheme === "https" ? { sni: urlHost } : {}),
+  };
   const packet: Packet = { ...base.packet, http };
   const request: TraceRequest = {
     ...base.request,

@@ -24,11 +24,13 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   const served = ctx.net.cluster.ingress.served.map((s) => s.ingress);
   const servers = buildServers(served);
   if (http.scheme === "https") {
-    const tls = tlsStep(certificateServer(servers, http.host), http.host, http.insecure);
+    // SNI picks the certificate (curl sends the URL's host); Host picks the route.
+    const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
+    const tls = tlsStep(certificateServer(servers, sni), sni, http.insecure);
     steps.push(tls.step);
     if (!tls.trusted) {
       // No HTTP exchange happened, so the branch carries no http outcome (a status of 0 would be invented).
-      return [{ steps, state: ctx.state, end: { disposition: "TLS_CERT_UNTRUSTED", reason: `curl rejects the certificate ${who} presents for ${http.host} (use -k to accept it)` } }];
+      return [{ steps, state: ctx.state, end: { disposition: "TLS_CERT_UNTRUSTED", reason: `curl rejects the certificate ${who} presents for ${sni} (use -k to accept it)` } }];
     }
   }
   const r = routeOn(servers, { host: http.host, path: http.path, scheme: http.scheme });
