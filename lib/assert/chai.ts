@@ -7,6 +7,9 @@
 // `.not` negates the condition per branch: `.not.through("node-3")` means no branch crosses node-3.
 // Assertions chained on one expect() are tested together, per branch:
 // `.someBranch.reach("pod/shop/db-0").and.through("node-2")` needs one branch that does both.
+// `.probability(p)` goes before a single assertion, or at the end of a chain to weigh all of it
+// (start such a chain with .someBranch: in the default every-branch scope each link must hold for
+// every branch; before a chain, probability(p) would weigh its first link alone).
 import type { Disposition, Trace } from "../trace/types.ts";
 import { type Check, type Condition, type IngressRuleRef, validateCondition } from "./conditions.ts";
 import { contextOf } from "./context.ts";
@@ -36,7 +39,11 @@ declare global {
       sourceIP(ip: string): Assertion;
       /** The Ingress rule that routed the request: `ns/name`, optionally with host, path, pathType, service. */
       ingressRule(ingress: string | IngressRuleRef, rule?: Omit<IngressRuleRef, "ingress">): Assertion;
-      /** The following assertions: the branches satisfying them add up to probability `p` (within 1e-6). */
+      /**
+       * The branches satisfying the assertions add up to probability `p` (within 1e-6). Before one
+       * assertion: `.probability(0.5).through("node-2")`. After a chain, weighing all of it:
+       * `.someBranch.reach("pod/shop/db-0").and.through("node-2").probability(0.25)`.
+       */
       probability(p: number): Assertion;
     }
   }
@@ -54,6 +61,12 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
     validateCondition(condition, contextOf(trace));
     const checks: Check[] = [...((utils.flag(this, CHECKS) as Check[] | undefined) ?? []), { condition, negate: utils.flag(this, "negate") === true }];
     utils.flag(this, CHECKS, checks);
+    runChecks.call(this);
+  }
+
+  function runChecks(this: Chai.AssertionStatic): void {
+    const trace = utils.flag(this, "object") as Trace;
+    const checks = utils.flag(this, CHECKS) as Check[];
     const verdict = evaluate(trace, checks, (utils.flag(this, SCOPE) as Scope | undefined) ?? { kind: "every" }, contextOf(trace));
     if (!verdict.pass) {
       const custom = utils.flag(this, "message") as string | undefined;
@@ -94,6 +107,8 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
   A.addMethod("probability", function (p: number) {
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new TypeError(`probability(${String(p)}): expected a number 0-1`);
     utils.flag(this, SCOPE, { kind: "probability", p } satisfies Scope);
+    // At the end of a chain it weighs the whole chain: .someBranch.reach(x).and.through(y).probability(p).
+    if (((utils.flag(this, CHECKS) as Check[] | undefined) ?? []).length > 0) runChecks.call(this);
   });
 };
 

@@ -42,7 +42,7 @@ export function locationsCrossed(b: Branch): string[] {
 /** One phrase for how the branch ended: `HTTP_RESPONSE at pod/shop/cart-x (HTTP 200)`. */
 export function ending(b: Branch): string {
   const reply = b.reply && !isSuccess(b.reply.disposition) ? `, reply ${b.reply.disposition}` : "";
-  const http = b.http ? ` (HTTP ${b.http.status})` : "";
+  const http = b.http && b.http.status > 0 ? ` (HTTP ${b.http.status})` : "";
   return `${b.disposition}${reply} at ${endLocation(b)}${http}`;
 }
 
