@@ -4,6 +4,7 @@ import { traceText } from "../output/trace-text.ts";
 import { loadTopologySync } from "../topology.ts";
 import { isSuccess, type Trace } from "../trace/types.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
+import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export async function curlCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -24,9 +25,12 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
       branch: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      format: { type: "string" },
+      svg: { type: "string" },
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing URL" : `one URL at a time (got ${positionals.join(", ")})`);
+  const format = outputFormat(values.format, values.json);
   const topo = loadTopologySync(required(values.topology, "-t TOPO"));
   const trace = topo.curl(positionals[0]!, {
     ...(values.from ? { from: values.from } : {}),
@@ -40,7 +44,8 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
   const all = [...(trace.dns ? [trace.dns] : []), trace, ...(trace.followed ?? [])];
   const pick = (t: Trace) => chooseBranches(t, values.branch, values.seed);
   const json = { ...onlyBranches(trace, pick(trace)), ...(trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {}) };
-  io.stdout(values.json ? `${JSON.stringify(json, null, 2)}\n` : all.map((t) => traceText(t, pick(t))).join("\n"));
   const last = all.at(-1)!;
+  writeTraceSvg(topo.cluster, last, pick(last), values.svg);
+  io.stdout(format === "json" ? `${JSON.stringify(json, null, 2)}\n` : format === "mermaid" ? mermaidOf(last, pick(last)) : all.map((t) => traceText(t, pick(t))).join("\n"));
   return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition))) ? EXIT.ok : EXIT.failed;
 }

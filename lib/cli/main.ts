@@ -4,10 +4,12 @@ import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
 import { checkCommand } from "./check-command.ts";
 import { curlCommand } from "./curl-command.ts";
+import { diagramCommand } from "./diagram-command.ts";
 import { diffCommand } from "./diff-command.ts";
 import { generateCommand } from "./generate-command.ts";
 import { iptablesSaveRun } from "./iptables-save-command.ts";
 import { netfilterCommand } from "./netfilter-command.ts";
+import { reportCommand } from "./report-command.ts";
 import { traceCommand } from "./trace-command.ts";
 import { validateCommand } from "./validate-command.ts";
 
@@ -22,19 +24,24 @@ const COMMANDS: Record<string, Command> = {
   netfilter: netfilterCommand,
   "iptables-save": iptablesSaveRun,
   generate: generateCommand,
+  diagram: diagramCommand,
+  report: reportCommand,
 };
 
 const USAGE = `usage: kubehop COMMAND [options]
 
   trace     -t TOPO --from LOC --to DEST [--proto tcp|udp|icmp] [--src IP] [--sport N] [--size BYTES]
-            [--all|--branch K|--seed N] [--json]
-  curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L] URL [--json]
+            [--all|--branch K|--seed N] [--json|--format text|json|mermaid] [--svg FILE]
+  curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L] URL
+            [--json|--format text|json|mermaid] [--svg FILE]
   validate  -t TOPO
   check     -t TOPO [EXPECTATIONS.yaml] [--junit FILE]
   diff      -t BEFORE -t AFTER [--requests EXPECTATIONS.yaml]
   netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
             [--local-ip IP ...] [--hook prerouting|output] [--json]
   iptables-save -t TOPO --node NAME
+  diagram   -t TOPO [-o FILE.svg]
+  report    -t TOPO [-o FILE.html]
   generate  --nodes N [--pods-per-node P] [--services S] [--endpoints E] [-o FILE]
 
 LOC:  pod/[NS/]NAME, node/NAME, node/NAME:IFACE, client/NAME

@@ -4,6 +4,7 @@ import type { L4 } from "../dataplane/packet.ts";
 import { traceText } from "../output/trace-text.ts";
 import { loadTopologySync } from "../topology.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
+import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
 import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
 
 export async function traceCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -22,6 +23,8 @@ export async function traceCommand(argv: string[], io: CommandIO): Promise<numbe
       branch: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      format: { type: "string" },
+      svg: { type: "string" },
     },
   });
   const topology = required(values.topology, "-t TOPO");
@@ -29,7 +32,9 @@ export async function traceCommand(argv: string[], io: CommandIO): Promise<numbe
   if (!["tcp", "udp", "icmp", "sctp"].includes(proto)) throw new UsageError(`--proto ${values.proto}: expected tcp, udp, icmp or sctp`);
   const picks = [values.all, values.branch, values.seed].filter((v) => v !== undefined);
   if (picks.length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
-  const t = loadTopologySync(topology).trace({
+  const format = outputFormat(values.format, values.json);
+  const topo = loadTopologySync(topology);
+  const t = topo.trace({
     from: required(values.from, "--from LOC"),
     to: required(values.to, "--to DEST"),
     proto: proto as L4,
@@ -38,7 +43,8 @@ export async function traceCommand(argv: string[], io: CommandIO): Promise<numbe
     ...(values.size !== undefined ? { size: int(values.size, "--size", 28, 65535) } : {}),
   });
   const chosen = chooseBranches(t, values.branch, values.seed);
-  io.stdout(values.json ? `${JSON.stringify(onlyBranches(t, chosen), null, 2)}\n` : traceText(t, chosen));
+  writeTraceSvg(topo.cluster, t, chosen, values.svg);
+  io.stdout(format === "json" ? `${JSON.stringify(onlyBranches(t, chosen), null, 2)}\n` : format === "mermaid" ? mermaidOf(t, chosen) : traceText(t, chosen));
   return EXIT.ok;
 }
 

@@ -1,0 +1,30 @@
+// Diagrams of a cluster and of a trace over it: SVG, Mermaid, an HTML report.
+import type { Cluster } from "../model/cluster.ts";
+import type { Trace } from "../trace/types.ts";
+import { layoutCluster } from "./layout.ts";
+import { withPath } from "./path.ts";
+import type { Scene } from "./scene.ts";
+import { renderSvg, type SvgOptions } from "./svg.ts";
+
+export { traceMermaid } from "./mermaid.ts";
+export { renderSvg } from "./svg.ts";
+export { layoutCluster } from "./layout.ts";
+export type { Scene } from "./scene.ts";
+
+/** The pods a drawing must show (not fold away): those the chosen branches visit. */
+function podsOnPath(trace: Trace, chosen: readonly number[]): Set<string> {
+  const out = new Set<string>();
+  for (const k of chosen) for (const h of trace.branches[k - 1]?.hops ?? []) if (h.location.startsWith("pod/")) out.add(h.location.slice(4));
+  return out;
+}
+
+/** The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. */
+export function diagramScene(cluster: Cluster, trace?: Trace, chosen?: readonly number[]): Scene {
+  if (!trace) return layoutCluster(cluster);
+  const picked = chosen ?? trace.branches.map((_, i) => i + 1);
+  return withPath(layoutCluster(cluster, { mustShow: podsOnPath(trace, picked) }), trace, picked);
+}
+
+export function diagramSvg(cluster: Cluster, trace?: Trace, chosen?: readonly number[], options: SvgOptions = {}): string {
+  return renderSvg(diagramScene(cluster, trace, chosen), options);
+}
