@@ -10,7 +10,7 @@ import { here } from "../locations.ts";
 import { type Packet, rewrite } from "../packet.ts";
 import { reverseNat } from "../conntrack.ts";
 import { lookupRoute, routeText } from "../routing.ts";
-import { hookSteps, runHook } from "./netfilter-stage.ts";
+import { type HookIfaces, hookSteps, runHook } from "./netfilter-stage.ts";
 import { receive } from "./socket.ts";
 
 /** One way through the stack so far: a hook may split it into several. */
@@ -78,8 +78,7 @@ function applyHook(name: HookName, p: Path, node: Node, ifaces: { inIface?: stri
   // Without a ruleset every hook accepts: no bookkeeping at all.
   if (!ctx.net.netfilter(node)) return [p];
   const survivors: Path[] = [];
-  const clean = { ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}), ...(ifaces.outIface ? { outIface: ifaces.outIface } : {}) };
-  const branches = runHook(name, p.packet, node, clean, { ...ctx, state: p.state });
+  const branches = runHook(name, p.packet, node, ifaces as HookIfaces, p.state === ctx.state ? ctx : { ...ctx, state: p.state });
   for (const b of branches) {
     const next: Path = {
       ...p,

@@ -10,13 +10,22 @@ export interface HookIfaces {
   readonly outIface?: string;
 }
 
+/** One addrtype test per node, made once: a closure per hook call costs more than the hook. */
+const localTests = new WeakMap<Node, (ip: number) => boolean>();
+
+function localTest(node: Node, ctx: StepContext): (ip: number) => boolean {
+  let test = localTests.get(node);
+  if (!test) localTests.set(node, (test = (ip) => ctx.net.isLocal(node, ip)));
+  return test;
+}
+
 export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: HookIfaces, ctx: StepContext): HookBranch[] {
   const nf = ctx.net.netfilter(node);
   if (!nf) return [{ probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent }];
   return nf.runHook(hook, packet, {
-    ...ifaces,
-    ...(ifaces.outIface ? { outIfaceAddress: ctx.net.interfaceAddress(node, ifaces.outIface) } : {}),
-    isLocal: (ip) => ctx.net.isLocal(node, ip),
+    ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}),
+    ...(ifaces.outIface ? { outIface: ifaces.outIface, outIfaceAddress: ctx.net.interfaceAddress(node, ifaces.outIface) } : {}),
+    isLocal: localTest(node, ctx),
     ctState: ctx.state.replyTo ? "ESTABLISHED" : "NEW",
     recent: ctx.state.recent,
   });
