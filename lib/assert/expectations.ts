@@ -19,6 +19,8 @@ export interface ExpectationSource {
   readonly expectation: Expectation;
   /** The file the expectation came from (the JUnit suite). */
   readonly file: string;
+  /** How messages name it: `Topology: expect[2]`, `Expectations: expect[0]`. */
+  readonly label: string;
   at(path?: readonly (string | number)[]): Origin;
 }
 
@@ -29,8 +31,7 @@ export interface CompiledExpectation {
   readonly request: RequestSpec;
   readonly checks: readonly Check[];
   readonly scope: Scope;
-  /** Where to point when the request names something the topology does not have. */
-  readonly requestAt: Origin;
+  readonly label: string;
 }
 
 export interface CheckResult {
@@ -105,7 +106,7 @@ export function compile(src: ExpectationSource, ctx: AssertContext, problems: In
   const e = src.expectation;
   const checks = checksOf(e);
   if (checks.length === 0) {
-    problems.push({ ...src.at(), message: `expectation: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}` });
+    problems.push({ ...src.at(), message: `${src.label}: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}` });
     return undefined;
   }
   let ok = true;
@@ -114,7 +115,7 @@ export function compile(src: ExpectationSource, ctx: AssertContext, problems: In
       validateCondition(check.condition, ctx);
     } catch (err) {
       if (!(err instanceof AssertionInputError)) throw err;
-      problems.push({ ...src.at([field]), message: `expectation: ${field}: ${err.message}` });
+      problems.push({ ...src.at([field]), message: `${src.label}.${field}: ${err.message}` });
       ok = false;
     }
   }
@@ -122,7 +123,7 @@ export function compile(src: ExpectationSource, ctx: AssertContext, problems: In
   const request = requestOf(e);
   const scope = scopeOf(e);
   const name = e.name ?? `${requestText(request)}: ${scopeWords(scope)}${checks.map((c) => describe(c.check)).join(", ")}`;
-  return { name, file: src.file, origin: src.at(), request, checks: checks.map((c) => c.check), scope, requestAt: src.at([e.curl !== undefined ? "curl" : "to"]) };
+  return { name, file: src.file, origin: src.at(), request, checks: checks.map((c) => c.check), scope, label: src.label };
 }
 
 function scopeWords(s: Scope): string {
@@ -141,7 +142,7 @@ export function runExpectations(topology: Topology, ctx: AssertContext, list: re
       trace = runRequest(topology, expectation.request);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      problems.push({ ...expectation.requestAt, message: `expectation: ${err.message}` });
+      problems.push({ ...expectation.origin, message: `${expectation.label}: ${requestText(expectation.request)}: ${err.message}` });
       continue;
     }
     out.push({ expectation, trace, verdict: evaluate(trace, expectation.checks, expectation.scope, ctx) });

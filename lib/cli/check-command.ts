@@ -28,7 +28,7 @@ export async function checkCommand(argv: string[], io: CommandIO): Promise<numbe
 
   const sources: ExpectationSource[] = [];
   const t = input.topology;
-  t?.obj.expect?.forEach((expectation, i) => sources.push({ expectation, file: t.src.file, at: (p = []) => t.src.at(["expect", i, ...p]) }));
+  t?.obj.expect?.forEach((expectation, i) => sources.push({ expectation, file: t.src.file, label: `Topology: expect[${i}]`, at: (p = []) => t.src.at(["expect", i, ...p]) }));
   const problems: InputProblem[] = [];
   if (positionals[0] !== undefined) sources.push(...expectationFile(positionals[0], problems));
   if (problems.length) throw new InputError(problems);
@@ -61,7 +61,7 @@ function expectationFile(file: string, problems: InputProblem[]): ExpectationSou
       continue;
     }
     const obj = validate(ExpectationsSchema, src, problems);
-    obj?.expect.forEach((expectation, i) => out.push({ expectation, file: src.file, at: (p = []) => src.at(["expect", i, ...p]) }));
+    obj?.expect.forEach((expectation, i) => out.push({ expectation, file: src.file, label: `Expectations: expect[${i}]`, at: (p = []) => src.at(["expect", i, ...p]) }));
   }
   return out;
 }
