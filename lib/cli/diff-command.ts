@@ -1,5 +1,5 @@
-// kubehop diff -t BEFORE -t AFTER [--requests FILE]: the requests whose outcome changed between two
-// topologies (dispositions, destinations, client IP kept or lost), with both traces. Exit 1 if any changed.
+// kubehop diff -t BEFORE -t AFTER [--requests FILE] [--brief]: the requests whose outcome changed between two
+// topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any changed.
 import { parseArgs } from "node:util";
 import { loadTopologySync } from "../assert/api.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
@@ -16,7 +16,7 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { topology: { type: "string", short: "t", multiple: true }, requests: { type: "string" } },
+    options: { topology: { type: "string", short: "t", multiple: true }, requests: { type: "string" }, brief: { type: "boolean" } },
   });
   const topologies = values.topology ?? [];
   if (topologies.length !== 2) throw new UsageError(`give two topologies: -t BEFORE -t AFTER (got ${topologies.length})`);
@@ -25,7 +25,7 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const after = loadTopologySync(afterPath);
   const requests = values.requests !== undefined ? requestsFile(values.requests) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
   const result = diffTopologies(before, after, requests);
-  io.stdout(diffText(result, { before: beforePath, after: afterPath }));
+  io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !values.brief }));
   return result.changed.length ? EXIT.failed : EXIT.ok;
 }
 

@@ -36,7 +36,7 @@ const USAGE = `usage: kubehop COMMAND [options]
             [--json|--format text|json|mermaid] [--svg FILE]
   validate  -t TOPO
   check     -t TOPO [EXPECTATIONS.yaml] [--junit FILE]
-  diff      -t BEFORE -t AFTER [--requests EXPECTATIONS.yaml]
+  diff      -t BEFORE -t AFTER [--requests EXPECTATIONS.yaml] [--brief]
   netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
             [--local-ip IP ...] [--hook prerouting|output] [--json]
   iptables-save -t TOPO --node NAME
