@@ -4,6 +4,7 @@ import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
 import { checkCommand } from "./check-command.ts";
 import { curlCommand } from "./curl-command.ts";
+import { collectCommand } from "./collect-command.ts"; import { driftCommand } from "./drift-command.ts";
 import { diagramCommand } from "./diagram-command.ts";
 import { diffCommand } from "./diff-command.ts";
 import { generateCommand } from "./generate-command.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   diagram: diagramCommand,
   report: reportCommand,
+  drift: driftCommand, collect: collectCommand,
 };
 
 const USAGE = `usage: kubehop COMMAND [options]

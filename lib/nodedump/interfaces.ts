@@ -1,8 +1,9 @@
 // Real interface names (ens5, cni0, flannel-wg, kilo0, ...) -> the devices kubehop models on a node
 // (eth0, bridge0, wg0, lo). Decided, in order, by: the Topology's `spec.nodeDumps.interfaces`, the
 // node's own addresses in its `ip -o addr` dump (the device holding the InternalIP is eth0, the one
-// holding the podCIDR's gateway is bridge0), and the names the common CNIs and overlays use.
-import { type Ipv4, prefixContains } from "../model/address.ts";
+// holding the podCIDR's gateway is bridge0), and the names the common CNIs and WireGuard overlays use.
+// Other overlays' devices (flannel.1 for VXLAN, tunl0 for IP-in-IP) are not wg0 and stay unmapped.
+import type { Ipv4 } from "../model/address.ts";
 import type { InterfaceName, Node } from "../model/cluster.ts";
 
 export interface DumpedAddress {
@@ -24,7 +25,6 @@ export function interfaceMap(node: Node, addresses: readonly DumpedAddress[] | u
   for (const a of addresses ?? []) {
     if (a.ip === node.ip && !byAddress.has(a.dev)) byAddress.set(a.dev, "eth0");
     else if (a.ip === node.bridgeIp && a.length < 32 && !byAddress.has(a.dev)) byAddress.set(a.dev, "bridge0");
-    else if (a.length === 32 && prefixContains(node.podCidr, a.ip) && !byAddress.has(a.dev)) byAddress.set(a.dev, "wg0");
   }
   // A name-based uplink guess only when no address named the uplink already.
   const uplinkKnown = [...byAddress.values()].includes("eth0") || Object.values(explicit).includes("eth0");

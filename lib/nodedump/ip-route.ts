@@ -136,6 +136,7 @@ function parseLine(raw: string, w: Word[], line: number, file: string, ifaces: I
         if (FLAGS.has(k.text)) {
           if (k.text === "onlink") onlink = true;
         } else if (VALUED.has(k.text)) {
+          if (w[i]?.text === "lock") i++;
           value(k);
           if (k.text === "expires" && w[i]?.text === "sec") i++;
         } else {
