@@ -1,0 +1,156 @@
+// `kubehop emulate`: the topology built for real out of network namespaces, and taken down again.
+// Order: sweep leftovers -> namespaces -> underlay bridge -> edge router/LBs -> nodes (eth0, bridge0)
+// -> pods (veth into bridge0) -> wg0 (wireguard-go) -> routes -> kube-proxy's rules -> clients ->
+// pod servers. Any failure tears down what was made and rethrows.
+import type { ChildProcess } from "node:child_process";
+import type { Topology } from "../topology.ts";
+import type { Node, WireGuardPeer } from "../model/cluster.ts";
+import { cleanup } from "./cleanup.ts";
+import { installLoadBalancers, setUpClient, setUpEdge } from "./edge.ts";
+import { serverSpecOf, startServer, whenReady, type ServerSpec, CATCH_ALL_PORT } from "./echo-server.ts";
+import { loadRules, nodeRules } from "./iptables.ts";
+import { namesFor, type Names, underlayPort } from "./names.ts";
+import { createNamespace } from "./netns.ts";
+import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
+import { setUpPod } from "./pod-setup.ts";
+import { ipBatch, run } from "./runner.ts";
+import { configureWireGuard, genKeys, startWireGuard, type WgKeys } from "./wireguard.ts";
+import { checkPrerequisites } from "./prerequisites.ts";
+
+export interface EmulateOptions {
+  /** Progress lines (to stderr in the CLI). */
+  readonly log?: (line: string) => void;
+  readonly runId?: string;
+}
+
+export interface Emulation {
+  readonly names: Names;
+  readonly notes: readonly string[];
+  readonly peers: ReadonlyMap<string, readonly WireGuardPeer[]>;
+  /** Seconds the build took. */
+  readonly buildSeconds: number;
+  /** The namespace a location (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
+  namespaceOf(location: string): string | undefined;
+  /** Removes everything this emulation made. Safe to call twice. */
+  teardown(): void;
+  /** Stops tracking the servers so this process can exit while the emulation stays (--keep). */
+  detach(): void;
+}
+
+export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promise<Emulation> {
+  const log = opts.log ?? (() => {});
+  const missing = checkPrerequisites();
+  if (missing) throw new Error(missing);
+  const t0 = performance.now();
+  const swept = cleanup();
+  if (swept.length) log(`removed ${swept.length} leftover kh- namespace(s) of an earlier run`);
+  const cluster = topo.cluster;
+  const names = namesFor(cluster, opts.runId);
+  const notes: string[] = [];
+  const servers: ChildProcess[] = [];
+  let tornDown = false;
+  const teardown = () => {
+    if (tornDown) return;
+    tornDown = true;
+    for (const s of servers) {
+      try {
+        if (s.pid !== undefined && s.exitCode === null) process.kill(-s.pid, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    }
+    cleanup(names.runId);
+  };
+  const peers = new Map<string, WireGuardPeer[]>();
+  try {
+    log(`run ${names.runId}: ${names.all.length} namespaces`);
+    for (const ns of names.all) createNamespace(ns);
+    ipBatch(names.underlay, [
+      ["link", "add", "ul", "type", "bridge"],
+      ["link", "set", "ul", "mtu", String(cluster.underlay.mtu)],
+      ["link", "set", "ul", "up"],
+    ]);
+    setUpEdge(cluster, names.edge, names.underlay);
+    const nodeNotes: NodeSetupNotes = { brNetfilter: "" };
+    const net = topo.network;
+    cluster.nodes.forEach((node, i) => setUpNode(cluster, node, names.nodes.get(node.name)!, names.underlay, underlayPort(i), nodeNotes));
+    notes.push(nodeNotes.brNetfilter);
+    const nodeByName = new Map(cluster.nodes.map((n) => [n.name, n] as const));
+    for (const pod of cluster.pods) {
+      if (pod.hostNetwork) continue;
+      const node = nodeByName.get(pod.node);
+      if (!node) {
+        notes.push(`pod ${pod.namespace}/${pod.name} is on unknown node ${pod.node}: not emulated`);
+        continue;
+      }
+      const podNs = names.pods.get(`${pod.namespace}/${pod.name}`)!;
+      setUpPod(cluster, node, pod, names.nodes.get(node.name)!, podNs);
+      if (pod.ports.length === 0) {
+        run("iptables", ["-w", "5", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "-j", "REDIRECT", "--to-ports", String(CATCH_ALL_PORT)], { ns: podNs });
+      }
+    }
+    log("wg0: wireguard-go on every node");
+    const keys = new Map<string, WgKeys>(cluster.nodes.map((n) => [n.name, genKeys()] as const));
+    for (const node of cluster.nodes) startWireGuard(names.nodes.get(node.name)!, names.wgDevices.get(node.name)!);
+    for (const node of cluster.nodes) peers.set(node.name, configureWireGuard(net, node, names.nodes.get(node.name)!, names.wgDevices.get(node.name)!, keys));
+    log("routes and kube-proxy's rules");
+    for (const node of cluster.nodes) {
+      const ns = names.nodes.get(node.name)!;
+      installRoutes(net, node, ns);
+      loadRules(ns, nodeRules(topo, node));
+    }
+    notes.push(...installLoadBalancers(cluster, names.edge));
+    cluster.clients.forEach((c, i) => setUpClient(cluster, c, i, names.clients.get(c.name)!, names.edge));
+    log("pod servers");
+    const ready: Promise<void>[] = [];
+    const launch = (ns: string, spec: ServerSpec) => {
+      const child = startServer(ns, spec);
+      servers.push(child);
+      ready.push(whenReady(child, spec.name));
+    };
+    for (const pod of cluster.pods) {
+      const ns = pod.hostNetwork ? names.nodes.get(pod.node) : names.pods.get(`${pod.namespace}/${pod.name}`);
+      if (ns && (pod.hostNetwork ? nodeByName.has(pod.node) : true)) launch(ns, serverSpecOf(pod));
+    }
+    for (const node of cluster.nodes) {
+      const tcp = node.listeners.filter((l) => l.protocol === "TCP").map((l) => l.port);
+      const udp = node.listeners.filter((l) => l.protocol === "UDP").map((l) => l.port);
+      if (tcp.length + udp.length) launch(names.nodes.get(node.name)!, { name: `node/${node.name}`, tcp, udp });
+    }
+    await Promise.all(ready);
+  } catch (e) {
+    teardown();
+    throw e;
+  }
+  const buildSeconds = (performance.now() - t0) / 1000;
+  log(`built in ${buildSeconds.toFixed(1)} s`);
+  const namespaceOf = (loc: string): string | undefined => {
+    const [kind, ...rest] = loc.split("/");
+    const name = rest.join("/");
+    if (kind === "node") return names.nodes.get(name.split(":")[0]!);
+    if (kind === "client") return names.clients.get(name);
+    if (kind === "lb" || kind === "router") return names.edge;
+    if (kind === "pod") {
+      const key = name.includes("/") ? name : [...names.pods.keys()].find((k) => k.endsWith(`/${name}`));
+      const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === key);
+      if (pod?.hostNetwork) return names.nodes.get(pod.node);
+      return key === undefined ? undefined : names.pods.get(key);
+    }
+    return (
+      names.nodes.get(loc) ??
+      names.clients.get(loc) ??
+      names.pods.get(loc) ??
+      [...names.pods.entries()].find(([k]) => k.endsWith(`/${loc}`))?.[1]
+    );
+  };
+  const detach = () => {
+    for (const s of servers) {
+      s.stdout?.destroy();
+      s.stderr?.destroy();
+      s.unref();
+    }
+  };
+  return { names, notes: notes.filter((n) => n !== ""), peers, buildSeconds, namespaceOf, teardown, detach };
+}
+
+export type { Node };
