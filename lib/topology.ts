@@ -3,6 +3,7 @@ import type { Cluster } from "./model/cluster.ts";
 import { buildCluster } from "./control/build.ts";
 import { loadInput } from "./input/load.ts";
 import { Network } from "./dataplane/network.ts";
+import { addToTable, cniNatRules } from "./cni/nat-rules.ts";
 import { kubeProxyRules } from "./kubeproxy/index.ts";
 import { engineFor } from "./netfilter/node-walk.ts";
 import { parseIptablesSave } from "./netfilter/parser.ts";
@@ -43,9 +44,9 @@ export class Topology {
     return [...this.cluster.warnings, ...this.network.netfilterWarnings()];
   }
 
-  /** The node's nat and filter tables as `iptables-save` prints them. */
+  /** The node's nat and filter tables as `iptables-save` prints them: kube-proxy's and the overlay agent's. */
   iptablesSave(node: string): string {
-    return kubeProxyRules(this.cluster, node);
+    return addToTable(kubeProxyRules(this.cluster, node), "nat", cniNatRules(this.cluster, this.network.node(node)));
   }
 
   /** Every branch of the request, with the reply of each delivered one. */

@@ -112,15 +112,26 @@ describe("overlay failures are dispositions", () => {
     expect(b.reason).to.equal("no peer of node-1's wg0 has AllowedIPs containing 10.244.1.2");
   });
 
-  it("WG_SOURCE_NOT_ALLOWED: flannel-style AllowedIPs hold only podCIDRs, so a node-IP source is dropped silently", () => {
+  it("flannel-style: a node's own traffic to a remote pod leaves with wg0's address, which its peers allow", () => {
     const t = loadTopologySync(topologyText({ spec: "  overlay: {style: flannel}\n", pods: pod("c", "node-2") }));
     const ok = only(t.trace({ from: "node/node-1", to: "pod/c:8080" }));
     expect(ok.disposition, "source picked from wg0's address").to.equal("DELIVERED");
     expect(ok.hops[0]!.steps[0]!.before).to.include({ src: "10.244.0.0:40000" });
-    const b = only(t.trace({ from: "node/node-1", to: "pod/c:8080", src: "192.168.10.11" }));
+    // Bound to the node IP, flanneld's FLANNEL-POSTRTG masquerades it to wg0's address first.
+    const bound = only(t.trace({ from: "node/node-1", to: "pod/c:8080", src: "192.168.10.11" }));
+    expect(bound.disposition).to.equal("DELIVERED");
+    const masq = bound.hops[0]!.steps.find((s) => s.type === "masquerade")!;
+    expect(masq.rule).to.equal('-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully');
+    expect(masq.after).to.include({ src: "10.244.0.0:40000" });
+  });
+
+  it("WG_SOURCE_NOT_ALLOWED: a peer entry missing the sender's podCIDR drops its pods' packets silently", () => {
+    const wg = "      wireguard:\n        peers:\n          - {node: node-1, allowedIPs: [192.168.10.11/32], endpoint: 192.168.10.11:51820}\n";
+    const t = loadTopologySync(topologyText({ nodeExtras: { "node-2": wg }, pods: pod("a", "node-1") + pod("c", "node-2") }));
+    const b = only(t.trace({ from: "pod/a", to: "pod/c:8080" }));
     expect(b.disposition).to.equal("WG_SOURCE_NOT_ALLOWED");
     expect(b.hops.at(-1)!.location).to.equal("node-2/wg0");
-    expect(b.reason).to.contain("192.168.10.11 is not in peer node-1's AllowedIPs (10.244.0.0/24)");
+    expect(b.reason).to.contain("10.244.0.2 is not in peer node-1's AllowedIPs (192.168.10.11/32)");
     expect(b.hops.at(-1)!.steps.map((s) => s.type)).to.not.include("icmp");
   });
 

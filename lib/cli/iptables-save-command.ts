@@ -1,5 +1,6 @@
-// `kubehop iptables-save -t TOPO --node NAME`: the node's nat and filter tables as kube-proxy
-// leaves them, printed the way `iptables-save` prints them, to hold next to the real node's.
+// `kubehop iptables-save -t TOPO --node NAME`: the node's nat and filter tables as kube-proxy and
+// the overlay agent leave them, printed the way `iptables-save` prints them, to hold next to the
+// real node's. iptablesSaveCommand gives kube-proxy's part alone.
 import { parseArgs } from "node:util";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
@@ -17,8 +18,9 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
 export async function iptablesSaveRun(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, node: { type: "string" } } });
   const topo = loadTopologySync(required(values.topology, "-t TOPO"));
-  const result = iptablesSaveCommand(topo.cluster, required(values.node, "--node NAME"));
+  const node = required(values.node, "--node NAME");
+  const result = iptablesSaveCommand(topo.cluster, node);
   if ("error" in result) throw new UsageError(result.error);
-  io.stdout(result.text);
+  io.stdout(topo.iptablesSave(node));
   return EXIT.ok;
 }
