@@ -63,6 +63,13 @@ describe("node dumps: loading and tracing", () => {
     expect(wg.rule).to.equal("peer 9/UR4cQK... (node-2) endpoint 192.168.10.12:51820 allowed-ips 10.42.1.0/24");
   });
 
+  it("an empty dump (wg on a node without WireGuard) is ignored with a warning", () => {
+    writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
+    const cluster = loadTopologySync(dir).cluster;
+    expect(cluster.nodeDumps.get("node-1")!.wireguard).to.equal(undefined);
+    expect(cluster.warnings).to.include(`${join(dir, "nodes", "node-1", "wg-show.txt")}:1: empty; ignored (the node's WireGuard peers are derived)`);
+  });
+
   it("dumps for a node that does not exist: an error naming the valid nodes, exit 2", async () => {
     mkdirSync(join(dir, "nodes", "node-9"));
     writeFileSync(join(dir, "nodes", "node-9", "ip-route.txt"), "default via 192.168.10.1 dev eth0\n");

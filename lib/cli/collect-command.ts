@@ -54,8 +54,8 @@ export function collectScript(options: CollectOptions = {}): string {
   out.push(
     "#    wg show all dump prints each interface's PRIVATE KEY (2nd field of the interface line): the",
     "#    awk below replaces it with (hidden) before it is saved. kubehop never reads that field; if you",
-    "#    gather the file another way, redact it yourself. A node without WireGuard has no wg-show.txt;",
-    "#    every file is optional.",
+    "#    gather the file another way, redact it yourself. Every file is optional; an empty one (wg on a",
+    "#    node without WireGuard) is ignored.",
   );
   const run = (node: string, cmd: string, root: boolean) =>
     via === "debug" ? `kubectl debug node/${node} -q -i --profile=sysadmin --image=${DEBUG_IMAGE} -- chroot /host ${cmd}` : `ssh ${node} ${root ? "sudo " : ""}${cmd}`;

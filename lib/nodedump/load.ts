@@ -68,7 +68,14 @@ export function loadNodeDumps(input: TopologyInput, nodes: readonly Node[], warn
 function parseNode(node: Node, files: Map<DumpPart, string>, nodes: readonly Node[], explicit: Record<string, InterfaceName>, warnings: string[]): { dump: NodeDump; more: DumpDetails } {
   const text = (part: DumpPart) => {
     const file = files.get(part);
-    return file === undefined ? undefined : { file, text: readText(file) };
+    if (file === undefined) return undefined;
+    const t = readText(file);
+    // A command that failed on the node (wg on a node without WireGuard) leaves an empty file.
+    if (t.trim() === "") {
+      warnings.push(`${file}:1: empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`);
+      return undefined;
+    }
+    return { file, text: t };
   };
   const problems: InputProblem[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
