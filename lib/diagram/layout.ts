@@ -37,7 +37,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
 
   // The outside: clients, then load balancers, left to right.
   const outY = M + 24;
-  let ox = GRID_X;
+  let ox = GRID_X + (cluster.underlay.gateway !== undefined && cluster.clients.length ? 100 : 0);
   const outside: { id: string; loc: string; lines: string[]; cls: string; x: number; w: number }[] = [];
   for (const c of cluster.clients) {
     const text = [`client/${fit(c.name, 30)}`, formatIpv4(c.ip)];
@@ -107,11 +107,11 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   if (gw !== undefined && outside.length) {
     const c0 = outside.find((o) => o.cls.includes("client"));
     if (c0) {
-      const t = `router ${formatIpv4(gw)}`;
-      const w = textWidth(t, FONT.small) + 12;
+      // The gateway router: a small node on the bus where the internet comes in, its name beside it.
       const cx = c0.x + c0.w / 2;
-      boxes.push({ id: "router", cls: "device router", x: cx - w / 2, y: busY - 19, w, h: 16, rx: 8, layer: "front" });
-      labels.push({ id: "router-l", cls: "device-label", x: cx, y: busY - 7, text: t, size: FONT.small, anchor: "middle" });
+      boxes.push({ id: "router", cls: "device router", x: cx - 7, y: busY - 7, w: 14, h: 14, rx: 7, layer: "front", tip: `router ${formatIpv4(gw)}` });
+      labels.push({ id: "router-l", cls: "bus-label", x: cx - 12, y: busY - 10, text: `router ${formatIpv4(gw)}`, size: FONT.small, anchor: "end" });
+      places.set("underlay-router", { rect: { x: cx - 7, y: busY - 7, w: 14, h: 14 }, wide: false });
     }
   }
 

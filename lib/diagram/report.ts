@@ -75,8 +75,8 @@ export function reportHtml(topology: Topology, name: string): string {
       `<h2 id="curl-${i + 1}">curl ${htmlEscape(u)}</h2>`,
       `<p>${t.branches.length} branch${t.branches.length === 1 ? "" : "es"}: ${outcome(t)}</p>`,
       `<div class="figure">${svgInline(diagramSvg(cluster, t, undefined, { idPrefix: `curl${i + 1}-` }))}</div>`,
-      "<details><summary>The trace as text</summary>",
-      `<pre>${htmlEscape(traceText(t))}</pre>`,
+      `<details><summary>The trace as text${t.branches.length > 1 ? " (every branch summed up, branch 1 in full)" : ""}</summary>`,
+      `<pre>${htmlEscape(traceText(t, [1]))}</pre>`,
       "</details>",
     );
   });

@@ -1,0 +1,79 @@
+// The drawings in a real browser: Debian's Chromium (headless, driven by playwright-core) opens each
+// committed example, as an inline SVG and as an <img> (where nothing external could load), and
+// checks that it renders: non-blank pixels, the expected labels, text as wide as the layout assumed,
+// and the dark palette on a dark page. Screenshots go to $KUBEHOP_SHOTS (default: a temp folder).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { BrowserContext } from "playwright-core";
+
+const CHROMIUM = "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+const EXAMPLES: Record<string, string[]> = {
+  "default.svg": ["node-1 · zone-a", "eth0 192.168.10.11", "bridge0 10.244.0.1 · 10.244.0.0/24", "svc shop/web", "ingress shop/shop"],
+  "curl-shop-api-cart.svg": ["lb/edge · VIP 203.0.113.10", "DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443", "HTTP 200 from shop/cart-hbbsh2xmmq-82nqc"],
+  "trace-wg-no-peer.svg": ["FAILS here: WG_NO_PEER", "wg0 :51820", "db-1"],
+};
+
+describe("browser: the SVGs in headless Chromium", function () {
+  this.timeout(30000);
+  let ctx: BrowserContext | undefined;
+  let profile = "";
+  const shots = process.env.KUBEHOP_SHOTS ?? mkdtempSync(join(tmpdir(), "kubehop-shots-"));
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      (skipped: ${CHROMIUM} is not installed; apt-get install chromium, as .ci/run does)`);
+      this.skip();
+    }
+    const { chromium } = await import("playwright-core");
+    profile = mkdtempSync(join(tmpdir(), "kubehop-chromium-"));
+    mkdirSync(shots, { recursive: true });
+    ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, deviceScaleFactor: 1 });
+  });
+
+  after(async () => {
+    await ctx?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  for (const [name, expected] of Object.entries(EXAMPLES)) {
+    it(`${name}: renders, with its labels, as wide as laid out`, async () => {
+      const svg = readFileSync(new URL(`../reports/${name}`, import.meta.url), "utf8").replace(/^<\?xml[^>]*>\n/, "");
+      const page = await ctx!.newPage();
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setContent(`<!DOCTYPE html><body style="margin:0">${svg}</body>`);
+      const png = join(shots, name.replace(/\.svg$/, ".png"));
+      await page.locator("svg").screenshot({ path: png });
+      expect(statSync(png).size).to.be.above(20000);
+      const texts = await page.$$eval("svg text", (ts) => ts.map((t) => ({ text: t.textContent ?? "", size: Number(t.getAttribute("font-size")), width: (t as SVGTextContentElement).getComputedTextLength() })));
+      for (const e of expected) expect(texts.map((t) => t.text)).to.include(e);
+      // The layout's 0.6 em per character is what the browser really draws (monospace font found).
+      for (const t of texts.filter((x) => /^[\x20-\x7e]+$/.test(x.text) && x.text.length > 8)) {
+        expect(Math.abs(t.width - t.text.length * 0.6 * t.size), t.text).to.be.below(t.text.length * 0.6 * t.size * 0.03 + 1);
+      }
+      // Drawn as an image too (an <img> may load nothing external): count the inked pixels.
+      const inked = await page.evaluate(async (source) => {
+        const img = new Image();
+        img.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(source)))}`;
+        await img.decode();
+        const c = document.createElement("canvas");
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const g = c.getContext("2d")!;
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i]! < 200 || d[i + 1]! < 200 || d[i + 2]! < 200) n++;
+        return { n, total: d.length / 4 };
+      }, svg);
+      expect(inked.n / inked.total).to.be.within(0.02, 0.6);
+      await page.emulateMedia({ colorScheme: "dark" });
+      expect(await page.$eval("svg rect.bg", (r) => getComputedStyle(r).fill)).to.equal("rgb(13, 17, 23)");
+      await page.locator("svg").screenshot({ path: png.replace(/\.png$/, "-dark.png") });
+      await page.close();
+    });
+  }
+});
