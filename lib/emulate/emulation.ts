@@ -14,7 +14,7 @@ import { createNamespace } from "./netns.ts";
 import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
 import { setUpPod } from "./pod-setup.ts";
 import { ipBatch, run } from "./runner.ts";
-import { configureWireGuard, genKeys, startWireGuard, type WgKeys } from "./wireguard.ts";
+import { configureWireGuard, genKeys, startWireGuard, warmUpTunnels, type WgKeys } from "./wireguard.ts";
 import { checkPrerequisites } from "./prerequisites.ts";
 
 export interface EmulateOptions {
@@ -118,6 +118,11 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       if (tcp.length + udp.length) launch(names.nodes.get(node.name)!, { name: `node/${node.name}`, tcp, udp });
     }
     await Promise.all(ready);
+    if (cluster.nodes.length > 1) {
+      log("wg0: handshakes between every pair of nodes");
+      const warm = await warmUpTunnels(cluster, (n) => names.nodes.get(n)!);
+      if (warm.down.length) notes.push(`wg0: no answer through the tunnel for ${warm.down.join(", ")} (node to node's bridge0 ping)`);
+    }
   } catch (e) {
     teardown();
     throw e;

@@ -10,7 +10,7 @@ import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Node, WireGuardPeer } from "../model/cluster.ts";
 import { peersOf, wireGuardAddress } from "../control/overlay.ts";
 import type { Network } from "../dataplane/network.ts";
-import { ipBatch, run, tryRun } from "./runner.ts";
+import { ipBatch, run, runAsync, tryRun } from "./runner.ts";
 import { sleepMs } from "./cleanup.ts";
 
 function waitFor(ok: () => boolean, ms: number, what: string): void {
@@ -75,4 +75,21 @@ export function configureWireGuard(net: Network, node: Node, ns: string, device:
     ["link", "set", "wg0", "up"],
   ]);
   return [...peers];
+}
+
+/**
+ * Brings every tunnel up before anything is measured: each node pings every other node's bridge0
+ * address through wg0, which makes wireguard-go handshake with that peer. Without it the first real
+ * connections race the handshakes (and simultaneous initiations can cost a 5 s retry).
+ * Best effort: a tunnel the topology breaks on purpose stays down. Returns the pairs that answered.
+ */
+export async function warmUpTunnels(cluster: Cluster, nsOf: (node: string) => string): Promise<{ up: number; down: string[] }> {
+  const pairs = cluster.nodes.flatMap((a) => cluster.nodes.filter((b) => b !== a).map((b) => [a, b] as const));
+  const results = await Promise.all(
+    pairs.map(async ([a, b]) => {
+      const r = await runAsync("ping", ["-n", "-q", "-c", "3", "-i", "0.2", "-w", "3", formatIpv4(b.bridgeIp)], { ns: nsOf(a.name), timeoutMs: 5000 });
+      return { ok: r.code === 0, pair: `${a.name}->${b.name}` };
+    }),
+  );
+  return { up: results.filter((r) => r.ok).length, down: results.filter((r) => !r.ok).map((r) => r.pair) };
 }

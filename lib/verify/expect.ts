@@ -1,0 +1,78 @@
+// What a real connection should show for each branch the simulator predicts.
+import type { Branch, Disposition, Trace } from "../trace/types.ts";
+import type { Attempt } from "./probe.ts";
+
+export type Expectation =
+  | { readonly kind: "answer"; readonly server: string; readonly seen: string }
+  | { readonly kind: "refused" }
+  | { readonly kind: "timeout" }
+  /** Unreachable (ICMP error) or a timeout: the kernel's choice depends on where the packet died. */
+  | { readonly kind: "fail" };
+
+export interface Group {
+  readonly expect: Expectation;
+  readonly key: string;
+  probability: number;
+  /** Dispositions of the branches in this group, for the table. */
+  readonly dispositions: Set<Disposition>;
+}
+
+const REFUSED: readonly Disposition[] = ["REJECTED", "NO_ENDPOINTS", "CONNECTION_REFUSED"];
+const TIMEOUT: readonly Disposition[] = ["DROPPED", "NO_LOCAL_ENDPOINTS", "WG_SOURCE_NOT_ALLOWED"];
+const FAIL: readonly Disposition[] = ["NO_ROUTE", "NEIGHBOR_UNREACHABLE", "WG_NO_PEER", "MTU_EXCEEDED", "LOOP", "REPLY_MISMATCH"];
+
+const ipOf = (addr: string | undefined): string => (addr ?? "").split(":")[0]!;
+
+/** Why the branch cannot be checked with a plain connection, or its expectation. */
+export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifiable: string } {
+  const d = b.disposition;
+  if (d === "DELIVERED") {
+    if (b.reply && !["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"].includes(b.reply.disposition)) return { kind: "fail" };
+    const hop = b.hops.at(-1);
+    const step = hop?.steps.at(-1);
+    if (trace.request.proto === "icmp") return { kind: "answer", server: `ip:${trace.request.dst}`, seen: "" };
+    const loc = hop?.location ?? "";
+    const server = loc.startsWith("pod/") ? loc.slice(4) : /^client\//.test(loc) ? loc : `node/${loc.split("/")[0]}`;
+    return { kind: "answer", server, seen: ipOf(step?.before?.src) };
+  }
+  if (REFUSED.includes(d)) return { kind: "refused" };
+  if (TIMEOUT.includes(d)) return { kind: "timeout" };
+  if (FAIL.includes(d)) return { kind: "fail" };
+  return { unverifiable: `${d}: ${d === "EXITS_NETWORK" ? "leaves the emulated network" : "needs the ingress controller (curl through ingress is not emulated)"}` };
+}
+
+export function keyOf(e: Expectation): string {
+  return e.kind === "answer" ? `${e.server}${e.seen ? ` saw ${e.seen}` : ""}` : e.kind;
+}
+
+/** The predicted branches grouped by what a connection would show, probabilities summed. */
+export function groupsOf(trace: Trace): { groups: Group[] } | { unverifiable: string } {
+  const groups = new Map<string, Group>();
+  for (const b of trace.branches) {
+    const e = expectationOf(trace, b);
+    if ("unverifiable" in e) return { unverifiable: e.unverifiable };
+    const key = keyOf(e);
+    const g = groups.get(key) ?? { expect: e, key, probability: 0, dispositions: new Set<Disposition>() };
+    g.probability += b.probability;
+    g.dispositions.add(b.disposition);
+    groups.set(key, g);
+  }
+  return { groups: [...groups.values()] };
+}
+
+export function matches(e: Expectation, a: Attempt): boolean {
+  switch (e.kind) {
+    case "answer":
+      return a.outcome === "answer" && a.server === e.server && (e.seen === "" || ipOf(a.seen) === e.seen);
+    case "refused":
+      return a.outcome === "refused";
+    case "timeout":
+      return a.outcome === "timeout";
+    case "fail":
+      return a.outcome !== "answer";
+  }
+}
+
+export function describeAttempt(a: Attempt): string {
+  return a.outcome === "answer" ? `${a.server}${a.seen ? ` saw ${ipOf(a.seen)}` : ""}` : `${a.outcome}${a.detail ? ` (${a.detail})` : ""}`;
+}

@@ -1,0 +1,89 @@
+// The client side of a verification: one `node -e` process per source namespace runs a list of jobs
+// (connect, read the server's line, or time out), one connection after another, and prints JSON.
+// ICMP jobs use ping -M do (Don't Fragment) with the request's packet size.
+import { runAsync } from "../emulate/runner.ts";
+
+export interface ProbeJob {
+  readonly id: number;
+  readonly proto: "tcp" | "udp" | "icmp";
+  readonly host: string;
+  readonly port: number;
+  readonly count: number;
+  readonly timeoutMs: number;
+  /** ICMP: the IP packet's size in bytes. */
+  readonly size?: number;
+}
+
+export type Outcome = "answer" | "refused" | "timeout" | "unreachable" | "error";
+
+export interface Attempt {
+  readonly outcome: Outcome;
+  /** The server's line: who answered and the peer address it saw. */
+  readonly server?: string;
+  readonly seen?: string;
+  readonly detail?: string;
+  /** Milliseconds from connect() to the answer (or to the failure). */
+  readonly ms: number;
+}
+
+export const PROBE_SCRIPT = `
+const net = require("net"), dgram = require("dgram"), cp = require("child_process");
+const jobs = JSON.parse(process.argv[1]);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const classify = (code) => code === "ECONNREFUSED" || code === "ECONNRESET" ? "refused"
+  : code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EMSGSIZE" ? "unreachable" : "error";
+function tcp(j) {
+  return new Promise((resolve) => {
+    const t0 = now(); let buf = ""; let done = false;
+    const s = net.connect({ host: j.host, port: j.port });
+    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ ...r, ms: now() - t0 }); };
+    const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
+    s.on("data", (d) => { buf += d; if (buf.includes("\\n")) finish(answer(buf)); });
+    s.on("end", () => finish(buf ? answer(buf) : { outcome: "error", detail: "closed without an answer" }));
+    s.on("error", (e) => finish({ outcome: classify(e.code), detail: e.code }));
+  });
+}
+function udp(j) {
+  return new Promise((resolve) => {
+    const t0 = now(); let done = false;
+    const s = dgram.createSocket("udp4");
+    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); try { s.close(); } catch {} resolve({ ...r, ms: now() - t0 }); };
+    const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
+    s.on("message", (m) => finish(answer(m.toString())));
+    s.on("error", (e) => finish({ outcome: classify(e.code), detail: e.code }));
+    s.connect(j.port, j.host, (err) => { if (err) return finish({ outcome: classify(err.code), detail: err.code }); s.send("kubehop verify\\n", (e) => e && finish({ outcome: classify(e.code), detail: e.code })); });
+  });
+}
+function icmp(j) {
+  const t0 = now();
+  const r = cp.spawnSync("ping", ["-n", "-c", "1", "-M", "do", "-s", String(Math.max(0, (j.size || 84) - 28)), "-W", String(Math.max(1, Math.ceil(j.timeoutMs / 1000))), j.host], { encoding: "utf8" });
+  const out = (r.stdout || "") + (r.stderr || "");
+  const m = /bytes from ([0-9.]+)/.exec(out);
+  if (r.status === 0 && m) return { outcome: "answer", server: "ip:" + m[1], ms: now() - t0 };
+  if (/[Ff]rag needed|[Mm]essage too long|mtu/.test(out)) return { outcome: "unreachable", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
+  if (/[Uu]nreachable/.test(out)) return { outcome: "unreachable", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
+  return { outcome: "timeout", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
+}
+function answer(text) {
+  const [server, seen] = text.trim().split(/\\s+/);
+  return { outcome: "answer", server, seen };
+}
+(async () => {
+  const results = {};
+  for (const j of jobs) {
+    const list = (results[j.id] = []);
+    for (let i = 0; i < j.count; i++) list.push(j.proto === "tcp" ? await tcp(j) : j.proto === "udp" ? await udp(j) : icmp(j));
+  }
+  process.stdout.write(JSON.stringify(results));
+})();
+`;
+
+/** Runs the jobs from inside `ns`; resolves to the attempts per job id. */
+export async function probe(ns: string, jobs: readonly ProbeJob[]): Promise<Map<number, Attempt[]>> {
+  if (jobs.length === 0) return new Map();
+  const budget = jobs.reduce((t, j) => t + j.count * (j.timeoutMs + 200), 10_000);
+  const r = await runAsync(process.execPath, ["-e", PROBE_SCRIPT, JSON.stringify(jobs)], { ns, timeoutMs: budget });
+  if (r.code !== 0) throw new Error(`probe in ${ns} failed (${r.code}): ${r.err.trim().slice(0, 500)}`);
+  const parsed = JSON.parse(r.out) as Record<string, Attempt[]>;
+  return new Map(Object.entries(parsed).map(([k, v]) => [Number(k), v] as const));
+}
