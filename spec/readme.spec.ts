@@ -39,9 +39,10 @@ describe("README examples", () => {
     });
   }
 
-  it("npm start runs the worked example's command", () => {
+  it("npm start runs the worked example's command, then writes the report", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-    const start = pkg.scripts.start.replace(/^node bin\/kubehop\.js /, "npx kubehop ");
-    expect(list.map((e) => e.command)).to.include(start);
+    const [curl, report] = (pkg.scripts.start as string).split(" && ").map((c) => c.replace(/^node bin\/kubehop\.js /, "npx kubehop "));
+    expect(list.map((e) => e.command)).to.include(curl);
+    expect(report).to.equal("npx kubehop report -t topologies/default.yaml -o reports/index.html");
   });
 });
