@@ -1,9 +1,11 @@
 // npm run bench: prints figures, asserts nothing. Targets are in the issues; compare ratios within one run.
+import { diagramBench } from "./diagram.ts";
 import { meshLookups, timeTrace } from "./overlay.ts";
 import { printTable } from "./report.ts";
+import { scaleBench } from "./scale.ts";
 import { servicesAtScale } from "./services.ts";
 
-// `npm run bench -- services` runs one group only (groups: overlay, services).
+// `npm run bench -- services` runs one group only (groups: overlay, services, diagram, scale).
 const only = process.argv[2];
 console.error("kubehop bench (figures only; the machine is shared, compare ratios within one run)");
 if (!only || only === "overlay") {
@@ -11,4 +13,6 @@ if (!only || only === "overlay") {
   meshLookups(timeTrace("limits", 5000, 500, 300, { load: "< 10 s, < 2 GB", trace: "< 50 µs" }));
 }
 if (!only || only === "services") servicesAtScale();
+if (!only || only === "diagram") diagramBench();
+if (!only || only === "scale") scaleBench();
 printTable();

@@ -69,6 +69,11 @@ export class Network {
     return this.rulesets.get(node);
   }
 
+  /** How many nodes' rulesets have been built so far (each is built on first use). */
+  builtRulesets(): number {
+    return this.rulesets.size;
+  }
+
   /** Rules the netfilter engine could not interpret, on the nodes used so far (never silently skipped). */
   netfilterWarnings(): string[] {
     return [...this.rulesets.values()].flatMap((nf) => (nf ? [...nf.warnings] : []));
