@@ -6,6 +6,7 @@ import { checkCommand } from "./check-command.ts";
 import { curlCommand } from "./curl-command.ts";
 import { collectCommand } from "./collect-command.ts"; import { driftCommand } from "./drift-command.ts";
 import { diagramCommand } from "./diagram-command.ts";
+import { emulateCommand } from "./emulate-command.ts"; import { verifyCommand } from "./verify-command.ts";
 import { diffCommand } from "./diff-command.ts";
 import { generateCommand } from "./generate-command.ts";
 import { iptablesSaveRun } from "./iptables-save-command.ts";
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   netfilter: netfilterCommand,
   "iptables-save": iptablesSaveRun,
   generate: generateCommand,
+  emulate: emulateCommand, verify: verifyCommand,
   diagram: diagramCommand,
   report: reportCommand,
   drift: driftCommand, collect: collectCommand,
@@ -45,6 +47,8 @@ const USAGE = `usage: kubehop COMMAND [options]
   diagram   -t TOPO [-o FILE.svg]
   report    -t TOPO [-o FILE.html]
   generate  --nodes N [--pods-per-node P] [--services S] [--endpoints E] [-o FILE]
+  emulate   -t TOPO [--keep] [--shell NAME] | --clean   (root: the topology in network namespaces)
+  verify    -t TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--json]
 
 LOC:  pod/[NS/]NAME, node/NAME, node/NAME:IFACE, client/NAME
 DEST: IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, node/NAME:PORT, client/NAME:PORT
