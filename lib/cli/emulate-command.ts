@@ -86,4 +86,4 @@ function summary(em: Emulation, cluster: { nodes: readonly { name: string }[] })
   return lines.join("\n") + "\n";
 }
 
-export { Emulation };
+export type { Emulation };
