@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadTopologySync, type Topology } from "../lib/assert/api.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { contextFor } from "../lib/assert/context.ts";
 import { type CompiledExpectation, compile, type ExpectationSource, runExpectations } from "../lib/assert/expectations.ts";
 import type { InputProblem } from "../lib/input/errors.ts";

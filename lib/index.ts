@@ -1,5 +1,5 @@
 // kubehop's library entry: load a topology, then trace requests through it and assert on the traces.
-export { loadTopology, loadTopologySync, Topology } from "./assert/api.ts";
+export { loadTopology, loadTopologySync, Topology } from "./topology.ts";
 export type { CurlOptions, TraceSession } from "./topology.ts";
 export { InputError, type InputProblem } from "./input/errors.ts";
 export { RequestError, type TraceQuery } from "./trace/request.ts";

@@ -13,6 +13,7 @@ import { resolveRequest, type TraceQuery } from "./trace/request.ts";
 import { traceFrom } from "./trace/tracer.ts";
 import type { Trace } from "./trace/types.ts";
 import type { RecentSets } from "./netfilter/hooks.ts";
+import { remember } from "./assert/context.ts";
 
 export interface TraceSession {
   trace(query: TraceQuery, pick?: number): Trace;
@@ -56,6 +57,10 @@ export class Topology {
 
   /** `curl URL`: the request through DNS, the load balancer, kube-proxy, the ingress controller and back. */
   curl(url: string, options: CurlOptions = {}): Trace {
+    return remember(this.curlFollowing(url, options), this.cluster);
+  }
+
+  private curlFollowing(url: string, options: CurlOptions): Trace {
     const first = this.withDns(this.curlOnce({ ...options, url }), url, options);
     if (!options.follow) return first;
     const followed: Trace[] = [];
@@ -105,7 +110,8 @@ export class Topology {
         const { start, packet, request } = resolveRequest(this.network, query);
         const branches = traceFrom(this.network, start, packet, { recent });
         recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
-        return traceJson(request, branches, this.warnings());
+        // The trace remembers its cluster (outside its data), so assertions can look up Services.
+        return remember(traceJson(request, branches, this.warnings()), this.cluster);
       },
     };
   }

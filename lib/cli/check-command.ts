@@ -1,7 +1,7 @@
 // kubehop check -t TOPO [FILE] [--junit FILE]: run the expectations (the Topology's `expect:` list,
 // then FILE's), print a pass/fail table and the trace of each failure; exit 1 if any failed.
 import { parseArgs } from "node:util";
-import { Topology } from "../assert/api.ts";
+import { Topology } from "../topology.ts";
 import { contextFor } from "../assert/context.ts";
 import { type CompiledExpectation, compile, type ExpectationSource, requestText, runExpectations } from "../assert/expectations.ts";
 import { junitXml, writeFileAtomic } from "../assert/junit.ts";

@@ -1,7 +1,7 @@
 // kubehop diff -t BEFORE -t AFTER [--requests FILE] [--brief]: the requests whose outcome changed between two
 // topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any changed.
 import { parseArgs } from "node:util";
-import { loadTopologySync } from "../assert/api.ts";
+import { loadTopologySync } from "../topology.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
 import { diffText, diffTopologies } from "../diff/diff.ts";
 import { type DiffRequest, defaultRequests, unionRequests } from "../diff/requests.ts";
