@@ -142,14 +142,15 @@ describe("curl from inside to a VIP kube-proxy has no rule for (no status.loadBa
     }
   });
 
-  // Known gap (reported): the nodes do not masquerade pod traffic leaving the cluster (flannel's
-  // --ip-masq / kilo / ip-masq-agent: -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE), so the
-  // LB's answer is addressed to a pod IP, which the underlay router cannot route (NO_ROUTE).
-  it.skip("from a pod: out through the LB with the node's address, and the reply comes back to the pod", () => {
+  // The overlay agent's KILO-NAT masquerades pod traffic leaving the cluster to the node's address,
+  // so the LB answers the node, whose conntrack hands the reply back to the pod.
+  it("from a pod: out through the LB with the node's address, and the reply comes back to the pod", () => {
     const t = lbOnly.curl("http://echo.example.com/", { from: "pod/app/echo" });
     for (const b of t.branches) {
       expect(b.disposition).to.equal("HTTP_RESPONSE");
       expect(steps(b).some((x) => x.at === "lb/edge")).to.equal(true);
+      const masq = steps(b).find((x) => x.type === "masquerade")!;
+      expect(masq.rule).to.equal('-A KILO-NAT -m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE');
       expect(b.reply!.disposition).to.equal("DELIVERED");
     }
   });
