@@ -144,13 +144,14 @@ describe("overlay failures are dispositions", () => {
     expect(only(t.trace({ from: "pod/a", to: "pod/c:8080", size: 1420 })).disposition).to.equal("DELIVERED");
   });
 
-  it("MTU_EXCEEDED: a wg0 MTU set as high as the underlay's drops the outer packet silently", () => {
+  it("a wg0 MTU set as high as the underlay's fragments the outer packet (WireGuard sends without DF), checked against the kernel by kubehop verify", () => {
     const t = loadTopologySync(topologyText({ spec: "  overlay: {mtu: 1500}\n", pods: pod("a", "node-1") + pod("c", "node-2") }));
     const b = only(t.trace({ from: "pod/a", to: "pod/c:8080", size: 1480 }));
-    expect(b.disposition).to.equal("MTU_EXCEEDED");
-    expect(b.hops.at(-1)!.location).to.equal("node-1/eth0");
+    expect(b.disposition).to.equal("DELIVERED");
+    const eth0 = b.hops.find((h) => h.location === "node-1/eth0")!;
     // 1480 is padded to 1488 (a multiple of 16), plus 60 bytes of headers.
-    expect(b.reason).to.equal("1548-byte packet over the underlay MTU 1500 on node-1");
+    expect(eth0.steps[0]!.action).to.equal("FRAGMENTED");
+    expect(eth0.steps[0]!.reason).to.contain("1548 bytes exceed eth0's MTU 1500");
   });
 
   it("CONNECTION_REFUSED: nothing listens on the port", () => {

@@ -37,10 +37,10 @@ const send: Device = (packet, at, ctx) => {
   }
   // Plaintext is padded to a multiple of 16, never beyond the MTU (wireguard send.c).
   const padded = Math.max(packet.size, Math.min(Math.ceil(packet.size / 16) * 16, mtu));
-  const outer: Packet = { proto: "udp", src: node.ip, sport: listenPort, dst: peer.endpoint.ip, dport: peer.endpoint.port, size: padded + WG_OVERHEAD, ttl: 64, df: true, mark: 0, inner: packet };
+  const outer: Packet = { proto: "udp", src: node.ip, sport: listenPort, dst: peer.endpoint.ip, dport: peer.endpoint.port, size: padded + WG_OVERHEAD, ttl: 64, df: false, mark: 0, inner: packet };
   const steps: StepRecord[] = [
     { type: "encrypt", action: "ENCRYPTED", reason: `peer chosen by longest match of ${formatIpv4(packet.dst)} over AllowedIPs: ${peer.allowedIp.text} (${peer.node.name})`, rule: peerText(peer) },
-    { type: "encapsulate", action: "ENCAPSULATED", reason: `UDP ${formatIpv4(node.ip)}:${listenPort} -> ${formatIpv4(peer.endpoint.ip)}:${peer.endpoint.port}, +${WG_OVERHEAD} bytes (IPv4 20 + UDP 8 + WireGuard 32)${padded > packet.size ? ` + ${padded - packet.size} padding` : ""}, DF set`, before: packet, after: outer },
+    { type: "encapsulate", action: "ENCAPSULATED", reason: `UDP ${formatIpv4(node.ip)}:${listenPort} -> ${formatIpv4(peer.endpoint.ip)}:${peer.endpoint.port}, +${WG_OVERHEAD} bytes (IPv4 20 + UDP 8 + WireGuard 32)${padded > packet.size ? ` + ${padded - packet.size} padding` : ""}, DF off`, before: packet, after: outer },
   ];
   return [{ steps, next: { at: here.host(node), packet: outer } }];
 };
