@@ -78,18 +78,16 @@ export function configureWireGuard(net: Network, node: Node, ns: string, device:
 }
 
 /**
- * Brings every tunnel up before anything is measured: each node pings every other node's bridge0
- * address through wg0, which makes wireguard-go handshake with that peer. Without it the first real
- * connections race the handshakes (and simultaneous initiations can cost a 5 s retry).
- * Best effort: a tunnel the topology breaks on purpose stays down. Returns the pairs that answered.
+ * Brings every tunnel up before anything is measured: for each pair of nodes, the first pings the
+ * second's bridge0 address through wg0, which makes wireguard-go handshake with that peer; only if
+ * that gets no answer does the second try the other way. (Both ends initiating at once can cost a
+ * 5 s handshake retry, and the first real connections would race it.) Best effort: a tunnel the
+ * topology breaks on purpose (AllowedIPs) may answer in neither direction. Returns the pairs that did not.
  */
 export async function warmUpTunnels(cluster: Cluster, nsOf: (node: string) => string): Promise<{ up: number; down: string[] }> {
-  const pairs = cluster.nodes.flatMap((a) => cluster.nodes.filter((b) => b !== a).map((b) => [a, b] as const));
-  const results = await Promise.all(
-    pairs.map(async ([a, b]) => {
-      const r = await runAsync("ping", ["-n", "-q", "-c", "3", "-i", "0.2", "-w", "3", formatIpv4(b.bridgeIp)], { ns: nsOf(a.name), timeoutMs: 5000 });
-      return { ok: r.code === 0, pair: `${a.name}->${b.name}` };
-    }),
-  );
+  const pairs = cluster.nodes.flatMap((a, i) => cluster.nodes.slice(i + 1).map((b) => [a, b] as const));
+  const ping = async (from: Node, to: Node) =>
+    (await runAsync("ping", ["-n", "-q", "-c", "3", "-i", "0.2", "-w", "3", formatIpv4(to.bridgeIp)], { ns: nsOf(from.name), timeoutMs: 5000 })).code === 0;
+  const results = await Promise.all(pairs.map(async ([a, b]) => ({ ok: (await ping(a, b)) || (await ping(b, a)), pair: `${a.name}<->${b.name}` })));
   return { up: results.filter((r) => r.ok).length, down: results.filter((r) => !r.ok).map((r) => r.pair) };
 }
