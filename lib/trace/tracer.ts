@@ -152,7 +152,8 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
         const closed = [...f.segments, { start: f.segmentStart, accepted: o.proxy.accepted, replyFrom: o.proxy.replyFrom }];
         stack.push({ segment: f.segment + 1, segments: closed, segmentStart: o.next.packet, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen: undefined });
       } else if (o.next) {
-        stack.push({ ...f, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
+        // A literal, not `{ ...f }`: this runs for every hop of every branch, and spreads are slow.
+        stack.push({ segment: f.segment, segments: f.segments, segmentStart: f.segmentStart, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
       }
     }
   }

@@ -70,7 +70,7 @@ function routeOut(p: Path, node: Node, r: Route, inIface: string | undefined, ct
   }
   const after = rewrite(pk, { ttl: pk.ttl - 1 });
   p.steps.push({ ...step, before: pk, after });
-  return applyHook("FORWARD", { ...p, packet: after }, node, { inIface, outIface: r.dev }, ctx, out);
+  return applyHook("FORWARD", { packet: after, entered: p.entered, steps: p.steps, probability: p.probability, choices: p.choices, state: p.state }, node, { inIface, outIface: r.dev }, ctx, out);
 }
 
 /** Runs one hook; branches that the hook drops or rejects end here (pushed to `out`). */
@@ -79,14 +79,19 @@ function applyHook(name: HookName, p: Path, node: Node, ifaces: { inIface?: stri
   if (!ctx.net.netfilter(node)) return [p];
   const survivors: Path[] = [];
   const branches = runHook(name, p.packet, node, ifaces as HookIfaces, p.state === ctx.state ? ctx : { ...ctx, state: p.state });
+  const single = branches.length === 1;
   for (const b of branches) {
+    // With one branch the path goes on as it is (extended in place); a split gets fresh copies.
+    const steps = single ? p.steps : [...p.steps];
+    steps.push(...hookSteps(name, b));
+    const state = b.recent === p.state.recent ? p.state : { ...p.state, recent: b.recent };
     const next: Path = {
-      ...p,
       packet: b.packet,
-      steps: [...p.steps, ...hookSteps(name, b)],
+      entered: p.entered,
+      steps,
       probability: p.probability * b.probability,
-      choices: [...p.choices, ...b.choices],
-      state: { ...p.state, recent: b.recent },
+      choices: b.choices.length ? [...p.choices, ...b.choices] : p.choices,
+      state,
     };
     if (b.verdict === "ACCEPT") {
       survivors.push(next);

@@ -22,9 +22,11 @@ function localTest(node: Node, ctx: StepContext): (ip: number) => boolean {
 export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: HookIfaces, ctx: StepContext): HookBranch[] {
   const nf = ctx.net.netfilter(node);
   if (!nf) return [{ probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent }];
+  const out = ifaces.outIface;
   return nf.runHook(hook, packet, {
-    ...(ifaces.inIface ? { inIface: ifaces.inIface } : {}),
-    ...(ifaces.outIface ? { outIface: ifaces.outIface, outIfaceAddress: ctx.net.interfaceAddress(node, ifaces.outIface) } : {}),
+    inIface: ifaces.inIface,
+    outIface: out,
+    outIfaceAddress: out === undefined ? undefined : ctx.net.interfaceAddress(node, out),
     isLocal: localTest(node, ctx),
     ctState: ctx.state.replyTo ? "ESTABLISHED" : "NEW",
     recent: ctx.state.recent,
