@@ -36,8 +36,8 @@ const USAGE = `usage: kubehop COMMAND [options]
 
   trace     -t TOPO --from LOC --to DEST [--proto tcp|udp|icmp] [--src IP] [--sport N] [--size BYTES]
             [--all|--branch K|--seed N] [--json|--format text|json|mermaid] [--svg FILE]
-  curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L] URL
-            [--json|--format text|json|mermaid] [--svg FILE]
+  curl      -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve HOST:PORT:ADDR] [-k] [-L]
+            [--trace-dns] [--all|--branch K|--seed N] URL [--json|--format text|json|mermaid] [--svg FILE]
   validate  -t TOPO
   check     -t TOPO [EXPECTATIONS.yaml] [--junit FILE]
   diff      -t BEFORE -t AFTER [--requests EXPECTATIONS.yaml] [--brief]
@@ -46,6 +46,8 @@ const USAGE = `usage: kubehop COMMAND [options]
   iptables-save -t TOPO --node NAME
   diagram   -t TOPO [-o FILE.svg]
   report    -t TOPO [-o FILE.html]
+  drift     -t TOPO [--json]
+  collect   [--nodes a,b] [-o DIR] [--via debug|ssh]
   generate  --nodes N [--pods-per-node P] [--services S] [--endpoints E] [-o FILE]
   emulate   -t TOPO [--keep] [--shell NAME] | --clean   (root: the topology in network namespaces)
   verify    -t TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--json]
