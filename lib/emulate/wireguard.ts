@@ -87,7 +87,7 @@ export function configureWireGuard(net: Network, node: Node, ns: string, device:
 export async function warmUpTunnels(cluster: Cluster, nsOf: (node: string) => string): Promise<{ up: number; down: string[] }> {
   const pairs = cluster.nodes.flatMap((a, i) => cluster.nodes.slice(i + 1).map((b) => [a, b] as const));
   const ping = async (from: Node, to: Node) =>
-    (await runAsync("ping", ["-n", "-q", "-c", "3", "-i", "0.2", "-w", "3", formatIpv4(to.bridgeIp)], { ns: nsOf(from.name), timeoutMs: 5000 })).code === 0;
+    (await runAsync("ping", ["-n", "-q", "-c", "5", "-i", "0.2", "-w", "2", formatIpv4(to.bridgeIp)], { ns: nsOf(from.name), timeoutMs: 4000 })).code === 0;
   const results = await Promise.all(pairs.map(async ([a, b]) => ({ ok: (await ping(a, b)) || (await ping(b, a)), pair: `${a.name}<->${b.name}` })));
   return { up: results.filter((r) => r.ok).length, down: results.filter((r) => !r.ok).map((r) => r.pair) };
 }

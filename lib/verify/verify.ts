@@ -134,7 +134,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   return { rows: planned.map((p) => p.row), notes, alpha, repeat, seconds: { build: em?.buildSeconds ?? 0, probes: probeSeconds, traces: traceSeconds, total: (performance.now() - t0) / 1000 } };
 }
 
-function judge(row: Row, groups: readonly Group[], attempts: readonly Attempt[], alpha: number): void {
+export function judge(row: Row, groups: readonly Group[], attempts: readonly Attempt[], alpha: number): void {
   row.attempts = attempts.length;
   const unexpected = new Map<string, number>();
   for (const a of attempts) {
