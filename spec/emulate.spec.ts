@@ -52,13 +52,14 @@ describe("emulate: for real in network namespaces", function () {
   });
 
   it("builds a topology sealed inside its namespaces, answers through kube-proxy's rules, and removes every kh- namespace", async () => {
-    // A leftover of a crashed run is removed by the next start.
-    run("ip", ["netns", "add", "kh-dead-n1"]);
+    // A leftover of a crashed run (no owner alive) is removed by the next start.
+    const dead = `kh-x${process.pid.toString(16)}-n1`;
+    run("ip", ["netns", "add", dead]);
     const before = hostLinks();
     const topo = loadTopologySync(HAIRPIN);
     const em = await emulate(topo);
     try {
-      expect(listKhNamespaces()).to.not.include("kh-dead-n1");
+      expect(listKhNamespaces()).to.not.include(dead);
       expect(listKhNamespaces(em.names.runId)).to.have.members([...em.names.all]);
       expect(hostLinks(), "no interface in the host's namespace").to.deep.equal(before);
       const node1 = em.namespaceOf("node/node-1")!;
@@ -78,11 +79,11 @@ describe("emulate: for real in network namespaces", function () {
     } finally {
       em.teardown();
     }
-    expect(listKhNamespaces()).to.deep.equal([]);
+    expect(listKhNamespaces(em.names.runId)).to.deep.equal([]);
     expect(hostLinks()).to.deep.equal(before);
   });
 
   after(() => {
-    if (!missing) cleanup();
+    if (!missing) cleanup(); // crashed leftovers only: a run another process owns stays
   });
 });

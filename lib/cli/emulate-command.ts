@@ -1,6 +1,7 @@
 // `kubehop emulate -t TOPO [--keep] [--shell NAME] [--clean]`: the topology built for real in network
 // namespaces (see lib/emulate). Without --keep it stays up until Ctrl-C (or until the --shell exits)
-// and is then removed; --keep leaves it running (the next emulate, verify or --clean removes it).
+// and is then removed; --keep leaves it running until `kubehop emulate --clean`. Every start sweeps the
+// namespaces of crashed runs (their owning process is gone); live runs of other processes are left alone.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { cleanup } from "../emulate/cleanup.ts";
@@ -17,7 +18,7 @@ export async function emulateCommand(argv: string[], io: CommandIO): Promise<num
     options: { topology: { type: "string", short: "t" }, keep: { type: "boolean" }, shell: { type: "string" }, clean: { type: "boolean" } },
   });
   if (values.clean) {
-    const gone = cleanup();
+    const gone = cleanup(undefined, true);
     io.stdout(gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n");
     return EXIT.ok;
   }

@@ -1,6 +1,6 @@
 // Removing what an emulation made: the processes in its namespaces (pod servers, wireguard-go), then
 // the namespaces, which takes their interfaces with them. Also sweeps leftovers of a crashed run.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { PREFIX } from "./names.ts";
 import { tryRun } from "./runner.ts";
 
@@ -48,12 +48,65 @@ export function removeWgSockets(runId?: string): void {
   for (const f of readdirSync(dir)) if (want.test(f)) rmSync(`${dir}/${f}`, { force: true });
 }
 
-/** Removes a run's namespaces, or every `kh-` namespace when no run id is given (crashed runs). */
-export function cleanup(runId?: string): string[] {
-  const gone = listKhNamespaces(runId);
+/**
+ * Who owns a run: /run/kubehop/RUN holds the pid of the process that built it, or "kept" for
+ * `emulate --keep`. A run whose owner is alive (another kubehop, a spec running beside this one) or
+ * that was kept on purpose is not a leftover.
+ */
+const OWNERS = "/run/kubehop";
+
+export function claimRun(runId: string, kept = false): void {
+  mkdirSync(OWNERS, { recursive: true, mode: 0o700 });
+  writeFileSync(`${OWNERS}/${runId}`, kept ? "kept\n" : `${process.pid}\n`);
+}
+
+function runOf(ns: string): string {
+  return ns.slice(PREFIX.length).split("-")[0] ?? "";
+}
+
+function isLive(runId: string): boolean {
+  let owner: string;
+  try {
+    owner = readFileSync(`${OWNERS}/${runId}`, "utf8").trim();
+  } catch {
+    return false;
+  }
+  if (owner === "kept") return true;
+  const pid = Number(owner);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Run ids in use (by namespaces or owner files): a new run picks another. */
+export function runIdsInUse(): Set<string> {
+  const ids = new Set(listKhNamespaces().map(runOf));
+  if (existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) ids.add(f);
+  return ids;
+}
+
+/**
+ * Removes one run's namespaces (runId given), the leftovers of crashed runs (none given: every `kh-`
+ * namespace whose owner is gone), or everything (`all`, for `emulate --clean`).
+ */
+export function cleanup(runId?: string, all = false): string[] {
+  const gone = listKhNamespaces(runId).filter((ns) => runId !== undefined || all || !isLive(runOf(ns)));
   removeNamespaces(gone);
-  removeWgSockets(runId);
+  const runs = runId !== undefined ? [runId] : [...new Set(gone.map(runOf))];
+  for (const r of runs) {
+    removeWgSockets(r);
+    rmSync(`${OWNERS}/${r}`, { force: true });
+  }
+  if (all && existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) if (!isLiveOther(f)) rmSync(`${OWNERS}/${f}`, { force: true });
   return gone;
+}
+
+function isLiveOther(runId: string): boolean {
+  return listKhNamespaces(runId).length > 0;
 }
 
 export function sleepMs(ms: number): void {

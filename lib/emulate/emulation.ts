@@ -5,11 +5,11 @@
 import type { ChildProcess } from "node:child_process";
 import type { Topology } from "../topology.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
-import { cleanup } from "./cleanup.ts";
+import { claimRun, cleanup, runIdsInUse } from "./cleanup.ts";
 import { installLoadBalancers, setUpClient, setUpEdge } from "./edge.ts";
 import { serverSpecOf, startServer, whenReady, type ServerSpec, CATCH_ALL_PORT } from "./echo-server.ts";
 import { loadRules, nodeRules } from "./iptables.ts";
-import { namesFor, type Names, underlayPort } from "./names.ts";
+import { namesFor, newRunId, type Names, underlayPort } from "./names.ts";
 import { createNamespace } from "./netns.ts";
 import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
 import { setUpPod } from "./pod-setup.ts";
@@ -43,9 +43,10 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
   if (missing) throw new Error(missing);
   const t0 = performance.now();
   const swept = cleanup();
-  if (swept.length) log(`removed ${swept.length} leftover kh- namespace(s) of an earlier run`);
+  if (swept.length) log(`removed ${swept.length} leftover kh- namespace(s) of a run whose owner is gone`);
   const cluster = topo.cluster;
-  const names = namesFor(cluster, opts.runId);
+  const names = namesFor(cluster, opts.runId ?? newRunId(runIdsInUse()));
+  claimRun(names.runId);
   const notes: string[] = [];
   const servers: ChildProcess[] = [];
   let tornDown = false;
@@ -149,6 +150,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     );
   };
   const detach = () => {
+    claimRun(names.runId, true);
     for (const s of servers) {
       s.stdout?.destroy();
       s.stderr?.destroy();

@@ -25,8 +25,11 @@ export interface Names {
   readonly all: readonly string[];
 }
 
-export function newRunId(): string {
-  return randomBytes(2).toString("hex");
+export function newRunId(taken: ReadonlySet<string> = new Set()): string {
+  for (;;) {
+    const id = randomBytes(2).toString("hex");
+    if (!taken.has(id)) return id;
+  }
 }
 
 export function namesFor(cluster: Cluster, runId = newRunId()): Names {
