@@ -34,62 +34,59 @@ export interface TopologyInput {
 
 const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
-
 export function loadInput(pathOrText: string): TopologyInput {
   const objects = readSources(pathOrText).flatMap(parseDocuments);
   const problems: InputProblem[] = [];
-  const out = { nodes: [] as Read<NodeObject>[], pods: [] as Read<PodObject>[], workloads: [] as (Read<WorkloadObject> & { kind: WorkloadKind })[], services: [] as Read<ServiceObject>[], endpointSlices: [] as Read<EndpointSliceObject>[], ingresses: [] as Read<IngressObject>[], ingressClasses: [] as Read<IngressClassObject>[], ignored: [] as string[] };
-  let kubeProxyConfig: Read<KubeProxyConfigurationObject> | undefined;
-  let topology: Read<TopologyObject> | undefined;
-  for (const src of objects) {
-    const check = <S extends z.ZodType>(schema: S): z.infer<S> | undefined => validate(schema, src, problems);
-    if (src.kind === "Topology") {
-      const obj = check(TopologySchema);
-      if (obj && topology) {
-        problems.push({ ...src.at(), message: `a second Topology; the first is at ${topology.src.at().file}:${topology.src.at().line}. Give exactly one` });
-      } else if (obj) topology = { obj, src };
-    } else if (src.kind === "Node") {
-      const obj = check(NodeSchema);
-      if (obj) out.nodes.push({ obj, src });
-    } else if (src.kind === "Pod") {
-      const obj = check(PodSchema);
-      if (obj) out.pods.push({ obj, src });
-    } else if (WORKLOAD_KINDS.includes(src.kind)) {
-      const obj = check(WorkloadSchema);
-      if (obj) out.workloads.push({ obj, src, kind: src.kind as WorkloadKind });
-    } else if (src.kind === "Service") {
-      const obj = check(ServiceSchema);
-      if (obj) out.services.push({ obj, src });
-    } else if (src.kind === "EndpointSlice") {
-      const obj = check(EndpointSliceSchema);
-      if (obj) out.endpointSlices.push({ obj, src });
-    } else if (src.kind === "KubeProxyConfiguration") {
-      const obj = check(KubeProxyConfigurationSchema);
-      if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
-      else if (obj) kubeProxyConfig = { obj, src };
-    } else if (src.kind === "Ingress") {
-      const obj = check(IngressSchema);
-      if (obj) out.ingresses.push({ obj, src });
-    } else if (src.kind === "IngressClass") {
-      const obj = check(IngressClassSchema);
-      if (obj) out.ingressClasses.push({ obj, src });
-    } else if (isKubeProxyConfigMap(src)) {
-      // kubectl get -n kube-system configmap kube-proxy -o yaml: the configuration is in data.config.conf.
-      const embedded = embeddedConfig(src, problems);
-      const obj = embedded && validate(KubeProxyConfigurationSchema, embedded, problems);
-      if (obj && kubeProxyConfig) problems.push({ ...src.at(), message: "a second KubeProxyConfiguration; give exactly one" });
-      else if (obj && embedded) kubeProxyConfig = { obj, src: embedded };
-    } else if (src.kind === "Expectations") {
-      // kubehop check's own kind (lib/input/expectation-schema.ts): read by the check command, not the topology.
-    } else if (!INERT_KINDS.has(src.kind)) {
-      const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
-      const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
-      const at = src.at();
-      out.ignored.push(`${at.file}:${at.line}:${at.col}: ${src.kind} ${name}: ${unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""))}`);
+  const read = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
+    objects.filter((src) => kinds.includes(src.kind)).flatMap((src) => {
+      const obj = validate(schema, src, problems);
+      return obj === undefined ? [] : [{ obj, src }];
+    });
+  const one = <T>(found: Read<T>[], what: string): Read<T> | undefined => {
+    for (const extra of found.slice(1)) {
+      const first = found[0]!.src.at();
+      problems.push({ ...extra.src.at(), message: `a second ${what}; the first is at ${first.file}:${first.line}. Give exactly one` });
     }
-  }
-  if (problems.length > 0) throw new InputError(problems);
-  return { ...out, source: pathOrText, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
+    return found[0];
+  };
+  // kubectl get -n kube-system configmap kube-proxy -o yaml: the configuration is in data.config.conf.
+  const proxyConfigs = objects.flatMap((src) => (src.kind === "KubeProxyConfiguration" ? [src] : isKubeProxyConfigMap(src) ? [embeddedConfig(src, problems)].filter((c) => c !== undefined) : []));
+  const input = {
+    nodes: read(["Node"], NodeSchema),
+    pods: read(["Pod"], PodSchema),
+    workloads: read(WORKLOAD_KINDS, WorkloadSchema).map((r) => ({ ...r, kind: r.src.kind as WorkloadKind })),
+    services: read(["Service"], ServiceSchema),
+    endpointSlices: read(["EndpointSlice"], EndpointSliceSchema),
+    ingresses: read(["Ingress"], IngressSchema),
+    ingressClasses: read(["IngressClass"], IngressClassSchema),
+    ignored: objects.filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src)).map(unmodelled),
+    source: pathOrText,
+  };
+  const topology = one(read(["Topology"], TopologySchema), "Topology");
+  const kubeProxyConfig = one(
+    proxyConfigs.flatMap((src) => {
+      const obj = validate(KubeProxyConfigurationSchema, src, problems);
+      return obj === undefined ? [] : [{ obj, src }];
+    }),
+    "KubeProxyConfiguration",
+  );
+  if (problems.length > 0) throw new InputError(sortByPosition(problems));
+  return { ...input, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
+}
+
+/** Kinds this layer reads (Expectations is kubehop check's own, read by that command). */
+const KNOWN_KINDS = new Set(["Topology", "Node", "Pod", ...WORKLOAD_KINDS, "Service", "EndpointSlice", "Ingress", "IngressClass", "KubeProxyConfiguration", "Expectations"]);
+
+function unmodelled(src: SourceObject): string {
+  const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
+  const at = src.at();
+  return `${at.file}:${at.line}:${at.col}: ${src.kind} ${name}: ${unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""))}`;
+}
+
+/** Problems in the order they stand in the files, whatever order the checks ran in. */
+function sortByPosition(problems: InputProblem[]): InputProblem[] {
+  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
 }
 
 function isKubeProxyConfigMap(src: SourceObject): boolean {
