@@ -44,7 +44,8 @@ export function reportText(rep: VerifyReport, topology: string): string {
   ]);
   const width = header.map((h, c) => Math.min(Math.max(h.length, ...rows.map((r) => r[c]!.length)), c === 4 || c === 5 ? 70 : 40));
   const fmt = (cells: string[]) => cells.map((c, i) => (c.length > width[i]! ? c.slice(0, width[i]! - 1) + "…" : c.padEnd(width[i]!))).join("  ").trimEnd();
-  lines.push(`kubehop verify ${topology}: ${rep.rows.length} requests, significance ${rep.alpha} (chi-square; p below it disagrees), up to ${rep.repeat} connections each`);
+  const per = rep.perTestAlpha ?? rep.alpha;
+  lines.push(`kubehop verify ${topology}: ${rep.rows.length} requests, up to ${rep.repeat} connections each; spreads by Pearson's chi-square at family-wise significance ${rep.alpha} (each test at ${per.toPrecision(2)}, Bonferroni): p below it disagrees`);
   lines.push(fmt(header), fmt(width.map((w) => "-".repeat(w))));
   for (const r of rows) lines.push(fmt(r));
   const why = rep.rows.map((r, i) => ({ r, i })).filter(({ r }) => r.why && r.verdict !== "agree");
@@ -71,6 +72,7 @@ export function reportJson(rep: VerifyReport, topology: string): unknown {
     topology,
     skipped: rep.skipped ?? null,
     alpha: rep.alpha,
+    perTestAlpha: rep.perTestAlpha ?? rep.alpha,
     repeat: rep.repeat,
     seconds: rep.seconds,
     notes: rep.notes,

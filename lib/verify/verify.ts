@@ -15,7 +15,7 @@ import { chiSquare, type ChiSquare } from "./stats.ts";
 export interface VerifyOptions {
   /** Connections per request with more than one predicted outcome (others get at most 3, failures 2). */
   readonly repeat?: number;
-  /** Significance of the chi-square test: p below it disagrees. */
+  /** Family-wise significance of the chi-square tests (each at alpha / their number): p below it disagrees. */
   readonly alpha?: number;
   /** Per-connection timeout; a predicted DROP must last this long. */
   readonly timeoutMs?: number;
@@ -52,6 +52,8 @@ export interface VerifyReport {
   readonly rows: Row[];
   readonly notes: readonly string[];
   readonly alpha: number;
+  /** The significance each chi-square test used: alpha / (number of tests), Bonferroni. */
+  readonly perTestAlpha?: number;
   readonly repeat: number;
   readonly seconds: { readonly build: number; readonly probes: number; readonly traces: number; readonly total: number };
 }
@@ -99,6 +101,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   const notes: string[] = [];
   let untrap = () => {};
   let probeSeconds = 0;
+  let perTest = alpha;
   try {
     em = await emulate(topo, { log });
     untrap = tearDownOnExit(em.teardown, log);
@@ -123,15 +126,19 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       for (const [id, attempts] of await probe(ns, jobs)) results.set(id, attempts);
     }));
     probeSeconds = (performance.now() - ps) / 1000;
+    // alpha is the whole run's (family-wise) significance: with m spreads tested, each is tested at
+    // alpha/m (Bonferroni), so a correct simulator fails a run by chance at most alpha of the time.
+    const tested = planned.filter((p) => results.has(planned.indexOf(p)) && (p.groups?.length ?? 0) > 1 && p.row.request.service?.sessionAffinity !== "ClientIP").length;
+    perTest = alpha / Math.max(tested, 1);
     planned.forEach((p, id) => {
       const attempts = results.get(id);
-      if (attempts && p.groups) judge(p.row, p.groups, attempts, alpha);
+      if (attempts && p.groups) judge(p.row, p.groups, attempts, perTest);
     });
   } finally {
     em?.teardown();
     untrap();
   }
-  return { rows: planned.map((p) => p.row), notes, alpha, repeat, seconds: { build: em?.buildSeconds ?? 0, probes: probeSeconds, traces: traceSeconds, total: (performance.now() - t0) / 1000 } };
+  return { rows: planned.map((p) => p.row), notes, alpha, perTestAlpha: perTest, repeat, seconds: { build: em?.buildSeconds ?? 0, probes: probeSeconds, traces: traceSeconds, total: (performance.now() - t0) / 1000 } };
 }
 
 export function judge(row: Row, groups: readonly Group[], attempts: readonly Attempt[], alpha: number): void {
