@@ -74,6 +74,8 @@ describe("verify: judging attempts against the predicted branches", () => {
   it("the request set covers Service ports, pod pairs, NodePorts, LB VIPs and the wg0 MTU", () => {
     const kinds = new Set(defaultRequests(loadTopologySync(`${HARD}local-policy.yaml`).cluster).map((r) => r.kind));
     expect([...kinds].sort()).to.deep.equal(["lb", "mtu", "nodeport", "pod", "service"]);
+    const shop = defaultRequests(loadTopologySync(new URL("../topologies/default.yaml", import.meta.url).pathname).cluster);
+    expect(shop.filter((r) => r.kind === "ingress").map((r) => r.to)).to.include("https://shop.example.com/api");
   });
 
   it("says plainly when it skipped", () => {

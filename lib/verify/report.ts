@@ -51,7 +51,10 @@ export function reportText(rep: VerifyReport, topology: string): string {
   const why = rep.rows.map((r, i) => ({ r, i })).filter(({ r }) => r.why && r.verdict !== "agree");
   if (why.length) {
     lines.push("", "notes:");
-    for (const { r, i } of why) lines.push(`  #${i + 1} ${r.verdict}: ${r.why}`);
+    // Rows skipped for the same reason share one line.
+    const byWhy = new Map<string, number[]>();
+    for (const { r, i } of why) byWhy.set(`${r.verdict}: ${r.why}`, [...(byWhy.get(`${r.verdict}: ${r.why}`) ?? []), i + 1]);
+    for (const [w, rows] of byWhy) lines.push(`  ${rows.map((n) => `#${n}`).join(" ")} ${w}`);
   }
   for (const n of rep.notes) lines.push(`note: ${n}`);
   const agree = rep.rows.filter((r) => r.verdict === "agree").length;

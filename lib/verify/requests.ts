@@ -11,7 +11,7 @@ export interface VerifyRequest {
   readonly proto: "tcp" | "udp" | "icmp";
   readonly size?: number;
   /** Why the request is in the set. */
-  readonly kind: "service" | "pod" | "nodeport" | "lb" | "mtu" | "given";
+  readonly kind: "service" | "pod" | "nodeport" | "lb" | "mtu" | "ingress" | "given";
   /** The Service the request goes to, when it goes to one (its session affinity matters). */
   readonly service?: Service;
 }
@@ -70,6 +70,19 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
       }
     }
   }
+  // Ingress rules, as curl from each client: listed, but not sent (see INGRESS_SKIP).
+  for (const client of cluster.clients) {
+    for (const served of cluster.ingress.served) {
+      const ing = served.ingress;
+      const tlsHosts = new Set(ing.tls.flatMap((t) => t.hosts));
+      for (const rule of ing.rules) {
+        if (!rule.host || rule.host.startsWith("*")) continue;
+        for (const p of rule.paths ?? []) {
+          out.push({ from: `client/${client.name}`, to: `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}${p.path}`, proto: "tcp", kind: "ingress" });
+        }
+      }
+    }
+  }
   // MTU: from a pod on the first node to a pod on another, the largest packet wg0 carries and one more.
   const onFirst = cluster.pods.find((p) => !p.hostNetwork && p.node === cluster.nodes[0]?.name);
   const elsewhere = cluster.pods.find((p) => !p.hostNetwork && p.node !== cluster.nodes[0]?.name);
@@ -89,3 +102,7 @@ export function parseRequest(text: string): VerifyRequest | string {
   if (size !== undefined && !/^\d+$/.test(size)) return `--request "${text}": size ${size} is not a number`;
   return { from, to, proto, kind: "given", ...(size ? { size: Number(size) } : {}) };
 }
+
+/** Why Ingress rules are listed but not sent. */
+export const INGRESS_SKIP =
+  "curl through ingress: ingress-nginx is not emulated (its pods run the echo server on their ports, so the L4 legs to the controller are checked by the NodePort and LB rows)";

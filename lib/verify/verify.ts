@@ -9,7 +9,7 @@ import { tearDownOnExit } from "../emulate/lifecycle.ts";
 import { checkPrerequisites } from "../emulate/prerequisites.ts";
 import { describeAttempt, groupsOf, matches, type Group } from "./expect.ts";
 import { probe, type Attempt, type ProbeJob } from "./probe.ts";
-import { defaultRequests, type VerifyRequest } from "./requests.ts";
+import { defaultRequests, INGRESS_SKIP, type VerifyRequest } from "./requests.ts";
 import { chiSquare, type ChiSquare } from "./stats.ts";
 
 export interface VerifyOptions {
@@ -71,6 +71,10 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   const planned: { row: Row; trace?: Trace; groups?: Group[]; count: number }[] = [];
   const tt = performance.now();
   for (const request of requests) {
+    if (request.kind === "ingress") {
+      planned.push({ row: { request, verdict: "skipped", why: INGRESS_SKIP, groups: [], unexpected: [], attempts: 0, traceMs: 0 }, count: 0 });
+      continue;
+    }
     const s = performance.now();
     let trace: Trace;
     try {
