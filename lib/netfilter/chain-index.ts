@@ -48,12 +48,16 @@ export function indexKey(rule: Rule): number | null {
 }
 
 export function buildChainIndex(rules: readonly Rule[]): ChainIndex | null {
-  const keys = rules.map(indexKey);
-  const segmentAt: (Segment | null)[] = new Array(rules.length).fill(null);
+  return indexOfKeys(rules.map(indexKey));
+}
+
+/** The index over rules whose lookup keys (indexKey) are `keys`. */
+export function indexOfKeys(keys: readonly (number | null)[]): ChainIndex | null {
+  const segmentAt: (Segment | null)[] = new Array(keys.length).fill(null);
   let any = false;
-  for (let start = 0; start < rules.length; ) {
+  for (let start = 0; start < keys.length; ) {
     let end = start;
-    while (end < rules.length && keys[end] !== null) end++;
+    while (end < keys.length && keys[end] !== null) end++;
     if (end - start >= MIN_SEGMENT) {
       const byKey = new Map<number, number[]>();
       for (let i = start; i < end; i++) {

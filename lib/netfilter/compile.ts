@@ -4,7 +4,7 @@
 import { formatIpv4, maskOf } from "../model/address.ts";
 import type { Packet } from "../dataplane/packet.ts";
 import type { CtState, HookContext, RecentSets, RuleRef } from "./hooks.ts";
-import type { AddrType, Chain, CtStateName, Header, IfaceMatch, Match, Rule, Target } from "./ruleset.ts";
+import type { AddrType, CtStateName, Header, IfaceMatch, Match, Rule, Target } from "./ruleset.ts";
 
 /** What a pure test may read besides the packet: conntrack facts that change during a walk. */
 export interface CtView {
@@ -16,7 +16,9 @@ export interface CtView {
 export type Test = (p: Packet, ct: CtView, ctx: HookContext) => boolean;
 type RecentMatch = Extract<Match, { kind: "recent" }>;
 /** A statistic match with its two `choices` texts built once, since every fork records one. */
-export type StatefulMatch = RecentMatch | { readonly kind: "statistic"; readonly probability: number; readonly matched: string; readonly missed: string };
+export type StatefulMatch =
+  | RecentMatch
+  | { readonly kind: "statistic"; readonly probability: number; readonly text: string; readonly matched: string; readonly missed: string };
 
 /**
  * -s, -d, -p and a single --dport live in plain fields, not closures: a big ruleset's walk touches
@@ -45,29 +47,12 @@ export interface CompiledRule {
   readonly target: Target;
   /** The event text of a target whose effect does not depend on the packet, built once. */
   readonly detail: string;
-  /** The chain a jump or goto enters, resolved after every chain is compiled. */
-  jumpTo: CompiledChain | null;
-}
-
-export interface CompiledChain {
-  readonly name: string;
-  readonly policy: "ACCEPT" | "DROP" | null;
-  readonly policyRef: RuleRef;
-  readonly rules: readonly CompiledRule[];
-}
-
-export function compileChain(chain: Chain): CompiledChain {
-  return {
-    name: chain.name,
-    policy: chain.policy,
-    policyRef: { table: chain.table, chain: chain.name, index: 0, text: `:${chain.name} ${chain.policy ?? "-"}`, line: chain.line || undefined },
-    rules: chain.rules.map(compileRule),
-  };
 }
 
 const NONE: readonly never[] = [];
 
-function compileRule(rule: Rule): CompiledRule {
+/** A compiled rule holds nothing of its ruleset, so rulesets that share a rule can share this. */
+export function compileRule(rule: Rule): CompiledRule {
   const h = rule.header;
   const tests = headerTests(h);
   const stateful: StatefulMatch[] = [];
@@ -81,7 +66,7 @@ function compileRule(rule: Rule): CompiledRule {
     } else if (m.kind === "recent") stateful.push(m);
     else if (m.kind === "statistic") {
       const where = `${rule.ref.chain} #${rule.ref.index} statistic ${m.text}`;
-      stateful.push({ kind: "statistic", probability: m.probability, matched: `${where} matched`, missed: `${where} did not match` });
+      stateful.push({ kind: "statistic", probability: m.probability, text: m.text, matched: `${where} matched`, missed: `${where} did not match` });
     } else {
       const t = matchTest(m);
       if (t) tests.push(t);
@@ -104,7 +89,6 @@ function compileRule(rule: Rule): CompiledRule {
     stateful: stateful.length > 0 ? stateful : NONE,
     target: rule.target,
     detail: staticDetail(rule.target, rule.ref.chain),
-    jumpTo: null,
   };
 }
 

@@ -1,12 +1,16 @@
-// Runs one netfilter hook over a parsed ruleset, as the kernel does: the hook's tables in priority
+// Runs one netfilter hook over a ruleset, as the kernel does: the hook's tables in priority
 // order, each from its built-in chain, with jumps, gotos, RETURN and policies. A `statistic`
 // rule forks the walk (matched branch first); every branch ends in a verdict and carries the
 // events that explain it. The walk keeps its call stack as an immutable linked list of frames so
-// that forks share it and a long chain of jumps needs no recursion.
+// that forks share it and a long chain of jumps needs no recursion. Chains are compiled when a
+// walk first enters them (engine-chains.ts); a chain is a list of parts that may be shared with
+// other rulesets, so a position is (part, rule) and a rule's number is its part's offset + 1.
 import type { Packet } from "../dataplane/packet.ts";
-import { buildChainIndex, nextCandidate, type ChainIndex } from "./chain-index.ts";
-import { compileChain, recentKey, recentWith, type CompiledChain, type CompiledRule, type CtView } from "./compile.ts";
-import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, TableName, Verdict } from "./hooks.ts";
+import { nextCandidate } from "./chain-index.ts";
+import type { ChainSource } from "./chain-source.ts";
+import { recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";
+import { type ChainLookup, type EngineChain, type EnginePart, rulesetChains, sourceChains } from "./engine-chains.ts";
+import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, RuleRef, TableName, Verdict } from "./hooks.ts";
 import type { Ruleset } from "./ruleset.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
@@ -30,13 +34,10 @@ export interface Cons<T> {
 }
 
 interface Frame {
-  readonly chain: IndexedChain;
+  readonly chain: EngineChain;
+  readonly part: number;
   readonly next: number;
   readonly parent: Frame | null;
-}
-
-interface IndexedChain extends CompiledChain {
-  index: ChainIndex | null;
 }
 
 /** A branch's events, newest first, shared between forks; each knows the hook it happened in. */
@@ -90,25 +91,21 @@ class WalkState implements WalkBranch {
 
 export class NetfilterEngine implements Netfilter {
   readonly warnings: readonly string[];
+  private readonly chains: ChainLookup;
   /** Per hook, the built-in chain of each of its tables (in HOOK_TABLES order), or null if absent. */
-  private readonly bases = new Map<HookName, readonly (IndexedChain | null)[]>();
+  private readonly bases = new Map<HookName, readonly (EngineChain | null)[]>();
 
-  constructor(ruleset: Ruleset, options: EngineOptions = {}) {
-    this.warnings = ruleset.warnings;
-    const chains = new Map<TableName, Map<string, IndexedChain>>();
-    for (const [name, table] of ruleset.tables) {
-      const compiled = new Map<string, IndexedChain>();
-      for (const chain of table.chains.values()) {
-        compiled.set(chain.name, { ...compileChain(chain), index: options.indexed === false ? null : buildChainIndex(chain.rules) });
-      }
-      for (const chain of compiled.values()) {
-        for (const rule of chain.rules) if (rule.target.kind === "jump") rule.jumpTo = compiled.get(rule.target.chain) ?? null;
-      }
-      chains.set(name, compiled);
-    }
-    for (const [hook, tables] of Object.entries(HOOK_TABLES) as [HookName, readonly TableName[]][]) {
-      this.bases.set(hook, tables.map((t) => chains.get(t)?.get(hook) ?? null));
-    }
+  /** From parsed text, or from a ChainSource whose chains are compiled as walks enter them. */
+  constructor(source: Ruleset | ChainSource, options: EngineOptions = {}) {
+    const indexed = options.indexed !== false;
+    this.chains = "chain" in source ? sourceChains(source, indexed) : rulesetChains(source, indexed);
+    this.warnings = this.chains.warnings;
+  }
+
+  private basesOf(hook: HookName): readonly (EngineChain | null)[] {
+    let bases = this.bases.get(hook);
+    if (!bases) this.bases.set(hook, (bases = HOOK_TABLES[hook].map((t) => this.chains.chain(t, hook))));
+    return bases;
   }
 
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[] {
@@ -126,15 +123,16 @@ export class NetfilterEngine implements Netfilter {
         ? new WalkState(hook, from.packet, from.probability, from.choices, from.trail, ctx.recent, from.untracked, from.ctDnat, from.ctSnat, from.dnat, from.snat)
         : new WalkState(hook, from, 1, null, null, ctx.recent, false, ctx.ctNat?.dnat ?? false, ctx.ctNat?.snat ?? false);
     const out: WalkState[] = [];
-    new HookWalk(this.bases.get(hook)!, HOOK_TABLES[hook], ctx, out).tables(0, start);
+    new HookWalk(this.basesOf(hook), HOOK_TABLES[hook], this.chains, ctx, out).tables(0, start);
     return out;
   }
 }
 
 class HookWalk {
   constructor(
-    private readonly bases: readonly (IndexedChain | null)[],
+    private readonly bases: readonly (EngineChain | null)[],
     private readonly order: readonly TableName[],
+    private readonly chains: ChainLookup,
     private readonly ctx: HookContext,
     private readonly out: WalkState[],
   ) {}
@@ -153,29 +151,36 @@ class HookWalk {
       this.tables(ti + 1, st);
       return;
     }
-    this.walk(new TableRun(ti, base), base, 0, st, null, false);
+    this.walk(new TableRun(ti, table, base), base, 0, base.parts[0]?.start ?? 0, st, null, false);
   }
 
   /**
-   * Walks `chain` from rule `i` until the branch ends in this table (an accepting end continues
-   * with the next table). `matched` says rule `i` already matched (after a fork).
+   * Walks `chain` from rule `i` of part `pi` until the branch ends in this table (an accepting end
+   * continues with the next table). `matched` says that rule already matched (after a fork).
    */
-  private walk(run: TableRun, chain: IndexedChain, i: number, st: WalkState, frame: Frame | null, matched: boolean): void {
+  private walk(run: TableRun, chain: EngineChain, pi: number, i: number, st: WalkState, frame: Frame | null, matched: boolean): void {
+    let part: EnginePart | undefined = chain.parts[pi];
     for (;;) {
-      if (!matched && chain.index && i < chain.rules.length) i = nextCandidate(chain.index, i, st.packet);
-      const rule = chain.rules[i];
-      if (!rule) {
+      if (part !== undefined && !matched && part.index && i < part.end) i = nextCandidate(part.index, i, st.packet);
+      if (part === undefined || i >= part.end) {
+        if (part !== undefined && pi + 1 < chain.parts.length) {
+          part = chain.parts[++pi]!;
+          i = part.start;
+          continue;
+        }
         if (!frame) return this.policy(run, st);
-        ({ chain, next: i, parent: frame } = frame);
+        ({ chain, part: pi, next: i, parent: frame } = frame);
+        part = chain.parts[pi];
         continue;
       }
+      const rule = part.rules[i]!;
       if (!matched) {
         if (rule.never || !this.pure(rule, st)) {
           i++;
           continue;
         }
         if (rule.stateful.length > 0) {
-          const rest = this.stateful(run, chain, i, rule, st, frame);
+          const rest = this.stateful(run, chain, pi, i, rule, st, frame);
           if (!rest) return;
           st = rest;
           i++;
@@ -184,40 +189,51 @@ class HookWalk {
       }
       matched = false;
       const t = rule.target;
+      const ref = part.offset === part.start ? rule.ref : shifted(rule.ref, part.offset + i - part.start + 1);
       switch (t.kind) {
         case "none":
           break;
         case "accept":
-          record(st, "accept", rule, st.packet, rule.detail);
+          record(st, "accept", ref, st.packet, rule.detail);
           return this.end(run, st, "ACCEPT");
         case "drop":
-          record(st, "drop", rule, st.packet, rule.detail);
+          record(st, "drop", ref, st.packet, rule.detail);
           return this.end(run, st, "DROP");
         case "reject":
-          record(st, "reject", rule, st.packet, rule.detail);
+          record(st, "reject", ref, st.packet, rule.detail);
           st.rejectWith = t.rejectWith;
           return this.end(run, st, "REJECT");
         case "return":
-          record(st, "return", rule, st.packet, rule.detail);
+          record(st, "return", ref, st.packet, rule.detail);
           if (!frame) return this.policy(run, st);
-          ({ chain, next: i, parent: frame } = frame);
+          ({ chain, part: pi, next: i, parent: frame } = frame);
+          part = chain.parts[pi];
           continue;
-        case "jump":
-          record(st, t.goto ? "goto" : "jump", rule, st.packet, rule.detail);
-          if (!t.goto) frame = { chain, next: i + 1, parent: frame };
-          chain = rule.jumpTo as IndexedChain;
-          i = 0;
+        case "jump": {
+          const to = this.chains.chain(run.table, t.chain);
+          // A parsed ruleset marks a jump to a missing chain unsupported; a ChainSource cannot.
+          if (!to) {
+            i++;
+            continue;
+          }
+          record(st, t.goto ? "goto" : "jump", ref, st.packet, rule.detail);
+          if (!t.goto) frame = { chain, part: pi, next: i + 1, parent: frame };
+          chain = to;
+          pi = 0;
+          part = chain.parts[0];
+          i = part?.start ?? 0;
           continue;
+        }
         case "dnat": {
           const after = { ...st.packet, dst: t.ip, dport: t.port ?? st.packet.dport };
-          record(st, "dnat", rule, after, rule.detail || `DNAT to ${ipText(after.dst)}:${after.dport}`);
+          record(st, "dnat", ref, after, rule.detail || `DNAT to ${ipText(after.dst)}:${after.dport}`);
           st.dnat = { ip: after.dst, port: after.dport };
           st.ctDnat = true;
           return this.end(run, st, "ACCEPT");
         }
         case "snat": {
           const after = { ...st.packet, src: t.ip, sport: t.port ?? st.packet.sport };
-          record(st, "snat", rule, after, `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(st, "snat", ref, after, `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
           st.snat = { ip: after.src, port: after.sport, masquerade: false };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -225,11 +241,11 @@ class HookWalk {
         case "masquerade": {
           const addr = this.ctx.outIfaceAddress;
           if (addr === undefined) {
-            record(st, "drop", rule, st.packet, `MASQUERADE: out interface ${this.ctx.outIface ?? "(none)"} has no address, the kernel drops the packet`);
+            record(st, "drop", ref, st.packet, `MASQUERADE: out interface ${this.ctx.outIface ?? "(none)"} has no address, the kernel drops the packet`);
             return this.end(run, st, "DROP");
           }
           const after = { ...st.packet, src: addr, sport: t.port ?? st.packet.sport };
-          record(st, "masquerade", rule, after, `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(st, "masquerade", ref, after, `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
           st.snat = { ip: addr, port: after.sport, masquerade: true };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -237,14 +253,14 @@ class HookWalk {
         case "mark": {
           const mark = ((st.packet.mark & ~t.mask) ^ t.value) >>> 0;
           const after = mark === st.packet.mark ? st.packet : { ...st.packet, mark };
-          record(st, "mark", rule, after, `MARK ${t.text}: ${hexText(st.packet.mark)} -> ${hexText(mark)}`);
+          record(st, "mark", ref, after, `MARK ${t.text}: ${hexText(st.packet.mark)} -> ${hexText(mark)}`);
           break;
         }
         case "log":
-          record(st, "log", rule, st.packet, rule.detail);
+          record(st, "log", ref, st.packet, rule.detail);
           break;
         case "ct":
-          record(st, t.notrack ? "notrack" : "log", rule, st.packet, rule.detail);
+          record(st, t.notrack ? "notrack" : "log", ref, st.packet, rule.detail);
           if (t.notrack) st.untracked = true;
           break;
       }
@@ -268,15 +284,16 @@ class HookWalk {
    * their end here (matched first); returns the branch where it did not match, if any, for the
    * caller to continue with the next rule.
    */
-  private stateful(run: TableRun, chain: IndexedChain, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null): WalkState | null {
+  private stateful(run: TableRun, chain: EngineChain, pi: number, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null): WalkState | null {
     const unmatched: WalkState[] = [];
-    this.statefulFrom(0, run, chain, i, rule, st, frame, unmatched);
+    this.statefulFrom(0, run, chain, pi, i, rule, st, frame, unmatched);
     if (unmatched.length <= 1) return unmatched[0] ?? null;
-    for (const u of unmatched) this.walk(run, chain, i + 1, u, frame, false);
+    for (const u of unmatched) this.walk(run, chain, pi, i + 1, u, frame, false);
     return null;
   }
 
-  private statefulFrom(k: number, run: TableRun, chain: IndexedChain, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null, unmatched: WalkState[]): void {
+  private statefulFrom(k: number, run: TableRun, chain: EngineChain, pi: number, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null, unmatched: WalkState[]): void {
+    const part = chain.parts[pi]!;
     for (; k < rule.stateful.length; k++) {
       const m = rule.stateful[k]!;
       if (m.kind === "statistic") {
@@ -286,10 +303,11 @@ class HookWalk {
           return;
         }
         if (p < 1) {
-          const hit = st.fork(st.probability * p, m.matched);
-          this.statefulFrom(k + 1, run, chain, i, rule, hit, frame, unmatched);
+          const where = part.offset === part.start ? null : `${rule.ref.chain} #${part.offset + i - part.start + 1} statistic ${m.text}`;
+          const hit = st.fork(st.probability * p, where ? `${where} matched` : m.matched);
+          this.statefulFrom(k + 1, run, chain, pi, i, rule, hit, frame, unmatched);
           st.probability *= 1 - p;
-          st.choices = { head: m.missed, tail: st.choices };
+          st.choices = { head: where ? `${where} did not match` : m.missed, tail: st.choices };
           unmatched.push(st);
           return;
         }
@@ -297,25 +315,26 @@ class HookWalk {
       }
       const key = recentKey(m, st.packet);
       const present = st.recent.get(m.name)?.has(key) ?? false;
+      const ref = part.offset === part.start ? rule.ref : shifted(rule.ref, part.offset + i - part.start + 1);
       if (m.mode === "set") {
         if (!present) st.recent = recentWith(st.recent, m.name, key, true);
-        record(st, "affinity", rule, st.packet, `recent ${m.name} --set: remember ${ipText(key)}`);
+        record(st, "affinity", ref, st.packet, `recent ${m.name} --set: remember ${ipText(key)}`);
       } else if (m.mode === "remove" && present) {
         st.recent = recentWith(st.recent, m.name, key, false);
-        record(st, "affinity", rule, st.packet, `recent ${m.name} --remove: forget ${ipText(key)}`);
+        record(st, "affinity", ref, st.packet, `recent ${m.name} --remove: forget ${ipText(key)}`);
       }
       if ((m.mode === "set" || present) === m.neg) {
         unmatched.push(st);
         return;
       }
     }
-    this.walk(run, chain, i, st, frame, true);
+    this.walk(run, chain, pi, i, st, frame, true);
   }
 
   private policy(run: TableRun, st: WalkState): void {
     const base = run.base;
     const verdict = base.policy === "DROP" ? "DROP" : "ACCEPT";
-    record(st, "policy", { ref: base.policyRef }, st.packet, `${base.name} policy ${verdict}`);
+    record(st, "policy", base.policyRef, st.packet, `${base.name} policy ${verdict}`);
     this.end(run, st, verdict);
   }
 
@@ -332,12 +351,18 @@ class HookWalk {
 class TableRun {
   constructor(
     readonly ti: number,
-    readonly base: IndexedChain,
+    readonly table: TableName,
+    readonly base: EngineChain,
   ) {}
 }
 
-function record(st: WalkState, kind: NetfilterEvent["kind"], rule: Pick<CompiledRule, "ref">, after: Packet, detail: string): void {
-  st.trail = { event: { kind, rule: rule.ref, before: st.packet, after, detail }, hook: st.hook, tail: st.trail };
+/** A shared rule's reference at another position of its chain. */
+function shifted(ref: RuleRef, index: number): RuleRef {
+  return { ...ref, index };
+}
+
+function record(st: WalkState, kind: NetfilterEvent["kind"], rule: RuleRef, after: Packet, detail: string): void {
+  st.trail = { event: { kind, rule, before: st.packet, after, detail }, hook: st.hook, tail: st.trail };
   st.packet = after;
 }
 

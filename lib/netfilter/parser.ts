@@ -2,17 +2,14 @@
 // prefixes, comments) and what kube-proxy feeds iptables-restore. Malformed text throws
 // NetfilterParseError with line and column; rules kubehop cannot simulate become warnings and
 // never match, so nothing is skipped silently.
-import type { RuleRef, TableName } from "./hooks.ts";
+import type { TableName } from "./hooks.ts";
 import { NetfilterParseError } from "./errors.ts";
-import { matchBuilder, type MatchBuilder } from "./matches.ts";
-import { OptionReader } from "./option-reader.ts";
-import { BUILTIN_CHAINS, TABLES, type Chain, type Header, type IfaceMatch, type Match, type Rule, type Ruleset, type Table } from "./ruleset.ts";
-import { parseTarget, type ParsedTarget } from "./targets.ts";
+import { parseRuleLine, ruleNotes, ruleOf } from "./rule-parser.ts";
+import { BUILTIN_CHAINS, TABLES, type Chain, type Rule, type Ruleset, type Table } from "./ruleset.ts";
 import { tokenize, type Token } from "./tokenizer.ts";
 
 /** Kernel tables that exist but that kubehop does not simulate: their rules are ignored with a warning. */
 const IGNORED_TABLES = ["security"];
-const PROTO_NUMBERS: Record<string, string> = { "0": "all", "1": "icmp", "6": "tcp", "17": "udp", "132": "sctp" };
 
 interface MutableChain {
   name: string;
@@ -71,8 +68,10 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
     } else if (trimmed.startsWith(":")) {
       declareChain(open, tokenize(raw, file, lineNo), lineNo, fail);
     } else {
-      const rule = parseRuleLine(raw, open, file, lineNo, warn);
-      if (rule) chainFor(open, rule.chain, lineNo, warn).rules.push(rule.build(open.chains.get(rule.chain)!.rules.length + 1));
+      const parsed = parseRuleLine(raw, file, lineNo);
+      for (const note of ruleNotes(parsed)) warn(lineNo, note);
+      const chain = chainFor(open, parsed.chain, lineNo, warn);
+      chain.rules.push(ruleOf(parsed, open.name, chain.rules.length + 1, lineNo));
     }
   }
   if (open) throw new NetfilterParseError(file, lines.length, 1, `table ${open.label} (line ${open.line}) is not closed; add COMMIT at the end`);
@@ -146,156 +145,4 @@ function rejectLoops(chains: ReadonlyMap<string, Chain>, table: string, file: st
     done.add(chain.name);
   };
   for (const chain of chains.values()) visit(chain);
-}
-
-interface ParsedRule {
-  chain: string;
-  build(index: number): Rule;
-}
-
-function parseRuleLine(raw: string, open: OpenTable, file: string, lineNo: number, warn: (line: number, m: string) => void): ParsedRule {
-  const tokens = tokenize(raw, file, lineNo);
-  const start = /^\[\d+:\d+\]$/.test(tokens[0]!.text) ? 1 : 0;
-  const r = new OptionReader(tokens, start, file, lineNo, raw.trimEnd().length + 1);
-  const append = r.next();
-  if (append.text !== "-A" && append.text !== "--append") {
-    r.fail(append.col, `"${append.text}" is not supported here; iptables-save rules start with -A CHAIN (a chain line starts with :)`);
-  }
-  const chain = r.value(append, "a chain name").text;
-  const body = parseRuleBody(r);
-  const text = raw.slice(append.col - 1).trimEnd();
-  for (const note of body.notes) warn(lineNo, note);
-  if (body.unsupported) warn(lineNo, `cannot interpret ${body.unsupported}; the rule is treated as not matching`);
-  return {
-    chain,
-    build: (index) => {
-      const ref: RuleRef = { table: open.name!, chain, index, text, line: lineNo };
-      const rule: Rule = { ref, header: body.header, matches: body.matches, target: body.target };
-      return body.unsupported ? { ...rule, unsupported: body.unsupported } : rule;
-    },
-  };
-}
-
-interface RuleBody {
-  header: Header;
-  matches: Match[];
-  target: ParsedTarget["target"];
-  unsupported?: string;
-  notes: string[];
-}
-
-function parseRuleBody(r: OptionReader): RuleBody {
-  const header: { -readonly [K in keyof Header]: Header[K] } = {};
-  const builders: { builder: MatchBuilder; token: Token }[] = [];
-  let target: ParsedTarget | undefined;
-  let neg: Token | null = null;
-  const once = (t: Token, present: unknown) => {
-    if (present) r.fail(t.col, `${t.text} is given twice; iptables allows it once per rule`);
-  };
-  while (!r.done()) {
-    const t = r.next();
-    if (t.text === "!") {
-      if (neg) r.fail(t.col, `"!" twice; write one "!" before the option it negates`);
-      neg = t;
-      continue;
-    }
-    const n = neg !== null;
-    const noNeg = () => neg && r.fail(neg.col, `"!" cannot negate ${t.text}`);
-    switch (t.text) {
-      case "-s":
-      case "--source":
-      case "--src":
-        once(t, header.src);
-        header.src = { prefix: r.address(r.value(t, "an IPv4 address or prefix")), neg: n };
-        break;
-      case "-d":
-      case "--destination":
-      case "--dst":
-        once(t, header.dst);
-        header.dst = { prefix: r.address(r.value(t, "an IPv4 address or prefix")), neg: n };
-        break;
-      case "-p":
-      case "--protocol": {
-        once(t, header.proto);
-        const v = r.value(t, "a protocol: tcp, udp, sctp, icmp, all or a number");
-        const name = PROTO_NUMBERS[v.text] ?? v.text.toLowerCase();
-        if (!/^[a-z][a-z0-9._-]*$/.test(name)) r.fail(v.col, `"${v.text}" is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
-        if (name !== "all") header.proto = { name, neg: n };
-        break;
-      }
-      case "-i":
-      case "--in-interface":
-        once(t, header.inIface);
-        header.inIface = iface(r, t, n);
-        break;
-      case "-o":
-      case "--out-interface":
-        once(t, header.outIface);
-        header.outIface = iface(r, t, n);
-        break;
-      case "-f":
-      case "--fragment":
-        header.fragment = { neg: n };
-        break;
-      case "-m":
-      case "--match":
-        noNeg();
-        builders.push({ builder: matchBuilder(r.value(t, "a match module name, e.g. comment").text), token: t });
-        break;
-      case "-j":
-      case "--jump":
-      case "-g":
-      case "--goto": {
-        noNeg();
-        const isGoto = t.text === "-g" || t.text === "--goto";
-        target = parseTarget(r.value(t, isGoto ? "a chain name" : "a target or chain name"), isGoto, r);
-        break;
-      }
-      case "-c":
-      case "--set-counters":
-        r.u32(r.value(t, "a packet count"), "packet count");
-        r.u32(r.value(t, "a byte count"), "byte count");
-        break;
-      default:
-        if (!t.text.startsWith("--")) {
-          r.fail(t.col, `unexpected "${t.text}"; expected an option such as -s, -d, -p, -i, -o, -m MODULE or -j TARGET`);
-        }
-        moduleOption(r, t, n, header, builders);
-    }
-    neg = null;
-  }
-  if (neg) r.fail((neg as Token).col, `"!" must be followed by the option it negates`);
-  const matches = builders.flatMap(({ builder, token }) => builder.finish(r, token));
-  const unsupported = builders.find((b) => b.builder.unsupported)?.builder.unsupported ?? target?.unsupported;
-  const notes = [...builders.flatMap((b) => b.builder.notes), ...(target?.notes ?? [])];
-  const body: RuleBody = { header, matches, target: target?.target ?? { kind: "none" }, notes };
-  if (unsupported) body.unsupported = unsupported;
-  return body;
-}
-
-/** Gives `--option` to the most recently loaded module that knows it, as iptables does. */
-function moduleOption(r: OptionReader, t: Token, neg: boolean, header: Header, builders: { builder: MatchBuilder; token: Token }[]): void {
-  for (let i = builders.length - 1; i >= 0; i--) if (builders[i]!.builder.option(t, neg, r)) return;
-  // `-p tcp --dport 80` loads the tcp match implicitly.
-  const proto = header.proto && !header.proto.neg ? header.proto.name : "";
-  if (proto === "tcp" || proto === "udp" || proto === "sctp") {
-    const implicit = matchBuilder(proto);
-    if (implicit.option(t, neg, r)) {
-      builders.push({ builder: implicit, token: t });
-      return;
-    }
-  }
-  const last = builders[builders.length - 1];
-  if (!last) {
-    r.fail(t.col, `unknown option "${t.text}"; a match option must follow -m MODULE (or -p tcp|udp|sctp for --dport/--sport)`);
-  }
-  last.builder.unsupported ??= `-m ${last.builder.module} ${t.text} (an option kubehop does not know)`;
-  r.skipValues();
-}
-
-function iface(r: OptionReader, t: Token, neg: boolean): IfaceMatch {
-  const v = r.value(t, "an interface name, e.g. eth0 or cali+");
-  if (!/^[^\s/]{1,16}$/.test(v.text)) r.fail(v.col, `"${v.text}" is not an interface name; expected up to 15 characters, optionally ending in +`);
-  const wildcard = v.text.endsWith("+");
-  return { name: wildcard ? v.text.slice(0, -1) : v.text, wildcard, neg };
 }

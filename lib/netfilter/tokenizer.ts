@@ -17,7 +17,14 @@ export function tokenize(line: string, file: string, lineNo: number): Token[] {
     while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
     const start = i;
-    let text = "";
+    // Most words hold no quote: they are a slice of the line, with no per-character copying.
+    let code = line.charCodeAt(i);
+    while (i < n && code !== 32 && code !== 9 && code !== 34 && code !== 39) code = line.charCodeAt(++i);
+    if (i >= n || code === 32 || code === 9) {
+      tokens.push({ text: line.slice(start, i), col: start + 1 });
+      continue;
+    }
+    let text = line.slice(start, i);
     while (i < n && !isSpace(line.charCodeAt(i))) {
       const c = line[i]!;
       if (c === '"' || c === "'") {
