@@ -3,8 +3,10 @@ import type { Cluster } from "./model/cluster.ts";
 import { buildCluster } from "./control/build.ts";
 import { loadInput } from "./input/load.ts";
 import { Network } from "./dataplane/network.ts";
-import { addToTable, cniNatRules } from "./cni/nat-rules.ts";
-import { kubeProxyRules } from "./kubeproxy/index.ts";
+import { cniNatRules, withChains } from "./cni/nat-rules.ts";
+import { kubeProxyTables, saveText } from "./kubeproxy/index.ts";
+import type { SaveTables } from "./netfilter/chain-source.ts";
+import { NetfilterEngine } from "./netfilter/evaluator.ts";
 import { engineFor } from "./netfilter/node-walk.ts";
 import { parseIptablesSave } from "./netfilter/parser.ts";
 import { traceJson } from "./output/trace-json.ts";
@@ -32,12 +34,13 @@ const MAX_REDIRECTS = 10;
 export class Topology {
   readonly network: Network;
   constructor(readonly cluster: Cluster) {
-    // Each node's netfilter is kube-proxy's ruleset for it, printed and parsed back the way a real
-    // node's iptables-save would be: generated lazily, for the nodes a trace actually crosses.
+    // Each node's netfilter is kube-proxy's ruleset for it, the rules iptables-save would print:
+    // built for the nodes a trace actually crosses, chain by chain as the walk enters them, each
+    // rule array parsed once for all the nodes that share it.
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.network = new Network(cluster, (node) => {
       const dumped = cluster.nodeDumps.get(node.name)?.iptablesSave;
-      return engineFor(dumped ? parseIptablesSave(dumped.text, dumped.file) : parseIptablesSave(this.iptablesSave(node.name), `kube-proxy/${node.name}`));
+      return dumped ? engineFor(parseIptablesSave(dumped.text, dumped.file)) : new NetfilterEngine(this.tables(node.name));
     });
   }
 
@@ -47,7 +50,11 @@ export class Topology {
 
   /** The node's nat and filter tables as `iptables-save` prints them: kube-proxy's and the overlay agent's. */
   iptablesSave(node: string): string {
-    return addToTable(kubeProxyRules(this.cluster, node), "nat", cniNatRules(this.cluster, this.network.node(node)));
+    return saveText(this.tables(node));
+  }
+
+  private tables(node: string): SaveTables {
+    return withChains(kubeProxyTables(this.cluster, node), "nat", cniNatRules(this.cluster, this.network.node(node)));
   }
 
   /** Every branch of the request, with the reply of each delivered one. */

@@ -8,6 +8,8 @@
 //   carries (its peers' AllowedIPs, summarised here as the cluster CIDR and the underlay), MASQUERADE
 //   the rest.
 import type { Cluster, Node } from "../model/cluster.ts";
+import type { SaveTables, SourceChain } from "../netfilter/chain-source.ts";
+import type { TableName } from "../netfilter/hooks.ts";
 
 export interface ChainRules {
   /** User chains to declare. */
@@ -48,24 +50,41 @@ export function cniNatRules(cluster: Cluster, node: Node): ChainRules {
 const BUILTIN_ORDER = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
 
 /**
- * Adds chains and rules to one table of iptables-save text, keeping iptables-save's layout:
- * built-in chains first, user chains sorted by name, and each chain's rules together in that order.
+ * Adds chains and rules to one table, keeping iptables-save's layout: built-in chains first, user
+ * chains sorted by name, each chain's rules together, the added ones after the chain's own. A
+ * rule for a chain that is declared nowhere is left out. The tables' other chains stay as they
+ * are (their shared line arrays included); the additions are this node's only.
  */
-export function addToTable(save: string, table: string, extra: ChainRules): string {
-  const lines = save.split("\n");
-  const start = lines.indexOf(`*${table}`);
-  if (start < 0) return save;
-  const end = lines.indexOf("COMMIT", start);
-  const decls = lines.slice(start + 1, end).filter((l) => l.startsWith(":"));
-  const rules = lines.slice(start + 1, end).filter((l) => l.startsWith("-A "));
-  const declared = new Set(decls.map((d) => d.slice(1).split(" ")[0]!));
-  const allDecls = [...decls, ...extra.chains.filter((c) => !declared.has(c)).map((c) => `:${c} - [0:0]`)];
-  const name = (d: string) => d.slice(1).split(" ")[0]!;
-  const rank = (chain: string) => (BUILTIN_ORDER.includes(chain) ? BUILTIN_ORDER.indexOf(chain) : BUILTIN_ORDER.length);
-  allDecls.sort((a, b) => rank(name(a)) - rank(name(b)) || (rank(name(a)) < BUILTIN_ORDER.length ? 0 : name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
-  const order = allDecls.map(name);
-  const byChain = new Map<string, string[]>(order.map((c) => [c, []]));
-  for (const r of [...rules, ...extra.rules]) byChain.get(r.split(" ")[1]!)?.push(r);
-  const body = [...allDecls, ...order.flatMap((c) => byChain.get(c)!)];
-  return [...lines.slice(0, start + 1), ...body, ...lines.slice(end)].join("\n");
+export function withChains(tables: SaveTables, table: TableName, extra: ChainRules): SaveTables {
+  if (!tables.tables.includes(table)) return tables;
+  const added = new Map<string, string[]>();
+  for (const r of extra.rules) {
+    const chain = r.split(" ")[1]!;
+    const list = added.get(chain);
+    if (list) list.push(r);
+    else added.set(chain, [r]);
+  }
+  const extend = (c: SourceChain): SourceChain => {
+    const more = added.get(c.name);
+    return more ? { ...c, parts: [...c.parts, { lines: more, start: 0, end: more.length }] } : c;
+  };
+  const fresh = (name: string): SourceChain => extend({ name, policy: null, parts: [] });
+  return {
+    file: tables.file,
+    tables: tables.tables,
+    chain(t, name) {
+      if (t !== table) return tables.chain(t, name);
+      const own = tables.chain(t, name);
+      if (own) return extend(own);
+      return extra.chains.includes(name) ? fresh(name) : undefined;
+    },
+    chains(t) {
+      if (t !== table) return tables.chains(t);
+      const own = tables.chains(t);
+      const declared = new Set(own.map((c) => c.name));
+      const all = [...own.map(extend), ...extra.chains.filter((c) => !declared.has(c)).map(fresh)];
+      const rank = (c: string) => (BUILTIN_ORDER.includes(c) ? BUILTIN_ORDER.indexOf(c) : BUILTIN_ORDER.length);
+      return all.sort((a, b) => rank(a.name) - rank(b.name) || (rank(a.name) < BUILTIN_ORDER.length ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+  };
 }

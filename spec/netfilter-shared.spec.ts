@@ -1,0 +1,100 @@
+// The engine a Topology builds for a node (kube-proxy's chains compiled as walks enter them, line
+// arrays shared between nodes) behaves exactly like the engine for the same node's iptables-save
+// text parsed back: same branches, same rules with the same chain positions, same choices.
+import { expect } from "chai";
+import type { Cluster, Node } from "../lib/model/cluster.ts";
+import { kubeProxyTables } from "../lib/kubeproxy/index.ts";
+import { chainLines } from "../lib/netfilter/chain-source.ts";
+import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
+import { type NodeBranch, walkNode } from "../lib/netfilter/node-walk.ts";
+import { parseIptablesSave } from "../lib/netfilter/parser.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { casesFor, randomClusterYaml } from "./kube-proxy-roundtrip.spec.ts";
+
+/** Configurations that make more of the rules depend on the node. */
+const CONFIGS = [
+  "",
+  "detectLocalMode: NodeCIDR\n",
+  "clusterCIDR: 10.244.0.0/16\nnodePortAddresses: [primary]\n",
+  "detectLocalMode: InterfaceNamePrefix\nnodePortAddresses: [127.0.0.0/8, 172.16.0.0/12]\niptables: {localhostNodePorts: false}\n",
+];
+
+function topology(seed: number, config: string): Topology {
+  const yaml = randomClusterYaml(seed);
+  const extra = config && !yaml.includes("kind: KubeProxyConfiguration") ? `---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${config}` : "";
+  return loadTopologySync(yaml + extra);
+}
+
+function localIps(node: Node): number[] {
+  return [...new Set([node.ip, node.bridgeIp, ...(node.wireguard.address !== undefined ? [node.wireguard.address] : [])])];
+}
+
+/** Everything a trace shows of a node's branches, with each step's rule position and text. */
+function summary(bs: readonly NodeBranch[]): unknown[] {
+  return bs.map((b) => ({
+    p: b.probability,
+    verdict: b.verdict,
+    dnat: b.dnat,
+    snat: b.snat,
+    marks: b.marks,
+    rules: b.rules,
+    route: b.route,
+    hooks: b.hooks,
+    choices: b.choices,
+    steps: b.steps.map((s) => `${s.hook} ${s.event.kind} ${s.event.rule.table} ${s.event.rule.chain}#${s.event.rule.index} ${s.event.rule.text} => ${s.event.detail}`),
+  }));
+}
+
+function engineOf(topo: Topology, node: Node): NetfilterEngine {
+  const nf = topo.network.netfilter(node);
+  if (!(nf instanceof NetfilterEngine)) throw new Error("no engine");
+  return nf;
+}
+
+describe("kube-proxy's rules as shared chains", () => {
+  for (let k = 0; k < 24; k++) {
+    const seed = 5000 + k * 7919;
+    const config = CONFIGS[k % CONFIGS.length]!;
+    it(`seed ${seed}${config ? ` (${config.trim().replace(/\n/g, "; ")})` : ""}: every node walks as its printed, re-parsed text does`, () => {
+      const topo = topology(seed, config);
+      for (const node of topo.cluster.nodes) {
+        const text = new NetfilterEngine(parseIptablesSave(topo.iptablesSave(node.name), `kube-proxy/${node.name}`));
+        const shared = engineOf(topo, node);
+        for (const c of casesFor(topo.cluster, node)) {
+          const opts = { hook: c.hook, localIps: localIps(node), inIface: c.inIface };
+          expect(summary(walkNode(shared, c.packet, opts)), `${node.name} ${JSON.stringify(c.packet)}`).to.deep.equal(summary(walkNode(text, c.packet, opts)));
+        }
+        expect(shared.warnings).to.deep.equal([]);
+      }
+    });
+  }
+
+  it("looks up every chain it lists, with the same rules, and nothing else", () => {
+    for (let k = 0; k < 8; k++) {
+      const topo = topology(9000 + k * 104729, CONFIGS[k % CONFIGS.length]!);
+      for (const node of topo.cluster.nodes) {
+        const tables = kubeProxyTables(topo.cluster, node.name);
+        for (const table of tables.tables) {
+          for (const chain of tables.chains(table)) {
+            const found = tables.chain(table, chain.name)!;
+            expect(found.policy).to.equal(chain.policy);
+            expect(chainLines(found)).to.deep.equal(chainLines(chain));
+          }
+        }
+        expect(tables.chain("nat", "KUBE-SVC-AAAAAAAAAAAAAAAA")).to.equal(undefined);
+        expect(tables.chain("mangle", "PREROUTING")).to.equal(undefined);
+      }
+    }
+  });
+
+  it("nodes without local endpoints share KUBE-SERVICES and the Service chains (the same arrays, compiled once)", () => {
+    const topo = topology(5000, "");
+    const c: Cluster = topo.cluster;
+    const [a, b] = c.nodes.map((n) => kubeProxyTables(c, n.name));
+    const parts = (t: typeof a, name: string) => t!.chain("nat", name)!.parts.map((p) => p.lines);
+    expect(parts(a, "KUBE-SERVICES")[0]).to.equal(parts(b, "KUBE-SERVICES")[0]);
+    const svc = a!.chains("nat").find((ch) => ch.name.startsWith("KUBE-SEP-"))!;
+    expect(parts(a, svc.name)).to.deep.equal(parts(b, svc.name));
+    expect(parts(a, svc.name)[0]).to.equal(parts(b, svc.name)[0]);
+  });
+});
