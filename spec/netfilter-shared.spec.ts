@@ -2,6 +2,7 @@
 // arrays shared between nodes) behaves exactly like the engine for the same node's iptables-save
 // text parsed back: same branches, same rules with the same chain positions, same choices.
 import { expect } from "chai";
+import { makePrefix, parseIpv4 } from "../lib/model/address.ts";
 import type { Cluster, Node } from "../lib/model/cluster.ts";
 import { kubeProxyTables } from "../lib/kubeproxy/index.ts";
 import { chainLines } from "../lib/netfilter/chain-source.ts";
@@ -97,4 +98,21 @@ describe("kube-proxy's rules as shared chains", () => {
     expect(parts(a, svc.name)).to.deep.equal(parts(b, svc.name));
     expect(parts(a, svc.name)[0]).to.equal(parts(b, svc.name)[0]);
   });
+});
+
+describe("addresses in rules: the quick reading of canonical a.b.c.d[/len] agrees with the general one", () => {
+  const cases = ["10.0.0.1", "0.0.0.0/0", "10.0.0.0/8", "10.1.2.3/8", "255.255.255.255/32", "192.168.1.0/24", "10.0.0.0/255.0.0.0", "10.0.0.0/08"];
+  for (const text of cases) {
+    it(text, () => {
+      const rule = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${text} -j ACCEPT\nCOMMIT\n`).tables.get("filter")!.chains.get("INPUT")!.rules[0]!;
+      const [ip, len] = text.split("/");
+      const length = len === undefined ? 32 : len.includes(".") ? 8 : Number(len);
+      expect(rule.header.src!.prefix).to.deep.equal(makePrefix(parseIpv4(ip!)!, length));
+    });
+  }
+  for (const bad of ["10.0.0.256", "10.0.0", "10.0.0.1/33", "1.2.3.4.5", "1.2.3.4/032"]) {
+    it(`${bad} is an error`, () => {
+      expect(() => parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`)).to.throw(/is not an IPv4 address or prefix/);
+    });
+  }
 });

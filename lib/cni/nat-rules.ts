@@ -83,8 +83,10 @@ export function withChains(tables: SaveTables, table: TableName, extra: ChainRul
       const own = tables.chains(t);
       const declared = new Set(own.map((c) => c.name));
       const all = [...own.map(extend), ...extra.chains.filter((c) => !declared.has(c)).map(fresh)];
-      const rank = (c: string) => (BUILTIN_ORDER.includes(c) ? BUILTIN_ORDER.indexOf(c) : BUILTIN_ORDER.length);
-      return all.sort((a, b) => rank(a.name) - rank(b.name) || (rank(a.name) < BUILTIN_ORDER.length ? 0 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // Each chain's rank once, not per comparison: kube-proxy's nat table has ~10^5 chains.
+      const ranked = all.map((chain) => ({ chain, rank: BUILTIN_ORDER.includes(chain.name) ? BUILTIN_ORDER.indexOf(chain.name) : BUILTIN_ORDER.length }));
+      ranked.sort((a, b) => a.rank - b.rank || (a.rank < BUILTIN_ORDER.length ? 0 : a.chain.name < b.chain.name ? -1 : a.chain.name > b.chain.name ? 1 : 0));
+      return ranked.map((r) => r.chain);
     },
   };
 }

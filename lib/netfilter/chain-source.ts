@@ -63,7 +63,12 @@ export function printSave(source: SaveTables, header: string, trailer: string): 
     const chains = source.chains(table);
     out.push(header, `*${table}`);
     for (const c of chains) out.push(`:${c.name} ${c.policy ?? "-"} [0:0]`);
-    for (const c of chains) for (const p of c.parts) for (let i = p.start; i < p.end; i++) out.push(p.lines[i]!);
+    // One string per part rather than per line: the final join then has far fewer pieces.
+    for (const c of chains) {
+      for (const p of c.parts) {
+        if (p.end > p.start) out.push(p.start === 0 && p.end === p.lines.length ? p.lines.join("\n") : p.lines.slice(p.start, p.end).join("\n"));
+      }
+    }
     out.push("COMMIT", trailer);
   }
   return `${out.join("\n")}\n`;

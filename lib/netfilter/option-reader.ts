@@ -91,6 +91,11 @@ export class OptionReader {
   address(t: Token): Prefix {
     const text = t.text;
     const slash = text.indexOf("/");
+    const fast = slash < 0 ? dotted(text, 0, text.length) : dotted(text, 0, slash);
+    if (fast !== undefined) {
+      const len = slash < 0 ? 32 : prefixLength(text, slash + 1);
+      if (len !== undefined) return makePrefix(fast, len);
+    }
     if (slash < 0) {
       const ip = parseIpv4(text);
       if (ip === undefined) this.addressError(t);
@@ -113,6 +118,40 @@ export class OptionReader {
     const hint = t.text.includes(",") ? " (iptables expands comma lists into one rule per address; iptables-save never prints them)" : "";
     this.fail(t.col, `"${t.text}" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len${hint}`);
   }
+}
+
+/**
+ * `a.b.c.d` in text[from..to) written canonically (no leading zeros, each part 0-255), as
+ * iptables-save prints addresses; undefined otherwise, for parseIpv4 to decide. Much cheaper than
+ * the general parser, which a big ruleset calls for every rule.
+ */
+function dotted(text: string, from: number, to: number): number | undefined {
+  let ip = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      ip = ip * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return undefined;
+    } else return undefined;
+  }
+  if (digits === 0 || dots !== 3) return undefined;
+  return ip * 256 + part;
+}
+
+/** A canonical decimal prefix length 0-32 from `from` to the end, or undefined. */
+function prefixLength(text: string, from: number): number | undefined {
+  const t = text.slice(from);
+  return /^(?:[0-9]|[12][0-9]|3[0-2])$/.test(t) ? Number(t) : undefined;
 }
 
 function contiguousMaskLength(mask: number): number {

@@ -57,9 +57,6 @@ function parseRuleBody(r: OptionReader): RuleBody {
   const builders: { builder: MatchBuilder; token: Token }[] = [];
   let target: ParsedTarget | undefined;
   let neg: Token | null = null;
-  const once = (t: Token, present: unknown) => {
-    if (present) r.fail(t.col, `${t.text} is given twice; iptables allows it once per rule`);
-  };
   while (!r.done()) {
     const t = r.next();
     if (t.text === "!") {
@@ -68,23 +65,22 @@ function parseRuleBody(r: OptionReader): RuleBody {
       continue;
     }
     const n = neg !== null;
-    const noNeg = () => neg && r.fail(neg.col, `"!" cannot negate ${t.text}`);
     switch (t.text) {
       case "-s":
       case "--source":
       case "--src":
-        once(t, header.src);
+        once(r, t, header.src);
         header.src = { prefix: r.address(r.value(t, "an IPv4 address or prefix")), neg: n };
         break;
       case "-d":
       case "--destination":
       case "--dst":
-        once(t, header.dst);
+        once(r, t, header.dst);
         header.dst = { prefix: r.address(r.value(t, "an IPv4 address or prefix")), neg: n };
         break;
       case "-p":
       case "--protocol": {
-        once(t, header.proto);
+        once(r, t, header.proto);
         const v = r.value(t, "a protocol: tcp, udp, sctp, icmp, all or a number");
         const name = PROTO_NUMBERS[v.text] ?? v.text.toLowerCase();
         if (!/^[a-z][a-z0-9._-]*$/.test(name)) r.fail(v.col, `"${v.text}" is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
@@ -93,12 +89,12 @@ function parseRuleBody(r: OptionReader): RuleBody {
       }
       case "-i":
       case "--in-interface":
-        once(t, header.inIface);
+        once(r, t, header.inIface);
         header.inIface = iface(r, t, n);
         break;
       case "-o":
       case "--out-interface":
-        once(t, header.outIface);
+        once(r, t, header.outIface);
         header.outIface = iface(r, t, n);
         break;
       case "-f":
@@ -107,14 +103,14 @@ function parseRuleBody(r: OptionReader): RuleBody {
         break;
       case "-m":
       case "--match":
-        noNeg();
+        noNeg(r, t, neg);
         builders.push({ builder: matchBuilder(r.value(t, "a match module name, e.g. comment").text), token: t });
         break;
       case "-j":
       case "--jump":
       case "-g":
       case "--goto": {
-        noNeg();
+        noNeg(r, t, neg);
         const isGoto = t.text === "-g" || t.text === "--goto";
         target = parseTarget(r.value(t, isGoto ? "a chain name" : "a target or chain name"), isGoto, r);
         break;
@@ -139,6 +135,15 @@ function parseRuleBody(r: OptionReader): RuleBody {
   const body: RuleBody = { header, matches, target: target?.target ?? { kind: "none" }, notes };
   if (unsupported) body.unsupported = unsupported;
   return body;
+}
+
+// Plain functions rather than closures made per rule: a parse of a big ruleset calls them per word.
+function once(r: OptionReader, t: Token, present: unknown): void {
+  if (present) r.fail(t.col, `${t.text} is given twice; iptables allows it once per rule`);
+}
+
+function noNeg(r: OptionReader, t: Token, neg: Token | null): void {
+  if (neg) r.fail(neg.col, `"!" cannot negate ${t.text}`);
 }
 
 /** Gives `--option` to the most recently loaded module that knows it, as iptables does. */
