@@ -5,11 +5,12 @@ import { expect } from "chai";
 import { makePrefix, parseIpv4 } from "../lib/model/address.ts";
 import type { Cluster, Node } from "../lib/model/cluster.ts";
 import { kubeProxyTables } from "../lib/kubeproxy/index.ts";
-import { chainLines } from "../lib/netfilter/chain-source.ts";
+import { type ChainSource, chainLines, type SourceChain, whole } from "../lib/netfilter/chain-source.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
 import { type NodeBranch, walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { hookCtx, pkt, table } from "./fixtures/netfilter/helpers.ts";
 import { casesFor, randomClusterYaml } from "./kube-proxy-roundtrip.spec.ts";
 
 /** Configurations that make more of the rules depend on the node. */
@@ -115,4 +116,43 @@ describe("addresses in rules: the quick reading of canonical a.b.c.d[/len] agree
       expect(() => parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`)).to.throw(/is not an IPv4 address or prefix/);
     });
   }
+});
+
+describe("a ChainSource of shared parts", () => {
+  const head = ["-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-A"];
+  const sharedRules = [
+    "-A KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B",
+    "-A KUBE-SERVICES -d 10.96.0.3/32 -p tcp -m tcp --dport 80 -j KUBE-NOWHERE",
+  ];
+  const svcB = ["-A KUBE-SVC-B -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1", "-A KUBE-SVC-B -j KUBE-SEP-2"];
+  const seps = (n: number) => [`-A KUBE-SEP-${n} -p tcp -m tcp -j DNAT --to-destination 10.244.0.${n}:8080`];
+  const chains: Record<string, SourceChain> = {
+    PREROUTING: { name: "PREROUTING", policy: "ACCEPT", parts: whole(["-A PREROUTING -j KUBE-SERVICES"]) },
+    // The shared array's rules sit one further down this chain than in the array.
+    "KUBE-SERVICES": { name: "KUBE-SERVICES", policy: null, parts: [...whole(head), ...whole(sharedRules)] },
+    // A part that starts inside an array: the statistic rule is rule 1 of this chain, not 2.
+    "KUBE-SVC-B": { name: "KUBE-SVC-B", policy: null, parts: [{ lines: ["-A KUBE-SVC-B -j RETURN", ...svcB], start: 1, end: 3 }] },
+    "KUBE-SEP-1": { name: "KUBE-SEP-1", policy: null, parts: whole(seps(1)) },
+    "KUBE-SEP-2": { name: "KUBE-SEP-2", policy: null, parts: whole(seps(2)) },
+  };
+  const source: ChainSource = { file: "shared", tables: ["nat"], chain: (table, name) => (table === "nat" ? chains[name] : undefined) };
+  const text = table("nat", [...head, ...sharedRules, ...svcB, ...seps(1), ...seps(2), "-A PREROUTING -j KUBE-SERVICES"]);
+  const run = (nf: NetfilterEngine, dst: string) => nf.runHook("PREROUTING", pkt("10.244.9.9", dst, 80), hookCtx());
+  const steps = (bs: ReturnType<typeof run>) => bs.map((b) => ({ p: b.probability, choices: b.choices, events: b.events.map((e) => `${e.rule.chain}#${e.rule.index} ${e.rule.text}`) }));
+
+  it("numbers rules by their place in the chain, in events and in statistic choices, as the same text parsed does", () => {
+    const shared = new NetfilterEngine(source);
+    const parsed = new NetfilterEngine(parseIptablesSave(text));
+    expect(steps(run(shared, "10.96.0.2"))).to.deep.equal(steps(run(parsed, "10.96.0.2")));
+    expect(steps(run(shared, "10.96.0.2"))[0]!.events[1]).to.equal("KUBE-SERVICES#2 -A KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B");
+    expect(steps(run(shared, "10.96.0.2"))[0]!.choices[0]).to.match(/^KUBE-SVC-B #1 statistic /);
+  });
+
+  it("a jump to a chain the source does not have never matches, with a warning", () => {
+    const shared = new NetfilterEngine(source);
+    const bs = run(shared, "10.96.0.3");
+    expect(bs.map((b) => b.verdict)).to.deep.equal(["ACCEPT"]);
+    expect(bs[0]!.events.map((e) => e.kind)).to.deep.equal(["jump", "policy"]);
+    expect(shared.warnings).to.deep.equal(["shared: nat KUBE-SERVICES rule 3: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table nat); the rule is treated as not matching"]);
+  });
 });

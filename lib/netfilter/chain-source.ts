@@ -38,12 +38,6 @@ export function whole(lines: readonly string[]): LineSlice[] {
   return lines.length === 0 ? [] : [{ lines, start: 0, end: lines.length }];
 }
 
-export function chainLength(chain: SourceChain): number {
-  let n = 0;
-  for (const p of chain.parts) n += p.end - p.start;
-  return n;
-}
-
 /** The chain's lines as one array (a copy when it has several parts). */
 export function chainLines(chain: SourceChain): readonly string[] {
   const [only] = chain.parts;

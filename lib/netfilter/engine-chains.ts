@@ -31,6 +31,8 @@ export interface ChainLookup {
   readonly warnings: readonly string[];
   /** Null when the table has no such chain. */
   chain(table: TableName, name: string): EngineChain | null;
+  /** A walk met a jump to a chain that does not exist: the rule is treated as not matching. */
+  missingJump(rule: RuleRef, target: string): void;
 }
 
 type Cache = Map<TableName, Map<string, EngineChain | null>>;
@@ -47,6 +49,8 @@ export function rulesetChains(ruleset: Ruleset, indexed: boolean): ChainLookup {
   const cache: Cache = new Map();
   return {
     warnings: ruleset.warnings,
+    // The parser already marked such rules unsupported, with a warning.
+    missingJump: () => {},
     chain: (table, name) =>
       cached(cache, table, name, () => {
         const chain = ruleset.tables.get(table)?.chains.get(name);
@@ -86,5 +90,15 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
     }
     return { name, policy: chain.policy, policyRef: { table, chain: name, index: 0, text: `:${name} ${chain.policy ?? "-"}`, line: undefined }, parts };
   };
-  return { warnings, chain: (table, name) => cached(cache, table, name, () => compile(table, name)) };
+  const reported = new Set<string>();
+  return {
+    warnings,
+    chain: (table, name) => cached(cache, table, name, () => compile(table, name)),
+    missingJump: (rule, target) => {
+      const key = `${rule.table} ${rule.chain} ${rule.index}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      warnings.push(`${source.file}: ${rule.table} ${rule.chain} rule ${rule.index}: cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`);
+    },
+  };
 }

@@ -211,8 +211,9 @@ class HookWalk {
           continue;
         case "jump": {
           const to = this.chains.chain(run.table, t.chain);
-          // A parsed ruleset marks a jump to a missing chain unsupported; a ChainSource cannot.
+          // A parsed ruleset marks a jump to a missing chain unsupported; a ChainSource learns it here.
           if (!to) {
+            this.chains.missingJump(ref, t.chain);
             i++;
             continue;
           }
