@@ -18,11 +18,24 @@ function podsOnPath(trace: Trace, chosen: readonly number[]): Set<string> {
   return out;
 }
 
+function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]): Set<string> {
+  const names = new Set(cluster.nodes.map((n) => n.name));
+  const out = new Set<string>();
+  for (const k of chosen) {
+    const b = trace.branches[k - 1];
+    for (const h of [...(b?.hops ?? []), ...(b?.reply?.hops ?? [])]) {
+      const head = h.location.split("/")[0]!;
+      if (names.has(head)) out.add(head);
+    }
+  }
+  return out;
+}
+
 /** The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. */
 export function diagramScene(cluster: Cluster, trace?: Trace, chosen?: readonly number[]): Scene {
   if (!trace) return layoutCluster(cluster);
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
-  return withPath(layoutCluster(cluster, { mustShow: podsOnPath(trace, picked) }), trace, picked);
+  return withPath(layoutCluster(cluster, { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) }), trace, picked);
 }
 
 export function diagramSvg(cluster: Cluster, trace?: Trace, chosen?: readonly number[], options: SvgOptions = {}): string {

@@ -13,6 +13,20 @@ import { fit, FONT, textWidth } from "./text.ts";
 export interface LayoutOptions {
   /** `namespace/name` of pods that must not fold away (the pods a path visits). */
   readonly mustShow?: ReadonlySet<string>;
+  /** Names of nodes that must be drawn (the nodes a path crosses). */
+  readonly mustShowNodes?: ReadonlySet<string>;
+}
+
+/** Beyond this many nodes the grid folds the rest into one line; nodes on a path are always drawn. */
+export const MAX_NODES_DRAWN = 120;
+
+/** The nodes to draw, in cluster order: those a path needs, then the first ones up to the limit. */
+function nodesToDraw(cluster: Cluster, options: LayoutOptions): Cluster["nodes"] {
+  if (cluster.nodes.length <= MAX_NODES_DRAWN) return cluster.nodes;
+  const needed = new Set(options.mustShowNodes ?? []);
+  for (const p of cluster.pods) if (options.mustShow?.has(`${p.namespace}/${p.name}`)) needed.add(p.node);
+  let room = Math.max(0, MAX_NODES_DRAWN - needed.size);
+  return cluster.nodes.filter((n) => needed.has(n.name) || (room-- > 0));
 }
 
 const M = 24;
@@ -59,7 +73,8 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const underlayY0 = outY + outH + 44;
 
   // Nodes in a grid, each grid row under its own underlay and overlay bus.
-  const contents = nodeContents(cluster, options.mustShow ?? new Set());
+  const drawn = nodesToDraw(cluster, options);
+  const contents = nodeContents(drawn === cluster.nodes ? cluster : { ...cluster, nodes: drawn }, options.mustShow ?? new Set());
   const nw = nodeWidth(contents);
   const cols = gridColumns(contents.length);
   const rows: number[] = [];
@@ -89,7 +104,13 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     });
     rowTop += h + 3 * BUS_GAP;
   }
-  const gridBottom = rowTop - 2 * BUS_GAP;
+  let gridBottom = rowTop - 2 * BUS_GAP;
+  const folded = cluster.nodes.length - drawn.length;
+  if (folded > 0) {
+    const text = `... and ${folded.toLocaleString("en-US")} more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; nodes on a path always are)`;
+    labels.push({ id: "nodes-folded", cls: "muted", x: GRID_X, y: gridBottom + 14, text, size: FONT.label, anchor: "start" });
+    gridBottom += 24;
+  }
 
   // Outside boxes and their links down to the underlay (clients through the gateway router).
   const gw = cluster.underlay.gateway;
