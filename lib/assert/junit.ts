@@ -1,7 +1,6 @@
 // JUnit XML for CI systems (Jenkins, GitLab, GitHub test reporters): one testsuite per file the
 // expectations came from, one testcase per expectation, a failure element with the whole explanation.
 // Deterministic: no timestamps, no durations, no host names.
-import { renameSync, unlinkSync, writeFileSync } from "node:fs";
 import type { CheckResult } from "./expectations.ts";
 
 export function junitXml(results: readonly CheckResult[]): string {
@@ -39,20 +38,4 @@ export function esc(s: string): string {
     .replace(/'/g, "&apos;")
     .replace(/\r/g, "&#13;")
     .replace(/\t/g, "&#9;");
-}
-
-/** Written whole: a temp file beside the target, then renamed over it, so a reader never sees half a report. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
-    throw e;
-  }
 }

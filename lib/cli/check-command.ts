@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { Topology } from "../topology.ts";
 import { contextFor } from "../assert/context.ts";
 import { type CompiledExpectation, compile, type ExpectationSource, requestText, runExpectations } from "../assert/expectations.ts";
-import { junitXml, writeFileAtomic } from "../assert/junit.ts";
+import { junitXml } from "../assert/junit.ts";
+import { writeWhole } from "../output/files.ts";
 import { buildCluster } from "../control/build.ts";
 import { InputError, type InputProblem } from "../input/errors.ts";
 import { loadInput, validate } from "../input/load.ts";
@@ -48,7 +49,7 @@ export async function checkCommand(argv: string[], io: CommandIO): Promise<numbe
   }
   lines.push("", `${results.length - failed.length} passed, ${failed.length} failed`);
   io.stdout(`${lines.join("\n")}\n`);
-  if (values.junit !== undefined) writeFileAtomic(values.junit, junitXml(results));
+  if (values.junit !== undefined) writeWhole(values.junit, junitXml(results));
   return failed.length ? EXIT.failed : EXIT.ok;
 }
 

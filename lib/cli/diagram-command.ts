@@ -1,29 +1,13 @@
 // kubehop diagram -t TOPO [-o FILE.svg]; also the --svg FILE and --format mermaid outputs of
 // trace and curl. Files are written whole: a temporary file in the same folder, then a rename.
-import { renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { diagramSvg, traceMermaid } from "../diagram/index.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { loadTopologySync } from "../topology.ts";
 import type { Trace } from "../trace/types.ts";
+import { writeWhole } from "../output/files.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
-/** Replaces `file` in one step, so a reader never sees half a drawing. */
-export function writeWhole(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
-  }
-}
 
 export async function diagramCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, output: { type: "string", short: "o" } } });

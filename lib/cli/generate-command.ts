@@ -1,6 +1,6 @@
 // kubehop generate --nodes N --pods-per-node P --services S --endpoints E -o FILE:
 // a valid topology of that size, for benchmarks and for trying kubehop at Kubernetes' limits.
-import { renameSync, writeFileSync } from "node:fs";
+import { writeWhole } from "../output/files.ts";
 import { parseArgs } from "node:util";
 import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
@@ -40,8 +40,7 @@ export async function generateCommand(argv: string[], io: CommandIO): Promise<nu
   const out = values.output;
   if (!out) io.stdout(text);
   else {
-    writeFileSync(`${out}.tmp`, text);
-    renameSync(`${out}.tmp`, out);
+    writeWhole(out, text);
     io.stderr(`wrote ${out}: ${size.nodes} nodes, ${size.nodes * size.podsPerNode} pods, ${size.services} Services\n`);
   }
   return EXIT.ok;

@@ -1,5 +1,6 @@
 // kubehop's command line: thin wiring from arguments to the library; exit 0 ok, 1 failed, 2 bad input.
 import { InputError } from "../input/errors.ts";
+import { OutputError } from "../output/files.ts";
 import { RequestError } from "../trace/request.ts";
 import { type CommandIO, EXIT, UsageError } from "./io.ts";
 import { checkCommand } from "./check-command.ts";
@@ -85,7 +86,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
       io.stderr(`${e.message}\n`);
       return EXIT.badInput;
     }
-    if (e instanceof UsageError || e instanceof RequestError || isParseArgsError(e)) {
+    if (e instanceof UsageError || e instanceof RequestError || e instanceof OutputError || isParseArgsError(e)) {
       io.stderr(`kubehop ${name}: ${(e as Error).message}\n`);
       return EXIT.badInput;
     }

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { reportHtml } from "../diagram/report.ts";
 import { loadTopologySync } from "../topology.ts";
-import { writeWhole } from "./diagram-command.ts";
+import { writeWhole } from "../output/files.ts";
 import { type CommandIO, EXIT, required } from "./io.ts";
 
 export async function reportCommand(argv: string[], io: CommandIO): Promise<number> {
