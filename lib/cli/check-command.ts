@@ -13,6 +13,7 @@ import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+import { progress } from "./progress.ts";
 
 export async function checkCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,7 +39,14 @@ export async function checkCommand(argv: string[], io: CommandIO): Promise<numbe
   }
   const compiled = sources.map((s) => compile(s, ctx, problems)).filter((c): c is CompiledExpectation => c !== undefined);
   if (problems.length) throw new InputError(problems);
-  const results = runExpectations(topology, ctx, compiled, problems);
+  // Thousands of expectations take a while: say how far along, on a terminal only.
+  const bar = progress("checking", compiled.length);
+  const results: ReturnType<typeof runExpectations> = [];
+  for (let i = 0; i < compiled.length; i += 50) {
+    results.push(...runExpectations(topology, ctx, compiled.slice(i, i + 50), problems));
+    bar.step(results.length);
+  }
+  bar.done();
   if (problems.length) throw new InputError(problems);
 
   const failed = results.filter((r) => !r.verdict.pass);

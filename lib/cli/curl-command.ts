@@ -1,7 +1,7 @@
 // kubehop curl -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve H:P:A] [-k] [-L] URL [--json]
 import { parseArgs } from "node:util";
 import { traceText } from "../output/trace-text.ts";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { isSuccess, type Trace } from "../trace/types.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
 import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
@@ -31,7 +31,7 @@ export async function curlCommand(argv: string[], io: CommandIO): Promise<number
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing URL" : `one URL at a time (got ${positionals.join(", ")})`);
   const format = outputFormat(values.format, values.json);
-  const topo = loadTopologySync(required(values.topology, "-t TOPO"));
+  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
   const trace = topo.curl(positionals[0]!, {
     ...(values.from ? { from: values.from } : {}),
     ...(values.header ? { headers: values.header } : {}),

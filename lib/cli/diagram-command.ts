@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { diagramSvg, traceMermaid } from "../diagram/index.ts";
 import type { Cluster } from "../model/cluster.ts";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import type { Trace } from "../trace/types.ts";
 import { writeWhole } from "../output/files.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
@@ -11,7 +11,7 @@ import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export async function diagramCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, output: { type: "string", short: "o" } } });
-  const svg = diagramSvg(loadTopologySync(required(values.topology, "-t TOPO")).cluster);
+  const svg = diagramSvg(loadWithProgress(required(values.topology, "-t TOPO")).cluster);
   if (values.output) writeWhole(values.output, svg);
   else io.stdout(svg);
   return EXIT.ok;

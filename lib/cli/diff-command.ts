@@ -1,7 +1,7 @@
 // kubehop diff -t BEFORE -t AFTER [--requests FILE] [--brief]: the requests whose outcome changed between two
 // topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any changed.
 import { parseArgs } from "node:util";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
 import { diffText, diffTopologies } from "../diff/diff.ts";
 import { type DiffRequest, defaultRequests, unionRequests } from "../diff/requests.ts";
@@ -21,8 +21,8 @@ export async function diffCommand(argv: string[], io: CommandIO): Promise<number
   const topologies = values.topology ?? [];
   if (topologies.length !== 2) throw new UsageError(`give two topologies: -t BEFORE -t AFTER (got ${topologies.length})`);
   const [beforePath, afterPath] = topologies as [string, string];
-  const before = loadTopologySync(beforePath);
-  const after = loadTopologySync(afterPath);
+  const before = loadWithProgress(beforePath);
+  const after = loadWithProgress(afterPath);
   const requests = values.requests !== undefined ? requestsFile(values.requests) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
   const result = diffTopologies(before, after, requests);
   io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !values.brief }));

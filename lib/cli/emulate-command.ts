@@ -8,7 +8,7 @@ import { cleanup } from "../emulate/cleanup.ts";
 import { emulate, type Emulation } from "../emulate/emulation.ts";
 import { tearDownOnExit } from "../emulate/lifecycle.ts";
 import { checkPrerequisites } from "../emulate/prerequisites.ts";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export async function emulateCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -22,7 +22,7 @@ export async function emulateCommand(argv: string[], io: CommandIO): Promise<num
     io.stdout(gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n");
     return EXIT.ok;
   }
-  const topo = loadTopologySync(required(values.topology, "-t TOPO"));
+  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
   const missing = checkPrerequisites();
   if (missing) {
     io.stderr(`kubehop emulate: cannot emulate here: ${missing}\n`);

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
 
 export function iptablesSaveCommand(cluster: Cluster, node: string): { text: string } | { error: string } {
@@ -17,7 +17,7 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
 
 export async function iptablesSaveRun(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, node: { type: "string" } } });
-  const topo = loadTopologySync(required(values.topology, "-t TOPO"));
+  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
   const node = required(values.node, "--node NAME");
   const result = iptablesSaveCommand(topo.cluster, node);
   if ("error" in result) throw new UsageError(result.error);

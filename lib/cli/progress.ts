@@ -21,3 +21,18 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
     },
   };
 }
+
+/** Which step of a long load we are at, overwritten in place; silent when stderr is not a terminal. */
+export function phases(stream: NodeJS.WriteStream = process.stderr): { say(what: string): void; done(): void } {
+  if (!stream.isTTY) return { say: () => {}, done: () => {} };
+  let width = 0;
+  return {
+    say(what) {
+      stream.write(`\r${what.padEnd(width)}`);
+      width = what.length;
+    },
+    done() {
+      stream.write(`\r${" ".repeat(width)}\r`);
+    },
+  };
+}

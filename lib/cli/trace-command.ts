@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import type { L4 } from "../dataplane/packet.ts";
 import { traceText } from "../output/trace-text.ts";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
 import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
 import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
@@ -33,7 +33,7 @@ export async function traceCommand(argv: string[], io: CommandIO): Promise<numbe
   const picks = [values.all, values.branch, values.seed].filter((v) => v !== undefined);
   if (picks.length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
   const format = outputFormat(values.format, values.json);
-  const topo = loadTopologySync(topology);
+  const topo = loadWithProgress(topology);
   const t = topo.trace({
     from: required(values.from, "--from LOC"),
     to: required(values.to, "--to DEST"),

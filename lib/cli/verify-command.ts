@@ -2,7 +2,7 @@
 // the simulator against the real kernel. Exit 0 all agree (or skipped: not root / no namespaces, said
 // plainly), 1 any disagreement, 2 bad input.
 import { parseArgs } from "node:util";
-import { loadTopologySync } from "../topology.ts";
+import { loadWithProgress } from "./load-topology.ts";
 import { reportJson, reportText } from "../verify/report.ts";
 import { parseRequest, type VerifyRequest } from "../verify/requests.ts";
 import { verify } from "../verify/verify.ts";
@@ -34,7 +34,7 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     requests.push(r);
   }
   if (values.only && requests.length === 0) throw new UsageError("--only needs at least one --request");
-  const topo = loadTopologySync(path);
+  const topo = loadWithProgress(path);
   const log = (line: string) => io.stderr(`verify: ${line}\n`);
   const rep = await verify(topo, { repeat, alpha, timeoutMs, requests, only: values.only ?? false, log });
   io.stdout(values.json ? JSON.stringify(reportJson(rep, path), null, 2) + "\n" : reportText(rep, path));
