@@ -80,13 +80,17 @@ export function withChains(tables: SaveTables, table: TableName, extra: ChainRul
     },
     chains(t) {
       if (t !== table) return tables.chains(t);
-      const own = tables.chains(t);
+      // The table's own chains are already in iptables-save's order (built-ins, then user chains by
+      // name): the few new user chains are merged in, not the ~10^5 chains re-sorted.
+      const own = tables.chains(t).map(extend);
       const declared = new Set(own.map((c) => c.name));
-      const all = [...own.map(extend), ...extra.chains.filter((c) => !declared.has(c)).map(fresh)];
-      // Each chain's rank once, not per comparison: kube-proxy's nat table has ~10^5 chains.
-      const ranked = all.map((chain) => ({ chain, rank: BUILTIN_ORDER.includes(chain.name) ? BUILTIN_ORDER.indexOf(chain.name) : BUILTIN_ORDER.length }));
-      ranked.sort((a, b) => a.rank - b.rank || (a.rank < BUILTIN_ORDER.length ? 0 : a.chain.name < b.chain.name ? -1 : a.chain.name > b.chain.name ? 1 : 0));
-      return ranked.map((r) => r.chain);
+      const out = [...own];
+      for (const name of extra.chains.filter((c) => !declared.has(c)).sort()) {
+        let i = out.findIndex((c) => !BUILTIN_ORDER.includes(c.name) && c.name > name);
+        if (i < 0) i = out.length;
+        out.splice(i, 0, fresh(name));
+      }
+      return out;
     },
   };
 }
