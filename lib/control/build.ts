@@ -1,5 +1,5 @@
 // Control plane entry: validated input -> the cluster model, as Kubernetes and the CNI would compute it.
-import { formatIpv4, parseIpv4, parsePrefix, prefixContains, prefixesOverlap } from "../model/address.ts";
+import { formatIpv4, parseIpv4, prefixContains, prefixesOverlap } from "../model/address.ts";
 import type { Client, Cluster } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";

@@ -1,6 +1,6 @@
 // The cluster's edge: external load balancers in front of LoadBalancer Services, and the DNS names
 // clients outside the cluster resolve.
-import { formatIpv4, parseIpv4, prefixContains } from "../model/address.ts";
+import { parseIpv4, prefixContains } from "../model/address.ts";
 import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
 import type { InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
@@ -60,9 +60,6 @@ export function buildDns(input: TopologyInput): DnsRecord[] {
   return (input.topology?.obj.spec?.dns?.records ?? []).map((r) => ({ name: r.name.toLowerCase(), ip: parseIpv4(r.ip)!, source: "Topology dns" }));
 }
 
-export function describeLoadBalancer(lb: LoadBalancer): string {
-  return `${lb.name} (VIP ${formatIpv4(lb.vip)}, ${lb.mode}, ${lb.algorithm}${lb.preserveClientIp ? ", keeps the client IP" : ""})`;
-}
 
 /**
  * Every host of a served Ingress resolves to the VIP in front of the controller: the load balancer

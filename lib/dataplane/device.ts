@@ -88,6 +88,3 @@ export function ended(steps: StepRecord[], disposition: Disposition, reason: str
   return [{ steps, end: { disposition, reason, ...(rule ? { rule } : {}) } }];
 }
 
-export function onward(steps: StepRecord[], at: Location, packet: Packet): Outcome[] {
-  return [{ steps, next: { at, packet } }];
-}

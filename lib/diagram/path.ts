@@ -6,7 +6,7 @@ import { formatProbability } from "../output/trace-text.ts";
 import { type Branch, type Hop, isSuccess, type Step, type Trace } from "../trace/types.ts";
 import { type Point, type Rect, safeId } from "./geometry.ts";
 import { Placer } from "./placer.ts";
-import { routeBranch, type Stop } from "./route.ts";
+import { routeBranch } from "./route.ts";
 import type { Box, Label, Line, Scene } from "./scene.ts";
 import { charsIn, fit, FONT, textBox, textWidth } from "./text.ts";
 

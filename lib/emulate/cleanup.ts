@@ -36,9 +36,6 @@ export function removeNamespaces(namespaces: readonly string[]): void {
   for (const ns of namespaces) tryRun("ip", ["netns", "del", ns]);
 }
 
-export function removeNamespace(ns: string): void {
-  removeNamespaces([ns]);
-}
 
 /** wireguard-go's UAPI sockets are files in /var/run/wireguard named after the device. */
 export function removeWgSockets(runId?: string): void {

@@ -2,7 +2,6 @@
 // detector (--detect-local-mode) and the NodePort addresses it listens on (--nodeport-addresses).
 import { type Ipv4, makePrefix, parsePrefix, type Prefix, prefixContains } from "../model/address.ts";
 import type { Cluster, KubeProxyConfig, Node } from "../model/cluster.ts";
-import { host } from "./save-format.ts";
 
 /** The header pieces a detector adds; iptables-save prints `-s` before `-d` and `-i` after it. */
 export interface SourceMatch {
@@ -91,6 +90,3 @@ export function isLoopback(ip: Ipv4): boolean {
   return prefixContains(LOOPBACK_NET, ip);
 }
 
-export function nodePortDestination(ip: Ipv4): string {
-  return `-d ${host(ip)}`;
-}

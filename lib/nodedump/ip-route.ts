@@ -5,7 +5,7 @@
 //   blackhole 10.42.2.0/24 proto bird
 // Devices are mapped to the ones kubehop models (see interfaces.ts); routes over other devices
 // (docker0, flannel.1, ...), IPv6 routes and routes of other tables are skipped with a warning.
-import { formatIpv4, type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
+import { type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
 import { InputError } from "../input/errors.ts";
 import type { InterfaceMap } from "./interfaces.ts";
@@ -211,6 +211,3 @@ function byMetric(entries: DumpedRoute[]): DumpedRoute[] {
   return [...groups.values()].flatMap((g) => (g.length === 1 ? g : [...g].sort((a, b) => a.metric - b.metric)));
 }
 
-export function destinationText(p: Prefix): string {
-  return p.length === 0 ? "default" : p.length === 32 ? formatIpv4(p.network) : p.text;
-}
