@@ -1,7 +1,7 @@
 // The model with the indexes the devices need, built once per cluster: who owns an address, each
 // node's routes, its WireGuard peers and its netfilter ruleset.
 import type { Ipv4 } from "../model/address.ts";
-import type { Client, Cluster, LoadBalancer, Node, Pod, Route } from "../model/cluster.ts";
+import type { Client, Cluster, Listener, LoadBalancer, Node, Pod, Route } from "../model/cluster.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
 import { wireGuardAddress } from "../control/overlay.ts";
 import { lookupRoute, routeTable } from "./routing.ts";
@@ -24,6 +24,7 @@ export class Network {
   readonly hostPodsByNode = new Map<string, Pod[]>();
   readonly peers: WireGuardPeers;
   private readonly routes = new Map<Node, Route[]>();
+  private readonly listening = new Map<Node | Pod, readonly Listener[] | null>();
   private readonly rulesets = new Map<Node, Netfilter | undefined>();
 
   constructor(
@@ -55,6 +56,27 @@ export class Network {
     const n = this.nodesByName.get(name);
     if (!n) throw new Error(`internal: unknown node ${name}`);
     return n;
+  }
+
+  /** What listens in a pod: its declared container ports, or null (none declared: assumed listening). */
+  podListeners(pod: Pod): readonly Listener[] | null {
+    let l = this.listening.get(pod);
+    if (l === undefined) {
+      l = pod.ports.length > 0 ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" })) : null;
+      this.listening.set(pod, l);
+    }
+    return l;
+  }
+
+  /** What listens on a node: its own processes and its hostNetwork pods' ports. */
+  nodeListeners(node: Node): readonly Listener[] {
+    let l = this.listening.get(node);
+    if (!l) {
+      const hostPods = this.hostPodsByNode.get(node.name) ?? [];
+      l = [...node.listeners, ...hostPods.flatMap((x) => x.ports.map((port) => ({ port: port.containerPort, protocol: port.protocol, process: `pod ${x.namespace}/${x.name}` })))];
+      this.listening.set(node, l);
+    }
+    return l;
   }
 
   /** The node's main table: from its `ip route` dump when given, else derived. */

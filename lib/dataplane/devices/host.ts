@@ -137,9 +137,7 @@ function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
     p.steps.push({ type: "deliver", action: "TO_WIREGUARD", reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard` });
     return [{ ...base(p), next: { at: here.wgIn(node), packet: pk } }];
   }
-  const hostPods = ctx.net.hostPodsByNode.get(node.name) ?? [];
-  const listeners = [...node.listeners, ...hostPods.flatMap((x) => x.ports.map((port) => ({ port: port.containerPort, protocol: port.protocol, process: `pod ${x.namespace}/${x.name}` })))];
-  return receive(pk, { who: `node ${node.name}`, listeners, replyFrom: here.host(node) }, { ...ctx, state: p.state }, p.steps).map((o) => ({ ...base(p), ...o }));
+  return receive(pk, { who: `node ${node.name}`, listeners: ctx.net.nodeListeners(node), replyFrom: here.host(node) }, { ...ctx, state: p.state }, p.steps).map((o) => ({ ...base(p), ...o }));
 }
 
 function base(p: Path): Pick<Outcome, "steps" | "probability" | "choice" | "state"> {

@@ -1,22 +1,25 @@
 // A pod's network namespace: eth0 (the pod end of the veth) with a route to its node's podCIDR and
 // a default route via bridge0's address, as the bridge CNI plugin with isDefaultGateway sets it up.
-import { formatIpv4, prefixContains } from "../../model/address.ts";
-import type { Device } from "../device.ts";
-import { here, podKey } from "../locations.ts";
 import { isControllerLabels } from "../../control/ingress-defaults.ts";
+import { formatIpv4, prefixContains } from "../../model/address.ts";
 import type { Pod } from "../../model/cluster.ts";
-import type { StepRecord } from "../device.ts";
+import type { Device, StepContext, StepRecord } from "../device.ts";
+import { here, podKey } from "../locations.ts";
 import { ingressProxy } from "./ingress-proxy.ts";
-import { receive } from "./socket.ts";
+import { type Receiver, receive } from "./socket.ts";
 
 function listens(pod: Pod, port: number): boolean {
   return pod.ports.some((p) => p.containerPort === port && p.protocol === "TCP");
 }
 
+/** Built only when the pod receives: most pod hops send. */
+function receiver(pod: Pod, ctx: StepContext): Receiver {
+  return { who: `pod ${podKey(pod)}`, listeners: ctx.net.podListeners(pod), replyFrom: here.podOut(pod), pod: podKey(pod) };
+}
+
 export const podDevice: Device = (packet, at, ctx) => {
   const pod = at.pod!;
   const node = ctx.net.node(pod.node);
-  const rx = { who: `pod ${podKey(pod)}`, listeners: pod.ports.length > 0 ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" })) : null, replyFrom: here.podOut(pod), pod: podKey(pod) };
   if (at.direction === "in") {
     if (packet.dst !== pod.ip) {
       return [{ steps: [{ type: "drop", action: "DROPPED", reason: `${formatIpv4(packet.dst)} is not this pod's address (${formatIpv4(pod.ip)}) and pods do not forward` }], end: { disposition: "DROPPED", reason: "packet for another address reached the pod" } }];
@@ -25,10 +28,10 @@ export const podDevice: Device = (packet, at, ctx) => {
     if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels) && listens(pod, packet.dport)) {
       return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
     }
-    return receive(packet, rx, ctx, [received]);
+    return receive(packet, receiver(pod, ctx), ctx, [received]);
   }
   if (packet.dst === pod.ip) {
-    return receive(packet, rx, ctx, [{ type: "route", action: "LOCAL", reason: "destination is the pod's own address: loopback", rule: `local ${formatIpv4(pod.ip)} dev lo table local` }]);
+    return receive(packet, receiver(pod, ctx), ctx, [{ type: "route", action: "LOCAL", reason: "destination is the pod's own address: loopback", rule: `local ${formatIpv4(pod.ip)} dev lo table local` }]);
   }
   const onLink = prefixContains(node.podCidr, packet.dst);
   const rule = onLink ? `${node.podCidr.text} dev eth0 proto kernel scope link src ${formatIpv4(pod.ip)}` : `default via ${formatIpv4(node.bridgeIp)} dev eth0`;
