@@ -39,6 +39,7 @@ export interface StepRecord {
 
 /** A connection-tracking entry: the packet as it entered a node and as it left, for reply un-NAT. */
 export interface ConntrackEntry {
+  /** Where the rewrite happened: a node's name, or `lb/NAME` for an external load balancer. */
   readonly node: string;
   readonly original: Packet;
   readonly translated: Packet;

@@ -3,6 +3,7 @@
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import { type ConntrackEntry, type Device, ended } from "../device.ts";
 import type { Packet } from "../packet.ts";
+import { isReplyTo } from "../conntrack.ts";
 import { here } from "../locations.ts";
 
 export const underlayDevice: Device = (packet, at, ctx) => {
@@ -50,5 +51,5 @@ export const underlayDevice: Device = (packet, at, ctx) => {
 };
 
 function returningThrough(conntrack: readonly ConntrackEntry[], p: Packet): string | undefined {
-  return conntrack.find((e) => e.node.startsWith("lb/") && p.src === e.translated.dst && p.sport === e.translated.dport && p.dst === e.translated.src && p.dport === e.translated.sport)?.node;
+  return conntrack.find((e) => e.node.startsWith("lb/") && isReplyTo(e, p))?.node;
 }
