@@ -5,7 +5,8 @@ import { loadInput } from "../input/load.ts";
 import { Topology } from "../topology.ts";
 import { phases } from "./progress.ts";
 
-export function loadWithProgress(pathOrYaml: string): Topology {
+// `cache: false` (the commands' --no-cache) will bypass the snapshot cache of loaded models.
+export function loadWithProgress(pathOrYaml: string, _options: { cache?: boolean } = {}): Topology {
   const status = phases();
   try {
     status.say(`reading ${pathOrYaml.includes("\n") ? "the topology" : pathOrYaml}...`);
