@@ -119,7 +119,7 @@ describe("kubehop check", () => {
     it("no expectations at all, and usage errors", async () => {
       const empty = await run("check", "-t", "spec/fixtures/topologies/services.yaml");
       expect(empty.code).to.equal(2);
-      expect(empty.err).to.equal("kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\n");
+      expect(empty.err).to.equal("kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\nusage: kubehop check -f TOPO [EXPECTATIONS.yaml] [--junit FILE]\n");
       const none = await run("check", "-t", DEFAULT.replace("default", "nope"));
       expect(none.code).to.equal(2);
       const two = await run("check", "-t", DEFAULT, "a.yaml", "b.yaml");

@@ -36,7 +36,7 @@ describe("kubehop collect", () => {
   });
 
   it("bad options are usage errors, exit 2", async () => {
-    expect(await run("collect", "--via", "telnet")).to.deep.equal({ code: 2, out: "", err: "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\n" });
+    expect(await run("collect", "--via", "telnet")).to.deep.equal({ code: 2, out: "", err: "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\nusage: kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]\n" });
     expect((await run("collect", "--nodes", "Node_1")).code).to.equal(2);
   });
 });

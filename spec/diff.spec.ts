@@ -130,6 +130,6 @@ describe("kubehop diff", () => {
   it("usage: two topologies", async () => {
     const r = await run("diff", "-t", DEFAULT);
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal("kubehop diff: give two topologies: -t BEFORE -t AFTER (got 1)\n");
+    expect(r.err).to.equal("kubehop diff: give two topologies: -f BEFORE -f AFTER (got 1)\nusage: kubehop diff -f BEFORE -f AFTER [--requests EXPECTATIONS.yaml] [--brief]\n");
   });
 });

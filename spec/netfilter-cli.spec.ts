@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { netfilterCommand } from "../lib/cli/netfilter-command.ts";
+import { main } from "../lib/cli/main.ts";
 
 const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
 
 async function cli(argv: string[], stdin = "") {
   let stdout = "";
   let stderr = "";
-  const code = await netfilterCommand(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => stdin });
+  const code = await main(["netfilter", ...argv], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => stdin });
   return { code, stdout, stderr };
 }
 
@@ -63,7 +63,7 @@ describe("kubehop netfilter", () => {
 
   const usage: [string, string[], string][] = [
     ["a missing --dport", ["--rules", FIXTURE, "--src", "1.1.1.1", "--dst", "2.2.2.2"], "--dport is required"],
-    ["an unknown flag", [...HOSTNAMES, "--bogus"], "Unknown option '--bogus'"],
+    ["an unknown flag", [...HOSTNAMES, "--bogus"], "unknown flag --bogus"],
     ["a bad address", ["--rules", FIXTURE, "--src", "1.1.1", "--dst", "2.2.2.2", "--dport", "80"], '--src "1.1.1" is not an IPv4 address; expected a.b.c.d'],
     ["a bad port", ["--rules", FIXTURE, "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "http"], '--dport "http" is not a port; expected a number 1-65535'],
     ["a bad protocol", [...HOSTNAMES, "--proto", "icmp"], '--proto "icmp" is not valid; expected tcp, udp or sctp'],
@@ -84,6 +84,7 @@ describe("kubehop netfilter", () => {
   it("--help prints the usage and exits 0", async () => {
     const { code, stdout } = await cli(["--help"]);
     expect(code).to.equal(0);
-    expect(stdout).to.match(/^usage: kubehop netfilter/);
+    expect(stdout).to.match(/^kubehop netfilter: /);
+    expect(stdout).to.contain("usage: kubehop netfilter --rules FILE|-");
   });
 });

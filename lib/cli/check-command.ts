@@ -1,6 +1,5 @@
 // kubehop check -t TOPO [FILE] [--junit FILE]: run the expectations (the Topology's `expect:` list,
 // then FILE's), print a pass/fail table and the trace of each failure; exit 1 if any failed.
-import { parseArgs } from "node:util";
 import { Topology } from "../topology.ts";
 import { contextFor } from "../assert/context.ts";
 import { type CompiledExpectation, compile, type ExpectationSource, requestText, runExpectations } from "../assert/expectations.ts";
@@ -12,19 +11,15 @@ import { loadInput, validate } from "../input/load.ts";
 import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
-import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+import { type CommandRun, topologyPath, str } from "./command.ts";
+import { EXIT, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
-export async function checkCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { topology: { type: "string", short: "t" }, junit: { type: "string" } },
-  });
-  if (positionals.length > 1) throw new UsageError(`one expectations file at a time (got ${positionals.join(", ")})`);
-  if (values.junit === "") throw new UsageError("--junit needs a file name");
-  const input = loadInput(required(values.topology, "-t TOPO"));
+export const run: CommandRun = async (args, io) => {
+  const { positionals } = args;
+  const junit = str(args, "junit");
+  if (junit === "") throw new UsageError("--junit needs a file name");
+  const input = loadInput(topologyPath(args));
   const topology = new Topology(buildCluster(input));
   const ctx = contextFor(topology.cluster);
 
@@ -57,9 +52,12 @@ export async function checkCommand(argv: string[], io: CommandIO): Promise<numbe
   }
   lines.push("", `${results.length - failed.length} passed, ${failed.length} failed`);
   io.stdout(`${lines.join("\n")}\n`);
-  if (values.junit !== undefined) writeWhole(values.junit, junitXml(results));
+  if (junit !== undefined) {
+    writeWhole(junit, junitXml(results));
+    io.stderr(`wrote ${junit}\n`);
+  }
   return failed.length ? EXIT.failed : EXIT.ok;
-}
+};
 
 /** A file of `kind: Expectations` documents (one or more). */
 function expectationFile(file: string, problems: InputProblem[]): ExpectationSource[] {

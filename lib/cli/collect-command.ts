@@ -1,8 +1,8 @@
 // `kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]`: prints (never runs) the commands that
 // gather a cluster's objects and each node's iptables-save, routes, addresses and WireGuard peers into
 // the layout `kubehop trace -t DIR` and `kubehop drift -t DIR` read. Deterministic text.
-import { parseArgs } from "node:util";
-import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { EXIT, UsageError } from "./io.ts";
 
 export interface CollectOptions {
   readonly nodes?: readonly string[];
@@ -75,8 +75,8 @@ export function collectScript(options: CollectOptions = {}): string {
   return `${out.join("\n")}\n`;
 }
 
-export async function collectCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { nodes: { type: "string" }, output: { type: "string", short: "o" }, via: { type: "string" } } });
+export const run: CommandRun = async (args, io) => {
+  const values = args.values as { nodes?: string; output?: string; via?: string };
   const via = values.via ?? "debug";
   if (via !== "debug" && via !== "ssh") throw new UsageError(`--via ${via}: expected debug (kubectl debug node/NAME) or ssh`);
   const nodes = values.nodes?.split(",").map((n) => n.trim()).filter((n) => n !== "");
@@ -85,4 +85,4 @@ export async function collectCommand(argv: string[], io: CommandIO): Promise<num
   }
   io.stdout(collectScript({ ...(nodes ? { nodes } : {}), ...(values.output ? { dir: values.output } : {}), via }));
   return EXIT.ok;
-}
+};

@@ -1,6 +1,5 @@
 // kubehop diff -t BEFORE -t AFTER [--requests FILE] [--brief]: the requests whose outcome changed between two
 // topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any changed.
-import { parseArgs } from "node:util";
 import { loadWithProgress } from "./load-topology.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
 import { diffText, diffTopologies } from "../diff/diff.ts";
@@ -10,24 +9,21 @@ import { validate } from "../input/load.ts";
 import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
-import { type CommandIO, EXIT, UsageError } from "./io.ts";
+import { type CommandRun, flag, list, loadOptions, str } from "./command.ts";
+import { EXIT, UsageError } from "./io.ts";
 
-export async function diffCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { topology: { type: "string", short: "t", multiple: true }, requests: { type: "string" }, brief: { type: "boolean" } },
-  });
-  const topologies = values.topology ?? [];
-  if (topologies.length !== 2) throw new UsageError(`give two topologies: -t BEFORE -t AFTER (got ${topologies.length})`);
+export const run: CommandRun = async (args, io) => {
+  const topologies = list(args, "topology");
+  if (topologies.length !== 2) throw new UsageError(`give two topologies: -f BEFORE -f AFTER (got ${topologies.length})`);
   const [beforePath, afterPath] = topologies as [string, string];
-  const before = loadWithProgress(beforePath);
-  const after = loadWithProgress(afterPath);
-  const requests = values.requests !== undefined ? requestsFile(values.requests) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
+  const before = loadWithProgress(beforePath, loadOptions(args));
+  const after = loadWithProgress(afterPath, loadOptions(args));
+  const requestsPath = str(args, "requests");
+  const requests = requestsPath !== undefined ? requestsFile(requestsPath) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
   const result = diffTopologies(before, after, requests);
-  io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !values.brief }));
+  io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !flag(args, "brief") }));
   return result.changed.length ? EXIT.failed : EXIT.ok;
-}
+};
 
 /** The requests of a `kind: Expectations` file; its assertions are not needed here. */
 function requestsFile(file: string): DiffRequest[] {

@@ -3,26 +3,22 @@
 // and is then removed; --keep leaves it running until `kubehop emulate --clean`. Every start sweeps the
 // namespaces of crashed runs (their owning process is gone); live runs of other processes are left alone.
 import { spawn } from "node:child_process";
-import { parseArgs } from "node:util";
 import { cleanup } from "../emulate/cleanup.ts";
 import { emulate, type Emulation } from "../emulate/emulation.ts";
 import { tearDownOnExit } from "../emulate/lifecycle.ts";
 import { checkPrerequisites } from "../emulate/prerequisites.ts";
 import { loadWithProgress } from "./load-topology.ts";
-import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { EXIT, required, UsageError } from "./io.ts";
 
-export async function emulateCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { topology: { type: "string", short: "t" }, keep: { type: "boolean" }, shell: { type: "string" }, clean: { type: "boolean" } },
-  });
+export const run: CommandRun = async (args, io) => {
+  const values = args.values as { topology?: string; keep?: boolean; shell?: string; clean?: boolean; "no-cache"?: boolean };
   if (values.clean) {
     const gone = cleanup(undefined, true);
     io.stdout(gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n");
     return EXIT.ok;
   }
-  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
+  const topo = loadWithProgress(required(values.topology, "-f TOPO"), { cache: !values["no-cache"] });
   const missing = checkPrerequisites();
   if (missing) {
     io.stderr(`kubehop emulate: cannot emulate here: ${missing}\n`);
@@ -64,7 +60,7 @@ export async function emulateCommand(argv: string[], io: CommandIO): Promise<num
   io.stdout("running; press Ctrl-C to remove it\n");
   await new Promise<void>(() => {}); // until a signal: the handler tears down and exits
   return EXIT.ok;
-}
+};
 
 function shellTarget(cluster: { nodes: readonly { name: string }[]; pods: readonly { namespace: string; name: string }[]; clients: readonly { name: string }[] }, name: string): boolean {
   const bare = name.replace(/^(node|pod|client)\//, "");

@@ -1,8 +1,8 @@
 // kubehop generate --nodes N --pods-per-node P --services S --endpoints E -o FILE:
 // a valid topology of that size, for benchmarks and for trying kubehop at Kubernetes' limits.
 import { writeWhole } from "../output/files.ts";
-import { parseArgs } from "node:util";
-import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { EXIT, int, required, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
 export interface GenerateSize {
@@ -15,18 +15,8 @@ export interface GenerateSize {
 /** At most this many Services per namespace (SIG-Scalability's per-namespace threshold is 5,000). */
 const SERVICES_PER_NAMESPACE = 1000;
 
-export async function generateCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      nodes: { type: "string" },
-      "pods-per-node": { type: "string" },
-      services: { type: "string" },
-      endpoints: { type: "string" },
-      output: { type: "string", short: "o" },
-    },
-  });
+export const run: CommandRun = async (args, io) => {
+  const values = args.values as { nodes?: string; "pods-per-node"?: string; services?: string; endpoints?: string; output?: string };
   const size: GenerateSize = {
     nodes: int(required(values.nodes, "--nodes N"), "--nodes", 1, 100000),
     podsPerNode: int(values["pods-per-node"] ?? "10", "--pods-per-node", 0, 250),
@@ -44,7 +34,7 @@ export async function generateCommand(argv: string[], io: CommandIO): Promise<nu
     io.stderr(`wrote ${out}: ${size.nodes} nodes, ${size.nodes * size.podsPerNode} pods, ${size.services} Services\n`);
   }
   return EXIT.ok;
-}
+};
 
 export function generateTopology(size: GenerateSize): string {
   const podBits = Math.max(1, Math.ceil(Math.log2(size.nodes)));

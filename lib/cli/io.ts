@@ -3,6 +3,14 @@ export interface CommandIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   readStdin: () => Promise<string>;
+  /** Width text output should fit (the terminal's, else $COLUMNS, else 100). */
+  columns?: number;
+  /** Colour only on a terminal and never with NO_COLOR set. */
+  color?: boolean;
+}
+
+export function columnsOf(io: CommandIO): number {
+  return io.columns ?? 100;
 }
 
 /** Bad usage or bad input: printed without a stack trace, exit code 2. */

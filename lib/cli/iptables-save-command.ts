@@ -1,11 +1,11 @@
 // `kubehop iptables-save -t TOPO --node NAME`: the node's nat and filter tables as kube-proxy and
 // the overlay agent leave them, printed the way `iptables-save` prints them, to hold next to the
 // real node's. iptablesSaveCommand gives kube-proxy's part alone.
-import { parseArgs } from "node:util";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { loadWithProgress } from "./load-topology.ts";
-import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+import { type CommandRun, loadOptions, str, topologyPath } from "./command.ts";
+import { EXIT, required, UsageError } from "./io.ts";
 
 export function iptablesSaveCommand(cluster: Cluster, node: string): { text: string } | { error: string } {
   if (!cluster.nodes.some((n) => n.name === node)) {
@@ -15,12 +15,27 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
   return { text: kubeProxyRules(cluster, node) };
 }
 
-export async function iptablesSaveRun(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, node: { type: "string" } } });
-  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
-  const node = required(values.node, "--node NAME");
+export const run: CommandRun = async (args, io) => {
+  const table = str(args, "table");
+  if (table !== undefined && !TABLES.includes(table)) throw new UsageError(`--table ${table}: kubehop writes the ${TABLES.join(" and ")} tables`);
+  const topo = loadWithProgress(topologyPath(args), loadOptions(args));
+  const node = required(str(args, "node"), "--node NAME");
   const result = iptablesSaveCommand(topo.cluster, node);
   if ("error" in result) throw new UsageError(result.error);
-  io.stdout(topo.iptablesSave(node));
+  const text = topo.iptablesSave(node);
+  io.stdout(table === undefined ? text : onlyTable(text, table));
   return EXIT.ok;
+};
+
+const TABLES = ["nat", "filter"];
+
+/** What `iptables-save -t TABLE` prints: that table's block with the comment lines around it. */
+function onlyTable(save: string, table: string): string {
+  const lines = save.split("\n");
+  const start = lines.indexOf(`*${table}`);
+  if (start < 0) return "";
+  const end = lines.indexOf("COMMIT", start);
+  const from = start > 0 && lines[start - 1]!.startsWith("#") ? start - 1 : start;
+  const to = lines[end + 1]?.startsWith("#") ? end + 1 : end;
+  return `${lines.slice(from, to + 1).join("\n")}\n`;
 }

@@ -1,63 +1,21 @@
 // `kubehop netfilter`: one packet through one node's iptables-save rules, every branch printed
 // with its probability, DNAT, masquerade, marks, verdict and the rules that decided it.
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { Packet } from "../dataplane/packet.ts";
 import { packetText } from "../dataplane/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
-import { NetfilterParseError } from "../netfilter/errors.ts";
 import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
-import { type CommandIO, EXIT } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { EXIT, UsageError } from "./io.ts";
 
-const USAGE = `usage: kubehop netfilter --rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp]
-                         [--local-ip IP ...] [--hook prerouting|output] [--in-iface NAME] [--out-iface NAME] [--json]
-
-  --rules FILE     iptables-save text of one node ("-" reads stdin)
-  --local-ip IP    an address of the node (repeatable); the first one is the MASQUERADE address
-  --hook           prerouting: the packet arrives on --in-iface (default eth0); output: a node process sends it
-  --sport N        source port (default 40000)
-`;
-
-const OPTIONS = {
-  rules: { type: "string" },
-  src: { type: "string" },
-  dst: { type: "string" },
-  dport: { type: "string" },
-  sport: { type: "string" },
-  proto: { type: "string" },
-  "local-ip": { type: "string", multiple: true },
-  hook: { type: "string" },
-  "in-iface": { type: "string" },
-  "out-iface": { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-class Usage extends Error {}
-
-export async function netfilterCommand(argv: string[], io: CommandIO): Promise<number> {
-  try {
-    return await run(argv, io);
-  } catch (e) {
-    if (e instanceof NetfilterParseError) io.stderr(`${e.message}\n`);
-    else if (e instanceof Usage || isParseArgsError(e)) io.stderr(`kubehop netfilter: ${(e as Error).message}\n${USAGE}`);
-    else throw e;
-    return EXIT.badInput;
-  }
-}
-
-async function run(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) {
-    io.stdout(USAGE);
-    return EXIT.ok;
-  }
-  for (const name of ["rules", "src", "dst", "dport"] as const) if (values[name] === undefined) throw new Usage(`--${name} is required`);
+export const run: CommandRun = async (args, io) => {
+  const values = args.values as Record<string, string | undefined> & { "local-ip"?: string[]; json?: boolean; output?: string };
+  for (const name of ["rules", "src", "dst", "dport"] as const) if (values[name] === undefined) throw new UsageError(`--${name} is required`);
   const proto = values.proto ?? "tcp";
-  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") throw new Usage(`--proto "${proto}" is not valid; expected tcp, udp or sctp`);
+  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") throw new UsageError(`--proto "${proto}" is not valid; expected tcp, udp or sctp`);
   const hook = values.hook ?? "prerouting";
-  if (hook !== "prerouting" && hook !== "output") throw new Usage(`--hook "${hook}" is not valid; expected prerouting or output`);
+  if (hook !== "prerouting" && hook !== "output") throw new UsageError(`--hook "${hook}" is not valid; expected prerouting or output`);
   const packet: Packet = {
     proto,
     src: ip("--src", values.src!),
@@ -76,7 +34,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     text = values.rules === "-" ? await io.readStdin() : await readFile(file, "utf8");
   } catch (e) {
-    throw new Usage(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const ruleset = parseIptablesSave(text, file);
   const opts: NodeWalkOptions = { hook, localIps, ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}), ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}) };
@@ -85,7 +43,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), warnings: ruleset.warnings })}\n`);
   else io.stdout(textReport(packet, hook, localIps, branches, ruleset.warnings));
   return EXIT.ok;
-}
+};
 
 function branchJson(b: NodeBranch) {
   return {
@@ -130,17 +88,13 @@ function probabilityText(p: number): string {
 
 function ip(flag: string, text: string): Ipv4 {
   const v = parseIpv4(text);
-  if (v === undefined) throw new Usage(`${flag} "${text}" is not an IPv4 address; expected a.b.c.d`);
+  if (v === undefined) throw new UsageError(`${flag} "${text}" is not an IPv4 address; expected a.b.c.d`);
   return v;
 }
 
 function port(flag: string, text: string): number {
   const v = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(v >= 1 && v <= 65535)) throw new Usage(`${flag} "${text}" is not a port; expected a number 1-65535`);
+  if (!(v >= 1 && v <= 65535)) throw new UsageError(`${flag} "${text}" is not a port; expected a number 1-65535`);
   return v;
 }
 
-function isParseArgsError(e: unknown): boolean {
-  const code = (e as { code?: string })?.code;
-  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
-}

@@ -1,16 +1,18 @@
 // kubehop report -t TOPO [-o FILE.html]: the topology's diagram and a curl through every Ingress
 // host and path, with their drawings, in one self-contained HTML file.
-import { parseArgs } from "node:util";
 import { reportHtml } from "../diagram/report.ts";
 import { loadWithProgress } from "./load-topology.ts";
 import { writeWhole } from "../output/files.ts";
-import { type CommandIO, EXIT, required } from "./io.ts";
+import { type CommandRun, loadOptions, str, topologyPath } from "./command.ts";
+import { EXIT } from "./io.ts";
 
-export async function reportCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" }, output: { type: "string", short: "o" } } });
-  const topology = required(values.topology, "-t TOPO");
-  const html = reportHtml(loadWithProgress(topology), topology);
-  if (values.output) writeWhole(values.output, html);
-  else io.stdout(html);
+export const run: CommandRun = async (args, io) => {
+  const topology = topologyPath(args);
+  const html = reportHtml(loadWithProgress(topology, loadOptions(args)), topology);
+  const out = str(args, "output");
+  if (out) {
+    writeWhole(out, html);
+    io.stderr(`wrote ${out}\n`);
+  } else io.stdout(html);
   return EXIT.ok;
-}
+};

@@ -1,50 +1,39 @@
-// kubehop trace -t TOPO --from LOC --to DEST [--proto] [--src] [--sport] [--size] [--all|--branch K|--seed N] [--json]
-import { parseArgs } from "node:util";
+// kubehop trace -f TOPO --from LOC --to DEST [-n NS] [--proto] [--src] [--sport] [--size] [--all|--branch K|--seed N] [-o FORMAT]
 import type { L4 } from "../dataplane/packet.ts";
 import { traceText } from "../output/trace-text.ts";
-import { loadWithProgress } from "./load-topology.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
-import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
-import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
+import { type CommandRun, flag, loadOptions, outputFormat, str, topologyPath } from "./command.ts";
+import { EXIT, int, required, UsageError } from "./io.ts";
+import { loadWithProgress } from "./load-topology.ts";
+import { mermaidOf, structured, TRACE_FORMATS, writeTraceSvg } from "./trace-output.ts";
 
-export async function traceCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      topology: { type: "string", short: "t" },
-      from: { type: "string" },
-      to: { type: "string" },
-      proto: { type: "string" },
-      src: { type: "string" },
-      sport: { type: "string" },
-      size: { type: "string" },
-      all: { type: "boolean" },
-      branch: { type: "string" },
-      seed: { type: "string" },
-      json: { type: "boolean" },
-      format: { type: "string" },
-      svg: { type: "string" },
-    },
-  });
-  const topology = required(values.topology, "-t TOPO");
-  const proto = (values.proto ?? "tcp").toLowerCase();
-  if (!["tcp", "udp", "icmp", "sctp"].includes(proto)) throw new UsageError(`--proto ${values.proto}: expected tcp, udp, icmp or sctp`);
-  const picks = [values.all, values.branch, values.seed].filter((v) => v !== undefined);
-  if (picks.length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
-  const format = outputFormat(values.format, values.json);
-  const topo = loadWithProgress(topology);
+const PROTOCOLS = ["tcp", "udp", "icmp", "sctp"];
+
+export const run: CommandRun = async (args, io) => {
+  const proto = (str(args, "proto") ?? "tcp").toLowerCase();
+  if (!PROTOCOLS.includes(proto)) throw new UsageError(`--proto ${str(args, "proto")}: expected tcp, udp, icmp or sctp`);
+  const [branch, seed] = [str(args, "branch"), str(args, "seed")];
+  if ([flag(args, "all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
+  const format = outputFormat(args, TRACE_FORMATS);
+  const topo = loadWithProgress(topologyPath(args), loadOptions(args));
+  const namespace = str(args, "namespace");
+  const [src, sport, size] = [str(args, "src"), str(args, "sport"), str(args, "size")];
   const t = topo.trace({
-    from: required(values.from, "--from LOC"),
-    to: required(values.to, "--to DEST"),
+    from: required(str(args, "from"), "--from LOC"),
+    to: required(str(args, "to"), "--to DEST"),
     proto: proto as L4,
-    ...(values.src !== undefined ? { src: values.src } : {}),
-    ...(values.sport !== undefined ? { sport: int(values.sport, "--sport", 1, 65535) } : {}),
-    ...(values.size !== undefined ? { size: int(values.size, "--size", 28, 65535) } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(src !== undefined ? { src } : {}),
+    ...(sport !== undefined ? { sport: int(sport, "--sport", 1, 65535) } : {}),
+    ...(size !== undefined ? { size: int(size, "--size", 28, 65535) } : {}),
   });
-  const chosen = chooseBranches(t, values.branch, values.seed);
-  writeTraceSvg(topo.cluster, t, chosen, values.svg);
-  io.stdout(format === "json" ? `${JSON.stringify(onlyBranches(t, chosen), null, 2)}\n` : format === "mermaid" ? mermaidOf(t, chosen) : traceText(t, chosen));
+  const chosen = chooseBranches(t, branch, seed);
+  await writeTraceSvg(topo.cluster, t, chosen, str(args, "svg"), io);
+  if (format === "json" || format === "yaml") io.stdout(await structured(format, onlyBranches(t, chosen)));
+  else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen));
+  else {
+    const picked = flag(args, "all") || branch !== undefined || seed !== undefined;
+    io.stdout(traceText(t, chosen, { columns: io.columns ?? 100, color: io.color ?? false, verbose: flag(args, "verbose"), picked }));
+  }
   return EXIT.ok;
-}
-
+};

@@ -1,12 +1,11 @@
 // kubehop validate -t TOPO: load, check, and summarise what the simulation will use.
-import { parseArgs } from "node:util";
 import { formatIpv4 } from "../model/address.ts";
 import { loadWithProgress } from "./load-topology.ts";
-import { type CommandIO, EXIT, required } from "./io.ts";
+import { type CommandRun, loadOptions, topologyPath } from "./command.ts";
+import { EXIT } from "./io.ts";
 
-export async function validateCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { topology: { type: "string", short: "t" } } });
-  const { cluster } = loadWithProgress(required(values.topology, "-t TOPO"));
+export const run: CommandRun = async (args, io) => {
+  const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
   const pods = cluster.pods.length;
   io.stdout(`ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} client${cluster.clients.length === 1 ? "" : "s"}; cluster CIDR ${cluster.clusterCidr.text}, underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh (MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`);
   for (const n of cluster.nodes.slice(0, 20)) {
@@ -16,4 +15,4 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   if (cluster.nodes.length > 20) io.stdout(`  ... ${cluster.nodes.length - 20} more nodes\n`);
   for (const w of cluster.warnings) io.stderr(`warning: ${w}\n`);
   return EXIT.ok;
-}
+};

@@ -1,28 +1,16 @@
 // `kubehop verify -t TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--json]`:
 // the simulator against the real kernel. Exit 0 all agree (or skipped: not root / no namespaces, said
 // plainly), 1 any disagreement, 2 bad input.
-import { parseArgs } from "node:util";
 import { loadWithProgress } from "./load-topology.ts";
 import { reportJson, reportText } from "../verify/report.ts";
 import { parseRequest, type VerifyRequest } from "../verify/requests.ts";
 import { verify } from "../verify/verify.ts";
-import { type CommandIO, EXIT, int, required, UsageError } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { EXIT, int, required, UsageError } from "./io.ts";
 
-export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      topology: { type: "string", short: "t" },
-      repeat: { type: "string" },
-      request: { type: "string", multiple: true },
-      only: { type: "boolean" },
-      alpha: { type: "string" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
-  });
-  const path = required(values.topology, "-t TOPO");
+export const run: CommandRun = async (args, io) => {
+  const values = args.values as { topology?: string; repeat?: string; request?: string[]; only?: boolean; alpha?: string; timeout?: string; json?: boolean; output?: string; "no-cache"?: boolean };
+  const path = required(values.topology, "-f TOPO");
   const repeat = values.repeat === undefined ? 30 : int(values.repeat, "--repeat", 1, 1000);
   const timeoutMs = values.timeout === undefined ? 1000 : int(values.timeout, "--timeout (ms)", 100, 30_000);
   const alpha = values.alpha === undefined ? 0.001 : Number(values.alpha);
@@ -34,10 +22,10 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     requests.push(r);
   }
   if (values.only && requests.length === 0) throw new UsageError("--only needs at least one --request");
-  const topo = loadWithProgress(path);
+  const topo = loadWithProgress(path, { cache: !values["no-cache"] });
   const log = (line: string) => io.stderr(`verify: ${line}\n`);
   const rep = await verify(topo, { repeat, alpha, timeoutMs, requests, only: values.only ?? false, log });
-  io.stdout(values.json ? JSON.stringify(reportJson(rep, path), null, 2) + "\n" : reportText(rep, path));
+  io.stdout(values.json || values.output === "json" ? JSON.stringify(reportJson(rep, path), null, 2) + "\n" : reportText(rep, path));
   if (rep.skipped) return EXIT.ok;
   return rep.rows.some((r) => r.verdict === "disagree") ? EXIT.failed : EXIT.ok;
-}
+};

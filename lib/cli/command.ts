@@ -1,0 +1,74 @@
+// What a command is to the CLI: its help (summary, flags, examples) and a lazy loader for the code
+// that runs it. The table of these stays light so `kubehop --help` never loads the simulator.
+import { type CommandIO, UsageError } from "./io.ts";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** The value's placeholder in help, e.g. FILE. */
+  value?: string;
+  help: string;
+}
+
+/** What parseArgs gave back: flag values by long name, and the positionals. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export type CommandRun = (args: ParsedArgs, io: CommandIO) => Promise<number>;
+
+export interface CommandSpec {
+  summary: string;
+  /** The synopsis after `kubehop NAME`. */
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Two or three real command lines, run by the help spec against the bundled topologies. */
+  examples: string[];
+  /** Takes the topology flags (-t/-f/--file, -n/--namespace, --no-cache). */
+  topology?: boolean;
+  /** Parses its own argv (curl: curl's flag syntax); gets `{ values: {}, positionals: argv }`. */
+  rawArgs?: boolean;
+  /** -f/-t may be given more than once (diff: BEFORE and AFTER); values.topology is then a list. */
+  multipleTopologies?: boolean;
+  positionals?: { min: number; max: number; name: string };
+  load: () => Promise<{ run: CommandRun }>;
+}
+
+export function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+}
+
+/** The topology a command was given with -f/--file or -t. */
+export function topologyPath(args: ParsedArgs): string {
+  const path = str(args, "topology");
+  if (path === undefined || path === "") throw new UsageError("missing the topology: -f TOPO (a YAML file or a folder)");
+  return path;
+}
+
+/**
+ * The output format from kubectl's `-o FORMAT`, or the older `--json` and `--format FORMAT`; `allowed`
+ * lists what the command prints, the first being its default.
+ */
+export function outputFormat<F extends string>(args: ParsedArgs, allowed: readonly F[]): F {
+  const given = [str(args, "output"), str(args, "format"), flag(args, "json") ? "json" : undefined].filter((f): f is string => f !== undefined);
+  if (new Set(given).size > 1) throw new UsageError(`give one output format (got ${given.join(", ")})`);
+  const f = given[0] ?? allowed[0]!;
+  if (!(allowed as readonly string[]).includes(f)) throw new UsageError(`-o ${f}: expected ${allowed.join(", ")}`);
+  return f as F;
+}
+
+export function loadOptions(args: ParsedArgs): { cache: boolean } {
+  return { cache: !flag(args, "no-cache") };
+}
