@@ -26,8 +26,10 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Two or three real command lines, run by the help spec against the bundled topologies. */
   examples: string[];
-  /** Takes the topology flags (-t/-f/--file, -n/--namespace, --no-cache). */
+  /** Takes the topology flags (-f/--file/-t, --no-cache). */
   topology?: boolean;
+  /** Takes -n/--namespace for the names it is given (pod/NAME, svc/NAME, deploy/NAME) or lists. */
+  namespaced?: boolean;
   /** Parses its own argv (curl: curl's flag syntax); gets `{ values: {}, positionals: argv }`. */
   rawArgs?: boolean;
   /** -f/-t may be given more than once (diff: BEFORE and AFTER); values.topology is then a list. */

@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "follow one packet from a location to a destination, hop by hop, and its reply",
     usage: "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|json|yaml|mermaid]",
     topology: true,
+    namespaced: true,
     options: {
       from: { type: "string", value: "LOC", help: "where it starts: pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME, lb/NAME" },
       to: { type: "string", value: "DEST", help: "IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT, client/NAME:PORT or HOST:PORT" },
@@ -47,6 +48,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "an HTTP(S) request as curl would send it, through DNS, the LB, kube-proxy, the ingress and back",
     usage: "-f TOPO [--from LOC] [curl's flags] URL [--all|--branch K|--seed N] [-o text|json|yaml|mermaid]",
     topology: true,
+    namespaced: true,
     rawArgs: true,
     options: CURL_OPTIONS,
     examples: [
@@ -60,6 +62,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "list what the topology holds, kubectl-style: derived names, IPs, nodes and endpoints",
     usage: "pods|svc|nodes|ingress|endpoints -f TOPO [-n NS|-A] [-o wide|json|yaml]",
     topology: true,
+    namespaced: true,
     positionals: { min: 1, max: 1, name: "RESOURCE" },
     options: {
       "all-namespaces": { type: "boolean", short: "A", help: "every namespace (adds a NAMESPACE column)" },

@@ -14,7 +14,8 @@ export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
   const multiple = spec.multipleTopologies ? { multiple: true } : {};
   return {
     ...spec.options,
-    ...(spec.topology ? { file: { ...topo.file!, ...multiple }, topology: { ...topo.topology!, ...multiple }, namespace: topo.namespace!, "no-cache": topo["no-cache"]! } : {}),
+    ...(spec.topology ? { file: { ...topo.file!, ...multiple }, topology: { ...topo.topology!, ...multiple }, "no-cache": topo["no-cache"]! } : {}),
+    ...(spec.namespaced ? { namespace: TOPOLOGY_OPTIONS.namespace! } : {}),
     help: HELP_OPTION,
   };
 }
