@@ -1,51 +1,57 @@
-// kubehop curl -t TOPO [--from LOC] [-H 'Header: v'] [-X METHOD] [--resolve H:P:A] [-k] [-L] URL [--json]
-import { parseArgs } from "node:util";
+// kubehop curl -f TOPO [--from LOC] [curl's flags] URL: a command pasted from shell history, followed
+// through DNS, the LB, kube-proxy, the ingress controller and back. Flags that change the request are
+// modelled; the rest are accepted and listed on stderr as having no effect on the path.
+import { existsSync } from "node:fs";
 import { traceText } from "../output/trace-text.ts";
-import { loadWithProgress } from "./load-topology.ts";
 import { isSuccess, type Trace } from "../trace/types.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
-import { mermaidOf, outputFormat, writeTraceSvg } from "./diagram-command.ts";
-import { type CommandIO, EXIT, required, UsageError } from "./io.ts";
+import type { CommandRun } from "./command.ts";
+import { commandLine, inertFlags, splitCurlArgs } from "./curl-args.ts";
+import { curlRequest } from "./curl-request.ts";
+import { EXIT } from "./io.ts";
+import { loadWithProgress } from "./load-topology.ts";
+import { mermaidOf, structured, writeTraceSvg } from "./trace-output.ts";
 
-export async function curlCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      topology: { type: "string", short: "t" },
-      from: { type: "string" },
-      header: { type: "string", short: "H", multiple: true },
-      request: { type: "string", short: "X" },
-      resolve: { type: "string", multiple: true },
-      insecure: { type: "boolean", short: "k" },
-      location: { type: "boolean", short: "L" },
-      "trace-dns": { type: "boolean" },
-      all: { type: "boolean" },
-      branch: { type: "string" },
-      seed: { type: "string" },
-      json: { type: "boolean" },
-      format: { type: "string" },
-      svg: { type: "string" },
-    },
-  });
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing URL" : `one URL at a time (got ${positionals.join(", ")})`);
-  const format = outputFormat(values.format, values.json);
-  const topo = loadWithProgress(required(values.topology, "-t TOPO"));
-  const trace = topo.curl(positionals[0]!, {
-    ...(values.from ? { from: values.from } : {}),
-    ...(values.header ? { headers: values.header } : {}),
-    ...(values.request ? { method: values.request } : {}),
-    ...(values.resolve ? { resolve: values.resolve } : {}),
-    ...(values.insecure ? { insecure: true } : {}),
-    ...(values.location ? { follow: true } : {}),
-    ...(values["trace-dns"] ? { traceDns: true } : {}),
+/** curl's exit code for an HTTP response of 400 or above under --fail. */
+const HTTP_ERROR = 22;
+
+export const run: CommandRun = async (args, io) => {
+  const words = splitCurlArgs(args.positionals, existsSync);
+  const line = commandLine(words);
+  const request = curlRequest(line.url, words.given);
+  const inert = inertFlags(words.given);
+  if (inert.length) io.stderr(`kubehop curl: not modelled, no effect on the path: ${inert.join(", ")}\n`);
+  for (const note of request.unread) io.stderr(`kubehop curl: ${note}\n`);
+
+  const topo = loadWithProgress(line.topology, { cache: line.cache });
+  const trace = topo.curl(request.url, {
+    ...(line.from ? { from: line.from } : {}),
+    ...(line.namespace !== undefined ? { namespace: line.namespace } : {}),
+    ...(request.headers.length ? { headers: request.headers } : {}),
+    ...(request.method ? { method: request.method } : {}),
+    ...(line.resolve.length ? { resolve: line.resolve } : {}),
+    ...(line.insecure ? { insecure: true } : {}),
+    ...(line.follow ? { follow: true } : {}),
+    ...(line.traceDns ? { traceDns: true } : {}),
   });
   const all = [...(trace.dns ? [trace.dns] : []), trace, ...(trace.followed ?? [])];
-  const pick = (t: Trace) => chooseBranches(t, values.branch, values.seed);
-  const json = { ...onlyBranches(trace, pick(trace)), ...(trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {}) };
+  const pick = (t: Trace) => chooseBranches(t, line.branch, line.seed);
   const last = all.at(-1)!;
-  writeTraceSvg(topo.cluster, last, pick(last), values.svg);
-  io.stdout(format === "json" ? `${JSON.stringify(json, null, 2)}\n` : format === "mermaid" ? mermaidOf(last, pick(last)) : all.map((t) => traceText(t, pick(t))).join("\n"));
+  await writeTraceSvg(topo.cluster, last, pick(last), line.svg, io);
+  if (line.format === "json" || line.format === "yaml") {
+    const followed = trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {};
+    io.stdout(await structured(line.format, { ...onlyBranches(trace, pick(trace)), ...followed }));
+  } else if (line.format === "mermaid") io.stdout(await mermaidOf(last, pick(last)));
+  else {
+    const options = { columns: io.columns ?? 100, color: io.color ?? false, verbose: line.verbose, picked: line.all || line.branch !== undefined || line.seed !== undefined };
+    io.stdout(all.map((t) => traceText(t, pick(t), options)).join("\n"));
+  }
+  return exitCode(last, line.fail);
+};
+
+/** Today's rule (1 when a branch fails), and curl's 22 under --fail when the answer is an HTTP error. */
+function exitCode(last: Trace, fail: boolean): number {
+  if (fail && last.branches.some((b) => (b.http?.status ?? 0) >= 400)) return HTTP_ERROR;
   return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition))) ? EXIT.ok : EXIT.failed;
 }
+
