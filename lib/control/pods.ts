@@ -8,16 +8,20 @@ import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { stableSuffix, vethName } from "./names.ts";
 
+/**
+ * A pod on its way to the model. Every draft is written with every field, in this order, set or
+ * not: the passes below then see one object shape, which at 150,000 pods is seconds.
+ */
 interface PodDraft {
   namespace: string;
   name: string;
   labels: Record<string, string>;
   spec: PodSpecObject;
-  node?: string;
-  ip?: Ipv4;
+  node: string | undefined;
+  ip: Ipv4 | undefined;
   ready: boolean;
   terminating: boolean;
-  owner?: string;
+  owner: string | undefined;
   origin: Origin;
   /** Where the pod's name is given: its metadata.name, or the workload's. */
   nameAt: Origin;
@@ -31,7 +35,8 @@ export function buildPods(input: TopologyInput, nodes: readonly Node[], clusterC
   checkUnique(drafts, problems);
   schedule(drafts, nodes, problems, warnings);
   assignIps(drafts, nodes, clusterCidr, problems);
-  return drafts.filter((d) => d.node !== undefined && d.ip !== undefined).map(toPod);
+  const ports = containerPorts();
+  return drafts.filter((d) => d.node !== undefined && d.ip !== undefined).map((d) => toPod(d, ports(d.spec)));
 }
 
 function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
@@ -48,10 +53,11 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
       name: obj.metadata.name,
       labels: { ...(obj.metadata.labels ?? {}) },
       spec: obj.spec ?? {},
-      ...(obj.spec?.nodeName ? { node: obj.spec.nodeName } : {}),
-      ...(ip !== undefined ? { ip } : {}),
+      node: obj.spec?.nodeName || undefined,
+      ip,
       ready: running && (readyCond === undefined || readyCond.status === "True"),
       terminating: obj.metadata.deletionTimestamp !== undefined,
+      owner: undefined,
       origin: src.at(),
       nameAt: src.at(["metadata", "name"]),
       countAt: src.at(),
@@ -66,11 +72,18 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const ns = obj.metadata.namespace ?? DEFAULTS.namespace;
     const template = obj.spec.template;
     const spec = template.spec ?? {};
+    // The replicas share the template's labels (and, in toPod, its ports): the model is read-only, and
+    // at 150,000 pods a copy each is 150,000 objects more to build, collect and snapshot.
     const labels = { ...(template.metadata?.labels ?? {}) };
-    const base = { namespace: ns, labels, spec, ready: true, terminating: false, owner: `${kind}/${obj.metadata.name}`, origin: src.at(), nameAt: src.at(["metadata", "name"]), countAt: src.at(kind === "DaemonSet" ? [] : ["spec", "replicas"]), at: (p: (string | number)[]) => src.at(["spec", "template", ...p]) };
+    const owner = `${kind}/${obj.metadata.name}`;
+    const origin = src.at();
+    const nameAt = src.at(["metadata", "name"]);
+    const countAt = src.at(kind === "DaemonSet" ? [] : ["spec", "replicas"]);
+    const at = (p: (string | number)[]) => src.at(["spec", "template", ...p]);
+    const replica = (name: string, node: string | undefined): PodDraft => ({ namespace: ns, name, labels, spec, node, ip: undefined, ready: true, terminating: false, owner, origin, nameAt, countAt, at });
     if (kind === "DaemonSet") {
       for (const node of nodes.filter((n) => selects(spec, n))) {
-        out.push({ ...base, labels: { ...labels }, name: `${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node: node.name });
+        out.push(replica(`${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node.name));
       }
       continue;
     }
@@ -80,9 +93,9 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const used = new Set<string>();
     for (let i = 0; i < replicas; i++) {
       const name = kind === "StatefulSet" ? `${obj.metadata.name}-${i}` : uniqueName(kind === "ReplicaSet" ? obj.metadata.name : `${obj.metadata.name}-${hash}`, `${ns}/${obj.metadata.name}/${i}`, used);
-      out.push({ ...base, labels: { ...labels }, name, ...(spec.nodeName ? { node: spec.nodeName } : {}) });
+      out.push(replica(name, spec.nodeName || undefined));
     }
-    if (replicas === 0) warnings.push(`${src.at().file}:${src.at().line}:${src.at().col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`);
+    if (replicas === 0) warnings.push(`${origin.file}:${origin.line}:${origin.col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`);
   }
   return out;
 }
@@ -101,12 +114,13 @@ function selects(spec: PodSpecObject, node: Node): boolean {
 }
 
 function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
-  const seen = new Map<string, PodDraft>();
+  const namespaces = new Map<string, Map<string, PodDraft>>();
   for (const d of drafts) {
-    const key = `${d.namespace}/${d.name}`;
-    const prev = seen.get(key);
-    if (prev) problems.push({ ...d.nameAt, message: `duplicate pod ${key} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
-    else seen.set(key, d);
+    let seen = namespaces.get(d.namespace);
+    if (!seen) namespaces.set(d.namespace, (seen = new Map()));
+    const prev = seen.get(d.name);
+    if (prev) problems.push({ ...d.nameAt, message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
+    else seen.set(d.name, d);
   }
 }
 
@@ -126,12 +140,14 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
       }
       continue;
     }
-    const i = Object.keys(d.spec.nodeSelector ?? {}).length === 0 ? spread.take() : leastLoadedMatching(d.spec, nodes, load);
+    const selector = d.spec.nodeSelector;
+    const constrained = selector !== undefined && Object.keys(selector).length > 0;
+    const i = constrained ? leastLoadedMatching(d.spec, nodes, load) : spread.take();
     if (i === undefined) {
-      warnings.push(`${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(d.spec.nodeSelector ?? {})}`);
+      warnings.push(`${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`);
       continue;
     }
-    if (d.spec.nodeSelector && Object.keys(d.spec.nodeSelector).length > 0) spread.bump(i);
+    if (constrained) spread.bump(i);
     d.node = nodes[i]!.name;
   }
 }
@@ -208,8 +224,13 @@ class LeastLoaded {
 
 function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Prefix, problems: InputProblem[]): void {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const taken = new Map<Ipv4, string>();
-  for (const n of nodes) taken.set(n.bridgeIp, `node ${n.name}'s bridge0`);
+  // Who holds each address, named only when a clash is reported.
+  const taken = new Map<Ipv4, Node | PodDraft>();
+  const holder = (ip: Ipv4) => {
+    const who = taken.get(ip)!;
+    return "bridgeIp" in who ? `node ${who.name}'s bridge0` : `pod ${who.namespace}/${who.name}`;
+  };
+  for (const n of nodes) taken.set(n.bridgeIp, n);
   for (const d of drafts) {
     const node = d.node === undefined ? undefined : byName.get(d.node);
     if (!node) continue;
@@ -225,9 +246,9 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     } else if (!prefixContains(node.podCidr, d.ip)) {
       problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is outside node ${node.name}'s podCIDR ${node.podCidr.text}` });
     } else if (taken.has(d.ip)) {
-      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is already used by ${taken.get(d.ip)}` });
+      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is already used by ${holder(d.ip)}` });
     }
-    taken.set(d.ip, `pod ${d.namespace}/${d.name}`);
+    taken.set(d.ip, d);
   }
   // host-local: the gateway is .1, pods get .2 upwards, never the broadcast address.
   const next = new Map(nodes.map((n) => [n.name, n.podCidr.network + 2]));
@@ -241,15 +262,25 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
       continue;
     }
     d.ip = ip;
-    taken.set(ip, `pod ${d.namespace}/${d.name}`);
+    taken.set(ip, d);
     next.set(node.name, ip + 1);
   }
 }
 
-function toPod(d: PodDraft): Pod {
-  const ports: ContainerPort[] = (d.spec.containers ?? []).flatMap((c) =>
-    (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })),
-  );
+/** A pod spec's container ports, listed once per spec: a workload's replicas share theirs. */
+function containerPorts(): (spec: PodSpecObject) => readonly ContainerPort[] {
+  const listed = new Map<PodSpecObject, readonly ContainerPort[]>();
+  return (spec) => {
+    let ports = listed.get(spec);
+    if (!ports) {
+      ports = (spec.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })));
+      listed.set(spec, ports);
+    }
+    return ports;
+  };
+}
+
+function toPod(d: PodDraft, ports: readonly ContainerPort[]): Pod {
   return {
     namespace: d.namespace,
     name: d.name,
