@@ -1,18 +1,17 @@
-// kubehop curl on the command line (issue 4 items 1 and 6): exit codes, --json with branch.http,
-// and the text output's two connections.
+// kubehop curl on the command line (issue 4 items 1 and 6, issue 11 item 5): exit codes, --json with
+// branch.http, the text output's two connections, and a command pasted from shell history.
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { TraceSchema } from "../lib/output/trace-schema.ts";
 import type { Trace } from "../lib/trace/types.ts";
+import { type CliResult, runCli, shellWords } from "./support/cli.ts";
 
 const FAILURES = "spec/fixtures/topologies/curl-failures.yaml";
 const SHOP = "topologies/default.yaml";
+const USAGE = "usage: kubehop curl -f TOPO [--from LOC] [curl's flags] URL [--all|--branch K|--seed N] [-o text|json|yaml|mermaid]\n";
 
-async function curl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["curl", ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => "" });
-  return { code, stdout, stderr };
+/** Wide enough that no line of the text output wraps. */
+async function curl(...args: string[]): Promise<CliResult> {
+  return runCli(["curl", ...args], { columns: 300 });
 }
 
 async function curlJson(...args: string[]): Promise<{ code: number; json: Trace }> {
@@ -63,8 +62,8 @@ describe("kubehop curl: exit codes", () => {
     ["an ftp URL", ["ftp://store.example.com/"], "kubehop curl: ftp: URLs are not supported; use http:// or https://\n"],
     ["a host nothing resolves", ["http://nope.example.com/"], "kubehop curl: could not resolve host nope.example.com: not in the Topology's DNS zone, and no Ingress serves it; use --resolve nope.example.com:80:ADDR\n"],
     ["a header without a colon", ["-H", "Host store.example.com", "https://store.example.com/"], 'kubehop curl: -H "Host store.example.com" is not a header; expected "Name: value"\n'],
-    ["no URL", [], "kubehop curl: missing URL\n"],
-    ["two URLs", ["http://a.example.com/", "http://b.example.com/"], "kubehop curl: one URL at a time (got http://a.example.com/, http://b.example.com/)\n"],
+    ["no URL", [], `kubehop curl: missing URL\n${USAGE}`],
+    ["two URLs", ["http://a.example.com/", "http://b.example.com/"], `kubehop curl: one URL at a time (got http://a.example.com/, http://b.example.com/)\n${USAGE}`],
   ] as const) {
     it(`2 for ${what}, with a clear message and no stack trace`, async () => {
       const r = await curl("-t", FAILURES, ...args);
@@ -137,7 +136,7 @@ describe("kubehop curl --json", () => {
 
 describe("kubehop curl: text output", () => {
   it("shows both connections of a proxied request, and the reply crossing them in reverse", async () => {
-    const { code, stdout } = await curl("-t", SHOP, "https://shop.example.com/api/cart", "--branch", "1");
+    const { code, stdout } = await curl("-t", SHOP, "https://shop.example.com/api/cart", "--branch", "1", "--verbose");
     expect(code).to.equal(0);
     const markers = stdout.split("\n").filter((l) => /-- connection \d --/.test(l)).map((l) => l.trim());
     expect(markers).to.deep.equal(["-- connection 1 --", "-- connection 2 --", "-- connection 2 --", "-- connection 1 --"]);
@@ -156,12 +155,67 @@ describe("kubehop curl: text output", () => {
   it("summarises the branches with the HTTP outcome and the client IP seen", async () => {
     const { stdout } = await curl("-t", SHOP, "https://shop.example.com/api/cart");
     expect(stdout).to.contain("\n4 branches:\n");
-    expect(stdout.match(/^  \d\. 0\.25 +HTTP_RESPONSE: HTTP 200 from pod shop\/cart-[a-z0-9-]+, client IP seen: 198\.51\.100\.10$/gm)).to.have.length(4);
+    expect(stdout.match(/^[ >] \d\. 0\.25 +HTTP_RESPONSE: HTTP 200 from pod shop\/cart-[a-z0-9-]+, client IP seen: 198\.51\.100\.10$/gm)).to.have.length(4);
   });
 
   it("an answer from the controller itself has one connection only", async () => {
     const { stdout } = await curl("-t", FAILURES, "https://store.example.com/nothing");
     expect(stdout).to.not.contain("-- connection 2 --");
-    expect(stdout).to.match(/HTTP_404\s+no Ingress rule matches: the controller's default backend answers 404/);
+    expect(stdout).to.match(/HTTP_404\b.*no Ingress rule matches: the controller's default backend answers 404/);
+  });
+});
+
+describe("kubehop curl: a command pasted from shell history", () => {
+  const PASTED = shellWords(`curl -s -v -d '{"a":1}' -H 'Content-Type: application/json' https://shop.example.com/api/cart`);
+  const CART = "https://shop.example.com/api/cart";
+
+  it("-s -v -d: a JSON POST of 7 bytes on the traced request, -s listed as no effect on the path", async () => {
+    const r = await curl("-f", SHOP, ...PASTED, "--branch", "1", "-o", "json");
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal("kubehop curl: not modelled, no effect on the path: -s\n");
+    const json = JSON.parse(r.stdout) as Trace;
+    expect(TraceSchema.safeParse(json).error?.issues ?? []).to.deep.equal([]);
+    expect(json.request.http).to.deep.include({ method: "POST", headers: { "content-type": "application/json", "content-length": "7" } });
+    expect(json.branches.map((b) => b.http!.status)).to.deep.equal([200]);
+  });
+
+  it("-v prints every step of the hops, which the default one line per hop leaves out", async () => {
+    const verbose = await curl("-f", SHOP, ...PASTED, "--branch", "1");
+    const quiet = await curl("-f", SHOP, ...PASTED.filter((w) => w !== "-v"), "--branch", "1");
+    for (const r of [verbose, quiet]) {
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.contain(`  POST ${CART}; `).and.to.match(/POST shop\.example\.com\/api\/cart answered by pod shop\/cart-/);
+    }
+    expect(verbose.stdout).to.match(/PROXIED\s+upstream shop-cart-http/);
+    expect(quiet.stdout).not.to.contain("PROXIED");
+    expect(verbose.stdout.split("\n").length).to.be.greaterThan(quiet.stdout.split("\n").length);
+  });
+
+  it("-I is a HEAD request", async () => {
+    const r = await curl("-t", SHOP, "-sI", CART, "--branch", "1");
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal("kubehop curl: not modelled, no effect on the path: -s\n");
+    expect(r.stdout).to.contain(`  HEAD ${CART}; `).and.to.match(/HEAD shop\.example\.com\/api\/cart answered by pod shop\/cart-/);
+  });
+
+  it("-u USER:PASSWORD adds Authorization: Basic, and the credentials are printed nowhere", async () => {
+    // Not "secret": the TLS step names the Kubernetes Secret that holds the certificate.
+    const json = await curl("-t", SHOP, "-u", "alice:hunter2", CART, "--branch", "1", "--json");
+    expect((JSON.parse(json.stdout) as Trace).request.http!.headers).to.deep.equal({ authorization: "Basic <redacted>" });
+    const text = await curl("-t", SHOP, "-v", "-ualice:hunter2", CART, "--all");
+    for (const r of [json, text]) {
+      expect(r.code).to.equal(0);
+      for (const leak of ["alice", "hunter2", Buffer.from("alice:hunter2").toString("base64")]) expect(r.stdout + r.stderr).not.to.contain(leak);
+    }
+  });
+
+  it("--fail exits 22 on an HTTP error as curl does; without it an HTTP error is 1, as every failed trace", async () => {
+    const notFound = "http://admin.example.com/other";
+    expect((await curl("-t", SHOP, notFound)).code).to.equal(1);
+    expect((await curl("-t", SHOP, "--fail", notFound)).code).to.equal(22);
+    expect((await curl("-f", SHOP, "-fsS", notFound)).code).to.equal(22);
+    expect((await curl("-f", SHOP, "-f", CART)).code).to.equal(0);
+    // No HTTP answer at all (the certificate is refused): curl's 22 does not apply, the trace failed.
+    expect((await curl("-t", SHOP, "--fail", "https://admin.example.com/other")).code).to.equal(1);
   });
 });

@@ -23,7 +23,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const FLAGS: Record<string, CurlFlag> = {
   // kubehop's own
   file: val("TOPO", "the topology: a YAML file or a folder. -f is the topology only when the next word is an existing file or folder and no topology was given yet; any other -f is curl's --fail (-t is always the topology, never curl's --telnet-option)", "f"),
-  from: val("LOC", "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, node/NAME"),
+  from: val("LOC", "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME (each pod a branch), node/NAME"),
   namespace: val("NS", "the namespace for pod/NAME in --from (kubehop's -n wins over curl's -n, --netrc)", "n"),
   all: on("print every branch in full"),
   branch: val("K", "print branch K (1-based) in full"),
@@ -54,7 +54,7 @@ const FLAGS: Record<string, CurlFlag> = {
   user: val("USER[:PASSWORD]", "Authorization: Basic, always shown as <redacted>: the credentials are never printed", "u"),
   referer: val("URL", "the Referer header (a trailing ;auto is dropped)", "e"),
   cookie: many(val("NAME=VALUE|FILE", "the Cookie header; a FILE of cookies is not read", "b")),
-  fail: on("exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every failed kubehop trace is)", "f"),
+  fail: on("exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every failed kubehop trace is). -f is the topology instead when an existing file or folder follows it and no topology was given yet", "f"),
   "fail-with-body": on("the same as --fail"),
   // curl's, accepted: nothing kubehop follows depends on them
   silent: inert(on("curl's silent mode", "s")),
