@@ -66,8 +66,8 @@ describe("curl's argument syntax", () => {
   });
 
   it("lists the flags with no effect on the path as spelled, once each, in order", () => {
-    const { given } = split("-sS", "--max-time", "5", "--compressed", "-m3", "-s", "-L", "-4");
-    expect(inertFlags(given)).to.deep.equal(["-s", "-S", "--max-time 5", "--compressed", "-m 3", "-4"]);
+    const { given } = split("-sS", "--max-time", "5", "--compressed", "-m3", "-s", "-L", "-4", "-6");
+    expect(inertFlags(given)).to.deep.equal(["-s", "-S", "--max-time 5", "--compressed", "-m 3", "-4", "-6 (kubehop models IPv4: traced over IPv4)"]);
   });
 
   describe("errors", () => {

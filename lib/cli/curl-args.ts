@@ -9,6 +9,8 @@ import { didYouMean } from "./suggest.ts";
 interface CurlFlag extends OptionSpec {
   /** curl takes it, but nothing on the simulated path depends on it: listed on stderr as such. */
   inert?: true;
+  /** Said beside it in that list, when "no effect" alone would mislead. */
+  note?: string;
 }
 
 const on = (help: string, short?: string): CurlFlag => ({ type: "boolean", help, ...(short ? { short } : {}) });
@@ -30,7 +32,7 @@ const FLAGS: Record<string, CurlFlag> = {
   seed: val("N", "sample one branch by its probability, seeded: the same N picks the same branch"),
   output: val("FORMAT|FILE", "text, json, yaml, wide (text with every step) or mermaid; any other value is curl's output file, accepted with no effect on the path", "o"),
   format: val("FORMAT", "text, json, yaml or mermaid (older spelling of -o)"),
-  json: val("[DATA]", "print JSON (as -o json); followed by '{...}', '[...]', @FILE or -, or as --json=DATA, it is curl's --json: a POST of DATA as application/json"),
+  json: val("[DATA]", "print JSON (as -o json); followed by '{...}', '[...]' or @FILE, or as --json=DATA, it is curl's --json: a POST of DATA as application/json"),
   verbose: on("every step of every hop, with the deciding rule (curl's -v: more detail)", "v"),
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
@@ -83,15 +85,16 @@ const FLAGS: Record<string, CurlFlag> = {
   "no-keepalive": inert(on("no TCP keepalive probes")),
   globoff: inert(on("no {} and [] globbing in the URL", "g")),
   ipv4: inert(on("IPv4 only (the only family kubehop models)", "4")),
-  ipv6: inert(on("IPv6 only (kubehop models IPv4: the trace is over IPv4)", "6")),
+  ipv6: { ...inert(on("IPv6 only (kubehop models IPv4: the trace is over IPv4)", "6")), note: "kubehop models IPv4: traced over IPv4" },
   stderr: inert(val("FILE", "curl's messages to FILE")),
   "trace-ascii": inert(val("FILE", "curl's debug dump to FILE")),
 };
 
 /** Flags whose effect would change the path in a way kubehop does not follow: refused, saying why. */
+const PROXY = "a forward proxy is not modelled: the request would go to the proxy, not through the cluster's path";
 const REFUSED: Record<string, string> = {
-  proxy: "a forward proxy is not modelled: the request would go to the proxy, not through the cluster's path",
-  x: "a forward proxy is not modelled: the request would go to the proxy, not through the cluster's path",
+  proxy: PROXY,
+  x: PROXY,
   http3: "HTTP/3 runs over QUIC (UDP), which the ingress controller here does not serve; kubehop follows TCP",
   "connect-to": "not modelled; use --resolve HOST:PORT:ADDR to send the request to another address",
   "unix-socket": "a Unix socket never reaches the network",
@@ -175,7 +178,7 @@ function longFlag(word: string, next: string | undefined, given: Given[]): numbe
 
 /** curl's --json DATA or kubehop's --json output: by the look of what follows (see its help). */
 function jsonFlag(attached: string | undefined, next: string | undefined, given: Given[]): number {
-  const data = attached ?? (next !== undefined && (/^[[{@"]/.test(next) || next === "-") ? next : undefined);
+  const data = attached ?? (next !== undefined && /^[[{@"]/.test(next) ? next : undefined);
   if (data === undefined) {
     given.push({ name: "output", value: "json", spelled: "--json" });
     return 0;
@@ -222,7 +225,8 @@ function refuseOrUnknown(letter: string): never {
 
 /** The flags given that kubehop accepts without following them, as the user spelled them. */
 export function inertFlags(given: readonly Given[]): string[] {
-  return [...new Set(given.filter((g) => FLAGS[g.name]!.inert || (g.name === "output" && !isFormat(g.value))).map((g) => g.spelled))];
+  const inert = given.filter((g) => FLAGS[g.name]!.inert || (g.name === "output" && !isFormat(g.value)));
+  return [...new Set(inert.map((g) => (FLAGS[g.name]!.note ? `${g.spelled} (${FLAGS[g.name]!.note})` : g.spelled)))];
 }
 
 export function isFormat(value: string | undefined): value is OutputFormat {
