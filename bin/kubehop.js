@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// kubehop runs from its TypeScript sources: tsx registers the loader, so a checkout needs no build step.
-import { register } from "tsx/esm/api";
+// kubehop's command line runs the compiled dist/ (`npm run build`; installing a checkout builds it).
+// Also installed as kubectl-kubehop, so that `kubectl kubehop ...` runs it as a kubectl plugin.
 
-register();
 // `kubehop ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw e;
 });
-const { main } = await import("../lib/cli/main.ts");
+const entry = new URL("../dist/cli/main.js", import.meta.url);
+const { main } = await import(entry.href).catch((e) => {
+  // A checkout installed with --ignore-scripts has no dist/ yet: say so rather than print a stack.
+  if (e?.code !== "ERR_MODULE_NOT_FOUND" || e.url !== entry.href) throw e;
+  process.stderr.write("kubehop: dist/ is not built: run `npm run build` in the kubehop folder\n");
+  process.exit(2);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -10,6 +10,9 @@
 // `.probability(p)` goes before a single assertion, or at the end of a chain to weigh all of it
 // (start such a chain with .someBranch: in the default every-branch scope each link must hold for
 // every branch; before a chain, probability(p) would weigh its first link alone).
+// The global `Chai` namespace extended below is @types/chai's; the reference is kept in the .d.ts
+// so that kubehop/chai's types bring it along.
+/// <reference types="chai" preserve="true" />
 import type { Disposition, Trace } from "../trace/types.ts";
 import { type Check, type Condition, type IngressRuleRef, validateCondition } from "./conditions.ts";
 import { contextOf } from "./context.ts";
