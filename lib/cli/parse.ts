@@ -12,11 +12,14 @@ const IPTABLES_TABLES = new Set(["nat", "filter", "mangle", "raw", "security"]);
 export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
   const topo = spec.topology ? TOPOLOGY_OPTIONS : {};
   const multiple = spec.multipleTopologies ? { multiple: true } : {};
+  // A command with its own argument syntax (curl) words its own help for the flags it shares.
+  const own = spec.rawArgs ? spec.options : {};
   return {
     ...spec.options,
     ...(spec.topology ? { file: { ...topo.file!, ...multiple }, topology: { ...topo.topology!, ...multiple }, "no-cache": topo["no-cache"]! } : {}),
     ...(spec.namespaced ? { namespace: TOPOLOGY_OPTIONS.namespace! } : {}),
     help: HELP_OPTION,
+    ...own,
   };
 }
 
