@@ -64,7 +64,7 @@ mkdir -p topologies && cp node_modules/kubehop/topologies/default.yaml topologie
 check "(a) npx kubehop --version prints kubehop $version" bash -c "npx kubehop --version | grep -qx 'kubehop $version'"
 check "(a) npx kubectl-kubehop --version (the kubectl plugin's name)" bash -c "npx kubectl-kubehop --version | grep -qx 'kubehop $version'"
 check "(a) npx kubehop curl -f topologies/default.yaml https://shop.example.com/api/cart --branch 1 answers HTTP 200" \
-  bash -c "npx kubehop curl -f topologies/default.yaml https://shop.example.com/api/cart --branch 1 | tee /dev/stderr | grep -q 'HTTP 200'"
+  bash -c "out=\$(npx kubehop curl -f topologies/default.yaml https://shop.example.com/api/cart --branch 1) && echo \"\$out\" && grep -q 'HTTP 200' <<<\"\$out\""
 
 # (b) the library from plain JavaScript: it prints what the README's comments say
 for script in *.mjs; do
