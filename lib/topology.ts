@@ -11,8 +11,9 @@ import { engineFor } from "./netfilter/node-walk.ts";
 import { parseIptablesSave } from "./netfilter/parser.ts";
 import { traceJson } from "./output/trace-json.ts";
 import { type CurlQuery, resolveCurl } from "./trace/curl.ts";
-import { resolveRequest, type TraceQuery } from "./trace/request.ts";
-import { traceFrom } from "./trace/tracer.ts";
+import { planRequest, type TraceQuery } from "./trace/request.ts";
+import { podsAt } from "./trace/names.ts";
+import { traceStarts } from "./trace/tracer.ts";
 import type { Trace } from "./trace/types.ts";
 import type { RecentSets } from "./netfilter/hooks.ts";
 import { remember } from "./assert/context.ts";
@@ -88,7 +89,7 @@ export class Topology {
     if (!options.traceDns) return t;
     const from = options.from ?? "";
     const dns = this.cluster.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
-    const why = !from.startsWith("pod/")
+    const why = !podsAt(this.network, from, options.namespace)
       ? "--trace-dns: only a pod's query goes to cluster DNS; outside the cluster the name comes from the Topology's zone"
       : !dns
         ? "--trace-dns: there is no kube-system/kube-dns Service to send the query to"
@@ -97,13 +98,14 @@ export class Topology {
           : undefined;
     if (why) return { ...t, warnings: [...t.warnings, why] };
     const port = dns!.ports.find((p) => p.protocol === "UDP") ?? dns!.ports[0]!;
-    const query = this.trace({ from, to: `svc/kube-system/kube-dns:${port.name || port.port}`, proto: "udp", size: 80 });
+    const namespace = options.namespace !== undefined ? { namespace: options.namespace } : {};
+    const query = this.trace({ from, to: `svc/kube-system/kube-dns:${port.name || port.port}`, proto: "udp", size: 80, ...namespace });
     return { ...t, dns: query };
   }
 
   private curlOnce(query: CurlQuery): Trace {
-    const { start, packet, request } = resolveCurl(this.network, query);
-    return traceJson(request, traceFrom(this.network, start, packet), this.warnings());
+    const { starts, request } = resolveCurl(this.network, query);
+    return traceJson(request, traceStarts(this.network, starts), this.warnings());
   }
 
   /**
@@ -114,8 +116,8 @@ export class Topology {
     let recent: RecentSets = new Map();
     return {
       trace: (query, pick = 1) => {
-        const { start, packet, request } = resolveRequest(this.network, query);
-        const branches = traceFrom(this.network, start, packet, { recent });
+        const { starts, request } = planRequest(this.network, query);
+        const branches = traceStarts(this.network, starts, { recent });
         recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
         // The trace remembers its cluster (outside its data), so assertions can look up Services.
         return remember(traceJson(request, branches, this.warnings()), this.cluster);

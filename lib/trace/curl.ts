@@ -2,15 +2,18 @@
 // the connection and the HTTP request it carries.
 import { formatIpv4 } from "../model/address.ts";
 import type { Network } from "../dataplane/network.ts";
-import type { HttpRequest, Packet } from "../dataplane/packet.ts";
-import { findPod, RequestError, type ResolvedRequest, resolveRequest } from "./request.ts";
+import type { HttpRequest } from "../dataplane/packet.ts";
+import { podsAt } from "./names.ts";
+import { planRequest, type RequestPlan, RequestError } from "./request.ts";
 import { CLUSTER_DOMAIN, resolveHost } from "./dns.ts";
 import type { TraceRequest } from "./types.ts";
 
 export interface CurlQuery {
   readonly url: string;
-  /** Where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, node/NAME. */
+  /** Where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/[NS/]NAME (each pod a branch), node/NAME. */
   readonly from?: string;
+  /** kubectl's -n: the namespace of pod/NAME and workload names in `from` written without one. */
+  readonly namespace?: string;
   /** `Name: value` lines, as -H takes them. */
   readonly headers?: readonly string[];
   readonly method?: string;
@@ -20,7 +23,7 @@ export interface CurlQuery {
   readonly insecure?: boolean;
 }
 
-export interface ResolvedCurl extends ResolvedRequest {
+export interface ResolvedCurl extends RequestPlan {
   readonly http: HttpRequest;
 }
 
@@ -37,7 +40,8 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   const headers = parseHeaders(q.headers ?? []);
   const urlHost = url.hostname.toLowerCase();
   const from = q.from ?? `client/${net.cluster.clients[0]?.name ?? "client"}`;
-  const pod = from.startsWith("pod/") ? findPod(net, from.slice(4)) : undefined;
+  // A workload's pods share a namespace, so the first one's resolv.conf answers for all of them.
+  const pod = podsAt(net, from, q.namespace)?.pods[0];
   const resolved = resolveHost(net.cluster, urlHost, port, { ...(q.resolve ? { resolve: q.resolve } : {}), ...(pod ? { pod } : {}) });
   if (!resolved) {
     const where = pod ? `the cluster DNS (search path of namespace ${pod.namespace}) or ` : "";
@@ -47,20 +51,20 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     const clusterName = !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`) ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})` : "";
     throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`);
   }
-  const base = resolveRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp" });
+  const base = planRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp", ...(q.namespace !== undefined ? { namespace: q.namespace } : {}) });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
   // TLS: curl sends the URL's host as SNI and verifies the certificate against it, whatever -H Host says.
   const http: HttpRequest & { readonly sni?: string } = {
     method: (q.method ?? "GET").toUpperCase(), scheme, host: hostHeader, path: `${url.pathname}${url.search}`, headers, insecure: q.insecure === true,
     ...(scheme === "https" ? { sni: urlHost } : {}),
   };
-  const packet: Packet = { ...base.packet, http };
+  const starts = base.starts.map((s) => ({ ...s, packet: { ...s.packet, http } }));
   const request: TraceRequest = {
     ...base.request,
     to: q.url,
     http: { method: http.method, url: q.url, scheme, host: hostHeader, path: http.path, headers: { ...headers }, resolved: resolved.how },
   };
-  return { start: base.start, packet, request, http };
+  return { starts, request, http };
 }
 
 function parseHeaders(lines: readonly string[]): Record<string, string> {

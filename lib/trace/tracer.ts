@@ -6,6 +6,7 @@ import { DEVICES } from "../dataplane/devices/index.ts";
 import type { Network } from "../dataplane/network.ts";
 import type { Packet } from "../dataplane/packet.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
+import type { Start } from "./request.ts";
 import type { Disposition } from "./types.ts";
 
 /** Forwarding loops end here at the latest; a real path through kubehop's devices is about 20 hops. */
@@ -56,6 +57,15 @@ export function traceFrom(net: Network, start: Location, packet: Packet, options
   const legs = walk(net, start, packet, initial, 1);
   if (options.reply === false) return legs;
   return legs.flatMap((leg) => withReplies(net, leg));
+}
+
+/** The branches of every start, each weighted by the start's share and led by the pods it stands for. */
+export function traceStarts(net: Network, starts: readonly Start[], options: TraceOptions = {}): BranchRecord[] {
+  return starts.flatMap((s) => {
+    const branches = traceFrom(net, s.at, s.packet, options);
+    if (s.share === 1 && s.choices.length === 0) return branches;
+    return branches.map((b) => ({ ...b, probability: b.probability * s.share, choices: [...s.choices, ...b.choices] }));
+  });
 }
 
 /** Answers travel back connection by connection: the last one first, then through each proxy. */
