@@ -22,20 +22,20 @@ export const WORKLOAD_PREFIXES: ReadonlyMap<string, WorkloadKind> = new Map([
 
 const SHORT: ReadonlyMap<string, string> = new Map([["Deployment", "deploy"], ["StatefulSet", "sts"], ["DaemonSet", "ds"]]);
 
-export interface Named {
+interface Named {
   readonly namespace: string;
   readonly name: string;
 }
 
 /** `NS/NAME` as written, else NAME in the query's namespace (-n), else in `default` as kubectl does. */
-export function qualify(ref: string, namespace: string | undefined): Named {
+function qualify(ref: string, namespace: string | undefined): Named {
   const slash = ref.indexOf("/");
   if (slash >= 0) return { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
   return { namespace: namespace ?? DEFAULTS.namespace, name: ref };
 }
 
 /** A pod by `[NS/]NAME`, or by a unique prefix such as its workload's name. */
-export function findPod(net: Network, ref: string, namespace?: string): Pod {
+function findPod(net: Network, ref: string, namespace?: string): Pod {
   const { namespace: ns, name } = qualify(ref, namespace);
   const exact = net.podsByKey.get(`${ns}/${name}`);
   if (exact) return exact;
@@ -63,7 +63,7 @@ export function findService(net: Network, ref: string, namespace?: string): Serv
 }
 
 /** The pods a workload made, in name order: the order its branches come in. */
-export function workloadPods(net: Network, kind: WorkloadKind, ref: string, namespace?: string): Pod[] {
+function workloadPods(net: Network, kind: WorkloadKind, ref: string, namespace?: string): Pod[] {
   const { namespace: ns, name } = qualify(ref, namespace);
   const pods = net.cluster.pods.filter((p) => p.namespace === ns && p.owner === `${kind}/${name}`);
   if (pods.length > 0) return byName(pods);
