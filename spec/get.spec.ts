@@ -1,5 +1,8 @@
 // kubehop get: what the topology holds, kubectl-style, equal to what the model holds.
 import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { run } from "../lib/cli/get-command.ts";
 import { type CommandIO, UsageError } from "../lib/cli/io.ts";
@@ -133,6 +136,20 @@ describe("kubehop get -o json|yaml", () => {
       expect(item.metadata.annotations["kubehop.io/veth"]).to.equal(pod.veth);
     }
     expect((await get("pods", { namespace: "shop", output: "json" })).out).to.equal(r.out);
+  });
+
+  it("what -o json prints loads back as input: Services reloaded from it keep their ClusterIPs, ports and selectors", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubehop-get-"));
+    try {
+      const withoutServices = readFileSync(DEFAULT, "utf8").split(/^---$/m).filter((doc) => !/^kind: Service$/m.test(doc));
+      writeFileSync(join(dir, "topology.yaml"), withoutServices.join("---"));
+      writeFileSync(join(dir, "services.json"), (await get("svc", { "all-namespaces": true, output: "json" })).out);
+      const essentials = (c: typeof cluster) =>
+        c.services.map((s) => ({ key: `${s.namespace}/${s.name}`, type: s.type, clusterIPs: s.clusterIPs, ports: s.ports, selector: s.selector, etp: s.externalTrafficPolicy })).sort((a, b) => (a.key < b.key ? -1 : 1));
+      expect(essentials(loadTopologySync(dir).cluster)).to.deep.equal(essentials(cluster));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("-o yaml parses to the same objects as -o json", async () => {
