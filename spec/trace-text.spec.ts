@@ -33,6 +33,11 @@ describe("trace text", () => {
       }
     }
 
+    it("a terminal narrower than 40 columns gets 40-column lines rather than unreadable ones", () => {
+      const out = text(cart, [1], { columns: 10, picked: true });
+      expect(Math.max(...lines(out).map(visibleWidth))).to.equal(40);
+    });
+
     it("cuts with an ellipsis and never wraps a hop line: one line per hop, request and reply", () => {
       const b = crossNode.branches[0]!;
       const out = text(crossNode, [1], { columns: 60, picked: true });

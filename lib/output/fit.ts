@@ -21,7 +21,7 @@ export interface Give {
 
 const GAP = "  ";
 /** A field cut narrower than this shows too little to read: it goes altogether, if its floor allows. */
-const LEGIBLE = 6;
+const LEGIBLE = 10;
 
 /**
  * The fields joined by two spaces, at most `columns` wide. While the line is too wide, the fields give

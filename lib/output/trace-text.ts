@@ -22,7 +22,7 @@ export interface TraceTextOptions {
 
 const DEFAULT_COLUMNS = 100;
 /** Narrower than this and nothing useful fits on a hop line; such a terminal gets lines this wide. */
-const MIN_COLUMNS = 20;
+const MIN_COLUMNS = 40;
 
 /** `show`: the 1-based branches to print in full (default all); the branch table always lists every one. */
 export function traceText(t: Trace, show: readonly number[] = t.branches.map((_, i) => i + 1), options: TraceTextOptions = {}): string {
