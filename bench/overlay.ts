@@ -2,7 +2,7 @@
 import { performance } from "node:perf_hooks";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { traceFrom } from "../lib/trace/tracer.ts";
-import { resolveRequest } from "../lib/trace/request.ts";
+import { planRequest } from "../lib/trace/request.ts";
 import { traceJson } from "../lib/output/trace-json.ts";
 import { clusterText } from "./cluster-text.ts";
 import { gc, mb, peakRss, row, timeIt } from "./report.ts";
@@ -21,7 +21,8 @@ export function timeTrace(label: string, nodes: number, deployments: number, rep
   const first = topo.cluster.pods.find((p) => p.node === topo.cluster.nodes[0]!.name)!;
   const last = topo.cluster.pods.findLast((p) => p.node === topo.cluster.nodes.at(-1)!.name)!;
   const query = { from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` };
-  const { start, packet, request } = resolveRequest(topo.network, query);
+  const { starts, request } = planRequest(topo.network, query);
+  const { at: start, packet } = starts[0]!;
   let hops = 0;
   const forward = timeIt(() => traceFrom(topo.network, start, packet, { reply: false }));
   const both = timeIt(() => traceFrom(topo.network, start, packet));

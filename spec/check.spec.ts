@@ -123,7 +123,7 @@ describe("kubehop check", () => {
       const none = await run("check", "-t", DEFAULT.replace("default", "nope"));
       expect(none.code).to.equal(2);
       const two = await run("check", "-t", DEFAULT, "a.yaml", "b.yaml");
-      expect(two.err).to.include("one expectations file at a time");
+      expect(two.err).to.include('unexpected argument "b.yaml"');
     });
   });
 

@@ -4,7 +4,7 @@ import type { CommandRun } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { optionsOf } from "./parse.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../model/suggest.ts";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
 const NAMES = ["kubehop", "kubectl-kubehop"];

@@ -4,7 +4,7 @@
 // letter, the rule is in the flag's help. Light on purpose: `kubehop curl --help` reads this table.
 import type { OptionSpec } from "./command.ts";
 import { UsageError } from "./io.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../model/suggest.ts";
 
 interface CurlFlag extends OptionSpec {
   /** curl takes it, but nothing on the simulated path depends on it: listed on stderr as such. */

@@ -7,7 +7,7 @@ import { inventoryTable } from "../output/inventory-table.ts";
 import { type CommandRun, flag, loadOptions, outputFormat, str, topologyPath } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { loadWithProgress } from "./load-topology.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../model/suggest.ts";
 import { structured } from "./trace-output.ts";
 
 const FORMATS = ["text", "wide", "json", "yaml"] as const;

@@ -6,7 +6,7 @@ import { COMMANDS } from "./commands.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { type CommandIO, EXIT } from "./io.ts";
 import { parseCommand } from "./parse.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../model/suggest.ts";
 
 /** Errors that are the user's input or usage, by name: importing their classes would load the simulator. */
 const PLAIN = new Set(["InputError", "NetfilterParseError"]);

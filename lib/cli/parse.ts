@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { CommandSpec, OptionSpec, ParsedArgs } from "./command.ts";
 import { HELP_OPTION, TOPOLOGY_OPTIONS } from "./commands.ts";
 import { UsageError } from "./io.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean } from "../model/suggest.ts";
 
 const IPTABLES_TABLES = new Set(["nat", "filter", "mangle", "raw", "security"]);
 

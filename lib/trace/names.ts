@@ -1,7 +1,7 @@
 // The names a user types for things in the cluster (pod/[NS/]NAME, svc/..., deploy/...), looked up
 // in the model. A miss answers with the closest names in that namespace, or with the namespaces
 // that do have such things, since most topologies keep nothing in `default`.
-import { closest } from "../cli/suggest.ts";
+import { closest } from "../model/suggest.ts";
 import { DEFAULTS } from "../control/defaults.ts";
 import type { Pod, Service } from "../model/cluster.ts";
 import { podKey } from "../dataplane/locations.ts";

@@ -39,12 +39,6 @@ export interface RequestPlan {
   readonly request: TraceRequest;
 }
 
-export interface ResolvedRequest {
-  readonly start: Location;
-  readonly packet: Packet;
-  readonly request: TraceRequest;
-}
-
 /** Linux's default ephemeral range starts at 32768; a fixed port keeps output deterministic. */
 const DEFAULT_SPORT = 40000;
 /** A TCP SYN with the usual options: 20 (IP) + 40 (TCP with MSS, SACK, timestamps, window scale). */
@@ -82,13 +76,6 @@ export function planRequest(net: Network, q: TraceQuery): RequestPlan {
   const first = starts[0]!.packet;
   const request: TraceRequest = { from: q.from, to: q.to, proto, src: formatIpv4(first.src), sport: first.sport, dst: formatIpv4(first.dst), dport: first.dport, size: first.size };
   return { starts, request };
-}
-
-/** A request from one place to one place; a workload with several pods needs planRequest. */
-export function resolveRequest(net: Network, q: TraceQuery): ResolvedRequest {
-  const { starts, request } = planRequest(net, q);
-  if (starts.length !== 1) throw new RequestError(`${q.from} -> ${q.to} is ${starts.length} requests, one per pod; name one pod`);
-  return { start: starts[0]!.at, packet: starts[0]!.packet, request };
 }
 
 /** The address the start sends from: --src, else its own, else the one its route to `dst` picks. */
