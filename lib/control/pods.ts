@@ -23,8 +23,8 @@ interface PodDraft {
   terminating: boolean;
   owner: string | undefined;
   origin: Origin;
-  /** Where the pod's name is given: its metadata.name, or the workload's. */
-  nameAt: Origin;
+  /** Where the pod's name is given: its metadata.name, or the workload's (found only to report a clash). */
+  nameAt: () => Origin;
   /** Where the pod's existence is asked for: the Pod object, or the workload's replicas. */
   countAt: Origin;
   at: (path: (string | number)[]) => Origin;
@@ -45,6 +45,7 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
     const readyCond = status?.conditions?.find((c) => c.type === "Ready");
     const running = status?.phase === undefined || status.phase === "Running";
     const ip = status?.podIP !== undefined ? parseIpv4(status.podIP) : undefined;
+    const origin = src.at();
     if (status?.phase !== undefined && !["Pending", "Running", "Succeeded", "Failed", "Unknown"].includes(status.phase)) {
       problems.push({ ...src.at(["status", "phase"]), message: `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown` });
     }
@@ -58,9 +59,9 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
       ready: running && (readyCond === undefined || readyCond.status === "True"),
       terminating: obj.metadata.deletionTimestamp !== undefined,
       owner: undefined,
-      origin: src.at(),
-      nameAt: src.at(["metadata", "name"]),
-      countAt: src.at(),
+      origin,
+      nameAt: () => src.at(["metadata", "name"]),
+      countAt: origin,
       at: (path) => src.at(path),
     };
   });
@@ -77,7 +78,8 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const labels = { ...(template.metadata?.labels ?? {}) };
     const owner = `${kind}/${obj.metadata.name}`;
     const origin = src.at();
-    const nameAt = src.at(["metadata", "name"]);
+    const nameOrigin = src.at(["metadata", "name"]);
+    const nameAt = () => nameOrigin;
     const countAt = src.at(kind === "DaemonSet" ? [] : ["spec", "replicas"]);
     const at = (p: (string | number)[]) => src.at(["spec", "template", ...p]);
     const replica = (name: string, node: string | undefined): PodDraft => ({ namespace: ns, name, labels, spec, node, ip: undefined, ready: true, terminating: false, owner, origin, nameAt, countAt, at });
@@ -119,7 +121,7 @@ function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
     let seen = namespaces.get(d.namespace);
     if (!seen) namespaces.set(d.namespace, (seen = new Map()));
     const prev = seen.get(d.name);
-    if (prev) problems.push({ ...d.nameAt, message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
+    if (prev) problems.push({ ...d.nameAt(), message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
     else seen.set(d.name, d);
   }
 }
@@ -239,15 +241,11 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
       continue;
     }
     if (d.ip === undefined) continue;
-    const where = d.at(["status", "podIP"]);
-    const ip = formatIpv4(d.ip);
-    if (!prefixContains(clusterCidr, d.ip)) {
-      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is outside the cluster CIDR ${clusterCidr.text}` });
-    } else if (!prefixContains(node.podCidr, d.ip)) {
-      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is outside node ${node.name}'s podCIDR ${node.podCidr.text}` });
-    } else if (taken.has(d.ip)) {
-      problems.push({ ...where, message: `pod ${d.namespace}/${d.name}: podIP ${ip} is already used by ${holder(d.ip)}` });
-    }
+    // Positions are looked up only for a problem: in a JSON input each costs a scan of the pod's text.
+    const wrong = (why: string) => problems.push({ ...d.at(["status", "podIP"]), message: `pod ${d.namespace}/${d.name}: podIP ${formatIpv4(d.ip!)} ${why}` });
+    if (!prefixContains(clusterCidr, d.ip)) wrong(`is outside the cluster CIDR ${clusterCidr.text}`);
+    else if (!prefixContains(node.podCidr, d.ip)) wrong(`is outside node ${node.name}'s podCIDR ${node.podCidr.text}`);
+    else if (taken.has(d.ip)) wrong(`is already used by ${holder(d.ip)}`);
     taken.set(d.ip, d);
   }
   // host-local: the gateway is .1, pods get .2 upwards, never the broadcast address.

@@ -2,25 +2,23 @@
 import { type Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
 import type { Origin } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "./errors.ts";
+import { parseJsonDocuments } from "./json-documents.ts";
+import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
 
-export type Path = readonly (string | number)[];
-
-/** A document (or one item of a `kind: List`) with a way to find any of its paths in the file. */
-export interface SourceObject {
-  readonly value: Record<string, unknown>;
-  readonly kind: string;
-  readonly file: string;
-  /** Position of `path` relative to this object; an unknown path points at its deepest known ancestor. */
-  at(path?: Path, key?: string): Origin;
-}
+export type { Path, SourceObject } from "./source-object.ts";
 
 /** Aliases allowed per document: enough for real anchors, far below a "billion laughs" expansion. */
 const MAX_ALIASES = 1000;
 /** Values aliases may add to one document when expanded; beyond this it is refused before expansion. */
 const MAX_ALIAS_EXPANSION = 100_000;
 
+/** YAML, or kubectl's `-o json` through JSON.parse (JSON is YAML, read an order of magnitude faster). */
 export function parseDocuments(source: SourceFile): SourceObject[] {
+  return parseJsonDocuments(source) ?? parseYamlDocuments(source);
+}
+
+function parseYamlDocuments(source: SourceFile): SourceObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(source.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: InputProblem[] = [];
@@ -50,36 +48,12 @@ export function parseDocuments(source: SourceFile): SourceObject[] {
     }
     const locate = (base: Path) => (path: Path = [], key?: string) =>
       origin(offsetOf(doc, [...base, ...path], key));
-    if (!isPlainObject(value)) {
-      throw InputError.at(origin(doc.contents.range?.[0] ?? 0), "a document must be a mapping with apiVersion and kind");
-    }
-    if (value.kind === "List" && !Array.isArray(value.items)) {
-      throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects");
-    }
-    if (value.kind === "List" && Array.isArray(value.items)) {
-      value.items.forEach((item: unknown, i: number) => {
-        const at = locate(["items", i]);
-        if (!isPlainObject(item)) throw InputError.at(at(), "a List item must be a mapping with apiVersion and kind");
-        out.push(sourceObject(item, source.file, at));
-      });
-    } else {
-      out.push(sourceObject(value, source.file, locate([])));
-    }
+    for (const obj of documentObjects(value, source.file, locate)) out.push(obj);
   }
   if (out.length === 0) {
     throw InputError.at(origin(0), "no YAML documents in the file; expected Kubernetes objects or a kubehop Topology");
   }
   return out;
-}
-
-function sourceObject(value: Record<string, unknown>, file: string, at: SourceObject["at"]): SourceObject {
-  if (value.kind !== undefined && value.kind !== null && typeof value.kind !== "string") {
-    throw InputError.at(at(["kind"]), `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`);
-  }
-  if (typeof value.kind !== "string" || value.kind === "") {
-    throw InputError.at(at(), 'missing "kind"; expected a Kubernetes kind (Pod, Deployment, ...) or Topology');
-  }
-  return { value, kind: value.kind, file, at };
 }
 
 /**
@@ -152,8 +126,4 @@ function toLineCol(lc: LineCounter, offset: number): { line: number; col: number
 
 function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
