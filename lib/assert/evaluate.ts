@@ -34,7 +34,7 @@ export function evaluate(trace: Trace, checks: readonly Check[], scope: Scope = 
   const failing = rows.filter((r) => !r.ok);
   const label = (r: (typeof rows)[number]) => `branch ${r.i + 1} of ${n} (probability ${formatProbability(r.b.probability)})`;
   const list = (rs: typeof rows) => rs.map((r) => `  ${label(r)}: ${r.why}`).join("\n");
-  const show = (r: (typeof rows)[number] | undefined) => (r ? `\n\n${traceText(trace, [r.i + 1]).trimEnd()}` : "");
+  const show = (r: (typeof rows)[number] | undefined) => (r ? `\n\n${traceText(trace, [r.i + 1], { picked: true, verbose: true, columns: Infinity }).trimEnd()}` : "");
   const head = `${trace.request.from} -> ${trace.request.to}`;
 
   if (n === 0) return { pass: false, expectation: `every branch to ${want}`, message: `${head}: the trace has no branches` };

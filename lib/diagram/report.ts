@@ -76,7 +76,7 @@ export function reportHtml(topology: Topology, name: string): string {
       `<p>${t.branches.length} branch${t.branches.length === 1 ? "" : "es"}: ${outcome(t)}</p>`,
       `<div class="figure">${svgInline(diagramSvg(cluster, t, undefined, { idPrefix: `curl${i + 1}-` }))}</div>`,
       `<details><summary>The trace as text${t.branches.length > 1 ? " (every branch summed up, branch 1 in full)" : ""}</summary>`,
-      `<pre>${htmlEscape(traceText(t, [1]))}</pre>`,
+      `<pre>${htmlEscape(traceText(t, [1], { picked: true, verbose: true, columns: Infinity }))}</pre>`,
       "</details>",
     );
   });

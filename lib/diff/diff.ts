@@ -42,7 +42,7 @@ export function diffText(result: DiffResult, names: { before: string; after: str
         continue;
       }
       const k = representative(mine.branches, theirs.branches);
-      lines.push(...traceText(mine.trace, [k]).trimEnd().split("\n").map((l) => (l ? `    ${l}` : l)));
+      lines.push(...traceText(mine.trace, [k], { picked: true, verbose: true, columns: Infinity }).trimEnd().split("\n").map((l) => (l ? `    ${l}` : l)));
     }
     lines.push("");
   }
