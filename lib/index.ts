@@ -5,6 +5,5 @@ export { InputError, type InputProblem } from "./input/errors.ts";
 export { RequestError, type TraceQuery } from "./trace/request.ts";
 export type { Branch, Disposition, Hop, HttpOutcome, Leg, Step, Trace, TraceRequest } from "./trace/types.ts";
 export { FAILURE_DISPOSITIONS, isSuccess, SUCCESS_DISPOSITIONS } from "./trace/types.ts";
-export { kubehopChai } from "./assert/chai.ts";
 export { AssertionInputError, type Check, type Condition, type IngressRuleRef } from "./assert/conditions.ts";
 export { evaluate, type Scope, type Verdict } from "./assert/evaluate.ts";

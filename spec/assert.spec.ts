@@ -3,7 +3,8 @@
 // the failing branch's trace.
 import * as chai from "chai";
 import { expect } from "chai";
-import { AssertionInputError, kubehopChai, loadTopologySync, type Trace } from "../lib/index.ts";
+import { AssertionInputError, loadTopologySync, type Trace } from "../lib/index.ts";
+import { kubehopChai } from "../lib/chai.ts";
 import { traceJson } from "../lib/output/trace-json.ts";
 
 chai.use(kubehopChai);

@@ -1,8 +1,9 @@
 // Routing rules for the shop in topologies/default.yaml, as a platform team would write them.
-// Copy this file next to your own topology: outside this repository, import from "kubehop".
+// Copy this file next to your own topology: outside this repository, import from "kubehop" and "kubehop/chai".
 import * as chai from "chai";
 import { expect } from "chai";
-import { kubehopChai, loadTopology, type Topology } from "../../lib/index.ts";
+import { kubehopChai } from "../../lib/chai.ts";
+import { loadTopology, type Topology } from "../../lib/index.ts";
 
 chai.use(kubehopChai);
 
