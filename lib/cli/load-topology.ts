@@ -1,18 +1,21 @@
-// Loading for the commands: the library's load, with its steps shown on a terminal (a cluster at
-// Kubernetes' limits takes seconds to read and build).
-import { buildCluster } from "../control/build.ts";
-import { loadInput } from "../input/load.ts";
+// Loading for the commands: the library's load, through the snapshot cache, with its steps shown on
+// a terminal (a cluster at Kubernetes' limits takes seconds to read and build the first time).
+import { cachePolicy, type LoadStep, loadCluster } from "../snapshot/cached-load.ts";
 import { Topology } from "../topology.ts";
 import { phases } from "./progress.ts";
 
-// `cache: false` (the commands' --no-cache) will bypass the snapshot cache of loaded models.
-export function loadWithProgress(pathOrYaml: string, _options: { cache?: boolean } = {}): Topology {
+/** `cache: false` (the commands' --no-cache) neither reads nor writes a snapshot. */
+export function loadWithProgress(pathOrYaml: string, options: { cache?: boolean } = {}): Topology {
   const status = phases();
+  const what = pathOrYaml.includes("\n") ? "the topology" : pathOrYaml;
+  const say: Record<LoadStep, string> = {
+    reading: `reading ${what}...`,
+    snapshot: `reading the snapshot of ${what}...`,
+    building: "building the cluster model...",
+  };
   try {
-    status.say(`reading ${pathOrYaml.includes("\n") ? "the topology" : pathOrYaml}...`);
-    const input = loadInput(pathOrYaml);
-    status.say("building the cluster model...");
-    return new Topology(buildCluster(input));
+    const { cluster } = loadCluster(pathOrYaml, options.cache === false ? undefined : cachePolicy(), (s) => status.say(say[s]));
+    return new Topology(cluster);
   } finally {
     status.done();
   }

@@ -4,7 +4,7 @@ import { InputError, type InputProblem } from "./errors.ts";
 import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema, type WorkloadObject } from "./kubernetes-schema.ts";
 import { EndpointSliceSchema, type EndpointSliceObject, KubeProxyConfigurationSchema, type KubeProxyConfigurationObject, ServiceSchema, type ServiceObject } from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
-import { readSources } from "./source.ts";
+import { readSources, type SourceFile } from "./source.ts";
 import { INERT_KINDS, unmodelledImpact } from "./unmodelled.ts";
 import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
 import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
@@ -34,8 +34,9 @@ export interface TopologyInput {
 
 const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
-export function loadInput(pathOrText: string): TopologyInput {
-  const objects = readSources(pathOrText).flatMap(parseDocuments);
+/** `sources` when the caller has read them already (the snapshot cache hashes them first). */
+export function loadInput(pathOrText: string, sources: readonly SourceFile[] = readSources(pathOrText)): TopologyInput {
+  const objects = sources.flatMap(parseDocuments);
   const problems: InputProblem[] = [];
   const read = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
     objects.filter((src) => kinds.includes(src.kind)).flatMap((src) => {
