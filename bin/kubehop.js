@@ -7,7 +7,7 @@ process.stdout.on("error", (e) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw e;
 });
-const entry = new URL("../dist/cli/main.js", import.meta.url);
+const entry = new URL("../dist/bundle/main.js", import.meta.url);
 const { main } = await import(entry.href).catch((e) => {
   // A checkout installed with --ignore-scripts has no dist/ yet: say so rather than print a stack.
   if (e?.code !== "ERR_MODULE_NOT_FOUND" || e.url !== entry.href) throw e;
