@@ -208,6 +208,6 @@ describe("diagram: command line", () => {
     const both = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--json", "--format", "mermaid"]);
     expect(both.code).to.equal(2);
     const bad = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--format", "dot"]);
-    expect(bad.err).to.contain("--format dot: expected text, json or mermaid");
+    expect(bad.err).to.contain("--format dot: expected text, json, yaml");
   });
 });

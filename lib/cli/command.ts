@@ -64,10 +64,13 @@ export function topologyPath(args: ParsedArgs): string {
  * lists what the command prints, the first being its default.
  */
 export function outputFormat<F extends string>(args: ParsedArgs, allowed: readonly F[]): F {
-  const given = [str(args, "output"), str(args, "format"), flag(args, "json") ? "json" : undefined].filter((f): f is string => f !== undefined);
-  if (new Set(given).size > 1) throw new UsageError(`give one output format (got ${given.join(", ")})`);
-  const f = given[0] ?? allowed[0]!;
-  if (!(allowed as readonly string[]).includes(f)) throw new UsageError(`-o ${f}: expected ${allowed.join(", ")}`);
+  const given: [string, string][] = [];
+  if (str(args, "output") !== undefined) given.push(["-o", str(args, "output")!]);
+  if (str(args, "format") !== undefined) given.push(["--format", str(args, "format")!]);
+  if (flag(args, "json")) given.push(["--json", "json"]);
+  if (new Set(given.map(([, f]) => f)).size > 1) throw new UsageError(`give one output format (got ${given.map(([, f]) => f).join(", ")})`);
+  const [spelled, f] = given[0] ?? ["-o", allowed[0]!];
+  if (!(allowed as readonly string[]).includes(f)) throw new UsageError(`${spelled} ${f}: expected ${allowed.join(", ")}`);
   return f as F;
 }
 
