@@ -165,3 +165,16 @@ spec:
 ---
 `;
 }
+
+describe("workloads in what kubectl dumps", () => {
+  // Pods as `kubectl get pods -o yaml` prints them name their ReplicaSet, not their Deployment.
+  const dumped = loadTopologySync("spec/fixtures/kubectl/cluster.yaml");
+
+  it("a pod whose controller is ReplicaSet DEPLOY-HASH (HASH its pod-template-hash) is the Deployment's", () => {
+    const api = dumped.cluster.pods.filter((p) => p.namespace === "shop" && p.name.startsWith("api-6d5f8b7c9d-"));
+    expect(api.map((p) => p.owner)).to.deep.equal(["Deployment/api", "Deployment/api"]);
+    const t = dumped.trace({ from: "deploy/shop/api", to: "svc/shop/api:80" });
+    expect(sum(t)).to.be.closeTo(1, 1e-9);
+    expect([...shares(t).keys()].sort()).to.deep.equal(api.map((p) => `${p.namespace}/${p.name}`).sort());
+  });
+});

@@ -58,13 +58,27 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
       ip,
       ready: running && (readyCond === undefined || readyCond.status === "True"),
       terminating: obj.metadata.deletionTimestamp !== undefined,
-      owner: undefined,
+      owner: controllerOf(obj.metadata),
       origin,
       nameAt: () => src.at(["metadata", "name"]),
       countAt: origin,
       at: (path) => src.at(path),
     };
   });
+}
+
+/**
+ * The workload a pod dumped by kubectl belongs to, from its controller's ownerReference: a ReplicaSet
+ * named DEPLOYMENT-HASH (HASH the pod's pod-template-hash label) is that Deployment's, so
+ * `deploy/NAME` finds the pods of a real cluster as it finds those kubehop schedules itself.
+ */
+function controllerOf(metadata: { labels?: Record<string, string> | undefined; [k: string]: unknown }): string | undefined {
+  const refs = Array.isArray(metadata.ownerReferences) ? (metadata.ownerReferences as { kind?: unknown; name?: unknown; controller?: unknown }[]) : [];
+  const ref = refs.find((r) => r.controller === true) ?? (refs.length === 1 ? refs[0] : undefined);
+  if (typeof ref?.kind !== "string" || typeof ref.name !== "string") return undefined;
+  const hash = metadata.labels?.["pod-template-hash"];
+  if (ref.kind === "ReplicaSet" && hash && ref.name.endsWith(`-${hash}`)) return `Deployment/${ref.name.slice(0, -hash.length - 1)}`;
+  return `${ref.kind}/${ref.name}`;
 }
 
 function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: string[]): PodDraft[] {
