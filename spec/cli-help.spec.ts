@@ -134,8 +134,10 @@ describe("kubehop flags from other tools", () => {
     const clash = await runCli([...args, "-o", "yaml", "--json"]);
     expect(clash.code).to.equal(2);
     expect(clash.stderr).to.contain("give one output format (got yaml, json)");
-    const bad = await runCli([...args, "-o", "wide"]);
-    expect(bad.stderr).to.contain("-o wide: expected text, json, yaml, mermaid");
+    const bad = await runCli([...args, "-o", "dot"]);
+    expect(bad.stderr).to.contain("-o dot: expected text, wide, json, yaml, mermaid");
+    const wide = await runCli([...args, "-o", "wide"]);
+    expect(wide).to.deep.equal(await runCli([...args, "--verbose"]));
   });
 
   it("commands that write a file say which file they wrote", async () => {

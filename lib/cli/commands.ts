@@ -14,7 +14,7 @@ const picks: Record<string, OptionSpec> = {
   seed: { type: "string", value: "N", help: "sample one branch by its probability, seeded: the same N picks the same branch" },
 };
 const traceOutput: Record<string, OptionSpec> = {
-  output: { type: "string", short: "o", value: "FORMAT", help: "text (default), json, yaml or mermaid" },
+  output: { type: "string", short: "o", value: "FORMAT", help: "text (default), wide (every step), json, yaml or mermaid" },
   json,
   format: { type: "string", value: "FORMAT", help: "text, json or mermaid (older spelling of -o)" },
   verbose: { type: "boolean", short: "v", help: "every step of every hop, with the deciding rule and the header changes" },
@@ -24,7 +24,7 @@ const traceOutput: Record<string, OptionSpec> = {
 export const COMMANDS: Record<string, CommandSpec> = {
   trace: {
     summary: "follow one packet from a location to a destination, hop by hop, and its reply",
-    usage: "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|json|yaml|mermaid]",
+    usage: "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|wide|json|yaml|mermaid]",
     topology: true,
     namespaced: true,
     options: {

@@ -33,7 +33,7 @@ export const run: CommandRun = async (args, io) => {
   else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen));
   else {
     const picked = flag(args, "all") || branch !== undefined || seed !== undefined;
-    io.stdout(traceText(t, chosen, { columns: io.columns ?? 100, color: io.color ?? false, verbose: flag(args, "verbose"), picked }));
+    io.stdout(traceText(t, chosen, { columns: io.columns ?? 100, color: io.color ?? false, verbose: flag(args, "verbose") || format === "wide", picked }));
   }
   return EXIT.ok;
 };

@@ -5,7 +5,8 @@ import { writeWhole } from "../output/files.ts";
 import type { Trace } from "../trace/types.ts";
 import type { CommandIO } from "./io.ts";
 
-export const TRACE_FORMATS = ["text", "json", "yaml", "mermaid"] as const;
+/** wide is kubectl's word for more columns: here, the text with every step (--verbose). */
+export const TRACE_FORMATS = ["text", "wide", "json", "yaml", "mermaid"] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** The JSON object (`--json`) as text in the asked format; YAML is the same object, for kubectl habits. */
