@@ -2,11 +2,13 @@
 // Services) and at 10x and 100x smaller: load, peak memory, one node's iptables-save, one trace,
 // 1,000 `check` expectations, a diagram; and how each grows with size.
 // In bench/run.ts: `npm run bench -- scale`. Runs smallest first, so peak RSS reads per scale.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Issue 11's load rows (YAML, kubectl's -o json, the snapshot cache) close each scale;
+// `npm run bench -- scale load` runs only those, at the limits.
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { loadTopologySync, Topology } from "../lib/topology.ts";
 import { contextFor } from "../lib/assert/context.ts";
 import { type CompiledExpectation, compile, type ExpectationSource, runExpectations } from "../lib/assert/expectations.ts";
 import type { InputProblem } from "../lib/input/errors.ts";
@@ -15,6 +17,9 @@ import { ExpectationsSchema } from "../lib/input/topology-schema.ts";
 import { parseDocuments } from "../lib/input/yaml-documents.ts";
 import { generateTopology } from "../lib/cli/generate-command.ts";
 import { diagramSvg } from "../lib/diagram/index.ts";
+import { loadCluster } from "../lib/snapshot/cached-load.ts";
+import { kubectlJson } from "./kubectl-json.ts";
+import type { Cluster } from "../lib/model/cluster.ts";
 import { gc, mb, median, peakRss, row } from "./report.ts";
 
 interface Scale {
@@ -37,6 +42,11 @@ const CHECK_BUDGET_MS = 60_000;
 export function scaleBench(): void {
   const dir = mkdtempSync(join(tmpdir(), "kubehop-bench-"));
   try {
+    if (process.argv[3] === "load") {
+      const limits = SCALES[SCALES.length - 1]!;
+      const file = writeScale(limits, dir);
+      return loadRows(limits, file, loadYaml(limits, file).topo.cluster, dir);
+    }
     const seconds: Record<string, number[]> = {};
     for (const s of SCALES) one(s, dir, seconds);
     const growth = (k: string) => {
@@ -54,18 +64,12 @@ export function scaleBench(): void {
 
 function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
   const put = (k: string, v: number) => (seconds[k] ??= []).push(v);
-  const text = generateTopology({ nodes: s.nodes, podsPerNode: PODS_PER_NODE, services: s.services, endpoints: ENDPOINTS });
-  const file = join(dir, `scale-${s.nodes}.yaml`);
-  writeFileSync(file, text);
-  gc();
-  let t = performance.now();
-  const topo = loadTopologySync(file);
-  const load = performance.now() - t;
-  put("load", load);
+  const file = writeScale(s, dir);
+  const { topo, ms } = loadYaml(s, file);
+  put("load", ms);
   const c = topo.cluster;
-  row(`${s.label}: load ${s.nodes} nodes, ${c.pods.length} pods, ${c.services.length} Services (${(text.length / 1e6).toFixed(1)} MB of YAML)`, `${(load / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, s.label === "limits" ? "-" : "-");
 
-  t = performance.now();
+  let t = performance.now();
   const save = topo.iptablesSave("node-1");
   const saveMs = performance.now() - t;
   put("save", saveMs);
@@ -102,6 +106,55 @@ function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
   const diagram = performance.now() - t;
   put("diagram", diagram);
   row(`${s.label}: diagram with the trace's path`, `${(diagram / 1000).toFixed(2)} s, ${(svg.length / 1024).toFixed(0)} KB`, "-");
+  loadRows(s, file, c, dir);
+}
+
+/** The library's load, without the snapshot cache. */
+function loadYaml(s: Scale, file: string): { topo: Topology; ms: number } {
+  gc();
+  const t = performance.now();
+  const topo = loadTopologySync(file);
+  const ms = performance.now() - t;
+  const c = topo.cluster;
+  row(`${s.label}: load ${s.nodes} nodes, ${c.pods.length} pods, ${c.services.length} Services (${(statSync(file).size / 1e6).toFixed(1)} MB of YAML)`, `${(ms / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, s.label === "limits" ? "<= 10 s" : "-");
+  return { topo, ms };
+}
+
+function writeScale(s: Scale, dir: string): string {
+  const file = join(dir, `scale-${s.nodes}.yaml`);
+  writeFileSync(file, generateTopology({ nodes: s.nodes, podsPerNode: PODS_PER_NODE, services: s.services, endpoints: ENDPOINTS }));
+  return file;
+}
+
+/**
+ * The same cluster as kubectl's `-o json` List (every Node, Pod and Service written out), then the
+ * YAML through the snapshot cache: the first load builds and writes the snapshot, the second is
+ * what every later command on the unchanged file pays (hash the input, read the snapshot, index it).
+ */
+function loadRows(s: Scale, file: string, c: Cluster, dir: string): void {
+  const limits = s.label === "limits";
+  const json = join(dir, `scale-${s.nodes}.json`);
+  writeFileSync(json, kubectlJson(c));
+  gc();
+  let t = performance.now();
+  const fromJson = loadTopologySync(json);
+  const jsonMs = performance.now() - t;
+  row(`${s.label}: load as kubectl -o json (${(statSync(json).size / 1e6).toFixed(0)} MB: ${fromJson.cluster.nodes.length} Nodes, ${fromJson.cluster.pods.length} Pods, ${fromJson.cluster.services.length} Services)`, `${(jsonMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, limits ? "<= 10 s" : "-");
+  rmSync(json);
+
+  const policy = { dir: join(dir, "cache"), minBytes: 0 };
+  const cachedLoad = () => {
+    gc();
+    const start = performance.now();
+    const { cluster, fromSnapshot } = loadCluster(file, policy);
+    new Topology(cluster);
+    return { ms: performance.now() - start, fromSnapshot };
+  };
+  const first = cachedLoad();
+  const snapshot = readdirSync(policy.dir).map((f) => statSync(join(policy.dir, f)).size).reduce((a, b) => a + b, 0);
+  row(`${s.label}: first load with the cache (builds, then writes a ${(snapshot / 1e6).toFixed(0)} MB snapshot)`, `${(first.ms / 1000).toFixed(2)} s${first.fromSnapshot ? " (unexpected hit)" : ""}`, limits ? "<= 10 s" : "-");
+  const second = cachedLoad();
+  row(`${s.label}: second load, unchanged input (from the snapshot)`, `${(second.ms / 1000).toFixed(2)} s${second.fromSnapshot ? "" : " (unexpected miss)"}`, limits ? "<= 1 s" : "-");
 }
 
 /** 1,000 requests from one pod to Services across the cluster: the same work `kubehop check` does in CI. */

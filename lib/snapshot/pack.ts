@@ -1,16 +1,17 @@
 // Plain data (objects, arrays, Maps, Sets, strings, numbers, booleans, null, undefined) to a few
-// flat arrays and back, for the snapshot of a loaded cluster. At Kubernetes' limits the model is a
-// million small objects: v8.deserialize takes about 1.5 s to rebuild them, this about a quarter of
+// flat arrays and back, for the snapshot of a loaded cluster. At Kubernetes' limits the model is
+// about a million small objects: v8.deserialize takes ~1.5 s to rebuild them, this a fraction of
 // that, because every object's keys are written once per shape (not once per object), every string
-// once (not once per use), and objects are rebuilt by one literal per shape.
+// once (not once per use), most values in one 32-bit word, and objects are rebuilt by one literal
+// per shape.
 // Shared objects stay shared (a workload's replicas share one origin): each is written once, then
 // referred to. Anything else (class instances, functions, symbols, cycles) is refused with
 // Unpackable, so a model that grows one is not cached rather than cached wrong.
 
 export interface Packed {
-  /** Tags and their operands; see the T_ constants. */
+  /** One word per value or header: tag (4 bits), KEPT (1 bit), operand (27 bits); see the T_ constants. */
   readonly words: Uint32Array;
-  /** Numbers that are not whole 32-bit unsigned values. */
+  /** Numbers that are not whole numbers below 2^32. */
   readonly floats: Float64Array;
   /** Every distinct string once; object keys included. */
   readonly strings: readonly string[];
@@ -22,22 +23,29 @@ const T_UNDEFINED = 0;
 const T_NULL = 1;
 const T_FALSE = 2;
 const T_TRUE = 3;
-/** A whole number 0..2^32-1 (IPv4 addresses, ports, counts): the next word. */
-const T_UINT = 4;
-/** Any other number: the next word indexes `floats`. */
-const T_FLOAT = 5;
-const T_STRING = 6;
-/** Length, then the items. */
-const T_ARRAY = 7;
-/** Shape index, then the values in the shape's key order. */
-const T_OBJECT = 8;
-/** Size, then key, value, key, value... */
-const T_MAP = 9;
-const T_SET = 10;
-/** An object already written: the next word is its index in the order objects were first met. */
-const T_SEEN = 11;
-/** A new shape, defined where first used: key count, the keys' string indexes, then the object. */
-const T_SHAPE = 12;
+/** A whole number below 2^27 (ports, counts, most of what the model counts): the operand. */
+const T_SMALL = 4;
+/** A whole number below 2^32 (IPv4 addresses): the next word. */
+const T_UINT = 5;
+/** Any other number: the operand indexes `floats`. */
+const T_FLOAT = 6;
+const T_STRING = 7;
+/** Operand: length; then the items. */
+const T_ARRAY = 8;
+/** Operand: shape index; then the values in the shape's key order. */
+const T_OBJECT = 9;
+/** Operand: size; then key, value, key, value... */
+const T_MAP = 10;
+const T_SET = 11;
+/** An object already written: the operand is the position of its header word. */
+const T_SEEN = 12;
+/** A new shape, defined where first used: operand the key count, then the keys' string indexes. */
+const T_SHAPE = 13;
+/** Set on the header of an object referred to again later, so the reader keeps it by position. */
+const KEPT = 16;
+const OPERAND_LIMIT = 2 ** 27;
+
+const word = (tag: number, operand: number) => ((operand << 5) | tag) >>> 0;
 
 interface ShapeNode {
   readonly next: Map<string, ShapeNode>;
@@ -57,9 +65,10 @@ class Packer {
   /** Shapes by their keys in order, one level per key: no key list is joined into a string per object. */
   private readonly shapes: ShapeNode = { next: new Map() };
   private shapeCount = 0;
-  private readonly objectIds = new Map<object, number>();
-  /** 1 while an object's members are being written: meeting it again then is a cycle. */
-  private open = new Uint8Array(1 << 16);
+  /** Each object written so far, by the position of its header word. */
+  private readonly written = new Map<object, number>();
+  /** Header positions of the objects being written, outermost first: meeting one of them again is a cycle. */
+  private readonly open: number[] = [];
 
   run(root: unknown): Packed {
     this.value(root);
@@ -73,6 +82,11 @@ class Packer {
       this.words = grown;
     }
     this.words[this.n++] = w;
+  }
+
+  private operand(tag: number, n: number): void {
+    if (n >= OPERAND_LIMIT) throw new Unpackable(`more than ${OPERAND_LIMIT} of something`);
+    this.put(word(tag, n));
   }
 
   private string(s: string): number {
@@ -93,16 +107,15 @@ class Packer {
         return this.put(v ? T_TRUE : T_FALSE);
       case "number":
         if (Number.isInteger(v) && v >= 0 && v <= 0xffffffff && !Object.is(v, -0)) {
+          if (v < OPERAND_LIMIT) return this.put(word(T_SMALL, v));
           this.put(T_UINT);
           return this.put(v);
         }
-        this.put(T_FLOAT);
-        this.put(this.floats.length);
+        this.operand(T_FLOAT, this.floats.length);
         this.floats.push(v);
         return;
       case "string":
-        this.put(T_STRING);
-        return this.put(this.string(v));
+        return this.operand(T_STRING, this.string(v));
       case "object":
         if (v === null) return this.put(T_NULL);
         return this.object(v);
@@ -112,45 +125,43 @@ class Packer {
   }
 
   private object(v: object): void {
-    const seen = this.objectIds.get(v);
-    if (seen !== undefined) {
-      if (this.open[seen]) throw new Unpackable("a cycle");
-      this.put(T_SEEN);
-      return this.put(seen);
+    const at = this.written.get(v);
+    if (at !== undefined) {
+      if (this.open.includes(at)) throw new Unpackable("a cycle");
+      this.words[at] = this.words[at]! | KEPT;
+      return this.operand(T_SEEN, at);
     }
-    const id = this.objectIds.size;
-    this.objectIds.set(v, id);
-    if (id >= this.open.length) {
-      const grown = new Uint8Array(this.open.length * 2);
-      grown.set(this.open);
-      this.open = grown;
-    }
-    this.open[id] = 1;
     if (Array.isArray(v)) {
-      this.put(T_ARRAY);
-      this.put(v.length);
+      this.header(v, T_ARRAY, v.length);
       for (const item of v) this.value(item);
     } else if (v instanceof Map) {
-      this.put(T_MAP);
-      this.put(v.size);
+      this.header(v, T_MAP, v.size);
       for (const [key, value] of v) {
         this.value(key);
         this.value(value);
       }
     } else if (v instanceof Set) {
-      this.put(T_SET);
-      this.put(v.size);
+      this.header(v, T_SET, v.size);
       for (const item of v) this.value(item);
     } else if (Object.getPrototypeOf(v) === Object.prototype) {
-      this.plain(v as Record<string, unknown>);
+      const keys = Object.keys(v);
+      this.header(v, T_OBJECT, this.shape(v, keys));
+      for (const k of keys) this.value((v as Record<string, unknown>)[k]);
     } else {
       throw new Unpackable(`an instance of ${v.constructor?.name ?? "a class"}`);
     }
-    this.open[id] = 0;
+    this.open.pop();
   }
 
-  private plain(v: Record<string, unknown>): void {
-    const keys = Object.keys(v);
+  private header(v: object, tag: number, operand: number): void {
+    if (this.n >= OPERAND_LIMIT) throw new Unpackable("too large");
+    this.written.set(v, this.n);
+    this.open.push(this.n);
+    this.operand(tag, operand);
+  }
+
+  /** The shape of an object's keys, written out (before the object) the first time it is met. */
+  private shape(v: object, keys: string[]): number {
     // "__proto__" as an own key would become a prototype when rebuilt by a literal.
     if (keys.includes("__proto__")) throw new Unpackable('an own "__proto__" key');
     if (Object.getOwnPropertySymbols(v).length > 0) throw new Unpackable("a symbol-keyed property");
@@ -160,16 +171,12 @@ class Packer {
       if (!next) node.next.set(k, (next = { next: new Map() }));
       node = next;
     }
-    let shape = node.shape;
-    if (shape === undefined) {
-      shape = node.shape = this.shapeCount++;
-      this.put(T_SHAPE);
-      this.put(keys.length);
+    if (node.shape === undefined) {
+      node.shape = this.shapeCount++;
+      this.operand(T_SHAPE, keys.length);
       for (const k of keys) this.put(this.string(k));
     }
-    this.put(T_OBJECT);
-    this.put(shape);
-    for (const k of keys) this.value(v[k]);
+    return node.shape;
   }
 }
 
@@ -185,16 +192,24 @@ type Make = (read: () => unknown) => unknown;
 
 class Unpacker {
   private at = 0;
-  private readonly objects: unknown[] = [];
+  /** Objects referred to again later, by the position of their header. */
+  private readonly kept = new Map<number, unknown>();
   private readonly shapes: Make[] = [];
   private readonly read = () => this.value();
 
   constructor(private readonly p: Packed) {}
 
+  done(): boolean {
+    return this.at === this.p.words.length;
+  }
+
   value(): unknown {
-    const w = this.p.words;
-    const tag = w[this.at++];
-    switch (tag) {
+    const words = this.p.words;
+    const start = this.at;
+    const w = words[this.at++]!;
+    const n = w >>> 5;
+    let made: unknown;
+    switch (w & 15) {
       case T_UNDEFINED:
         return undefined;
       case T_NULL:
@@ -203,57 +218,52 @@ class Unpacker {
         return false;
       case T_TRUE:
         return true;
+      case T_SMALL:
+        return n;
       case T_UINT:
-        return w[this.at++];
+        return words[this.at++];
       case T_FLOAT:
-        return this.p.floats[w[this.at++]!];
+        return this.p.floats[n];
       case T_STRING:
-        return this.p.strings[w[this.at++]!];
+        return this.p.strings[n];
       case T_SEEN:
-        return this.objects[w[this.at++]!];
-      case T_ARRAY: {
-        const id = this.reserve();
-        const items = new Array<unknown>(w[this.at++]!);
-        for (let i = 0; i < items.length; i++) items[i] = this.value();
-        return (this.objects[id] = items);
-      }
-      case T_MAP: {
-        const id = this.reserve();
-        const map = new Map<unknown, unknown>();
-        for (let i = w[this.at++]!; i > 0; i--) {
-          const key = this.value();
-          map.set(key, this.value());
-        }
-        return (this.objects[id] = map);
-      }
-      case T_SET: {
-        const id = this.reserve();
-        const set = new Set<unknown>();
-        for (let i = w[this.at++]!; i > 0; i--) set.add(this.value());
-        return (this.objects[id] = set);
-      }
+        if (!this.kept.has(n)) throw new Error(`snapshot: word ${start} refers to no object`);
+        return this.kept.get(n);
       case T_SHAPE: {
-        const keys = Array.from({ length: w[this.at++]! }, () => this.p.strings[w[this.at++]!]!);
+        const keys = Array.from(words.subarray(this.at, (this.at += n)), (id) => this.p.strings[id]!);
         this.shapes.push(maker(keys));
         return this.value();
       }
-      case T_OBJECT: {
-        const id = this.reserve();
-        return (this.objects[id] = this.shapes[w[this.at++]!]!(this.read));
+      case T_ARRAY: {
+        const items = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) items[i] = this.value();
+        made = items;
+        break;
+      }
+      case T_OBJECT:
+        made = this.shapes[n]!(this.read);
+        break;
+      case T_MAP: {
+        const map = new Map<unknown, unknown>();
+        for (let i = 0; i < n; i++) {
+          const key = this.value();
+          map.set(key, this.value());
+        }
+        made = map;
+        break;
+      }
+      case T_SET: {
+        const set = new Set<unknown>();
+        for (let i = 0; i < n; i++) set.add(this.value());
+        made = set;
+        break;
       }
       default:
-        throw new Error(`snapshot: unknown tag ${tag} at word ${this.at - 1}`);
+        throw new Error(`snapshot: unknown tag ${w & 15} at word ${start}`);
     }
-  }
-
-  done(): boolean {
-    return this.at === this.p.words.length;
-  }
-
-  /** An object's index is taken when it is met, before its members, as the packer numbered it. */
-  private reserve(): number {
-    this.objects.push(undefined);
-    return this.objects.length - 1;
+    // Kept only now, whole: with cycles refused, no member can refer back to it.
+    if (w & KEPT) this.kept.set(start, made);
+    return made;
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Packed, pack, Unpackable, unpack } from "./pack.ts";
 
 /** Bumped whenever the file layout or pack's encoding changes: older files are then misses. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 const SUFFIX = ".snapshot";
 /** The folder keeps the most recently used snapshots only: few inputs are big enough to be cached. */
 const KEEP_FILES = 4;
