@@ -1,48 +1,73 @@
-// The README's console examples are what the commands print, byte for byte.
+// The README's console examples are what the commands print, byte for byte, at 100 columns with no
+// colour: the same words and IO as scripts/update-readme.ts, which rewrites them.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
+import { COMMANDS } from "../lib/cli/commands.ts";
+import { README, examples, run, words } from "../scripts/update-readme.ts";
 
-interface Example {
-  command: string;
-  expected: string;
-}
-
-function examples(markdown: string): Example[] {
-  const out: Example[] = [];
-  for (const block of markdown.matchAll(/```console\n([\s\S]*?)```/g)) {
-    const lines = block[1]!.split("\n");
-    out.push({ command: lines[0]!.replace(/^\$ /, ""), expected: lines.slice(1).join("\n") });
+/** The Command line section's synopsis: each entry (a `kubehop NAME` line and its indented continuation) by NAME. */
+function synopsis(markdown: string): Map<string, string> {
+  const section = markdown.slice(markdown.indexOf("## Command line"));
+  const block = /```\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const entries = new Map<string, string>();
+  let name = "";
+  for (const line of block.split("\n")) {
+    const head = /^kubehop (\S+)/.exec(line);
+    if (head) name = head[1]!;
+    if (name) entries.set(name, `${entries.get(name) ?? ""} ${line}`);
   }
-  return out;
-}
-
-function words(command: string): string[] {
-  return [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  return entries;
 }
 
 describe("README examples", () => {
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const readme = readFileSync(README, "utf8");
   const list = examples(readme);
 
   it("has console examples to check", () => {
     expect(list.length).to.be.at.least(3);
   });
 
+  it("splits command lines as a shell does", () => {
+    expect(words(`npx kubehop curl -d '{"item":1}' -H "X-A: \\"b\\"" --data='a b' c\\ d`)).to.deep.equal([
+      "npx",
+      "kubehop",
+      "curl",
+      "-d",
+      '{"item":1}',
+      "-H",
+      'X-A: "b"',
+      "--data=a b",
+      "c d",
+    ]);
+  });
+
   for (const ex of list) {
     it(ex.command, async () => {
-      const [npx, bin, ...args] = words(ex.command);
-      expect(`${npx} ${bin}`).to.equal("npx kubehop");
-      let printed = "";
-      await main(args, { stdout: (s) => (printed += s), stderr: (s) => (printed += s), readStdin: async () => "" });
-      expect(printed).to.equal(ex.expected);
+      expect(await run(ex.command)).to.equal(ex.expected);
     });
   }
 
+  it("the Command line synopsis shows every command with its own flags", () => {
+    const entries = synopsis(readme);
+    expect([...entries.keys()]).to.include.members([...Object.keys(COMMANDS), "help"]);
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      // curl's flags are curl's (see "Pasting a curl command"); --json and --format are spellings of -o.
+      if (spec.rawArgs) continue;
+      const entry = entries.get(name)!;
+      for (const [flag, option] of Object.entries(spec.options)) {
+        if ((flag === "json" || flag === "format") && "output" in spec.options) continue;
+        const short = option.short !== undefined && new RegExp(`(^|[\\s[|])-${option.short}(?=[\\s\\]|])`).test(entry);
+        expect(entry.includes(`--${flag}`) || short, `kubehop ${name}: --${flag}`).to.equal(true);
+      }
+    }
+  });
+
   it("npm start runs the worked example's command, then writes the report", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-    const [curl, report] = (pkg.scripts.start as string).split(" && ").map((c) => c.replace(/^node bin\/kubehop\.js /, "npx kubehop "));
+    // -t and -f both name the topology; the README spells it -f.
+    const asShown = (c: string) => c.replace(/^node bin\/kubehop\.js /, "npx kubehop ").replace(/ -t /g, " -f ");
+    const [curl, report] = (pkg.scripts.start as string).split(" && ").map(asShown);
     expect(list.map((e) => e.command)).to.include(curl);
-    expect(report).to.equal("npx kubehop report -t topologies/default.yaml -o reports/index.html");
+    expect(report).to.equal("npx kubehop report -f topologies/default.yaml -o reports/index.html");
   });
 });
