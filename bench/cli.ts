@@ -3,11 +3,12 @@
 // beside `node -e 0` measured in the same run, since on a shared machine only ratios compare.
 // In bench/run.ts: `npm run bench -- cli`. Alone: node --import tsx bench/cli.ts
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, printTable, row } from "./report.ts";
+import { ensureBuilt } from "../scripts/ensure-built.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOPOLOGY = "topologies/default.yaml";
@@ -22,7 +23,7 @@ interface Row {
 }
 
 export function cliBench(): void {
-  buildIfStale();
+  ensureBuilt((line) => console.error(`  cli: ${line}`));
   const out = mkdtempSync(join(tmpdir(), "kubehop-bench-cli-"));
   try {
     const node = medianCpu(["-e", "0"]);
@@ -45,17 +46,6 @@ export function cliBench(): void {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}
-
-/** The bench measures dist/, so a source edited since the last build is built first. */
-function buildIfStale(): void {
-  const built = join(ROOT, "dist/cli/main.js");
-  const builtAt = statSync(built, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const newest = Math.max(...readdirSync(join(ROOT, "lib"), { recursive: true, encoding: "utf8" }).map((f) => statSync(join(ROOT, "lib", f)).mtimeMs));
-  if (newest <= builtAt) return;
-  console.error("  cli: lib/ is newer than dist/: npm run build");
-  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-  if (build.status !== 0) throw new Error("npm run build failed: the cli rows would measure a stale or broken dist/");
 }
 
 /** Median CPU ms of `node ARGS` over RUNS runs, after a warm-up; a run that fails stops the bench. */

@@ -28,8 +28,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     topology: true,
     namespaced: true,
     options: {
-      from: { type: "string", value: "LOC", help: "where it starts: pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME, lb/NAME" },
-      to: { type: "string", value: "DEST", help: "IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT, client/NAME:PORT or HOST:PORT" },
+      from: { type: "string", value: "LOC", help: "where it starts: pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME" },
+      to: { type: "string", value: "DEST", help: "IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT or client/NAME:PORT" },
       proto: { type: "string", value: "PROTO", help: "tcp (default), udp, icmp or sctp" },
       src: { type: "string", value: "IP", help: "override the source address at the start" },
       sport: { type: "string", value: "N", help: "source port (default 40000)" },

@@ -40,7 +40,7 @@ export const run: CommandRun = async (args, io) => {
   await writeTraceSvg(topo.cluster, last, pick(last), line.svg, io);
   if (line.format === "json" || line.format === "yaml") {
     const followed = trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {};
-    io.stdout(await structured(line.format, { ...onlyBranches(trace, pick(trace)), ...followed }));
+    io.stdout(structured(line.format, { ...onlyBranches(trace, pick(trace)), ...followed }));
   } else if (line.format === "mermaid") io.stdout(await mermaidOf(last, pick(last)));
   else {
     const options = { columns: io.columns ?? 100, color: io.color ?? false, verbose: line.verbose, picked: line.all || line.branch !== undefined || line.seed !== undefined };

@@ -25,7 +25,7 @@ export const run: CommandRun = async (args, io) => {
   const namespace = all || resource === "nodes" ? undefined : (given ?? DEFAULT_NAMESPACE);
   const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
   const listed = inventory(cluster, resource, namespace);
-  if (format === "json" || format === "yaml") io.stdout(await structured(format, inventoryList(listed)));
+  if (format === "json" || format === "yaml") io.stdout(structured(format, inventoryList(listed)));
   else if (listed.rows.length > 0) io.stdout(inventoryTable(listed, { wide: format === "wide", namespaces: all }));
   if (listed.rows.length === 0) io.stderr(nothingFound(resource, namespace, namespacesWith(cluster, resource)));
   return EXIT.ok;

@@ -29,7 +29,7 @@ export const run: CommandRun = async (args, io) => {
   });
   const chosen = chooseBranches(t, branch, seed);
   await writeTraceSvg(topo.cluster, t, chosen, str(args, "svg"), io);
-  if (format === "json" || format === "yaml") io.stdout(await structured(format, onlyBranches(t, chosen)));
+  if (format === "json" || format === "yaml") io.stdout(structured(format, onlyBranches(t, chosen)));
   else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen));
   else {
     const picked = flag(args, "all") || branch !== undefined || seed !== undefined;

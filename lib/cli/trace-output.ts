@@ -1,5 +1,6 @@
 // How trace and curl print what they found: text for people, JSON or YAML for tools, Mermaid for
 // docs, and an SVG on request. The drawing code (d3, jsdom) is loaded only when a picture is asked for.
+import { stringify } from "yaml";
 import type { Cluster } from "../model/cluster.ts";
 import { writeWhole } from "../output/files.ts";
 import type { Trace } from "../trace/types.ts";
@@ -10,9 +11,8 @@ export const TRACE_FORMATS = ["text", "wide", "json", "yaml", "mermaid"] as cons
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** The JSON object (`--json`) as text in the asked format; YAML is the same object, for kubectl habits. */
-export async function structured(format: "json" | "yaml", value: unknown): Promise<string> {
+export function structured(format: "json" | "yaml", value: unknown): string {
   if (format === "json") return `${JSON.stringify(value, null, 2)}\n`;
-  const { stringify } = await import("yaml");
   // Traces share objects (a packet seen by two steps): YAML would write them as anchors and aliases.
   return stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
