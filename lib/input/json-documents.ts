@@ -5,6 +5,7 @@
 import type { Origin } from "../model/cluster.ts";
 import { InputError } from "./errors.ts";
 import { JsonPositions, skipSpace, skipValue } from "./json-positions.ts";
+import { LineIndex } from "./line-index.ts";
 import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
 
@@ -12,7 +13,8 @@ export function parseJsonDocuments(source: SourceFile): SourceObject[] | undefin
   const docs = jsonValues(source.text);
   if (docs === undefined) return undefined;
   const positions = new JsonPositions(source.text);
-  const origin = (offset: number): Origin => ({ file: source.file, ...positions.lineCol(offset) });
+  const lines = new LineIndex(source.text);
+  const origin = (offset: number): Origin => ({ file: source.file, ...lines.lineCol(offset) });
   const out: SourceObject[] = [];
   for (const doc of docs) {
     const locate = (base: Path) => (path: Path = [], key?: string) => origin(positions.offsetOf(doc.offset, [...base, ...path], key));

@@ -13,8 +13,6 @@ const BACKSLASH = 0x5c;
 
 export class JsonPositions {
   private readonly members = new Map<number, Members | undefined>();
-  private lineStarts: Uint32Array | undefined;
-  private lines = 0;
 
   constructor(private readonly text: string) {}
 
@@ -30,35 +28,6 @@ export class JsonPositions {
     if (key === undefined) return offset;
     const m = this.membersAt(offset);
     return (m?.kind === "object" ? m.keys.get(key) : undefined) ?? offset;
-  }
-
-  /** 1-based line and column (in UTF-16 units, as the YAML reader counts them). */
-  lineCol(offset: number): { line: number; col: number } {
-    const starts = this.lineTable();
-    let lo = 0;
-    let hi = this.lines - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, col: offset - starts[lo]! + 1 };
-  }
-
-  private lineTable(): Uint32Array {
-    if (this.lineStarts) return this.lineStarts;
-    let starts = new Uint32Array(1024);
-    let n = 1;
-    for (let i = this.text.indexOf("\n"); i >= 0; i = this.text.indexOf("\n", i + 1)) {
-      if (n === starts.length) {
-        const grown = new Uint32Array(n * 2);
-        grown.set(starts);
-        starts = grown;
-      }
-      starts[n++] = i + 1;
-    }
-    this.lines = n;
-    return (this.lineStarts = starts);
   }
 
   private membersAt(offset: number): Members | undefined {
