@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { InputError } from "../lib/input/errors.ts";
+import { splitList } from "../lib/input/json-list.ts";
+import { JsonPositions } from "../lib/input/json-positions.ts";
+import { LineIndex } from "../lib/input/line-index.ts";
 import { loadInput } from "../lib/input/load.ts";
 import { parseDocuments } from "../lib/input/yaml-documents.ts";
 import type { Cluster } from "../lib/model/cluster.ts";
@@ -89,6 +92,31 @@ describe("kubectl -o json input", () => {
     writeFileSync(file, text);
     const at = where(text, '"eighty"');
     expect(problemsOf(() => loadInput(file))).to.deep.equal([`${file}:${at.line}:${at.col}: Service: spec.ports[0].port: expected a port number 1-65535`]);
+  });
+
+  it("a List is cut at its items' lines when pretty-printed; any other layout reads the same, positions and all", () => {
+    const items = (asList(DEFAULT) as object[]).slice(0, 6);
+    const list = { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+    const oneLine = (o: object) => JSON.stringify(o);
+    const layouts = [
+      JSON.stringify(list, null, 4),
+      JSON.stringify(list, null, 2),
+      JSON.stringify(list),
+      `{"apiVersion": "v1", "kind": "List", "items": [\n  ${items.map(oneLine).join(",\n  ")}\n]}`,
+      // Two items on one line, and an item's inner object on a line of its own at the items' indent.
+      `{"items": [\n  ${oneLine(items[0]!)}, ${oneLine(items[1]!)},\n  {"kind": "Namespace", "metadata":\n  {"name": "x"}},\n  ${oneLine(items[2]!)}\n], "kind": "List", "apiVersion": "v1"}`,
+    ];
+    // kubectl's and JSON.stringify's layouts are cut; the irregular one is read whole.
+    expect(layouts.map((t) => splitList(t, t.indexOf("{"))?.items.length)).to.deep.equal([6, 6, undefined, 6, undefined]);
+    for (const text of layouts) {
+      const objects = parseDocuments({ file: "l.json", text });
+      const expected = (JSON.parse(text) as { items: { kind: string }[] }).items;
+      expect(objects.map((o) => o.value)).to.deep.equal(expected);
+      // Each item's position, against a plain character-by-character reading of the text.
+      const reference = new JsonPositions(text);
+      const lines = new LineIndex(text);
+      objects.forEach((o, i) => expect(o.at(), `${text}\nitem ${i}`).to.deep.equal({ file: "l.json", ...lines.lineCol(reference.offsetOf(0, ["items", i])) }));
+    }
   });
 
   it("a misspelt field is reported at its key, with the field it should be, even when the key is escaped", () => {

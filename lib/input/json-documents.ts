@@ -5,14 +5,15 @@
 import type { Origin } from "../model/cluster.ts";
 import { InputError } from "./errors.ts";
 import { JsonPositions, skipSpace, skipValue } from "./json-positions.ts";
+import { splitList } from "./json-list.ts";
 import { LineIndex } from "./line-index.ts";
 import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
 
 export function parseJsonDocuments(source: SourceFile): SourceObject[] | undefined {
-  const docs = jsonValues(source.text);
-  if (docs === undefined) return undefined;
   const positions = new JsonPositions(source.text);
+  const docs = jsonValues(source.text, positions);
+  if (docs === undefined) return undefined;
   const lines = new LineIndex(source.text);
   const origin = (offset: number): Origin => ({ file: source.file, ...lines.lineCol(offset) });
   const out: SourceObject[] = [];
@@ -25,9 +26,14 @@ export function parseJsonDocuments(source: SourceFile): SourceObject[] | undefin
 }
 
 /** The documents as values with where each starts, or undefined when the text is not all JSON objects. */
-function jsonValues(text: string): { value: unknown; offset: number }[] | undefined {
+function jsonValues(text: string, positions: JsonPositions): { value: unknown; offset: number }[] | undefined {
   const first = skipSpace(text, 0);
   if (text[first] !== "{") return undefined;
+  const list = splitList(text, first);
+  if (list) {
+    positions.knownArray(list.open, list.close, list.items);
+    return [{ value: list.value, offset: first }];
+  }
   try {
     return [{ value: JSON.parse(text), offset: first }];
   } catch {

@@ -13,6 +13,8 @@ const BACKSLASH = 0x5c;
 
 export class JsonPositions {
   private readonly members = new Map<number, Members | undefined>();
+  /** Where values already measured end (a List's items array), so no scan walks through them again. */
+  private readonly ends = new Map<number, number>();
 
   constructor(private readonly text: string) {}
 
@@ -28,6 +30,12 @@ export class JsonPositions {
     if (key === undefined) return offset;
     const m = this.membersAt(offset);
     return (m?.kind === "object" ? m.keys.get(key) : undefined) ?? offset;
+  }
+
+  /** An array whose items' offsets are known already, from `open` (its `[`) to `close` (its `]`). */
+  knownArray(open: number, close: number, items: readonly number[]): void {
+    this.members.set(open, { kind: "array", items });
+    this.ends.set(open, close + 1);
   }
 
   private membersAt(offset: number): Members | undefined {
@@ -57,7 +65,7 @@ export class JsonPositions {
       } else {
         items.push(i);
       }
-      i = skipSpace(t, skipValue(t, i));
+      i = skipSpace(t, this.ends.get(i) ?? skipValue(t, i));
       if (t[i] === ",") i = skipSpace(t, i + 1);
     }
     return open === "{" ? { kind: "object", keys, values } : { kind: "array", items };
