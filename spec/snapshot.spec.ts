@@ -167,8 +167,8 @@ console.log(cluster.pods.length, cluster.endpointSlices.length);`;
     expect(cacheFolder({ KUBEHOP_CACHE_DIR: "/c", XDG_CACHE_HOME: "/x" })).to.equal("/c");
     expect(cacheFolder({ XDG_CACHE_HOME: "/x" })).to.equal("/x/kubehop");
     expect(cacheFolder({ XDG_CACHE_HOME: "relative", HOME: "/h" })).to.match(/\.cache\/kubehop$/);
-    expect(cachePolicy({ KUBEHOP_CACHE_DIR: "/c" }).minBytes).to.equal(1024 * 1024);
-    expect(cachePolicy({ KUBEHOP_CACHE_DIR: "/c", KUBEHOP_CACHE_MIN_BYTES: "0" }).minBytes).to.equal(0);
+    expect(cachePolicy({ KUBEHOP_CACHE_DIR: "/c" })?.minBytes).to.equal(1024 * 1024);
+    expect(cachePolicy({ KUBEHOP_CACHE_DIR: "/c", KUBEHOP_CACHE_MIN_BYTES: "0" })?.minBytes).to.equal(0);
   });
 });
 

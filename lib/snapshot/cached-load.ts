@@ -6,7 +6,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildCluster } from "../control/build.ts";
 import { loadInput, type TopologyInput } from "../input/load.ts";
-import { isInlineText, readSources } from "../input/source.ts";
+import { isInlineText, readSources, type SourceFile } from "../input/source.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { cacheFolder, snapshotKey } from "./key.ts";
 import { readSnapshot, writeSnapshot } from "./store.ts";
@@ -20,10 +20,19 @@ export interface CachePolicy {
 /** Below about a megabyte of input, loading takes a fraction of a second already. */
 const MIN_BYTES = 1024 * 1024;
 
-/** The cache folder, and KUBEHOP_CACHE_MIN_BYTES to cache smaller inputs (specs use 0). */
-export function cachePolicy(env: NodeJS.ProcessEnv = process.env): CachePolicy {
+/**
+ * The cache folder, and KUBEHOP_CACHE_MIN_BYTES to cache smaller inputs (specs use 0); none when
+ * there is no folder to use (no home directory).
+ */
+export function cachePolicy(env: NodeJS.ProcessEnv = process.env): CachePolicy | undefined {
   const min = env.KUBEHOP_CACHE_MIN_BYTES;
-  return { dir: cacheFolder(env), minBytes: min !== undefined && /^\d+$/.test(min) ? Number(min) : MIN_BYTES };
+  let dir: string;
+  try {
+    dir = cacheFolder(env);
+  } catch {
+    return undefined;
+  }
+  return { dir, minBytes: min !== undefined && /^\d+$/.test(min) ? Number(min) : MIN_BYTES };
 }
 
 export type LoadStep = "reading" | "snapshot" | "building";
@@ -33,7 +42,7 @@ export function loadCluster(pathOrText: string, policy: CachePolicy | undefined,
   step("reading");
   const sources = readSources(pathOrText);
   const size = sources.reduce((n, s) => n + s.text.length, 0);
-  const key = policy && size >= policy.minBytes && !mayReadNodeDumps(pathOrText) ? snapshotKey(sources) : undefined;
+  const key = policy && size >= policy.minBytes && !mayReadNodeDumps(pathOrText) ? keyOf(sources) : undefined;
   if (policy && key) {
     step("snapshot");
     const cached = readSnapshot(policy.dir, key);
@@ -44,6 +53,15 @@ export function loadCluster(pathOrText: string, policy: CachePolicy | undefined,
   const cluster = buildCluster(input);
   if (policy && key && !usesNodeDumps(input, cluster)) writeSnapshot(policy.dir, key, cluster);
   return { cluster, fromSnapshot: false };
+}
+
+/** The snapshot key; none (no caching) when kubehop's own files cannot be read to stamp it. */
+function keyOf(sources: readonly SourceFile[]): string | undefined {
+  try {
+    return snapshotKey(sources);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

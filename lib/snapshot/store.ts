@@ -62,9 +62,9 @@ export function writeSnapshot(dir: string, key: string, value: unknown): boolean
   let parts: Buffer[];
   try {
     parts = encode(pack(value), key);
-  } catch (e) {
-    if (e instanceof Unpackable) return false;
-    throw e;
+  } catch {
+    // Unpackable (or too large to pack): the command goes on without a snapshot.
+    return false;
   }
   const temp = join(dir, `${key}.${process.pid}.${(writes++).toString(36)}.tmp`);
   let fd: number | undefined;
