@@ -2,11 +2,16 @@
 // kubehop's command line runs the compiled dist/ (`npm run build`; installing a checkout builds it).
 // Also installed as kubectl-kubehop, so that `kubectl kubehop ...` runs it as a kubectl plugin.
 
+import module from "node:module";
+
 // `kubehop ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (e) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw e;
 });
+// Node 22.1+ keeps V8's compiled code between runs (in its own temporary folder): later starts skip
+// compiling the bundle. Node 20 has no such cache, and this line does nothing there.
+module.enableCompileCache?.();
 const entry = new URL("../dist/bundle/main.js", import.meta.url);
 const { main } = await import(entry.href).catch((e) => {
   // A checkout installed with --ignore-scripts has no dist/ yet: say so rather than print a stack.
