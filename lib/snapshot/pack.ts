@@ -45,6 +45,8 @@ const T_SHAPE = 13;
 const KEPT = 16;
 const OPERAND_LIMIT = 2 ** 27;
 
+const SHARED_STRING_MAX = 20;
+
 const word = (tag: number, operand: number) => ((operand << 5) | tag) >>> 0;
 
 interface ShapeNode {
@@ -89,7 +91,16 @@ class Packer {
     this.put(word(tag, n));
   }
 
+  /**
+   * Short strings (namespaces, ports' names, protocols, node names) recur and are written once;
+   * long ones (pod names, endpoints' pod references) are nearly all distinct, and looking each up
+   * in a table of half a million costs more than writing the few repeats twice.
+   */
   private string(s: string): number {
+    if (s.length > SHARED_STRING_MAX) {
+      this.strings.push(s);
+      return this.strings.length - 1;
+    }
     let id = this.stringIds.get(s);
     if (id === undefined) {
       id = this.strings.length;
