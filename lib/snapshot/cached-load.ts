@@ -47,6 +47,7 @@ export function loadCluster(pathOrText: string, policy: CachePolicy | undefined,
     step("snapshot");
     const cached = readSnapshot(policy.dir, key);
     if (isCluster(cached)) return { cluster: cached, fromSnapshot: true };
+    step("reading");
   }
   const input = loadInput(pathOrText, sources);
   step("building");
