@@ -4,9 +4,12 @@
 // In bench/run.ts: `npm run bench -- scale`. Runs smallest first, so peak RSS reads per scale.
 // Issue 11's load rows (YAML, kubectl's -o json, the snapshot cache) close each scale;
 // `npm run bench -- scale load` runs only those, at the limits.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
 import { performance } from "node:perf_hooks";
 import { loadTopologySync, Topology } from "../lib/topology.ts";
 import { contextFor } from "../lib/assert/context.ts";
@@ -18,6 +21,7 @@ import { parseDocuments } from "../lib/input/yaml-documents.ts";
 import { generateTopology } from "../lib/cli/generate-command.ts";
 import { diagramSvg } from "../lib/diagram/index.ts";
 import { loadCluster } from "../lib/snapshot/cached-load.ts";
+import { ensureBuilt } from "../scripts/ensure-built.ts";
 import { kubectlJson } from "./kubectl-json.ts";
 import type { Cluster } from "../lib/model/cluster.ts";
 import { gc, mb, median, peakRss, row } from "./report.ts";
@@ -133,10 +137,17 @@ function writeScale(s: Scale, dir: string): string {
  */
 function loadRows(s: Scale, file: string, c: Cluster, dir: string): void {
   const limits = s.label === "limits";
+  // The YAML file's own objects (Topology, Deployments, Services) as one JSON List: the two readers on equal content.
+  const same = join(dir, `scale-${s.nodes}-objects.json`);
+  writeFileSync(same, JSON.stringify({ apiVersion: "v1", kind: "List", items: parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as unknown) }, null, 4));
+  gc();
+  let t = performance.now();
+  loadTopologySync(same);
+  row(`${s.label}: load the same objects as a JSON List (${(statSync(same).size / 1e6).toFixed(1)} MB)`, `${((performance.now() - t) / 1000).toFixed(2)} s`, "-");
   const json = join(dir, `scale-${s.nodes}.json`);
   writeFileSync(json, kubectlJson(c));
   gc();
-  let t = performance.now();
+  t = performance.now();
   const fromJson = loadTopologySync(json);
   const jsonMs = performance.now() - t;
   row(`${s.label}: load as kubectl -o json (${(statSync(json).size / 1e6).toFixed(0)} MB: ${fromJson.cluster.nodes.length} Nodes, ${fromJson.cluster.pods.length} Pods, ${fromJson.cluster.services.length} Services)`, `${(jsonMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, limits ? "<= 10 s" : "-");
@@ -155,6 +166,25 @@ function loadRows(s: Scale, file: string, c: Cluster, dir: string): void {
   row(`${s.label}: first load with the cache (builds, then writes a ${(snapshot / 1e6).toFixed(0)} MB snapshot)`, `${(first.ms / 1000).toFixed(2)} s${first.fromSnapshot ? " (unexpected hit)" : ""}`, limits ? "<= 10 s" : "-");
   const second = cachedLoad();
   row(`${s.label}: second load, unchanged input (from the snapshot)`, `${(second.ms / 1000).toFixed(2)} s${second.fromSnapshot ? "" : " (unexpected miss)"}`, limits ? "<= 1 s" : "-");
+  if (limits) commandRows(file, join(dir, "cli-cache"));
+}
+
+/**
+ * The same as a user sees it: the built `kubehop validate` run twice on the file, each a new
+ * process (start-up, loading, the command's own work and output), the second from the snapshot
+ * the first wrote.
+ */
+function commandRows(file: string, cache: string): void {
+  ensureBuilt((line) => console.error(`  scale: ${line}`));
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const run = () => {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, ["bin/kubehop.js", "validate", "-f", file], { cwd: root, env: { ...process.env, KUBEHOP_CACHE_DIR: cache }, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`kubehop validate exited ${r.status}: ${r.stderr}`);
+    return `${((performance.now() - start) / 1000).toFixed(2)} s`;
+  };
+  row("limits: kubehop validate -f FILE, a new process, first run (builds, writes the snapshot)", run(), "-");
+  row("limits: kubehop validate -f FILE, a new process, next run (from the snapshot)", run(), "-");
 }
 
 /** 1,000 requests from one pod to Services across the cluster: the same work `kubehop check` does in CI. */
