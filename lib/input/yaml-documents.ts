@@ -3,10 +3,8 @@ import { type Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, L
 import type { Origin } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "./errors.ts";
 import { parseJsonDocuments } from "./json-documents.ts";
-import { LineIndex } from "./line-index.ts";
 import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
-import { offsetIn, readPlainYaml } from "./yaml-plain.ts";
 
 export type { Path, SourceObject } from "./source-object.ts";
 
@@ -16,24 +14,11 @@ const MAX_ALIASES = 1000;
 const MAX_ALIAS_EXPANSION = 100_000;
 
 /**
- * YAML, or kubectl's `-o json` through JSON.parse (JSON is YAML, read an order of magnitude faster);
- * YAML in the shapes Kubernetes tools write through a reader for just those, the rest through the
- * YAML library.
+ * kubectl's `-o json` through JSON.parse (JSON is YAML, read an order of magnitude faster), all
+ * other YAML through the YAML library: one parser for YAML, never a second opinion on its grammar.
  */
 export function parseDocuments(source: SourceFile): SourceObject[] {
-  return parseJsonDocuments(source) ?? parsePlainDocuments(source) ?? parseYamlDocuments(source);
-}
-
-function parsePlainDocuments(source: SourceFile): SourceObject[] | undefined {
-  const docs = readPlainYaml(source.text);
-  if (docs === undefined) return undefined;
-  const lines = new LineIndex(source.text);
-  const out: SourceObject[] = [];
-  for (const doc of docs) {
-    const locate = (base: Path) => (path: Path = [], key?: string): Origin => ({ file: source.file, ...lines.lineCol(offsetIn(doc.pos, [...base, ...path], key)) });
-    for (const obj of documentObjects(doc.value, source.file, locate)) out.push(obj);
-  }
-  return out;
+  return parseJsonDocuments(source) ?? parseYamlDocuments(source);
 }
 
 function parseYamlDocuments(source: SourceFile): SourceObject[] {
