@@ -33,16 +33,23 @@ export interface CurlOptions extends Omit<CurlQuery, "url"> {
 const MAX_REDIRECTS = 10;
 
 export class Topology {
-  readonly network: Network;
-  constructor(readonly cluster: Cluster) {
+  #network: Network | undefined;
+  constructor(readonly cluster: Cluster) {}
+
+  /**
+   * The data plane, built on first use: commands that only list or check the model (validate, get,
+   * drift, diagram) never pay for it, which at 5,000 nodes is a few tenths of a second.
+   */
+  get network(): Network {
     // Each node's netfilter is kube-proxy's ruleset for it, the rules iptables-save would print:
     // built for the nodes a trace actually crosses, chain by chain as the walk enters them, each
     // rule array parsed once for all the nodes that share it.
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
-    this.network = new Network(cluster, (node) => {
-      const dumped = cluster.nodeDumps.get(node.name)?.iptablesSave;
+    this.#network ??= new Network(this.cluster, (node) => {
+      const dumped = this.cluster.nodeDumps.get(node.name)?.iptablesSave;
       return dumped ? engineFor(parseIptablesSave(dumped.text, dumped.file)) : new NetfilterEngine(this.tables(node.name));
     });
+    return this.#network;
   }
 
   private warnings(): string[] {
