@@ -13,6 +13,10 @@ await build({
   target: "node20",
   external: ["jsdom"],
   sourcemap: true,
+  // Less text for V8 to scan at every start (~8% of a curl's CPU); names are kept, so stack traces
+  // still read, and the source map leads back to lib/.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
   // Bundled CommonJS packages (yaml) call require() for Node's own modules; ES modules have none.
   banner: { js: "import { createRequire as __kubehopCreateRequire } from 'node:module'; const require = __kubehopCreateRequire(import.meta.url);" },
