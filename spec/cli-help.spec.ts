@@ -16,10 +16,10 @@ const NOT_RUN = new Set(["emulate", "verify"]);
 
 describe("kubehop help", () => {
   it("--help lists every command with its summary, exit 0; no command at all is exit 2 with the same list", async () => {
-    const help = await runCli(["--help"]);
+    const help = await runCli(["--help"], { columns: 1000 });
     expect(help.code).to.equal(0);
     for (const [name, spec] of Object.entries(COMMANDS)) expect(help.stdout).to.contain(`  ${name}`).and.to.contain(spec.summary);
-    const none = await runCli([]);
+    const none = await runCli([], { columns: 1000 });
     expect(none.code).to.equal(2);
     expect(none.stderr).to.equal(help.stdout);
   });
@@ -31,7 +31,8 @@ describe("kubehop help", () => {
   for (const [name, spec] of Object.entries(COMMANDS)) {
     describe(name, () => {
       it("--help, -h and `help CMD` print the summary, usage, every flag and examples", async () => {
-        const long = await runCli([name, "--help"]);
+        // Wide enough that no help text is wrapped, so each can be found whole.
+        const long = await runCli([name, "--help"], { columns: 1000 });
         expect(long.code).to.equal(0);
         expect(long.stdout).to.contain(`kubehop ${name}: ${spec.summary}`).and.to.contain(`usage: kubehop ${name} ${spec.usage}`);
         for (const [flag, o] of Object.entries(optionsOf(spec))) {
@@ -41,8 +42,14 @@ describe("kubehop help", () => {
         }
         expect(spec.examples.length).to.be.within(1, 3);
         for (const e of spec.examples) expect(long.stdout).to.contain(`  ${e}\n`);
-        expect(await runCli([name, "-h"])).to.deep.equal(long);
-        expect(await runCli(["help", name])).to.deep.equal(long);
+        expect(await runCli([name, "-h"], { columns: 1000 })).to.deep.equal(long);
+        expect(await runCli(["help", name], { columns: 1000 })).to.deep.equal(long);
+      });
+
+      it("--help fits a 60-column terminal (the examples stay whole, to be copied)", async () => {
+        const { stdout } = await runCli([name, "--help"], { columns: 60 });
+        const over = stdout.split("\n").filter((l) => l.length > 60 && !spec.examples.includes(l.trim()));
+        expect(over).to.deep.equal([]);
       });
 
       it("every example is a command line kubehop accepts", async function () {

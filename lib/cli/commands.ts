@@ -220,7 +220,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
 
 /** The flags every topology command takes. */
 export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
-  file: { type: "string", short: "f", value: "TOPO", help: "the topology: a YAML file, a folder of them (also -t)" },
+  file: { type: "string", short: "f", value: "TOPO", help: "the topology: a YAML or JSON file (kubectl -o json too), or a folder of them" },
   topology: { type: "string", short: "t", value: "TOPO", help: "the same as -f" },
   namespace: { type: "string", short: "n", value: "NS", help: "the namespace for pod/NAME, svc/NAME and workload names" },
   "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },

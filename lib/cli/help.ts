@@ -1,28 +1,30 @@
 // What `kubehop --help` and `kubehop CMD --help` print, from the command table alone.
+import { wrap } from "../output/terminal.ts";
 import type { CommandSpec } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
 import { optionsOf } from "./parse.ts";
 
-export function mainHelp(version: string): string {
+export function mainHelp(version: string, columns = 100): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   const lines = [
-    `kubehop ${version}: what exactly happens to this request in my Kubernetes cluster?`,
+    ...hanging(`kubehop ${version}: `, "what exactly happens to this request in my Kubernetes cluster?", columns),
     "",
     "usage: kubehop COMMAND [flags]      kubehop help COMMAND | COMMAND --help | --version",
     "",
     "commands:",
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(COMMANDS).flatMap(([name, c]) => hanging(`  ${name.padEnd(width)}  `, c.summary, columns)),
     "",
     "LOC:  pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME",
     "DEST: IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT, client/NAME:PORT",
-    "Exit codes: 0 success, 1 a failure where success was asked, 2 bad input or usage.",
+    "Exit codes: 0 success, 1 a failure where success was asked, 2 bad input or usage (curl --fail: 22",
+    "on HTTP 400 or more, as curl).",
     "Also a kubectl plugin: kubectl kubehop COMMAND ...",
     "",
   ];
   return lines.join("\n");
 }
 
-export function commandHelp(name: string, spec: CommandSpec): string {
+export function commandHelp(name: string, spec: CommandSpec, columns = 100): string {
   const options = Object.entries(optionsOf(spec)).filter(([long]) => long !== "topology" || !spec.topology);
   const labels = options.map(([long, o]) => {
     const names = [...(o.short ? [`-${o.short}`] : []), ...(long === "file" ? ["-t"] : []), `--${long}`].join(", ");
@@ -32,18 +34,26 @@ export function commandHelp(name: string, spec: CommandSpec): string {
   const flagLines = options.map(([, o], i) => {
     const label = labels[i]!;
     const more = o.multiple ? " (repeatable)" : "";
-    return label.length > width ? `  ${label}\n  ${" ".repeat(width)}  ${o.help}${more}` : `  ${label.padEnd(width)}  ${o.help}${more}`;
+    const text = `${o.help}${more}`;
+    const indent = `  ${" ".repeat(width)}  `;
+    return label.length > width ? [`  ${label}`, ...hanging(indent, text, columns)] : hanging(`  ${label.padEnd(width)}  `, text, columns);
   });
   return [
-    `kubehop ${name}: ${spec.summary}`,
+    ...hanging(`kubehop ${name}: `, spec.summary, columns),
     "",
-    `usage: kubehop ${name} ${spec.usage}`,
+    ...hanging(`usage: kubehop ${name} `, spec.usage, columns),
     "",
     "flags:",
-    ...flagLines,
+    ...flagLines.flat(),
     "",
     "examples:",
     ...spec.examples.map((e) => `  ${e}`),
     "",
   ].join("\n");
+}
+
+/** `prefix` then `text` wrapped to `columns`, continuation lines indented under the text's start. */
+function hanging(prefix: string, text: string, columns: number): string[] {
+  const lines = wrap(text, Math.max(20, columns - prefix.length));
+  return lines.map((l, i) => (i === 0 ? prefix : " ".repeat(prefix.length)) + l);
 }

@@ -38,10 +38,10 @@ export function version(): string {
 export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
-    io.stderr(mainHelp(version()));
+    io.stderr(mainHelp(version(), io.columns));
     return EXIT.badInput;
   }
-  if (name === "--help" || name === "-h") return say(io, mainHelp(version()));
+  if (name === "--help" || name === "-h") return say(io, mainHelp(version(), io.columns));
   if (name === "--version" || name === "version") return say(io, `kubehop ${version()}\n`);
   if (name === "help") return help(rest[0], io);
   const spec = COMMANDS[name];
@@ -50,9 +50,9 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     return EXIT.badInput;
   }
   try {
-    if (spec.rawArgs && (rest.includes("--help") || rest.includes("-h"))) return say(io, commandHelp(name, spec));
+    if (spec.rawArgs && (rest.includes("--help") || rest.includes("-h"))) return say(io, commandHelp(name, spec, io.columns));
     const args = spec.rawArgs ? { values: {}, positionals: rest } : parseCommand(name, spec, rest);
-    if (args.values.help === true) return say(io, commandHelp(name, spec));
+    if (args.values.help === true) return say(io, commandHelp(name, spec, io.columns));
     const { run } = await spec.load();
     return await run(args, io);
   } catch (e) {
@@ -66,9 +66,9 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
 }
 
 function help(name: string | undefined, io: CommandIO): number {
-  if (name === undefined) return say(io, mainHelp(version()));
+  if (name === undefined) return say(io, mainHelp(version(), io.columns));
   const spec = COMMANDS[name];
-  if (spec) return say(io, commandHelp(name, spec));
+  if (spec) return say(io, commandHelp(name, spec, io.columns));
   io.stderr(`kubehop help: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n`);
   return EXIT.badInput;
 }
