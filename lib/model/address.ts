@@ -1,5 +1,5 @@
 // IPv4 addresses as unsigned 32-bit numbers: the data path compares and masks millions of them,
-// so parsing happens once, at the edge, with ip-num's validators.
+// so parsing happens once, at the edge; ip-num judges whatever is not plain dotted decimal.
 import { IPv4, Validator } from "ip-num";
 
 export type Ipv4 = number;
@@ -11,8 +11,20 @@ export interface Prefix {
   readonly text: string;
 }
 
+/** Dotted decimal as Kubernetes writes it: each octet 0-255, no leading zero. */
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const CANONICAL = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/**
+ * The address, or undefined if `text` is not one. The canonical form (every address a cluster dump
+ * holds: 300,000 of them at Kubernetes' limits) is read directly, a subset of what ip-num accepts
+ * with the same value; anything else is ip-num's to judge.
+ */
 export function parseIpv4(text: string): Ipv4 | undefined {
-  if (typeof text !== "string" || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return undefined;
+  if (typeof text !== "string") return undefined;
+  const m = CANONICAL.exec(text);
+  if (m) return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return undefined;
   const [ok] = Validator.isValidIPv4String(text);
   if (!ok) return undefined;
   return Number(IPv4.fromDecimalDottedString(text).getValue());
