@@ -7,7 +7,7 @@
 // the slices list, the Deployments are loaded once on their own first (same scheduler, same IPAM).
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Pod } from "../lib/model/cluster.ts";
-import type { Packet } from "../lib/dataplane/packet.ts";
+import type { Packet } from "../lib/model/packet.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { endpointSliceText, serviceClusterText } from "./cluster-text.ts";

@@ -5,7 +5,7 @@ import type { Expectation } from "../input/expectation-schema.ts";
 import { ASSERTION_FIELDS } from "../input/expectation-schema.ts";
 import type { InputProblem } from "../input/errors.ts";
 import type { CurlOptions, Topology } from "../topology.ts";
-import type { L4 } from "../dataplane/packet.ts";
+import type { L4 } from "../model/packet.ts";
 import { RequestError, type TraceQuery } from "../trace/request.ts";
 import type { Trace } from "../trace/types.ts";
 import { AssertionInputError, type Check, type Condition, describe, validateCondition } from "./conditions.ts";

@@ -1,8 +1,8 @@
 // `kubehop netfilter`: one packet through one node's iptables-save rules, every branch printed
 // with its probability, DNAT, masquerade, marks, verdict and the rules that decided it.
 import { readFile } from "node:fs/promises";
-import type { Packet } from "../dataplane/packet.ts";
-import { packetText } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
+import { packetText } from "../model/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
 import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";

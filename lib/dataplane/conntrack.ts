@@ -1,7 +1,7 @@
 // Connection tracking on the reply leg: a node that rewrote the request's addresses reverses the
 // rewrite for the answer, whether the answer is routed (host stack) or bridged (br_netfilter).
 import type { BranchState, ConntrackEntry, StepRecord } from "./device.ts";
-import { type Packet, rewrite } from "./packet.ts";
+import { type Packet, rewrite } from "../model/packet.ts";
 
 /** Is `p` the reply direction of the connection `e` tracks (its translated tuple, reversed)? */
 export function isReplyTo(e: ConntrackEntry, p: Packet): boolean {

@@ -2,10 +2,10 @@
 // tracer dispatches through. A new device (an IP-in-IP tunnel, say) is one module and one entry.
 import type { Client, InterfaceName, LoadBalancer, Node, Pod } from "../model/cluster.ts";
 import type { Ipv4 } from "../model/address.ts";
-import type { Disposition, HttpOutcome, StepType } from "../trace/types.ts";
+import type { Disposition, HttpOutcome, StepType } from "../model/step.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
 import type { Network } from "./network.ts";
-import type { Packet } from "./packet.ts";
+import type { Packet } from "../model/packet.ts";
 
 export type DeviceKind = "pod" | "veth" | "bridge" | "host" | "wg" | "nic" | "underlay" | "client" | "lb";
 

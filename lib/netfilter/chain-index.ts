@@ -3,7 +3,7 @@
 // part of a big ruleset, so runs of such rules get a hash lookup on (dst, proto, dport). Any other
 // rule is a barrier: it splits the chain into segments, and first-match order is kept because a
 // lookup only ever skips rules that cannot match the packet.
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 import type { Rule } from "./ruleset.ts";
 
 /** Shorter runs are walked linearly: a lookup would not pay for itself. */

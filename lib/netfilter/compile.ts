@@ -2,7 +2,7 @@
 // of rules does no text handling and little allocation. Matches with no state are "pure" tests;
 // statistic and recent need the walk's state (they fork it or change the recent sets).
 import { formatIpv4, maskOf } from "../model/address.ts";
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 import type { CtState, HookContext, RecentSets, RuleRef } from "./hooks.ts";
 import type { AddrType, CtStateName, Header, IfaceMatch, Match, Rule, Target } from "./ruleset.ts";
 

@@ -5,7 +5,7 @@
 // that forks share it and a long chain of jumps needs no recursion. Chains are compiled when a
 // walk first enters them (engine-chains.ts); a chain is a list of parts that may be shared with
 // other rulesets, so a position is (part, rule) and a rule's number is its part's offset + 1.
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 import { nextCandidate } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";

@@ -1,7 +1,7 @@
 // The contract between a node's IP stack (lib/dataplane/host.ts) and a netfilter ruleset.
 // The stack decides routing; the ruleset decides what each hook does to the packet.
 import type { Ipv4 } from "../model/address.ts";
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 
 export type TableName = "raw" | "mangle" | "nat" | "filter";
 export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";

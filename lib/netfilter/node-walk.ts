@@ -4,7 +4,7 @@
 // `lo` when it stays on the node). This is what `kubehop netfilter` prints; the full tracer uses
 // runHook directly with its own routing.
 import type { Ipv4 } from "../model/address.ts";
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 import { listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
 import type { CtState, HookContext, HookName, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
 import type { Ruleset } from "./ruleset.ts";

@@ -1,6 +1,6 @@
 // Internal trace records -> the published JSON shape (schemas/trace.schema.json).
 
-import { endpointText, type Packet, packetDiff, packetText } from "../dataplane/packet.ts";
+import { endpointText, type Packet, packetDiff, packetText } from "../model/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
 import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
 

@@ -4,7 +4,7 @@
 import type { BranchState, Location, Outcome, StepRecord } from "../dataplane/device.ts";
 import { DEVICES } from "../dataplane/devices/index.ts";
 import type { Network } from "../dataplane/network.ts";
-import type { Packet } from "../dataplane/packet.ts";
+import type { Packet } from "../model/packet.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
 import type { Start } from "./request.ts";
 import type { Disposition } from "./types.ts";

@@ -4,10 +4,10 @@
 import { formatIpv4 } from "../../model/address.ts";
 import type { Node, Route } from "../../model/cluster.ts";
 import type { HookName } from "../../netfilter/hooks.ts";
-import type { Disposition } from "../../trace/types.ts";
+import type { Disposition } from "../../model/step.ts";
 import type { BranchState, Location, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
-import { type Packet, rewrite } from "../packet.ts";
+import { type Packet, rewrite } from "../../model/packet.ts";
 import { reverseNat } from "../conntrack.ts";
 import { lookupRoute, routeText } from "../routing.ts";
 import { type HookIfaces, hookSteps, runHook } from "./netfilter-stage.ts";

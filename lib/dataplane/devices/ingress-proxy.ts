@@ -7,10 +7,10 @@ import type { Endpoint, Pod, Service, ServicePort } from "../../model/cluster.ts
 import { certificateServer } from "../../ingress/hosts.ts";
 import { type BackendRoute, routeOn } from "../../ingress/router.ts";
 import { buildServers, type Server } from "../../ingress/servers.ts";
-import type { HttpOutcome } from "../../trace/types.ts";
+import type { HttpOutcome } from "../../model/step.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podKey } from "../locations.ts";
-import type { Packet } from "../packet.ts";
+import type { Packet } from "../../model/packet.ts";
 
 /** The controller's own connections start from an ephemeral port distinct from the client's. */
 const UPSTREAM_SPORT = 41000;

@@ -9,7 +9,7 @@ import { reverseNat } from "../conntrack.ts";
 import { type Device, ended, type Outcome, type StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
 import type { Network } from "../network.ts";
-import { rewrite } from "../packet.ts";
+import { rewrite } from "../../model/packet.ts";
 
 export const loadBalancerDevice: Device = (packet, at, ctx) => {
   const lb = at.lb!;

@@ -3,7 +3,7 @@
 import type { Node } from "../../model/cluster.ts";
 import type { HookBranch, HookName, NetfilterEvent } from "../../netfilter/hooks.ts";
 import type { StepContext, StepRecord } from "../device.ts";
-import type { Packet } from "../packet.ts";
+import type { Packet } from "../../model/packet.ts";
 
 export interface HookIfaces {
   readonly inIface?: string;

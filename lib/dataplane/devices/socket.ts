@@ -3,7 +3,7 @@
 import { formatIpv4 } from "../../model/address.ts";
 import type { Listener } from "../../model/cluster.ts";
 import { ended, type Location, type Outcome, type StepContext, type StepRecord } from "../device.ts";
-import { endpointText, type Packet } from "../packet.ts";
+import { endpointText, type Packet } from "../../model/packet.ts";
 
 export interface Receiver {
   /** `pod default/web-0`, `node node-1`, `client client`. */

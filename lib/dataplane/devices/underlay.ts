@@ -2,7 +2,7 @@
 // rest of the world) to the nodes. Pod and Service addresses are not routed outside the cluster.
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import { type ConntrackEntry, type Device, ended } from "../device.ts";
-import type { Packet } from "../packet.ts";
+import type { Packet } from "../../model/packet.ts";
 import { isReplyTo } from "../conntrack.ts";
 import { here } from "../locations.ts";
 

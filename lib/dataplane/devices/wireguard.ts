@@ -4,7 +4,7 @@
 import { formatIpv4 } from "../../model/address.ts";
 import type { Device, Outcome, StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
-import type { Packet } from "../packet.ts";
+import type { Packet } from "../../model/packet.ts";
 import { peerText } from "../wireguard-peers.ts";
 
 /** IPv4 (20) + UDP (8) + WireGuard data header (16) + Poly1305 tag (16). */
