@@ -4,8 +4,8 @@ import { parseIpv4, prefixContains } from "../model/address.ts";
 import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
 import type { InputProblem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
-import type { ClassSelection } from "../ingress/classes.ts";
-import { isControllerLabels } from "./ingress-defaults.ts";
+import type { ClassSelection } from "../model/ingress.ts";
+import { isControllerLabels } from "../ingress/controller.ts";
 
 /** The default LB's VIP and, on the underlay, its own address (documentation ranges, RFC 5737). */
 export const EDGE_DEFAULTS = { name: "edge", vip: "203.0.113.10", addressOffset: 2 } as const;

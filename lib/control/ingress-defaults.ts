@@ -6,20 +6,15 @@ import type { Read, TopologyInput } from "../input/load.ts";
 import type { WorkloadObject } from "../input/kubernetes-schema.ts";
 import type { ServiceObject } from "../input/service-schema.ts";
 import type { SourceObject } from "../input/yaml-documents.ts";
+import { CONTROLLER_LABELS, isControllerLabels } from "../ingress/controller.ts";
 import { EDGE_DEFAULTS } from "./edge.ts";
 
-export const CONTROLLER_LABELS = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } as const;
 export const CONTROLLER = { namespace: "ingress-nginx", name: "ingress-nginx-controller" } as const;
 
 const ORIGIN: Origin = { file: "<defaults>", line: 1, col: 1 };
 
 function defaults(kind: string, value: Record<string, unknown>): SourceObject {
   return { value, kind, file: ORIGIN.file, at: () => ORIGIN };
-}
-
-/** Is this pod an ingress-nginx controller (by the labels its Helm chart and manifests set)? */
-export function isControllerLabels(labels: Readonly<Record<string, string>>): boolean {
-  return labels["app.kubernetes.io/name"] === "ingress-nginx" && (labels["app.kubernetes.io/component"] ?? "controller") === "controller";
 }
 
 /** The input plus a default controller when there are Ingresses and no controller to serve them. */

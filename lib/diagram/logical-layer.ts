@@ -2,7 +2,7 @@
 // running its endpoints (when the nodes fit one row), and a row of Ingresses tied to their Services.
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Service } from "../model/cluster.ts";
-import type { Ingress } from "../ingress/model.ts";
+import type { Ingress } from "../model/ingress.ts";
 import { type Point, safeId } from "./geometry.ts";
 import type { Box, Label, Line } from "./scene.ts";
 import { fit, FONT, textWidth } from "./text.ts";

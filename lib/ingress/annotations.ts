@@ -1,6 +1,6 @@
 // The ingress-nginx annotations that change where a request goes, parsed the way the controller
 // parses them: a value it cannot read falls back to the default, it never fails the Ingress.
-import type { Ingress } from "./model.ts";
+import type { Ingress } from "../model/ingress.ts";
 
 export const ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
 

@@ -4,7 +4,7 @@
 // 2. the controller (store.go GetIngressClass) accepts spec.ingressClassName only if it names an
 //    IngressClass whose spec.controller is its own, else the legacy annotation only if it equals
 //    its --ingress-class (default "nginx"), else nothing unless --watch-ingress-without-class.
-import { type Ingress, type IngressClass, ingressKey } from "./model.ts";
+import { type ClassSelection, type IgnoredIngress, type Ingress, type IngressClass, ingressKey, type ServedIngress } from "../model/ingress.ts";
 import { ageKey } from "./order.ts";
 
 export const NGINX_CONTROLLER = "k8s.io/ingress-nginx";
@@ -24,28 +24,6 @@ export const DEFAULT_CONTROLLER: ControllerConfig = { controller: NGINX_CONTROLL
 
 /** kubehop's default when the input holds no IngressClass at all (not something Kubernetes does). */
 export const ASSUMED_CLASS: IngressClass = { name: "nginx", controller: NGINX_CONTROLLER, isDefault: true };
-
-export interface ServedIngress {
-  readonly ingress: Ingress;
-  /** The class it was accepted under ("_" when accepted without any class). */
-  readonly className: string;
-  readonly how: string;
-}
-
-export interface IgnoredIngress {
-  readonly ingress: Ingress;
-  readonly className?: string;
-  /** Ready for a warning or a trace step. */
-  readonly reason: string;
-}
-
-export interface ClassSelection {
-  readonly served: readonly ServedIngress[];
-  readonly ignored: readonly IgnoredIngress[];
-  /** The classes in effect, ASSUMED_CLASS included when it was assumed. */
-  readonly classes: readonly IngressClass[];
-  readonly assumedDefaultClass: boolean;
-}
 
 /** The admission plugin's pick among several defaults: the newest, ties by name (kubernetes PR #110974). */
 export function defaultClass(classes: readonly IngressClass[]): IngressClass | undefined {

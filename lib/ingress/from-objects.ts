@@ -1,7 +1,7 @@
 // From validated Kubernetes objects to the router's model.
 import type { Origin } from "../model/cluster.ts";
 import type { IngressClassObject, IngressObject } from "../input/ingress-schema.ts";
-import type { Ingress, IngressBackend, IngressClass } from "./model.ts";
+import type { Ingress, IngressBackend, IngressClass } from "../model/ingress.ts";
 
 type BackendObject = NonNullable<IngressObject["spec"]["defaultBackend"]>;
 

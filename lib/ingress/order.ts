@@ -1,6 +1,6 @@
 // The order ingress-nginx processes Ingresses in (store.go sortIngressSlice): oldest first, and on
 // equal timestamps by namespace/name DESCENDING. "First processed wins" decides every conflict.
-import { type Ingress, ingressKey } from "./model.ts";
+import { type Ingress, ingressKey } from "../model/ingress.ts";
 
 /** Milliseconds; a missing or unreadable timestamp counts as the zero time, i.e. oldest. */
 export function ageKey(ts: string | undefined): number {

@@ -3,7 +3,7 @@
 // give the same result, with the deciding rule and the rules that lost.
 import { certificateServer, chooseServer, normaliseHost } from "./hosts.ts";
 import { chooseLocation, locationMatches, normalisePath, renderLocation } from "./locations.ts";
-import { type Ingress, type PathType, backendText, ingressKey } from "./model.ts";
+import { type Ingress, type PathType, backendText, ingressKey } from "../model/ingress.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "./servers.ts";
 
 export interface RouteRequest {

@@ -2,7 +2,7 @@
 // (controller.go createServers + getBackendServers, location.go updateServerLocations).
 // Every conflict is decided by processing order (order.ts): the first Ingress wins.
 import { type RoutingAnnotations, UNANNOTATED, parseAnnotations } from "./annotations.ts";
-import { type Ingress, type PathType, type ServiceBackend, ingressKey } from "./model.ts";
+import { type Ingress, type PathType, type ServiceBackend, ingressKey } from "../model/ingress.ts";
 import { sortIngresses } from "./order.ts";
 
 /** nginx's catch-all server for unknown hosts and for rules without a host. */

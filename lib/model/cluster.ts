@@ -1,14 +1,10 @@
 // The cluster as plain data: what the control plane computed from the input, with no behaviour.
 // Devices in lib/dataplane read it; nothing here knows how a packet moves.
 import type { Ipv4, Prefix } from "./address.ts";
-import type { ClassSelection } from "../ingress/classes.ts";
+import type { ClassSelection } from "./ingress.ts";
+import type { Origin } from "./origin.ts";
 
-/** Where a value was written, so later layers can point the user at it. */
-export interface Origin {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-}
+export type { Origin } from "./origin.ts";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export type InterfaceName = "eth0" | "bridge0" | "wg0" | "lo";

@@ -3,7 +3,7 @@
 // status.podIP, spec.clusterIP, status.loadBalancer, subsets). What Kubernetes has no field for
 // (the veth, bridge0, wg0, the owning workload, why an Ingress is ignored) is a `kubehop.io/`
 // annotation, where tools put what they attach to objects.
-import type { IngressBackend } from "../ingress/model.ts";
+import type { IngressBackend } from "../model/ingress.ts";
 import type { EndpointsRow, IngressRow, Inventory, NodeRow, PodRow, ServiceRow } from "./inventory.ts";
 
 export interface KubeList {

@@ -1,9 +1,9 @@
 // `kubehop get`: what the topology holds, as kubectl would list it, with what kubehop derived filled
 // in (scheduled nodes, pod IPs, ClusterIPs, load balancer addresses, endpoints). Rows are plain data
 // sorted by namespace then name; inventory-table.ts and inventory-objects.ts print them.
-import { isControllerLabels } from "../control/ingress-defaults.ts";
+import { isControllerLabels } from "../ingress/controller.ts";
 import { wireGuardAddress } from "../control/overlay.ts";
-import type { IngressBackend, IngressRule, IngressTLS } from "../ingress/model.ts";
+import type { IngressBackend, IngressRule, IngressTLS } from "../model/ingress.ts";
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Node, Protocol, Service, ServicePort } from "../model/cluster.ts";
 

@@ -1,6 +1,6 @@
 // A pod's network namespace: eth0 (the pod end of the veth) with a route to its node's podCIDR and
 // a default route via bridge0's address, as the bridge CNI plugin with isDefaultGateway sets it up.
-import { isControllerLabels } from "../../control/ingress-defaults.ts";
+import { isControllerLabels } from "../../ingress/controller.ts";
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import type { Pod } from "../../model/cluster.ts";
 import type { Device, StepContext, StepRecord } from "../device.ts";

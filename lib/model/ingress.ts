@@ -1,0 +1,97 @@
+// An Ingress as the router needs it: plain data, no Kubernetes wrapping, no behaviour; and which
+// Ingresses the controller serves (lib/ingress/classes.ts decides it).
+import type { Origin } from "./origin.ts";
+
+export type PathType = "Exact" | "Prefix" | "ImplementationSpecific";
+
+/** A Service in the Ingress's namespace; port is ServicePort.port (number) or ServicePort.name (text). */
+export interface ServiceBackend {
+  readonly kind: "service";
+  readonly service: string;
+  readonly port: number | string;
+}
+
+/** A TypedLocalObjectReference; ingress-nginx cannot proxy to it and uses its default backend. */
+export interface ResourceBackend {
+  readonly kind: "resource";
+  readonly apiGroup?: string;
+  readonly resourceKind: string;
+  readonly name: string;
+}
+
+export type IngressBackend = ServiceBackend | ResourceBackend;
+
+export interface IngressPath {
+  /** As written; "" when left out. */
+  readonly path: string;
+  readonly pathType: PathType;
+  readonly backend: IngressBackend;
+}
+
+export interface IngressRule {
+  /** Lower-case DNS name or `*.suffix`; undefined = any host. */
+  readonly host?: string;
+  /** undefined = the rule has no http block (the host then goes to the Ingress's defaultBackend). */
+  readonly paths?: readonly IngressPath[];
+}
+
+export interface IngressTLS {
+  readonly hosts: readonly string[];
+  readonly secretName?: string;
+}
+
+export interface Ingress {
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.ingressClassName as written (the legacy annotation stays in annotations). */
+  readonly className?: string;
+  /** RFC 3339; ingress-nginx processes older Ingresses first. */
+  readonly creationTimestamp?: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly defaultBackend?: IngressBackend;
+  readonly rules: readonly IngressRule[];
+  readonly tls: readonly IngressTLS[];
+  readonly origin?: Origin;
+}
+
+export interface IngressClass {
+  readonly name: string;
+  readonly controller: string;
+  /** ingressclass.kubernetes.io/is-default-class: "true" */
+  readonly isDefault: boolean;
+  readonly creationTimestamp?: string;
+  readonly origin?: Origin;
+}
+
+export function ingressKey(ing: Pick<Ingress, "namespace" | "name">): string {
+  return `${ing.namespace}/${ing.name}`;
+}
+
+export function backendText(b: IngressBackend | undefined): string {
+  if (!b) return "the controller's default backend";
+  return b.kind === "service" ? `${b.service}:${b.port}` : `${b.resourceKind}/${b.name}`;
+}
+
+// Which Ingresses the ingress-nginx controller serves, as lib/ingress/classes.ts selects them.
+
+export interface ServedIngress {
+  readonly ingress: Ingress;
+  /** The class it was accepted under ("_" when accepted without any class). */
+  readonly className: string;
+  readonly how: string;
+}
+
+export interface IgnoredIngress {
+  readonly ingress: Ingress;
+  readonly className?: string;
+  /** Ready for a warning or a trace step. */
+  readonly reason: string;
+}
+
+export interface ClassSelection {
+  readonly served: readonly ServedIngress[];
+  readonly ignored: readonly IgnoredIngress[];
+  /** The classes in effect, ASSUMED_CLASS (lib/ingress/classes.ts) included when it was assumed. */
+  readonly classes: readonly IngressClass[];
+  readonly assumedDefaultClass: boolean;
+}
