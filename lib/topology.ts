@@ -13,10 +13,10 @@ import { traceJson } from "./output/trace-json.ts";
 import { type CurlQuery, resolveCurl } from "./trace/curl.ts";
 import { planRequest, type TraceQuery } from "./trace/request.ts";
 import { podsAt } from "./trace/names.ts";
+import { recordCluster } from "./trace/origin.ts";
 import { traceStarts } from "./trace/tracer.ts";
 import type { Trace } from "./trace/types.ts";
 import type { RecentSets } from "./netfilter/hooks.ts";
-import { remember } from "./assert/context.ts";
 
 export interface TraceSession {
   trace(query: TraceQuery, pick?: number): Trace;
@@ -72,7 +72,7 @@ export class Topology {
 
   /** `curl URL`: the request through DNS, the load balancer, kube-proxy, the ingress controller and back. */
   curl(url: string, options: CurlOptions = {}): Trace {
-    return remember(this.curlFollowing(url, options), this.cluster);
+    return recordCluster(this.curlFollowing(url, options), this.cluster);
   }
 
   private curlFollowing(url: string, options: CurlOptions): Trace {
@@ -127,7 +127,7 @@ export class Topology {
         const branches = traceStarts(this.network, starts, { recent });
         recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
         // The trace remembers its cluster (outside its data), so assertions can look up Services.
-        return remember(traceJson(request, branches, this.warnings()), this.cluster);
+        return recordCluster(traceJson(request, branches, this.warnings()), this.cluster);
       },
     };
   }

@@ -1,8 +1,9 @@
 // What an assertion needs to know beyond the trace itself: a Service's endpoints and which workload
-// owns a pod. Traces made by the library remember the cluster they came from (a WeakMap, so nothing
-// is added to the trace data); `kubehop check` passes its cluster directly.
+// owns a pod. Traces made by the library remember the cluster they came from (lib/trace/origin.ts);
+// `kubehop check` passes its cluster directly.
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster } from "../model/cluster.ts";
+import { clusterOf } from "../trace/origin.ts";
 import type { Trace } from "../trace/types.ts";
 
 export interface AssertContext {
@@ -15,7 +16,6 @@ export interface AssertContext {
 }
 
 const byCluster = new WeakMap<Cluster, AssertContext>();
-const byTrace = new WeakMap<Trace, AssertContext>();
 
 export function contextFor(cluster: Cluster): AssertContext {
   const known = byCluster.get(cluster);
@@ -40,14 +40,7 @@ export function contextFor(cluster: Cluster): AssertContext {
   return ctx;
 }
 
-/** Marks a trace (and the requests `curl -L` followed) as made from this cluster. */
-export function remember<T extends Trace>(trace: T, cluster: Cluster): T {
-  const ctx = contextFor(cluster);
-  byTrace.set(trace, ctx);
-  for (const f of trace.followed ?? []) byTrace.set(f, ctx);
-  return trace;
-}
-
 export function contextOf(trace: Trace): AssertContext | undefined {
-  return byTrace.get(trace);
+  const cluster = clusterOf(trace);
+  return cluster && contextFor(cluster);
 }

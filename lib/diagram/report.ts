@@ -1,8 +1,8 @@
 // The HTML report: a topology's diagram, then a curl through every Ingress host and path with its
 // drawing and its text trace. One self-contained file: inline SVG and CSS, nothing fetched.
-import type { Ingress } from "../ingress/model.ts";
+import type { Cluster } from "../model/cluster.ts";
+import type { Ingress } from "../model/ingress.ts";
 import { traceText } from "../output/trace-text.ts";
-import type { Topology } from "../topology.ts";
 import { isSuccess, type Trace } from "../trace/types.ts";
 import { diagramSvg } from "./index.ts";
 
@@ -42,7 +42,13 @@ pre { overflow-x: auto; border: 1px solid var(--line); padding: 0.8rem; border-r
 nav li { margin: 0.15rem 0; }
 `;
 
-export function reportHtml(topology: Topology, name: string): string {
+/** What the report asks of a Topology (lib/topology.ts): its cluster, and a curl of one URL. */
+export interface ReportSource {
+  readonly cluster: Cluster;
+  curl(url: string): Trace;
+}
+
+export function reportHtml(topology: ReportSource, name: string): string {
   const cluster = topology.cluster;
   const urls = ingressUrls(cluster.ingress.served.map((s) => s.ingress));
   const traces: [string, Trace][] = urls.map((u) => [u, topology.curl(u)]);
