@@ -17,6 +17,16 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** The flags every topology command takes. */
+export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
+  file: { type: "string", short: "f", value: "TOPO", help: "the topology: a YAML or JSON file (kubectl -o json too), or a folder of them" },
+  topology: { type: "string", short: "t", value: "TOPO", help: "the same as -f" },
+  namespace: { type: "string", short: "n", value: "NS", help: "the namespace for pod/NAME, svc/NAME and workload names" },
+  "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },
+};
+
+export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", help: "this help" };
+
 export type CommandRun = (args: ParsedArgs, io: CommandIO) => Promise<number>;
 
 export interface CommandSpec {

@@ -214,16 +214,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 1, name: "SHELL" },
     options: {},
     examples: ["kubehop completion bash > /etc/bash_completion.d/kubehop", 'kubehop completion zsh > "${fpath[1]}/_kubehop"', "kubehop completion fish > ~/.config/fish/completions/kubehop.fish"],
-    load: () => import("./completion.ts"),
+    // The completion scripts are made from this table, handed over (completion.ts does not import it).
+    load: async () => ({ run: (await import("./completion.ts")).completionRun(COMMANDS) }),
   },
 };
-
-/** The flags every topology command takes. */
-export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
-  file: { type: "string", short: "f", value: "TOPO", help: "the topology: a YAML or JSON file (kubectl -o json too), or a folder of them" },
-  topology: { type: "string", short: "t", value: "TOPO", help: "the same as -f" },
-  namespace: { type: "string", short: "n", value: "NS", help: "the namespace for pod/NAME, svc/NAME and workload names" },
-  "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },
-};
-
-export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", help: "this help" };

@@ -2,8 +2,7 @@
 // -n and -o, and when a flag is unknown, the nearest real one or what the flag means in the tool the
 // user had in mind.
 import { parseArgs } from "node:util";
-import type { CommandSpec, OptionSpec, ParsedArgs } from "./command.ts";
-import { HELP_OPTION, TOPOLOGY_OPTIONS } from "./commands.ts";
+import { type CommandSpec, HELP_OPTION, type OptionSpec, type ParsedArgs, TOPOLOGY_OPTIONS } from "./command.ts";
 import { UsageError } from "./io.ts";
 import { didYouMean } from "../model/suggest.ts";
 
