@@ -1,17 +1,18 @@
 // Property specs (fast-check, fixed seeds): random small topologies and requests, random damage to
-// valid YAML. Whatever the input, kubehop answers with a trace or a positioned error, never a crash.
+// valid YAML. Whatever the input, kubehop answers with a trace or a positioned error, never a crash;
+// a request is refused only where the spec below says it must be, and for that reason.
 import { expect } from "chai";
-import fc from "fast-check";
 import { InputError } from "../lib/input/errors.ts";
 import { TraceSchema } from "../lib/output/trace-schema.ts";
 import { loadTopologySync } from "../lib/topology.ts";
-import { RequestError } from "../lib/trace/request.ts";
+import { RequestError, type RequestErrorCode } from "../lib/trace/errors.ts";
 import { FAILURE_DISPOSITIONS, SUCCESS_DISPOSITIONS } from "../lib/trace/types.ts";
+import { checkProperty, fc } from "./support/random.ts";
 
 const DISPOSITIONS = new Set<string>([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
 
 interface PodSpec { node: number; ports: number[]; app: number; ready: boolean }
-interface ServiceSpec { app: number; type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number; etp: "Cluster" | "Local"; target: number }
+interface ServiceSpec { app: number; type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number; protocol: "TCP" | "UDP"; etp: "Cluster" | "Local"; target: number }
 interface TopoSpec { nodes: number; style: "kilo" | "flannel"; mtu: number; pods: PodSpec[]; services: ServiceSpec[] }
 
 const PORTS = [80, 8080, 9000];
@@ -21,7 +22,7 @@ const topoArb: fc.Arbitrary<TopoSpec> = fc.record({
   mtu: fc.constantFrom(1420, 1500),
   pods: fc.array(fc.record({ node: fc.nat(3), ports: fc.subarray(PORTS, { minLength: 1 }), app: fc.nat(2), ready: fc.boolean() }), { minLength: 1, maxLength: 8 }),
   services: fc.array(
-    fc.record({ app: fc.nat(3), type: fc.constantFrom("ClusterIP" as const, "NodePort" as const, "LoadBalancer" as const), port: fc.constantFrom(80, 443, 5000), etp: fc.constantFrom("Cluster" as const, "Local" as const), target: fc.constantFrom(...PORTS) }),
+    fc.record({ app: fc.nat(3), type: fc.constantFrom("ClusterIP" as const, "NodePort" as const, "LoadBalancer" as const), port: fc.constantFrom(80, 443, 5000), protocol: fc.constantFrom("TCP" as const, "UDP" as const), etp: fc.constantFrom("Cluster" as const, "Local" as const), target: fc.constantFrom(...PORTS) }),
     { maxLength: 4 },
   ),
 });
@@ -50,7 +51,7 @@ status: {phase: Running, conditions: [{type: Ready, status: "${p.ready ? "True" 
     docs.push(`apiVersion: v1
 kind: Service
 metadata: {name: s${i}}
-spec: {type: ${s.type}${etp}, selector: {app: a${s.app}}, ports: [{port: ${s.port}, targetPort: ${s.target}}]}${lb}
+spec: {type: ${s.type}${etp}, selector: {app: a${s.app}}, ports: [{port: ${s.port}, protocol: ${s.protocol}, targetPort: ${s.target}}]}${lb}
 `);
   });
   return docs.join("---\n");
@@ -63,40 +64,67 @@ function requests(t: TopoSpec): { from: string; to: string; proto?: "tcp" | "udp
   return froms.flatMap((from) => tos.map((to) => ({ from, to })));
 }
 
-describe("properties of traces over random topologies", function () {
-  this.timeout(120000);
+/** A refusal the request must get, and only this one: its code and its exact message. */
+interface Refusal {
+  readonly code: RequestErrorCode;
+  readonly message: string;
+}
+
+/**
+ * The one request these topologies cannot make: svc/sI names the Service's port, and a Service has
+ * no port of another protocol (a UDP request to a TCP Service). Every other request gets a trace.
+ */
+function refusalOf(t: TopoSpec, to: string, proto: "tcp" | "udp"): Refusal | undefined {
+  const m = /^svc\/s(\d+)$/.exec(to);
+  const svc = m ? t.services[Number(m[1])] : undefined;
+  if (!svc || svc.protocol.toLowerCase() === proto) return undefined;
+  return { code: "SERVICE_NO_PORT_FOR_PROTOCOL", message: `Service default/${to.slice(4)} has no ${proto.toUpperCase()} port; ports: (unnamed) ${svc.port}/${svc.protocol}` };
+}
+
+describe("properties of traces over random topologies", () => {
   it("every trace terminates, probabilities sum to 1, dispositions are from the closed set, output is deterministic and valid", () => {
-    fc.assert(
+    let traced = 0;
+    let refused = 0;
+    checkProperty(
       fc.property(topoArb, fc.constantFrom<"tcp" | "udp">("tcp", "udp"), fc.constantFrom(60, 1400, 1500), (spec, proto, size) => {
         const text = yamlOf(spec);
         const topo = loadTopologySync(text);
+        const again = loadTopologySync(text);
         for (const q of requests(spec)) {
+          const what = `${proto} ${q.from} -> ${q.to}`;
+          const refusal = refusalOf(spec, q.to, proto);
           let trace;
           try {
             trace = topo.trace({ ...q, proto, size });
           } catch (e) {
-            // Only a request naming what the topology lacks may be refused, and only as a RequestError.
-            expect(e, `${q.from} -> ${q.to}`).to.be.instanceOf(RequestError);
+            if (!(e instanceof RequestError)) throw e;
+            expect({ code: e.code, message: e.message }, `${what}: refused, and it should not be`).to.deep.equal(refusal);
+            refused++;
             continue;
           }
+          expect(refusal, `${what}: traced, and it should be refused`).to.equal(undefined);
+          traced++;
           const sum = trace.branches.reduce((a, b) => a + b.probability, 0);
-          expect(sum, `${q.from} -> ${q.to}`).to.be.closeTo(1, 1e-9);
+          expect(sum, what).to.be.closeTo(1, 1e-9);
           for (const b of trace.branches) {
             expect(DISPOSITIONS.has(b.disposition), b.disposition).to.equal(true);
             if (b.reply) expect(DISPOSITIONS.has(b.reply.disposition)).to.equal(true);
           }
           expect(() => TraceSchema.parse(trace)).to.not.throw();
-          expect(JSON.stringify(loadTopologySync(text).trace({ ...q, proto, size }))).to.equal(JSON.stringify(trace));
+          expect(JSON.stringify(again.trace({ ...q, proto, size })), `${what}: a second load traces the same`).to.equal(JSON.stringify(trace));
         }
       }),
-      { seed: 20261123, numRuns: 40 },
+      20261123,
+      40,
     );
+    // Both sides of the line were drawn: requests traced, and requests refused for the one reason.
+    expect(traced).to.be.greaterThan(500);
+    expect(refused).to.be.greaterThan(10);
   });
 });
 
-describe("properties of damaged input", function () {
-  this.timeout(60000);
-  const valid = yamlOf({ nodes: 2, style: "kilo", mtu: 1420, pods: [{ node: 0, ports: [80], app: 0, ready: true }, { node: 1, ports: [8080, 9000], app: 1, ready: true }], services: [{ app: 0, type: "NodePort", port: 80, etp: "Local", target: 80 }] });
+describe("properties of damaged input", () => {
+  const valid = yamlOf({ nodes: 2, style: "kilo", mtu: 1420, pods: [{ node: 0, ports: [80], app: 0, ready: true }, { node: 1, ports: [8080, 9000], app: 1, ready: true }], services: [{ app: 0, type: "NodePort", port: 80, protocol: "TCP", etp: "Local", target: 80 }] });
   const lines = valid.split("\n");
 
   const mutation = fc.oneof(
@@ -118,7 +146,7 @@ describe("properties of damaged input", function () {
   }
 
   it("loads or gives positioned errors (line and column inside the text), never another exception", () => {
-    fc.assert(
+    checkProperty(
       fc.property(mutation, (m) => {
         const text = apply(m);
         try {
@@ -133,7 +161,8 @@ describe("properties of damaged input", function () {
           }
         }
       }),
-      { seed: 42, numRuns: 400 },
+      42,
+      400,
     );
   });
 });

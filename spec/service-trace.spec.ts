@@ -1,7 +1,9 @@
 // Traces through kube-proxy's rules on every node: the chains and rules each case passes.
 import { expect } from "chai";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { RequestError } from "../lib/trace/errors.ts";
 import type { Branch, Step, Trace } from "../lib/trace/types.ts";
+import { runCli } from "./support/cli.ts";
 
 const topo = loadTopologySync("spec/fixtures/topologies/services.yaml");
 const steps = (b: Branch | NonNullable<Branch["reply"]>) => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location })));
@@ -147,3 +149,42 @@ describe("no endpoints, terminating endpoints, session affinity", () => {
     expect(topo.trace({ from: "pod/client-pod", to: "svc/sticky" }).branches, "a new session forgets").to.have.length(3);
   });
 });
+
+describe("svc/NAME takes the Service's port of the request's protocol", () => {
+  let cluster: Topology;
+  before(() => {
+    cluster = loadTopologySync("topologies/default.yaml");
+  });
+
+  it("UDP to a Service whose only port is TCP is refused: it has no UDP port, and its ports are listed", () => {
+    for (const to of ["svc/shop/api", "svc/shop/api:80", "svc/shop/api:http"]) {
+      const refused = catchRequestError(() => cluster.trace({ from: "pod/shop/db-0", to, proto: "udp" }));
+      expect(refused, to).to.deep.equal({ code: "SERVICE_NO_PORT_FOR_PROTOCOL", message: "Service shop/api has no UDP port; ports: http 80/TCP" });
+    }
+  });
+
+  it("the one UDP port of a Service with TCP ports too is taken without :PORT; TCP must still choose among its TCP ports", () => {
+    const dns = cluster.trace({ from: "pod/shop/db-0", to: "svc/kube-system/kube-dns", proto: "udp" });
+    expect(dns.request).to.include({ proto: "udp", dport: 53 });
+    expect(dns.branches.map((b) => b.disposition)).to.include("DELIVERED");
+    expect(catchRequestError(() => cluster.trace({ from: "pod/shop/db-0", to: "svc/kube-system/kube-dns" }))).to.deep.equal({
+      code: "SERVICE_PORT_AMBIGUOUS",
+      message: "Service kube-system/kube-dns has several ports (dns 53/UDP, dns-tcp 53/TCP, metrics 9153/TCP); add :PORT",
+    });
+  });
+
+  it("kubehop trace prints the refusal and exits 2", async () => {
+    const r = await runCli(["trace", "-f", "topologies/default.yaml", "--from", "pod/shop/db-0", "--to", "svc/shop/api", "--proto", "udp"]);
+    expect(r).to.deep.equal({ code: 2, stdout: "", stderr: "kubehop trace: Service shop/api has no UDP port; ports: http 80/TCP\n" });
+  });
+});
+
+function catchRequestError(f: () => unknown): { code: string | undefined; message: string } | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof RequestError)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  return undefined;
+}

@@ -32,9 +32,9 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   try {
     url = new URL(q.url);
   } catch {
-    throw new RequestError(`"${q.url}" is not a URL; expected http://HOST[:PORT]/PATH or https://...`);
+    throw new RequestError(`"${q.url}" is not a URL; expected http://HOST[:PORT]/PATH or https://...`, "BAD_URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RequestError(`${url.protocol} URLs are not supported; use http:// or https://`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RequestError(`${url.protocol} URLs are not supported; use http:// or https://`, "UNSUPPORTED_SCHEME");
   const scheme = url.protocol === "https:" ? "https" : "http";
   const port = url.port ? Number(url.port) : scheme === "https" ? 443 : 80;
   const headers = parseHeaders(q.headers ?? []);
@@ -49,7 +49,7 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     const ignored = net.cluster.ingress.ignored.find((i) => i.ingress.rules.some((r) => r.host === urlHost));
     const why = ignored ? ` (${ignored.reason})` : "";
     const clusterName = !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`) ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})` : "";
-    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`);
+    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`, "UNRESOLVED_HOST");
   }
   const base = planRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp", ...(q.namespace !== undefined ? { namespace: q.namespace } : {}) });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
@@ -71,7 +71,7 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of lines) {
     const i = line.indexOf(":");
-    if (i <= 0) throw new RequestError(`-H "${line}" is not a header; expected "Name: value"`);
+    if (i <= 0) throw new RequestError(`-H "${line}" is not a header; expected "Name: value"`, "BAD_HEADER");
     out[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
   return out;
