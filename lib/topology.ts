@@ -1,6 +1,7 @@
 // The library's front door: load a topology once, then ask it questions.
 import type { Cluster } from "./model/cluster.ts";
 import { buildCluster } from "./control/build.ts";
+import { nodeNetworks } from "./control/node-network.ts";
 import { loadInput } from "./input/load.ts";
 import { Network } from "./dataplane/network.ts";
 import { cniNatRules, withChains } from "./cni/nat-rules.ts";
@@ -45,7 +46,7 @@ export class Topology {
     // built for the nodes a trace actually crosses, chain by chain as the walk enters them, each
     // rule array parsed once for all the nodes that share it.
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
-    this.#network ??= new Network(this.cluster, (node) => {
+    this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
       const dumped = this.cluster.nodeDumps.get(node.name)?.iptablesSave;
       return dumped ? engineFor(parseIptablesSave(dumped.text, dumped.file)) : new NetfilterEngine(this.tables(node.name));
     });

@@ -1,10 +1,10 @@
 // The model with the indexes the devices need, built once per cluster: who owns an address, each
-// node's routes, its WireGuard peers and its netfilter ruleset.
+// node's routes and wg0 (as the control plane derived them), its WireGuard peers and its netfilter
+// ruleset.
 import type { Ipv4 } from "../model/address.ts";
-import type { Client, Cluster, Listener, LoadBalancer, Node, Pod, Route } from "../model/cluster.ts";
+import type { Client, Cluster, Listener, LoadBalancer, Node, NodeNetwork, Pod, Route } from "../model/cluster.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
-import { wireGuardAddress } from "../control/overlay.ts";
-import { lookupRoute, routeTable } from "./routing.ts";
+import { lookupRoute } from "./routing.ts";
 import { WireGuardPeers } from "./wireguard-peers.ts";
 
 /** Supplies a node's ruleset (kube-proxy's, or a node dump's); none means every hook accepts. */
@@ -23,12 +23,16 @@ export class Network {
   /** hostNetwork pods by node: their ports are the node's ports. */
   readonly hostPodsByNode = new Map<string, Pod[]>();
   readonly peers: WireGuardPeers;
-  private readonly routes = new Map<Node, Route[]>();
   private readonly listening = new Map<Node | Pod, readonly Listener[] | null>();
   private readonly rulesets = new Map<Node, Netfilter | undefined>();
 
+  /**
+   * @param nodeNetworks each node's routes and wg0 by `Node.index`, as the control plane derived
+   *   them (lib/control/node-network.ts)
+   */
   constructor(
     readonly cluster: Cluster,
+    private readonly nodeNetworks: readonly NodeNetwork[],
     private readonly netfilterOf: NetfilterProvider = () => undefined,
   ) {
     for (const n of cluster.nodes) {
@@ -49,7 +53,7 @@ export class Network {
       this.lbsByAddress.set(lb.address, lb);
       this.lbsByName.set(lb.name, lb);
     }
-    this.peers = new WireGuardPeers(cluster);
+    this.peers = new WireGuardPeers(cluster, nodeNetworks);
   }
 
   node(name: string): Node {
@@ -80,10 +84,14 @@ export class Network {
   }
 
   /** The node's main table: from its `ip route` dump when given, else derived. */
-  routeTable(node: Node): Route[] {
-    let t = this.routes.get(node);
-    if (!t) this.routes.set(node, (t = [...(this.cluster.nodeDumps.get(node.name)?.routes?.routes ?? routeTable(this.cluster, node))]));
-    return t;
+  routeTable(node: Node): readonly Route[] {
+    return this.nodeNetwork(node).routes;
+  }
+
+  private nodeNetwork(node: Node): NodeNetwork {
+    const n = this.nodeNetworks[node.index];
+    if (!n) throw new Error(`internal: no derived network for node ${node.name}`);
+    return n;
   }
 
   netfilter(node: Node): Netfilter | undefined {
@@ -106,7 +114,7 @@ export class Network {
     if (ip >>> 24 === 127) return true;
     const dumped = this.cluster.nodeDumps.get(node.name)?.addresses;
     if (dumped) return dumped.addresses.some((a) => a.ip === ip);
-    return ip === node.ip || ip === node.bridgeIp || ip === wireGuardAddress(node, this.cluster.overlay.style);
+    return ip === node.ip || ip === node.bridgeIp || ip === this.nodeNetwork(node).wg0Address;
   }
 
   /** The source address the kernel picks for a process on `node` sending to `dst`: the route's src. */
@@ -120,7 +128,7 @@ export class Network {
     const dumped = this.cluster.nodeDumps.get(node.name)?.addresses?.addresses.find((a) => a.dev === dev);
     if (dumped) return dumped.ip;
     if (dev === "bridge0") return node.bridgeIp;
-    if (dev === "wg0") return wireGuardAddress(node, this.cluster.overlay.style) ?? node.ip;
+    if (dev === "wg0") return this.nodeNetwork(node).wg0Address ?? node.ip;
     return node.ip;
   }
 }

@@ -1,22 +1,10 @@
-// A node's main routing table, as `ip route` would show it, and longest-prefix match over it.
-// The table is a handful of routes per node however large the cluster: remote podCIDRs share one
-// overlay route (the cluster CIDR via wg0, as flannel installs it) and wg0's AllowedIPs pick the node.
-import { formatIpv4, type Ipv4, makePrefix, prefixContains } from "../model/address.ts";
-import type { Cluster, Node, Route } from "../model/cluster.ts";
-import { wireGuardAddress } from "../control/overlay.ts";
+// Longest-prefix match over a node's main routing table (derived by lib/control/node-network.ts),
+// and a route as `ip route` prints it.
+import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
+import type { Route } from "../model/cluster.ts";
 
-export function routeTable(cluster: Cluster, node: Node): Route[] {
-  const wgSrc = wireGuardAddress(node, cluster.overlay.style) ?? node.ip;
-  const derived: Route[] = [
-    { dst: cluster.underlay.cidr, dev: "eth0", src: node.ip, proto: "kernel", scope: "link", why: "connected: eth0's subnet" },
-    { dst: node.podCidr, dev: "bridge0", src: node.bridgeIp, proto: "kernel", scope: "link", why: "connected: this node's podCIDR on bridge0" },
-    { dst: cluster.clusterCidr, dev: "wg0", src: wgSrc, proto: "static", scope: "link", why: "overlay: the cluster CIDR goes to wg0, whose AllowedIPs pick the node" },
-  ];
-  if (cluster.underlay.gateway !== undefined) {
-    derived.push({ dst: makePrefix(0, 0), dev: "eth0", via: cluster.underlay.gateway, src: node.ip, proto: "boot", scope: "global", why: "default route via the underlay gateway" });
-  }
-  return [...node.extraRoutes, ...derived];
-}
+// The derivation moved to the control plane; this path stays for the specs that import it here.
+export { routeTable } from "../control/node-network.ts";
 
 /** Longest prefix wins; among equals the first listed (Topology routes come before derived ones). */
 export function lookupRoute(table: readonly Route[], dst: Ipv4): Route | undefined {

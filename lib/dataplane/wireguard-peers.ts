@@ -2,8 +2,7 @@
 // inner source). A full mesh of N nodes has N*(N-1) peer entries; derived peers are never stored:
 // one shared table maps every node's AllowedIPs to the node, and a node's view skips itself.
 import { formatIpv4, hostPrefix, type Ipv4, maskOf, type Prefix, prefixContains } from "../model/address.ts";
-import type { Cluster, Node, WireGuardPeer } from "../model/cluster.ts";
-import { derivedAllowedIps } from "../control/overlay.ts";
+import type { Cluster, Node, NodeNetwork, WireGuardPeer } from "../model/cluster.ts";
 
 export interface PeerMatch {
   /** The remote node the peer stands for. */
@@ -19,11 +18,15 @@ export class WireGuardPeers {
   private readonly byLength: [number, Map<Ipv4, Node>][];
   private readonly byName: Map<string, Node>;
 
-  constructor(private readonly cluster: Cluster) {
+  /** @param nodeNetworks by `Node.index`: each node's derived AllowedIPs (lib/control/node-network.ts) */
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly nodeNetworks: readonly NodeNetwork[],
+  ) {
     this.byName = new Map(cluster.nodes.map((n) => [n.name, n]));
     const tables = new Map<number, Map<Ipv4, Node>>();
     for (const n of cluster.nodes) {
-      for (const p of derivedAllowedIps(n, cluster.overlay.style)) {
+      for (const p of nodeNetworks[n.index]!.allowedIps) {
         let t = tables.get(p.length);
         if (!t) tables.set(p.length, (t = new Map()));
         if (!t.has(p.network)) t.set(p.network, n);
@@ -50,7 +53,7 @@ export class WireGuardPeers {
   peerFor(self: Node, remote: Node): { allowedIps: readonly Prefix[] } | undefined {
     const explicit = this.explicitPeers(self);
     if (explicit) return explicit.find((p) => p.node === remote.name);
-    return remote === self ? undefined : { allowedIps: derivedAllowedIps(remote, this.cluster.overlay.style) };
+    return remote === self ? undefined : { allowedIps: this.nodeNetworks[remote.index]!.allowedIps };
   }
 
   /** A node's `wg show` dump wins over the Topology's peers, which win over derived ones. */

@@ -3,7 +3,8 @@
 import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
 import type { Cluster, Node, NodeDump, Route } from "../model/cluster.ts";
 import { peersOf } from "../control/overlay.ts";
-import { routeTable, routeText } from "../dataplane/routing.ts";
+import { routeTable } from "../control/node-network.ts";
+import { routeText } from "../dataplane/routing.ts";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
 import { BUILTIN_CHAINS, type Ruleset } from "../netfilter/ruleset.ts";

@@ -55,7 +55,7 @@ export function routeArgs(r: Route): string[] {
 }
 
 /** The node's routes as kubehop derives them (or as its dump gives them), after wg0 is up. */
-export function installRoutes(net: Network, node: Node, ns: string): Route[] {
+export function installRoutes(net: Network, node: Node, ns: string): readonly Route[] {
   const table = net.routeTable(node);
   // The kernel made the connected routes when the addresses were added; replace keeps them in step.
   ipBatch(ns, table.map(routeArgs));

@@ -49,6 +49,19 @@ export interface Node {
   readonly origin?: Origin;
 }
 
+/**
+ * What the control plane derives for one node's network, once for every node
+ * (lib/control/node-network.ts), and the data plane reads: its main routing table and its wg0.
+ */
+export interface NodeNetwork {
+  /** `ip route`'s main table: the node dump's when given, else the Topology's routes then the derived ones. */
+  readonly routes: readonly Route[];
+  /** wg0's own address: the given one, else what the overlay style gives it (see OverlayStyle). */
+  readonly wg0Address?: Ipv4;
+  /** The AllowedIPs the other nodes' derived peer entries for this node hold (see OverlayStyle). */
+  readonly allowedIps: readonly Prefix[];
+}
+
 export interface Listener {
   readonly port: number;
   readonly protocol: Protocol;
