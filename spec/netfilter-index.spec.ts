@@ -1,26 +1,20 @@
+// The chain index (a hash from -d/-p/--dport to the rules that can match) is an optimisation only: the
+// indexed walk must give exactly what the linear walk gives. This is the one place the two engines
+// are compared: over random rulesets and packets, and over kube-proxy's own rules (the node fixture
+// and generated clusters).
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import type { Packet } from "../lib/dataplane/packet.ts";
 import { formatIpv4 } from "../lib/model/address.ts";
+import type { Packet } from "../lib/model/packet.ts";
 import { buildChainIndex, indexKey } from "../lib/netfilter/chain-index.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
 import type { HookName } from "../lib/netfilter/hooks.ts";
+import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
-import { hookCtx, ip, table } from "./fixtures/netfilter/helpers.ts";
-
-/** mulberry32: a tiny seeded PRNG, so every run generates the same rulesets and packets. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
+import { loadTopologySync } from "../lib/topology.ts";
+import { hookCtx, ip, pkt, table } from "./fixtures/netfilter/helpers.ts";
+import { Random, seeds } from "./support/random.ts";
+import { casesFor, localIps, randomClusterYaml } from "./support/random-cluster.ts";
 
 const VIPS = Array.from({ length: 12 }, (_, i) => `10.96.${i % 3}.${10 + i}`);
 const PORTS = [53, 80, 443, 8080];
@@ -28,11 +22,11 @@ const PROTOS = ["tcp", "udp"] as const;
 const LOCAL = "192.168.1.11";
 
 function generate(seed: number): string {
-  const r = prng(seed);
+  const r = new Random(seed);
   const svcCount = 6;
   const nat: string[] = ["-A PREROUTING -j KUBE-SERVICES", "-A OUTPUT -j KUBE-SERVICES", "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000"];
   for (let s = 0; s < svcCount; s++) {
-    const n = 1 + r.int(3);
+    const n = 1 + r.below(3);
     for (let e = 0; e < n; e++) {
       const stat = e < n - 1 ? ` -m statistic --mode random --probability ${(1 / (n - e)).toFixed(10)}` : "";
       nat.push(`-A KUBE-SVC-${s}${stat} -j KUBE-SEP-${s}-${e}`, `-A KUBE-SEP-${s}-${e} -j DNAT --to-destination 10.244.${s}.${e + 1}:8080`);
@@ -51,7 +45,7 @@ function generate(seed: number): string {
   ];
   for (let i = 0; i < 150; i++) {
     const m = r.next() < 0.9 ? indexable(r.pick(VIPS), r.pick(PROTOS), r.pick(PORTS)) : r.pick(barriers)();
-    const target = r.pick([`KUBE-SVC-${r.int(svcCount)}`, `KUBE-SVC-${r.int(svcCount)}`, "KUBE-MARK-MASQ", "RETURN", "ACCEPT"]);
+    const target = r.pick([`KUBE-SVC-${r.below(svcCount)}`, `KUBE-SVC-${r.below(svcCount)}`, "KUBE-MARK-MASQ", "RETURN", "ACCEPT"]);
     nat.push(`-A KUBE-SERVICES ${m} -j ${target}`);
   }
   for (let i = 0; i < 60; i++) {
@@ -61,12 +55,12 @@ function generate(seed: number): string {
   return table("nat", nat) + table("filter", filter);
 }
 
-function packet(r: ReturnType<typeof prng>): Packet {
+function packet(r: Random): Packet {
   const dst = r.next() < 0.85 ? r.pick(VIPS) : r.pick([LOCAL, "10.96.0.99", "8.8.8.8"]);
   return {
     proto: r.pick(PROTOS),
     src: ip(r.pick(["10.0.0.5", "10.244.3.3", "172.16.0.1", LOCAL])),
-    sport: 40000 + r.int(100),
+    sport: 40000 + r.below(100),
     dst: ip(dst),
     dport: r.next() < 0.9 ? r.pick(PORTS) : r.pick([1, 99, 30080]),
     size: 60,
@@ -111,7 +105,7 @@ describe("netfilter chain index", () => {
       indexedChains += buildChainIndex(rs.tables.get("nat")!.chains.get("KUBE-SERVICES")!.rules) ? 1 : 0;
       const indexed = new NetfilterEngine(rs);
       const linear = new NetfilterEngine(rs, { indexed: false });
-      const r = prng(seed * 7919);
+      const r = new Random(seed * 7919);
       for (let i = 0; i < 80; i++) {
         const p = packet(r);
         const hook: HookName = r.pick(["PREROUTING", "OUTPUT", "FORWARD"]);
@@ -125,5 +119,39 @@ describe("netfilter chain index", () => {
     }
     expect(indexedChains).to.be.greaterThan(20);
     expect(compared).to.be.greaterThan(2000);
+  });
+
+  it("gives the same branches as the linear walk on the kube-proxy node fixture: every address and port its rules name", () => {
+    const file = "spec/fixtures/netfilter/kube-proxy-node.txt";
+    const text = readFileSync(file, "utf8");
+    const rs = parseIptablesSave(text, file);
+    const local = [ip("192.168.1.11")];
+    const targets = new Set([...text.matchAll(/-d ([\d.]+)\/32 .*?--dport (\d+)/g)].map((m) => `${m[1]}:${m[2]}`));
+    targets.add("192.168.1.11:30080");
+    expect(targets.size).to.be.greaterThan(5);
+    for (const t of targets) {
+      const [dst, port] = t.split(":");
+      for (const [src, inIface] of [["10.244.1.9", "cni0"], ["203.0.113.7", "eth0"]] as const) {
+        const opts = { hook: "prerouting" as const, localIps: local, inIface };
+        const p = pkt(src, dst!, Number(port));
+        expect(walkNode(rs, p, { ...opts, indexed: false }), `${src} -> ${t}`).to.deep.equal(walkNode(rs, p, opts));
+      }
+    }
+  });
+
+  it("gives the same branches as the linear walk on kube-proxy's rules for generated clusters", () => {
+    let compared = 0;
+    for (const seed of seeds(20, 1000)) {
+      const topo = loadTopologySync(randomClusterYaml(seed));
+      for (const node of topo.cluster.nodes) {
+        const rs = parseIptablesSave(topo.iptablesSave(node.name), `kube-proxy/${node.name}`);
+        for (const c of casesFor(topo.cluster, node)) {
+          const opts = { hook: c.hook, localIps: localIps(node), inIface: c.inIface };
+          expect(walkNode(rs, c.packet, { ...opts, indexed: false }), `seed ${seed} ${node.name} ${JSON.stringify(c.packet)}`).to.deep.equal(walkNode(rs, c.packet, opts));
+          compared++;
+        }
+      }
+    }
+    expect(compared).to.be.greaterThan(500);
   });
 });

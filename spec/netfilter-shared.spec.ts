@@ -11,7 +11,8 @@ import { type NodeBranch, walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { hookCtx, pkt, table } from "./fixtures/netfilter/helpers.ts";
-import { casesFor, randomClusterYaml } from "./kube-proxy-roundtrip.spec.ts";
+import { seeds } from "./support/random.ts";
+import { casesFor, localIps, randomClusterYaml } from "./support/random-cluster.ts";
 
 /** Configurations that make more of the rules depend on the node. */
 const CONFIGS = [
@@ -25,10 +26,6 @@ function topology(seed: number, config: string): Topology {
   const yaml = randomClusterYaml(seed);
   const extra = config && !yaml.includes("kind: KubeProxyConfiguration") ? `---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${config}` : "";
   return loadTopologySync(yaml + extra);
-}
-
-function localIps(node: Node): number[] {
-  return [...new Set([node.ip, node.bridgeIp, ...(node.wireguard.address !== undefined ? [node.wireguard.address] : [])])];
 }
 
 /** Everything a trace shows of a node's branches, with each step's rule position and text. */
@@ -54,8 +51,7 @@ function engineOf(topo: Topology, node: Node): NetfilterEngine {
 }
 
 describe("kube-proxy's rules as shared chains", () => {
-  for (let k = 0; k < 24; k++) {
-    const seed = 5000 + k * 7919;
+  seeds(24, 5000).forEach((seed, k) => {
     const config = CONFIGS[k % CONFIGS.length]!;
     it(`seed ${seed}${config ? ` (${config.trim().replace(/\n/g, "; ")})` : ""}: every node walks as its printed, re-parsed text does`, () => {
       const topo = topology(seed, config);
@@ -69,11 +65,11 @@ describe("kube-proxy's rules as shared chains", () => {
         expect(shared.warnings).to.deep.equal([]);
       }
     });
-  }
+  });
 
   it("looks up every chain it lists, with the same rules, and nothing else", () => {
-    for (let k = 0; k < 8; k++) {
-      const topo = topology(9000 + k * 104729, CONFIGS[k % CONFIGS.length]!);
+    for (const [k, seed] of seeds(8, 9000, 104729).entries()) {
+      const topo = topology(seed, CONFIGS[k % CONFIGS.length]!);
       for (const node of topo.cluster.nodes) {
         const tables = kubeProxyTables(topo.cluster, node.name);
         for (const table of tables.tables) {

@@ -1,8 +1,8 @@
 // The snapshot's encoding of plain data: what goes in comes out, shared objects stay shared, and
 // anything it cannot rebuild exactly is refused rather than changed.
 import { expect } from "chai";
-import fc from "fast-check";
 import { pack, Unpackable, unpack } from "../lib/snapshot/pack.ts";
+import { checkProperty, fc } from "./support/random.ts";
 
 const roundTrip = (v: unknown) => unpack(pack(v));
 
@@ -48,12 +48,13 @@ describe("snapshot encoding", () => {
   it("any JSON value comes back deep-equal (or is refused for an own __proto__ key)", () => {
     const hasProtoKey = (v: unknown): boolean =>
       typeof v === "object" && v !== null && (Object.keys(v).includes("__proto__") || Object.values(v).some(hasProtoKey));
-    fc.assert(
+    checkProperty(
       fc.property(fc.jsonValue(), (v) => {
         if (hasProtoKey(v)) expect(() => pack(v)).to.throw(Unpackable);
         else expect(roundTrip(v)).to.deep.equal(v);
       }),
-      { seed: 11, numRuns: 300 },
+      11,
+      300,
     );
   });
 });
