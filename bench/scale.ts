@@ -18,7 +18,7 @@ import type { InputProblem } from "../lib/input/errors.ts";
 import { validate } from "../lib/input/load.ts";
 import { ExpectationsSchema } from "../lib/input/topology-schema.ts";
 import { parseDocuments } from "../lib/input/yaml-documents.ts";
-import { generateTopology } from "../lib/cli/generate-command.ts";
+import { generateTopology } from "../lib/generate/topology.ts";
 import { diagramSvg } from "../lib/diagram/index.ts";
 import { loadCluster } from "../lib/snapshot/cached-load.ts";
 import { ensureBuilt } from "../scripts/ensure-built.ts";
