@@ -5,17 +5,61 @@
 // `npx depcruise lib` runs them by hand.
 /** @type {{ name: string, paths: string[], owns: string }[]} */
 const LAYERS = [
-  { name: "model", paths: ["lib/model/"], owns: "the cluster as plain data and the core types every layer shares: addresses, Packet, Step, Disposition" },
-  { name: "netfilter", paths: ["lib/netfilter/"], owns: "iptables rules as data: parse and print iptables-save, evaluate a packet through tables and chains" },
-  { name: "input", paths: ["lib/input/", "lib/nodedump/"], owns: "read YAML, JSON and node dumps; validate with positions" },
-  { name: "control plane", paths: ["lib/control/", "lib/kubeproxy/", "lib/cni/", "lib/ingress/", "lib/snapshot/"], owns: "what Kubernetes computes from the objects, once: nodes, pods, EndpointSlices, kube-proxy's and the CNI's rules, WireGuard peers, the ingress controller's configuration; the load cache" },
-  { name: "data plane", paths: ["lib/dataplane/"], owns: "one step function per device, reading what the control plane derived" },
-  { name: "trace", paths: ["lib/trace/"], owns: "walk the devices from a start, branch on every choice, record hops and steps, the reply" },
-  { name: "output", paths: ["lib/output/", "lib/diagram/"], owns: "text, JSON, tables, Mermaid, SVG and the HTML report" },
-  { name: "topology", paths: ["lib/topology.ts", "lib/generate/"], owns: "the Topology: load once, build the data plane on first use, trace requests; generated topologies" },
-  { name: "questions", paths: ["lib/assert/", "lib/diff/", "lib/drift/", "lib/verify/", "lib/emulate/"], owns: "questions over traces: assertions and `check`, diff, drift, verify, emulate" },
-  { name: "library entry", paths: ["lib/index.ts", "lib/chai.ts"], owns: "the package's public exports" },
-  { name: "cli", paths: ["lib/cli/"], owns: "the commands, wiring the above thinly" },
+  {
+    name: "model",
+    paths: ["lib/model/"],
+    owns: "the cluster as plain data (nodes, pods, Services, EndpointSlices, Ingresses, the LB, DNS) and the types every layer shares: addresses, Packet, the steps a device records and the dispositions a branch ends in; no behaviour",
+  },
+  {
+    name: "netfilter",
+    paths: ["lib/netfilter/"],
+    owns: "iptables rules as data: parse and print iptables-save, evaluate a packet through tables and chains (conntrack, NAT, marks); it knows packets and rules only, so the layers that write rules (kube-proxy, the CNI) and read them (node dumps) sit above it",
+  },
+  {
+    name: "input",
+    paths: ["lib/input/", "lib/nodedump/", "lib/generate/"],
+    owns: "read YAML, JSON and node dumps and validate them with positions; the commands that collect node dumps; generated topologies",
+  },
+  {
+    name: "control plane",
+    paths: ["lib/control/", "lib/kubeproxy/", "lib/cni/", "lib/ingress/", "lib/snapshot/"],
+    owns: "what Kubernetes computes from the objects, once: scheduling, IPAM, EndpointSlices, kube-proxy's and the CNI's rules, each node's routes and WireGuard peers, the ingress controller's classes and routing; the snapshot cache of a loaded cluster",
+  },
+  {
+    name: "data plane",
+    paths: ["lib/dataplane/"],
+    owns: "one step function per device (pod, veth, bridge, the node's stack, wg0, the underlay, the LB, the ingress proxy), reading what the control plane derived",
+  },
+  {
+    name: "trace",
+    paths: ["lib/trace/"],
+    owns: "walk the devices from a start, branch on every choice with its probability, record hops and steps, trace the reply",
+  },
+  {
+    name: "output",
+    paths: ["lib/output/", "lib/diagram/"],
+    owns: "text, JSON, tables, Mermaid, SVG and the HTML report, from traces and the model",
+  },
+  {
+    name: "topology",
+    paths: ["lib/topology.ts"],
+    owns: "the Topology, the library's front door: load once, build the data plane on first use, trace requests",
+  },
+  {
+    name: "questions",
+    paths: ["lib/assert/", "lib/diff/", "lib/drift/", "lib/verify/", "lib/emulate/"],
+    owns: "questions asked of a Topology and its traces: assertions and `kubehop check`, diff, drift, verify, emulate",
+  },
+  {
+    name: "library entry",
+    paths: ["lib/index.ts", "lib/chai.ts"],
+    owns: "the package's public exports",
+  },
+  {
+    name: "cli",
+    paths: ["lib/cli/"],
+    owns: "the commands, wiring the layers below thinly",
+  },
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
