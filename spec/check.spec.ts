@@ -5,14 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { JSDOM } from "jsdom";
-import { main } from "../lib/cli/main.ts";
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => "" });
-  return { code, out, err };
-}
+import { runCli } from "./support/cli.ts";
 
 const DEFAULT = "topologies/default.yaml";
 const FIX = "spec/fixtures/check";
@@ -25,14 +18,14 @@ describe("kubehop check", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("passes on the default topology's own expect: list", async () => {
-    const r = await run("check", "-t", DEFAULT);
-    expect(r.err).to.equal("");
+    const r = await runCli(["check", "-t", DEFAULT]);
+    expect(r.stderr).to.equal("");
     expect(r.code).to.equal(0);
-    const lines = r.out.trimEnd().split("\n");
+    const lines = r.stdout.trimEnd().split("\n");
     expect(lines.filter((l) => l.startsWith("PASS  ")).length).to.be.at.least(8);
     expect(lines.some((l) => l.startsWith("FAIL"))).to.equal(false);
     expect(lines.at(-1)).to.match(/^\d+ passed, 0 failed$/);
-    expect(r.out).to.include("PASS  the cart API is served by cart pods, and nginx sees the client's address\n");
+    expect(r.stdout).to.include("PASS  the cart API is served by cart pods, and nginx sees the client's address\n");
   });
 
   it("fails with exit 1 on a broken copy, printing the failing trace", async () => {
@@ -42,36 +35,36 @@ describe("kubehop check", () => {
     expect(broken).to.not.equal(text);
     const file = join(dir, "broken.yaml");
     writeFileSync(file, broken);
-    const r = await run("check", "-t", file);
+    const r = await runCli(["check", "-t", file]);
     expect(r.code).to.equal(1);
-    expect(r.out).to.include("FAIL  the cart API is served by cart pods, and nginx sees the client's address\n");
-    expect(r.out).to.include(`\nFAIL  the cart API is served by cart pods, and nginx sees the client's address\n  at ${file}:`);
-    expect(r.out).to.include("expected every branch to reach svc/shop/cart and be answered HTTP 200");
-    expect(r.out).to.include("CONNECTION_REFUSED at pod/shop/web-");
-    expect(r.out).to.include("  trace client/client -> https://shop.example.com/api/cart\n");
-    expect(r.out).to.match(/\n {2}branch 1 of 6 {2}probability 0\.166667 {2}CONNECTION_REFUSED: nothing listens on [\d.]+:9100/);
-    expect(r.out.trimEnd().split("\n").at(-1)).to.match(/^\d+ passed, 1 failed$/);
+    expect(r.stdout).to.include("FAIL  the cart API is served by cart pods, and nginx sees the client's address\n");
+    expect(r.stdout).to.include(`\nFAIL  the cart API is served by cart pods, and nginx sees the client's address\n  at ${file}:`);
+    expect(r.stdout).to.include("expected every branch to reach svc/shop/cart and be answered HTTP 200");
+    expect(r.stdout).to.include("CONNECTION_REFUSED at pod/shop/web-");
+    expect(r.stdout).to.include("  trace client/client -> https://shop.example.com/api/cart\n");
+    expect(r.stdout).to.match(/\n {2}branch 1 of 6 {2}probability 0\.166667 {2}CONNECTION_REFUSED: nothing listens on [\d.]+:9100/);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).to.match(/^\d+ passed, 1 failed$/);
   });
 
   it("runs a file of kind: Expectations after the Topology's own", async () => {
-    const r = await run("check", "-t", DEFAULT, `${FIX}/expectations.yaml`);
+    const r = await runCli(["check", "-t", DEFAULT, `${FIX}/expectations.yaml`]);
     expect(r.code).to.equal(0);
-    expect(r.out).to.include("PASS  cart pods answer /api/cart\n");
-    expect(r.out).to.include("PASS  curl https://shop.example.com/ from pod/shop/api-rndpbnfwlh-kp58t: reach svc/shop/web\n");
-    expect(r.out).to.include("PASS  pod/shop/db-1 -> svc/shop/api: some branch: reach pod/shop/api-rndpbnfwlh-kp58t\n");
-    const table = r.out.split("\n\n")[0]!.split("\n");
+    expect(r.stdout).to.include("PASS  cart pods answer /api/cart\n");
+    expect(r.stdout).to.include("PASS  curl https://shop.example.com/ from pod/shop/api-rndpbnfwlh-kp58t: reach svc/shop/web\n");
+    expect(r.stdout).to.include("PASS  pod/shop/db-1 -> svc/shop/api: some branch: reach pod/shop/api-rndpbnfwlh-kp58t\n");
+    const table = r.stdout.split("\n\n")[0]!.split("\n");
     expect(table.indexOf("PASS  cart pods answer /api/cart")).to.be.greaterThan(table.indexOf("PASS  the rest of the API goes to api pods"));
   });
 
   it("a failing file: exit 1, each failure explained, the passing ones still listed", async () => {
-    const r = await run("check", "-t", DEFAULT, `${FIX}/failing.yaml`);
+    const r = await runCli(["check", "-t", DEFAULT, `${FIX}/failing.yaml`]);
     expect(r.code).to.equal(1);
-    expect(r.out).to.include("PASS  cart pods answer /api/cart\n");
-    expect(r.out).to.include("FAIL  /api/cart never crosses node-3 <&> (wrong)\n");
-    expect(r.out).to.include(`  at ${FIX}/failing.yaml:7:5: curl https://shop.example.com/api/cart\n  expected every branch to not pass through node-3`);
-    expect(r.out).to.include("FAIL  db-1 reaches the api pod on its own node half the time (wrong)\n");
-    expect(r.out).to.include("expected branches to reach pod/shop/api-rndpbnfwlh-kp58t with total probability 0.5 (pod/shop/db-1 -> svc/shop/api), but those that do have 0.333333");
-    expect(r.out).to.match(/\d+ passed, 2 failed\n$/);
+    expect(r.stdout).to.include("PASS  cart pods answer /api/cart\n");
+    expect(r.stdout).to.include("FAIL  /api/cart never crosses node-3 <&> (wrong)\n");
+    expect(r.stdout).to.include(`  at ${FIX}/failing.yaml:7:5: curl https://shop.example.com/api/cart\n  expected every branch to not pass through node-3`);
+    expect(r.stdout).to.include("FAIL  db-1 reaches the api pod on its own node half the time (wrong)\n");
+    expect(r.stdout).to.include("expected branches to reach pod/shop/api-rndpbnfwlh-kp58t with total probability 0.5 (pod/shop/db-1 -> svc/shop/api), but those that do have 0.333333");
+    expect(r.stdout).to.match(/\d+ passed, 2 failed\n$/);
   });
 
   describe("bad expectations: file:line:col and exit 2", () => {
@@ -101,36 +94,36 @@ describe("kubehop check", () => {
     ];
     for (const [file, messages] of cases) {
       it(file, async () => {
-        const r = await run("check", "-t", DEFAULT, `${FIX}/${file}`);
+        const r = await runCli(["check", "-t", DEFAULT, `${FIX}/${file}`]);
         expect(r.code).to.equal(2);
-        expect(r.out).to.equal("");
-        const lines = r.err.trimEnd().split("\n");
+        expect(r.stdout).to.equal("");
+        const lines = r.stderr.trimEnd().split("\n");
         expect(lines).to.have.length(messages.length);
         messages.forEach((m, i) => expect(lines[i]).to.satisfy((l: string) => l.startsWith(m), `${lines[i]}\n  should start with\n${m}`));
       });
     }
 
     it("a misspelt field in the Topology's own expect: list", async () => {
-      const r = await run("check", "-t", `${FIX}/topology-bad-expect.yaml`);
+      const r = await runCli(["check", "-t", `${FIX}/topology-bad-expect.yaml`]);
       expect(r.code).to.equal(2);
-      expect(r.err).to.equal(`${FIX}/topology-bad-expect.yaml:7:5: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`);
+      expect(r.stderr).to.equal(`${FIX}/topology-bad-expect.yaml:7:5: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`);
     });
 
     it("no expectations at all, and usage errors", async () => {
-      const empty = await run("check", "-t", "spec/fixtures/topologies/services.yaml");
+      const empty = await runCli(["check", "-t", "spec/fixtures/topologies/services.yaml"]);
       expect(empty.code).to.equal(2);
-      expect(empty.err).to.equal("kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\nusage: kubehop check -f TOPO [EXPECTATIONS.yaml] [--junit FILE]\n");
-      const none = await run("check", "-t", DEFAULT.replace("default", "nope"));
+      expect(empty.stderr).to.equal("kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\nusage: kubehop check -f TOPO [EXPECTATIONS.yaml] [--junit FILE]\n");
+      const none = await runCli(["check", "-t", DEFAULT.replace("default", "nope")]);
       expect(none.code).to.equal(2);
-      const two = await run("check", "-t", DEFAULT, "a.yaml", "b.yaml");
-      expect(two.err).to.include('unexpected argument "b.yaml"');
+      const two = await runCli(["check", "-t", DEFAULT, "a.yaml", "b.yaml"]);
+      expect(two.stderr).to.include('unexpected argument "b.yaml"');
     });
   });
 
   describe("--junit FILE", () => {
     it("writes a JUnit report a CI system reads: well-formed, counted, escaped, one testcase per expectation", async () => {
       const file = join(dir, "junit.xml");
-      const r = await run("check", "-t", DEFAULT, `${FIX}/failing.yaml`, "--junit", file);
+      const r = await runCli(["check", "-t", DEFAULT, `${FIX}/failing.yaml`, "--junit", file]);
       expect(r.code).to.equal(1);
       const xml = readFileSync(file, "utf8");
       const doc = new JSDOM(xml, { contentType: "application/xml" }).window.document; // throws if not well-formed
@@ -159,8 +152,8 @@ describe("kubehop check", () => {
     it("is byte-identical from run to run, and written for passing runs too", async () => {
       const a = join(dir, "a.xml");
       const b = join(dir, "b.xml");
-      await run("check", "-t", DEFAULT, "--junit", a);
-      await run("check", "-t", DEFAULT, "--junit", b);
+      await runCli(["check", "-t", DEFAULT, "--junit", a]);
+      await runCli(["check", "-t", DEFAULT, "--junit", b]);
       expect(readFileSync(a, "utf8")).to.equal(readFileSync(b, "utf8"));
       const doc = new JSDOM(readFileSync(a, "utf8"), { contentType: "application/xml" }).window.document;
       expect(doc.getElementsByTagName("failure")).to.have.length(0);

@@ -1,25 +1,18 @@
 // kubehop collect: prints (never runs) the commands that gather a cluster's objects and node dumps
 // into the layout kubehop reads. The text is exact and deterministic.
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { collectScript } from "../lib/cli/collect-command.ts";
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => "" });
-  return { code, out, err };
-}
+import { runCli } from "./support/cli.ts";
 
 describe("kubehop collect", () => {
   it("by default: kubectl for the objects and kube-proxy's ConfigMap, kubectl debug node/... for every node", async () => {
-    const r = await run("collect");
-    expect(r).to.deep.equal({ code: 0, out: DEFAULT, err: "" });
+    const r = await runCli(["collect"]);
+    expect(r).to.deep.equal({ code: 0, stdout: DEFAULT, stderr: "" });
   });
 
   it("--nodes a,b -o DIR --via ssh: one block per node, over ssh with sudo where root is needed", async () => {
-    const r = await run("collect", "--nodes", "node-1,node-2", "-o", "my-cluster", "--via", "ssh");
-    expect(r).to.deep.equal({ code: 0, out: SSH, err: "" });
+    const r = await runCli(["collect", "--nodes", "node-1,node-2", "-o", "my-cluster", "--via", "ssh"]);
+    expect(r).to.deep.equal({ code: 0, stdout: SSH, stderr: "" });
   });
 
   it("the same options give the same text; folder names with spaces are quoted", () => {
@@ -36,8 +29,8 @@ describe("kubehop collect", () => {
   });
 
   it("bad options are usage errors, exit 2", async () => {
-    expect(await run("collect", "--via", "telnet")).to.deep.equal({ code: 2, out: "", err: "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\nusage: kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]\n" });
-    expect((await run("collect", "--nodes", "Node_1")).code).to.equal(2);
+    expect(await runCli(["collect", "--via", "telnet"])).to.deep.equal({ code: 2, stdout: "", stderr: "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\nusage: kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]\n" });
+    expect((await runCli(["collect", "--nodes", "Node_1"])).code).to.equal(2);
   });
 });
 

@@ -4,22 +4,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { diagramScene, diagramSvg } from "../lib/diagram/index.ts";
 import { gridColumns } from "../lib/diagram/layout.ts";
 import { MAX_PODS_SHOWN } from "../lib/diagram/node-box.ts";
 import { type Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { clusterYaml, labelRects, overlapping, parseSvg } from "./diagram-helpers.ts";
+import { runCli } from "./support/cli.ts";
 
 const DEFAULT = "topologies/default.yaml";
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => "" });
-  return { code, out, err };
-}
 
 function expectNoOverlap(cluster: Cluster, ...rest: Parameters<typeof diagramScene> extends [Cluster, ...infer R] ? R : never): void {
   const scene = diagramScene(cluster, ...rest);
@@ -169,45 +162,45 @@ describe("diagram: a trace drawn over the cluster", () => {
 
 describe("diagram: command line", () => {
   it("kubehop diagram prints the SVG, or writes it whole with -o", async () => {
-    const printed = await cli(["diagram", "-t", DEFAULT]);
+    const printed = await runCli(["diagram", "-t", DEFAULT]);
     expect(printed.code).to.equal(0);
-    expect(printed.out).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg /);
+    expect(printed.stdout).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg /);
     const dir = mkdtempSync(join(tmpdir(), "kubehop-diagram-"));
     const file = join(dir, "cluster.svg");
-    expect((await cli(["diagram", "-t", DEFAULT, "-o", file])).code).to.equal(0);
-    expect(readFileSync(file, "utf8")).to.equal(printed.out);
+    expect((await runCli(["diagram", "-t", DEFAULT, "-o", file])).code).to.equal(0);
+    expect(readFileSync(file, "utf8")).to.equal(printed.stdout);
     expect(readdirSync(dir)).to.deep.equal(["cluster.svg"]);
-    const bad = await cli(["diagram", "-t", DEFAULT, "-o", join(dir, "missing", "x.svg")]);
+    const bad = await runCli(["diagram", "-t", DEFAULT, "-o", join(dir, "missing", "x.svg")]);
     expect(bad.code).to.equal(2);
-    expect(bad.err).to.match(/^kubehop diagram: cannot write .*missing\/x\.svg/);
+    expect(bad.stderr).to.match(/^kubehop diagram: cannot write .*missing\/x\.svg/);
   });
 
   it("trace --svg FILE and curl --svg FILE --branch K write the drawing; the text output is unchanged", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kubehop-diagram-"));
     const args = ["trace", "-t", DEFAULT, "--from", "pod/shop/db-1", "--to", "10.244.9.9:80"];
-    const plain = await cli(args);
-    const withSvg = await cli([...args, "--svg", join(dir, "t.svg")]);
-    expect(withSvg.out).to.equal(plain.out);
+    const plain = await runCli(args);
+    const withSvg = await runCli([...args, "--svg", join(dir, "t.svg")]);
+    expect(withSvg.stdout).to.equal(plain.stdout);
     expect(readFileSync(join(dir, "t.svg"), "utf8")).to.contain("FAILS here: WG_NO_PEER");
-    const curl = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--branch", "3", "--svg", join(dir, "c.svg")]);
+    const curl = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--branch", "3", "--svg", join(dir, "c.svg")]);
     expect(curl.code).to.equal(0);
     expect(readFileSync(join(dir, "c.svg"), "utf8")).to.contain('class="path b3"');
     expect(existsSync(join(dir, "c.svg"))).to.equal(true);
   });
 
   it("--format mermaid prints a sequence diagram; --format with --json is refused", async () => {
-    const r = await cli(["trace", "-t", DEFAULT, "--from", "pod/shop/db-1", "--to", "10.244.9.9:80", "--format", "mermaid"]);
-    expect(r.out.split("\n").slice(0, 4)).to.deep.equal(["sequenceDiagram", "  title tcp pod/shop/db-1 to 10.244.9.9:80", "  participant P1 as pod/shop/db-1", "  participant P2 as node-1/veth584d7518"]);
-    expect(r.out).to.contain("  P4->>P5: 5 NO_PEER\n  Note over P5: WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9\n");
-    const c = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--format", "mermaid"]);
-    expect(c.out).to.contain("  alt branch 1 of 4, probability 0.25\n");
-    expect(c.out).to.contain("  else branch 4 of 4, probability 0.25\n");
-    expect(c.out).to.contain("Note over P3: NAT dst: 203.0.113.10→192.168.10.12, dport: 443→30443");
-    expect(c.out).to.contain("-->>");
-    expect(c.out.trimEnd().endsWith("  end")).to.equal(true);
-    const both = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--json", "--format", "mermaid"]);
+    const r = await runCli(["trace", "-t", DEFAULT, "--from", "pod/shop/db-1", "--to", "10.244.9.9:80", "--format", "mermaid"]);
+    expect(r.stdout.split("\n").slice(0, 4)).to.deep.equal(["sequenceDiagram", "  title tcp pod/shop/db-1 to 10.244.9.9:80", "  participant P1 as pod/shop/db-1", "  participant P2 as node-1/veth584d7518"]);
+    expect(r.stdout).to.contain("  P4->>P5: 5 NO_PEER\n  Note over P5: WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9\n");
+    const c = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--format", "mermaid"]);
+    expect(c.stdout).to.contain("  alt branch 1 of 4, probability 0.25\n");
+    expect(c.stdout).to.contain("  else branch 4 of 4, probability 0.25\n");
+    expect(c.stdout).to.contain("Note over P3: NAT dst: 203.0.113.10→192.168.10.12, dport: 443→30443");
+    expect(c.stdout).to.contain("-->>");
+    expect(c.stdout.trimEnd().endsWith("  end")).to.equal(true);
+    const both = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--json", "--format", "mermaid"]);
     expect(both.code).to.equal(2);
-    const bad = await cli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--format", "dot"]);
-    expect(bad.err).to.contain("--format dot: expected text, json, yaml");
+    const bad = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/", "--format", "dot"]);
+    expect(bad.stderr).to.contain("--format dot: expected text, json, yaml");
   });
 });

@@ -4,20 +4,13 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { routeTable, routeText } from "../lib/dataplane/routing.ts";
 import { peersOf, wireGuardAddress } from "../lib/control/overlay.ts";
 import { formatIpv4 } from "../lib/model/address.ts";
 import { loadTopologySync } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
 
 const EXAMPLE = "topologies/dumps-example";
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => "" });
-  return { code, out, err };
-}
 
 /** Dumps of node-1 exactly as kubehop derives it: iptables-save, ip route, wg show all dump. */
 function derivedDumps(dir: string): void {
@@ -45,17 +38,17 @@ describe("kubehop drift", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("names node-1's stale KUBE-SEP, its missing WireGuard peer and its route to nowhere, with the requests each breaks; exit 1", async () => {
-    const r = await run("drift", "-t", EXAMPLE);
+    const r = await runCli(["drift", "-t", EXAMPLE]);
     expect(r.code).to.equal(1);
-    expect(r.err).to.equal("");
-    expect(r.out).to.equal(EXPECTED);
+    expect(r.stderr).to.equal("");
+    expect(r.stdout).to.equal(EXPECTED);
   });
 
   it("--json says the same, byte-identical run after run", async () => {
-    const a = await run("drift", "-t", EXAMPLE, "--json");
-    const b = await run("drift", "-t", `${EXAMPLE}/topology.yaml`, "--json");
-    expect(a.out).to.equal(b.out);
-    const report = JSON.parse(a.out);
+    const a = await runCli(["drift", "-t", EXAMPLE, "--json"]);
+    const b = await runCli(["drift", "-t", `${EXAMPLE}/topology.yaml`, "--json"]);
+    expect(a.stdout).to.equal(b.stdout);
+    const report = JSON.parse(a.stdout);
     expect(report.drift).to.equal(true);
     const kinds = report.nodes[0].differences.map((d: { part: string; kind: string }) => `${d.part}/${d.kind}`);
     expect(kinds).to.deep.equal(["iptables/stale-endpoint", "iptables/missing-endpoint", "routes/route-to-nowhere", "wireguard/missing-peer"]);
@@ -65,16 +58,16 @@ describe("kubehop drift", () => {
 
   it("dumps that match what kubehop derives: no drift, exit 0", async () => {
     derivedDumps(dir);
-    const r = await run("drift", "-t", dir);
+    const r = await runCli(["drift", "-t", dir]);
     // kubehop's own derivation may hold the CNI's chains (FLANNEL-POSTRTG): info, never drift.
-    expect(r.out.split("\n")[0]).to.equal("node-1: no drift (6 requests tried)");
-    expect(r.out.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  info: "))).to.deep.equal([]);
+    expect(r.stdout.split("\n")[0]).to.equal("node-1: no drift (6 requests tried)");
+    expect(r.stdout.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  info: "))).to.deep.equal([]);
     expect(r.code).to.equal(0);
   });
 
   it("no dumps at all: nothing to compare, exit 0", async () => {
-    const r = await run("drift", "-t", "topologies/default.yaml");
-    expect(r).to.deep.equal({ code: 0, out: "no node dumps: nothing to compare (see kubehop collect)\n", err: "" });
+    const r = await runCli(["drift", "-t", "topologies/default.yaml"]);
+    expect(r).to.deep.equal({ code: 0, stdout: "no node dumps: nothing to compare (see kubehop collect)\n", stderr: "" });
   });
 
   it("AllowedIPs missing an entry or holding an extra one, an endpoint mismatch, a peer of no node, a Service kube-proxy never programmed", async () => {
@@ -86,9 +79,9 @@ describe("kubehop drift", () => {
     writeFileSync(join(n, "wg-show.txt"), wg.join("\n"));
     const ipt = (await import("node:fs")).readFileSync(join(n, "iptables-save.txt"), "utf8");
     writeFileSync(join(n, "iptables-save.txt"), ipt.split("\n").filter((l) => !l.includes('"shop/web:http cluster IP"')).join("\n"));
-    const r = await run("drift", "-t", dir);
+    const r = await runCli(["drift", "-t", dir]);
     expect(r.code).to.equal(1);
-    const lines = r.out.split("\n").filter((l) => /^    [a-z-]+: /.test(l));
+    const lines = r.stdout.split("\n").filter((l) => /^    [a-z-]+: /.test(l));
     expect(lines).to.deep.equal([
       "    missing-service: Service port shop/web:http has no rules on node-1: kube-proxy has not programmed it",
       `    allowed-ips-missing: peer node-2's AllowedIPs lack 10.42.1.0/24  [${join(n, "wg-show.txt")}:2]`,
@@ -96,14 +89,14 @@ describe("kubehop drift", () => {
       `    endpoint-mismatch: peer node-2's endpoint is 192.168.10.12:51999, kubehop derives 192.168.10.12:51820  [${join(n, "wg-show.txt")}:2]`,
       `    extra-peer: peer TrMvSoP4... (endpoint 203.0.113.9:51820, allowed-ips 10.9.0.0/16) is no node's  [${join(n, "wg-show.txt")}:4]`,
     ]);
-    expect(r.out).to.include("breaks pod/shop/api-rndpbnfwlh-kp58t -> svc/shop/web:http");
+    expect(r.stdout).to.include("breaks pod/shop/api-rndpbnfwlh-kp58t -> svc/shop/web:http");
   });
 
   it("bad dumps are bad input: exit 2 with the position", async () => {
     writeFileSync(join(dir, "nodes", "node-1", "ip-addr.txt"), "2: eth0    inet 192.168.10.11/40\n");
-    const r = await run("drift", "-t", dir);
+    const r = await runCli(["drift", "-t", dir]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal(`${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`);
+    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`);
   });
 });
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { generateTopology } from "../lib/cli/generate-command.ts";
-import { main } from "../lib/cli/main.ts";
 import { loadTopologySync } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
 
 describe("kubehop generate", () => {
   it("writes a valid topology of the size asked for, deterministically", () => {
@@ -24,9 +24,8 @@ describe("kubehop generate", () => {
   });
 
   it("refuses a size that does not fit, with exit 2 and a reason", async () => {
-    let err = "";
-    const code = await main(["generate", "--nodes", "2", "--pods-per-node", "3", "--services", "4", "--endpoints", "2"], { stdout: () => {}, stderr: (s) => (err += s), readStdin: async () => "" });
-    expect(code).to.equal(2);
-    expect(err).to.contain("4 Services x 2 endpoints need 8 pods, more than 2 nodes x 3 pods");
+    const r = await runCli(["generate", "--nodes", "2", "--pods-per-node", "3", "--services", "4", "--endpoints", "2"]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("4 Services x 2 endpoints need 8 pods, more than 2 nodes x 3 pods");
   });
 });

@@ -1,23 +1,13 @@
-// Golden files: deterministic output a human has read. UPDATE_GOLDEN=1 npm test rewrites them.
-import { readFileSync, writeFileSync } from "node:fs";
+// Golden files: deterministic output a human has read (UPDATE_GOLDEN=1 npx mocha spec/golden.spec.ts
+// rewrites them). The drawings' golden files are the README's examples under reports/ (spec/report.spec.ts).
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
-
-async function run(args: string[]): Promise<string> {
-  let out = "";
-  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (out += s), readStdin: async () => "" });
-  expect(code, out).to.equal(0);
-  return out;
-}
-
-function golden(name: string, actual: string): void {
-  const file = new URL(`./golden/${name}`, import.meta.url);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
-  expect(actual).to.equal(readFileSync(file, "utf8"));
-}
+import { runCli } from "./support/cli.ts";
+import { golden } from "./support/golden.ts";
 
 describe("golden output", () => {
   it("iptables-save of node-1 of the default topology", async () => {
-    golden("default-node-1.iptables-save", await run(["iptables-save", "-t", "topologies/default.yaml", "--node", "node-1"]));
+    const r = await runCli(["iptables-save", "-t", "topologies/default.yaml", "--node", "node-1"]);
+    expect([r.code, r.stderr]).to.deep.equal([0, ""]);
+    golden(import.meta.url, "spec/golden/default-node-1.iptables-save", r.stdout);
   });
 });

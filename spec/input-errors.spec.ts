@@ -6,24 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
+import { runCli } from "./support/cli.ts";
 
 const BAD = "spec/fixtures/bad";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-async function run(argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const t0 = performance.now();
-  const code = await main(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => "" });
-  return { code, stdout, stderr, ms: performance.now() - t0 };
-}
 
 interface BadCase {
   /** Fixture name under spec/fixtures/bad/ (file or folder). */
@@ -108,7 +93,7 @@ describe("malformed input (kubehop validate -t FILE)", () => {
   for (const c of CASES) {
     it(`${c.what}: ${c.fixture}:${c.line}:${c.col}`, async () => {
       const file = join(BAD, c.fixture);
-      const r = await run(["validate", "-t", file]);
+      const r = await runCli(["validate", "-t", file]);
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal("");
       expect(r.stderr.startsWith(`${file}:${c.line}:${c.col}: `), r.stderr).to.equal(true);
@@ -120,32 +105,32 @@ describe("malformed input (kubehop validate -t FILE)", () => {
     });
   }
 
-  it("refuses the alias bomb quickly, without expanding it", async () => {
-    const r = await run(["validate", "-t", join(BAD, "alias-bomb.yaml")]);
+  // How long these take is a bench row (npm run bench -- input); here, that nothing is expanded.
+  it("refuses the alias bomb without expanding it", async () => {
+    const r = await runCli(["validate", "-t", join(BAD, "alias-bomb.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.ms).to.be.below(1000);
+    expect(r.stderr).to.match(/^spec\/fixtures\/bad\/alias-bomb\.yaml:\d+:\d+: alias \*\w+ /);
   });
 
-  it("refuses a far bigger alias bomb just as quickly (the check does not expand)", async () => {
+  it("refuses a far bigger alias bomb as soon as the count passes the limit (the check does not expand)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kubehop-bomb-"));
     try {
       const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: lol", "data:", '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
       for (let i = 1; i <= 40; i++) lines.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
       const file = join(dir, "bomb.yaml");
       writeFileSync(file, `${lines.join("\n")}\n`);
-      const r = await run(["validate", "-t", file]);
+      const r = await runCli(["validate", "-t", file]);
       expect(r.code).to.equal(2);
       // a0 is 11 values, a1 111, a2 1111, a3 11111. Aliases add 110 (line 7), 1110 (line 8),
       // 11110 (line 9), then 11111 per *a3 on line 10: the 8th *a3 (column 40) passes 100000.
       expect(r.stderr.startsWith(`${file}:10:40: alias *a3 `), r.stderr).to.equal(true);
-      expect(r.ms).to.be.below(1000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("reports every problem of a file, not only the first, each with its own position", async () => {
-    const r = await run(["validate", "-t", "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nspec:\n  clusterCIDR: 10.244.0.1/16\n  nodeCount: 0\n  overlay: {style: calico}\n"]);
+    const r = await runCli(["validate", "-t", "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nspec:\n  clusterCIDR: 10.244.0.1/16\n  nodeCount: 0\n  overlay: {style: calico}\n"]);
     expect(r.code).to.equal(2);
     const positions = r.stderr.trimEnd().split("\n").map((l) => l.split(": ")[0]);
     expect(positions).to.deep.equal(["<input>:4:16", "<input>:5:14", "<input>:6:20"]);
@@ -246,7 +231,7 @@ data: {a: b}
 
 describe("valid kubectl-shaped input", () => {
   it("loads a kind: List of Nodes and a Pod with managedFields, status and unknown fields, without errors", async () => {
-    const r = await run(["validate", "-t", KUBECTL_SHAPED]);
+    const r = await runCli(["validate", "-t", KUBECTL_SHAPED]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^ok: 2 nodes, 1 pods, /);
     expect(r.stdout).to.match(/node-1 +eth0 192\.168\.10\.11 +podCIDR 10\.244\.0\.0\/24 +0 pods/);
@@ -255,7 +240,7 @@ describe("valid kubectl-shaped input", () => {
   });
 
   it("turns a kind it does not model (NetworkPolicy) into a warning with its position, and skips inert kinds silently", async () => {
-    const r = await run(["validate", "-t", KUBECTL_SHAPED]);
+    const r = await runCli(["validate", "-t", KUBECTL_SHAPED]);
     expect(r.code).to.equal(0);
     const warnings = r.stderr.trimEnd().split("\n");
     expect(warnings).to.deep.equal(["warning: <input>:73:1: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block"]);
@@ -268,10 +253,10 @@ describe("valid kubectl-shaped input", () => {
       writeFileSync(file, KUBECTL_SHAPED);
       const hash = sha256(file);
       const mtime = statSync(file).mtimeMs;
-      const r = await run(["validate", "-t", file]);
+      const r = await runCli(["validate", "-t", file]);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.include(`warning: ${file}:73:1: NetworkPolicy shop/deny-all`);
-      const t = await run(["trace", "-t", file, "--from", "pod/shop/web-7d4b9c6f8-x2x9k", "--to", "node/node-1:22", "--json"]);
+      const t = await runCli(["trace", "-t", file, "--from", "pod/shop/web-7d4b9c6f8-x2x9k", "--to", "node/node-1:22", "--json"]);
       expect(t.code, t.stderr).to.equal(0);
       expect(sha256(file)).to.equal(hash);
       expect(statSync(file).mtimeMs).to.equal(mtime);

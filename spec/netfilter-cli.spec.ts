@@ -1,15 +1,11 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
+import { runCli } from "./support/cli.ts";
 
 const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
 
-async function cli(argv: string[], stdin = "") {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["netfilter", ...argv], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => stdin });
-  return { code, stdout, stderr };
-}
+/** kubehop netfilter ARGV, with `stdin` for --rules -. */
+const cli = (argv: string[], stdin = "") => runCli(["netfilter", ...argv], { stdin });
 
 const HOSTNAMES = ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "10.96.1.175", "--dport", "80", "--local-ip", "192.168.1.11"];
 

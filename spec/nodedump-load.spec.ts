@@ -4,21 +4,14 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
 
 const EXAMPLE = "topologies/dumps-example";
 
 function podOn(topo: Topology, node: string, prefix: string): string {
   const p = topo.cluster.pods.filter((x) => x.node === node && x.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1))[0]!;
   return `pod/${p.namespace}/${p.name}`;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => "" });
-  return { code, out, err };
 }
 
 describe("node dumps: loading and tracing", () => {
@@ -73,16 +66,16 @@ describe("node dumps: loading and tracing", () => {
   it("dumps for a node that does not exist: an error naming the valid nodes, exit 2", async () => {
     mkdirSync(join(dir, "nodes", "node-9"));
     writeFileSync(join(dir, "nodes", "node-9", "ip-route.txt"), "default via 192.168.10.1 dev eth0\n");
-    const r = await run("validate", "-t", dir);
+    const r = await runCli(["validate", "-t", dir]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal(`${join(dir, "nodes", "node-9")}:1:1: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`);
+    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-9")}:1:1: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`);
   });
 
   it("an unknown file in a node's folder: an error suggesting the right name", async () => {
     writeFileSync(join(dir, "nodes", "node-1", "ip-routes.txt"), "");
-    const r = await run("validate", "-t", join(dir, "topology.yaml"));
+    const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal(`${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`);
+    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`);
   });
 
   it("parse errors in every dump give file:line:col and exit 2, all at once", async () => {
@@ -90,9 +83,9 @@ describe("node dumps: loading and tracing", () => {
     writeFileSync(join(n1, "ip-route.txt"), "default via 192.168.10.1 dev eth0\n10.42.0.0/16 dev flannel-wg scope sideways metric x\n");
     writeFileSync(join(n1, "wg-show.txt"), "flannel-wg\t(hidden)\ttY4r5p9NWjAMe7r0BRcpBYKyg60+jdROV/iZhANzrwA=\t518200\toff\n");
     writeFileSync(join(n1, "iptables-save.txt"), "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.43.0.300/32 -j ACCEPT\nCOMMIT\n");
-    const r = await run("trace", "-t", dir, "--from", "node/node-1", "--to", "10.42.1.2:8080");
+    const r = await runCli(["trace", "-t", dir, "--from", "node/node-1", "--to", "10.42.1.2:8080"]);
     expect(r.code).to.equal(2);
-    const lines = r.err.trimEnd().split("\n");
+    const lines = r.stderr.trimEnd().split("\n");
     expect(lines[0]).to.equal(`${join(n1, "ip-route.txt")}:2:51: metric "x" is not a whole number`);
     expect(lines[1]).to.equal(`${join(n1, "wg-show.txt")}:1:66: listen port "518200" is not a whole number 0-65535`);
     expect(lines[2]).to.match(new RegExp(`^${join(n1, "iptables-save.txt").replace(/[.]/g, "\\.")}:3:\\d+: .*10\\.43\\.0\\.300`));
@@ -112,17 +105,17 @@ describe("node dumps: loading and tracing", () => {
     expect(cluster.nodeDumps.get("node-2")!.routes!.file).to.equal(join(dir, "node-2-routes.txt"));
 
     writeFileSync(join(dir, "topology.yaml"), withDumps.replace("{name: node-2,", "{name: node-7,").replace("    dir: dumps\n", "    dirs: dumps\n"));
-    const r = await run("validate", "-t", join(dir, "topology.yaml"));
+    const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.include(`${join(dir, "topology.yaml")}:30:5: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`);
+    expect(r.stderr).to.include(`${join(dir, "topology.yaml")}:30:5: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`);
   });
 
   it("per-node paths: an unknown node name and a missing file point at the Topology's field", async () => {
     const topo = readFileSync(join(dir, "topology.yaml"), "utf8").replace("    interfaces: {flannel-wg: wg0, cni0: bridge0}\n", "    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-7, ipRoute: r.txt}\n      - {name: node-2, wgShow: missing.txt}\n");
     writeFileSync(join(dir, "topology.yaml"), topo);
-    const r = await run("validate", "-t", join(dir, "topology.yaml"));
+    const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal(
+    expect(r.stderr).to.equal(
       `${join(dir, "topology.yaml")}:32:16: dumps for "node-7", which is not a node; valid nodes: node-1, node-2, node-3\n` +
         `${join(dir, "topology.yaml")}:33:32: no such file: ${join(dir, "missing.txt")}\n`,
     );

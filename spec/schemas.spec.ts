@@ -4,12 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { main } from "../lib/cli/main.ts";
 import { TopologySchema } from "../lib/input/topology-schema.ts";
 import { STEP_TYPES, TraceSchema } from "../lib/output/trace-schema.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { FAILURE_DISPOSITIONS, SUCCESS_DISPOSITIONS, type Trace } from "../lib/trace/types.ts";
 import { SCHEMA_DIR, schemaFiles, staleSchemas, writeSchemas } from "../scripts/gen-schemas.ts";
+import { runCli } from "./support/cli.ts";
 
 const TOPOLOGY = `apiVersion: kubehop.io/v1alpha1
 kind: Topology
@@ -34,9 +34,7 @@ spec:
 `;
 
 async function traceJson(...args: string[]): Promise<{ code: number; json: unknown; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["trace", "-t", TOPOLOGY, ...args, "--json"], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), readStdin: async () => "" });
+  const { code, stdout, stderr } = await runCli(["trace", "-t", TOPOLOGY, ...args, "--json"]);
   return { code, json: stdout ? JSON.parse(stdout) : undefined, stderr };
 }
 
