@@ -1,12 +1,17 @@
 // Writes the published JSON Schemas from the zod schemas they mirror:
-//   schemas/topology.schema.json  kubehop's `kind: Topology` (for editors, via yaml-language-server)
-//   schemas/trace.schema.json     the output of `kubehop trace --json`
+//   schemas/topology.schema.json      kubehop's `kind: Topology` (for editors, via yaml-language-server)
+//   schemas/expectations.schema.json  a file of `kind: Expectations` for kubehop check (for editors too)
+//   schemas/trace.schema.json         the output of `kubehop trace --json` and `kubehop curl --json`
+//   schemas/netfilter.schema.json     the output of `kubehop netfilter --json`
+//   schemas/drift.schema.json         the output of `kubehop drift --json`
 // Run: npx tsx scripts/gen-schemas.ts [--check]   (--check: exit 1 if a file is not current)
 // Deterministic: the same sources give byte-identical files; each is written to a temp file, then renamed.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { jsonSchemaText, topologyJsonSchema } from "../lib/input/json-schema.ts";
+import { expectationsJsonSchema, jsonSchemaText, topologyJsonSchema } from "../lib/input/json-schema.ts";
+import { driftJsonSchema } from "../lib/output/drift-schema.ts";
+import { netfilterJsonSchema } from "../lib/output/netfilter-schema.ts";
 import { traceJsonSchema } from "../lib/output/trace-schema.ts";
 
 export const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "schemas");
@@ -15,7 +20,10 @@ export const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..",
 export function schemaFiles(): Record<string, string> {
   return {
     "topology.schema.json": jsonSchemaText(topologyJsonSchema()),
+    "expectations.schema.json": jsonSchemaText(expectationsJsonSchema()),
     "trace.schema.json": jsonSchemaText(traceJsonSchema()),
+    "netfilter.schema.json": jsonSchemaText(netfilterJsonSchema()),
+    "drift.schema.json": jsonSchemaText(driftJsonSchema()),
   };
 }
 

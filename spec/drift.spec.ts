@@ -9,6 +9,7 @@ import { peersOf, wireGuardAddress } from "../lib/control/overlay.ts";
 import { formatIpv4 } from "../lib/model/address.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
+import { expectSchemaValid } from "./support/schemas.ts";
 
 const EXAMPLE = "topologies/dumps-example";
 
@@ -49,6 +50,7 @@ describe("kubehop drift", () => {
     const b = await runCli(["drift", "-t", `${EXAMPLE}/topology.yaml`, "--json"]);
     expect(a.stdout).to.equal(b.stdout);
     const report = JSON.parse(a.stdout);
+    expectSchemaValid("drift", report);
     expect(report.drift).to.equal(true);
     const kinds = report.nodes[0].differences.map((d: { part: string; kind: string }) => `${d.part}/${d.kind}`);
     expect(kinds).to.deep.equal(["iptables/stale-endpoint", "iptables/missing-endpoint", "routes/route-to-nowhere", "wireguard/missing-peer"]);

@@ -1,15 +1,32 @@
 // The published JSON Schemas (schemas/*.json) are current, deterministic, and describe what kubehop
-// really reads and prints: real `kubehop trace --json` output validates against the trace schema.
+// really reads and prints: real output of trace and curl --json, netfilter --json and drift --json,
+// and real Topology and Expectations files validate against them, checked by ajv (an independent
+// validator reading the published files), not only by the zod schemas they are generated from.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { parseAllDocuments } from "yaml";
+import type { z } from "zod";
+import type { DriftReport } from "../lib/drift/index.ts";
+import type { DriftReportSchema } from "../lib/output/drift-schema.ts";
 import { TopologySchema } from "../lib/input/topology-schema.ts";
-import { STEP_TYPES, TraceSchema } from "../lib/output/trace-schema.ts";
+import { STEP_TYPES } from "../lib/output/trace-schema.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { FAILURE_DISPOSITIONS, SUCCESS_DISPOSITIONS, type Trace } from "../lib/trace/types.ts";
 import { SCHEMA_DIR, schemaFiles, staleSchemas, writeSchemas } from "../scripts/gen-schemas.ts";
 import { runCli } from "./support/cli.ts";
+import { golden } from "./support/golden.ts";
+import { expectSchemaValid, schemaErrors } from "./support/schemas.ts";
+
+const SCHEMA_FILES = ["drift.schema.json", "expectations.schema.json", "netfilter.schema.json", "topology.schema.json", "trace.schema.json"];
+
+// drift sits above output in the layers, so this compile-time check of its published shape lives here:
+// DriftReport (readonly fields) and the schema's type hold the same fields with the same types.
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+export type DriftSchemaMatchesReport = Assert<Equals<z.infer<typeof DriftReportSchema>, Mutable<DriftReport>>>;
 
 const TOPOLOGY = `apiVersion: kubehop.io/v1alpha1
 kind: Topology
@@ -43,12 +60,10 @@ function readSchema(name: string): Record<string, any> {
 }
 
 describe("published JSON Schemas", () => {
-  it("schemas/ holds exactly what scripts/gen-schemas.ts generates (run `npx tsx scripts/gen-schemas.ts` after changing a schema)", () => {
+  it("schemas/ holds exactly what scripts/gen-schemas.ts generates (it, or UPDATE_GOLDEN=1 on this spec, rewrites them)", () => {
+    for (const [name, text] of Object.entries(schemaFiles())) golden(import.meta.url, `schemas/${name}`, text);
     expect(staleSchemas(), "stale schema files").to.deep.equal([]);
-    for (const [name, text] of Object.entries(schemaFiles())) {
-      expect(readFileSync(join(SCHEMA_DIR, name), "utf8"), name).to.equal(text);
-    }
-    expect(readdirSync(SCHEMA_DIR).sort()).to.deep.equal(["topology.schema.json", "trace.schema.json"]);
+    expect(readdirSync(SCHEMA_DIR).sort()).to.deep.equal(SCHEMA_FILES);
   });
 
   it("the generator is deterministic and leaves no temp files behind", () => {
@@ -56,8 +71,8 @@ describe("published JSON Schemas", () => {
     try {
       for (const d of dirs) writeSchemas(d);
       writeSchemas(dirs[1]!); // overwriting is fine too
-      for (const d of dirs) expect(readdirSync(d).sort()).to.deep.equal(["topology.schema.json", "trace.schema.json"]);
-      for (const name of ["topology.schema.json", "trace.schema.json"]) {
+      for (const d of dirs) expect(readdirSync(d).sort()).to.deep.equal(SCHEMA_FILES);
+      for (const name of SCHEMA_FILES) {
         expect(readFileSync(join(dirs[0]!, name), "utf8")).to.equal(readFileSync(join(dirs[1]!, name), "utf8"));
       }
       expect(staleSchemas(dirs[0]!)).to.deep.equal([]);
@@ -113,11 +128,12 @@ describe("published JSON Schemas", () => {
   });
 });
 
-describe("kubehop trace --json validates against the trace schema", () => {
+describe("kubehop trace --json validates against the trace schema (ajv)", () => {
   it("a delivered cross-node trace, with its reply", async () => {
     const { code, json, stderr } = await traceJson("--from", "pod/a", "--to", "pod/c:8080");
     expect(code, stderr).to.equal(0);
-    const t = TraceSchema.parse(json);
+    expectSchemaValid("trace", json);
+    const t = json as Trace;
     expect(t.branches).to.have.length(1);
     const b = t.branches[0]!;
     expect(b.disposition).to.equal("DELIVERED");
@@ -130,9 +146,13 @@ describe("kubehop trace --json validates against the trace schema", () => {
   });
 
   it("failing traces: nothing listening (CONNECTION_REFUSED) and no WireGuard peer (WG_NO_PEER)", async () => {
-    const refused = TraceSchema.parse((await traceJson("--from", "pod/a", "--to", "pod/c:9999")).json);
+    const valid = (json: unknown): Trace => {
+      expectSchemaValid("trace", json);
+      return json as Trace;
+    };
+    const refused = valid((await traceJson("--from", "pod/a", "--to", "pod/c:9999")).json);
     expect(refused.branches.map((b) => b.disposition)).to.deep.equal(["CONNECTION_REFUSED"]);
-    const noPeer = TraceSchema.parse((await traceJson("--from", "pod/a", "--to", "10.244.99.5:80")).json);
+    const noPeer = valid((await traceJson("--from", "pod/a", "--to", "10.244.99.5:80")).json);
     expect(noPeer.branches.map((b) => b.disposition)).to.deep.equal(["WG_NO_PEER"]);
     expect(noPeer.branches[0]!.reply).to.equal(undefined);
   });
@@ -140,30 +160,106 @@ describe("kubehop trace --json validates against the trace schema", () => {
   it("the library's Trace objects validate too (loadTopologySync(...).trace)", () => {
     const topo = loadTopologySync(TOPOLOGY);
     for (const to of ["pod/c:8080", "pod/a:8080", "node/node-2:10250", "pod/c:9999", "10.244.0.77:80"]) {
-      const r = TraceSchema.safeParse(topo.trace({ from: "pod/a", to }));
-      expect(r.success, `${to}: ${JSON.stringify(r.error?.issues)}`).to.equal(true);
+      expectSchemaValid("trace", JSON.parse(JSON.stringify(topo.trace({ from: "pod/a", to }))), to);
     }
   });
+});
 
-  it("refuses what is not a trace: a disposition outside the closed set, an unknown field, a missing reason", () => {
-    const good: Trace = loadTopologySync(TOPOLOGY).trace({ from: "pod/a", to: "pod/c:8080" });
-    expect(TraceSchema.safeParse(good).success).to.equal(true);
-    const clone = () => JSON.parse(JSON.stringify(good)) as any;
+/** Every document of a YAML file (or stream) as plain data. */
+function documents(text: string): Record<string, unknown>[] {
+  return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
+}
 
-    const badDisposition = clone();
-    badDisposition.branches[0].disposition = "ROUTED";
-    expect(TraceSchema.safeParse(badDisposition).error?.issues[0]?.path).to.deep.equal(["branches", 0, "disposition"]);
+describe("real output and files validate against the published schemas (ajv)", () => {
+  const DEFAULT = "topologies/default.yaml";
 
-    const extraField = clone();
-    extraField.branches[0].hops[0].steps[0].colour = "red";
-    expect(TraceSchema.safeParse(extraField).error?.issues[0]?.code).to.equal("unrecognized_keys");
+  it("ajv is no rubber stamp: it refuses a disposition outside the set, an unknown field, a missing field, a wrong type", () => {
+    const t = JSON.parse(JSON.stringify(loadTopologySync(TOPOLOGY).trace({ from: "pod/a", to: "pod/c:8080" })));
+    expect(schemaErrors("trace", t)).to.deep.equal([]);
+    const broken = (edit: (x: any) => void) => {
+      const c = structuredClone(t);
+      edit(c);
+      return schemaErrors("trace", c);
+    };
+    expect(broken((c) => (c.branches[0].disposition = "ROUTED")).join("\n")).to.contain("/branches/0/disposition: must be equal to one of the allowed values");
+    expect(broken((c) => (c.branches[0].hops[0].steps[0].colour = "red")).join("\n")).to.contain('must NOT have additional properties {"additionalProperty":"colour"}');
+    expect(broken((c) => delete c.branches[0].reason).join("\n")).to.contain("must have required property 'reason'");
+    expect(broken((c) => (c.request.dport = "80")).join("\n")).to.contain("/request/dport: must be integer");
+    const inner = broken((c) => (c.branches[0].hops.flatMap((h: any) => h.steps).find((st: any) => st.type === "encapsulate").after.inner.size = "big"));
+    expect(inner.join("\n")).to.match(/\/after\/inner\/size: must be integer/);
+  });
 
-    const noReason = clone();
-    delete noReason.branches[0].reply.reason;
-    expect(TraceSchema.safeParse(noReason).error?.issues[0]?.path).to.deep.equal(["branches", 0, "reply", "reason"]);
+  it("kubehop trace --json and curl --json: delivered, refused, load-balanced, through the ingress, following a redirect, with the DNS query", async () => {
+    const runs: [string, string[]][] = [
+      ["trace pod to pod", ["trace", "-t", TOPOLOGY, "--from", "pod/a", "--to", "pod/c:8080", "--json"]],
+      ["trace to nothing listening", ["trace", "-t", TOPOLOGY, "--from", "pod/a", "--to", "pod/c:9999", "--json"]],
+      ["trace a workload to a Service", ["trace", "-f", DEFAULT, "-n", "shop", "--from", "deploy/web", "--to", "svc/api", "--json"]],
+      ["trace UDP to kube-dns", ["trace", "-f", DEFAULT, "--from", "pod/shop/db-0", "--to", "svc/kube-system/kube-dns", "--proto", "udp", "--json"]],
+      ["trace from outside to a NodePort", ["trace", "-f", DEFAULT, "--from", "client/client", "--to", "192.168.10.11:30443", "--json"]],
+      ["curl through the ingress", ["curl", "-f", DEFAULT, "https://shop.example.com/api/cart", "--json"]],
+      ["curl from a pod, with the DNS query", ["curl", "-f", DEFAULT, "--from", "pod/shop/db-0", "--trace-dns", "http://api.shop.svc.cluster.local/", "--json"]],
+      ["curl -L after a redirect", ["curl", "-t", "spec/fixtures/topologies/curl-failures.yaml", "-L", "http://store.example.com/shop/x", "--json"]],
+    ];
+    const seen = new Set<string>();
+    for (const [what, argv] of runs) {
+      const r = await runCli(argv);
+      expect(r.code, `${what}: ${r.stderr}`).to.be.oneOf([0, 1]);
+      const json = JSON.parse(r.stdout);
+      expectSchemaValid("trace", json, what);
+      for (const k of Object.keys(json)) seen.add(k);
+      for (const b of json.branches) seen.add(b.disposition);
+    }
+    // The optional parts were really there to check.
+    expect([...seen]).to.include.members(["followed", "dns", "DELIVERED", "HTTP_RESPONSE", "CONNECTION_REFUSED"]);
+  });
 
-    const badInner = clone();
-    badInner.branches[0].hops.flatMap((h: any) => h.steps).find((s: any) => s.type === "encapsulate").after.inner.size = "big";
-    expect(TraceSchema.safeParse(badInner).success).to.equal(false);
+  it("kubehop netfilter --json: load-balanced branches, DNAT and masquerade, a REJECT, warnings", async () => {
+    const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
+    const runs: [string, string[], string?][] = [
+      ["three endpoints", ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "10.96.1.175", "--dport", "80", "--local-ip", "192.168.1.11"]],
+      ["a NodePort from outside", ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "192.168.1.11", "--dport", "30080", "--local-ip", "192.168.1.11", "--in-iface", "eth0"]],
+      ["a REJECT and a warning", ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.96.0.9", "--dport", "80"], "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -d 10.96.0.9/32 -j REJECT --reject-with icmp-port-unreachable\n-A FORWARD -m frobnicate --frob 1 -j DROP\nCOMMIT\n"],
+    ];
+    const verdicts = new Set<string>();
+    let warnings = 0;
+    for (const [what, argv, stdin] of runs) {
+      const r = await runCli(["netfilter", ...argv, "--json"], { stdin: stdin ?? "" });
+      expect(r.code, `${what}: ${r.stderr}`).to.equal(0);
+      const json = JSON.parse(r.stdout);
+      expectSchemaValid("netfilter", json, what);
+      for (const b of json.branches) verdicts.add(b.verdict);
+      warnings += json.warnings.length;
+    }
+    expect([...verdicts].sort()).to.deep.equal(["ACCEPT", "REJECT"]);
+    expect(warnings).to.be.greaterThan(0);
+  });
+
+  it("kubehop drift --json: a node whose dumps differ, with the requests each difference breaks", async () => {
+    const r = await runCli(["drift", "-t", "topologies/dumps-example", "--json"]);
+    expect(r.code, r.stderr).to.equal(1);
+    const json = JSON.parse(r.stdout);
+    expectSchemaValid("drift", json);
+    expect(json.nodes[0].differences.flatMap((d: { breaks: unknown[] }) => d.breaks)).to.not.be.empty;
+  });
+
+  it("Topology documents: every topology in topologies/ and the spec fixtures, expectations included", () => {
+    const files = [DEFAULT, "topologies/dumps-example/topology.yaml", ...readdirSync("topologies/hard-cases").map((f) => `topologies/hard-cases/${f}`), ...readdirSync("spec/fixtures/topologies").map((f) => `spec/fixtures/topologies/${f}`)];
+    let checked = 0;
+    for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
+      for (const doc of documents(readFileSync(file, "utf8")).filter((d) => d?.kind === "Topology")) {
+        expectSchemaValid("topology", doc, file);
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(8);
+    expect(schemaErrors("topology", { apiVersion: "kubehop.io/v1alpha1", kind: "Topology", spec: { clusterCidr: "10.244.0.0/16" } })).to.have.length(1);
+  });
+
+  it("Expectations files: the ones kubehop check and diff read are valid; a misspelt field or another kind is not", () => {
+    const valid = ["spec/fixtures/check/expectations.yaml", "spec/fixtures/check/failing.yaml", "spec/fixtures/diff/requests.yaml"];
+    for (const file of valid) for (const doc of documents(readFileSync(file, "utf8"))) expectSchemaValid("expectations", doc, file);
+    const errors = (file: string): string[] => documents(readFileSync(`spec/fixtures/check/${file}`, "utf8")).flatMap((d) => schemaErrors("expectations", d));
+    expect(errors("bad-unknown-field.yaml")).to.deep.equal(['/expect/0: must NOT have additional properties {"additionalProperty":"reech"}']);
+    expect(errors("bad-kind.yaml").join("\n")).to.contain("/kind: must be equal to constant");
   });
 });
