@@ -3,18 +3,18 @@
 // the failing branch's trace.
 import * as chai from "chai";
 import { expect } from "chai";
-import { AssertionInputError, loadTopologySync, type Trace } from "../lib/index.ts";
+import { AssertionInputError, loadTopologySync, type Topology, type Trace } from "../lib/index.ts";
 import { kubehopChai } from "../lib/chai.ts";
 import { traceJson } from "../lib/output/trace-json.ts";
 
 chai.use(kubehopChai);
 
-const cluster = loadTopologySync("topologies/default.yaml");
-const cart = cluster.curl("https://shop.example.com/api/cart");
-const webToDb = cluster.trace({ from: "pod/shop/web-pwxfdbx72d-7ql9d", to: "pod/shop/db-0:5432" });
-const nodeToApi = cluster.trace({ from: "node/node-1", to: "svc/shop/api" });
-const noLocal = cluster.trace({ from: "client/client", to: "192.168.10.11:30443" });
-const vip = cluster.trace({ from: "client/client", to: "203.0.113.10:443" });
+let cluster: Topology;
+let cart: Trace;
+let webToDb: Trace;
+let nodeToApi: Trace;
+let noLocal: Trace;
+let vip: Trace;
 
 /** The assertion throws a chai AssertionError whose message matches every pattern. */
 function failsWith(run: () => unknown, ...patterns: (string | RegExp)[]): string {
@@ -34,6 +34,15 @@ function failsWith(run: () => unknown, ...patterns: (string | RegExp)[]): string
 }
 
 describe("chai plugin: kubehopChai", () => {
+  before(() => {
+    cluster = loadTopologySync("topologies/default.yaml");
+    cart = cluster.curl("https://shop.example.com/api/cart");
+    webToDb = cluster.trace({ from: "pod/shop/web-pwxfdbx72d-7ql9d", to: "pod/shop/db-0:5432" });
+    nodeToApi = cluster.trace({ from: "node/node-1", to: "svc/shop/api" });
+    noLocal = cluster.trace({ from: "client/client", to: "192.168.10.11:30443" });
+    vip = cluster.trace({ from: "client/client", to: "203.0.113.10:443" });
+  });
+
   describe("delivered", () => {
     it("passes when every branch (and its reply) succeeds", () => {
       expect(cart).to.be.delivered;

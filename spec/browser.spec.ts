@@ -18,12 +18,14 @@ const EXAMPLES: Record<string, string[]> = {
 };
 
 describe("browser: the SVGs in headless Chromium", function () {
+  // Each SVG is opened by a new headless Chromium process (1-2 s apiece, more on a busy machine).
   this.timeout(30000);
   let ctx: BrowserContext | undefined;
   let profile = "";
-  const shots = process.env.KUBEHOP_SHOTS ?? mkdtempSync(join(tmpdir(), "kubehop-shots-"));
+  let shots = "";
 
   before(async function () {
+    shots = process.env.KUBEHOP_SHOTS ?? mkdtempSync(join(tmpdir(), "kubehop-shots-"));
     if (!existsSync(CHROMIUM)) {
       console.log(`      (skipped: ${CHROMIUM} is not installed; apt-get install chromium, as .ci/run does)`);
       this.skip();

@@ -16,6 +16,8 @@ function built(argv: string[]) {
 }
 
 describe("the built command line (bin/kubehop.js)", function () {
+  // The before hook rebuilds dist/ when lib/ is newer (tsc and esbuild: ~20 s), and each case
+  // starts a node process running the bundle.
   this.timeout(60000);
   before(() => ensureBuilt());
 

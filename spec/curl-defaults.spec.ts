@@ -2,16 +2,22 @@
 // Ingress traces out of the box with the documented defaults.
 import { expect } from "chai";
 import { formatIpv4 } from "../lib/model/address.ts";
-import { loadTopologySync } from "../lib/topology.ts";
+import type { Cluster } from "../lib/model/cluster.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Branch, Step } from "../lib/trace/types.ts";
 
 const FILE = "spec/fixtures/topologies/curl-defaults.yaml";
-const topo = loadTopologySync(FILE);
-const { cluster } = topo;
+let topo: Topology;
+let cluster: Cluster;
 type At = Step & { at: string; segment: number | undefined };
 const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 
 describe("defaults: a file with only Deployments, Services and an Ingress", () => {
+  before(() => {
+    topo = loadTopologySync(FILE);
+    cluster = topo.cluster;
+  });
+
   it("the fixture really holds nothing else", async () => {
     const { readFileSync } = await import("node:fs");
     const kinds = [...readFileSync(FILE, "utf8").matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);

@@ -1,11 +1,15 @@
 // kubehop curl, issue 4: what ingress-nginx answers itself (404, 503, 308 and -L), TLS without a
 // certificate for the host (-k), an Ingress of a class no controller serves, and service-upstream.
 import { expect } from "chai";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { RequestError } from "../lib/trace/request.ts";
 import type { Branch, Step, Trace } from "../lib/trace/types.ts";
 
-const topo = loadTopologySync("spec/fixtures/topologies/curl-failures.yaml");
+let topo: Topology;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadTopology(): void {
+  topo ??= loadTopologySync("spec/fixtures/topologies/curl-failures.yaml");
+}
 type At = Step & { at: string; segment: number | undefined };
 const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 const CONTROLLER_POD = /^pod\/ingress-nginx\/ingress-nginx-controller-[a-z0-9]+-[a-z0-9]+$/;
@@ -29,6 +33,8 @@ function expectAnsweredByController(b: Branch, action: string) {
 }
 
 describe("curl: 404 from the controller's default backend", () => {
+  before(loadTopology);
+
   it("a path no rule of the host matches (and no defaultBackend): HTTP_404, answered by the controller pod", () => {
     const b = only(topo.curl("https://store.example.com/nothing"));
     expect(b.disposition).to.equal("HTTP_404");
@@ -39,6 +45,8 @@ describe("curl: 404 from the controller's default backend", () => {
 });
 
 describe("curl: 503", () => {
+  before(loadTopology);
+
   it("the backend Service has no ready endpoints", () => {
     const b = only(topo.curl("https://store.example.com/empty/x"));
     expect(b.disposition).to.equal("HTTP_503");
@@ -61,6 +69,8 @@ describe("curl: 503", () => {
 });
 
 describe("curl: 308 to https, and -L", () => {
+  before(loadTopology);
+
   it("a host with a tls section over http gets 308 with the https Location, and no backend is contacted", () => {
     const t = topo.curl("http://store.example.com/shop/cart?id=7");
     const b = only(t);
@@ -93,6 +103,8 @@ describe("curl: 308 to https, and -L", () => {
 });
 
 describe("curl: https to a host without a certificate", () => {
+  before(loadTopology);
+
   it("without -k: TLS_CERT_UNTRUSTED at the controller, no HTTP exchange, no reply", () => {
     const b = only(topo.curl("https://plain.example.com/"));
     expect(b.disposition).to.equal("TLS_CERT_UNTRUSTED");
@@ -115,6 +127,8 @@ describe("curl: https to a host without a certificate", () => {
 });
 
 describe("curl: SNI picks the certificate, Host picks the route", () => {
+  before(loadTopology);
+
   it("https to a TLS host with -H Host of a host without TLS: the Secret's certificate verifies, the Host's rule answers", () => {
     const b = only(topo.curl("https://store.example.com/", { headers: ["Host: plain.example.com"] }));
     expect(b.disposition).to.equal("HTTP_RESPONSE");
@@ -130,6 +144,8 @@ describe("curl: SNI picks the certificate, Host picks the route", () => {
 });
 
 describe("curl: an Ingress of a class no controller serves", () => {
+  before(loadTopology);
+
   const warning =
     "spec/fixtures/topologies/curl-failures.yaml:119:1: Ingress store/foreign is of class traefik, which no controller here serves: IngressClass traefik names controller traefik.io/ingress-controller, not k8s.io/ingress-nginx";
 
@@ -153,6 +169,8 @@ describe("curl: an Ingress of a class no controller serves", () => {
 });
 
 describe("curl: the service-upstream annotation", () => {
+  before(loadTopology);
+
   it("sends the controller's connection to the ClusterIP, and kube-proxy DNATs it on the controller's node", () => {
     const b = only(topo.curl("http://upstream.example.com/"));
     expect(b.disposition).to.equal("HTTP_RESPONSE");

@@ -2,12 +2,16 @@
 // its resolv.conf search path; a node does not use the cluster DNS; an Ingress host from a pod.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { RequestError } from "../lib/trace/request.ts";
 import { searchList } from "../lib/trace/dns.ts";
 import type { Branch, Step, Trace } from "../lib/trace/types.ts";
 
-const shop = loadTopologySync("topologies/default.yaml");
+let shop: Topology;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadShop(): void {
+  shop ??= loadTopologySync("topologies/default.yaml");
+}
 type At = Step & { at: string; segment: number | undefined };
 const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
@@ -37,6 +41,8 @@ function expectApiThroughClusterIP(t: Trace) {
 }
 
 describe("curl --from pod: cluster DNS", () => {
+  before(loadShop);
+
   it("the full name api.shop.svc.cluster.local resolves to the Service's ClusterIP, and kube-proxy picks the pod", () => {
     const t = shop.curl("http://api.shop.svc.cluster.local/", { from: DB0 });
     expect(t.request.from).to.equal("pod/shop/db-0");
@@ -80,6 +86,8 @@ describe("curl --from pod: cluster DNS", () => {
 });
 
 describe("curl --from pod to an Ingress host", () => {
+  before(loadShop);
+
   it("resolves to the VIP; kube-proxy's loadbalancer-IP rule on the pod's own node catches it (all endpoints, no masquerade)", () => {
     const t = shop.curl("https://shop.example.com/api", { from: DB0 });
     expect(t.request.http!.resolved).to.equal("Ingress shop/shop (via ingress-nginx/ingress-nginx-controller): shop.example.com -> 203.0.113.10");
@@ -103,6 +111,8 @@ describe("curl --from pod to an Ingress host", () => {
 });
 
 describe("curl --from node", () => {
+  before(loadShop);
+
   it("a cluster name does not resolve on a node (it uses the host's resolver): a clear RequestError", () => {
     expect(() => shop.curl("http://api.shop.svc.cluster.local/", { from: "node/node-1" })).to.throw(
       RequestError,
@@ -124,7 +134,10 @@ describe("curl --from node", () => {
 });
 
 describe("curl from inside to a VIP kube-proxy has no rule for (no status.loadBalancer.ingress): out through the LB", () => {
-  const lbOnly = loadTopologySync(readFileSync("spec/fixtures/topologies/curl-lb.yaml", "utf8").replace("status:\n  loadBalancer: {ingress: [{ip: 203.0.113.10}]}\n", ""));
+  let lbOnly: Topology;
+  before(() => {
+    lbOnly = loadTopologySync(readFileSync("spec/fixtures/topologies/curl-lb.yaml", "utf8").replace("status:\n  loadBalancer: {ingress: [{ip: 203.0.113.10}]}\n", ""));
+  });
 
   it("from a node: out of eth0 to the underlay router, through lb/edge, served, and the reply comes back through the LB to the node", () => {
     const t = lbOnly.curl("http://echo.example.com/", { from: "node/node-2" });

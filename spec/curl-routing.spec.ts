@@ -1,10 +1,14 @@
 // kubehop curl, issue 4: every routing rule decided by the pure router (spec/ingress-routing.spec.ts)
 // reaches branch.http and the pod that answers, end to end from the client through the LB.
 import { expect } from "chai";
-import { loadTopologySync, type CurlOptions } from "../lib/topology.ts";
+import { loadTopologySync, type CurlOptions, type Topology } from "../lib/topology.ts";
 import type { Branch, Trace } from "../lib/trace/types.ts";
 
-const topo = loadTopologySync("spec/fixtures/topologies/curl-routing.yaml");
+let topo: Topology;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadTopology(): void {
+  topo ??= loadTopologySync("spec/fixtures/topologies/curl-routing.yaml");
+}
 const steps = (b: Branch) => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 
 /** The fixture has one replica per backend and a source-hash LB: every request is one branch. */
@@ -34,6 +38,8 @@ function expectServed(b: Branch, deployment: string, http: Record<string, unknow
 }
 
 describe("curl: host matching reaches the right pod", () => {
+  before(loadTopology);
+
   it("an exact host wins over a wildcard that also matches it", () => {
     const b = one("http://app.example.com/docs");
     expectServed(b, "docs-exact", { ingress: "web/app", host: "app.example.com" });
@@ -62,6 +68,8 @@ describe("curl: host matching reaches the right pod", () => {
 });
 
 describe("curl: path types and their precedence reach the right pod", () => {
+  before(loadTopology);
+
   const cases: [string, string, string, string, string | number][] = [
     // URL path,  deployment,   rule path, pathType,                 backend port as written
     ["/docs", "docs-exact", "/docs", "Exact", 80],
@@ -95,6 +103,8 @@ describe("curl: path types and their precedence reach the right pod", () => {
 });
 
 describe("curl: Ingresses merged on one host, defaultBackend", () => {
+  before(loadTopology);
+
   it("a path from a second Ingress on the same host is served by that Ingress", () => {
     const b = one("http://app.example.com/extra/page");
     expectServed(b, "extra", { ingress: "web/app-extra", host: "app.example.com", path: "/extra", pathType: "Prefix" });
@@ -120,6 +130,8 @@ describe("curl: Ingresses merged on one host, defaultBackend", () => {
 });
 
 describe("curl: the request as curl sends it", () => {
+  before(loadTopology);
+
   it("-H 'Host: ...' overrides the URL's host for routing, while DNS still resolves the URL's host", () => {
     const t = topo.curl("http://app.example.com/docs", { headers: ["Host: foo.example.com:8080"] });
     expect(t.request.http).to.include({ host: "foo.example.com", url: "http://app.example.com/docs" });

@@ -2,10 +2,13 @@ import { expect } from "chai";
 import { generateTopology } from "../lib/cli/generate-command.ts";
 import { diagramSvg } from "../lib/diagram/index.ts";
 import { MAX_NODES_DRAWN } from "../lib/diagram/layout.ts";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 
 describe("diagrams of very large clusters", () => {
-  const topo = loadTopologySync(generateTopology({ nodes: 300, podsPerNode: 2, services: 2, endpoints: 3 }));
+  let topo: Topology;
+  before(() => {
+    topo = loadTopologySync(generateTopology({ nodes: 300, podsPerNode: 2, services: 2, endpoints: 3 }));
+  });
 
   it(`draw at most ${MAX_NODES_DRAWN} nodes and say how many more there are`, () => {
     const svg = diagramSvg(topo.cluster);

@@ -41,6 +41,8 @@ describe("emulate: names and LB rules (no root needed)", () => {
 });
 
 describe("emulate: for real in network namespaces", function () {
+  // Real network namespaces, veths, bridges, WireGuard links and iptables-restore, then real
+  // connections through them: seconds per topology.
   this.timeout(60_000);
   const missing = checkPrerequisites();
 

@@ -5,11 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatIpv4, parseIpv4, prefixContains } from "../lib/model/address.ts";
+import type { Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { type CliResult, runCli } from "./support/cli.ts";
 
 const DEFAULT = "topologies/default.yaml";
-const { cluster } = loadTopologySync(DEFAULT);
+let cluster: Cluster;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadCluster(): void {
+  cluster ??= loadTopologySync(DEFAULT).cluster;
+}
 
 interface Flags {
   namespace?: string;
@@ -33,6 +38,8 @@ function rows(table: string): Record<string, string>[] {
 }
 
 describe("kubehop get pods", () => {
+  before(loadCluster);
+
   it("-A: every pod with its derived IP and node; the IPs unique and inside their node's podCIDR", async () => {
     const r = await get("pods", { "all-namespaces": true });
     expect(r.code).to.equal(0);
@@ -78,6 +85,8 @@ describe("kubehop get pods", () => {
 });
 
 describe("kubehop get svc, nodes, ingress, endpoints", () => {
+  before(loadCluster);
+
   it("svc: kubectl's columns, NodePorts as PORT:NODEPORT/PROTO, the LB's VIP, None for headless", async () => {
     const listed = rows((await get("svc", { "all-namespaces": true })).stdout);
     expect(listed.map((l) => `${l.NAMESPACE}/${l.NAME}`)).to.deep.equal(cluster.services.map((s) => `${s.namespace}/${s.name}`).sort());
@@ -120,6 +129,8 @@ describe("kubehop get svc, nodes, ingress, endpoints", () => {
 });
 
 describe("kubehop get -o json|yaml", () => {
+  before(loadCluster);
+
   it("-o json: a kind: List of the objects with their derived fields, stable and round-tripping", async () => {
     const r = await get("pods", { namespace: "shop", output: "json" });
     const list = JSON.parse(r.stdout);

@@ -65,6 +65,7 @@ function busyCluster() {
 }
 
 describe("kube-proxy rules through the real iptables (network namespace)", function () {
+  // iptables-restore into a network namespace and real iptables runs per case, each a process.
   this.timeout(30000);
   let created = false;
 

@@ -2,13 +2,18 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { formatIpv4 } from "../lib/model/address.ts";
-import { loadTopologySync } from "../lib/topology.ts";
+import type { Cluster } from "../lib/model/cluster.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 
 const dir = "spec/fixtures/kubectl/";
 
 describe("kubectl output as input", () => {
-  const topo = loadTopologySync(dir);
-  const c = topo.cluster;
+  let topo: Topology;
+  let c: Cluster;
+  before(() => {
+    topo = loadTopologySync(dir);
+    c = topo.cluster;
+  });
 
   it("reads nodes, pods, Services, EndpointSlices, Ingresses as the API server returns them (managedFields, status and all)", () => {
     expect(c.nodes.map((n) => `${n.name} ${formatIpv4(n.ip)} ${n.podCidr.text}`)).to.deep.equal(["cp-1 192.168.20.10 10.244.0.0/24", "worker-1 192.168.20.11 10.244.1.0/24"]);

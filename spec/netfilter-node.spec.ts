@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
+import type { Ruleset } from "../lib/netfilter/ruleset.ts";
 import { ip, pkt, table } from "./fixtures/netfilter/helpers.ts";
 
 const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
-const NODE = parseIptablesSave(readFileSync(FIXTURE, "utf8"), FIXTURE);
+let NODE: Ruleset;
 const NODE_IP = "192.168.1.11";
 const local = [ip(NODE_IP)];
 
@@ -71,6 +72,10 @@ describe("netfilter node walk", () => {
   });
 
   describe("the kube-proxy node fixture", () => {
+    before(() => {
+      NODE = parseIptablesSave(readFileSync(FIXTURE, "utf8"), FIXTURE);
+    });
+
     it("splits the 3-endpoint hostnames service into 0.33333333349 / 0.5 of the rest / the rest", () => {
       const bs = walkNode(NODE, pkt("10.244.1.9", "10.96.1.175", 80), { hook: "prerouting", localIps: local, inIface: "cni0" });
       const p1 = 715827883 / 2 ** 31;

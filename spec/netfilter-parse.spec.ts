@@ -43,7 +43,10 @@ describe("netfilter parser", () => {
   });
 
   describe("the kube-proxy node fixture", () => {
-    const rs = parseIptablesSave(readFileSync(FIXTURE, "utf8"), FIXTURE);
+    let rs: Ruleset;
+    before(() => {
+      rs = parseIptablesSave(readFileSync(FIXTURE, "utf8"), FIXTURE);
+    });
 
     it("reads all four tables it has, with policies and without warnings", () => {
       expect([...rs.tables.keys()]).to.deep.equal(["mangle", "filter", "nat"]);

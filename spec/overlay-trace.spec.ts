@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Branch, Trace } from "../lib/trace/types.ts";
 import { pod, topologyText } from "./support/topology-text.ts";
 
@@ -13,7 +13,10 @@ function only(t: Trace): Branch {
 const locations = (b: { hops: { location: string }[] }) => b.hops.map((h) => h.location);
 
 describe("overlay data path: bridge0 and wg0", () => {
-  const topo = loadTopologySync(twoNodes);
+  let topo: Topology;
+  before(() => {
+    topo = loadTopologySync(twoNodes);
+  });
   const vethOf = (name: string) => topo.network.podsByKey.get(`default/${name}`)!.veth;
 
   it("same node: pod -> veth -> bridge0 -> veth -> pod, switched at L2 with no routing", () => {

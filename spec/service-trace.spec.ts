@@ -5,14 +5,23 @@ import { RequestError } from "../lib/trace/errors.ts";
 import type { Branch, Step, Trace } from "../lib/trace/types.ts";
 import { runCli } from "./support/cli.ts";
 
-const topo = loadTopologySync("spec/fixtures/topologies/services.yaml");
+let topo: Topology;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadTopology(): void {
+  topo ??= loadTopologySync("spec/fixtures/topologies/services.yaml");
+}
 const steps = (b: Branch | NonNullable<Branch["reply"]>) => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location })));
 const ofType = (b: Branch, type: Step["type"]) => steps(b).filter((s) => s.type === type);
 const chainPath = (s: Step) => /^\w+ (.*?): /.exec(s.reason)?.[1];
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
 
 describe("pod -> ClusterIP", () => {
-  const t = topo.trace({ from: "pod/client-pod", to: "svc/web" });
+  before(loadTopology);
+
+  let t: Trace;
+  before(() => {
+    t = topo.trace({ from: "pod/client-pod", to: "svc/web" });
+  });
 
   it("splits into one branch per endpoint with kube-proxy's statistic probabilities", () => {
     expect(t.branches.map((b) => b.reason)).to.deep.equal([
@@ -56,7 +65,12 @@ describe("pod -> ClusterIP", () => {
 });
 
 describe("hairpin: a pod reaching itself through its Service", () => {
-  const b = topo.trace({ from: "pod/solo", to: "svc/solo" }).branches[0]!;
+  before(loadTopology);
+
+  let b: Branch;
+  before(() => {
+    b = topo.trace({ from: "pod/solo", to: "svc/solo" }).branches[0]!;
+  });
   it("marks for masquerade in its KUBE-SEP chain, masquerades to bridge0's address and hairpins on the bridge", () => {
     expect(b.disposition).to.equal("DELIVERED");
     const mark = ofType(b, "mark")[0]!;
@@ -70,6 +84,8 @@ describe("hairpin: a pod reaching itself through its Service", () => {
 });
 
 describe("node -> ClusterIP", () => {
+  before(loadTopology);
+
   it("DNATs in nat OUTPUT and masquerades a source outside the cluster CIDR", () => {
     const b = topo.trace({ from: "node/node-1", to: "svc/web" }).branches[2]!;
     expect(chainPath(ofType(b, "dnat")[0]!)).to.equal("OUTPUT > KUBE-SERVICES > KUBE-SVC-CDGGSHYLG3RE2FKL > KUBE-SEP-UIQK3OSOSTRHRPBX");
@@ -81,6 +97,8 @@ describe("node -> ClusterIP", () => {
 });
 
 describe("client -> NodePort", () => {
+  before(loadTopology);
+
   it("externalTrafficPolicy Cluster: masqueraded to the node, so the client IP is lost", () => {
     const t = topo.trace({ from: "client/client", to: "node/node-2:30080" });
     expect(t.branches).to.have.length(3);
@@ -110,6 +128,8 @@ describe("client -> NodePort", () => {
 });
 
 describe("LoadBalancer IP with loadBalancerSourceRanges", () => {
+  before(loadTopology);
+
   it("accepts a source inside the ranges through KUBE-FW", () => {
     const t = topo.trace({ from: "node/node-1:eth0", src: "203.0.113.50", to: "203.0.113.10:443" });
     expect(t.branches.map((b) => b.disposition)).to.deep.equal(["DELIVERED", "DELIVERED", "DELIVERED"]);
@@ -125,6 +145,8 @@ describe("LoadBalancer IP with loadBalancerSourceRanges", () => {
 });
 
 describe("no endpoints, terminating endpoints, session affinity", () => {
+  before(loadTopology);
+
   it("a Service without endpoints is REJECTed in filter KUBE-SERVICES: NO_ENDPOINTS", () => {
     const b = topo.trace({ from: "pod/client-pod", to: "svc/empty" }).branches[0]!;
     expect(b.disposition).to.equal("NO_ENDPOINTS");

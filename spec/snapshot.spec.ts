@@ -144,6 +144,7 @@ describe("snapshot cache", () => {
   });
 
   it("runs started together all answer, and leave one whole snapshot and no temporary files", async function () {
+    // Several node processes (each loading tsx and the sources) load and pack the same snapshot at once.
     this.timeout(120_000);
     const script = `import { loadCluster } from ${JSON.stringify(new URL("../lib/snapshot/cached-load.ts", import.meta.url).href)};
 const { cluster } = loadCluster(${JSON.stringify(generated)}, { dir: ${JSON.stringify(cache)}, minBytes: 0 });

@@ -3,15 +3,15 @@
 import { expect } from "chai";
 import { traceText, type TraceTextOptions } from "../lib/output/trace-text.ts";
 import { visibleWidth } from "../lib/output/terminal.ts";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Trace } from "../lib/trace/types.ts";
 
-const topo = loadTopologySync("topologies/default.yaml");
+let topo: Topology;
 /** web on node-1 to db-0 on node-3: through both bridges, both wg0s and the underlay. */
-const crossNode = topo.trace({ from: "pod/shop/web-pwxfdbx72d-7ql9d", to: "pod/shop/db-0:5432" });
+let crossNode: Trace;
 /** curl through the LB, node-2's NodePort, the ingress controller and on to a cart pod. */
-const cart = topo.curl("https://shop.example.com/api/cart");
-const wgNoPeer = topo.trace({ from: "pod/shop/db-1", to: "10.244.9.9:80" });
+let cart: Trace;
+let wgNoPeer: Trace;
 
 const text = (t: Trace, show: number[], options: TraceTextOptions = {}) => traceText(t, show, options);
 const lines = (s: string) => s.trimEnd().split("\n");
@@ -21,10 +21,18 @@ const hopLines = (s: string) => lines(s).filter((l) => /^[ \d]{3} {2}\S/.test(l)
 const squeezed = (s: string) => s.replace(/\s+/g, "");
 
 describe("trace text", () => {
+  before(() => {
+    topo = loadTopologySync("topologies/default.yaml");
+    crossNode = topo.trace({ from: "pod/shop/web-pwxfdbx72d-7ql9d", to: "pod/shop/db-0:5432" });
+    cart = topo.curl("https://shop.example.com/api/cart");
+    wgNoPeer = topo.trace({ from: "pod/shop/db-1", to: "10.244.9.9:80" });
+  });
+
   describe("fits the width", () => {
     for (const columns of [60, 100, 160]) {
-      for (const [name, t] of [["a cross-node trace", crossNode], ["a curl through ingress", cart]] as const) {
+      for (const [name, trace] of [["a cross-node trace", () => crossNode], ["a curl through ingress", () => cart]] as const) {
         it(`${name} at ${columns} columns, default, verbose and in colour`, () => {
+          const t = trace();
           for (const options of [{}, { verbose: true }, { color: true }, { verbose: true, color: true }]) {
             const out = text(t, [1], { columns, picked: true, ...options });
             for (const l of lines(out)) expect(visibleWidth(l), `${JSON.stringify(options)}: ${l}`).to.be.at.most(columns);
@@ -61,7 +69,10 @@ describe("trace text", () => {
   });
 
   describe("one line per hop", () => {
-    const out = text(cart, [1], { columns: 160, picked: true });
+    let out: string;
+    before(() => {
+      out = text(cart, [1], { columns: 160, picked: true });
+    });
 
     it("shows the hop's deciding step, how many more steps it had, and what it changed in the headers", () => {
       const edge = hopLines(out).find((l) => l.includes("lb/edge"))!;
@@ -184,10 +195,13 @@ describe("trace text", () => {
 
   describe("user strings", () => {
     const hostile = "evil\x1b[2J\x1b]0;owned\x07\u202e\n";
-    const t: Trace = JSON.parse(JSON.stringify(wgNoPeer));
-    t.branches[0]!.hops[0]!.location = `pod/shop/${hostile}`;
-    t.branches[0]!.hops[0]!.steps[0]!.reason = `route for ${hostile}`;
-    t.request.from = `pod/shop/${hostile}`;
+    let t: Trace;
+    before(() => {
+      t = JSON.parse(JSON.stringify(wgNoPeer));
+      t.branches[0]!.hops[0]!.location = `pod/shop/${hostile}`;
+      t.branches[0]!.hops[0]!.steps[0]!.reason = `route for ${hostile}`;
+      t.request.from = `pod/shop/${hostile}`;
+    });
 
     it("print control characters and escape sequences escaped, in every mode", () => {
       for (const options of [{}, { verbose: true }, { color: true }, { verbose: true, color: true }]) {

@@ -1,12 +1,16 @@
 // kubectl's habits in locations: -n sets the namespace of pod/NAME, svc/NAME and workload names;
 // deploy/, sts/ and ds/ stand for the workload's pods, each pod its own share of the branches.
 import { expect } from "chai";
-import { loadTopologySync } from "../lib/topology.ts";
+import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { RequestError } from "../lib/trace/request.ts";
 import type { Trace } from "../lib/trace/types.ts";
 import { topologyText } from "./support/topology-text.ts";
 
-const topo = loadTopologySync("topologies/default.yaml");
+let topo: Topology;
+/** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
+function loadTopology(): void {
+  topo ??= loadTopologySync("topologies/default.yaml");
+}
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
 const podsOf = (ns: string, owner: string) =>
   topo.cluster.pods.filter((p) => p.namespace === ns && p.owner === owner).map((p) => `${p.namespace}/${p.name}`).sort();
@@ -21,6 +25,8 @@ const shares = (t: Trace) => {
 };
 
 describe("-n: the namespace of names written without one", () => {
+  before(loadTopology);
+
   it("pod/NAME and svc/NAME are looked up in -n's namespace, the same trace as writing it", () => {
     const short = topo.trace({ namespace: "shop", from: "pod/db-0", to: "svc/api:80" });
     const long = topo.trace({ from: "pod/shop/db-0", to: "svc/shop/api:80" });
@@ -60,7 +66,11 @@ describe("-n: the namespace of names written without one", () => {
 });
 
 describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
-  const web = podsOf("shop", "Deployment/web");
+  let web: ReturnType<typeof podsOf>;
+  before(() => {
+    loadTopology();
+    web = podsOf("shop", "Deployment/web");
+  });
 
   it("as --from: each pod a third of the trace, in pod-name order, each branch naming its pod", () => {
     const t = topo.trace({ namespace: "shop", from: "deploy/web", to: "svc/api:80" });
@@ -168,7 +178,10 @@ spec:
 
 describe("workloads in what kubectl dumps", () => {
   // Pods as `kubectl get pods -o yaml` prints them name their ReplicaSet, not their Deployment.
-  const dumped = loadTopologySync("spec/fixtures/kubectl/cluster.yaml");
+  let dumped: Topology;
+  before(() => {
+    dumped = loadTopologySync("spec/fixtures/kubectl/cluster.yaml");
+  });
 
   it("a pod whose controller is ReplicaSet DEPLOY-HASH (HASH its pod-template-hash) is the Deployment's", () => {
     const api = dumped.cluster.pods.filter((p) => p.namespace === "shop" && p.name.startsWith("api-6d5f8b7c9d-"));
