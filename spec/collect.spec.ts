@@ -1,7 +1,7 @@
 // kubehop collect: prints (never runs) the commands that gather a cluster's objects and node dumps
 // into the layout kubehop reads. The text is exact and deterministic.
 import { expect } from "chai";
-import { collectScript } from "../lib/cli/collect-command.ts";
+import { collectScript } from "../lib/nodedump/collect.ts";
 import { runCli } from "./support/cli.ts";
 
 describe("kubehop collect", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { generateTopology } from "../lib/cli/generate-command.ts";
+import { generateTopology } from "../lib/generate/topology.ts";
 import { diagramSvg } from "../lib/diagram/index.ts";
 import { MAX_NODES_DRAWN } from "../lib/diagram/layout.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";

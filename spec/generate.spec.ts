@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { generateTopology } from "../lib/cli/generate-command.ts";
+import { generateTopology } from "../lib/generate/topology.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
 

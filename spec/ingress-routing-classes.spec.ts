@@ -6,7 +6,7 @@ import { IngressClassSchema, IngressSchema } from "../lib/input/ingress-schema.t
 import { pathText } from "../lib/input/load.ts";
 import { selectIngresses } from "../lib/ingress/classes.ts";
 import { toIngress, toIngressClass } from "../lib/ingress/from-objects.ts";
-import type { Ingress, IngressClass } from "../lib/ingress/model.ts";
+import type { Ingress, IngressClass } from "../lib/model/ingress.ts";
 import { route } from "../lib/ingress/router.ts";
 
 function ing(name: string, over: Partial<Ingress> = {}): Ingress {

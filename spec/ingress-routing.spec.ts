@@ -1,7 +1,7 @@
 // ingress-nginx routing as route() computes it. Where the Kubernetes docs' table and ingress-nginx
 // disagree, the expectation follows ingress-nginx's source and says so.
 import { expect } from "chai";
-import type { Ingress, IngressPath, PathType } from "../lib/ingress/model.ts";
+import type { Ingress, IngressPath, PathType } from "../lib/model/ingress.ts";
 import { type RouteRequest, type RouteResult, route } from "../lib/ingress/router.ts";
 
 function svc(name: string, port: number | string = 80) {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Packet } from "../lib/dataplane/packet.ts";
+import type { Packet } from "../lib/model/packet.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
 import type { HookBranch, HookContext, HookName } from "../lib/netfilter/hooks.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { generateTopology } from "../lib/cli/generate-command.ts";
+import { generateTopology } from "../lib/generate/topology.ts";
 import { loadWithProgress } from "../lib/cli/load-topology.ts";
 import { cacheFolder } from "../lib/snapshot/key.ts";
 import { type CachePolicy, cachePolicy, loadCluster } from "../lib/snapshot/cached-load.ts";

@@ -4,9 +4,6 @@ import { collectScript } from "../nodedump/collect.ts";
 import type { CommandRun } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
 
-// The script is library code; this path stays for the specs that import it here.
-export { type CollectOptions, collectScript } from "../nodedump/collect.ts";
-
 export const run: CommandRun = async (args, io) => {
   const values = args.values as { nodes?: string; output?: string; via?: string };
   const via = values.via ?? "debug";

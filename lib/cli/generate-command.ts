@@ -6,9 +6,6 @@ import type { CommandRun } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
-// The generator is library code; this path stays for the specs that import it here.
-export { type GenerateSize, generateTopology } from "../generate/topology.ts";
-
 export const run: CommandRun = async (args, io) => {
   const values = args.values as { nodes?: string; "pods-per-node"?: string; services?: string; endpoints?: string; output?: string };
   const size: GenerateSize = {

@@ -3,9 +3,6 @@
 import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
 
-// The derivation moved to the control plane; this path stays for the specs that import it here.
-export { routeTable } from "../control/node-network.ts";
-
 /** Longest prefix wins; among equals the first listed (Topology routes come before derived ones). */
 export function lookupRoute(table: readonly Route[], dst: Ipv4): Route | undefined {
   let best: Route | undefined;

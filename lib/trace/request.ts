@@ -6,7 +6,7 @@ import type { InterfaceName, Pod } from "../model/cluster.ts";
 import type { Location } from "../dataplane/device.ts";
 import { here, podKey } from "../dataplane/locations.ts";
 import type { Network } from "../dataplane/network.ts";
-import type { L4, Packet } from "../dataplane/packet.ts";
+import type { L4, Packet } from "../model/packet.ts";
 import { RequestError } from "./errors.ts";
 import { findService, list, podsAt, WORKLOAD_PREFIXES } from "./names.ts";
 import type { TraceRequest } from "./types.ts";
