@@ -36,7 +36,11 @@ export function cliBench(): void {
         args: ["curl", "-t", TOPOLOGY, "https://shop.example.com/api/cart", "--branch", "1"],
         budget: { ms: 500 },
       },
-      { name: `kubehop diagram -t ${TOPOLOGY} -o TMP.svg`, args: ["diagram", "-t", TOPOLOGY, "-o", join(out, "cluster.svg")], budget: { ms: 1200 } },
+      {
+        name: `kubehop diagram -t ${TOPOLOGY} -o TMP.svg`,
+        args: ["diagram", "-t", TOPOLOGY, "-o", join(out, "cluster.svg")],
+        budget: { ms: 1200 },
+      },
     ];
     for (const r of rows) {
       const ms = medianCpu(["bin/kubehop.js", ...r.args]);
@@ -52,7 +56,11 @@ export function cliBench(): void {
 function medianCpu(args: readonly string[]): number {
   const cpu = (): number => {
     // bash's `times` prints its children's user and sys time: here, exactly the node process's.
-    const run = spawnSync("bash", ["-c", '"$@" >/dev/null; status=$?; times; exit $status', "bash", process.execPath, ...args], { cwd: ROOT, encoding: "utf8" });
+    const run = spawnSync(
+      "bash",
+      ["-c", '"$@" >/dev/null; status=$?; times; exit $status', "bash", process.execPath, ...args],
+      { cwd: ROOT, encoding: "utf8" },
+    );
     if (run.status !== 0) throw new Error(`node ${args.join(" ")} exited ${run.status}: ${run.stderr.trim()}`);
     const children = run.stdout.trim().split("\n")[1] ?? "";
     const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));

@@ -12,12 +12,23 @@ function one(nodes: number, deployments: number, replicas: number, target: strin
   const pods = topo.cluster.pods;
   const first = pods.find((p) => p.node === topo.cluster.nodes[0]!.name)!;
   const last = pods.findLast((p) => p.node === topo.cluster.nodes.at(-1)!.name)!;
-  const trace = topo.trace({ from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` });
+  const trace = topo.trace({
+    from: `pod/${first.namespace}/${first.name}`,
+    to: `pod/${last.namespace}/${last.name}:8080`,
+  });
   diagramSvg(topo.cluster, trace); // warm-up: jsdom and d3 load once
   const [plain, plainMs] = once(() => diagramSvg(topo.cluster));
   const [withPath, pathMs] = once(() => diagramSvg(topo.cluster, trace));
-  row(`diagram: ${nodes} nodes, ${pods.length} pods, SVG only`, `${plainMs.toFixed(0)} ms, ${(plain.length / 1024).toFixed(0)} KB`, "-");
-  row(`diagram: ${nodes} nodes with a cross-node path (${trace.branches[0]!.hops.length} hops)`, `${pathMs.toFixed(0)} ms, ${(withPath.length / 1024).toFixed(0)} KB`, target);
+  row(
+    `diagram: ${nodes} nodes, ${pods.length} pods, SVG only`,
+    `${plainMs.toFixed(0)} ms, ${(plain.length / 1024).toFixed(0)} KB`,
+    "-",
+  );
+  row(
+    `diagram: ${nodes} nodes with a cross-node path (${trace.branches[0]!.hops.length} hops)`,
+    `${pathMs.toFixed(0)} ms, ${(withPath.length / 1024).toFixed(0)} KB`,
+    target,
+  );
 }
 
 export function diagramBench(): void {

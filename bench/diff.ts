@@ -27,15 +27,39 @@ async function medianMs(argv: string[], code: number): Promise<number> {
 }
 
 export async function diffBench(): Promise<void> {
-  row(`diff: ${DEFAULT} against itself (120 requests, each traced twice)`, `${(await medianMs(["diff", "-t", DEFAULT, "-t", DEFAULT], 0)).toFixed(0)} ms`, "< 5 s (the spec once asserted it)");
-  row("validate: the alias bomb of spec/fixtures/bad", `${(await medianMs(["validate", "-t", "spec/fixtures/bad/alias-bomb.yaml"], 2)).toFixed(0)} ms`, "< 1 s");
+  row(
+    `diff: ${DEFAULT} against itself (120 requests, each traced twice)`,
+    `${(await medianMs(["diff", "-t", DEFAULT, "-t", DEFAULT], 0)).toFixed(0)} ms`,
+    "< 5 s (the spec once asserted it)",
+  );
+  row(
+    "validate: the alias bomb of spec/fixtures/bad",
+    `${(await medianMs(["validate", "-t", "spec/fixtures/bad/alias-bomb.yaml"], 2)).toFixed(0)} ms`,
+    "< 1 s",
+  );
   const dir = mkdtempSync(join(tmpdir(), "kubehop-bench-bomb-"));
   try {
-    const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: lol", "data:", '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 40; i++) lines.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+    const lines = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:",
+      "  name: lol",
+      "data:",
+      '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ];
+    for (let i = 1; i <= 40; i++)
+      lines.push(
+        `  a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(",")}]`,
+      );
     const file = join(dir, "bomb.yaml");
     writeFileSync(file, `${lines.join("\n")}\n`);
-    row("validate: an alias bomb of 10^40 values", `${(await medianMs(["validate", "-t", file], 2)).toFixed(0)} ms`, "< 1 s");
+    row(
+      "validate: an alias bomb of 10^40 values",
+      `${(await medianMs(["validate", "-t", file], 2)).toFixed(0)} ms`,
+      "< 1 s",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

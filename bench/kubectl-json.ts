@@ -12,7 +12,10 @@ export function kubectlJson(c: Cluster): string {
     spec: {
       clusterCIDR: c.clusterCidr.text,
       serviceCIDR: c.serviceCidr.text,
-      underlay: { cidr: c.underlay.cidr.text, ...(c.underlay.gateway !== undefined ? { gateway: formatIpv4(c.underlay.gateway) } : {}) },
+      underlay: {
+        cidr: c.underlay.cidr.text,
+        ...(c.underlay.gateway !== undefined ? { gateway: formatIpv4(c.underlay.gateway) } : {}),
+      },
     },
   };
   const nodes = c.nodes.map((n) => ({
@@ -21,7 +24,10 @@ export function kubectlJson(c: Cluster): string {
     metadata: { name: n.name, labels: n.labels, uid: uid(`node/${n.name}`), resourceVersion: "1" },
     spec: { podCIDR: n.podCidr.text, podCIDRs: [n.podCidr.text] },
     status: {
-      addresses: [{ type: "InternalIP", address: formatIpv4(n.ip) }, { type: "Hostname", address: n.name }],
+      addresses: [
+        { type: "InternalIP", address: formatIpv4(n.ip) },
+        { type: "Hostname", address: n.name },
+      ],
       conditions: [{ type: "Ready", status: "True", reason: "KubeletReady" }],
     },
   }));
@@ -35,11 +41,28 @@ export function kubectlJson(c: Cluster): string {
       labels: p.labels,
       uid: uid(`pod/${p.namespace}/${p.name}`),
       resourceVersion: "1",
-      ...(p.owner ? { ownerReferences: [{ apiVersion: "apps/v1", kind: p.owner.split("/")[0], name: p.owner.split("/")[1], controller: true }] } : {}),
+      ...(p.owner
+        ? {
+            ownerReferences: [
+              { apiVersion: "apps/v1", kind: p.owner.split("/")[0], name: p.owner.split("/")[1], controller: true },
+            ],
+          }
+        : {}),
     },
     spec: {
       nodeName: p.node,
-      containers: [{ name: "app", image: "registry.example/app:1.0", imagePullPolicy: "IfNotPresent", ports: p.ports.map((x) => ({ ...(x.name ? { name: x.name } : {}), containerPort: x.containerPort, protocol: x.protocol })) }],
+      containers: [
+        {
+          name: "app",
+          image: "registry.example/app:1.0",
+          imagePullPolicy: "IfNotPresent",
+          ports: p.ports.map((x) => ({
+            ...(x.name ? { name: x.name } : {}),
+            containerPort: x.containerPort,
+            protocol: x.protocol,
+          })),
+        },
+      ],
       restartPolicy: "Always",
     },
     status: {
@@ -59,7 +82,13 @@ export function kubectlJson(c: Cluster): string {
       clusterIP: s.clusterIPs[0] !== undefined ? formatIpv4(s.clusterIPs[0]) : "None",
       clusterIPs: s.clusterIPs.map(formatIpv4),
       ...(s.selector ? { selector: s.selector } : {}),
-      ports: s.ports.map((x) => ({ name: x.name, port: x.port, targetPort: x.targetPort, protocol: x.protocol, ...(x.nodePort ? { nodePort: x.nodePort } : {}) })),
+      ports: s.ports.map((x) => ({
+        name: x.name,
+        port: x.port,
+        targetPort: x.targetPort,
+        protocol: x.protocol,
+        ...(x.nodePort ? { nodePort: x.nodePort } : {}),
+      })),
       sessionAffinity: s.sessionAffinity,
     },
   }));

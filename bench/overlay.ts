@@ -7,7 +7,13 @@ import { traceJson } from "../lib/output/trace-json.ts";
 import { clusterText } from "./cluster-text.ts";
 import { gc, mb, peakRss, row, timeIt } from "./report.ts";
 
-export function timeTrace(label: string, nodes: number, deployments: number, replicas: number, target: { load: string; trace: string }): Topology {
+export function timeTrace(
+  label: string,
+  nodes: number,
+  deployments: number,
+  replicas: number,
+  target: { load: string; trace: string },
+): Topology {
   const text = clusterText(nodes, deployments, replicas);
   gc();
   const t0 = performance.now();
@@ -15,7 +21,11 @@ export function timeTrace(label: string, nodes: number, deployments: number, rep
   const loadMs = performance.now() - t0;
   gc();
   const heap = process.memoryUsage().heapUsed;
-  row(`${label}: load + build model (${nodes} nodes, ${topo.cluster.pods.length} pods)`, `${(loadMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}, heap after ${mb(heap)}`, target.load);
+  row(
+    `${label}: load + build model (${nodes} nodes, ${topo.cluster.pods.length} pods)`,
+    `${(loadMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}, heap after ${mb(heap)}`,
+    target.load,
+  );
 
   // A cross-node pod-to-pod trace: first pod of the first node to a pod on the last node.
   const first = topo.cluster.pods.find((p) => p.node === topo.cluster.nodes[0]!.name)!;
@@ -48,5 +58,9 @@ export function meshLookups(big: Topology): void {
     if (wg.lookup(self, other.podCidr.network + 5)) found++;
   }
   const perLookup = ((performance.now() - t0) / 100000) * 1e6;
-  row(`WireGuard mesh, ${nodes.length.toLocaleString("en-US")} nodes (${(nodes.length * (nodes.length - 1)).toLocaleString("en-US")} peer entries implied)`, `${perLookup.toFixed(0)} ns per AllowedIPs lookup, ${found} of 100000 found; table holds ${nodes.length * 2} prefixes`, "no growth with n²");
+  row(
+    `WireGuard mesh, ${nodes.length.toLocaleString("en-US")} nodes (${(nodes.length * (nodes.length - 1)).toLocaleString("en-US")} peer entries implied)`,
+    `${perLookup.toFixed(0)} ns per AllowedIPs lookup, ${found} of 100000 found; table holds ${nodes.length * 2} prefixes`,
+    "no growth with n²",
+  );
 }

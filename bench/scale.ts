@@ -13,7 +13,12 @@ import { parseAllDocuments } from "yaml";
 import { performance } from "node:perf_hooks";
 import { loadTopologySync, Topology } from "../lib/topology.ts";
 import { contextFor } from "../lib/assert/context.ts";
-import { type CompiledExpectation, compile, type ExpectationSource, runExpectations } from "../lib/assert/expectations.ts";
+import {
+  type CompiledExpectation,
+  compile,
+  type ExpectationSource,
+  runExpectations,
+} from "../lib/assert/expectations.ts";
 import type { InputProblem } from "../lib/input/errors.ts";
 import { validate } from "../lib/input/load.ts";
 import { ExpectationsSchema } from "../lib/input/topology-schema.ts";
@@ -79,7 +84,8 @@ function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
   put("save", saveMs);
   row(`${s.label}: iptables-save of node-1`, `${(saveMs / 1000).toFixed(2)} s, ${save.split("\n").length} lines`, "-");
 
-  const from = c.pods.find((p) => p.node === "node-1" && p.namespace === "batch") ?? c.pods.find((p) => p.node === "node-1")!;
+  const from =
+    c.pods.find((p) => p.node === "node-1" && p.namespace === "batch") ?? c.pods.find((p) => p.node === "node-1")!;
   const query = { from: `pod/${from.namespace}/${from.name}`, to: "svc/ns-0/svc-1" };
   t = performance.now();
   const first = topo.trace(query);
@@ -91,8 +97,14 @@ function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
     repeats.push(performance.now() - r);
   }
   put("trace", median(repeats));
-  const nodesTouched = new Set(first.branches.flatMap((b) => b.hops.map((h) => h.location.split("/")[0]!)).filter((l) => l.startsWith("node-"))).size;
-  row(`${s.label}: one trace pod -> ClusterIP (${first.branches.length} branches, ${nodesTouched} nodes' rulesets)`, `first ${firstMs.toFixed(0)} ms (builds those rulesets), then ${median(repeats).toFixed(1)} ms median`, "-");
+  const nodesTouched = new Set(
+    first.branches.flatMap((b) => b.hops.map((h) => h.location.split("/")[0]!)).filter((l) => l.startsWith("node-")),
+  ).size;
+  row(
+    `${s.label}: one trace pod -> ClusterIP (${first.branches.length} branches, ${nodesTouched} nodes' rulesets)`,
+    `first ${firstMs.toFixed(0)} ms (builds those rulesets), then ${median(repeats).toFixed(1)} ms median`,
+    "-",
+  );
 
   t = performance.now();
   const r = runCheck(topo, expectations(s, from.namespace, from.name), t + CHECK_BUDGET_MS);
@@ -101,7 +113,9 @@ function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
   const verdict = `${r.done - r.failed} passed, ${r.failed} failed, ${nodesBuilt} nodes' rulesets built`;
   row(
     `${s.label}: check, ${EXPECTATIONS} expectations pod -> Service across the cluster`,
-    r.timedOut ? `stopped after ${(checkMs / 1000).toFixed(0)} s at ${r.done} of ${EXPECTATIONS} (${verdict}), peak RSS ${mb(peakRss())}` : `${(checkMs / 1000).toFixed(2)} s (${verdict}), peak RSS ${mb(peakRss())}`,
+    r.timedOut
+      ? `stopped after ${(checkMs / 1000).toFixed(0)} s at ${r.done} of ${EXPECTATIONS} (${verdict}), peak RSS ${mb(peakRss())}`
+      : `${(checkMs / 1000).toFixed(2)} s (${verdict}), peak RSS ${mb(peakRss())}`,
     "-",
   );
 
@@ -109,7 +123,11 @@ function one(s: Scale, dir: string, seconds: Record<string, number[]>): void {
   const svg = diagramSvg(c, first);
   const diagram = performance.now() - t;
   put("diagram", diagram);
-  row(`${s.label}: diagram with the trace's path`, `${(diagram / 1000).toFixed(2)} s, ${(svg.length / 1024).toFixed(0)} KB`, "-");
+  row(
+    `${s.label}: diagram with the trace's path`,
+    `${(diagram / 1000).toFixed(2)} s, ${(svg.length / 1024).toFixed(0)} KB`,
+    "-",
+  );
   loadRows(s, file, c, dir);
 }
 
@@ -120,13 +138,20 @@ function loadYaml(s: Scale, file: string): { topo: Topology; ms: number } {
   const topo = loadTopologySync(file);
   const ms = performance.now() - t;
   const c = topo.cluster;
-  row(`${s.label}: load ${s.nodes} nodes, ${c.pods.length} pods, ${c.services.length} Services (${(statSync(file).size / 1e6).toFixed(1)} MB of YAML)`, `${(ms / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, s.label === "limits" ? "<= 10 s" : "-");
+  row(
+    `${s.label}: load ${s.nodes} nodes, ${c.pods.length} pods, ${c.services.length} Services (${(statSync(file).size / 1e6).toFixed(1)} MB of YAML)`,
+    `${(ms / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`,
+    s.label === "limits" ? "<= 10 s" : "-",
+  );
   return { topo, ms };
 }
 
 function writeScale(s: Scale, dir: string): string {
   const file = join(dir, `scale-${s.nodes}.yaml`);
-  writeFileSync(file, generateTopology({ nodes: s.nodes, podsPerNode: PODS_PER_NODE, services: s.services, endpoints: ENDPOINTS }));
+  writeFileSync(
+    file,
+    generateTopology({ nodes: s.nodes, podsPerNode: PODS_PER_NODE, services: s.services, endpoints: ENDPOINTS }),
+  );
   return file;
 }
 
@@ -139,18 +164,37 @@ function loadRows(s: Scale, file: string, c: Cluster, dir: string): void {
   const limits = s.label === "limits";
   // The YAML file's own objects (Topology, Deployments, Services) as one JSON List: the two readers on equal content.
   const same = join(dir, `scale-${s.nodes}-objects.json`);
-  writeFileSync(same, JSON.stringify({ apiVersion: "v1", kind: "List", items: parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as unknown) }, null, 4));
+  writeFileSync(
+    same,
+    JSON.stringify(
+      {
+        apiVersion: "v1",
+        kind: "List",
+        items: parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as unknown),
+      },
+      null,
+      4,
+    ),
+  );
   gc();
   let t = performance.now();
   loadTopologySync(same);
-  row(`${s.label}: load the same objects as a JSON List (${(statSync(same).size / 1e6).toFixed(1)} MB)`, `${((performance.now() - t) / 1000).toFixed(2)} s`, "-");
+  row(
+    `${s.label}: load the same objects as a JSON List (${(statSync(same).size / 1e6).toFixed(1)} MB)`,
+    `${((performance.now() - t) / 1000).toFixed(2)} s`,
+    "-",
+  );
   const json = join(dir, `scale-${s.nodes}.json`);
   writeFileSync(json, kubectlJson(c));
   gc();
   t = performance.now();
   const fromJson = loadTopologySync(json);
   const jsonMs = performance.now() - t;
-  row(`${s.label}: load as kubectl -o json (${(statSync(json).size / 1e6).toFixed(0)} MB: ${fromJson.cluster.nodes.length} Nodes, ${fromJson.cluster.pods.length} Pods, ${fromJson.cluster.services.length} Services)`, `${(jsonMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`, limits ? "<= 10 s" : "-");
+  row(
+    `${s.label}: load as kubectl -o json (${(statSync(json).size / 1e6).toFixed(0)} MB: ${fromJson.cluster.nodes.length} Nodes, ${fromJson.cluster.pods.length} Pods, ${fromJson.cluster.services.length} Services)`,
+    `${(jsonMs / 1000).toFixed(2)} s, peak RSS ${mb(peakRss())}`,
+    limits ? "<= 10 s" : "-",
+  );
   rmSync(json);
 
   const policy = { dir: join(dir, "cache"), minBytes: 0 };
@@ -162,10 +206,20 @@ function loadRows(s: Scale, file: string, c: Cluster, dir: string): void {
     return { ms: performance.now() - start, fromSnapshot };
   };
   const first = cachedLoad();
-  const snapshot = readdirSync(policy.dir).map((f) => statSync(join(policy.dir, f)).size).reduce((a, b) => a + b, 0);
-  row(`${s.label}: first load with the cache (builds, then writes a ${(snapshot / 1e6).toFixed(0)} MB snapshot)`, `${(first.ms / 1000).toFixed(2)} s${first.fromSnapshot ? " (unexpected hit)" : ""}`, limits ? "<= 10 s" : "-");
+  const snapshot = readdirSync(policy.dir)
+    .map((f) => statSync(join(policy.dir, f)).size)
+    .reduce((a, b) => a + b, 0);
+  row(
+    `${s.label}: first load with the cache (builds, then writes a ${(snapshot / 1e6).toFixed(0)} MB snapshot)`,
+    `${(first.ms / 1000).toFixed(2)} s${first.fromSnapshot ? " (unexpected hit)" : ""}`,
+    limits ? "<= 10 s" : "-",
+  );
   const second = cachedLoad();
-  row(`${s.label}: second load, unchanged input (from the snapshot)`, `${(second.ms / 1000).toFixed(2)} s${second.fromSnapshot ? "" : " (unexpected miss)"}`, limits ? "<= 1 s" : "-");
+  row(
+    `${s.label}: second load, unchanged input (from the snapshot)`,
+    `${(second.ms / 1000).toFixed(2)} s${second.fromSnapshot ? "" : " (unexpected miss)"}`,
+    limits ? "<= 1 s" : "-",
+  );
   if (limits) commandRows(file, join(dir, "cli-cache"));
 }
 
@@ -179,7 +233,11 @@ function commandRows(file: string, cache: string): void {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const run = () => {
     const start = performance.now();
-    const r = spawnSync(process.execPath, ["bin/kubehop.js", "validate", "-f", file], { cwd: root, env: { ...process.env, KUBEHOP_CACHE_DIR: cache }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["bin/kubehop.js", "validate", "-f", file], {
+      cwd: root,
+      env: { ...process.env, KUBEHOP_CACHE_DIR: cache },
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`kubehop validate exited ${r.status}: ${r.stderr}`);
     return `${((performance.now() - start) / 1000).toFixed(2)} s`;
   };
@@ -203,10 +261,14 @@ function runCheck(topo: Topology, text: string, deadline: number): { done: numbe
   const sources: ExpectationSource[] = [];
   for (const src of parseDocuments({ file: "<bench>", text })) {
     const obj = validate(ExpectationsSchema, src, problems);
-    obj?.expect.forEach((expectation, i) => sources.push({ expectation, file: src.file, label: `expect[${i}]`, at: (p = []) => src.at(["expect", i, ...p]) }));
+    obj?.expect.forEach((expectation, i) => {
+      sources.push({ expectation, file: src.file, label: `expect[${i}]`, at: (p = []) => src.at(["expect", i, ...p]) });
+    });
   }
   const ctx = contextFor(topo.cluster);
-  const compiled = sources.map((s) => compile(s, ctx, problems)).filter((c): c is CompiledExpectation => c !== undefined);
+  const compiled = sources
+    .map((s) => compile(s, ctx, problems))
+    .filter((c): c is CompiledExpectation => c !== undefined);
   if (problems.length) throw new Error(problems.map((p) => p.message).join("\n"));
   let done = 0;
   let failed = 0;

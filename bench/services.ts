@@ -34,7 +34,17 @@ function packetWalk(topo: Topology, pod: Pod, svc: string): { run: () => number;
   // The engine the tracer uses for this node (kube-proxy's rules printed, parsed and compiled).
   const nf = topo.network.netfilter(node);
   if (!(nf instanceof NetfilterEngine)) throw new Error(`bench: ${node.name} has no netfilter engine`);
-  const packet: Packet = { proto: "tcp", src: pod.ip, sport: 40000, dst: service.clusterIPs[0]!, dport: 80, size: 100, ttl: 64, df: true, mark: 0 };
+  const packet: Packet = {
+    proto: "tcp",
+    src: pod.ip,
+    sport: 40000,
+    dst: service.clusterIPs[0]!,
+    dport: 80,
+    size: 100,
+    ttl: 64,
+    df: true,
+    mark: 0,
+  };
   const localIps = [node.ip, node.bridgeIp, ...(node.wireguard.address !== undefined ? [node.wireguard.address] : [])];
   const run = () => walkNode(nf, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
   const branches = run();
@@ -51,9 +61,15 @@ export function servicesAtScale(): void {
   const smallUs = timeIt(() => smallWalk.run(), 20000, 2000);
 
   gc();
-  const [placed, placeMs] = once(() => loadTopologySync(serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, withServices: false })));
+  const [placed, placeMs] = once(() =>
+    loadTopologySync(serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, withServices: false })),
+  );
   const slices = endpointSliceText(placed.cluster.pods);
-  row(`services: place ${placed.cluster.pods.length.toLocaleString("en-US")} pods (Deployments only, for the slices' pod IPs)`, `${s(placeMs)}, ${rss()}`, "-");
+  row(
+    `services: place ${placed.cluster.pods.length.toLocaleString("en-US")} pods (Deployments only, for the slices' pod IPs)`,
+    `${s(placeMs)}, ${rss()}`,
+    "-",
+  );
 
   gc();
   const text = serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, slices });
@@ -66,7 +82,8 @@ export function servicesAtScale(): void {
   for (const sl of c.endpointSlices) {
     for (const ep of sl.endpoints) {
       const p = podAt.get(ep.ip);
-      if (p?.owner !== `Deployment/app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName) throw new Error(`bench: slice ${sl.name} is stale`);
+      if (p?.owner !== `Deployment/app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName)
+        throw new Error(`bench: slice ${sl.name} is stale`);
     }
   }
   row(
@@ -78,7 +95,11 @@ export function servicesAtScale(): void {
   const [save, firstMs] = once(() => topo.iptablesSave(PINNED));
   const [, otherMs] = once(() => topo.iptablesSave("node-2500"));
   const lines = save.split("\n").length;
-  row(`services: one node's iptables-save, first node (includes the cluster-wide Service table kube-proxy builds once)`, `${s(firstMs)}: ${lines.toLocaleString("en-US")} lines, ${mb(save.length)}`, "< 3 s");
+  row(
+    `services: one node's iptables-save, first node (includes the cluster-wide Service table kube-proxy builds once)`,
+    `${s(firstMs)}: ${lines.toLocaleString("en-US")} lines, ${mb(save.length)}`,
+    "< 3 s",
+  );
   row(`services: one node's iptables-save, another node`, s(otherMs), "< 3 s");
 
   // Chains are compiled as a walk first enters them, so the first packet pays for what it touches.
@@ -87,15 +108,31 @@ export function servicesAtScale(): void {
   const pod = clientPod(topo, PINNED);
   const [bigWalk, nfMs] = once(() => packetWalk(topo, pod, "svc-5000"));
   gc();
-  row(`services: a node's netfilter on first use, with its first packet (generate + parse + compile the chains it enters)`, `${s(nfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - heapBefore)}, ${rss()}`, "-");
+  row(
+    `services: a node's netfilter on first use, with its first packet (generate + parse + compile the chains it enters)`,
+    `${s(nfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - heapBefore)}, ${rss()}`,
+    "-",
+  );
   const other = clientPod(topo, "node-2500");
   const [, otherNfMs] = once(() => packetWalk(topo, other, "svc-5000"));
   row(`services: another node's netfilter on first use, with its first packet`, `${s(otherNfMs)}, ${rss()}`, "-");
 
   const bigUs = timeIt(() => bigWalk.run(), 20000, 2000);
-  row(`services: one packet pod -> ClusterIP through the node's rules, all ${bigWalk.branches} branches (walkNode: PREROUTING, FORWARD, POSTROUTING), ${scale}`, `${bigUs.toFixed(1)} µs median`, "< 50 µs");
-  row(`services: the same on a 10-Service cluster (${smallWalk.branches} branches)`, `${smallUs.toFixed(1)} µs median`, "-");
-  row(`services: ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`, `${(bigUs / smallUs).toFixed(2)}x`, "within 1.5x");
+  row(
+    `services: one packet pod -> ClusterIP through the node's rules, all ${bigWalk.branches} branches (walkNode: PREROUTING, FORWARD, POSTROUTING), ${scale}`,
+    `${bigUs.toFixed(1)} µs median`,
+    "< 50 µs",
+  );
+  row(
+    `services: the same on a 10-Service cluster (${smallWalk.branches} branches)`,
+    `${smallUs.toFixed(1)} µs median`,
+    "-",
+  );
+  row(
+    `services: ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
+    `${(bigUs / smallUs).toFixed(2)}x`,
+    "within 1.5x",
+  );
 
   // A whole trace: svc-0's 15 pods are pinned to the client's node, so only that node's rules are
   // needed (an endpoint on another node would make the tracer build that node's ruleset too).

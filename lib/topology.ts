@@ -48,7 +48,9 @@ export class Topology {
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
       const dumped = this.cluster.nodeDumps.get(node.name)?.iptablesSave;
-      return dumped ? engineFor(parseIptablesSave(dumped.text, dumped.file)) : new NetfilterEngine(this.tables(node.name));
+      return dumped
+        ? engineFor(parseIptablesSave(dumped.text, dumped.file))
+        : new NetfilterEngine(this.tables(node.name));
     });
     return this.#network;
   }
@@ -83,7 +85,9 @@ export class Topology {
     let current = first;
     const seen = new Set([url]);
     while (followed.length < MAX_REDIRECTS) {
-      const next = current.branches.map((b) => b.http?.location).find((l): l is string => l !== undefined && !seen.has(l));
+      const next = current.branches
+        .map((b) => b.http?.location)
+        .find((l): l is string => l !== undefined && !seen.has(l));
       if (!next) break;
       seen.add(next);
       current = this.curlOnce({ ...options, url: next });
@@ -107,7 +111,13 @@ export class Topology {
     if (why) return { ...t, warnings: [...t.warnings, why] };
     const port = dns!.ports.find((p) => p.protocol === "UDP") ?? dns!.ports[0]!;
     const namespace = options.namespace !== undefined ? { namespace: options.namespace } : {};
-    const query = this.trace({ from, to: `svc/kube-system/kube-dns:${port.name || port.port}`, proto: "udp", size: 80, ...namespace });
+    const query = this.trace({
+      from,
+      to: `svc/kube-system/kube-dns:${port.name || port.port}`,
+      proto: "udp",
+      size: 80,
+      ...namespace,
+    });
     return { ...t, dns: query };
   }
 

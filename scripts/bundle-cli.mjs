@@ -19,5 +19,7 @@ await build({
   minifySyntax: true,
   logLevel: "warning",
   // Bundled CommonJS packages (yaml) call require() for Node's own modules; ES modules have none.
-  banner: { js: "import { createRequire as __kubehopCreateRequire } from 'node:module'; const require = __kubehopCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __kubehopCreateRequire } from 'node:module'; const require = __kubehopCreateRequire(import.meta.url);",
+  },
 });

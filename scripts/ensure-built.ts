@@ -8,7 +8,9 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 export function ensureBuilt(log: (line: string) => void = () => {}): void {
   const builtAt = statSync(join(ROOT, "dist/bundle/main.js"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = readdirSync(join(ROOT, "lib"), { recursive: true, encoding: "utf8" }).map((f) => statSync(join(ROOT, "lib", f)).mtimeMs);
+  const sources = readdirSync(join(ROOT, "lib"), { recursive: true, encoding: "utf8" }).map(
+    (f) => statSync(join(ROOT, "lib", f)).mtimeMs,
+  );
   if (Math.max(...sources, statSync(join(ROOT, "scripts/bundle-cli.mjs")).mtimeMs) <= builtAt) return;
   log("lib/ is newer than dist/: npm run build");
   const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });

@@ -55,7 +55,8 @@ export function staleSchemas(dir: string = SCHEMA_DIR): string[] {
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   if (process.argv.includes("--check")) {
     const stale = staleSchemas();
-    for (const name of stale) process.stderr.write(`schemas/${name} is not current; run npx tsx scripts/gen-schemas.ts\n`);
+    for (const name of stale)
+      process.stderr.write(`schemas/${name} is not current; run npx tsx scripts/gen-schemas.ts\n`);
     process.exit(stale.length > 0 ? 1 : 0);
   }
   for (const file of writeSchemas()) process.stdout.write(`wrote ${file}\n`);

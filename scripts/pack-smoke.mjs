@@ -62,9 +62,15 @@ function scratchLock(tarballSpec, integrity) {
   const dependencies = { kubehop: tarballSpec, ...tools };
   const packages = { "": { name: "kubehop-pack-smoke", dependencies } };
   const kubehop = {
-    version: pkg.version, resolved: tarballSpec, integrity, license: pkg.license,
-    dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
-    peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
+    version: pkg.version,
+    resolved: tarballSpec,
+    integrity,
+    license: pkg.license,
+    dependencies: pkg.dependencies,
+    bin: pkg.bin,
+    engines: pkg.engines,
+    peerDependencies: pkg.peerDependencies,
+    peerDependenciesMeta: pkg.peerDependenciesMeta,
   };
   packages["node_modules/kubehop"] = kubehop;
   const entries = closure([...Object.keys(pkg.dependencies), ...CONSUMER_TOOLS]);
@@ -73,7 +79,10 @@ function scratchLock(tarballSpec, integrity) {
     const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = entries.get(key);
     packages[key] = entry;
   }
-  return { manifest: { name: "kubehop-pack-smoke", private: true, type: "module", dependencies }, lock: { name: "kubehop-pack-smoke", lockfileVersion: 3, requires: true, packages } };
+  return {
+    manifest: { name: "kubehop-pack-smoke", private: true, type: "module", dependencies },
+    lock: { name: "kubehop-pack-smoke", lockfileVersion: 3, requires: true, packages },
+  };
 }
 
 /** The README's code blocks that open with `// FILE.mjs` or `// FILE.ts`, by file name. */
@@ -99,19 +108,34 @@ const { manifest, lock: scratch } = scratchLock(tarballSpec, integrity);
 writeFileSync(join(appDir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 writeFileSync(join(appDir, "package-lock.json"), `${JSON.stringify(scratch, null, 2)}\n`);
 const writeTsconfig = (name, compilerOptions, include) =>
-  writeFileSync(join(appDir, name), `${JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", skipLibCheck: false, ...compilerOptions }, include }, null, 2)}\n`);
+  writeFileSync(
+    join(appDir, name),
+    `${JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", skipLibCheck: false, ...compilerOptions }, include }, null, 2)}\n`,
+  );
 writeTsconfig("tsconfig.json", { strict: true, types: ["node", "mocha"], outDir: "build" }, ["*.ts"]);
 // The plain-JavaScript consumer, checked as an editor checks JavaScript (not strict), asking for no chai types.
-writeTsconfig("tsconfig.mjs.json", { allowJs: true, checkJs: true, strict: false, noEmit: true, types: ["node"] }, ["*.mjs"]);
+writeTsconfig("tsconfig.mjs.json", { allowJs: true, checkJs: true, strict: false, noEmit: true, types: ["node"] }, [
+  "*.mjs",
+]);
 
 const files = readmeFiles();
 const wanted = [...files.keys()];
 if (!wanted.some((f) => f.endsWith(".mjs")) || !wanted.some((f) => f.endsWith(".ts"))) {
-  console.error(`README.md: expected a \`// NAME.mjs\` and a \`// NAME.ts\` code block, found: ${wanted.join(", ") || "none"}`);
+  console.error(
+    `README.md: expected a \`// NAME.mjs\` and a \`// NAME.ts\` code block, found: ${wanted.join(", ") || "none"}`,
+  );
   process.exit(2);
 }
 for (const [name, body] of files) {
   writeFileSync(join(appDir, name), body);
-  if (name.endsWith(".mjs")) writeFileSync(join(appDir, `${name}.expected`), expectedOutput(body).map((l) => `${l}\n`).join(""));
+  if (name.endsWith(".mjs"))
+    writeFileSync(
+      join(appDir, `${name}.expected`),
+      expectedOutput(body)
+        .map((l) => `${l}\n`)
+        .join(""),
+    );
 }
-console.log(`${basename(appDir)}: ${Object.keys(scratch.packages).length - 1} packages locked; from README.md: ${wanted.join(", ")}`);
+console.log(
+  `${basename(appDir)}: ${Object.keys(scratch.packages).length - 1} packages locked; from README.md: ${wanted.join(", ")}`,
+);

@@ -12,7 +12,21 @@ function ipNum(text: string): number | undefined {
 
 describe("parseIpv4", () => {
   it("agrees with ip-num on the edges: leading zeros, 255/256, short and long forms, non-ASCII digits", () => {
-    const cases = ["0.0.0.0", "255.255.255.255", "256.1.1.1", "010.1.1.1", "1.2.3.04", "00.1.1.1", "1.2.3", "1..2.3", "1.2.3.4.5", " 1.2.3.4", "1.2.3.4\n", "１.2.3.4", "199.200.249.250"];
+    const cases = [
+      "0.0.0.0",
+      "255.255.255.255",
+      "256.1.1.1",
+      "010.1.1.1",
+      "1.2.3.04",
+      "00.1.1.1",
+      "1.2.3",
+      "1..2.3",
+      "1.2.3.4.5",
+      " 1.2.3.4",
+      "1.2.3.4\n",
+      "１.2.3.4",
+      "199.200.249.250",
+    ];
     for (const t of cases) expect(parseIpv4(t), t).to.equal(ipNum(t));
     expect(parseIpv4("10.244.1.5")).to.equal(((10 << 24) | (244 << 16) | (1 << 8) | 5) >>> 0);
   });

@@ -63,7 +63,11 @@ describe("chai plugin: kubehopChai", () => {
     it("takes a Service (any endpoint), a workload's pods, one pod, ns/name, ip:port and node", () => {
       expect(cart).to.reach("svc/shop/cart");
       expect(cart).to.reach("pod/shop/cart");
-      expect(webToDb).to.reach("pod/shop/db-0").and.reach("shop/db-0").and.reach("10.244.2.4:5432").and.reach("10.244.2.4");
+      expect(webToDb)
+        .to.reach("pod/shop/db-0")
+        .and.reach("shop/db-0")
+        .and.reach("10.244.2.4:5432")
+        .and.reach("10.244.2.4");
       expect(cluster.trace({ from: "pod/shop/db-1", to: "node/node-2:22" })).to.reach("node/node-2");
       expect(cart).to.not.reach("svc/shop/api");
     });
@@ -74,18 +78,34 @@ describe("chai plugin: kubehopChai", () => {
         "branch 1 of 4 (probability 0.25): delivered to pod/shop/cart-hbbsh2xmmq-82nqc (10.244.1.4:9100), not an endpoint of Service shop/api",
         "branch 1 of 4  probability 0.25  HTTP_RESPONSE: HTTP 200 from pod shop/cart-hbbsh2xmmq-82nqc",
       );
-      failsWith(() => expect(webToDb).to.reach("10.244.2.4:80"), "reach 10.244.2.4:80", "delivered to pod/shop/db-0 (10.244.2.4:5432)");
-      failsWith(() => expect(noLocal).to.reach("pod/ingress-nginx/ingress-nginx-controller"), "not delivered: NO_LOCAL_ENDPOINTS at node-1");
+      failsWith(
+        () => expect(webToDb).to.reach("10.244.2.4:80"),
+        "reach 10.244.2.4:80",
+        "delivered to pod/shop/db-0 (10.244.2.4:5432)",
+      );
+      failsWith(
+        () => expect(noLocal).to.reach("pod/ingress-nginx/ingress-nginx-controller"),
+        "not delivered: NO_LOCAL_ENDPOINTS at node-1",
+      );
     });
     it("a malformed target or an unknown Service is an input error, not a failed assertion", () => {
-      expect(() => expect(cart).to.reach("cart")).to.throw(AssertionInputError, /give the namespace too; expected pod\/NS\/NAME/);
-      expect(() => expect(cart).to.reach("svc/shop/nope")).to.throw(AssertionInputError, /no Service shop\/nope; Services: .*shop\/api/);
+      expect(() => expect(cart).to.reach("cart")).to.throw(
+        AssertionInputError,
+        /give the namespace too; expected pod\/NS\/NAME/,
+      );
+      expect(() => expect(cart).to.reach("svc/shop/nope")).to.throw(
+        AssertionInputError,
+        /no Service shop\/nope; Services: .*shop\/api/,
+      );
       expect(() => expect(cart).to.reach("svc/shop/cart:80")).to.throw(AssertionInputError, /leave out the port/);
     });
     it("a trace read back from JSON has no cluster: a Service target says so", () => {
       const plain = JSON.parse(JSON.stringify(cart)) as Trace;
       expect(plain).to.reach("pod/shop/cart");
-      expect(() => expect(plain).to.reach("svc/shop/cart")).to.throw(AssertionInputError, /trace with kubehop's loadTopology/);
+      expect(() => expect(plain).to.reach("svc/shop/cart")).to.throw(
+        AssertionInputError,
+        /trace with kubehop's loadTopology/,
+      );
     });
   });
 
@@ -97,11 +117,22 @@ describe("chai plugin: kubehopChai", () => {
       expect(cart).to.not.be.dropped();
     });
     it("a wrong expectation shows how the branch really ended", () => {
-      failsWith(() => expect(noLocal).to.be.dropped("NO_ROUTE"), "expected every branch to be dropped with NO_ROUTE", "NO_LOCAL_ENDPOINTS at node-1: INPUT: DROP by KUBE-EXTERNAL-SERVICES rule 4");
-      failsWith(() => expect(cart).to.be.dropped(), "expected every branch to be dropped", "HTTP_RESPONSE at pod/shop/cart-hbbsh2xmmq-82nqc (HTTP 200)");
+      failsWith(
+        () => expect(noLocal).to.be.dropped("NO_ROUTE"),
+        "expected every branch to be dropped with NO_ROUTE",
+        "NO_LOCAL_ENDPOINTS at node-1: INPUT: DROP by KUBE-EXTERNAL-SERVICES rule 4",
+      );
+      failsWith(
+        () => expect(cart).to.be.dropped(),
+        "expected every branch to be dropped",
+        "HTTP_RESPONSE at pod/shop/cart-hbbsh2xmmq-82nqc (HTTP 200)",
+      );
     });
     it("an unknown disposition is an input error", () => {
-      expect(() => expect(noLocal).to.be.dropped("NOPE" as never)).to.throw(AssertionInputError, /not a failure disposition; expected one of NO_ROUTE/);
+      expect(() => expect(noLocal).to.be.dropped("NOPE" as never)).to.throw(
+        AssertionInputError,
+        /not a failure disposition; expected one of NO_ROUTE/,
+      );
     });
   });
 
@@ -112,7 +143,11 @@ describe("chai plugin: kubehopChai", () => {
       expect(cluster.curl("http://shop.example.com/api")).to.have.status(308);
     });
     it("a wrong expectation shows the status and who answered", () => {
-      failsWith(() => expect(cart).to.have.status(404), "expected every branch to be answered HTTP 404", "HTTP 200 from pod shop/cart-hbbsh2xmmq-82nqc (HTTP_RESPONSE)");
+      failsWith(
+        () => expect(cart).to.have.status(404),
+        "expected every branch to be answered HTTP 404",
+        "HTTP 200 from pod shop/cart-hbbsh2xmmq-82nqc (HTTP_RESPONSE)",
+      );
       failsWith(() => expect(webToDb).to.have.status(200), "no HTTP answer: DELIVERED at pod/shop/db-0");
     });
   });
@@ -124,7 +159,11 @@ describe("chai plugin: kubehopChai", () => {
       expect(cart).through("pod/ingress-nginx/ingress-nginx-controller");
     });
     it("a wrong expectation lists the hops of the offending branch", () => {
-      failsWith(() => expect(webToDb).through("node-2"), "expected every branch to pass through node-2", "passes through pod/shop/web-pwxfdbx72d-7ql9d, node-1/veth8363e1fe, node-1/bridge0, node-1, node-1/wg0");
+      failsWith(
+        () => expect(webToDb).through("node-2"),
+        "expected every branch to pass through node-2",
+        "passes through pod/shop/web-pwxfdbx72d-7ql9d, node-1/veth8363e1fe, node-1/bridge0, node-1, node-1/wg0",
+      );
       failsWith(
         () => expect(cart).to.not.through("node-3"),
         "expected every branch to not pass through node-3 (client/client -> https://shop.example.com/api/cart), but 2 of the 4 do not:",
@@ -141,10 +180,17 @@ describe("chai plugin: kubehopChai", () => {
     });
     it("for curl it is what the backend pod saw: the ingress controller's pod IP", () => {
       expect(cart).to.not.have.sourceIP("198.51.100.10");
-      failsWith(() => expect(cart).to.have.sourceIP("198.51.100.10"), "expected every branch to arrive with source IP 198.51.100.10", "pod/shop/cart-hbbsh2xmmq-82nqc sees source 10.244.1.5");
+      failsWith(
+        () => expect(cart).to.have.sourceIP("198.51.100.10"),
+        "expected every branch to arrive with source IP 198.51.100.10",
+        "pod/shop/cart-hbbsh2xmmq-82nqc sees source 10.244.1.5",
+      );
     });
     it("a masqueraded source shows the address that arrived", () => {
-      failsWith(() => expect(nodeToApi).to.have.sourceIP("192.168.10.11"), "pod/shop/api-rndpbnfwlh-kp58t sees source 10.244.0.1");
+      failsWith(
+        () => expect(nodeToApi).to.have.sourceIP("192.168.10.11"),
+        "pod/shop/api-rndpbnfwlh-kp58t sees source 10.244.0.1",
+      );
     });
   });
 
@@ -155,22 +201,45 @@ describe("chai plugin: kubehopChai", () => {
       expect(webToDb).to.not.be.masqueraded;
     });
     it("a wrong expectation names the rule that rewrote the source", () => {
-      failsWith(() => expect(nodeToApi).to.not.be.masqueraded, "expected every branch to keep its source address (no masquerade or SNAT)", "node-1: MASQUERADE nat POSTROUTING > KUBE-POSTROUTING");
-      failsWith(() => expect(webToDb).to.be.masqueraded, "expected every branch to be masqueraded (or SNATed)", "no masquerade or SNAT on the request path");
+      failsWith(
+        () => expect(nodeToApi).to.not.be.masqueraded,
+        "expected every branch to keep its source address (no masquerade or SNAT)",
+        "node-1: MASQUERADE nat POSTROUTING > KUBE-POSTROUTING",
+      );
+      failsWith(
+        () => expect(webToDb).to.be.masqueraded,
+        "expected every branch to be masqueraded (or SNATed)",
+        "no masquerade or SNAT on the request path",
+      );
     });
   });
 
   describe("ingressRule(...)", () => {
     it("matches the Ingress, and optionally host, path, pathType and backend Service", () => {
       expect(cart).to.have.ingressRule("shop/shop");
-      expect(cart).to.have.ingressRule("shop/shop", { host: "shop.example.com", path: "/api/cart", pathType: "Prefix", service: "cart" });
+      expect(cart).to.have.ingressRule("shop/shop", {
+        host: "shop.example.com",
+        path: "/api/cart",
+        pathType: "Prefix",
+        service: "cart",
+      });
       expect(cart).to.have.ingressRule({ path: "/api/cart" });
       expect(cart).to.not.have.ingressRule("shop/shop", { path: "/api" });
     });
     it("a wrong expectation shows the rule that did match", () => {
-      failsWith(() => expect(cart).to.have.ingressRule("shop/shop", { path: "/api" }), "expected every branch to match Ingress rule shop/shop path /api", "matched Ingress rule shop/shop host shop.example.com path /api/cart (Prefix) -> cart");
-      failsWith(() => expect(cluster.curl("http://admin.example.com/other")).to.have.ingressRule("shop/admin"), "HTTP 404 without an Ingress rule");
-      failsWith(() => expect(webToDb).to.have.ingressRule("shop/shop"), "no Ingress rule answered: DELIVERED at pod/shop/db-0");
+      failsWith(
+        () => expect(cart).to.have.ingressRule("shop/shop", { path: "/api" }),
+        "expected every branch to match Ingress rule shop/shop path /api",
+        "matched Ingress rule shop/shop host shop.example.com path /api/cart (Prefix) -> cart",
+      );
+      failsWith(
+        () => expect(cluster.curl("http://admin.example.com/other")).to.have.ingressRule("shop/admin"),
+        "HTTP 404 without an Ingress rule",
+      );
+      failsWith(
+        () => expect(webToDb).to.have.ingressRule("shop/shop"),
+        "no Ingress rule answered: DELIVERED at pod/shop/db-0",
+      );
     });
   });
 
@@ -178,7 +247,11 @@ describe("chai plugin: kubehopChai", () => {
     it(".someBranch needs one branch; .everyBranch is the default", () => {
       expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-klq2m");
       expect(cart).everyBranch.to.reach("svc/shop/cart");
-      failsWith(() => expect(cart).to.reach("pod/shop/cart-hbbsh2xmmq-klq2m"), "expected every branch to reach pod/shop/cart-hbbsh2xmmq-klq2m", "2 of the 4 do not");
+      failsWith(
+        () => expect(cart).to.reach("pod/shop/cart-hbbsh2xmmq-klq2m"),
+        "expected every branch to reach pod/shop/cart-hbbsh2xmmq-klq2m",
+        "2 of the 4 do not",
+      );
     });
     it(".someBranch failing lists every branch and what it did", () => {
       failsWith(
@@ -193,11 +266,20 @@ describe("chai plugin: kubehopChai", () => {
       // Weighing a chain: probability(p) at its end.
       expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc").and.through("node-3/wg0").probability(0.25);
       expect(cart).someBranch.to.be.delivered.and.not.through("node-3").probability(0.5);
-      failsWith(() => expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc").and.through("node-3/wg0").probability(0.5), "expected branches to reach pod/shop/cart-hbbsh2xmmq-82nqc and pass through node-3/wg0 with total probability 0.5", "but those that do have 0.25");
+      failsWith(
+        () =>
+          expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc").and.through("node-3/wg0").probability(0.5),
+        "expected branches to reach pod/shop/cart-hbbsh2xmmq-82nqc and pass through node-3/wg0 with total probability 0.5",
+        "but those that do have 0.25",
+      );
       // Each half holds for some branch, the two together for none.
       expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc");
       expect(cart).someBranch.through("node-1");
-      failsWith(() => expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc").and.through("node-1"), "expected some branch to reach pod/shop/cart-hbbsh2xmmq-82nqc and pass through node-1", "none of the 4 does");
+      failsWith(
+        () => expect(cart).someBranch.to.reach("pod/shop/cart-hbbsh2xmmq-82nqc").and.through("node-1"),
+        "expected some branch to reach pod/shop/cart-hbbsh2xmmq-82nqc and pass through node-1",
+        "none of the 4 does",
+      );
     });
     it(".probability(p): the branches satisfying the chain add up to p", () => {
       expect(cart).probability(0.75).through("node-2/eth0");
@@ -217,17 +299,29 @@ describe("chai plugin: kubehopChai", () => {
   });
 
   it("a custom message is kept in front", () => {
-    failsWith(() => expect(cart, "cart via ingress").to.reach("svc/shop/api"), /^cart via ingress: expected every branch to reach svc\/shop\/api/);
+    failsWith(
+      () => expect(cart, "cart via ingress").to.reach("svc/shop/api"),
+      /^cart via ingress: expected every branch to reach svc\/shop\/api/,
+    );
   });
 
   it("refuses what is not a trace", () => {
-    failsWith(() => expect({ nope: 1 }).to.be.delivered, "expected a kubehop trace (from cluster.trace() or cluster.curl())");
+    failsWith(
+      () => expect({ nope: 1 }).to.be.delivered,
+      "expected a kubehop trace (from cluster.trace() or cluster.curl())",
+    );
   });
 
   it("cluster.trace() and cluster.curl() return the --json data", () => {
     const json = JSON.parse(JSON.stringify(cart));
     expect(json).to.deep.equal(cart);
-    expect(cart.branches[0]!.http).to.include({ status: 200, ingress: "shop/shop", path: "/api/cart", pod: "shop/cart-hbbsh2xmmq-82nqc", clientIP: "198.51.100.10" });
+    expect(cart.branches[0]!.http).to.include({
+      status: 200,
+      ingress: "shop/shop",
+      path: "/api/cart",
+      pod: "shop/cart-hbbsh2xmmq-82nqc",
+      clientIP: "198.51.100.10",
+    });
     expect(traceJson).to.be.a("function");
   });
 });

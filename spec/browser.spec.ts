@@ -9,11 +9,30 @@ import { expect } from "chai";
 import type { BrowserContext } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 const EXAMPLES: Record<string, string[]> = {
-  "default.svg": ["node-1 · zone-a", "eth0 192.168.10.11", "bridge0 10.244.0.1 · 10.244.0.0/24", "svc shop/web", "ingress shop/shop"],
-  "curl-shop-api-cart.svg": ["lb/edge · VIP 203.0.113.10", "DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443", "HTTP 200 from shop/cart-hbbsh2xmmq-82nqc"],
+  "default.svg": [
+    "node-1 · zone-a",
+    "eth0 192.168.10.11",
+    "bridge0 10.244.0.1 · 10.244.0.0/24",
+    "svc shop/web",
+    "ingress shop/shop",
+  ],
+  "curl-shop-api-cart.svg": [
+    "lb/edge · VIP 203.0.113.10",
+    "DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443",
+    "HTTP 200 from shop/cart-hbbsh2xmmq-82nqc",
+  ],
   "trace-wg-no-peer.svg": ["FAILS here: WG_NO_PEER", "wg0 :51820", "db-1"],
 };
 
@@ -33,7 +52,12 @@ describe("browser: the SVGs in headless Chromium", function () {
     const { chromium } = await import("playwright-core");
     profile = mkdtempSync(join(tmpdir(), "kubehop-chromium-"));
     mkdirSync(shots, { recursive: true });
-    ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, deviceScaleFactor: 1 });
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      deviceScaleFactor: 1,
+    });
   });
 
   after(async () => {
@@ -50,11 +74,19 @@ describe("browser: the SVGs in headless Chromium", function () {
       const png = join(shots, name.replace(/\.svg$/, ".png"));
       await page.locator("svg").screenshot({ path: png });
       expect(statSync(png).size).to.be.above(20000);
-      const texts = await page.$$eval("svg text", (ts) => ts.map((t) => ({ text: t.textContent ?? "", size: Number(t.getAttribute("font-size")), width: (t as SVGTextContentElement).getComputedTextLength() })));
+      const texts = await page.$$eval("svg text", (ts) =>
+        ts.map((t) => ({
+          text: t.textContent ?? "",
+          size: Number(t.getAttribute("font-size")),
+          width: (t as SVGTextContentElement).getComputedTextLength(),
+        })),
+      );
       for (const e of expected) expect(texts.map((t) => t.text)).to.include(e);
       // The layout's 0.6 em per character is what the browser really draws (monospace font found).
       for (const t of texts.filter((x) => /^[\x20-\x7e]+$/.test(x.text) && x.text.length > 8)) {
-        expect(Math.abs(t.width - t.text.length * 0.6 * t.size), t.text).to.be.below(t.text.length * 0.6 * t.size * 0.03 + 1);
+        expect(Math.abs(t.width - t.text.length * 0.6 * t.size), t.text).to.be.below(
+          t.text.length * 0.6 * t.size * 0.03 + 1,
+        );
       }
       // Drawn as an image too (an <img> may load nothing external): count the inked pixels.
       const inked = await page.evaluate(async (source) => {

@@ -11,7 +11,10 @@ import { runCli } from "./support/cli.ts";
 const T = "topologies/default.yaml";
 
 function built(argv: string[]) {
-  const r = spawnSync(process.execPath, ["bin/kubehop.js", ...argv], { encoding: "utf8", env: { ...process.env, COLUMNS: "100", NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, ["bin/kubehop.js", ...argv], {
+    encoding: "utf8",
+    env: { ...process.env, COLUMNS: "100", NO_COLOR: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -31,18 +31,25 @@ describe("kubehop check", () => {
   it("fails with exit 1 on a broken copy, printing the failing trace", async () => {
     // A change someone might make: the cart Service now selects the web pods.
     const text = readFileSync(DEFAULT, "utf8");
-    const broken = text.replace("metadata: {name: cart, namespace: shop}\nspec:\n  selector: {app: cart}", "metadata: {name: cart, namespace: shop}\nspec:\n  selector: {app: web}");
+    const broken = text.replace(
+      "metadata: {name: cart, namespace: shop}\nspec:\n  selector: {app: cart}",
+      "metadata: {name: cart, namespace: shop}\nspec:\n  selector: {app: web}",
+    );
     expect(broken).to.not.equal(text);
     const file = join(dir, "broken.yaml");
     writeFileSync(file, broken);
     const r = await runCli(["check", "-t", file]);
     expect(r.code).to.equal(1);
     expect(r.stdout).to.include("FAIL  the cart API is served by cart pods, and nginx sees the client's address\n");
-    expect(r.stdout).to.include(`\nFAIL  the cart API is served by cart pods, and nginx sees the client's address\n  at ${file}:`);
+    expect(r.stdout).to.include(
+      `\nFAIL  the cart API is served by cart pods, and nginx sees the client's address\n  at ${file}:`,
+    );
     expect(r.stdout).to.include("expected every branch to reach svc/shop/cart and be answered HTTP 200");
     expect(r.stdout).to.include("CONNECTION_REFUSED at pod/shop/web-");
     expect(r.stdout).to.include("  trace client/client -> https://shop.example.com/api/cart\n");
-    expect(r.stdout).to.match(/\n {2}branch 1 of 6 {2}probability 0\.166667 {2}CONNECTION_REFUSED: nothing listens on [\d.]+:9100/);
+    expect(r.stdout).to.match(
+      /\n {2}branch 1 of 6 {2}probability 0\.166667 {2}CONNECTION_REFUSED: nothing listens on [\d.]+:9100/,
+    );
     expect(r.stdout.trimEnd().split("\n").at(-1)).to.match(/^\d+ passed, 1 failed$/);
   });
 
@@ -50,10 +57,16 @@ describe("kubehop check", () => {
     const r = await runCli(["check", "-t", DEFAULT, `${FIX}/expectations.yaml`]);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.include("PASS  cart pods answer /api/cart\n");
-    expect(r.stdout).to.include("PASS  curl https://shop.example.com/ from pod/shop/api-rndpbnfwlh-kp58t: reach svc/shop/web\n");
-    expect(r.stdout).to.include("PASS  pod/shop/db-1 -> svc/shop/api: some branch: reach pod/shop/api-rndpbnfwlh-kp58t\n");
+    expect(r.stdout).to.include(
+      "PASS  curl https://shop.example.com/ from pod/shop/api-rndpbnfwlh-kp58t: reach svc/shop/web\n",
+    );
+    expect(r.stdout).to.include(
+      "PASS  pod/shop/db-1 -> svc/shop/api: some branch: reach pod/shop/api-rndpbnfwlh-kp58t\n",
+    );
     const table = r.stdout.split("\n\n")[0]!.split("\n");
-    expect(table.indexOf("PASS  cart pods answer /api/cart")).to.be.greaterThan(table.indexOf("PASS  the rest of the API goes to api pods"));
+    expect(table.indexOf("PASS  cart pods answer /api/cart")).to.be.greaterThan(
+      table.indexOf("PASS  the rest of the API goes to api pods"),
+    );
   });
 
   it("a failing file: exit 1, each failure explained, the passing ones still listed", async () => {
@@ -61,15 +74,24 @@ describe("kubehop check", () => {
     expect(r.code).to.equal(1);
     expect(r.stdout).to.include("PASS  cart pods answer /api/cart\n");
     expect(r.stdout).to.include("FAIL  /api/cart never crosses node-3 <&> (wrong)\n");
-    expect(r.stdout).to.include(`  at ${FIX}/failing.yaml:7:5: curl https://shop.example.com/api/cart\n  expected every branch to not pass through node-3`);
+    expect(r.stdout).to.include(
+      `  at ${FIX}/failing.yaml:7:5: curl https://shop.example.com/api/cart\n  expected every branch to not pass through node-3`,
+    );
     expect(r.stdout).to.include("FAIL  db-1 reaches the api pod on its own node half the time (wrong)\n");
-    expect(r.stdout).to.include("expected branches to reach pod/shop/api-rndpbnfwlh-kp58t with total probability 0.5 (pod/shop/db-1 -> svc/shop/api), but those that do have 0.333333");
+    expect(r.stdout).to.include(
+      "expected branches to reach pod/shop/api-rndpbnfwlh-kp58t with total probability 0.5 (pod/shop/db-1 -> svc/shop/api), but those that do have 0.333333",
+    );
     expect(r.stdout).to.match(/\d+ passed, 2 failed\n$/);
   });
 
   describe("bad expectations: file:line:col and exit 2", () => {
     const cases: [string, string[]][] = [
-      ["bad-unknown-field.yaml", [`${FIX}/bad-unknown-field.yaml:5:5: Expectations: expect[0].reech: unknown field "reech"; did you mean "reach"?`]],
+      [
+        "bad-unknown-field.yaml",
+        [
+          `${FIX}/bad-unknown-field.yaml:5:5: Expectations: expect[0].reech: unknown field "reech"; did you mean "reach"?`,
+        ],
+      ],
       [
         "bad-request.yaml",
         [
@@ -89,8 +111,16 @@ describe("kubehop check", () => {
           `${FIX}/bad-values.yaml:10:5: Expectations: expect[3]: nothing to check; give at least one of delivered, reach, dropped, status, through, notThrough, sourceIP, masqueraded, ingressRule`,
         ],
       ],
-      ["bad-unknown-pod.yaml", [`${FIX}/bad-unknown-pod.yaml:4:5: Expectations: expect[0]: pod/shop/nope-0 -> svc/shop/api: no pod "shop/nope-0"; pods: shop/web-`]],
-      ["bad-kind.yaml", [`${FIX}/bad-kind.yaml:2:7: kind Service: an expectations file holds kind: Expectations documents`]],
+      [
+        "bad-unknown-pod.yaml",
+        [
+          `${FIX}/bad-unknown-pod.yaml:4:5: Expectations: expect[0]: pod/shop/nope-0 -> svc/shop/api: no pod "shop/nope-0"; pods: shop/web-`,
+        ],
+      ],
+      [
+        "bad-kind.yaml",
+        [`${FIX}/bad-kind.yaml:2:7: kind Service: an expectations file holds kind: Expectations documents`],
+      ],
     ];
     for (const [file, messages] of cases) {
       it(file, async () => {
@@ -99,20 +129,26 @@ describe("kubehop check", () => {
         expect(r.stdout).to.equal("");
         const lines = r.stderr.trimEnd().split("\n");
         expect(lines).to.have.length(messages.length);
-        messages.forEach((m, i) => expect(lines[i]).to.satisfy((l: string) => l.startsWith(m), `${lines[i]}\n  should start with\n${m}`));
+        messages.forEach((m, i) => {
+          expect(lines[i]).to.satisfy((l: string) => l.startsWith(m), `${lines[i]}\n  should start with\n${m}`);
+        });
       });
     }
 
     it("a misspelt field in the Topology's own expect: list", async () => {
       const r = await runCli(["check", "-t", `${FIX}/topology-bad-expect.yaml`]);
       expect(r.code).to.equal(2);
-      expect(r.stderr).to.equal(`${FIX}/topology-bad-expect.yaml:7:5: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`);
+      expect(r.stderr).to.equal(
+        `${FIX}/topology-bad-expect.yaml:7:5: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`,
+      );
     });
 
     it("no expectations at all, and usage errors", async () => {
       const empty = await runCli(["check", "-t", "spec/fixtures/topologies/services.yaml"]);
       expect(empty.code).to.equal(2);
-      expect(empty.stderr).to.equal("kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\nusage: kubehop check -f TOPO [EXPECTATIONS.yaml] [--junit FILE]\n");
+      expect(empty.stderr).to.equal(
+        "kubehop check: no expectations: add an expect: list to the Topology, or give a file of kind: Expectations\nusage: kubehop check -f TOPO [EXPECTATIONS.yaml] [--junit FILE]\n",
+      );
       const none = await runCli(["check", "-t", DEFAULT.replace("default", "nope")]);
       expect(none.code).to.equal(2);
       const two = await runCli(["check", "-t", DEFAULT, "a.yaml", "b.yaml"]);
@@ -135,7 +171,9 @@ describe("kubehop check", () => {
       expect(root.getAttribute("failures")).to.equal("2");
       expect(failures).to.have.length(2);
       const suites = [...doc.getElementsByTagName("testsuite")];
-      expect(suites.map((s) => [s.getAttribute("name"), s.getAttribute("tests"), s.getAttribute("failures")])).to.deep.equal([
+      expect(
+        suites.map((s) => [s.getAttribute("name"), s.getAttribute("tests"), s.getAttribute("failures")]),
+      ).to.deep.equal([
         [DEFAULT, "9", "0"],
         [`${FIX}/failing.yaml`, "3", "2"],
       ]);
@@ -143,7 +181,9 @@ describe("kubehop check", () => {
       expect(bad, "the name with <&> comes back unescaped").to.not.equal(undefined);
       expect(bad!.getAttribute("line")).to.equal("7");
       const failure = bad!.getElementsByTagName("failure")[0]!;
-      expect(failure.getAttribute("message")).to.match(/^expected every branch to not pass through node-3 \(client\/client -> https:\/\/shop\.example\.com\/api\/cart\)/);
+      expect(failure.getAttribute("message")).to.match(
+        /^expected every branch to not pass through node-3 \(client\/client -> https:\/\/shop\.example\.com\/api\/cart\)/,
+      );
       expect(failure.textContent).to.include("branch 3 of 4  probability 0.25");
       expect(xml).to.include("&lt;&amp;&gt;");
       expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);

@@ -18,14 +18,16 @@ describe("kubehop help", () => {
   it("--help lists every command with its summary, exit 0; no command at all is exit 2 with the same list", async () => {
     const help = await runCli(["--help"], { columns: 1000 });
     expect(help.code).to.equal(0);
-    for (const [name, spec] of Object.entries(COMMANDS)) expect(help.stdout).to.contain(`  ${name}`).and.to.contain(spec.summary);
+    for (const [name, spec] of Object.entries(COMMANDS))
+      expect(help.stdout).to.contain(`  ${name}`).and.to.contain(spec.summary);
     const none = await runCli([], { columns: 1000 });
     expect(none.code).to.equal(2);
     expect(none.stderr).to.equal(help.stdout);
   });
 
   it("--version prints package.json's version", async () => {
-    for (const flag of ["--version", "version"]) expect(await runCli([flag])).to.deep.equal({ code: 0, stdout: `kubehop ${VERSION}\n`, stderr: "" });
+    for (const flag of ["--version", "version"])
+      expect(await runCli([flag])).to.deep.equal({ code: 0, stdout: `kubehop ${VERSION}\n`, stderr: "" });
   });
 
   for (const [name, spec] of Object.entries(COMMANDS)) {
@@ -34,7 +36,9 @@ describe("kubehop help", () => {
         // Wide enough that no help text is wrapped, so each can be found whole.
         const long = await runCli([name, "--help"], { columns: 1000 });
         expect(long.code).to.equal(0);
-        expect(long.stdout).to.contain(`kubehop ${name}: ${spec.summary}`).and.to.contain(`usage: kubehop ${name} ${spec.usage}`);
+        expect(long.stdout)
+          .to.contain(`kubehop ${name}: ${spec.summary}`)
+          .and.to.contain(`usage: kubehop ${name} ${spec.usage}`);
         for (const [flag, o] of Object.entries(optionsOf(spec))) {
           if (flag === "topology") continue; // shown as -t on the -f/--file line
           expect(long.stdout, `--${flag}`).to.contain(`--${flag}`).and.to.contain(o.help);
@@ -61,7 +65,9 @@ describe("kubehop help", () => {
           const dir = mkdtempSync(join(tmpdir(), "kubehop-example-"));
           try {
             // Files the examples write land in a scratch folder, never in the checkout.
-            const argv = words.slice(1).map((w, i, all) => (["-o", "--junit"].includes(all[i - 1]!) && /\.\w+$/.test(w) ? join(dir, w) : w));
+            const argv = words
+              .slice(1)
+              .map((w, i, all) => (["-o", "--junit"].includes(all[i - 1]!) && /\.\w+$/.test(w) ? join(dir, w) : w));
             const r = await runCli(argv);
             expect(r.code, `${example}\n${r.stderr}`).to.be.oneOf([0, 1]);
             expect(r.stderr, example).not.to.match(/unknown|usage:/);
@@ -100,7 +106,11 @@ describe("kubehop did-you-mean", () => {
 
 describe("kubehop flags from other tools", () => {
   it("-f, --file and -t all name the topology; giving two is an error", async () => {
-    const [f, file, t] = await Promise.all([runCli(["validate", "-f", T]), runCli(["validate", "--file", T]), runCli(["validate", "-t", T])]);
+    const [f, file, t] = await Promise.all([
+      runCli(["validate", "-f", T]),
+      runCli(["validate", "--file", T]),
+      runCli(["validate", "-t", T]),
+    ]);
     expect(f.code).to.equal(0);
     expect(file).to.deep.equal(f);
     expect(t).to.deep.equal(f);
@@ -116,7 +126,9 @@ describe("kubehop flags from other tools", () => {
   it("iptables-save's -t nat is explained, and --table nat prints only the nat table", async () => {
     const wrong = await runCli(["iptables-save", "-f", T, "--node", "node-1", "-t", "nat"]);
     expect(wrong.code).to.equal(2);
-    expect(wrong.stderr).to.contain("-t nat: here -t names the topology file (-t/-f TOPO); iptables' -t TABLE is spelled --table nat");
+    expect(wrong.stderr).to.contain(
+      "-t nat: here -t names the topology file (-t/-f TOPO); iptables' -t TABLE is spelled --table nat",
+    );
     const all = await runCli(["iptables-save", "-f", T, "--node", "node-1"]);
     const nat = await runCli(["iptables-save", "-f", T, "--node", "node-1", "--table", "nat"]);
     expect(nat.code).to.equal(0);
@@ -169,7 +181,14 @@ describe("kubehop completion", () => {
     expect(r.stdout).to.contain("complete -o filenames -F _kubehop kubehop kubectl-kubehop");
     // The function really completes: `kubehop tr<TAB>` and `kubehop trace --fr<TAB>`.
     const complete = (words: string) =>
-      execFileSync("bash", ["-c", `${r.stdout}\nCOMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _kubehop; echo "\${COMPREPLY[@]}"`], { encoding: "utf8" }).trim();
+      execFileSync(
+        "bash",
+        [
+          "-c",
+          `${r.stdout}\nCOMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _kubehop; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: "utf8" },
+      ).trim();
     expect(complete("kubehop tr")).to.equal("trace");
     expect(complete("kubehop trace --fr")).to.equal("--from");
   });
@@ -179,7 +198,9 @@ describe("kubehop completion", () => {
     expect(zsh.stdout).to.match(/^#compdef kubehop\nautoload -U \+X bashcompinit && bashcompinit\n/);
     const fish = await runCli(["completion", "fish"]);
     expect(fish.stdout).to.contain("complete -c kubehop -f -n __fish_use_subcommand -a trace -d 'follow one packet");
-    expect(fish.stdout).to.contain("complete -c kubehop -n '__fish_seen_subcommand_from trace' -l from -r -d 'where it starts");
+    expect(fish.stdout).to.contain(
+      "complete -c kubehop -n '__fish_seen_subcommand_from trace' -l from -r -d 'where it starts",
+    );
     const bad = await runCli(["completion", "bsh"]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('unknown shell "bsh" (did you mean "bash"');

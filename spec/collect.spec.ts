@@ -22,14 +22,25 @@ describe("kubehop collect", () => {
 
   it("names the permissions each step needs, and the private key wg prints", () => {
     const text = collectScript();
-    for (const needed of ["get and list on nodes, pods, services, endpointslices", "get configmaps in kube-system", "create pods and pods/attach", "pods/ephemeralcontainers", "PRIVATE KEY"]) {
+    for (const needed of [
+      "get and list on nodes, pods, services, endpointslices",
+      "get configmaps in kube-system",
+      "create pods and pods/attach",
+      "pods/ephemeralcontainers",
+      "PRIVATE KEY",
+    ]) {
       expect(text).to.include(needed);
     }
     expect(collectScript({ via: "ssh" })).to.include("as a\n#    user who may run sudo");
   });
 
   it("bad options are usage errors, exit 2", async () => {
-    expect(await runCli(["collect", "--via", "telnet"])).to.deep.equal({ code: 2, stdout: "", stderr: "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\nusage: kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]\n" });
+    expect(await runCli(["collect", "--via", "telnet"])).to.deep.equal({
+      code: 2,
+      stdout: "",
+      stderr:
+        "kubehop collect: --via telnet: expected debug (kubectl debug node/NAME) or ssh\nusage: kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]\n",
+    });
     expect((await runCli(["collect", "--nodes", "Node_1"])).code).to.equal(2);
   });
 });

@@ -15,8 +15,29 @@ describe("curl's argument syntax", () => {
   });
 
   it("takes a value attached or as the next word, for short and long flags alike", () => {
-    const { given, urls } = split("-XPOST", "-X", "PUT", "-HAccept:x", "-H", "X-A: 1", "--data=a=b", "--data", "c", "-sdq=1", "https://x/");
-    expect(names(given)).to.deep.equal(["request=POST", "request=PUT", "header=Accept:x", "header=X-A: 1", "data=a=b", "data=c", "silent", "data=q=1"]);
+    const { given, urls } = split(
+      "-XPOST",
+      "-X",
+      "PUT",
+      "-HAccept:x",
+      "-H",
+      "X-A: 1",
+      "--data=a=b",
+      "--data",
+      "c",
+      "-sdq=1",
+      "https://x/",
+    );
+    expect(names(given)).to.deep.equal([
+      "request=POST",
+      "request=PUT",
+      "header=Accept:x",
+      "header=X-A: 1",
+      "data=a=b",
+      "data=c",
+      "silent",
+      "data=q=1",
+    ]);
     expect(urls).to.deep.equal(["https://x/"]);
   });
 
@@ -42,7 +63,9 @@ describe("curl's argument syntax", () => {
     });
 
     it("a missing file that looks like a topology is an error, not a URL", () => {
-      expect(() => split("-f", "nope.yaml", "https://x/")).to.throw("-f nope.yaml: no such file or folder (the topology)");
+      expect(() => split("-f", "nope.yaml", "https://x/")).to.throw(
+        "-f nope.yaml: no such file or folder (the topology)",
+      );
     });
   });
 
@@ -56,18 +79,32 @@ describe("curl's argument syntax", () => {
     const file = split("-t", TOPO, "-o", "page.html", "https://x/");
     expect(commandLine(file).format).to.equal("text");
     expect(inertFlags(file.given)).to.deep.equal(["-o page.html"]);
-    expect(() => line("-t", TOPO, "-o", "json", "--format", "mermaid", "https://x/")).to.throw("give one output format (got json, mermaid)");
+    expect(() => line("-t", TOPO, "-o", "json", "--format", "mermaid", "https://x/")).to.throw(
+      "give one output format (got json, mermaid)",
+    );
   });
 
   it("--json is the output format alone and curl's --json before data", () => {
     expect(line("-t", TOPO, "--json", "https://x/")).to.include({ format: "json", url: "https://x/" });
-    expect(names(split("--json", '{"a":1}', "--json=[2]", "--json", "@body.json").given)).to.deep.equal(['json={"a":1}', "json=[2]", "json=@body.json"]);
+    expect(names(split("--json", '{"a":1}', "--json=[2]", "--json", "@body.json").given)).to.deep.equal([
+      'json={"a":1}',
+      "json=[2]",
+      "json=@body.json",
+    ]);
     expect(line("-t", TOPO, "--json", '{"a":1}', "https://x/").format).to.equal("text");
   });
 
   it("lists the flags with no effect on the path as spelled, once each, in order", () => {
     const { given } = split("-sS", "--max-time", "5", "--compressed", "-m3", "-s", "-L", "-4", "-6");
-    expect(inertFlags(given)).to.deep.equal(["-s", "-S", "--max-time 5", "--compressed", "-m 3", "-4", "-6 (kubehop models IPv4: traced over IPv4)"]);
+    expect(inertFlags(given)).to.deep.equal([
+      "-s",
+      "-S",
+      "--max-time 5",
+      "--compressed",
+      "-m 3",
+      "-4",
+      "-6 (kubehop models IPv4: traced over IPv4)",
+    ]);
   });
 
   describe("errors", () => {
@@ -89,9 +126,15 @@ describe("curl's argument syntax", () => {
     it("a missing topology or URL, two URLs, or two ways of picking branches", () => {
       expect(() => line("https://x/")).to.throw("missing the topology: -f TOPO");
       expect(() => line("-t", TOPO)).to.throw("missing URL");
-      expect(() => line("-t", TOPO, "--url", "https://x/", "https://y/")).to.throw("one URL at a time (got https://y/, https://x/)");
-      expect(() => line("-t", TOPO, "https://x/", "--all", "--branch", "1")).to.throw("give at most one of --all, --branch K, --seed N");
-      expect(() => line("-t", TOPO, "-t", "other.yaml", "https://x/")).to.throw(`give the topology once (got ${TOPO}, other.yaml)`);
+      expect(() => line("-t", TOPO, "--url", "https://x/", "https://y/")).to.throw(
+        "one URL at a time (got https://y/, https://x/)",
+      );
+      expect(() => line("-t", TOPO, "https://x/", "--all", "--branch", "1")).to.throw(
+        "give at most one of --all, --branch K, --seed N",
+      );
+      expect(() => line("-t", TOPO, "-t", "other.yaml", "https://x/")).to.throw(
+        `give the topology once (got ${TOPO}, other.yaml)`,
+      );
     });
   });
 });

@@ -11,7 +11,8 @@ function loadTopology(): void {
   topo ??= loadTopologySync("spec/fixtures/topologies/curl-failures.yaml");
 }
 type At = Step & { at: string; segment: number | undefined };
-const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
+const steps = (b: { hops: Branch["hops"] }): At[] =>
+  b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 const CONTROLLER_POD = /^pod\/ingress-nginx\/ingress-nginx-controller-[a-z0-9]+-[a-z0-9]+$/;
 const CONTROLLER = "ingress-nginx/ingress-nginx-controller-ddhqx7cpvc-x5j98";
 
@@ -26,7 +27,10 @@ function expectAnsweredByController(b: Branch, action: string) {
   const last = steps(b).at(-1)!;
   expect(last.at).to.equal(`pod/${CONTROLLER}`);
   expect(last.action).to.equal(action);
-  expect(b.hops.map((h) => h.segment).filter((s) => s !== undefined), "a single connection: no segments").to.deep.equal([]);
+  expect(
+    b.hops.map((h) => h.segment).filter((s) => s !== undefined),
+    "a single connection: no segments",
+  ).to.deep.equal([]);
   expect(steps(b).some((s) => s.type === "proxy")).to.equal(false);
   expect(b.reply!.disposition).to.equal("DELIVERED");
   expect(b.reply!.reason).to.equal("reply delivered to client client");
@@ -38,7 +42,9 @@ describe("curl: 404 from the controller's default backend", () => {
   it("a path no rule of the host matches (and no defaultBackend): HTTP_404, answered by the controller pod", () => {
     const b = only(topo.curl("https://store.example.com/nothing"));
     expect(b.disposition).to.equal("HTTP_404");
-    expect(b.reason).to.equal(`HTTP 404 from ingress-nginx in pod ${CONTROLLER}: no Ingress rule matches: the controller's default backend answers 404`);
+    expect(b.reason).to.equal(
+      `HTTP 404 from ingress-nginx in pod ${CONTROLLER}: no Ingress rule matches: the controller's default backend answers 404`,
+    );
     expect(b.http).to.deep.equal({ status: 404, host: "store.example.com", clientIP: "198.51.100.10" });
     expectAnsweredByController(b, "HTTP_404");
   });
@@ -50,10 +56,17 @@ describe("curl: 503", () => {
   it("the backend Service has no ready endpoints", () => {
     const b = only(topo.curl("https://store.example.com/empty/x"));
     expect(b.disposition).to.equal("HTTP_503");
-    expect(b.reason).to.equal(`HTTP 503 from ingress-nginx in pod ${CONTROLLER}: Service store/empty has no ready endpoint for port http: 503 Service Temporarily Unavailable`);
+    expect(b.reason).to.equal(
+      `HTTP 503 from ingress-nginx in pod ${CONTROLLER}: Service store/empty has no ready endpoint for port http: 503 Service Temporarily Unavailable`,
+    );
     expect(b.http).to.deep.equal({
-      status: 503, host: "store.example.com", clientIP: "198.51.100.10",
-      ingress: "store/store", path: "/empty", pathType: "Prefix", backend: { service: "empty", port: 80 },
+      status: 503,
+      host: "store.example.com",
+      clientIP: "198.51.100.10",
+      ingress: "store/store",
+      path: "/empty",
+      pathType: "Prefix",
+      backend: { service: "empty", port: 80 },
     });
     expectAnsweredByController(b, "HTTP_503");
   });
@@ -61,7 +74,9 @@ describe("curl: 503", () => {
   it("the backend Service does not exist", () => {
     const b = only(topo.curl("https://store.example.com/ghost"));
     expect(b.disposition).to.equal("HTTP_503");
-    expect(b.reason).to.equal(`HTTP 503 from ingress-nginx in pod ${CONTROLLER}: Service store/ghost does not exist: 503`);
+    expect(b.reason).to.equal(
+      `HTTP 503 from ingress-nginx in pod ${CONTROLLER}: Service store/ghost does not exist: 503`,
+    );
     expect(b.http).to.include({ status: 503, ingress: "store/store", path: "/ghost" });
     expect(b.http).to.not.have.property("pod");
     expectAnsweredByController(b, "HTTP_503");
@@ -75,7 +90,13 @@ describe("curl: 308 to https, and -L", () => {
     const t = topo.curl("http://store.example.com/shop/cart?id=7");
     const b = only(t);
     expect(b.disposition).to.equal("HTTP_RESPONSE");
-    expect(b.http).to.deep.equal({ status: 308, host: "store.example.com", clientIP: "198.51.100.10", location: "https://store.example.com/shop/cart?id=7", ingress: "store/store" });
+    expect(b.http).to.deep.equal({
+      status: 308,
+      host: "store.example.com",
+      clientIP: "198.51.100.10",
+      location: "https://store.example.com/shop/cart?id=7",
+      ingress: "store/store",
+    });
     expectAnsweredByController(b, "HTTP_308");
     expect(t.followed).to.equal(undefined);
   });
@@ -85,7 +106,11 @@ describe("curl: 308 to https, and -L", () => {
     expect(only(t).http!.status).to.equal(308);
     expect(t.followed).to.have.length(1);
     const next = t.followed![0]!;
-    expect(next.request.http).to.include({ url: "https://store.example.com/shop/cart", scheme: "https", path: "/shop/cart" });
+    expect(next.request.http).to.include({
+      url: "https://store.example.com/shop/cart",
+      scheme: "https",
+      path: "/shop/cart",
+    });
     expect(next.request.dport).to.equal(443);
     const b = only(next);
     expect(b.disposition).to.equal("HTTP_RESPONSE");
@@ -97,7 +122,9 @@ describe("curl: 308 to https, and -L", () => {
     expect(tls.reason).to.match(/^TLS ends here with the certificate of Secret store\/store-tls /);
     expect(steps(b).find((s) => s.action === "HTTP_200")!.at).to.equal(`pod/${b.http!.pod}`);
     // The LB listener for 443 takes it to the https NodePort.
-    expect(steps(b).find((s) => s.at === "lb/edge" && s.action === "NAT")!.after).to.include({ dst: "192.168.10.11:30443" });
+    expect(steps(b).find((s) => s.at === "lb/edge" && s.action === "NAT")!.after).to.include({
+      dst: "192.168.10.11:30443",
+    });
     expect(b.reply!.disposition).to.equal("DELIVERED");
   });
 });
@@ -108,11 +135,15 @@ describe("curl: https to a host without a certificate", () => {
   it("without -k: TLS_CERT_UNTRUSTED at the controller, no HTTP exchange, no reply", () => {
     const b = only(topo.curl("https://plain.example.com/"));
     expect(b.disposition).to.equal("TLS_CERT_UNTRUSTED");
-    expect(b.reason).to.equal(`curl rejects the certificate ingress-nginx in pod ${CONTROLLER} presents for plain.example.com (use -k to accept it)`);
+    expect(b.reason).to.equal(
+      `curl rejects the certificate ingress-nginx in pod ${CONTROLLER} presents for plain.example.com (use -k to accept it)`,
+    );
     const last = steps(b).at(-1)!;
     expect(last.at).to.equal(`pod/${CONTROLLER}`);
     expect(last.action).to.equal("TLS_UNTRUSTED");
-    expect(last.reason).to.contain('"Kubernetes Ingress Controller Fake Certificate" (no Ingress has a tls section for plain.example.com)');
+    expect(last.reason).to.contain(
+      '"Kubernetes Ingress Controller Fake Certificate" (no Ingress has a tls section for plain.example.com)',
+    );
     expect(b.http).to.equal(undefined);
     expect(b.reply).to.equal(undefined);
   });
@@ -132,14 +163,18 @@ describe("curl: SNI picks the certificate, Host picks the route", () => {
   it("https to a TLS host with -H Host of a host without TLS: the Secret's certificate verifies, the Host's rule answers", () => {
     const b = only(topo.curl("https://store.example.com/", { headers: ["Host: plain.example.com"] }));
     expect(b.disposition).to.equal("HTTP_RESPONSE");
-    expect(steps(b).find((s) => s.action === "TLS")!.reason).to.match(/^TLS ends here with the certificate of Secret store\/store-tls /);
+    expect(steps(b).find((s) => s.action === "TLS")!.reason).to.match(
+      /^TLS ends here with the certificate of Secret store\/store-tls /,
+    );
     expect(b.http).to.include({ status: 200, ingress: "store/plain", host: "plain.example.com" });
   });
 
   it("the reverse: the URL's host has no certificate, so curl rejects it even though Host names a TLS host", () => {
     const b = only(topo.curl("https://plain.example.com/shop", { headers: ["Host: store.example.com"] }));
     expect(b.disposition).to.equal("TLS_CERT_UNTRUSTED");
-    expect(b.reason).to.equal(`curl rejects the certificate ingress-nginx in pod ${CONTROLLER} presents for plain.example.com (use -k to accept it)`);
+    expect(b.reason).to.equal(
+      `curl rejects the certificate ingress-nginx in pod ${CONTROLLER} presents for plain.example.com (use -k to accept it)`,
+    );
   });
 });
 
@@ -164,7 +199,9 @@ describe("curl: an Ingress of a class no controller serves", () => {
     const b = only(topo.curl("http://foreign.example.com/", { resolve: ["foreign.example.com:80:203.0.113.10"] }));
     expect(b.disposition).to.equal("HTTP_404");
     expect(b.http).to.deep.equal({ status: 404, host: "foreign.example.com", clientIP: "198.51.100.10" });
-    expect(steps(b).find((s) => s.action === "HTTP_ROUTE")!.reason).to.match(/^host foreign\.example\.com matched no Ingress host, so the catch-all server answers/);
+    expect(steps(b).find((s) => s.action === "HTTP_ROUTE")!.reason).to.match(
+      /^host foreign\.example\.com matched no Ingress host, so the catch-all server answers/,
+    );
   });
 });
 
@@ -177,15 +214,22 @@ describe("curl: the service-upstream annotation", () => {
     expect(b.http).to.include({ status: 200, ingress: "store/upstream" });
     expect(b.http!.pod).to.match(/^store\/shop-/);
     const proxied = steps(b).find((s) => s.type === "proxy")!;
-    expect(proxied.reason).to.match(/^service-upstream: to the ClusterIP 10\.96\.\d+\.\d+:80, kube-proxy picks the pod; a new connection from the controller's pod IP 10\.244\.0\.2$/);
+    expect(proxied.reason).to.match(
+      /^service-upstream: to the ClusterIP 10\.96\.\d+\.\d+:80, kube-proxy picks the pod; a new connection from the controller's pod IP 10\.244\.0\.2$/,
+    );
     const clusterIP = /ClusterIP (10\.96\.\d+\.\d+):80/.exec(proxied.reason)![1];
     expect(proxied.after).to.include({ src: "10.244.0.2:41000", dst: `${clusterIP}:80` });
     const dnat = steps(b).filter((s) => s.type === "dnat" && s.segment === 2);
     expect(dnat).to.have.length(1);
     expect(dnat[0]!.at).to.equal("node-1");
-    expect(dnat[0]!.reason).to.match(/^nat PREROUTING > KUBE-SERVICES > KUBE-SVC-[A-Z0-9]{16} > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.1\.2:8080 \(rule \d+\)$/);
+    expect(dnat[0]!.reason).to.match(
+      /^nat PREROUTING > KUBE-SERVICES > KUBE-SVC-[A-Z0-9]{16} > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.1\.2:8080 \(rule \d+\)$/,
+    );
     expect(dnat[0]!.before).to.include({ dst: `${clusterIP}:80` });
-    expect(b.choices).to.deep.equal(["source-hash of 198.51.100.10 picks node-1", `service-upstream: to the ClusterIP ${clusterIP}:80, kube-proxy picks the pod`]);
+    expect(b.choices).to.deep.equal([
+      "source-hash of 198.51.100.10 picks node-1",
+      `service-upstream: to the ClusterIP ${clusterIP}:80, kube-proxy picks the pod`,
+    ]);
     expect(b.reply!.disposition).to.equal("DELIVERED");
   });
 

@@ -13,7 +13,8 @@ function loadShop(): void {
   shop ??= loadTopologySync("topologies/default.yaml");
 }
 type At = Step & { at: string; segment: number | undefined };
-const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
+const steps = (b: { hops: Branch["hops"] }): At[] =>
+  b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
 const DB0 = "pod/shop/db-0"; // 10.244.2.4 on node-3
 const API_PODS = ["shop/api-rndpbnfwlh-kp58t", "shop/api-rndpbnfwlh-wwpzc", "shop/api-rndpbnfwlh-p84dp"];
@@ -33,7 +34,9 @@ function expectApiThroughClusterIP(t: Trace) {
     const dnat = steps(b).filter((s) => s.type === "dnat");
     expect(dnat).to.have.length(1);
     expect(dnat[0]!.at).to.equal("node-3");
-    expect(dnat[0]!.reason).to.match(/^nat PREROUTING > KUBE-SERVICES > KUBE-SVC-RUKNB3TURLFC6SGL > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.\d+\.\d+:9000 \(rule 2\)$/);
+    expect(dnat[0]!.reason).to.match(
+      /^nat PREROUTING > KUBE-SERVICES > KUBE-SVC-RUKNB3TURLFC6SGL > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.\d+\.\d+:9000 \(rule 2\)$/,
+    );
     expect(steps(b).find((s) => s.action === "HTTP_200")!.at).to.equal(`pod/${b.http!.pod}`);
     expect(b.reply!.disposition).to.equal("DELIVERED");
     expect(b.reply!.reason).to.equal("reply delivered to pod shop/db-0");
@@ -46,20 +49,32 @@ describe("curl --from pod: cluster DNS", () => {
   it("the full name api.shop.svc.cluster.local resolves to the Service's ClusterIP, and kube-proxy picks the pod", () => {
     const t = shop.curl("http://api.shop.svc.cluster.local/", { from: DB0 });
     expect(t.request.from).to.equal("pod/shop/db-0");
-    expect(t.request.http!.resolved).to.equal("cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)");
+    expect(t.request.http!.resolved).to.equal(
+      "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)",
+    );
     expectApiThroughClusterIP(t);
   });
 
   it("the short form api resolves through the first search domain, <ns>.svc.cluster.local", () => {
     const t = shop.curl("http://api/", { from: DB0 });
-    expect(t.request.http).to.include({ host: "api", resolved: "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)" });
+    expect(t.request.http).to.include({
+      host: "api",
+      resolved: "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)",
+    });
     expectApiThroughClusterIP(t);
   });
 
   it("api.shop resolves through the second search domain, svc.cluster.local", () => {
-    expect(searchList("api.shop", "shop").slice(0, 2)).to.deep.equal(["api.shop.shop.svc.cluster.local", "api.shop.svc.cluster.local"]);
+    expect(searchList("api.shop", "shop").slice(0, 2)).to.deep.equal([
+      "api.shop.shop.svc.cluster.local",
+      "api.shop.svc.cluster.local",
+    ]);
     const t = shop.curl("http://api.shop/cart?x=1", { from: DB0 });
-    expect(t.request.http).to.include({ host: "api.shop", path: "/cart?x=1", resolved: "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)" });
+    expect(t.request.http).to.include({
+      host: "api.shop",
+      path: "/cart?x=1",
+      resolved: "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)",
+    });
     expectApiThroughClusterIP(t);
   });
 
@@ -71,13 +86,17 @@ describe("curl --from pod: cluster DNS", () => {
     );
     const t = shop.curl("http://api.shop/", { from: controller });
     expect(t.request.src).to.equal("10.244.1.5");
-    expect(t.request.http!.resolved).to.equal("cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)");
+    expect(t.request.http!.resolved).to.equal(
+      "cluster DNS: api.shop.svc.cluster.local -> 10.96.0.12 (Service ClusterIP)",
+    );
     expect(t.branches.map((b) => b.http!.pod)).to.deep.equal(API_PODS);
   });
 
   it("a headless Service resolves to its pods' addresses; curl takes the first", () => {
     const t = shop.curl("http://db:5432/", { from: "pod/shop/web-pwxfdbx72d-7ql9d" });
-    expect(t.request.http!.resolved).to.equal("cluster DNS: db.shop.svc.cluster.local -> 10.244.2.4, 10.244.0.5 (headless: the pods' addresses; curl takes the first)");
+    expect(t.request.http!.resolved).to.equal(
+      "cluster DNS: db.shop.svc.cluster.local -> 10.244.2.4, 10.244.0.5 (headless: the pods' addresses; curl takes the first)",
+    );
     expect(t.request.dst).to.equal("10.244.2.4");
     expect(t.branches).to.have.length(1);
     expect(t.branches[0]!.disposition).to.equal("HTTP_RESPONSE");
@@ -90,19 +109,29 @@ describe("curl --from pod to an Ingress host", () => {
 
   it("resolves to the VIP; kube-proxy's loadbalancer-IP rule on the pod's own node catches it (all endpoints, no masquerade)", () => {
     const t = shop.curl("https://shop.example.com/api", { from: DB0 });
-    expect(t.request.http!.resolved).to.equal("Ingress shop/shop (via ingress-nginx/ingress-nginx-controller): shop.example.com -> 203.0.113.10");
+    expect(t.request.http!.resolved).to.equal(
+      "Ingress shop/shop (via ingress-nginx/ingress-nginx-controller): shop.example.com -> 203.0.113.10",
+    );
     expect(t.request.dst).to.equal("203.0.113.10");
     expect(t.branches).to.have.length(6); // 2 controller pods x 3 api pods
     expect(sum(t)).to.be.closeTo(1, 1e-9);
     for (const b of t.branches) {
       expect(b.disposition).to.equal("HTTP_RESPONSE");
-      expect(b.http).to.include({ status: 200, ingress: "shop/shop", path: "/api", pathType: "Prefix", clientIP: "10.244.2.4" });
+      expect(b.http).to.include({
+        status: 200,
+        ingress: "shop/shop",
+        path: "/api",
+        pathType: "Prefix",
+        clientIP: "10.244.2.4",
+      });
       expect(API_PODS).to.include(b.http!.pod);
       // The VIP never leaves node-3: kube-proxy writes rules for status.loadBalancer.ingress IPs.
       expect(b.hops.filter((h) => h.location.startsWith("lb/"))).to.deep.equal([]);
       const dnat = steps(b).find((s) => s.type === "dnat" && s.segment === 1)!;
       expect(dnat.at).to.equal("node-3");
-      expect(dnat.reason).to.match(/^nat PREROUTING > KUBE-SERVICES > KUBE-EXT-EDNDUDH2C75GIR6O > KUBE-SVC-EDNDUDH2C75GIR6O > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.\d+\.\d+:443/);
+      expect(dnat.reason).to.match(
+        /^nat PREROUTING > KUBE-SERVICES > KUBE-EXT-EDNDUDH2C75GIR6O > KUBE-SVC-EDNDUDH2C75GIR6O > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\.244\.\d+\.\d+:443/,
+      );
       expect(steps(b).filter((s) => s.type === "masquerade" && s.segment === 1)).to.deep.equal([]);
       expect(b.reply!.disposition).to.equal("DELIVERED");
       expect(b.reply!.reason).to.equal("reply delivered to pod shop/db-0");
@@ -118,7 +147,10 @@ describe("curl --from node", () => {
       RequestError,
       "could not resolve host api.shop.svc.cluster.local: not in the Topology's DNS zone, and no Ingress serves it; node/node-1 resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.cluster.local); use --resolve api.shop.svc.cluster.local:80:ADDR",
     );
-    expect(() => shop.curl("http://api/", { from: "node/node-1" })).to.throw(RequestError, /^could not resolve host api: not in the Topology's DNS zone/);
+    expect(() => shop.curl("http://api/", { from: "node/node-1" })).to.throw(
+      RequestError,
+      /^could not resolve host api: not in the Topology's DNS zone/,
+    );
   });
 
   it("an Ingress host resolves on a node, and the VIP is caught by kube-proxy in nat OUTPUT", () => {
@@ -127,7 +159,9 @@ describe("curl --from node", () => {
     for (const b of t.branches) {
       expect(b.disposition).to.equal("HTTP_RESPONSE");
       expect(b.http).to.include({ status: 200, ingress: "shop/shop", path: "/", pathType: "Prefix" });
-      expect(steps(b).find((s) => s.type === "dnat" && s.segment === 1)!.reason).to.match(/^nat OUTPUT > KUBE-SERVICES > KUBE-EXT-EDNDUDH2C75GIR6O > /);
+      expect(steps(b).find((s) => s.type === "dnat" && s.segment === 1)!.reason).to.match(
+        /^nat OUTPUT > KUBE-SERVICES > KUBE-EXT-EDNDUDH2C75GIR6O > /,
+      );
       expect(b.reply!.disposition).to.equal("DELIVERED");
     }
   });
@@ -136,17 +170,28 @@ describe("curl --from node", () => {
 describe("curl from inside to a VIP kube-proxy has no rule for (no status.loadBalancer.ingress): out through the LB", () => {
   let lbOnly: Topology;
   before(() => {
-    lbOnly = loadTopologySync(readFileSync("spec/fixtures/topologies/curl-lb.yaml", "utf8").replace("status:\n  loadBalancer: {ingress: [{ip: 203.0.113.10}]}\n", ""));
+    lbOnly = loadTopologySync(
+      readFileSync("spec/fixtures/topologies/curl-lb.yaml", "utf8").replace(
+        "status:\n  loadBalancer: {ingress: [{ip: 203.0.113.10}]}\n",
+        "",
+      ),
+    );
   });
 
   it("from a node: out of eth0 to the underlay router, through lb/edge, served, and the reply comes back through the LB to the node", () => {
     const t = lbOnly.curl("http://echo.example.com/", { from: "node/node-2" });
-    expect(t.request.http!.resolved).to.equal("Ingress app/echo (via ingress-nginx/ingress-nginx-controller): echo.example.com -> 203.0.113.10");
+    expect(t.request.http!.resolved).to.equal(
+      "Ingress app/echo (via ingress-nginx/ingress-nginx-controller): echo.example.com -> 203.0.113.10",
+    );
     expect(t.branches).to.have.length(3);
     for (const b of t.branches) {
       expect(b.disposition).to.equal("HTTP_RESPONSE");
       const s = steps(b);
-      expect(s.findIndex((x) => x.at === "underlay" && x.reason === "router 192.168.10.1: 203.0.113.10 is load balancer edge's VIP")).to.be.greaterThan(-1);
+      expect(
+        s.findIndex(
+          (x) => x.at === "underlay" && x.reason === "router 192.168.10.1: 203.0.113.10 is load balancer edge's VIP",
+        ),
+      ).to.be.greaterThan(-1);
       expect(s.some((x) => x.at === "lb/edge" && x.action === "NAT")).to.equal(true);
       expect(b.reply!.disposition).to.equal("DELIVERED");
       expect(b.reply!.reason).to.equal("reply delivered to node node-2");

@@ -29,12 +29,18 @@ function variant(v: Variant): Topology {
   y = swap(y, "preserveClientIP: false", `preserveClientIP: ${v.preserveClientIP}`);
   y = swap(y, "externalTrafficPolicy: Cluster", `externalTrafficPolicy: ${v.etp}`);
   y = swap(y, "algorithm: round-robin", `algorithm: ${v.algorithm ?? "round-robin"}`);
-  if (v.replicas !== undefined) y = swap(y, "replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name", `replicas: ${v.replicas}\n  selector: {matchLabels: {app.kubernetes.io/name`);
+  if (v.replicas !== undefined)
+    y = swap(
+      y,
+      "replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name",
+      `replicas: ${v.replicas}\n  selector: {matchLabels: {app.kubernetes.io/name`,
+    );
   return loadTopologySync(y);
 }
 
 type At = Step & { at: string; segment: number | undefined };
-const steps = (b: { hops: Branch["hops"] }): At[] => b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
+const steps = (b: { hops: Branch["hops"] }): At[] =>
+  b.hops.flatMap((h) => h.steps.map((s) => ({ ...s, at: h.location, segment: h.segment })));
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
 
 /** The node the LB sent the branch to: the first node eth0 the request reaches. */
@@ -50,9 +56,15 @@ function controllerSource(b: Branch): string {
   return rx!.before!.src.replace(/:\d+$/, "");
 }
 
-const healthActions = (b: Branch) => steps(b).filter((s) => s.at === "lb/edge" && (s.action === "HEALTHY" || s.action === "UNHEALTHY")).map((s) => `${s.action} ${s.reason}`);
+const healthActions = (b: Branch) =>
+  steps(b)
+    .filter((s) => s.at === "lb/edge" && (s.action === "HEALTHY" || s.action === "UNHEALTHY"))
+    .map((s) => `${s.action} ${s.reason}`);
 const nodeChain = (b: Branch) => steps(b).find((s) => s.type === "dnat" && /^node-\d$/.test(s.at))!;
-const masquerades = (b: Branch) => steps(b).filter((s) => s.type === "masquerade" && s.segment === 1).map((s) => `${s.at} ${s.after!.src}`);
+const masquerades = (b: Branch) =>
+  steps(b)
+    .filter((s) => s.type === "masquerade" && s.segment === 1)
+    .map((s) => `${s.at} ${s.after!.src}`);
 
 function expectAllServedAndReplied(t: Trace) {
   expect(sum(t)).to.be.closeTo(1, 1e-9);
@@ -68,7 +80,9 @@ function expectAllServedAndReplied(t: Trace) {
   }
 }
 
-const ALL_HEALTHY = ["node-1", "node-2", "node-3"].map((n) => `HEALTHY ${n}: in rotation (externalTrafficPolicy Cluster: every node forwards)`);
+const ALL_HEALTHY = ["node-1", "node-2", "node-3"].map(
+  (n) => `HEALTHY ${n}: in rotation (externalTrafficPolicy Cluster: every node forwards)`,
+);
 const LOCAL_HEALTH = [
   "HEALTHY node-1: health check http://192.168.10.11:32000/healthz -> 200 (1 local endpoint)",
   "UNHEALTHY node-2: health check http://192.168.10.12:32000/healthz -> 503 (no local endpoint): out of rotation",
@@ -83,16 +97,28 @@ describe("curl LB matrix: nodeport mode, preserveClientIP false", () => {
     const t = variant({ mode: "nodeport", preserveClientIP: false, etp: "Cluster" }).curl(URL_);
     expectAllServedAndReplied(t);
     expect(t.branches.map(entryNode)).to.deep.equal(["node-1", "node-2", "node-3"]);
-    expect(t.branches.map((b) => b.probability)).to.deep.equal([1 / 3, 1 / 3, 1 / 3].map((p) => Math.round(p * 1e12) / 1e12));
+    expect(t.branches.map((b) => b.probability)).to.deep.equal(
+      [1 / 3, 1 / 3, 1 / 3].map((p) => Math.round(p * 1e12) / 1e12),
+    );
     for (const b of t.branches) expect(healthActions(b)).to.deep.equal(ALL_HEALTHY);
     const lb = steps(t.branches[1]!).find((s) => s.at === "lb/edge" && s.action === "NAT")!;
     expect(lb.type).to.equal("snat");
-    expect(lb.reason).to.equal("round-robin picks node-2 (2 of 3): to node-2's NodePort 192.168.10.12:30080, source rewritten to the LB's 192.168.10.5");
+    expect(lb.reason).to.equal(
+      "round-robin picks node-2 (2 of 3): to node-2's NodePort 192.168.10.12:30080, source rewritten to the LB's 192.168.10.5",
+    );
     expect(lb.after).to.include({ src: "192.168.10.5:40000", dst: "192.168.10.12:30080" });
-    expect(t.branches.map(masquerades)).to.deep.equal([["node-1 10.244.0.1:40000"], ["node-2 192.168.10.12:40000"], ["node-3 192.168.10.13:40000"]]);
+    expect(t.branches.map(masquerades)).to.deep.equal([
+      ["node-1 10.244.0.1:40000"],
+      ["node-2 192.168.10.12:40000"],
+      ["node-3 192.168.10.13:40000"],
+    ]);
     expect(t.branches.map((b) => b.http!.clientIP)).to.deep.equal(["10.244.0.1", "192.168.10.12", "192.168.10.13"]);
     expect(t.branches.map(controllerSource)).to.deep.equal(["10.244.0.1", "192.168.10.12", "192.168.10.13"]);
-    expect(nodeChain(t.branches[1]!).reason).to.match(new RegExp(`^nat PREROUTING > KUBE-SERVICES > KUBE-NODEPORTS > ${EXT} > ${SVC} > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\\.244\\.0\\.2:80`));
+    expect(nodeChain(t.branches[1]!).reason).to.match(
+      new RegExp(
+        `^nat PREROUTING > KUBE-SERVICES > KUBE-NODEPORTS > ${EXT} > ${SVC} > KUBE-SEP-[A-Z0-9]{16}: DNAT to 10\\.244\\.0\\.2:80`,
+      ),
+    );
   });
 
   it("eTP Local: only node-1 (the controller's node) passes the health check; the controller sees the LB's address", () => {
@@ -106,7 +132,9 @@ describe("curl LB matrix: nodeport mode, preserveClientIP false", () => {
     expect(masquerades(t.branches[0]!)).to.deep.equal([]);
     expect(t.branches[0]!.http!.clientIP).to.equal("192.168.10.5");
     expect(controllerSource(t.branches[0]!)).to.equal("192.168.10.5");
-    expect(nodeChain(t.branches[0]!).reason).to.match(new RegExp(`^nat PREROUTING > KUBE-SERVICES > KUBE-NODEPORTS > ${EXT} > ${SVL} > KUBE-SEP-`));
+    expect(nodeChain(t.branches[0]!).reason).to.match(
+      new RegExp(`^nat PREROUTING > KUBE-SERVICES > KUBE-NODEPORTS > ${EXT} > ${SVL} > KUBE-SEP-`),
+    );
   });
 });
 
@@ -117,7 +145,9 @@ describe("curl LB matrix: nodeport mode, preserveClientIP true", () => {
     expect(t.branches.map(entryNode)).to.deep.equal(["node-1", "node-2", "node-3"]);
     const lb = steps(t.branches[0]!).find((s) => s.at === "lb/edge" && s.action === "NAT")!;
     expect(lb.type).to.equal("dnat");
-    expect(lb.reason).to.equal("round-robin picks node-1 (1 of 3): to node-1's NodePort 192.168.10.11:30080, client IP kept");
+    expect(lb.reason).to.equal(
+      "round-robin picks node-1 (1 of 3): to node-1's NodePort 192.168.10.11:30080, client IP kept",
+    );
     expect(lb.after).to.include({ src: "198.51.100.10:40000", dst: "192.168.10.11:30080" });
     expect(t.branches.map((b) => b.http!.clientIP)).to.deep.equal(["10.244.0.1", "192.168.10.12", "192.168.10.13"]);
     expect(t.branches.map(controllerSource)).to.not.include("198.51.100.10");
@@ -132,7 +162,9 @@ describe("curl LB matrix: nodeport mode, preserveClientIP true", () => {
     expect(t.branches[0]!.http!.clientIP).to.equal("198.51.100.10");
     expect(controllerSource(t.branches[0]!)).to.equal("198.51.100.10");
     // The reply is un-NATed first on node-1 (NodePort DNAT), then at the LB (VIP).
-    const unNat = steps(t.branches[0]!.reply!).filter((s) => s.type === "conntrack").map((s) => `${s.at} ${s.after!.src}`);
+    const unNat = steps(t.branches[0]!.reply!)
+      .filter((s) => s.type === "conntrack")
+      .map((s) => `${s.at} ${s.after!.src}`);
     expect(unNat).to.deep.equal(["node-1 192.168.10.11:30080", "lb/edge 203.0.113.10:80"]);
   });
 });
@@ -144,7 +176,9 @@ describe("curl LB matrix: passthrough mode", () => {
     expect(t.branches.map(entryNode)).to.deep.equal(["node-1", "node-2", "node-3"]);
     const lb = steps(t.branches[2]!).find((s) => s.at === "lb/edge" && s.action === "FORWARDED")!;
     expect(lb.type).to.equal("route");
-    expect(lb.reason).to.equal("round-robin picks node-3 (3 of 3): pass-through: the packet keeps the VIP 203.0.113.10:80 and goes to node-3");
+    expect(lb.reason).to.equal(
+      "round-robin picks node-3 (3 of 3): pass-through: the packet keeps the VIP 203.0.113.10:80 and goes to node-3",
+    );
     expect(lb.changes ?? []).to.deep.equal([]);
     for (const b of t.branches) {
       expect(nodeChain(b).reason).to.match(new RegExp(`^nat PREROUTING > KUBE-SERVICES > ${EXT} > ${SVC} > KUBE-SEP-`));
@@ -159,11 +193,15 @@ describe("curl LB matrix: passthrough mode", () => {
       expectAllServedAndReplied(t);
       expect(t.branches.map(entryNode)).to.deep.equal(["node-1"]);
       expect(healthActions(t.branches[0]!)).to.deep.equal(LOCAL_HEALTH);
-      expect(nodeChain(t.branches[0]!).reason).to.match(new RegExp(`^nat PREROUTING > KUBE-SERVICES > ${EXT} > ${SVL} > KUBE-SEP-`));
+      expect(nodeChain(t.branches[0]!).reason).to.match(
+        new RegExp(`^nat PREROUTING > KUBE-SERVICES > ${EXT} > ${SVL} > KUBE-SEP-`),
+      );
       expect(t.branches[0]!.http!.clientIP).to.equal("198.51.100.10");
       expect(controllerSource(t.branches[0]!)).to.equal("198.51.100.10");
       // No NAT at the LB, so the reply is un-NATed on node-1 alone and goes straight back.
-      const unNat = steps(t.branches[0]!.reply!).filter((s) => s.type === "conntrack").map((s) => `${s.at} ${s.after!.src}`);
+      const unNat = steps(t.branches[0]!.reply!)
+        .filter((s) => s.type === "conntrack")
+        .map((s) => `${s.at} ${s.after!.src}`);
       expect(unNat).to.deep.equal(["node-1 203.0.113.10:80"]);
     }
   });
@@ -194,8 +232,16 @@ describe("curl LB: health checks and algorithms", () => {
   it("source-hash picks exactly one node per client address, the same every time", () => {
     const expected = { "client/client": "node-1", "client/client-b": "node-3", "client/client-c": "node-2" } as const;
     for (const [from, node] of Object.entries(expected)) {
-      const a = variant({ mode: "nodeport", preserveClientIP: false, etp: "Cluster", algorithm: "source-hash" }).curl(URL_, { from });
-      const again = variant({ mode: "nodeport", preserveClientIP: false, etp: "Cluster", algorithm: "source-hash" }).curl(URL_, { from });
+      const a = variant({ mode: "nodeport", preserveClientIP: false, etp: "Cluster", algorithm: "source-hash" }).curl(
+        URL_,
+        { from },
+      );
+      const again = variant({
+        mode: "nodeport",
+        preserveClientIP: false,
+        etp: "Cluster",
+        algorithm: "source-hash",
+      }).curl(URL_, { from });
       expect(a.branches).to.have.length(1);
       expect(a.branches[0]!.probability).to.equal(1);
       expect(a.branches.map(entryNode)).to.deep.equal([node]);
@@ -216,12 +262,20 @@ describe("curl LB: health checks and algorithms", () => {
       expect(new Set(t.branches.map((b) => b.probability)).size).to.equal(1);
       expect(t.branches[0]!.probability).to.be.closeTo(1 / 3, 1e-9);
       expect(sum(t)).to.be.closeTo(1, 1e-9);
-      expect(t.branches.map((b) => b.choices[0])).to.deep.equal([1, 2, 3].map((i) => `${algorithm} picks node-${i} (${i} of 3)`));
+      expect(t.branches.map((b) => b.choices[0])).to.deep.equal(
+        [1, 2, 3].map((i) => `${algorithm} picks node-${i} (${i} of 3)`),
+      );
     });
   }
 
   it("eTP Local with two controller pods on one node: the LB has one healthy node, kube-proxy's SVL splits over both local pods", () => {
-    const t = variant({ mode: "nodeport", preserveClientIP: true, etp: "Local", algorithm: "random", replicas: 2 }).curl(URL_);
+    const t = variant({
+      mode: "nodeport",
+      preserveClientIP: true,
+      etp: "Local",
+      algorithm: "random",
+      replicas: 2,
+    }).curl(URL_);
     // Both replicas are pinned to node-1 by nodeName: still one healthy node, two local endpoints.
     expect(healthActions(t.branches[0]!)).to.deep.equal([
       "HEALTHY node-1: health check http://192.168.10.11:32000/healthz -> 200 (2 local endpoints)",

@@ -50,7 +50,9 @@ describe("curl: host matching reaches the right pod", () => {
     expectServed(b, "wild", { ingress: "web/wild", host: "*.example.com", path: "/", pathType: "Prefix" });
     expect(b.http!.backend).to.deep.equal({ service: "wild", port: 80 });
     const route = steps(b).find((s) => s.action === "HTTP_ROUTE")!;
-    expect(route.reason).to.match(/^host foo\.example\.com matched wildcard server \*\.example\.com \(exactly one label\)/);
+    expect(route.reason).to.match(
+      /^host foo\.example\.com matched wildcard server \*\.example\.com \(exactly one label\)/,
+    );
   });
 
   it("the wildcard does not cover the bare apex: example.com has its own rule", () => {
@@ -63,7 +65,9 @@ describe("curl: host matching reaches the right pod", () => {
     expectServed(b, "catchall", { ingress: "web/catch-all", host: "a.b.example.com" });
     expect(b.http!.backend).to.deep.equal({ service: "catchall", port: "http" });
     expect(b.http).to.not.have.any.keys("path", "pathType");
-    expect(steps(b).find((s) => s.action === "HTTP_ROUTE")!.reason).to.match(/^host a\.b\.example\.com matched no Ingress host, so the catch-all server answers/);
+    expect(steps(b).find((s) => s.action === "HTTP_ROUTE")!.reason).to.match(
+      /^host a\.b\.example\.com matched no Ingress host, so the catch-all server answers/,
+    );
   });
 });
 
@@ -135,13 +139,17 @@ describe("curl: the request as curl sends it", () => {
   it("-H 'Host: ...' overrides the URL's host for routing, while DNS still resolves the URL's host", () => {
     const t = topo.curl("http://app.example.com/docs", { headers: ["Host: foo.example.com:8080"] });
     expect(t.request.http).to.include({ host: "foo.example.com", url: "http://app.example.com/docs" });
-    expect(t.request.http!.resolved).to.equal("Ingress web/app (via ingress-nginx/ingress-nginx-controller): app.example.com -> 203.0.113.10");
+    expect(t.request.http!.resolved).to.equal(
+      "Ingress web/app (via ingress-nginx/ingress-nginx-controller): app.example.com -> 203.0.113.10",
+    );
     expect(t.request.http!.headers).to.deep.equal({ host: "foo.example.com:8080" });
     expectServed(t.branches[0]!, "wild", { ingress: "web/wild", host: "*.example.com" });
   });
 
   it("--resolve HOST:PORT:ADDR beats DNS and only for that port", () => {
-    const t = topo.curl("http://app.example.com/docs", { resolve: ["app.example.com:443:192.0.2.1", "app.example.com:80:203.0.113.10"] });
+    const t = topo.curl("http://app.example.com/docs", {
+      resolve: ["app.example.com:443:192.0.2.1", "app.example.com:80:203.0.113.10"],
+    });
     expect(t.request.http!.resolved).to.equal("--resolve app.example.com:80:203.0.113.10");
     expectServed(t.branches[0]!, "docs-exact", { path: "/docs" });
   });

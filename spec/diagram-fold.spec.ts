@@ -12,7 +12,9 @@ describe("diagrams of very large clusters", () => {
 
   it(`draw at most ${MAX_NODES_DRAWN} nodes and say how many more there are`, () => {
     const svg = diagramSvg(topo.cluster);
-    expect(svg).to.contain(`... and 180 more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; nodes on a path always are)`);
+    expect(svg).to.contain(
+      `... and 180 more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; nodes on a path always are)`,
+    );
     expect(svg).to.contain(">node-120<");
     expect(svg).to.not.contain(">node-121<");
   });

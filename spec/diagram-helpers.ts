@@ -47,7 +47,10 @@ export interface Placed {
 
 /** Every label of the scene (drawing and overlay) as the rectangle the 0.6 em estimate gives it. */
 export function labelRects(scene: Scene): Placed[] {
-  return [...scene.labels, ...(scene.overlay?.labels ?? [])].map((l) => ({ text: l.text, rect: textBox(l.x, l.y, l.text, l.size, l.anchor) }));
+  return [...scene.labels, ...(scene.overlay?.labels ?? [])].map((l) => ({
+    text: l.text,
+    rect: textBox(l.x, l.y, l.text, l.size, l.anchor),
+  }));
 }
 
 /** Pairs of labels whose boxes overlap (sweep over x, so 10,000 labels stay quick). */

@@ -7,14 +7,17 @@ import { expect } from "chai";
 import { diagramScene, diagramSvg } from "../lib/diagram/index.ts";
 import { gridColumns } from "../lib/diagram/layout.ts";
 import { MAX_PODS_SHOWN } from "../lib/diagram/node-box.ts";
-import { type Cluster } from "../lib/model/cluster.ts";
+import type { Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { clusterYaml, labelRects, overlapping, parseSvg } from "./diagram-helpers.ts";
 import { runCli } from "./support/cli.ts";
 
 const DEFAULT = "topologies/default.yaml";
 
-function expectNoOverlap(cluster: Cluster, ...rest: Parameters<typeof diagramScene> extends [Cluster, ...infer R] ? R : never): void {
+function expectNoOverlap(
+  cluster: Cluster,
+  ...rest: Parameters<typeof diagramScene> extends [Cluster, ...infer R] ? R : never
+): void {
   const scene = diagramScene(cluster, ...rest);
   const labels = labelRects(scene);
   const bad = overlapping(labels).map(([a, b]) => `"${a.text}" / "${b.text}"`);
@@ -55,11 +58,22 @@ describe("diagram: the cluster as SVG", () => {
   it("draws what a network engineer expects: client and LB outside, each node's eth0, wg0, bridge0 and pods, the buses, the logical layer", () => {
     const doc = parseSvg(svg);
     const ids = new Set([...doc.querySelectorAll("[id]")].map((e) => e.id));
-    for (const n of ["node-1", "node-2", "node-3"]) for (const d of ["", "-eth0", "-wg0", "-stack", "-bridge0"]) expect(ids).to.include(`node-${n}${d}`);
-    for (const id of ["client-client", "lb-edge", "router", "svc-shop-web", "ing-shop-shop"]) expect(ids).to.include(id);
+    for (const n of ["node-1", "node-2", "node-3"])
+      for (const d of ["", "-eth0", "-wg0", "-stack", "-bridge0"]) expect(ids).to.include(`node-${n}${d}`);
+    for (const id of ["client-client", "lb-edge", "router", "svc-shop-web", "ing-shop-shop"])
+      expect(ids).to.include(id);
     const text = doc.documentElement.textContent!;
-    for (const t of ["10.244.0.0/24", "192.168.10.11", "wg0 overlay", "full mesh of 3 nodes (6 peer entries)", "underlay 192.168.10.0/24", "shop.example.com/api/cart → cart:80"]) expect(text).to.contain(t);
-    for (const p of topo.cluster.pods) expect(ids).to.include(`pod-${p.namespace}-${p.name}`.replace(/[^A-Za-z0-9_-]/g, "_"));
+    for (const t of [
+      "10.244.0.0/24",
+      "192.168.10.11",
+      "wg0 overlay",
+      "full mesh of 3 nodes (6 peer entries)",
+      "underlay 192.168.10.0/24",
+      "shop.example.com/api/cart → cart:80",
+    ])
+      expect(text).to.contain(t);
+    for (const p of topo.cluster.pods)
+      expect(ids).to.include(`pod-${p.namespace}-${p.name}`.replace(/[^A-Za-z0-9_-]/g, "_"));
   });
 
   it("is byte-identical when drawn twice, and one element per line", () => {
@@ -73,7 +87,9 @@ describe("diagram: the cluster as SVG", () => {
     const cluster: Cluster = {
       ...c,
       pods: c.pods.map((p, i) => (i === 0 ? { ...p, name: evil, namespace: 'a&b"c' } : p)),
-      nodes: c.nodes.map((n, i) => (i === 1 ? { ...n, name: "node-<b>", labels: { "topology.kubernetes.io/zone": "z\u0001&" } } : n)),
+      nodes: c.nodes.map((n, i) =>
+        i === 1 ? { ...n, name: "node-<b>", labels: { "topology.kubernetes.io/zone": "z\u0001&" } } : n,
+      ),
     };
     const out = diagramSvg(cluster);
     expect(out).to.not.contain("<script");
@@ -94,25 +110,36 @@ describe("diagram: the cluster as SVG", () => {
     expectNoOverlap(big.cluster);
     const first = big.cluster.pods[0]!;
     const last = big.cluster.pods.at(-1)!;
-    expectNoOverlap(big.cluster, big.trace({ from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` }));
+    expectNoOverlap(
+      big.cluster,
+      big.trace({ from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` }),
+    );
   });
 
   it("at 50 nodes: a grid of nodes on row buses, the mesh as one band, pods folded, pods on the path kept", () => {
     const big = loadTopologySync(clusterYaml(50, 40, 12));
     const first = big.cluster.pods[0]!;
     const last = big.cluster.pods.at(-1)!;
-    const t = big.trace({ from: `pod/${first.namespace}/${first.name}`, to: `pod/${last.namespace}/${last.name}:8080` });
+    const t = big.trace({
+      from: `pod/${first.namespace}/${first.name}`,
+      to: `pod/${last.namespace}/${last.name}:8080`,
+    });
     const scene = diagramScene(big.cluster, t);
     expect(gridColumns(50)).to.equal(8);
     expect(scene.underlay.rows).to.have.length(7);
     const overlay = scene.lines.filter((l) => l.cls.includes("overlay"));
     expect(overlay.length, "overlay wires grow with n, not n²").to.be.below(50 * 3);
-    expect(scene.labels.map((l) => l.text)).to.include("wg0 overlay · WireGuard full mesh of 50 nodes (2,450 peer entries) · UDP 51820 · MTU 1420");
+    expect(scene.labels.map((l) => l.text)).to.include(
+      "wg0 overlay · WireGuard full mesh of 50 nodes (2,450 peer entries) · UDP 51820 · MTU 1420",
+    );
     const more = scene.labels.filter((l) => /^\+\d+ more pods? in \d+ workloads?$/.test(l.text));
     expect(more.length).to.be.at.least(40);
     const shownPods = scene.boxes.filter((b) => b.cls === "pod").length;
     expect(shownPods).to.be.at.most(50 * MAX_PODS_SHOWN + 2);
-    for (const p of [first, last]) expect(scene.places.get(`pod/${p.namespace}/${p.name}`)?.rect.h, "a path's pods are drawn, not folded").to.equal(14);
+    for (const p of [first, last])
+      expect(scene.places.get(`pod/${p.namespace}/${p.name}`)?.rect.h, "a path's pods are drawn, not folded").to.equal(
+        14,
+      );
     expect(scene.labels.some((l) => l.text.startsWith("+") && l.text.endsWith("more Services"))).to.equal(true);
   });
 });
@@ -131,7 +158,9 @@ describe("diagram: a trace drawn over the cluster", () => {
     expect(doc.querySelectorAll("path.path").length).to.equal(4 + 1); // 4 legs + the legend swatch
     expect(doc.querySelector("rect.fail-ring")).to.not.equal(null);
     expect(doc.querySelector("text.callout-text.fail")?.textContent).to.equal("FAILS here: WG_NO_PEER");
-    expect(doc.documentElement.textContent).to.contain("branch 1 · p 1 · WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9");
+    expect(doc.documentElement.textContent).to.contain(
+      "branch 1 · p 1 · WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9",
+    );
     expect(doc.querySelector("title")?.textContent).to.contain("path of pod/shop/db-1 -> 10.244.9.9:80");
   });
 
@@ -182,16 +211,42 @@ describe("diagram: command line", () => {
     const withSvg = await runCli([...args, "--svg", join(dir, "t.svg")]);
     expect(withSvg.stdout).to.equal(plain.stdout);
     expect(readFileSync(join(dir, "t.svg"), "utf8")).to.contain("FAILS here: WG_NO_PEER");
-    const curl = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--branch", "3", "--svg", join(dir, "c.svg")]);
+    const curl = await runCli([
+      "curl",
+      "-t",
+      DEFAULT,
+      "https://shop.example.com/api/cart",
+      "--branch",
+      "3",
+      "--svg",
+      join(dir, "c.svg"),
+    ]);
     expect(curl.code).to.equal(0);
     expect(readFileSync(join(dir, "c.svg"), "utf8")).to.contain('class="path b3"');
     expect(existsSync(join(dir, "c.svg"))).to.equal(true);
   });
 
   it("--format mermaid prints a sequence diagram; --format with --json is refused", async () => {
-    const r = await runCli(["trace", "-t", DEFAULT, "--from", "pod/shop/db-1", "--to", "10.244.9.9:80", "--format", "mermaid"]);
-    expect(r.stdout.split("\n").slice(0, 4)).to.deep.equal(["sequenceDiagram", "  title tcp pod/shop/db-1 to 10.244.9.9:80", "  participant P1 as pod/shop/db-1", "  participant P2 as node-1/veth584d7518"]);
-    expect(r.stdout).to.contain("  P4->>P5: 5 NO_PEER\n  Note over P5: WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9\n");
+    const r = await runCli([
+      "trace",
+      "-t",
+      DEFAULT,
+      "--from",
+      "pod/shop/db-1",
+      "--to",
+      "10.244.9.9:80",
+      "--format",
+      "mermaid",
+    ]);
+    expect(r.stdout.split("\n").slice(0, 4)).to.deep.equal([
+      "sequenceDiagram",
+      "  title tcp pod/shop/db-1 to 10.244.9.9:80",
+      "  participant P1 as pod/shop/db-1",
+      "  participant P2 as node-1/veth584d7518",
+    ]);
+    expect(r.stdout).to.contain(
+      "  P4->>P5: 5 NO_PEER\n  Note over P5: WG_NO_PEER: no peer of node-1's wg0 has AllowedIPs containing 10.244.9.9\n",
+    );
     const c = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "--format", "mermaid"]);
     expect(c.stdout).to.contain("  alt branch 1 of 4, probability 0.25\n");
     expect(c.stdout).to.contain("  else branch 4 of 4, probability 0.25\n");

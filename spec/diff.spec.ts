@@ -12,7 +12,8 @@ const DEFAULT = "topologies/default.yaml";
 /** The CHANGED blocks of a diff report, by request. */
 function blocks(out: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const block of out.split(/^(?=CHANGED {2})/m).filter((b) => b.startsWith("CHANGED"))) map.set(block.split("\n")[0]!.slice("CHANGED  ".length), block);
+  for (const block of out.split(/^(?=CHANGED {2})/m).filter((b) => b.startsWith("CHANGED")))
+    map.set(block.split("\n")[0]!.slice("CHANGED  ".length), block);
   return map;
 }
 
@@ -40,19 +41,31 @@ describe("kubehop diff", () => {
   });
 
   it("catches a Service selector change: the api Service now selects the cart pods", async () => {
-    const after = variant("selector", "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: api}", "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: cart}");
+    const after = variant(
+      "selector",
+      "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: api}",
+      "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: cart}",
+    );
     const r = await runCli(["diff", "-t", DEFAULT, "-t", after]);
     expect(r.code).to.equal(1);
     const changed = blocks(r.stdout);
     const fromWeb = changed.get("a pod of Deployment shop/web -> svc/shop/api:http");
     expect(fromWeb).to.be.a("string");
-    expect(fromWeb).to.include("  destinations:  shop/api-rndpbnfwlh-kp58t, shop/api-rndpbnfwlh-p84dp, shop/api-rndpbnfwlh-wwpzc  ->  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m\n");
+    expect(fromWeb).to.include(
+      "  destinations:  shop/api-rndpbnfwlh-kp58t, shop/api-rndpbnfwlh-p84dp, shop/api-rndpbnfwlh-wwpzc  ->  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m\n",
+    );
     // Both traces: before reaches an api pod, after a cart pod (the targetPort is named http, which cart pods also have).
-    expect(fromWeb).to.include(`  before (${DEFAULT}):\n    trace pod/shop/web-pwxfdbx72d-6vqqn -> svc/shop/api:http\n`);
+    expect(fromWeb).to.include(
+      `  before (${DEFAULT}):\n    trace pod/shop/web-pwxfdbx72d-6vqqn -> svc/shop/api:http\n`,
+    );
     expect(fromWeb).to.include(`  after (${after}):\n    trace pod/shop/web-pwxfdbx72d-6vqqn -> svc/shop/api:http\n`);
-    expect(fromWeb).to.match(/before[\s\S]*DELIVERED: delivered to pod shop\/api-[\s\S]*after[\s\S]*DELIVERED: delivered to pod shop\/cart-/);
+    expect(fromWeb).to.match(
+      /before[\s\S]*DELIVERED: delivered to pod shop\/api-[\s\S]*after[\s\S]*DELIVERED: delivered to pod shop\/cart-/,
+    );
     // Through the Ingress too: /api and admin's /healthz now answer from cart pods.
-    expect(changed.get("client/client -> https://shop.example.com/api")).to.include("->  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m");
+    expect(changed.get("client/client -> https://shop.example.com/api")).to.include(
+      "->  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m",
+    );
     expect(changed.get("client/client -> http://admin.example.com/healthz")).to.include("->  shop/cart-");
     // What did not change is not reported.
     expect([...changed.keys()].some((k) => k.includes("svc/shop/web") || k.includes("svc/shop/cart"))).to.equal(false);
@@ -71,24 +84,38 @@ describe("kubehop diff", () => {
     expect(node1).to.include("NO_LOCAL_ENDPOINTS: INPUT: DROP by KUBE-EXTERNAL-SERVICES rule 4");
     expect(node1).to.match(/after[\s\S]*MASQUERADE/);
     // Through the Ingress too: under Cluster every node masquerades, so nginx sees a node's address.
-    expect(changed.get("client/client -> https://shop.example.com/api/cart")).to.include("  client IP:  kept  ->  lost\n");
+    expect(changed.get("client/client -> https://shop.example.com/api/cart")).to.include(
+      "  client IP:  kept  ->  lost\n",
+    );
   });
 
   it("catches a removed Ingress path: /api/cart falls through to /api", async () => {
-    const after = variant("path", "          - {path: /api/cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}\n", "");
+    const after = variant(
+      "path",
+      "          - {path: /api/cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}\n",
+      "",
+    );
     const r = await runCli(["diff", "-t", DEFAULT, "-t", after]);
     expect(r.code).to.equal(1);
     const changed = blocks(r.stdout);
     const cart = changed.get("client/client -> https://shop.example.com/api/cart")!;
-    expect(cart).to.include("  destinations:  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m  ->  shop/api-rndpbnfwlh-kp58t, shop/api-rndpbnfwlh-p84dp, shop/api-rndpbnfwlh-wwpzc\n");
-    expect(cart).to.match(/before[\s\S]*path \/api\/cart equals = \/api\/cart[\s\S]*after[\s\S]*HTTP_RESPONSE: HTTP 200 from pod shop\/api-/);
+    expect(cart).to.include(
+      "  destinations:  shop/cart-hbbsh2xmmq-82nqc, shop/cart-hbbsh2xmmq-klq2m  ->  shop/api-rndpbnfwlh-kp58t, shop/api-rndpbnfwlh-p84dp, shop/api-rndpbnfwlh-wwpzc\n",
+    );
+    expect(cart).to.match(
+      /before[\s\S]*path \/api\/cart equals = \/api\/cart[\s\S]*after[\s\S]*HTTP_RESPONSE: HTTP 200 from pod shop\/api-/,
+    );
     // The request exists only in the before topology's default set, and is still compared.
     expect([...changed.keys()].every((k) => k.endsWith("/api/cart"))).to.equal(true);
     expect(changed.size).to.equal(10); // from the client, 3 nodes and 6 workloads
   });
 
   it("--brief leaves the traces out", async () => {
-    const after = variant("path-brief", "          - {path: /api/cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}\n", "");
+    const after = variant(
+      "path-brief",
+      "          - {path: /api/cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}\n",
+      "",
+    );
     const r = await runCli(["diff", "-t", DEFAULT, "-t", after, "--brief"]);
     expect(r.code).to.equal(1);
     expect(r.stdout).to.not.include("trace ");
@@ -96,8 +123,21 @@ describe("kubehop diff", () => {
   });
 
   it("--requests FILE compares the requests of a kind: Expectations file", async () => {
-    const after = variant("selector2", "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: api}", "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: cart}");
-    const r = await runCli(["diff", "-t", DEFAULT, "-t", after, "--requests", "spec/fixtures/diff/requests.yaml", "--brief"]);
+    const after = variant(
+      "selector2",
+      "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: api}",
+      "metadata: {name: api, namespace: shop}\nspec:\n  selector: {app: cart}",
+    );
+    const r = await runCli([
+      "diff",
+      "-t",
+      DEFAULT,
+      "-t",
+      after,
+      "--requests",
+      "spec/fixtures/diff/requests.yaml",
+      "--brief",
+    ]);
     expect(r.code).to.equal(1);
     expect(r.stdout).to.equal(
       [
@@ -114,13 +154,17 @@ describe("kubehop diff", () => {
     const after = variant("no-db", "    - {path: /healthz, pathType: Exact", "    - {path: /ready, pathType: Exact");
     const r = await runCli(["diff", "-t", DEFAULT, "-t", after, "--brief"]);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.include("CHANGED  client/client -> http://admin.example.com/healthz\n  dispositions:  HTTP_RESPONSE 200  ->  HTTP_404 404\n");
+    expect(r.stdout).to.include(
+      "CHANGED  client/client -> http://admin.example.com/healthz\n  dispositions:  HTTP_RESPONSE 200  ->  HTTP_404 404\n",
+    );
     expect(r.stdout).to.include("CHANGED  client/client -> http://admin.example.com/ready\n");
   });
 
   it("usage: two topologies", async () => {
     const r = await runCli(["diff", "-t", DEFAULT]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.equal("kubehop diff: give two topologies: -f BEFORE -f AFTER (got 1)\nusage: kubehop diff -f BEFORE -f AFTER [--requests EXPECTATIONS.yaml] [--brief]\n");
+    expect(r.stderr).to.equal(
+      "kubehop diff: give two topologies: -f BEFORE -f AFTER (got 1)\nusage: kubehop diff -f BEFORE -f AFTER [--requests EXPECTATIONS.yaml] [--brief]\n",
+    );
   });
 });

@@ -21,13 +21,22 @@ function derivedDumps(dir: string): void {
   const n1 = c.nodes[0]!;
   const n = join(dir, "nodes", "node-1");
   writeFileSync(join(n, "iptables-save.txt"), topo.iptablesSave("node-1"));
-  writeFileSync(join(n, "ip-route.txt"), routeTable(c, n1).map(routeText).join("\n") + "\n");
+  writeFileSync(join(n, "ip-route.txt"), `${routeTable(c, n1).map(routeText).join("\n")}\n`);
   const wg = wireGuardAddress(n1, c.overlay.style)!;
-  writeFileSync(join(n, "ip-addr.txt"), `1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet ${formatIpv4(n1.ip)}/24 scope global eth0\n3: wg0    inet ${formatIpv4(wg)}/32 scope global wg0\n4: bridge0    inet ${formatIpv4(n1.bridgeIp)}/24 scope global bridge0\n`);
+  writeFileSync(
+    join(n, "ip-addr.txt"),
+    `1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet ${formatIpv4(n1.ip)}/24 scope global eth0\n3: wg0    inet ${formatIpv4(wg)}/32 scope global wg0\n4: bridge0    inet ${formatIpv4(n1.bridgeIp)}/24 scope global bridge0\n`,
+  );
   const peers = peersOf(n1, c.nodes, c.overlay.style, c.overlay.listenPort);
   writeFileSync(
     join(n, "wg-show.txt"),
-    [`wg0\t(hidden)\t${n1.wireguard.publicKey}\t51820\toff`, ...peers.map((p) => `wg0\t${p.publicKey}\t(none)\t${formatIpv4(p.endpoint!.ip)}:${p.endpoint!.port}\t${p.allowedIps.map((a) => a.text).join(",")}\t0\t0\t0\t25`)].join("\n") + "\n",
+    `${[
+      `wg0\t(hidden)\t${n1.wireguard.publicKey}\t51820\toff`,
+      ...peers.map(
+        (p) =>
+          `wg0\t${p.publicKey}\t(none)\t${formatIpv4(p.endpoint!.ip)}:${p.endpoint!.port}\t${p.allowedIps.map((a) => a.text).join(",")}\t0\t0\t0\t25`,
+      ),
+    ].join("\n")}\n`,
   );
 }
 
@@ -54,7 +63,12 @@ describe("kubehop drift", () => {
     expectSchemaValid("drift", report);
     expect(report.drift).to.equal(true);
     const kinds = report.nodes[0].differences.map((d: { part: string; kind: string }) => `${d.part}/${d.kind}`);
-    expect(kinds).to.deep.equal(["iptables/stale-endpoint", "iptables/missing-endpoint", "routes/route-to-nowhere", "wireguard/missing-peer"]);
+    expect(kinds).to.deep.equal([
+      "iptables/stale-endpoint",
+      "iptables/missing-endpoint",
+      "routes/route-to-nowhere",
+      "wireguard/missing-peer",
+    ]);
     const peer = report.nodes[0].differences[3];
     expect(peer.breaks.map((b: { dumped: string }) => b.dumped)).to.include("WG_NO_PEER");
   });
@@ -64,13 +78,22 @@ describe("kubehop drift", () => {
     const r = await runCli(["drift", "-t", dir]);
     // kubehop's own derivation may hold the CNI's chains (FLANNEL-POSTRTG): info, never drift.
     expect(r.stdout.split("\n")[0]).to.equal("node-1: no drift (6 requests tried)");
-    expect(r.stdout.split("\n").slice(1).filter((l) => l !== "" && !l.startsWith("  info: "))).to.deep.equal([]);
+    expect(
+      r.stdout
+        .split("\n")
+        .slice(1)
+        .filter((l) => l !== "" && !l.startsWith("  info: ")),
+    ).to.deep.equal([]);
     expect(r.code).to.equal(0);
   });
 
   it("no dumps at all: nothing to compare, exit 0", async () => {
     const r = await runCli(["drift", "-t", "topologies/default.yaml"]);
-    expect(r).to.deep.equal({ code: 0, stdout: "no node dumps: nothing to compare (see kubehop collect)\n", stderr: "" });
+    expect(r).to.deep.equal({
+      code: 0,
+      stdout: "no node dumps: nothing to compare (see kubehop collect)\n",
+      stderr: "",
+    });
   });
 
   it("AllowedIPs missing an entry or holding an extra one, an endpoint mismatch, a peer of no node, a Service kube-proxy never programmed", async () => {
@@ -78,13 +101,23 @@ describe("kubehop drift", () => {
     const n = join(dir, "nodes", "node-1");
     const wg = (await import("node:fs")).readFileSync(join(n, "wg-show.txt"), "utf8").split("\n");
     wg[1] = wg[1]!.replace("10.42.1.0/24", "10.42.1.0/25").replace(":51820", ":51999");
-    wg.splice(3, 0, "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff");
+    wg.splice(
+      3,
+      0,
+      "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff",
+    );
     writeFileSync(join(n, "wg-show.txt"), wg.join("\n"));
     const ipt = (await import("node:fs")).readFileSync(join(n, "iptables-save.txt"), "utf8");
-    writeFileSync(join(n, "iptables-save.txt"), ipt.split("\n").filter((l) => !l.includes('"shop/web:http cluster IP"')).join("\n"));
+    writeFileSync(
+      join(n, "iptables-save.txt"),
+      ipt
+        .split("\n")
+        .filter((l) => !l.includes('"shop/web:http cluster IP"'))
+        .join("\n"),
+    );
     const r = await runCli(["drift", "-t", dir]);
     expect(r.code).to.equal(1);
-    const lines = r.stdout.split("\n").filter((l) => /^    [a-z-]+: /.test(l));
+    const lines = r.stdout.split("\n").filter((l) => /^ {4}[a-z-]+: /.test(l));
     expect(lines).to.deep.equal([
       "    missing-service: Service port shop/web:http has no rules on node-1: kube-proxy has not programmed it",
       `    allowed-ips-missing: peer node-2's AllowedIPs lack 10.42.1.0/24  [${join(n, "wg-show.txt")}:2]`,
@@ -99,7 +132,9 @@ describe("kubehop drift", () => {
     writeFileSync(join(dir, "nodes", "node-1", "ip-addr.txt"), "2: eth0    inet 192.168.10.11/40\n");
     const r = await runCli(["drift", "-t", dir]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`);
+    expect(r.stderr).to.equal(
+      `${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`,
+    );
   });
 });
 

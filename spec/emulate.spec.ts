@@ -67,14 +67,22 @@ describe("emulate: for real in network namespaces", function () {
       const node1 = em.namespaceOf("node/node-1")!;
       const links = run("ip", ["-o", "link", "show"], { ns: node1 });
       for (const dev of ["eth0", "bridge0", "wg0"]) expect(links).to.contain(`: ${dev}`);
-      expect(run("iptables", ["-t", "nat", "-S", "KUBE-SERVICES"], { ns: node1 })).to.contain("default/echo:http cluster IP");
-      expect(run("wg", ["show", em.names.wgDevices.get("node-1")!, "allowed-ips"], { ns: node1 })).to.contain("10.244.1.0/24");
+      expect(run("iptables", ["-t", "nat", "-S", "KUBE-SERVICES"], { ns: node1 })).to.contain(
+        "default/echo:http cluster IP",
+      );
+      expect(run("wg", ["show", em.names.wgDevices.get("node-1")!, "allowed-ips"], { ns: node1 })).to.contain(
+        "10.244.1.0/24",
+      );
       // The pod's echo server answers through the Service: its name and the address it saw.
       const pod = em.namespaceOf("pod/default/echo-a")!;
       const svc = topo.cluster.services.find((s) => s.name === "echo")!;
       const ip = svc.clusterIPs[0]!;
       const dst = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-      const line = run(process.execPath, ["-e", `require("net").connect(80, "${dst}").on("data", (d) => { process.stdout.write(d); process.exit(0); })`], { ns: pod, timeoutMs: 5000 });
+      const line = run(
+        process.execPath,
+        ["-e", `require("net").connect(80, "${dst}").on("data", (d) => { process.stdout.write(d); process.exit(0); })`],
+        { ns: pod, timeoutMs: 5000 },
+      );
       expect(line).to.match(/^default\/echo-[ab] (10\.244\.0\.1|10\.244\.0\.2):\d+/);
       // No route out: the edge router has no default route.
       expect(run("ip", ["route", "show", "default"], { ns: em.names.edge }).trim()).to.equal("");

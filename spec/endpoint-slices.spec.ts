@@ -60,18 +60,27 @@ describe("EndpointSlice derivation", () => {
         pod("shop", "web-3", { ip: "10.0.1.7", labels: { app: "web" }, ports: [{ ...httpPort, protocol: "UDP" }] }),
       ],
     );
-    const summary = slices.map((s) => [s.ports.map((p) => `${p.name}:${p.port}`).join(","), s.endpoints.map((e) => e.pod).join(",")]);
+    const summary = slices.map((s) => [
+      s.ports.map((p) => `${p.name}:${p.port}`).join(","),
+      s.endpoints.map((e) => e.pod).join(","),
+    ]);
     expect(summary).to.have.deep.members([
       ["http:8080,metrics:9090", "shop/web-1"],
       ["http:8081,metrics:9090", "shop/web-2"],
       ["metrics:9090", "shop/web-3"],
     ]);
     expect(new Set(slices.map((s) => s.name)).size).to.equal(3);
-    expect(deriveEndpointSlices([named], [...podsReversed()]).map((s) => s.name)).to.deep.equal(slices.map((s) => s.name));
+    expect(deriveEndpointSlices([named], [...podsReversed()]).map((s) => s.name)).to.deep.equal(
+      slices.map((s) => s.name),
+    );
 
     function* podsReversed() {
       yield pod("shop", "web-3", { ip: "10.0.1.7", labels: { app: "web" }, ports: [{ ...httpPort, protocol: "UDP" }] });
-      yield pod("shop", "web-2", { ip: "10.0.1.6", labels: { app: "web" }, ports: [{ ...httpPort, containerPort: 8081 }] });
+      yield pod("shop", "web-2", {
+        ip: "10.0.1.6",
+        labels: { app: "web" },
+        ports: [{ ...httpPort, containerPort: 8081 }],
+      });
       yield pod("shop", "web-1", { ip: "10.0.1.5", labels: { app: "web" }, ports: [httpPort] });
     }
   });
@@ -88,13 +97,21 @@ describe("EndpointSlice derivation", () => {
   });
 
   it("lists a hostNetwork pod at the address the model gives it, its node's IP", () => {
-    const slices = deriveEndpointSlices([named], [pod("shop", "web-h", { ip: "192.168.0.2", labels: { app: "web" }, ports: [httpPort], hostNetwork: true })]);
+    const slices = deriveEndpointSlices(
+      [named],
+      [pod("shop", "web-h", { ip: "192.168.0.2", labels: { app: "web" }, ports: [httpPort], hostNetwork: true })],
+    );
     expect(slices[0]!.endpoints[0]!.ip).to.equal(ip("192.168.0.2"));
   });
 
   it("endpointsFor gives kube-proxy's view of one Service port, sorted by ip:port", () => {
-    const pods = ["10.0.1.5", "10.0.1.11"].map((a, i) => pod("shop", `web-${i}`, { ip: a, labels: { app: "web" }, ports: [httpPort] }));
+    const pods = ["10.0.1.5", "10.0.1.11"].map((a, i) =>
+      pod("shop", `web-${i}`, { ip: a, labels: { app: "web" }, ports: [httpPort] }),
+    );
     const c = cluster({ services: [named], pods, endpointSlices: deriveEndpointSlices([named], pods) });
-    expect(endpointsFor(c, named, named.ports[0]!).map((e) => e.hostPort)).to.deep.equal(["10.0.1.11:8080", "10.0.1.5:8080"]);
+    expect(endpointsFor(c, named, named.ports[0]!).map((e) => e.hostPort)).to.deep.equal([
+      "10.0.1.11:8080",
+      "10.0.1.5:8080",
+    ]);
   });
 });

@@ -63,7 +63,12 @@ describe("kubehop get pods", () => {
     const r = await get("po", { namespace: "shop" });
     const listed = rows(r.stdout);
     expect(r.stdout.split("\n")[0]).to.match(/^NAME +READY +IP +NODE$/);
-    expect(listed.map((l) => l.NAME)).to.deep.equal(cluster.pods.filter((p) => p.namespace === "shop").map((p) => p.name).sort());
+    expect(listed.map((l) => l.NAME)).to.deep.equal(
+      cluster.pods
+        .filter((p) => p.namespace === "shop")
+        .map((p) => p.name)
+        .sort(),
+    );
     expect(listed.every((l) => l.READY === "True")).to.equal(true);
   });
 
@@ -71,7 +76,9 @@ describe("kubehop get pods", () => {
     const r = await get("pods");
     expect(r.code).to.equal(0);
     expect(r.stdout).to.equal("");
-    expect(r.stderr).to.equal("No resources found in default namespace.\npods are in namespaces ingress-nginx, kube-system, shop: use -n NS or -A\n");
+    expect(r.stderr).to.equal(
+      "No resources found in default namespace.\npods are in namespaces ingress-nginx, kube-system, shop: use -n NS or -A\n",
+    );
   });
 
   it("-o wide adds the owning workload, the veth's host end and the bridge0 the pod routes through", async () => {
@@ -89,10 +96,20 @@ describe("kubehop get svc, nodes, ingress, endpoints", () => {
 
   it("svc: kubectl's columns, NodePorts as PORT:NODEPORT/PROTO, the LB's VIP, None for headless", async () => {
     const listed = rows((await get("svc", { "all-namespaces": true })).stdout);
-    expect(listed.map((l) => `${l.NAMESPACE}/${l.NAME}`)).to.deep.equal(cluster.services.map((s) => `${s.namespace}/${s.name}`).sort());
+    expect(listed.map((l) => `${l.NAMESPACE}/${l.NAME}`)).to.deep.equal(
+      cluster.services.map((s) => `${s.namespace}/${s.name}`).sort(),
+    );
     const controller = listed.find((l) => l.NAME === "ingress-nginx-controller")!;
-    expect(controller).to.deep.include({ TYPE: "LoadBalancer", "EXTERNAL-IP": "203.0.113.10", "PORT(S)": "80:30080/TCP,443:30443/TCP" });
-    expect(listed.find((l) => l.NAME === "db")).to.deep.include({ "CLUSTER-IP": "None", "EXTERNAL-IP": "<none>", "PORT(S)": "5432/TCP" });
+    expect(controller).to.deep.include({
+      TYPE: "LoadBalancer",
+      "EXTERNAL-IP": "203.0.113.10",
+      "PORT(S)": "80:30080/TCP,443:30443/TCP",
+    });
+    expect(listed.find((l) => l.NAME === "db")).to.deep.include({
+      "CLUSTER-IP": "None",
+      "EXTERNAL-IP": "<none>",
+      "PORT(S)": "5432/TCP",
+    });
     for (const l of listed.filter((x) => x["CLUSTER-IP"] !== "None")) {
       expect(formatIpv4(cluster.services.find((s) => s.name === l.NAME)!.clusterIPs[0]!)).to.equal(l["CLUSTER-IP"]);
     }
@@ -103,10 +120,17 @@ describe("kubehop get svc, nodes, ingress, endpoints", () => {
   it("nodes: address and podCIDR from the model, -n ignored (nodes have no namespace); wide adds bridge0 and the wg0 mesh", async () => {
     const listed = rows((await get("nodes", { namespace: "shop" })).stdout);
     expect(listed).to.deep.equal(
-      cluster.nodes.map((n) => ({ NAME: n.name, "INTERNAL-IP": formatIpv4(n.ip), "POD-CIDR": n.podCidr.text, PODS: String(cluster.pods.filter((p) => p.node === n.name).length) })),
+      cluster.nodes.map((n) => ({
+        NAME: n.name,
+        "INTERNAL-IP": formatIpv4(n.ip),
+        "POD-CIDR": n.podCidr.text,
+        PODS: String(cluster.pods.filter((p) => p.node === n.name).length),
+      })),
     );
     const wide = rows((await get("no", { output: "wide" })).stdout);
-    expect(wide.map((l) => [l.BRIDGE0, l["WG-PEERS"]])).to.deep.equal(cluster.nodes.map((n) => [formatIpv4(n.bridgeIp), String(cluster.nodes.length - 1)]));
+    expect(wide.map((l) => [l.BRIDGE0, l["WG-PEERS"]])).to.deep.equal(
+      cluster.nodes.map((n) => [formatIpv4(n.bridgeIp), String(cluster.nodes.length - 1)]),
+    );
   });
 
   it("ingress: class, hosts, the controller's address, 443 where TLS is configured", async () => {
@@ -122,7 +146,9 @@ describe("kubehop get svc, nodes, ingress, endpoints", () => {
     const api = listed.find((l) => l.NAME === "api")!.ENDPOINTS!.split(",");
     const apiPods = cluster.pods.filter((p) => p.namespace === "shop" && p.labels.app === "api");
     expect([...api].sort()).to.deep.equal(apiPods.map((p) => `${formatIpv4(p.ip)}:9000`).sort());
-    expect(listed.find((l) => l.NAME === "kube-dns")!.ENDPOINTS).to.match(/^(\d+\.\d+\.\d+\.\d+:\d+,){2}\d+\.\d+\.\d+\.\d+:\d+ \+ 3 more\.\.\.$/);
+    expect(listed.find((l) => l.NAME === "kube-dns")!.ENDPOINTS).to.match(
+      /^(\d+\.\d+\.\d+\.\d+:\d+,){2}\d+\.\d+\.\d+\.\d+:\d+ \+ 3 more\.\.\.$/,
+    );
     const wide = rows((await get("endpoints", { namespace: "kube-system", output: "wide" })).stdout);
     expect(wide[0]!.ENDPOINTS!.split(",")).to.have.length(6);
   });
@@ -151,11 +177,22 @@ describe("kubehop get -o json|yaml", () => {
   it("what -o json prints loads back as input: Services reloaded from it keep their ClusterIPs, ports and selectors", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kubehop-get-"));
     try {
-      const withoutServices = readFileSync(DEFAULT, "utf8").split(/^---$/m).filter((doc) => !/^kind: Service$/m.test(doc));
+      const withoutServices = readFileSync(DEFAULT, "utf8")
+        .split(/^---$/m)
+        .filter((doc) => !/^kind: Service$/m.test(doc));
       writeFileSync(join(dir, "topology.yaml"), withoutServices.join("---"));
       writeFileSync(join(dir, "services.json"), (await get("svc", { "all-namespaces": true, output: "json" })).stdout);
       const essentials = (c: typeof cluster) =>
-        c.services.map((s) => ({ key: `${s.namespace}/${s.name}`, type: s.type, clusterIPs: s.clusterIPs, ports: s.ports, selector: s.selector, etp: s.externalTrafficPolicy })).sort((a, b) => (a.key < b.key ? -1 : 1));
+        c.services
+          .map((s) => ({
+            key: `${s.namespace}/${s.name}`,
+            type: s.type,
+            clusterIPs: s.clusterIPs,
+            ports: s.ports,
+            selector: s.selector,
+            etp: s.externalTrafficPolicy,
+          }))
+          .sort((a, b) => (a.key < b.key ? -1 : 1));
       expect(essentials(loadTopologySync(dir).cluster)).to.deep.equal(essentials(cluster));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -176,19 +213,36 @@ describe("kubehop get -o json|yaml", () => {
     const eps = JSON.parse((await get("ep", { namespace: "shop", output: "json" })).stdout);
     const cart = eps.items.find((i: { metadata: { name: string } }) => i.metadata.name === "cart");
     expect(cart.subsets[0].ports).to.deep.equal([{ name: "http", port: 9100, protocol: "TCP" }]);
-    expect(cart.subsets[0].addresses.map((a: { targetRef: { name: string } }) => a.targetRef.name).sort()).to.deep.equal(
-      cluster.pods.filter((p) => p.labels.app === "cart").map((p) => p.name).sort(),
+    expect(
+      cart.subsets[0].addresses.map((a: { targetRef: { name: string } }) => a.targetRef.name).sort(),
+    ).to.deep.equal(
+      cluster.pods
+        .filter((p) => p.labels.app === "cart")
+        .map((p) => p.name)
+        .sort(),
     );
     const svc = JSON.parse((await get("svc", { namespace: "ingress-nginx", output: "json" })).stdout).items[0];
     expect(svc.status.loadBalancer).to.deep.equal({ ingress: [{ ip: "203.0.113.10" }] });
-    expect(svc.spec.ports[1]).to.deep.equal({ name: "https", protocol: "TCP", port: 443, targetPort: "https", nodePort: 30443 });
+    expect(svc.spec.ports[1]).to.deep.equal({
+      name: "https",
+      protocol: "TCP",
+      port: 443,
+      targetPort: "https",
+      nodePort: 30443,
+    });
   });
 });
 
 describe("kubehop get: usage", () => {
   it("kubectl's aliases name the same resource", async () => {
     const flags = { "all-namespaces": true };
-    for (const [canonical, aliases] of [["pods", ["po", "pod", "PODS"]], ["svc", ["service", "services"]], ["nodes", ["no", "node"]], ["ing", ["ingress", "ingresses"]], ["ep", ["endpoints"]]] as const) {
+    for (const [canonical, aliases] of [
+      ["pods", ["po", "pod", "PODS"]],
+      ["svc", ["service", "services"]],
+      ["nodes", ["no", "node"]],
+      ["ing", ["ingress", "ingresses"]],
+      ["ep", ["endpoints"]],
+    ] as const) {
       const expected = (await get(canonical, flags)).stdout;
       for (const alias of aliases) expect((await get(alias, flags)).stdout, alias).to.equal(expected);
     }
@@ -196,12 +250,18 @@ describe("kubehop get: usage", () => {
 
   it("an unknown resource is a usage error listing the valid ones, with did-you-mean", async () => {
     const attempt = get("pdos");
-    await expectRejection(attempt, 'unknown resource "pdos" (did you mean "pods"?); expected pods (po), services (svc), nodes (no), ingresses (ing) or endpoints (ep)');
+    await expectRejection(
+      attempt,
+      'unknown resource "pdos" (did you mean "pods"?); expected pods (po), services (svc), nodes (no), ingresses (ing) or endpoints (ep)',
+    );
     await expectRejection(get("deployments"), /^unknown resource "deployments"; expected pods/);
   });
 
   it("-n with -A, and an output format get does not print, are usage errors", async () => {
-    await expectRejection(get("pods", { namespace: "shop", "all-namespaces": true }), "give -n shop or -A (every namespace), not both");
+    await expectRejection(
+      get("pods", { namespace: "shop", "all-namespaces": true }),
+      "give -n shop or -A (every namespace), not both",
+    );
     await expectRejection(get("pods", { output: "mermaid" }), "-o mermaid: expected text, wide, json, yaml");
   });
 });

@@ -19,15 +19,31 @@ function ing(name: string, over: Partial<Ingress> = {}): Ingress {
 function hostRule(host: string | undefined, ...paths: IngressPath[]) {
   return { ...(host !== undefined ? { host } : {}), paths };
 }
-function get(ingresses: Ingress[], path: string, host = "foo.bar.com", scheme: RouteRequest["scheme"] = "https"): RouteResult {
+function get(
+  ingresses: Ingress[],
+  path: string,
+  host = "foo.bar.com",
+  scheme: RouteRequest["scheme"] = "https",
+): RouteResult {
   return route(ingresses, { host, path, scheme });
 }
 function backendOf(r: RouteResult): string {
-  return r.kind === "backend" ? `${r.backend.service}` : r.kind === "redirect" ? `${r.status} ${r.location}` : `${r.status}`;
+  return r.kind === "backend"
+    ? `${r.backend.service}`
+    : r.kind === "redirect"
+      ? `${r.status} ${r.location}`
+      : `${r.status}`;
 }
 
 describe("ingress routing: the official path-matching table (Kubernetes docs 'Examples', every row)", () => {
-  interface Row { kind: string; paths: string[]; request: string | string[]; match: string | null; nginx?: Record<string, string>; note?: string }
+  interface Row {
+    kind: string;
+    paths: string[];
+    request: string | string[];
+    match: string | null;
+    nginx?: Record<string, string>;
+    note?: string;
+  }
   // Data copied from reference/ingress.md section 4; `nginx` holds ingress-nginx's different answer.
   const TABLE: Row[] = [
     { kind: "Prefix", paths: ["/"], request: ["/", "/anything", "/a/b/c/"], match: "/" },
@@ -36,14 +52,33 @@ describe("ingress routing: the official path-matching table (Kubernetes docs 'Ex
     { kind: "Exact", paths: ["/foo"], request: "/foo/", match: null },
     // nginx sets auto_redirect on any proxy_pass location named "/foo/", exact ones included
     // (ngx_http_create_locations_tree), so `= /foo/` answers /foo with 301 -> /foo/.
-    { kind: "Exact", paths: ["/foo/"], request: "/foo", match: null, nginx: { "/foo": "301 https://foo.bar.com/foo/" } },
+    {
+      kind: "Exact",
+      paths: ["/foo/"],
+      request: "/foo",
+      match: null,
+      nginx: { "/foo": "301 https://foo.bar.com/foo/" },
+    },
     { kind: "Prefix", paths: ["/foo"], request: ["/foo", "/foo/"], match: "/foo" },
     // ingress-nginx renders Prefix /foo/ as `location /foo/` + `location = /foo/`: nothing is named
     // /foo, so nginx's auto-redirect answers 301 -> /foo/ (ingress.md marked this [unsure]).
-    { kind: "Prefix", paths: ["/foo/"], request: ["/foo", "/foo/"], match: "/foo/", nginx: { "/foo": "301 https://foo.bar.com/foo/" } },
+    {
+      kind: "Prefix",
+      paths: ["/foo/"],
+      request: ["/foo", "/foo/"],
+      match: "/foo/",
+      nginx: { "/foo": "301 https://foo.bar.com/foo/" },
+    },
     { kind: "Prefix", paths: ["/aaa/bb"], request: "/aaa/bbb", match: null },
     { kind: "Prefix", paths: ["/aaa/bbb"], request: "/aaa/bbb", match: "/aaa/bbb" },
-    { kind: "Prefix", paths: ["/aaa/bbb/"], request: "/aaa/bbb", match: "/aaa/bbb/", note: "ignores trailing slash", nginx: { "/aaa/bbb": "301 https://foo.bar.com/aaa/bbb/" } },
+    {
+      kind: "Prefix",
+      paths: ["/aaa/bbb/"],
+      request: "/aaa/bbb",
+      match: "/aaa/bbb/",
+      note: "ignores trailing slash",
+      nginx: { "/aaa/bbb": "301 https://foo.bar.com/aaa/bbb/" },
+    },
     { kind: "Prefix", paths: ["/aaa/bbb"], request: "/aaa/bbb/", match: "/aaa/bbb", note: "matches trailing slash" },
     { kind: "Prefix", paths: ["/aaa/bbb"], request: "/aaa/bbb/ccc", match: "/aaa/bbb", note: "matches subpath" },
     { kind: "Prefix", paths: ["/aaa/bbb"], request: "/aaa/bbbxyz", match: null, note: "not a string prefix" },
@@ -91,7 +126,11 @@ describe("ingress routing: hosts", () => {
   const wild = ing("wild", { rules: [hostRule("*.foo.com", p("/", "Prefix", "wild"))] });
   const exact = ing("exact", { rules: [hostRule("bar.foo.com", p("/api", "Prefix", "exact-api"))] });
 
-  for (const [header, expected] of [["bar.foo.com", "wild"], ["baz.bar.foo.com", "404"], ["foo.com", "404"]] as const) {
+  for (const [header, expected] of [
+    ["bar.foo.com", "wild"],
+    ["baz.bar.foo.com", "404"],
+    ["foo.com", "404"],
+  ] as const) {
     it(`*.foo.com with Host ${header} -> ${expected} (one label only)`, () => {
       expect(backendOf(get([wild], "/", header))).to.equal(expected);
     });
@@ -115,7 +154,8 @@ describe("ingress routing: hosts", () => {
 
   it("rules without a host serve unknown hosts, IP addresses and no Host at all, but not a known host", () => {
     const any = ing("any", { rules: [hostRule(undefined, p("/", "Prefix", "anyhost"))] });
-    for (const h of ["unknown.example", "10.0.0.1:80", ""]) expect(backendOf(get([any, exact], "/x", h)), h).to.equal("anyhost");
+    for (const h of ["unknown.example", "10.0.0.1:80", ""])
+      expect(backendOf(get([any, exact], "/x", h)), h).to.equal("anyhost");
     expect(backendOf(get([any, exact], "/x", "bar.foo.com"))).to.equal("404");
   });
 });
@@ -134,10 +174,18 @@ describe("ingress routing: precedence", () => {
   });
 
   it("the longest matching prefix wins and the shorter one is listed as considered", () => {
-    const i = [ing("a", { rules: [hostRule("foo.bar.com", p("/", "Prefix", "root"), p("/api", "Prefix", "api"), p("/api/v2", "Prefix", "v2"))] })];
+    const i = [
+      ing("a", {
+        rules: [
+          hostRule("foo.bar.com", p("/", "Prefix", "root"), p("/api", "Prefix", "api"), p("/api/v2", "Prefix", "v2")),
+        ],
+      }),
+    ];
     const r = get(i, "/api/v2/users");
     expect(backendOf(r)).to.equal("v2");
-    expect(r.considered.some((c) => c.includes("path /api (Prefix)") && c.includes("matches too, but is shorter"))).to.equal(true);
+    expect(
+      r.considered.some((c) => c.includes("path /api (Prefix)") && c.includes("matches too, but is shorter")),
+    ).to.equal(true);
     expect(backendOf(get(i, "/api/v22"))).to.equal("api");
   });
 
@@ -154,7 +202,10 @@ describe("ingress routing: precedence", () => {
 
   it("use-regex on one Ingress turns every path of that host into a case-insensitive start-anchored regex", () => {
     const plain = ing("plain", { rules: [hostRule("foo.bar.com", p("/foo", "Exact", "ex"))] });
-    const regex = ing("regex", { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" }, rules: [hostRule("foo.bar.com", p("/api/v[0-9]+", "ImplementationSpecific", "versioned"))] });
+    const regex = ing("regex", {
+      annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" },
+      rules: [hostRule("foo.bar.com", p("/api/v[0-9]+", "ImplementationSpecific", "versioned"))],
+    });
     const other = ing("other", { rules: [hostRule("other.com", p("/foo", "Exact", "other-ex"))] });
     const all = [plain, regex, other];
     expect(backendOf(get(all, "/FOObar"))).to.equal("ex");
@@ -165,7 +216,12 @@ describe("ingress routing: precedence", () => {
   });
 
   it("rewrite-target rewrites the upstream path from the regex captures", () => {
-    const i = [ing("rw", { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" }, rules: [hostRule("foo.bar.com", p("/something(/|$)(.*)", "ImplementationSpecific", "rw"))] })];
+    const i = [
+      ing("rw", {
+        annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" },
+        rules: [hostRule("foo.bar.com", p("/something(/|$)(.*)", "ImplementationSpecific", "rw"))],
+      }),
+    ];
     const r = get(i, "/something/new");
     expect(r.kind === "backend" && r.rewrittenPath).to.equal("/new");
     const bare = get(i, "/something");
@@ -195,7 +251,11 @@ describe("ingress routing: several Ingresses on one host", () => {
     const b = ing("aaa", { ...newer, rules: [hostRule("shop.example.com", p("/api", "Prefix", "new-api"))] });
     const r = get([b, a], "/api", "shop.example.com");
     expect(r.kind === "backend" && r.ingress).to.equal("shop/zzz");
-    expect(r.considered.some((c) => c.startsWith("shop/aaa path /api (Prefix) -> new-api:80 lost: already configured by shop/zzz"))).to.equal(true);
+    expect(
+      r.considered.some((c) =>
+        c.startsWith("shop/aaa path /api (Prefix) -> new-api:80 lost: already configured by shop/zzz"),
+      ),
+    ).to.equal(true);
   });
 
   it("same age: ingress-nginx processes namespace/name in DESCENDING order, so shop/b beats shop/a", () => {
@@ -218,7 +278,11 @@ describe("ingress routing: the default-backend chain", () => {
   it("an Ingress's defaultBackend catches unmatched paths on its own hosts, not unknown hosts", () => {
     const i = [ing("a", { defaultBackend: own, rules: [hostRule("shop.example.com", p("/api", "Prefix", "api"))] })];
     const r = get(i, "/nope", "shop.example.com");
-    expect(r.kind === "backend" && [r.source, r.backend.service, r.rule]).to.deep.equal(["default-backend", "fallback", "shop/a: defaultBackend -> fallback:80 (host shop.example.com, no path matched)"]);
+    expect(r.kind === "backend" && [r.source, r.backend.service, r.rule]).to.deep.equal([
+      "default-backend",
+      "fallback",
+      "shop/a: defaultBackend -> fallback:80 (host shop.example.com, no path matched)",
+    ]);
     expect(backendOf(get(i, "/nope", "elsewhere.example.com"))).to.equal("404");
   });
 
@@ -234,15 +298,32 @@ describe("ingress routing: the default-backend chain", () => {
   });
 
   it("the host's default comes from the Ingress that created the host (the oldest)", () => {
-    const a = ing("a", { creationTimestamp: "2024-01-01T00:00:00Z", rules: [hostRule("shop.example.com", p("/api", "Prefix", "api"))] });
-    const b = ing("b", { creationTimestamp: "2024-02-01T00:00:00Z", defaultBackend: own, rules: [hostRule("shop.example.com", p("/web", "Prefix", "web"))] });
+    const a = ing("a", {
+      creationTimestamp: "2024-01-01T00:00:00Z",
+      rules: [hostRule("shop.example.com", p("/api", "Prefix", "api"))],
+    });
+    const b = ing("b", {
+      creationTimestamp: "2024-02-01T00:00:00Z",
+      defaultBackend: own,
+      rules: [hostRule("shop.example.com", p("/web", "Prefix", "web"))],
+    });
     const r = get([a, b], "/nope", "shop.example.com");
     expect(r.kind).to.equal("default-backend");
     expect(r.rule).to.equal("the controller's default backend (404), for host shop.example.com created by shop/a");
   });
 
   it("a path whose backend is a resource, not a Service, falls to the default backend", () => {
-    const i = [ing("a", { rules: [hostRule("shop.example.com", { path: "/static", pathType: "Prefix", backend: { kind: "resource", resourceKind: "StorageBucket", name: "b" } })] })];
+    const i = [
+      ing("a", {
+        rules: [
+          hostRule("shop.example.com", {
+            path: "/static",
+            pathType: "Prefix",
+            backend: { kind: "resource", resourceKind: "StorageBucket", name: "b" },
+          }),
+        ],
+      }),
+    ];
     const r = get(i, "/static/x", "shop.example.com");
     expect(r.kind).to.equal("default-backend");
     expect(r.considered.join("\n")).to.contain("names a StorageBucket, not a Service");
@@ -250,12 +331,23 @@ describe("ingress routing: the default-backend chain", () => {
 });
 
 describe("ingress routing: TLS and redirects", () => {
-  const tlsIng = (annotations: Record<string, string> = {}, tls = [{ hosts: ["shop.example.com"], secretName: "shop-tls" }]) =>
-    ing("shop-ingress", { annotations, tls, rules: [hostRule("shop.example.com", p("/api", "Prefix", "api"), p("/", "Prefix", "web"))] });
+  const tlsIng = (
+    annotations: Record<string, string> = {},
+    tls = [{ hosts: ["shop.example.com"], secretName: "shop-tls" }],
+  ) =>
+    ing("shop-ingress", {
+      annotations,
+      tls,
+      rules: [hostRule("shop.example.com", p("/api", "Prefix", "api"), p("/", "Prefix", "web"))],
+    });
 
   it("http to a host with a certificate -> 308 to https, trailing slash dropped", () => {
     const r = get([tlsIng()], "/api/", "shop.example.com:80", "http");
-    expect(r.kind === "redirect" && [r.status, r.location, r.ingress]).to.deep.equal([308, "https://shop.example.com/api", "shop/shop-ingress"]);
+    expect(r.kind === "redirect" && [r.status, r.location, r.ingress]).to.deep.equal([
+      308,
+      "https://shop.example.com/api",
+      "shop/shop-ingress",
+    ]);
     expect(r.reason).to.contain("secret shop-tls");
     expect(backendOf(get([tlsIng()], "/", "shop.example.com", "http"))).to.equal("308 https://shop.example.com");
   });
@@ -265,37 +357,84 @@ describe("ingress routing: TLS and redirects", () => {
   });
 
   it('ssl-redirect: "false" serves plain HTTP', () => {
-    expect(backendOf(get([tlsIng({ "nginx.ingress.kubernetes.io/ssl-redirect": "false" })], "/api", "shop.example.com", "http"))).to.equal("api");
+    expect(
+      backendOf(
+        get([tlsIng({ "nginx.ingress.kubernetes.io/ssl-redirect": "false" })], "/api", "shop.example.com", "http"),
+      ),
+    ).to.equal("api");
   });
 
   it('preserve-trailing-slash: "true" keeps the slash and the query is kept', () => {
-    expect(backendOf(get([tlsIng({ "nginx.ingress.kubernetes.io/preserve-trailing-slash": "true" })], "/api/?a=1", "shop.example.com", "http"))).to.equal("308 https://shop.example.com/api/?a=1");
+    expect(
+      backendOf(
+        get(
+          [tlsIng({ "nginx.ingress.kubernetes.io/preserve-trailing-slash": "true" })],
+          "/api/?a=1",
+          "shop.example.com",
+          "http",
+        ),
+      ),
+    ).to.equal("308 https://shop.example.com/api/?a=1");
   });
 
   it('force-ssl-redirect: "true" redirects without any certificate', () => {
-    const i = [ing("f", { annotations: { "nginx.ingress.kubernetes.io/force-ssl-redirect": "true" }, rules: [hostRule("plain.example.com", p("/", "Prefix", "web"))] })];
+    const i = [
+      ing("f", {
+        annotations: { "nginx.ingress.kubernetes.io/force-ssl-redirect": "true" },
+        rules: [hostRule("plain.example.com", p("/", "Prefix", "web"))],
+      }),
+    ];
     expect(backendOf(get(i, "/x", "plain.example.com", "http"))).to.equal("308 https://plain.example.com/x");
-    expect(backendOf(get([ing("n", { rules: [hostRule("plain.example.com", p("/", "Prefix", "web"))] })], "/x", "plain.example.com", "http"))).to.equal("web");
+    expect(
+      backendOf(
+        get(
+          [ing("n", { rules: [hostRule("plain.example.com", p("/", "Prefix", "web"))] })],
+          "/x",
+          "plain.example.com",
+          "http",
+        ),
+      ),
+    ).to.equal("web");
   });
 
   it("a tls section that does not list the host still redirects it (ingress-nginx gives it the default certificate)", () => {
-    const r = get([tlsIng({}, [{ hosts: ["other.example.com"], secretName: "x" }])], "/api", "shop.example.com", "http");
+    const r = get(
+      [tlsIng({}, [{ hosts: ["other.example.com"], secretName: "x" }])],
+      "/api",
+      "shop.example.com",
+      "http",
+    );
     expect(r.kind).to.equal("redirect");
     expect(r.reason).to.contain("does not list shop.example.com");
   });
 
   it("rules without a host are never redirected for TLS, and ACME challenges are exempt", () => {
-    const any = ing("any", { tls: [{ hosts: ["shop.example.com"], secretName: "s" }], rules: [hostRule(undefined, p("/", "Prefix", "anyhost"))] });
+    const any = ing("any", {
+      tls: [{ hosts: ["shop.example.com"], secretName: "s" }],
+      rules: [hostRule(undefined, p("/", "Prefix", "anyhost"))],
+    });
     expect(backendOf(get([any], "/x", "1.2.3.4", "http"))).to.equal("anyhost");
-    const acme = ing("acme", { tls: [{ hosts: ["shop.example.com"], secretName: "s" }], rules: [hostRule("shop.example.com", p("/.well-known/acme-challenge", "Prefix", "solver"))] });
+    const acme = ing("acme", {
+      tls: [{ hosts: ["shop.example.com"], secretName: "s" }],
+      rules: [hostRule("shop.example.com", p("/.well-known/acme-challenge", "Prefix", "solver"))],
+    });
     expect(backendOf(get([acme], "/.well-known/acme-challenge/tok", "shop.example.com", "http"))).to.equal("solver");
   });
 
   it("reports service-upstream", () => {
-    const i = [ing("su", { annotations: { "nginx.ingress.kubernetes.io/service-upstream": "true" }, rules: [hostRule("shop.example.com", p("/", "Prefix", "web"))] })];
+    const i = [
+      ing("su", {
+        annotations: { "nginx.ingress.kubernetes.io/service-upstream": "true" },
+        rules: [hostRule("shop.example.com", p("/", "Prefix", "web"))],
+      }),
+    ];
     const r = get(i, "/", "shop.example.com");
     expect(r.kind === "backend" && r.serviceUpstream).to.equal(true);
-    const plain = get([ing("x", { rules: [hostRule("shop.example.com", p("/", "Prefix", "web"))] })], "/", "shop.example.com");
+    const plain = get(
+      [ing("x", { rules: [hostRule("shop.example.com", p("/", "Prefix", "web"))] })],
+      "/",
+      "shop.example.com",
+    );
     expect(plain.kind === "backend" && plain.serviceUpstream).to.equal(false);
   });
 });

@@ -23,38 +23,230 @@ interface BadCase {
 }
 
 const CASES: BadCase[] = [
-  { fixture: "cluster-cidr-prefix-33.yaml", what: "a CIDR with a /33 length", line: 6, col: 16, words: ["spec.clusterCIDR", '"10.244.0.0/33" is not a CIDR', "10.244.0.0/16"] },
-  { fixture: "cluster-cidr-host-bits.yaml", what: "a CIDR with host bits set", line: 5, col: 16, words: ["spec.clusterCIDR", "host bits set", "10.244.0.0/16"] },
-  { fixture: "overlapping-pod-cidrs.yaml", what: "two Nodes with overlapping podCIDRs", line: 13, col: 12, words: ["node-b", "podCIDR 10.244.0.128/25", "overlaps node node-a", "must not overlap"] },
-  { fixture: "pod-ip-outside-cluster-cidr.yaml", what: "a pod IP outside the cluster CIDR", line: 14, col: 10, words: ["shop/web-0", "podIP 10.99.0.5", "outside the cluster CIDR 10.244.0.0/16"] },
-  { fixture: "pod-ip-outside-node-pod-cidr.yaml", what: "a pod IP outside its node's podCIDR", line: 8, col: 10, words: ["default/web-0", "podIP 10.244.2.7", "node-1's podCIDR 10.244.0.0/24"] },
-  { fixture: "duplicate-node-names.yaml", what: "two Nodes with one name", line: 9, col: 9, words: ['duplicate Node "worker"', "duplicate-node-names.yaml:1", "must be unique"] },
-  { fixture: "duplicate-pod-names.yaml", what: "two pods with one name in a namespace (same name elsewhere is fine)", line: 17, col: 9, words: ["duplicate pod shop/api", "duplicate-pod-names.yaml:1", "unique in a namespace"] },
-  { fixture: "unknown-topology-field.yaml", what: "a misspelt field in the Topology kind", line: 6, col: 7, words: ["spec.nodes[0].podCidr", 'unknown field "podCidr"', 'did you mean "podCIDR"'] },
-  { fixture: "replicas-not-a-number.yaml", what: 'replicas: "three"', line: 6, col: 13, words: ["Deployment", "spec.replicas", "whole number"] },
-  { fixture: "yaml-bad-indentation.yaml", what: "a key indented less than its siblings", line: 5, col: 1, words: ["YAML syntax", "same column"] },
-  { fixture: "yaml-unclosed-flow.yaml", what: "an unclosed flow mapping", line: 6, col: 1, words: ["YAML syntax", "Flow map", "end with a }"] },
-  { fixture: "duplicate-yaml-key.yaml", what: "the same key twice in a mapping", line: 6, col: 3, words: ["YAML syntax", "keys must be unique"] },
-  { fixture: "alias-bomb.yaml", what: 'a "billion laughs" alias bomb', line: 11, col: 10, words: ["alias *e", "billion laughs", "refused", "fewer nested aliases"] },
-  { fixture: "empty.yaml", what: "an empty file", line: 1, col: 1, words: ["no YAML documents", "Kubernetes objects", "Topology"] },
-  { fixture: "only-comments.yaml", what: "a file of only comments", line: 1, col: 1, words: ["no YAML documents", "Kubernetes objects", "Topology"] },
-  { fixture: "binary-nul.yaml", what: "binary data (NUL at line 4, col 10)", line: 4, col: 10, words: ["binary data", "expected UTF-8 YAML"] },
-  { fixture: "invalid-utf8.yaml", what: "a Latin-1 byte that is not UTF-8", line: 4, col: 12, words: ["invalid UTF-8", "0xe9", "save the file as UTF-8"] },
-  { fixture: "missing-kind.yaml", what: "a document without kind", line: 6, col: 1, words: ['missing "kind"', "Pod, Deployment", "Topology"] },
-  { fixture: "wrong-topology-api-version.yaml", what: "a Topology with the wrong apiVersion", line: 1, col: 13, words: ["Topology", "apiVersion", "kubehop.io/v1alpha1"] },
-  { fixture: "two-topologies.yaml", what: "two Topology documents", line: 6, col: 1, words: ["second Topology", "two-topologies.yaml:1", "exactly one"] },
-  { fixture: "unknown-node-name.yaml", what: "a pod's nodeName naming no node", line: 11, col: 13, words: ['nodeName "node-9"', "not a node", "known nodes: node-1"] },
-  { fixture: "node-ip-outside-underlay.yaml", what: "a node IP outside the underlay", line: 10, col: 11, words: ["node-2", "192.168.20.12", "outside the underlay 192.168.10.0/24", "spec.underlay.cidr"] },
-  { fixture: "node-cidr-mask-too-short.yaml", what: "nodeCIDRMaskSize shorter than the cluster CIDR's", line: 5, col: 21, words: ["nodeCIDRMaskSize /12", "10.244.0.0/16", "/16 or longer"] },
-  { fixture: "service-cidr-overlaps-cluster.yaml", what: "serviceCIDR inside clusterCIDR", line: 5, col: 16, words: ["serviceCIDR 10.96.0.0/12", "overlaps clusterCIDR 10.0.0.0/8", "disjoint"] },
-  { fixture: "wireguard-unknown-peer.yaml", what: "a WireGuard peer naming no node", line: 10, col: 19, words: ['WireGuard peer "node-7"', "not a node", "known nodes: node-1, node-2"] },
-  { fixture: "wireguard-self-peer.yaml", what: "a node listing itself as peer", line: 8, col: 19, words: ["node-1 lists itself", "WireGuard peer", "never its own peer"] },
-  { fixture: "wireguard-duplicate-allowed-ips.yaml", what: "one AllowedIPs prefix on two peers", line: 13, col: 17, words: ["AllowedIPs 10.244.1.0/24", "node-2 and node-3", "one prefix on one peer"] },
-  { fixture: "container-port-70000.yaml", what: "containerPort 70000", line: 10, col: 26, words: ["spec.containers[0].ports[1].containerPort", "1-65535"] },
-  { fixture: "list-item-not-mapping.yaml", what: "a List item that is a string", line: 8, col: 5, words: ["List item", "mapping with apiVersion and kind"] },
-  { fixture: "folder-without-yaml", what: "a folder with no YAML files", line: 1, col: 1, words: ["folder", "no .yaml or .yml files"] },
-  { fixture: "does-not-exist.yaml", what: "a path that does not exist", line: 1, col: 1, words: ["no such file or folder", "YAML file or a folder"] },
-  { fixture: "too-many-pods-for-28.yaml", what: "14 replicas on one node with a /28 podCIDR (13 usable)", line: 12, col: 13, words: ["podCIDR 10.244.0.0/28", "no address left", "larger nodeCIDRMaskSize or fewer pods"] },
+  {
+    fixture: "cluster-cidr-prefix-33.yaml",
+    what: "a CIDR with a /33 length",
+    line: 6,
+    col: 16,
+    words: ["spec.clusterCIDR", '"10.244.0.0/33" is not a CIDR', "10.244.0.0/16"],
+  },
+  {
+    fixture: "cluster-cidr-host-bits.yaml",
+    what: "a CIDR with host bits set",
+    line: 5,
+    col: 16,
+    words: ["spec.clusterCIDR", "host bits set", "10.244.0.0/16"],
+  },
+  {
+    fixture: "overlapping-pod-cidrs.yaml",
+    what: "two Nodes with overlapping podCIDRs",
+    line: 13,
+    col: 12,
+    words: ["node-b", "podCIDR 10.244.0.128/25", "overlaps node node-a", "must not overlap"],
+  },
+  {
+    fixture: "pod-ip-outside-cluster-cidr.yaml",
+    what: "a pod IP outside the cluster CIDR",
+    line: 14,
+    col: 10,
+    words: ["shop/web-0", "podIP 10.99.0.5", "outside the cluster CIDR 10.244.0.0/16"],
+  },
+  {
+    fixture: "pod-ip-outside-node-pod-cidr.yaml",
+    what: "a pod IP outside its node's podCIDR",
+    line: 8,
+    col: 10,
+    words: ["default/web-0", "podIP 10.244.2.7", "node-1's podCIDR 10.244.0.0/24"],
+  },
+  {
+    fixture: "duplicate-node-names.yaml",
+    what: "two Nodes with one name",
+    line: 9,
+    col: 9,
+    words: ['duplicate Node "worker"', "duplicate-node-names.yaml:1", "must be unique"],
+  },
+  {
+    fixture: "duplicate-pod-names.yaml",
+    what: "two pods with one name in a namespace (same name elsewhere is fine)",
+    line: 17,
+    col: 9,
+    words: ["duplicate pod shop/api", "duplicate-pod-names.yaml:1", "unique in a namespace"],
+  },
+  {
+    fixture: "unknown-topology-field.yaml",
+    what: "a misspelt field in the Topology kind",
+    line: 6,
+    col: 7,
+    words: ["spec.nodes[0].podCidr", 'unknown field "podCidr"', 'did you mean "podCIDR"'],
+  },
+  {
+    fixture: "replicas-not-a-number.yaml",
+    what: 'replicas: "three"',
+    line: 6,
+    col: 13,
+    words: ["Deployment", "spec.replicas", "whole number"],
+  },
+  {
+    fixture: "yaml-bad-indentation.yaml",
+    what: "a key indented less than its siblings",
+    line: 5,
+    col: 1,
+    words: ["YAML syntax", "same column"],
+  },
+  {
+    fixture: "yaml-unclosed-flow.yaml",
+    what: "an unclosed flow mapping",
+    line: 6,
+    col: 1,
+    words: ["YAML syntax", "Flow map", "end with a }"],
+  },
+  {
+    fixture: "duplicate-yaml-key.yaml",
+    what: "the same key twice in a mapping",
+    line: 6,
+    col: 3,
+    words: ["YAML syntax", "keys must be unique"],
+  },
+  {
+    fixture: "alias-bomb.yaml",
+    what: 'a "billion laughs" alias bomb',
+    line: 11,
+    col: 10,
+    words: ["alias *e", "billion laughs", "refused", "fewer nested aliases"],
+  },
+  {
+    fixture: "empty.yaml",
+    what: "an empty file",
+    line: 1,
+    col: 1,
+    words: ["no YAML documents", "Kubernetes objects", "Topology"],
+  },
+  {
+    fixture: "only-comments.yaml",
+    what: "a file of only comments",
+    line: 1,
+    col: 1,
+    words: ["no YAML documents", "Kubernetes objects", "Topology"],
+  },
+  {
+    fixture: "binary-nul.yaml",
+    what: "binary data (NUL at line 4, col 10)",
+    line: 4,
+    col: 10,
+    words: ["binary data", "expected UTF-8 YAML"],
+  },
+  {
+    fixture: "invalid-utf8.yaml",
+    what: "a Latin-1 byte that is not UTF-8",
+    line: 4,
+    col: 12,
+    words: ["invalid UTF-8", "0xe9", "save the file as UTF-8"],
+  },
+  {
+    fixture: "missing-kind.yaml",
+    what: "a document without kind",
+    line: 6,
+    col: 1,
+    words: ['missing "kind"', "Pod, Deployment", "Topology"],
+  },
+  {
+    fixture: "wrong-topology-api-version.yaml",
+    what: "a Topology with the wrong apiVersion",
+    line: 1,
+    col: 13,
+    words: ["Topology", "apiVersion", "kubehop.io/v1alpha1"],
+  },
+  {
+    fixture: "two-topologies.yaml",
+    what: "two Topology documents",
+    line: 6,
+    col: 1,
+    words: ["second Topology", "two-topologies.yaml:1", "exactly one"],
+  },
+  {
+    fixture: "unknown-node-name.yaml",
+    what: "a pod's nodeName naming no node",
+    line: 11,
+    col: 13,
+    words: ['nodeName "node-9"', "not a node", "known nodes: node-1"],
+  },
+  {
+    fixture: "node-ip-outside-underlay.yaml",
+    what: "a node IP outside the underlay",
+    line: 10,
+    col: 11,
+    words: ["node-2", "192.168.20.12", "outside the underlay 192.168.10.0/24", "spec.underlay.cidr"],
+  },
+  {
+    fixture: "node-cidr-mask-too-short.yaml",
+    what: "nodeCIDRMaskSize shorter than the cluster CIDR's",
+    line: 5,
+    col: 21,
+    words: ["nodeCIDRMaskSize /12", "10.244.0.0/16", "/16 or longer"],
+  },
+  {
+    fixture: "service-cidr-overlaps-cluster.yaml",
+    what: "serviceCIDR inside clusterCIDR",
+    line: 5,
+    col: 16,
+    words: ["serviceCIDR 10.96.0.0/12", "overlaps clusterCIDR 10.0.0.0/8", "disjoint"],
+  },
+  {
+    fixture: "wireguard-unknown-peer.yaml",
+    what: "a WireGuard peer naming no node",
+    line: 10,
+    col: 19,
+    words: ['WireGuard peer "node-7"', "not a node", "known nodes: node-1, node-2"],
+  },
+  {
+    fixture: "wireguard-self-peer.yaml",
+    what: "a node listing itself as peer",
+    line: 8,
+    col: 19,
+    words: ["node-1 lists itself", "WireGuard peer", "never its own peer"],
+  },
+  {
+    fixture: "wireguard-duplicate-allowed-ips.yaml",
+    what: "one AllowedIPs prefix on two peers",
+    line: 13,
+    col: 17,
+    words: ["AllowedIPs 10.244.1.0/24", "node-2 and node-3", "one prefix on one peer"],
+  },
+  {
+    fixture: "container-port-70000.yaml",
+    what: "containerPort 70000",
+    line: 10,
+    col: 26,
+    words: ["spec.containers[0].ports[1].containerPort", "1-65535"],
+  },
+  {
+    fixture: "list-item-not-mapping.yaml",
+    what: "a List item that is a string",
+    line: 8,
+    col: 5,
+    words: ["List item", "mapping with apiVersion and kind"],
+  },
+  {
+    fixture: "folder-without-yaml",
+    what: "a folder with no YAML files",
+    line: 1,
+    col: 1,
+    words: ["folder", "no .yaml or .yml files"],
+  },
+  {
+    fixture: "does-not-exist.yaml",
+    what: "a path that does not exist",
+    line: 1,
+    col: 1,
+    words: ["no such file or folder", "YAML file or a folder"],
+  },
+  {
+    fixture: "too-many-pods-for-28.yaml",
+    what: "14 replicas on one node with a /28 podCIDR (13 usable)",
+    line: 12,
+    col: 13,
+    words: ["podCIDR 10.244.0.0/28", "no address left", "larger nodeCIDRMaskSize or fewer pods"],
+  },
 ];
 
 /** Anything that looks like a leaked exception: stack frames or an error class name. */
@@ -85,7 +277,9 @@ describe("malformed input (kubehop validate -t FILE)", () => {
 
   it("covers every fixture in spec/fixtures/bad with a case, and the other way round", () => {
     const onDisk = readdirSync(BAD).sort();
-    const cased = CASES.map((c) => c.fixture).filter((f) => f !== "does-not-exist.yaml").sort();
+    const cased = CASES.map((c) => c.fixture)
+      .filter((f) => f !== "does-not-exist.yaml")
+      .sort();
     expect(onDisk).to.deep.equal(cased);
     expect(CASES.length).to.be.at.least(24);
   });
@@ -115,8 +309,20 @@ describe("malformed input (kubehop validate -t FILE)", () => {
   it("refuses a far bigger alias bomb as soon as the count passes the limit (the check does not expand)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kubehop-bomb-"));
     try {
-      const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: lol", "data:", '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-      for (let i = 1; i <= 40; i++) lines.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+      const lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata:",
+        "  name: lol",
+        "data:",
+        '  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      ];
+      for (let i = 1; i <= 40; i++)
+        lines.push(
+          `  a${i}: &a${i} [${Array(10)
+            .fill(`*a${i - 1}`)
+            .join(",")}]`,
+        );
       const file = join(dir, "bomb.yaml");
       writeFileSync(file, `${lines.join("\n")}\n`);
       const r = await runCli(["validate", "-t", file]);
@@ -130,9 +336,16 @@ describe("malformed input (kubehop validate -t FILE)", () => {
   });
 
   it("reports every problem of a file, not only the first, each with its own position", async () => {
-    const r = await runCli(["validate", "-t", "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nspec:\n  clusterCIDR: 10.244.0.1/16\n  nodeCount: 0\n  overlay: {style: calico}\n"]);
+    const r = await runCli([
+      "validate",
+      "-t",
+      "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nspec:\n  clusterCIDR: 10.244.0.1/16\n  nodeCount: 0\n  overlay: {style: calico}\n",
+    ]);
     expect(r.code).to.equal(2);
-    const positions = r.stderr.trimEnd().split("\n").map((l) => l.split(": ")[0]);
+    const positions = r.stderr
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split(": ")[0]);
     expect(positions).to.deep.equal(["<input>:4:16", "<input>:5:14", "<input>:6:20"]);
     expect(r.stderr).to.include("overlay.style").and.include("kilo").and.include("flannel");
   });
@@ -243,7 +456,9 @@ describe("valid kubectl-shaped input", () => {
     const r = await runCli(["validate", "-t", KUBECTL_SHAPED]);
     expect(r.code).to.equal(0);
     const warnings = r.stderr.trimEnd().split("\n");
-    expect(warnings).to.deep.equal(["warning: <input>:73:1: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block"]);
+    expect(warnings).to.deep.equal([
+      "warning: <input>:73:1: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
+    ]);
   });
 
   it("reads the same objects from a file without modifying it", async () => {
@@ -256,7 +471,16 @@ describe("valid kubectl-shaped input", () => {
       const r = await runCli(["validate", "-t", file]);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.include(`warning: ${file}:73:1: NetworkPolicy shop/deny-all`);
-      const t = await runCli(["trace", "-t", file, "--from", "pod/shop/web-7d4b9c6f8-x2x9k", "--to", "node/node-1:22", "--json"]);
+      const t = await runCli([
+        "trace",
+        "-t",
+        file,
+        "--from",
+        "pod/shop/web-7d4b9c6f8-x2x9k",
+        "--to",
+        "node/node-1:22",
+        "--json",
+      ]);
       expect(t.code, t.stderr).to.equal(0);
       expect(sha256(file)).to.equal(hash);
       expect(statSync(file).mtimeMs).to.equal(mtime);

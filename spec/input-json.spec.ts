@@ -53,12 +53,20 @@ describe("kubectl -o json input", () => {
 
   it("a List loads to the same cluster as the same objects in YAML, and traces the same", () => {
     const file = join(dir, "list.json");
-    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: asList(DEFAULT), metadata: { resourceVersion: "" } }, null, 4));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { apiVersion: "v1", kind: "List", items: asList(DEFAULT), metadata: { resourceVersion: "" } },
+        null,
+        4,
+      ),
+    );
     const fromJson = loadTopologySync(file);
     const fromYaml = loadTopologySync(DEFAULT);
     expect(positionless(fromJson.cluster)).to.deep.equal(positionless(fromYaml.cluster));
     const strip = (s: string) => s.replaceAll(file, "F").replaceAll(DEFAULT, "F");
-    const curl = (t: typeof fromJson) => JSON.stringify(t.curl("https://shop.example.com/api/cart"), (k, v: unknown) => (k === "origin" ? undefined : v));
+    const curl = (t: typeof fromJson) =>
+      JSON.stringify(t.curl("https://shop.example.com/api/cart"), (k, v: unknown) => (k === "origin" ? undefined : v));
     expect(strip(curl(fromJson))).to.equal(strip(curl(fromYaml)));
   });
 
@@ -91,7 +99,9 @@ describe("kubectl -o json input", () => {
     const text = JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 4);
     writeFileSync(file, text);
     const at = where(text, '"eighty"');
-    expect(problemsOf(() => loadInput(file))).to.deep.equal([`${file}:${at.line}:${at.col}: Service: spec.ports[0].port: expected a port number 1-65535`]);
+    expect(problemsOf(() => loadInput(file))).to.deep.equal([
+      `${file}:${at.line}:${at.col}: Service: spec.ports[0].port: expected a port number 1-65535`,
+    ]);
   });
 
   it("a List is cut at its items' lines when pretty-printed; any other layout reads the same, positions and all", () => {
@@ -107,7 +117,13 @@ describe("kubectl -o json input", () => {
       `{"items": [\n  ${oneLine(items[0]!)}, ${oneLine(items[1]!)},\n  {"kind": "Namespace", "metadata":\n  {"name": "x"}},\n  ${oneLine(items[2]!)}\n], "kind": "List", "apiVersion": "v1"}`,
     ];
     // kubectl's and JSON.stringify's layouts are cut; the irregular one is read whole.
-    expect(layouts.map((t) => splitList(t, t.indexOf("{"))?.items.length)).to.deep.equal([6, 6, undefined, 6, undefined]);
+    expect(layouts.map((t) => splitList(t, t.indexOf("{"))?.items.length)).to.deep.equal([
+      6,
+      6,
+      undefined,
+      6,
+      undefined,
+    ]);
     for (const text of layouts) {
       const objects = parseDocuments({ file: "l.json", text });
       const expected = (JSON.parse(text) as { items: { kind: string }[] }).items;
@@ -115,7 +131,12 @@ describe("kubectl -o json input", () => {
       // Each item's position, against a plain character-by-character reading of the text.
       const reference = new JsonPositions(text);
       const lines = new LineIndex(text);
-      objects.forEach((o, i) => expect(o.at(), `${text}\nitem ${i}`).to.deep.equal({ file: "l.json", ...lines.lineCol(reference.offsetOf(0, ["items", i])) }));
+      objects.forEach((o, i) => {
+        expect(o.at(), `${text}\nitem ${i}`).to.deep.equal({
+          file: "l.json",
+          ...lines.lineCol(reference.offsetOf(0, ["items", i])),
+        });
+      });
     }
   });
 
@@ -124,7 +145,11 @@ describe("kubectl -o json input", () => {
     const file = join(dir, "misspelt.json");
     writeFileSync(file, text);
     const [problem] = problemsOf(() => loadInput(file));
-    expect(problem).to.match(new RegExp(`^${file}:5:12: Topology: spec.clusterCidr: unknown field "clusterCidr"; did you mean "clusterCIDR"\\?`));
+    expect(problem).to.match(
+      new RegExp(
+        `^${file}:5:12: Topology: spec.clusterCidr: unknown field "clusterCidr"; did you mean "clusterCIDR"\\?`,
+      ),
+    );
   });
 
   it("a JSON syntax error is still file:line:col, from the YAML reader it falls back to", () => {
@@ -137,10 +162,14 @@ describe("kubectl -o json input", () => {
   it("a List without items, and an empty List, say so at the List", () => {
     const noItems = join(dir, "no-items.json");
     writeFileSync(noItems, '{"apiVersion": "v1",\n "kind": "List",\n "items": {}}');
-    expect(problemsOf(() => loadInput(noItems))).to.deep.equal([`${noItems}:3:11: a List needs items: a sequence of Kubernetes objects`]);
+    expect(problemsOf(() => loadInput(noItems))).to.deep.equal([
+      `${noItems}:3:11: a List needs items: a sequence of Kubernetes objects`,
+    ]);
     const empty = join(dir, "empty.json");
     writeFileSync(empty, '\n  {"apiVersion": "v1", "kind": "List", "items": []}');
-    expect(problemsOf(() => loadInput(empty))).to.deep.equal([`${empty}:2:3: no objects in the List; expected Kubernetes objects or a kubehop Topology`]);
+    expect(problemsOf(() => loadInput(empty))).to.deep.equal([
+      `${empty}:2:3: no objects in the List; expected Kubernetes objects or a kubehop Topology`,
+    ]);
   });
 
   it("a folder may hold kubectl's JSON beside YAML", () => {
@@ -148,7 +177,12 @@ describe("kubectl -o json input", () => {
     mkdirSync(folder);
     const items = asList(DEFAULT) as { kind: string }[];
     writeFileSync(join(folder, "a-topology.yaml"), readFileSync(DEFAULT, "utf8").split(/^---$/m)[0]!);
-    writeFileSync(join(folder, "b-objects.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: items.filter((o) => o.kind !== "Topology") }));
-    expect(positionless(loadTopologySync(folder).cluster)).to.deep.equal(positionless(loadTopologySync(DEFAULT).cluster));
+    writeFileSync(
+      join(folder, "b-objects.json"),
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: items.filter((o) => o.kind !== "Topology") }),
+    );
+    expect(positionless(loadTopologySync(folder).cluster)).to.deep.equal(
+      positionless(loadTopologySync(DEFAULT).cluster),
+    );
   });
 });

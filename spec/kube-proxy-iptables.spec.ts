@@ -12,14 +12,20 @@ const NETNS = `kh-spec-${process.pid}`;
 
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "not running as root (network namespaces need CAP_SYS_ADMIN)";
-  if (spawnSync("sh", ["-c", "command -v iptables-restore && command -v iptables-save && command -v ip"]).status !== 0) {
+  if (
+    spawnSync("sh", ["-c", "command -v iptables-restore && command -v iptables-save && command -v ip"]).status !== 0
+  ) {
     return "iptables-restore, iptables-save or ip is not installed (apt-get install -y iptables iproute2)";
   }
   return undefined;
 }
 
 function inNetns(args: string[], input?: string): string {
-  return execFileSync("ip", ["netns", "exec", NETNS, ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+  return execFileSync("ip", ["netns", "exec", NETNS, ...args], {
+    input,
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+  });
 }
 
 /** Restores into emptied tables, so nothing from an earlier spec lingers. */
@@ -33,10 +39,17 @@ function restore(text: string): void {
 
 /** What iptables-save prints, without its timestamped comment lines. */
 function saved(): string {
-  return inNetns(["iptables-save"]).split("\n").filter((l) => !l.startsWith("#")).join("\n");
+  return inNetns(["iptables-save"])
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .join("\n");
 }
 
-const withoutComments = (text: string) => text.split("\n").filter((l) => !l.startsWith("#")).join("\n");
+const withoutComments = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .join("\n");
 
 /** A cluster touching every rule shape: Local policies, affinity, source ranges, UDP, no endpoints. */
 function busyCluster() {
@@ -47,11 +60,20 @@ function busyCluster() {
     services: [
       ...base.services.filter((s) => s.name !== "svc2"),
       { ...svc2!, internalTrafficPolicy: "Local" as const, loadBalancerSourceRanges: [prefix("192.168.0.0/16")] },
-      { ...base.services[0]!, namespace: "kube-system", name: "dns", clusterIPs: [ip("172.30.0.10")], ports: [{ name: "dns", protocol: "UDP" as const, port: 53, targetPort: 53 }] },
+      {
+        ...base.services[0]!,
+        namespace: "kube-system",
+        name: "dns",
+        clusterIPs: [ip("172.30.0.10")],
+        ports: [{ name: "dns", protocol: "UDP" as const, port: 53, targetPort: 53 }],
+      },
     ],
     endpointSlices: [
       ...base.endpointSlices.filter((s) => s.serviceName !== "svc2"),
-      { ...base.endpointSlices[1]!, endpoints: [{ ip: ip("10.180.0.2"), ready: true, serving: true, terminating: false, nodeName: "test-node" }] },
+      {
+        ...base.endpointSlices[1]!,
+        endpoints: [{ ip: ip("10.180.0.2"), ready: true, serving: true, terminating: false, nodeName: "test-node" }],
+      },
       {
         namespace: "kube-system",
         name: "dns-abcde",
@@ -102,7 +124,10 @@ describe("kube-proxy rules through the real iptables (network namespace)", funct
     const fixtures = new URL("./fixtures/kube-proxy/", import.meta.url);
     restore(readFileSync(new URL("overall.restore", fixtures), "utf8"));
     const builtin = /^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /;
-    const text = saved().split("\n").filter((l) => !builtin.test(l)).join("\n");
+    const text = saved()
+      .split("\n")
+      .filter((l) => !builtin.test(l))
+      .join("\n");
     expect(text).to.equal(readFileSync(new URL("overall.save", fixtures), "utf8"));
   });
 });

@@ -32,9 +32,19 @@ function modelEndpoints(cluster: Cluster, svc: Service, sp: ServicePort): ModelE
   const out: ModelEndpoint[] = [];
   for (const p of cluster.pods) {
     if (p.namespace !== svc.namespace || !Object.entries(sel).every(([k, v]) => p.labels[k] === v)) continue;
-    const port = typeof sp.targetPort === "number" ? sp.targetPort : p.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort;
+    const port =
+      typeof sp.targetPort === "number"
+        ? sp.targetPort
+        : p.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort;
     if (port === undefined) continue;
-    out.push({ ip: p.ip, port, node: p.node, ready: p.ready && !p.terminating, serving: p.ready, terminating: p.terminating });
+    out.push({
+      ip: p.ip,
+      port,
+      node: p.node,
+      ready: p.ready && !p.terminating,
+      serving: p.ready,
+      terminating: p.terminating,
+    });
   }
   return out;
 }
@@ -53,7 +63,12 @@ interface Outcome {
 }
 
 function spread(targets: readonly ModelEndpoint[], masq: (e: ModelEndpoint) => boolean): Outcome[] {
-  return targets.map((e) => ({ verdict: "ACCEPT", dnat: `${formatIpv4(e.ip)}:${e.port}`, masquerade: masq(e), probability: 1 / targets.length }));
+  return targets.map((e) => ({
+    verdict: "ACCEPT",
+    dnat: `${formatIpv4(e.ip)}:${e.port}`,
+    masquerade: masq(e),
+    probability: 1 / targets.length,
+  }));
 }
 
 function expected(cluster: Cluster, c: Case): Outcome[] {
@@ -75,7 +90,11 @@ function expected(cluster: Cluster, c: Case): Outcome[] {
     return spread(targets, (e) => masq || hairpin(e));
   }
   if (!anyEndpoints) return none("REJECT");
-  if (c.target === "loadBalancer" && svc.loadBalancerSourceRanges.length > 0 && !svc.loadBalancerSourceRanges.some((p) => prefixContains(p, source.ip))) {
+  if (
+    c.target === "loadBalancer" &&
+    svc.loadBalancerSourceRanges.length > 0 &&
+    !svc.loadBalancerSourceRanges.some((p) => prefixContains(p, source.ip))
+  ) {
     return none("DROP");
   }
   if (svc.externalTrafficPolicy === "Cluster") return spread(clusterEps, () => true);
@@ -138,7 +157,19 @@ function describeCase(seed: number, c: Case): string {
 const SEEDS = seeds(80, 1000);
 
 describe("kube-proxy round trip: generated, printed, re-parsed and evaluated rules match the model", () => {
-  const totals = { clusters: 0, nodes: 0, packets: 0, dnat: 0, drop: 0, reject: 0, masq: 0, hairpin: 0, lbDropped: 0, localOnly: 0, terminatingFallback: 0 };
+  const totals = {
+    clusters: 0,
+    nodes: 0,
+    packets: 0,
+    dnat: 0,
+    drop: 0,
+    reject: 0,
+    masq: 0,
+    hairpin: 0,
+    lbDropped: 0,
+    localOnly: 0,
+    terminatingFallback: 0,
+  };
 
   for (const seed of SEEDS) {
     it(`seed ${seed}`, () => {
@@ -163,7 +194,8 @@ describe("kube-proxy round trip: generated, printed, re-parsed and evaluated rul
             if (o.dnat && c.source.kind === "pod" && o.dnat.startsWith(`${formatIpv4(c.source.ip)}:`)) totals.hairpin++;
           }
           if (c.target === "loadBalancer" && want[0]!.verdict === "DROP") totals.lbDropped++;
-          if (c.source.kind === "outside" && c.svc.externalTrafficPolicy === "Local" && want[0]!.verdict === "ACCEPT") totals.localOnly++;
+          if (c.source.kind === "outside" && c.svc.externalTrafficPolicy === "Local" && want[0]!.verdict === "ACCEPT")
+            totals.localOnly++;
           const eps = modelEndpoints(cluster, c.svc, c.sp);
           if (!eps.some((e) => e.ready) && eps.some((e) => e.serving && e.terminating)) totals.terminatingFallback++;
         }
@@ -180,7 +212,16 @@ describe("kube-proxy round trip: generated, printed, re-parsed and evaluated rul
   it("covers every kind of outcome across the seeds (so the comparisons above are not vacuous)", () => {
     expect(totals.clusters).to.equal(SEEDS.length);
     expect(totals.packets).to.be.greaterThan(2000);
-    for (const k of ["dnat", "drop", "reject", "masq", "hairpin", "lbDropped", "localOnly", "terminatingFallback"] as const) {
+    for (const k of [
+      "dnat",
+      "drop",
+      "reject",
+      "masq",
+      "hairpin",
+      "lbDropped",
+      "localOnly",
+      "terminatingFallback",
+    ] as const) {
       expect(totals[k], k).to.be.greaterThan(0);
     }
   });
@@ -211,7 +252,9 @@ describe("kube-proxy round trip: the comparison catches corrupted rules", () => 
   }
 
   it("one DNAT port off by one", () => {
-    const r = mismatchesAfter((t) => t.replace(/(-j DNAT --to-destination [\d.]+:)(\d+)/, (_, a: string, p: string) => `${a}${Number(p) + 1}`));
+    const r = mismatchesAfter((t) =>
+      t.replace(/(-j DNAT --to-destination [\d.]+:)(\d+)/, (_, a: string, p: string) => `${a}${Number(p) + 1}`),
+    );
     expect(r.changed).to.equal(true);
     expect(r.mismatches.join("\n")).to.match(/missing ACCEPT [\d.]+:\d+/);
     expect(r.mismatches.join("\n")).to.match(/unexpected ACCEPT [\d.]+:\d+/);
@@ -224,13 +267,17 @@ describe("kube-proxy round trip: the comparison catches corrupted rules", () => 
   });
 
   it("the masquerade mark left out of an external chain", () => {
-    const r = mismatchesAfter((t) => t.replace(/^-A KUBE-EXT-\S+ -m comment --comment "masquerade traffic for [^"]+" -j KUBE-MARK-MASQ\n/m, ""));
+    const r = mismatchesAfter((t) =>
+      t.replace(/^-A KUBE-EXT-\S+ -m comment --comment "masquerade traffic for [^"]+" -j KUBE-MARK-MASQ\n/m, ""),
+    );
     expect(r.changed).to.equal(true);
     expect(r.mismatches.join("\n")).to.match(/missing ACCEPT [\d.]+:\d+ masquerade/);
   });
 
   it("a no-endpoints REJECT turned into ACCEPT", () => {
-    const r = mismatchesAfter((t) => t.replace(/(has no endpoints" .*)-j REJECT --reject-with icmp-port-unreachable/, "$1-j ACCEPT"));
+    const r = mismatchesAfter((t) =>
+      t.replace(/(has no endpoints" .*)-j REJECT --reject-with icmp-port-unreachable/, "$1-j ACCEPT"),
+    );
     expect(r.changed).to.equal(true);
     expect(r.mismatches.join("\n")).to.match(/missing REJECT -/);
   });

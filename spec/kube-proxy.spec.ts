@@ -5,7 +5,16 @@ import { endpointChain, hash16, serviceChains } from "../lib/kubeproxy/chain-nam
 import { kubeProxyRules } from "../lib/kubeproxy/index.ts";
 import { probability } from "../lib/kubeproxy/save-format.ts";
 import type { Cluster, KubeProxyConfig } from "../lib/model/cluster.ts";
-import { cluster, ip, node, prefix, service, slice, type ServiceSpec, type EndpointSpec } from "./support/cluster-fixture.ts";
+import {
+  cluster,
+  ip,
+  node,
+  prefix,
+  service,
+  slice,
+  type ServiceSpec,
+  type EndpointSpec,
+} from "./support/cluster-fixture.ts";
 import { chainRules, parseSave } from "./support/iptables-save-text.ts";
 
 const NODES = [node("node-1", "192.168.0.2", "10.0.1.0/24", 0), node("node-2", "192.168.0.3", "10.0.2.0/24", 1)];
@@ -194,14 +203,21 @@ describe("kube-proxy rules per Service", () => {
 
   it("REJECTs every address of a Service without usable endpoints and writes no nat chains for it", () => {
     const c = web(
-      { type: "LoadBalancer", ports: [{ name: "http", port: 80, nodePort: 30080 }], externalIPs: [ip("198.51.100.7")], loadBalancerIngress: [ip("203.0.113.10")] },
+      {
+        type: "LoadBalancer",
+        ports: [{ name: "http", port: 80, nodePort: 30080 }],
+        externalIPs: [ip("198.51.100.7")],
+        loadBalancerIngress: [ip("203.0.113.10")],
+      },
       [{ ip: "10.0.1.5", nodeName: "node-1", ready: false, serving: false }],
     );
     const text = kubeProxyRules(c, "node-1");
     expect(text).not.to.include(WEB.svc.slice(9));
     const reject = "-j REJECT --reject-with icmp-port-unreachable";
     const why = '-m comment --comment "default/web:http has no endpoints"';
-    expect(rules(c, "filter", "KUBE-SERVICES")).to.deep.equal([`-A KUBE-SERVICES -d 172.30.0.10/32 -p tcp ${why} -m tcp --dport 80 ${reject}`]);
+    expect(rules(c, "filter", "KUBE-SERVICES")).to.deep.equal([
+      `-A KUBE-SERVICES -d 172.30.0.10/32 -p tcp ${why} -m tcp --dport 80 ${reject}`,
+    ]);
     expect(rules(c, "filter", "KUBE-EXTERNAL-SERVICES")).to.deep.equal([
       `-A KUBE-EXTERNAL-SERVICES -d 198.51.100.7/32 -p tcp ${why} -m tcp --dport 80 ${reject}`,
       `-A KUBE-EXTERNAL-SERVICES -d 203.0.113.10/32 -p tcp ${why} -m tcp --dport 80 ${reject}`,
@@ -210,7 +226,9 @@ describe("kube-proxy rules per Service", () => {
   });
 
   it("pins clients with ClientIP affinity: rcheck in KUBE-SVC, set in KUBE-SEP", () => {
-    const c = web({ sessionAffinity: "ClientIP", sessionAffinityTimeoutSeconds: 600 }, [{ ip: "10.0.1.5", nodeName: "node-1" }]);
+    const c = web({ sessionAffinity: "ClientIP", sessionAffinityTimeoutSeconds: 600 }, [
+      { ip: "10.0.1.5", nodeName: "node-1" },
+    ]);
     const s = sep("10.0.1.5:8080");
     expect(rules(c, "nat", WEB.svc)?.slice(1)).to.deep.equal([
       `-A ${WEB.svc} -m comment --comment "default/web:http -> 10.0.1.5:8080" -m recent --rcheck --seconds 600 --reap --name ${s} --mask 255.255.255.255 --rsource -j ${s}`,
@@ -224,11 +242,20 @@ describe("kube-proxy rules per Service", () => {
   it("DNATs a named targetPort to the port number its EndpointSlice resolved, over UDP too", () => {
     const c = cluster({
       nodes: NODES,
-      services: [service("kube-system", "dns", { clusterIP: "172.30.0.53", ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }] })],
-      endpointSlices: [slice("kube-system", "dns", [{ name: "dns", port: 5353, protocol: "UDP" }], [{ ip: "10.0.1.9" }])],
+      services: [
+        service("kube-system", "dns", {
+          clusterIP: "172.30.0.53",
+          ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }],
+        }),
+      ],
+      endpointSlices: [
+        slice("kube-system", "dns", [{ name: "dns", port: 5353, protocol: "UDP" }], [{ ip: "10.0.1.9" }]),
+      ],
     });
     const s = endpointChain("kube-system/dns:dns", "udp", "10.0.1.9:5353");
-    expect(rules(c, "nat", s)?.[1]).to.equal(`-A ${s} -p udp -m comment --comment "kube-system/dns:dns" -m udp -j DNAT --to-destination 10.0.1.9:5353`);
+    expect(rules(c, "nat", s)?.[1]).to.equal(
+      `-A ${s} -p udp -m comment --comment "kube-system/dns:dns" -m udp -j DNAT --to-destination 10.0.1.9:5353`,
+    );
   });
 
   it("writes nothing for headless and ExternalName Services", () => {
@@ -250,7 +277,9 @@ describe("kube-proxy rules per Service", () => {
     const many = Array.from({ length: 1001 }, (_, i) => ({ ip: `10.0.${1 + (i >> 8)}.${i & 255}` }));
     const c = web({}, many);
     const svc = rules(c, "nat", WEB.svc)!;
-    expect(svc[1]).to.match(new RegExp(`^-A ${WEB.svc} -m statistic --mode random --probability 0.00099900085 -j KUBE-SEP-`));
+    expect(svc[1]).to.match(
+      new RegExp(`^-A ${WEB.svc} -m statistic --mode random --probability 0.00099900085 -j KUBE-SEP-`),
+    );
     expect(svc.at(-1)).to.match(new RegExp(`^-A ${WEB.svc} -j KUBE-SEP-[A-Z2-7]{16}$`));
   });
 });
@@ -258,7 +287,9 @@ describe("kube-proxy rules per Service", () => {
 describe("kube-proxy masquerade and node settings", () => {
   it("uses the node's podCIDR with detectLocalMode NodeCIDR", () => {
     const c = web({}, THREE, { detectLocalMode: "NodeCIDR" });
-    expect(rules(c, "nat", WEB.svc, "node-2")?.[0]).to.match(/^-A KUBE-SVC-\S+ ! -s 10\.0\.2\.0\/24 -d 172\.30\.0\.10\/32 /);
+    expect(rules(c, "nat", WEB.svc, "node-2")?.[0]).to.match(
+      /^-A KUBE-SVC-\S+ ! -s 10\.0\.2\.0\/24 -d 172\.30\.0\.10\/32 /,
+    );
   });
 
   it("matches the pod bridge with detectLocalMode BridgeInterface", () => {
@@ -268,7 +299,9 @@ describe("kube-proxy masquerade and node settings", () => {
 
   it("masquerades all ClusterIP traffic with masqueradeAll, and none without a detector", () => {
     const all = web({}, THREE, { masqueradeAll: true });
-    expect(rules(all, "nat", WEB.svc)?.[0]).to.match(/^-A KUBE-SVC-\S+ -d 172\.30\.0\.10\/32 -p tcp .* -j KUBE-MARK-MASQ$/);
+    expect(rules(all, "nat", WEB.svc)?.[0]).to.match(
+      /^-A KUBE-SVC-\S+ -d 172\.30\.0\.10\/32 -p tcp .* -j KUBE-MARK-MASQ$/,
+    );
     const { clusterCidr: _, ...noCidr } = { ...cluster().kubeProxy };
     const none = cluster({
       nodes: NODES,
@@ -302,13 +335,16 @@ describe("kube-proxy masquerade and node settings", () => {
 
   it("lists one KUBE-NODEPORTS jump per matching node address with nodePortAddresses", () => {
     const c = web({}, THREE, { nodePortAddresses: ["192.168.0.0/24", "127.0.0.0/8"] });
-    const last = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS';
+    const last =
+      '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS';
     expect(rules(c, "nat", "KUBE-SERVICES", "node-2")?.slice(-2)).to.deep.equal([
       `-A KUBE-SERVICES -d 127.0.0.1/32 ${last}`,
       `-A KUBE-SERVICES -d 192.168.0.3/32 ${last}`,
     ]);
     const primary = web({}, THREE, { nodePortAddresses: ["primary"] });
-    expect(rules(primary, "nat", "KUBE-SERVICES", "node-1")?.at(-1)).to.equal(`-A KUBE-SERVICES -d 192.168.0.2/32 ${last}`);
+    expect(rules(primary, "nat", "KUBE-SERVICES", "node-1")?.at(-1)).to.equal(
+      `-A KUBE-SERVICES -d 192.168.0.2/32 ${last}`,
+    );
     // Without 127/8 in the list, localhost NodePorts are off, and with them KUBE-FIREWALL's rule.
     expect(rules(primary, "filter", "KUBE-FIREWALL", "node-1")).to.deep.equal([]);
   });
@@ -319,7 +355,13 @@ describe("kube-proxy tables as a whole", () => {
 
   it("prints filter then nat with built-in chains first and jumps in kube-proxy's order", () => {
     const lines = text.split("\n");
-    expect(lines.slice(0, 5)).to.deep.equal(["# Generated by kubehop", "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"]);
+    expect(lines.slice(0, 5)).to.deep.equal([
+      "# Generated by kubehop",
+      "*filter",
+      ":INPUT ACCEPT [0:0]",
+      ":FORWARD ACCEPT [0:0]",
+      ":OUTPUT ACCEPT [0:0]",
+    ]);
     const tables = parseSave(text);
     expect(tables.get("filter")!.get("INPUT")).to.deep.equal([
       "-A INPUT -j KUBE-FIREWALL",
@@ -327,15 +369,24 @@ describe("kube-proxy tables as a whole", () => {
       '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS',
       '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
     ]);
-    expect(tables.get("filter")!.get("FORWARD")!.map((r) => r.split(" -j ")[1])).to.deep.equal([
-      "KUBE-PROXY-FIREWALL",
-      "KUBE-FORWARD",
-      "KUBE-SERVICES",
-      "KUBE-EXTERNAL-SERVICES",
+    expect(
+      tables
+        .get("filter")!
+        .get("FORWARD")!
+        .map((r) => r.split(" -j ")[1]),
+    ).to.deep.equal(["KUBE-PROXY-FIREWALL", "KUBE-FORWARD", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"]);
+    expect(
+      tables
+        .get("filter")!
+        .get("OUTPUT")!
+        .map((r) => r.split(" -j ")[1]),
+    ).to.deep.equal(["KUBE-FIREWALL", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"]);
+    expect(tables.get("nat")!.get("PREROUTING")).to.deep.equal([
+      '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
     ]);
-    expect(tables.get("filter")!.get("OUTPUT")!.map((r) => r.split(" -j ")[1])).to.deep.equal(["KUBE-FIREWALL", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"]);
-    expect(tables.get("nat")!.get("PREROUTING")).to.deep.equal(['-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES']);
-    expect(tables.get("nat")!.get("POSTROUTING")).to.deep.equal(['-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING']);
+    expect(tables.get("nat")!.get("POSTROUTING")).to.deep.equal([
+      '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+    ]);
     expect(tables.get("nat")!.has("KUBE-PROXY-CANARY")).to.equal(true);
     expect(tables.get("filter")!.has("KUBE-PROXY-CANARY")).to.equal(true);
     expect(text.endsWith("COMMIT\n# Completed by kubehop\n")).to.equal(true);
@@ -355,7 +406,9 @@ describe("kube-proxy tables as a whole", () => {
   });
 
   it("iptablesSaveCommand names the valid nodes for an unknown one", () => {
-    expect(iptablesSaveCommand(web({}, THREE), "node-9")).to.deep.equal({ error: 'unknown node "node-9"; valid nodes: node-1, node-2' });
+    expect(iptablesSaveCommand(web({}, THREE), "node-9")).to.deep.equal({
+      error: 'unknown node "node-9"; valid nodes: node-1, node-2',
+    });
     expect(iptablesSaveCommand(web({}, THREE), "node-1")).to.deep.equal({ text });
   });
 });

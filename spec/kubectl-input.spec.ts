@@ -16,14 +16,23 @@ describe("kubectl output as input", () => {
   });
 
   it("reads nodes, pods, Services, EndpointSlices, Ingresses as the API server returns them (managedFields, status and all)", () => {
-    expect(c.nodes.map((n) => `${n.name} ${formatIpv4(n.ip)} ${n.podCidr.text}`)).to.deep.equal(["cp-1 192.168.20.10 10.244.0.0/24", "worker-1 192.168.20.11 10.244.1.0/24"]);
-    expect(c.pods.map((p) => `${p.namespace}/${p.name} ${formatIpv4(p.ip)} ${p.node} ${p.ready ? "ready" : "not-ready"}`)).to.include.members([
+    expect(c.nodes.map((n) => `${n.name} ${formatIpv4(n.ip)} ${n.podCidr.text}`)).to.deep.equal([
+      "cp-1 192.168.20.10 10.244.0.0/24",
+      "worker-1 192.168.20.11 10.244.1.0/24",
+    ]);
+    expect(
+      c.pods.map((p) => `${p.namespace}/${p.name} ${formatIpv4(p.ip)} ${p.node} ${p.ready ? "ready" : "not-ready"}`),
+    ).to.include.members([
       "shop/api-6d5f8b7c9d-4xk2p 10.244.1.5 worker-1 ready",
       "shop/web-7b9c5d6f8-mn3jr 10.244.1.6 worker-1 not-ready",
     ]);
     const api = c.services.find((s) => s.name === "api")!;
     expect(api.clusterIPs.map(formatIpv4)).to.deep.equal(["10.96.41.17"]);
-    expect(c.endpointSlices.filter((s) => !s.derived).map((s) => s.name)).to.deep.equal(["api-8xq2c", "web-c7n4d", "ingress-nginx-controller-hx9dk"]);
+    expect(c.endpointSlices.filter((s) => !s.derived).map((s) => s.name)).to.deep.equal([
+      "api-8xq2c",
+      "web-c7n4d",
+      "ingress-nginx-controller-hx9dk",
+    ]);
   });
 
   it("takes the address ranges from the objects: the underlay from node InternalIPs, the cluster CIDR from kube-proxy", () => {
@@ -43,8 +52,13 @@ describe("kubectl output as input", () => {
 
   it("curls through the cluster's own ingress: its LoadBalancer IP, its controller, its EndpointSlices", () => {
     const t = topo.curl("http://shop.example.org/api");
-    expect(t.request.http!.resolved).to.equal("Ingress shop/shop (via ingress-nginx/ingress-nginx-controller): shop.example.org -> 203.0.113.80");
-    expect(t.branches.map((b) => b.http!.pod)).to.deep.equal(["shop/api-6d5f8b7c9d-q8wzt", "shop/api-6d5f8b7c9d-4xk2p"]);
+    expect(t.request.http!.resolved).to.equal(
+      "Ingress shop/shop (via ingress-nginx/ingress-nginx-controller): shop.example.org -> 203.0.113.80",
+    );
+    expect(t.branches.map((b) => b.http!.pod)).to.deep.equal([
+      "shop/api-6d5f8b7c9d-q8wzt",
+      "shop/api-6d5f8b7c9d-4xk2p",
+    ]);
     // eTP Local: only worker-1 runs the controller, so only worker-1 passes the LB's health check.
     expect(t.branches.every((b) => b.choices[0] === "round-robin picks worker-1 (1 of 1)")).to.equal(true);
   });
@@ -64,6 +78,8 @@ spec: {clusterIP: 10.96.9.9, selector: {app: api}, ports: [{port: 80, targetPort
 `;
     const withMesh = loadTopologySync(`${readFileSync(`${dir}cluster.yaml`, "utf8")}\n---${extra}`);
     expect(withMesh.iptablesSave("worker-1")).to.not.contain("10.96.9.9");
-    expect(withMesh.cluster.warnings.some((w) => w.includes('Service shop/mesh is handled by proxy "cilium"'))).to.equal(true);
+    expect(
+      withMesh.cluster.warnings.some((w) => w.includes('Service shop/mesh is handled by proxy "cilium"')),
+    ).to.equal(true);
   });
 });

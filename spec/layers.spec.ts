@@ -52,13 +52,20 @@ describe(`the layers of lib/ (${CONFIG})`, () => {
     // its own process: under tsx's loader, swc's CommonJS Visitor class does not import as
     // dependency-cruiser expects. The same command as `npx depcruise lib`, with JSON out.
     this.timeout(30_000);
-    const json = execFileSync(process.execPath, ["node_modules/dependency-cruiser/bin/dependency-cruise.mjs", "lib", "--config", CONFIG, "--output-type", "json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const json = execFileSync(
+      process.execPath,
+      ["node_modules/dependency-cruiser/bin/dependency-cruise.mjs", "lib", "--config", CONFIG, "--output-type", "json"],
+      { encoding: "utf8", maxBuffer: 64 << 20 },
+    );
     result = JSON.parse(json) as ICruiseResult;
   });
 
   it("no import against the layer order, no import cycle between files or between folders", () => {
     const violations = result.summary.violations.map(describeViolation);
-    if (violations.length > 0) expect.fail(`${violations.length} dependency rule(s) broken (the order is in ${CONFIG}):\n  ${violations.join("\n  ")}`);
+    if (violations.length > 0)
+      expect.fail(
+        `${violations.length} dependency rule(s) broken (the order is in ${CONFIG}):\n  ${violations.join("\n  ")}`,
+      );
     expect(result.summary.totalCruised).to.be.greaterThan(100);
   });
 

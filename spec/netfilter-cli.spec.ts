@@ -7,7 +7,18 @@ const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
 /** kubehop netfilter ARGV, with `stdin` for --rules -. */
 const cli = (argv: string[], stdin = "") => runCli(["netfilter", ...argv], { stdin });
 
-const HOSTNAMES = ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "10.96.1.175", "--dport", "80", "--local-ip", "192.168.1.11"];
+const HOSTNAMES = [
+  "--rules",
+  FIXTURE,
+  "--src",
+  "203.0.113.7",
+  "--dst",
+  "10.96.1.175",
+  "--dport",
+  "80",
+  "--local-ip",
+  "192.168.1.11",
+];
 
 describe("kubehop netfilter", () => {
   it("--json prints branches with exactly the published fields first, and warnings", async () => {
@@ -20,11 +31,28 @@ describe("kubehop netfilter", () => {
     expect(out.warnings).to.deep.equal([]);
     expect(out.branches).to.have.length(3);
     const b = out.branches[0];
-    expect(Object.keys(b).slice(0, 6)).to.deep.equal(["probability", "verdict", "dnat", "masquerade", "marks", "rules"]);
-    expect(b).to.deep.include({ probability: 715827883 / 2 ** 31, verdict: "ACCEPT", dnat: "10.244.0.5:9376", masquerade: true, marks: ["0x4000"] });
+    expect(Object.keys(b).slice(0, 6)).to.deep.equal([
+      "probability",
+      "verdict",
+      "dnat",
+      "masquerade",
+      "marks",
+      "rules",
+    ]);
+    expect(b).to.deep.include({
+      probability: 715827883 / 2 ** 31,
+      verdict: "ACCEPT",
+      dnat: "10.244.0.5:9376",
+      masquerade: true,
+      marks: ["0x4000"],
+    });
     expect(b.rules[0]).to.equal('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-    expect(b.rules).to.include("-A KUBE-SEP-SSAABTGROZSQSKZY -p tcp -m comment --comment \"default/hostnames\" -m tcp -j DNAT --to-destination 10.244.0.5:9376");
-    expect(out.branches.map((x: { probability: number }) => x.probability).reduce((s: number, p: number) => s + p, 0)).to.be.closeTo(1, 1e-12);
+    expect(b.rules).to.include(
+      '-A KUBE-SEP-SSAABTGROZSQSKZY -p tcp -m comment --comment "default/hostnames" -m tcp -j DNAT --to-destination 10.244.0.5:9376',
+    );
+    expect(
+      out.branches.map((x: { probability: number }) => x.probability).reduce((s: number, p: number) => s + p, 0),
+    ).to.be.closeTo(1, 1e-12);
   });
 
   it("prints a readable, deterministic text report", async () => {
@@ -33,38 +61,64 @@ describe("kubehop netfilter", () => {
     expect(a.code).to.equal(0);
     expect(a.stdout).to.equal(b.stdout);
     const lines = a.stdout.split("\n");
-    expect(lines[0]).to.equal("tcp 203.0.113.7:40000 -> 10.96.1.175:80 at prerouting, local IPs: 192.168.1.11; 3 branches");
-    expect(lines).to.include("branch 1: probability 0.33333333349, verdict ACCEPT, dnat 10.244.0.5:9376, masquerade to 192.168.1.11:40000, marks 0x4000");
+    expect(lines[0]).to.equal(
+      "tcp 203.0.113.7:40000 -> 10.96.1.175:80 at prerouting, local IPs: 192.168.1.11; 3 branches",
+    );
+    expect(lines).to.include(
+      "branch 1: probability 0.33333333349, verdict ACCEPT, dnat 10.244.0.5:9376, masquerade to 192.168.1.11:40000, marks 0x4000",
+    );
     expect(lines).to.include("  choice: KUBE-SVC-YN5D6RYVEVZOH44Q #2 statistic random 0.33333333349 matched");
     expect(lines).to.include(
-      "  PREROUTING nat KUBE-SEP-SSAABTGROZSQSKZY#2 line 112: -A KUBE-SEP-SSAABTGROZSQSKZY -p tcp -m comment --comment \"default/hostnames\" -m tcp -j DNAT --to-destination 10.244.0.5:9376  => DNAT to 10.244.0.5:9376",
+      '  PREROUTING nat KUBE-SEP-SSAABTGROZSQSKZY#2 line 112: -A KUBE-SEP-SSAABTGROZSQSKZY -p tcp -m comment --comment "default/hostnames" -m tcp -j DNAT --to-destination 10.244.0.5:9376  => DNAT to 10.244.0.5:9376',
     );
   });
 
   it("reads the rules from stdin with --rules - and prints warnings", async () => {
     const text = `${readFileSync(FIXTURE, "utf8")}*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m physdev --physdev-is-in -j NOTRACK\nCOMMIT\n`;
-    const { code, stdout } = await cli(["--rules", "-", "--src", "10.0.0.1", "--dst", "10.96.44.44", "--dport", "80", "--json", "--hook", "output"], text);
+    const { code, stdout } = await cli(
+      ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.96.44.44", "--dport", "80", "--json", "--hook", "output"],
+      text,
+    );
     expect(code).to.equal(0);
     const out = JSON.parse(stdout);
-    expect(out.warnings).to.deep.equal(["<stdin>:152: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching"]);
+    expect(out.warnings).to.deep.equal([
+      "<stdin>:152: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
+    ]);
     expect(out.branches.map((b: { verdict: string }) => b.verdict)).to.deep.equal(["REJECT"]);
   });
 
   it("reports malformed rules as file:line:col and exits 2", async () => {
-    const { code, stdout, stderr } = await cli(["--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80"], "*filter\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n");
+    const { code, stdout, stderr } = await cli(
+      ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80"],
+      "*filter\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n",
+    );
     expect(code).to.equal(2);
     expect(stdout).to.equal("");
-    expect(stderr).to.equal('<stdin>:2:13: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len\n');
+    expect(stderr).to.equal(
+      '<stdin>:2:13: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len\n',
+    );
   });
 
   const usage: [string, string[], string][] = [
     ["a missing --dport", ["--rules", FIXTURE, "--src", "1.1.1.1", "--dst", "2.2.2.2"], "--dport is required"],
     ["an unknown flag", [...HOSTNAMES, "--bogus"], "unknown flag --bogus"],
-    ["a bad address", ["--rules", FIXTURE, "--src", "1.1.1", "--dst", "2.2.2.2", "--dport", "80"], '--src "1.1.1" is not an IPv4 address; expected a.b.c.d'],
-    ["a bad port", ["--rules", FIXTURE, "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "http"], '--dport "http" is not a port; expected a number 1-65535'],
+    [
+      "a bad address",
+      ["--rules", FIXTURE, "--src", "1.1.1", "--dst", "2.2.2.2", "--dport", "80"],
+      '--src "1.1.1" is not an IPv4 address; expected a.b.c.d',
+    ],
+    [
+      "a bad port",
+      ["--rules", FIXTURE, "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "http"],
+      '--dport "http" is not a port; expected a number 1-65535',
+    ],
     ["a bad protocol", [...HOSTNAMES, "--proto", "icmp"], '--proto "icmp" is not valid; expected tcp, udp or sctp'],
     ["a bad hook", [...HOSTNAMES, "--hook", "input"], '--hook "input" is not valid; expected prerouting or output'],
-    ["a missing file", ["--rules", "no/such/file.txt", "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "80"], "cannot read --rules no/such/file.txt: ENOENT"],
+    [
+      "a missing file",
+      ["--rules", "no/such/file.txt", "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "80"],
+      "cannot read --rules no/such/file.txt: ENOENT",
+    ],
   ];
   for (const [name, argv, message] of usage) {
     it(`exits 2 with a usage message for ${name}`, async () => {

@@ -5,7 +5,12 @@ import type { HookBranch, HookContext, HookName } from "../lib/netfilter/hooks.t
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { hookCtx, ip, pkt, table } from "./fixtures/netfilter/helpers.ts";
 
-function run(text: string, hook: HookName, p: Packet = pkt("10.0.0.5", "10.96.0.10", 80), ctx: HookContext = hookCtx()): HookBranch[] {
+function run(
+  text: string,
+  hook: HookName,
+  p: Packet = pkt("10.0.0.5", "10.96.0.10", 80),
+  ctx: HookContext = hookCtx(),
+): HookBranch[] {
   return new NetfilterEngine(parseIptablesSave(text, "e.txt")).runHook(hook, p, ctx);
 }
 
@@ -31,11 +36,22 @@ describe("netfilter evaluator", () => {
   describe("hooks and tables", () => {
     const everywhere = (["raw", "mangle", "nat", "filter"] as const)
       .map((t) => {
-        const chains = { raw: ["PREROUTING", "OUTPUT"], mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"], nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"], filter: ["INPUT", "FORWARD", "OUTPUT"] }[t];
-        return table(t, chains.map((c) => `-A ${c} -j LOG --log-prefix "${t}"`));
+        const chains = {
+          raw: ["PREROUTING", "OUTPUT"],
+          mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+          nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+          filter: ["INPUT", "FORWARD", "OUTPUT"],
+        }[t];
+        return table(
+          t,
+          chains.map((c) => `-A ${c} -j LOG --log-prefix "${t}"`),
+        );
       })
       .join("");
-    const order = (hook: HookName) => run(everywhere, hook)[0]!.events.filter((e) => e.kind === "log").map((e) => e.rule.table);
+    const order = (hook: HookName) =>
+      run(everywhere, hook)[0]!
+        .events.filter((e) => e.kind === "log")
+        .map((e) => e.rule.table);
     it("walks the tables of each hook in kernel priority order", () => {
       expect(order("PREROUTING")).to.deep.equal(["raw", "mangle", "nat"]);
       expect(order("INPUT")).to.deep.equal(["mangle", "filter", "nat"]);
@@ -59,13 +75,18 @@ describe("netfilter evaluator", () => {
     it("applies a built-in chain's policy and records it", () => {
       const b = run(table("filter", [], { INPUT: "DROP" }), "INPUT");
       expect(b[0]!.verdict).to.equal("DROP");
-      expect(b[0]!.events.map((e) => [e.kind, e.rule.text, e.rule.index])).to.deep.equal([["policy", ":INPUT DROP", 0]]);
+      expect(b[0]!.events.map((e) => [e.kind, e.rule.text, e.rule.index])).to.deep.equal([
+        ["policy", ":INPUT DROP", 0],
+      ]);
     });
   });
 
   describe("jump, goto, RETURN", () => {
     it("returns from a user chain to the rule after the jump", () => {
-      const b = run(table("filter", ["-A INPUT -j X-A", "-A INPUT -j DROP", "-A X-A -j RETURN", "-A X-A -j ACCEPT"]), "INPUT");
+      const b = run(
+        table("filter", ["-A INPUT -j X-A", "-A INPUT -j DROP", "-A X-A -j RETURN", "-A X-A -j ACCEPT"]),
+        "INPUT",
+      );
       expect(b[0]!.verdict).to.equal("DROP");
       expect(b[0]!.events.map((e) => e.kind)).to.deep.equal(["jump", "return", "drop"]);
     });
@@ -78,12 +99,25 @@ describe("netfilter evaluator", () => {
       const rules = ["-A INPUT -j X-A", "-A INPUT -j ACCEPT", "-A X-A -g X-B", "-A X-A -j DROP", "-A X-B -j LOG"];
       const b = run(table("filter", rules), "INPUT");
       expect(b[0]!.verdict).to.equal("ACCEPT");
-      expect(b[0]!.events.map((e) => `${e.kind} ${e.rule.chain}#${e.rule.index}`)).to.deep.equal(["jump INPUT#1", "goto X-A#1", "log X-B#1", "accept INPUT#2"]);
+      expect(b[0]!.events.map((e) => `${e.kind} ${e.rule.chain}#${e.rule.index}`)).to.deep.equal([
+        "jump INPUT#1",
+        "goto X-A#1",
+        "log X-B#1",
+        "accept INPUT#2",
+      ]);
     });
 
     it("a goto from a built-in chain ends in that chain's policy", () => {
-      expect(verdict(["-A INPUT -g X-B", "-A INPUT -j ACCEPT", "-A X-B -j LOG"].map((r) => r), undefined)).to.equal("ACCEPT");
-      const b = run(table("filter", ["-A INPUT -g X-B", "-A INPUT -j ACCEPT", "-A X-B -j LOG"], { INPUT: "DROP" }), "INPUT");
+      expect(
+        verdict(
+          ["-A INPUT -g X-B", "-A INPUT -j ACCEPT", "-A X-B -j LOG"].map((r) => r),
+          undefined,
+        ),
+      ).to.equal("ACCEPT");
+      const b = run(
+        table("filter", ["-A INPUT -g X-B", "-A INPUT -j ACCEPT", "-A X-B -j LOG"], { INPUT: "DROP" }),
+        "INPUT",
+      );
       expect(b[0]!.verdict).to.equal("DROP");
     });
 
@@ -105,7 +139,10 @@ describe("netfilter evaluator", () => {
         { ip: ip("10.244.1.6"), port: 80 },
         { ip: ip("10.244.2.7"), port: 80 },
       ]);
-      expect(b[2]!.choices).to.deep.equal(["KUBE-SVC-A #1 statistic random 0.33333333349 did not match", "KUBE-SVC-A #2 statistic random 0.50000000000 did not match"]);
+      expect(b[2]!.choices).to.deep.equal([
+        "KUBE-SVC-A #1 statistic random 0.33333333349 did not match",
+        "KUBE-SVC-A #2 statistic random 0.50000000000 did not match",
+      ]);
     });
 
     it("names the chain path of each branch through its jump events", () => {
@@ -117,17 +154,38 @@ describe("netfilter evaluator", () => {
     });
 
     it("multiplies nested splits", () => {
-      const b = run(table("filter", ["-A INPUT -m statistic --mode random --probability 0.5 -j X-A", "-A INPUT -j DROP", "-A X-A -m statistic --mode random --probability 0.25 -j REJECT"]), "INPUT");
-      expect(b.map((x) => [x.verdict, x.probability])).to.deep.equal([["REJECT", 0.125], ["DROP", 0.375], ["DROP", 0.5]]);
+      const b = run(
+        table("filter", [
+          "-A INPUT -m statistic --mode random --probability 0.5 -j X-A",
+          "-A INPUT -j DROP",
+          "-A X-A -m statistic --mode random --probability 0.25 -j REJECT",
+        ]),
+        "INPUT",
+      );
+      expect(b.map((x) => [x.verdict, x.probability])).to.deep.equal([
+        ["REJECT", 0.125],
+        ["DROP", 0.375],
+        ["DROP", 0.5],
+      ]);
     });
 
     it("does not split on probability 1 or 0", () => {
-      expect(run(table("filter", ["-A INPUT -m statistic --mode random --probability 1 -j DROP"]), "INPUT").map((x) => x.verdict)).to.deep.equal(["DROP"]);
-      expect(run(table("filter", ["-A INPUT -m statistic --mode random --probability 0 -j DROP"]), "INPUT").map((x) => x.verdict)).to.deep.equal(["ACCEPT"]);
+      expect(
+        run(table("filter", ["-A INPUT -m statistic --mode random --probability 1 -j DROP"]), "INPUT").map(
+          (x) => x.verdict,
+        ),
+      ).to.deep.equal(["DROP"]);
+      expect(
+        run(table("filter", ["-A INPUT -m statistic --mode random --probability 0 -j DROP"]), "INPUT").map(
+          (x) => x.verdict,
+        ),
+      ).to.deep.equal(["ACCEPT"]);
     });
 
     it("does not split when the rule's other matches fail", () => {
-      expect(run(table("filter", ["-A INPUT -s 9.9.9.9 -m statistic --mode random --probability 0.5 -j DROP"]), "INPUT")).to.have.length(1);
+      expect(
+        run(table("filter", ["-A INPUT -s 9.9.9.9 -m statistic --mode random --probability 0.5 -j DROP"]), "INPUT"),
+      ).to.have.length(1);
     });
   });
 
@@ -163,7 +221,9 @@ describe("netfilter evaluator", () => {
     ];
     for (const [name, match, expected] of cases) {
       it(`${name}: ${match}`, () => {
-        expect(verdict([`-A INPUT ${match} -j DROP`], p, hookCtx({ local: ["192.168.1.11"], inIface: "eth0" }))).to.equal(expected ? "DROP" : "ACCEPT");
+        expect(
+          verdict([`-A INPUT ${match} -j DROP`], p, hookCtx({ local: ["192.168.1.11"], inIface: "eth0" })),
+        ).to.equal(expected ? "DROP" : "ACCEPT");
       });
     }
 
@@ -175,11 +235,15 @@ describe("netfilter evaluator", () => {
     });
 
     it("ctstate DNAT sees a DNAT done earlier in the same hook or by an earlier hook", () => {
-      const text = table("nat", ["-A OUTPUT -j DNAT --to-destination 10.1.1.1:80"]) + table("filter", ["-A OUTPUT -m conntrack --ctstate DNAT -j REJECT"]);
+      const text =
+        table("nat", ["-A OUTPUT -j DNAT --to-destination 10.1.1.1:80"]) +
+        table("filter", ["-A OUTPUT -m conntrack --ctstate DNAT -j REJECT"]);
       expect(run(text, "OUTPUT")[0]!.verdict).to.equal("REJECT");
       const filterOnly = table("filter", ["-A INPUT -m conntrack --ctstate DNAT -j REJECT"]);
       expect(run(filterOnly, "INPUT")[0]!.verdict).to.equal("ACCEPT");
-      expect(run(filterOnly, "INPUT", undefined, hookCtx({ ctNat: { dnat: true, snat: false } }))[0]!.verdict).to.equal("REJECT");
+      expect(run(filterOnly, "INPUT", undefined, hookCtx({ ctNat: { dnat: true, snat: false } }))[0]!.verdict).to.equal(
+        "REJECT",
+      );
     });
 
     it("a rule kubehop cannot interpret never matches", () => {
@@ -189,7 +253,13 @@ describe("netfilter evaluator", () => {
 
   describe("targets", () => {
     it("DNAT keeps the port when none is given and is terminating in nat", () => {
-      const b = run(table("nat", ["-A PREROUTING -j DNAT --to-destination 10.1.1.1", "-A PREROUTING -j DNAT --to-destination 10.2.2.2:1"]), "PREROUTING");
+      const b = run(
+        table("nat", [
+          "-A PREROUTING -j DNAT --to-destination 10.1.1.1",
+          "-A PREROUTING -j DNAT --to-destination 10.2.2.2:1",
+        ]),
+        "PREROUTING",
+      );
       expect(b[0]!.dnat).to.deep.equal({ ip: ip("10.1.1.1"), port: 80 });
       expect(b[0]!.events).to.have.length(1);
     });
@@ -204,7 +274,9 @@ describe("netfilter evaluator", () => {
       const text = table("nat", ["-A POSTROUTING -o eth0 -j MASQUERADE --random-fully"]);
       const b = run(text, "POSTROUTING", undefined, hookCtx({ outIface: "eth0", outIfaceAddress: ip("192.168.1.11") }));
       expect(b[0]!.snat).to.deep.equal({ ip: ip("192.168.1.11"), port: 40000, masquerade: true });
-      expect(b[0]!.events[0]!.detail).to.equal("MASQUERADE to 192.168.1.11:40000 (--random-fully may pick another port)");
+      expect(b[0]!.events[0]!.detail).to.equal(
+        "MASQUERADE to 192.168.1.11:40000 (--random-fully may pick another port)",
+      );
     });
 
     it("MASQUERADE with no address on the out interface drops, as the kernel does", () => {
@@ -214,10 +286,17 @@ describe("netfilter evaluator", () => {
 
     it("MARK is not terminating and applies (mark & ~mask) ^ value", () => {
       const b = run(
-        table("mangle", ["-A OUTPUT -j MARK --set-mark 0xf0", "-A OUTPUT -j MARK --or-mark 0x4000", "-A OUTPUT -j MARK --and-mark 0x40f0", "-A OUTPUT -j MARK --xor-mark 0x10"]),
+        table("mangle", [
+          "-A OUTPUT -j MARK --set-mark 0xf0",
+          "-A OUTPUT -j MARK --or-mark 0x4000",
+          "-A OUTPUT -j MARK --and-mark 0x40f0",
+          "-A OUTPUT -j MARK --xor-mark 0x10",
+        ]),
         "OUTPUT",
       );
-      expect(b[0]!.events.filter((e) => e.kind === "mark").map((e) => e.after.mark)).to.deep.equal([0xf0, 0x40f0, 0x40f0, 0x40e0]);
+      expect(b[0]!.events.filter((e) => e.kind === "mark").map((e) => e.after.mark)).to.deep.equal([
+        0xf0, 0x40f0, 0x40f0, 0x40e0,
+      ]);
       expect(b[0]!.packet.mark).to.equal(0x40e0);
     });
 
@@ -228,7 +307,10 @@ describe("netfilter evaluator", () => {
     });
 
     it("CT --notrack in raw makes nat skip the packet and ctstate see UNTRACKED", () => {
-      const text = table("raw", ["-A OUTPUT -j CT --notrack"]) + table("nat", ["-A OUTPUT -j DNAT --to-destination 1.1.1.1"]) + table("filter", ["-A OUTPUT -m conntrack --ctstate UNTRACKED -j DROP"]);
+      const text =
+        table("raw", ["-A OUTPUT -j CT --notrack"]) +
+        table("nat", ["-A OUTPUT -j DNAT --to-destination 1.1.1.1"]) +
+        table("filter", ["-A OUTPUT -m conntrack --ctstate UNTRACKED -j DROP"]);
       const b = run(text, "OUTPUT");
       expect(b[0]!.dnat).to.equal(undefined);
       expect(b[0]!.verdict).to.equal("DROP");
@@ -270,7 +352,15 @@ describe("netfilter evaluator", () => {
       const base = new Map([["L", new Set([ip("10.96.0.0")])]]);
       const rd = ["-A INPUT -m recent --rcheck --name L --rdest --mask 255.255.0.0 -j DROP"];
       expect(verdict(rd, undefined, hookCtx({ recent: base }))).to.equal("DROP");
-      const b = run(table("filter", ["-A INPUT -m recent --remove --name L --rdest --mask 255.255.0.0", "-A INPUT -m recent --rcheck --name L --rdest --mask 255.255.0.0 -j DROP"]), "INPUT", undefined, hookCtx({ recent: base }));
+      const b = run(
+        table("filter", [
+          "-A INPUT -m recent --remove --name L --rdest --mask 255.255.0.0",
+          "-A INPUT -m recent --rcheck --name L --rdest --mask 255.255.0.0 -j DROP",
+        ]),
+        "INPUT",
+        undefined,
+        hookCtx({ recent: base }),
+      );
       expect(b[0]!.verdict).to.equal("ACCEPT");
       expect(b[0]!.recent.get("L")!.size).to.equal(0);
       expect(base.get("L")!.size).to.equal(1);

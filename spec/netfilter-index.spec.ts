@@ -24,16 +24,24 @@ const LOCAL = "192.168.1.11";
 function generate(seed: number): string {
   const r = new Random(seed);
   const svcCount = 6;
-  const nat: string[] = ["-A PREROUTING -j KUBE-SERVICES", "-A OUTPUT -j KUBE-SERVICES", "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000"];
+  const nat: string[] = [
+    "-A PREROUTING -j KUBE-SERVICES",
+    "-A OUTPUT -j KUBE-SERVICES",
+    "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000",
+  ];
   for (let s = 0; s < svcCount; s++) {
     const n = 1 + r.below(3);
     for (let e = 0; e < n; e++) {
       const stat = e < n - 1 ? ` -m statistic --mode random --probability ${(1 / (n - e)).toFixed(10)}` : "";
-      nat.push(`-A KUBE-SVC-${s}${stat} -j KUBE-SEP-${s}-${e}`, `-A KUBE-SEP-${s}-${e} -j DNAT --to-destination 10.244.${s}.${e + 1}:8080`);
+      nat.push(
+        `-A KUBE-SVC-${s}${stat} -j KUBE-SEP-${s}-${e}`,
+        `-A KUBE-SEP-${s}-${e} -j DNAT --to-destination 10.244.${s}.${e + 1}:8080`,
+      );
     }
   }
   const filter: string[] = ["-A FORWARD -j KUBE-SERVICES", "-A OUTPUT -j KUBE-SERVICES"];
-  const indexable = (vip: string, p: string, port: number) => `-d ${vip}/32 -p ${p}${r.next() < 0.5 ? ` -m comment --comment "svc ${vip}:${port}"` : ""} -m ${p} --dport ${port}`;
+  const indexable = (vip: string, p: string, port: number) =>
+    `-d ${vip}/32 -p ${p}${r.next() < 0.5 ? ` -m comment --comment "svc ${vip}:${port}"` : ""} -m ${p} --dport ${port}`;
   const barriers = [
     () => `-d ${r.pick(VIPS)}/32 -p tcp -m tcp --dport 1:100`,
     () => "-m addrtype --dst-type LOCAL",
@@ -45,7 +53,13 @@ function generate(seed: number): string {
   ];
   for (let i = 0; i < 150; i++) {
     const m = r.next() < 0.9 ? indexable(r.pick(VIPS), r.pick(PROTOS), r.pick(PORTS)) : r.pick(barriers)();
-    const target = r.pick([`KUBE-SVC-${r.below(svcCount)}`, `KUBE-SVC-${r.below(svcCount)}`, "KUBE-MARK-MASQ", "RETURN", "ACCEPT"]);
+    const target = r.pick([
+      `KUBE-SVC-${r.below(svcCount)}`,
+      `KUBE-SVC-${r.below(svcCount)}`,
+      "KUBE-MARK-MASQ",
+      "RETURN",
+      "ACCEPT",
+    ]);
     nat.push(`-A KUBE-SERVICES ${m} -j ${target}`);
   }
   for (let i = 0; i < 60; i++) {
@@ -86,12 +100,27 @@ describe("netfilter chain index", () => {
       ]),
     );
     const rules = rs.tables.get("nat")!.chains.get("KUBE-SERVICES")!.rules;
-    expect(rules.map((rule) => indexKey(rule) !== null)).to.deep.equal([true, true, false, false, false, false, false, false]);
+    expect(rules.map((rule) => indexKey(rule) !== null)).to.deep.equal([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("builds segments only for long runs, split by barrier rules", () => {
-    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => `-A KUBE-SERVICES -d 10.96.0.${from + i}/32 -p tcp -m tcp --dport 80 -j ACCEPT`);
-    const rs = parseIptablesSave(table("filter", [...rows(10, 1), "-A KUBE-SERVICES -m mark --mark 1 -j DROP", ...rows(3, 50)]));
+    const rows = (n: number, from: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `-A KUBE-SERVICES -d 10.96.0.${from + i}/32 -p tcp -m tcp --dport 80 -j ACCEPT`,
+      );
+    const rs = parseIptablesSave(
+      table("filter", [...rows(10, 1), "-A KUBE-SERVICES -m mark --mark 1 -j DROP", ...rows(3, 50)]),
+    );
     const index = buildChainIndex(rs.tables.get("filter")!.chains.get("KUBE-SERVICES")!.rules)!;
     expect(index.segmentAt.map((s) => s !== null)).to.deep.equal([...Array(10).fill(true), false, false, false, false]);
   });
@@ -131,7 +160,10 @@ describe("netfilter chain index", () => {
     expect(targets.size).to.be.greaterThan(5);
     for (const t of targets) {
       const [dst, port] = t.split(":");
-      for (const [src, inIface] of [["10.244.1.9", "cni0"], ["203.0.113.7", "eth0"]] as const) {
+      for (const [src, inIface] of [
+        ["10.244.1.9", "cni0"],
+        ["203.0.113.7", "eth0"],
+      ] as const) {
         const opts = { hook: "prerouting" as const, localIps: local, inIface };
         const p = pkt(src, dst!, Number(port));
         expect(walkNode(rs, p, { ...opts, indexed: false }), `${src} -> ${t}`).to.deep.equal(walkNode(rs, p, opts));
@@ -147,7 +179,10 @@ describe("netfilter chain index", () => {
         const rs = parseIptablesSave(topo.iptablesSave(node.name), `kube-proxy/${node.name}`);
         for (const c of casesFor(topo.cluster, node)) {
           const opts = { hook: c.hook, localIps: localIps(node), inIface: c.inIface };
-          expect(walkNode(rs, c.packet, { ...opts, indexed: false }), `seed ${seed} ${node.name} ${JSON.stringify(c.packet)}`).to.deep.equal(walkNode(rs, c.packet, opts));
+          expect(
+            walkNode(rs, c.packet, { ...opts, indexed: false }),
+            `seed ${seed} ${node.name} ${JSON.stringify(c.packet)}`,
+          ).to.deep.equal(walkNode(rs, c.packet, opts));
           compared++;
         }
       }

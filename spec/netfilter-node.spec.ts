@@ -12,12 +12,16 @@ const local = [ip(NODE_IP)];
 
 /** kube-proxy's iptables-restore input (not iptables-save output): --or-mark / --xor-mark. */
 const KUBE_PROXY_RESTORE = [
-  table("filter", [
-    '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
-    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
-    '-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT',
-  ], { FORWARD: "DROP" }),
+  table(
+    "filter",
+    [
+      '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+      '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+      '-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT',
+    ],
+    { FORWARD: "DROP" },
+  ),
   table("nat", [
     '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
     '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
@@ -38,7 +42,14 @@ describe("netfilter node walk", () => {
     const rs = parseIptablesSave(KUBE_PROXY_RESTORE, "restore.txt");
     const [b, ...rest] = walkNode(rs, pkt("192.168.9.9", "172.30.0.41", 80), { hook: "prerouting", localIps: local });
     expect(rest).to.deep.equal([]);
-    expect(b).to.deep.include({ probability: 1, verdict: "ACCEPT", dnat: "10.180.0.1:80", masquerade: true, snat: "192.168.1.11:40000", route: "forward" });
+    expect(b).to.deep.include({
+      probability: 1,
+      verdict: "ACCEPT",
+      dnat: "10.180.0.1:80",
+      masquerade: true,
+      snat: "192.168.1.11:40000",
+      route: "forward",
+    });
     expect(b!.marks).to.deep.equal(["0x4000"]);
     expect(b!.hooks).to.deep.equal(["PREROUTING", "FORWARD", "POSTROUTING"]);
     expect(b!.packet.mark).to.equal(0);
@@ -77,7 +88,11 @@ describe("netfilter node walk", () => {
     });
 
     it("splits the 3-endpoint hostnames service into 0.33333333349 / 0.5 of the rest / the rest", () => {
-      const bs = walkNode(NODE, pkt("10.244.1.9", "10.96.1.175", 80), { hook: "prerouting", localIps: local, inIface: "cni0" });
+      const bs = walkNode(NODE, pkt("10.244.1.9", "10.96.1.175", 80), {
+        hook: "prerouting",
+        localIps: local,
+        inIface: "cni0",
+      });
       const p1 = 715827883 / 2 ** 31;
       expect(bs.map((b) => [b.probability, b.dnat, b.verdict, b.masquerade])).to.deep.equal([
         [p1, "10.244.0.5:9376", "ACCEPT", false],
@@ -85,12 +100,20 @@ describe("netfilter node walk", () => {
         [(1 - p1) / 2, "10.244.2.7:9376", "ACCEPT", false],
       ]);
       // A pod source is in the cluster CIDR: not marked; flannel's FORWARD rule accepts it.
-      expect(bs[0]!.rules.at(-1)).to.equal('-A FLANNEL-POSTRTG -s 10.244.1.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN');
-      expect(bs[0]!.rules).to.include('-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT');
+      expect(bs[0]!.rules.at(-1)).to.equal(
+        '-A FLANNEL-POSTRTG -s 10.244.1.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+      );
+      expect(bs[0]!.rules).to.include(
+        '-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      );
     });
 
     it("hairpin: a pod reaching itself through the service is masqueraded", () => {
-      const bs = walkNode(NODE, pkt("10.244.1.6", "10.96.1.175", 80), { hook: "prerouting", localIps: local, inIface: "cni0" });
+      const bs = walkNode(NODE, pkt("10.244.1.6", "10.96.1.175", 80), {
+        hook: "prerouting",
+        localIps: local,
+        inIface: "cni0",
+      });
       const self = bs.find((b) => b.dnat === "10.244.1.6:9376")!;
       expect(self).to.deep.include({ masquerade: true, snat: "192.168.1.11:40000" });
       expect(self.marks).to.deep.equal(["0x4000"]);
@@ -103,8 +126,17 @@ describe("netfilter node walk", () => {
         [0.5, "10.244.1.20:8080", "ACCEPT", true, "forward"],
         [0.5, "10.244.2.21:8080", "ACCEPT", true, "forward"],
       ]);
-      const jumps = bs[0]!.steps.filter((s) => s.event.kind === "jump" && s.hook === "PREROUTING").map((s) => s.event.detail.replace("jump to ", ""));
-      expect(jumps).to.deep.equal(["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-EXT-67NZLRHBNDSAWJRO", "KUBE-MARK-MASQ", "KUBE-SVC-67NZLRHBNDSAWJRO", "KUBE-SEP-SQ3QUK7JLSKBNU6R"]);
+      const jumps = bs[0]!.steps
+        .filter((s) => s.event.kind === "jump" && s.hook === "PREROUTING")
+        .map((s) => s.event.detail.replace("jump to ", ""));
+      expect(jumps).to.deep.equal([
+        "KUBE-SERVICES",
+        "KUBE-NODEPORTS",
+        "KUBE-EXT-67NZLRHBNDSAWJRO",
+        "KUBE-MARK-MASQ",
+        "KUBE-SVC-67NZLRHBNDSAWJRO",
+        "KUBE-SEP-SQ3QUK7JLSKBNU6R",
+      ]);
     });
 
     it("a packet for the node itself goes to INPUT and is accepted", () => {
@@ -128,14 +160,25 @@ describe("netfilter node walk", () => {
     });
 
     it("ClientIP affinity: the first connection remembers its endpoint, the next one sticks to it", () => {
-      const first = walkNode(NODE, pkt("10.244.1.9", "10.96.20.5", 8080), { hook: "prerouting", localIps: local, inIface: "cni0" });
+      const first = walkNode(NODE, pkt("10.244.1.9", "10.96.20.5", 8080), {
+        hook: "prerouting",
+        localIps: local,
+        inIface: "cni0",
+      });
       expect(first.map((b) => [b.probability, b.dnat])).to.deep.equal([
         [0.5, "10.244.1.30:8080"],
         [0.5, "10.244.2.31:8080"],
       ]);
-      const again = walkNode(NODE, pkt("10.244.1.9", "10.96.20.5", 8080), { hook: "prerouting", localIps: local, inIface: "cni0", recent: first[1]!.recent });
+      const again = walkNode(NODE, pkt("10.244.1.9", "10.96.20.5", 8080), {
+        hook: "prerouting",
+        localIps: local,
+        inIface: "cni0",
+        recent: first[1]!.recent,
+      });
       expect(again.map((b) => [b.probability, b.dnat])).to.deep.equal([[1, "10.244.2.31:8080"]]);
-      expect(again[0]!.rules[2]).to.contain("-m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-W5UFFQG2BDH6F4KR");
+      expect(again[0]!.rules[2]).to.contain(
+        "-m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-W5UFFQG2BDH6F4KR",
+      );
     });
   });
 });

@@ -24,7 +24,10 @@ const CONFIGS = [
 
 function topology(seed: number, config: string): Topology {
   const yaml = randomClusterYaml(seed);
-  const extra = config && !yaml.includes("kind: KubeProxyConfiguration") ? `---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${config}` : "";
+  const extra =
+    config && !yaml.includes("kind: KubeProxyConfiguration")
+      ? `---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n${config}`
+      : "";
   return loadTopologySync(yaml + extra);
 }
 
@@ -40,7 +43,10 @@ function summary(bs: readonly NodeBranch[]): unknown[] {
     route: b.route,
     hooks: b.hooks,
     choices: b.choices,
-    steps: b.steps.map((s) => `${s.hook} ${s.event.kind} ${s.event.rule.table} ${s.event.rule.chain}#${s.event.rule.index} ${s.event.rule.text} => ${s.event.detail}`),
+    steps: b.steps.map(
+      (s) =>
+        `${s.hook} ${s.event.kind} ${s.event.rule.table} ${s.event.rule.chain}#${s.event.rule.index} ${s.event.rule.text} => ${s.event.detail}`,
+    ),
   }));
 }
 
@@ -60,7 +66,9 @@ describe("kube-proxy's rules as shared chains", () => {
         const shared = engineOf(topo, node);
         for (const c of casesFor(topo.cluster, node)) {
           const opts = { hook: c.hook, localIps: localIps(node), inIface: c.inIface };
-          expect(summary(walkNode(shared, c.packet, opts)), `${node.name} ${JSON.stringify(c.packet)}`).to.deep.equal(summary(walkNode(text, c.packet, opts)));
+          expect(summary(walkNode(shared, c.packet, opts)), `${node.name} ${JSON.stringify(c.packet)}`).to.deep.equal(
+            summary(walkNode(text, c.packet, opts)),
+          );
         }
         expect(shared.warnings).to.deep.equal([]);
       }
@@ -98,10 +106,21 @@ describe("kube-proxy's rules as shared chains", () => {
 });
 
 describe("addresses in rules: the quick reading of canonical a.b.c.d[/len] agrees with the general one", () => {
-  const cases = ["10.0.0.1", "0.0.0.0/0", "10.0.0.0/8", "10.1.2.3/8", "255.255.255.255/32", "192.168.1.0/24", "10.0.0.0/255.0.0.0", "10.0.0.0/08"];
+  const cases = [
+    "10.0.0.1",
+    "0.0.0.0/0",
+    "10.0.0.0/8",
+    "10.1.2.3/8",
+    "255.255.255.255/32",
+    "192.168.1.0/24",
+    "10.0.0.0/255.0.0.0",
+    "10.0.0.0/08",
+  ];
   for (const text of cases) {
     it(text, () => {
-      const rule = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${text} -j ACCEPT\nCOMMIT\n`).tables.get("filter")!.chains.get("INPUT")!.rules[0]!;
+      const rule = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${text} -j ACCEPT\nCOMMIT\n`)
+        .tables.get("filter")!
+        .chains.get("INPUT")!.rules[0]!;
       const [ip, len] = text.split("/");
       const length = len === undefined ? 32 : len.includes(".") ? 8 : Number(len);
       expect(rule.header.src!.prefix).to.deep.equal(makePrefix(parseIpv4(ip!)!, length));
@@ -109,7 +128,9 @@ describe("addresses in rules: the quick reading of canonical a.b.c.d[/len] agree
   }
   for (const bad of ["10.0.0.256", "10.0.0", "10.0.0.1/33", "1.2.3.4.5", "1.2.3.4/032"]) {
     it(`${bad} is an error`, () => {
-      expect(() => parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`)).to.throw(/is not an IPv4 address or prefix/);
+      expect(() => parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`)).to.throw(
+        /is not an IPv4 address or prefix/,
+      );
     });
   }
 });
@@ -120,27 +141,52 @@ describe("a ChainSource of shared parts", () => {
     "-A KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B",
     "-A KUBE-SERVICES -d 10.96.0.3/32 -p tcp -m tcp --dport 80 -j KUBE-NOWHERE",
   ];
-  const svcB = ["-A KUBE-SVC-B -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1", "-A KUBE-SVC-B -j KUBE-SEP-2"];
+  const svcB = [
+    "-A KUBE-SVC-B -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1",
+    "-A KUBE-SVC-B -j KUBE-SEP-2",
+  ];
   const seps = (n: number) => [`-A KUBE-SEP-${n} -p tcp -m tcp -j DNAT --to-destination 10.244.0.${n}:8080`];
   const chains: Record<string, SourceChain> = {
     PREROUTING: { name: "PREROUTING", policy: "ACCEPT", parts: whole(["-A PREROUTING -j KUBE-SERVICES"]) },
     // The shared array's rules sit one further down this chain than in the array.
     "KUBE-SERVICES": { name: "KUBE-SERVICES", policy: null, parts: [...whole(head), ...whole(sharedRules)] },
     // A part that starts inside an array: the statistic rule is rule 1 of this chain, not 2.
-    "KUBE-SVC-B": { name: "KUBE-SVC-B", policy: null, parts: [{ lines: ["-A KUBE-SVC-B -j RETURN", ...svcB], start: 1, end: 3 }] },
+    "KUBE-SVC-B": {
+      name: "KUBE-SVC-B",
+      policy: null,
+      parts: [{ lines: ["-A KUBE-SVC-B -j RETURN", ...svcB], start: 1, end: 3 }],
+    },
     "KUBE-SEP-1": { name: "KUBE-SEP-1", policy: null, parts: whole(seps(1)) },
     "KUBE-SEP-2": { name: "KUBE-SEP-2", policy: null, parts: whole(seps(2)) },
   };
-  const source: ChainSource = { file: "shared", tables: ["nat"], chain: (table, name) => (table === "nat" ? chains[name] : undefined) };
-  const text = table("nat", [...head, ...sharedRules, ...svcB, ...seps(1), ...seps(2), "-A PREROUTING -j KUBE-SERVICES"]);
+  const source: ChainSource = {
+    file: "shared",
+    tables: ["nat"],
+    chain: (table, name) => (table === "nat" ? chains[name] : undefined),
+  };
+  const text = table("nat", [
+    ...head,
+    ...sharedRules,
+    ...svcB,
+    ...seps(1),
+    ...seps(2),
+    "-A PREROUTING -j KUBE-SERVICES",
+  ]);
   const run = (nf: NetfilterEngine, dst: string) => nf.runHook("PREROUTING", pkt("10.244.9.9", dst, 80), hookCtx());
-  const steps = (bs: ReturnType<typeof run>) => bs.map((b) => ({ p: b.probability, choices: b.choices, events: b.events.map((e) => `${e.rule.chain}#${e.rule.index} ${e.rule.text}`) }));
+  const steps = (bs: ReturnType<typeof run>) =>
+    bs.map((b) => ({
+      p: b.probability,
+      choices: b.choices,
+      events: b.events.map((e) => `${e.rule.chain}#${e.rule.index} ${e.rule.text}`),
+    }));
 
   it("numbers rules by their place in the chain, in events and in statistic choices, as the same text parsed does", () => {
     const shared = new NetfilterEngine(source);
     const parsed = new NetfilterEngine(parseIptablesSave(text));
     expect(steps(run(shared, "10.96.0.2"))).to.deep.equal(steps(run(parsed, "10.96.0.2")));
-    expect(steps(run(shared, "10.96.0.2"))[0]!.events[1]).to.equal("KUBE-SERVICES#2 -A KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B");
+    expect(steps(run(shared, "10.96.0.2"))[0]!.events[1]).to.equal(
+      "KUBE-SERVICES#2 -A KUBE-SERVICES -d 10.96.0.2/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B",
+    );
     expect(steps(run(shared, "10.96.0.2"))[0]!.choices[0]).to.match(/^KUBE-SVC-B #1 statistic /);
   });
 
@@ -149,6 +195,8 @@ describe("a ChainSource of shared parts", () => {
     const bs = run(shared, "10.96.0.3");
     expect(bs.map((b) => b.verdict)).to.deep.equal(["ACCEPT"]);
     expect(bs[0]!.events.map((e) => e.kind)).to.deep.equal(["jump", "policy"]);
-    expect(shared.warnings).to.deep.equal(["shared: nat KUBE-SERVICES rule 3: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table nat); the rule is treated as not matching"]);
+    expect(shared.warnings).to.deep.equal([
+      "shared: nat KUBE-SERVICES rule 3: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table nat); the rule is treated as not matching",
+    ]);
   });
 });

@@ -10,7 +10,9 @@ import { runCli } from "./support/cli.ts";
 const EXAMPLE = "topologies/dumps-example";
 
 function podOn(topo: Topology, node: string, prefix: string): string {
-  const p = topo.cluster.pods.filter((x) => x.node === node && x.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1))[0]!;
+  const p = topo.cluster.pods
+    .filter((x) => x.node === node && x.name.startsWith(prefix))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))[0]!;
   return `pod/${p.namespace}/${p.name}`;
 }
 
@@ -40,16 +42,22 @@ describe("node dumps: loading and tracing", () => {
     expect(ends).to.include("NEIGHBOR_UNREACHABLE: no pod on node-2 has 10.42.1.9");
     const stale = t.branches.find((b) => b.disposition === "NEIGHBOR_UNREACHABLE")!;
     const dnat = stale.hops.flatMap((h) => h.steps).find((s) => s.type === "dnat")!;
-    expect(dnat.rule).to.equal('-A KUBE-SEP-Q3AUE5ZJWGA7MNHD -p tcp -m comment --comment "shop/api:http" -m tcp -j DNAT --to-destination 10.42.1.9:9000');
+    expect(dnat.rule).to.equal(
+      '-A KUBE-SEP-Q3AUE5ZJWGA7MNHD -p tcp -m comment --comment "shop/api:http" -m tcp -j DNAT --to-destination 10.42.1.9:9000',
+    );
     // Derived from the objects alone, every branch reaches an api pod.
     const derived = new (topo.constructor as typeof Topology)({ ...topo.cluster, nodeDumps: new Map() });
-    expect(derived.trace({ from: podOn(topo, "node-1", "web"), to: "svc/shop/api:http" }).branches.map((b) => b.disposition)).to.deep.equal(["DELIVERED", "DELIVERED", "DELIVERED"]);
+    expect(
+      derived.trace({ from: podOn(topo, "node-1", "web"), to: "svc/shop/api:http" }).branches.map((b) => b.disposition),
+    ).to.deep.equal(["DELIVERED", "DELIVERED", "DELIVERED"]);
   });
 
   it("traces pod to pod towards the node whose WireGuard peer is missing: WG_NO_PEER on node-1's wg0", () => {
     const topo = loadTopologySync(EXAMPLE);
     const t = topo.trace({ from: podOn(topo, "node-1", "web"), to: `${podOn(topo, "node-3", "web")}:8080` });
-    expect(t.branches.map((b) => [b.disposition, b.hops.at(-1)!.location, b.reason])).to.deep.equal([["WG_NO_PEER", "node-1/wg0", "no peer of node-1's wg0 has AllowedIPs containing 10.42.2.2"]]);
+    expect(t.branches.map((b) => [b.disposition, b.hops.at(-1)!.location, b.reason])).to.deep.equal([
+      ["WG_NO_PEER", "node-1/wg0", "no peer of node-1's wg0 has AllowedIPs containing 10.42.2.2"],
+    ]);
     const toNode2 = topo.trace({ from: podOn(topo, "node-1", "web"), to: `${podOn(topo, "node-2", "web")}:8080` });
     expect(toNode2.branches.map((b) => b.disposition)).to.deep.equal(["DELIVERED"]);
     const wg = toNode2.branches[0]!.hops.find((h) => h.location === "node-1/wg0")!.steps[0]!;
@@ -60,7 +68,9 @@ describe("node dumps: loading and tracing", () => {
     writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
     const cluster = loadTopologySync(dir).cluster;
     expect(cluster.nodeDumps.get("node-1")!.wireguard).to.equal(undefined);
-    expect(cluster.warnings).to.include(`${join(dir, "nodes", "node-1", "wg-show.txt")}:1: empty; ignored (the node's WireGuard peers are derived)`);
+    expect(cluster.warnings).to.include(
+      `${join(dir, "nodes", "node-1", "wg-show.txt")}:1: empty; ignored (the node's WireGuard peers are derived)`,
+    );
   });
 
   it("dumps for a node that does not exist: an error naming the valid nodes, exit 2", async () => {
@@ -68,27 +78,42 @@ describe("node dumps: loading and tracing", () => {
     writeFileSync(join(dir, "nodes", "node-9", "ip-route.txt"), "default via 192.168.10.1 dev eth0\n");
     const r = await runCli(["validate", "-t", dir]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-9")}:1:1: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`);
+    expect(r.stderr).to.equal(
+      `${join(dir, "nodes", "node-9")}:1:1: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`,
+    );
   });
 
   it("an unknown file in a node's folder: an error suggesting the right name", async () => {
     writeFileSync(join(dir, "nodes", "node-1", "ip-routes.txt"), "");
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.equal(`${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`);
+    expect(r.stderr).to.equal(
+      `${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`,
+    );
   });
 
   it("parse errors in every dump give file:line:col and exit 2, all at once", async () => {
     const n1 = join(dir, "nodes", "node-1");
-    writeFileSync(join(n1, "ip-route.txt"), "default via 192.168.10.1 dev eth0\n10.42.0.0/16 dev flannel-wg scope sideways metric x\n");
-    writeFileSync(join(n1, "wg-show.txt"), "flannel-wg\t(hidden)\ttY4r5p9NWjAMe7r0BRcpBYKyg60+jdROV/iZhANzrwA=\t518200\toff\n");
-    writeFileSync(join(n1, "iptables-save.txt"), "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.43.0.300/32 -j ACCEPT\nCOMMIT\n");
+    writeFileSync(
+      join(n1, "ip-route.txt"),
+      "default via 192.168.10.1 dev eth0\n10.42.0.0/16 dev flannel-wg scope sideways metric x\n",
+    );
+    writeFileSync(
+      join(n1, "wg-show.txt"),
+      "flannel-wg\t(hidden)\ttY4r5p9NWjAMe7r0BRcpBYKyg60+jdROV/iZhANzrwA=\t518200\toff\n",
+    );
+    writeFileSync(
+      join(n1, "iptables-save.txt"),
+      "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.43.0.300/32 -j ACCEPT\nCOMMIT\n",
+    );
     const r = await runCli(["trace", "-t", dir, "--from", "node/node-1", "--to", "10.42.1.2:8080"]);
     expect(r.code).to.equal(2);
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines[0]).to.equal(`${join(n1, "ip-route.txt")}:2:51: metric "x" is not a whole number`);
     expect(lines[1]).to.equal(`${join(n1, "wg-show.txt")}:1:66: listen port "518200" is not a whole number 0-65535`);
-    expect(lines[2]).to.match(new RegExp(`^${join(n1, "iptables-save.txt").replace(/[.]/g, "\\.")}:3:\\d+: .*10\\.43\\.0\\.300`));
+    expect(lines[2]).to.match(
+      new RegExp(`^${join(n1, "iptables-save.txt").replace(/[.]/g, "\\.")}:3:\\d+: .*10\\.43\\.0\\.300`),
+    );
     expect(lines).to.have.length(3);
   });
 
@@ -98,20 +123,31 @@ describe("node dumps: loading and tracing", () => {
     mkdirSync(join(dir, "dumps", "node-1"), { recursive: true });
     cpSync(join(EXAMPLE, "nodes", "node-1", "wg-show.txt"), join(dir, "dumps", "node-1", "wg-show.txt"));
     cpSync(join(EXAMPLE, "nodes", "node-1", "ip-route.txt"), join(dir, "node-2-routes.txt"));
-    const withDumps = topo.replace("  nodeDumps:\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n", "  nodeDumps:\n    dir: dumps\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-2, ipRoute: node-2-routes.txt}\n");
+    const withDumps = topo.replace(
+      "  nodeDumps:\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n",
+      "  nodeDumps:\n    dir: dumps\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-2, ipRoute: node-2-routes.txt}\n",
+    );
     writeFileSync(join(dir, "topology.yaml"), withDumps);
     const cluster = loadTopologySync(join(dir, "topology.yaml")).cluster;
     expect([...cluster.nodeDumps.keys()]).to.deep.equal(["node-1", "node-2"]);
     expect(cluster.nodeDumps.get("node-2")!.routes!.file).to.equal(join(dir, "node-2-routes.txt"));
 
-    writeFileSync(join(dir, "topology.yaml"), withDumps.replace("{name: node-2,", "{name: node-7,").replace("    dir: dumps\n", "    dirs: dumps\n"));
+    writeFileSync(
+      join(dir, "topology.yaml"),
+      withDumps.replace("{name: node-2,", "{name: node-7,").replace("    dir: dumps\n", "    dirs: dumps\n"),
+    );
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.include(`${join(dir, "topology.yaml")}:30:5: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`);
+    expect(r.stderr).to.include(
+      `${join(dir, "topology.yaml")}:30:5: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`,
+    );
   });
 
   it("per-node paths: an unknown node name and a missing file point at the Topology's field", async () => {
-    const topo = readFileSync(join(dir, "topology.yaml"), "utf8").replace("    interfaces: {flannel-wg: wg0, cni0: bridge0}\n", "    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-7, ipRoute: r.txt}\n      - {name: node-2, wgShow: missing.txt}\n");
+    const topo = readFileSync(join(dir, "topology.yaml"), "utf8").replace(
+      "    interfaces: {flannel-wg: wg0, cni0: bridge0}\n",
+      "    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-7, ipRoute: r.txt}\n      - {name: node-2, wgShow: missing.txt}\n",
+    );
     writeFileSync(join(dir, "topology.yaml"), topo);
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);

@@ -41,7 +41,15 @@ describe("node dumps: ip -o addr", () => {
   it("maps real devices to the modelled ones by the node's addresses and the CNIs' names", () => {
     const n = node("node3", "192.168.56.74", "172.20.4.0/24");
     const map = interfaceMap(n, parseIpAddr(read("flannel-1029-ip-addr.txt"), "f").addresses);
-    expect(["eno2", "cni0", "lo", "docker0", "flannel-wg", "kilo0", "ens5"].map(map)).to.deep.equal(["eth0", "bridge0", "lo", undefined, "wg0", "wg0", undefined]);
+    expect(["eno2", "cni0", "lo", "docker0", "flannel-wg", "kilo0", "ens5"].map(map)).to.deep.equal([
+      "eth0",
+      "bridge0",
+      "lo",
+      undefined,
+      "wg0",
+      "wg0",
+      undefined,
+    ]);
     // flannel.1 (VXLAN) holds the podCIDR's network address /32 as flannel-wg would: an explicit map wins.
     expect(interfaceMap(n, [], { "flannel.1": "wg0" })("flannel.1")).to.equal("wg0");
   });
@@ -50,7 +58,11 @@ describe("node dumps: ip -o addr", () => {
     expect(problemsOf(() => parseIpAddr("2: eth0    inet 10.0.0.300/24 scope global eth0\n", "a.txt"))).to.deep.equal([
       'a.txt:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
     ]);
-    expect(problemsOf(() => parseIpAddr("2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500\n    inet 10.0.0.1/24 scope global eth0\n", "a.txt"))).to.deep.equal([
+    expect(
+      problemsOf(() =>
+        parseIpAddr("2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500\n    inet 10.0.0.1/24 scope global eth0\n", "a.txt"),
+      ),
+    ).to.deep.equal([
       'a.txt:1:4: "eth0:" followed by flags is `ip -o link` output; run `ip -o -4 addr`',
       'a.txt:2:5: expected "INDEX: DEVICE inet ADDRESS/LENGTH ..." as `ip -o addr` prints it, found "inet"; this looks like `ip addr` without -o: run `ip -o -4 addr`',
     ]);
@@ -68,9 +80,13 @@ describe("node dumps: ip route", () => {
       "172.20.4.0/24 dev bridge0 proto kernel scope link src 172.20.4.1",
       "192.168.56.0/24 dev eth0 proto kernel scope link src 192.168.56.74",
     ]);
-    expect(routes[0]!.why).to.equal("as dumped at ip-route.txt:3: default via 192.168.56.1 dev eno2 proto static metric 100");
+    expect(routes[0]!.why).to.equal(
+      "as dumped at ip-route.txt:3: default via 192.168.56.1 dev eno2 proto static metric 100",
+    );
     expect(warnings).to.have.length(6);
-    expect(warnings[0]).to.equal("ip-route.txt:4: route 172.17.0.0/16 dev docker0 skipped: docker0 is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them");
+    expect(warnings[0]).to.equal(
+      "ip-route.txt:4: route 172.17.0.0/16 dev docker0 skipped: docker0 is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them",
+    );
     expect(warnings[1]).to.match(/^ip-route\.txt:5: route 172\.20\.0\.0\/24 dev flannel\.1 skipped/);
   });
 
@@ -104,7 +120,15 @@ describe("node dumps: ip route", () => {
 
   it("points at what is wrong", () => {
     const map0 = interfaceMap(node("n", "10.0.0.5", "10.42.0.0/24"), []);
-    expect(problemsOf(() => parseIpRoute("10.42.0.0/16 dev wg0\n10.42.1.0/24 via 10.4.0.300 dev wg0\n10.42.2.1/24 dev wg0\n10.9.0.0/16 dev eth0 wibble 3\n10.8.0.0/16 via 10.0.0.1\n", "r.txt", map0))).to.deep.equal([
+    expect(
+      problemsOf(() =>
+        parseIpRoute(
+          "10.42.0.0/16 dev wg0\n10.42.1.0/24 via 10.4.0.300 dev wg0\n10.42.2.1/24 dev wg0\n10.9.0.0/16 dev eth0 wibble 3\n10.8.0.0/16 via 10.0.0.1\n",
+          "r.txt",
+          map0,
+        ),
+      ),
+    ).to.deep.equal([
       'r.txt:2:18: "10.4.0.300" after via is not an IPv4 address',
       'r.txt:3:1: "10.42.2.1/24" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24',
       'r.txt:4:22: unknown word "wibble" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink',
@@ -114,21 +138,40 @@ describe("node dumps: ip route", () => {
 });
 
 describe("node dumps: wg show all dump", () => {
-  const nodes = [node("ip-192-168-78-28", "192.168.78.28", "10.42.0.0/24", 0), node("ip-192-168-68-148", "192.168.68.148", "10.42.1.0/24", 1)];
+  const nodes = [
+    node("ip-192-168-78-28", "192.168.78.28", "10.42.0.0/24", 0),
+    node("ip-192-168-68-148", "192.168.68.148", "10.42.1.0/24", 1),
+  ];
   const map = interfaceMap(nodes[0]!, []);
 
   it("reads k3s-io/k3s#5408's flannel-wg peers, maps them to nodes by endpoint, skips the IPv6 device", () => {
     const wg = parseWgShow(read("k3s-5408-wg-show-dump.txt"), "wg-show.txt", map, nodes);
     expect(wg.device).to.equal("flannel-wg");
     expect(wg.listenPort).to.equal(51820);
-    expect(wg.peers.map((p) => ({ node: p.node, key: p.publicKey, endpoint: `${formatIpv4(p.endpoint!.ip)}:${p.endpoint!.port}`, allowed: p.allowedIps.map((a) => a.text) }))).to.deep.equal([
-      { node: "ip-192-168-68-148", key: "9/UR4cQK2SKAnldg5d1JWfvJudSrNkobyE9lS2EcfRo=", endpoint: "192.168.68.148:51820", allowed: ["10.42.1.0/24"] },
+    expect(
+      wg.peers.map((p) => ({
+        node: p.node,
+        key: p.publicKey,
+        endpoint: `${formatIpv4(p.endpoint!.ip)}:${p.endpoint!.port}`,
+        allowed: p.allowedIps.map((a) => a.text),
+      })),
+    ).to.deep.equal([
+      {
+        node: "ip-192-168-68-148",
+        key: "9/UR4cQK2SKAnldg5d1JWfvJudSrNkobyE9lS2EcfRo=",
+        endpoint: "192.168.68.148:51820",
+        allowed: ["10.42.1.0/24"],
+      },
     ]);
-    expect(wg.warnings).to.deep.equal(["wg-show.txt:6: interface flannel-wg-v6 skipped: kubehop models one IPv4 WireGuard device (wg0), taken to be flannel-wg"]);
+    expect(wg.warnings).to.deep.equal([
+      "wg-show.txt:6: interface flannel-wg-v6 skipped: kubehop models one IPv4 WireGuard device (wg0), taken to be flannel-wg",
+    ]);
   });
 
   it("never keeps the private key, and tells the user to redact it; a peer of no node is kept with a warning", () => {
-    const text = "wg0\tyAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\txTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\t51820\toff\n" + "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff\n";
+    const text =
+      "wg0\tyAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\txTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\t51820\toff\n" +
+      "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff\n";
     const wg = parseWgShow(text, "w.txt", map, nodes);
     expect(JSON.stringify(wg)).not.to.include("yAnz5TF");
     expect(wg.peers[0]!.node).to.equal("");
@@ -139,7 +182,10 @@ describe("node dumps: wg show all dump", () => {
   });
 
   it("points at what is wrong", () => {
-    const bad = "wg0\t(hidden)\txTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\t51820\toff\n" + "wg0\tnot-a-key\t(none)\t192.168.68.148:70000\t10.42.1.0/24,10.42.300.0/24\t0\tx\t0\toff\n" + "wg0\tone\ttwo\n";
+    const bad =
+      "wg0\t(hidden)\txTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\t51820\toff\n" +
+      "wg0\tnot-a-key\t(none)\t192.168.68.148:70000\t10.42.1.0/24,10.42.300.0/24\t0\tx\t0\toff\n" +
+      "wg0\tone\ttwo\n";
     expect(problemsOf(() => parseWgShow(bad, "w.txt", map, nodes))).to.deep.equal([
       "w.txt:3:1: expected 5 tab-separated fields (an interface) or 9 (a peer) as `wg show all dump` prints them, found 3",
     ]);
@@ -149,7 +195,9 @@ describe("node dumps: wg show all dump", () => {
       'w.txt:2:56: allowed-ips entry "10.42.300.0/24": expected a prefix like 10.42.1.0/24',
       'w.txt:2:73: received bytes "x" is not a whole number',
     ]);
-    expect(problemsOf(() => parseWgShow("interface: flannel-wg\n  public key: x\n", "w.txt", map, nodes))).to.deep.equal([
+    expect(
+      problemsOf(() => parseWgShow("interface: flannel-wg\n  public key: x\n", "w.txt", map, nodes)),
+    ).to.deep.equal([
       "w.txt:1:1: this is `wg show` output; run `wg show all dump` for the tab-separated form kubehop reads",
     ]);
   });

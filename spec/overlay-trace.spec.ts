@@ -22,7 +22,13 @@ describe("overlay data path: bridge0 and wg0", () => {
   it("same node: pod -> veth -> bridge0 -> veth -> pod, switched at L2 with no routing", () => {
     const b = only(topo.trace({ from: "pod/a", to: "pod/b:8080" }));
     expect(b.disposition).to.equal("DELIVERED");
-    expect(locations(b)).to.deep.equal(["pod/default/a", `node-1/${vethOf("a")}`, "node-1/bridge0", `node-1/${vethOf("b")}`, "pod/default/b"]);
+    expect(locations(b)).to.deep.equal([
+      "pod/default/a",
+      `node-1/${vethOf("a")}`,
+      "node-1/bridge0",
+      `node-1/${vethOf("b")}`,
+      "pod/default/b",
+    ]);
     const bridge = b.hops[2]!.steps[0]!;
     expect(bridge.action).to.equal("FORWARDED");
     expect(bridge.rule).to.equal(`fdb 10.244.0.3 port ${vethOf("b")}`);
@@ -33,19 +39,39 @@ describe("overlay data path: bridge0 and wg0", () => {
     const b = only(topo.trace({ from: "pod/a", to: "pod/c:8080" }));
     expect(b.disposition).to.equal("DELIVERED");
     expect(locations(b)).to.deep.equal([
-      "pod/default/a", `node-1/${vethOf("a")}`, "node-1/bridge0", "node-1", "node-1/wg0", "node-1", "node-1/eth0",
-      "underlay", "node-2/eth0", "node-2", "node-2/wg0", "node-2", "node-2/bridge0", `node-2/${vethOf("c")}`, "pod/default/c",
+      "pod/default/a",
+      `node-1/${vethOf("a")}`,
+      "node-1/bridge0",
+      "node-1",
+      "node-1/wg0",
+      "node-1",
+      "node-1/eth0",
+      "underlay",
+      "node-2/eth0",
+      "node-2",
+      "node-2/wg0",
+      "node-2",
+      "node-2/bridge0",
+      `node-2/${vethOf("c")}`,
+      "pod/default/c",
     ]);
     const wg1 = b.hops[4]!.steps;
     expect(wg1.map((s) => s.type)).to.deep.equal(["encrypt", "encapsulate"]);
     expect(wg1[0]!.reason).to.contain("10.244.1.0/24 (node-2)");
     expect(wg1[1]!.before).to.include({ proto: "tcp", src: "10.244.0.2:40000", dst: "10.244.1.2:8080", size: 60 });
-    expect(wg1[1]!.after).to.include({ proto: "udp", src: "192.168.10.11:51820", dst: "192.168.10.12:51820", size: 124 });
+    expect(wg1[1]!.after).to.include({
+      proto: "udp",
+      src: "192.168.10.11:51820",
+      dst: "192.168.10.12:51820",
+      size: 124,
+    });
     expect(wg1[1]!.after!.inner).to.include({ src: "10.244.0.2:40000", dst: "10.244.1.2:8080" });
     const wg2 = b.hops[10]!.steps;
     expect(wg2.map((s) => s.type)).to.deep.equal(["decapsulate", "decrypt", "allowed-ips"]);
     expect(wg2[2]!.reason).to.contain("10.244.0.2 matches 10.244.0.0/24 of peer node-1");
-    expect(b.hops[3]!.steps.find((s) => s.type === "route")!.rule).to.equal("10.244.0.0/16 dev wg0 proto static scope link src 192.168.10.11");
+    expect(b.hops[3]!.steps.find((s) => s.type === "route")!.rule).to.equal(
+      "10.244.0.0/16 dev wg0 proto static scope link src 192.168.10.11",
+    );
   });
 
   it("records the headers before and after every step", () => {
@@ -108,8 +134,11 @@ describe("overlay failures are dispositions", () => {
   });
 
   it("WG_NO_PEER: explicit AllowedIPs that miss the destination override the derived ones", () => {
-    const wg = "      wireguard:\n        peers:\n          - {node: node-2, allowedIPs: [192.168.10.12/32], endpoint: 192.168.10.12:51820}\n";
-    const t = loadTopologySync(topologyText({ nodeExtras: { "node-1": wg }, pods: pod("a", "node-1") + pod("c", "node-2") }));
+    const wg =
+      "      wireguard:\n        peers:\n          - {node: node-2, allowedIPs: [192.168.10.12/32], endpoint: 192.168.10.12:51820}\n";
+    const t = loadTopologySync(
+      topologyText({ nodeExtras: { "node-1": wg }, pods: pod("a", "node-1") + pod("c", "node-2") }),
+    );
     const b = only(t.trace({ from: "pod/a", to: "pod/c:8080" }));
     expect(b.disposition).to.equal("WG_NO_PEER");
     expect(b.reason).to.equal("no peer of node-1's wg0 has AllowedIPs containing 10.244.1.2");
@@ -124,13 +153,18 @@ describe("overlay failures are dispositions", () => {
     const bound = only(t.trace({ from: "node/node-1", to: "pod/c:8080", src: "192.168.10.11" }));
     expect(bound.disposition).to.equal("DELIVERED");
     const masq = bound.hops[0]!.steps.find((s) => s.type === "masquerade")!;
-    expect(masq.rule).to.equal('-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully');
+    expect(masq.rule).to.equal(
+      '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+    );
     expect(masq.after).to.include({ src: "10.244.0.0:40000" });
   });
 
   it("WG_SOURCE_NOT_ALLOWED: a peer entry missing the sender's podCIDR drops its pods' packets silently", () => {
-    const wg = "      wireguard:\n        peers:\n          - {node: node-1, allowedIPs: [192.168.10.11/32], endpoint: 192.168.10.11:51820}\n";
-    const t = loadTopologySync(topologyText({ nodeExtras: { "node-2": wg }, pods: pod("a", "node-1") + pod("c", "node-2") }));
+    const wg =
+      "      wireguard:\n        peers:\n          - {node: node-1, allowedIPs: [192.168.10.11/32], endpoint: 192.168.10.11:51820}\n";
+    const t = loadTopologySync(
+      topologyText({ nodeExtras: { "node-2": wg }, pods: pod("a", "node-1") + pod("c", "node-2") }),
+    );
     const b = only(t.trace({ from: "pod/a", to: "pod/c:8080" }));
     expect(b.disposition).to.equal("WG_SOURCE_NOT_ALLOWED");
     expect(b.hops.at(-1)!.location).to.equal("node-2/wg0");
@@ -148,7 +182,9 @@ describe("overlay failures are dispositions", () => {
   });
 
   it("a wg0 MTU set as high as the underlay's fragments the outer packet (WireGuard sends without DF), checked against the kernel by kubehop verify", () => {
-    const t = loadTopologySync(topologyText({ spec: "  overlay: {mtu: 1500}\n", pods: pod("a", "node-1") + pod("c", "node-2") }));
+    const t = loadTopologySync(
+      topologyText({ spec: "  overlay: {mtu: 1500}\n", pods: pod("a", "node-1") + pod("c", "node-2") }),
+    );
     const b = only(t.trace({ from: "pod/a", to: "pod/c:8080", size: 1480 }));
     expect(b.disposition).to.equal("DELIVERED");
     const eth0 = b.hops.find((h) => h.location === "node-1/eth0")!;
@@ -174,7 +210,12 @@ describe("overlay failures are dispositions", () => {
 
   it("LOOP: two nodes routing a prefix at each other", () => {
     const r = (via: string) => `      routes: [{dst: 10.99.0.0/16, via: ${via}, dev: eth0}]\n`;
-    const t = loadTopologySync(topologyText({ nodeExtras: { "node-1": r("192.168.10.12"), "node-2": r("192.168.10.11") }, pods: pod("a", "node-1") }));
+    const t = loadTopologySync(
+      topologyText({
+        nodeExtras: { "node-1": r("192.168.10.12"), "node-2": r("192.168.10.11") },
+        pods: pod("a", "node-1"),
+      }),
+    );
     const b = only(t.trace({ from: "pod/a", to: "10.99.1.1:80" }));
     expect(b.disposition).to.equal("LOOP");
     expect(b.reason).to.equal("forwarding loop: node-1/eth0 reached twice with the same headers");

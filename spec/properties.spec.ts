@@ -11,31 +11,63 @@ import { expectSchemaValid } from "./support/schemas.ts";
 
 const DISPOSITIONS = new Set<string>([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
 
-interface PodSpec { node: number; ports: number[]; app: number; ready: boolean }
-interface ServiceSpec { app: number; type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number; protocol: "TCP" | "UDP"; etp: "Cluster" | "Local"; target: number }
-interface TopoSpec { nodes: number; style: "kilo" | "flannel"; mtu: number; pods: PodSpec[]; services: ServiceSpec[] }
+interface PodSpec {
+  node: number;
+  ports: number[];
+  app: number;
+  ready: boolean;
+}
+interface ServiceSpec {
+  app: number;
+  type: "ClusterIP" | "NodePort" | "LoadBalancer";
+  port: number;
+  protocol: "TCP" | "UDP";
+  etp: "Cluster" | "Local";
+  target: number;
+}
+interface TopoSpec {
+  nodes: number;
+  style: "kilo" | "flannel";
+  mtu: number;
+  pods: PodSpec[];
+  services: ServiceSpec[];
+}
 
 const PORTS = [80, 8080, 9000];
 const topoArb: fc.Arbitrary<TopoSpec> = fc.record({
   nodes: fc.integer({ min: 1, max: 4 }),
   style: fc.constantFrom("kilo" as const, "flannel" as const),
   mtu: fc.constantFrom(1420, 1500),
-  pods: fc.array(fc.record({ node: fc.nat(3), ports: fc.subarray(PORTS, { minLength: 1 }), app: fc.nat(2), ready: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+  pods: fc.array(
+    fc.record({ node: fc.nat(3), ports: fc.subarray(PORTS, { minLength: 1 }), app: fc.nat(2), ready: fc.boolean() }),
+    { minLength: 1, maxLength: 8 },
+  ),
   services: fc.array(
-    fc.record({ app: fc.nat(3), type: fc.constantFrom("ClusterIP" as const, "NodePort" as const, "LoadBalancer" as const), port: fc.constantFrom(80, 443, 5000), protocol: fc.constantFrom("TCP" as const, "UDP" as const), etp: fc.constantFrom("Cluster" as const, "Local" as const), target: fc.constantFrom(...PORTS) }),
+    fc.record({
+      app: fc.nat(3),
+      type: fc.constantFrom("ClusterIP" as const, "NodePort" as const, "LoadBalancer" as const),
+      port: fc.constantFrom(80, 443, 5000),
+      protocol: fc.constantFrom("TCP" as const, "UDP" as const),
+      etp: fc.constantFrom("Cluster" as const, "Local" as const),
+      target: fc.constantFrom(...PORTS),
+    }),
     { maxLength: 4 },
   ),
 });
 
 function yamlOf(t: TopoSpec): string {
-  const nodes = Array.from({ length: t.nodes }, (_, i) => `    - {name: node-${i + 1}, ip: 192.168.10.${11 + i}}`).join("\n");
-  const docs = [`apiVersion: kubehop.io/v1alpha1
+  const nodes = Array.from({ length: t.nodes }, (_, i) => `    - {name: node-${i + 1}, ip: 192.168.10.${11 + i}}`).join(
+    "\n",
+  );
+  const docs = [
+    `apiVersion: kubehop.io/v1alpha1
 kind: Topology
 spec:
   overlay: {style: ${t.style}, mtu: ${t.mtu}}
   nodes:
 ${nodes}
-`];
+`,
+  ];
   t.pods.forEach((p, i) => {
     const ports = p.ports.map((n) => `{containerPort: ${n}}`).join(", ");
     docs.push(`apiVersion: v1
@@ -60,7 +92,15 @@ spec: {type: ${s.type}${etp}, selector: {app: a${s.app}}, ports: [{port: ${s.por
 /** Requests aimed at what the topology has, and at addresses it does not. */
 function requests(t: TopoSpec): { from: string; to: string; proto?: "tcp" | "udp" | "icmp"; size?: number }[] {
   const froms = [`pod/p0`, `node/node-1`, `client/client`, `node/node-${t.nodes}`];
-  const tos = [`pod/p${t.pods.length - 1}:${t.pods.at(-1)!.ports[0]}`, `node/node-1:10250`, "10.244.99.9:80", "8.8.8.8:53", "10.244.0.200:80", "192.168.10.99:22", ...t.services.map((_, i) => `svc/s${i}`)];
+  const tos = [
+    `pod/p${t.pods.length - 1}:${t.pods.at(-1)!.ports[0]}`,
+    `node/node-1:10250`,
+    "10.244.99.9:80",
+    "8.8.8.8:53",
+    "10.244.0.200:80",
+    "192.168.10.99:22",
+    ...t.services.map((_, i) => `svc/s${i}`),
+  ];
   return froms.flatMap((from) => tos.map((to) => ({ from, to })));
 }
 
@@ -78,7 +118,10 @@ function refusalOf(t: TopoSpec, to: string, proto: "tcp" | "udp"): Refusal | und
   const m = /^svc\/s(\d+)$/.exec(to);
   const svc = m ? t.services[Number(m[1])] : undefined;
   if (!svc || svc.protocol.toLowerCase() === proto) return undefined;
-  return { code: "SERVICE_NO_PORT_FOR_PROTOCOL", message: `Service default/${to.slice(4)} has no ${proto.toUpperCase()} port; ports: (unnamed) ${svc.port}/${svc.protocol}` };
+  return {
+    code: "SERVICE_NO_PORT_FOR_PROTOCOL",
+    message: `Service default/${to.slice(4)} has no ${proto.toUpperCase()} port; ports: (unnamed) ${svc.port}/${svc.protocol}`,
+  };
 }
 
 describe("properties of traces over random topologies", () => {
@@ -86,35 +129,45 @@ describe("properties of traces over random topologies", () => {
     let traced = 0;
     let refused = 0;
     checkProperty(
-      fc.property(topoArb, fc.constantFrom<"tcp" | "udp">("tcp", "udp"), fc.constantFrom(60, 1400, 1500), (spec, proto, size) => {
-        const text = yamlOf(spec);
-        const topo = loadTopologySync(text);
-        const again = loadTopologySync(text);
-        for (const q of requests(spec)) {
-          const what = `${proto} ${q.from} -> ${q.to}`;
-          const refusal = refusalOf(spec, q.to, proto);
-          let trace;
-          try {
-            trace = topo.trace({ ...q, proto, size });
-          } catch (e) {
-            if (!(e instanceof RequestError)) throw e;
-            expect({ code: e.code, message: e.message }, `${what}: refused, and it should not be`).to.deep.equal(refusal);
-            refused++;
-            continue;
+      fc.property(
+        topoArb,
+        fc.constantFrom<"tcp" | "udp">("tcp", "udp"),
+        fc.constantFrom(60, 1400, 1500),
+        (spec, proto, size) => {
+          const text = yamlOf(spec);
+          const topo = loadTopologySync(text);
+          const again = loadTopologySync(text);
+          for (const q of requests(spec)) {
+            const what = `${proto} ${q.from} -> ${q.to}`;
+            const refusal = refusalOf(spec, q.to, proto);
+            let trace: ReturnType<typeof topo.trace>;
+            try {
+              trace = topo.trace({ ...q, proto, size });
+            } catch (e) {
+              if (!(e instanceof RequestError)) throw e;
+              expect({ code: e.code, message: e.message }, `${what}: refused, and it should not be`).to.deep.equal(
+                refusal,
+              );
+              refused++;
+              continue;
+            }
+            expect(refusal, `${what}: traced, and it should be refused`).to.equal(undefined);
+            traced++;
+            const sum = trace.branches.reduce((a, b) => a + b.probability, 0);
+            expect(sum, what).to.be.closeTo(1, 1e-9);
+            for (const b of trace.branches) {
+              expect(DISPOSITIONS.has(b.disposition), b.disposition).to.equal(true);
+              if (b.reply) expect(DISPOSITIONS.has(b.reply.disposition)).to.equal(true);
+            }
+            const json = JSON.stringify(trace);
+            expectSchemaValid("trace", JSON.parse(json), what);
+            expect(
+              JSON.stringify(again.trace({ ...q, proto, size })),
+              `${what}: a second load traces the same`,
+            ).to.equal(json);
           }
-          expect(refusal, `${what}: traced, and it should be refused`).to.equal(undefined);
-          traced++;
-          const sum = trace.branches.reduce((a, b) => a + b.probability, 0);
-          expect(sum, what).to.be.closeTo(1, 1e-9);
-          for (const b of trace.branches) {
-            expect(DISPOSITIONS.has(b.disposition), b.disposition).to.equal(true);
-            if (b.reply) expect(DISPOSITIONS.has(b.reply.disposition)).to.equal(true);
-          }
-          const json = JSON.stringify(trace);
-          expectSchemaValid("trace", JSON.parse(json), what);
-          expect(JSON.stringify(again.trace({ ...q, proto, size })), `${what}: a second load traces the same`).to.equal(json);
-        }
-      }),
+        },
+      ),
       20261123,
       40,
     );
@@ -125,12 +178,47 @@ describe("properties of traces over random topologies", () => {
 });
 
 describe("properties of damaged input", () => {
-  const valid = yamlOf({ nodes: 2, style: "kilo", mtu: 1420, pods: [{ node: 0, ports: [80], app: 0, ready: true }, { node: 1, ports: [8080, 9000], app: 1, ready: true }], services: [{ app: 0, type: "NodePort", port: 80, protocol: "TCP", etp: "Local", target: 80 }] });
+  const valid = yamlOf({
+    nodes: 2,
+    style: "kilo",
+    mtu: 1420,
+    pods: [
+      { node: 0, ports: [80], app: 0, ready: true },
+      { node: 1, ports: [8080, 9000], app: 1, ready: true },
+    ],
+    services: [{ app: 0, type: "NodePort", port: 80, protocol: "TCP", etp: "Local", target: 80 }],
+  });
   const lines = valid.split("\n");
 
   const mutation = fc.oneof(
-    fc.record({ kind: fc.constant("delete" as const), at: fc.nat(valid.length - 1), len: fc.integer({ min: 1, max: 12 }) }),
-    fc.record({ kind: fc.constant("insert" as const), at: fc.nat(valid.length - 1), text: fc.constantFrom(":", "- ", "{", "}", "[", "\"", "'", "&a ", "*a", "\t", "!!binary ", "\n  ", "null", "-1", "999999", "x: y\n", "%YAML 1.1\n") }),
+    fc.record({
+      kind: fc.constant("delete" as const),
+      at: fc.nat(valid.length - 1),
+      len: fc.integer({ min: 1, max: 12 }),
+    }),
+    fc.record({
+      kind: fc.constant("insert" as const),
+      at: fc.nat(valid.length - 1),
+      text: fc.constantFrom(
+        ":",
+        "- ",
+        "{",
+        "}",
+        "[",
+        '"',
+        "'",
+        "&a ",
+        "*a",
+        "\t",
+        "!!binary ",
+        "\n  ",
+        "null",
+        "-1",
+        "999999",
+        "x: y\n",
+        "%YAML 1.1\n",
+      ),
+    }),
     fc.record({ kind: fc.constant("swap" as const), a: fc.nat(lines.length - 1), b: fc.nat(lines.length - 1) }),
     fc.record({ kind: fc.constant("duplicate" as const), line: fc.nat(lines.length - 1) }),
   );

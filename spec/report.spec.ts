@@ -16,7 +16,8 @@ const EXAMPLES: Record<string, (topo: Topology) => string> = {
   "default.svg": (topo) => diagramSvg(topo.cluster),
   "curl-shop-api-cart.svg": (topo) => diagramSvg(topo.cluster, topo.curl("https://shop.example.com/api/cart"), [1]),
   "curl-shop-api-cart-all.svg": (topo) => diagramSvg(topo.cluster, topo.curl("https://shop.example.com/api/cart")),
-  "trace-wg-no-peer.svg": (topo) => diagramSvg(topo.cluster, topo.trace({ from: "pod/shop/db-1", to: "10.244.9.9:80" })),
+  "trace-wg-no-peer.svg": (topo) =>
+    diagramSvg(topo.cluster, topo.trace({ from: "pod/shop/db-1", to: "10.244.9.9:80" })),
 };
 
 describe("reports/", () => {
@@ -41,7 +42,8 @@ describe("reports/", () => {
 
   it("the README shows the examples", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    for (const f of ["reports/default.svg", "reports/curl-shop-api-cart.svg", "reports/trace-wg-no-peer.svg"]) expect(readme).to.contain(`](${f})`);
+    for (const f of ["reports/default.svg", "reports/curl-shop-api-cart.svg", "reports/trace-wg-no-peer.svg"])
+      expect(readme).to.contain(`](${f})`);
   });
 
   it("the report curls every Ingress host and path, https where the Ingress has TLS for the host", () => {
@@ -61,6 +63,7 @@ describe("reports/", () => {
     const svgs = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
     expect(svgs).to.have.length(5);
     for (const s of svgs) parseSvg(s);
-    for (const u of ["http://admin.example.com/healthz", "https://shop.example.com/api/cart"]) expect(html).to.contain(`curl ${u}</a>`);
+    for (const u of ["http://admin.example.com/healthz", "https://shop.example.com/api/cart"])
+      expect(html).to.contain(`curl ${u}</a>`);
   });
 });

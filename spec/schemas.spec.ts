@@ -19,13 +19,24 @@ import { runCli } from "./support/cli.ts";
 import { golden } from "./support/golden.ts";
 import { expectSchemaValid, schemaErrors } from "./support/schemas.ts";
 
-const SCHEMA_FILES = ["drift.schema.json", "expectations.schema.json", "netfilter.schema.json", "topology.schema.json", "trace.schema.json"];
+const SCHEMA_FILES = [
+  "drift.schema.json",
+  "expectations.schema.json",
+  "netfilter.schema.json",
+  "topology.schema.json",
+  "trace.schema.json",
+];
 
 // drift sits above output in the layers, so this compile-time check of its published shape lives here:
 // DriftReport (readonly fields) and the schema's type hold the same fields with the same types.
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
-type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
+// biome-ignore lint/suspicious/noExportsInTest: exported so noUnusedLocals keeps this compile-time check
 export type DriftSchemaMatchesReport = Assert<Equals<z.infer<typeof DriftReportSchema>, Mutable<DriftReport>>>;
 
 const TOPOLOGY = `apiVersion: kubehop.io/v1alpha1
@@ -90,7 +101,15 @@ describe("published JSON Schemas", () => {
     expect(s.additionalProperties).to.equal(false);
     const spec = s.properties.spec;
     expect(spec.additionalProperties).to.equal(false);
-    expect(Object.keys(spec.properties)).to.include.members(["clusterCIDR", "serviceCIDR", "nodeCIDRMaskSize", "nodes", "underlay", "overlay", "clients"]);
+    expect(Object.keys(spec.properties)).to.include.members([
+      "clusterCIDR",
+      "serviceCIDR",
+      "nodeCIDRMaskSize",
+      "nodes",
+      "underlay",
+      "overlay",
+      "clients",
+    ]);
     const node = spec.properties.nodes.items;
     expect(node.required).to.deep.equal(["name"]);
     expect(node.properties.ip.format).to.equal("ipv4");
@@ -106,10 +125,26 @@ describe("published JSON Schemas", () => {
     const ok = TopologySchema.safeParse({
       apiVersion: "kubehop.io/v1alpha1",
       kind: "Topology",
-      spec: { clusterCIDR: "10.244.0.0/16", nodes: [{ name: "node-1", ip: "192.168.10.11", wireguard: { peers: [{ node: "node-2", allowedIPs: ["10.244.1.0/24"] }] } }, { name: "node-2" }] },
+      spec: {
+        clusterCIDR: "10.244.0.0/16",
+        nodes: [
+          {
+            name: "node-1",
+            ip: "192.168.10.11",
+            wireguard: { peers: [{ node: "node-2", allowedIPs: ["10.244.1.0/24"] }] },
+          },
+          { name: "node-2" },
+        ],
+      },
     });
     expect(ok.success, JSON.stringify(ok.error?.issues)).to.equal(true);
-    expect(TopologySchema.safeParse({ apiVersion: "kubehop.io/v1alpha1", kind: "Topology", spec: { clusterCidr: "10.244.0.0/16" } }).success).to.equal(false);
+    expect(
+      TopologySchema.safeParse({
+        apiVersion: "kubehop.io/v1alpha1",
+        kind: "Topology",
+        spec: { clusterCidr: "10.244.0.0/16" },
+      }).success,
+    ).to.equal(false);
   });
 
   it("trace.schema.json lists the closed set of dispositions and every step type", () => {
@@ -118,11 +153,22 @@ describe("published JSON Schemas", () => {
     const branch = s.properties.branches.items;
     expect(branch.required).to.deep.equal(["probability", "disposition", "reason", "hops", "choices"]);
     expect(branch.properties.disposition.enum).to.deep.equal([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
-    expect(branch.properties.reply.properties.disposition.enum).to.deep.equal([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
+    expect(branch.properties.reply.properties.disposition.enum).to.deep.equal([
+      ...SUCCESS_DISPOSITIONS,
+      ...FAILURE_DISPOSITIONS,
+    ]);
     const step = branch.properties.hops.items.properties.steps.items;
     expect(step.required).to.deep.equal(["type", "action", "reason"]);
     expect(step.properties.type.enum).to.deep.equal([...STEP_TYPES]);
-    expect(Object.keys(step.properties)).to.deep.equal(["type", "action", "reason", "rule", "before", "after", "changes"]);
+    expect(Object.keys(step.properties)).to.deep.equal([
+      "type",
+      "action",
+      "reason",
+      "rule",
+      "before",
+      "after",
+      "changes",
+    ]);
     expect(step.properties.before.$ref).to.equal("#/$defs/Packet");
     expect(s.$defs.Packet.properties.inner.$ref).to.equal("#/$defs/Packet");
   });
@@ -181,11 +227,19 @@ describe("real output and files validate against the published schemas (ajv)", (
       edit(c);
       return schemaErrors("trace", c);
     };
-    expect(broken((c) => (c.branches[0].disposition = "ROUTED")).join("\n")).to.contain("/branches/0/disposition: must be equal to one of the allowed values");
-    expect(broken((c) => (c.branches[0].hops[0].steps[0].colour = "red")).join("\n")).to.contain('must NOT have additional properties {"additionalProperty":"colour"}');
+    expect(broken((c) => (c.branches[0].disposition = "ROUTED")).join("\n")).to.contain(
+      "/branches/0/disposition: must be equal to one of the allowed values",
+    );
+    expect(broken((c) => (c.branches[0].hops[0].steps[0].colour = "red")).join("\n")).to.contain(
+      'must NOT have additional properties {"additionalProperty":"colour"}',
+    );
     expect(broken((c) => delete c.branches[0].reason).join("\n")).to.contain("must have required property 'reason'");
     expect(broken((c) => (c.request.dport = "80")).join("\n")).to.contain("/request/dport: must be integer");
-    const inner = broken((c) => (c.branches[0].hops.flatMap((h: any) => h.steps).find((st: any) => st.type === "encapsulate").after.inner.size = "big"));
+    const inner = broken(
+      (c) =>
+        (c.branches[0].hops.flatMap((h: any) => h.steps).find((st: any) => st.type === "encapsulate").after.inner.size =
+          "big"),
+    );
     expect(inner.join("\n")).to.match(/\/after\/inner\/size: must be integer/);
   });
 
@@ -193,12 +247,54 @@ describe("real output and files validate against the published schemas (ajv)", (
     const runs: [string, string[]][] = [
       ["trace pod to pod", ["trace", "-t", TOPOLOGY, "--from", "pod/a", "--to", "pod/c:8080", "--json"]],
       ["trace to nothing listening", ["trace", "-t", TOPOLOGY, "--from", "pod/a", "--to", "pod/c:9999", "--json"]],
-      ["trace a workload to a Service", ["trace", "-f", DEFAULT, "-n", "shop", "--from", "deploy/web", "--to", "svc/api", "--json"]],
-      ["trace UDP to kube-dns", ["trace", "-f", DEFAULT, "--from", "pod/shop/db-0", "--to", "svc/kube-system/kube-dns", "--proto", "udp", "--json"]],
-      ["trace from outside to a NodePort", ["trace", "-f", DEFAULT, "--from", "client/client", "--to", "192.168.10.11:30443", "--json"]],
+      [
+        "trace a workload to a Service",
+        ["trace", "-f", DEFAULT, "-n", "shop", "--from", "deploy/web", "--to", "svc/api", "--json"],
+      ],
+      [
+        "trace UDP to kube-dns",
+        [
+          "trace",
+          "-f",
+          DEFAULT,
+          "--from",
+          "pod/shop/db-0",
+          "--to",
+          "svc/kube-system/kube-dns",
+          "--proto",
+          "udp",
+          "--json",
+        ],
+      ],
+      [
+        "trace from outside to a NodePort",
+        ["trace", "-f", DEFAULT, "--from", "client/client", "--to", "192.168.10.11:30443", "--json"],
+      ],
       ["curl through the ingress", ["curl", "-f", DEFAULT, "https://shop.example.com/api/cart", "--json"]],
-      ["curl from a pod, with the DNS query", ["curl", "-f", DEFAULT, "--from", "pod/shop/db-0", "--trace-dns", "http://api.shop.svc.cluster.local/", "--json"]],
-      ["curl -L after a redirect", ["curl", "-t", "spec/fixtures/topologies/curl-failures.yaml", "-L", "http://store.example.com/shop/x", "--json"]],
+      [
+        "curl from a pod, with the DNS query",
+        [
+          "curl",
+          "-f",
+          DEFAULT,
+          "--from",
+          "pod/shop/db-0",
+          "--trace-dns",
+          "http://api.shop.svc.cluster.local/",
+          "--json",
+        ],
+      ],
+      [
+        "curl -L after a redirect",
+        [
+          "curl",
+          "-t",
+          "spec/fixtures/topologies/curl-failures.yaml",
+          "-L",
+          "http://store.example.com/shop/x",
+          "--json",
+        ],
+      ],
     ];
     const seen = new Set<string>();
     for (const [what, argv] of runs) {
@@ -216,9 +312,43 @@ describe("real output and files validate against the published schemas (ajv)", (
   it("kubehop netfilter --json: load-balanced branches, DNAT and masquerade, a REJECT, warnings", async () => {
     const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
     const runs: [string, string[], string?][] = [
-      ["three endpoints", ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "10.96.1.175", "--dport", "80", "--local-ip", "192.168.1.11"]],
-      ["a NodePort from outside", ["--rules", FIXTURE, "--src", "203.0.113.7", "--dst", "192.168.1.11", "--dport", "30080", "--local-ip", "192.168.1.11", "--in-iface", "eth0"]],
-      ["a REJECT and a warning", ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.96.0.9", "--dport", "80"], "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -d 10.96.0.9/32 -j REJECT --reject-with icmp-port-unreachable\n-A FORWARD -m frobnicate --frob 1 -j DROP\nCOMMIT\n"],
+      [
+        "three endpoints",
+        [
+          "--rules",
+          FIXTURE,
+          "--src",
+          "203.0.113.7",
+          "--dst",
+          "10.96.1.175",
+          "--dport",
+          "80",
+          "--local-ip",
+          "192.168.1.11",
+        ],
+      ],
+      [
+        "a NodePort from outside",
+        [
+          "--rules",
+          FIXTURE,
+          "--src",
+          "203.0.113.7",
+          "--dst",
+          "192.168.1.11",
+          "--dport",
+          "30080",
+          "--local-ip",
+          "192.168.1.11",
+          "--in-iface",
+          "eth0",
+        ],
+      ],
+      [
+        "a REJECT and a warning",
+        ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.96.0.9", "--dport", "80"],
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -d 10.96.0.9/32 -j REJECT --reject-with icmp-port-unreachable\n-A FORWARD -m frobnicate --frob 1 -j DROP\nCOMMIT\n",
+      ],
     ];
     const verdicts = new Set<string>();
     let warnings = 0;
@@ -243,7 +373,12 @@ describe("real output and files validate against the published schemas (ajv)", (
   });
 
   it("Topology documents: every topology in topologies/ and the spec fixtures, expectations included", () => {
-    const files = [DEFAULT, "topologies/dumps-example/topology.yaml", ...readdirSync("topologies/hard-cases").map((f) => `topologies/hard-cases/${f}`), ...readdirSync("spec/fixtures/topologies").map((f) => `spec/fixtures/topologies/${f}`)];
+    const files = [
+      DEFAULT,
+      "topologies/dumps-example/topology.yaml",
+      ...readdirSync("topologies/hard-cases").map((f) => `topologies/hard-cases/${f}`),
+      ...readdirSync("spec/fixtures/topologies").map((f) => `spec/fixtures/topologies/${f}`),
+    ];
     let checked = 0;
     for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
       for (const doc of documents(readFileSync(file, "utf8")).filter((d) => d?.kind === "Topology")) {
@@ -252,14 +387,28 @@ describe("real output and files validate against the published schemas (ajv)", (
       }
     }
     expect(checked).to.be.greaterThan(8);
-    expect(schemaErrors("topology", { apiVersion: "kubehop.io/v1alpha1", kind: "Topology", spec: { clusterCidr: "10.244.0.0/16" } })).to.have.length(1);
+    expect(
+      schemaErrors("topology", {
+        apiVersion: "kubehop.io/v1alpha1",
+        kind: "Topology",
+        spec: { clusterCidr: "10.244.0.0/16" },
+      }),
+    ).to.have.length(1);
   });
 
   it("Expectations files: the ones kubehop check and diff read are valid; a misspelt field or another kind is not", () => {
-    const valid = ["spec/fixtures/check/expectations.yaml", "spec/fixtures/check/failing.yaml", "spec/fixtures/diff/requests.yaml"];
-    for (const file of valid) for (const doc of documents(readFileSync(file, "utf8"))) expectSchemaValid("expectations", doc, file);
-    const errors = (file: string): string[] => documents(readFileSync(`spec/fixtures/check/${file}`, "utf8")).flatMap((d) => schemaErrors("expectations", d));
-    expect(errors("bad-unknown-field.yaml")).to.deep.equal(['/expect/0: must NOT have additional properties {"additionalProperty":"reech"}']);
+    const valid = [
+      "spec/fixtures/check/expectations.yaml",
+      "spec/fixtures/check/failing.yaml",
+      "spec/fixtures/diff/requests.yaml",
+    ];
+    for (const file of valid)
+      for (const doc of documents(readFileSync(file, "utf8"))) expectSchemaValid("expectations", doc, file);
+    const errors = (file: string): string[] =>
+      documents(readFileSync(`spec/fixtures/check/${file}`, "utf8")).flatMap((d) => schemaErrors("expectations", d));
+    expect(errors("bad-unknown-field.yaml")).to.deep.equal([
+      '/expect/0: must NOT have additional properties {"additionalProperty":"reech"}',
+    ]);
     expect(errors("bad-kind.yaml").join("\n")).to.contain("/kind: must be equal to constant");
   });
 });

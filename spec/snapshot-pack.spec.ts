@@ -18,7 +18,10 @@ describe("snapshot encoding", () => {
       yes: true,
       no: false,
       text: "naïve ☃ 𝄞 \u2028",
-      map: new Map<unknown, unknown>([[3232235777, { ip: "192.168.1.1" }], ["k", [1]]]),
+      map: new Map<unknown, unknown>([
+        [3232235777, { ip: "192.168.1.1" }],
+        ["k", [1]],
+      ]),
       set: new Set(["a", 1, null]),
     };
     const back = roundTrip(v) as typeof v;
@@ -32,7 +35,10 @@ describe("snapshot encoding", () => {
     const origin = { file: "f.yaml", line: 3, col: 1 };
     const labels = { app: "web" };
     const pods = [1, 2, 3].map((i) => ({ name: `web-${i}`, origin, labels }));
-    const back = roundTrip({ pods, byName: new Map(pods.map((p) => [p.name, p])) }) as { pods: typeof pods; byName: Map<string, (typeof pods)[0]> };
+    const back = roundTrip({ pods, byName: new Map(pods.map((p) => [p.name, p])) }) as {
+      pods: typeof pods;
+      byName: Map<string, (typeof pods)[0]>;
+    };
     expect(back.pods[0]!.origin).to.equal(back.pods[2]!.origin);
     expect(back.pods[1]!.labels).to.equal(back.pods[0]!.labels);
     expect(back.byName.get("web-2")).to.equal(back.pods[1]);
@@ -41,13 +47,26 @@ describe("snapshot encoding", () => {
   it("refuses what it cannot rebuild: class instances, functions, symbols, cycles, an own __proto__ key", () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = { back: cyclic };
-    const bad: unknown[] = [new Date(0), { f: () => 1 }, [Symbol("s")], cyclic, JSON.parse('{"__proto__": {"x": 1}}'), Object.create(null), { [Symbol("k")]: 1 }, 10n];
-    bad.forEach((v, i) => expect(() => pack(v), `case ${i}`).to.throw(Unpackable));
+    const bad: unknown[] = [
+      new Date(0),
+      { f: () => 1 },
+      [Symbol("s")],
+      cyclic,
+      JSON.parse('{"__proto__": {"x": 1}}'),
+      Object.create(null),
+      { [Symbol("k")]: 1 },
+      10n,
+    ];
+    bad.forEach((v, i) => {
+      expect(() => pack(v), `case ${i}`).to.throw(Unpackable);
+    });
   });
 
   it("any JSON value comes back deep-equal (or is refused for an own __proto__ key)", () => {
     const hasProtoKey = (v: unknown): boolean =>
-      typeof v === "object" && v !== null && (Object.keys(v).includes("__proto__") || Object.values(v).some(hasProtoKey));
+      typeof v === "object" &&
+      v !== null &&
+      (Object.keys(v).includes("__proto__") || Object.values(v).some(hasProtoKey));
     checkProperty(
       fc.property(fc.jsonValue(), (v) => {
         if (hasProtoKey(v)) expect(() => pack(v)).to.throw(Unpackable);

@@ -2,7 +2,16 @@
 // and prints byte for byte what it would print without the cache; stale, corrupt or half-written
 // snapshots are misses, never errors or wrong answers; the folder stays small.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -38,7 +47,10 @@ describe("snapshot cache", () => {
   });
   after(() => {
     rmSync(root, { recursive: true, force: true });
-    for (const [name, value] of [["KUBEHOP_CACHE_DIR", saved.dir], ["KUBEHOP_CACHE_MIN_BYTES", saved.min]] as const) {
+    for (const [name, value] of [
+      ["KUBEHOP_CACHE_DIR", saved.dir],
+      ["KUBEHOP_CACHE_MIN_BYTES", saved.min],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -74,7 +86,15 @@ describe("snapshot cache", () => {
 
   it("gives byte-identical output on a generated cluster, and the same warnings on kubectl's objects", async () => {
     await sameOutputs(generated, [
-      ["trace", "--from", `pod/batch/${loadCluster(generated, undefined).cluster.pods.find((p) => p.namespace === "batch")!.name}`, "--to", "svc/ns-0/svc-7", "-o", "json"],
+      [
+        "trace",
+        "--from",
+        `pod/batch/${loadCluster(generated, undefined).cluster.pods.find((p) => p.namespace === "batch")!.name}`,
+        "--to",
+        "svc/ns-0/svc-7",
+        "-o",
+        "json",
+      ],
       ["iptables-save", "--node", "node-3"],
     ]);
     await sameOutputs(KUBECTL, [["validate"], ["curl", "http://shop.example.org/api"]]);
@@ -103,8 +123,17 @@ describe("snapshot cache", () => {
     const flipped = Buffer.from(good);
     flipped.writeUInt8(flipped.readUInt8(flipped.length - 100) ^ 0x20, flipped.length - 100);
     const header = good.subarray(0, good.indexOf(10)).toString("latin1");
-    const otherFormat = Buffer.concat([Buffer.from(header.replace(/"format":\d+/, '"format":999'), "latin1"), good.subarray(header.length)]);
-    for (const bad of [flipped, good.subarray(0, good.length >> 1), Buffer.from("not a snapshot"), otherFormat, Buffer.alloc(0)]) {
+    const otherFormat = Buffer.concat([
+      Buffer.from(header.replace(/"format":\d+/, '"format":999'), "latin1"),
+      good.subarray(header.length),
+    ]);
+    for (const bad of [
+      flipped,
+      good.subarray(0, good.length >> 1),
+      Buffer.from("not a snapshot"),
+      otherFormat,
+      Buffer.alloc(0),
+    ]) {
       writeFileSync(file, bad);
       const again = loadCluster(generated, policy());
       expect(again.fromSnapshot).to.equal(false);
@@ -152,7 +181,8 @@ console.log(cluster.pods.length, cluster.endpointSlices.length);`;
     const run = () => promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
     const results = await Promise.all([run(), run(), run()]);
     const expected = loadCluster(generated, undefined).cluster;
-    for (const r of results) expect(r.stdout.trim()).to.equal(`${expected.pods.length} ${expected.endpointSlices.length}`);
+    for (const r of results)
+      expect(r.stdout.trim()).to.equal(`${expected.pods.length} ${expected.endpointSlices.length}`);
     expect(readdirSync(cache)).to.have.length(1);
     expect(loadCluster(generated, policy()).cluster).to.deep.equal(expected);
   });
@@ -172,4 +202,3 @@ console.log(cluster.pods.length, cluster.endpointSlices.length);`;
     expect(cachePolicy({ KUBEHOP_CACHE_DIR: "/c", KUBEHOP_CACHE_MIN_BYTES: "0" })?.minBytes).to.equal(0);
   });
 });
-

@@ -15,12 +15,18 @@ describe("trace text: terminal helpers", () => {
   it("cuts with an ellipsis at the end, or in the middle to keep a name's end", () => {
     expect(cutEnd("through the internet", 10)).to.equal("through t…");
     expect(cutEnd("short", 10)).to.equal("short");
-    expect(cutMiddle("pod/ingress-nginx/ingress-nginx-controller-svqqshm2zs-x5j98", 21)).to.equal("pod/ingres…m2zs-x5j98");
+    expect(cutMiddle("pod/ingress-nginx/ingress-nginx-controller-svqqshm2zs-x5j98", 21)).to.equal(
+      "pod/ingres…m2zs-x5j98",
+    );
     expect(width(cutMiddle("节点节点节点", 7))).to.be.at.most(7);
   });
 
   it("wraps at spaces, splitting only a word longer than a line", () => {
-    expect(wrap("filter INPUT > KUBE-EXTERNAL-SERVICES: DROP", 20)).to.deep.equal(["filter INPUT >", "KUBE-EXTERNAL-SERVIC", "ES: DROP"]);
+    expect(wrap("filter INPUT > KUBE-EXTERNAL-SERVICES: DROP", 20)).to.deep.equal([
+      "filter INPUT >",
+      "KUBE-EXTERNAL-SERVIC",
+      "ES: DROP",
+    ]);
     expect(wrap("a b c", 10, 3)).to.deep.equal(["a b c"]);
     expect(wrap("aaa bbb ccc", 4, 3)).to.deep.equal(["aaa", "bbb", "ccc"]);
   });
@@ -31,17 +37,43 @@ describe("trace text: terminal helpers", () => {
   });
 
   it("a line of fields gives way in the order asked, each to its floor, then from the end", () => {
-    const fields = [{ text: "  1" }, { text: "node-1/wg0", pad: 12 }, { text: "ENCRYPTED" }, { text: "peer chosen by longest match" }];
-    expect(fitLine(fields, [{ field: 3, floor: 0 }], 200, false)).to.equal("  1  node-1/wg0    ENCRYPTED  peer chosen by longest match");
+    const fields = [
+      { text: "  1" },
+      { text: "node-1/wg0", pad: 12 },
+      { text: "ENCRYPTED" },
+      { text: "peer chosen by longest match" },
+    ];
+    expect(fitLine(fields, [{ field: 3, floor: 0 }], 200, false)).to.equal(
+      "  1  node-1/wg0    ENCRYPTED  peer chosen by longest match",
+    );
     expect(fitLine(fields, [{ field: 3, floor: 0 }], 40, false)).to.equal("  1  node-1/wg0    ENCRYPTED  peer chos…");
     // Too little room for a readable piece of the reason: it goes, with its gap.
     expect(fitLine(fields, [{ field: 3, floor: 0 }], 33, false)).to.equal("  1  node-1/wg0    ENCRYPTED");
-    expect(fitLine(fields, [{ field: 3, floor: 0 }, { field: 1, floor: 6 }], 24, false)).to.equal("  1  node-1/…  ENCRYPTED");
+    expect(
+      fitLine(
+        fields,
+        [
+          { field: 3, floor: 0 },
+          { field: 1, floor: 6 },
+        ],
+        24,
+        false,
+      ),
+    ).to.equal("  1  node-1/…  ENCRYPTED");
   });
 
   it("a hanging paragraph keeps kept pieces whole on a line of their own and lets prose flow", () => {
-    const out = hang("  6  ", [{ text: "DNAT to 10.244.1.5:443 (rule 2)" }, { text: "[-A KUBE-SEP-X -j DNAT]", keep: true }], 5, 40, false);
+    const out = hang(
+      "  6  ",
+      [{ text: "DNAT to 10.244.1.5:443 (rule 2)" }, { text: "[-A KUBE-SEP-X -j DNAT]", keep: true }],
+      5,
+      40,
+      false,
+    );
     expect(out).to.deep.equal(["  6  DNAT to 10.244.1.5:443 (rule 2)", "     [-A KUBE-SEP-X -j DNAT]"]);
-    expect(hang("x ", [{ text: "one two three four five six" }], 2, 20, false)).to.deep.equal(["x one two three four", "  five six"]);
+    expect(hang("x ", [{ text: "one two three four five six" }], 2, 20, false)).to.deep.equal([
+      "x one two three four",
+      "  five six",
+    ]);
   });
 });

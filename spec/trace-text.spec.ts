@@ -30,12 +30,16 @@ describe("trace text", () => {
 
   describe("fits the width", () => {
     for (const columns of [60, 100, 160]) {
-      for (const [name, trace] of [["a cross-node trace", () => crossNode], ["a curl through ingress", () => cart]] as const) {
+      for (const [name, trace] of [
+        ["a cross-node trace", () => crossNode],
+        ["a curl through ingress", () => cart],
+      ] as const) {
         it(`${name} at ${columns} columns, default, verbose and in colour`, () => {
           const t = trace();
           for (const options of [{}, { verbose: true }, { color: true }, { verbose: true, color: true }]) {
             const out = text(t, [1], { columns, picked: true, ...options });
-            for (const l of lines(out)) expect(visibleWidth(l), `${JSON.stringify(options)}: ${l}`).to.be.at.most(columns);
+            for (const l of lines(out))
+              expect(visibleWidth(l), `${JSON.stringify(options)}: ${l}`).to.be.at.most(columns);
           }
         });
       }
@@ -76,9 +80,11 @@ describe("trace text", () => {
 
     it("shows the hop's deciding step, how many more steps it had, and what it changed in the headers", () => {
       const edge = hopLines(out).find((l) => l.includes("lb/edge"))!;
-      expect(edge).to.match(/lb\/edge +NAT \+3 +dst 203\.0\.113\.10->192\.168\.10\.12:30443  round-robin picks node-2/);
+      expect(edge).to.match(
+        /lb\/edge +NAT \+3 +dst 203\.0\.113\.10->192\.168\.10\.12:30443 {2}round-robin picks node-2/,
+      );
       const node2 = hopLines(out).find((l) => /^ {2}6 {2}node-2 /.test(l))!;
-      expect(node2).to.match(/DNAT \+3 +dst 192\.168\.10\.12->10\.244\.1\.5:443  nat PREROUTING > KUBE-SERVICES/);
+      expect(node2).to.match(/DNAT \+3 +dst 192\.168\.10\.12->10\.244\.1\.5:443 {2}nat PREROUTING > KUBE-SERVICES/);
     });
 
     it("at the ingress controller: the matched route, and the new connection it opens", () => {
@@ -94,18 +100,26 @@ describe("trace text", () => {
         "     -- connection 1 --",
       ]);
       expect(out).to.include("  reply  DELIVERED: reply delivered to client client");
-      expect(hopLines(out).find((l) => /^ {2}9 {2}node-2 /.test(l))).to.match(/UN-NAT \+4 +src 10\.244\.1\.5->192\.168\.10\.12:30443/);
+      expect(hopLines(out).find((l) => /^ {2}9 {2}node-2 /.test(l))).to.match(
+        /UN-NAT \+4 +src 10\.244\.1\.5->192\.168\.10\.12:30443/,
+      );
     });
 
     it("over WireGuard: the peer choice speaks for wg0, with the tunnel's outer header", () => {
       const wg = hopLines(text(crossNode, [1], { columns: 160, picked: true })).filter((l) => /wg0 /.test(l));
-      expect(wg[0]).to.match(/node-1\/wg0 +ENCRYPTED \+1 +encap udp 192\.168\.10\.11->192\.168\.10\.13:51820  peer chosen by longest match/);
-      expect(wg[1]).to.match(/node-3\/wg0 +DECRYPTED \+2 +decap tcp 10\.244\.0\.2->10\.244\.2\.4:5432  authenticated as peer node-1/);
+      expect(wg[0]).to.match(
+        /node-1\/wg0 +ENCRYPTED \+1 +encap udp 192\.168\.10\.11->192\.168\.10\.13:51820 {2}peer chosen by longest match/,
+      );
+      expect(wg[1]).to.match(
+        /node-3\/wg0 +DECRYPTED \+2 +decap tcp 10\.244\.0\.2->10\.244\.2\.4:5432 {2}authenticated as peer node-1/,
+      );
     });
 
     it("a failed branch shows the step that failed it, not what followed", () => {
       const last = hopLines(text(wgNoPeer, [1], { columns: 100 })).at(-1)!;
-      expect(last).to.match(/node-1\/wg0 +NO_PEER \+1 +no peer of node-1's wg0 has AllowedIPs containing 10\.244\.9\.9/);
+      expect(last).to.match(
+        /node-1\/wg0 +NO_PEER \+1 +no peer of node-1's wg0 has AllowedIPs containing 10\.244\.9\.9/,
+      );
     });
   });
 
@@ -134,7 +148,9 @@ describe("trace text", () => {
       const b = wgNoPeer.branches[0]!;
       const out = text(wgNoPeer, [1], { columns: Infinity, verbose: true });
       expect(out).to.not.include("…");
-      expect(lines(out).filter((l) => /^ +[A-Z_-]+ {2,}\S/.test(l) || /^[ \d]{3} {2}\S/.test(l))).to.have.length(b.hops.flatMap((h) => h.steps).length);
+      expect(lines(out).filter((l) => /^ +[A-Z_-]+ {2,}\S/.test(l) || /^[ \d]{3} {2}\S/.test(l))).to.have.length(
+        b.hops.flatMap((h) => h.steps).length,
+      );
       expect(out).to.include("[10.244.0.0/16 dev wg0 proto static scope link src 192.168.10.11]  {ttl: 64 -> 63}");
     });
 
@@ -150,7 +166,11 @@ describe("trace text", () => {
       expect(out).to.include("4 branches:").and.include("branch 1 of 4");
       expect(out).to.not.include("branch 2 of 4");
       expect(lines(out).filter((l) => l.startsWith("> "))).to.have.length(1);
-      expect(squeezed(out)).to.include(squeezed("3 more branches are in the table above: --branch K shows branch K, --all every branch, --verbose every step"));
+      expect(squeezed(out)).to.include(
+        squeezed(
+          "3 more branches are in the table above: --branch K shows branch K, --all every branch, --verbose every step",
+        ),
+      );
     });
 
     it("verbose already shows every step, so the hint leaves --verbose out", () => {
@@ -160,8 +180,14 @@ describe("trace text", () => {
 
     it("--branch K: the table with K marked, then only branch K, and no hint", () => {
       const out = text(cart, [3], { columns: 100, picked: true });
-      expect(out).to.include("4 branches:").and.include("branch 3 of 4").and.not.include("branch 1 of 4").and.not.include("--branch K");
-      expect(lines(out).filter((l) => l.startsWith("> "))).to.deep.equal([lines(out).find((l) => l.startsWith(">  3.") || l.startsWith("> 3."))]);
+      expect(out)
+        .to.include("4 branches:")
+        .and.include("branch 3 of 4")
+        .and.not.include("branch 1 of 4")
+        .and.not.include("--branch K");
+      expect(lines(out).filter((l) => l.startsWith("> "))).to.deep.equal([
+        lines(out).find((l) => l.startsWith(">  3.") || l.startsWith("> 3.")),
+      ]);
     });
 
     it("--all: every branch in full, nothing marked", () => {
@@ -178,13 +204,19 @@ describe("trace text", () => {
 
   describe("colour", () => {
     it("never without being asked", () => {
-      for (const verbose of [false, true]) expect(text(cart, [1, 2, 3, 4], { columns: 100, verbose })).to.not.include("\x1b");
+      for (const verbose of [false, true])
+        expect(text(cart, [1, 2, 3, 4], { columns: 100, verbose })).to.not.include("\x1b");
     });
 
     it("when asked: dispositions green or red, locations bold, reasons dim", () => {
       const ok = text(cart, [1], { columns: 100, color: true, picked: true });
-      expect(ok).to.include("\x1b[32mHTTP_RESPONSE:\x1b[0m").and.include("\x1b[1mlb/edge\x1b[0m").and.include("\x1b[2mthrough the internet");
-      expect(text(wgNoPeer, [1], { columns: 100, color: true })).to.include("\x1b[31mWG_NO_PEER:\x1b[0m").and.include("\x1b[31mNO_PEER +1\x1b[0m");
+      expect(ok)
+        .to.include("\x1b[32mHTTP_RESPONSE:\x1b[0m")
+        .and.include("\x1b[1mlb/edge\x1b[0m")
+        .and.include("\x1b[2mthrough the internet");
+      expect(text(wgNoPeer, [1], { columns: 100, color: true }))
+        .to.include("\x1b[31mWG_NO_PEER:\x1b[0m")
+        .and.include("\x1b[31mNO_PEER +1\x1b[0m");
     });
 
     it("changes nothing but the codes", () => {
@@ -206,7 +238,9 @@ describe("trace text", () => {
     it("print control characters and escape sequences escaped, in every mode", () => {
       for (const options of [{}, { verbose: true }, { color: true }, { verbose: true, color: true }]) {
         const out = text(t, [1], { columns: 200, ...options });
-        expect(out.replace(/\x1b\[[0-9;]*m/g, ""), JSON.stringify(options)).to.not.match(/[\x00-\x09\x0b-\x1f\x7f\u202e]/);
+        expect(out.replace(/\x1b\[[0-9;]*m/g, ""), JSON.stringify(options)).to.not.match(
+          /[\x00-\x09\x0b-\x1f\x7f\u202e]/,
+        );
         expect(out).to.include("evil\\x1b[2J\\x1b]0;owned\\x07\\u202e\\x0a");
       }
     });
@@ -217,6 +251,8 @@ describe("trace text", () => {
   });
 
   it("is the same text every time", () => {
-    expect(text(cart, [1, 2, 3, 4], { columns: 100 })).to.equal(text(topo.curl("https://shop.example.com/api/cart"), [1, 2, 3, 4], { columns: 100 }));
+    expect(text(cart, [1, 2, 3, 4], { columns: 100 })).to.equal(
+      text(topo.curl("https://shop.example.com/api/cart"), [1, 2, 3, 4], { columns: 100 }),
+    );
   });
 });

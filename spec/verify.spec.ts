@@ -31,7 +31,10 @@ describe("verify: chi-square", () => {
 describe("verify: judging attempts against the predicted branches", () => {
   let g: Exclude<ReturnType<typeof groupsOf>, { unverifiable: string }>;
   before(() => {
-    const trace = loadTopologySync(`${HARD}hairpin.yaml`).trace({ from: "pod/default/echo-a", to: "svc/default/echo:80" });
+    const trace = loadTopologySync(`${HARD}hairpin.yaml`).trace({
+      from: "pod/default/echo-a",
+      to: "svc/default/echo:80",
+    });
     const groups = groupsOf(trace);
     if ("unverifiable" in groups) throw new Error(groups.unverifiable);
     g = groups;
@@ -39,7 +42,12 @@ describe("verify: judging attempts against the predicted branches", () => {
   const row = (): Row => ({
     request: { from: "pod/default/echo-a", to: "svc/default/echo:80", proto: "tcp", kind: "given" },
     verdict: "agree",
-    groups: g.groups.map((x) => ({ key: x.key, probability: x.probability, dispositions: [...x.dispositions], observed: 0 })),
+    groups: g.groups.map((x) => ({
+      key: x.key,
+      probability: x.probability,
+      dispositions: [...x.dispositions],
+      observed: 0,
+    })),
     unexpected: [],
     attempts: 0,
     traceMs: 0,
@@ -47,12 +55,20 @@ describe("verify: judging attempts against the predicted branches", () => {
   const ans = (server: string, seen: string): Attempt => ({ outcome: "answer", server, seen: `${seen}:40000`, ms: 1 });
 
   it("predicts the hairpin: echo-a sees bridge0's .1, echo-b sees echo-a's own address", () => {
-    expect(g.groups.map((x) => x.key).sort()).to.deep.equal(["default/echo-a saw 10.244.0.1", "default/echo-b saw 10.244.0.2"]);
+    expect(g.groups.map((x) => x.key).sort()).to.deep.equal([
+      "default/echo-a saw 10.244.0.1",
+      "default/echo-b saw 10.244.0.2",
+    ]);
   });
 
   it("agrees on an even spread of the predicted answers", () => {
     const r = row();
-    judge(r, g.groups, [...Array(10)].flatMap(() => [ans("default/echo-a", "10.244.0.1"), ans("default/echo-b", "10.244.0.2")]), 0.001);
+    judge(
+      r,
+      g.groups,
+      [...Array(10)].flatMap(() => [ans("default/echo-a", "10.244.0.1"), ans("default/echo-b", "10.244.0.2")]),
+      0.001,
+    );
     expect(r.verdict).to.equal("agree");
     expect(r.chi!.p).to.equal(1);
   });
@@ -69,7 +85,12 @@ describe("verify: judging attempts against the predicted branches", () => {
     judge(r, g.groups, [{ outcome: "timeout", ms: 1000 }], 0.001);
     expect(r.verdict).to.equal("disagree");
     const s = row();
-    judge(s, g.groups, [...Array(30)].map(() => ans("default/echo-b", "10.244.0.2")), 0.001);
+    judge(
+      s,
+      g.groups,
+      [...Array(30)].map(() => ans("default/echo-b", "10.244.0.2")),
+      0.001,
+    );
     expect(s.verdict).to.equal("disagree");
     expect(s.why).to.contain("chi-square");
   });
@@ -77,12 +98,24 @@ describe("verify: judging attempts against the predicted branches", () => {
   it("the request set covers Service ports, pod pairs, NodePorts, LB VIPs and the wg0 MTU", () => {
     const kinds = new Set(defaultRequests(loadTopologySync(`${HARD}local-policy.yaml`).cluster).map((r) => r.kind));
     expect([...kinds].sort()).to.deep.equal(["lb", "mtu", "nodeport", "pod", "service"]);
-    const shop = defaultRequests(loadTopologySync(new URL("../topologies/default.yaml", import.meta.url).pathname).cluster);
+    const shop = defaultRequests(
+      loadTopologySync(new URL("../topologies/default.yaml", import.meta.url).pathname).cluster,
+    );
     expect(shop.filter((r) => r.kind === "ingress").map((r) => r.to)).to.include("https://shop.example.com/api");
   });
 
   it("says plainly when it skipped", () => {
-    const text = reportText({ skipped: "not root: creating network namespaces needs root", rows: [], notes: [], alpha: 0.001, repeat: 30, seconds: { build: 0, probes: 0, traces: 0, total: 0 } }, "t.yaml");
+    const text = reportText(
+      {
+        skipped: "not root: creating network namespaces needs root",
+        rows: [],
+        notes: [],
+        alpha: 0.001,
+        repeat: 30,
+        seconds: { build: 0, probes: 0, traces: 0, total: 0 },
+      },
+      "t.yaml",
+    );
     expect(text).to.match(/^kubehop verify t\.yaml: skipped: not root/);
   });
 });
@@ -99,11 +132,16 @@ describe("verify: the simulator against the real kernel on the hard cases", func
     }
   });
 
-  for (const file of readdirSync(HARD).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const file of readdirSync(HARD)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     it(`agrees on ${file}`, async () => {
       const rep = await verify(loadTopologySync(`${HARD}${file}`), { repeat: 20, timeoutMs: 800 });
       const bad = rep.rows.filter((r) => r.verdict === "disagree");
-      expect(bad.map((r) => `${r.request.from} -> ${r.dst}: ${r.why}`), reportText(rep, file)).to.deep.equal([]);
+      expect(
+        bad.map((r) => `${r.request.from} -> ${r.dst}: ${r.why}`),
+        reportText(rep, file),
+      ).to.deep.equal([]);
       expect(rep.rows.filter((r) => r.verdict === "agree").length).to.be.greaterThan(3);
     });
   }

@@ -13,7 +13,10 @@ function loadTopology(): void {
 }
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
 const podsOf = (ns: string, owner: string) =>
-  topo.cluster.pods.filter((p) => p.namespace === ns && p.owner === owner).map((p) => `${p.namespace}/${p.name}`).sort();
+  topo.cluster.pods
+    .filter((p) => p.namespace === ns && p.owner === owner)
+    .map((p) => `${p.namespace}/${p.name}`)
+    .sort();
 /** The probability each pod named in the branches' first choice gets, in branch order. */
 const shares = (t: Trace) => {
   const out = new Map<string, number>();
@@ -49,13 +52,25 @@ describe("-n: the namespace of names written without one", () => {
   });
 
   it("an unknown name's error lists the closest names in that namespace", () => {
-    expect(() => topo.trace({ namespace: "shop", from: "pod/db-9", to: "svc/api:80" })).to.throw(RequestError, 'no pod "shop/db-9" (did you mean "shop/db-0" or "shop/db-1"?)');
-    expect(() => topo.trace({ namespace: "shop", from: "pod/db-0", to: "svc/apu:80" })).to.throw(RequestError, 'no Service "shop/apu" (did you mean "shop/api"?)');
-    expect(() => topo.trace({ namespace: "shop", from: "deploy/wbe", to: "svc/api:80" })).to.throw(RequestError, /^no pods of Deployment "shop\/wbe" \(did you mean "shop\/web"\?\)/);
+    expect(() => topo.trace({ namespace: "shop", from: "pod/db-9", to: "svc/api:80" })).to.throw(
+      RequestError,
+      'no pod "shop/db-9" (did you mean "shop/db-0" or "shop/db-1"?)',
+    );
+    expect(() => topo.trace({ namespace: "shop", from: "pod/db-0", to: "svc/apu:80" })).to.throw(
+      RequestError,
+      'no Service "shop/apu" (did you mean "shop/api"?)',
+    );
+    expect(() => topo.trace({ namespace: "shop", from: "deploy/wbe", to: "svc/api:80" })).to.throw(
+      RequestError,
+      /^no pods of Deployment "shop\/wbe" \(did you mean "shop\/web"\?\)/,
+    );
   });
 
   it("a prefix shared by a workload's pods is ambiguous, and the error points at the workload form", () => {
-    expect(() => topo.trace({ namespace: "shop", from: "pod/web", to: "svc/api:80" })).to.throw(RequestError, /is ambiguous: .*\(deploy\/shop\/web stands for all of them, each a branch\)$/);
+    expect(() => topo.trace({ namespace: "shop", from: "pod/web", to: "svc/api:80" })).to.throw(
+      RequestError,
+      /is ambiguous: .*\(deploy\/shop\/web stands for all of them, each a branch\)$/,
+    );
   });
 
   it("curl takes -n for its --from", () => {
@@ -93,7 +108,9 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
   it("as --to with :PORT: one branch per pod, delivered to the pod it names", () => {
     const cart = podsOf("shop", "Deployment/cart");
     const t = topo.trace({ from: "pod/shop/db-0", to: "deployment/shop/cart:9100" });
-    expect(t.branches.map((b) => b.choices[0])).to.deep.equal(cart.map((p, i) => `to Deployment shop/cart: pod ${p} (${i + 1} of 2)`));
+    expect(t.branches.map((b) => b.choices[0])).to.deep.equal(
+      cart.map((p, i) => `to Deployment shop/cart: pod ${p} (${i + 1} of 2)`),
+    );
     expect(t.branches.map((b) => b.reason)).to.deep.equal(cart.map((p) => `delivered to pod ${p} on 9100/TCP`));
     expect(t.branches.map((b) => b.probability)).to.deep.equal([0.5, 0.5]);
   });
@@ -108,8 +125,15 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
     const t = topo.trace({ namespace: "shop", from: "sts/db", to: "deploy/cart:9100" });
     expect(t.branches).to.have.length(4);
     expect(sum(t)).to.be.closeTo(1, 1e-9);
-    expect(t.branches.map((b) => b.choices.map((c) => c.replace(/: pod .*/, "")))).to.deep.equal(Array(4).fill(["from StatefulSet shop/db", "to Deployment shop/cart"]));
-    expect(t.branches.map((b) => /pod (\S+)/.exec(b.choices[0]!)![1])).to.deep.equal(["shop/db-0", "shop/db-0", "shop/db-1", "shop/db-1"]);
+    expect(t.branches.map((b) => b.choices.map((c) => c.replace(/: pod .*/, "")))).to.deep.equal(
+      Array(4).fill(["from StatefulSet shop/db", "to Deployment shop/cart"]),
+    );
+    expect(t.branches.map((b) => /pod (\S+)/.exec(b.choices[0]!)![1])).to.deep.equal([
+      "shop/db-0",
+      "shop/db-0",
+      "shop/db-1",
+      "shop/db-1",
+    ]);
   });
 
   it("the long forms are the same locations as the short ones", () => {
@@ -126,7 +150,10 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
   });
 
   it("a workload of another kind is named as such", () => {
-    expect(() => topo.trace({ namespace: "shop", from: "deploy/db", to: "svc/api:80" })).to.throw(RequestError, "no Deployment shop/db: it is a StatefulSet; write sts/shop/db");
+    expect(() => topo.trace({ namespace: "shop", from: "deploy/db", to: "svc/api:80" })).to.throw(
+      RequestError,
+      "no Deployment shop/db: it is a StatefulSet; write sts/shop/db",
+    );
   });
 
   it("ds/NAME: a DaemonSet's pod on each node", () => {
@@ -140,12 +167,20 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
   });
 
   it("a workload with no pods is a clear RequestError", () => {
-    const t = loadTopologySync(topologyText({ nodes: 2, pods: daemonSet("picky", "{disk: ssd}") + deployment("idle", 0) + deployment("busy", 1) }));
+    const t = loadTopologySync(
+      topologyText({
+        nodes: 2,
+        pods: daemonSet("picky", "{disk: ssd}") + deployment("idle", 0) + deployment("busy", 1),
+      }),
+    );
     expect(() => t.trace({ from: "deploy/idle", to: "node/node-1:22" })).to.throw(
       RequestError,
       'no pods of Deployment "default/idle"; Deployments: default/busy; kubehop knows a Deployment by its pods, and one with 0 replicas has none',
     );
-    expect(() => t.trace({ from: "deploy/busy", to: "ds/picky:80" })).to.throw(RequestError, /^no pods of DaemonSet "default\/picky"; the topology has no DaemonSets; .*nodeSelector matches no node/);
+    expect(() => t.trace({ from: "deploy/busy", to: "ds/picky:80" })).to.throw(
+      RequestError,
+      /^no pods of DaemonSet "default\/picky"; the topology has no DaemonSets; .*nodeSelector matches no node/,
+    );
   });
 });
 

@@ -60,9 +60,15 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
 
   function run(this: Chai.AssertionStatic, condition: Condition): void {
     const trace = utils.flag(this, "object") as Trace;
-    if (!isTrace(trace)) throw new chai.AssertionError(`expected a kubehop trace (from cluster.trace() or cluster.curl()), got ${utils.inspect(trace)}`);
+    if (!isTrace(trace))
+      throw new chai.AssertionError(
+        `expected a kubehop trace (from cluster.trace() or cluster.curl()), got ${utils.inspect(trace)}`,
+      );
     validateCondition(condition, contextOf(trace));
-    const checks: Check[] = [...((utils.flag(this, CHECKS) as Check[] | undefined) ?? []), { condition, negate: utils.flag(this, "negate") === true }];
+    const checks: Check[] = [
+      ...((utils.flag(this, CHECKS) as Check[] | undefined) ?? []),
+      { condition, negate: utils.flag(this, "negate") === true },
+    ];
     utils.flag(this, CHECKS, checks);
     runChecks.call(this);
   }
@@ -70,10 +76,19 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
   function runChecks(this: Chai.AssertionStatic): void {
     const trace = utils.flag(this, "object") as Trace;
     const checks = utils.flag(this, CHECKS) as Check[];
-    const verdict = evaluate(trace, checks, (utils.flag(this, SCOPE) as Scope | undefined) ?? { kind: "every" }, contextOf(trace));
+    const verdict = evaluate(
+      trace,
+      checks,
+      (utils.flag(this, SCOPE) as Scope | undefined) ?? { kind: "every" },
+      contextOf(trace),
+    );
     if (!verdict.pass) {
       const custom = utils.flag(this, "message") as string | undefined;
-      throw new chai.AssertionError(`${custom ? `${custom}: ` : ""}${verdict.message}`, undefined, utils.flag(this, "ssfi") as Function);
+      throw new chai.AssertionError(
+        `${custom ? `${custom}: ` : ""}${verdict.message}`,
+        undefined,
+        utils.flag(this, "ssfi") as (...args: unknown[]) => unknown,
+      );
     }
   }
 
@@ -105,10 +120,14 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
     run.call(this, { kind: "sourceIP", ip });
   });
   A.addMethod("ingressRule", function (ingress: string | IngressRuleRef, rule: Omit<IngressRuleRef, "ingress"> = {}) {
-    run.call(this, { kind: "ingressRule", rule: typeof ingress === "string" ? { ...rule, ingress } : { ...ingress, ...rule } });
+    run.call(this, {
+      kind: "ingressRule",
+      rule: typeof ingress === "string" ? { ...rule, ingress } : { ...ingress, ...rule },
+    });
   });
   A.addMethod("probability", function (p: number) {
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new TypeError(`probability(${String(p)}): expected a number 0-1`);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1))
+      throw new TypeError(`probability(${String(p)}): expected a number 0-1`);
     utils.flag(this, SCOPE, { kind: "probability", p } satisfies Scope);
     // At the end of a chain it weighs the whole chain: .someBranch.reach(x).and.through(y).probability(p).
     if (((utils.flag(this, CHECKS) as Check[] | undefined) ?? []).length > 0) runChecks.call(this);
@@ -116,5 +135,10 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
 };
 
 function isTrace(x: unknown): x is Trace {
-  return typeof x === "object" && x !== null && Array.isArray((x as Trace).branches) && typeof (x as Trace).request === "object";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    Array.isArray((x as Trace).branches) &&
+    typeof (x as Trace).request === "object"
+  );
 }

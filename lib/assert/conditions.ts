@@ -2,7 +2,16 @@
 // The chai plugin and `kubehop check` both build these and hand them to evaluate().
 import { FAILURE_DISPOSITIONS, type Branch, type Disposition } from "../trace/types.ts";
 import type { AssertContext } from "./context.ts";
-import { deliveredTo, ending, endLocation, hostOf, isDelivered, locationsCrossed, sourceRewrites, sourceSeen } from "./facts.ts";
+import {
+  deliveredTo,
+  ending,
+  endLocation,
+  hostOf,
+  isDelivered,
+  locationsCrossed,
+  sourceRewrites,
+  sourceSeen,
+} from "./facts.ts";
 
 /** Which Ingress rule answered: any field left out matches anything. */
 export interface IngressRuleRef {
@@ -54,7 +63,10 @@ export function parseTarget(text: string): Target {
   const parts = text.split("/");
   if (parts[0] === "svc") {
     const [ns, name, more] = parts.length === 2 ? ["default", parts[1], undefined] : parts.slice(1);
-    if (more !== undefined || !ns || !name || !NAME.test(ns) || !NAME.test(name)) throw bad(name?.includes(":") ? "a Service is reached at any of its endpoints; leave out the port" : "not a Service name");
+    if (more !== undefined || !ns || !name || !NAME.test(ns) || !NAME.test(name))
+      throw bad(
+        name?.includes(":") ? "a Service is reached at any of its endpoints; leave out the port" : "not a Service name",
+      );
     return { kind: "service", service: `${ns}/${name}` };
   }
   if (parts[0] === "node" || parts[0] === "client") {
@@ -82,16 +94,26 @@ export function validateCondition(c: Condition, ctx?: AssertContext): void {
   if (c.kind === "reach") {
     const t = parseTarget(c.target);
     if (t.kind === "service" && ctx && !ctx.endpoints(t.service)) {
-      throw new AssertionInputError(`reach("${c.target}"): no Service ${t.service}; Services: ${ctx.services.join(", ") || "(none)"}`);
+      throw new AssertionInputError(
+        `reach("${c.target}"): no Service ${t.service}; Services: ${ctx.services.join(", ") || "(none)"}`,
+      );
     }
-  } else if (c.kind === "dropped" && c.disposition !== undefined && !(FAILURE_DISPOSITIONS as readonly string[]).includes(c.disposition)) {
-    throw new AssertionInputError(`dropped("${c.disposition}"): not a failure disposition; expected one of ${FAILURE_DISPOSITIONS.join(", ")}`);
+  } else if (
+    c.kind === "dropped" &&
+    c.disposition !== undefined &&
+    !(FAILURE_DISPOSITIONS as readonly string[]).includes(c.disposition)
+  ) {
+    throw new AssertionInputError(
+      `dropped("${c.disposition}"): not a failure disposition; expected one of ${FAILURE_DISPOSITIONS.join(", ")}`,
+    );
   } else if (c.kind === "status" && !(Number.isInteger(c.code) && c.code >= 100 && c.code <= 599)) {
     throw new AssertionInputError(`status(${c.code}): expected an HTTP status code 100-599`);
   } else if (c.kind === "sourceIP" && !IPV4.test(c.ip)) {
     throw new AssertionInputError(`sourceIP("${c.ip}"): expected an IPv4 address like 198.51.100.10`);
   } else if (c.kind === "through" && (c.location === "" || c.location.endsWith("/"))) {
-    throw new AssertionInputError(`through("${c.location}"): expected a hop location like node-3, node-3/wg0, lb/edge or pod/shop/api`);
+    throw new AssertionInputError(
+      `through("${c.location}"): expected a hop location like node-3, node-3/wg0, lb/edge or pod/shop/api`,
+    );
   }
 }
 
@@ -146,35 +168,67 @@ function holdsFor(c: Condition, b: Branch, ctx?: AssertContext): { holds: boolea
       return { holds: isDelivered(b), saw: `${ending(b)}: ${b.reason}` };
     case "dropped": {
       const failed = !isDelivered(b);
-      const holds = failed && (c.disposition === undefined || b.disposition === c.disposition || b.reply?.disposition === c.disposition);
+      const holds =
+        failed &&
+        (c.disposition === undefined || b.disposition === c.disposition || b.reply?.disposition === c.disposition);
       return { holds, saw: `${ending(b)}: ${b.reason}` };
     }
     case "reach":
       return reach(c.target, b, ctx);
     case "status":
-      return { holds: b.http?.status === c.code, saw: b.http ? `HTTP ${b.http.status}${b.http.pod ? ` from pod ${b.http.pod}` : ""} (${b.disposition})` : `no HTTP answer: ${ending(b)}: ${b.reason}` };
+      return {
+        holds: b.http?.status === c.code,
+        saw: b.http
+          ? `HTTP ${b.http.status}${b.http.pod ? ` from pod ${b.http.pod}` : ""} (${b.disposition})`
+          : `no HTTP answer: ${ending(b)}: ${b.reason}`,
+      };
     case "through": {
       const crossed = locationsCrossed(b);
       const hits = crossed.filter((l) => locationMatches(c.location, l, ctx));
-      return { holds: hits.length > 0, saw: hits.length ? `passes through ${hits.join(", ")}` : `passes through ${crossed.join(", ")}` };
+      return {
+        holds: hits.length > 0,
+        saw: hits.length ? `passes through ${hits.join(", ")}` : `passes through ${crossed.join(", ")}`,
+      };
     }
     case "sourceIP": {
       const seen = sourceSeen(b);
-      return { holds: isDelivered(b) && seen === c.ip, saw: seen === undefined || !isDelivered(b) ? `not delivered: ${ending(b)}: ${b.reason}` : `${endLocation(b)} sees source ${seen}` };
+      return {
+        holds: isDelivered(b) && seen === c.ip,
+        saw:
+          seen === undefined || !isDelivered(b)
+            ? `not delivered: ${ending(b)}: ${b.reason}`
+            : `${endLocation(b)} sees source ${seen}`,
+      };
     }
     case "masqueraded": {
       const rewrites = sourceRewrites(b);
       return {
         holds: rewrites.length > 0,
-        saw: rewrites.length ? rewrites.map((r) => `${r.location}: ${r.step.action} ${r.step.reason}`).join("; ") : "no masquerade or SNAT on the request path",
+        saw: rewrites.length
+          ? rewrites.map((r) => `${r.location}: ${r.step.action} ${r.step.reason}`).join("; ")
+          : "no masquerade or SNAT on the request path",
       };
     }
     case "ingressRule": {
       const h = b.http;
-      if (!h?.ingress) return { holds: false, saw: h ? `HTTP ${h.status} without an Ingress rule (${b.reason})` : `no Ingress rule answered: ${ending(b)}: ${b.reason}` };
+      if (!h?.ingress)
+        return {
+          holds: false,
+          saw: h
+            ? `HTTP ${h.status} without an Ingress rule (${b.reason})`
+            : `no Ingress rule answered: ${ending(b)}: ${b.reason}`,
+        };
       const r = c.rule;
-      const holds = (r.ingress === undefined || r.ingress === h.ingress) && (r.host === undefined || r.host === h.host) && (r.path === undefined || r.path === h.path) && (r.pathType === undefined || r.pathType === h.pathType) && (r.service === undefined || r.service === h.backend?.service);
-      return { holds, saw: `matched Ingress rule ${ruleText({ ingress: h.ingress, ...(h.host !== undefined ? { host: h.host } : {}), ...(h.path !== undefined ? { path: h.path } : {}), ...(h.pathType !== undefined ? { pathType: h.pathType } : {}), ...(h.backend ? { service: h.backend.service } : {}) })}` };
+      const holds =
+        (r.ingress === undefined || r.ingress === h.ingress) &&
+        (r.host === undefined || r.host === h.host) &&
+        (r.path === undefined || r.path === h.path) &&
+        (r.pathType === undefined || r.pathType === h.pathType) &&
+        (r.service === undefined || r.service === h.backend?.service);
+      return {
+        holds,
+        saw: `matched Ingress rule ${ruleText({ ingress: h.ingress, ...(h.host !== undefined ? { host: h.host } : {}), ...(h.path !== undefined ? { path: h.path } : {}), ...(h.pathType !== undefined ? { pathType: h.pathType } : {}), ...(h.backend ? { service: h.backend.service } : {}) })}`,
+      };
     }
   }
 }
@@ -183,7 +237,9 @@ function reach(text: string, b: Branch, ctx?: AssertContext): { holds: boolean; 
   const target = parseTarget(text);
   const to = deliveredTo(b);
   const end = endLocation(b);
-  const saw = isDelivered(b) ? `delivered to ${end}${to ? ` (${to})` : ""}` : `not delivered: ${ending(b)}: ${b.reason}`;
+  const saw = isDelivered(b)
+    ? `delivered to ${end}${to ? ` (${to})` : ""}`
+    : `not delivered: ${ending(b)}: ${b.reason}`;
   if (!isDelivered(b)) return { holds: false, saw };
   switch (target.kind) {
     case "pod":
@@ -191,11 +247,23 @@ function reach(text: string, b: Branch, ctx?: AssertContext): { holds: boolean; 
     case "location":
       return { holds: end === target.location || end.startsWith(`${target.location}/`), saw };
     case "address":
-      return { holds: to !== undefined && hostOf(to) === target.ip && (target.port === undefined || to === `${target.ip}:${target.port}`), saw };
+      return {
+        holds:
+          to !== undefined &&
+          hostOf(to) === target.ip &&
+          (target.port === undefined || to === `${target.ip}:${target.port}`),
+        saw,
+      };
     case "service": {
-      if (!ctx) throw new AssertionInputError(`reach("${text}"): the trace does not know its cluster, so the Service's endpoints are unknown; trace with kubehop's loadTopology()`);
+      if (!ctx)
+        throw new AssertionInputError(
+          `reach("${text}"): the trace does not know its cluster, so the Service's endpoints are unknown; trace with kubehop's loadTopology()`,
+        );
       const eps = ctx.endpoints(target.service);
-      if (!eps) throw new AssertionInputError(`reach("${text}"): no Service ${target.service}; Services: ${ctx.services.join(", ") || "(none)"}`);
+      if (!eps)
+        throw new AssertionInputError(
+          `reach("${text}"): no Service ${target.service}; Services: ${ctx.services.join(", ") || "(none)"}`,
+        );
       const pod = end.startsWith("pod/") ? end.slice(4) : undefined;
       const holds = (pod !== undefined && eps.pods.has(pod)) || (to !== undefined && eps.ips.has(hostOf(to)));
       return { holds, saw: holds ? saw : `${saw}, not an endpoint of Service ${target.service}` };

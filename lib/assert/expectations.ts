@@ -12,7 +12,9 @@ import { AssertionInputError, type Check, type Condition, describe, validateCond
 import type { AssertContext } from "./context.ts";
 import { evaluate, type Scope, type Verdict } from "./evaluate.ts";
 
-export type RequestSpec = { readonly kind: "curl"; readonly url: string; readonly options: CurlOptions } | { readonly kind: "trace"; readonly query: TraceQuery };
+export type RequestSpec =
+  | { readonly kind: "curl"; readonly url: string; readonly options: CurlOptions }
+  | { readonly kind: "trace"; readonly query: TraceQuery };
 
 /** An expectation as written, with a way to point at any of its fields. */
 export interface ExpectationSource {
@@ -65,7 +67,12 @@ export function requestOf(e: Expectation): RequestSpec {
 export function requestText(r: RequestSpec): string {
   if (r.kind === "curl") {
     const o = r.options;
-    const extra = [o.method && o.method.toUpperCase() !== "GET" ? `-X ${o.method.toUpperCase()}` : "", ...(o.headers ?? []).map((h) => `-H '${h}'`)].filter(Boolean).join(" ");
+    const extra = [
+      o.method && o.method.toUpperCase() !== "GET" ? `-X ${o.method.toUpperCase()}` : "",
+      ...(o.headers ?? []).map((h) => `-H '${h}'`),
+    ]
+      .filter(Boolean)
+      .join(" ");
     return `curl ${extra ? `${extra} ` : ""}${r.url}${o.from ? ` from ${o.from}` : ""}`;
   }
   const q = r.query;
@@ -79,19 +86,23 @@ export function runRequest(topology: Topology, r: RequestSpec): Trace {
 /** The checks of an expectation, in the order of ASSERTION_FIELDS, each with the field it came from. */
 export function checksOf(e: Expectation): { field: string; check: Check }[] {
   const out: { field: string; check: Check }[] = [];
-  const add = (field: string, condition: Condition, negate = false) => out.push({ field, check: { condition, negate } });
+  const add = (field: string, condition: Condition, negate = false) =>
+    out.push({ field, check: { condition, negate } });
   for (const field of ASSERTION_FIELDS) {
     const v = e[field];
     if (v === undefined) continue;
     if (field === "delivered") add(field, { kind: "delivered" }, v === false);
     else if (field === "reach") add(field, { kind: "reach", target: v as string });
-    else if (field === "dropped") add(field, v === true ? { kind: "dropped" } : { kind: "dropped", disposition: v as never });
+    else if (field === "dropped")
+      add(field, v === true ? { kind: "dropped" } : { kind: "dropped", disposition: v as never });
     else if (field === "status") add(field, { kind: "status", code: v as number });
     else if (field === "through" || field === "notThrough") {
-      for (const location of typeof v === "string" ? [v] : (v as string[])) add(field, { kind: "through", location }, field === "notThrough");
+      for (const location of typeof v === "string" ? [v] : (v as string[]))
+        add(field, { kind: "through", location }, field === "notThrough");
     } else if (field === "sourceIP") add(field, { kind: "sourceIP", ip: v as string });
     else if (field === "masqueraded") add(field, { kind: "masqueraded" }, v === false);
-    else if (field === "ingressRule") add(field, { kind: "ingressRule", rule: typeof v === "string" ? { ingress: v } : (v as object) });
+    else if (field === "ingressRule")
+      add(field, { kind: "ingressRule", rule: typeof v === "string" ? { ingress: v } : (v as object) });
   }
   return out;
 }
@@ -102,11 +113,18 @@ export function scopeOf(e: Expectation): Scope {
 }
 
 /** Validates an expectation against the cluster; problems carry file:line:col. */
-export function compile(src: ExpectationSource, ctx: AssertContext, problems: InputProblem[]): CompiledExpectation | undefined {
+export function compile(
+  src: ExpectationSource,
+  ctx: AssertContext,
+  problems: InputProblem[],
+): CompiledExpectation | undefined {
   const e = src.expectation;
   const checks = checksOf(e);
   if (checks.length === 0) {
-    problems.push({ ...src.at(), message: `${src.label}: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}` });
+    problems.push({
+      ...src.at(),
+      message: `${src.label}: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}`,
+    });
     return undefined;
   }
   let ok = true;
@@ -122,8 +140,17 @@ export function compile(src: ExpectationSource, ctx: AssertContext, problems: In
   if (!ok) return undefined;
   const request = requestOf(e);
   const scope = scopeOf(e);
-  const name = e.name ?? `${requestText(request)}: ${scopeWords(scope)}${checks.map((c) => describe(c.check)).join(", ")}`;
-  return { name, file: src.file, origin: src.at(), request, checks: checks.map((c) => c.check), scope, label: src.label };
+  const name =
+    e.name ?? `${requestText(request)}: ${scopeWords(scope)}${checks.map((c) => describe(c.check)).join(", ")}`;
+  return {
+    name,
+    file: src.file,
+    origin: src.at(),
+    request,
+    checks: checks.map((c) => c.check),
+    scope,
+    label: src.label,
+  };
 }
 
 function scopeWords(s: Scope): string {
@@ -134,7 +161,12 @@ function scopeWords(s: Scope): string {
  * Runs the expectations. A request that names something the topology lacks (no such pod, host, ...)
  * is bad input, not a failed check: it goes to `problems`.
  */
-export function runExpectations(topology: Topology, ctx: AssertContext, list: readonly CompiledExpectation[], problems: InputProblem[]): CheckResult[] {
+export function runExpectations(
+  topology: Topology,
+  ctx: AssertContext,
+  list: readonly CompiledExpectation[],
+  problems: InputProblem[],
+): CheckResult[] {
   const out: CheckResult[] = [];
   for (const expectation of list) {
     let trace: Trace;
@@ -142,7 +174,10 @@ export function runExpectations(topology: Topology, ctx: AssertContext, list: re
       trace = runRequest(topology, expectation.request);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      problems.push({ ...expectation.origin, message: `${expectation.label}: ${requestText(expectation.request)}: ${err.message}` });
+      problems.push({
+        ...expectation.origin,
+        message: `${expectation.label}: ${requestText(expectation.request)}: ${err.message}`,
+      });
       continue;
     }
     out.push({ expectation, trace, verdict: evaluate(trace, expectation.checks, expectation.scope, ctx) });

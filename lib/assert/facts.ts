@@ -31,7 +31,9 @@ export function sourceSeen(b: Branch): string | undefined {
 
 /** The masquerade or SNAT steps of the request path. */
 export function sourceRewrites(b: Branch): { location: string; step: Step }[] {
-  return b.hops.flatMap((h) => h.steps.filter((s) => s.type === "masquerade" || s.type === "snat").map((step) => ({ location: h.location, step })));
+  return b.hops.flatMap((h) =>
+    h.steps.filter((s) => s.type === "masquerade" || s.type === "snat").map((step) => ({ location: h.location, step })),
+  );
 }
 
 /** Every hop location of the request and of its reply, in order, without repeats. */

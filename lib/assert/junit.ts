@@ -7,9 +7,14 @@ export function junitXml(results: readonly CheckResult[]): string {
   const suites = new Map<string, CheckResult[]>();
   for (const r of results) suites.set(r.expectation.file, [...(suites.get(r.expectation.file) ?? []), r]);
   const failures = (rs: readonly CheckResult[]) => rs.filter((r) => !r.verdict.pass).length;
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="kubehop check" tests="${results.length}" failures="${failures(results)}" errors="0">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="kubehop check" tests="${results.length}" failures="${failures(results)}" errors="0">`,
+  ];
   for (const [file, rs] of suites) {
-    lines.push(`  <testsuite name="${esc(file)}" tests="${rs.length}" failures="${failures(rs)}" errors="0" skipped="0">`);
+    lines.push(
+      `  <testsuite name="${esc(file)}" tests="${rs.length}" failures="${failures(rs)}" errors="0" skipped="0">`,
+    );
     for (const r of rs) {
       const e = r.expectation;
       const open = `    <testcase classname="${esc(file)}" name="${esc(e.name)}" file="${esc(e.origin.file)}" line="${e.origin.line}"`;
@@ -17,7 +22,9 @@ export function junitXml(results: readonly CheckResult[]): string {
         lines.push(`${open}/>`);
       } else {
         lines.push(`${open}>`);
-        lines.push(`      <failure type="kubehop.check" message="${esc(r.verdict.message.split("\n")[0]!)}">${esc(`${e.origin.file}:${e.origin.line}:${e.origin.col}\n${r.verdict.message}`)}</failure>`);
+        lines.push(
+          `      <failure type="kubehop.check" message="${esc(r.verdict.message.split("\n")[0]!)}">${esc(`${e.origin.file}:${e.origin.line}:${e.origin.col}\n${r.verdict.message}`)}</failure>`,
+        );
         lines.push("    </testcase>");
       }
     }

@@ -25,4 +25,3 @@ function sample(seed: number): number {
   a ^= a + Math.imul(a ^ (a >>> 7), a | 61);
   return ((a ^ (a >>> 14)) >>> 0) / 4294967296;
 }
-

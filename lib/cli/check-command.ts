@@ -2,7 +2,13 @@
 // then FILE's), print a pass/fail table and the trace of each failure; exit 1 if any failed.
 import { Topology } from "../topology.ts";
 import { contextFor } from "../assert/context.ts";
-import { type CompiledExpectation, compile, type ExpectationSource, requestText, runExpectations } from "../assert/expectations.ts";
+import {
+  type CompiledExpectation,
+  compile,
+  type ExpectationSource,
+  requestText,
+  runExpectations,
+} from "../assert/expectations.ts";
 import { junitXml } from "../assert/junit.ts";
 import { writeWhole } from "../output/files.ts";
 import { buildCluster } from "../control/build.ts";
@@ -25,14 +31,25 @@ export const run: CommandRun = async (args, io) => {
 
   const sources: ExpectationSource[] = [];
   const t = input.topology;
-  t?.obj.expect?.forEach((expectation, i) => sources.push({ expectation, file: t.src.file, label: `Topology: expect[${i}]`, at: (p = []) => t.src.at(["expect", i, ...p]) }));
+  t?.obj.expect?.forEach((expectation, i) => {
+    sources.push({
+      expectation,
+      file: t.src.file,
+      label: `Topology: expect[${i}]`,
+      at: (p = []) => t.src.at(["expect", i, ...p]),
+    });
+  });
   const problems: InputProblem[] = [];
   if (positionals[0] !== undefined) sources.push(...expectationFile(positionals[0], problems));
   if (problems.length) throw new InputError(problems);
   if (sources.length === 0) {
-    throw new UsageError(`no expectations: add an expect: list to the Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`);
+    throw new UsageError(
+      `no expectations: add an expect: list to the Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`,
+    );
   }
-  const compiled = sources.map((s) => compile(s, ctx, problems)).filter((c): c is CompiledExpectation => c !== undefined);
+  const compiled = sources
+    .map((s) => compile(s, ctx, problems))
+    .filter((c): c is CompiledExpectation => c !== undefined);
   if (problems.length) throw new InputError(problems);
   // Thousands of expectations take a while: say how far along, on a terminal only.
   const bar = progress("checking", compiled.length);
@@ -48,7 +65,12 @@ export const run: CommandRun = async (args, io) => {
   const lines = results.map((r) => `${r.verdict.pass ? "PASS" : "FAIL"}  ${r.expectation.name}`);
   for (const r of failed) {
     const e = r.expectation;
-    lines.push("", `FAIL  ${e.name}`, `  at ${e.origin.file}:${e.origin.line}:${e.origin.col}: ${requestText(e.request)}`, ...r.verdict.message.split("\n").map((l) => (l ? `  ${l}` : l)));
+    lines.push(
+      "",
+      `FAIL  ${e.name}`,
+      `  at ${e.origin.file}:${e.origin.line}:${e.origin.col}: ${requestText(e.request)}`,
+      ...r.verdict.message.split("\n").map((l) => (l ? `  ${l}` : l)),
+    );
   }
   lines.push("", `${results.length - failed.length} passed, ${failed.length} failed`);
   io.stdout(`${lines.join("\n")}\n`);
@@ -64,11 +86,21 @@ function expectationFile(file: string, problems: InputProblem[]): ExpectationSou
   const out: ExpectationSource[] = [];
   for (const src of readSources(file).flatMap(parseDocuments)) {
     if (src.kind !== "Expectations") {
-      problems.push({ ...src.at(["kind"]), message: `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t` });
+      problems.push({
+        ...src.at(["kind"]),
+        message: `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t`,
+      });
       continue;
     }
     const obj = validate(ExpectationsSchema, src, problems);
-    obj?.expect.forEach((expectation, i) => out.push({ expectation, file: src.file, label: `Expectations: expect[${i}]`, at: (p = []) => src.at(["expect", i, ...p]) }));
+    obj?.expect.forEach((expectation, i) => {
+      out.push({
+        expectation,
+        file: src.file,
+        label: `Expectations: expect[${i}]`,
+        at: (p = []) => src.at(["expect", i, ...p]),
+      });
+    });
   }
   return out;
 }

@@ -7,10 +7,15 @@ import { EXIT, UsageError } from "./io.ts";
 export const run: CommandRun = async (args, io) => {
   const values = args.values as { nodes?: string; output?: string; via?: string };
   const via = values.via ?? "debug";
-  if (via !== "debug" && via !== "ssh") throw new UsageError(`--via ${via}: expected debug (kubectl debug node/NAME) or ssh`);
-  const nodes = values.nodes?.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  if (via !== "debug" && via !== "ssh")
+    throw new UsageError(`--via ${via}: expected debug (kubectl debug node/NAME) or ssh`);
+  const nodes = values.nodes
+    ?.split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
   for (const n of nodes ?? []) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) throw new UsageError(`--nodes: "${n}" is not a node name (lower-case letters, digits, - and .)`);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n))
+      throw new UsageError(`--nodes: "${n}" is not a node name (lower-case letters, digits, - and .)`);
   }
   io.stdout(collectScript({ ...(nodes ? { nodes } : {}), ...(values.output ? { dir: values.output } : {}), via }));
   return EXIT.ok;

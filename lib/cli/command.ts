@@ -19,9 +19,19 @@ export interface ParsedArgs {
 
 /** The flags every topology command takes. */
 export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
-  file: { type: "string", short: "f", value: "TOPO", help: "the topology: a YAML or JSON file (kubectl -o json too), or a folder of them" },
+  file: {
+    type: "string",
+    short: "f",
+    value: "TOPO",
+    help: "the topology: a YAML or JSON file (kubectl -o json too), or a folder of them",
+  },
   topology: { type: "string", short: "t", value: "TOPO", help: "the same as -f" },
-  namespace: { type: "string", short: "n", value: "NS", help: "the namespace for pod/NAME, svc/NAME and workload names" },
+  namespace: {
+    type: "string",
+    short: "n",
+    value: "NS",
+    help: "the namespace for pod/NAME, svc/NAME and workload names",
+  },
   "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },
 };
 
@@ -65,7 +75,8 @@ export function list(args: ParsedArgs, name: string): string[] {
 /** The topology a command was given with -f/--file or -t. */
 export function topologyPath(args: ParsedArgs): string {
   const path = str(args, "topology");
-  if (path === undefined || path === "") throw new UsageError("missing the topology: -f TOPO (a YAML file or a folder)");
+  if (path === undefined || path === "")
+    throw new UsageError("missing the topology: -f TOPO (a YAML file or a folder)");
   return path;
 }
 
@@ -78,9 +89,11 @@ export function outputFormat<F extends string>(args: ParsedArgs, allowed: readon
   if (str(args, "output") !== undefined) given.push(["-o", str(args, "output")!]);
   if (str(args, "format") !== undefined) given.push(["--format", str(args, "format")!]);
   if (flag(args, "json")) given.push(["--json", "json"]);
-  if (new Set(given.map(([, f]) => f)).size > 1) throw new UsageError(`give one output format (got ${given.map(([, f]) => f).join(", ")})`);
+  if (new Set(given.map(([, f]) => f)).size > 1)
+    throw new UsageError(`give one output format (got ${given.map(([, f]) => f).join(", ")})`);
   const [spelled, f] = given[0] ?? ["-o", allowed[0]!];
-  if (!(allowed as readonly string[]).includes(f)) throw new UsageError(`${spelled} ${f}: expected ${allowed.join(", ")}`);
+  if (!(allowed as readonly string[]).includes(f))
+    throw new UsageError(`${spelled} ${f}: expected ${allowed.join(", ")}`);
   return f as F;
 }
 

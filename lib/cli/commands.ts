@@ -11,25 +11,47 @@ const output: OptionSpec = { type: "string", short: "o", value: "FORMAT", help: 
 const picks: Record<string, OptionSpec> = {
   all: { type: "boolean", help: "print every branch in full" },
   branch: { type: "string", value: "K", help: "print branch K (1-based) in full" },
-  seed: { type: "string", value: "N", help: "sample one branch by its probability, seeded: the same N picks the same branch" },
+  seed: {
+    type: "string",
+    value: "N",
+    help: "sample one branch by its probability, seeded: the same N picks the same branch",
+  },
 };
 const traceOutput: Record<string, OptionSpec> = {
-  output: { type: "string", short: "o", value: "FORMAT", help: "text (default), wide (every step), json, yaml or mermaid" },
+  output: {
+    type: "string",
+    short: "o",
+    value: "FORMAT",
+    help: "text (default), wide (every step), json, yaml or mermaid",
+  },
   json,
   format: { type: "string", value: "FORMAT", help: "text, json or mermaid (older spelling of -o)" },
-  verbose: { type: "boolean", short: "v", help: "every step of every hop, with the deciding rule and the header changes" },
+  verbose: {
+    type: "boolean",
+    short: "v",
+    help: "every step of every hop, with the deciding rule and the header changes",
+  },
   svg: { type: "string", value: "FILE", help: "also draw the shown branches over the cluster into FILE (SVG)" },
 };
 
 export const COMMANDS: Record<string, CommandSpec> = {
   trace: {
     summary: "follow one packet from a location to a destination, hop by hop, and its reply",
-    usage: "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|wide|json|yaml|mermaid]",
+    usage:
+      "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|wide|json|yaml|mermaid]",
     topology: true,
     namespaced: true,
     options: {
-      from: { type: "string", value: "LOC", help: "where it starts: pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME" },
-      to: { type: "string", value: "DEST", help: "IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT or client/NAME:PORT" },
+      from: {
+        type: "string",
+        value: "LOC",
+        help: "where it starts: pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME, node/NAME, node/NAME:IFACE, client/NAME",
+      },
+      to: {
+        type: "string",
+        value: "DEST",
+        help: "IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/NAME:PORT, node/NAME:PORT or client/NAME:PORT",
+      },
       proto: { type: "string", value: "PROTO", help: "tcp (default), udp, icmp or sctp" },
       src: { type: "string", value: "IP", help: "override the source address at the start" },
       sport: { type: "string", value: "N", help: "source port (default 40000)" },
@@ -68,7 +90,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       "all-namespaces": { type: "boolean", short: "A", help: "every namespace (adds a NAMESPACE column)" },
       output: { type: "string", short: "o", value: "FORMAT", help: "wide, json or yaml (default: a table)" },
     },
-    examples: [`kubehop get pods -f ${T} -n shop -o wide`, `kubehop get svc -f ${T} -A`, `kubehop get endpoints -f ${T} -n shop -o yaml`],
+    examples: [
+      `kubehop get pods -f ${T} -n shop -o wide`,
+      `kubehop get svc -f ${T} -A`,
+      `kubehop get endpoints -f ${T} -n shop -o yaml`,
+    ],
     load: () => import("./get-command.ts"),
   },
   validate: {
@@ -94,7 +120,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     topology: true,
     multipleTopologies: true,
     options: {
-      requests: { type: "string", value: "FILE", help: "compare these requests (a kind: Expectations file) instead of every Service port and Ingress rule" },
+      requests: {
+        type: "string",
+        value: "FILE",
+        help: "compare these requests (a kind: Expectations file) instead of every Service port and Ingress rule",
+      },
       brief: { type: "boolean", help: "list the changes without their traces" },
     },
     examples: [`kubehop diff -f ${T} -f topologies/hard-cases/local-policy.yaml --brief`],
@@ -102,7 +132,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   netfilter: {
     summary: "one packet through one node's iptables-save rules: every branch, DNAT, marks and verdict",
-    usage: "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--hook prerouting|output]",
+    usage:
+      "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--hook prerouting|output]",
     options: {
       rules: { type: "string", value: "FILE", help: 'iptables-save text of one node ("-" reads stdin)' },
       src: { type: "string", value: "IP", help: "source address" },
@@ -110,8 +141,17 @@ export const COMMANDS: Record<string, CommandSpec> = {
       dport: { type: "string", value: "N", help: "destination port" },
       sport: { type: "string", value: "N", help: "source port (default 40000)" },
       proto: { type: "string", value: "PROTO", help: "tcp (default), udp or sctp" },
-      "local-ip": { type: "string", multiple: true, value: "IP", help: "an address of the node (repeatable); the first one is the MASQUERADE address" },
-      hook: { type: "string", value: "HOOK", help: "prerouting (default): arrives on --in-iface; output: a process on the node sends it" },
+      "local-ip": {
+        type: "string",
+        multiple: true,
+        value: "IP",
+        help: "an address of the node (repeatable); the first one is the MASQUERADE address",
+      },
+      hook: {
+        type: "string",
+        value: "HOOK",
+        help: "prerouting (default): arrives on --in-iface; output: a process on the node sends it",
+      },
       "in-iface": { type: "string", value: "NAME", help: "the interface it arrives on (default eth0)" },
       "out-iface": { type: "string", value: "NAME", help: "the interface it leaves by (default eth0)" },
       json,
@@ -129,14 +169,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
       node: { type: "string", value: "NAME", help: "the node whose rules to print" },
       table: { type: "string", value: "TABLE", help: "only this table (iptables-save's -t TABLE)" },
     },
-    examples: [`kubehop iptables-save -f ${T} --node node-1`, `kubehop iptables-save -f ${T} --node node-2 --table nat`],
+    examples: [
+      `kubehop iptables-save -f ${T} --node node-1`,
+      `kubehop iptables-save -f ${T} --node node-2 --table nat`,
+    ],
     load: () => import("./iptables-save-command.ts"),
   },
   diagram: {
     summary: "draw the cluster as an SVG: nodes, bridge0, wg0, the overlay, Services and Ingresses",
     usage: "-f TOPO [-o FILE.svg]",
     topology: true,
-    options: { output: { type: "string", short: "o", value: "FILE", help: "write the SVG to FILE (default: standard output)" } },
+    options: {
+      output: { type: "string", short: "o", value: "FILE", help: "write the SVG to FILE (default: standard output)" },
+    },
     examples: [`kubehop diagram -f ${T} -o cluster.svg`],
     load: () => import("./diagram-command.ts"),
   },
@@ -144,7 +189,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "one HTML page: the cluster's diagram and a curl through every Ingress host and path",
     usage: "-f TOPO [-o FILE.html]",
     topology: true,
-    options: { output: { type: "string", short: "o", value: "FILE", help: "write the HTML to FILE (default: standard output)" } },
+    options: {
+      output: { type: "string", short: "o", value: "FILE", help: "write the HTML to FILE (default: standard output)" },
+    },
     examples: [`kubehop report -f ${T} -o report.html`],
     load: () => import("./report-command.ts"),
   },
@@ -177,7 +224,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
       endpoints: { type: "string", value: "E", help: "endpoints per Service (default 1)" },
       output: { type: "string", short: "o", value: "FILE", help: "write to FILE (default: standard output)" },
     },
-    examples: ["kubehop generate --nodes 3 --pods-per-node 5 --services 4 --endpoints 2", "kubehop generate --nodes 500 --pods-per-node 30 --services 1000 --endpoints 15 -o big.yaml"],
+    examples: [
+      "kubehop generate --nodes 3 --pods-per-node 5 --services 4 --endpoints 2",
+      "kubehop generate --nodes 500 --pods-per-node 30 --services 1000 --endpoints 15 -o big.yaml",
+    ],
     load: () => import("./generate-command.ts"),
   },
   emulate: {
@@ -198,14 +248,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
     topology: true,
     options: {
       repeat: { type: "string", value: "N", help: "connections per request (default 30)" },
-      request: { type: "string", multiple: true, value: "REQ", help: "also check 'FROM TO [PROTO] [SIZE]' (repeatable)" },
+      request: {
+        type: "string",
+        multiple: true,
+        value: "REQ",
+        help: "also check 'FROM TO [PROTO] [SIZE]' (repeatable)",
+      },
       only: { type: "boolean", help: "check only the --request ones" },
       alpha: { type: "string", value: "A", help: "the run's family-wise significance (default 0.001)" },
       timeout: { type: "string", value: "MS", help: "per connection (default 1000)" },
       output,
       json,
     },
-    examples: [`kubehop verify -f ${T} --repeat 20`, `kubehop verify -f ${T} --only --request 'pod/shop/db-0 svc/shop/api:80'`],
+    examples: [
+      `kubehop verify -f ${T} --repeat 20`,
+      `kubehop verify -f ${T} --only --request 'pod/shop/db-0 svc/shop/api:80'`,
+    ],
     load: () => import("./verify-command.ts"),
   },
   completion: {
@@ -213,7 +271,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "bash|zsh|fish",
     positionals: { min: 1, max: 1, name: "SHELL" },
     options: {},
-    examples: ["kubehop completion bash > /etc/bash_completion.d/kubehop", 'kubehop completion zsh > "${fpath[1]}/_kubehop"', "kubehop completion fish > ~/.config/fish/completions/kubehop.fish"],
+    examples: [
+      "kubehop completion bash > /etc/bash_completion.d/kubehop",
+      'kubehop completion zsh > "${fpath[1]}/_kubehop"',
+      "kubehop completion fish > ~/.config/fish/completions/kubehop.fish",
+    ],
     // The completion scripts are made from this table, handed over (completion.ts does not import it).
     load: async () => ({ run: (await import("./completion.ts")).completionRun(COMMANDS) }),
   },

@@ -14,7 +14,8 @@ export function completionRun(commands: Commands): CommandRun {
   return async (args, io) => {
     const shell = args.positionals[0]!;
     if (shell === "bash") io.stdout(bashScript(commands));
-    else if (shell === "zsh") io.stdout(`#compdef kubehop\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(commands)}`);
+    else if (shell === "zsh")
+      io.stdout(`#compdef kubehop\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(commands)}`);
     else if (shell === "fish") io.stdout(fishScript(commands));
     else throw new UsageError(`unknown shell "${shell}"${didYouMean(shell, SHELLS)}; expected ${SHELLS.join(", ")}`);
     return EXIT.ok;
@@ -22,7 +23,10 @@ export function completionRun(commands: Commands): CommandRun {
 }
 
 function flagsOf(commands: Commands, name: string): string[] {
-  return Object.entries(optionsOf(commands[name]!)).flatMap(([long, o]) => [`--${long}`, ...(o.short ? [`-${o.short}`] : [])]);
+  return Object.entries(optionsOf(commands[name]!)).flatMap(([long, o]) => [
+    `--${long}`,
+    ...(o.short ? [`-${o.short}`] : []),
+  ]);
 }
 
 function bashScript(commands: Commands): string {
@@ -31,7 +35,7 @@ function bashScript(commands: Commands): string {
     "# kubehop completion for bash: source <(kubehop completion bash)",
     "_kubehop() {",
     '  local cur="${COMP_WORDS[COMP_CWORD]}" opts=""',
-    "  if [ \"$COMP_CWORD\" -eq 1 ]; then",
+    '  if [ "$COMP_CWORD" -eq 1 ]; then',
     `    COMPREPLY=($(compgen -W "${Object.keys(commands).join(" ")} help" -- "$cur")); return`,
     "  fi",
     '  case "${COMP_WORDS[1]}" in',
@@ -48,11 +52,14 @@ function fishScript(commands: Commands): string {
   const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
   const lines = ["# kubehop completion for fish: kubehop completion fish > ~/.config/fish/completions/kubehop.fish"];
   for (const bin of NAMES) {
-    for (const [name, c] of Object.entries(commands)) lines.push(`complete -c ${bin} -f -n __fish_use_subcommand -a ${name} -d ${q(c.summary)}`);
+    for (const [name, c] of Object.entries(commands))
+      lines.push(`complete -c ${bin} -f -n __fish_use_subcommand -a ${name} -d ${q(c.summary)}`);
     for (const name of Object.keys(commands)) {
       for (const [long, o] of Object.entries(optionsOf(commands[name]!))) {
         const short = o.short ? ` -s ${o.short}` : "";
-        lines.push(`complete -c ${bin} -n '__fish_seen_subcommand_from ${name}' -l ${long}${short}${o.type === "string" ? " -r" : ""} -d ${q(o.help)}`);
+        lines.push(
+          `complete -c ${bin} -n '__fish_seen_subcommand_from ${name}' -l ${long}${short}${o.type === "string" ? " -r" : ""} -d ${q(o.help)}`,
+        );
       }
     }
   }

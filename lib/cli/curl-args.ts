@@ -14,7 +14,12 @@ interface CurlFlag extends OptionSpec {
 }
 
 const on = (help: string, short?: string): CurlFlag => ({ type: "boolean", help, ...(short ? { short } : {}) });
-const val = (value: string, help: string, short?: string): CurlFlag => ({ type: "string", value, help, ...(short ? { short } : {}) });
+const val = (value: string, help: string, short?: string): CurlFlag => ({
+  type: "string",
+  value,
+  help,
+  ...(short ? { short } : {}),
+});
 const many = (flag: CurlFlag): CurlFlag => ({ ...flag, multiple: true });
 const inert = (flag: CurlFlag): CurlFlag => ({ ...flag, help: `${flag.help}: no effect on the path`, inert: true });
 
@@ -24,15 +29,29 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const FLAGS: Record<string, CurlFlag> = {
   // kubehop's own
-  file: val("TOPO", "the topology: a YAML file or a folder. -f is the topology only when the next word is an existing file or folder and no topology was given yet; any other -f is curl's --fail (-t is always the topology, never curl's --telnet-option)", "f"),
-  from: val("LOC", "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME (each pod a branch), node/NAME"),
+  file: val(
+    "TOPO",
+    "the topology: a YAML file or a folder. -f is the topology only when the next word is an existing file or folder and no topology was given yet; any other -f is curl's --fail (-t is always the topology, never curl's --telnet-option)",
+    "f",
+  ),
+  from: val(
+    "LOC",
+    "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME (each pod a branch), node/NAME",
+  ),
   namespace: val("NS", "the namespace for pod/NAME in --from (kubehop's -n wins over curl's -n, --netrc)", "n"),
   all: on("print every branch in full"),
   branch: val("K", "print branch K (1-based) in full"),
   seed: val("N", "sample one branch by its probability, seeded: the same N picks the same branch"),
-  output: val("FORMAT|FILE", "text, json, yaml, wide (text with every step) or mermaid; any other value is curl's output file, accepted with no effect on the path", "o"),
+  output: val(
+    "FORMAT|FILE",
+    "text, json, yaml, wide (text with every step) or mermaid; any other value is curl's output file, accepted with no effect on the path",
+    "o",
+  ),
   format: val("FORMAT", "text, json, yaml or mermaid (older spelling of -o)"),
-  json: val("[DATA]", "print JSON (as -o json); followed by '{...}', '[...]' or @FILE, or as --json=DATA, it is curl's --json: a POST of DATA as application/json"),
+  json: val(
+    "[DATA]",
+    "print JSON (as -o json); followed by '{...}', '[...]' or @FILE, or as --json=DATA, it is curl's --json: a POST of DATA as application/json",
+  ),
   verbose: on("every step of every hop, with the deciding rule (curl's -v: more detail)", "v"),
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
@@ -44,19 +63,36 @@ const FLAGS: Record<string, CurlFlag> = {
   resolve: many(val("HOST:PORT:ADDR", "use ADDR for HOST:PORT instead of DNS")),
   insecure: on("accept a certificate that does not match the host (the controller's default one)", "k"),
   location: on("follow redirects, each a trace of its own", "L"),
-  data: many(val("DATA", "POST DATA as application/x-www-form-urlencoded; several are joined with &; a @FILE is not read, so the body's size is unknown", "d")),
+  data: many(
+    val(
+      "DATA",
+      "POST DATA as application/x-www-form-urlencoded; several are joined with &; a @FILE is not read, so the body's size is unknown",
+      "d",
+    ),
+  ),
   "data-ascii": many(val("DATA", "the same as -d")),
   "data-raw": many(val("DATA", "as -d, with @ not special")),
   "data-binary": many(val("DATA", "as -d; a @FILE is not read")),
-  "data-urlencode": many(val("DATA", "as -d, URL-encoding the content: CONTENT, =CONTENT, NAME=CONTENT, [NAME]@FILE (not read)")),
-  form: many(val("NAME=CONTENT", "a multipart/form-data POST; its size is not computed (curl picks a random boundary)", "F")),
+  "data-urlencode": many(
+    val("DATA", "as -d, URL-encoding the content: CONTENT, =CONTENT, NAME=CONTENT, [NAME]@FILE (not read)"),
+  ),
+  form: many(
+    val("NAME=CONTENT", "a multipart/form-data POST; its size is not computed (curl picks a random boundary)", "F"),
+  ),
   get: on("send the data in the URL's query string, with GET (or HEAD with -I)", "G"),
   head: on("a HEAD request", "I"),
   "user-agent": val("NAME", "the User-Agent header", "A"),
-  user: val("USER[:PASSWORD]", "Authorization: Basic, always shown as <redacted>: the credentials are never printed", "u"),
+  user: val(
+    "USER[:PASSWORD]",
+    "Authorization: Basic, always shown as <redacted>: the credentials are never printed",
+    "u",
+  ),
   referer: val("URL", "the Referer header (a trailing ;auto is dropped)", "e"),
   cookie: many(val("NAME=VALUE|FILE", "the Cookie header; a FILE of cookies is not read", "b")),
-  fail: on("exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every failed kubehop trace is). -f is the topology instead when an existing file or folder follows it and no topology was given yet", "f"),
+  fail: on(
+    "exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every failed kubehop trace is). -f is the topology instead when an existing file or folder follows it and no topology was given yet",
+    "f",
+  ),
   "fail-with-body": on("the same as --fail"),
   // curl's, accepted: nothing kubehop follows depends on them
   silent: inert(on("curl's silent mode", "s")),
@@ -85,7 +121,10 @@ const FLAGS: Record<string, CurlFlag> = {
   "no-keepalive": inert(on("no TCP keepalive probes")),
   globoff: inert(on("no {} and [] globbing in the URL", "g")),
   ipv4: inert(on("IPv4 only (the only family kubehop models)", "4")),
-  ipv6: { ...inert(on("IPv6 only (kubehop models IPv4: the trace is over IPv4)", "6")), note: "kubehop models IPv4: traced over IPv4" },
+  ipv6: {
+    ...inert(on("IPv6 only (kubehop models IPv4: the trace is over IPv4)", "6")),
+    note: "kubehop models IPv4: traced over IPv4",
+  },
   stderr: inert(val("FILE", "curl's messages to FILE")),
   "trace-ascii": inert(val("FILE", "curl's debug dump to FILE")),
 };
@@ -105,7 +144,9 @@ export const CURL_OPTIONS: Record<string, OptionSpec> = FLAGS;
 
 /** Short letters to long names; -f is curl's --fail unless the rule in the -f help makes it the topology. */
 const SHORT: Record<string, string> = {
-  ...Object.fromEntries(Object.entries(FLAGS).flatMap(([long, f]) => (f.short && long !== "file" ? [[f.short, long]] : []))),
+  ...Object.fromEntries(
+    Object.entries(FLAGS).flatMap(([long, f]) => (f.short && long !== "file" ? [[f.short, long]] : [])),
+  ),
   t: "file",
 };
 
@@ -153,7 +194,9 @@ export function splitCurlArgs(argv: readonly string[], exists: (path: string) =>
 function topologyWord(next: string, exists: (path: string) => boolean): boolean {
   if (exists(next)) return true;
   if (/\.(ya?ml|json)$/i.test(next) && !next.includes("://")) {
-    throw new UsageError(`-f ${next}: no such file or folder (the topology); curl's --fail is -f before a flag or the URL, or --fail`);
+    throw new UsageError(
+      `-f ${next}: no such file or folder (the topology); curl's --fail is -f before a flag or the URL, or --fail`,
+    );
   }
   return false;
 }
@@ -220,7 +263,12 @@ function refuseOrUnknown(letter: string): never {
   if (why !== undefined) throw new UsageError(`-${letter}: ${why}`);
   // One letter is one edit from every other: only the same letter in the other case is a likely typo.
   const other = Object.keys(SHORT).filter((s) => s !== letter && s.toLowerCase() === letter.toLowerCase());
-  throw new UsageError(`unknown flag -${letter}${didYouMean(`-${letter}`, other.map((s) => `-${s}`))}; see --help`);
+  throw new UsageError(
+    `unknown flag -${letter}${didYouMean(
+      `-${letter}`,
+      other.map((s) => `-${s}`),
+    )}; see --help`,
+  );
 }
 
 /** The flags given that kubehop accepts without following them, as the user spelled them. */
@@ -263,9 +311,11 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
   if (topologies.length === 0) throw new UsageError("missing the topology: -f TOPO (a YAML file or a folder)");
   if (topologies.length > 1) throw new UsageError(`give the topology once (got ${topologies.join(", ")})`);
   const all = [...urls, ...values("url")];
-  if (all.length !== 1) throw new UsageError(all.length === 0 ? "missing URL" : `one URL at a time (got ${all.join(", ")})`);
+  if (all.length !== 1)
+    throw new UsageError(all.length === 0 ? "missing URL" : `one URL at a time (got ${all.join(", ")})`);
   const [branch, seed] = [last("branch"), last("seed")];
-  if ([has("all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
+  if ([has("all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1)
+    throw new UsageError("give at most one of --all, --branch K, --seed N");
   const format = outputFormat(given);
   const [from, namespace, svg] = [last("from"), last("namespace"), last("svg")];
   return {

@@ -43,7 +43,12 @@ export const run: CommandRun = async (args, io) => {
     io.stdout(structured(line.format, { ...onlyBranches(trace, pick(trace)), ...followed }));
   } else if (line.format === "mermaid") io.stdout(await mermaidOf(last, pick(last)));
   else {
-    const options = { columns: io.columns ?? 100, color: io.color ?? false, verbose: line.verbose, picked: line.all || line.branch !== undefined || line.seed !== undefined };
+    const options = {
+      columns: io.columns ?? 100,
+      color: io.color ?? false,
+      verbose: line.verbose,
+      picked: line.all || line.branch !== undefined || line.seed !== undefined,
+    };
     io.stdout(all.map((t) => traceText(t, pick(t), options)).join("\n"));
   }
   return exitCode(last, line.fail);
@@ -52,6 +57,7 @@ export const run: CommandRun = async (args, io) => {
 /** Today's rule (1 when a branch fails), and curl's 22 under --fail when the answer is an HTTP error. */
 function exitCode(last: Trace, fail: boolean): number {
   if (fail && last.branches.some((b) => (b.http?.status ?? 0) >= 400)) return HTTP_ERROR;
-  return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition))) ? EXIT.ok : EXIT.failed;
+  return last.branches.every((b) => isSuccess(b.disposition) && (!b.reply || isSuccess(b.reply.disposition)))
+    ? EXIT.ok
+    : EXIT.failed;
 }
-

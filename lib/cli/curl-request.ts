@@ -26,17 +26,28 @@ export function curlRequest(url: string, given: readonly Given[]): CurlRequest {
   const has = (name: string) => given.some((g) => g.name === name);
   const unread: string[] = [];
   const pieces = given.filter((g) => FORM_DATA.has(g.name)).map(piece);
-  for (const p of pieces) if (p.text === undefined) unread.push(`${p.given.spelled}: ${fileOf(p.given.value!)} is not read, so the body's size is unknown`);
+  for (const p of pieces)
+    if (p.text === undefined)
+      unread.push(`${p.given.spelled}: ${fileOf(p.given.value!)} is not read, so the body's size is unknown`);
   const forms = values("form");
   const toQuery = has("get");
-  if (forms.length && pieces.length) throw new UsageError("-F and -d both make the body; curl refuses the two together too");
-  if (has("head") && !toQuery && (pieces.length || forms.length)) throw new UsageError("-I (HEAD) and -d/-F both set the method; curl refuses this too (-G sends the data in the query instead)");
-  if (toQuery && pieces.some((p) => p.text === undefined)) throw new UsageError("-G with a @FILE: kubehop does not read files, so the query is unknown; give the data inline");
+  if (forms.length && pieces.length)
+    throw new UsageError("-F and -d both make the body; curl refuses the two together too");
+  if (has("head") && !toQuery && (pieces.length || forms.length))
+    throw new UsageError(
+      "-I (HEAD) and -d/-F both set the method; curl refuses this too (-G sends the data in the query instead)",
+    );
+  if (toQuery && pieces.some((p) => p.text === undefined))
+    throw new UsageError("-G with a @FILE: kubehop does not read files, so the query is unknown; give the data inline");
 
   const body = joined(pieces);
   const headers: string[] = [];
   if (!toQuery && body !== undefined) {
-    headers.push(pieces.some((p) => p.given.name === "json") ? "Content-Type: application/json" : "Content-Type: application/x-www-form-urlencoded");
+    headers.push(
+      pieces.some((p) => p.given.name === "json")
+        ? "Content-Type: application/json"
+        : "Content-Type: application/x-www-form-urlencoded",
+    );
     if (pieces.some((p) => p.given.name === "json")) headers.push("Accept: application/json");
     if (body.text !== undefined) headers.push(`Content-Length: ${Buffer.byteLength(body.text, "utf8")}`);
   }
@@ -48,7 +59,9 @@ export function curlRequest(url: string, given: readonly Given[]): CurlRequest {
   if (agent !== undefined) headers.push(`User-Agent: ${agent}`);
   // The credentials stay out of every output: the header says only that there are some.
   if (has("user")) headers.push("Authorization: Basic <redacted>");
-  const referer = values("referer").at(-1)?.replace(/;auto$/, "");
+  const referer = values("referer")
+    .at(-1)
+    ?.replace(/;auto$/, "");
   if (referer) headers.push(`Referer: ${referer}`);
   const cookies = values("cookie");
   for (const c of cookies.filter((c) => !c.includes("="))) unread.push(`-b ${c}: cookies from a file are not read`);
@@ -56,7 +69,9 @@ export function curlRequest(url: string, given: readonly Given[]): CurlRequest {
   if (jar.length) headers.push(`Cookie: ${jar.join("; ")}`);
   headers.push(...values("header"));
 
-  const method = values("request").at(-1) ?? (has("head") ? "HEAD" : toQuery ? undefined : body !== undefined || forms.length ? "POST" : undefined);
+  const method =
+    values("request").at(-1) ??
+    (has("head") ? "HEAD" : toQuery ? undefined : body !== undefined || forms.length ? "POST" : undefined);
   return {
     url: toQuery && body !== undefined ? withQuery(withScheme(url), body.text!) : withScheme(url),
     ...(method !== undefined ? { method } : {}),
@@ -92,13 +107,13 @@ function joined(pieces: readonly Piece[]): { text: string | undefined } | undefi
 /** --data-urlencode's forms: CONTENT, =CONTENT, NAME=CONTENT, and [NAME]@FILE (not read). */
 function urlencoded(v: string): string | undefined {
   const at = v.search(/[=@]/);
-  if (at < 0) return escape(v);
+  if (at < 0) return curlEscape(v);
   if (v[at] === "@") return undefined;
-  return at === 0 ? escape(v.slice(1)) : `${v.slice(0, at)}=${escape(v.slice(at + 1))}`;
+  return at === 0 ? curlEscape(v.slice(1)) : `${v.slice(0, at)}=${curlEscape(v.slice(at + 1))}`;
 }
 
 /** curl escapes every byte but letters, digits and -._~ (encodeURIComponent also spares !'()*). */
-function escape(s: string): string {
+function curlEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

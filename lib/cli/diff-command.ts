@@ -14,12 +14,16 @@ import { EXIT, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
   const topologies = list(args, "topology");
-  if (topologies.length !== 2) throw new UsageError(`give two topologies: -f BEFORE -f AFTER (got ${topologies.length})`);
+  if (topologies.length !== 2)
+    throw new UsageError(`give two topologies: -f BEFORE -f AFTER (got ${topologies.length})`);
   const [beforePath, afterPath] = topologies as [string, string];
   const before = loadWithProgress(beforePath, loadOptions(args));
   const after = loadWithProgress(afterPath, loadOptions(args));
   const requestsPath = str(args, "requests");
-  const requests = requestsPath !== undefined ? requestsFile(requestsPath) : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
+  const requests =
+    requestsPath !== undefined
+      ? requestsFile(requestsPath)
+      : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
   const result = diffTopologies(before, after, requests);
   io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !flag(args, "brief") }));
   return result.changed.length ? EXIT.failed : EXIT.ok;
@@ -31,7 +35,10 @@ function requestsFile(file: string): DiffRequest[] {
   const out: DiffRequest[] = [];
   for (const src of readSources(file).flatMap(parseDocuments)) {
     if (src.kind !== "Expectations") {
-      problems.push({ ...src.at(["kind"]), message: `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)` });
+      problems.push({
+        ...src.at(["kind"]),
+        message: `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)`,
+      });
       continue;
     }
     for (const e of validate(ExpectationsSchema, src, problems)?.expect ?? []) {

@@ -12,10 +12,18 @@ import type { CommandRun } from "./command.ts";
 import { EXIT, required, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
-  const values = args.values as { topology?: string; keep?: boolean; shell?: string; clean?: boolean; "no-cache"?: boolean };
+  const values = args.values as {
+    topology?: string;
+    keep?: boolean;
+    shell?: string;
+    clean?: boolean;
+    "no-cache"?: boolean;
+  };
   if (values.clean) {
     const gone = cleanup(undefined, true);
-    io.stdout(gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n");
+    io.stdout(
+      gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n",
+    );
     return EXIT.ok;
   }
   const topo = loadWithProgress(required(values.topology, "-f TOPO"), { cache: !values["no-cache"] });
@@ -26,16 +34,23 @@ export const run: CommandRun = async (args, io) => {
   }
   const log = (line: string) => io.stderr(`emulate: ${line}\n`);
   if (values.shell !== undefined && !shellTarget(topo.cluster, values.shell)) {
-    throw new UsageError(`--shell ${values.shell}: no node or pod of that name; give node/NAME, pod/NS/NAME, client/NAME or a bare name`);
+    throw new UsageError(
+      `--shell ${values.shell}: no node or pod of that name; give node/NAME, pod/NS/NAME, client/NAME or a bare name`,
+    );
   }
   const em = await emulate(topo, { log });
   const untrap = tearDownOnExit(em.teardown, log);
   io.stdout(summary(em, topo.cluster));
   if (values.shell !== undefined) {
     const ns = em.namespaceOf(values.shell)!;
-    io.stdout(`shell in ${values.shell} (namespace ${ns}); exit the shell to ${values.keep ? "leave the emulation running" : "remove the emulation"}\n`);
+    io.stdout(
+      `shell in ${values.shell} (namespace ${ns}); exit the shell to ${values.keep ? "leave the emulation running" : "remove the emulation"}\n`,
+    );
     const code = await new Promise<number>((resolve) => {
-      const sh = spawn("ip", ["netns", "exec", ns, process.env.SHELL || "/bin/bash"], { stdio: "inherit", env: { ...process.env, KUBEHOP_NETNS: ns, PS1: `[kh ${values.shell}] \\w# ` } });
+      const sh = spawn("ip", ["netns", "exec", ns, process.env.SHELL || "/bin/bash"], {
+        stdio: "inherit",
+        env: { ...process.env, KUBEHOP_NETNS: ns, PS1: `[kh ${values.shell}] \\w# ` },
+      });
       // Ctrl-C belongs to the shell while it runs.
       const ignore = () => {};
       process.on("SIGINT", ignore);
@@ -62,7 +77,14 @@ export const run: CommandRun = async (args, io) => {
   return EXIT.ok;
 };
 
-function shellTarget(cluster: { nodes: readonly { name: string }[]; pods: readonly { namespace: string; name: string }[]; clients: readonly { name: string }[] }, name: string): boolean {
+function shellTarget(
+  cluster: {
+    nodes: readonly { name: string }[];
+    pods: readonly { namespace: string; name: string }[];
+    clients: readonly { name: string }[];
+  },
+  name: string,
+): boolean {
   const bare = name.replace(/^(node|pod|client)\//, "");
   return (
     cluster.nodes.some((n) => n.name === bare) ||
@@ -75,12 +97,15 @@ function summary(em: Emulation, cluster: { nodes: readonly { name: string }[] })
   const n = em.names;
   const lines = [`emulation ${n.runId}: ${n.all.length} network namespaces, built in ${em.buildSeconds.toFixed(1)} s`];
   lines.push(`  underlay switch   ${n.underlay} (bridge ul)`, `  router + LBs      ${n.edge}`);
-  for (const node of cluster.nodes) lines.push(`  node/${node.name.padEnd(12)} ${n.nodes.get(node.name)}  (wg show ${n.wgDevices.get(node.name)})`);
+  for (const node of cluster.nodes)
+    lines.push(`  node/${node.name.padEnd(12)} ${n.nodes.get(node.name)}  (wg show ${n.wgDevices.get(node.name)})`);
   for (const [pod, ns] of n.pods) lines.push(`  pod/${pod.padEnd(13)} ${ns}`);
   for (const [c, ns] of n.clients) lines.push(`  client/${c.padEnd(10)} ${ns}`);
   for (const note of em.notes) lines.push(`note: ${note}`);
-  lines.push("poke at it: ip netns exec NS iptables -t nat -L -n; ip netns exec NS wg show DEVICE (wg0's control socket keeps its creation name)");
-  return lines.join("\n") + "\n";
+  lines.push(
+    "poke at it: ip netns exec NS iptables -t nat -L -n; ip netns exec NS wg show DEVICE (wg0's control socket keeps its creation name)",
+  );
+  return `${lines.join("\n")}\n`;
 }
 
 export type { Emulation };

@@ -7,7 +7,13 @@ import { EXIT, int, required, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
 export const run: CommandRun = async (args, io) => {
-  const values = args.values as { nodes?: string; "pods-per-node"?: string; services?: string; endpoints?: string; output?: string };
+  const values = args.values as {
+    nodes?: string;
+    "pods-per-node"?: string;
+    services?: string;
+    endpoints?: string;
+    output?: string;
+  };
   const size: GenerateSize = {
     nodes: int(required(values.nodes, "--nodes N"), "--nodes", 1, 100000),
     podsPerNode: int(values["pods-per-node"] ?? "10", "--pods-per-node", 0, 250),
@@ -15,7 +21,9 @@ export const run: CommandRun = async (args, io) => {
     endpoints: int(values.endpoints ?? "1", "--endpoints", 1, 1000),
   };
   if (size.services * size.endpoints > size.nodes * size.podsPerNode) {
-    throw new UsageError(`${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower --services/--endpoints`);
+    throw new UsageError(
+      `${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower --services/--endpoints`,
+    );
   }
   const text = generateTopology(size, progress("generating", size.services));
   const out = values.output;

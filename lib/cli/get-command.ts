@@ -36,13 +36,19 @@ function resourceOf(positionals: readonly string[]): Resource {
   if (word === undefined) throw new UsageError(`missing what to list: ${VALID}`);
   if (extra.length > 0) throw new UsageError(`one resource at a time (got ${positionals.join(", ")})`);
   const resource = RESOURCE_NAMES.get(word.toLowerCase());
-  if (!resource) throw new UsageError(`unknown resource "${word}"${didYouMean(word.toLowerCase(), [...RESOURCE_NAMES.keys()])}; expected ${VALID}`);
+  if (!resource)
+    throw new UsageError(
+      `unknown resource "${word}"${didYouMean(word.toLowerCase(), [...RESOURCE_NAMES.keys()])}; expected ${VALID}`,
+    );
   return resource;
 }
 
 /** kubectl's line, and where the things are when the namespace filter hid them all. */
 function nothingFound(resource: Resource, namespace: string | undefined, elsewhere: readonly string[]): string {
   if (namespace === undefined) return "No resources found\n";
-  const hint = elsewhere.length > 0 ? `${resource} are in namespace${elsewhere.length === 1 ? "" : "s"} ${elsewhere.join(", ")}: use -n NS or -A\n` : "";
+  const hint =
+    elsewhere.length > 0
+      ? `${resource} are in namespace${elsewhere.length === 1 ? "" : "s"} ${elsewhere.join(", ")}: use -n NS or -A\n`
+      : "";
   return `No resources found in ${namespace} namespace.\n${hint}`;
 }

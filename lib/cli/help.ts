@@ -36,7 +36,9 @@ export function commandHelp(name: string, spec: CommandSpec, columns = 100): str
     const more = o.multiple ? " (repeatable)" : "";
     const text = `${o.help}${more}`;
     const indent = `  ${" ".repeat(width)}  `;
-    return label.length > width ? [`  ${label}`, ...hanging(indent, text, columns)] : hanging(`  ${label.padEnd(width)}  `, text, columns);
+    return label.length > width
+      ? [`  ${label}`, ...hanging(indent, text, columns)]
+      : hanging(`  ${label.padEnd(width)}  `, text, columns);
   });
   return [
     ...hanging(`kubehop ${name}: `, spec.summary, columns),

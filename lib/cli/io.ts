@@ -27,6 +27,7 @@ export function required(v: string | undefined, what: string): string {
 
 export function int(v: string, what: string, min: number, max: number): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${what} ${v}: expected a whole number ${min}-${max}`);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new UsageError(`${what} ${v}: expected a whole number ${min}-${max}`);
   return n;
 }

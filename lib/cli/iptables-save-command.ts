@@ -17,7 +17,8 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
 
 export const run: CommandRun = async (args, io) => {
   const table = str(args, "table");
-  if (table !== undefined && !TABLES.includes(table)) throw new UsageError(`--table ${table}: kubehop writes the ${TABLES.join(" and ")} tables`);
+  if (table !== undefined && !TABLES.includes(table))
+    throw new UsageError(`--table ${table}: kubehop writes the ${TABLES.join(" and ")} tables`);
   const topo = loadWithProgress(topologyPath(args), loadOptions(args));
   const node = required(str(args, "node"), "--node NAME");
   const result = iptablesSaveCommand(topo.cluster, node);

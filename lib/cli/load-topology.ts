@@ -14,7 +14,9 @@ export function loadWithProgress(pathOrYaml: string, options: { cache?: boolean 
     building: "building the cluster model...",
   };
   try {
-    const { cluster } = loadCluster(pathOrYaml, options.cache === false ? undefined : cachePolicy(), (s) => status.say(say[s]));
+    const { cluster } = loadCluster(pathOrYaml, options.cache === false ? undefined : cachePolicy(), (s) =>
+      status.say(say[s]),
+    );
     return new Topology(cluster);
   } finally {
     status.done();

@@ -50,7 +50,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     return EXIT.badInput;
   }
   try {
-    if (spec.rawArgs && (rest.includes("--help") || rest.includes("-h"))) return say(io, commandHelp(name, spec, io.columns));
+    if (spec.rawArgs && (rest.includes("--help") || rest.includes("-h")))
+      return say(io, commandHelp(name, spec, io.columns));
     const args = spec.rawArgs ? { values: {}, positionals: rest } : parseCommand(name, spec, rest);
     if (args.values.help === true) return say(io, commandHelp(name, spec, io.columns));
     const { run } = await spec.load();
@@ -58,7 +59,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
   } catch (e) {
     const kind = (e as Error | undefined)?.name ?? "";
     if (PLAIN.has(kind)) io.stderr(`${(e as Error).message}\n`);
-    else if (kind === "UsageError") io.stderr(`kubehop ${name}: ${(e as Error).message}\nusage: kubehop ${name} ${spec.usage}\n`);
+    else if (kind === "UsageError")
+      io.stderr(`kubehop ${name}: ${(e as Error).message}\nusage: kubehop ${name} ${spec.usage}\n`);
     else if (PREFIXED.has(kind)) io.stderr(`kubehop ${name}: ${(e as Error).message}\n`);
     else throw e;
     return EXIT.badInput;

@@ -10,12 +10,19 @@ import type { CommandRun } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
-  const values = args.values as Record<string, string | undefined> & { "local-ip"?: string[]; json?: boolean; output?: string };
-  for (const name of ["rules", "src", "dst", "dport"] as const) if (values[name] === undefined) throw new UsageError(`--${name} is required`);
+  const values = args.values as Record<string, string | undefined> & {
+    "local-ip"?: string[];
+    json?: boolean;
+    output?: string;
+  };
+  for (const name of ["rules", "src", "dst", "dport"] as const)
+    if (values[name] === undefined) throw new UsageError(`--${name} is required`);
   const proto = values.proto ?? "tcp";
-  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") throw new UsageError(`--proto "${proto}" is not valid; expected tcp, udp or sctp`);
+  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp")
+    throw new UsageError(`--proto "${proto}" is not valid; expected tcp, udp or sctp`);
   const hook = values.hook ?? "prerouting";
-  if (hook !== "prerouting" && hook !== "output") throw new UsageError(`--hook "${hook}" is not valid; expected prerouting or output`);
+  if (hook !== "prerouting" && hook !== "output")
+    throw new UsageError(`--hook "${hook}" is not valid; expected prerouting or output`);
   const packet: Packet = {
     proto,
     src: ip("--src", values.src!),
@@ -37,7 +44,12 @@ export const run: CommandRun = async (args, io) => {
     throw new UsageError(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const ruleset = parseIptablesSave(text, file);
-  const opts: NodeWalkOptions = { hook, localIps, ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}), ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}) };
+  const opts: NodeWalkOptions = {
+    hook,
+    localIps,
+    ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}),
+    ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}),
+  };
   const branches = walkNode(ruleset, packet, opts);
 
   if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), warnings: ruleset.warnings })}\n`);
@@ -61,8 +73,16 @@ function branchJson(b: NodeBranch) {
   };
 }
 
-function textReport(packet: Packet, hook: string, localIps: Ipv4[], branches: NodeBranch[], warnings: readonly string[]): string {
-  const lines = [`${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ${branches.length} branch${branches.length === 1 ? "" : "es"}`];
+function textReport(
+  packet: Packet,
+  hook: string,
+  localIps: Ipv4[],
+  branches: NodeBranch[],
+  warnings: readonly string[],
+): string {
+  const lines = [
+    `${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ${branches.length} branch${branches.length === 1 ? "" : "es"}`,
+  ];
   branches.forEach((b, i) => {
     const verdict = b.rejectWith ? `${b.verdict} (${b.rejectWith})` : b.verdict;
     lines.push(
@@ -74,7 +94,9 @@ function textReport(packet: Packet, hook: string, localIps: Ipv4[], branches: No
     for (const c of b.choices) lines.push(`  choice: ${c}`);
     for (const s of b.steps.filter(reportedStep)) {
       const r = s.event.rule;
-      lines.push(`  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  => ${s.event.detail}`);
+      lines.push(
+        `  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  => ${s.event.detail}`,
+      );
     }
   });
   if (warnings.length > 0) lines.push("", "warnings:", ...warnings.map((w) => `  ${w}`));
@@ -97,4 +119,3 @@ function port(flag: string, text: string): number {
   if (!(v >= 1 && v <= 65535)) throw new UsageError(`${flag} "${text}" is not a port; expected a number 1-65535`);
   return v;
 }
-

@@ -15,7 +15,13 @@ export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
   const own = spec.rawArgs ? spec.options : {};
   return {
     ...spec.options,
-    ...(spec.topology ? { file: { ...topo.file!, ...multiple }, topology: { ...topo.topology!, ...multiple }, "no-cache": topo["no-cache"]! } : {}),
+    ...(spec.topology
+      ? {
+          file: { ...topo.file!, ...multiple },
+          topology: { ...topo.topology!, ...multiple },
+          "no-cache": topo["no-cache"]!,
+        }
+      : {}),
     ...(spec.namespaced ? { namespace: TOPOLOGY_OPTIONS.namespace! } : {}),
     help: HELP_OPTION,
     ...own,
@@ -46,7 +52,8 @@ function mergeTopology(values: ParsedArgs["values"], multiple: boolean): void {
     values.topology = [...((topology as string[] | undefined) ?? []), ...((file as string[] | undefined) ?? [])];
     return;
   }
-  if (file !== undefined && topology !== undefined) throw new UsageError(`give the topology once: -f ${String(file)} or -t ${String(topology)}`);
+  if (file !== undefined && topology !== undefined)
+    throw new UsageError(`give the topology once: -f ${String(file)} or -t ${String(topology)}`);
   values.topology = file ?? topology;
 }
 
@@ -67,7 +74,9 @@ function habits(name: string, spec: CommandSpec, argv: string[]): void {
     if (flag === "--") return;
     if (spec.topology && flag === "-t" && IPTABLES_TABLES.has(value)) {
       const right = name === "iptables-save" ? `--table ${value}` : `--table ${value} (on kubehop iptables-save)`;
-      throw new UsageError(`-t ${value}: here -t names the topology file (-t/-f TOPO); iptables' -t TABLE is spelled ${right}`);
+      throw new UsageError(
+        `-t ${value}: here -t names the topology file (-t/-f TOPO); iptables' -t TABLE is spelled ${right}`,
+      );
     }
   }
 }

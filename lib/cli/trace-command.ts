@@ -11,9 +11,11 @@ const PROTOCOLS = ["tcp", "udp", "icmp", "sctp"];
 
 export const run: CommandRun = async (args, io) => {
   const proto = (str(args, "proto") ?? "tcp").toLowerCase();
-  if (!PROTOCOLS.includes(proto)) throw new UsageError(`--proto ${str(args, "proto")}: expected tcp, udp, icmp or sctp`);
+  if (!PROTOCOLS.includes(proto))
+    throw new UsageError(`--proto ${str(args, "proto")}: expected tcp, udp, icmp or sctp`);
   const [branch, seed] = [str(args, "branch"), str(args, "seed")];
-  if ([flag(args, "all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1) throw new UsageError("give at most one of --all, --branch K, --seed N");
+  if ([flag(args, "all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1)
+    throw new UsageError("give at most one of --all, --branch K, --seed N");
   const format = outputFormat(args, TRACE_FORMATS);
   const topo = loadWithProgress(topologyPath(args), loadOptions(args));
   const namespace = str(args, "namespace");
@@ -33,7 +35,14 @@ export const run: CommandRun = async (args, io) => {
   else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen));
   else {
     const picked = flag(args, "all") || branch !== undefined || seed !== undefined;
-    io.stdout(traceText(t, chosen, { columns: io.columns ?? 100, color: io.color ?? false, verbose: flag(args, "verbose") || format === "wide", picked }));
+    io.stdout(
+      traceText(t, chosen, {
+        columns: io.columns ?? 100,
+        color: io.color ?? false,
+        verbose: flag(args, "verbose") || format === "wide",
+        picked,
+      }),
+    );
   }
   return EXIT.ok;
 };

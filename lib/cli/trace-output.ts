@@ -23,7 +23,13 @@ export async function mermaidOf(t: Trace, chosen: readonly number[]): Promise<st
 }
 
 /** `--svg FILE`: the chosen branches drawn over the cluster, written whole; says which file it wrote. */
-export async function writeTraceSvg(cluster: Cluster, t: Trace, chosen: readonly number[], file: string | undefined, io: CommandIO): Promise<void> {
+export async function writeTraceSvg(
+  cluster: Cluster,
+  t: Trace,
+  chosen: readonly number[],
+  file: string | undefined,
+  io: CommandIO,
+): Promise<void> {
   if (!file) return;
   const { diagramSvg } = await import("../diagram/index.ts");
   writeWhole(file, diagramSvg(cluster, t, chosen));

@@ -9,12 +9,23 @@ import type { CommandRun } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
-  const values = args.values as { topology?: string; repeat?: string; request?: string[]; only?: boolean; alpha?: string; timeout?: string; json?: boolean; output?: string; "no-cache"?: boolean };
+  const values = args.values as {
+    topology?: string;
+    repeat?: string;
+    request?: string[];
+    only?: boolean;
+    alpha?: string;
+    timeout?: string;
+    json?: boolean;
+    output?: string;
+    "no-cache"?: boolean;
+  };
   const path = required(values.topology, "-f TOPO");
   const repeat = values.repeat === undefined ? 30 : int(values.repeat, "--repeat", 1, 1000);
   const timeoutMs = values.timeout === undefined ? 1000 : int(values.timeout, "--timeout (ms)", 100, 30_000);
   const alpha = values.alpha === undefined ? 0.001 : Number(values.alpha);
-  if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${values.alpha}: expected a probability between 0 and 1`);
+  if (!(alpha > 0 && alpha < 1))
+    throw new UsageError(`--alpha ${values.alpha}: expected a probability between 0 and 1`);
   const requests: VerifyRequest[] = [];
   for (const text of values.request ?? []) {
     const r = parseRequest(text);
@@ -25,7 +36,11 @@ export const run: CommandRun = async (args, io) => {
   const topo = loadWithProgress(path, { cache: !values["no-cache"] });
   const log = (line: string) => io.stderr(`verify: ${line}\n`);
   const rep = await verify(topo, { repeat, alpha, timeoutMs, requests, only: values.only ?? false, log });
-  io.stdout(values.json || values.output === "json" ? JSON.stringify(reportJson(rep, path), null, 2) + "\n" : reportText(rep, path));
+  io.stdout(
+    values.json || values.output === "json"
+      ? `${JSON.stringify(reportJson(rep, path), null, 2)}\n`
+      : reportText(rep, path),
+  );
   if (rep.skipped) return EXIT.ok;
   return rep.rows.some((r) => r.verdict === "disagree") ? EXIT.failed : EXIT.ok;
 };

@@ -24,21 +24,34 @@ export function buildCluster(given: TopologyInput): Cluster {
   const problems: InputProblem[] = [];
   const warnings: string[] = [...input.ignored];
   const spec = input.topology?.obj.spec ?? {};
-  const at = (...path: string[]) => input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
+  const at = (...path: string[]) =>
+    input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
 
   const { clusterCidr, serviceCidr, underlayCidr, gateway } = clusterRanges(input);
   const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCidrMaskSize;
   if (maskSize < clusterCidr.length) {
-    problems.push({ ...at("nodeCIDRMaskSize"), message: `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer` });
+    problems.push({
+      ...at("nodeCIDRMaskSize"),
+      message: `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer`,
+    });
   }
   if (prefixesOverlap(clusterCidr, serviceCidr)) {
-    problems.push({ ...at("serviceCIDR"), message: `serviceCIDR ${serviceCidr.text} overlaps clusterCIDR ${clusterCidr.text}; they must be disjoint` });
+    problems.push({
+      ...at("serviceCIDR"),
+      message: `serviceCIDR ${serviceCidr.text} overlaps clusterCIDR ${clusterCidr.text}; they must be disjoint`,
+    });
   }
   if (prefixesOverlap(clusterCidr, underlayCidr)) {
-    problems.push({ ...at("underlay", "cidr"), message: `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint` });
+    problems.push({
+      ...at("underlay", "cidr"),
+      message: `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint`,
+    });
   }
   if (gateway !== undefined && !prefixContains(underlayCidr, gateway)) {
-    problems.push({ ...at("underlay", "gateway"), message: `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}` });
+    problems.push({
+      ...at("underlay", "gateway"),
+      message: `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}`,
+    });
   }
   if (problems.length > 0) throw new InputError(problems);
 
@@ -58,10 +71,16 @@ export function buildCluster(given: TopologyInput): Cluster {
   for (const s of services) {
     if (s.proxyName === undefined) continue;
     const at = s.origin;
-    warnings.push(`${at ? `${at.file}:${at.line}:${at.col}: ` : ""}Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`);
+    warnings.push(
+      `${at ? `${at.file}:${at.line}:${at.col}: ` : ""}Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`,
+    );
   }
   const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
-  const underlay = { cidr: underlayCidr, ...(gateway !== undefined ? { gateway } : {}), mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu };
+  const underlay = {
+    cidr: underlayCidr,
+    ...(gateway !== undefined ? { gateway } : {}),
+    mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu,
+  };
   const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
   const zone = buildDns(input);
   for (const i of ingress.ignored) {
@@ -96,7 +115,11 @@ function buildClients(input: TopologyInput, problems: InputProblem[]): Client[] 
   if (!given) return [{ name: DEFAULTS.client.name, ip: parseIpv4(DEFAULTS.client.ip)! }];
   const seen = new Set<string>();
   return given.map((c, i) => {
-    if (seen.has(c.name)) problems.push({ ...input.topology!.src.at(["spec", "clients", i, "name"]), message: `duplicate client "${c.name}"; client names must be unique` });
+    if (seen.has(c.name))
+      problems.push({
+        ...input.topology!.src.at(["spec", "clients", i, "name"]),
+        message: `duplicate client "${c.name}"; client names must be unique`,
+      });
     seen.add(c.name);
     return { name: c.name, ip: parseIpv4(c.ip)! };
   });

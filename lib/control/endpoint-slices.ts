@@ -49,7 +49,9 @@ export function deriveEndpointSlices(services: readonly Service[], pods: readonl
 
 /** The endpoints kube-proxy would program for one Service port, from the cluster's slices. */
 export function endpointsFor(cluster: Cluster, service: Service, port: ServicePort): ProxyEndpoint[] {
-  const slices = cluster.endpointSlices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name);
+  const slices = cluster.endpointSlices.filter(
+    (s) => s.namespace === service.namespace && s.serviceName === service.name,
+  );
   return servicePortEndpoints(slices, port.name, port.protocol);
 }
 
@@ -58,7 +60,9 @@ export function endpointsFor(cluster: Cluster, service: Service, port: ServicePo
  * the selector's rarest label. At 10,000 Services over 150,000 pods, testing every pod of the
  * namespace against every selector is 10^8 comparisons; this is one look-up per Service.
  */
-function labelIndex(pods: readonly Pod[]): (namespace: string, selector: Readonly<Record<string, string>>) => readonly Pod[] {
+function labelIndex(
+  pods: readonly Pod[],
+): (namespace: string, selector: Readonly<Record<string, string>>) => readonly Pod[] {
   const index = new Map<string, Pod[]>();
   for (const p of pods) {
     for (const [k, v] of Object.entries(p.labels)) {
@@ -107,4 +111,3 @@ function resolvePorts(ports: readonly ServicePort[], p: Pod | undefined): Endpoi
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

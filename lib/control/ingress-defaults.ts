@@ -30,7 +30,17 @@ export function withDefaultController(input: TopologyInput, hasIngresses: boolea
       replicas: 1,
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: "controller", ports: [{ name: "http", containerPort: 80, protocol: "TCP" }, { name: "https", containerPort: 443, protocol: "TCP" }] }] },
+        spec: {
+          containers: [
+            {
+              name: "controller",
+              ports: [
+                { name: "http", containerPort: 80, protocol: "TCP" },
+                { name: "https", containerPort: 443, protocol: "TCP" },
+              ],
+            },
+          ],
+        },
       },
     },
   };
@@ -47,6 +57,14 @@ export function withDefaultController(input: TopologyInput, hasIngresses: boolea
     },
     status: { loadBalancer: { ingress: [{ ip: EDGE_DEFAULTS.vip }] } },
   };
-  const workload: Read<WorkloadObject> & { kind: "Deployment" } = { obj: deployment, src: defaults("Deployment", deployment), kind: "Deployment" };
-  return { ...input, workloads: [...input.workloads, workload], services: [...input.services, { obj: service, src: defaults("Service", service) }] };
+  const workload: Read<WorkloadObject> & { kind: "Deployment" } = {
+    obj: deployment,
+    src: defaults("Deployment", deployment),
+    kind: "Deployment",
+  };
+  return {
+    ...input,
+    workloads: [...input.workloads, workload],
+    services: [...input.services, { obj: service, src: defaults("Service", service) }],
+  };
 }

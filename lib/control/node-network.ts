@@ -11,12 +11,41 @@ import { derivedAllowedIps, wireGuardAddress } from "./overlay.ts";
 export function routeTable(cluster: Cluster, node: Node): Route[] {
   const wgSrc = wireGuardAddress(node, cluster.overlay.style) ?? node.ip;
   const derived: Route[] = [
-    { dst: cluster.underlay.cidr, dev: "eth0", src: node.ip, proto: "kernel", scope: "link", why: "connected: eth0's subnet" },
-    { dst: node.podCidr, dev: "bridge0", src: node.bridgeIp, proto: "kernel", scope: "link", why: "connected: this node's podCIDR on bridge0" },
-    { dst: cluster.clusterCidr, dev: "wg0", src: wgSrc, proto: "static", scope: "link", why: "overlay: the cluster CIDR goes to wg0, whose AllowedIPs pick the node" },
+    {
+      dst: cluster.underlay.cidr,
+      dev: "eth0",
+      src: node.ip,
+      proto: "kernel",
+      scope: "link",
+      why: "connected: eth0's subnet",
+    },
+    {
+      dst: node.podCidr,
+      dev: "bridge0",
+      src: node.bridgeIp,
+      proto: "kernel",
+      scope: "link",
+      why: "connected: this node's podCIDR on bridge0",
+    },
+    {
+      dst: cluster.clusterCidr,
+      dev: "wg0",
+      src: wgSrc,
+      proto: "static",
+      scope: "link",
+      why: "overlay: the cluster CIDR goes to wg0, whose AllowedIPs pick the node",
+    },
   ];
   if (cluster.underlay.gateway !== undefined) {
-    derived.push({ dst: makePrefix(0, 0), dev: "eth0", via: cluster.underlay.gateway, src: node.ip, proto: "boot", scope: "global", why: "default route via the underlay gateway" });
+    derived.push({
+      dst: makePrefix(0, 0),
+      dev: "eth0",
+      via: cluster.underlay.gateway,
+      src: node.ip,
+      proto: "boot",
+      scope: "global",
+      why: "default route via the underlay gateway",
+    });
   }
   return [...node.extraRoutes, ...derived];
 }

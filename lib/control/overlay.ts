@@ -20,7 +20,12 @@ export function peersOf(node: Node, nodes: readonly Node[], style: OverlayStyle,
   if (node.wireguard.peers) return [...node.wireguard.peers];
   return nodes
     .filter((n) => n.name !== node.name)
-    .map((n) => ({ node: n.name, publicKey: n.wireguard.publicKey, endpoint: { ip: n.ip, port: listenPort }, allowedIps: derivedAllowedIps(n, style) }));
+    .map((n) => ({
+      node: n.name,
+      publicKey: n.wireguard.publicKey,
+      endpoint: { ip: n.ip, port: listenPort },
+      allowedIps: derivedAllowedIps(n, style),
+    }));
 }
 
 export function checkOverlay(input: TopologyInput, nodes: readonly Node[], problems: InputProblem[]): void {
@@ -31,16 +36,26 @@ export function checkOverlay(input: TopologyInput, nodes: readonly Node[], probl
     const owner = new Map<string, string>();
     peers.forEach((p, j) => {
       const at = input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "node"]);
-      if (!names.has(p.node)) problems.push({ ...at, message: `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known nodes: ${[...names].slice(0, 10).join(", ")}` });
-      if (p.node === tn.name) problems.push({ ...at, message: `node ${tn.name} lists itself as a WireGuard peer; a node is never its own peer` });
+      if (!names.has(p.node))
+        problems.push({
+          ...at,
+          message: `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known nodes: ${[...names].slice(0, 10).join(", ")}`,
+        });
+      if (p.node === tn.name)
+        problems.push({
+          ...at,
+          message: `node ${tn.name} lists itself as a WireGuard peer; a node is never its own peer`,
+        });
       p.allowedIPs.forEach((a, k) => {
         const prev = owner.get(a);
         if (prev !== undefined) {
-          problems.push({ ...input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "allowedIPs", k]), message: `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one prefix on one peer only` });
+          problems.push({
+            ...input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "allowedIPs", k]),
+            message: `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one prefix on one peer only`,
+          });
         }
         owner.set(a, p.node);
       });
     });
   });
 }
-

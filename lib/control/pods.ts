@@ -30,7 +30,13 @@ interface PodDraft {
   at: (path: (string | number)[]) => Origin;
 }
 
-export function buildPods(input: TopologyInput, nodes: readonly Node[], clusterCidr: Prefix, problems: InputProblem[], warnings: string[]): Pod[] {
+export function buildPods(
+  input: TopologyInput,
+  nodes: readonly Node[],
+  clusterCidr: Prefix,
+  problems: InputProblem[],
+  warnings: string[],
+): Pod[] {
   const drafts = [...givenPods(input, problems), ...workloadPods(input, nodes, warnings)];
   checkUnique(drafts, problems);
   schedule(drafts, nodes, problems, warnings);
@@ -46,8 +52,14 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
     const running = status?.phase === undefined || status.phase === "Running";
     const ip = status?.podIP !== undefined ? parseIpv4(status.podIP) : undefined;
     const origin = src.at();
-    if (status?.phase !== undefined && !["Pending", "Running", "Succeeded", "Failed", "Unknown"].includes(status.phase)) {
-      problems.push({ ...src.at(["status", "phase"]), message: `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown` });
+    if (
+      status?.phase !== undefined &&
+      !["Pending", "Running", "Succeeded", "Failed", "Unknown"].includes(status.phase)
+    ) {
+      problems.push({
+        ...src.at(["status", "phase"]),
+        message: `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown`,
+      });
     }
     return {
       namespace: obj.metadata.namespace ?? DEFAULTS.namespace,
@@ -72,12 +84,18 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
  * named DEPLOYMENT-HASH (HASH the pod's pod-template-hash label) is that Deployment's, so
  * `deploy/NAME` finds the pods of a real cluster as it finds those kubehop schedules itself.
  */
-function controllerOf(metadata: { labels?: Record<string, string> | undefined; [k: string]: unknown }): string | undefined {
-  const refs = Array.isArray(metadata.ownerReferences) ? (metadata.ownerReferences as { kind?: unknown; name?: unknown; controller?: unknown }[]) : [];
+function controllerOf(metadata: {
+  labels?: Record<string, string> | undefined;
+  [k: string]: unknown;
+}): string | undefined {
+  const refs = Array.isArray(metadata.ownerReferences)
+    ? (metadata.ownerReferences as { kind?: unknown; name?: unknown; controller?: unknown }[])
+    : [];
   const ref = refs.find((r) => r.controller === true) ?? (refs.length === 1 ? refs[0] : undefined);
   if (typeof ref?.kind !== "string" || typeof ref.name !== "string") return undefined;
   const hash = metadata.labels?.["pod-template-hash"];
-  if (ref.kind === "ReplicaSet" && hash && ref.name.endsWith(`-${hash}`)) return `Deployment/${ref.name.slice(0, -hash.length - 1)}`;
+  if (ref.kind === "ReplicaSet" && hash && ref.name.endsWith(`-${hash}`))
+    return `Deployment/${ref.name.slice(0, -hash.length - 1)}`;
   return `${ref.kind}/${ref.name}`;
 }
 
@@ -96,10 +114,26 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const nameAt = () => nameOrigin;
     const countAt = src.at(kind === "DaemonSet" ? [] : ["spec", "replicas"]);
     const at = (p: (string | number)[]) => src.at(["spec", "template", ...p]);
-    const replica = (name: string, node: string | undefined): PodDraft => ({ namespace: ns, name, labels, spec, node, ip: undefined, ready: true, terminating: false, owner, origin, nameAt, countAt, at });
+    const replica = (name: string, node: string | undefined): PodDraft => ({
+      namespace: ns,
+      name,
+      labels,
+      spec,
+      node,
+      ip: undefined,
+      ready: true,
+      terminating: false,
+      owner,
+      origin,
+      nameAt,
+      countAt,
+      at,
+    });
     if (kind === "DaemonSet") {
       for (const node of nodes.filter((n) => selects(spec, n))) {
-        out.push(replica(`${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node.name));
+        out.push(
+          replica(`${obj.metadata.name}-${stableSuffix(`${ns}/${obj.metadata.name}/${node.name}`, 5)}`, node.name),
+        );
       }
       continue;
     }
@@ -108,10 +142,20 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
     const hash = stableSuffix(`${ns}/${obj.metadata.name}/${JSON.stringify(template)}`, 10);
     const used = new Set<string>();
     for (let i = 0; i < replicas; i++) {
-      const name = kind === "StatefulSet" ? `${obj.metadata.name}-${i}` : uniqueName(kind === "ReplicaSet" ? obj.metadata.name : `${obj.metadata.name}-${hash}`, `${ns}/${obj.metadata.name}/${i}`, used);
+      const name =
+        kind === "StatefulSet"
+          ? `${obj.metadata.name}-${i}`
+          : uniqueName(
+              kind === "ReplicaSet" ? obj.metadata.name : `${obj.metadata.name}-${hash}`,
+              `${ns}/${obj.metadata.name}/${i}`,
+              used,
+            );
       out.push(replica(name, spec.nodeName || undefined));
     }
-    if (replicas === 0) warnings.push(`${origin.file}:${origin.line}:${origin.col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`);
+    if (replicas === 0)
+      warnings.push(
+        `${origin.file}:${origin.line}:${origin.col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`,
+      );
   }
   return out;
 }
@@ -135,7 +179,11 @@ function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
     let seen = namespaces.get(d.namespace);
     if (!seen) namespaces.set(d.namespace, (seen = new Map()));
     const prev = seen.get(d.name);
-    if (prev) problems.push({ ...d.nameAt(), message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace` });
+    if (prev)
+      problems.push({
+        ...d.nameAt(),
+        message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace`,
+      });
     else seen.set(d.name, d);
   }
 }
@@ -152,7 +200,10 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
   for (const d of drafts) {
     if (d.node !== undefined) {
       if (!index.has(d.node)) {
-        problems.push({ ...d.at(["spec", "nodeName"]), message: `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...index.keys()].slice(0, 10).join(", ")}` });
+        problems.push({
+          ...d.at(["spec", "nodeName"]),
+          message: `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...index.keys()].slice(0, 10).join(", ")}`,
+        });
       }
       continue;
     }
@@ -160,7 +211,9 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
     const constrained = selector !== undefined && Object.keys(selector).length > 0;
     const i = constrained ? leastLoadedMatching(d.spec, nodes, load) : spread.take();
     if (i === undefined) {
-      warnings.push(`${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`);
+      warnings.push(
+        `${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`,
+      );
       continue;
     }
     if (constrained) spread.bump(i);
@@ -256,7 +309,11 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     }
     if (d.ip === undefined) continue;
     // Positions are looked up only for a problem: in a JSON input each costs a scan of the pod's text.
-    const wrong = (why: string) => problems.push({ ...d.at(["status", "podIP"]), message: `pod ${d.namespace}/${d.name}: podIP ${formatIpv4(d.ip!)} ${why}` });
+    const wrong = (why: string) =>
+      problems.push({
+        ...d.at(["status", "podIP"]),
+        message: `pod ${d.namespace}/${d.name}: podIP ${formatIpv4(d.ip!)} ${why}`,
+      });
     if (!prefixContains(clusterCidr, d.ip)) wrong(`is outside the cluster CIDR ${clusterCidr.text}`);
     else if (!prefixContains(node.podCidr, d.ip)) wrong(`is outside node ${node.name}'s podCIDR ${node.podCidr.text}`);
     else if (taken.has(d.ip)) wrong(`is already used by ${holder(d.ip)}`);
@@ -270,7 +327,10 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     let ip = next.get(node.name)!;
     while (taken.has(ip)) ip++;
     if (ip >= node.podCidr.network + prefixSize(node.podCidr) - 1) {
-      problems.push({ ...d.countAt, message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods` });
+      problems.push({
+        ...d.countAt,
+        message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods`,
+      });
       continue;
     }
     d.ip = ip;
@@ -285,7 +345,13 @@ function containerPorts(): (spec: PodSpecObject) => readonly ContainerPort[] {
   return (spec) => {
     let ports = listed.get(spec);
     if (!ports) {
-      ports = (spec.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })));
+      ports = (spec.containers ?? []).flatMap((c) =>
+        (c.ports ?? []).map((p) => ({
+          ...(p.name ? { name: p.name } : {}),
+          containerPort: p.containerPort,
+          protocol: p.protocol ?? "TCP",
+        })),
+      );
       listed.set(spec, ports);
     }
     return ports;

@@ -1,7 +1,15 @@
 // The address ranges a cluster uses, when the input does not say: taken from what the objects hold
 // (node InternalIPs, node podCIDRs, Service ClusterIPs, kube-proxy's clusterCIDR), so that kubectl
 // output loads without a Topology; the documented defaults only when the objects hold nothing.
-import { hostPrefix, type Ipv4, makePrefix, type Prefix, parseIpv4, parsePrefix, prefixContains } from "../model/address.ts";
+import {
+  hostPrefix,
+  type Ipv4,
+  makePrefix,
+  type Prefix,
+  parseIpv4,
+  parsePrefix,
+  prefixContains,
+} from "../model/address.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 
@@ -34,8 +42,15 @@ export function clusterRanges(input: TopologyInput): Ranges {
     const p = text ? parsePrefix(text, false) : undefined;
     return p ? [p] : [];
   });
-  const proxyCidr = input.kubeProxyConfig?.obj.clusterCIDR?.split(",").map((x) => parsePrefix(x.trim(), false)).find((p) => p !== undefined);
-  const clusterCidr = parsePrefix(spec.clusterCIDR ?? "", true) ?? proxyCidr ?? covering(podCidrs, 16) ?? parsePrefix(DEFAULTS.clusterCidr)!;
+  const proxyCidr = input.kubeProxyConfig?.obj.clusterCIDR
+    ?.split(",")
+    .map((x) => parsePrefix(x.trim(), false))
+    .find((p) => p !== undefined);
+  const clusterCidr =
+    parsePrefix(spec.clusterCIDR ?? "", true) ??
+    proxyCidr ??
+    covering(podCidrs, 16) ??
+    parsePrefix(DEFAULTS.clusterCidr)!;
   const clusterIps = input.services.flatMap((s) => {
     const ip = s.obj.spec.clusterIP ? parseIpv4(s.obj.spec.clusterIP) : undefined;
     return ip === undefined ? [] : [hostPrefix(ip)];
@@ -46,15 +61,24 @@ export function clusterRanges(input: TopologyInput): Ranges {
     (clusterIps.every((p) => prefixContains(defaultServices, p.network)) ? defaultServices : covering(clusterIps, 16)!);
   const given = spec.underlay?.cidr ? parsePrefix(spec.underlay.cidr)! : undefined;
   const underlayCidr = given ?? covering(nodeIps, 24) ?? parsePrefix(DEFAULTS.underlayCidr)!;
-  return { clusterCidr, serviceCidr, underlayCidr, ...gatewayOf(spec.underlay?.gateway, given === undefined && nodeIps.length > 0, underlayCidr, nodeIps) };
+  return {
+    clusterCidr,
+    serviceCidr,
+    underlayCidr,
+    ...gatewayOf(spec.underlay?.gateway, given === undefined && nodeIps.length > 0, underlayCidr, nodeIps),
+  };
 }
 
 /** A derived underlay's router takes its first address, unless a node has it (then none is assumed). */
-function gatewayOf(text: string | null | undefined, derived: boolean, underlay: Prefix, nodeIps: readonly Prefix[]): { gateway?: Ipv4 } {
+function gatewayOf(
+  text: string | null | undefined,
+  derived: boolean,
+  underlay: Prefix,
+  nodeIps: readonly Prefix[],
+): { gateway?: Ipv4 } {
   if (text === null) return {};
   if (text !== undefined) return { gateway: parseIpv4(text)! };
   if (!derived) return { gateway: parseIpv4(DEFAULTS.underlayGateway)! };
   const first = underlay.network + 1;
   return nodeIps.some((p) => p.network === first) ? {} : { gateway: first };
 }
-

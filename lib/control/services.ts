@@ -1,7 +1,15 @@
 // Services as the API server completes them (ClusterIPs, NodePorts and health-check ports allocated,
 // defaults filled in), EndpointSlices as given or as the controller would write them, and
 // kube-proxy's settings with kube-proxy's defaults.
-import { formatIpv4, type Ipv4, parseIpv4, parsePrefix, type Prefix, prefixContains, prefixSize } from "../model/address.ts";
+import {
+  formatIpv4,
+  type Ipv4,
+  parseIpv4,
+  parsePrefix,
+  type Prefix,
+  prefixContains,
+  prefixSize,
+} from "../model/address.ts";
 import type { Endpoint, EndpointSlice, KubeProxyConfig, Pod, Service, ServicePort } from "../model/cluster.ts";
 import type { InputProblem } from "../input/errors.ts";
 import type { Read, TopologyInput } from "../input/load.ts";
@@ -20,12 +28,24 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
   const seen = new Map<string, Read<ServiceObject>>();
   for (const r of input.services) {
     const key = `${r.obj.metadata.namespace ?? DEFAULTS.namespace}/${r.obj.metadata.name}`;
-    if (seen.has(key)) problems.push({ ...r.src.at(["metadata", "name"]), message: `duplicate Service ${key}; Service names must be unique in a namespace` });
+    if (seen.has(key))
+      problems.push({
+        ...r.src.at(["metadata", "name"]),
+        message: `duplicate Service ${key}; Service names must be unique in a namespace`,
+      });
     seen.set(key, r);
     const ip = r.obj.spec.clusterIP ? parseIpv4(r.obj.spec.clusterIP) : undefined;
     if (ip !== undefined) {
-      if (!prefixContains(serviceCidr, ip)) problems.push({ ...r.src.at(["spec", "clusterIP"]), message: `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${serviceCidr.text}` });
-      else if (takenIps.has(ip)) problems.push({ ...r.src.at(["spec", "clusterIP"]), message: `clusterIP ${formatIpv4(ip)} is already Service ${takenIps.get(ip)}'s` });
+      if (!prefixContains(serviceCidr, ip))
+        problems.push({
+          ...r.src.at(["spec", "clusterIP"]),
+          message: `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${serviceCidr.text}`,
+        });
+      else if (takenIps.has(ip))
+        problems.push({
+          ...r.src.at(["spec", "clusterIP"]),
+          message: `clusterIP ${formatIpv4(ip)} is already Service ${takenIps.get(ip)}'s`,
+        });
       takenIps.set(ip, key);
     }
     for (const p of r.obj.spec.ports ?? []) if (p.nodePort !== undefined) takenPorts.add(p.nodePort);
@@ -47,16 +67,26 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
   return input.services.map((r) => toService(r, allocateIp, allocatePort, problems));
 }
 
-function toService(r: Read<ServiceObject>, allocateIp: () => Ipv4, allocatePort: () => number, problems: InputProblem[]): Service {
+function toService(
+  r: Read<ServiceObject>,
+  allocateIp: () => Ipv4,
+  allocatePort: () => number,
+  problems: InputProblem[],
+): Service {
   const { obj, src } = r;
   const spec = obj.spec;
   const type = spec.type ?? "ClusterIP";
   const namespace = obj.metadata.namespace ?? DEFAULTS.namespace;
   const headless = spec.clusterIP === "None";
   const external = type === "NodePort" || type === "LoadBalancer";
-  const clusterIPs = type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp()];
+  const clusterIPs =
+    type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp()];
   const ports = (spec.ports ?? []).map((p, i): ServicePort => {
-    if ((spec.ports?.length ?? 0) > 1 && !p.name) problems.push({ ...src.at(["spec", "ports", i]), message: "a Service with several ports must name each of them (ports[].name)" });
+    if ((spec.ports?.length ?? 0) > 1 && !p.name)
+      problems.push({
+        ...src.at(["spec", "ports", i]),
+        message: "a Service with several ports must name each of them (ports[].name)",
+      });
     return {
       name: p.name ?? "",
       protocol: p.protocol ?? "TCP",
@@ -68,7 +98,11 @@ function toService(r: Read<ServiceObject>, allocateIp: () => Ipv4, allocatePort:
   const eTP = external ? (spec.externalTrafficPolicy ?? "Cluster") : "Cluster";
   const sourceRanges = (spec.loadBalancerSourceRanges ?? []).flatMap((text, i) => {
     const p = parsePrefix(text.trim(), false);
-    if (!p) problems.push({ ...src.at(["spec", "loadBalancerSourceRanges", i]), message: `"${text}" is not a CIDR; expected address/length like 203.0.113.0/24` });
+    if (!p)
+      problems.push({
+        ...src.at(["spec", "loadBalancerSourceRanges", i]),
+        message: `"${text}" is not a CIDR; expected address/length like 203.0.113.0/24`,
+      });
     return p ? [p] : [];
   });
   return {
@@ -80,72 +114,119 @@ function toService(r: Read<ServiceObject>, allocateIp: () => Ipv4, allocatePort:
     ports,
     ...(spec.selector && Object.keys(spec.selector).length > 0 ? { selector: spec.selector } : {}),
     externalIPs: (spec.externalIPs ?? []).map((x) => parseIpv4(x)!),
-    loadBalancerIngress: type === "LoadBalancer" ? (obj.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [parseIpv4(i.ip)!] : [])) : [],
+    loadBalancerIngress:
+      type === "LoadBalancer"
+        ? (obj.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [parseIpv4(i.ip)!] : []))
+        : [],
     loadBalancerSourceRanges: sourceRanges,
     externalTrafficPolicy: eTP,
     internalTrafficPolicy: spec.internalTrafficPolicy ?? "Cluster",
     sessionAffinity: spec.sessionAffinity ?? "None",
     sessionAffinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800,
-    ...(type === "LoadBalancer" && eTP === "Local" ? { healthCheckNodePort: spec.healthCheckNodePort ?? allocatePort() } : {}),
+    ...(type === "LoadBalancer" && eTP === "Local"
+      ? { healthCheckNodePort: spec.healthCheckNodePort ?? allocatePort() }
+      : {}),
     annotations: obj.metadata.annotations ?? {},
-    ...(obj.metadata.labels?.["service.kubernetes.io/service-proxy-name"] ? { proxyName: obj.metadata.labels["service.kubernetes.io/service-proxy-name"] } : {}),
+    ...(obj.metadata.labels?.["service.kubernetes.io/service-proxy-name"]
+      ? { proxyName: obj.metadata.labels["service.kubernetes.io/service-proxy-name"] }
+      : {}),
     origin: src.at(),
   };
 }
 
 /** Given slices are used as given; Services with a selector and no given slice get derived ones. */
-export function buildEndpointSlices(input: TopologyInput, services: readonly Service[], pods: readonly Pod[], problems: InputProblem[]): EndpointSlice[] {
+export function buildEndpointSlices(
+  input: TopologyInput,
+  services: readonly Service[],
+  pods: readonly Pod[],
+  problems: InputProblem[],
+): EndpointSlice[] {
   const given = input.endpointSlices.flatMap(({ obj, src }): EndpointSlice[] => {
     const serviceName = obj.metadata.labels?.["kubernetes.io/service-name"];
     if (!serviceName) {
-      problems.push({ ...src.at(["metadata"]), message: 'EndpointSlice has no "kubernetes.io/service-name" label; kube-proxy would ignore it. Add the label naming its Service' });
+      problems.push({
+        ...src.at(["metadata"]),
+        message:
+          'EndpointSlice has no "kubernetes.io/service-name" label; kube-proxy would ignore it. Add the label naming its Service',
+      });
       return [];
     }
     if (obj.addressType !== "IPv4") return [];
     const endpoints = (obj.endpoints ?? []).flatMap((e, i): Endpoint[] => {
       const ip = parseIpv4(e.addresses[0]!);
       if (ip === undefined) {
-        problems.push({ ...src.at(["endpoints", i, "addresses", 0]), message: `"${e.addresses[0]}" is not an IPv4 address` });
+        problems.push({
+          ...src.at(["endpoints", i, "addresses", 0]),
+          message: `"${e.addresses[0]}" is not an IPv4 address`,
+        });
         return [];
       }
       const c = e.conditions ?? {};
       const ready = c.ready ?? true;
-      return [{
-        ip,
-        ready,
-        serving: c.serving ?? ready,
-        terminating: c.terminating ?? false,
-        ...(e.nodeName ? { nodeName: e.nodeName } : {}),
-        ...(e.targetRef?.kind === "Pod" && e.targetRef.name ? { pod: `${e.targetRef.namespace ?? obj.metadata.namespace ?? DEFAULTS.namespace}/${e.targetRef.name}` } : {}),
-      }];
+      return [
+        {
+          ip,
+          ready,
+          serving: c.serving ?? ready,
+          terminating: c.terminating ?? false,
+          ...(e.nodeName ? { nodeName: e.nodeName } : {}),
+          ...(e.targetRef?.kind === "Pod" && e.targetRef.name
+            ? { pod: `${e.targetRef.namespace ?? obj.metadata.namespace ?? DEFAULTS.namespace}/${e.targetRef.name}` }
+            : {}),
+        },
+      ];
     });
-    return [{
-      namespace: obj.metadata.namespace ?? DEFAULTS.namespace,
-      name: obj.metadata.name,
-      serviceName,
-      ports: (obj.ports ?? []).map((p) => ({ name: p.name ?? "", port: p.port ?? 0, protocol: p.protocol ?? "TCP" })),
-      endpoints,
-      derived: false,
-    }];
+    return [
+      {
+        namespace: obj.metadata.namespace ?? DEFAULTS.namespace,
+        name: obj.metadata.name,
+        serviceName,
+        ports: (obj.ports ?? []).map((p) => ({ name: p.name ?? "", port: p.port ?? 0, protocol: p.protocol ?? "TCP" })),
+        endpoints,
+        derived: false,
+      },
+    ];
   });
   const covered = new Set(given.map((s) => `${s.namespace}/${s.serviceName}`));
-  const derived = deriveEndpointSlices(services.filter((s) => !covered.has(`${s.namespace}/${s.name}`)), pods);
+  const derived = deriveEndpointSlices(
+    services.filter((s) => !covered.has(`${s.namespace}/${s.name}`)),
+    pods,
+  );
   return [...given, ...derived];
 }
 
 /** Without a KubeProxyConfiguration: kube-proxy's defaults, with clusterCIDR set as kubeadm sets it. */
-export function buildKubeProxyConfig(input: TopologyInput, clusterCidr: Prefix, warnings: string[], problems: InputProblem[]): KubeProxyConfig {
+export function buildKubeProxyConfig(
+  input: TopologyInput,
+  clusterCidr: Prefix,
+  warnings: string[],
+  problems: InputProblem[],
+): KubeProxyConfig {
   const c = input.kubeProxyConfig?.obj;
-  if (!c) return { clusterCidr, detectLocalMode: "ClusterCIDR", masqueradeAll: false, masqueradeBit: 14, nodePortAddresses: [], localhostNodePorts: true };
+  if (!c)
+    return {
+      clusterCidr,
+      detectLocalMode: "ClusterCIDR",
+      masqueradeAll: false,
+      masqueradeBit: 14,
+      nodePortAddresses: [],
+      localhostNodePorts: true,
+    };
   const at = input.kubeProxyConfig!.src.at;
   if (c.mode && c.mode !== "iptables") {
     const where = at(["mode"]);
-    warnings.push(`${where.file}:${where.line}:${where.col}: kube-proxy mode "${c.mode}": kubehop simulates iptables mode; the rules on the nodes differ`);
+    warnings.push(
+      `${where.file}:${where.line}:${where.col}: kube-proxy mode "${c.mode}": kubehop simulates iptables mode; the rules on the nodes differ`,
+    );
   }
   // kube-proxy takes the first CIDR of a comma-separated (dual-stack) list for IPv4.
-  const cidrText = c.clusterCIDR?.split(",").map((x) => x.trim()).find((x) => x.includes("."));
+  const cidrText = c.clusterCIDR
+    ?.split(",")
+    .map((x) => x.trim())
+    .find((x) => x.includes("."));
   const configured = cidrText ? parsePrefix(cidrText, false) : undefined;
-  if (cidrText && !configured) problems.push({ ...at(["clusterCIDR"]), message: `clusterCIDR "${c.clusterCIDR}" is not a CIDR` });
+  if (cidrText && !configured)
+    problems.push({ ...at(["clusterCIDR"]), message: `clusterCIDR "${c.clusterCIDR}" is not a CIDR` });
   return {
     ...(configured ? { clusterCidr: configured } : {}),
     detectLocalMode: c.detectLocalMode || "ClusterCIDR",

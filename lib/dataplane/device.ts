@@ -88,4 +88,3 @@ export type Device = (packet: Packet, at: Location, ctx: StepContext) => Outcome
 export function ended(steps: StepRecord[], disposition: Disposition, reason: string, rule?: string): Outcome[] {
   return [{ steps, end: { disposition, reason, ...(rule ? { rule } : {}) } }];
 }
-

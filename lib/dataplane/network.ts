@@ -66,7 +66,10 @@ export class Network {
   podListeners(pod: Pod): readonly Listener[] | null {
     let l = this.listening.get(pod);
     if (l === undefined) {
-      l = pod.ports.length > 0 ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" })) : null;
+      l =
+        pod.ports.length > 0
+          ? pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol, process: p.name ?? "container" }))
+          : null;
       this.listening.set(pod, l);
     }
     return l;
@@ -77,7 +80,16 @@ export class Network {
     let l = this.listening.get(node);
     if (!l) {
       const hostPods = this.hostPodsByNode.get(node.name) ?? [];
-      l = [...node.listeners, ...hostPods.flatMap((x) => x.ports.map((port) => ({ port: port.containerPort, protocol: port.protocol, process: `pod ${x.namespace}/${x.name}` })))];
+      l = [
+        ...node.listeners,
+        ...hostPods.flatMap((x) =>
+          x.ports.map((port) => ({
+            port: port.containerPort,
+            protocol: port.protocol,
+            process: `pod ${x.namespace}/${x.name}`,
+          })),
+        ),
+      ];
       this.listening.set(node, l);
     }
     return l;

@@ -6,7 +6,8 @@ import type { Route } from "../model/cluster.ts";
 /** Longest prefix wins; among equals the first listed (Topology routes come before derived ones). */
 export function lookupRoute(table: readonly Route[], dst: Ipv4): Route | undefined {
   let best: Route | undefined;
-  for (const r of table) if (prefixContains(r.dst, dst) && (best === undefined || r.dst.length > best.dst.length)) best = r;
+  for (const r of table)
+    if (prefixContains(r.dst, dst) && (best === undefined || r.dst.length > best.dst.length)) best = r;
   return best;
 }
 

@@ -43,7 +43,12 @@ export class WireGuardPeers {
       const owner = table.get((ip & maskOf(length)) >>> 0);
       if (owner && owner !== self) {
         const allowedIp = length === 32 ? hostPrefix(ip) : owner.podCidr;
-        return { node: owner, allowedIp, endpoint: { ip: owner.ip, port: this.cluster.overlay.listenPort }, publicKey: owner.wireguard.publicKey };
+        return {
+          node: owner,
+          allowedIp,
+          endpoint: { ip: owner.ip, port: this.cluster.overlay.listenPort },
+          publicKey: owner.wireguard.publicKey,
+        };
       }
     }
     return undefined;

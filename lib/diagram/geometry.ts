@@ -32,8 +32,10 @@ export class RectIndex {
 
   private keys(r: Rect): number[] {
     const out: number[] = [];
-    const x0 = Math.floor(r.x / this.cell), x1 = Math.floor((r.x + r.w) / this.cell);
-    const y0 = Math.floor(r.y / this.cell), y1 = Math.floor((r.y + r.h) / this.cell);
+    const x0 = Math.floor(r.x / this.cell),
+      x1 = Math.floor((r.x + r.w) / this.cell);
+    const y0 = Math.floor(r.y / this.cell),
+      y1 = Math.floor((r.y + r.h) / this.cell);
     for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) out.push(x * 100003 + y);
     return out;
   }

@@ -14,7 +14,8 @@ export type { Scene } from "./scene.ts";
 /** The pods a drawing must show (not fold away): those the chosen branches visit. */
 function podsOnPath(trace: Trace, chosen: readonly number[]): Set<string> {
   const out = new Set<string>();
-  for (const k of chosen) for (const h of trace.branches[k - 1]?.hops ?? []) if (h.location.startsWith("pod/")) out.add(h.location.slice(4));
+  for (const k of chosen)
+    for (const h of trace.branches[k - 1]?.hops ?? []) if (h.location.startsWith("pod/")) out.add(h.location.slice(4));
   return out;
 }
 
@@ -35,9 +36,18 @@ function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]):
 export function diagramScene(cluster: Cluster, trace?: Trace, chosen?: readonly number[]): Scene {
   if (!trace) return layoutCluster(cluster);
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
-  return withPath(layoutCluster(cluster, { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) }), trace, picked);
+  return withPath(
+    layoutCluster(cluster, { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) }),
+    trace,
+    picked,
+  );
 }
 
-export function diagramSvg(cluster: Cluster, trace?: Trace, chosen?: readonly number[], options: SvgOptions = {}): string {
+export function diagramSvg(
+  cluster: Cluster,
+  trace?: Trace,
+  chosen?: readonly number[],
+  options: SvgOptions = {},
+): string {
   return renderSvg(diagramScene(cluster, trace, chosen), options);
 }

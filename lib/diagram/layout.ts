@@ -26,7 +26,7 @@ function nodesToDraw(cluster: Cluster, options: LayoutOptions): Cluster["nodes"]
   const needed = new Set(options.mustShowNodes ?? []);
   for (const p of cluster.pods) if (options.mustShow?.has(`${p.namespace}/${p.name}`)) needed.add(p.node);
   let room = Math.max(0, MAX_NODES_DRAWN - needed.size);
-  return cluster.nodes.filter((n) => needed.has(n.name) || (room-- > 0));
+  return cluster.nodes.filter((n) => needed.has(n.name) || room-- > 0);
 }
 
 const M = 24;
@@ -56,7 +56,14 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   for (const c of cluster.clients) {
     const text = [`client/${fit(c.name, 30)}`, formatIpv4(c.ip)];
     const w = Math.max(...text.map((t) => textWidth(t, FONT.label))) + 20;
-    outside.push({ id: safeId("client", c.name), loc: `client/${c.name}`, lines: text, cls: "outside client", x: ox, w });
+    outside.push({
+      id: safeId("client", c.name),
+      loc: `client/${c.name}`,
+      lines: text,
+      cls: "outside client",
+      x: ox,
+      w,
+    });
     ox += w + GAP + 70;
   }
   for (const lb of cluster.loadBalancers) {
@@ -74,7 +81,10 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
 
   // Nodes in a grid, each grid row under its own underlay and overlay bus.
   const drawn = nodesToDraw(cluster, options);
-  const contents = nodeContents(drawn === cluster.nodes ? cluster : { ...cluster, nodes: drawn }, options.mustShow ?? new Set());
+  const contents = nodeContents(
+    drawn === cluster.nodes ? cluster : { ...cluster, nodes: drawn },
+    options.mustShow ?? new Set(),
+  );
   const nw = nodeWidth(contents);
   const cols = gridColumns(contents.length);
   const rows: number[] = [];
@@ -97,8 +107,22 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
       const bus = { x: d.eth0X, y: rows[r]!, row: r };
       for (const [loc, place] of d.places) places.set(loc, loc.endsWith("/eth0") ? { ...place, bus } : place);
       const nid = safeId("node", c.node.name);
-      lines.push({ id: `${nid}-eth0-up`, cls: "wire underlay-link", points: [{ x: d.eth0X, y: rows[r]! }, { x: d.eth0X, y: rowTop + 28 }] });
-      lines.push({ id: `${nid}-wg0-up`, cls: "wire overlay-link", points: [{ x: d.wg0X, y: overlayY(r) }, { x: d.wg0X, y: rowTop + 28 }] });
+      lines.push({
+        id: `${nid}-eth0-up`,
+        cls: "wire underlay-link",
+        points: [
+          { x: d.eth0X, y: rows[r]! },
+          { x: d.eth0X, y: rowTop + 28 },
+        ],
+      });
+      lines.push({
+        id: `${nid}-wg0-up`,
+        cls: "wire overlay-link",
+        points: [
+          { x: d.wg0X, y: overlayY(r) },
+          { x: d.wg0X, y: rowTop + 28 },
+        ],
+      });
       eth0Xs[r]!.push(d.eth0X);
       gridRight = Math.max(gridRight, x + nw);
     });
@@ -108,7 +132,15 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const folded = cluster.nodes.length - drawn.length;
   if (folded > 0) {
     const text = `... and ${folded.toLocaleString("en-US")} more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; nodes on a path always are)`;
-    labels.push({ id: "nodes-folded", cls: "muted", x: GRID_X, y: gridBottom + 14, text, size: FONT.label, anchor: "start" });
+    labels.push({
+      id: "nodes-folded",
+      cls: "muted",
+      x: GRID_X,
+      y: gridBottom + 14,
+      text,
+      size: FONT.label,
+      anchor: "start",
+    });
     gridBottom += 24;
   }
 
@@ -118,11 +150,37 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   for (const o of outside) {
     const rect = { x: o.x, y: outY, w: o.w, h: outH };
     boxes.push({ id: o.id, cls: o.cls, ...rect, rx: 6, layer: "front" });
-    o.lines.forEach((t, i) => labels.push({ id: `${o.id}-l${i}`, cls: i === 0 ? "device-label strong" : "muted", x: o.x + 10, y: outY + 16 + i * 15, text: t, size: i === 0 ? FONT.label : FONT.small, anchor: "start" }));
+    o.lines.forEach((t, i) => {
+      labels.push({
+        id: `${o.id}-l${i}`,
+        cls: i === 0 ? "device-label strong" : "muted",
+        x: o.x + 10,
+        y: outY + 16 + i * 15,
+        text: t,
+        size: i === 0 ? FONT.label : FONT.small,
+        anchor: "start",
+      });
+    });
     const cx = o.x + o.w / 2;
     const isClient = o.cls.includes("client");
-    lines.push({ id: `${o.id}-up`, cls: isClient ? "wire internet" : "wire underlay-link", points: [{ x: cx, y: outY + outH }, { x: cx, y: busY }] });
-    if (isClient) labels.push({ id: `${o.id}-inet`, cls: "muted", x: cx + 6, y: outY + outH + 14, text: "internet", size: FONT.small, anchor: "start" });
+    lines.push({
+      id: `${o.id}-up`,
+      cls: isClient ? "wire internet" : "wire underlay-link",
+      points: [
+        { x: cx, y: outY + outH },
+        { x: cx, y: busY },
+      ],
+    });
+    if (isClient)
+      labels.push({
+        id: `${o.id}-inet`,
+        cls: "muted",
+        x: cx + 6,
+        y: outY + outH + 14,
+        text: "internet",
+        size: FONT.small,
+        anchor: "start",
+      });
     places.set(o.loc, { rect, wide: false, bus: { x: cx, y: busY, row: 0 } });
   }
   if (gw !== undefined && outside.length) {
@@ -130,8 +188,26 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     if (c0) {
       // The gateway router: a small node on the bus where the internet comes in, its name beside it.
       const cx = c0.x + c0.w / 2;
-      boxes.push({ id: "router", cls: "device router", x: cx - 7, y: busY - 7, w: 14, h: 14, rx: 7, layer: "front", tip: `router ${formatIpv4(gw)}` });
-      labels.push({ id: "router-l", cls: "bus-label", x: cx - 12, y: busY - 10, text: `router ${formatIpv4(gw)}`, size: FONT.small, anchor: "end" });
+      boxes.push({
+        id: "router",
+        cls: "device router",
+        x: cx - 7,
+        y: busY - 7,
+        w: 14,
+        h: 14,
+        rx: 7,
+        layer: "front",
+        tip: `router ${formatIpv4(gw)}`,
+      });
+      labels.push({
+        id: "router-l",
+        cls: "bus-label",
+        x: cx - 12,
+        y: busY - 10,
+        text: `router ${formatIpv4(gw)}`,
+        size: FONT.small,
+        anchor: "end",
+      });
       places.set("underlay-router", { rect: { x: cx - 7, y: busY - 7, w: 14, h: 14 }, wide: false });
     }
   }
@@ -139,7 +215,13 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   // The logical layer under the nodes.
   const nodeBoxes = new Map(boxes.filter((b) => b.cls === "node").map((b) => [b.id, b]));
   const width0 = Math.max(gridRight, ...outside.map((o) => o.x + o.w)) + M;
-  const logical = logicalLayer(cluster, { top: gridBottom + 28, left: GRID_X, right: width0 - M, nodeBoxes, rows: rows.length });
+  const logical = logicalLayer(cluster, {
+    top: gridBottom + 28,
+    left: GRID_X,
+    right: width0 - M,
+    nodeBoxes,
+    rows: rows.length,
+  });
   boxes.push(...logical.boxes);
   lines.push(...logical.lines);
   labels.push(...logical.labels);
@@ -152,25 +234,81 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const n = cluster.nodes.length;
   const meshText = `wg0 overlay · WireGuard ${n > 1 ? `full mesh of ${n} nodes (${(n * (n - 1)).toLocaleString("en-US")} peer entries)` : "(one node)"} · UDP ${cluster.overlay.listenPort} · MTU ${cluster.overlay.mtu}`;
   rows.forEach((y, r) => {
-    lines.push({ id: `underlay-${r}`, cls: "bus underlay", points: [{ x: trunkU, y }, { x: right, y }] });
+    lines.push({
+      id: `underlay-${r}`,
+      cls: "bus underlay",
+      points: [
+        { x: trunkU, y },
+        { x: right, y },
+      ],
+    });
     // The overlay bus breaks where an eth0 wire crosses it, so the wire reads as passing over.
     const oy = overlayY(r);
     const cuts = [...eth0Xs[r]!].sort((a, b) => a - b);
     let from = trunkO;
     cuts.forEach((cx, i) => {
-      lines.push({ id: `overlay-${r}-${i}`, cls: "bus overlay", points: [{ x: from, y: oy }, { x: cx - 5, y: oy }] });
+      lines.push({
+        id: `overlay-${r}-${i}`,
+        cls: "bus overlay",
+        points: [
+          { x: from, y: oy },
+          { x: cx - 5, y: oy },
+        ],
+      });
       from = cx + 5;
     });
-    lines.push({ id: `overlay-${r}-end`, cls: "bus overlay", points: [{ x: from, y: oy }, { x: right, y: oy }] });
+    lines.push({
+      id: `overlay-${r}-end`,
+      cls: "bus overlay",
+      points: [
+        { x: from, y: oy },
+        { x: right, y: oy },
+      ],
+    });
   });
   if (rows.length > 1) {
-    lines.push({ id: "underlay-trunk", cls: "bus underlay", points: [{ x: trunkU, y: rows[0]! }, { x: trunkU, y: rows.at(-1)! }] });
-    lines.push({ id: "overlay-trunk", cls: "bus overlay", points: [{ x: trunkO, y: overlayY(0) }, { x: trunkO, y: overlayY(rows.length - 1) }] });
+    lines.push({
+      id: "underlay-trunk",
+      cls: "bus underlay",
+      points: [
+        { x: trunkU, y: rows[0]! },
+        { x: trunkU, y: rows.at(-1)! },
+      ],
+    });
+    lines.push({
+      id: "overlay-trunk",
+      cls: "bus overlay",
+      points: [
+        { x: trunkO, y: overlayY(0) },
+        { x: trunkO, y: overlayY(rows.length - 1) },
+      ],
+    });
   }
-  labels.push({ id: "underlay-l", cls: "bus-label underlay-label", x: right, y: busY - 6, text: underlayText, size: FONT.small, anchor: "end" });
-  labels.push({ id: "overlay-l", cls: "bus-label overlay-label", x: right, y: overlayY(0) - 6, text: meshText, size: FONT.small, anchor: "end" });
+  labels.push({
+    id: "underlay-l",
+    cls: "bus-label underlay-label",
+    x: right,
+    y: busY - 6,
+    text: underlayText,
+    size: FONT.small,
+    anchor: "end",
+  });
+  labels.push({
+    id: "overlay-l",
+    cls: "bus-label overlay-label",
+    x: right,
+    y: overlayY(0) - 6,
+    text: meshText,
+    size: FONT.small,
+    anchor: "end",
+  });
 
-  const width = Math.max(width0, logical.right + M, textWidth(title, FONT.title) + 2 * M, textWidth(meshText, FONT.small) + GRID_X + M);
+  const width = Math.max(
+    width0,
+    logical.right + M,
+    textWidth(title, FONT.title) + 2 * M,
+    textWidth(meshText, FONT.small) + GRID_X + M,
+  );
   return {
     width: Math.ceil(width),
     height: Math.ceil(logical.bottom + M),

@@ -34,11 +34,14 @@ function elbow(a: Point, b: Point, midY: number): Point[] {
 }
 
 function serviceLines(cluster: Cluster, s: Service, nodes: string[]): string[] {
-  const portText = (p: Service["ports"][number]) => `${p.port}${p.protocol === "TCP" ? "" : `/${p.protocol}`}→${p.targetPort}${p.nodePort ? ` (${p.nodePort})` : ""}`;
+  const portText = (p: Service["ports"][number]) =>
+    `${p.port}${p.protocol === "TCP" ? "" : `/${p.protocol}`}→${p.targetPort}${p.nodePort ? ` (${p.nodePort})` : ""}`;
   const ports = s.ports.length ? `${portText(s.ports[0]!)}${s.ports.length > 1 ? ` +${s.ports.length - 1}` : ""}` : "";
   const ip = s.headless ? "headless" : s.clusterIPs.map(formatIpv4).join(",");
   const kind = s.type === "ClusterIP" ? "" : s.type === "LoadBalancer" ? "LB " : `${s.type} `;
-  const eps = cluster.endpointSlices.filter((e) => e.namespace === s.namespace && e.serviceName === s.name).reduce((n, e) => n + e.endpoints.length, 0);
+  const eps = cluster.endpointSlices
+    .filter((e) => e.namespace === s.namespace && e.serviceName === s.name)
+    .reduce((n, e) => n + e.endpoints.length, 0);
   const where = nodes.length === 1 ? ` on ${nodes[0]}` : nodes.length ? ` on ${nodes.length} nodes` : "";
   return [
     fit(`svc ${s.namespace}/${s.name}`, SERVICE_CHARS),
@@ -51,18 +54,27 @@ function ingressLines(ing: Ingress): string[] {
   const paths: string[] = [];
   for (const r of ing.rules) {
     for (const p of r.paths ?? []) {
-      const b = p.backend.kind === "service" ? `${p.backend.service}:${p.backend.port}` : `${p.backend.resourceKind}/${p.backend.name}`;
+      const b =
+        p.backend.kind === "service"
+          ? `${p.backend.service}:${p.backend.port}`
+          : `${p.backend.resourceKind}/${p.backend.name}`;
       paths.push(fit(`${r.host ?? "*"}${p.path || "/"} → ${b}`, 48));
     }
   }
   const shown = paths.slice(0, 5);
   if (paths.length > shown.length) shown.push(`+${paths.length - shown.length} more paths`);
-  if (ing.defaultBackend?.kind === "service") shown.push(fit(`default → ${ing.defaultBackend.service}:${ing.defaultBackend.port}`, 48));
+  if (ing.defaultBackend?.kind === "service")
+    shown.push(fit(`default → ${ing.defaultBackend.service}:${ing.defaultBackend.port}`, 48));
   return [fit(`ingress ${ing.namespace}/${ing.name}`, 40), ...shown];
 }
 
 /** Lays boxes of text left to right, wrapping at `right`; returns their rectangles. */
-function flow(items: string[][], left: number, right: number, top: number): { x: number; y: number; w: number; h: number }[] {
+function flow(
+  items: string[][],
+  left: number,
+  right: number,
+  top: number,
+): { x: number; y: number; w: number; h: number }[] {
   const out: { x: number; y: number; w: number; h: number }[] = [];
   let x = left;
   let y = top;
@@ -89,15 +101,37 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
   let bottom = f.top;
   let right = f.left;
   const text = (id: string, x: number, y: number, ls: string[]) =>
-    ls.forEach((t, i) => labels.push({ id: `${id}-l${i}`, cls: i === 0 ? "device-label strong" : "muted", x: x + 10, y: y + 16 + i * LINE, text: t, size: i === 0 ? FONT.label : FONT.small, anchor: "start" }));
+    ls.forEach((t, i) => {
+      labels.push({
+        id: `${id}-l${i}`,
+        cls: i === 0 ? "device-label strong" : "muted",
+        x: x + 10,
+        y: y + 16 + i * LINE,
+        text: t,
+        size: i === 0 ? FONT.label : FONT.small,
+        anchor: "start",
+      });
+    });
 
   const services = cluster.services.filter((s) => s.type !== "ExternalName");
   const shown = services.slice(0, MAX_SERVICES);
   const order = new Map(cluster.nodes.map((n, i) => [n.name, i]));
   const nodesOf = (s: Service) =>
-    [...new Set(cluster.endpointSlices.filter((e) => e.namespace === s.namespace && e.serviceName === s.name).flatMap((e) => e.endpoints.map((p) => p.nodeName ?? "")).filter(Boolean))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    [
+      ...new Set(
+        cluster.endpointSlices
+          .filter((e) => e.namespace === s.namespace && e.serviceName === s.name)
+          .flatMap((e) => e.endpoints.map((p) => p.nodeName ?? ""))
+          .filter(Boolean),
+      ),
+    ].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   const svcNodes = shown.map(nodesOf);
-  const svcRects = flow(shown.map((s, i) => serviceLines(cluster, s, svcNodes[i]!)), f.left, f.right, f.top + 18);
+  const svcRects = flow(
+    shown.map((s, i) => serviceLines(cluster, s, svcNodes[i]!)),
+    f.left,
+    f.right,
+    f.top + 18,
+  );
   const wires = svcNodes.reduce((n, ns) => n + ns.length, 0);
   const drawWires = f.rows === 1 && wires <= MAX_SERVICE_WIRES;
   const svcBox = new Map<string, { x: number; y: number; w: number; h: number }>();
@@ -118,9 +152,25 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
       lines.push({ id: `${id}-to-${safeId(node)}`, cls: "selects", points: elbow(from, to, f.top - 20 + (i % 6) * 3) });
     });
   });
-  labels.push({ id: "services-h", cls: "section", x: f.left, y: f.top + 10, text: drawWires || !shown.length ? "Services (dashed: the nodes of their endpoints)" : "Services", size: FONT.small, anchor: "start" });
+  labels.push({
+    id: "services-h",
+    cls: "section",
+    x: f.left,
+    y: f.top + 10,
+    text: drawWires || !shown.length ? "Services (dashed: the nodes of their endpoints)" : "Services",
+    size: FONT.small,
+    anchor: "start",
+  });
   if (services.length > shown.length) {
-    labels.push({ id: "services-more", cls: "muted", x: f.left, y: bottom + 16, text: `+${services.length - shown.length} more Services`, size: FONT.small, anchor: "start" });
+    labels.push({
+      id: "services-more",
+      cls: "muted",
+      x: f.left,
+      y: bottom + 16,
+      text: `+${services.length - shown.length} more Services`,
+      size: FONT.small,
+      anchor: "start",
+    });
     bottom += 22;
   }
 
@@ -128,7 +178,15 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
   const ingShown = ingresses.slice(0, MAX_INGRESSES);
   if (ingShown.length) {
     const top = bottom + 34;
-    labels.push({ id: "ingresses-h", cls: "section", x: f.left, y: top - 1, text: "Ingresses served by ingress-nginx", size: FONT.small, anchor: "start" });
+    labels.push({
+      id: "ingresses-h",
+      cls: "section",
+      x: f.left,
+      y: top - 1,
+      text: "Ingresses served by ingress-nginx",
+      size: FONT.small,
+      anchor: "start",
+    });
     const rects = flow(ingShown.map(ingressLines), f.left, f.right, top + 4);
     ingShown.forEach((ing, i) => {
       const r = rects[i]!;
@@ -138,18 +196,32 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
       bottom = Math.max(bottom, r.y + r.h);
       right = Math.max(right, r.x + r.w);
       const backends = new Set<string>();
-      for (const rule of ing.rules) for (const p of rule.paths ?? []) if (p.backend.kind === "service") backends.add(p.backend.service);
+      for (const rule of ing.rules)
+        for (const p of rule.paths ?? []) if (p.backend.kind === "service") backends.add(p.backend.service);
       if (ing.defaultBackend?.kind === "service") backends.add(ing.defaultBackend.service);
       [...backends].forEach((name, j) => {
         const sb = svcBox.get(`${ing.namespace}/${name}`);
         if (!sb) return;
         const from = { x: r.x + 20 + j * 10, y: r.y };
         const to = { x: sb.x + sb.w / 2 + ((i % 3) - 1) * 4 + 8, y: sb.y + sb.h };
-        lines.push({ id: `${id}-to-${safeId(name)}`, cls: "routes", points: elbow(from, to, top - 24 + (i % 4) * 3), arrow: true });
+        lines.push({
+          id: `${id}-to-${safeId(name)}`,
+          cls: "routes",
+          points: elbow(from, to, top - 24 + (i % 4) * 3),
+          arrow: true,
+        });
       });
     });
     if (ingresses.length > ingShown.length) {
-      labels.push({ id: "ingresses-more", cls: "muted", x: f.left, y: bottom + 16, text: `+${ingresses.length - ingShown.length} more Ingresses`, size: FONT.small, anchor: "start" });
+      labels.push({
+        id: "ingresses-more",
+        cls: "muted",
+        x: f.left,
+        y: bottom + 16,
+        text: `+${ingresses.length - ingShown.length} more Ingresses`,
+        size: FONT.small,
+        anchor: "start",
+      });
       bottom += 22;
     }
   }

@@ -24,8 +24,12 @@ export function traceMermaid(t: Trace, chosen: readonly number[] = t.branches.ma
       const first = mainStep(h);
       const what = `${reply ? "reply " : ""}${i + 1} ${first?.action ?? ""}`.trim();
       if (prev) body.push(`  ${prev}${reply ? "-->>" : "->>"}${here}: ${mermaidText(what)}`);
-      else body.push(`  Note over ${here}: ${mermaidText(reply ? "reply starts" : `${i + 1} ${first?.action ?? "start"}`)}`);
-      if (h.segment !== undefined && h.segment !== l.hops[i - 1]?.segment && i > 0) body.push(`  Note over ${here}: ${mermaidText(`connection ${h.segment}`)}`);
+      else
+        body.push(
+          `  Note over ${here}: ${mermaidText(reply ? "reply starts" : `${i + 1} ${first?.action ?? "start"}`)}`,
+        );
+      if (h.segment !== undefined && h.segment !== l.hops[i - 1]?.segment && i > 0)
+        body.push(`  Note over ${here}: ${mermaidText(`connection ${h.segment}`)}`);
       for (const s of h.steps) {
         const r = rewriteText(s);
         if (r) body.push(`  Note over ${here}: ${mermaidText(r)}`);

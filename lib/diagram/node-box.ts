@@ -73,7 +73,9 @@ export function nodeHeight(c: NodeContent): number {
 /** The width every node box gets: enough for the longest pod row, within bounds. */
 export function nodeWidth(contents: readonly NodeContent[]): number {
   let chars = 44;
-  for (const c of contents) for (const g of c.groups) for (const p of g.pods) chars = Math.max(chars, [...p.name].length + 2 + formatIpv4(p.ip).length);
+  for (const c of contents)
+    for (const g of c.groups)
+      for (const p of g.pods) chars = Math.max(chars, [...p.name].length + 2 + formatIpv4(p.ip).length);
   return Math.min(Math.ceil(Math.min(chars, 58) * 0.6 * FONT.label) + 70, 460);
 }
 
@@ -86,7 +88,15 @@ export interface NodeDrawing {
   wg0X: number;
 }
 
-export function drawNode(cluster: Cluster, c: NodeContent, x: number, y: number, w: number, h: number, services: ReadonlyMap<string, readonly string[]>): NodeDrawing {
+export function drawNode(
+  cluster: Cluster,
+  c: NodeContent,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  services: ReadonlyMap<string, readonly string[]>,
+): NodeDrawing {
   const n = c.node;
   const id = safeId("node", n.name);
   const boxes: Box[] = [];
@@ -100,30 +110,96 @@ export function drawNode(cluster: Cluster, c: NodeContent, x: number, y: number,
   const wgAddr = n.wireguard.address !== undefined ? ` ${formatIpv4(n.wireguard.address)}` : "";
   const wg0Text = `wg0${wgAddr} :${cluster.overlay.listenPort}`;
   const eth0 = { x: x + PAD, y: y + 28, w: textWidth(eth0Text, FONT.label) + 16, h: 22 };
-  const wg0 = { x: x + w - PAD - (textWidth(wg0Text, FONT.label) + 16), y: y + 28, w: textWidth(wg0Text, FONT.label) + 16, h: 22 };
+  const wg0 = {
+    x: x + w - PAD - (textWidth(wg0Text, FONT.label) + 16),
+    y: y + 28,
+    w: textWidth(wg0Text, FONT.label) + 16,
+    h: 22,
+  };
   boxes.push({ id: `${id}-eth0`, cls: "device eth0", ...eth0, rx: 3, layer: "front" });
-  labels.push({ id: `${id}-eth0-l`, cls: "device-label", x: eth0.x + eth0.w / 2, y: eth0.y + 15, text: eth0Text, size: FONT.label, anchor: "middle" });
+  labels.push({
+    id: `${id}-eth0-l`,
+    cls: "device-label",
+    x: eth0.x + eth0.w / 2,
+    y: eth0.y + 15,
+    text: eth0Text,
+    size: FONT.label,
+    anchor: "middle",
+  });
   boxes.push({ id: `${id}-wg0`, cls: "device wg0", ...wg0, rx: 3, layer: "front" });
-  labels.push({ id: `${id}-wg0-l`, cls: "device-label", x: wg0.x + wg0.w / 2, y: wg0.y + 15, text: wg0Text, size: FONT.label, anchor: "middle" });
+  labels.push({
+    id: `${id}-wg0-l`,
+    cls: "device-label",
+    x: wg0.x + wg0.w / 2,
+    y: wg0.y + 15,
+    text: wg0Text,
+    size: FONT.label,
+    anchor: "middle",
+  });
 
   const stack = { x: x + PAD, y: y + 64, w: inner, h: 22 };
   boxes.push({ id: `${id}-stack`, cls: "device stack", ...stack, rx: 3, layer: "front" });
-  labels.push({ id: `${id}-stack-l`, cls: "device-label", x: stack.x + 8, y: stack.y + 15, text: fit("IP stack: routes + iptables (kube-proxy)", charsIn(inner - 16, FONT.label)), size: FONT.label, anchor: "start" });
+  labels.push({
+    id: `${id}-stack-l`,
+    cls: "device-label",
+    x: stack.x + 8,
+    y: stack.y + 15,
+    text: fit("IP stack: routes + iptables (kube-proxy)", charsIn(inner - 16, FONT.label)),
+    size: FONT.label,
+    anchor: "start",
+  });
 
   const bridge = { x: x + PAD, y: y + 98, w: inner, h: 22 };
   boxes.push({ id: `${id}-bridge0`, cls: "device bridge0", ...bridge, rx: 3, layer: "front" });
   const bridgeText = `bridge0 ${formatIpv4(n.bridgeIp)} · ${n.podCidr.text}`;
-  labels.push({ id: `${id}-bridge0-l`, cls: "device-label", x: bridge.x + 30, y: bridge.y + 15, text: fit(bridgeText, charsIn(inner - 38, FONT.label)), size: FONT.label, anchor: "start" });
+  labels.push({
+    id: `${id}-bridge0-l`,
+    cls: "device-label",
+    x: bridge.x + 30,
+    y: bridge.y + 15,
+    text: fit(bridgeText, charsIn(inner - 38, FONT.label)),
+    size: FONT.label,
+    anchor: "start",
+  });
 
   const ex = eth0.x + eth0.w / 2;
   const wx = wg0.x + wg0.w / 2;
   // The header sits between the wires that come down to eth0 and wg0.
   const zone = n.labels["topology.kubernetes.io/zone"];
   const head = fit(zone ? `${n.name} · ${zone}` : n.name, charsIn(wx - ex - 20, FONT.title));
-  labels.push({ id: `${id}-name`, cls: "node-name", x: ex + 10, y: y + 18, text: head, size: FONT.title, anchor: "start" });
-  lines.push({ id: `${id}-eth0-stack`, cls: "wire", points: [{ x: ex, y: eth0.y + eth0.h }, { x: ex, y: stack.y }] });
-  lines.push({ id: `${id}-wg0-stack`, cls: "wire", points: [{ x: wx, y: wg0.y + wg0.h }, { x: wx, y: stack.y }] });
-  lines.push({ id: `${id}-stack-bridge0`, cls: "wire", points: [{ x: x + w / 2, y: stack.y + stack.h }, { x: x + w / 2, y: bridge.y }] });
+  labels.push({
+    id: `${id}-name`,
+    cls: "node-name",
+    x: ex + 10,
+    y: y + 18,
+    text: head,
+    size: FONT.title,
+    anchor: "start",
+  });
+  lines.push({
+    id: `${id}-eth0-stack`,
+    cls: "wire",
+    points: [
+      { x: ex, y: eth0.y + eth0.h },
+      { x: ex, y: stack.y },
+    ],
+  });
+  lines.push({
+    id: `${id}-wg0-stack`,
+    cls: "wire",
+    points: [
+      { x: wx, y: wg0.y + wg0.h },
+      { x: wx, y: stack.y },
+    ],
+  });
+  lines.push({
+    id: `${id}-stack-bridge0`,
+    cls: "wire",
+    points: [
+      { x: x + w / 2, y: stack.y + stack.h },
+      { x: x + w / 2, y: bridge.y },
+    ],
+  });
   places.push([`${n.name}/eth0`, { rect: eth0, wide: false }]);
   places.push([`${n.name}/wg0`, { rect: wg0, wide: false }]);
   places.push([n.name, { rect: stack, wide: true }]);
@@ -138,7 +214,14 @@ export function drawNode(cluster: Cluster, c: NodeContent, x: number, y: number,
   const port = (pid: string, ry: number) => {
     const r = { x: portX - 4, y: ry - 4, w: 8, h: 8 };
     boxes.push({ id: `${pid}-veth`, cls: "device veth", ...r, rx: 1, layer: "front" });
-    lines.push({ id: `${pid}-veth-l`, cls: "wire", points: [{ x: portX + 4, y: ry }, { x: rowX, y: ry }] });
+    lines.push({
+      id: `${pid}-veth-l`,
+      cls: "wire",
+      points: [
+        { x: portX + 4, y: ry },
+        { x: rowX, y: ry },
+      ],
+    });
     lastPortY = ry;
     return r;
   };
@@ -149,17 +232,57 @@ export function drawNode(cluster: Cluster, c: NodeContent, x: number, y: number,
     const chips = [...new Set(g.pods.flatMap((p) => services.get(`${p.namespace}/${p.name}`) ?? []))];
     const chipText = chips.length ? fit(`svc ${chips.join(", ")}`, Math.floor(charsIn(rowW, FONT.small) / 2)) : "";
     const titleChars = charsIn(rowW - 14 - (chipText ? textWidth(chipText, FONT.small) + 10 : 0), FONT.small);
-    labels.push({ id: `${gid}-t`, cls: "group-title", x: rowX + 6, y: py + 12, text: fit(g.key, titleChars), size: FONT.small, anchor: "start" });
-    if (chipText) labels.push({ id: `${gid}-svc`, cls: "chip", x: rowX + rowW - 6, y: py + 12, text: chipText, size: FONT.small, anchor: "end" });
+    labels.push({
+      id: `${gid}-t`,
+      cls: "group-title",
+      x: rowX + 6,
+      y: py + 12,
+      text: fit(g.key, titleChars),
+      size: FONT.small,
+      anchor: "start",
+    });
+    if (chipText)
+      labels.push({
+        id: `${gid}-svc`,
+        cls: "chip",
+        x: rowX + rowW - 6,
+        y: py + 12,
+        text: chipText,
+        size: FONT.small,
+        anchor: "end",
+      });
     let ry = py + ROW;
     for (const p of g.pods) {
       const pid = safeId("pod", p.namespace, p.name);
       const ip = formatIpv4(p.ip);
       const podRect = { x: rowX + 2, y: ry + 1, w: rowW - 4, h: ROW - 2 };
-      boxes.push({ id: pid, cls: p.ready ? "pod" : "pod not-ready", ...podRect, rx: 2, layer: "front", tip: `pod ${p.namespace}/${p.name} ${ip}` });
+      boxes.push({
+        id: pid,
+        cls: p.ready ? "pod" : "pod not-ready",
+        ...podRect,
+        rx: 2,
+        layer: "front",
+        tip: `pod ${p.namespace}/${p.name} ${ip}`,
+      });
       const nameChars = charsIn(rowW - 20 - textWidth(ip, FONT.label), FONT.label);
-      labels.push({ id: `${pid}-n`, cls: "pod-name", x: rowX + 6, y: ry + 12, text: fit(p.name, nameChars), size: FONT.label, anchor: "start" });
-      labels.push({ id: `${pid}-ip`, cls: "pod-ip", x: rowX + rowW - 6, y: ry + 12, text: ip, size: FONT.label, anchor: "end" });
+      labels.push({
+        id: `${pid}-n`,
+        cls: "pod-name",
+        x: rowX + 6,
+        y: ry + 12,
+        text: fit(p.name, nameChars),
+        size: FONT.label,
+        anchor: "start",
+      });
+      labels.push({
+        id: `${pid}-ip`,
+        cls: "pod-ip",
+        x: rowX + rowW - 6,
+        y: ry + 12,
+        text: ip,
+        size: FONT.label,
+        anchor: "end",
+      });
       const vr = port(pid, ry + ROW / 2);
       places.push([`pod/${p.namespace}/${p.name}`, { rect: podRect, wide: false }]);
       places.push([`${n.name}/${p.veth}`, { rect: vr, wide: false }]);
@@ -172,13 +295,29 @@ export function drawNode(cluster: Cluster, c: NodeContent, x: number, y: number,
     const moreRect = { x: rowX, y: py, w: rowW, h: ROW };
     boxes.push({ id: mid, cls: "pod more", ...moreRect, rx: 4, layer: "front" });
     const what = `+${c.hidden.length} more pod${c.hidden.length > 1 ? "s" : ""} in ${c.hiddenGroups} workload${c.hiddenGroups > 1 ? "s" : ""}`;
-    labels.push({ id: `${mid}-l`, cls: "muted", x: rowX + 6, y: py + 12, text: fit(what, charsIn(rowW - 12, FONT.small)), size: FONT.small, anchor: "start" });
+    labels.push({
+      id: `${mid}-l`,
+      cls: "muted",
+      x: rowX + 6,
+      y: py + 12,
+      text: fit(what, charsIn(rowW - 12, FONT.small)),
+      size: FONT.small,
+      anchor: "start",
+    });
     const vr = port(mid, py + ROW / 2);
     for (const p of c.hidden) {
       places.push([`pod/${p.namespace}/${p.name}`, { rect: moreRect, wide: false }]);
       places.push([`${n.name}/${p.veth}`, { rect: vr, wide: false }]);
     }
   }
-  if (c.groups.length || c.hidden.length) lines.push({ id: `${id}-veths`, cls: "wire", points: [{ x: portX, y: bridge.y + bridge.h }, { x: portX, y: lastPortY - 4 }] });
+  if (c.groups.length || c.hidden.length)
+    lines.push({
+      id: `${id}-veths`,
+      cls: "wire",
+      points: [
+        { x: portX, y: bridge.y + bridge.h },
+        { x: portX, y: lastPortY - 4 },
+      ],
+    });
   return { boxes, lines, labels, places, eth0X: ex, wg0X: wx };
 }

@@ -20,14 +20,21 @@ export const branchClass = (k: number) => `b${((k - 1) % BRANCH_COLOURS) + 1}`;
 /** The header rewrite a step made, in a few words, or undefined when it made none worth a callout. */
 export function rewriteText(s: Step): string | undefined {
   if (s.type === "route" || !s.changes?.length) return undefined;
-  const changes = s.changes.filter((c) => !c.startsWith("ttl:")).map((c) => c.replaceAll(" -> ", "→").replace(/^(encapsulated|decapsulated) (in|to) /, ""));
+  const changes = s.changes
+    .filter((c) => !c.startsWith("ttl:"))
+    .map((c) => c.replaceAll(" -> ", "→").replace(/^(encapsulated|decapsulated) (in|to) /, ""));
   if (!changes.length) return undefined;
   return `${s.action === "ENCAPSULATED" ? "ENCAP" : s.action === "DECAPSULATED" ? "DECAP" : s.action} ${changes.join(", ")}`;
 }
 
 /** The step that says most about a hop: a rewrite, else how it ended, else how it moved on. */
 export function mainStep(h: Hop): Step | undefined {
-  return h.steps.find((s) => rewriteText(s)) ?? h.steps.find((s) => END_TYPES.has(s.type)) ?? h.steps.find((s) => MOVE_TYPES.has(s.type)) ?? h.steps[0];
+  return (
+    h.steps.find((s) => rewriteText(s)) ??
+    h.steps.find((s) => END_TYPES.has(s.type)) ??
+    h.steps.find((s) => MOVE_TYPES.has(s.type)) ??
+    h.steps[0]
+  );
 }
 
 function shift(points: readonly Point[], d: number): Point[] {
@@ -40,7 +47,12 @@ function legRects(points: readonly Point[]): Rect[] {
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!;
     const b = points[i]!;
-    out.push({ x: Math.min(a.x, b.x) - 2, y: Math.min(a.y, b.y) - 2, w: Math.abs(a.x - b.x) + 4, h: Math.abs(a.y - b.y) + 4 });
+    out.push({
+      x: Math.min(a.x, b.x) - 2,
+      y: Math.min(a.y, b.y) - 2,
+      w: Math.abs(a.x - b.x) + 4,
+      h: Math.abs(a.y - b.y) + 4,
+    });
   }
   return out;
 }
@@ -62,7 +74,10 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
     const drawn = new Set<string>();
     legs.forEach((leg, i) => {
       // A leg that retraces one already drawn (wg0 and back to the stack) runs beside it.
-      const key = leg.points.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).sort().join(" ");
+      const key = leg.points
+        .map((p) => `${Math.round(p.x)},${Math.round(p.y)}`)
+        .sort()
+        .join(" ");
       const extra = drawn.has(key) ? 5 : 0;
       drawn.add(key);
       const pts = shift(leg.points, offset + extra);
@@ -75,7 +90,17 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
   // Devices on the path get a ring; the failure point a red one.
   const visited = new Map<string, Rect>();
   for (const r of routed) for (const s of r.stops) if (!s.key.startsWith("underlay@")) visited.set(s.key, s.rect);
-  for (const [key, rect] of visited) boxes.push({ id: safeId("on", key), cls: "on-path", x: rect.x - 2, y: rect.y - 2, w: rect.w + 4, h: rect.h + 4, rx: 4, layer: "front" });
+  for (const [key, rect] of visited)
+    boxes.push({
+      id: safeId("on", key),
+      cls: "on-path",
+      x: rect.x - 2,
+      y: rect.y - 2,
+      w: rect.w + 4,
+      h: rect.h + 4,
+      rx: 4,
+      layer: "front",
+    });
 
   // Hop numbers: one badge per place, listing each branch's numbers there (the same numbers once).
   const byKey = new Map<string, { rect: Rect; perBranch: Map<number, number[]> }>();
@@ -100,7 +125,15 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
       if (!spot) continue;
       const id = safeId("badge", key, String(ks[0]));
       boxes.push({ id, cls: `badge ${cls}`, ...spot, rx: 7, layer: "front" });
-      labels.push({ id: `${id}-t`, cls: "badge-text", x: spot.x + spot.w / 2, y: spot.y + 10.5, text, size: FONT.small, anchor: "middle" });
+      labels.push({
+        id: `${id}-t`,
+        cls: "badge-text",
+        x: spot.x + spot.w / 2,
+        y: spot.y + 10.5,
+        text,
+        size: FONT.small,
+        anchor: "middle",
+      });
     }
   }
 
@@ -116,7 +149,15 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
     const leader = leaderLine(at, spot);
     if (leader) lines.push({ id: `${id}-leader`, cls: `leader ${cls}`, points: leader });
     boxes.push({ id, cls: `callout ${cls}`, ...spot, rx: 3, layer: "front" });
-    labels.push({ id: `${id}-t`, cls: `callout-text ${cls}`, x: spot.x + 5, y: spot.y + 11.5, text, size: FONT.small, anchor: "start" });
+    labels.push({
+      id: `${id}-t`,
+      cls: `callout-text ${cls}`,
+      x: spot.x + 5,
+      y: spot.y + 11.5,
+      text,
+      size: FONT.small,
+      anchor: "start",
+    });
   };
   const seen = new Set<string>();
   for (const r of routed) {
@@ -128,7 +169,12 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
         const text = fit(t, 64);
         if (seen.has(`${s.key} ${text}`)) continue;
         seen.add(`${s.key} ${text}`);
-        callout(safeId("nat", String(r.k), String(s.hop), step.action), s.rect, text, `nat ${many ? "shared" : branchClass(r.k)}`);
+        callout(
+          safeId("nat", String(r.k), String(s.hop), step.action),
+          s.rect,
+          text,
+          `nat ${many ? "shared" : branchClass(r.k)}`,
+        );
       }
     }
   }
@@ -137,7 +183,17 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
     if (!last) continue;
     const ok = isSuccess(r.b.disposition);
     const text = fit(`${many ? `${r.k}: ` : ""}${ok ? "" : "FAILS here: "}${endWords(r.b)}`, 60);
-    if (!ok) boxes.push({ id: safeId("fail", String(r.k)), cls: "fail-ring", x: last.rect.x - 4, y: last.rect.y - 4, w: last.rect.w + 8, h: last.rect.h + 8, rx: 5, layer: "front" });
+    if (!ok)
+      boxes.push({
+        id: safeId("fail", String(r.k)),
+        cls: "fail-ring",
+        x: last.rect.x - 4,
+        y: last.rect.y - 4,
+        w: last.rect.w + 8,
+        h: last.rect.h + 8,
+        rx: 5,
+        layer: "front",
+      });
     if (seen.has(`${last.key} end ${text}`)) continue;
     seen.add(`${last.key} end ${text}`);
     callout(safeId("end", String(r.k)), last.rect, text, ok ? "end ok" : "end fail");
@@ -145,7 +201,13 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
 
   const legend = legendLabels(trace, branches, scene.width, scene.height, unplaced, lines);
   labels.push(...legend.labels);
-  return { ...scene, height: legend.bottom, overlay: { boxes, lines, labels }, title: `${scene.title}; path of ${trace.request.from} -> ${trace.request.to}`, desc: `${scene.desc} ${pathDesc(trace, branches)}` };
+  return {
+    ...scene,
+    height: legend.bottom,
+    overlay: { boxes, lines, labels },
+    title: `${scene.title}; path of ${trace.request.from} -> ${trace.request.to}`,
+    desc: `${scene.desc} ${pathDesc(trace, branches)}`,
+  };
 }
 
 function endWords(b: Branch): string {
@@ -159,7 +221,12 @@ function leaderLine(at: Rect, c: Rect): Point[] | undefined {
   const ay = Math.min(Math.max(c.y + c.h / 2, at.y), at.y + at.h);
   const bx = Math.min(Math.max(ax, c.x), c.x + c.w);
   const by = Math.min(Math.max(ay, c.y), c.y + c.h);
-  return Math.hypot(ax - bx, ay - by) < 6 ? undefined : [{ x: ax, y: ay }, { x: bx, y: by }];
+  return Math.hypot(ax - bx, ay - by) < 6
+    ? undefined
+    : [
+        { x: ax, y: ay },
+        { x: bx, y: by },
+      ];
 }
 
 function pathDesc(t: Trace, branches: { k: number; b: Branch }[]): string {
@@ -168,7 +235,14 @@ function pathDesc(t: Trace, branches: { k: number; b: Branch }[]): string {
   return `Path of ${what} from ${r.from}: ${branches.map(({ k, b }) => `branch ${k} (probability ${formatProbability(b.probability)}, ${b.hops.length} hops) ends ${b.disposition}: ${b.reason}`).join("; ")}.`;
 }
 
-function legendLabels(t: Trace, branches: { k: number; b: Branch }[], width: number, top: number, unplaced: string[], lines: Line[]): { labels: Label[]; bottom: number } {
+function legendLabels(
+  t: Trace,
+  branches: { k: number; b: Branch }[],
+  width: number,
+  top: number,
+  unplaced: string[],
+  lines: Line[],
+): { labels: Label[]; bottom: number } {
   const labels: Label[] = [];
   const chars = charsIn(width - 2 * M - 30, FONT.label);
   const r = t.request;
@@ -179,12 +253,30 @@ function legendLabels(t: Trace, branches: { k: number; b: Branch }[], width: num
   };
   const what = r.http ? `${r.http.method} ${r.http.url}` : r.to;
   add("legend-h", `Path: ${r.from} → ${what}`, "legend-title", M, FONT.title);
-  add("legend-p", `${r.proto} ${r.src}:${r.sport} → ${r.dst}:${r.dport}, ${r.size} bytes${t.branches.length > 1 ? ` · ${t.branches.length} branches${branches.length < t.branches.length ? `, ${branches.length} drawn` : ""}` : ""}`, "muted", M, FONT.small);
+  add(
+    "legend-p",
+    `${r.proto} ${r.src}:${r.sport} → ${r.dst}:${r.dport}, ${r.size} bytes${t.branches.length > 1 ? ` · ${t.branches.length} branches${branches.length < t.branches.length ? `, ${branches.length} drawn` : ""}` : ""}`,
+    "muted",
+    M,
+    FONT.small,
+  );
   y += 4;
   for (const { k, b } of branches) {
-    lines.push({ id: `legend-swatch-${k}`, cls: `path ${branchClass(k)}`, points: [{ x: M, y: y - 4 }, { x: M + 22, y: y - 4 }] });
+    lines.push({
+      id: `legend-swatch-${k}`,
+      cls: `path ${branchClass(k)}`,
+      points: [
+        { x: M, y: y - 4 },
+        { x: M + 22, y: y - 4 },
+      ],
+    });
     const reply = b.reply ? `; reply ${b.reply.disposition}` : "";
-    add(`legend-b${k}`, fit(`branch ${k} · p ${formatProbability(b.probability)} · ${b.disposition}: ${b.reason}${reply}`, chars), isSuccess(b.disposition) ? "legend-branch" : "legend-branch fail", M + 30);
+    add(
+      `legend-b${k}`,
+      fit(`branch ${k} · p ${formatProbability(b.probability)} · ${b.disposition}: ${b.reason}${reply}`, chars),
+      isSuccess(b.disposition) ? "legend-branch" : "legend-branch fail",
+      M + 30,
+    );
     if (b.choices.length) add(`legend-c${k}`, b.choices.join("; "), "muted", M + 30, FONT.small);
   }
   if (branches.length === 1) {
@@ -194,9 +286,17 @@ function legendLabels(t: Trace, branches: { k: number; b: Branch }[], width: num
     b.hops.forEach((h, i) => {
       const main = mainStep(h);
       const seg = h.segment !== undefined && h.segment !== b.hops[i - 1]?.segment ? `connection ${h.segment} · ` : "";
-      add(`legend-hop${i + 1}`, `${String(i + 1).padStart(3)}  ${fit(h.location, 44).padEnd(Math.min(w, 44))}  ${seg}${main ? `${main.action} ${main.reason}` : ""}`, "hop-row", M, FONT.small);
+      add(
+        `legend-hop${i + 1}`,
+        `${String(i + 1).padStart(3)}  ${fit(h.location, 44).padEnd(Math.min(w, 44))}  ${seg}${main ? `${main.action} ${main.reason}` : ""}`,
+        "hop-row",
+        M,
+        FONT.small,
+      );
     });
   }
-  unplaced.forEach((u, i) => add(`legend-u${i}`, u, "muted", M, FONT.small));
+  unplaced.forEach((u, i) => {
+    add(`legend-u${i}`, u, "muted", M, FONT.small);
+  });
   return { labels, bottom: Math.ceil(y + M - 10) };
 }

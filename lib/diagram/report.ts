@@ -18,7 +18,7 @@ export function ingressUrls(ingresses: readonly Ingress[]): string[] {
       if (!rule.host || rule.host.startsWith("*")) continue;
       const tls = ing.tls.some((t) => t.hosts.includes(rule.host!));
       for (const p of rule.paths ?? []) {
-        const path = p.path && p.path.startsWith("/") && !/[\^$()[\]{}*+?|\\]/.test(p.path) ? p.path : "/";
+        const path = p.path?.startsWith("/") && !/[\^$()[\]{}*+?|\\]/.test(p.path) ? p.path : "/";
         const url = `${tls ? "https" : "http"}://${rule.host}${path}`;
         if (!urls.includes(url)) urls.push(url);
       }

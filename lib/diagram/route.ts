@@ -37,15 +37,40 @@ function direct(a: Place, b: Place, enterX: number): { points: Point[]; exitX: n
     // Side by side (a veth port and its pod): a straight horizontal wire.
     const right = cx(B) > cx(A);
     const y = cy(B);
-    return { points: [{ x: right ? A.x + A.w : A.x, y }, { x: right ? B.x : B.x + B.w, y }], exitX: right ? B.x : B.x + B.w };
+    return {
+      points: [
+        { x: right ? A.x + A.w : A.x, y },
+        { x: right ? B.x : B.x + B.w, y },
+      ],
+      exitX: right ? B.x : B.x + B.w,
+    };
   }
   const yA = down ? A.y + A.h : A.y;
   const yB = down ? B.y : B.y + B.h;
-  const fromX = a.wide ? (within(cx(B), A) && !b.wide ? cx(B) : Math.min(Math.max(enterX, A.x + 4), A.x + A.w - 4)) : cx(A);
+  const fromX = a.wide
+    ? within(cx(B), A) && !b.wide
+      ? cx(B)
+      : Math.min(Math.max(enterX, A.x + 4), A.x + A.w - 4)
+    : cx(A);
   const toX = b.wide ? (within(fromX, B) ? fromX : cx(B)) : cx(B);
-  if (fromX === toX) return { points: [{ x: fromX, y: yA }, { x: toX, y: yB }], exitX: toX };
+  if (fromX === toX)
+    return {
+      points: [
+        { x: fromX, y: yA },
+        { x: toX, y: yB },
+      ],
+      exitX: toX,
+    };
   const mid = (yA + yB) / 2;
-  return { points: [{ x: fromX, y: yA }, { x: fromX, y: mid }, { x: toX, y: mid }, { x: toX, y: yB }], exitX: toX };
+  return {
+    points: [
+      { x: fromX, y: yA },
+      { x: fromX, y: mid },
+      { x: toX, y: mid },
+      { x: toX, y: yB },
+    ],
+    exitX: toX,
+  };
 }
 
 /**
@@ -59,7 +84,8 @@ function viaBus(scene: Scene, a: Place, b: Place, ax: number, bx: number): Point
   const start = { x: x0, y: a.bus.y < a.rect.y ? a.rect.y : a.rect.y + a.rect.h };
   const end = { x: x1, y: b.bus.y < b.rect.y ? b.rect.y : b.rect.y + b.rect.h };
   const pts: Point[] = [start, { x: x0, y: a.bus.y }];
-  if (a.bus.row !== b.bus.row) pts.push({ x: scene.underlay.trunkX, y: a.bus.y }, { x: scene.underlay.trunkX, y: b.bus.y });
+  if (a.bus.row !== b.bus.row)
+    pts.push({ x: scene.underlay.trunkX, y: a.bus.y }, { x: scene.underlay.trunkX, y: b.bus.y });
   pts.push({ x: x1, y: b.bus.y }, end);
   return pts;
 }
@@ -93,14 +119,25 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
         busUses.set(loc, n + 1);
         return n * 8;
       };
-      const pts = viaBus(scene, onBus(scene, prev.loc, prev.place), onBus(scene, h.location, place), use(prev.loc), use(h.location));
+      const pts = viaBus(
+        scene,
+        onBus(scene, prev.loc, prev.place),
+        onBus(scene, h.location, place),
+        use(prev.loc),
+        use(h.location),
+      );
       if (pts) {
         legs.push({ to: n, points: pts });
         // The underlay stop sits on the bus, halfway along the run.
         const a = pts[1]!;
         const b = pts[pts.length - 2]!;
         const at = a.y === b.y ? { x: (a.x + b.x) / 2, y: a.y } : a;
-        for (const u of pendingUnderlay) stops.push({ key: `underlay@${Math.round(at.x)},${Math.round(at.y)}`, hop: u, rect: { x: at.x - 6, y: at.y - 6, w: 12, h: 12 } });
+        for (const u of pendingUnderlay)
+          stops.push({
+            key: `underlay@${Math.round(at.x)},${Math.round(at.y)}`,
+            hop: u,
+            rect: { x: at.x - 6, y: at.y - 6, w: 12, h: 12 },
+          });
         enterX = place.rect.x + place.rect.w / 2;
       }
     } else if (prev && prev.loc !== h.location) {

@@ -15,7 +15,11 @@ export interface SvgOptions {
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const pathData = d3.line<Point>().x((p) => p.x).y((p) => p.y).digits(1);
+const pathData = d3
+  .line<Point>()
+  .x((p) => p.x)
+  .y((p) => p.y)
+  .digits(1);
 
 export function renderSvg(scene: Scene, options: SvgOptions = {}): string {
   const pre = options.idPrefix ?? "";
@@ -51,9 +55,17 @@ export function renderSvg(scene: Scene, options: SvgOptions = {}): string {
   root.append("rect").attr("class", "bg").attr("width", scene.width).attr("height", scene.height);
 
   const layer = (name: string) => root.append("g").attr("class", name);
-  drawBoxes(layer("back"), scene.boxes.filter((b) => b.layer === "back"), pre);
+  drawBoxes(
+    layer("back"),
+    scene.boxes.filter((b) => b.layer === "back"),
+    pre,
+  );
   drawLines(layer("wires"), scene.lines, pre);
-  drawBoxes(layer("devices"), scene.boxes.filter((b) => b.layer === "front"), pre);
+  drawBoxes(
+    layer("devices"),
+    scene.boxes.filter((b) => b.layer === "front"),
+    pre,
+  );
   drawLabels(layer("labels"), scene.labels);
   if (scene.overlay) {
     const o = layer("overlay");

@@ -28,26 +28,40 @@ export function diffTopologies(before: Topology, after: Topology, requests: read
 }
 
 /** The report: one block per changed request: what changed, then each side's trace (summary and one branch in full). */
-export function diffText(result: DiffResult, names: { before: string; after: string }, options: { traces?: boolean } = {}): string {
+export function diffText(
+  result: DiffResult,
+  names: { before: string; after: string },
+  options: { traces?: boolean } = {},
+): string {
   const lines: string[] = [];
   for (const c of result.changed) {
     lines.push(`CHANGED  ${c.request.key}`);
     const width = Math.max(...c.changes.map((x) => x.what.length)) + 1;
     for (const x of c.changes) lines.push(`  ${`${x.what}:`.padEnd(width)}  ${x.before}  ->  ${x.after}`);
     if (options.traces === false) continue;
-    for (const [side, mine, theirs] of [["before", c.before, c.after], ["after", c.after, c.before]] as const) {
+    for (const [side, mine, theirs] of [
+      ["before", c.before, c.after],
+      ["after", c.after, c.before],
+    ] as const) {
       lines.push("", `  ${side} (${side === "before" ? names.before : names.after}):`);
       if (mine.error || !mine.trace) {
         lines.push(`    request not made: ${mine.error}`);
         continue;
       }
       const k = representative(mine.branches, theirs.branches);
-      lines.push(...traceText(mine.trace, [k], { picked: true, verbose: true, columns: Infinity }).trimEnd().split("\n").map((l) => (l ? `    ${l}` : l)));
+      lines.push(
+        ...traceText(mine.trace, [k], { picked: true, verbose: true, columns: Infinity })
+          .trimEnd()
+          .split("\n")
+          .map((l) => (l ? `    ${l}` : l)),
+      );
     }
     lines.push("");
   }
   if (options.traces === false && result.changed.length) lines.push("");
-  lines.push(`${result.compared} requests compared, ${result.changed.length} changed (before: ${names.before}, after: ${names.after})`);
+  lines.push(
+    `${result.compared} requests compared, ${result.changed.length} changed (before: ${names.before}, after: ${names.after})`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -57,13 +57,18 @@ export function branchOutcome(t: Trace, b: Branch): BranchOutcome {
   if (!isDelivered(b)) return { disposition: `${b.disposition}${http}${reply}`, destination: "-", clientIP: "-" };
   const end = endLocation(b);
   const seen = b.http?.clientIP ?? sourceSeen(b);
-  return { disposition: `${b.disposition}${http}${reply}`, destination: end.startsWith("pod/") ? end.slice(4) : end, clientIP: seen === undefined ? "-" : seen === t.request.src ? "kept" : "lost" };
+  return {
+    disposition: `${b.disposition}${http}${reply}`,
+    destination: end.startsWith("pod/") ? end.slice(4) : end,
+    clientIP: seen === undefined ? "-" : seen === t.request.src ? "kept" : "lost",
+  };
 }
 
 /** The aspects that differ: `dispositions`, `destinations`, `client IP`, `request`. */
 export function changes(a: Outcome, b: Outcome): { what: string; before: string; after: string }[] {
   const out: { what: string; before: string; after: string }[] = [];
-  if ((a.error ?? "") !== (b.error ?? "")) out.push({ what: "request", before: a.error ?? "made", after: b.error ?? "made" });
+  if ((a.error ?? "") !== (b.error ?? ""))
+    out.push({ what: "request", before: a.error ?? "made", after: b.error ?? "made" });
   if (a.error || b.error) return out;
   const list = (xs: readonly string[]) => xs.join(", ") || "(none)";
   const cmp = (what: string, x: readonly string[], y: readonly string[]) => {

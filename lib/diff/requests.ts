@@ -5,7 +5,9 @@ import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Pod } from "../model/cluster.ts";
 
 /** Where a request starts: a fixed location, or "a pod of this workload" (whichever pod it is in each topology). */
-export type From = { readonly kind: "location"; readonly location: string } | { readonly kind: "workload"; readonly namespace: string; readonly owner: string };
+export type From =
+  | { readonly kind: "location"; readonly location: string }
+  | { readonly kind: "workload"; readonly namespace: string; readonly owner: string };
 
 export interface DiffRequest {
   /** Identity across the two topologies, and the line printed for it. */
@@ -16,14 +18,18 @@ export interface DiffRequest {
 }
 
 export function fromText(f: From): string {
-  return f.kind === "location" ? f.location : `a pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}`;
+  return f.kind === "location"
+    ? f.location
+    : `a pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}`;
 }
 
 /** The start location of `from` in this cluster, or why there is none. */
 export function resolveFrom(cluster: Cluster, f: From): { location: string } | { error: string } {
   if (f.kind === "location") return { location: f.location };
   const pod = firstPod(cluster.pods.filter((p) => p.namespace === f.namespace && p.owner === f.owner));
-  return pod ? { location: `pod/${pod.namespace}/${pod.name}` } : { error: `no pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}` };
+  return pod
+    ? { location: `pod/${pod.namespace}/${pod.name}` }
+    : { error: `no pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}` };
 }
 
 function firstPod(pods: readonly Pod[]): Pod | undefined {
@@ -35,10 +41,12 @@ export function defaultRequests(cluster: Cluster): DiffRequest[] {
   const client = cluster.clients[0] ? `client/${cluster.clients[0].name}` : undefined;
   const insiders: From[] = [
     ...cluster.nodes.map((n): From => ({ kind: "location", location: `node/${n.name}` })),
-    ...[...new Set(cluster.pods.filter((p) => p.owner).map((p) => `${p.namespace}\u0000${p.owner}`))].sort().map((k): From => {
-      const [namespace, owner] = k.split("\u0000") as [string, string];
-      return { kind: "workload", namespace, owner };
-    }),
+    ...[...new Set(cluster.pods.filter((p) => p.owner).map((p) => `${p.namespace}\u0000${p.owner}`))]
+      .sort()
+      .map((k): From => {
+        const [namespace, owner] = k.split("\u0000") as [string, string];
+        return { kind: "workload", namespace, owner };
+      }),
   ];
   const everyone: From[] = [...(client ? [{ kind: "location", location: client } as From] : []), ...insiders];
   const trace = (from: From, to: string, proto: "tcp" | "udp" | "sctp") => {
@@ -48,11 +56,13 @@ export function defaultRequests(cluster: Cluster): DiffRequest[] {
   for (const s of cluster.services) {
     for (const p of s.ports) {
       const proto = p.protocol.toLowerCase() as "tcp" | "udp" | "sctp";
-      if (s.clusterIPs.length) for (const from of insiders) trace(from, `svc/${s.namespace}/${s.name}:${p.name || p.port}`, proto);
+      if (s.clusterIPs.length)
+        for (const from of insiders) trace(from, `svc/${s.namespace}/${s.name}:${p.name || p.port}`, proto);
       if (!client) continue;
       const from: From = { kind: "location", location: client };
       for (const ip of [...s.loadBalancerIngress, ...s.externalIPs]) trace(from, `${formatIpv4(ip)}:${p.port}`, proto);
-      if (p.nodePort !== undefined) for (const n of cluster.nodes) trace(from, `${formatIpv4(n.ip)}:${p.nodePort}`, proto);
+      if (p.nodePort !== undefined)
+        for (const n of cluster.nodes) trace(from, `${formatIpv4(n.ip)}:${p.nodePort}`, proto);
     }
   }
   for (const { ingress } of cluster.ingress.served) {
@@ -61,7 +71,12 @@ export function defaultRequests(cluster: Cluster): DiffRequest[] {
       const tls = ingress.tls.some((t) => t.hosts.includes(rule.host!));
       for (const path of rule.paths ?? []) {
         const url = `${tls ? "https" : "http"}://${rule.host}${path.path.startsWith("/") ? path.path : `/${path.path}`}`;
-        for (const from of everyone) out.push({ key: `${fromText(from)} -> ${url}`, from, request: (loc) => ({ kind: "curl", url, options: { from: loc } }) });
+        for (const from of everyone)
+          out.push({
+            key: `${fromText(from)} -> ${url}`,
+            from,
+            request: (loc) => ({ kind: "curl", url, options: { from: loc } }),
+          });
       }
     }
   }

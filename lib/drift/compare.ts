@@ -56,10 +56,12 @@ function kubeProxyView(rs: Ruleset): KubeProxyView {
   const foreign: string[] = [];
   for (const [tableName, table] of rs.tables) {
     for (const chain of table.chains.values()) {
-      if (!chain.name.startsWith("KUBE-") && !BUILTIN_CHAINS[tableName].includes(chain.name)) foreign.push(`${chain.name} (${tableName})`);
+      if (!chain.name.startsWith("KUBE-") && !BUILTIN_CHAINS[tableName].includes(chain.name))
+        foreign.push(`${chain.name} (${tableName})`);
     }
   }
-  const comment = (r: { matches: readonly { kind: string; text?: string }[] }) => r.matches.find((m) => m.kind === "comment")?.text;
+  const comment = (r: { matches: readonly { kind: string; text?: string }[] }) =>
+    r.matches.find((m) => m.kind === "comment")?.text;
   for (const r of rs.tables.get("nat")?.chains.get("KUBE-SERVICES")?.rules ?? []) {
     const c = comment(r);
     if (c && !c.startsWith("kubernetes ") && r.target.kind === "jump") services.add(c.split(" ")[0]!);
@@ -82,39 +84,77 @@ function kubeProxyView(rs: Ruleset): KubeProxyView {
   return { services, endpoints, foreign };
 }
 
-function compareIptables(cluster: Cluster, node: Node, dumped: { text: string; file: string }, out: Difference[], info: string[]): void {
+function compareIptables(
+  cluster: Cluster,
+  node: Node,
+  dumped: { text: string; file: string },
+  out: Difference[],
+  info: string[],
+): void {
   const derived = kubeProxyView(parseIptablesSave(kubeProxyRules(cluster, node.name), `kube-proxy/${node.name}`));
   const real = kubeProxyView(parseIptablesSave(dumped.text, dumped.file));
-  const podAt = new Map<Ipv4, string>(cluster.pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, `${p.namespace}/${p.name}`]));
+  const podAt = new Map<Ipv4, string>(
+    cluster.pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, `${p.namespace}/${p.name}`]),
+  );
   const who = (target: string) => {
     const pod = podAt.get(ipOf(target));
     return pod ? `pod ${pod}` : "no pod has that address";
   };
   for (const key of sorted(derived.services)) {
-    if (!real.services.has(key)) out.push({ part: "iptables", kind: "missing-service", text: `Service port ${key} has no rules on ${node.name}: kube-proxy has not programmed it`, touches: { service: key } });
+    if (!real.services.has(key))
+      out.push({
+        part: "iptables",
+        kind: "missing-service",
+        text: `Service port ${key} has no rules on ${node.name}: kube-proxy has not programmed it`,
+        touches: { service: key },
+      });
   }
   for (const key of sorted(real.services)) {
-    if (!derived.services.has(key)) out.push({ part: "iptables", kind: "stale-service", text: `Service port ${key} still has rules on ${node.name} but no such Service port exists: a stale kube-proxy`, touches: { service: key } });
+    if (!derived.services.has(key))
+      out.push({
+        part: "iptables",
+        kind: "stale-service",
+        text: `Service port ${key} still has rules on ${node.name} but no such Service port exists: a stale kube-proxy`,
+        touches: { service: key },
+      });
   }
   for (const key of sorted(new Set([...derived.endpoints.keys(), ...real.endpoints.keys()]))) {
     if (!derived.services.has(key) || !real.services.has(key)) continue;
     const want = derived.endpoints.get(key) ?? new Map<string, number>();
     const have = real.endpoints.get(key) ?? new Map<string, number>();
     for (const [target, line] of [...have].sort(byFirst)) {
-      if (!want.has(target)) out.push({ part: "iptables", kind: "stale-endpoint", text: `${key} DNATs to ${target} (KUBE-SEP), which is not an endpoint of it (${who(target)}): a stale kube-proxy`, ...(line > 0 ? { at: `${dumped.file}:${line}` } : {}), touches: { service: key } });
+      if (!want.has(target))
+        out.push({
+          part: "iptables",
+          kind: "stale-endpoint",
+          text: `${key} DNATs to ${target} (KUBE-SEP), which is not an endpoint of it (${who(target)}): a stale kube-proxy`,
+          ...(line > 0 ? { at: `${dumped.file}:${line}` } : {}),
+          touches: { service: key },
+        });
     }
     for (const [target] of [...want].sort(byFirst)) {
-      if (!have.has(target)) out.push({ part: "iptables", kind: "missing-endpoint", text: `${key} does not DNAT to ${target} (${who(target)}), an endpoint of it: a stale kube-proxy`, touches: { service: key } });
+      if (!have.has(target))
+        out.push({
+          part: "iptables",
+          kind: "missing-endpoint",
+          text: `${key} does not DNAT to ${target} (${who(target)}), an endpoint of it: a stale kube-proxy`,
+          touches: { service: key },
+        });
     }
   }
-  if (real.foreign.length > 0) info.push(`${real.foreign.join(", ")} ${real.foreign.length === 1 ? "is" : "are"} not kube-proxy's: not compared (traces still walk ${real.foreign.length === 1 ? "it" : "them"})`);
+  if (real.foreign.length > 0)
+    info.push(
+      `${real.foreign.join(", ")} ${real.foreign.length === 1 ? "is" : "are"} not kube-proxy's: not compared (traces still walk ${real.foreign.length === 1 ? "it" : "them"})`,
+    );
 }
 
 // ---- routes ---------------------------------------------------------------------------------
 
 function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Difference[]): void {
   const file = dump.routes!.file;
-  const entries = dumpDetails(dump).routes ?? dump.routes!.routes.map((route) => ({ route, line: 0, text: routeText(route), metric: 0, onlink: false }));
+  const entries =
+    dumpDetails(dump).routes ??
+    dump.routes!.routes.map((route) => ({ route, line: 0, text: routeText(route), metric: 0, onlink: false }));
   const derived = routeTable(cluster, node);
   const byDst = new Map<string, (typeof entries)[number]>();
   for (const e of entries) if (!byDst.has(e.route.dst.text)) byDst.set(e.route.dst.text, e);
@@ -123,13 +163,33 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
   for (const d of derived) {
     const e = byDst.get(d.dst.text);
     if (!e) {
-      out.push({ part: "routes", kind: "missing-route", text: `no route ${routeText(d)} (${d.why})`, touches: { routes: [routeText(d)] } });
+      out.push({
+        part: "routes",
+        kind: "missing-route",
+        text: `no route ${routeText(d)} (${d.why})`,
+        touches: { routes: [routeText(d)] },
+      });
     } else if (!sameForwarding(d, e.route)) {
-      out.push({ part: "routes", kind: "different-route", text: `${e.text} where kubehop derives ${routeText(d)}`, at: at(e.line), touches: { routes: [routeText(d), routeText(e.route)] } });
+      out.push({
+        part: "routes",
+        kind: "different-route",
+        text: `${e.text} where kubehop derives ${routeText(d)}`,
+        at: at(e.line),
+        touches: { routes: [routeText(d), routeText(e.route)] },
+      });
     }
   }
-  const connected = [...entries.filter((e) => e.route.via === undefined && e.route.type !== "blackhole" && e.route.type !== "unreachable").map((e) => e.route.dst), ...(dump.addresses?.addresses.map((a) => a.prefix) ?? [])];
-  const known = new Set<Ipv4>([...cluster.nodes.map((n) => n.ip), ...cluster.loadBalancers.map((l) => l.address), ...(cluster.underlay.gateway !== undefined ? [cluster.underlay.gateway] : [])]);
+  const connected = [
+    ...entries
+      .filter((e) => e.route.via === undefined && e.route.type !== "blackhole" && e.route.type !== "unreachable")
+      .map((e) => e.route.dst),
+    ...(dump.addresses?.addresses.map((a) => a.prefix) ?? []),
+  ];
+  const known = new Set<Ipv4>([
+    ...cluster.nodes.map((n) => n.ip),
+    ...cluster.loadBalancers.map((l) => l.address),
+    ...(cluster.underlay.gateway !== undefined ? [cluster.underlay.gateway] : []),
+  ]);
   for (const e of entries) {
     const via = e.route.via;
     const nowhere =
@@ -140,8 +200,22 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
           : prefixContains(cluster.underlay.cidr, via) && !known.has(via)
             ? `${formatIpv4(via)} is on the underlay but no node, gateway or load balancer has it`
             : undefined;
-    if (nowhere) out.push({ part: "routes", kind: "route-to-nowhere", text: `${e.text}: ${nowhere}`, at: at(e.line), touches: { routes: [routeText(e.route)] } });
-    else if (!derivedDst.has(e.route.dst.text)) out.push({ part: "routes", kind: "extra-route", text: `${e.text}, which kubehop does not derive`, at: at(e.line), touches: { routes: [routeText(e.route)] } });
+    if (nowhere)
+      out.push({
+        part: "routes",
+        kind: "route-to-nowhere",
+        text: `${e.text}: ${nowhere}`,
+        at: at(e.line),
+        touches: { routes: [routeText(e.route)] },
+      });
+    else if (!derivedDst.has(e.route.dst.text))
+      out.push({
+        part: "routes",
+        kind: "extra-route",
+        text: `${e.text}, which kubehop does not derive`,
+        at: at(e.line),
+        touches: { routes: [routeText(e.route)] },
+      });
   }
 }
 
@@ -158,28 +232,70 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
   const derived = peersOf(node, cluster.nodes, cluster.overlay.style, cluster.overlay.listenPort);
   const endpointText = (e?: { ip: Ipv4; port: number }) => (e ? `${formatIpv4(e.ip)}:${e.port}` : "(none)");
   if (wg.listenPort !== undefined && wg.listenPort !== cluster.overlay.listenPort) {
-    out.push({ part: "wireguard", kind: "listen-port", text: `wg0 listens on ${wg.listenPort}, the overlay's port is ${cluster.overlay.listenPort}: peers send to the wrong port`, at: wg.file, touches: { node: node.name } });
+    out.push({
+      part: "wireguard",
+      kind: "listen-port",
+      text: `wg0 listens on ${wg.listenPort}, the overlay's port is ${cluster.overlay.listenPort}: peers send to the wrong port`,
+      at: wg.file,
+      touches: { node: node.name },
+    });
   }
   for (const d of derived) {
     const real = wg.peers.find((p) => p.node === d.node);
     if (!real) {
-      out.push({ part: "wireguard", kind: "missing-peer", text: `no peer for ${d.node} (endpoint ${endpointText(d.endpoint)}, allowed-ips ${d.allowedIps.map((a) => a.text).join(", ")})`, touches: { node: d.node } });
+      out.push({
+        part: "wireguard",
+        kind: "missing-peer",
+        text: `no peer for ${d.node} (endpoint ${endpointText(d.endpoint)}, allowed-ips ${d.allowedIps.map((a) => a.text).join(", ")})`,
+        touches: { node: d.node },
+      });
       continue;
     }
     const have = new Set(real.allowedIps.map((a) => a.text));
     const want = new Set(d.allowedIps.map((a) => a.text));
     const missing = [...want].filter((a) => !have.has(a));
     const extra = [...have].filter((a) => !want.has(a));
-    if (missing.length) out.push({ part: "wireguard", kind: "allowed-ips-missing", text: `peer ${d.node}'s AllowedIPs lack ${missing.join(", ")}`, at: at(real), touches: { node: d.node } });
-    if (extra.length) out.push({ part: "wireguard", kind: "allowed-ips-extra", text: `peer ${d.node}'s AllowedIPs hold ${extra.join(", ")}, which kubehop does not derive`, at: at(real), touches: { node: d.node } });
+    if (missing.length)
+      out.push({
+        part: "wireguard",
+        kind: "allowed-ips-missing",
+        text: `peer ${d.node}'s AllowedIPs lack ${missing.join(", ")}`,
+        at: at(real),
+        touches: { node: d.node },
+      });
+    if (extra.length)
+      out.push({
+        part: "wireguard",
+        kind: "allowed-ips-extra",
+        text: `peer ${d.node}'s AllowedIPs hold ${extra.join(", ")}, which kubehop does not derive`,
+        at: at(real),
+        touches: { node: d.node },
+      });
     if (endpointText(real.endpoint) !== endpointText(d.endpoint)) {
-      out.push({ part: "wireguard", kind: "endpoint-mismatch", text: `peer ${d.node}'s endpoint is ${endpointText(real.endpoint)}, kubehop derives ${endpointText(d.endpoint)}`, at: at(real), touches: { node: d.node } });
+      out.push({
+        part: "wireguard",
+        kind: "endpoint-mismatch",
+        text: `peer ${d.node}'s endpoint is ${endpointText(real.endpoint)}, kubehop derives ${endpointText(d.endpoint)}`,
+        at: at(real),
+        touches: { node: d.node },
+      });
     }
   }
   for (const p of wg.peers) {
     if (derived.some((d) => d.node === p.node)) continue;
-    const whose = p.node === "" ? "no node's" : p.node === node.name ? `${node.name} itself` : `node ${p.node}, which kubehop does not peer with`;
-    out.push({ part: "wireguard", kind: "extra-peer", text: `peer ${p.publicKey.slice(0, 8)}... (endpoint ${endpointText(p.endpoint)}, allowed-ips ${p.allowedIps.map((a) => a.text).join(", ") || "(none)"}) is ${whose}`, at: at(p), touches: { node: p.node || node.name } });
+    const whose =
+      p.node === ""
+        ? "no node's"
+        : p.node === node.name
+          ? `${node.name} itself`
+          : `node ${p.node}, which kubehop does not peer with`;
+    out.push({
+      part: "wireguard",
+      kind: "extra-peer",
+      text: `peer ${p.publicKey.slice(0, 8)}... (endpoint ${endpointText(p.endpoint)}, allowed-ips ${p.allowedIps.map((a) => a.text).join(", ") || "(none)"}) is ${whose}`,
+      at: at(p),
+      touches: { node: p.node || node.name },
+    });
   }
 }
 

@@ -71,7 +71,13 @@ function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topolo
   const all = requestsFor(cluster, node);
   const requests = all.slice(0, MAX_REQUESTS_PER_NODE);
   const base = new Map(requests.map((r) => [r.label, run(derived, r)]));
-  const out: DriftDifference[] = differences.map((d) => ({ part: d.part, kind: d.kind, text: d.text, ...(d.at ? { at: d.at } : {}), breaks: [] }));
+  const out: DriftDifference[] = differences.map((d) => ({
+    part: d.part,
+    kind: d.kind,
+    text: d.text,
+    ...(d.at ? { at: d.at } : {}),
+    breaks: [],
+  }));
   const alsoBreaks: BrokenRequest[] = [];
   for (const part of ["iptables", "routes", "wireguard"] as const) {
     const only = PARTS[part](dump);
@@ -92,15 +98,44 @@ function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topolo
       if (!placed) alsoBreaks.push(broken);
     }
   }
-  const files = [dump.iptablesSave?.file, dump.routes?.file, dump.addresses?.file, dump.wireguard?.file].filter((f): f is string => f !== undefined);
-  return { node: node.name, files, differences: out, alsoBreaks, info, requestsTried: requests.length, requestsLeftOut: all.length - requests.length };
+  const files = [dump.iptablesSave?.file, dump.routes?.file, dump.addresses?.file, dump.wireguard?.file].filter(
+    (f): f is string => f !== undefined,
+  );
+  return {
+    node: node.name,
+    files,
+    differences: out,
+    alsoBreaks,
+    info,
+    requestsTried: requests.length,
+    requestsLeftOut: all.length - requests.length,
+  };
 }
 
 function touches(d: Difference, r: Request, traces: (Trace | undefined)[], node: Node): boolean {
   const t = d.touches;
   if ("service" in t) return r.service === t.service;
-  if ("node" in t) return traces.some((tr) => tr?.branches.some((b) => b.hops.some((h) => h.location === t.node || h.location.startsWith(`${t.node}/`)) || b.reason.includes(`${t.node}`)) ?? false) || r.label.includes(t.node);
-  return traces.some((tr) => tr?.branches.some((b) => b.hops.some((h) => (h.location === node.name || h.location.startsWith(`${node.name}/`)) && h.steps.some((s) => s.rule !== undefined && t.routes.includes(s.rule)))) ?? false);
+  if ("node" in t)
+    return (
+      traces.some(
+        (tr) =>
+          tr?.branches.some(
+            (b) =>
+              b.hops.some((h) => h.location === t.node || h.location.startsWith(`${t.node}/`)) ||
+              b.reason.includes(`${t.node}`),
+          ) ?? false,
+      ) || r.label.includes(t.node)
+    );
+  return traces.some(
+    (tr) =>
+      tr?.branches.some((b) =>
+        b.hops.some(
+          (h) =>
+            (h.location === node.name || h.location.startsWith(`${node.name}/`)) &&
+            h.steps.some((s) => s.rule !== undefined && t.routes.includes(s.rule)),
+        ),
+      ) ?? false,
+  );
 }
 
 /** The outcome compared: each disposition with the pod it reached, and its share of the branches. */
@@ -114,10 +149,14 @@ function run(topo: Topology, r: Request): { outcome: string; trace?: Trace } {
   const shares = new Map<string, number>();
   for (const b of trace.branches) {
     const last = b.hops.at(-1)?.location ?? "";
-    const key = b.disposition === "DELIVERED" && last.startsWith("pod/") ? `DELIVERED to ${last.slice(4)}` : b.disposition;
+    const key =
+      b.disposition === "DELIVERED" && last.startsWith("pod/") ? `DELIVERED to ${last.slice(4)}` : b.disposition;
     shares.set(key, (shares.get(key) ?? 0) + b.probability);
   }
-  const outcome = [...shares].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, p]) => (shares.size === 1 ? k : `${k} ${percent(p)}`)).join(", ");
+  const outcome = [...shares]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([k, p]) => (shares.size === 1 ? k : `${k} ${percent(p)}`))
+    .join(", ");
   return { outcome, trace };
 }
 
@@ -142,7 +181,11 @@ export function requestsFor(cluster: Cluster, node: Node): Request[] {
       if (port.protocol === "SCTP") continue;
       const ref = port.name || String(port.port);
       const to = `svc/${svc.namespace}/${svc.name}:${ref}`;
-      out.push({ label: `${from} -> ${to}`, query: { from, to, proto: port.protocol === "UDP" ? "udp" : "tcp" }, service: `${svc.namespace}/${svc.name}${port.name ? `:${port.name}` : ""}` });
+      out.push({
+        label: `${from} -> ${to}`,
+        query: { from, to, proto: port.protocol === "UDP" ? "udp" : "tcp" },
+        service: `${svc.namespace}/${svc.name}${port.name ? `:${port.name}` : ""}`,
+      });
     }
   }
   for (const other of cluster.nodes) {
@@ -152,8 +195,15 @@ export function requestsFor(cluster: Cluster, node: Node): Request[] {
     const there = `pod/${theirs.namespace}/${theirs.name}`;
     const port = (p: Pod) => p.ports[0]?.containerPort ?? 80;
     const proto = (p: Pod) => (p.ports[0]?.protocol === "UDP" ? "udp" : "tcp");
-    out.push({ label: `${from} -> ${there}:${port(theirs)}`, query: { from, to: `${there}:${port(theirs)}`, proto: proto(theirs) } });
-    if (mine) out.push({ label: `${there} -> ${from}:${port(mine)}`, query: { from: there, to: `${from}:${port(mine)}`, proto: proto(mine) } });
+    out.push({
+      label: `${from} -> ${there}:${port(theirs)}`,
+      query: { from, to: `${there}:${port(theirs)}`, proto: proto(theirs) },
+    });
+    if (mine)
+      out.push({
+        label: `${there} -> ${from}:${port(mine)}`,
+        query: { from: there, to: `${from}:${port(mine)}`, proto: proto(mine) },
+      });
   }
   return out;
 }
@@ -163,7 +213,9 @@ export function driftText(report: DriftReport): string {
   const lines: string[] = [];
   for (const n of report.nodes) {
     const count = n.differences.length;
-    lines.push(`${n.node}: ${count === 0 ? "no drift" : `${count} difference${count === 1 ? "" : "s"}`} (${n.requestsTried} requests tried${n.requestsLeftOut ? `, ${n.requestsLeftOut} left out` : ""})`);
+    lines.push(
+      `${n.node}: ${count === 0 ? "no drift" : `${count} difference${count === 1 ? "" : "s"}`} (${n.requestsTried} requests tried${n.requestsLeftOut ? `, ${n.requestsLeftOut} left out` : ""})`,
+    );
     for (const part of ["iptables", "routes", "wireguard"] as const) {
       const ds = n.differences.filter((d) => d.part === part);
       if (ds.length === 0) continue;
@@ -171,10 +223,12 @@ export function driftText(report: DriftReport): string {
       for (const d of ds) {
         lines.push(`    ${d.kind}: ${d.text}${d.at ? `  [${d.at}]` : ""}`);
         if (d.breaks.length === 0) lines.push("      breaks none of the requests tried");
-        for (const b of d.breaks) lines.push(`      breaks ${b.request}`, `        derived:   ${b.derived}`, `        as dumped: ${b.dumped}`);
+        for (const b of d.breaks)
+          lines.push(`      breaks ${b.request}`, `        derived:   ${b.derived}`, `        as dumped: ${b.dumped}`);
       }
     }
-    for (const b of n.alsoBreaks) lines.push(`  also breaks ${b.request}`, `    derived:   ${b.derived}`, `    as dumped: ${b.dumped}`);
+    for (const b of n.alsoBreaks)
+      lines.push(`  also breaks ${b.request}`, `    derived:   ${b.derived}`, `    as dumped: ${b.dumped}`);
     for (const i of n.info) lines.push(`  info: ${i}`);
   }
   return `${lines.join("\n")}\n`;

@@ -16,7 +16,10 @@ export function listKhNamespaces(runId?: string): string[] {
 }
 
 function pidsIn(ns: string): number[] {
-  return tryRun("ip", ["netns", "pids", ns]).out.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number);
+  return tryRun("ip", ["netns", "pids", ns])
+    .out.split(/\s+/)
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number);
 }
 
 /** Kills every process inside the namespaces (SIGTERM, then SIGKILL), then deletes them. */
@@ -35,7 +38,6 @@ export function removeNamespaces(namespaces: readonly string[]): void {
   }
   for (const ns of namespaces) tryRun("ip", ["netns", "del", ns]);
 }
-
 
 /** wireguard-go's UAPI sockets are files in /var/run/wireguard named after the device. */
 export function removeWgSockets(runId?: string): void {
@@ -98,7 +100,8 @@ export function cleanup(runId?: string, all = false): string[] {
     removeWgSockets(r);
     rmSync(`${OWNERS}/${r}`, { force: true });
   }
-  if (all && existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) if (!isLiveOther(f)) rmSync(`${OWNERS}/${f}`, { force: true });
+  if (all && existsSync(OWNERS))
+    for (const f of readdirSync(OWNERS)) if (!isLiveOther(f)) rmSync(`${OWNERS}/${f}`, { force: true });
   return gone;
 }
 

@@ -54,7 +54,10 @@ export function whenReady(child: ChildProcess, what: string, timeoutMs = 15_000)
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
-    const timer = setTimeout(() => reject(new Error(`${what}: server not ready after ${timeoutMs} ms ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: server not ready after ${timeoutMs} ms ${err}`)),
+      timeoutMs,
+    );
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString("utf8");
       if (out.includes("ready")) {

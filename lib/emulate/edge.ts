@@ -20,8 +20,10 @@ import { ipBatch, run } from "./runner.ts";
 export const CLIENT_GATEWAY = "169.254.0.1";
 
 export function healthyNodes(cluster: Cluster, svc: Service | undefined): Node[] {
-  if (!svc || svc.externalTrafficPolicy !== "Local" || svc.healthCheckNodePort === undefined) return [...cluster.nodes];
-  const eps = cluster.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name).flatMap((s) => s.endpoints);
+  if (svc?.externalTrafficPolicy !== "Local" || svc.healthCheckNodePort === undefined) return [...cluster.nodes];
+  const eps = cluster.endpointSlices
+    .filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name)
+    .flatMap((s) => s.endpoints);
   return cluster.nodes.filter((n) => eps.some((e) => e.nodeName === n.name && e.ready));
 }
 
@@ -32,14 +34,20 @@ export function sourceHashPick(nodes: readonly Node[], src: number): Node {
 
 export function setUpEdge(cluster: Cluster, ns: string, underlayNs: string): void {
   const gw = cluster.underlay.gateway;
-  sysctls(ns, { "net.ipv4.ip_forward": 1, "net.ipv4.fib_multipath_hash_policy": 1, "net.ipv4.conf.all.send_redirects": 0 });
+  sysctls(ns, {
+    "net.ipv4.ip_forward": 1,
+    "net.ipv4.fib_multipath_hash_policy": 1,
+    "net.ipv4.conf.all.send_redirects": 0,
+  });
   if (gw === undefined) return; // no router on the underlay: clients cannot reach the nodes
   vethBetween(ns, "eth0", underlayNs, "gw", cluster.underlay.mtu);
   ipBatch(underlayNs, [["link", "set", "gw", "master", "ul"]]);
   const len = cluster.underlay.cidr.length;
   ipBatch(ns, [
     ["addr", "add", `${formatIpv4(gw)}/${len}`, "dev", "eth0"],
-    ...cluster.loadBalancers.filter((lb) => lb.address !== gw).map((lb) => ["addr", "add", `${formatIpv4(lb.address)}/${len}`, "dev", "eth0"]),
+    ...cluster.loadBalancers
+      .filter((lb) => lb.address !== gw)
+      .map((lb) => ["addr", "add", `${formatIpv4(lb.address)}/${len}`, "dev", "eth0"]),
   ]);
 }
 
@@ -63,7 +71,11 @@ export function loadBalancerConfig(cluster: Cluster): { rules: string; ip: strin
   const chains: string[] = [];
   const ip: string[][] = [];
   const notes: string[] = [];
-  const sources = [...cluster.clients.map((c) => c.ip), ...cluster.nodes.map((n) => n.ip), ...cluster.loadBalancers.map((l) => l.address)];
+  const sources = [
+    ...cluster.clients.map((c) => c.ip),
+    ...cluster.nodes.map((n) => n.ip),
+    ...cluster.loadBalancers.map((l) => l.address),
+  ];
   cluster.loadBalancers.forEach((lb: LoadBalancer, li) => {
     const svc = cluster.services.find((s) => s.namespace === lb.service.namespace && s.name === lb.service.name);
     const healthy = healthyNodes(cluster, svc);
@@ -72,9 +84,20 @@ export function loadBalancerConfig(cluster: Cluster): { rules: string; ip: strin
     if (lb.mode === "nodeport") {
       ip.push(["addr", "add", `${vip}/32`, "dev", "lo"]);
     } else if (healthy.length > 0) {
-      ip.push(["route", "replace", `${vip}/32`, ...healthy.flatMap((n) => ["nexthop", "via", formatIpv4(n.ip), "dev", "eth0"])]);
-      for (const p of ports) filter.push(`-A FORWARD -d ${vip}/32 -p ${p.protocol.toLowerCase()} -m ${p.protocol.toLowerCase()} --dport ${p.port} -j ACCEPT`);
-      filter.push(`-A FORWARD -d ${vip}/32 -p tcp -j REJECT --reject-with tcp-reset`, `-A FORWARD -d ${vip}/32 -j REJECT`);
+      ip.push([
+        "route",
+        "replace",
+        `${vip}/32`,
+        ...healthy.flatMap((n) => ["nexthop", "via", formatIpv4(n.ip), "dev", "eth0"]),
+      ]);
+      for (const p of ports)
+        filter.push(
+          `-A FORWARD -d ${vip}/32 -p ${p.protocol.toLowerCase()} -m ${p.protocol.toLowerCase()} --dport ${p.port} -j ACCEPT`,
+        );
+      filter.push(
+        `-A FORWARD -d ${vip}/32 -p tcp -j REJECT --reject-with tcp-reset`,
+        `-A FORWARD -d ${vip}/32 -j REJECT`,
+      );
     }
     ports.forEach((p, pi) => {
       const proto = p.protocol.toLowerCase();
@@ -100,12 +123,15 @@ export function loadBalancerConfig(cluster: Cluster): { rules: string; ip: strin
       healthy.forEach((n, i) => {
         const left = healthy.length - i;
         if (left === 1) nat.push(`-A ${chain} ${to(n)}`);
-        else if (lb.algorithm === "round-robin") nat.push(`-A ${chain} -m statistic --mode nth --every ${left} --packet 0 ${to(n)}`);
+        else if (lb.algorithm === "round-robin")
+          nat.push(`-A ${chain} -m statistic --mode nth --every ${left} --packet 0 ${to(n)}`);
         else nat.push(`-A ${chain} -m statistic --mode random --probability ${(1 / left).toFixed(11)} ${to(n)}`);
       });
     });
     if (lb.mode === "nodeport" && !lb.preserveClientIp) {
-      nat.push(`-A POSTROUTING -m conntrack --ctstate DNAT --ctorigdst ${vip}/32 -j SNAT --to-source ${formatIpv4(lb.address)}`);
+      nat.push(
+        `-A POSTROUTING -m conntrack --ctstate DNAT --ctorigdst ${vip}/32 -j SNAT --to-source ${formatIpv4(lb.address)}`,
+      );
     }
   });
   const rules = [

@@ -74,7 +74,9 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     setUpEdge(cluster, names.edge, names.underlay);
     const nodeNotes: NodeSetupNotes = { brNetfilter: "" };
     const net = topo.network;
-    cluster.nodes.forEach((node, i) => setUpNode(cluster, node, names.nodes.get(node.name)!, names.underlay, underlayPort(i), nodeNotes));
+    cluster.nodes.forEach((node, i) => {
+      setUpNode(cluster, node, names.nodes.get(node.name)!, names.underlay, underlayPort(i), nodeNotes);
+    });
     notes.push(nodeNotes.brNetfilter);
     const nodeByName = new Map(cluster.nodes.map((n) => [n.name, n] as const));
     for (const pod of cluster.pods) {
@@ -87,13 +89,34 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       const podNs = names.pods.get(`${pod.namespace}/${pod.name}`)!;
       setUpPod(cluster, node, pod, names.nodes.get(node.name)!, podNs);
       if (pod.ports.length === 0) {
-        run("iptables", ["-w", "5", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "-j", "REDIRECT", "--to-ports", String(CATCH_ALL_PORT)], { ns: podNs });
+        run(
+          "iptables",
+          [
+            "-w",
+            "5",
+            "-t",
+            "nat",
+            "-A",
+            "PREROUTING",
+            "-p",
+            "tcp",
+            "-j",
+            "REDIRECT",
+            "--to-ports",
+            String(CATCH_ALL_PORT),
+          ],
+          { ns: podNs },
+        );
       }
     }
     log("wg0: wireguard-go on every node");
     const keys = new Map<string, WgKeys>(cluster.nodes.map((n) => [n.name, genKeys()] as const));
     for (const node of cluster.nodes) startWireGuard(names.nodes.get(node.name)!, names.wgDevices.get(node.name)!);
-    for (const node of cluster.nodes) peers.set(node.name, configureWireGuard(net, node, names.nodes.get(node.name)!, names.wgDevices.get(node.name)!, keys));
+    for (const node of cluster.nodes)
+      peers.set(
+        node.name,
+        configureWireGuard(net, node, names.nodes.get(node.name)!, names.wgDevices.get(node.name)!, keys),
+      );
     log("routes and kube-proxy's rules");
     for (const node of cluster.nodes) {
       const ns = names.nodes.get(node.name)!;
@@ -101,7 +124,9 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       loadRules(ns, nodeRules(topo, node));
     }
     notes.push(...installLoadBalancers(cluster, names.edge));
-    cluster.clients.forEach((c, i) => setUpClient(cluster, c, i, names.clients.get(c.name)!, names.edge));
+    cluster.clients.forEach((c, i) => {
+      setUpClient(cluster, c, i, names.clients.get(c.name)!, names.edge);
+    });
     log("pod servers");
     const ready: Promise<void>[] = [];
     const launch = (ns: string, spec: ServerSpec) => {
@@ -122,7 +147,8 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     if (cluster.nodes.length > 1) {
       log("wg0: handshakes between every pair of nodes");
       const warm = await warmUpTunnels(cluster, (n) => names.nodes.get(n)!);
-      if (warm.down.length) notes.push(`wg0: no answer through the tunnel for ${warm.down.join(", ")} (node to node's bridge0 ping)`);
+      if (warm.down.length)
+        notes.push(`wg0: no answer through the tunnel for ${warm.down.join(", ")} (node to node's bridge0 ping)`);
     }
   } catch (e) {
     teardown();

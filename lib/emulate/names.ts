@@ -35,13 +35,27 @@ export function newRunId(taken: ReadonlySet<string> = new Set()): string {
 export function namesFor(cluster: Cluster, runId = newRunId()): Names {
   const base = `${PREFIX}${runId}`;
   const nodes = new Map(cluster.nodes.map((n, i) => [n.name, `${base}-n${i + 1}`] as const));
-  const pods = new Map(cluster.pods.filter((p) => !p.hostNetwork).map((p, i) => [`${p.namespace}/${p.name}`, `${base}-p${i + 1}`] as const));
+  const pods = new Map(
+    cluster.pods
+      .filter((p) => !p.hostNetwork)
+      .map((p, i) => [`${p.namespace}/${p.name}`, `${base}-p${i + 1}`] as const),
+  );
   const clients = new Map(cluster.clients.map((c, i) => [c.name, `${base}-c${i + 1}`] as const));
   const wgDevices = new Map(cluster.nodes.map((n, i) => [n.name, `kh${runId}w${i + 1}`] as const));
-  for (const d of wgDevices.values()) if (d.length > IFNAME_MAX) throw new Error(`internal: interface name ${d} is too long`);
+  for (const d of wgDevices.values())
+    if (d.length > IFNAME_MAX) throw new Error(`internal: interface name ${d} is too long`);
   const underlay = `${base}-ul`;
   const edge = `${base}-rt`;
-  return { runId, underlay, edge, nodes, pods, clients, wgDevices, all: [underlay, edge, ...nodes.values(), ...pods.values(), ...clients.values()] };
+  return {
+    runId,
+    underlay,
+    edge,
+    nodes,
+    pods,
+    clients,
+    wgDevices,
+    all: [underlay, edge, ...nodes.values(), ...pods.values(), ...clients.values()],
+  };
 }
 
 /** The underlay-side port of node i's eth0 (in the underlay namespace). */

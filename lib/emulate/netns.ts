@@ -10,7 +10,9 @@ export function createNamespace(ns: string): void {
 
 /** A veth pair between two namespaces, both ends up, with the given MTU. */
 export function vethBetween(nsA: string, ifA: string, nsB: string, ifB: string, mtu: number): void {
-  ipBatch(nsA, [["link", "add", ifA, "mtu", String(mtu), "type", "veth", "peer", "name", ifB, "mtu", String(mtu), "netns", nsB]]);
+  ipBatch(nsA, [
+    ["link", "add", ifA, "mtu", String(mtu), "type", "veth", "peer", "name", ifB, "mtu", String(mtu), "netns", nsB],
+  ]);
   ipBatch(nsA, [["link", "set", ifA, "up"]]);
   ipBatch(nsB, [["link", "set", ifB, "up"]]);
 }

@@ -11,7 +11,14 @@ export interface NodeSetupNotes {
   brNetfilter: string;
 }
 
-export function setUpNode(cluster: Cluster, node: Node, ns: string, underlayNs: string, port: string, notes: NodeSetupNotes): void {
+export function setUpNode(
+  cluster: Cluster,
+  node: Node,
+  ns: string,
+  underlayNs: string,
+  port: string,
+  notes: NodeSetupNotes,
+): void {
   const mtu = cluster.underlay.mtu;
   // eth0 first: with wg0 addressless (Kilo style), MASQUERADE out of wg0 takes the first global
   // address of the namespace, which is then eth0's, as on a node whose NIC came up first.
@@ -29,7 +36,8 @@ export function setUpNode(cluster: Cluster, node: Node, ns: string, underlayNs: 
   // leaves the host's value alone and says so.
   const before = readSysctl(ns, "net.bridge.bridge-nf-call-iptables");
   if (before === undefined) {
-    notes.brNetfilter = "br_netfilter is not loaded: bridged pod-to-pod frames skip iptables (same-node ClusterIP replies may not be un-NATed)";
+    notes.brNetfilter =
+      "br_netfilter is not loaded: bridged pod-to-pod frames skip iptables (same-node ClusterIP replies may not be un-NATed)";
   } else {
     const host = readSysctl(undefined, "net.bridge.bridge-nf-call-iptables");
     sysctls(ns, { "net.bridge.bridge-nf-call-iptables": 1 });
@@ -39,14 +47,16 @@ export function setUpNode(cluster: Cluster, node: Node, ns: string, underlayNs: 
       sysctls(ns, { "net.bridge.bridge-nf-call-iptables": host ?? 0 });
       notes.brNetfilter = `bridge-nf-call-iptables is global on this kernel; kubehop left the host's value (${host}) unchanged`;
     } else {
-      notes.brNetfilter = "bridge-nf-call-iptables=1 set inside each node namespace (per-namespace on this kernel; the host's value is untouched)";
+      notes.brNetfilter =
+        "bridge-nf-call-iptables=1 set inside each node namespace (per-namespace on this kernel; the host's value is untouched)";
     }
   }
 }
 
 /** `ip route replace` argv for one route of the table. */
 export function routeArgs(r: Route): string[] {
-  if (r.type === "blackhole" || r.type === "unreachable") return ["route", "replace", r.type, r.dst.text, "proto", r.proto];
+  if (r.type === "blackhole" || r.type === "unreachable")
+    return ["route", "replace", r.type, r.dst.text, "proto", r.proto];
   const a = ["route", "replace", r.dst.text];
   if (r.via !== undefined) a.push("via", formatIpv4(r.via));
   a.push("dev", r.dev, "proto", r.proto, "scope", r.scope);

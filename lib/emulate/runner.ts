@@ -49,7 +49,11 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 }
 
 /** Like run, but a failure is returned instead of thrown. */
-export function tryRun(cmd: string, args: readonly string[], opts: RunOptions = {}): { ok: boolean; out: string; err: string } {
+export function tryRun(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): { ok: boolean; out: string; err: string } {
   try {
     return { ok: true, out: run(cmd, args, opts), err: "" };
   } catch (e) {
@@ -60,22 +64,35 @@ export function tryRun(cmd: string, args: readonly string[], opts: RunOptions = 
 /** `ip -batch -`: many ip commands in one process (each line is an argv, joined by spaces). */
 export function ipBatch(ns: string | undefined, lines: readonly (readonly string[])[]): void {
   if (lines.length === 0) return;
-  for (const l of lines) for (const w of l) if (!/^[A-Za-z0-9_.:/@-]+$/.test(w)) throw new Error(`internal: unsafe ip batch word ${JSON.stringify(w)}`);
+  for (const l of lines)
+    for (const w of l)
+      if (!/^[A-Za-z0-9_.:/@-]+$/.test(w)) throw new Error(`internal: unsafe ip batch word ${JSON.stringify(w)}`);
   const args = ns === undefined ? ["-batch", "-"] : ["-n", ns, "-batch", "-"];
-  run("ip", args, { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+  run("ip", args, { input: `${lines.map((l) => l.join(" ")).join("\n")}\n` });
 }
 
 /** Starts a long-running process (a pod's server) in its own process group, so a Ctrl-C meant for kubehop does not kill it before kubehop cleans up. */
 export function start(cmd: string, args: readonly string[], opts: RunOptions = {}): ChildProcess {
   const argv = inNs(opts.ns, cmd, args);
-  return spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true, env: opts.env ? { ...process.env, ...opts.env } : process.env });
+  return spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
+  });
 }
 
 /** Runs a command asynchronously and collects its output (for probes that run side by side). */
-export function runAsync(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<{ code: number | null; out: string; err: string }> {
+export function runAsync(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const argv = inNs(opts.ns, cmd, args);
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: opts.env ? { ...process.env, ...opts.env } : process.env });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));

@@ -46,10 +46,20 @@ export function startWireGuard(ns: string, device: string): void {
   // socket answers makes it lose the device and exit. Wait for `wg show`, then rename, then check.
   waitFor(() => tryRun("wg", ["show", device], { ns }).ok, 5000, `wireguard-go ${device} did not start in ${ns}`);
   ipBatch(ns, [["link", "set", device, "name", "wg0"]]);
-  waitFor(() => tryRun("wg", ["show", device], { ns }).ok, 2000, `wireguard-go ${device} exited after its device was renamed wg0 in ${ns}`);
+  waitFor(
+    () => tryRun("wg", ["show", device], { ns }).ok,
+    2000,
+    `wireguard-go ${device} exited after its device was renamed wg0 in ${ns}`,
+  );
 }
 
-export function configureWireGuard(net: Network, node: Node, ns: string, device: string, keys: ReadonlyMap<string, WgKeys>): WireGuardPeer[] {
+export function configureWireGuard(
+  net: Network,
+  node: Node,
+  ns: string,
+  device: string,
+  keys: ReadonlyMap<string, WgKeys>,
+): WireGuardPeer[] {
   const c: Cluster = net.cluster;
   const own = keys.get(node.name)!;
   const peers = wgPeers(net, node);
@@ -60,7 +70,12 @@ export function configureWireGuard(net: Network, node: Node, ns: string, device:
   const args = ["set", device, "listen-port", String(c.overlay.listenPort), "private-key", keyFile];
   for (const p of peers) {
     // A peer that stands for a node of this emulation gets that node's generated key.
-    args.push("peer", keys.get(p.node)?.publicKey ?? p.publicKey, "allowed-ips", p.allowedIps.map((a) => a.text).join(","));
+    args.push(
+      "peer",
+      keys.get(p.node)?.publicKey ?? p.publicKey,
+      "allowed-ips",
+      p.allowedIps.map((a) => a.text).join(","),
+    );
     if (p.endpoint) args.push("endpoint", `${formatIpv4(p.endpoint.ip)}:${p.endpoint.port}`);
   }
   try {
@@ -84,10 +99,20 @@ export function configureWireGuard(net: Network, node: Node, ns: string, device:
  * 5 s handshake retry, and the first real connections would race it.) Best effort: a tunnel the
  * topology breaks on purpose (AllowedIPs) may answer in neither direction. Returns the pairs that did not.
  */
-export async function warmUpTunnels(cluster: Cluster, nsOf: (node: string) => string): Promise<{ up: number; down: string[] }> {
+export async function warmUpTunnels(
+  cluster: Cluster,
+  nsOf: (node: string) => string,
+): Promise<{ up: number; down: string[] }> {
   const pairs = cluster.nodes.flatMap((a, i) => cluster.nodes.slice(i + 1).map((b) => [a, b] as const));
   const ping = async (from: Node, to: Node) =>
-    (await runAsync("ping", ["-n", "-q", "-c", "5", "-i", "0.2", "-w", "2", formatIpv4(to.bridgeIp)], { ns: nsOf(from.name), timeoutMs: 4000 })).code === 0;
-  const results = await Promise.all(pairs.map(async ([a, b]) => ({ ok: (await ping(a, b)) || (await ping(b, a)), pair: `${a.name}<->${b.name}` })));
+    (
+      await runAsync("ping", ["-n", "-q", "-c", "5", "-i", "0.2", "-w", "2", formatIpv4(to.bridgeIp)], {
+        ns: nsOf(from.name),
+        timeoutMs: 4000,
+      })
+    ).code === 0;
+  const results = await Promise.all(
+    pairs.map(async ([a, b]) => ({ ok: (await ping(a, b)) || (await ping(b, a)), pair: `${a.name}<->${b.name}` })),
+  );
   return { up: results.filter((r) => r.ok).length, down: results.filter((r) => !r.ok).map((r) => r.pair) };
 }

@@ -4,7 +4,14 @@
 // 2. the controller (store.go GetIngressClass) accepts spec.ingressClassName only if it names an
 //    IngressClass whose spec.controller is its own, else the legacy annotation only if it equals
 //    its --ingress-class (default "nginx"), else nothing unless --watch-ingress-without-class.
-import { type ClassSelection, type IgnoredIngress, type Ingress, type IngressClass, ingressKey, type ServedIngress } from "../model/ingress.ts";
+import {
+  type ClassSelection,
+  type IgnoredIngress,
+  type Ingress,
+  type IngressClass,
+  ingressKey,
+  type ServedIngress,
+} from "../model/ingress.ts";
 import { ageKey } from "./order.ts";
 
 export const NGINX_CONTROLLER = "k8s.io/ingress-nginx";
@@ -20,7 +27,11 @@ export interface ControllerConfig {
   readonly watchWithoutClass: boolean;
 }
 
-export const DEFAULT_CONTROLLER: ControllerConfig = { controller: NGINX_CONTROLLER, ingressClass: "nginx", watchWithoutClass: false };
+export const DEFAULT_CONTROLLER: ControllerConfig = {
+  controller: NGINX_CONTROLLER,
+  ingressClass: "nginx",
+  watchWithoutClass: false,
+};
 
 /** kubehop's default when the input holds no IngressClass at all (not something Kubernetes does). */
 export const ASSUMED_CLASS: IngressClass = { name: "nginx", controller: NGINX_CONTROLLER, isDefault: true };
@@ -37,14 +48,20 @@ export function defaultClass(classes: readonly IngressClass[]): IngressClass | u
   return defaults[0];
 }
 
-export function selectIngresses(ingresses: readonly Ingress[], classes: readonly IngressClass[], config: ControllerConfig = DEFAULT_CONTROLLER): ClassSelection {
+export function selectIngresses(
+  ingresses: readonly Ingress[],
+  classes: readonly IngressClass[],
+  config: ControllerConfig = DEFAULT_CONTROLLER,
+): ClassSelection {
   const assumed = classes.length === 0;
   const effective = assumed ? [ASSUMED_CLASS] : [...classes];
   const byName = new Map(effective.map((c) => [c.name, c]));
   const fallback = defaultClass(effective);
   const served: ServedIngress[] = [];
   const ignored: IgnoredIngress[] = [];
-  const sorted = [...ingresses].sort((a, b) => (ingressKey(a) < ingressKey(b) ? -1 : ingressKey(a) > ingressKey(b) ? 1 : 0));
+  const sorted = [...ingresses].sort((a, b) =>
+    ingressKey(a) < ingressKey(b) ? -1 : ingressKey(a) > ingressKey(b) ? 1 : 0,
+  );
   for (const ing of sorted) {
     const key = ingressKey(ing);
     const legacy = ing.annotations[LEGACY_CLASS_ANNOTATION];
@@ -59,27 +76,50 @@ export function selectIngresses(ingresses: readonly Ingress[], classes: readonly
     if (className !== undefined) {
       const cls = byName.get(className);
       if (!cls) {
-        ignored.push({ ingress: ing, className, reason: `Ingress ${key} is of class ${className}, which no controller here serves: there is no IngressClass named ${className}` });
+        ignored.push({
+          ingress: ing,
+          className,
+          reason: `Ingress ${key} is of class ${className}, which no controller here serves: there is no IngressClass named ${className}`,
+        });
       } else if (cls.controller !== config.controller) {
-        ignored.push({ ingress: ing, className, reason: `Ingress ${key} is of class ${className}, which no controller here serves: IngressClass ${className} names controller ${cls.controller}, not ${config.controller}` });
+        ignored.push({
+          ingress: ing,
+          className,
+          reason: `Ingress ${key} is of class ${className}, which no controller here serves: IngressClass ${className} names controller ${cls.controller}, not ${config.controller}`,
+        });
       } else {
-        served.push({ ingress: ing, className, how: `IngressClass ${className} (controller ${cls.controller})${defaulted}` });
+        served.push({
+          ingress: ing,
+          className,
+          how: `IngressClass ${className} (controller ${cls.controller})${defaulted}`,
+        });
       }
       continue;
     }
     if (legacy !== undefined) {
       // The annotation is compared with the flag, not with IngressClass objects.
       if (legacy === config.ingressClass) {
-        served.push({ ingress: ing, className: legacy, how: `annotation ${LEGACY_CLASS_ANNOTATION}: ${legacy} (deprecated; accepted because it equals the controller's --ingress-class)` });
+        served.push({
+          ingress: ing,
+          className: legacy,
+          how: `annotation ${LEGACY_CLASS_ANNOTATION}: ${legacy} (deprecated; accepted because it equals the controller's --ingress-class)`,
+        });
       } else {
-        ignored.push({ ingress: ing, className: legacy, reason: `Ingress ${key} is of class ${legacy} (annotation ${LEGACY_CLASS_ANNOTATION}), which no controller here serves: ingress-nginx accepts only "${config.ingressClass}"` });
+        ignored.push({
+          ingress: ing,
+          className: legacy,
+          reason: `Ingress ${key} is of class ${legacy} (annotation ${LEGACY_CLASS_ANNOTATION}), which no controller here serves: ingress-nginx accepts only "${config.ingressClass}"`,
+        });
       }
       continue;
     }
     if (config.watchWithoutClass) {
       served.push({ ingress: ing, className: "_", how: "no class, accepted because of --watch-ingress-without-class" });
     } else {
-      ignored.push({ ingress: ing, reason: `Ingress ${key} names no class and no IngressClass is the default; ingress-nginx ignores it ("ingress does not contain a valid IngressClass")` });
+      ignored.push({
+        ingress: ing,
+        reason: `Ingress ${key} names no class and no IngressClass is the default; ingress-nginx ignores it ("ingress does not contain a valid IngressClass")`,
+      });
     }
   }
   return { served, ignored, classes: effective, assumedDefaultClass: assumed };

@@ -6,7 +6,8 @@ import type { Ingress, IngressBackend, IngressClass } from "../model/ingress.ts"
 type BackendObject = NonNullable<IngressObject["spec"]["defaultBackend"]>;
 
 function toBackend(b: BackendObject): IngressBackend {
-  if (b.service) return { kind: "service", service: b.service.name, port: b.service.port.number ?? b.service.port.name ?? "" };
+  if (b.service)
+    return { kind: "service", service: b.service.name, port: b.service.port.number ?? b.service.port.name ?? "" };
   const r = b.resource!;
   return { kind: "resource", resourceKind: r.kind, name: r.name, ...(r.apiGroup ? { apiGroup: r.apiGroup } : {}) };
 }
@@ -23,7 +24,15 @@ export function toIngress(obj: IngressObject, origin?: Origin): Ingress {
     ...(spec.defaultBackend ? { defaultBackend: toBackend(spec.defaultBackend) } : {}),
     rules: (spec.rules ?? []).map((r) => ({
       ...(r.host !== undefined ? { host: r.host } : {}),
-      ...(r.http ? { paths: r.http.paths.map((p) => ({ path: p.path ?? "", pathType: p.pathType, backend: toBackend(p.backend) })) } : {}),
+      ...(r.http
+        ? {
+            paths: r.http.paths.map((p) => ({
+              path: p.path ?? "",
+              pathType: p.pathType,
+              backend: toBackend(p.backend),
+            })),
+          }
+        : {}),
     })),
     tls: (spec.tls ?? []).map((t) => ({ hosts: t.hosts ?? [], ...(t.secretName ? { secretName: t.secretName } : {}) })),
     ...(origin ? { origin } : {}),

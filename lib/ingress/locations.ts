@@ -2,7 +2,7 @@
 // Plain mode: `= path` on equality, else nginx's auto-redirect (a location "/foo/" and none named
 // "/foo": 301 to "/foo/"), else the longest string prefix. Regex mode: the first `~* "^path"` in
 // rendered order (longest path first) that matches, case-insensitively.
-import { type Location, type Server } from "./servers.ts";
+import type { Location, Server } from "./servers.ts";
 
 export type LocationMatch =
   | { readonly kind: "location"; readonly location: Location }

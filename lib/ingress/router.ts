@@ -69,15 +69,21 @@ export function route(ingresses: readonly Ingress[], request: RouteRequest, opti
 }
 
 /** The same, on servers built once with buildServers (for many requests). */
-export function routeOn(servers: ReadonlyMap<string, Server>, request: RouteRequest, options: RouteOptions = {}): RouteResult {
+export function routeOn(
+  servers: ReadonlyMap<string, Server>,
+  request: RouteRequest,
+  options: RouteOptions = {},
+): RouteResult {
   const host = normaliseHost(request.host);
   const uri = normalisePath(request.path);
   const query = request.path.includes("?") ? request.path.slice(request.path.indexOf("?")) : "";
   const { server, how } = chooseServer(servers, host);
   const hostWhy =
-    how === "exact" ? `host ${host} matched server ${server.hostname}`
-    : how === "wildcard" ? `host ${host} matched wildcard server ${server.hostname} (exactly one label)`
-    : `host ${host || "(none)"} matched no Ingress host, so the catch-all server answers (rules without a host live there)`;
+    how === "exact"
+      ? `host ${host} matched server ${server.hostname}`
+      : how === "wildcard"
+        ? `host ${host} matched wildcard server ${server.hostname} (exactly one label)`
+        : `host ${host || "(none)"} matched no Ingress host, so the catch-all server answers (rules without a host live there)`;
   const match = chooseLocation(server, uri);
   const loc = match.location;
   const considered = [...explainOthers(server, loc, uri), ...server.shadowed];
@@ -86,8 +92,12 @@ export function routeOn(servers: ReadonlyMap<string, Server>, request: RouteRequ
 
   if (match.kind === "slash-redirect") {
     return {
-      kind: "redirect", status: 301, location: `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`, ...(ing ? { ingress: ing } : {}),
-      rule: ruleText(server, loc), ...base,
+      kind: "redirect",
+      status: 301,
+      location: `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`,
+      ...(ing ? { ingress: ing } : {}),
+      rule: ruleText(server, loc),
+      ...base,
       reason: `${hostWhy}; ${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash (Prefix paths ending in "/" do not match the path without it)`,
     };
   }
@@ -98,22 +108,40 @@ export function routeOn(servers: ReadonlyMap<string, Server>, request: RouteRequ
     const target = `${uri}${query}`;
     const trimmed = !keepSlash && target.endsWith("/") ? target.slice(0, -1) : target;
     return {
-      kind: "redirect", status: options.httpRedirectCode ?? 308, location: `https://${hostForRedirect(request.host)}${trimmed}`, ...(ing ? { ingress: ing } : {}),
-      rule: ruleText(server, loc), ...base, reason: `${hostWhy}; ${redirect}`,
+      kind: "redirect",
+      status: options.httpRedirectCode ?? 308,
+      location: `https://${hostForRedirect(request.host)}${trimmed}`,
+      ...(ing ? { ingress: ing } : {}),
+      rule: ruleText(server, loc),
+      ...base,
+      reason: `${hostWhy}; ${redirect}`,
     };
   }
 
   const locWhy = locationWhy(server, loc, uri);
   if (!loc.backend) {
-    return { kind: "default-backend", status: 404, rule: ruleText(server, loc), ...base, reason: `${hostWhy}; ${locWhy}; no Ingress defaultBackend covers it, so the controller's default backend answers 404` };
+    return {
+      kind: "default-backend",
+      status: 404,
+      rule: ruleText(server, loc),
+      ...base,
+      reason: `${hostWhy}; ${locWhy}; no Ingress defaultBackend covers it, so the controller's default backend answers 404`,
+    };
   }
   const rewritten = rewrite(loc, uri);
   return {
-    kind: "backend", ingress: ing!, host: server.hostname === DEFAULT_SERVER ? host : server.hostname,
-    path: loc.rulePath, pathType: loc.rulePathType, backend: { service: loc.backend.service, port: loc.backend.port },
-    source: loc.isDefault ? "default-backend" : "rule", location: renderLocation(loc, server.regex),
-    serviceUpstream: loc.annotations.serviceUpstream, ...(rewritten !== undefined ? { rewrittenPath: rewritten } : {}),
-    rule: ruleText(server, loc), ...base,
+    kind: "backend",
+    ingress: ing!,
+    host: server.hostname === DEFAULT_SERVER ? host : server.hostname,
+    path: loc.rulePath,
+    pathType: loc.rulePathType,
+    backend: { service: loc.backend.service, port: loc.backend.port },
+    source: loc.isDefault ? "default-backend" : "rule",
+    location: renderLocation(loc, server.regex),
+    serviceUpstream: loc.annotations.serviceUpstream,
+    ...(rewritten !== undefined ? { rewrittenPath: rewritten } : {}),
+    rule: ruleText(server, loc),
+    ...base,
     reason: `${hostWhy}; ${locWhy}${loc.annotations.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied straight to endpoint pod IPs (no service-upstream)"}`,
   };
 }
@@ -124,12 +152,19 @@ function hostForRedirect(header: string): string {
   return h.split(":")[0] ?? h;
 }
 
-function sslRedirect(servers: ReadonlyMap<string, Server>, host: string, loc: Location, req: RouteRequest, options: RouteOptions): string | undefined {
+function sslRedirect(
+  servers: ReadonlyMap<string, Server>,
+  host: string,
+  loc: Location,
+  req: RouteRequest,
+  options: RouteOptions,
+): string | undefined {
   if (req.scheme !== "http") return undefined;
   const exempt = options.noTlsRedirectLocations ?? [ACME];
   if (exempt.some((p) => p !== "" && loc.path.startsWith(p))) return undefined;
   const owner = loc.ingress ? ingressKey(loc.ingress) : "the catch-all";
-  if (loc.annotations.forceSslRedirect) return `${owner} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`;
+  if (loc.annotations.forceSslRedirect)
+    return `${owner} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`;
   const certServer = certificateServer(servers, host);
   if (!loc.annotations.sslRedirect || !certServer) return undefined;
   return `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to serve plain HTTP)`;
@@ -152,16 +187,19 @@ export function ruleText(server: Server, loc: Location): string {
   if (!loc.ingress) return "the controller's default backend (404)";
   const key = ingressKey(loc.ingress);
   const host = server.hostname === DEFAULT_SERVER ? "(any host)" : server.hostname;
-  if (loc.isDefault && loc.backend) return `${key}: defaultBackend -> ${backendText(loc.backend)} (host ${host}, no path matched)`;
+  if (loc.isDefault && loc.backend)
+    return `${key}: defaultBackend -> ${backendText(loc.backend)} (host ${host}, no path matched)`;
   if (loc.isDefault) return `the controller's default backend (404), for host ${host} created by ${key}`;
   return `${key}: host ${host} path ${loc.rulePath} (${loc.rulePathType}) -> ${backendText(loc.backend)}`;
 }
 
 function locationWhy(server: Server, loc: Location, uri: string): string {
   const rendered = renderLocation(loc, server.regex);
-  if (server.regex) return `path ${uri} matched ${rendered} first (regex mode for the whole host: use-regex or rewrite-target on one of its Ingresses; longest path tried first)`;
+  if (server.regex)
+    return `path ${uri} matched ${rendered} first (regex mode for the whole host: use-regex or rewrite-target on one of its Ingresses; longest path tried first)`;
   if (loc.isDefault) return `path ${uri} matched no Ingress path, only the implicit location /`;
-  if (loc.exact) return `path ${uri} equals ${rendered}${loc.twin ? ` (the exact twin ingress-nginx adds for Prefix ${loc.rulePath})` : ""}, and exact locations win`;
+  if (loc.exact)
+    return `path ${uri} equals ${rendered}${loc.twin ? ` (the exact twin ingress-nginx adds for Prefix ${loc.rulePath})` : ""}, and exact locations win`;
   return `path ${uri} matched ${rendered}, the longest matching prefix (${loc.rulePathType} ${loc.rulePath})`;
 }
 

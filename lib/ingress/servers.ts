@@ -73,7 +73,11 @@ function ruleHost(host: string | undefined): string {
 export function buildServers(ingresses: readonly Ingress[]): Map<string, Server> {
   const ordered = sortIngresses(ingresses);
   const servers = new Map<string, MutableServer>();
-  const catchAll: MutableServer = { hostname: DEFAULT_SERVER, locations: [rootLocation(undefined, undefined, UNANNOTATED)], shadowed: [] };
+  const catchAll: MutableServer = {
+    hostname: DEFAULT_SERVER,
+    locations: [rootLocation(undefined, undefined, UNANNOTATED)],
+    shadowed: [],
+  };
   servers.set(DEFAULT_SERVER, catchAll);
   let catchAllTaken = false;
 
@@ -90,7 +94,12 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
     for (const rule of ing.rules) {
       const host = ruleHost(rule.host);
       if (servers.has(host)) continue;
-      servers.set(host, { hostname: host, locations: [rootLocation(own, ing, anns)], createdBy: ingressKey(ing), shadowed: [] });
+      servers.set(host, {
+        hostname: host,
+        locations: [rootLocation(own, ing, anns)],
+        createdBy: ingressKey(ing),
+        shadowed: [],
+      });
     }
   }
 
@@ -102,19 +111,33 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
       assignCertificate(server, ing);
       for (const p of rule.paths ?? []) {
         if (p.backend.kind !== "service") {
-          server.shadowed.push(`${ingressKey(ing)} path ${rulePathOf(p.path)} (${p.pathType}) names a ${p.backend.resourceKind}, not a Service: ingress-nginx skips it`);
+          server.shadowed.push(
+            `${ingressKey(ing)} path ${rulePathOf(p.path)} (${p.pathType}) names a ${p.backend.resourceKind}, not a Service: ingress-nginx skips it`,
+          );
           continue;
         }
         const path = rulePathOf(p.path);
         const existing = server.locations.findIndex((l) => sameLocation(l, path, p.pathType));
-        const loc: Location = { path, exact: p.pathType === "Exact", rulePath: path, rulePathType: p.pathType, twin: false, isDefault: false, backend: p.backend, ingress: ing, annotations: anns };
+        const loc: Location = {
+          path,
+          exact: p.pathType === "Exact",
+          rulePath: path,
+          rulePathType: p.pathType,
+          twin: false,
+          isDefault: false,
+          backend: p.backend,
+          ingress: ing,
+          annotations: anns,
+        };
         if (existing < 0) {
           server.locations.push(loc);
         } else if (server.locations[existing]!.isDefault) {
           server.locations[existing] = loc;
         } else {
           const winner = server.locations[existing]!.ingress;
-          server.shadowed.push(`${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} lost: already configured by ${winner ? ingressKey(winner) : "?"}, processed first (older, or same age and later in name order)`);
+          server.shadowed.push(
+            `${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} lost: already configured by ${winner ? ingressKey(winner) : "?"}, processed first (older, or same age and later in name order)`,
+          );
         }
       }
     }
@@ -124,13 +147,34 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
   for (const [host, s] of servers) {
     const locations = sortLocations(updateServerLocations(s.locations));
     const regex = locations.some((l) => l.annotations.useRegex || needsRewrite(l));
-    out.set(host, { hostname: host, locations, regex, shadowed: s.shadowed, ...(s.certificate ? { certificate: s.certificate } : {}), ...(s.createdBy ? { createdBy: s.createdBy } : {}) });
+    out.set(host, {
+      hostname: host,
+      locations,
+      regex,
+      shadowed: s.shadowed,
+      ...(s.certificate ? { certificate: s.certificate } : {}),
+      ...(s.createdBy ? { createdBy: s.createdBy } : {}),
+    });
   }
   return out;
 }
 
-function rootLocation(backend: ServiceBackend | undefined, ing: Ingress | undefined, annotations: RoutingAnnotations): Location {
-  return { path: "/", exact: false, rulePath: "/", rulePathType: "Prefix", twin: false, isDefault: true, annotations, ...(backend ? { backend } : {}), ...(ing ? { ingress: ing } : {}) };
+function rootLocation(
+  backend: ServiceBackend | undefined,
+  ing: Ingress | undefined,
+  annotations: RoutingAnnotations,
+): Location {
+  return {
+    path: "/",
+    exact: false,
+    rulePath: "/",
+    rulePathType: "Prefix",
+    twin: false,
+    isDefault: true,
+    annotations,
+    ...(backend ? { backend } : {}),
+    ...(ing ? { ingress: ing } : {}),
+  };
 }
 
 export function needsRewrite(l: Location): boolean {
@@ -146,11 +190,21 @@ function assignCertificate(server: MutableServer, ing: Ingress): void {
   const entry = ing.tls.find((t) => t.hosts.some((h) => h.toLowerCase() === host));
   const key = ingressKey(ing);
   if (entry?.secretName) {
-    server.certificate = { secret: `${ing.namespace}/${entry.secretName}`, ingress: key, why: `${key} lists ${server.hostname} under tls with secret ${entry.secretName}` };
+    server.certificate = {
+      secret: `${ing.namespace}/${entry.secretName}`,
+      ingress: key,
+      why: `${key} lists ${server.hostname} under tls with secret ${entry.secretName}`,
+    };
   } else if (entry) {
-    server.certificate = { ingress: key, why: `${key} lists ${server.hostname} under tls without a secretName: the controller's default certificate` };
+    server.certificate = {
+      ingress: key,
+      why: `${key} lists ${server.hostname} under tls without a secretName: the controller's default certificate`,
+    };
   } else {
-    server.certificate = { ingress: key, why: `${key} has a tls section that does not list ${server.hostname}: ingress-nginx still gives the host its default certificate` };
+    server.certificate = {
+      ingress: key,
+      why: `${key} has a tls section that does not list ${server.hostname}: ingress-nginx still gives the host its default certificate`,
+    };
   }
 }
 

@@ -7,7 +7,9 @@ import { port } from "./schema-types.ts";
 
 // ingress-nginx orders Ingresses by age, so the timestamp is read when present.
 const metadataWithAge = metadata.extend({
-  creationTimestamp: z.string({ error: "expected creationTimestamp as RFC 3339 text, e.g. 2024-05-01T12:00:00Z" }).optional(),
+  creationTimestamp: z
+    .string({ error: "expected creationTimestamp as RFC 3339 text, e.g. 2024-05-01T12:00:00Z" })
+    .optional(),
 });
 
 export const PATH_TYPES = ["Exact", "Prefix", "ImplementationSpecific"] as const;
@@ -18,10 +20,16 @@ const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Why a rule host is invalid, or undefined when the API server would accept it. */
 export function hostProblem(host: string): string | undefined {
   if (host.includes(":")) return `host "${host}" must not contain a port; write the bare name, e.g. shop.example.com`;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return `host "${host}" is an IP address; Ingress hosts must be DNS names (leave host out to match any host)`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host))
+    return `host "${host}" is an IP address; Ingress hosts must be DNS names (leave host out to match any host)`;
   const labels = host.startsWith("*.") ? host.slice(2).split(".") : host.split(".");
-  if (host.includes("*") && !host.startsWith("*.")) return `host "${host}": a wildcard must be exactly one leading "*." label, e.g. *.example.com`;
-  if (host.length > 253 || labels.some((l) => l.length > 63 || !dns1123Label.test(l)) || (host.startsWith("*.") && labels.some((l) => l.includes("*")))) {
+  if (host.includes("*") && !host.startsWith("*."))
+    return `host "${host}": a wildcard must be exactly one leading "*." label, e.g. *.example.com`;
+  if (
+    host.length > 253 ||
+    labels.some((l) => l.length > 63 || !dns1123Label.test(l)) ||
+    (host.startsWith("*.") && labels.some((l) => l.includes("*")))
+  ) {
     return `host "${host}" is not a valid DNS name; use lower-case letters, digits, '-' and '.', optionally with one leading "*." label`;
   }
   return undefined;
@@ -32,7 +40,7 @@ export function pathProblem(path: string | undefined, pathType: string): string 
   if (pathType === "ImplementationSpecific") {
     return path && !path.startsWith("/") ? `path "${path}" must start with "/" (or be left out)` : undefined;
   }
-  if (!path || !path.startsWith("/")) return `a ${pathType} path must be an absolute path starting with "/", e.g. /api`;
+  if (!path?.startsWith("/")) return `a ${pathType} path must be an absolute path starting with "/", e.g. /api`;
   for (const bad of ["//", "/./", "/../", "%2f", "%2F"]) {
     if (path.includes(bad)) return `${pathType} path "${path}" must not contain "${bad}"`;
   }
@@ -43,31 +51,59 @@ export function pathProblem(path: string | undefined, pathType: string): string 
 }
 
 const servicePort = z
-  .looseObject({
-    number: port.optional(),
-    name: z.string({ error: "expected a Service port name as text" }).min(1, { error: "a port name cannot be empty" }).optional(),
-  }, { error: "expected port: {number: N} or {name: NAME}" })
-  .refine((p) => (p.number === undefined) !== (p.name === undefined), { error: "set exactly one of port.number (the Service port, 1-65535) or port.name (the Service port's name)" });
+  .looseObject(
+    {
+      number: port.optional(),
+      name: z
+        .string({ error: "expected a Service port name as text" })
+        .min(1, { error: "a port name cannot be empty" })
+        .optional(),
+    },
+    { error: "expected port: {number: N} or {name: NAME}" },
+  )
+  .refine((p) => (p.number === undefined) !== (p.name === undefined), {
+    error: "set exactly one of port.number (the Service port, 1-65535) or port.name (the Service port's name)",
+  });
 
-const serviceBackend = z.looseObject({
-  name: z.string({ error: "expected the Service name as text" }).regex(dns1035Label, { error: "not a valid Service name; use a DNS-1035 label: lower-case letters, digits and '-', starting with a letter" }),
-  port: servicePort,
-}, { error: "expected service: {name, port}" });
+const serviceBackend = z.looseObject(
+  {
+    name: z.string({ error: "expected the Service name as text" }).regex(dns1035Label, {
+      error:
+        "not a valid Service name; use a DNS-1035 label: lower-case letters, digits and '-', starting with a letter",
+    }),
+    port: servicePort,
+  },
+  { error: "expected service: {name, port}" },
+);
 
-const resourceBackend = z.looseObject({
-  apiGroup: z.string().optional(),
-  kind: z.string({ error: "expected the resource kind as text" }).min(1, { error: "a resource kind cannot be empty" }),
-  name: z.string({ error: "expected the resource name as text" }).min(1, { error: "a resource name cannot be empty" }),
-}, { error: "expected resource: {apiGroup, kind, name}" });
+const resourceBackend = z.looseObject(
+  {
+    apiGroup: z.string().optional(),
+    kind: z
+      .string({ error: "expected the resource kind as text" })
+      .min(1, { error: "a resource kind cannot be empty" }),
+    name: z
+      .string({ error: "expected the resource name as text" })
+      .min(1, { error: "a resource name cannot be empty" }),
+  },
+  { error: "expected resource: {apiGroup, kind, name}" },
+);
 
 const backend = z
-  .looseObject({ service: serviceBackend.optional(), resource: resourceBackend.optional() }, { error: "expected a backend: {service: {name, port}} or {resource: {...}}" })
-  .refine((b) => (b.service === undefined) !== (b.resource === undefined), { error: "a backend needs exactly one of service or resource" });
+  .looseObject(
+    { service: serviceBackend.optional(), resource: resourceBackend.optional() },
+    { error: "expected a backend: {service: {name, port}} or {resource: {...}}" },
+  )
+  .refine((b) => (b.service === undefined) !== (b.resource === undefined), {
+    error: "a backend needs exactly one of service or resource",
+  });
 
 const httpPath = z
   .looseObject({
     path: z.string({ error: "expected path as text, e.g. /api" }).optional(),
-    pathType: z.enum(PATH_TYPES, { error: "pathType is required in networking.k8s.io/v1; expected Exact, Prefix or ImplementationSpecific" }),
+    pathType: z.enum(PATH_TYPES, {
+      error: "pathType is required in networking.k8s.io/v1; expected Exact, Prefix or ImplementationSpecific",
+    }),
     backend,
   })
   .superRefine((p, ctx) => {
@@ -82,7 +118,16 @@ const host = z.string({ error: "expected host as text, e.g. shop.example.com" })
 
 const rule = z.looseObject({
   host: host.optional(),
-  http: z.looseObject({ paths: z.array(httpPath, { error: "expected http.paths: a list of {path, pathType, backend}" }).min(1, { error: "http.paths needs at least one path" }) }, { error: "expected http: {paths: [...]}" }).optional(),
+  http: z
+    .looseObject(
+      {
+        paths: z
+          .array(httpPath, { error: "expected http.paths: a list of {path, pathType, backend}" })
+          .min(1, { error: "http.paths needs at least one path" }),
+      },
+      { error: "expected http: {paths: [...]}" },
+    )
+    .optional(),
 });
 
 const tls = z.looseObject({
@@ -93,21 +138,35 @@ const tls = z.looseObject({
 export const IngressSchema = z.looseObject({
   metadata: metadataWithAge,
   spec: z
-    .looseObject({
-      ingressClassName: z.string({ error: "expected ingressClassName as text: the name of an IngressClass" }).optional(),
-      defaultBackend: backend.optional(),
-      rules: z.array(rule, { error: "expected rules: a list of {host, http}" }).optional(),
-      tls: z.array(tls, { error: "expected tls: a list of {hosts, secretName}" }).optional(),
-    }, { error: "expected spec: a mapping with rules and/or defaultBackend" })
-    .refine((s) => s.defaultBackend !== undefined || (s.rules?.length ?? 0) > 0, { error: "either defaultBackend or rules must be specified" }),
+    .looseObject(
+      {
+        ingressClassName: z
+          .string({ error: "expected ingressClassName as text: the name of an IngressClass" })
+          .optional(),
+        defaultBackend: backend.optional(),
+        rules: z.array(rule, { error: "expected rules: a list of {host, http}" }).optional(),
+        tls: z.array(tls, { error: "expected tls: a list of {hosts, secretName}" }).optional(),
+      },
+      { error: "expected spec: a mapping with rules and/or defaultBackend" },
+    )
+    .refine((s) => s.defaultBackend !== undefined || (s.rules?.length ?? 0) > 0, {
+      error: "either defaultBackend or rules must be specified",
+    }),
 });
 
 export const IngressClassSchema = z.looseObject({
   metadata: metadataWithAge,
-  spec: z.looseObject({
-    controller: z.string({ error: "expected spec.controller as text, e.g. k8s.io/ingress-nginx" }).regex(/^[a-z0-9.-]+\/[^\s]+$/, { error: "expected a domain-prefixed controller name, e.g. k8s.io/ingress-nginx" }),
-    parameters: z.looseObject({}).optional(),
-  }, { error: "expected spec: {controller}" }),
+  spec: z.looseObject(
+    {
+      controller: z
+        .string({ error: "expected spec.controller as text, e.g. k8s.io/ingress-nginx" })
+        .regex(/^[a-z0-9.-]+\/[^\s]+$/, {
+          error: "expected a domain-prefixed controller name, e.g. k8s.io/ingress-nginx",
+        }),
+      parameters: z.looseObject({}).optional(),
+    },
+    { error: "expected spec: {controller}" },
+  ),
 });
 
 export type IngressObject = z.infer<typeof IngressSchema>;

@@ -18,10 +18,17 @@ export function parseJsonDocuments(source: SourceFile): SourceObject[] | undefin
   const origin = (offset: number): Origin => ({ file: source.file, ...lines.lineCol(offset) });
   const out: SourceObject[] = [];
   for (const doc of docs) {
-    const locate = (base: Path) => (path: Path = [], key?: string) => origin(positions.offsetOf(doc.offset, [...base, ...path], key));
+    const locate =
+      (base: Path) =>
+      (path: Path = [], key?: string) =>
+        origin(positions.offsetOf(doc.offset, [...base, ...path], key));
     for (const obj of documentObjects(doc.value, source.file, locate)) out.push(obj);
   }
-  if (out.length === 0) throw InputError.at(origin(docs[0]!.offset), "no objects in the List; expected Kubernetes objects or a kubehop Topology");
+  if (out.length === 0)
+    throw InputError.at(
+      origin(docs[0]!.offset),
+      "no objects in the List; expected Kubernetes objects or a kubehop Topology",
+    );
   return out;
 }
 

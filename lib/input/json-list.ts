@@ -30,7 +30,8 @@ export function splitList(text: string, start: number): SplitList | undefined {
   const close = closeLine + 1 + listIndent.length;
   const starts = [first];
   const itemLine = `\n${itemIndent}{`;
-  for (let i = text.indexOf(itemLine, first); i >= 0 && i < closeLine; i = text.indexOf(itemLine, i + 1)) starts.push(i + itemLine.length - 1);
+  for (let i = text.indexOf(itemLine, first); i >= 0 && i < closeLine; i = text.indexOf(itemLine, i + 1))
+    starts.push(i + itemLine.length - 1);
   const items: unknown[] = [];
   for (let k = 0; k < starts.length; k++) {
     let end = lastNonSpace(text, (starts[k + 1] ?? close) - 1);

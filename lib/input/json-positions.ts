@@ -5,7 +5,11 @@ import type { Path } from "./source-object.ts";
 
 /** Where a container's members start: by key (the key's quote, and its value) or by index. */
 type Members =
-  | { readonly kind: "object"; readonly keys: ReadonlyMap<string, number>; readonly values: ReadonlyMap<string, number> }
+  | {
+      readonly kind: "object";
+      readonly keys: ReadonlyMap<string, number>;
+      readonly values: ReadonlyMap<string, number>;
+    }
   | { readonly kind: "array"; readonly items: readonly number[] };
 
 const QUOTE = 0x22;
@@ -23,7 +27,12 @@ export class JsonPositions {
     let offset = from;
     for (const seg of path) {
       const m = this.membersAt(offset);
-      const next = m?.kind === "array" && typeof seg === "number" ? m.items[seg] : m?.kind === "object" && typeof seg === "string" ? m.values.get(seg) : undefined;
+      const next =
+        m?.kind === "array" && typeof seg === "number"
+          ? m.items[seg]
+          : m?.kind === "object" && typeof seg === "string"
+            ? m.values.get(seg)
+            : undefined;
       if (next === undefined) return offset;
       offset = next;
     }

@@ -34,7 +34,11 @@ export function topologyJsonSchema(): Record<string, unknown> {
 
 /** JSON Schema for a file of expectations for `kubehop check` (and requests for `kubehop diff --requests`). */
 export function expectationsJsonSchema(): Record<string, unknown> {
-  const { $schema, ...rest } = z.toJSONSchema(ExpectationsSchema, { target: "draft-2020-12", io: "input", reused: "inline" }) as Record<string, unknown>;
+  const { $schema, ...rest } = z.toJSONSchema(ExpectationsSchema, {
+    target: "draft-2020-12",
+    io: "input",
+    reused: "inline",
+  }) as Record<string, unknown>;
   return {
     $schema,
     title: "kubehop Expectations",

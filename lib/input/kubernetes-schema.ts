@@ -3,13 +3,16 @@
 import { z } from "zod";
 import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
 
-export const metadata = z.looseObject({
-  name: objectName,
-  namespace: objectName.optional(),
-  labels: labels.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  deletionTimestamp: z.string().optional(),
-}, { error: "expected metadata: a mapping with at least name" });
+export const metadata = z.looseObject(
+  {
+    name: objectName,
+    namespace: objectName.optional(),
+    labels: labels.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    deletionTimestamp: z.string().optional(),
+  },
+  { error: "expected metadata: a mapping with at least name" },
+);
 
 const containerPort = z.looseObject({
   name: z.string().optional(),
@@ -59,7 +62,11 @@ const podTemplate = z.looseObject({
 export const WorkloadSchema = z.looseObject({
   metadata,
   spec: z.looseObject({
-    replicas: z.number({ error: "expected a whole number of replicas, e.g. 3" }).int({ error: "expected a whole number of replicas, e.g. 3" }).min(0, { error: "replicas cannot be negative" }).optional(),
+    replicas: z
+      .number({ error: "expected a whole number of replicas, e.g. 3" })
+      .int({ error: "expected a whole number of replicas, e.g. 3" })
+      .min(0, { error: "replicas cannot be negative" })
+      .optional(),
     template: podTemplate,
   }),
 });

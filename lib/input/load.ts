@@ -1,8 +1,22 @@
 // Input layer entry: files -> validated objects by kind, each still able to point at its source.
 import type { z } from "zod";
 import { InputError, type InputProblem } from "./errors.ts";
-import { NodeSchema, type NodeObject, PodSchema, type PodObject, WorkloadSchema, type WorkloadObject } from "./kubernetes-schema.ts";
-import { EndpointSliceSchema, type EndpointSliceObject, KubeProxyConfigurationSchema, type KubeProxyConfigurationObject, ServiceSchema, type ServiceObject } from "./service-schema.ts";
+import {
+  NodeSchema,
+  type NodeObject,
+  PodSchema,
+  type PodObject,
+  WorkloadSchema,
+  type WorkloadObject,
+} from "./kubernetes-schema.ts";
+import {
+  EndpointSliceSchema,
+  type EndpointSliceObject,
+  KubeProxyConfigurationSchema,
+  type KubeProxyConfigurationObject,
+  ServiceSchema,
+  type ServiceObject,
+} from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
 import { readSources, type SourceFile } from "./source.ts";
 import { INERT_KINDS, unmodelledImpact } from "./unmodelled.ts";
@@ -39,19 +53,30 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
   const objects = sources.flatMap(parseDocuments);
   const problems: InputProblem[] = [];
   const read = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
-    objects.filter((src) => kinds.includes(src.kind)).flatMap((src) => {
-      const obj = validate(schema, src, problems);
-      return obj === undefined ? [] : [{ obj, src }];
-    });
+    objects
+      .filter((src) => kinds.includes(src.kind))
+      .flatMap((src) => {
+        const obj = validate(schema, src, problems);
+        return obj === undefined ? [] : [{ obj, src }];
+      });
   const one = <T>(found: Read<T>[], what: string): Read<T> | undefined => {
     for (const extra of found.slice(1)) {
       const first = found[0]!.src.at();
-      problems.push({ ...extra.src.at(), message: `a second ${what}; the first is at ${first.file}:${first.line}. Give exactly one` });
+      problems.push({
+        ...extra.src.at(),
+        message: `a second ${what}; the first is at ${first.file}:${first.line}. Give exactly one`,
+      });
     }
     return found[0];
   };
   // kubectl get -n kube-system configmap kube-proxy -o yaml: the configuration is in data.config.conf.
-  const proxyConfigs = objects.flatMap((src) => (src.kind === "KubeProxyConfiguration" ? [src] : isKubeProxyConfigMap(src) ? [embeddedConfig(src, problems)].filter((c) => c !== undefined) : []));
+  const proxyConfigs = objects.flatMap((src) =>
+    src.kind === "KubeProxyConfiguration"
+      ? [src]
+      : isKubeProxyConfigMap(src)
+        ? [embeddedConfig(src, problems)].filter((c) => c !== undefined)
+        : [],
+  );
   const input = {
     nodes: read(["Node"], NodeSchema),
     pods: read(["Pod"], PodSchema),
@@ -60,7 +85,9 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
     endpointSlices: read(["EndpointSlice"], EndpointSliceSchema),
     ingresses: read(["Ingress"], IngressSchema),
     ingressClasses: read(["IngressClass"], IngressClassSchema),
-    ignored: objects.filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src)).map(unmodelled),
+    ignored: objects
+      .filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src))
+      .map(unmodelled),
     source: pathOrText,
   };
   const topology = one(read(["Topology"], TopologySchema), "Topology");
@@ -76,7 +103,18 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
 }
 
 /** Kinds this layer reads (Expectations is kubehop check's own, read by that command). */
-const KNOWN_KINDS = new Set(["Topology", "Node", "Pod", ...WORKLOAD_KINDS, "Service", "EndpointSlice", "Ingress", "IngressClass", "KubeProxyConfiguration", "Expectations"]);
+const KNOWN_KINDS = new Set([
+  "Topology",
+  "Node",
+  "Pod",
+  ...WORKLOAD_KINDS,
+  "Service",
+  "EndpointSlice",
+  "Ingress",
+  "IngressClass",
+  "KubeProxyConfiguration",
+  "Expectations",
+]);
 
 function unmodelled(src: SourceObject): string {
   const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
@@ -98,10 +136,14 @@ function isKubeProxyConfigMap(src: SourceObject): boolean {
 /** The KubeProxyConfiguration inside the ConfigMap, positioned at its data.config.conf value. */
 function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObject | undefined {
   const data = src.value.data as Record<string, unknown> | undefined;
-  const key = data && ("config.conf" in data ? "config.conf" : Object.keys(data).find((k) => /\.(conf|ya?ml)$/.test(k)));
+  const key =
+    data && ("config.conf" in data ? "config.conf" : Object.keys(data).find((k) => /\.(conf|ya?ml)$/.test(k)));
   const text = key ? data![key] : undefined;
   if (typeof text !== "string") {
-    problems.push({ ...src.at(["data"]), message: 'ConfigMap kube-system/kube-proxy has no data."config.conf" holding the KubeProxyConfiguration' });
+    problems.push({
+      ...src.at(["data"]),
+      message: 'ConfigMap kube-system/kube-proxy has no data."config.conf" holding the KubeProxyConfiguration',
+    });
     return undefined;
   }
   const where = src.at(["data", key!]);
@@ -120,14 +162,21 @@ function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObje
   return doc;
 }
 
-export function validate<S extends z.ZodType>(schema: S, src: SourceObject, problems: InputProblem[]): z.infer<S> | undefined {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  src: SourceObject,
+  problems: InputProblem[],
+): z.infer<S> | undefined {
   const result = schema.safeParse(src.value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        problems.push({ ...src.at(path, key), message: `${src.kind}: ${pathText([...path, key])}: unknown field "${key}"${suggest(key, path, schema)}` });
+        problems.push({
+          ...src.at(path, key),
+          message: `${src.kind}: ${pathText([...path, key])}: unknown field "${key}"${suggest(key, path, schema)}`,
+        });
       }
     } else {
       problems.push({ ...src.at(path), message: `${src.kind}: ${pathText(path)}: ${issue.message}` });
@@ -137,7 +186,9 @@ export function validate<S extends z.ZodType>(schema: S, src: SourceObject, prob
 }
 
 export function pathText(path: readonly (string | number)[]): string {
-  return path.length === 0 ? "(document)" : path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  return path.length === 0
+    ? "(document)"
+    : path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
 /** "did you mean" for a misspelt key, from the keys the schema allows at that place. */

@@ -7,7 +7,9 @@ const servicePort = z.looseObject({
   name: z.string().optional(),
   protocol: protocol.optional(),
   port,
-  targetPort: z.union([port, z.string().min(1)], { error: "expected a port number or a container port's name" }).optional(),
+  targetPort: z
+    .union([port, z.string().min(1)], { error: "expected a port number or a container port's name" })
+    .optional(),
   nodePort: z.number().int().min(1).max(65535, { error: "expected a port number 1-65535" }).optional(),
 });
 
@@ -16,7 +18,11 @@ const trafficPolicy = z.enum(["Cluster", "Local"], { error: "expected Cluster or
 export const ServiceSchema = z.looseObject({
   metadata,
   spec: z.looseObject({
-    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"], { error: "expected ClusterIP, NodePort, LoadBalancer or ExternalName" }).optional(),
+    type: z
+      .enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"], {
+        error: "expected ClusterIP, NodePort, LoadBalancer or ExternalName",
+      })
+      .optional(),
     clusterIP: z.union([ipv4, z.literal("None"), z.literal("")]).optional(),
     clusterIPs: z.array(z.union([ipv4, z.literal("None")])).optional(),
     ports: z.array(servicePort).optional(),
@@ -26,24 +32,47 @@ export const ServiceSchema = z.looseObject({
     externalTrafficPolicy: trafficPolicy.optional(),
     internalTrafficPolicy: trafficPolicy.optional(),
     sessionAffinity: z.enum(["None", "ClientIP"], { error: "expected None or ClientIP" }).optional(),
-    sessionAffinityConfig: z.looseObject({ clientIP: z.looseObject({ timeoutSeconds: z.number().int().min(1).max(86400).optional() }).optional() }).optional(),
+    sessionAffinityConfig: z
+      .looseObject({
+        clientIP: z.looseObject({ timeoutSeconds: z.number().int().min(1).max(86400).optional() }).optional(),
+      })
+      .optional(),
     loadBalancerSourceRanges: z.array(z.string()).optional(),
     healthCheckNodePort: z.number().int().min(1).max(65535).optional(),
   }),
-  status: z.looseObject({ loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: ipv4.optional(), hostname: z.string().optional() })).optional() }).optional() }).optional(),
+  status: z
+    .looseObject({
+      loadBalancer: z
+        .looseObject({
+          ingress: z.array(z.looseObject({ ip: ipv4.optional(), hostname: z.string().optional() })).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export const EndpointSliceSchema = z.looseObject({
   metadata,
   addressType: z.string(),
-  ports: z.array(z.looseObject({ name: z.string().optional(), port: port.optional(), protocol: protocol.optional() })).nullable().optional(),
+  ports: z
+    .array(z.looseObject({ name: z.string().optional(), port: port.optional(), protocol: protocol.optional() }))
+    .nullable()
+    .optional(),
   endpoints: z
     .array(
       z.looseObject({
         addresses: z.array(z.string()).min(1, { error: "an endpoint needs at least one address" }),
-        conditions: z.looseObject({ ready: z.boolean().optional(), serving: z.boolean().optional(), terminating: z.boolean().optional() }).optional(),
+        conditions: z
+          .looseObject({
+            ready: z.boolean().optional(),
+            serving: z.boolean().optional(),
+            terminating: z.boolean().optional(),
+          })
+          .optional(),
         nodeName: z.string().optional(),
-        targetRef: z.looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }).optional(),
+        targetRef: z
+          .looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() })
+          .optional(),
       }),
     )
     .nullable()
@@ -51,13 +80,25 @@ export const EndpointSliceSchema = z.looseObject({
 });
 
 export const KubeProxyConfigurationSchema = z.looseObject({
-  apiVersion: z.literal("kubeproxy.config.k8s.io/v1alpha1", { error: "expected apiVersion: kubeproxy.config.k8s.io/v1alpha1" }),
+  apiVersion: z.literal("kubeproxy.config.k8s.io/v1alpha1", {
+    error: "expected apiVersion: kubeproxy.config.k8s.io/v1alpha1",
+  }),
   mode: z.string().optional(),
   clusterCIDR: z.string().optional(),
-  detectLocalMode: z.enum(["", "ClusterCIDR", "NodeCIDR", "BridgeInterface", "InterfaceNamePrefix"], { error: "expected ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix" }).optional(),
+  detectLocalMode: z
+    .enum(["", "ClusterCIDR", "NodeCIDR", "BridgeInterface", "InterfaceNamePrefix"], {
+      error: "expected ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix",
+    })
+    .optional(),
   masqueradeAll: z.boolean().optional(),
   nodePortAddresses: z.array(z.string()).nullable().optional(),
-  iptables: z.looseObject({ masqueradeBit: z.number().int().min(0).max(31).nullable().optional(), localhostNodePorts: z.boolean().nullable().optional(), masqueradeAll: z.boolean().optional() }).optional(),
+  iptables: z
+    .looseObject({
+      masqueradeBit: z.number().int().min(0).max(31).nullable().optional(),
+      localhostNodePorts: z.boolean().nullable().optional(),
+      masqueradeAll: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export type ServiceObject = z.infer<typeof ServiceSchema>;

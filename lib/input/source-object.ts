@@ -20,7 +20,8 @@ export type Locate = (base: Path) => SourceObject["at"];
 export function documentObjects(value: unknown, file: string, locate: Locate): SourceObject[] {
   if (!isPlainObject(value)) throw InputError.at(locate([])(), "a document must be a mapping with apiVersion and kind");
   if (value.kind !== "List") return [sourceObject(value, file, locate([]))];
-  if (!Array.isArray(value.items)) throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects");
+  if (!Array.isArray(value.items))
+    throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects");
   return value.items.map((item: unknown, i: number) => {
     const at = locate(["items", i]);
     if (!isPlainObject(item)) throw InputError.at(at(), "a List item must be a mapping with apiVersion and kind");
@@ -30,7 +31,10 @@ export function documentObjects(value: unknown, file: string, locate: Locate): S
 
 function sourceObject(value: Record<string, unknown>, file: string, at: SourceObject["at"]): SourceObject {
   if (value.kind !== undefined && value.kind !== null && typeof value.kind !== "string") {
-    throw InputError.at(at(["kind"]), `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`);
+    throw InputError.at(
+      at(["kind"]),
+      `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`,
+    );
   }
   if (typeof value.kind !== "string" || value.kind === "") {
     throw InputError.at(at(), 'missing "kind"; expected a Kubernetes kind (Pod, Deployment, ...) or Topology');

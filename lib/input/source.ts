@@ -18,18 +18,24 @@ export function readSources(pathOrText: string): SourceFile[] {
   if (isInlineText(pathOrText)) {
     return [{ file: "<input>", text: pathOrText }];
   }
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(pathOrText);
   } catch {
-    throw InputError.at({ file: pathOrText, line: 1, col: 1 }, "no such file or folder; give a YAML file or a folder of .yaml files (or kubectl's -o json output)");
+    throw InputError.at(
+      { file: pathOrText, line: 1, col: 1 },
+      "no such file or folder; give a YAML file or a folder of .yaml files (or kubectl's -o json output)",
+    );
   }
   if (stat.isDirectory()) {
     const files = readdirSync(pathOrText, { recursive: true, encoding: "utf8" })
       .filter((f) => INPUT_FILE.test(f))
       .sort();
     if (files.length === 0) {
-      throw InputError.at({ file: pathOrText, line: 1, col: 1 }, "folder holds no .yaml or .yml files (nor kubectl's .json)");
+      throw InputError.at(
+        { file: pathOrText, line: 1, col: 1 },
+        "folder holds no .yaml or .yml files (nor kubectl's .json)",
+      );
     }
     return files.map((f) => readOne(join(pathOrText, f)));
   }

@@ -7,7 +7,7 @@ import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.t
 export const TOPOLOGY_API_VERSION = "kubehop.io/v1alpha1";
 
 const route = z.strictObject({
-  dst: z.union([cidr, z.literal("default")], { error: "expected a CIDR like 10.99.0.0/16 or \"default\"" }),
+  dst: z.union([cidr, z.literal("default")], { error: 'expected a CIDR like 10.99.0.0/16 or "default"' }),
   dev: z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" }).optional(),
   via: ipv4.optional(),
   src: ipv4.optional(),
@@ -20,7 +20,9 @@ const wireGuardPeer = z.strictObject({
   endpoint: z
     .string()
     .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: "expected ip:port, e.g. 192.168.10.12:51820" })
-    .refine((s) => !/:\d+$/.test(s) || (Number(s.split(":")[1]) >= 1 && Number(s.split(":")[1]) <= 65535), { error: "expected ip:port with a port 1-65535, e.g. 192.168.10.12:51820" })
+    .refine((s) => !/:\d+$/.test(s) || (Number(s.split(":")[1]) >= 1 && Number(s.split(":")[1]) <= 65535), {
+      error: "expected ip:port with a port 1-65535, e.g. 192.168.10.12:51820",
+    })
     .optional(),
   publicKey: z.string().optional(),
 });
@@ -31,11 +33,19 @@ const loadBalancer = z.strictObject({
   vip: ipv4,
   /** The LB's own address on the underlay: the source of NodePort-mode traffic that does not keep the client IP. */
   address: ipv4.optional(),
-  mode: z.enum(["nodeport", "passthrough"], { error: "expected nodeport (to nodeIP:nodePort) or passthrough (the packet keeps the VIP)" }).optional(),
-  algorithm: z.enum(["round-robin", "random", "source-hash"], { error: "expected round-robin, random or source-hash" }).optional(),
+  mode: z
+    .enum(["nodeport", "passthrough"], {
+      error: "expected nodeport (to nodeIP:nodePort) or passthrough (the packet keeps the VIP)",
+    })
+    .optional(),
+  algorithm: z
+    .enum(["round-robin", "random", "source-hash"], { error: "expected round-robin, random or source-hash" })
+    .optional(),
   preserveClientIP: z.boolean().optional(),
   /** The LoadBalancer Service it fronts, `namespace/name`. */
-  service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a LoadBalancer Service" }),
+  service: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a LoadBalancer Service" }),
 });
 
 const topologyNode = z.strictObject({
@@ -60,10 +70,23 @@ const nodeDumps = z.strictObject({
   /** The folder holding NAME/iptables-save.txt, NAME/ip-route.txt, ...; default: `nodes` next to the topology. */
   dir: dumpPath.optional(),
   /** Real interface name -> modelled device, e.g. {ens5: eth0, cni0: bridge0, flannel-wg: wg0}. */
-  interfaces: z.record(z.string().regex(/^[A-Za-z0-9_.@:-]{1,15}$/, { error: "expected an interface name such as ens5 or flannel-wg" }), z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" })).optional(),
+  interfaces: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.@:-]{1,15}$/, { error: "expected an interface name such as ens5 or flannel-wg" }),
+      z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" }),
+    )
+    .optional(),
   /** Per node, paths to its dumps (each optional); they win over the folder's files. */
   nodes: z
-    .array(z.strictObject({ name: objectName, iptablesSave: dumpPath.optional(), ipRoute: dumpPath.optional(), ipAddr: dumpPath.optional(), wgShow: dumpPath.optional() }))
+    .array(
+      z.strictObject({
+        name: objectName,
+        iptablesSave: dumpPath.optional(),
+        ipRoute: dumpPath.optional(),
+        ipAddr: dumpPath.optional(),
+        wgShow: dumpPath.optional(),
+      }),
+    )
     .optional(),
 });
 
@@ -85,14 +108,27 @@ export const TopologySpecSchema = z.strictObject({
       interface: z.literal("wg0", { error: 'the overlay interface is "wg0"' }).optional(),
       listenPort: port.optional(),
       mtu: z.number().int().min(576).max(65535).optional(),
-      style: z.enum(["kilo", "flannel"], { error: "expected kilo (AllowedIPs = podCIDR + node IP) or flannel (podCIDR only)" }).optional(),
+      style: z
+        .enum(["kilo", "flannel"], {
+          error: "expected kilo (AllowedIPs = podCIDR + node IP) or flannel (podCIDR only)",
+        })
+        .optional(),
     })
     .optional(),
   clients: z.array(z.strictObject({ name: objectName, ip: ipv4 })).optional(),
   loadBalancers: z.array(loadBalancer).optional(),
   dns: z
     .strictObject({
-      records: z.array(z.strictObject({ name: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i, { error: "expected a host name like shop.example.com or *.example.com" }), ip: ipv4 })).optional(),
+      records: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i, {
+              error: "expected a host name like shop.example.com or *.example.com",
+            }),
+            ip: ipv4,
+          }),
+        )
+        .optional(),
     })
     .optional(),
   nodeDumps: nodeDumps.optional(),

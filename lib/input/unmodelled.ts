@@ -1,20 +1,56 @@
 // Objects kubehop reads but does not simulate, and what a trace therefore does not take into account.
 // Kinds that never change a packet's path are skipped without a word.
 export const INERT_KINDS = new Set([
-  "ConfigMap", "Secret", "ServiceAccount", "Namespace", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
-  "PersistentVolumeClaim", "PersistentVolume", "Event", "Lease", "ControllerRevision", "Job", "CronJob",
-  "HorizontalPodAutoscaler", "PodDisruptionBudget", "StorageClass", "CustomResourceDefinition", "Endpoints",
-  "PriorityClass", "LimitRange", "ResourceQuota", "CSIDriver", "CSINode", "VolumeAttachment", "ComponentStatus",
+  "ConfigMap",
+  "Secret",
+  "ServiceAccount",
+  "Namespace",
+  "Role",
+  "RoleBinding",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "PersistentVolumeClaim",
+  "PersistentVolume",
+  "Event",
+  "Lease",
+  "ControllerRevision",
+  "Job",
+  "CronJob",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "StorageClass",
+  "CustomResourceDefinition",
+  "Endpoints",
+  "PriorityClass",
+  "LimitRange",
+  "ResourceQuota",
+  "CSIDriver",
+  "CSINode",
+  "VolumeAttachment",
+  "ComponentStatus",
 ]);
 
-const GATEWAY_API = new Set(["Gateway", "GatewayClass", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant"]);
+const GATEWAY_API = new Set([
+  "Gateway",
+  "GatewayClass",
+  "HTTPRoute",
+  "GRPCRoute",
+  "TLSRoute",
+  "TCPRoute",
+  "UDPRoute",
+  "ReferenceGrant",
+]);
 
 /** What the trace misses because of this object, in words a user can act on. */
 export function unmodelledImpact(kind: string, apiVersion: string): string {
-  if (kind === "NetworkPolicy") return "kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block";
-  if (apiVersion.startsWith("crd.projectcalico.org") || apiVersion.startsWith("projectcalico.org")) return "Calico policy is not enforced: traces may show traffic it would block";
-  if (apiVersion.startsWith("cilium.io")) return "Cilium policy is not enforced: traces may show traffic it would block";
-  if (GATEWAY_API.has(kind)) return "Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it";
+  if (kind === "NetworkPolicy")
+    return "kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block";
+  if (apiVersion.startsWith("crd.projectcalico.org") || apiVersion.startsWith("projectcalico.org"))
+    return "Calico policy is not enforced: traces may show traffic it would block";
+  if (apiVersion.startsWith("cilium.io"))
+    return "Cilium policy is not enforced: traces may show traffic it would block";
+  if (GATEWAY_API.has(kind))
+    return "Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it";
   if (kind === "EgressNetworkPolicy" || kind === "EgressFirewall") return "egress policy is not enforced";
   return "kind not modelled; the trace does not take it into account";
 }

@@ -1,5 +1,16 @@
 // YAML text -> documents whose every value can be traced back to a line and column.
-import { type Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Node as YamlNode,
+} from "yaml";
 import type { Origin } from "../model/cluster.ts";
 import { InputError, type InputProblem } from "./errors.ts";
 import { parseJsonDocuments } from "./json-documents.ts";
@@ -41,7 +52,10 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     const bomb = aliasBomb(doc);
     if (bomb) {
-      throw InputError.at(origin(bomb.offset), `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion laughs"); refused. Use fewer nested aliases or write the values out`);
+      throw InputError.at(
+        origin(bomb.offset),
+        `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion laughs"); refused. Use fewer nested aliases or write the values out`,
+      );
     }
     let value: unknown;
     try {
@@ -49,8 +63,10 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
     } catch (e) {
       throw InputError.at(origin(doc.contents.range?.[0] ?? 0), `cannot expand the document: ${(e as Error).message}`);
     }
-    const locate = (base: Path) => (path: Path = [], key?: string) =>
-      origin(offsetOf(doc, [...base, ...path], key));
+    const locate =
+      (base: Path) =>
+      (path: Path = [], key?: string) =>
+        origin(offsetOf(doc, [...base, ...path], key));
     for (const obj of documentObjects(value, source.file, locate)) out.push(obj);
   }
   if (out.length === 0) {

@@ -85,4 +85,3 @@ function build(services: ProxyServices): ClusterRules {
     },
   };
 }
-

@@ -89,4 +89,3 @@ function nodeAddresses(node: Node): Ipv4[] {
 export function isLoopback(ip: Ipv4): boolean {
   return prefixContains(LOOPBACK_NET, ip);
 }
-

@@ -64,7 +64,13 @@ function buildProxyServices(cluster: Cluster): ProxyServices {
   for (const service of cluster.services) {
     // Headless and ExternalName Services have no ClusterIP, so kube-proxy skips them entirely; so
     // does it for Services labelled for another proxy (service.kubernetes.io/service-proxy-name).
-    if (service.type === "ExternalName" || service.headless || service.clusterIPs.length === 0 || service.proxyName !== undefined) continue;
+    if (
+      service.type === "ExternalName" ||
+      service.headless ||
+      service.clusterIPs.length === 0 ||
+      service.proxyName !== undefined
+    )
+      continue;
     const slices = slicesByService.get(`${service.namespace}/${service.name}`) ?? [];
     for (const port of service.ports) {
       const info = servicePortInfo(service, port, slices);
@@ -82,7 +88,11 @@ function buildProxyServices(cluster: Cluster): ProxyServices {
   return { ports, largeClusterMode: total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD };
 }
 
-function servicePortInfo(service: Service, port: Service["ports"][number], slices: readonly EndpointSlice[]): ServicePortInfo {
+function servicePortInfo(
+  service: Service,
+  port: Service["ports"][number],
+  slices: readonly EndpointSlice[],
+): ServicePortInfo {
   const spn = servicePortName(service.namespace, service.name, port.name);
   const proto = protocolName(port.protocol);
   const externalPolicyLocal =

@@ -34,7 +34,14 @@ export interface TopRules {
 }
 
 export type TopChain = keyof TopRules;
-export const TOP_CHAINS: readonly TopChain[] = ["filterServices", "filterExternalServices", "filterNodePorts", "filterProxyFirewall", "natServices", "natNodePorts"];
+export const TOP_CHAINS: readonly TopChain[] = [
+  "filterServices",
+  "filterExternalServices",
+  "filterNodePorts",
+  "filterProxyFirewall",
+  "natServices",
+  "natNodePorts",
+];
 
 interface SharedChains {
   readonly clusterChain: readonly string[];
@@ -79,7 +86,14 @@ export function topRules(svc: ServicePortInfo, hasLocal: boolean): TopRules {
 
 function buildTopRules(svc: ServicePortInfo, hasLocal: boolean): TopRules {
   const { spn, proto, chains } = svc;
-  const out = { filterServices: [] as string[], filterExternalServices: [] as string[], filterNodePorts: [] as string[], filterProxyFirewall: [] as string[], natServices: [] as string[], natNodePorts: [] as string[] };
+  const out = {
+    filterServices: [] as string[],
+    filterExternalServices: [] as string[],
+    filterNodePorts: [] as string[],
+    filterProxyFirewall: [] as string[],
+    natServices: [] as string[],
+    natNodePorts: [] as string[],
+  };
   const hasEndpoints = anyUsable(svc.endpoints);
   const internalChain = svc.internalPolicyLocal ? chains.svl : chains.svc;
   const hasInternal = hasEndpoints && !(svc.internalPolicyLocal && !hasLocal);
@@ -93,32 +107,52 @@ function buildTopRules(svc: ServicePortInfo, hasLocal: boolean): TopRules {
     : [REJECT, `${spn} has no endpoints`];
 
   if (hasInternal) {
-    out.natServices.push(rule("KUBE-SERVICES", portMatch(svc, svc.clusterIP, svc.port, `${spn} cluster IP`), `-j ${internalChain}`));
+    out.natServices.push(
+      rule("KUBE-SERVICES", portMatch(svc, svc.clusterIP, svc.port, `${spn} cluster IP`), `-j ${internalChain}`),
+    );
   } else {
-    out.filterServices.push(rule("KUBE-SERVICES", portMatch(svc, svc.clusterIP, svc.port, filterComment), `-j ${filterTarget}`));
+    out.filterServices.push(
+      rule("KUBE-SERVICES", portMatch(svc, svc.clusterIP, svc.port, filterComment), `-j ${filterTarget}`),
+    );
   }
   for (const ip of svc.externalIPs) {
-    if (hasEndpoints) out.natServices.push(rule("KUBE-SERVICES", portMatch(svc, ip, svc.port, `${spn} external IP`), `-j ${chains.ext}`));
+    if (hasEndpoints)
+      out.natServices.push(
+        rule("KUBE-SERVICES", portMatch(svc, ip, svc.port, `${spn} external IP`), `-j ${chains.ext}`),
+      );
     if (!hasExternal) {
-      out.filterExternalServices.push(rule("KUBE-EXTERNAL-SERVICES", portMatch(svc, ip, svc.port, filterComment), `-j ${filterTarget}`));
+      out.filterExternalServices.push(
+        rule("KUBE-EXTERNAL-SERVICES", portMatch(svc, ip, svc.port, filterComment), `-j ${filterTarget}`),
+      );
     }
   }
   for (const ip of svc.loadBalancerIPs) {
-    if (hasEndpoints) out.natServices.push(rule("KUBE-SERVICES", portMatch(svc, ip, svc.port, `${spn} loadbalancer IP`), `-j ${lbChain}`));
+    if (hasEndpoints)
+      out.natServices.push(
+        rule("KUBE-SERVICES", portMatch(svc, ip, svc.port, `${spn} loadbalancer IP`), `-j ${lbChain}`),
+      );
     if (usesFw) {
       out.filterProxyFirewall.push(
-        rule("KUBE-PROXY-FIREWALL", portMatch(svc, ip, svc.port, `${spn} traffic not accepted by ${chains.fw}`), "-j DROP"),
+        rule(
+          "KUBE-PROXY-FIREWALL",
+          portMatch(svc, ip, svc.port, `${spn} traffic not accepted by ${chains.fw}`),
+          "-j DROP",
+        ),
       );
     }
   }
   if (!hasExternal) {
     for (const ip of svc.loadBalancerIPs) {
-      out.filterExternalServices.push(rule("KUBE-EXTERNAL-SERVICES", portMatch(svc, ip, svc.port, filterComment), `-j ${filterTarget}`));
+      out.filterExternalServices.push(
+        rule("KUBE-EXTERNAL-SERVICES", portMatch(svc, ip, svc.port, filterComment), `-j ${filterTarget}`),
+      );
     }
   }
   if (svc.nodePort !== 0) {
     if (hasEndpoints) {
-      out.natNodePorts.push(rule("KUBE-NODEPORTS", `-p ${proto}`, comment(spn), `-m ${proto} --dport ${svc.nodePort}`, `-j ${chains.ext}`));
+      out.natNodePorts.push(
+        rule("KUBE-NODEPORTS", `-p ${proto}`, comment(spn), `-m ${proto} --dport ${svc.nodePort}`, `-j ${chains.ext}`),
+      );
     }
     if (!hasExternal) {
       out.filterExternalServices.push(
@@ -134,7 +168,13 @@ function buildTopRules(svc: ServicePortInfo, hasLocal: boolean): TopRules {
   }
   if (svc.healthCheckNodePort !== 0) {
     out.filterNodePorts.push(
-      rule("KUBE-NODEPORTS", "-p tcp", comment(`${spn} health check node port`), `-m tcp --dport ${svc.healthCheckNodePort}`, "-j ACCEPT"),
+      rule(
+        "KUBE-NODEPORTS",
+        "-p tcp",
+        comment(`${spn} health check node port`),
+        `-m tcp --dport ${svc.healthCheckNodePort}`,
+        "-j ACCEPT",
+      ),
     );
   }
   return out;
@@ -159,7 +199,12 @@ function sourceKey(m: SourceMatch | undefined): string {
   return m ? `${m.src ?? ""}/${m.inIface ?? ""}` : "-";
 }
 
-function buildServiceChains(svc: ServicePortInfo, ctx: NodeContext, local: readonly ProxyEndpointInfo[], large: boolean): SourceChain[] {
+function buildServiceChains(
+  svc: ServicePortInfo,
+  ctx: NodeContext,
+  local: readonly ProxyEndpointInfo[],
+  large: boolean,
+): SourceChain[] {
   const { spn, chains } = svc;
   const cluster = usesClusterEndpoints(svc) ? clusterEndpoints(svc.endpoints) : [];
   const hasEndpoints = anyUsable(svc.endpoints);
@@ -172,15 +217,22 @@ function buildServiceChains(svc: ServicePortInfo, ctx: NodeContext, local: reado
   const usesFw = hasEndpoints && svc.loadBalancerIPs.length > 0 && svc.sourceRanges.length > 0;
   const out: SourceChain[] = [];
   const add = (name: string, ...arrays: (readonly string[])[]) =>
-    out.push({ name, policy: null, parts: arrays.filter((a) => a.length > 0).map((lines) => ({ lines, start: 0, end: lines.length })) });
+    out.push({
+      name,
+      policy: null,
+      parts: arrays.filter((a) => a.length > 0).map((lines) => ({ lines, start: 0, end: lines.length })),
+    });
 
   // The masquerade rule heads the internal chain, whichever of SVC/SVL that is.
   let internalMasq: readonly string[] = [];
   if (hasInternal) {
     const text = `${spn} cluster IP`;
-    if (ctx.config.masqueradeAll) internalMasq = [rule(internalChain, portMatch(svc, svc.clusterIP, svc.port, text), `-j ${MARK_MASQ}`)];
+    if (ctx.config.masqueradeAll)
+      internalMasq = [rule(internalChain, portMatch(svc, svc.clusterIP, svc.port, text), `-j ${MARK_MASQ}`)];
     else if (ctx.ifNotLocal) {
-      internalMasq = [rule(internalChain, portMatch(svc, svc.clusterIP, svc.port, text, ctx.ifNotLocal), `-j ${MARK_MASQ}`)];
+      internalMasq = [
+        rule(internalChain, portMatch(svc, svc.clusterIP, svc.port, text, ctx.ifNotLocal), `-j ${MARK_MASQ}`),
+      ];
     }
   }
 
@@ -191,7 +243,8 @@ function buildServiceChains(svc: ServicePortInfo, ctx: NodeContext, local: reado
   const usesCluster = cluster.length > 0 && usesClusterEndpoints(svc);
   const usesLocal = local.length > 0 && usesLocalEndpoints(svc);
   if (usesCluster) add(chains.svc, internalChain === chains.svc ? internalMasq : [], common.clusterChain);
-  if (usesLocal) add(chains.svl, internalChain === chains.svl ? internalMasq : [], balanceRules(svc, chains.svl, local, large));
+  if (usesLocal)
+    add(chains.svl, internalChain === chains.svl ? internalMasq : [], balanceRules(svc, chains.svl, local, large));
   // Every endpoint either set can reach gets its DNAT chain.
   const reachable = new Set<ProxyEndpointInfo>(cluster);
   for (const ep of local) reachable.add(ep);
@@ -199,7 +252,12 @@ function buildServiceChains(svc: ServicePortInfo, ctx: NodeContext, local: reado
   return out;
 }
 
-function externalChainRules(svc: ServicePortInfo, ctx: NodeContext, hasExternal: boolean, policyChain: string): string[] {
+function externalChainRules(
+  svc: ServicePortInfo,
+  ctx: NodeContext,
+  hasExternal: boolean,
+  policyChain: string,
+): string[] {
   const { spn, chains } = svc;
   const lines: string[] = [];
   if (!svc.externalPolicyLocal) {
@@ -207,13 +265,30 @@ function externalChainRules(svc: ServicePortInfo, ctx: NodeContext, hasExternal:
     lines.push(rule(chains.ext, comment(`masquerade traffic for ${spn} external destinations`), `-j ${MARK_MASQ}`));
   } else {
     if (ctx.ifLocal) {
-      lines.push(rule(chains.ext, sourceHeader(ctx.ifLocal), comment(`pod traffic for ${spn} external destinations`), `-j ${chains.svc}`));
+      lines.push(
+        rule(
+          chains.ext,
+          sourceHeader(ctx.ifLocal),
+          comment(`pod traffic for ${spn} external destinations`),
+          `-j ${chains.svc}`,
+        ),
+      );
     }
     lines.push(
-      rule(chains.ext, comment(`masquerade LOCAL traffic for ${spn} external destinations`), "-m addrtype --src-type LOCAL", `-j ${MARK_MASQ}`),
+      rule(
+        chains.ext,
+        comment(`masquerade LOCAL traffic for ${spn} external destinations`),
+        "-m addrtype --src-type LOCAL",
+        `-j ${MARK_MASQ}`,
+      ),
     );
     lines.push(
-      rule(chains.ext, comment(`route LOCAL traffic for ${spn} external destinations`), "-m addrtype --src-type LOCAL", `-j ${chains.svc}`),
+      rule(
+        chains.ext,
+        comment(`route LOCAL traffic for ${spn} external destinations`),
+        "-m addrtype --src-type LOCAL",
+        `-j ${chains.svc}`,
+      ),
     );
   }
   if (hasExternal) lines.push(rule(chains.ext, `-j ${policyChain}`));
@@ -222,7 +297,7 @@ function externalChainRules(svc: ServicePortInfo, ctx: NodeContext, hasExternal:
 
 /** Whether the node's IP is in one of the Service's loadBalancerSourceRanges. */
 function allowFromNode(svc: ServicePortInfo, ctx: NodeContext): boolean {
-  return svc.sourceRanges.some((range) => ((ctx.node.ip & maskOf(range.length)) >>> 0) === range.network);
+  return svc.sourceRanges.some((range) => (ctx.node.ip & maskOf(range.length)) >>> 0 === range.network);
 }
 
 function firewallChainRules(svc: ServicePortInfo, ctx: NodeContext): string[] {
@@ -231,7 +306,8 @@ function firewallChainRules(svc: ServicePortInfo, ctx: NodeContext): string[] {
   const lines: string[] = [];
   for (const range of svc.sourceRanges) lines.push(rule(chains.fw, `-s ${range.text}`, text, `-j ${chains.ext}`));
   // A node reaching its own LB VIP loops back with the VIP as source; let that through too.
-  if (allowFromNode(svc, ctx)) for (const ip of svc.loadBalancerIPs) lines.push(rule(chains.fw, `-s ${ip}/32`, text, `-j ${chains.ext}`));
+  if (allowFromNode(svc, ctx))
+    for (const ip of svc.loadBalancerIPs) lines.push(rule(chains.fw, `-s ${ip}/32`, text, `-j ${chains.ext}`));
   lines.push(rule(chains.fw, comment(`other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL`)));
   return lines;
 }
@@ -248,7 +324,12 @@ function sharedChains(svc: ServicePortInfo, eps: readonly ProxyEndpointInfo[], l
 }
 
 /** writeServiceToEndpointRules: affinity checks first, then 1/n, 1/(n-1), ... and a catch-all. */
-function balanceRules(svc: ServicePortInfo, chain: string, endpoints: readonly ProxyEndpointInfo[], large: boolean): string[] {
+function balanceRules(
+  svc: ServicePortInfo,
+  chain: string,
+  endpoints: readonly ProxyEndpointInfo[],
+  large: boolean,
+): string[] {
   const lines: string[] = [];
   const n = endpoints.length;
   const label = (ep: ProxyEndpointInfo): string => (large ? "" : comment(`${svc.spn} -> ${ep.hostPort}`));
@@ -279,4 +360,3 @@ function endpointRules(svc: ServicePortInfo, ep: ProxyEndpointInfo, large: boole
     rule(ep.chain, `-p ${svc.proto}`, text, affinity, `-m ${svc.proto}`, `-j DNAT --to-destination ${ep.hostPort}`),
   ];
 }
-

@@ -25,15 +25,40 @@ const NEW = "-m conntrack --ctstate NEW";
 
 /** iptablesJumpChains then iptablesKubeletJumpChains, in proxier.go's order. */
 const JUMPS: readonly Jump[] = [
-  { table: "filter", from: "INPUT", to: "KUBE-EXTERNAL-SERVICES", args: `${NEW} ${comment("kubernetes externally-visible service portals")}` },
-  { table: "filter", from: "FORWARD", to: "KUBE-EXTERNAL-SERVICES", args: `${NEW} ${comment("kubernetes externally-visible service portals")}` },
+  {
+    table: "filter",
+    from: "INPUT",
+    to: "KUBE-EXTERNAL-SERVICES",
+    args: `${NEW} ${comment("kubernetes externally-visible service portals")}`,
+  },
+  {
+    table: "filter",
+    from: "FORWARD",
+    to: "KUBE-EXTERNAL-SERVICES",
+    args: `${NEW} ${comment("kubernetes externally-visible service portals")}`,
+  },
   { table: "filter", from: "INPUT", to: "KUBE-NODEPORTS", args: comment("kubernetes health check service ports") },
   { table: "filter", from: "FORWARD", to: "KUBE-SERVICES", args: `${NEW} ${comment("kubernetes service portals")}` },
   { table: "filter", from: "OUTPUT", to: "KUBE-SERVICES", args: `${NEW} ${comment("kubernetes service portals")}` },
   { table: "filter", from: "FORWARD", to: "KUBE-FORWARD", args: comment("kubernetes forwarding rules") },
-  { table: "filter", from: "INPUT", to: "KUBE-PROXY-FIREWALL", args: `${NEW} ${comment("kubernetes load balancer firewall")}` },
-  { table: "filter", from: "OUTPUT", to: "KUBE-PROXY-FIREWALL", args: `${NEW} ${comment("kubernetes load balancer firewall")}` },
-  { table: "filter", from: "FORWARD", to: "KUBE-PROXY-FIREWALL", args: `${NEW} ${comment("kubernetes load balancer firewall")}` },
+  {
+    table: "filter",
+    from: "INPUT",
+    to: "KUBE-PROXY-FIREWALL",
+    args: `${NEW} ${comment("kubernetes load balancer firewall")}`,
+  },
+  {
+    table: "filter",
+    from: "OUTPUT",
+    to: "KUBE-PROXY-FIREWALL",
+    args: `${NEW} ${comment("kubernetes load balancer firewall")}`,
+  },
+  {
+    table: "filter",
+    from: "FORWARD",
+    to: "KUBE-PROXY-FIREWALL",
+    args: `${NEW} ${comment("kubernetes load balancer firewall")}`,
+  },
   { table: "nat", from: "OUTPUT", to: "KUBE-SERVICES", args: comment("kubernetes service portals") },
   { table: "nat", from: "PREROUTING", to: "KUBE-SERVICES", args: comment("kubernetes service portals") },
   { table: "nat", from: "POSTROUTING", to: "KUBE-POSTROUTING", args: comment("kubernetes postrouting rules") },
@@ -42,7 +67,10 @@ const JUMPS: readonly Jump[] = [
 ];
 
 const TABLES: readonly ("filter" | "nat")[] = ["filter", "nat"];
-const BUILTINS = { filter: ["INPUT", "FORWARD", "OUTPUT"], nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"] } as const;
+const BUILTINS = {
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+} as const;
 
 /** Each jump is prepended, so a built-in chain lists them last-ensured first (the same on every node). */
 const BUILTIN_RULES = new Map<string, readonly string[]>();
@@ -56,13 +84,26 @@ for (const table of TABLES) {
 
 /** The top-level user chains each table holds, and which of a service port's TopRules feeds them. */
 const TOP_OF: Record<"filter" | "nat", Record<string, TopChain>> = {
-  filter: { "KUBE-EXTERNAL-SERVICES": "filterExternalServices", "KUBE-NODEPORTS": "filterNodePorts", "KUBE-PROXY-FIREWALL": "filterProxyFirewall", "KUBE-SERVICES": "filterServices" },
+  filter: {
+    "KUBE-EXTERNAL-SERVICES": "filterExternalServices",
+    "KUBE-NODEPORTS": "filterNodePorts",
+    "KUBE-PROXY-FIREWALL": "filterProxyFirewall",
+    "KUBE-SERVICES": "filterServices",
+  },
   nat: { "KUBE-NODEPORTS": "natNodePorts", "KUBE-SERVICES": "natServices" },
 };
 
 /** The user chains every node has besides the per-service ones, by table, sorted by name. */
 const FIXED = {
-  filter: ["KUBE-EXTERNAL-SERVICES", "KUBE-FIREWALL", "KUBE-FORWARD", "KUBE-NODEPORTS", CANARY, "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"],
+  filter: [
+    "KUBE-EXTERNAL-SERVICES",
+    "KUBE-FIREWALL",
+    "KUBE-FORWARD",
+    "KUBE-NODEPORTS",
+    CANARY,
+    "KUBE-PROXY-FIREWALL",
+    "KUBE-SERVICES",
+  ],
   nat: [MARK_MASQ, "KUBE-NODEPORTS", "KUBE-POSTROUTING", CANARY, "KUBE-SERVICES"],
 } as const;
 
@@ -88,15 +129,22 @@ export function nodeTables(rules: ClusterRules, ctx: NodeContext): SaveTables {
     chains(table: TableName): readonly SourceChain[] {
       if (table !== "filter" && table !== "nat") return [];
       const user = FIXED[table].map((name) => own(table, name)!);
-      if (table === "nat") for (const svc of rules.services.ports) user.push(...serviceChains(svc, ctx, rules.services.largeClusterMode));
+      if (table === "nat")
+        for (const svc of rules.services.ports) user.push(...serviceChains(svc, ctx, rules.services.largeClusterMode));
       user.sort(byName);
       return [...BUILTINS[table].map((name) => own(table, name)!), ...user];
     },
   };
 }
 
-function fixedChain(rules: ClusterRules, ctx: NodeContext, table: "filter" | "nat", name: string): SourceChain | undefined {
-  if ((BUILTINS[table] as readonly string[]).includes(name)) return { name, policy: "ACCEPT", parts: whole(BUILTIN_RULES.get(`${table}/${name}`)!) };
+function fixedChain(
+  rules: ClusterRules,
+  ctx: NodeContext,
+  table: "filter" | "nat",
+  name: string,
+): SourceChain | undefined {
+  if ((BUILTINS[table] as readonly string[]).includes(name))
+    return { name, policy: "ACCEPT", parts: whole(BUILTIN_RULES.get(`${table}/${name}`)!) };
   if (!(FIXED[table] as readonly string[]).includes(name)) return undefined;
   const top = TOP_OF[table][name];
   const small = (lines: string[]): SourceChain => ({ name, policy: null, parts: whole(rules.intern(lines)) });
@@ -114,13 +162,26 @@ function fixedChain(rules: ClusterRules, ctx: NodeContext, table: "filter" | "na
         // Assumes nf_conntrack_tcp_be_liberal is off (the kernel default) and no nfacct counters.
         rule("KUBE-FORWARD", "-m conntrack --ctstate INVALID", "-j DROP"),
         rule("KUBE-FORWARD", comment("kubernetes forwarding rules"), `-m mark --mark ${m}/${m}`, "-j ACCEPT"),
-        rule("KUBE-FORWARD", comment("kubernetes forwarding conntrack rule"), "-m conntrack --ctstate RELATED,ESTABLISHED", "-j ACCEPT"),
+        rule(
+          "KUBE-FORWARD",
+          comment("kubernetes forwarding conntrack rule"),
+          "-m conntrack --ctstate RELATED,ESTABLISHED",
+          "-j ACCEPT",
+        ),
       ]);
     case "KUBE-FIREWALL":
       // route_localnet=1 (needed for 127.0.0.1:NodePort) must not let outsiders reach 127/8.
       return small(
         ctx.localhostNodePorts
-          ? [rule("KUBE-FIREWALL", "! -s 127.0.0.0/8 -d 127.0.0.0/8", comment("block incoming localnet connections"), "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT", "-j DROP")]
+          ? [
+              rule(
+                "KUBE-FIREWALL",
+                "! -s 127.0.0.0/8 -d 127.0.0.0/8",
+                comment("block incoming localnet connections"),
+                "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT",
+                "-j DROP",
+              ),
+            ]
           : [],
       );
     case MARK_MASQ:
@@ -161,7 +222,15 @@ function topParts(rules: ClusterRules, ctx: NodeContext, chain: TopChain): LineS
 function nodePortsJumps(ctx: NodeContext): string[] {
   const last = comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain");
   if (ctx.nodePortIPs === undefined) {
-    return [rule("KUBE-SERVICES", ctx.localhostNodePorts ? "" : "! -d 127.0.0.0/8", last, "-m addrtype --dst-type LOCAL", "-j KUBE-NODEPORTS")];
+    return [
+      rule(
+        "KUBE-SERVICES",
+        ctx.localhostNodePorts ? "" : "! -d 127.0.0.0/8",
+        last,
+        "-m addrtype --dst-type LOCAL",
+        "-j KUBE-NODEPORTS",
+      ),
+    ];
   }
   const out: string[] = [];
   for (const ip of ctx.nodePortIPs) {

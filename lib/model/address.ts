@@ -61,13 +61,13 @@ export function hostPrefix(ip: Ipv4): Prefix {
 }
 
 export function prefixContains(p: Prefix, ip: Ipv4): boolean {
-  return ((ip & maskOf(p.length)) >>> 0) === p.network;
+  return (ip & maskOf(p.length)) >>> 0 === p.network;
 }
 
 export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
   const len = Math.min(a.length, b.length);
   const m = maskOf(len);
-  return ((a.network & m) >>> 0) === ((b.network & m) >>> 0);
+  return (a.network & m) >>> 0 === (b.network & m) >>> 0;
 }
 
 export function prefixSize(p: Prefix): number {

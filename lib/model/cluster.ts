@@ -251,7 +251,14 @@ export interface NodeDump {
   /** `ip route` (main table), parsed. */
   readonly routes?: { readonly routes: readonly Route[]; readonly file: string };
   /** `ip -o addr`: the node's own IPv4 addresses per interface. */
-  readonly addresses?: { readonly addresses: readonly { readonly dev: string; readonly ip: Ipv4; readonly prefix: Prefix }[]; readonly file: string };
+  readonly addresses?: {
+    readonly addresses: readonly { readonly dev: string; readonly ip: Ipv4; readonly prefix: Prefix }[];
+    readonly file: string;
+  };
   /** `wg show all dump`: wg0's peers as configured on the node. */
-  readonly wireguard?: { readonly peers: readonly WireGuardPeer[]; readonly listenPort?: number; readonly file: string };
+  readonly wireguard?: {
+    readonly peers: readonly WireGuardPeer[];
+    readonly listenPort?: number;
+    readonly file: string;
+  };
 }

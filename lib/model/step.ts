@@ -96,4 +96,3 @@ export interface HttpOutcome {
   /** For a redirect: where to. */
   location?: string;
 }
-

@@ -9,7 +9,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -20,9 +21,16 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: readonly string[], max = 3): string[] {
   const limit = Math.max(1, Math.floor(word.length / 3));
   const scored = candidates
-    .map((c, i) => ({ c, i, d: c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word.toLowerCase(), c.toLowerCase()) }))
+    .map((c, i) => ({
+      c,
+      i,
+      d: c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word.toLowerCase(), c.toLowerCase()),
+    }))
     .filter((s) => s.d <= limit);
-  return scored.sort((x, y) => x.d - y.d || x.i - y.i).slice(0, max).map((s) => s.c);
+  return scored
+    .sort((x, y) => x.d - y.d || x.i - y.i)
+    .slice(0, max)
+    .map((s) => s.c);
 }
 
 /** ` (did you mean "x"?)`, or nothing when no candidate is close. */

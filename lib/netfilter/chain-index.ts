@@ -40,7 +40,12 @@ export function indexKey(rule: Rule): number | null {
   let dport: number | null = null;
   for (const m of rule.matches) {
     if (m.kind === "comment" || m.kind === "nfacct") continue;
-    const single = m.kind === "ports" && m.which === "dport" && !m.neg && m.ranges.length === 1 && m.ranges[0]!.lo === m.ranges[0]!.hi;
+    const single =
+      m.kind === "ports" &&
+      m.which === "dport" &&
+      !m.neg &&
+      m.ranges.length === 1 &&
+      m.ranges[0]!.lo === m.ranges[0]!.hi;
     if (!single || dport !== null || (m.proto !== null && m.proto !== h.proto.name)) return null;
     dport = m.ranges[0]!.lo;
   }

@@ -60,7 +60,10 @@ export function printSave(source: SaveTables, header: string, trailer: string): 
     // One string per part rather than per line: the final join then has far fewer pieces.
     for (const c of chains) {
       for (const p of c.parts) {
-        if (p.end > p.start) out.push(p.start === 0 && p.end === p.lines.length ? p.lines.join("\n") : p.lines.slice(p.start, p.end).join("\n"));
+        if (p.end > p.start)
+          out.push(
+            p.start === 0 && p.end === p.lines.length ? p.lines.join("\n") : p.lines.slice(p.start, p.end).join("\n"),
+          );
       }
     }
     out.push("COMMIT", trailer);

@@ -18,7 +18,13 @@ type RecentMatch = Extract<Match, { kind: "recent" }>;
 /** A statistic match with its two `choices` texts built once, since every fork records one. */
 export type StatefulMatch =
   | RecentMatch
-  | { readonly kind: "statistic"; readonly probability: number; readonly text: string; readonly matched: string; readonly missed: string };
+  | {
+      readonly kind: "statistic";
+      readonly probability: number;
+      readonly text: string;
+      readonly matched: string;
+      readonly missed: string;
+    };
 
 /**
  * -s, -d, -p and a single --dport live in plain fields, not closures: a big ruleset's walk touches
@@ -59,14 +65,26 @@ export function compileRule(rule: Rule): CompiledRule {
   let dportLo = 0;
   let dportHi = 65535;
   for (const m of rule.matches) {
-    const plainDport = m.kind === "ports" && m.which === "dport" && !m.neg && m.ranges.length === 1 && dportLo === 0 && dportHi === 65535;
+    const plainDport =
+      m.kind === "ports" &&
+      m.which === "dport" &&
+      !m.neg &&
+      m.ranges.length === 1 &&
+      dportLo === 0 &&
+      dportHi === 65535;
     if (plainDport && h.proto && !h.proto.neg && (m.proto === null || m.proto === h.proto.name)) {
       dportLo = m.ranges[0]!.lo;
       dportHi = m.ranges[0]!.hi;
     } else if (m.kind === "recent") stateful.push(m);
     else if (m.kind === "statistic") {
       const where = `${rule.ref.chain} #${rule.ref.index} statistic ${m.text}`;
-      stateful.push({ kind: "statistic", probability: m.probability, text: m.text, matched: `${where} matched`, missed: `${where} did not match` });
+      stateful.push({
+        kind: "statistic",
+        probability: m.probability,
+        text: m.text,
+        matched: `${where} matched`,
+        missed: `${where} did not match`,
+      });
     } else {
       const t = matchTest(m);
       if (t) tests.push(t);
@@ -141,9 +159,15 @@ function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" }>): Test | 
     case "ports": {
       const { proto, which, ranges, neg } = m;
       const only = ranges.length === 1 ? ranges[0]! : null;
-      const inRanges = only ? (port: number) => port >= only.lo && port <= only.hi : (port: number) => ranges.some((r) => port >= r.lo && port <= r.hi);
+      const inRanges = only
+        ? (port: number) => port >= only.lo && port <= only.hi
+        : (port: number) => ranges.some((r) => port >= r.lo && port <= r.hi);
       const hit =
-        which === "dport" ? (p: Packet) => inRanges(p.dport) : which === "sport" ? (p: Packet) => inRanges(p.sport) : (p: Packet) => inRanges(p.dport) || inRanges(p.sport);
+        which === "dport"
+          ? (p: Packet) => inRanges(p.dport)
+          : which === "sport"
+            ? (p: Packet) => inRanges(p.sport)
+            : (p: Packet) => inRanges(p.dport) || inRanges(p.sport);
       // The protocol check of -m tcp is not inverted by `! --dport`.
       return (p) => (proto === null ? p.proto !== "icmp" : p.proto === proto) && hit(p) !== neg;
     }

@@ -65,7 +65,13 @@ function compileParsed(chain: Chain, indexed: boolean): EngineChain {
   return {
     name: chain.name,
     policy: chain.policy,
-    policyRef: { table: chain.table, chain: chain.name, index: 0, text: `:${chain.name} ${chain.policy ?? "-"}`, line: chain.line || undefined },
+    policyRef: {
+      table: chain.table,
+      chain: chain.name,
+      index: 0,
+      text: `:${chain.name} ${chain.policy ?? "-"}`,
+      line: chain.line || undefined,
+    },
     parts: rules.length > 0 ? [{ rules, index, start: 0, end: rules.length, offset: 0 }] : [],
   };
 }
@@ -83,12 +89,18 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
       if (p.end <= p.start) continue;
       const c = compiledLines(p.lines, table, source.file);
       for (const n of c.notes) {
-        if (n.at >= p.start && n.at < p.end) warnings.push(`${source.file}: ${table} ${name} rule ${offset + n.at - p.start + 1}: ${n.text}`);
+        if (n.at >= p.start && n.at < p.end)
+          warnings.push(`${source.file}: ${table} ${name} rule ${offset + n.at - p.start + 1}: ${n.text}`);
       }
       parts.push({ rules: c.rules, index: indexed ? c.index : null, start: p.start, end: p.end, offset });
       offset += p.end - p.start;
     }
-    return { name, policy: chain.policy, policyRef: { table, chain: name, index: 0, text: `:${name} ${chain.policy ?? "-"}`, line: undefined }, parts };
+    return {
+      name,
+      policy: chain.policy,
+      policyRef: { table, chain: name, index: 0, text: `:${name} ${chain.policy ?? "-"}`, line: undefined },
+      parts,
+    };
   };
   const reported = new Set<string>();
   return {
@@ -98,7 +110,9 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
       const key = `${rule.table} ${rule.chain} ${rule.index}`;
       if (reported.has(key)) return;
       reported.add(key);
-      warnings.push(`${source.file}: ${rule.table} ${rule.chain} rule ${rule.index}: cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`);
+      warnings.push(
+        `${source.file}: ${rule.table} ${rule.chain} rule ${rule.index}: cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`,
+      );
     },
   };
 }

@@ -10,7 +10,17 @@ import { nextCandidate } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";
 import { type ChainLookup, type EngineChain, type EnginePart, rulesetChains, sourceChains } from "./engine-chains.ts";
-import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, RuleRef, TableName, Verdict } from "./hooks.ts";
+import type {
+  HookBranch,
+  HookContext,
+  HookName,
+  Netfilter,
+  NetfilterEvent,
+  RecentSets,
+  RuleRef,
+  TableName,
+  Verdict,
+} from "./hooks.ts";
 import type { Ruleset } from "./ruleset.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
@@ -85,7 +95,20 @@ class WalkState implements WalkBranch {
 
   fork(probability: number, choice: string): WalkState {
     const choices = { head: choice, tail: this.choices };
-    return new WalkState(this.hook, this.packet, probability, choices, this.trail, this.recent, this.untracked, this.ctDnat, this.ctSnat, this.dnat, this.snat, this.rejectWith);
+    return new WalkState(
+      this.hook,
+      this.packet,
+      probability,
+      choices,
+      this.trail,
+      this.recent,
+      this.untracked,
+      this.ctDnat,
+      this.ctSnat,
+      this.dnat,
+      this.snat,
+      this.rejectWith,
+    );
   }
 }
 
@@ -120,8 +143,30 @@ export class NetfilterEngine implements Netfilter {
   walk(hook: HookName, from: Packet | WalkBranch, ctx: HookContext): WalkBranch[] {
     const start =
       "hook" in from
-        ? new WalkState(hook, from.packet, from.probability, from.choices, from.trail, ctx.recent, from.untracked, from.ctDnat, from.ctSnat, from.dnat, from.snat)
-        : new WalkState(hook, from, 1, null, null, ctx.recent, false, ctx.ctNat?.dnat ?? false, ctx.ctNat?.snat ?? false);
+        ? new WalkState(
+            hook,
+            from.packet,
+            from.probability,
+            from.choices,
+            from.trail,
+            ctx.recent,
+            from.untracked,
+            from.ctDnat,
+            from.ctSnat,
+            from.dnat,
+            from.snat,
+          )
+        : new WalkState(
+            hook,
+            from,
+            1,
+            null,
+            null,
+            ctx.recent,
+            false,
+            ctx.ctNat?.dnat ?? false,
+            ctx.ctNat?.snat ?? false,
+          );
     const out: WalkState[] = [];
     new HookWalk(this.basesOf(hook), HOOK_TABLES[hook], this.chains, ctx, out).tables(0, start);
     return out;
@@ -158,7 +203,15 @@ class HookWalk {
    * Walks `chain` from rule `i` of part `pi` until the branch ends in this table (an accepting end
    * continues with the next table). `matched` says that rule already matched (after a fork).
    */
-  private walk(run: TableRun, chain: EngineChain, pi: number, i: number, st: WalkState, frame: Frame | null, matched: boolean): void {
+  private walk(
+    run: TableRun,
+    chain: EngineChain,
+    pi: number,
+    i: number,
+    st: WalkState,
+    frame: Frame | null,
+    matched: boolean,
+  ): void {
     let part: EnginePart | undefined = chain.parts[pi];
     for (;;) {
       if (part !== undefined && !matched && part.index && i < part.end) i = nextCandidate(part.index, i, st.packet);
@@ -234,7 +287,13 @@ class HookWalk {
         }
         case "snat": {
           const after = { ...st.packet, src: t.ip, sport: t.port ?? st.packet.sport };
-          record(st, "snat", ref, after, `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(
+            st,
+            "snat",
+            ref,
+            after,
+            `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`,
+          );
           st.snat = { ip: after.src, port: after.sport, masquerade: false };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -242,11 +301,23 @@ class HookWalk {
         case "masquerade": {
           const addr = this.ctx.outIfaceAddress;
           if (addr === undefined) {
-            record(st, "drop", ref, st.packet, `MASQUERADE: out interface ${this.ctx.outIface ?? "(none)"} has no address, the kernel drops the packet`);
+            record(
+              st,
+              "drop",
+              ref,
+              st.packet,
+              `MASQUERADE: out interface ${this.ctx.outIface ?? "(none)"} has no address, the kernel drops the packet`,
+            );
             return this.end(run, st, "DROP");
           }
           const after = { ...st.packet, src: addr, sport: t.port ?? st.packet.sport };
-          record(st, "masquerade", ref, after, `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`);
+          record(
+            st,
+            "masquerade",
+            ref,
+            after,
+            `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`,
+          );
           st.snat = { ip: addr, port: after.sport, masquerade: true };
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
@@ -285,7 +356,15 @@ class HookWalk {
    * their end here (matched first); returns the branch where it did not match, if any, for the
    * caller to continue with the next rule.
    */
-  private stateful(run: TableRun, chain: EngineChain, pi: number, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null): WalkState | null {
+  private stateful(
+    run: TableRun,
+    chain: EngineChain,
+    pi: number,
+    i: number,
+    rule: CompiledRule,
+    st: WalkState,
+    frame: Frame | null,
+  ): WalkState | null {
     const unmatched: WalkState[] = [];
     this.statefulFrom(0, run, chain, pi, i, rule, st, frame, unmatched);
     if (unmatched.length <= 1) return unmatched[0] ?? null;
@@ -293,7 +372,17 @@ class HookWalk {
     return null;
   }
 
-  private statefulFrom(k: number, run: TableRun, chain: EngineChain, pi: number, i: number, rule: CompiledRule, st: WalkState, frame: Frame | null, unmatched: WalkState[]): void {
+  private statefulFrom(
+    k: number,
+    run: TableRun,
+    chain: EngineChain,
+    pi: number,
+    i: number,
+    rule: CompiledRule,
+    st: WalkState,
+    frame: Frame | null,
+    unmatched: WalkState[],
+  ): void {
     const part = chain.parts[pi]!;
     for (; k < rule.stateful.length; k++) {
       const m = rule.stateful[k]!;
@@ -304,7 +393,10 @@ class HookWalk {
           return;
         }
         if (p < 1) {
-          const where = part.offset === part.start ? null : `${rule.ref.chain} #${part.offset + i - part.start + 1} statistic ${m.text}`;
+          const where =
+            part.offset === part.start
+              ? null
+              : `${rule.ref.chain} #${part.offset + i - part.start + 1} statistic ${m.text}`;
           const hit = st.fork(st.probability * p, where ? `${where} matched` : m.matched);
           this.statefulFrom(k + 1, run, chain, pi, i, rule, hit, frame, unmatched);
           st.probability *= 1 - p;
@@ -381,7 +473,14 @@ function hookEvents(b: WalkBranch): NetfilterEvent[] {
 }
 
 function toBranch(b: WalkBranch): HookBranch {
-  const out: HookBranch = { probability: b.probability, choices: listOf(b.choices), verdict: b.verdict, packet: b.packet, events: hookEvents(b), recent: b.recent };
+  const out: HookBranch = {
+    probability: b.probability,
+    choices: listOf(b.choices),
+    verdict: b.verdict,
+    packet: b.packet,
+    events: hookEvents(b),
+    recent: b.recent,
+  };
   if (b.rejectWith !== null) out.rejectWith = b.rejectWith;
   if (b.dnat) out.dnat = b.dnat;
   if (b.snat) out.snat = b.snat;

@@ -21,7 +21,21 @@ export interface RuleRef {
 
 /** One thing a hook did to the packet, in the order it happened. */
 export interface NetfilterEvent {
-  kind: "jump" | "goto" | "return" | "accept" | "drop" | "reject" | "dnat" | "snat" | "masquerade" | "mark" | "policy" | "log" | "affinity" | "notrack";
+  kind:
+    | "jump"
+    | "goto"
+    | "return"
+    | "accept"
+    | "drop"
+    | "reject"
+    | "dnat"
+    | "snat"
+    | "masquerade"
+    | "mark"
+    | "policy"
+    | "log"
+    | "affinity"
+    | "notrack";
   rule: RuleRef;
   before: Packet;
   after: Packet;

@@ -57,7 +57,15 @@ class ProtoPorts extends Builder {
 class Multiport extends Builder {
   private seen = false;
   option(opt: Token, neg: boolean, r: OptionReader): boolean {
-    const which = ({ "--dports": "dport", "--destination-ports": "dport", "--sports": "sport", "--source-ports": "sport", "--ports": "either" } as const)[opt.text];
+    const which = (
+      {
+        "--dports": "dport",
+        "--destination-ports": "dport",
+        "--sports": "sport",
+        "--source-ports": "sport",
+        "--ports": "either",
+      } as const
+    )[opt.text];
     if (!which) return false;
     const v = r.value(opt, "a comma list of ports or ranges, e.g. 80,443,8000:8080");
     let col = v.col;
@@ -98,7 +106,8 @@ class Statistic extends Builder {
     switch (opt.text) {
       case "--mode":
         this.mode = r.value(opt, "random or nth");
-        if (this.mode.text !== "random" && this.mode.text !== "nth") r.fail(this.mode.col, `statistic mode "${this.mode.text}" is not valid; expected random or nth`);
+        if (this.mode.text !== "random" && this.mode.text !== "nth")
+          r.fail(this.mode.col, `statistic mode "${this.mode.text}" is not valid; expected random or nth`);
         return true;
       case "--probability": {
         const v = r.value(opt, "a number between 0 and 1, e.g. 0.3333333333");
@@ -126,10 +135,16 @@ class Statistic extends Builder {
       if (!this.probability) r.fail(this.mode.col, "-m statistic --mode random needs --probability P");
       const p = kernelProbability(this.probability.value);
       const neg = this.probability.neg;
-      this.out.push({ kind: "statistic", probability: neg ? 1 - p : p, text: `random ${neg ? "! " : ""}${p.toFixed(11)}` });
+      this.out.push({
+        kind: "statistic",
+        probability: neg ? 1 - p : p,
+        text: `random ${neg ? "! " : ""}${p.toFixed(11)}`,
+      });
     } else {
       if (this.every === undefined) r.fail(this.mode.col, "-m statistic --mode nth needs --every N");
-      this.notes.push(`-m statistic --mode nth --every ${this.every} --packet ${this.packet} is approximated as probability 1/${this.every} (kubehop keeps no packet counter)`);
+      this.notes.push(
+        `-m statistic --mode nth --every ${this.every} --packet ${this.packet} is approximated as probability 1/${this.every} (kubehop keeps no packet counter)`,
+      );
       this.out.push({ kind: "statistic", probability: 1 / this.every, text: `nth 1/${this.every}` });
     }
     return this.out;
@@ -146,22 +161,43 @@ class Mark extends Builder {
 }
 
 const ADDR_TYPES: readonly string[] = ["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"];
-const UNSIMULATED_ADDR_TYPES = ["UNSPEC", "ANYCAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"];
+const UNSIMULATED_ADDR_TYPES = [
+  "UNSPEC",
+  "ANYCAST",
+  "BLACKHOLE",
+  "UNREACHABLE",
+  "PROHIBIT",
+  "THROW",
+  "NAT",
+  "XRESOLVE",
+];
 
 class Addrtype extends Builder {
   option(opt: Token, neg: boolean, r: OptionReader): boolean {
     if (opt.text === "--limit-iface-in" || opt.text === "--limit-iface-out") {
-      this.notes.push(`-m addrtype ${opt.text} is approximated: an address counts as LOCAL if it is any of the node's addresses`);
+      this.notes.push(
+        `-m addrtype ${opt.text} is approximated: an address counts as LOCAL if it is any of the node's addresses`,
+      );
       return true;
     }
     if (opt.text !== "--src-type" && opt.text !== "--dst-type") return false;
     const v = r.value(opt, "an address type such as LOCAL");
     const types = v.text.split(",");
     for (const t of types) {
-      if (UNSIMULATED_ADDR_TYPES.includes(t)) this.unsupported = `-m addrtype ${opt.text} ${t} (only ${ADDR_TYPES.join(", ")} are simulated)`;
-      else if (!ADDR_TYPES.includes(t)) r.fail(v.col, `"${t}" is not an address type; expected one of ${[...ADDR_TYPES, ...UNSIMULATED_ADDR_TYPES].join(", ")}`);
+      if (UNSIMULATED_ADDR_TYPES.includes(t))
+        this.unsupported = `-m addrtype ${opt.text} ${t} (only ${ADDR_TYPES.join(", ")} are simulated)`;
+      else if (!ADDR_TYPES.includes(t))
+        r.fail(
+          v.col,
+          `"${t}" is not an address type; expected one of ${[...ADDR_TYPES, ...UNSIMULATED_ADDR_TYPES].join(", ")}`,
+        );
     }
-    this.out.push({ kind: "addrtype", dir: opt.text === "--src-type" ? "src" : "dst", types: types as AddrType[], neg });
+    this.out.push({
+      kind: "addrtype",
+      dir: opt.text === "--src-type" ? "src" : "dst",
+      types: types as AddrType[],
+      neg,
+    });
     return true;
   }
 }
@@ -176,7 +212,9 @@ class Conntrack extends Builder {
     const v = r.value(opt, "a comma list of states, e.g. RELATED,ESTABLISHED");
     const valid = this.module === "state" ? CONNTRACK_STATES.slice(0, 5) : CONNTRACK_STATES;
     const states = v.text.split(",");
-    for (const s of states) if (!valid.includes(s)) r.fail(v.col, `"${s}" is not a connection state; expected a comma list of ${valid.join(", ")}`);
+    for (const s of states)
+      if (!valid.includes(s))
+        r.fail(v.col, `"${s}" is not a connection state; expected a comma list of ${valid.join(", ")}`);
     this.out.push({ kind: "ctstate", states: states as CtStateName[], neg });
     return true;
   }
@@ -213,7 +251,14 @@ class Recent extends Builder {
   }
   override finish(r: OptionReader, m: Token): Match[] {
     if (!this.mode) r.fail(m.col, "-m recent needs one of --set, --rcheck, --update, --remove");
-    this.out.push({ kind: "recent", name: this.name, mode: this.mode.mode, side: this.side, mask: this.mask, neg: this.mode.neg });
+    this.out.push({
+      kind: "recent",
+      name: this.name,
+      mode: this.mode.mode,
+      side: this.side,
+      mask: this.mask,
+      neg: this.mode.neg,
+    });
     return this.out;
   }
 }

@@ -97,7 +97,15 @@ class NodeWalk {
   }
 
   /** Runs `hook` for the packet or for a branch an earlier hook accepted. */
-  hook(hook: HookName, from: Packet | WalkBranch, before: readonly HookName[], route: Route, inIface: string | undefined, outIface: string | undefined, next: Next): void {
+  hook(
+    hook: HookName,
+    from: Packet | WalkBranch,
+    before: readonly HookName[],
+    route: Route,
+    inIface: string | undefined,
+    outIface: string | undefined,
+    next: Next,
+  ): void {
     const ctx: HookContext = {
       inIface,
       outIface,
@@ -123,7 +131,8 @@ class NodeWalk {
         return this.hook("POSTROUTING", b, hooks, route, undefined, this.outIface, "done");
       case "output":
         // nat OUTPUT may have changed the destination: routing is decided again.
-        if (this.isLocal(p.dst)) return this.hook("POSTROUTING", b, hooks, "local", undefined, "lo", "postrouted-local");
+        if (this.isLocal(p.dst))
+          return this.hook("POSTROUTING", b, hooks, "local", undefined, "lo", "postrouted-local");
         return this.hook("POSTROUTING", b, hooks, "forward", undefined, this.outIface, "done");
       case "postrouted-local":
         return this.hook("INPUT", b, hooks, route, "lo", undefined, "done");

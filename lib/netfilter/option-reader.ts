@@ -55,14 +55,16 @@ export class OptionReader {
   u32(t: Token, what: string): number {
     const m = /^(0x[0-9a-f]{1,8}|\d{1,10})$/i.exec(t.text);
     const v = m ? Number(t.text) : Number.NaN;
-    if (!(v >= 0 && v <= 0xffffffff)) this.fail(t.col, `"${t.text}" is not a valid ${what}; expected a number 0-4294967295, decimal or 0x hex`);
+    if (!(v >= 0 && v <= 0xffffffff))
+      this.fail(t.col, `"${t.text}" is not a valid ${what}; expected a number 0-4294967295, decimal or 0x hex`);
     return v;
   }
 
   /** `VALUE[/MASK]`, as --mark and --set-xmark take it. */
   markSpec(t: Token): { value: number; mask: number | null } {
     const [v, m, extra] = t.text.split("/");
-    if (extra !== undefined) this.fail(t.col, `"${t.text}" is not a mark; expected VALUE or VALUE/MASK, e.g. 0x4000/0x4000`);
+    if (extra !== undefined)
+      this.fail(t.col, `"${t.text}" is not a mark; expected VALUE or VALUE/MASK, e.g. 0x4000/0x4000`);
     const value = this.u32({ text: v!, col: t.col }, "mark value");
     const mask = m === undefined ? null : this.u32({ text: m, col: t.col + v!.length + 1 }, "mark mask");
     return { value, mask };
@@ -115,7 +117,9 @@ export class OptionReader {
   }
 
   private addressError(t: Token): never {
-    const hint = t.text.includes(",") ? " (iptables expands comma lists into one rule per address; iptables-save never prints them)" : "";
+    const hint = t.text.includes(",")
+      ? " (iptables expands comma lists into one rule per address; iptables-save never prints them)"
+      : "";
     this.fail(t.col, `"${t.text}" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len${hint}`);
   }
 }

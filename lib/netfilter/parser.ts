@@ -50,12 +50,21 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
     if (trimmed === "" || trimmed.startsWith("#")) continue;
 
     if (trimmed.startsWith("*")) {
-      if (open) fail(col, `table ${open.label} (line ${open.line}) has no COMMIT before this *${trimmed.slice(1)}; add COMMIT`);
+      if (open)
+        fail(col, `table ${open.label} (line ${open.line}) has no COMMIT before this *${trimmed.slice(1)}; add COMMIT`);
       const name = trimmed.slice(1);
       const known = (TABLES as readonly string[]).includes(name);
-      if (!known && !IGNORED_TABLES.includes(name)) fail(col + 1, `unknown table "${name}"; expected ${TABLES.join(", ")} or ${IGNORED_TABLES.join(", ")}`);
-      if (known && tables.has(name as TableName)) fail(col, `table ${name} appears twice; iptables-save prints each table once`);
-      open = { name: known ? (name as TableName) : null, label: name, line: lineNo, chains: new Map(), ignoredRules: 0 };
+      if (!known && !IGNORED_TABLES.includes(name))
+        fail(col + 1, `unknown table "${name}"; expected ${TABLES.join(", ")} or ${IGNORED_TABLES.join(", ")}`);
+      if (known && tables.has(name as TableName))
+        fail(col, `table ${name} appears twice; iptables-save prints each table once`);
+      open = {
+        name: known ? (name as TableName) : null,
+        label: name,
+        line: lineNo,
+        chains: new Map(),
+        ignoredRules: 0,
+      };
     } else if (trimmed === "COMMIT") {
       if (!open) fail(col, "COMMIT without a table; a table starts with a line such as *nat");
       if (open.name) tables.set(open.name, closeTable(open, file, warn));
@@ -74,7 +83,13 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
       chain.rules.push(ruleOf(parsed, open.name, chain.rules.length + 1, lineNo));
     }
   }
-  if (open) throw new NetfilterParseError(file, lines.length, 1, `table ${open.label} (line ${open.line}) is not closed; add COMMIT at the end`);
+  if (open)
+    throw new NetfilterParseError(
+      file,
+      lines.length,
+      1,
+      `table ${open.label} (line ${open.line}) is not closed; add COMMIT at the end`,
+    );
 
   warnings.sort((a, b) => a.line - b.line);
   return { file, tables, warnings: warnings.map((w) => w.text) };
@@ -84,23 +99,47 @@ function declareChain(open: OpenTable, tokens: Token[], lineNo: number, fail: (c
   const [nameTok, policyTok, counters, extra] = tokens as [Token, Token?, Token?, Token?];
   const name = nameTok.text.slice(1);
   const table = open.name!;
-  if (!/^[^\s!]{1,28}$/.test(name)) fail(nameTok.col + 1, `"${name}" is not a chain name; expected 1-28 characters, e.g. KUBE-SERVICES`);
+  if (!/^[^\s!]{1,28}$/.test(name))
+    fail(nameTok.col + 1, `"${name}" is not a chain name; expected 1-28 characters, e.g. KUBE-SERVICES`);
   if (open.chains.has(name)) fail(nameTok.col, `chain ${name} is declared twice in table ${table}`);
   const builtin = BUILTIN_CHAINS[table].includes(name);
-  if (!policyTok) fail(nameTok.col + nameTok.text.length, `chain ${name} needs a policy: ${builtin ? "ACCEPT or DROP" : "- for a user chain"}`);
+  if (!policyTok)
+    fail(
+      nameTok.col + nameTok.text.length,
+      `chain ${name} needs a policy: ${builtin ? "ACCEPT or DROP" : "- for a user chain"}`,
+    );
   const policy = policyTok.text;
-  if (builtin && policy !== "ACCEPT" && policy !== "DROP") fail(policyTok.col, `"${policy}" is not a policy for built-in chain ${name}; expected ACCEPT or DROP`);
-  if (!builtin && policy !== "-") fail(policyTok.col, `"${policy}" is not valid for user chain ${name}: only built-in chains of table ${table} (${BUILTIN_CHAINS[table].join(", ")}) have a policy; write -`);
-  if (counters && !/^\[\d+:\d+\]$/.test(counters.text)) fail(counters.col, `"${counters.text}" is not a counter; expected [PACKETS:BYTES], e.g. [0:0]`);
-  if (extra) fail(extra.col, `unexpected "${extra.text}" after the chain declaration; expected :NAME POLICY [PACKETS:BYTES]`);
-  open.chains.set(name, { name, table, policy: builtin ? (policy as "ACCEPT" | "DROP") : null, line: lineNo, rules: [] });
+  if (builtin && policy !== "ACCEPT" && policy !== "DROP")
+    fail(policyTok.col, `"${policy}" is not a policy for built-in chain ${name}; expected ACCEPT or DROP`);
+  if (!builtin && policy !== "-")
+    fail(
+      policyTok.col,
+      `"${policy}" is not valid for user chain ${name}: only built-in chains of table ${table} (${BUILTIN_CHAINS[table].join(", ")}) have a policy; write -`,
+    );
+  if (counters && !/^\[\d+:\d+\]$/.test(counters.text))
+    fail(counters.col, `"${counters.text}" is not a counter; expected [PACKETS:BYTES], e.g. [0:0]`);
+  if (extra)
+    fail(extra.col, `unexpected "${extra.text}" after the chain declaration; expected :NAME POLICY [PACKETS:BYTES]`);
+  open.chains.set(name, {
+    name,
+    table,
+    policy: builtin ? (policy as "ACCEPT" | "DROP") : null,
+    line: lineNo,
+    rules: [],
+  });
 }
 
-function chainFor(open: OpenTable, name: string, lineNo: number, warn: (line: number, m: string) => void): MutableChain {
+function chainFor(
+  open: OpenTable,
+  name: string,
+  lineNo: number,
+  warn: (line: number, m: string) => void,
+): MutableChain {
   let chain = open.chains.get(name);
   if (!chain) {
     const builtin = BUILTIN_CHAINS[open.name!].includes(name);
-    if (!builtin) warn(lineNo, `chain ${name} has no ":${name} - [0:0]" line in table ${open.name}; assuming a user chain`);
+    if (!builtin)
+      warn(lineNo, `chain ${name} has no ":${name} - [0:0]" line in table ${open.name}; assuming a user chain`);
     chain = { name, table: open.name!, policy: builtin ? "ACCEPT" : null, line: 0, rules: [] };
     open.chains.set(name, chain);
   }
@@ -137,7 +176,12 @@ function rejectLoops(chains: ReadonlyMap<string, Chain>, table: string, file: st
       const at = path.indexOf(t.chain);
       if (at >= 0) {
         const loop = [...path.slice(at), t.chain].join(" -> ");
-        throw new NetfilterParseError(file, rule.ref.line!, 1, `jump loop ${loop} in table ${table}; iptables-restore refuses a ruleset whose jumps loop`);
+        throw new NetfilterParseError(
+          file,
+          rule.ref.line!,
+          1,
+          `jump loop ${loop} in table ${table}; iptables-restore refuses a ruleset whose jumps loop`,
+        );
       }
       visit(chains.get(t.chain)!);
     }

@@ -23,7 +23,10 @@ export function parseRuleLine(raw: string, file: string, lineNo: number): Parsed
   const r = new OptionReader(tokens, start, file, lineNo, raw.trimEnd().length + 1);
   const append = r.next();
   if (append.text !== "-A" && append.text !== "--append") {
-    r.fail(append.col, `"${append.text}" is not supported here; iptables-save rules start with -A CHAIN (a chain line starts with :)`);
+    r.fail(
+      append.col,
+      `"${append.text}" is not supported here; iptables-save rules start with -A CHAIN (a chain line starts with :)`,
+    );
   }
   const chain = r.value(append, "a chain name").text;
   const body = parseRuleBody(r);
@@ -33,13 +36,18 @@ export function parseRuleLine(raw: string, file: string, lineNo: number): Parsed
 /** Messages for the warnings a parsed rule deserves (approximations, then what it cannot interpret). */
 export function ruleNotes(parsed: ParsedRule): string[] {
   const { body } = parsed;
-  return body.unsupported ? [...body.notes, `cannot interpret ${body.unsupported}; the rule is treated as not matching`] : body.notes;
+  return body.unsupported
+    ? [...body.notes, `cannot interpret ${body.unsupported}; the rule is treated as not matching`]
+    : body.notes;
 }
 
 /** The Rule at 1-based `index` of its chain. */
 export function ruleOf(parsed: ParsedRule, table: TableName, index: number, line: number | undefined): Rule {
   const { body } = parsed;
-  const ref: RuleRef = line === undefined ? { table, chain: parsed.chain, index, text: parsed.text } : { table, chain: parsed.chain, index, text: parsed.text, line };
+  const ref: RuleRef =
+    line === undefined
+      ? { table, chain: parsed.chain, index, text: parsed.text }
+      : { table, chain: parsed.chain, index, text: parsed.text, line };
   const rule: Rule = { ref, header: body.header, matches: body.matches, target: body.target };
   return body.unsupported ? { ...rule, unsupported: body.unsupported } : rule;
 }
@@ -83,7 +91,8 @@ function parseRuleBody(r: OptionReader): RuleBody {
         once(r, t, header.proto);
         const v = r.value(t, "a protocol: tcp, udp, sctp, icmp, all or a number");
         const name = PROTO_NUMBERS[v.text] ?? v.text.toLowerCase();
-        if (!/^[a-z][a-z0-9._-]*$/.test(name)) r.fail(v.col, `"${v.text}" is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
+        if (!/^[a-z][a-z0-9._-]*$/.test(name))
+          r.fail(v.col, `"${v.text}" is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
         if (name !== "all") header.proto = { name, neg: n };
         break;
       }
@@ -122,7 +131,10 @@ function parseRuleBody(r: OptionReader): RuleBody {
         break;
       default:
         if (!t.text.startsWith("--")) {
-          r.fail(t.col, `unexpected "${t.text}"; expected an option such as -s, -d, -p, -i, -o, -m MODULE or -j TARGET`);
+          r.fail(
+            t.col,
+            `unexpected "${t.text}"; expected an option such as -s, -d, -p, -i, -o, -m MODULE or -j TARGET`,
+          );
         }
         moduleOption(r, t, n, header, builders);
     }
@@ -147,7 +159,13 @@ function noNeg(r: OptionReader, t: Token, neg: Token | null): void {
 }
 
 /** Gives `--option` to the most recently loaded module that knows it, as iptables does. */
-function moduleOption(r: OptionReader, t: Token, neg: boolean, header: Header, builders: { builder: MatchBuilder; token: Token }[]): void {
+function moduleOption(
+  r: OptionReader,
+  t: Token,
+  neg: boolean,
+  header: Header,
+  builders: { builder: MatchBuilder; token: Token }[],
+): void {
   for (let i = builders.length - 1; i >= 0; i--) if (builders[i]!.builder.option(t, neg, r)) return;
   // `-p tcp --dport 80` loads the tcp match implicitly.
   const proto = header.proto && !header.proto.neg ? header.proto.name : "";
@@ -160,7 +178,10 @@ function moduleOption(r: OptionReader, t: Token, neg: boolean, header: Header, b
   }
   const last = builders[builders.length - 1];
   if (!last) {
-    r.fail(t.col, `unknown option "${t.text}"; a match option must follow -m MODULE (or -p tcp|udp|sctp for --dport/--sport)`);
+    r.fail(
+      t.col,
+      `unknown option "${t.text}"; a match option must follow -m MODULE (or -p tcp|udp|sctp for --dport/--sport)`,
+    );
   }
   last.builder.unsupported ??= `-m ${last.builder.module} ${t.text} (an option kubehop does not know)`;
   r.skipValues();
@@ -168,7 +189,8 @@ function moduleOption(r: OptionReader, t: Token, neg: boolean, header: Header, b
 
 function iface(r: OptionReader, t: Token, neg: boolean): IfaceMatch {
   const v = r.value(t, "an interface name, e.g. eth0 or cali+");
-  if (!/^[^\s/]{1,16}$/.test(v.text)) r.fail(v.col, `"${v.text}" is not an interface name; expected up to 15 characters, optionally ending in +`);
+  if (!/^[^\s/]{1,16}$/.test(v.text))
+    r.fail(v.col, `"${v.text}" is not an interface name; expected up to 15 characters, optionally ending in +`);
   const wildcard = v.text.endsWith("+");
   return { name: wildcard ? v.text.slice(0, -1) : v.text, wildcard, neg };
 }

@@ -81,13 +81,24 @@ export type CtStateName = CtState | "UNTRACKED" | "SNAT" | "DNAT";
 export type Match =
   | { readonly kind: "comment"; readonly text: string }
   /** tcp/udp/sctp `--dport`/`--sport` and multiport `--dports`/`--sports`/`--ports`. */
-  | { readonly kind: "ports"; readonly proto: string | null; readonly which: "sport" | "dport" | "either"; readonly ranges: readonly PortRange[]; readonly neg: boolean }
+  | {
+      readonly kind: "ports";
+      readonly proto: string | null;
+      readonly which: "sport" | "dport" | "either";
+      readonly ranges: readonly PortRange[];
+      readonly neg: boolean;
+    }
   /** tcp `--syn`: the first packet of a connection, i.e. conntrack NEW for kubehop's packets. */
   | { readonly kind: "syn"; readonly neg: boolean }
   /** statistic: matches with `probability` (already the kernel's effective value). */
   | { readonly kind: "statistic"; readonly probability: number; readonly text: string }
   | { readonly kind: "mark"; readonly value: number; readonly mask: number; readonly neg: boolean }
-  | { readonly kind: "addrtype"; readonly dir: "src" | "dst"; readonly types: readonly AddrType[]; readonly neg: boolean }
+  | {
+      readonly kind: "addrtype";
+      readonly dir: "src" | "dst";
+      readonly types: readonly AddrType[];
+      readonly neg: boolean;
+    }
   | { readonly kind: "ctstate"; readonly states: readonly CtStateName[]; readonly neg: boolean }
   | {
       readonly kind: "recent";

@@ -23,7 +23,31 @@ const REJECT_WITH = [
 ];
 
 /** Targets that are real iptables extensions but change nothing kubehop models or are not simulated. */
-const UNSIMULATED = ["CONNMARK", "REDIRECT", "TPROXY", "TCPMSS", "CHECKSUM", "CLASSIFY", "TOS", "TTL", "DSCP", "SET", "AUDIT", "TEE", "NETMAP", "SECMARK", "CONNSECMARK", "HMARK", "IDLETIMER", "LED", "NFQUEUE", "SYNPROXY", "TRACE", "ECN", "CLUSTERIP"];
+const UNSIMULATED = [
+  "CONNMARK",
+  "REDIRECT",
+  "TPROXY",
+  "TCPMSS",
+  "CHECKSUM",
+  "CLASSIFY",
+  "TOS",
+  "TTL",
+  "DSCP",
+  "SET",
+  "AUDIT",
+  "TEE",
+  "NETMAP",
+  "SECMARK",
+  "CONNSECMARK",
+  "HMARK",
+  "IDLETIMER",
+  "LED",
+  "NFQUEUE",
+  "SYNPROXY",
+  "TRACE",
+  "ECN",
+  "CLUSTERIP",
+];
 
 export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): ParsedTarget {
   const notes: string[] = [];
@@ -46,7 +70,8 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         const opt = r.next();
         if (opt.text !== "--reject-with") r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp("REJECT")}`);
         const v = r.value(opt, REJECT_WITH.join(", "));
-        if (!REJECT_WITH.includes(v.text)) r.fail(v.col, `"${v.text}" is not a reject type; expected one of ${REJECT_WITH.join(", ")}`);
+        if (!REJECT_WITH.includes(v.text))
+          r.fail(v.col, `"${v.text}" is not a reject type; expected one of ${REJECT_WITH.join(", ")}`);
         rejectWith = v.text;
       }
       return { target: { kind: "reject", rejectWith }, notes };
@@ -60,10 +85,13 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         const opt = r.next();
         if (opt.text === optName) to = natAddress(r, r.value(opt, "IP[:PORT], e.g. 10.244.1.5:8080"), notes);
         else if (opt.text === "--random-fully") randomFully = true;
-        else if (opt.text !== "--random" && opt.text !== "--persistent") r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp(name.text)}`);
+        else if (opt.text !== "--random" && opt.text !== "--persistent")
+          r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp(name.text)}`);
       }
       if (!to) r.fail(name.col, `-j ${name.text} needs ${optName} IP[:PORT]`);
-      return name.text === "DNAT" ? { target: { kind: "dnat", ...to }, notes } : { target: { kind: "snat", ...to, randomFully }, notes };
+      return name.text === "DNAT"
+        ? { target: { kind: "dnat", ...to }, notes }
+        : { target: { kind: "snat", ...to, randomFully }, notes };
     }
     case "MASQUERADE": {
       let port: number | null = null;
@@ -99,7 +127,11 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
     default:
       if (UNSIMULATED.includes(name.text) || !r.done()) {
         skipAllOptions(r);
-        return { target: { kind: "none" }, unsupported: `-j ${name.text} (${UNSIMULATED.includes(name.text) ? "a target kubehop does not simulate" : "an unknown target"})`, notes };
+        return {
+          target: { kind: "none" },
+          unsupported: `-j ${name.text} (${UNSIMULATED.includes(name.text) ? "a target kubehop does not simulate" : "an unknown target"})`,
+          notes,
+        };
       }
       // Whether the chain exists is checked when the table is complete (parser.ts).
       return { target: { kind: "jump", chain: name.text, goto: false }, notes };
@@ -141,8 +173,12 @@ function natAddress(r: OptionReader, v: Token, notes: string[]): { ip: number; p
   if (!m || ip === undefined || (m[2] !== undefined && parseIpv4(m[2]) === undefined)) {
     r.fail(v.col, `"${v.text}" is not a NAT address; expected IP[:PORT], e.g. 10.244.1.5:8080`);
   }
-  if (m[2] !== undefined) notes.push(`address range ${m[1]}-${m[2]} is simulated as its first address ${formatIpv4(ip)}`);
-  const port = m[3] === undefined ? null : firstPort(r, { text: m[3], col: v.col + m[1]!.length + (m[2] ? m[2].length + 1 : 0) + 1 }, notes);
+  if (m[2] !== undefined)
+    notes.push(`address range ${m[1]}-${m[2]} is simulated as its first address ${formatIpv4(ip)}`);
+  const port =
+    m[3] === undefined
+      ? null
+      : firstPort(r, { text: m[3], col: v.col + m[1]!.length + (m[2] ? m[2].length + 1 : 0) + 1 }, notes);
   return { ip, port };
 }
 

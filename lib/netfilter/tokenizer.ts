@@ -36,7 +36,12 @@ export function tokenize(line: string, file: string, lineNo: number): Token[] {
           i++;
         }
         if (i >= n) {
-          throw new NetfilterParseError(file, lineNo, open + 1, `unterminated ${c} quote; close it with ${c} before the end of the line`);
+          throw new NetfilterParseError(
+            file,
+            lineNo,
+            open + 1,
+            `unterminated ${c} quote; close it with ${c} before the end of the line`,
+          );
         }
         i++;
       } else {

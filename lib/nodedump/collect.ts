@@ -25,7 +25,7 @@ export function collectScript(options: CollectOptions = {}): string {
     "",
     "# 1. The objects. Needs: get and list on nodes, pods, services, endpointslices (discovery.k8s.io),",
     "#    ingresses and ingressclasses (networking.k8s.io) in all namespaces: a cluster-reader role, e.g.",
-    "#    the built-in \"view\" ClusterRole bound cluster-wide plus get/list on nodes and ingressclasses.",
+    '#    the built-in "view" ClusterRole bound cluster-wide plus get/list on nodes and ingressclasses.',
     `mkdir -p ${d}/nodes`,
     `kubectl get nodes,pods,services,endpointslices,ingresses,ingressclasses -A -o yaml > ${d}/cluster.yaml`,
     "",
@@ -56,7 +56,9 @@ export function collectScript(options: CollectOptions = {}): string {
     "#    node without WireGuard) is ignored.",
   );
   const run = (node: string, cmd: string, root: boolean) =>
-    via === "debug" ? `kubectl debug node/${node} -q -i --profile=sysadmin --image=${DEBUG_IMAGE} -- chroot /host ${cmd}` : `ssh ${node} ${root ? "sudo " : ""}${cmd}`;
+    via === "debug"
+      ? `kubectl debug node/${node} -q -i --profile=sysadmin --image=${DEBUG_IMAGE} -- chroot /host ${cmd}`
+      : `ssh ${node} ${root ? "sudo " : ""}${cmd}`;
   const perNode = (node: string, dest: string, indent: string) => [
     `${indent}mkdir -p ${dest}`,
     `${indent}${run(node, "iptables-save", true)} > ${dest}/iptables-save.txt`,
@@ -67,8 +69,17 @@ export function collectScript(options: CollectOptions = {}): string {
   if (options.nodes && options.nodes.length > 0) {
     for (const n of options.nodes) out.push(...perNode(q(n), `${d}/nodes/${q(n)}`, ""));
   } else {
-    out.push(`for NODE in $(kubectl get nodes -o jsonpath='{.items[*].metadata.name}'); do`, ...perNode("$NODE", `${d}/nodes/$NODE`, "  "), "done");
+    out.push(
+      `for NODE in $(kubectl get nodes -o jsonpath='{.items[*].metadata.name}'); do`,
+      ...perNode("$NODE", `${d}/nodes/$NODE`, "  "),
+      "done",
+    );
   }
-  out.push("", "# 4. Check what was gathered (exit 2 names the file, line and column of anything unreadable):", `kubehop validate -t ${d}`, `kubehop drift -t ${d}`);
+  out.push(
+    "",
+    "# 4. Check what was gathered (exit 2 names the file, line and column of anything unreadable):",
+    `kubehop validate -t ${d}`,
+    `kubehop drift -t ${d}`,
+  );
   return `${out.join("\n")}\n`;
 }

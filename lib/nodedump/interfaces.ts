@@ -20,7 +20,11 @@ const WIREGUARD = /^(wg\d*|flannel-wg|kilo\d+|wireguard\.cali|cilium_wg\d+)$/;
 const UPLINKS = /^(eth\d+|ens\d+\w*|enp\w+|eno\d+\w*|enx\w+|bond\d+)$/;
 
 /** The map for one node; `explicit` (from the Topology) wins, then addresses, then names. */
-export function interfaceMap(node: Node, addresses: readonly DumpedAddress[] | undefined, explicit: Readonly<Record<string, InterfaceName>> = {}): InterfaceMap {
+export function interfaceMap(
+  node: Node,
+  addresses: readonly DumpedAddress[] | undefined,
+  explicit: Readonly<Record<string, InterfaceName>> = {},
+): InterfaceMap {
   const byAddress = new Map<string, InterfaceName>();
   for (const a of addresses ?? []) {
     if (a.ip === node.ip && !byAddress.has(a.dev)) byAddress.set(a.dev, "eth0");

@@ -22,8 +22,14 @@ export function parseIpAddr(text: string, file: string): ParsedAddresses {
     const w = words(body);
     if (w.length === 0 || w[0]!.text.startsWith("#")) continue;
     if (!/^\d+:$/.test(w[0]!.text)) {
-      const hint = /^(inet6?|link\/)/.test(w[0]!.text) ? "; this looks like `ip addr` without -o: run `ip -o -4 addr`" : "";
-      problems.error(line, w[0]!.col, `expected "INDEX: DEVICE inet ADDRESS/LENGTH ..." as \`ip -o addr\` prints it, found "${w[0]!.text}"${hint}`);
+      const hint = /^(inet6?|link\/)/.test(w[0]!.text)
+        ? "; this looks like `ip addr` without -o: run `ip -o -4 addr`"
+        : "";
+      problems.error(
+        line,
+        w[0]!.col,
+        `expected "INDEX: DEVICE inet ADDRESS/LENGTH ..." as \`ip -o addr\` prints it, found "${w[0]!.text}"${hint}`,
+      );
       continue;
     }
     const dev = w[1];
@@ -37,7 +43,11 @@ export function parseIpAddr(text: string, file: string): ParsedAddresses {
     }
     const family = w[2];
     if (!family || (family.text !== "inet" && family.text !== "inet6")) {
-      problems.error(line, family?.col ?? body.length + 1, `expected inet or inet6 after the device, found ${family ? `"${family.text}"` : "nothing"}`);
+      problems.error(
+        line,
+        family?.col ?? body.length + 1,
+        `expected inet or inet6 after the device, found ${family ? `"${family.text}"` : "nothing"}`,
+      );
       continue;
     }
     if (family.text === "inet6") {
@@ -50,12 +60,17 @@ export function parseIpAddr(text: string, file: string): ParsedAddresses {
     const ip = m ? parseIpv4(m[1]!) : undefined;
     const length = m?.[2] === undefined ? 32 : Number(m[2]);
     if (!addr || ip === undefined || length > 32) {
-      problems.error(line, addr?.col ?? body.length + 1, `expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found ${addr ? `"${addr.text}"` : "nothing"}`);
+      problems.error(
+        line,
+        addr?.col ?? body.length + 1,
+        `expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found ${addr ? `"${addr.text}"` : "nothing"}`,
+      );
       continue;
     }
     addresses.push({ dev: dev.text.replace(/@.*$/, ""), ip, length });
   }
-  if (ipv6 > 0) problems.warn(firstIpv6, `${ipv6} inet6 address${ipv6 === 1 ? "" : "es"} skipped: kubehop models IPv4 only`);
+  if (ipv6 > 0)
+    problems.warn(firstIpv6, `${ipv6} inet6 address${ipv6 === 1 ? "" : "es"} skipped: kubehop models IPv4 only`);
   if (problems.list.length > 0) throw new InputError(problems.list);
   return { addresses, warnings: problems.warnings };
 }

@@ -28,10 +28,59 @@ export interface ParsedRoutes {
   readonly warnings: string[];
 }
 
-const TYPES = ["unicast", "blackhole", "unreachable", "prohibit", "throw", "local", "broadcast", "multicast", "anycast", "nat"];
+const TYPES = [
+  "unicast",
+  "blackhole",
+  "unreachable",
+  "prohibit",
+  "throw",
+  "local",
+  "broadcast",
+  "multicast",
+  "anycast",
+  "nat",
+];
 /** Keywords followed by one value kubehop does not need. */
-const VALUED = new Set(["mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "initcwnd", "initrwnd", "ssthresh", "realms", "realm", "rto_min", "hoplimit", "features", "quickack", "congctl", "fastopen_no_cookie", "pref", "expires", "error", "nhid", "weight", "tos", "dsfield", "from"]);
-const FLAGS = new Set(["onlink", "pervasive", "linkdown", "dead", "offload", "trap", "rt_offload", "rt_trap", "notify", "lock"]);
+const VALUED = new Set([
+  "mtu",
+  "advmss",
+  "rtt",
+  "rttvar",
+  "reordering",
+  "window",
+  "cwnd",
+  "initcwnd",
+  "initrwnd",
+  "ssthresh",
+  "realms",
+  "realm",
+  "rto_min",
+  "hoplimit",
+  "features",
+  "quickack",
+  "congctl",
+  "fastopen_no_cookie",
+  "pref",
+  "expires",
+  "error",
+  "nhid",
+  "weight",
+  "tos",
+  "dsfield",
+  "from",
+]);
+const FLAGS = new Set([
+  "onlink",
+  "pervasive",
+  "linkdown",
+  "dead",
+  "offload",
+  "trap",
+  "rt_offload",
+  "rt_trap",
+  "notify",
+  "lock",
+]);
 const PROTOS: Record<string, Route["proto"]> = { kernel: "kernel", boot: "boot", static: "static" };
 
 export function parseIpRoute(text: string, file: string, ifaces: InterfaceMap): ParsedRoutes {
@@ -50,29 +99,54 @@ export function parseIpRoute(text: string, file: string, ifaces: InterfaceMap): 
     const parsed = parseLine(raw, w, line, file, ifaces, problems, skipped);
     if (parsed) entries.push(parsed);
   }
-  if (skipped.ipv6 > 0) problems.warn(skipped.ipv6Line, `${skipped.ipv6} IPv6 route${skipped.ipv6 === 1 ? "" : "s"} skipped: kubehop models IPv4 only`);
+  if (skipped.ipv6 > 0)
+    problems.warn(
+      skipped.ipv6Line,
+      `${skipped.ipv6} IPv6 route${skipped.ipv6 === 1 ? "" : "s"} skipped: kubehop models IPv4 only`,
+    );
   if (problems.list.length > 0) throw new InputError(problems.list);
   const ordered = byMetric(entries);
   return { routes: ordered.map((e) => e.route), entries: ordered, warnings: problems.warnings };
 }
 
-function parseLine(raw: string, w: Word[], line: number, file: string, ifaces: InterfaceMap, problems: Problems, skipped: { ipv6: number; ipv6Line: number }): DumpedRoute | undefined {
+function parseLine(
+  raw: string,
+  w: Word[],
+  line: number,
+  file: string,
+  ifaces: InterfaceMap,
+  problems: Problems,
+  skipped: { ipv6: number; ipv6Line: number },
+): DumpedRoute | undefined {
   let i = 0;
   let type = "unicast";
   if (TYPES.includes(w[0]!.text)) type = w[i++]!.text;
   const dstWord = w[i++];
   if (!dstWord) {
-    problems.error(line, raw.length + 1, `expected a destination after "${type}": default or an address like 10.42.0.0/24`);
+    problems.error(
+      line,
+      raw.length + 1,
+      `expected a destination after "${type}": default or an address like 10.42.0.0/24`,
+    );
     return undefined;
   }
-  if (dstWord.text.includes(":") || w.some((x, k) => x.text === "inet6" || (x.text.includes(":") && (w[k - 1]?.text === "via" || w[k - 1]?.text === "src")))) {
+  if (
+    dstWord.text.includes(":") ||
+    w.some(
+      (x, k) => x.text === "inet6" || (x.text.includes(":") && (w[k - 1]?.text === "via" || w[k - 1]?.text === "src")),
+    )
+  ) {
     skipped.ipv6++;
     skipped.ipv6Line ||= line;
     return undefined;
   }
   const dst = parseDestination(dstWord.text);
   if (!dst) {
-    problems.error(line, dstWord.col, `"${dstWord.text}" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24${/^[a-z]/.test(dstWord.text) ? ` (route types: ${TYPES.join(", ")})` : ""}`);
+    problems.error(
+      line,
+      dstWord.col,
+      `"${dstWord.text}" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24${/^[a-z]/.test(dstWord.text) ? ` (route types: ${TYPES.join(", ")})` : ""}`,
+    );
     return undefined;
   }
   let via: Ipv4 | undefined;
@@ -140,7 +214,11 @@ function parseLine(raw: string, w: Word[], line: number, file: string, ifaces: I
           value(k);
           if (k.text === "expires" && w[i]?.text === "sec") i++;
         } else {
-          problems.error(line, k.col, `unknown word "${k.text}" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink`);
+          problems.error(
+            line,
+            k.col,
+            `unknown word "${k.text}" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink`,
+          );
           return undefined;
         }
     }
@@ -152,15 +230,25 @@ function parseLine(raw: string, w: Word[], line: number, file: string, ifaces: I
     return undefined;
   }
   if (["local", "broadcast", "multicast", "anycast", "nat", "throw"].includes(type)) {
-    problems.warn(line, `${type} route skipped: not part of the main table kubehop models (run \`ip route show table main\`)`);
+    problems.warn(
+      line,
+      `${type} route skipped: not part of the main table kubehop models (run \`ip route show table main\`)`,
+    );
     return undefined;
   }
   const why = `as dumped at ${at}: ${raw.trim()}`;
   const mappedProto = PROTOS[proto] ?? (proto === "" ? (type === "unicast" ? "boot" : "static") : "static");
   if (type !== "unicast") {
-    if (type === "prohibit") problems.warn(line, "prohibit route treated as unreachable (the sender gets an ICMP error either way)");
+    if (type === "prohibit")
+      problems.warn(line, "prohibit route treated as unreachable (the sender gets an ICMP error either way)");
     const t = type === "blackhole" ? "blackhole" : "unreachable";
-    return { route: { dst, dev: "lo", proto: mappedProto, scope: scope ?? "global", type: t, why }, line, text: raw.trim(), metric, onlink };
+    return {
+      route: { dst, dev: "lo", proto: mappedProto, scope: scope ?? "global", type: t, why },
+      line,
+      text: raw.trim(),
+      metric,
+      onlink,
+    };
   }
   if (multipath && !dev) {
     problems.warn(line, "multipath route: kubehop does not model ECMP; the route is skipped");
@@ -172,7 +260,10 @@ function parseLine(raw: string, w: Word[], line: number, file: string, ifaces: I
   }
   const modelDev = ifaces(dev.text);
   if (!modelDev) {
-    problems.warn(line, `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them`);
+    problems.warn(
+      line,
+      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them`,
+    );
     return undefined;
   }
   const route: Route = {
@@ -210,4 +301,3 @@ function byMetric(entries: DumpedRoute[]): DumpedRoute[] {
   }
   return [...groups.values()].flatMap((g) => (g.length === 1 ? g : [...g].sort((a, b) => a.metric - b.metric)));
 }
-

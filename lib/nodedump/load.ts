@@ -65,14 +65,22 @@ export function loadNodeDumps(input: TopologyInput, nodes: readonly Node[], warn
   return out;
 }
 
-function parseNode(node: Node, files: Map<DumpPart, string>, nodes: readonly Node[], explicit: Record<string, InterfaceName>, warnings: string[]): { dump: NodeDump; more: DumpDetails } {
+function parseNode(
+  node: Node,
+  files: Map<DumpPart, string>,
+  nodes: readonly Node[],
+  explicit: Record<string, InterfaceName>,
+  warnings: string[],
+): { dump: NodeDump; more: DumpDetails } {
   const text = (part: DumpPart) => {
     const file = files.get(part);
     if (file === undefined) return undefined;
     const t = readText(file);
     // A command that failed on the node (wg on a node without WireGuard) leaves an empty file.
     if (t.trim() === "") {
-      warnings.push(`${file}:1: empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`);
+      warnings.push(
+        `${file}:1: empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`,
+      );
       return undefined;
     }
     return { file, text: t };
@@ -83,7 +91,8 @@ function parseNode(node: Node, files: Map<DumpPart, string>, nodes: readonly Nod
       return f();
     } catch (e) {
       if (e instanceof InputError) problems.push(...e.problems);
-      else if (e instanceof NetfilterParseError) problems.push({ file: e.file, line: e.line, col: e.col, message: e.detail });
+      else if (e instanceof NetfilterParseError)
+        problems.push({ file: e.file, line: e.line, col: e.col, message: e.detail });
       else throw e;
       return undefined;
     }
@@ -104,8 +113,27 @@ function parseNode(node: Node, files: Map<DumpPart, string>, nodes: readonly Nod
     node: node.name,
     ...(iptText ? { iptablesSave: iptText } : {}),
     ...(routes && routeText ? { routes: { routes: routes.routes, file: routeText.file } } : {}),
-    ...(addr && addrText ? { addresses: { addresses: addr.addresses.map((a) => ({ dev: ifaces(a.dev) ?? a.dev, ip: a.ip, prefix: makePrefix(a.ip, a.length) })), file: addrText.file } } : {}),
-    ...(wg && wgText ? { wireguard: { peers: wg.peers, ...(wg.listenPort !== undefined ? { listenPort: wg.listenPort } : {}), file: wgText.file } } : {}),
+    ...(addr && addrText
+      ? {
+          addresses: {
+            addresses: addr.addresses.map((a) => ({
+              dev: ifaces(a.dev) ?? a.dev,
+              ip: a.ip,
+              prefix: makePrefix(a.ip, a.length),
+            })),
+            file: addrText.file,
+          },
+        }
+      : {}),
+    ...(wg && wgText
+      ? {
+          wireguard: {
+            peers: wg.peers,
+            ...(wg.listenPort !== undefined ? { listenPort: wg.listenPort } : {}),
+            file: wgText.file,
+          },
+        }
+      : {}),
   };
   const more: DumpDetails = {
     ...(routes ? { routes: routes.entries } : {}),
@@ -116,7 +144,11 @@ function parseNode(node: Node, files: Map<DumpPart, string>, nodes: readonly Nod
 }
 
 /** node name -> part -> file, from the dumps folder and the Topology's per-node paths. */
-function findDumpFiles(input: TopologyInput, nodes: readonly Node[], problems: InputProblem[]): Map<string, Map<DumpPart, string>> {
+function findDumpFiles(
+  input: TopologyInput,
+  nodes: readonly Node[],
+  problems: InputProblem[],
+): Map<string, Map<DumpPart, string>> {
   const names = new Set(nodes.map((n) => n.name));
   const valid = () => nodeList(nodes);
   const out = new Map<string, Map<DumpPart, string>>();
@@ -135,7 +167,10 @@ function findDumpFiles(input: TopologyInput, nodes: readonly Node[], problems: I
   if (spec?.dir !== undefined) {
     dir = rel(spec.dir);
     if (!isDirectory(dir)) {
-      problems.push({ ...at("dir"), message: `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}` });
+      problems.push({
+        ...at("dir"),
+        message: `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
+      });
       dir = undefined;
     }
   } else {
@@ -147,31 +182,51 @@ function findDumpFiles(input: TopologyInput, nodes: readonly Node[], problems: I
       if (entry.startsWith(".")) continue;
       const path = join(dir, entry);
       if (!isDirectory(path)) {
-        problems.push({ file: path, line: 1, col: 1, message: `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${entry} is a file` });
+        problems.push({
+          file: path,
+          line: 1,
+          col: 1,
+          message: `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${entry} is a file`,
+        });
         continue;
       }
       if (!names.has(entry)) {
-        problems.push({ file: path, line: 1, col: 1, message: `dumps for "${entry}", which is not a node; valid nodes: ${valid()}` });
+        problems.push({
+          file: path,
+          line: 1,
+          col: 1,
+          message: `dumps for "${entry}", which is not a node; valid nodes: ${valid()}`,
+        });
         continue;
       }
       for (const f of readdirSync(path).sort()) {
         if (f.startsWith(".")) continue;
         const part = DUMP_FILES[f];
         if (part) add(entry, part, join(path, f));
-        else problems.push({ file: join(path, f), line: 1, col: 1, message: `unknown dump file "${f}"${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}` });
+        else
+          problems.push({
+            file: join(path, f),
+            line: 1,
+            col: 1,
+            message: `unknown dump file "${f}"${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}`,
+          });
       }
     }
   }
   (spec?.nodes ?? []).forEach((n, i) => {
     if (!names.has(n.name)) {
-      problems.push({ ...at("nodes", i, "name"), message: `dumps for "${n.name}", which is not a node; valid nodes: ${valid()}` });
+      problems.push({
+        ...at("nodes", i, "name"),
+        message: `dumps for "${n.name}", which is not a node; valid nodes: ${valid()}`,
+      });
       return;
     }
     for (const part of ["iptablesSave", "ipRoute", "ipAddr", "wgShow"] as const) {
       const p = n[part];
       if (p === undefined) continue;
       const file = rel(p);
-      if (!existsSync(file) || isDirectory(file)) problems.push({ ...at("nodes", i, part), message: `no such file: ${file}` });
+      if (!existsSync(file) || isDirectory(file))
+        problems.push({ ...at("nodes", i, part), message: `no such file: ${file}` });
       else add(n.name, part, file);
     }
   });
@@ -198,18 +253,26 @@ function readText(file: string): string {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const before = bytes.subarray(0, nul).toString("latin1");
-    throw InputError.at({ file, line: before.split("\n").length, col: nul - before.lastIndexOf("\n") }, "not a text file (binary data); expected the command's text output");
+    throw InputError.at(
+      { file, line: before.split("\n").length, col: nul - before.lastIndexOf("\n") },
+      "not a text file (binary data); expected the command's text output",
+    );
   }
   return bytes.toString("utf8");
 }
 
 function nodeList(nodes: readonly Node[]): string {
   const names = nodes.map((n) => n.name);
-  return names.length > 12 ? `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)` : names.join(", ") || "(none)";
+  return names.length > 12
+    ? `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)`
+    : names.join(", ") || "(none)";
 }
 
 function nearest(name: string): string {
-  const stem = name.replace(/\.[a-z]+$/i, "").toLowerCase().replace(/[^a-z]/g, "");
+  const stem = name
+    .replace(/\.[a-z]+$/i, "")
+    .toLowerCase()
+    .replace(/[^a-z]/g, "");
   for (const f of Object.keys(DUMP_FILES)) {
     const fs = f.replace(/\.txt$/, "").replace(/[^a-z]/g, "");
     if (stem.startsWith(fs) || fs.startsWith(stem)) return `; did you mean "${f}"?`;

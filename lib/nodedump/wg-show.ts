@@ -41,19 +41,36 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     if (raw.trim() === "" || raw.startsWith("#")) continue;
     const f = tabFields(raw);
     if (f.length === 1 && /^(interface|peer):/.test(raw.trim())) {
-      problems.error(line, 1, "this is `wg show` output; run `wg show all dump` for the tab-separated form kubehop reads");
+      problems.error(
+        line,
+        1,
+        "this is `wg show` output; run `wg show all dump` for the tab-separated form kubehop reads",
+      );
       break;
     }
-    if (f.length === 5 || f.length === 4) rows.push({ line, kind: "interface", iface: f.length === 5 ? f[0]!.text : "wg0", f: f.slice(f.length - 4) });
-    else if (f.length === 9 || f.length === 8) rows.push({ line, kind: "peer", iface: f.length === 9 ? f[0]!.text : "wg0", f: f.slice(f.length - 8) });
-    else problems.error(line, 1, `expected 5 tab-separated fields (an interface) or 9 (a peer) as \`wg show all dump\` prints them, found ${f.length}`);
+    if (f.length === 5 || f.length === 4)
+      rows.push({ line, kind: "interface", iface: f.length === 5 ? f[0]!.text : "wg0", f: f.slice(f.length - 4) });
+    else if (f.length === 9 || f.length === 8)
+      rows.push({ line, kind: "peer", iface: f.length === 9 ? f[0]!.text : "wg0", f: f.slice(f.length - 8) });
+    else
+      problems.error(
+        line,
+        1,
+        `expected 5 tab-separated fields (an interface) or 9 (a peer) as \`wg show all dump\` prints them, found ${f.length}`,
+      );
   }
   if (problems.list.length > 0) throw new InputError(problems.list);
 
   const names = [...new Set(rows.map((r) => r.iface))];
   const device = names.find((n) => ifaces(n) === "wg0") ?? (names.length === 1 ? names[0] : undefined);
-  for (const n of names) if (n !== device) problems.warn(rows.find((r) => r.iface === n)!.line, `interface ${n} skipped: kubehop models one IPv4 WireGuard device (wg0)${device ? `, taken to be ${device}` : ""}`);
-  if (names.length > 1 && device === undefined) problems.warn(rows[0]!.line, `none of ${names.join(", ")} is known as wg0; map one with spec.nodeDumps.interfaces`);
+  for (const n of names)
+    if (n !== device)
+      problems.warn(
+        rows.find((r) => r.iface === n)!.line,
+        `interface ${n} skipped: kubehop models one IPv4 WireGuard device (wg0)${device ? `, taken to be ${device}` : ""}`,
+      );
+  if (names.length > 1 && device === undefined)
+    problems.warn(rows[0]!.line, `none of ${names.join(", ")} is known as wg0; map one with spec.nodeDumps.interfaces`);
 
   let listenPort: number | undefined;
   const entries: DumpedPeer[] = [];
@@ -64,15 +81,20 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     const [a, b, c, d, e, g, h, k] = r.f as Word[];
     if (r.kind === "interface") {
       if (a!.text !== "(none)" && !/^(\(hidden\)|REDACTED|<redacted>|x+)$/i.test(a!.text) && a!.text !== "") {
-        problems.warn(r.line, `the interface line holds ${r.iface}'s private key; kubehop ignores it: redact it (replace it with "(hidden)") before you share this file`);
+        problems.warn(
+          r.line,
+          `the interface line holds ${r.iface}'s private key; kubehop ignores it: redact it (replace it with "(hidden)") before you share this file`,
+        );
       }
       key(b!, "public key", r.line, problems);
       listenPort = whole(c!, "listen port", r.line, problems, 65535);
-      if (!/^(off|0x[0-9a-f]+|\d+)$/i.test(d!.text)) problems.error(r.line, d!.col, `fwmark "${d!.text}": expected off, a number or 0x...`);
+      if (!/^(off|0x[0-9a-f]+|\d+)$/i.test(d!.text))
+        problems.error(r.line, d!.col, `fwmark "${d!.text}": expected off, a number or 0x...`);
       continue;
     }
     const publicKey = key(a!, "public key", r.line, problems);
-    if (b!.text !== "(none)" && !KEY.test(b!.text) && !/^(\(hidden\)|REDACTED)$/i.test(b!.text)) problems.error(r.line, b!.col, `preshared key "${b!.text}": expected (none) or a base64 key`);
+    if (b!.text !== "(none)" && !KEY.test(b!.text) && !/^(\(hidden\)|REDACTED)$/i.test(b!.text))
+      problems.error(r.line, b!.col, `preshared key "${b!.text}": expected (none) or a base64 key`);
     const endpoint = parseEndpoint(c!, r.line, problems);
     const allowedIps = parseAllowed(d!, r.line, problems);
     whole(e!, "latest handshake", r.line, problems);
@@ -81,23 +103,43 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     if (k!.text !== "off") whole(k!, "persistent keepalive", r.line, problems, 65535);
     const owner = (endpoint && byIp.get(endpoint.ip)) ?? byKey.get(publicKey);
     if (!owner) {
-      problems.warn(r.line, `peer ${publicKey.slice(0, 8)}... (endpoint ${endpoint ? `${formatIpv4(endpoint.ip)}:${endpoint.port}` : "(none)"}) is no node's: its endpoint is not a node's InternalIP; kept with no node`);
+      problems.warn(
+        r.line,
+        `peer ${publicKey.slice(0, 8)}... (endpoint ${endpoint ? `${formatIpv4(endpoint.ip)}:${endpoint.port}` : "(none)"}) is no node's: its endpoint is not a node's InternalIP; kept with no node`,
+      );
     }
     const peer: WireGuardPeer = { node: owner?.name ?? "", publicKey, allowedIps, ...(endpoint ? { endpoint } : {}) };
     entries.push({ peer, line: r.line });
   }
   if (problems.list.length > 0) throw new InputError(problems.list);
-  return { ...(device !== undefined ? { device } : {}), ...(listenPort !== undefined ? { listenPort } : {}), peers: entries.map((x) => x.peer), entries, warnings: problems.warnings };
+  return {
+    ...(device !== undefined ? { device } : {}),
+    ...(listenPort !== undefined ? { listenPort } : {}),
+    peers: entries.map((x) => x.peer),
+    entries,
+    warnings: problems.warnings,
+  };
 }
 
 function key(w: Word, what: string, line: number, problems: Problems): string {
-  if (!KEY.test(w.text)) problems.error(line, w.col, `${what} "${w.text}" is not a WireGuard key (44 characters of base64 ending in =)`);
+  if (!KEY.test(w.text))
+    problems.error(line, w.col, `${what} "${w.text}" is not a WireGuard key (44 characters of base64 ending in =)`);
   return w.text;
 }
 
-function whole(w: Word, what: string, line: number, problems: Problems, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function whole(
+  w: Word,
+  what: string,
+  line: number,
+  problems: Problems,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (!/^\d+$/.test(w.text) || Number(w.text) > max) {
-    problems.error(line, w.col, `${what} "${w.text}" is not a whole number${max < Number.MAX_SAFE_INTEGER ? ` 0-${max}` : ""}`);
+    problems.error(
+      line,
+      w.col,
+      `${what} "${w.text}" is not a whole number${max < Number.MAX_SAFE_INTEGER ? ` 0-${max}` : ""}`,
+    );
     return undefined;
   }
   return Number(w.text);
@@ -128,11 +170,13 @@ function parseAllowed(w: Word, line: number, problems: Problems): Prefix[] {
     else {
       const m = /^([\d.]+)\/(\d{1,2})$/.exec(part);
       const ip = m ? parseIpv4(m[1]!) : undefined;
-      if (!m || ip === undefined || Number(m[2]) > 32) problems.error(line, col, `allowed-ips entry "${part}": expected a prefix like 10.42.1.0/24`);
+      if (!m || ip === undefined || Number(m[2]) > 32)
+        problems.error(line, col, `allowed-ips entry "${part}": expected a prefix like 10.42.1.0/24`);
       else out.push(makePrefix(ip, Number(m[2])));
     }
     col += part.length + 1;
   }
-  if (ipv6 > 0) problems.warn(line, `${ipv6} IPv6 allowed-ips entr${ipv6 === 1 ? "y" : "ies"} skipped: kubehop models IPv4 only`);
+  if (ipv6 > 0)
+    problems.warn(line, `${ipv6} IPv6 allowed-ips entr${ipv6 === 1 ? "y" : "ies"} skipped: kubehop models IPv4 only`);
   return out;
 }

@@ -12,7 +12,9 @@ const BrokenRequestSchema = z.strictObject({
 });
 
 export const DriftDifferenceSchema = z.strictObject({
-  part: z.enum(["iptables", "routes", "wireguard"]).meta({ description: "which dump differs: iptables-save, ip route / ip addr, or wg show" }),
+  part: z
+    .enum(["iptables", "routes", "wireguard"])
+    .meta({ description: "which dump differs: iptables-save, ip route / ip addr, or wg show" }),
   kind: z
     .string()
     .regex(/^[a-z]+(-[a-z]+)*$/)
@@ -22,15 +24,21 @@ export const DriftDifferenceSchema = z.strictObject({
     }),
   text: z.string().meta({ description: "the difference in words" }),
   at: z.string().optional().meta({ description: "FILE:LINE (or FILE) of the dumped line, when there is one" }),
-  breaks: z.array(BrokenRequestSchema).meta({ description: "the requests whose outcome this difference alone changes" }),
+  breaks: z
+    .array(BrokenRequestSchema)
+    .meta({ description: "the requests whose outcome this difference alone changes" }),
 });
 
 export const NodeDriftSchema = z.strictObject({
   node: z.string(),
   files: z.array(z.string()).meta({ description: "the node's dump files that were compared" }),
   differences: z.array(DriftDifferenceSchema),
-  alsoBreaks: z.array(BrokenRequestSchema).meta({ description: "requests the node's dumps change that no single difference explains" }),
-  info: z.array(z.string()).meta({ description: "worth knowing, not drift: e.g. chains of other tools, which are not compared" }),
+  alsoBreaks: z
+    .array(BrokenRequestSchema)
+    .meta({ description: "requests the node's dumps change that no single difference explains" }),
+  info: z
+    .array(z.string())
+    .meta({ description: "worth knowing, not drift: e.g. chains of other tools, which are not compared" }),
   requestsTried: z.number().int().min(0),
   requestsLeftOut: z.number().int().min(0).meta({ description: "requests not tried, past the per-node limit" }),
 });
@@ -40,9 +48,16 @@ export const DriftReportSchema = z
     drift: z.boolean().meta({ description: "some node's dumps differ (kubehop drift then exits 1)" }),
     nodes: z.array(NodeDriftSchema).meta({ description: "the nodes with dumps, in the topology's order" }),
   })
-  .meta({ title: "kubehop drift --json", description: "Output of `kubehop drift --json`: where each node's dumps differ from what kubehop derives from the objects, and which requests each difference breaks." });
+  .meta({
+    title: "kubehop drift --json",
+    description:
+      "Output of `kubehop drift --json`: where each node's dumps differ from what kubehop derives from the objects, and which requests each difference breaks.",
+  });
 
 /** The JSON Schema of `kubehop drift --json`, as published in schemas/drift.schema.json. */
 export function driftJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(DriftReportSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<string, unknown>;
+  return z.toJSONSchema(DriftReportSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<
+    string,
+    unknown
+  >;
 }

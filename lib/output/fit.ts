@@ -31,7 +31,8 @@ const LEGIBLE = 10;
 export function fitLine(fields: readonly Field[], order: readonly Give[], columns: number, color: boolean): string {
   const last = fields.findLastIndex((f) => f.text !== "");
   const w = fields.map((f, i) => (i > last ? 0 : i === last ? width(f.text) : Math.max(width(f.text), f.pad ?? 0)));
-  const gaps = () => w.reduce((sum, x, i) => sum + (x > 0 && w.slice(0, i).some((y) => y > 0) ? (fields[i]!.gap ?? GAP).length : 0), 0);
+  const gaps = () =>
+    w.reduce((sum, x, i) => sum + (x > 0 && w.slice(0, i).some((y) => y > 0) ? (fields[i]!.gap ?? GAP).length : 0), 0);
   const total = () => w.reduce((sum, x) => sum + x, 0) + gaps();
   const give = (i: number, floor: number) => {
     const over = total() - columns;
@@ -44,7 +45,8 @@ export function fitLine(fields: readonly Field[], order: readonly Give[], column
   let line = "";
   fields.forEach((f, i) => {
     if (w[i] === 0) return;
-    const shown = width(f.text) <= w[i]! ? f.text : f.cut === "middle" ? cutMiddle(f.text, w[i]!) : cutEnd(f.text, w[i]!);
+    const shown =
+      width(f.text) <= w[i]! ? f.text : f.cut === "middle" ? cutMiddle(f.text, w[i]!) : cutEnd(f.text, w[i]!);
     if (line) line += f.gap ?? GAP;
     line += paint(shown, f.style ?? "plain", color) + " ".repeat(w[i]! - width(shown));
   });
@@ -68,7 +70,13 @@ const MIN_ROOM = 12;
  * on the current line if it fits; if not, it flows on, word-wrapped, or, if kept, starts a new line.
  * Continuation lines hang at `indent`.
  */
-export function hang(prefix: string, pieces: readonly Piece[], indent: number, columns: number, color: boolean): string[] {
+export function hang(
+  prefix: string,
+  pieces: readonly Piece[],
+  indent: number,
+  columns: number,
+  color: boolean,
+): string[] {
   const margin = " ".repeat(indent);
   const lines = [prefix];
   let fresh = true;
@@ -89,7 +97,8 @@ export function hang(prefix: string, pieces: readonly Piece[], indent: number, c
       continue;
     }
     const wholeLine = width(piece.text) <= columns - indent;
-    if (fresh ? room() < Math.min(MIN_ROOM, width(piece.text)) : (piece.keep && wholeLine) || room() - gap() < MIN_ROOM) newLine();
+    if (fresh ? room() < Math.min(MIN_ROOM, width(piece.text)) : (piece.keep && wholeLine) || room() - gap() < MIN_ROOM)
+      newLine();
     wrap(piece.text, room() - gap(), columns - indent).forEach((part, k) => {
       if (k > 0) newLine();
       put(part, piece);
@@ -99,7 +108,14 @@ export function hang(prefix: string, pieces: readonly Piece[], indent: number, c
 }
 
 /** `text` fitted to `columns`: cut with an ellipsis, or, when `whole`, wrapped with continuation lines at `indent`. */
-export function fitText(text: string, columns: number, whole: boolean, indent: number, style: Style = "plain", color = false): string[] {
+export function fitText(
+  text: string,
+  columns: number,
+  whole: boolean,
+  indent: number,
+  style: Style = "plain",
+  color = false,
+): string[] {
   if (!whole) return [paint(cutEnd(text, columns), style, color)];
   const lead = text.length - text.trimStart().length;
   return hang(text.slice(0, lead), [{ text: text.trimStart(), style }], indent, columns, color);

@@ -64,7 +64,8 @@ export function headerChange(hop: Hop): string | undefined {
   const parts = [endpointChange("src", before, after), endpointChange("dst", before, after)];
   if (before.proto !== after.proto) parts.push(`proto ${before.proto}->${after.proto}`);
   if (before.size !== after.size) parts.push(`size ${before.size}->${after.size}`);
-  if ((before.mark ?? "0x0") !== (after.mark ?? "0x0")) parts.push(`mark ${before.mark ?? "0x0"}->${after.mark ?? "0x0"}`);
+  if ((before.mark ?? "0x0") !== (after.mark ?? "0x0"))
+    parts.push(`mark ${before.mark ?? "0x0"}->${after.mark ?? "0x0"}`);
   return parts.filter((p) => p !== undefined).join(", ") || undefined;
 }
 

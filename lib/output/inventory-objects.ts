@@ -43,7 +43,12 @@ function podObject(p: PodRow): object {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: p.name, namespace: p.namespace, ...nonEmpty("labels", p.labels), ...nonEmpty("annotations", annotations) },
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      ...nonEmpty("labels", p.labels),
+      ...nonEmpty("annotations", annotations),
+    },
     spec: { nodeName: p.node, ...(p.hostNetwork ? { hostNetwork: true } : {}) },
     status: {
       hostIP: p.nodeIp,
@@ -55,14 +60,24 @@ function podObject(p: PodRow): object {
 }
 
 function serviceObject(s: ServiceRow): object {
-  const ports = s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }));
+  const ports = s.ports.map((p) => ({
+    ...(p.name ? { name: p.name } : {}),
+    protocol: p.protocol,
+    port: p.port,
+    targetPort: p.targetPort,
+    ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+  }));
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: s.name, namespace: s.namespace },
     spec: {
       type: s.type,
-      ...(s.headless ? { clusterIP: "None", clusterIPs: ["None"] } : s.clusterIps.length ? { clusterIP: s.clusterIps[0], clusterIPs: s.clusterIps } : {}),
+      ...(s.headless
+        ? { clusterIP: "None", clusterIPs: ["None"] }
+        : s.clusterIps.length
+          ? { clusterIP: s.clusterIps[0], clusterIPs: s.clusterIps }
+          : {}),
       ports,
       ...(s.selector ? { selector: s.selector } : {}),
       ...(s.externalIps.length ? { externalIPs: s.externalIps } : {}),
@@ -86,7 +101,12 @@ function nodeObject(n: NodeRow): object {
     kind: "Node",
     metadata: { name: n.name, ...nonEmpty("labels", n.labels), annotations },
     spec: { podCIDR: n.podCidr, podCIDRs: [n.podCidr] },
-    status: { addresses: [{ type: "InternalIP", address: n.internalIp }, { type: "Hostname", address: n.name }] },
+    status: {
+      addresses: [
+        { type: "InternalIP", address: n.internalIp },
+        { type: "Hostname", address: n.name },
+      ],
+    },
   };
 }
 
@@ -94,7 +114,17 @@ function ingressObject(i: IngressRow): object {
   const annotations = { ...i.annotations, ...(i.ignored ? { [`${A}/ignored`]: i.ignored } : {}) };
   const rules = i.rules.map((r) => ({
     ...(r.host ? { host: r.host } : {}),
-    ...(r.paths ? { http: { paths: r.paths.map((p) => ({ ...(p.path ? { path: p.path } : {}), pathType: p.pathType, backend: backendObject(p.backend) })) } } : {}),
+    ...(r.paths
+      ? {
+          http: {
+            paths: r.paths.map((p) => ({
+              ...(p.path ? { path: p.path } : {}),
+              pathType: p.pathType,
+              backend: backendObject(p.backend),
+            })),
+          },
+        }
+      : {}),
   }));
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -103,7 +133,9 @@ function ingressObject(i: IngressRow): object {
     spec: {
       ...(i.className ? { ingressClassName: i.className } : {}),
       ...(i.defaultBackend ? { defaultBackend: backendObject(i.defaultBackend) } : {}),
-      ...(i.tls.length ? { tls: i.tls.map((t) => ({ hosts: t.hosts, ...(t.secretName ? { secretName: t.secretName } : {}) })) } : {}),
+      ...(i.tls.length
+        ? { tls: i.tls.map((t) => ({ hosts: t.hosts, ...(t.secretName ? { secretName: t.secretName } : {}) })) }
+        : {}),
       rules,
     },
     status: { loadBalancer: i.addresses.length ? { ingress: i.addresses.map((ip) => ({ ip })) } : {} },
@@ -111,24 +143,36 @@ function ingressObject(i: IngressRow): object {
 }
 
 function backendObject(b: IngressBackend): object {
-  if (b.kind === "resource") return { resource: { ...(b.apiGroup ? { apiGroup: b.apiGroup } : {}), kind: b.resourceKind, name: b.name } };
+  if (b.kind === "resource")
+    return { resource: { ...(b.apiGroup ? { apiGroup: b.apiGroup } : {}), kind: b.resourceKind, name: b.name } };
   return { service: { name: b.service, port: typeof b.port === "number" ? { number: b.port } : { name: b.port } } };
 }
 
 function endpointsObject(e: EndpointsRow): object {
   const address = (a: EndpointsRow["subsets"][number]["addresses"][number]) => {
     const [namespace, name] = a.pod?.split("/") ?? [];
-    return { ip: a.ip, ...(a.node ? { nodeName: a.node } : {}), ...(name ? { targetRef: { kind: "Pod", namespace, name } } : {}) };
+    return {
+      ip: a.ip,
+      ...(a.node ? { nodeName: a.node } : {}),
+      ...(name ? { targetRef: { kind: "Pod", namespace, name } } : {}),
+    };
   };
   const subsets = e.subsets.map((s) => {
     const ready = s.addresses.filter((a) => a.ready).map(address);
     const notReady = s.addresses.filter((a) => !a.ready).map(address);
-    return { ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) };
+    return {
+      ...(ready.length ? { addresses: ready } : {}),
+      ...(notReady.length ? { notReadyAddresses: notReady } : {}),
+      ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })),
+    };
   });
   return { apiVersion: "v1", kind: "Endpoints", metadata: { name: e.name, namespace: e.namespace }, subsets };
 }
 
 /** `{ key: value }` when the map has entries: kubectl leaves empty labels and annotations out. */
-function nonEmpty(key: string, map: Readonly<Record<string, string>>): Record<string, Readonly<Record<string, string>>> {
+function nonEmpty(
+  key: string,
+  map: Readonly<Record<string, string>>,
+): Record<string, Readonly<Record<string, string>>> {
   return Object.keys(map).length ? { [key]: map } : {};
 }

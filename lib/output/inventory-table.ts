@@ -1,7 +1,15 @@
 // `kubehop get`'s tables, in kubectl's layout: upper-case headers, columns three spaces apart,
 // `<none>` for an empty value, long lists cut after a few with "+ N more...", all of them in -o wide.
 // kubectl's AGE column is left out: a topology has no clock, and kubehop answers the same whenever it runs.
-import { type EndpointsRow, type IngressRow, type Inventory, type NodeRow, order, type PodRow, type ServiceRow } from "./inventory.ts";
+import {
+  type EndpointsRow,
+  type IngressRow,
+  type Inventory,
+  type NodeRow,
+  order,
+  type PodRow,
+  type ServiceRow,
+} from "./inventory.ts";
 
 interface Column<R> {
   readonly header: string;
@@ -33,8 +41,16 @@ const SERVICE_COLUMNS: Column<ServiceRow>[] = [
   { header: "NAME", cell: (s) => s.name },
   { header: "TYPE", cell: (s) => s.type },
   { header: "CLUSTER-IP", cell: (s) => (s.headless ? "None" : (s.clusterIps[0] ?? NONE)) },
-  { header: "EXTERNAL-IP", cell: (s) => [...s.loadBalancerIps, ...s.externalIps].join(",") || (s.type === "LoadBalancer" ? "<pending>" : NONE) },
-  { header: "PORT(S)", cell: (s) => s.ports.map((p) => `${p.port}${p.nodePort !== undefined ? `:${p.nodePort}` : ""}/${p.protocol}`).join(",") || NONE },
+  {
+    header: "EXTERNAL-IP",
+    cell: (s) => [...s.loadBalancerIps, ...s.externalIps].join(",") || (s.type === "LoadBalancer" ? "<pending>" : NONE),
+  },
+  {
+    header: "PORT(S)",
+    cell: (s) =>
+      s.ports.map((p) => `${p.port}${p.nodePort !== undefined ? `:${p.nodePort}` : ""}/${p.protocol}`).join(",") ||
+      NONE,
+  },
   { header: "SELECTOR", wide: true, cell: (s) => labelsText(s.selector) },
 ];
 
@@ -81,7 +97,9 @@ export function inventoryTable(inv: Inventory, options: TableOptions): string {
 export function readyEndpoints(e: EndpointsRow): string[] {
   return e.subsets.flatMap((s) => {
     const ready = s.addresses.filter((a) => a.ready);
-    return s.ports.length === 0 ? ready.map((a) => a.ip) : s.ports.flatMap((p) => ready.map((a) => `${a.ip}:${p.port}`));
+    return s.ports.length === 0
+      ? ready.map((a) => a.ip)
+      : s.ports.flatMap((p) => ready.map((a) => `${a.ip}:${p.port}`));
   });
 }
 
@@ -93,7 +111,14 @@ function table<R>(rows: readonly R[], all: readonly Column<R>[], wide: boolean):
   const columns = all.filter((c) => wide || !c.wide);
   const cells = [columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => c.cell(r, wide)))];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
-  return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join("").trimEnd()).join("\n") + "\n";
+  return `${cells
+    .map((line) =>
+      line
+        .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]! + 3)))
+        .join("")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 /** kubectl's cut of a long list: the first `max`, then how many more. */

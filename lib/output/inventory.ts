@@ -12,11 +12,20 @@ export type Resource = (typeof RESOURCES)[number];
 
 /** kubectl's names for each resource: singular, plural and short. */
 export const RESOURCE_NAMES: ReadonlyMap<string, Resource> = new Map([
-  ["po", "pods"], ["pod", "pods"], ["pods", "pods"],
-  ["svc", "services"], ["service", "services"], ["services", "services"],
-  ["no", "nodes"], ["node", "nodes"], ["nodes", "nodes"],
-  ["ing", "ingresses"], ["ingress", "ingresses"], ["ingresses", "ingresses"],
-  ["ep", "endpoints"], ["endpoints", "endpoints"],
+  ["po", "pods"],
+  ["pod", "pods"],
+  ["pods", "pods"],
+  ["svc", "services"],
+  ["service", "services"],
+  ["services", "services"],
+  ["no", "nodes"],
+  ["node", "nodes"],
+  ["nodes", "nodes"],
+  ["ing", "ingresses"],
+  ["ingress", "ingresses"],
+  ["ingresses", "ingresses"],
+  ["ep", "endpoints"],
+  ["endpoints", "endpoints"],
 ]);
 
 export interface PodRow {
@@ -58,7 +67,12 @@ export interface NodeRow {
   readonly pods: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly bridgeIp: string;
-  readonly wg: { readonly address?: string; readonly publicKey: string; readonly listenPort: number; readonly peers: number };
+  readonly wg: {
+    readonly address?: string;
+    readonly publicKey: string;
+    readonly listenPort: number;
+    readonly peers: number;
+  };
 }
 
 export interface IngressRow {
@@ -88,7 +102,10 @@ export interface EndpointsRow {
   readonly namespace: string;
   readonly name: string;
   /** One per EndpointSlice of the Service, as the Endpoints object has one subset per set of ports. */
-  readonly subsets: readonly { readonly addresses: readonly EndpointAddress[]; readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: Protocol }[] }[];
+  readonly subsets: readonly {
+    readonly addresses: readonly EndpointAddress[];
+    readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: Protocol }[];
+  }[];
 }
 
 export type Inventory =
@@ -100,7 +117,8 @@ export type Inventory =
 
 /** `namespace` undefined lists every namespace; nodes have none and are always all listed. */
 export function inventory(cluster: Cluster, resource: Resource, namespace?: string): Inventory {
-  const inNs = <T extends { namespace: string }>(xs: readonly T[]) => (namespace === undefined ? [...xs] : xs.filter((x) => x.namespace === namespace));
+  const inNs = <T extends { namespace: string }>(xs: readonly T[]) =>
+    namespace === undefined ? [...xs] : xs.filter((x) => x.namespace === namespace);
   switch (resource) {
     case "pods": {
       const nodes = new Map(cluster.nodes.map((n) => [n.name, n]));
@@ -111,12 +129,23 @@ export function inventory(cluster: Cluster, resource: Resource, namespace?: stri
     case "nodes": {
       const pods = new Map<string, number>();
       for (const p of cluster.pods) pods.set(p.node, (pods.get(p.node) ?? 0) + 1);
-      return { resource, rows: [...cluster.nodes].sort((a, b) => order(a.name, b.name)).map((n) => nodeRow(cluster, n, pods.get(n.name) ?? 0)) };
+      return {
+        resource,
+        rows: [...cluster.nodes]
+          .sort((a, b) => order(a.name, b.name))
+          .map((n) => nodeRow(cluster, n, pods.get(n.name) ?? 0)),
+      };
     }
     case "ingresses":
-      return { resource, rows: ingressRows(cluster).filter((r) => namespace === undefined || r.namespace === namespace) };
+      return {
+        resource,
+        rows: ingressRows(cluster).filter((r) => namespace === undefined || r.namespace === namespace),
+      };
     case "endpoints":
-      return { resource, rows: endpointsRows(cluster).filter((r) => namespace === undefined || r.namespace === namespace) };
+      return {
+        resource,
+        rows: endpointsRows(cluster).filter((r) => namespace === undefined || r.namespace === namespace),
+      };
   }
 }
 
@@ -158,7 +187,9 @@ function serviceRow(cluster: Cluster, s: Service): ServiceRow {
 }
 
 function loadBalancerAddresses(cluster: Cluster, s: Service): string[] {
-  const vips = cluster.loadBalancers.filter((lb) => lb.service.namespace === s.namespace && lb.service.name === s.name).map((lb) => lb.vip);
+  const vips = cluster.loadBalancers
+    .filter((lb) => lb.service.namespace === s.namespace && lb.service.name === s.name)
+    .map((lb) => lb.vip);
   return [...new Set([...vips, ...s.loadBalancerIngress])].map(formatIpv4);
 }
 
@@ -174,26 +205,44 @@ function nodeRow(cluster: Cluster, n: Node, pods: number): NodeRow {
     pods,
     labels: n.labels,
     bridgeIp: formatIpv4(n.bridgeIp),
-    wg: { ...(address !== undefined ? { address: formatIpv4(address) } : {}), publicKey: n.wireguard.publicKey, listenPort: cluster.overlay.listenPort, peers },
+    wg: {
+      ...(address !== undefined ? { address: formatIpv4(address) } : {}),
+      publicKey: n.wireguard.publicKey,
+      listenPort: cluster.overlay.listenPort,
+      peers,
+    },
   };
 }
 
 function ingressRows(cluster: Cluster): IngressRow[] {
   // ingress-nginx publishes its LoadBalancer Service's addresses as every served Ingress's address.
-  const front = cluster.services.find((s) => s.type === "LoadBalancer" && s.selector !== undefined && isControllerLabels(s.selector));
+  const front = cluster.services.find(
+    (s) => s.type === "LoadBalancer" && s.selector !== undefined && isControllerLabels(s.selector),
+  );
   const addresses = front ? loadBalancerAddresses(cluster, front) : [];
-  const served = cluster.ingress.served.map(({ ingress, className }) => ({ ingress, ...(className !== "_" ? { className } : {}), addresses }));
-  const ignored = cluster.ingress.ignored.map(({ ingress, reason }) => ({ ingress, ...(ingress.className ? { className: ingress.className } : {}), addresses: [], ignored: reason }));
-  const rows = [...served, ...ignored].map(({ ingress, ...rest }): IngressRow => ({
-    namespace: ingress.namespace,
-    name: ingress.name,
-    hosts: [...new Set(ingress.rules.map((r) => r.host ?? "*"))],
-    tls: ingress.tls,
-    rules: ingress.rules,
-    ...(ingress.defaultBackend ? { defaultBackend: ingress.defaultBackend } : {}),
-    annotations: ingress.annotations,
-    ...rest,
+  const served = cluster.ingress.served.map(({ ingress, className }) => ({
+    ingress,
+    ...(className !== "_" ? { className } : {}),
+    addresses,
   }));
+  const ignored = cluster.ingress.ignored.map(({ ingress, reason }) => ({
+    ingress,
+    ...(ingress.className ? { className: ingress.className } : {}),
+    addresses: [],
+    ignored: reason,
+  }));
+  const rows = [...served, ...ignored].map(
+    ({ ingress, ...rest }): IngressRow => ({
+      namespace: ingress.namespace,
+      name: ingress.name,
+      hosts: [...new Set(ingress.rules.map((r) => r.host ?? "*"))],
+      tls: ingress.tls,
+      rules: ingress.rules,
+      ...(ingress.defaultBackend ? { defaultBackend: ingress.defaultBackend } : {}),
+      annotations: ingress.annotations,
+      ...rest,
+    }),
+  );
   return sorted(rows);
 }
 
@@ -203,7 +252,14 @@ function endpointsRows(cluster: Cluster): EndpointsRow[] {
     const key = `${slice.namespace}/${slice.serviceName}`;
     let row = byService.get(key);
     if (!row) byService.set(key, (row = { namespace: slice.namespace, name: slice.serviceName, subsets: [] }));
-    const addresses = slice.endpoints.map((e): EndpointAddress => ({ ip: formatIpv4(e.ip), ready: e.ready, ...(e.nodeName ? { node: e.nodeName } : {}), ...(e.pod ? { pod: e.pod } : {}) }));
+    const addresses = slice.endpoints.map(
+      (e): EndpointAddress => ({
+        ip: formatIpv4(e.ip),
+        ready: e.ready,
+        ...(e.nodeName ? { node: e.nodeName } : {}),
+        ...(e.pod ? { pod: e.pod } : {}),
+      }),
+    );
     row.subsets.push({ addresses, ports: slice.ports });
   }
   return sorted([...byService.values()]);

@@ -39,7 +39,9 @@ function columnsFor(branch: Branch, layout: Layout): Columns {
   const hops = legs.flatMap((leg) => leg.hops.map((h, i) => ({ h, leg, i })));
   const longest = (xs: string[]) => Math.max(0, ...xs.map(width));
   const locations = longest(hops.map((x) => safe(x.h.location)));
-  const actions = hops.flatMap((x) => (layout.verbose ? x.h.steps.map((s) => safe(s.action)) : [compactAction(x.h, x.leg, x.i).text]));
+  const actions = hops.flatMap((x) =>
+    layout.verbose ? x.h.steps.map((s) => safe(s.action)) : [compactAction(x.h, x.leg, x.i).text],
+  );
   const action = Math.min(longest(actions), ACTION_MAX);
   const rest = layout.columns - FIXED - action;
   if (layout.verbose) {
@@ -60,7 +62,9 @@ function failedAt(leg: Leg, i: number): boolean {
 /** How the step's action is coloured: red where the leg failed, green where it succeeded. */
 function actionStyle(s: Step, leg: Leg, i: number, j: number): Style {
   if (s.type === "drop" || (failedAt(leg, i) && j === leg.hops[i]!.steps.length - 1)) return "bad";
-  return isSuccess(leg.disposition) && i === leg.hops.length - 1 && j === leg.hops[i]!.steps.length - 1 ? "good" : "plain";
+  return isSuccess(leg.disposition) && i === leg.hops.length - 1 && j === leg.hops[i]!.steps.length - 1
+    ? "good"
+    : "plain";
 }
 
 function compactAction(hop: Hop, leg: Leg, i: number): { step?: Step; j: number; text: string } {
@@ -121,7 +125,8 @@ function stepLines(hop: Hop, leg: Leg, i: number, cols: Columns, layout: Layout)
 function legLines(leg: Leg, cols: Columns, layout: Layout): string[] {
   const out: string[] = [];
   leg.hops.forEach((h, i) => {
-    if (h.segment !== undefined && h.segment !== leg.hops[i - 1]?.segment) out.push(`     -- connection ${h.segment} --`);
+    if (h.segment !== undefined && h.segment !== leg.hops[i - 1]?.segment)
+      out.push(`     -- connection ${h.segment} --`);
     out.push(...(layout.verbose ? stepLines(h, leg, i, cols, layout) : [hopLine(h, leg, i, cols, layout)]));
   });
   return out;

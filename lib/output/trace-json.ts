@@ -32,7 +32,8 @@ function hopJson(h: HopRecord, segmented: boolean): Hop {
     const after = s.after ?? before;
     cur = after;
     // A proxy does not rewrite the packet: it opens a new connection.
-    const changes = before === after ? [] : s.type === "proxy" ? [`new connection ${packetText(after)}`] : packetDiff(before, after);
+    const changes =
+      before === after ? [] : s.type === "proxy" ? [`new connection ${packetText(after)}`] : packetDiff(before, after);
     return {
       type: s.type,
       action: s.action,
@@ -47,10 +48,19 @@ function hopJson(h: HopRecord, segmented: boolean): Hop {
 }
 
 function legJson(l: LegRecord, segmented: boolean): Leg {
-  return { disposition: l.disposition, reason: l.reason, ...(l.rule ? { rule: l.rule } : {}), hops: l.hops.map((h) => hopJson(h, segmented)) };
+  return {
+    disposition: l.disposition,
+    reason: l.reason,
+    ...(l.rule ? { rule: l.rule } : {}),
+    hops: l.hops.map((h) => hopJson(h, segmented)),
+  };
 }
 
-export function traceJson(request: TraceRequest, branches: readonly BranchRecord[], warnings: readonly string[]): Trace {
+export function traceJson(
+  request: TraceRequest,
+  branches: readonly BranchRecord[],
+  warnings: readonly string[],
+): Trace {
   return {
     request,
     branches: branches.map((b): Branch => {
@@ -71,4 +81,3 @@ export function traceJson(request: TraceRequest, branches: readonly BranchRecord
 function roundProbability(p: number): number {
   return Math.round(p * 1e12) / 1e12;
 }
-

@@ -41,9 +41,9 @@ export const STEP_TYPES = [
   "drop",
 ] as const satisfies readonly StepType[];
 
-export const DispositionSchema = z
-  .enum([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS])
-  .meta({ description: `How a branch ended. Success: ${SUCCESS_DISPOSITIONS.join(", ")}. Failure: ${FAILURE_DISPOSITIONS.join(", ")}.` });
+export const DispositionSchema = z.enum([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]).meta({
+  description: `How a branch ended. Success: ${SUCCESS_DISPOSITIONS.join(", ")}. Failure: ${FAILURE_DISPOSITIONS.join(", ")}.`,
+});
 
 const PacketBase = z.strictObject({
   proto: z.string().meta({ description: "tcp, udp, icmp, sctp, or the outer protocol of an encapsulated packet" }),
@@ -51,7 +51,11 @@ const PacketBase = z.strictObject({
   dst: z.string().meta({ description: "destination address, with :port for TCP/UDP/SCTP" }),
   size: z.number().int().min(0).max(65535).meta({ description: "IP packet size in bytes" }),
   ttl: z.number().int().min(0).max(255),
-  mark: z.string().regex(/^0x[0-9a-f]+$/).optional().meta({ description: "netfilter mark, in hex" }),
+  mark: z
+    .string()
+    .regex(/^0x[0-9a-f]+$/)
+    .optional()
+    .meta({ description: "netfilter mark, in hex" }),
 });
 
 type PacketOut = z.infer<typeof PacketBase> & { inner?: PacketOut };
@@ -66,7 +70,10 @@ export const StepSchema = z.strictObject({
   type: z.enum(STEP_TYPES),
   action: z.string().meta({ description: "what the device did, in a few words (FORWARDED, DNAT, ENCRYPTED, ...)" }),
   reason: z.string().meta({ description: "why, in networking terms: the thing that decided it" }),
-  rule: z.string().optional().meta({ description: "the deciding rule, route, peer or AllowedIPs entry, as the real system prints it" }),
+  rule: z
+    .string()
+    .optional()
+    .meta({ description: "the deciding rule, route, peer or AllowedIPs entry, as the real system prints it" }),
   before: PacketSchema.optional(),
   after: PacketSchema.optional(),
   changes: z.array(z.string()).optional().meta({ description: "`field: old -> new` for each header the step changed" }),
@@ -74,7 +81,12 @@ export const StepSchema = z.strictObject({
 
 export const HopSchema = z.strictObject({
   location: z.string().meta({ description: "one device at one place: pod/default/web-0, node-1/wg0, underlay" }),
-  segment: z.number().int().min(1).optional().meta({ description: "which TCP connection, when an L7 proxy split the path" }),
+  segment: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "which TCP connection, when an L7 proxy split the path" }),
   steps: z.array(StepSchema),
 });
 
@@ -112,14 +124,20 @@ export const LegSchema = z.strictObject(legShape);
 export const BranchSchema = z.strictObject({
   probability: z.number().min(0).max(1),
   ...legShape,
-  choices: z.array(z.string()).meta({ description: "the choices that made this branch, e.g. KUBE-SVC-XYZ: endpoint 2 of 3" }),
-  reply: LegSchema.optional().meta({ description: "the reply, traced back from the destination when the request was delivered" }),
+  choices: z
+    .array(z.string())
+    .meta({ description: "the choices that made this branch, e.g. KUBE-SVC-XYZ: endpoint 2 of 3" }),
+  reply: LegSchema.optional().meta({
+    description: "the reply, traced back from the destination when the request was delivered",
+  }),
   http: HttpOutcomeSchema.optional().meta({ description: "curl only: the HTTP outcome" }),
 });
 
 export const TraceRequestSchema = z.strictObject({
   http: HttpRequestSchema.optional(),
-  from: z.string().meta({ description: "start location as given: client/NAME, pod/[NS/]NAME, node/NAME, node/NAME:IFACE" }),
+  from: z
+    .string()
+    .meta({ description: "start location as given: client/NAME, pod/[NS/]NAME, node/NAME, node/NAME:IFACE" }),
   to: z.string().meta({ description: "destination as given" }),
   proto: z.string(),
   src: z.string().meta({ description: "source address after defaults" }),
@@ -131,7 +149,9 @@ export const TraceRequestSchema = z.strictObject({
 
 const traceShape = {
   request: TraceRequestSchema,
-  branches: z.array(BranchSchema).meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
+  branches: z
+    .array(BranchSchema)
+    .meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
   warnings: z.array(z.string()),
 };
 
@@ -141,14 +161,25 @@ const FollowedTraceSchema = z.strictObject(traceShape);
 export const TraceSchema = z
   .strictObject({
     ...traceShape,
-    followed: z.array(FollowedTraceSchema).optional().meta({ description: "curl -L: the requests made by following redirects, in order" }),
-    dns: FollowedTraceSchema.optional().meta({ description: "curl --trace-dns: the DNS query from the pod to the kube-dns Service" }),
+    followed: z
+      .array(FollowedTraceSchema)
+      .optional()
+      .meta({ description: "curl -L: the requests made by following redirects, in order" }),
+    dns: FollowedTraceSchema.optional().meta({
+      description: "curl --trace-dns: the DNS query from the pod to the kube-dns Service",
+    }),
   })
-  .meta({ title: "kubehop trace --json", description: "Output of `kubehop trace --json`: branches of hops of steps, each branch ending in one disposition." });
+  .meta({
+    title: "kubehop trace --json",
+    description: "Output of `kubehop trace --json`: branches of hops of steps, each branch ending in one disposition.",
+  });
 
 /** The JSON Schema of `kubehop trace --json`, as published in schemas/trace.schema.json. */
 export function traceJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(TraceSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<string, unknown>;
+  return z.toJSONSchema(TraceSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<
+    string,
+    unknown
+  >;
 }
 
 // Compile-time proof that the schema and lib/trace/types.ts describe the same shape.

@@ -25,7 +25,11 @@ const DEFAULT_COLUMNS = 100;
 const MIN_COLUMNS = 40;
 
 /** `show`: the 1-based branches to print in full (default all); the branch table always lists every one. */
-export function traceText(t: Trace, show: readonly number[] = t.branches.map((_, i) => i + 1), options: TraceTextOptions = {}): string {
+export function traceText(
+  t: Trace,
+  show: readonly number[] = t.branches.map((_, i) => i + 1),
+  options: TraceTextOptions = {},
+): string {
   const asked = options.columns ?? DEFAULT_COLUMNS;
   const layout: Layout = {
     columns: Number.isNaN(asked) ? DEFAULT_COLUMNS : Math.max(MIN_COLUMNS, Math.floor(asked)),
@@ -50,7 +54,8 @@ function requestLines(t: Trace, layout: Layout): string[] {
   const r = t.request;
   const port = (p: number) => (r.proto === "icmp" ? "" : `:${p}`);
   const texts = [`trace ${safe(r.from)} -> ${safe(r.to)}`];
-  if (r.http) texts.push(`  ${safe(`${r.http.method} ${r.http.scheme}://${r.http.host}${r.http.path}; ${r.http.resolved}`)}`);
+  if (r.http)
+    texts.push(`  ${safe(`${r.http.method} ${r.http.scheme}://${r.http.host}${r.http.path}; ${r.http.resolved}`)}`);
   texts.push(`  ${r.proto} ${r.src}${port(r.sport)} -> ${r.dst}${port(r.dport)}, ${r.size} bytes`);
   return texts.flatMap((text) => fitText(text, layout.columns, layout.verbose, 4));
 }
@@ -73,12 +78,36 @@ function branchTable(t: Trace, marked: readonly number[], layout: Layout): strin
     const number = `${marked.includes(i + 1) ? ">" : " "} ${String(i + 1).padStart(digits)}.`;
     const ended = { text: `${b.disposition}${reply}:`, style: dispositionStyle(b) };
     const why = safe(`${b.reason}${client}`);
-    if (layout.verbose) out.push(...hang(`${number} ${formatProbability(b.probability).padEnd(8)} `, [ended, { text: why, gap: " " }], choiceIndent, layout.columns, layout.color));
+    if (layout.verbose)
+      out.push(
+        ...hang(
+          `${number} ${formatProbability(b.probability).padEnd(8)} `,
+          [ended, { text: why, gap: " " }],
+          choiceIndent,
+          layout.columns,
+          layout.color,
+        ),
+      );
     else {
-      const fields = [{ text: number }, { text: formatProbability(b.probability), pad: 8, gap: " " }, { ...ended, gap: " " }, { text: why, gap: " " }];
+      const fields = [
+        { text: number },
+        { text: formatProbability(b.probability), pad: 8, gap: " " },
+        { ...ended, gap: " " },
+        { text: why, gap: " " },
+      ];
       out.push(fitLine(fields, [{ field: 3, floor: 0 }], layout.columns, layout.color));
     }
-    if (b.choices.length) out.push(...fitText(`${" ".repeat(choiceIndent)}${safe(b.choices.join("; "))}`, layout.columns, layout.verbose, choiceIndent, "dim", layout.color));
+    if (b.choices.length)
+      out.push(
+        ...fitText(
+          `${" ".repeat(choiceIndent)}${safe(b.choices.join("; "))}`,
+          layout.columns,
+          layout.verbose,
+          choiceIndent,
+          "dim",
+          layout.color,
+        ),
+      );
   });
   return out;
 }
@@ -92,9 +121,20 @@ function branchLines(b: Branch, k: number, n: number, layout: Layout): string[] 
     { text: safe(b.reason), gap: " " },
   ];
   const lines = hang("", head, 2, layout.columns, layout.color);
-  if (b.choices.length) lines.push(...hang("  because ", [{ text: safe(b.choices.join("; ")) }], 4, layout.columns, layout.color));
+  if (b.choices.length)
+    lines.push(...hang("  because ", [{ text: safe(b.choices.join("; ")) }], 4, layout.columns, layout.color));
   if (b.rule) lines.push(...hang("  decided by: ", [{ text: safe(b.rule) }], 4, layout.columns, layout.color));
-  const replyHeader = (reply: Leg) => hang("  reply  ", [{ text: `${reply.disposition}:`, style: dispositionStyle(reply) }, { text: safe(reply.reason), gap: " " }], 4, layout.columns, layout.color);
+  const replyHeader = (reply: Leg) =>
+    hang(
+      "  reply  ",
+      [
+        { text: `${reply.disposition}:`, style: dispositionStyle(reply) },
+        { text: safe(reply.reason), gap: " " },
+      ],
+      4,
+      layout.columns,
+      layout.color,
+    );
   return [...lines, ...branchHops(b, layout, replyHeader)];
 }
 
@@ -102,7 +142,13 @@ function branchLines(b: Branch, k: number, n: number, layout: Layout): string[] 
 function hint(hidden: number, layout: Layout): string[] {
   const more = hidden === 1 ? "1 more branch is" : `${hidden} more branches are`;
   const verbose = layout.verbose ? "" : ", --verbose every step";
-  return hang("", [{ text: `${more} in the table above: --branch K shows branch K, --all every branch${verbose}` }], 0, layout.columns, layout.color);
+  return hang(
+    "",
+    [{ text: `${more} in the table above: --branch K shows branch K, --all every branch${verbose}` }],
+    0,
+    layout.columns,
+    layout.color,
+  );
 }
 
 export function formatProbability(p: number): string {

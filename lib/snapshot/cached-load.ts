@@ -38,7 +38,11 @@ export function cachePolicy(env: NodeJS.ProcessEnv = process.env): CachePolicy |
 export type LoadStep = "reading" | "snapshot" | "building";
 
 /** The cluster for a path or YAML text; from the cache when `policy` is given and holds it. */
-export function loadCluster(pathOrText: string, policy: CachePolicy | undefined, step: (s: LoadStep) => void = () => {}): { cluster: Cluster; fromSnapshot: boolean } {
+export function loadCluster(
+  pathOrText: string,
+  policy: CachePolicy | undefined,
+  step: (s: LoadStep) => void = () => {},
+): { cluster: Cluster; fromSnapshot: boolean } {
   step("reading");
   const sources = readSources(pathOrText);
   const size = sources.reduce((n, s) => n + s.text.length, 0);
@@ -84,5 +88,8 @@ function usesNodeDumps(input: TopologyInput, cluster: Cluster): boolean {
 function isCluster(v: unknown): v is Cluster {
   if (typeof v !== "object" || v === null) return false;
   const c = v as Record<string, unknown>;
-  return ["nodes", "pods", "services", "endpointSlices", "warnings"].every((k) => Array.isArray(c[k])) && c.nodeDumps instanceof Map;
+  return (
+    ["nodes", "pods", "services", "endpointSlices", "warnings"].every((k) => Array.isArray(c[k])) &&
+    c.nodeDumps instanceof Map
+  );
 }

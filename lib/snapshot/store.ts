@@ -3,7 +3,18 @@
 // never half of one. Every read checks the format, the key and a sha256 of the contents: a file
 // that fails any check is a miss (and is replaced by the next write), never an error or a wrong model.
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Packed, pack, Unpackable, unpack } from "./pack.ts";
 
@@ -102,7 +113,15 @@ function encode(p: Packed, key: string): Buffer[] {
   ];
   const sha = createHash("sha256");
   for (const b of body) sha.update(b);
-  const header: Header = { format: SNAPSHOT_FORMAT, key, sha256: sha.digest("hex"), floats: p.floats.length, words: p.words.length, strings: p.strings.length, textBytes: body[3]!.length };
+  const header: Header = {
+    format: SNAPSHOT_FORMAT,
+    key,
+    sha256: sha.digest("hex"),
+    floats: p.floats.length,
+    words: p.words.length,
+    strings: p.strings.length,
+    textBytes: body[3]!.length,
+  };
   const line = Buffer.from(`${JSON.stringify(header)}\n`, "latin1");
   return [line, Buffer.alloc(align8(line.length) - line.length), ...body];
 }
@@ -127,7 +146,11 @@ function decode(bytes: Buffer, key: string): unknown {
   const text = bytes.toString("utf8", textAt);
   const table = new Array<string>(strings!);
   for (let i = 0, at = 0; i < strings!; at += lengths[i]!, i++) table[i] = text.slice(at, at + lengths[i]!);
-  return unpack({ floats: new Float64Array(body.buffer, base, floats!), words: new Uint32Array(body.buffer, base + floats! * 8, words!), strings: table });
+  return unpack({
+    floats: new Float64Array(body.buffer, base, floats!),
+    words: new Uint32Array(body.buffer, base + floats! * 8, words!),
+    strings: table,
+  });
 }
 
 function align8(n: number): number {

@@ -34,7 +34,8 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   } catch {
     throw new RequestError(`"${q.url}" is not a URL; expected http://HOST[:PORT]/PATH or https://...`, "BAD_URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RequestError(`${url.protocol} URLs are not supported; use http:// or https://`, "UNSUPPORTED_SCHEME");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new RequestError(`${url.protocol} URLs are not supported; use http:// or https://`, "UNSUPPORTED_SCHEME");
   const scheme = url.protocol === "https:" ? "https" : "http";
   const port = url.port ? Number(url.port) : scheme === "https" ? 443 : 80;
   const headers = parseHeaders(q.headers ?? []);
@@ -42,27 +43,54 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
   const from = q.from ?? `client/${net.cluster.clients[0]?.name ?? "client"}`;
   // A workload's pods share a namespace, so the first one's resolv.conf answers for all of them.
   const pod = podsAt(net, from, q.namespace)?.pods[0];
-  const resolved = resolveHost(net.cluster, urlHost, port, { ...(q.resolve ? { resolve: q.resolve } : {}), ...(pod ? { pod } : {}) });
+  const resolved = resolveHost(net.cluster, urlHost, port, {
+    ...(q.resolve ? { resolve: q.resolve } : {}),
+    ...(pod ? { pod } : {}),
+  });
   if (!resolved) {
     const where = pod ? `the cluster DNS (search path of namespace ${pod.namespace}) or ` : "";
     // An Ingress that names the host but is not served explains why no DNS name was made for it.
     const ignored = net.cluster.ingress.ignored.find((i) => i.ingress.rules.some((r) => r.host === urlHost));
     const why = ignored ? ` (${ignored.reason})` : "";
-    const clusterName = !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`) ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})` : "";
-    throw new RequestError(`could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`, "UNRESOLVED_HOST");
+    const clusterName =
+      !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`)
+        ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})`
+        : "";
+    throw new RequestError(
+      `could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`,
+      "UNRESOLVED_HOST",
+    );
   }
-  const base = planRequest(net, { from, to: `${formatIpv4(resolved.ip)}:${port}`, proto: "tcp", ...(q.namespace !== undefined ? { namespace: q.namespace } : {}) });
+  const base = planRequest(net, {
+    from,
+    to: `${formatIpv4(resolved.ip)}:${port}`,
+    proto: "tcp",
+    ...(q.namespace !== undefined ? { namespace: q.namespace } : {}),
+  });
   const hostHeader = (headers.host ?? urlHost).toLowerCase().replace(/:\d+$/, "");
   // TLS: curl sends the URL's host as SNI and verifies the certificate against it, whatever -H Host says.
   const http: HttpRequest & { readonly sni?: string } = {
-    method: (q.method ?? "GET").toUpperCase(), scheme, host: hostHeader, path: `${url.pathname}${url.search}`, headers, insecure: q.insecure === true,
+    method: (q.method ?? "GET").toUpperCase(),
+    scheme,
+    host: hostHeader,
+    path: `${url.pathname}${url.search}`,
+    headers,
+    insecure: q.insecure === true,
     ...(scheme === "https" ? { sni: urlHost } : {}),
   };
   const starts = base.starts.map((s) => ({ ...s, packet: { ...s.packet, http } }));
   const request: TraceRequest = {
     ...base.request,
     to: q.url,
-    http: { method: http.method, url: q.url, scheme, host: hostHeader, path: http.path, headers: { ...headers }, resolved: resolved.how },
+    http: {
+      method: http.method,
+      url: q.url,
+      scheme,
+      host: hostHeader,
+      path: http.path,
+      headers: { ...headers },
+      resolved: resolved.how,
+    },
   };
   return { starts, request, http };
 }

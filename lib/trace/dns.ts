@@ -14,7 +14,12 @@ export interface Resolution {
 
 export const CLUSTER_DOMAIN = "cluster.local";
 
-export function resolveHost(cluster: Cluster, host: string, port: number, opts: { resolve?: readonly string[]; pod?: Pod }): Resolution | undefined {
+export function resolveHost(
+  cluster: Cluster,
+  host: string,
+  port: number,
+  opts: { resolve?: readonly string[]; pod?: Pod },
+): Resolution | undefined {
   const literal = parseIpv4(host);
   if (literal !== undefined) return { ip: literal, how: "an address, not a name" };
   for (const r of opts.resolve ?? []) {
@@ -48,10 +53,20 @@ function clusterLookup(cluster: Cluster, host: string, namespace: string): Resol
     if (!m) continue;
     const svc = cluster.services.find((s) => s.name === m[1] && s.namespace === m[2]);
     if (!svc) continue;
-    if (svc.clusterIPs[0] !== undefined) return { ip: svc.clusterIPs[0], how: `cluster DNS: ${fqdn} -> ${formatIpv4(svc.clusterIPs[0])} (Service ClusterIP)`, clusterName: fqdn };
+    if (svc.clusterIPs[0] !== undefined)
+      return {
+        ip: svc.clusterIPs[0],
+        how: `cluster DNS: ${fqdn} -> ${formatIpv4(svc.clusterIPs[0])} (Service ClusterIP)`,
+        clusterName: fqdn,
+      };
     const slices = cluster.endpointSlices.filter((e) => e.namespace === svc.namespace && e.serviceName === svc.name);
     const ready = slices.flatMap((e) => e.endpoints).filter((e) => e.ready);
-    if (ready[0]) return { ip: ready[0].ip, how: `cluster DNS: ${fqdn} -> ${ready.map((e) => formatIpv4(e.ip)).join(", ")} (headless: the pods' addresses; curl takes the first)`, clusterName: fqdn };
+    if (ready[0])
+      return {
+        ip: ready[0].ip,
+        how: `cluster DNS: ${fqdn} -> ${ready.map((e) => formatIpv4(e.ip)).join(", ")} (headless: the pods' addresses; curl takes the first)`,
+        clusterName: fqdn,
+      };
   }
   return undefined;
 }

@@ -20,7 +20,11 @@ export const WORKLOAD_PREFIXES: ReadonlyMap<string, WorkloadKind> = new Map([
   ["daemonset", "DaemonSet"],
 ]);
 
-const SHORT: ReadonlyMap<string, string> = new Map([["Deployment", "deploy"], ["StatefulSet", "sts"], ["DaemonSet", "ds"]]);
+const SHORT: ReadonlyMap<string, string> = new Map([
+  ["Deployment", "deploy"],
+  ["StatefulSet", "sts"],
+  ["DaemonSet", "ds"],
+]);
 
 interface Named {
   readonly namespace: string;
@@ -47,9 +51,17 @@ function findPod(net: Network, ref: string, namespace?: string): Pod {
     const [kind, workload] = owner?.split("/") ?? [];
     const short = kind && prefix.every((p) => p.owner === owner) ? SHORT.get(kind) : undefined;
     const all = short ? ` (${short}/${ns}/${workload} stands for all of them, each a branch)` : "";
-    throw new RequestError(`pod "${ns}/${name}" is ambiguous: ${list(byName(prefix).map(podKey))}${all}`, "AMBIGUOUS_POD");
+    throw new RequestError(
+      `pod "${ns}/${name}" is ambiguous: ${list(byName(prefix).map(podKey))}${all}`,
+      "AMBIGUOUS_POD",
+    );
   }
-  const hintText = hint({ many: "pods", ref: "pod" }, { namespace: ns, name }, inNamespace.map((p) => p.name), net.cluster.pods);
+  const hintText = hint(
+    { many: "pods", ref: "pod" },
+    { namespace: ns, name },
+    inNamespace.map((p) => p.name),
+    net.cluster.pods,
+  );
   throw new RequestError(`no pod "${ns}/${name}"${hintText}`, "UNKNOWN_POD");
 }
 
@@ -59,7 +71,10 @@ export function findService(net: Network, ref: string, namespace?: string): Serv
   const svc = services.find((s) => s.namespace === ns && s.name === name);
   if (svc) return svc;
   const inNamespace = services.filter((s) => s.namespace === ns).map((s) => s.name);
-  throw new RequestError(`no Service "${ns}/${name}"${hint({ many: "Services", ref: "svc" }, { namespace: ns, name }, inNamespace, services)}`, "UNKNOWN_SERVICE");
+  throw new RequestError(
+    `no Service "${ns}/${name}"${hint({ many: "Services", ref: "svc" }, { namespace: ns, name }, inNamespace, services)}`,
+    "UNKNOWN_SERVICE",
+  );
 }
 
 /** The pods a workload made, in name order: the order its branches come in. */
@@ -67,18 +82,33 @@ function workloadPods(net: Network, kind: WorkloadKind, ref: string, namespace?:
   const { namespace: ns, name } = qualify(ref, namespace);
   const pods = net.cluster.pods.filter((p) => p.namespace === ns && p.owner === `${kind}/${name}`);
   if (pods.length > 0) return byName(pods);
-  const other = [...SHORT.keys()].find((k) => net.cluster.pods.some((p) => p.namespace === ns && p.owner === `${k}/${name}`));
-  if (other) throw new RequestError(`no ${kind} ${ns}/${name}: it is a ${other}; write ${SHORT.get(other)}/${ns}/${name}`, "WRONG_WORKLOAD_KIND");
+  const other = [...SHORT.keys()].find((k) =>
+    net.cluster.pods.some((p) => p.namespace === ns && p.owner === `${k}/${name}`),
+  );
+  if (other)
+    throw new RequestError(
+      `no ${kind} ${ns}/${name}: it is a ${other}; write ${SHORT.get(other)}/${ns}/${name}`,
+      "WRONG_WORKLOAD_KIND",
+    );
   // The model keeps workloads only through their pods, so one that made none looks like one that is not there.
-  const owned = net.cluster.pods.filter((p) => p.owner?.startsWith(`${kind}/`)).map((p) => ({ namespace: p.namespace, name: p.owner!.slice(kind.length + 1) }));
+  const owned = net.cluster.pods
+    .filter((p) => p.owner?.startsWith(`${kind}/`))
+    .map((p) => ({ namespace: p.namespace, name: p.owner!.slice(kind.length + 1) }));
   const inNamespace = [...new Set(owned.filter((w) => w.namespace === ns).map((w) => w.name))];
   const near = hint({ many: `${kind}s`, ref: SHORT.get(kind)! }, { namespace: ns, name }, inNamespace, owned);
   const none = kind === "DaemonSet" ? "one whose nodeSelector matches no node" : "one with 0 replicas";
-  throw new RequestError(`no pods of ${kind} "${ns}/${name}"${near}; kubehop knows a ${kind} by its pods, and ${none} has none`, "NO_WORKLOAD_PODS");
+  throw new RequestError(
+    `no pods of ${kind} "${ns}/${name}"${near}; kubehop knows a ${kind} by its pods, and ${none} has none`,
+    "NO_WORKLOAD_PODS",
+  );
 }
 
 /** The pods that `pod/...` or a workload location stands for, in branch order; undefined for other locations. */
-export function podsAt(net: Network, location: string, namespace?: string): { pods: readonly Pod[]; workload?: string } | undefined {
+export function podsAt(
+  net: Network,
+  location: string,
+  namespace?: string,
+): { pods: readonly Pod[]; workload?: string } | undefined {
   const slash = location.indexOf("/");
   const [kind, ref] = [location.slice(0, slash), location.slice(slash + 1)];
   if (slash < 0 || ref === "") return undefined;
@@ -112,5 +142,7 @@ function byName(pods: Pod[]): Pod[] {
 }
 
 export function list(names: readonly string[]): string {
-  return names.length > 12 ? `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)` : names.join(", ") || "(none)";
+  return names.length > 12
+    ? `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)`
+    : names.join(", ") || "(none)";
 }

@@ -69,12 +69,31 @@ export function planRequest(net: Network, q: TraceQuery): RequestPlan {
   const starts = origins.flatMap((o) =>
     destinations.map((d): Start => {
       const src = sourceOf(net, q.from, o, d.ip, override);
-      const packet: Packet = { proto, src, sport: proto === "icmp" ? 0 : (q.sport ?? DEFAULT_SPORT), dst: d.ip, dport: d.port, size: q.size ?? DEFAULT_SIZE, ttl: 64, df: true, mark: 0 };
+      const packet: Packet = {
+        proto,
+        src,
+        sport: proto === "icmp" ? 0 : (q.sport ?? DEFAULT_SPORT),
+        dst: d.ip,
+        dport: d.port,
+        size: q.size ?? DEFAULT_SIZE,
+        ttl: 64,
+        df: true,
+        mark: 0,
+      };
       return { at: o.at, packet, share, choices: [o.choice, d.choice].filter((c): c is string => c !== undefined) };
     }),
   );
   const first = starts[0]!.packet;
-  const request: TraceRequest = { from: q.from, to: q.to, proto, src: formatIpv4(first.src), sport: first.sport, dst: formatIpv4(first.dst), dport: first.dport, size: first.size };
+  const request: TraceRequest = {
+    from: q.from,
+    to: q.to,
+    proto,
+    src: formatIpv4(first.src),
+    sport: first.sport,
+    dst: formatIpv4(first.dst),
+    dport: first.dport,
+    size: first.size,
+  };
   return { starts, request };
 }
 
@@ -82,8 +101,16 @@ export function planRequest(net: Network, q: TraceQuery): RequestPlan {
 function sourceOf(net: Network, from: string, o: Origin, dst: Ipv4, override: Ipv4 | undefined): Ipv4 {
   let src = override ?? o.src;
   if (src === 0 && o.at.device === "host" && !o.at.inIface) src = net.sourceAddress(o.at.node!, dst) ?? 0;
-  if (src === 0 && o.at.device !== "host") throw new RequestError(`--from ${from} needs --src IP: a packet arriving on an interface has no natural source`, "SOURCE_ADDRESS_NEEDED");
-  if (src === 0) throw new RequestError(`--from ${from}: no route to ${formatIpv4(dst)} to take a source address from; give --src IP`, "NO_ROUTE_FOR_SOURCE");
+  if (src === 0 && o.at.device !== "host")
+    throw new RequestError(
+      `--from ${from} needs --src IP: a packet arriving on an interface has no natural source`,
+      "SOURCE_ADDRESS_NEEDED",
+    );
+  if (src === 0)
+    throw new RequestError(
+      `--from ${from}: no route to ${formatIpv4(dst)} to take a source address from; give --src IP`,
+      "NO_ROUTE_FOR_SOURCE",
+    );
   return src;
 }
 
@@ -91,25 +118,34 @@ function resolveFrom(net: Network, from: string, namespace: string | undefined):
   const ofPods = podsAt(net, from, namespace);
   if (ofPods) {
     const { pods, workload } = ofPods;
-    return pods.map((pod, i) => ({ ...podOrigin(net, pod), ...(workload ? { choice: `from ${workload}: pod ${podKey(pod)} (${i + 1} of ${pods.length})` } : {}) }));
+    return pods.map((pod, i) => ({
+      ...podOrigin(net, pod),
+      ...(workload ? { choice: `from ${workload}: pod ${podKey(pod)} (${i + 1} of ${pods.length})` } : {}),
+    }));
   }
   const [kind, ...rest] = from.split("/");
   const name = rest.join("/");
   if (kind === "node" && name) {
     const [nodeName, iface] = name.split(":");
     const node = net.nodesByName.get(nodeName!);
-    if (!node) throw new RequestError(`no node "${nodeName}"; nodes: ${list([...net.nodesByName.keys()])}`, "UNKNOWN_NODE");
+    if (!node)
+      throw new RequestError(`no node "${nodeName}"; nodes: ${list([...net.nodesByName.keys()])}`, "UNKNOWN_NODE");
     if (iface === undefined) return [{ at: here.host(node), src: 0 }];
-    if (!["eth0", "bridge0", "wg0"].includes(iface)) throw new RequestError(`node interface "${iface}" is not one of eth0, bridge0, wg0`, "UNKNOWN_INTERFACE");
+    if (!["eth0", "bridge0", "wg0"].includes(iface))
+      throw new RequestError(`node interface "${iface}" is not one of eth0, bridge0, wg0`, "UNKNOWN_INTERFACE");
     const first = net.cluster.clients[0];
     return [{ at: here.host(node, iface as InterfaceName), src: iface === "eth0" && first ? first.ip : 0 }];
   }
   if (kind === "client" && name) {
     const c = net.clientsByName.get(name);
-    if (!c) throw new RequestError(`no client "${name}"; clients: ${list([...net.clientsByName.keys()])}`, "UNKNOWN_CLIENT");
+    if (!c)
+      throw new RequestError(`no client "${name}"; clients: ${list([...net.clientsByName.keys()])}`, "UNKNOWN_CLIENT");
     return [{ at: here.clientOut(c), src: c.ip }];
   }
-  throw new RequestError(`--from "${from}" is not a location; use pod/[NS/]NAME, deploy/[NS/]NAME, sts/[NS/]NAME, ds/[NS/]NAME, node/NAME, node/NAME:IFACE or client/NAME`, "BAD_LOCATION");
+  throw new RequestError(
+    `--from "${from}" is not a location; use pod/[NS/]NAME, deploy/[NS/]NAME, sts/[NS/]NAME, ds/[NS/]NAME, node/NAME, node/NAME:IFACE or client/NAME`,
+    "BAD_LOCATION",
+  );
 }
 
 function podOrigin(net: Network, pod: Pod): Origin {
@@ -122,10 +158,14 @@ function resolveTo(net: Network, to: string, proto: L4, namespace: string | unde
   const [, kind, name, portText] = m ?? [];
   const workload = kind === undefined ? undefined : WORKLOAD_PREFIXES.get(kind);
   if (!m || (kind !== undefined && !workload && !["pod", "node", "client"].includes(kind))) {
-    throw new RequestError(`--to "${to}" is not a destination; use IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/[NS/]NAME:PORT, node/NAME:PORT or client/NAME:PORT`, "BAD_DESTINATION");
+    throw new RequestError(
+      `--to "${to}" is not a destination; use IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/[NS/]NAME:PORT, node/NAME:PORT or client/NAME:PORT`,
+      "BAD_DESTINATION",
+    );
   }
   const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (port < 1 || port > 65535)) throw new RequestError(`port ${port} in --to is not 1-65535`, "BAD_PORT");
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new RequestError(`port ${port} in --to is not 1-65535`, "BAD_PORT");
   const needPort = (fallback?: number): number => {
     if (proto === "icmp") return 0;
     const p = port ?? fallback;
@@ -136,7 +176,11 @@ function resolveTo(net: Network, to: string, proto: L4, namespace: string | unde
   const ofPods = kind === undefined ? undefined : podsAt(net, `${kind}/${name}`, namespace);
   if (ofPods) {
     const { pods, workload } = ofPods;
-    return pods.map((pod, i) => ({ ip: pod.ip, port: needPort(onlyPort(pod)), ...(workload ? { choice: `to ${workload}: pod ${podKey(pod)} (${i + 1} of ${pods.length})` } : {}) }));
+    return pods.map((pod, i) => ({
+      ip: pod.ip,
+      port: needPort(onlyPort(pod)),
+      ...(workload ? { choice: `to ${workload}: pod ${podKey(pod)} (${i + 1} of ${pods.length})` } : {}),
+    }));
   }
   if (kind === "node") {
     const node = net.nodesByName.get(name!);
@@ -145,11 +189,16 @@ function resolveTo(net: Network, to: string, proto: L4, namespace: string | unde
   }
   if (kind === "client") {
     const c = net.clientsByName.get(name!);
-    if (!c) throw new RequestError(`no client "${name}"; clients: ${list([...net.clientsByName.keys()])}`, "UNKNOWN_CLIENT");
+    if (!c)
+      throw new RequestError(`no client "${name}"; clients: ${list([...net.clientsByName.keys()])}`, "UNKNOWN_CLIENT");
     return [{ ip: c.ip, port: needPort() }];
   }
   const ip = parseIpv4(name!);
-  if (ip === undefined) throw new RequestError(`--to "${to}" is not IP:PORT, pod/..., deploy/..., node/... or client/...`, "BAD_DESTINATION");
+  if (ip === undefined)
+    throw new RequestError(
+      `--to "${to}" is not IP:PORT, pod/..., deploy/..., node/... or client/...`,
+      "BAD_DESTINATION",
+    );
   return [{ ip, port: needPort() }];
 }
 
@@ -158,14 +207,28 @@ function resolveService(net: Network, ref: string, proto: L4, namespace: string 
   const [name, portRef] = ref.split(":");
   const svc = findService(net, name!, namespace);
   const key = `${svc.namespace}/${svc.name}`;
-  if (svc.clusterIPs.length === 0) throw new RequestError(`Service ${key} has no ClusterIP (${svc.headless ? "headless: trace to one of its pods" : svc.type}); nothing to trace to`, "SERVICE_WITHOUT_CLUSTER_IP");
+  if (svc.clusterIPs.length === 0)
+    throw new RequestError(
+      `Service ${key} has no ClusterIP (${svc.headless ? "headless: trace to one of its pods" : svc.type}); nothing to trace to`,
+      "SERVICE_WITHOUT_CLUSTER_IP",
+    );
   const known = svc.ports.map((p) => `${p.name || "(unnamed)"} ${p.port}/${p.protocol}`).join(", ");
   // ICMP has no ports: any port of the Service will do, only a named one must exist.
   const ports = svc.ports.filter((p) => p.protocol.toLowerCase() === proto || proto === "icmp");
-  if (ports.length === 0 && proto !== "icmp") throw new RequestError(`Service ${key} has no ${proto.toUpperCase()} port; ports: ${known}`, "SERVICE_NO_PORT_FOR_PROTOCOL");
-  const port = portRef === undefined ? (ports.length === 1 || proto === "icmp" ? ports[0] : undefined) : ports.find((p) => p.name === portRef || String(p.port) === portRef);
-  if (portRef === undefined && !port && proto !== "icmp") throw new RequestError(`Service ${key} has several ports (${known}); add :PORT`, "SERVICE_PORT_AMBIGUOUS");
-  if (portRef !== undefined && !port) throw new RequestError(`Service ${key} has no ${proto} port "${portRef}"; ports: ${known}`, "UNKNOWN_SERVICE_PORT");
+  if (ports.length === 0 && proto !== "icmp")
+    throw new RequestError(
+      `Service ${key} has no ${proto.toUpperCase()} port; ports: ${known}`,
+      "SERVICE_NO_PORT_FOR_PROTOCOL",
+    );
+  const port =
+    portRef === undefined
+      ? ports.length === 1 || proto === "icmp"
+        ? ports[0]
+        : undefined
+      : ports.find((p) => p.name === portRef || String(p.port) === portRef);
+  if (portRef === undefined && !port && proto !== "icmp")
+    throw new RequestError(`Service ${key} has several ports (${known}); add :PORT`, "SERVICE_PORT_AMBIGUOUS");
+  if (portRef !== undefined && !port)
+    throw new RequestError(`Service ${key} has no ${proto} port "${portRef}"; ports: ${known}`, "UNKNOWN_SERVICE_PORT");
   return { ip: svc.clusterIPs[0]!, port: proto === "icmp" || !port ? 0 : port.port };
 }
-

@@ -73,16 +73,27 @@ function withReplies(net: Network, leg: LegRecord): BranchRecord[] {
   const { replyFrom, delivered } = leg.end;
   if (!answered(leg.disposition) || !replyFrom || !delivered) return [leg];
   const segments = [...leg.segments, { start: leg.segmentStart, accepted: delivered, replyFrom }];
-  let partial: { probability: number; choices: readonly string[]; reply?: LegRecord }[] = [{ probability: leg.probability, choices: leg.choices }];
+  let partial: { probability: number; choices: readonly string[]; reply?: LegRecord }[] = [
+    { probability: leg.probability, choices: leg.choices },
+  ];
   for (let i = segments.length - 1; i >= 0; i--) {
     const seg = segments[i]!;
     partial = partial.flatMap((p) => {
       if (p.reply && !isDelivered(p.reply)) return [p];
       const replies = walk(net, seg.replyFrom, replyPacket(seg.accepted), { ...leg.state, replyTo: seg.start }, i + 1);
-      return replies.map((r) => ({ probability: p.probability * r.probability, choices: [...p.choices, ...r.choices], reply: p.reply ? joinReplies(p.reply, r) : r }));
+      return replies.map((r) => ({
+        probability: p.probability * r.probability,
+        choices: [...p.choices, ...r.choices],
+        reply: p.reply ? joinReplies(p.reply, r) : r,
+      }));
     });
   }
-  return partial.map((p) => ({ ...leg, probability: p.probability, choices: p.choices, ...(p.reply ? { reply: p.reply } : {}) }));
+  return partial.map((p) => ({
+    ...leg,
+    probability: p.probability,
+    choices: p.choices,
+    ...(p.reply ? { reply: p.reply } : {}),
+  }));
 }
 
 /** Dispositions after which the destination answers. */
@@ -100,7 +111,17 @@ function joinReplies(first: LegRecord, next: LegRecord): LegRecord {
 }
 
 function replyPacket(p: Packet): Packet {
-  return { proto: p.proto, src: p.dst, sport: p.dport, dst: p.src, dport: p.sport, size: p.proto === "tcp" ? 60 : p.size, ttl: 64, df: true, mark: 0 };
+  return {
+    proto: p.proto,
+    src: p.dst,
+    sport: p.dport,
+    dst: p.src,
+    dport: p.sport,
+    size: p.proto === "tcp" ? 60 : p.size,
+    ttl: 64,
+    df: true,
+    mark: 0,
+  };
 }
 
 /** Persistent lists: a branch shares its past with its siblings instead of copying it per hop. */
@@ -137,14 +158,46 @@ interface Frame {
 
 function walk(net: Network, at: Location, packet: Packet, state: BranchState, segment: number): LegRecord[] {
   const out: LegRecord[] = [];
-  const stack: Frame[] = [{ segment, segments: [], segmentStart: packet, at, packet, hops: undefined, depth: 0, probability: 1, choices: [], state, seen: undefined }];
+  const stack: Frame[] = [
+    {
+      segment,
+      segments: [],
+      segmentStart: packet,
+      at,
+      packet,
+      hops: undefined,
+      depth: 0,
+      probability: 1,
+      choices: [],
+      state,
+      seen: undefined,
+    },
+  ];
   while (stack.length > 0) {
     const f = stack.pop()!;
     const key = visitKey(f.at, f.packet);
     if (f.depth >= MAX_HOPS || contains(f.seen, key)) {
-      const loopHop: HopRecord = { location: f.at.label, packet: f.packet, segment: f.segment, steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }] };
-      const end = { disposition: "LOOP" as const, reason: `forwarding loop: ${f.at.label} reached twice with the same headers` };
-      out.push({ probability: f.probability, choices: f.choices, hops: [...toArray(f.hops), loopHop], disposition: end.disposition, reason: end.reason, state: f.state, end, segments: f.segments, segmentStart: f.segmentStart });
+      const loopHop: HopRecord = {
+        location: f.at.label,
+        packet: f.packet,
+        segment: f.segment,
+        steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }],
+      };
+      const end = {
+        disposition: "LOOP" as const,
+        reason: `forwarding loop: ${f.at.label} reached twice with the same headers`,
+      };
+      out.push({
+        probability: f.probability,
+        choices: f.choices,
+        hops: [...toArray(f.hops), loopHop],
+        disposition: end.disposition,
+        reason: end.reason,
+        state: f.state,
+        end,
+        segments: f.segments,
+        segmentStart: f.segmentStart,
+      });
       continue;
     }
     const seen = { head: key, tail: f.seen };
@@ -152,18 +205,59 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
     // Pushed in reverse so branches come out in the order the device listed them.
     for (let i = outcomes.length - 1; i >= 0; i--) {
       const o = outcomes[i]!;
-      const hops = { head: { location: f.at.label, packet: f.packet, steps: o.steps, segment: f.segment }, tail: f.hops };
+      const hops = {
+        head: { location: f.at.label, packet: f.packet, steps: o.steps, segment: f.segment },
+        tail: f.hops,
+      };
       const probability = f.probability * (o.probability ?? 1);
       const choices = o.choice ? [...f.choices, o.choice] : f.choices;
       const branchState = o.state ?? f.state;
       if (o.end) {
-        out.push({ probability, choices, hops: toArray(hops), disposition: o.end.disposition, reason: o.end.reason, ...(o.end.rule ? { rule: o.end.rule } : {}), state: branchState, end: o.end, segments: f.segments, segmentStart: f.segmentStart });
+        out.push({
+          probability,
+          choices,
+          hops: toArray(hops),
+          disposition: o.end.disposition,
+          reason: o.end.reason,
+          ...(o.end.rule ? { rule: o.end.rule } : {}),
+          state: branchState,
+          end: o.end,
+          segments: f.segments,
+          segmentStart: f.segmentStart,
+        });
       } else if (o.next && o.proxy) {
-        const closed = [...f.segments, { start: f.segmentStart, accepted: o.proxy.accepted, replyFrom: o.proxy.replyFrom }];
-        stack.push({ segment: f.segment + 1, segments: closed, segmentStart: o.next.packet, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen: undefined });
+        const closed = [
+          ...f.segments,
+          { start: f.segmentStart, accepted: o.proxy.accepted, replyFrom: o.proxy.replyFrom },
+        ];
+        stack.push({
+          segment: f.segment + 1,
+          segments: closed,
+          segmentStart: o.next.packet,
+          at: o.next.at,
+          packet: o.next.packet,
+          hops,
+          depth: f.depth + 1,
+          probability,
+          choices,
+          state: branchState,
+          seen: undefined,
+        });
       } else if (o.next) {
         // A literal, not `{ ...f }`: this runs for every hop of every branch, and spreads are slow.
-        stack.push({ segment: f.segment, segments: f.segments, segmentStart: f.segmentStart, at: o.next.at, packet: o.next.packet, hops, depth: f.depth + 1, probability, choices, state: branchState, seen });
+        stack.push({
+          segment: f.segment,
+          segments: f.segments,
+          segmentStart: f.segmentStart,
+          at: o.next.at,
+          packet: o.next.packet,
+          hops,
+          depth: f.depth + 1,
+          probability,
+          choices,
+          state: branchState,
+          seen,
+        });
       }
     }
   }

@@ -19,7 +19,14 @@ export interface Group {
 
 const REFUSED: readonly Disposition[] = ["REJECTED", "NO_ENDPOINTS", "CONNECTION_REFUSED"];
 const TIMEOUT: readonly Disposition[] = ["DROPPED", "NO_LOCAL_ENDPOINTS", "WG_SOURCE_NOT_ALLOWED"];
-const FAIL: readonly Disposition[] = ["NO_ROUTE", "NEIGHBOR_UNREACHABLE", "WG_NO_PEER", "MTU_EXCEEDED", "LOOP", "REPLY_MISMATCH"];
+const FAIL: readonly Disposition[] = [
+  "NO_ROUTE",
+  "NEIGHBOR_UNREACHABLE",
+  "WG_NO_PEER",
+  "MTU_EXCEEDED",
+  "LOOP",
+  "REPLY_MISMATCH",
+];
 
 const ipOf = (addr: string | undefined): string => (addr ?? "").split(":")[0]!;
 
@@ -27,7 +34,8 @@ const ipOf = (addr: string | undefined): string => (addr ?? "").split(":")[0]!;
 export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifiable: string } {
   const d = b.disposition;
   if (d === "DELIVERED") {
-    if (b.reply && !["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"].includes(b.reply.disposition)) return { kind: "fail" };
+    if (b.reply && !["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"].includes(b.reply.disposition))
+      return { kind: "fail" };
     const hop = b.hops.at(-1);
     const step = hop?.steps.at(-1);
     if (trace.request.proto === "icmp") return { kind: "answer", server: `ip:${trace.request.dst}`, seen: "" };
@@ -38,7 +46,9 @@ export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifi
   if (REFUSED.includes(d)) return { kind: "refused" };
   if (TIMEOUT.includes(d)) return { kind: "timeout" };
   if (FAIL.includes(d)) return { kind: "fail" };
-  return { unverifiable: `${d}: ${d === "EXITS_NETWORK" ? "leaves the emulated network" : "needs the ingress controller (curl through ingress is not emulated)"}` };
+  return {
+    unverifiable: `${d}: ${d === "EXITS_NETWORK" ? "leaves the emulated network" : "needs the ingress controller (curl through ingress is not emulated)"}`,
+  };
 }
 
 export function keyOf(e: Expectation): string {
@@ -74,5 +84,7 @@ export function matches(e: Expectation, a: Attempt): boolean {
 }
 
 export function describeAttempt(a: Attempt): string {
-  return a.outcome === "answer" ? `${a.server}${a.seen ? ` saw ${ipOf(a.seen)}` : ""}` : `${a.outcome}${a.detail ? ` (${a.detail})` : ""}`;
+  return a.outcome === "answer"
+    ? `${a.server}${a.seen ? ` saw ${ipOf(a.seen)}` : ""}`
+    : `${a.outcome}${a.detail ? ` (${a.detail})` : ""}`;
 }

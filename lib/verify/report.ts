@@ -27,8 +27,11 @@ function median(xs: number[]): number | undefined {
 export function reportText(rep: VerifyReport, topology: string): string {
   const lines: string[] = [];
   if (rep.skipped) {
-    lines.push(`kubehop verify ${topology}: skipped: ${rep.skipped}`, `(${rep.rows.length} requests were traced by the simulator; none was sent for real)`);
-    return lines.join("\n") + "\n";
+    lines.push(
+      `kubehop verify ${topology}: skipped: ${rep.skipped}`,
+      `(${rep.rows.length} requests were traced by the simulator; none was sent for real)`,
+    );
+    return `${lines.join("\n")}\n`;
   }
   const header = ["#", "from", "to", "proto", "predicted", "observed", "chi2 p", "ms sim/real", "verdict"];
   const rows = rep.rows.map((r, i) => [
@@ -42,10 +45,18 @@ export function reportText(rep: VerifyReport, topology: string): string {
     `${r.traceMs.toFixed(1)}/${r.connectMs === undefined ? "-" : r.connectMs.toFixed(1)}`,
     r.verdict === "agree" ? "agree" : r.verdict === "skipped" ? "skipped" : "DISAGREE",
   ]);
-  const width = header.map((h, c) => Math.min(Math.max(h.length, ...rows.map((r) => r[c]!.length)), c === 4 || c === 5 ? 70 : 40));
-  const fmt = (cells: string[]) => cells.map((c, i) => (c.length > width[i]! ? c.slice(0, width[i]! - 1) + "…" : c.padEnd(width[i]!))).join("  ").trimEnd();
+  const width = header.map((h, c) =>
+    Math.min(Math.max(h.length, ...rows.map((r) => r[c]!.length)), c === 4 || c === 5 ? 70 : 40),
+  );
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (c.length > width[i]! ? `${c.slice(0, width[i]! - 1)}…` : c.padEnd(width[i]!)))
+      .join("  ")
+      .trimEnd();
   const per = rep.perTestAlpha ?? rep.alpha;
-  lines.push(`kubehop verify ${topology}: ${rep.rows.length} requests, up to ${rep.repeat} connections each; spreads by Pearson's chi-square at family-wise significance ${rep.alpha} (each test at ${per.toPrecision(2)}, Bonferroni): p below it disagrees`);
+  lines.push(
+    `kubehop verify ${topology}: ${rep.rows.length} requests, up to ${rep.repeat} connections each; spreads by Pearson's chi-square at family-wise significance ${rep.alpha} (each test at ${per.toPrecision(2)}, Bonferroni): p below it disagrees`,
+  );
   lines.push(fmt(header), fmt(width.map((w) => "-".repeat(w))));
   for (const r of rows) lines.push(fmt(r));
   const why = rep.rows.map((r, i) => ({ r, i })).filter(({ r }) => r.why && r.verdict !== "agree");
@@ -53,7 +64,8 @@ export function reportText(rep: VerifyReport, topology: string): string {
     lines.push("", "notes:");
     // Rows skipped for the same reason share one line.
     const byWhy = new Map<string, number[]>();
-    for (const { r, i } of why) byWhy.set(`${r.verdict}: ${r.why}`, [...(byWhy.get(`${r.verdict}: ${r.why}`) ?? []), i + 1]);
+    for (const { r, i } of why)
+      byWhy.set(`${r.verdict}: ${r.why}`, [...(byWhy.get(`${r.verdict}: ${r.why}`) ?? []), i + 1]);
     for (const [w, rows] of byWhy) lines.push(`  ${rows.map((n) => `#${n}`).join(" ")} ${w}`);
   }
   for (const n of rep.notes) lines.push(`note: ${n}`);
@@ -61,13 +73,17 @@ export function reportText(rep: VerifyReport, topology: string): string {
   const disagree = rep.rows.filter((r) => r.verdict === "disagree").length;
   const skipped = rep.rows.filter((r) => r.verdict === "skipped").length;
   const sim = median(rep.rows.map((r) => r.traceMs));
-  const real = median(rep.rows.filter((r) => r.connectMs !== undefined && r.groups.some((g) => g.key !== "timeout" && g.key !== "fail")).map((r) => r.connectMs!));
+  const real = median(
+    rep.rows
+      .filter((r) => r.connectMs !== undefined && r.groups.some((g) => g.key !== "timeout" && g.key !== "fail"))
+      .map((r) => r.connectMs!),
+  );
   lines.push(
     "",
     `time: ${rep.seconds.total.toFixed(1)} s in all (simulator traces ${rep.seconds.traces.toFixed(2)} s, build ${rep.seconds.build.toFixed(1)} s, connections ${rep.seconds.probes.toFixed(1)} s); median per request: simulator trace ${sim?.toFixed(2) ?? "-"} ms, real connection ${real?.toFixed(2) ?? "-"} ms`,
     `${agree} agree, ${disagree} disagree, ${skipped} skipped`,
   );
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export function reportJson(rep: VerifyReport, topology: string): unknown {
@@ -88,7 +104,12 @@ export function reportJson(rep: VerifyReport, topology: string): unknown {
       kind: r.request.kind,
       verdict: r.verdict,
       why: r.why ?? null,
-      predicted: r.groups.map((g) => ({ outcome: g.key, probability: g.probability, dispositions: g.dispositions, observed: g.observed })),
+      predicted: r.groups.map((g) => ({
+        outcome: g.key,
+        probability: g.probability,
+        dispositions: g.dispositions,
+        observed: g.observed,
+      })),
       unexpected: r.unexpected,
       chiSquare: r.chi ?? null,
       attempts: r.attempts,

@@ -35,14 +35,18 @@ export function podPerWorkload(cluster: Cluster): Pod[] {
 const l4 = (p: string): "tcp" | "udp" | undefined => (p === "TCP" ? "tcp" : p === "UDP" ? "udp" : undefined);
 
 export function defaultRequests(cluster: Cluster): VerifyRequest[] {
-  const sources = [...cluster.nodes.map((n) => `node/${n.name}`), ...podPerWorkload(cluster).map((p) => `pod/${p.namespace}/${p.name}`)];
+  const sources = [
+    ...cluster.nodes.map((n) => `node/${n.name}`),
+    ...podPerWorkload(cluster).map((p) => `pod/${p.namespace}/${p.name}`),
+  ];
   const out: VerifyRequest[] = [];
   for (const svc of cluster.services) {
     if (svc.clusterIPs.length === 0) continue;
     for (const port of svc.ports) {
       const proto = l4(port.protocol);
       if (!proto) continue;
-      for (const from of sources) out.push({ from, to: `${formatIpv4(svc.clusterIPs[0]!)}:${port.port}`, proto, kind: "service", service: svc });
+      for (const from of sources)
+        out.push({ from, to: `${formatIpv4(svc.clusterIPs[0]!)}:${port.port}`, proto, kind: "service", service: svc });
     }
   }
   for (const target of podPerWorkload(cluster)) {
@@ -59,7 +63,8 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
       for (const port of svc.ports) {
         const proto = l4(port.protocol);
         if (!proto || port.nodePort === undefined || (svc.type !== "NodePort" && svc.type !== "LoadBalancer")) continue;
-        for (const node of cluster.nodes) out.push({ from, to: `${formatIpv4(node.ip)}:${port.nodePort}`, proto, kind: "nodeport", service: svc });
+        for (const node of cluster.nodes)
+          out.push({ from, to: `${formatIpv4(node.ip)}:${port.nodePort}`, proto, kind: "nodeport", service: svc });
       }
     }
     for (const lb of cluster.loadBalancers) {
@@ -78,7 +83,12 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
       for (const rule of ing.rules) {
         if (!rule.host || rule.host.startsWith("*")) continue;
         for (const p of rule.paths ?? []) {
-          out.push({ from: `client/${client.name}`, to: `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}${p.path}`, proto: "tcp", kind: "ingress" });
+          out.push({
+            from: `client/${client.name}`,
+            to: `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}${p.path}`,
+            proto: "tcp",
+            kind: "ingress",
+          });
         }
       }
     }
@@ -88,7 +98,13 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
   const elsewhere = cluster.pods.find((p) => !p.hostNetwork && p.node !== cluster.nodes[0]?.name);
   if (onFirst && elsewhere) {
     for (const size of [cluster.overlay.mtu, cluster.overlay.mtu + 1]) {
-      out.push({ from: `pod/${onFirst.namespace}/${onFirst.name}`, to: formatIpv4(elsewhere.ip), proto: "icmp", size, kind: "mtu" });
+      out.push({
+        from: `pod/${onFirst.namespace}/${onFirst.name}`,
+        to: formatIpv4(elsewhere.ip),
+        proto: "icmp",
+        size,
+        kind: "mtu",
+      });
     }
   }
   return out;
@@ -98,7 +114,8 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
 export function parseRequest(text: string): VerifyRequest | string {
   const [from, to, proto = "tcp", size, ...rest] = text.trim().split(/\s+/);
   if (!from || !to || rest.length) return `--request "${text}": expected 'FROM TO [tcp|udp|icmp] [SIZE]'`;
-  if (proto !== "tcp" && proto !== "udp" && proto !== "icmp") return `--request "${text}": protocol ${proto} is not tcp, udp or icmp`;
+  if (proto !== "tcp" && proto !== "udp" && proto !== "icmp")
+    return `--request "${text}": protocol ${proto} is not tcp, udp or icmp`;
   if (size !== undefined && !/^\d+$/.test(size)) return `--request "${text}": size ${size} is not a number`;
   return { from, to, proto, kind: "given", ...(size ? { size: Number(size) } : {}) };
 }

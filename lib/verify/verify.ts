@@ -55,7 +55,12 @@ export interface VerifyReport {
   /** The significance each chi-square test used: alpha / (number of tests), Bonferroni. */
   readonly perTestAlpha?: number;
   readonly repeat: number;
-  readonly seconds: { readonly build: number; readonly probes: number; readonly traces: number; readonly total: number };
+  readonly seconds: {
+    readonly build: number;
+    readonly probes: number;
+    readonly traces: number;
+    readonly total: number;
+  };
 }
 
 const AFFINITY_WHY = "sessionAffinity ClientIP: the first connection picks, the rest stick (no spread to test)";
@@ -72,34 +77,83 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   const tt = performance.now();
   for (const request of requests) {
     if (request.kind === "ingress") {
-      planned.push({ row: { request, verdict: "skipped", why: INGRESS_SKIP, groups: [], unexpected: [], attempts: 0, traceMs: 0 }, count: 0 });
+      planned.push({
+        row: { request, verdict: "skipped", why: INGRESS_SKIP, groups: [], unexpected: [], attempts: 0, traceMs: 0 },
+        count: 0,
+      });
       continue;
     }
     const s = performance.now();
     let trace: Trace;
     try {
-      trace = topo.trace({ from: request.from, to: request.to, proto: request.proto, ...(request.size ? { size: request.size } : {}) });
+      trace = topo.trace({
+        from: request.from,
+        to: request.to,
+        proto: request.proto,
+        ...(request.size ? { size: request.size } : {}),
+      });
     } catch (e) {
       if (request.kind === "given") throw e;
-      planned.push({ row: { request, verdict: "skipped", why: `not traceable: ${(e as Error).message}`, groups: [], unexpected: [], attempts: 0, traceMs: performance.now() - s }, count: 0 });
+      planned.push({
+        row: {
+          request,
+          verdict: "skipped",
+          why: `not traceable: ${(e as Error).message}`,
+          groups: [],
+          unexpected: [],
+          attempts: 0,
+          traceMs: performance.now() - s,
+        },
+        count: 0,
+      });
       continue;
     }
     const traceMs = performance.now() - s;
     const g = groupsOf(trace);
     const dst = request.proto === "icmp" ? trace.request.dst : `${trace.request.dst}:${trace.request.dport}`;
     if ("unverifiable" in g) {
-      planned.push({ row: { request, dst, verdict: "skipped", why: g.unverifiable, groups: [], unexpected: [], attempts: 0, traceMs }, trace, count: 0 });
+      planned.push({
+        row: {
+          request,
+          dst,
+          verdict: "skipped",
+          why: g.unverifiable,
+          groups: [],
+          unexpected: [],
+          attempts: 0,
+          traceMs,
+        },
+        trace,
+        count: 0,
+      });
       continue;
     }
     const failing = g.groups.every((x) => x.expect.kind !== "answer");
     const count = failing ? Math.min(repeat, 2) : g.groups.length > 1 ? repeat : Math.min(repeat, 3);
-    const groups = g.groups.map((x) => ({ key: x.key, probability: x.probability, dispositions: [...x.dispositions], observed: 0 }));
-    planned.push({ row: { request, dst, verdict: "agree", groups, unexpected: [], attempts: 0, traceMs }, trace, groups: g.groups, count });
+    const groups = g.groups.map((x) => ({
+      key: x.key,
+      probability: x.probability,
+      dispositions: [...x.dispositions],
+      observed: 0,
+    }));
+    planned.push({
+      row: { request, dst, verdict: "agree", groups, unexpected: [], attempts: 0, traceMs },
+      trace,
+      groups: g.groups,
+      count,
+    });
   }
   const traceSeconds = (performance.now() - tt) / 1000;
   const missing = checkPrerequisites();
   if (missing) {
-    return { skipped: missing, rows: planned.map((p) => ({ ...p.row, verdict: "skipped", why: p.row.why ?? "not run" })), notes: [], alpha, repeat, seconds: { build: 0, probes: 0, traces: traceSeconds, total: (performance.now() - t0) / 1000 } };
+    return {
+      skipped: missing,
+      rows: planned.map((p) => ({ ...p.row, verdict: "skipped", why: p.row.why ?? "not run" })),
+      notes: [],
+      alpha,
+      repeat,
+      seconds: { build: 0, probes: 0, traces: traceSeconds, total: (performance.now() - t0) / 1000 },
+    };
   }
   let em: Emulation | undefined;
   const notes: string[] = [];
@@ -120,19 +174,36 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
         p.row.why = `no namespace for ${p.row.request.from}`;
         return;
       }
-      const job: ProbeJob = { id, proto: p.row.request.proto, host: p.trace.request.dst, port: p.trace.request.dport, count: p.count, timeoutMs, ...(p.row.request.size ? { size: p.row.request.size } : {}) };
+      const job: ProbeJob = {
+        id,
+        proto: p.row.request.proto,
+        host: p.trace.request.dst,
+        port: p.trace.request.dport,
+        count: p.count,
+        timeoutMs,
+        ...(p.row.request.size ? { size: p.row.request.size } : {}),
+      };
       bySource.set(ns, [...(bySource.get(ns) ?? []), job]);
     });
-    log(`probing: ${[...bySource.values()].reduce((n, j) => n + j.reduce((m, x) => m + x.count, 0), 0)} connections from ${bySource.size} namespaces`);
+    log(
+      `probing: ${[...bySource.values()].reduce((n, j) => n + j.reduce((m, x) => m + x.count, 0), 0)} connections from ${bySource.size} namespaces`,
+    );
     const ps = performance.now();
     const results = new Map<number, Attempt[]>();
-    await Promise.all([...bySource].map(async ([ns, jobs]) => {
-      for (const [id, attempts] of await probe(ns, jobs)) results.set(id, attempts);
-    }));
+    await Promise.all(
+      [...bySource].map(async ([ns, jobs]) => {
+        for (const [id, attempts] of await probe(ns, jobs)) results.set(id, attempts);
+      }),
+    );
     probeSeconds = (performance.now() - ps) / 1000;
     // alpha is the whole run's (family-wise) significance: with m spreads tested, each is tested at
     // alpha/m (Bonferroni), so a correct simulator fails a run by chance at most alpha of the time.
-    const tested = planned.filter((p) => results.has(planned.indexOf(p)) && (p.groups?.length ?? 0) > 1 && p.row.request.service?.sessionAffinity !== "ClientIP").length;
+    const tested = planned.filter(
+      (p) =>
+        results.has(planned.indexOf(p)) &&
+        (p.groups?.length ?? 0) > 1 &&
+        p.row.request.service?.sessionAffinity !== "ClientIP",
+    ).length;
     perTest = alpha / Math.max(tested, 1);
     planned.forEach((p, id) => {
       const attempts = results.get(id);
@@ -142,7 +213,19 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
     em?.teardown();
     untrap();
   }
-  return { rows: planned.map((p) => p.row), notes, alpha, perTestAlpha: perTest, repeat, seconds: { build: em?.buildSeconds ?? 0, probes: probeSeconds, traces: traceSeconds, total: (performance.now() - t0) / 1000 } };
+  return {
+    rows: planned.map((p) => p.row),
+    notes,
+    alpha,
+    perTestAlpha: perTest,
+    repeat,
+    seconds: {
+      build: em?.buildSeconds ?? 0,
+      probes: probeSeconds,
+      traces: traceSeconds,
+      total: (performance.now() - t0) / 1000,
+    },
+  };
 }
 
 export function judge(row: Row, groups: readonly Group[], attempts: readonly Attempt[], alpha: number): void {
@@ -156,7 +239,10 @@ export function judge(row: Row, groups: readonly Group[], attempts: readonly Att
     else unexpected.set(describeAttempt(a), (unexpected.get(describeAttempt(a)) ?? 0) + 1);
   }
   row.unexpected = [...unexpected].map(([what, count]) => ({ what, count }));
-  const answered = attempts.filter((a) => a.outcome === "answer").map((a) => a.ms).sort((a, b) => a - b);
+  const answered = attempts
+    .filter((a) => a.outcome === "answer")
+    .map((a) => a.ms)
+    .sort((a, b) => a - b);
   const times = answered.length ? answered : attempts.map((a) => a.ms).sort((a, b) => a - b);
   row.connectMs = times[Math.floor(times.length / 2)];
   if (row.unexpected.length) {
@@ -174,7 +260,10 @@ export function judge(row: Row, groups: readonly Group[], attempts: readonly Att
     } else row.why = AFFINITY_WHY;
     return;
   }
-  row.chi = chiSquare(row.groups.map((g) => g.observed), row.groups.map((g) => g.probability));
+  row.chi = chiSquare(
+    row.groups.map((g) => g.observed),
+    row.groups.map((g) => g.probability),
+  );
   if (row.chi.p < alpha) {
     row.verdict = "disagree";
     row.why = `spread does not fit the predicted probabilities: chi-square ${row.chi.statistic.toFixed(2)} (${row.chi.dof} dof), p = ${row.chi.p.toExponential(2)} < ${alpha}`;

@@ -38,7 +38,9 @@ describe("shop routing rules (example)", () => {
     const trace = cluster.trace({ from: "pod/shop/web-pwxfdbx72d-7ql9d", to: "svc/shop/api" });
     expect(trace).to.reach("svc/shop/api");
     expect(trace).someBranch.to.not.through("node-1/wg0");
-    expect(trace).probability(1 / 3).to.not.through("node-1/wg0");
+    expect(trace)
+      .probability(1 / 3)
+      .to.not.through("node-1/wg0");
   });
 
   it("a NodePort on a node without a controller pod is dropped (externalTrafficPolicy: Local)", () => {

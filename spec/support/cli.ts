@@ -9,7 +9,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(argv: string[], options: { stdin?: string; columns?: number; color?: boolean } = {}): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  options: { stdin?: string; columns?: number; color?: boolean } = {},
+): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: CommandIO = {

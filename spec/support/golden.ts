@@ -14,7 +14,8 @@ function firstDifference(expected: string, actual: string): string {
   const b = actual.split("\n");
   const i = a.findIndex((line, k) => line !== b[k]);
   const at = i === -1 ? a.length : i;
-  const show = (s: string | undefined) => (s === undefined ? "(end of text)" : JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}...` : s));
+  const show = (s: string | undefined) =>
+    s === undefined ? "(end of text)" : JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}...` : s);
   return `line ${at + 1}: the file has ${show(a[at])}, the output ${show(b[at])}`;
 }
 

@@ -17,8 +17,17 @@ export function overallCluster() {
         externalIPs: [prefix("192.168.99.22/32").network],
         healthCheckNodePort: 30000,
       }),
-      service("ns3", "svc3", { type: "NodePort", clusterIP: "172.30.0.43", ports: [{ name: "p80", port: 80, nodePort: 3003 }] }),
-      service("ns4", "svc4", { type: "NodePort", clusterIP: "172.30.0.44", externalIPs: [prefix("192.168.99.33/32").network], ports: p80 }),
+      service("ns3", "svc3", {
+        type: "NodePort",
+        clusterIP: "172.30.0.43",
+        ports: [{ name: "p80", port: 80, nodePort: 3003 }],
+      }),
+      service("ns4", "svc4", {
+        type: "NodePort",
+        clusterIP: "172.30.0.44",
+        externalIPs: [prefix("192.168.99.33/32").network],
+        ports: p80,
+      }),
       service("ns5", "svc5", {
         type: "LoadBalancer",
         clusterIP: "172.30.0.45",
@@ -40,4 +49,3 @@ export function overallCluster() {
     ],
   });
 }
-

@@ -10,7 +10,11 @@ import { Random } from "./random.ts";
 const APPS = ["a", "b", "c", "d"];
 export const OUTSIDE = "100.64.7.9"; // never inside any loadBalancerSourceRanges written below
 const RANGES = ["203.0.113.0/24", "198.51.100.0/25", "192.0.2.128/26"];
-const IN_RANGE: Record<string, string> = { "203.0.113.0/24": "203.0.113.77", "198.51.100.0/25": "198.51.100.20", "192.0.2.128/26": "192.0.2.130" };
+const IN_RANGE: Record<string, string> = {
+  "203.0.113.0/24": "203.0.113.77",
+  "198.51.100.0/25": "198.51.100.20",
+  "192.0.2.128/26": "192.0.2.130",
+};
 
 export function randomClusterYaml(seed: number): string {
   const r = new Random(seed);
@@ -27,7 +31,9 @@ spec:
 ${Array.from({ length: nodes }, (_, i) => `    - {name: node-${i + 1}, ip: 192.168.10.${11 + i}}`).join("\n")}
 `);
   if (config) {
-    docs.push(`apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmasqueradeAll: ${config.masqueradeAll}\n${config.clusterCIDR ? "clusterCIDR: 10.244.0.0/16\n" : ""}`);
+    docs.push(
+      `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmasqueradeAll: ${config.masqueradeAll}\n${config.clusterCIDR ? "clusterCIDR: 10.244.0.0/16\n" : ""}`,
+    );
   }
   const podCount = r.int(1, 9);
   for (let i = 0; i < podCount; i++) {
@@ -53,7 +59,11 @@ spec:
   let lb = 10;
   for (let i = 0; i < serviceCount; i++) {
     const type = r.pick(["ClusterIP", "NodePort", "LoadBalancer"] as const);
-    const selector = r.chance(0.15) ? `{app: nobody}` : r.chance(0.3) ? `{app: ${r.pick(APPS)}, tier: ${r.pick(["x", "y"])}}` : `{app: ${r.pick(APPS)}}`;
+    const selector = r.chance(0.15)
+      ? `{app: nobody}`
+      : r.chance(0.3)
+        ? `{app: ${r.pick(APPS)}, tier: ${r.pick(["x", "y"])}}`
+        : `{app: ${r.pick(APPS)}}`;
     const ports: string[] = [];
     const portCount = r.int(1, 2);
     const candidates = [
@@ -77,7 +87,8 @@ spec:
     if (r.chance(0.15)) spec.push(`  sessionAffinity: ClientIP`);
     let status = "";
     if (type === "LoadBalancer") {
-      if (r.chance(0.5)) spec.push(`  loadBalancerSourceRanges: [${r.pick(RANGES)}${r.chance(0.3) ? `, ${r.pick(RANGES)}` : ""}]`);
+      if (r.chance(0.5))
+        spec.push(`  loadBalancerSourceRanges: [${r.pick(RANGES)}${r.chance(0.3) ? `, ${r.pick(RANGES)}` : ""}]`);
       status = `status:\n  loadBalancer: {ingress: [{ip: 203.0.113.${lb++}}]}\n`;
     }
     docs.push(`apiVersion: v1
@@ -131,7 +142,10 @@ export function casesFor(cluster: Cluster, node: Node): Case[] {
         const inIface = source.kind === "pod" ? "bridge0" : "eth0";
         out.push({ svc, sp, node, target, source, packet: packet(proto, source.ip, dst, dport), hook, inIface });
       };
-      const sources: Source[] = [...podsHere.map((p): Source => ({ kind: "pod", ip: p.ip })), { kind: "node", ip: node.ip }];
+      const sources: Source[] = [
+        ...podsHere.map((p): Source => ({ kind: "pod", ip: p.ip })),
+        { kind: "node", ip: node.ip },
+      ];
       for (const s of sources) add("clusterIP", s, svc.clusterIPs[0]!, sp.port);
       if (sp.nodePort !== undefined) {
         add("nodePort", { kind: "outside", ip: ip(OUTSIDE) }, node.ip, sp.nodePort);
@@ -139,7 +153,8 @@ export function casesFor(cluster: Cluster, node: Node): Case[] {
       }
       for (const lbIp of svc.loadBalancerIngress) {
         add("loadBalancer", { kind: "outside", ip: ip(OUTSIDE) }, lbIp, sp.port);
-        for (const range of svc.loadBalancerSourceRanges) add("loadBalancer", { kind: "outside", ip: ip(IN_RANGE[range.text]!) }, lbIp, sp.port);
+        for (const range of svc.loadBalancerSourceRanges)
+          add("loadBalancer", { kind: "outside", ip: ip(IN_RANGE[range.text]!) }, lbIp, sp.port);
         for (const p of podsHere) add("loadBalancer", { kind: "pod", ip: p.ip }, lbIp, sp.port);
       }
     }

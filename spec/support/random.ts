@@ -46,7 +46,11 @@ export function seeds(count: number, start: number, step = 7919): number[] {
  * A fast-check property run with a fixed seed: the same `runs` cases every time. On a failure
  * fast-check prints the seed and the shrunk counterexample.
  */
-export function checkProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IProperty<Ts>, seed: number, runs: number): void {
+export function checkProperty<Ts extends [unknown, ...unknown[]]>(
+  property: fc.IProperty<Ts>,
+  seed: number,
+  runs: number,
+): void {
   fc.assert(property, { seed, numRuns: runs });
 }
 

@@ -16,7 +16,9 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function validator(name: SchemaName): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
-    const schema = JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), "utf8")) as object;
+    const schema = JSON.parse(
+      readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), "utf8"),
+    ) as object;
     compiled.set(name, (v = ajv.compile(schema)));
   }
   return v;
@@ -26,11 +28,16 @@ function validator(name: SchemaName): ValidateFunction {
 export function schemaErrors(name: SchemaName, value: unknown): string[] {
   const v = validator(name);
   if (v(value)) return [];
-  return (v.errors ?? []).map((e) => `${e.instancePath || "/"}: ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`);
+  return (v.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || "/"}: ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`,
+  );
 }
 
 /** Asserts that `value` validates against schemas/NAME.schema.json. */
 export function expectSchemaValid(name: SchemaName, value: unknown, what: string = name): void {
   const errors = schemaErrors(name, value);
-  expect(errors, `${what} against schemas/${name}.schema.json:\n  ${errors.slice(0, 10).join("\n  ")}`).to.deep.equal([]);
+  expect(errors, `${what} against schemas/${name}.schema.json:\n  ${errors.slice(0, 10).join("\n  ")}`).to.deep.equal(
+    [],
+  );
 }

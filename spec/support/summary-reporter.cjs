@@ -6,7 +6,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats ?? {};
-      process.stdout.write(`${s.passes ?? 0} passed, ${s.failures ?? 0} failed${s.pending ? `, ${s.pending} skipped` : ""}\n`);
+      process.stdout.write(
+        `${s.passes ?? 0} passed, ${s.failures ?? 0} failed${s.pending ? `, ${s.pending} skipped` : ""}\n`,
+      );
     });
   }
 }

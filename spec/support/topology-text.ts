@@ -4,7 +4,9 @@ export interface SpecNode {
   extra?: string;
 }
 
-export function topologyText(opts: { nodes?: number; spec?: string; nodeExtras?: Record<string, string>; pods?: string } = {}): string {
+export function topologyText(
+  opts: { nodes?: number; spec?: string; nodeExtras?: Record<string, string>; pods?: string } = {},
+): string {
   const count = opts.nodes ?? 2;
   const nodes = Array.from({ length: count }, (_, i) => {
     const name = `node-${i + 1}`;

@@ -32,14 +32,24 @@ export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outc
   for (const p of applyHook(inIface ? "PREROUTING" : "OUTPUT", start, node, { inIface }, ctx, out)) {
     const dst = p.packet.dst;
     if (ctx.net.isLocal(node, dst)) {
-      p.steps.push({ type: "route", action: "LOCAL", reason: `${formatIpv4(dst)} is ${node.name}'s own address`, rule: `local ${formatIpv4(dst)} dev ${inIface ?? "lo"} table local` });
+      p.steps.push({
+        type: "route",
+        action: "LOCAL",
+        reason: `${formatIpv4(dst)} is ${node.name}'s own address`,
+        rule: `local ${formatIpv4(dst)} dev ${inIface ?? "lo"} table local`,
+      });
       const arrived = inIface ? applyHook("INPUT", p, node, { inIface }, ctx, out) : [p];
       for (const q of arrived) out.push(...deliverLocal(q, node, ctx));
       continue;
     }
     const r = lookupRoute(ctx.net.routeTable(node), dst);
     if (!r || r.type === "unreachable") {
-      p.steps.push({ type: "route", action: "NO_ROUTE", reason: `no route to ${formatIpv4(dst)} in ${node.name}'s main table; the sender gets ICMP network unreachable`, ...(r ? { rule: routeText(r) } : {}) });
+      p.steps.push({
+        type: "route",
+        action: "NO_ROUTE",
+        reason: `no route to ${formatIpv4(dst)} in ${node.name}'s main table; the sender gets ICMP network unreachable`,
+        ...(r ? { rule: routeText(r) } : {}),
+      });
       out.push(finish(p, "NO_ROUTE", `${node.name} has no route to ${formatIpv4(dst)}`, r ? routeText(r) : undefined));
       continue;
     }
@@ -49,16 +59,29 @@ export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outc
       continue;
     }
     for (const q of routeOut(p, node, r, inIface, ctx, out)) {
-      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out)) out.push(transmit(s, node, r, at));
+      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out))
+        out.push(transmit(s, node, r, at));
     }
   }
   return out;
 }
 
 /** Forwarded packets lose a TTL and pass filter FORWARD; a local process's packets are just routed. */
-function routeOut(p: Path, node: Node, r: Route, inIface: string | undefined, ctx: StepContext, out: Outcome[]): Path[] {
+function routeOut(
+  p: Path,
+  node: Node,
+  r: Route,
+  inIface: string | undefined,
+  ctx: StepContext,
+  out: Outcome[],
+): Path[] {
   const pk = p.packet;
-  const step: StepRecord = { type: "route", action: inIface ? "FORWARDED" : "ROUTED", reason: r.why, rule: routeText(r) };
+  const step: StepRecord = {
+    type: "route",
+    action: inIface ? "FORWARDED" : "ROUTED",
+    reason: r.why,
+    rule: routeText(r),
+  };
   if (!inIface) {
     p.steps.push(step);
     return [p];
@@ -70,15 +93,42 @@ function routeOut(p: Path, node: Node, r: Route, inIface: string | undefined, ct
   }
   const after = rewrite(pk, { ttl: pk.ttl - 1 });
   p.steps.push({ ...step, before: pk, after });
-  return applyHook("FORWARD", { packet: after, entered: p.entered, steps: p.steps, probability: p.probability, choices: p.choices, state: p.state }, node, { inIface, outIface: r.dev }, ctx, out);
+  return applyHook(
+    "FORWARD",
+    {
+      packet: after,
+      entered: p.entered,
+      steps: p.steps,
+      probability: p.probability,
+      choices: p.choices,
+      state: p.state,
+    },
+    node,
+    { inIface, outIface: r.dev },
+    ctx,
+    out,
+  );
 }
 
 /** Runs one hook; branches that the hook drops or rejects end here (pushed to `out`). */
-function applyHook(name: HookName, p: Path, node: Node, ifaces: { inIface?: string | undefined; outIface?: string }, ctx: StepContext, out: Outcome[]): Path[] {
+function applyHook(
+  name: HookName,
+  p: Path,
+  node: Node,
+  ifaces: { inIface?: string | undefined; outIface?: string },
+  ctx: StepContext,
+  out: Outcome[],
+): Path[] {
   // Without a ruleset every hook accepts: no bookkeeping at all.
   if (!ctx.net.netfilter(node)) return [p];
   const survivors: Path[] = [];
-  const branches = runHook(name, p.packet, node, ifaces as HookIfaces, p.state === ctx.state ? ctx : { ...ctx, state: p.state });
+  const branches = runHook(
+    name,
+    p.packet,
+    node,
+    ifaces as HookIfaces,
+    p.state === ctx.state ? ctx : { ...ctx, state: p.state },
+  );
   const single = branches.length === 1;
   for (const b of branches) {
     // With one branch the path goes on as it is (extended in place); a split gets fresh copies.
@@ -119,7 +169,14 @@ function unNat(p: Path, node: Node): Path {
 
 function transmit(p: Path, node: Node, r: Route, from: Location): Outcome {
   const nextHop = r.via ?? p.packet.dst;
-  const at: Location = r.dev === "bridge0" ? here.bridge(node, nextHop, from.fromPod) : r.dev === "wg0" ? here.wgOut(node) : r.dev === "eth0" ? here.nicOut(node, nextHop) : here.host(node);
+  const at: Location =
+    r.dev === "bridge0"
+      ? here.bridge(node, nextHop, from.fromPod)
+      : r.dev === "wg0"
+        ? here.wgOut(node)
+        : r.dev === "eth0"
+          ? here.nicOut(node, nextHop)
+          : here.host(node);
   return { ...base(p), state: recordConntrack(p, node), next: { at, packet: p.packet } };
 }
 
@@ -127,21 +184,36 @@ function transmit(p: Path, node: Node, r: Route, from: Location): Outcome {
 function recordConntrack(p: Path, node: Node): BranchState {
   const { packet: out, entered } = p;
   if (p.state.replyTo) return p.state;
-  if (out.src === entered.src && out.dst === entered.dst && out.sport === entered.sport && out.dport === entered.dport) return p.state;
+  if (out.src === entered.src && out.dst === entered.dst && out.sport === entered.sport && out.dport === entered.dport)
+    return p.state;
   return { ...p.state, conntrack: [...p.state.conntrack, { node: node.name, original: entered, translated: out }] };
 }
 
 function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
   const pk = p.packet;
   if (pk.proto === "udp" && pk.inner && pk.dport === ctx.net.cluster.overlay.listenPort) {
-    p.steps.push({ type: "deliver", action: "TO_WIREGUARD", reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard` });
+    p.steps.push({
+      type: "deliver",
+      action: "TO_WIREGUARD",
+      reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard`,
+    });
     return [{ ...base(p), next: { at: here.wgIn(node), packet: pk } }];
   }
-  return receive(pk, { who: `node ${node.name}`, listeners: ctx.net.nodeListeners(node), replyFrom: here.host(node) }, { ...ctx, state: p.state }, p.steps).map((o) => ({ ...base(p), ...o }));
+  return receive(
+    pk,
+    { who: `node ${node.name}`, listeners: ctx.net.nodeListeners(node), replyFrom: here.host(node) },
+    { ...ctx, state: p.state },
+    p.steps,
+  ).map((o) => ({ ...base(p), ...o }));
 }
 
 function base(p: Path): Pick<Outcome, "steps" | "probability" | "choice" | "state"> {
-  return { steps: p.steps, probability: p.probability, ...(p.choices.length ? { choice: p.choices.join("; ") } : {}), state: p.state };
+  return {
+    steps: p.steps,
+    probability: p.probability,
+    ...(p.choices.length ? { choice: p.choices.join("; ") } : {}),
+    state: p.state,
+  };
 }
 
 function finish(p: Path, disposition: Disposition, reason: string, rule?: string): Outcome {

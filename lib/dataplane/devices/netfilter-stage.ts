@@ -19,7 +19,13 @@ function localTest(node: Node, ctx: StepContext): (ip: number) => boolean {
   return test;
 }
 
-export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: HookIfaces, ctx: StepContext): HookBranch[] {
+export function runHook(
+  hook: HookName,
+  packet: Packet,
+  node: Node,
+  ifaces: HookIfaces,
+  ctx: StepContext,
+): HookBranch[] {
   const nf = ctx.net.netfilter(node);
   if (!nf) return [{ probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent }];
   const out = ifaces.outIface;
@@ -34,7 +40,15 @@ export function runHook(hook: HookName, packet: Packet, node: Node, ifaces: Hook
 }
 
 const STEP_OF: Partial<Record<NetfilterEvent["kind"], StepRecord["type"]>> = {
-  accept: "netfilter", drop: "drop", reject: "drop", dnat: "dnat", snat: "snat", masquerade: "masquerade", mark: "mark", affinity: "netfilter", notrack: "conntrack",
+  accept: "netfilter",
+  drop: "drop",
+  reject: "drop",
+  dnat: "dnat",
+  snat: "snat",
+  masquerade: "masquerade",
+  mark: "mark",
+  affinity: "netfilter",
+  notrack: "conntrack",
 };
 
 /**
@@ -78,7 +92,11 @@ export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
   }
   if (steps.length === 0) {
     const via = walked.length ? ` (walked ${walked.join(", ")})` : "";
-    steps.push({ type: "netfilter", action: "PASS", reason: `${hook}: no rule acted on the packet${via}; ${b.verdict}` });
+    steps.push({
+      type: "netfilter",
+      action: "PASS",
+      reason: `${hook}: no rule acted on the packet${via}; ${b.verdict}`,
+    });
   }
   return steps;
 }
