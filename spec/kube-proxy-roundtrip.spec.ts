@@ -8,7 +8,7 @@ import { formatIpv4, type Ipv4, prefixContains } from "../lib/model/address.ts";
 import type { Cluster, Service, ServicePort } from "../lib/model/cluster.ts";
 import { type NodeBranch, walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
-import type { Ruleset } from "../lib/netfilter/ruleset.ts";
+import type { Ruleset } from "../lib/model/ruleset.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { seeds } from "./support/random.ts";
 import { type Case, casesFor, localIps, randomClusterYaml } from "./support/random-cluster.ts";

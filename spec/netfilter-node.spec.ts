@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
-import type { Ruleset } from "../lib/netfilter/ruleset.ts";
+import type { Ruleset } from "../lib/model/ruleset.ts";
 import { ip, pkt, table } from "./fixtures/netfilter/helpers.ts";
 
 const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";

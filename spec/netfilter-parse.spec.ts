@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { NetfilterParseError } from "../lib/netfilter/errors.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
-import type { Match, Ruleset } from "../lib/netfilter/ruleset.ts";
+import type { Match, Ruleset } from "../lib/model/ruleset.ts";
 import { tokenize } from "../lib/netfilter/tokenizer.ts";
 import { ip, table } from "./fixtures/netfilter/helpers.ts";
 

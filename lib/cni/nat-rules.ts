@@ -9,7 +9,7 @@
 //   the rest.
 import type { Cluster, Node } from "../model/cluster.ts";
 import type { SaveTables, SourceChain } from "../netfilter/chain-source.ts";
-import type { TableName } from "../netfilter/hooks.ts";
+import type { TableName } from "../model/ruleset.ts";
 
 export interface ChainRules {
   /** User chains to declare. */

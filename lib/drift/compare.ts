@@ -7,7 +7,7 @@ import { routeTable } from "../control/node-network.ts";
 import { routeText } from "../dataplane/routing.ts";
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
-import { BUILTIN_CHAINS, type Ruleset } from "../netfilter/ruleset.ts";
+import { BUILTIN_CHAINS, type Ruleset } from "../model/ruleset.ts";
 import { dumpDetails } from "../nodedump/load.ts";
 
 export type DriftPart = "iptables" | "routes" | "wireguard";

@@ -3,7 +3,7 @@
 // each chain's rules together in the order they were added. The chains are SourceChains whose
 // line arrays are shared with other nodes wherever the rules are the same; a chain is built when
 // asked for (a walk entering it), and only printing lists them all.
-import type { TableName } from "../netfilter/hooks.ts";
+import type { TableName } from "../model/ruleset.ts";
 import { type LineSlice, type SaveTables, type SourceChain, whole } from "../netfilter/chain-source.ts";
 import type { ClusterRules } from "./cluster-rules.ts";
 import { isLoopback, type NodeContext } from "./node-context.ts";

@@ -4,7 +4,7 @@
 // rule is a barrier: it splits the chain into segments, and first-match order is kept because a
 // lookup only ever skips rules that cannot match the packet.
 import type { Packet } from "../model/packet.ts";
-import type { Rule } from "./ruleset.ts";
+import type { Rule } from "../model/ruleset.ts";
 
 /** Shorter runs are walked linearly: a lookup would not pay for itself. */
 const MIN_SEGMENT = 8;

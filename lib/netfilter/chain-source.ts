@@ -2,7 +2,7 @@
 // hands the engine. A chain's rules come in parts, slices of line arrays that many rulesets may
 // share (the same array object); the engine parses and compiles each array once, on first use
 // (compiled-lines.ts), so a node whose rules are 99% the same as its neighbours' costs only the 1%.
-import type { TableName } from "./hooks.ts";
+import type { TableName } from "../model/ruleset.ts";
 
 /** `lines[start..end)`: consecutive rules of one chain. */
 export interface LineSlice {

@@ -3,8 +3,18 @@
 // statistic and recent need the walk's state (they fork it or change the recent sets).
 import { formatIpv4, maskOf } from "../model/address.ts";
 import type { Packet } from "../model/packet.ts";
-import type { CtState, HookContext, RecentSets, RuleRef } from "./hooks.ts";
-import type { AddrType, CtStateName, Header, IfaceMatch, Match, Rule, Target } from "./ruleset.ts";
+import type {
+  AddrType,
+  CtState,
+  CtStateName,
+  Header,
+  IfaceMatch,
+  Match,
+  Rule,
+  RuleRef,
+  Target,
+} from "../model/ruleset.ts";
+import type { HookContext, RecentSets } from "./hooks.ts";
 
 /** What a pure test may read besides the packet: conntrack facts that change during a walk. */
 export interface CtView {

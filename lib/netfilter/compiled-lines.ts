@@ -3,7 +3,7 @@
 // work and the memory. Keyed weakly by the array, so a dropped cluster frees its entries.
 import { indexKey, indexOfKeys, type ChainIndex } from "./chain-index.ts";
 import { compileRule, type CompiledRule } from "./compile.ts";
-import type { TableName } from "./hooks.ts";
+import type { TableName } from "../model/ruleset.ts";
 import { parseRuleLine, ruleNotes, ruleOf } from "./rule-parser.ts";
 
 export interface CompiledLines {

@@ -6,8 +6,7 @@ import { buildChainIndex, type ChainIndex } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { compileRule, type CompiledRule } from "./compile.ts";
 import { compiledLines } from "./compiled-lines.ts";
-import type { RuleRef, TableName } from "./hooks.ts";
-import type { Chain, Ruleset } from "./ruleset.ts";
+import type { Chain, RuleRef, Ruleset, TableName } from "../model/ruleset.ts";
 
 /** rules[start..end) of a compiled array; `offset` is the chain position of rules[start]. */
 export interface EnginePart {

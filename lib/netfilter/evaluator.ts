@@ -10,18 +10,8 @@ import { nextCandidate } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";
 import { type ChainLookup, type EngineChain, type EnginePart, rulesetChains, sourceChains } from "./engine-chains.ts";
-import type {
-  HookBranch,
-  HookContext,
-  HookName,
-  Netfilter,
-  NetfilterEvent,
-  RecentSets,
-  RuleRef,
-  TableName,
-  Verdict,
-} from "./hooks.ts";
-import type { Ruleset } from "./ruleset.ts";
+import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
+import type { RuleRef, Ruleset, TableName } from "../model/ruleset.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
 /** Kernel hook priorities (NF_IP_PRI_*): raw, mangle, nat DNAT, filter, nat SNAT. */

@@ -2,22 +2,10 @@
 // The stack decides routing; the ruleset decides what each hook does to the packet.
 import type { Ipv4 } from "../model/address.ts";
 import type { Packet } from "../model/packet.ts";
+import type { CtState, RuleRef } from "../model/ruleset.ts";
 
-export type TableName = "raw" | "mangle" | "nat" | "filter";
 export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
-export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
 export type Verdict = "ACCEPT" | "DROP" | "REJECT";
-
-export interface RuleRef {
-  table: TableName;
-  chain: string;
-  /** 1-based position in the chain, as `iptables -L --line-numbers` counts; 0 for a chain policy. */
-  index: number;
-  /** The rule as iptables-save prints it, `-A CHAIN ...`; for a chain policy, `:CHAIN POLICY`. */
-  text: string;
-  /** Line in the iptables-save input, when the ruleset was parsed from text. */
-  line?: number;
-}
 
 /** One thing a hook did to the packet, in the order it happened. */
 export interface NetfilterEvent {

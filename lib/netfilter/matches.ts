@@ -2,7 +2,7 @@
 // them into Match data. A module or option kubehop cannot simulate makes the rule unsupported (a
 // warning, the rule never matches); a malformed value is a parse error.
 import type { OptionReader } from "./option-reader.ts";
-import type { AddrType, CtStateName, Match } from "./ruleset.ts";
+import type { AddrType, CtStateName, Match } from "../model/ruleset.ts";
 import type { Token } from "./tokenizer.ts";
 
 export interface MatchBuilder {

@@ -6,8 +6,8 @@
 import type { Ipv4 } from "../model/address.ts";
 import type { Packet } from "../model/packet.ts";
 import { listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
-import type { CtState, HookContext, HookName, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
-import type { Ruleset } from "./ruleset.ts";
+import type { CtState, Ruleset } from "../model/ruleset.ts";
+import type { HookContext, HookName, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
 export interface NodeWalkOptions {

@@ -2,7 +2,7 @@
 // malformed values at their exact column with what would be valid.
 import { makePrefix, parseIpv4, parsePrefix, type Prefix } from "../model/address.ts";
 import { NetfilterParseError } from "./errors.ts";
-import type { PortRange } from "./ruleset.ts";
+import type { PortRange } from "../model/ruleset.ts";
 import type { Token } from "./tokenizer.ts";
 
 export class OptionReader {

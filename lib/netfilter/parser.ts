@@ -2,10 +2,17 @@
 // prefixes, comments) and what kube-proxy feeds iptables-restore. Malformed text throws
 // NetfilterParseError with line and column; rules kubehop cannot simulate become warnings and
 // never match, so nothing is skipped silently.
-import type { TableName } from "./hooks.ts";
 import { NetfilterParseError } from "./errors.ts";
 import { parseRuleLine, ruleNotes, ruleOf } from "./rule-parser.ts";
-import { BUILTIN_CHAINS, TABLES, type Chain, type Rule, type Ruleset, type Table } from "./ruleset.ts";
+import {
+  BUILTIN_CHAINS,
+  type Chain,
+  type Rule,
+  type Ruleset,
+  TABLES,
+  type Table,
+  type TableName,
+} from "../model/ruleset.ts";
 import { tokenize, type Token } from "./tokenizer.ts";
 
 /** Kernel tables that exist but that kubehop does not simulate: their rules are ignored with a warning. */

@@ -1,9 +1,8 @@
 // One `-A CHAIN ...` line -> Rule data: the rule half of parser.ts, shared with the lazy compile
 // of generated rulesets (compiled-lines.ts), which parses only the chains a walk enters.
-import type { RuleRef, TableName } from "./hooks.ts";
 import { matchBuilder, type MatchBuilder } from "./matches.ts";
 import { OptionReader } from "./option-reader.ts";
-import type { Header, IfaceMatch, Match, Rule } from "./ruleset.ts";
+import type { Header, IfaceMatch, Match, Rule, RuleRef, TableName } from "../model/ruleset.ts";
 import { parseTarget, type ParsedTarget } from "./targets.ts";
 import { tokenize, type Token } from "./tokenizer.ts";
 

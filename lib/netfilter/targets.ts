@@ -2,7 +2,7 @@
 // kubehop does not simulate makes the rule unsupported; malformed options are parse errors.
 import { formatIpv4, parseIpv4 } from "../model/address.ts";
 import type { OptionReader } from "./option-reader.ts";
-import type { Target } from "./ruleset.ts";
+import type { Target } from "../model/ruleset.ts";
 import type { Token } from "./tokenizer.ts";
 
 export interface ParsedTarget {

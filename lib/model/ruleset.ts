@@ -1,8 +1,23 @@
-// An iptables ruleset as plain data: what parser.ts reads from iptables-save text and what the
-// evaluator compiles. Matches and targets are normalised (MARK variants to set-xmark, statistic
-// probabilities to the kernel's 31-bit fixed point) so evaluation needs no text handling.
-import type { Ipv4, Prefix } from "../model/address.ts";
-import type { CtState, RuleRef, TableName } from "./hooks.ts";
+// An iptables ruleset as plain data: what the netfilter parser reads from iptables-save text, what a
+// node dump keeps (parsed once, at load) and what the evaluator compiles. Matches and targets are
+// normalised (MARK variants to set-xmark, statistic probabilities to the kernel's 31-bit fixed point)
+// so evaluation needs no text handling. It is model data because the layers that read rules (node
+// dumps, the data plane, drift) sit above the netfilter layer that parses and evaluates them.
+import type { Ipv4, Prefix } from "./address.ts";
+
+export type TableName = "raw" | "mangle" | "nat" | "filter";
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
+
+export interface RuleRef {
+  table: TableName;
+  chain: string;
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts; 0 for a chain policy. */
+  index: number;
+  /** The rule as iptables-save prints it, `-A CHAIN ...`; for a chain policy, `:CHAIN POLICY`. */
+  text: string;
+  /** Line in the iptables-save input, when the ruleset was parsed from text. */
+  line?: number;
+}
 
 export const TABLES: readonly TableName[] = ["raw", "mangle", "nat", "filter"];
 
