@@ -13,10 +13,15 @@ process.stdout.on("error", (e) => {
 // compiling the bundle. Node 20 has no such cache, and this line does nothing there.
 module.enableCompileCache?.();
 const entry = new URL("../dist/bundle/main.js", import.meta.url);
-const { main } = await import(entry.href).catch((e) => {
+const { main, internalError } = await import(entry.href).catch((e) => {
   // A checkout installed with --ignore-scripts has no dist/ yet: say so rather than print a stack.
   if (e?.code !== "ERR_MODULE_NOT_FOUND" || e.url !== entry.href) throw e;
   process.stderr.write("kubehop: dist/ is not built: run `npm run build` in the kubehop folder\n");
   process.exit(2);
 });
+// An exception outside the command's own promise (an event handler, a stray rejection) is a bug as
+// much as one inside it: the same one line and exit 3, not Node's stack trace.
+const crash = (e) => process.exit(internalError(e, "kubehop", (s) => process.stderr.write(s)));
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
 process.exitCode = await main(process.argv.slice(2));

@@ -18,7 +18,7 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, badInput: 2, internal: 3 } as const;
 
 export function required(v: string | undefined, what: string): string {
   if (v === undefined || v === "") throw new UsageError(`missing ${what}`);

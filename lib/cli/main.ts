@@ -1,5 +1,6 @@
 // kubehop's command line: from argv to one command, loaded only when it runs; exit 0 ok, 1 failed,
-// 2 bad input. This file and the command table import nothing of the simulator, so help, version,
+// 2 bad input, 3 an internal error (a bug: one line asking for a report, the stack only with
+// KUBEHOP_DEBUG set). This file and the command table import nothing of the simulator, so help, version,
 // completion and typos answer at once.
 import { readFileSync } from "node:fs";
 import { COMMANDS } from "./commands.ts";
@@ -10,7 +11,7 @@ import { didYouMean } from "../model/suggest.ts";
 
 /** Errors that are the user's input or usage, by name: importing their classes would load the simulator. */
 const PLAIN = new Set(["InputError", "NetfilterParseError"]);
-const PREFIXED = new Set(["UsageError", "RequestError", "OutputError", "AssertionInputError"]);
+const PREFIXED = new Set(["UsageError", "RequestError", "OutputError", "AssertionInputError", "EmulationError"]);
 
 export const defaultIO: CommandIO = {
   stdout: (s) => process.stdout.write(s),
@@ -62,9 +63,32 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     else if (kind === "UsageError")
       io.stderr(`kubehop ${name}: ${(e as Error).message}\nusage: kubehop ${name} ${spec.usage}\n`);
     else if (PREFIXED.has(kind)) io.stderr(`kubehop ${name}: ${(e as Error).message}\n`);
-    else throw e;
+    else return internalError(e, `kubehop ${name}`, io.stderr);
     return EXIT.badInput;
   }
+}
+
+/**
+ * Anything else that reaches the top is a bug in kubehop, not the user's input: one line that says
+ * so and asks for a report, exit 3. The stack trace only with KUBEHOP_DEBUG set (to anything but 0),
+ * since a stack means nothing to most users and may show their paths. Also used by bin/kubehop.js
+ * for an exception thrown outside a command's promise (an event handler, a rejected promise).
+ */
+export function internalError(e: unknown, who: string, write: (s: string) => void): number {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  write(
+    `${who}: internal error: ${firstLine(message)} (a bug in kubehop: please report it with the command line that ` +
+      "caused it; KUBEHOP_DEBUG=1 prints the stack)\n",
+  );
+  const debug = process.env.KUBEHOP_DEBUG;
+  if (debug !== undefined && debug !== "" && debug !== "0" && e instanceof Error && e.stack) write(`${e.stack}\n`);
+  return EXIT.internal;
+}
+
+function firstLine(s: string): string {
+  // The message may quote input: no terminal control sequence reaches the user's screen.
+  const line = s.split("\n")[0]!.replace(/\p{Cc}/gu, "?");
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
 function help(name: string | undefined, io: CommandIO): number {

@@ -1,8 +1,20 @@
 // Reads what the user gave: a file, a folder of files, or YAML (or JSON) text, without ever writing to it.
 import { isUtf8 } from "node:buffer";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
+import type { Origin } from "../model/origin.ts";
 import { InputError } from "./errors.ts";
+import { kindOf } from "./whole-file.ts";
 
 export interface SourceFile {
   readonly file: string;
@@ -11,31 +23,39 @@ export interface SourceFile {
 
 /** kubectl writes `-o yaml` and `-o json`; a folder of either (or both) is read. */
 const INPUT_FILE = /\.(ya?ml|json)$/i;
-/** Large enough for 5,000 nodes and 150,000 pods written out in full, small enough to refuse a disk image. */
-const MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * The largest input file read: 500 MiB, enough for 5,000 nodes and 150,000 pods written out in
+ * full, small enough to refuse a disk image, and below the longest string Node can hold (512 MiB
+ * less 24 characters), so the limit is an error with a position rather than a RangeError.
+ */
+export const MAX_INPUT_BYTES = 500 * 1024 * 1024;
+/** Never blocks on open: a FIFO that slipped in between the check and the open is refused, not waited on. */
+const OPEN_FOR_READING = constants.O_RDONLY | constants.O_NONBLOCK;
 
 export function readSources(pathOrText: string): SourceFile[] {
   if (isInlineText(pathOrText)) {
     return [{ file: "<input>", text: pathOrText }];
   }
+  const at = { file: pathOrText, line: 1, col: 1 };
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(pathOrText);
-  } catch {
+  } catch (e) {
     throw InputError.at(
-      { file: pathOrText, line: 1, col: 1 },
-      "no such file or folder; give a YAML file or a folder of .yaml files (or kubectl's -o json output)",
+      at,
+      `${unreadable(e, pathOrText)}; give a YAML file or a folder of .yaml files (or kubectl's -o json output)`,
     );
   }
   if (stat.isDirectory()) {
-    const files = readdirSync(pathOrText, { recursive: true, encoding: "utf8" })
-      .filter((f) => INPUT_FILE.test(f))
-      .sort();
+    let names: string[];
+    try {
+      names = readdirSync(pathOrText, { recursive: true, encoding: "utf8" });
+    } catch (e) {
+      throw InputError.at(at, `cannot list the folder: ${unreadable(e, pathOrText)}`);
+    }
+    const files = names.filter((f) => INPUT_FILE.test(f)).sort();
     if (files.length === 0) {
-      throw InputError.at(
-        { file: pathOrText, line: 1, col: 1 },
-        "folder holds no .yaml or .yml files (nor kubectl's .json)",
-      );
+      throw InputError.at(at, "folder holds no .yaml or .yml files (nor kubectl's .json)");
     }
     return files.map((f) => readOne(join(pathOrText, f)));
   }
@@ -48,10 +68,7 @@ export function isInlineText(pathOrText: string): boolean {
 }
 
 function readOne(file: string): SourceFile {
-  const bytes = readFileSync(file);
-  if (bytes.length > MAX_BYTES) {
-    throw InputError.at({ file, line: 1, col: 1 }, `file is ${bytes.length} bytes; at most ${MAX_BYTES} are read`);
-  }
+  const bytes = readInputFile(file);
   const nul = bytes.indexOf(0);
   if (nul >= 0) throw binaryError(file, bytes, nul, "not a text file (binary data); expected UTF-8 YAML");
   // Checked first, then decoded without checks: at hundreds of MB of `kubectl -o json` this is
@@ -63,6 +80,76 @@ function readOne(file: string): SourceFile {
   }
   const text = bytes.toString("utf8");
   return { file, text: text.startsWith("\uFEFF") ? text.slice(1) : text };
+}
+
+/**
+ * The bytes of a file kubehop reads, refused with a position (`at`, else the file's 1:1) when it is
+ * not a regular file (a FIFO would block, a device never ends), cannot be opened (missing, a
+ * dangling or looping link, unreadable) or is larger than MAX_INPUT_BYTES, checked before reading.
+ */
+export function readInputFile(file: string, at: Origin = { file, line: 1, col: 1 }): Buffer {
+  const refuse = (why: string) => InputError.at(at, at.file === file ? why : `${file}: ${why}`);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw refuse(unreadable(e, file));
+  }
+  if (!st.isFile()) throw refuse(`${kindOf(st)}, not a regular file; kubehop reads regular files only`);
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FOR_READING);
+  } catch (e) {
+    throw refuse(unreadable(e, file));
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) throw refuse(`${kindOf(opened)}, not a regular file; kubehop reads regular files only`);
+    if (opened.size > MAX_INPUT_BYTES)
+      throw refuse(`file is ${opened.size} bytes; at most ${MAX_INPUT_BYTES} (500 MiB) are read`);
+    const bytes = readFileSync(fd);
+    // A file that grew after it was measured.
+    if (bytes.length > MAX_INPUT_BYTES)
+      throw refuse(`file is over ${MAX_INPUT_BYTES} bytes; at most ${MAX_INPUT_BYTES} (500 MiB) are read`);
+    return bytes;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw refuse(unreadable(e, file));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a path could not be read, in words (the system's code names in brackets for searching). */
+function unreadable(e: unknown, path: string): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return danglingLink(path) ?? "no such file or folder";
+    case "ELOOP":
+      return "too many levels of symbolic links (a symlink loop)";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (EACCES): kubehop cannot read it";
+    case "EISDIR":
+      return "is a folder, where a file was expected";
+    case "ENOTDIR":
+      return "a part of the path is not a folder";
+    case "ENAMETOOLONG":
+      return "the path is too long";
+    default:
+      return `cannot read it: ${(e as Error).message.split(",")[0]}`;
+  }
+}
+
+/** "a symbolic link to TARGET, which does not exist" when `path` is one. */
+function danglingLink(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink()
+      ? `a symbolic link to ${JSON.stringify(readlinkSync(path))}, which does not exist`
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function binaryError(file: string, bytes: Buffer, offset: number, message: string): InputError {

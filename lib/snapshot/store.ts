@@ -1,21 +1,11 @@
-// Snapshot files in the cache folder: written whole under a temporary name and renamed into place,
+// Snapshot files in the cache folder: written whole by replaceFile (a temporary file, then a rename),
 // so a reader (another kubehop running at the same time) sees the old file, the new one, or none,
 // never half of one. Every read checks the format, the key and a sha256 of the contents: a file
 // that fails any check is a miss (and is replaced by the next write), never an error or a wrong model.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
+import { replaceFile } from "../input/whole-file.ts";
 import { type Packed, pack, Unpackable, unpack } from "./pack.ts";
 
 /** Bumped whenever the file layout or pack's encoding changes: older files are then misses. */
@@ -26,8 +16,6 @@ const KEEP_FILES = 4;
 const KEEP_BYTES = 1024 * 1024 * 1024;
 /** A temporary file this old is left over from a run that died while writing. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
-/** Temporary names are unique per process and per write; "wx" refuses any clash anyway. */
-let writes = 0;
 
 interface Header {
   readonly format: number;
@@ -77,26 +65,14 @@ export function writeSnapshot(dir: string, key: string, value: unknown): boolean
     // Unpackable (or too large to pack): the command goes on without a snapshot.
     return false;
   }
-  const temp = join(dir, `${key}.${process.pid}.${(writes++).toString(36)}.tmp`);
-  let fd: number | undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fd = openSync(temp, "wx", 0o600);
-    for (const part of parts) writeAll(fd, part);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, join(dir, key + SUFFIX));
+    replaceFile(join(dir, key + SUFFIX), parts, { mode: 0o600 });
   } catch {
-    if (fd !== undefined) closeSync(fd);
-    removeQuietly(temp);
     return false;
   }
   prune(dir);
   return true;
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
 }
 
 /** Header line, padding to 8 bytes, then floats, words, string lengths (UTF-16 units), strings' UTF-8. */
