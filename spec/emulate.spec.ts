@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { loadTopologySync } from "../lib/topology.ts";
 import { emulate } from "../lib/emulate/emulation.ts";
-import { cleanup, listKhNamespaces } from "../lib/emulate/cleanup.ts";
+import { listKhNamespaces, sweepDeadRuns } from "../lib/emulate/cleanup.ts";
 import { checkPrerequisites } from "../lib/emulate/prerequisites.ts";
 import { IFNAME_MAX, namesFor } from "../lib/emulate/names.ts";
 import { loadBalancerConfig } from "../lib/emulate/edge.ts";
@@ -94,6 +94,6 @@ describe("emulate: for real in network namespaces", function () {
   });
 
   after(() => {
-    if (!missing) cleanup(); // crashed leftovers only: a run another process owns stays
+    if (!missing) sweepDeadRuns(); // crashed leftovers only: a run another process owns stays
   });
 });

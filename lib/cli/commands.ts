@@ -232,19 +232,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   emulate: {
     summary: "build the topology for real in network namespaces (root): bridges, wg0, kube-proxy's rules",
-    usage: "-f TOPO [--keep] [--shell NAME] | --clean",
+    usage: "-f TOPO [--keep] [--shell NAME] | --clean [--force]",
     topology: true,
     options: {
       keep: { type: "boolean", help: "leave it running after the command ends (remove it with --clean)" },
       shell: { type: "string", value: "NAME", help: "open a shell in node/NAME, pod/NS/NAME or client/NAME" },
-      clean: { type: "boolean", help: "remove every kubehop emulation on this machine" },
+      clean: {
+        type: "boolean",
+        help: "remove the kept emulations and the leftovers of dead runs (not those of a running kubehop)",
+      },
+      force: { type: "boolean", help: "with --clean: also remove the runs of kubehop processes still running" },
     },
     examples: [`kubehop emulate -f ${T} --shell pod/shop/db-0`, "kubehop emulate --clean"],
     load: () => import("./emulate-command.ts"),
   },
   verify: {
     summary: "the simulator against the real kernel: real connections through the emulation, compared",
-    usage: "-f TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [-o text|json]",
+    usage:
+      "-f TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--allow-skip] [-o text|json]",
     topology: true,
     options: {
       repeat: { type: "string", value: "N", help: "connections per request (default 30)" },
@@ -257,6 +262,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
       only: { type: "boolean", help: "check only the --request ones" },
       alpha: { type: "string", value: "A", help: "the run's family-wise significance (default 0.001)" },
       timeout: { type: "string", value: "MS", help: "per connection (default 1000)" },
+      "allow-skip": {
+        type: "boolean",
+        help: "exit 0 when nothing could be verified (not root, no network namespaces); without it, exit 1",
+      },
       output,
       json,
     },

@@ -1,12 +1,13 @@
-// `kubehop emulate -t TOPO [--keep] [--shell NAME] [--clean]`: the topology built for real in network
-// namespaces (see lib/emulate). Without --keep it stays up until Ctrl-C (or until the --shell exits)
-// and is then removed; --keep leaves it running until `kubehop emulate --clean`. Every start sweeps the
-// namespaces of crashed runs (their owning process is gone); live runs of other processes are left alone.
+// `kubehop emulate -t TOPO [--keep] [--shell NAME] | --clean [--force]`: the topology built for real in
+// network namespaces (see lib/emulate). Without --keep it stays up until Ctrl-C (or until the --shell
+// exits) and is then removed; --keep leaves it running until `kubehop emulate --clean`. Every start
+// sweeps the runs of crashed processes; live runs of other processes are left alone, by --clean too
+// unless --force.
 import { spawn } from "node:child_process";
-import { cleanup } from "../emulate/cleanup.ts";
+import { cleanRuns } from "../emulate/cleanup.ts";
 import { emulate, type Emulation } from "../emulate/emulation.ts";
-import { tearDownOnExit } from "../emulate/lifecycle.ts";
-import { checkPrerequisites } from "../emulate/prerequisites.ts";
+import { giveInterruptsToChild } from "../emulate/lifecycle.ts";
+import { EmulationUnavailable } from "../emulate/prerequisites.ts";
 import { loadWithProgress } from "./load-topology.ts";
 import type { CommandRun } from "./command.ts";
 import { EXIT, required, UsageError } from "./io.ts";
@@ -17,29 +18,36 @@ export const run: CommandRun = async (args, io) => {
     keep?: boolean;
     shell?: string;
     clean?: boolean;
+    force?: boolean;
     "no-cache"?: boolean;
   };
+  if (values.force && !values.clean) throw new UsageError("--force goes with --clean");
   if (values.clean) {
-    const gone = cleanup(undefined, true);
+    const { removed, live } = cleanRuns(values.force === true);
     io.stdout(
-      gone.length ? `removed ${gone.length} kh- namespace(s): ${gone.join(" ")}\n` : "no kh- namespaces to remove\n",
+      removed.length
+        ? `removed ${removed.length} kh- namespace(s): ${removed.join(" ")}\n`
+        : "no kh- namespaces to remove\n",
     );
+    if (live.length)
+      io.stdout(`left run(s) ${live.join(" ")}: their kubehop is still running (--clean --force removes them too)\n`);
     return EXIT.ok;
   }
   const topo = loadWithProgress(required(values.topology, "-f TOPO"), { cache: !values["no-cache"] });
-  const missing = checkPrerequisites();
-  if (missing) {
-    io.stderr(`kubehop emulate: cannot emulate here: ${missing}\n`);
-    return EXIT.failed;
-  }
   const log = (line: string) => io.stderr(`emulate: ${line}\n`);
   if (values.shell !== undefined && !shellTarget(topo.cluster, values.shell)) {
     throw new UsageError(
       `--shell ${values.shell}: no node or pod of that name; give node/NAME, pod/NS/NAME, client/NAME or a bare name`,
     );
   }
-  const em = await emulate(topo, { log });
-  const untrap = tearDownOnExit(em.teardown, log);
+  let em: Emulation;
+  try {
+    em = await emulate(topo, { log });
+  } catch (e) {
+    if (!(e instanceof EmulationUnavailable)) throw e;
+    io.stderr(`kubehop emulate: cannot emulate here: ${e.message}\n`);
+    return EXIT.failed;
+  }
   io.stdout(summary(em, topo.cluster));
   if (values.shell !== undefined) {
     const ns = em.namespaceOf(values.shell)!;
@@ -52,22 +60,19 @@ export const run: CommandRun = async (args, io) => {
         env: { ...process.env, KUBEHOP_NETNS: ns, PS1: `[kh ${values.shell}] \\w# ` },
       });
       // Ctrl-C belongs to the shell while it runs.
-      const ignore = () => {};
-      process.on("SIGINT", ignore);
+      giveInterruptsToChild(true);
       sh.on("exit", (c) => {
-        process.off("SIGINT", ignore);
+        giveInterruptsToChild(false);
         resolve(c ?? 0);
       });
     });
     if (!values.keep) {
       em.teardown();
-      untrap();
       io.stdout("emulation removed\n");
       return code === 0 ? EXIT.ok : EXIT.failed;
     }
   }
   if (values.keep) {
-    untrap();
     em.detach();
     io.stdout(`kept: run ${em.names.runId} stays up; remove it with: kubehop emulate --clean\n`);
     return EXIT.ok;

@@ -1,6 +1,6 @@
 // `kubehop verify -t TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--json]`:
-// the simulator against the real kernel. Exit 0 all agree (or skipped: not root / no namespaces, said
-// plainly), 1 any disagreement, 2 bad input.
+// the simulator against the real kernel. Exit 0 all agree, 1 any disagreement or nothing verified
+// (not root, no namespaces: said plainly; --allow-skip makes that 0), 2 bad input.
 import { loadWithProgress } from "./load-topology.ts";
 import { reportJson, reportText } from "../verify/report.ts";
 import { parseRequest, type VerifyRequest } from "../verify/requests.ts";
@@ -19,6 +19,7 @@ export const run: CommandRun = async (args, io) => {
     json?: boolean;
     output?: string;
     "no-cache"?: boolean;
+    "allow-skip"?: boolean;
   };
   const path = required(values.topology, "-f TOPO");
   const repeat = values.repeat === undefined ? 30 : int(values.repeat, "--repeat", 1, 1000);
@@ -41,6 +42,12 @@ export const run: CommandRun = async (args, io) => {
       ? `${JSON.stringify(reportJson(rep, path), null, 2)}\n`
       : reportText(rep, path),
   );
-  if (rep.skipped) return EXIT.ok;
-  return rep.rows.some((r) => r.verdict === "disagree") ? EXIT.failed : EXIT.ok;
+  if (rep.rows.some((r) => r.verdict === "disagree")) return EXIT.failed;
+  // A run that compared nothing (skipped, or every request unverifiable) must not pass CI unseen.
+  if (rep.rows.some((r) => r.verdict === "agree" && r.attempts > 0)) return EXIT.ok;
+  if (values["allow-skip"]) return EXIT.ok;
+  io.stderr(
+    `kubehop verify: nothing was verified${rep.skipped ? ` (${rep.skipped})` : ""}; --allow-skip exits 0 then\n`,
+  );
+  return EXIT.failed;
 };

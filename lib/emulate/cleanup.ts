@@ -1,8 +1,77 @@
-// Removing what an emulation made: the processes in its namespaces (pod servers, wireguard-go), then
-// the namespaces, which takes their interfaces with them. Also sweeps leftovers of a crashed run.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Who owns what an emulation made, and removing it: the processes in its namespaces (pod servers,
+// wireguard-go), the namespaces (which take their interfaces with them), wireguard-go's sockets, the
+// folder of private keys, and last the owner record. A run is claimed before anything of it exists,
+// so every kh- namespace (the prerequisite probe's too) has an owner record while its owner lives.
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { replaceFile } from "../input/whole-file.ts";
 import { PREFIX } from "./names.ts";
 import { tryRun } from "./runner.ts";
+
+/**
+ * /run/kubehop/RUN: the pid of the process that built the run, or "kept" after `emulate --keep`; the
+ * format older kubehops read too, so runs of two versions on one machine leave each other alone. A
+ * dead owner's pid reused by another process makes its run look live: it is then left for
+ * `--clean --force`, never removed while in use. /run is a tmpfs: records go at a reboot, with the
+ * namespaces they describe.
+ */
+const OWNERS = "/run/kubehop";
+/** Run ids are 4 hex digits; any id without a dot or slash names a leftover safely in a path. */
+const RUN_ID = /^[0-9A-Za-z_]+$/;
+
+export type RunState = "live" | "kept" | "dead";
+
+/** Picks a run id no namespace or record uses and records this process as its owner, atomically (O_EXCL). */
+export function claimNewRun(): string {
+  mkdirSync(OWNERS, { recursive: true, mode: 0o700 });
+  const taken = new Set(listKhNamespaces().map(runOf));
+  for (;;) {
+    const id = randomBytes(2).toString("hex");
+    if (taken.has(id)) continue;
+    let fd: number;
+    try {
+      fd = openSync(join(OWNERS, id), "wx", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw e;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    return id;
+  }
+}
+
+/** `emulate --keep`: the run outlives this process; the sweep leaves it, `--clean` removes it. */
+export function markKept(runId: string): void {
+  replaceFile(join(OWNERS, runId), "kept\n", { mode: 0o600 });
+}
+
+/** The private folder (0700) `wg set` reads this run's private keys from; removed with the run. */
+export function keyFolder(runId: string): string {
+  const dir = join(tmpdir(), `${PREFIX}${runId}-keys`);
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+export function stateOf(runId: string): RunState {
+  let owner: string;
+  try {
+    owner = readFileSync(join(OWNERS, runId), "utf8").trim();
+  } catch {
+    return "dead";
+  }
+  if (owner === "kept") return "kept";
+  const pid = Number(owner);
+  if (!Number.isInteger(pid) || pid <= 0) return "dead";
+  try {
+    process.kill(pid, 0);
+    return "live";
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM" ? "live" : "dead";
+  }
+}
 
 /** Namespaces whose names start with `kh-`, optionally only one run's. */
 export function listKhNamespaces(runId?: string): string[] {
@@ -15,6 +84,49 @@ export function listKhNamespaces(runId?: string): string[] {
     .filter((n) => n.startsWith(want));
 }
 
+function runOf(ns: string): string {
+  return ns.slice(PREFIX.length).split("-")[0] ?? "";
+}
+
+/** Every run with something left: a namespace, an owner record or a key folder. */
+export function knownRuns(): string[] {
+  const ids = new Set(listKhNamespaces().map(runOf));
+  if (existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) ids.add(f);
+  for (const f of readdirSync(tmpdir())) if (f.startsWith(PREFIX) && f.endsWith("-keys")) ids.add(runOf(f));
+  return [...ids].filter((id) => RUN_ID.test(id)).sort();
+}
+
+/** Removes everything of one run, the owner record last (so an interrupted removal is swept again). */
+export function removeRun(runId: string): string[] {
+  const namespaces = listKhNamespaces(runId);
+  removeNamespaces(namespaces);
+  removeWgSockets(runId);
+  rmSync(join(tmpdir(), `${PREFIX}${runId}-keys`), { recursive: true, force: true });
+  rmSync(join(OWNERS, runId), { force: true });
+  return namespaces;
+}
+
+/** The sweep every start runs: runs whose owner is gone and that were not kept. */
+export function sweepDeadRuns(): string[] {
+  return knownRuns()
+    .filter((id) => stateOf(id) === "dead")
+    .flatMap(removeRun);
+}
+
+/**
+ * `emulate --clean`: dead and kept runs; a run whose owner still runs (an emulation in use, a
+ * verify in progress) only with `force`. Returns the namespaces removed and the live runs left.
+ */
+export function cleanRuns(force: boolean): { removed: string[]; live: string[] } {
+  const live: string[] = [];
+  const removed: string[] = [];
+  for (const id of knownRuns()) {
+    if (stateOf(id) === "live" && !force) live.push(id);
+    else removed.push(...removeRun(id));
+  }
+  return { removed, live };
+}
+
 function pidsIn(ns: string): number[] {
   return tryRun("ip", ["netns", "pids", ns])
     .out.split(/\s+/)
@@ -23,7 +135,7 @@ function pidsIn(ns: string): number[] {
 }
 
 /** Kills every process inside the namespaces (SIGTERM, then SIGKILL), then deletes them. */
-export function removeNamespaces(namespaces: readonly string[]): void {
+function removeNamespaces(namespaces: readonly string[]): void {
   for (const sig of ["SIGTERM", "SIGKILL"] as const) {
     const pids = namespaces.flatMap(pidsIn);
     if (pids.length === 0) break;
@@ -40,73 +152,11 @@ export function removeNamespaces(namespaces: readonly string[]): void {
 }
 
 /** wireguard-go's UAPI sockets are files in /var/run/wireguard named after the device. */
-export function removeWgSockets(runId?: string): void {
+function removeWgSockets(runId: string): void {
   const dir = "/var/run/wireguard";
   if (!existsSync(dir)) return;
-  const want = runId === undefined ? /^kh[0-9a-f]{4}w\d+\.(sock|name)$/ : new RegExp(`^kh${runId}w\\d+\\.(sock|name)$`);
-  for (const f of readdirSync(dir)) if (want.test(f)) rmSync(`${dir}/${f}`, { force: true });
-}
-
-/**
- * Who owns a run: /run/kubehop/RUN holds the pid of the process that built it, or "kept" for
- * `emulate --keep`. A run whose owner is alive (another kubehop, a spec running beside this one) or
- * that was kept on purpose is not a leftover.
- */
-const OWNERS = "/run/kubehop";
-
-export function claimRun(runId: string, kept = false): void {
-  mkdirSync(OWNERS, { recursive: true, mode: 0o700 });
-  writeFileSync(`${OWNERS}/${runId}`, kept ? "kept\n" : `${process.pid}\n`);
-}
-
-function runOf(ns: string): string {
-  return ns.slice(PREFIX.length).split("-")[0] ?? "";
-}
-
-function isLive(runId: string): boolean {
-  let owner: string;
-  try {
-    owner = readFileSync(`${OWNERS}/${runId}`, "utf8").trim();
-  } catch {
-    return false;
-  }
-  if (owner === "kept") return true;
-  const pid = Number(owner);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Run ids in use (by namespaces or owner files): a new run picks another. */
-export function runIdsInUse(): Set<string> {
-  const ids = new Set(listKhNamespaces().map(runOf));
-  if (existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) ids.add(f);
-  return ids;
-}
-
-/**
- * Removes one run's namespaces (runId given), the leftovers of crashed runs (none given: every `kh-`
- * namespace whose owner is gone), or everything (`all`, for `emulate --clean`).
- */
-export function cleanup(runId?: string, all = false): string[] {
-  const gone = listKhNamespaces(runId).filter((ns) => runId !== undefined || all || !isLive(runOf(ns)));
-  removeNamespaces(gone);
-  const runs = runId !== undefined ? [runId] : [...new Set(gone.map(runOf))];
-  for (const r of runs) {
-    removeWgSockets(r);
-    rmSync(`${OWNERS}/${r}`, { force: true });
-  }
-  if (all && existsSync(OWNERS))
-    for (const f of readdirSync(OWNERS)) if (!isLiveOther(f)) rmSync(`${OWNERS}/${f}`, { force: true });
-  return gone;
-}
-
-function isLiveOther(runId: string): boolean {
-  return listKhNamespaces(runId).length > 0;
+  const want = new RegExp(`^kh${runId}w\\d+\\.(sock|name)$`);
+  for (const f of readdirSync(dir)) if (want.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 export function sleepMs(ms: number): void {

@@ -1,26 +1,33 @@
 // `kubehop emulate`: the topology built for real out of network namespaces, and taken down again.
 // Order: sweep leftovers -> namespaces -> underlay bridge -> edge router/LBs -> nodes (eth0, bridge0)
 // -> pods (veth into bridge0) -> wg0 (wireguard-go) -> routes -> kube-proxy's rules -> clients ->
-// pod servers. Any failure tears down what was made and rethrows.
+// pod servers. The run is claimed and its teardown registered before the first namespace (the
+// prerequisite probe's included), so a failure, a signal or an exit at any point removes what was made.
+import type { HopAt } from "../model/hop-at.ts";
 import type { ChildProcess } from "node:child_process";
 import type { Topology } from "../topology.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
-import { claimRun, cleanup, runIdsInUse } from "./cleanup.ts";
+import { claimNewRun, keyFolder, markKept, removeRun, sweepDeadRuns } from "./cleanup.ts";
 import { installLoadBalancers, setUpClient, setUpEdge } from "./edge.ts";
 import { serverSpecOf, startServer, whenReady, type ServerSpec, CATCH_ALL_PORT } from "./echo-server.ts";
 import { loadRules, nodeRules } from "./iptables.ts";
-import { namesFor, newRunId, type Names, underlayPort } from "./names.ts";
+import { tearDownOnExit } from "./lifecycle.ts";
+import { namesFor, type Names, underlayPort } from "./names.ts";
 import { createNamespace } from "./netns.ts";
 import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
 import { setUpPod } from "./pod-setup.ts";
-import { ipBatch, run } from "./runner.ts";
+import { CommandError, ipBatch, run } from "./runner.ts";
 import { configureWireGuard, genKeys, startWireGuard, warmUpTunnels, type WgKeys } from "./wireguard.ts";
-import { checkPrerequisites } from "./prerequisites.ts";
+import { checkPrerequisites, EmulationUnavailable } from "./prerequisites.ts";
+
+/** The topology passed validation but the kernel refused to build part of it (exit 2, one line). */
+export class EmulationError extends Error {
+  override name = "EmulationError";
+}
 
 export interface EmulateOptions {
   /** Progress lines (to stderr in the CLI). */
   readonly log?: (line: string) => void;
-  readonly runId?: string;
 }
 
 export interface Emulation {
@@ -29,8 +36,10 @@ export interface Emulation {
   readonly peers: ReadonlyMap<string, readonly WireGuardPeer[]>;
   /** Seconds the build took. */
   readonly buildSeconds: number;
-  /** The namespace a location (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
+  /** The namespace a location the user wrote (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
   namespaceOf(location: string): string | undefined;
+  /** The namespace a trace's hop lives in. */
+  namespaceAt(at: HopAt): string | undefined;
   /** Removes everything this emulation made. Safe to call twice. */
   teardown(): void;
   /** Stops tracking the servers so this process can exit while the emulation stays (--keep). */
@@ -39,18 +48,11 @@ export interface Emulation {
 
 export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promise<Emulation> {
   const log = opts.log ?? (() => {});
-  const missing = checkPrerequisites();
-  if (missing) throw new Error(missing);
   const t0 = performance.now();
-  const swept = cleanup();
-  if (swept.length) log(`removed ${swept.length} leftover kh- namespace(s) of a run whose owner is gone`);
-  const cluster = topo.cluster;
-  const names = namesFor(cluster, opts.runId ?? newRunId(runIdsInUse()));
-  claimRun(names.runId);
-  const notes: string[] = [];
+  const runId = claimNewRun();
   const servers: ChildProcess[] = [];
   let tornDown = false;
-  const teardown = () => {
+  const removeAll = () => {
     if (tornDown) return;
     tornDown = true;
     for (const s of servers) {
@@ -60,9 +62,25 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
         /* gone */
       }
     }
-    cleanup(names.runId);
+    removeRun(runId);
   };
+  const untrap = tearDownOnExit(removeAll, log);
+  const teardown = () => {
+    removeAll();
+    untrap();
+  };
+  const missing = checkPrerequisites(runId);
+  if (missing) {
+    teardown();
+    throw new EmulationUnavailable(missing);
+  }
+  const swept = sweepDeadRuns();
+  if (swept.length) log(`removed ${swept.length} leftover kh- namespace(s) of a run whose owner is gone`);
+  const cluster = topo.cluster;
+  const names = namesFor(cluster, runId);
+  const notes: string[] = [];
   const peers = new Map<string, WireGuardPeer[]>();
+  let stage = "the namespaces";
   try {
     log(`run ${names.runId}: ${names.all.length} namespaces`);
     for (const ns of names.all) createNamespace(ns);
@@ -71,6 +89,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       ["link", "set", "ul", "mtu", String(cluster.underlay.mtu)],
       ["link", "set", "ul", "up"],
     ]);
+    stage = "the underlay, the edge router and the nodes";
     setUpEdge(cluster, names.edge, names.underlay);
     const nodeNotes: NodeSetupNotes = { brNetfilter: "" };
     const net = topo.network;
@@ -79,6 +98,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     });
     notes.push(nodeNotes.brNetfilter);
     const nodeByName = new Map(cluster.nodes.map((n) => [n.name, n] as const));
+    stage = "the pods";
     for (const pod of cluster.pods) {
       if (pod.hostNetwork) continue;
       const node = nodeByName.get(pod.node);
@@ -110,24 +130,30 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       }
     }
     log("wg0: wireguard-go on every node");
+    stage = "wg0 (wireguard-go)";
+    const keyDir = keyFolder(runId);
     const keys = new Map<string, WgKeys>(cluster.nodes.map((n) => [n.name, genKeys()] as const));
     for (const node of cluster.nodes) startWireGuard(names.nodes.get(node.name)!, names.wgDevices.get(node.name)!);
     for (const node of cluster.nodes)
       peers.set(
         node.name,
-        configureWireGuard(net, node, names.nodes.get(node.name)!, names.wgDevices.get(node.name)!, keys),
+        configureWireGuard(net, node, names.nodes.get(node.name)!, names.wgDevices.get(node.name)!, keys, keyDir),
       );
     log("routes and kube-proxy's rules");
     for (const node of cluster.nodes) {
       const ns = names.nodes.get(node.name)!;
+      stage = `node ${node.name}'s routes`;
       installRoutes(net, node, ns);
+      stage = `node ${node.name}'s iptables rules`;
       loadRules(ns, nodeRules(topo, node));
     }
+    stage = "the load balancers and clients";
     notes.push(...installLoadBalancers(cluster, names.edge));
     cluster.clients.forEach((c, i) => {
       setUpClient(cluster, c, i, names.clients.get(c.name)!, names.edge);
     });
     log("pod servers");
+    stage = "the pod servers";
     const ready: Promise<void>[] = [];
     const launch = (ns: string, spec: ServerSpec) => {
       const child = startServer(ns, spec);
@@ -152,6 +178,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     }
   } catch (e) {
     teardown();
+    if (e instanceof CommandError) throw new EmulationError(`cannot build ${stage}: ${e.message}`);
     throw e;
   }
   const buildSeconds = (performance.now() - t0) / 1000;
@@ -176,14 +203,30 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     );
   };
   const detach = () => {
-    claimRun(names.runId, true);
+    markKept(runId);
+    untrap();
     for (const s of servers) {
       s.stdout?.destroy();
       s.stderr?.destroy();
       s.unref();
     }
   };
-  return { names, notes: notes.filter((n) => n !== ""), peers, buildSeconds, namespaceOf, teardown, detach };
+  const namespaceAt = (at: HopAt): string | undefined => {
+    switch (at.kind) {
+      case "pod":
+        return names.pods.get(`${at.namespace}/${at.name}`);
+      case "client":
+        return names.clients.get(at.name);
+      case "lb":
+        return names.edge;
+      case "underlay":
+        return undefined;
+      default:
+        return names.nodes.get(at.node);
+    }
+  };
+  const notesOut = notes.filter((n) => n !== "");
+  return { names, notes: notesOut, peers, buildSeconds, namespaceOf, namespaceAt, teardown, detach };
 }
 
 export type { Node };

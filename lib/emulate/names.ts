@@ -1,6 +1,5 @@
 // Names of everything the emulation creates. Every namespace starts with `kh-` and the run id, so a
 // crashed run's leftovers are recognisable; interface names stay within Linux's 15 characters.
-import { randomBytes } from "node:crypto";
 import type { Cluster } from "../model/cluster.ts";
 
 export const PREFIX = "kh-";
@@ -25,14 +24,8 @@ export interface Names {
   readonly all: readonly string[];
 }
 
-export function newRunId(taken: ReadonlySet<string> = new Set()): string {
-  for (;;) {
-    const id = randomBytes(2).toString("hex");
-    if (!taken.has(id)) return id;
-  }
-}
-
-export function namesFor(cluster: Cluster, runId = newRunId()): Names {
+/** `runId` is claimed first (claimNewRun in cleanup.ts), so that no two runs share one. */
+export function namesFor(cluster: Cluster, runId: string): Names {
   const base = `${PREFIX}${runId}`;
   const nodes = new Map(cluster.nodes.map((n, i) => [n.name, `${base}-n${i + 1}`] as const));
   const pods = new Map(

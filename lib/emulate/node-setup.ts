@@ -4,7 +4,7 @@ import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Node, Route } from "../model/cluster.ts";
 import type { Network } from "../dataplane/network.ts";
 import { readSysctl, sysctls, vethBetween } from "./netns.ts";
-import { ipBatch } from "./runner.ts";
+import { CommandError, ipBatch } from "./runner.ts";
 
 export interface NodeSetupNotes {
   /** What happened to bridge-nf-call-iptables, said once per run. */
@@ -68,6 +68,20 @@ export function routeArgs(r: Route): string[] {
 export function installRoutes(net: Network, node: Node, ns: string): readonly Route[] {
   const table = net.routeTable(node);
   // The kernel made the connected routes when the addresses were added; replace keeps them in step.
-  ipBatch(ns, table.map(routeArgs));
+  try {
+    ipBatch(ns, table.map(routeArgs));
+  } catch (e) {
+    // A route kubehop accepts may be one the kernel refuses (a gateway on no connected network):
+    // name that route, from the batch line ip reports, rather than the whole batch.
+    const line = e instanceof CommandError ? /Command failed -:(\d+)/.exec(e.stderr)?.[1] : undefined;
+    const route = line === undefined ? undefined : table[Number(line) - 1];
+    if (!route) throw e;
+    const err = e as CommandError;
+    throw new CommandError(
+      ["ip", ...routeArgs(route)],
+      err.stderr.replace(/\s*Command failed -:\d+\s*$/, ""),
+      err.status,
+    );
+  }
   return table;
 }

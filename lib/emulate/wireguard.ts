@@ -3,8 +3,7 @@
 // wireguard-go names its control socket after the device (/var/run/wireguard/NAME.sock, shared by all
 // namespaces), so each device is created under a run-unique name and then renamed wg0: `wg` talks to
 // it by the original name.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Node, WireGuardPeer } from "../model/cluster.ts";
@@ -59,14 +58,15 @@ export function configureWireGuard(
   ns: string,
   device: string,
   keys: ReadonlyMap<string, WgKeys>,
+  keyDir: string,
 ): WireGuardPeer[] {
   const c: Cluster = net.cluster;
   const own = keys.get(node.name)!;
   const peers = wgPeers(net, node);
-  // `wg set` reads the private key from a file: a private one (0600 in a 0700 folder), removed at once.
-  const dir = mkdtempSync(join(tmpdir(), "kh-wg-"));
-  const keyFile = join(dir, "private.key");
-  writeFileSync(keyFile, `${own.privateKey}\n`, { mode: 0o600 });
+  // `wg set` reads the private key from a file: a private one (0600 in the run's 0700 folder, which
+  // the teardown removes on every way out), itself removed at once. "wx": never an existing file.
+  const keyFile = join(keyDir, `${device}.key`);
+  writeFileSync(keyFile, `${own.privateKey}\n`, { mode: 0o600, flag: "wx" });
   const args = ["set", device, "listen-port", String(c.overlay.listenPort), "private-key", keyFile];
   for (const p of peers) {
     // A peer that stands for a node of this emulation gets that node's generated key.
@@ -81,7 +81,7 @@ export function configureWireGuard(
   try {
     run("wg", args, { ns });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(keyFile, { force: true });
   }
   const addr = wireGuardAddress(node, c.overlay.style);
   ipBatch(ns, [

@@ -88,7 +88,8 @@ let deferring = false;
  * temporary file and renaming it. With one, Node delivers the signal on the event loop, that is
  * after the synchronous write has renamed or removed its temporary file; the listener then ends the
  * process as the signal would have (re-raised with the default action), unless the command has
- * listeners of its own (emulate tears down, then exits), which decide instead.
+ * listeners of its own (emulate tears down, then exits), which decide instead. A command that ends
+ * straight after its write ends with its own exit code: Node does not wait for a pending signal.
  */
 function deferSignalsDuringWrites(): void {
   if (deferring) return;

@@ -5,8 +5,7 @@
 import type { Topology } from "../topology.ts";
 import type { Trace } from "../trace/types.ts";
 import { emulate, type Emulation } from "../emulate/emulation.ts";
-import { tearDownOnExit } from "../emulate/lifecycle.ts";
-import { checkPrerequisites } from "../emulate/prerequisites.ts";
+import { EmulationUnavailable } from "../emulate/prerequisites.ts";
 import { describeAttempt, groupsOf, matches, type Group } from "./expect.ts";
 import { probe, type Attempt, type ProbeJob } from "./probe.ts";
 import { defaultRequests, INGRESS_SKIP, type VerifyRequest } from "./requests.ts";
@@ -144,31 +143,31 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
     });
   }
   const traceSeconds = (performance.now() - tt) / 1000;
-  const missing = checkPrerequisites();
-  if (missing) {
-    return {
-      skipped: missing,
-      rows: planned.map((p) => ({ ...p.row, verdict: "skipped", why: p.row.why ?? "not run" })),
-      notes: [],
-      alpha,
-      repeat,
-      seconds: { build: 0, probes: 0, traces: traceSeconds, total: (performance.now() - t0) / 1000 },
-    };
-  }
   let em: Emulation | undefined;
   const notes: string[] = [];
-  let untrap = () => {};
   let probeSeconds = 0;
   let perTest = alpha;
   try {
-    em = await emulate(topo, { log });
-    untrap = tearDownOnExit(em.teardown, log);
+    try {
+      em = await emulate(topo, { log });
+    } catch (e) {
+      if (!(e instanceof EmulationUnavailable)) throw e;
+      return {
+        skipped: e.message,
+        rows: planned.map((p) => ({ ...p.row, verdict: "skipped", why: p.row.why ?? "not run" })),
+        notes: [],
+        alpha,
+        repeat,
+        seconds: { build: 0, probes: 0, traces: traceSeconds, total: (performance.now() - t0) / 1000 },
+      };
+    }
     notes.push(...em.notes);
     // One probe process per source namespace, all at once; each runs its jobs in order.
     const bySource = new Map<string, ProbeJob[]>();
     planned.forEach((p, id) => {
       if (!p.trace || p.count === 0) return;
-      const ns = em!.namespaceOf(p.row.request.from);
+      const start = p.trace.branches[0]?.hops[0]?.at;
+      const ns = start && em!.namespaceAt(start);
       if (!ns) {
         p.row.verdict = "skipped";
         p.row.why = `no namespace for ${p.row.request.from}`;
@@ -211,7 +210,6 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
     });
   } finally {
     em?.teardown();
-    untrap();
   }
   return {
     rows: planned.map((p) => p.row),

@@ -1,0 +1,119 @@
+// emulate and verify are safe to kill and to run side by side: a signal at any build stage removes
+// everything built so far (namespaces, wireguard-go and its sockets, echo servers, key folder, owner
+// record); runs never sweep each other's live or kept namespaces. Real network namespaces: skipped,
+// with the reason, where emulation cannot run (not root, no ip netns, no wireguard-go).
+import { expect } from "chai";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { claimNewRun, cleanRuns, listKhNamespaces, removeRun, sweepDeadRuns } from "../lib/emulate/cleanup.ts";
+import { checkPrerequisites } from "../lib/emulate/prerequisites.ts";
+import { run } from "../lib/emulate/runner.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const CLI = join(ROOT, "spec/support/cli-process.ts");
+const HAIRPIN = join(ROOT, "topologies/hard-cases/hairpin.yaml");
+
+function kubehop(args: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | string> } {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  const exit = new Promise<number | string>((resolve) => child.on("exit", (c, s) => resolve(s ?? c ?? -1)));
+  return { child, stderr: () => err, exit };
+}
+
+/** Everything of run `id` that could be left behind; empty when nothing is. */
+function leftovers(id: string): string[] {
+  const left = listKhNamespaces(id).map((ns) => `namespace ${ns}`);
+  if (existsSync(`/run/kubehop/${id}`)) left.push(`owner record /run/kubehop/${id}`);
+  if (existsSync(join(tmpdir(), `kh-${id}-keys`))) left.push("key folder");
+  if (existsSync("/var/run/wireguard"))
+    for (const f of readdirSync("/var/run/wireguard")) if (f.startsWith(`kh${id}w`)) left.push(`socket ${f}`);
+  const procs = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+  for (const line of procs.split("\n")) if (line.includes(`kh${id}w`) || line.includes(`kh-${id}-`)) left.push(line);
+  return left;
+}
+
+describe("emulate and verify: killed at each stage, run side by side", function () {
+  // Each case builds (part of) a two-node topology for real in its own process: seconds each.
+  this.timeout(60_000);
+  let missing: string | undefined;
+  before(function () {
+    missing = checkPrerequisites();
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+  });
+
+  const stages: [NodeJS.Signals, string][] = [
+    ["SIGTERM", "namespaces"],
+    ["SIGINT", "wg0: wireguard-go on every node"],
+    ["SIGTERM", "pod servers"],
+  ];
+  for (const [signal, stage] of stages) {
+    it(`${signal} as the build reaches "${stage}" leaves nothing of the run behind`, async () => {
+      const k = kubehop(["emulate", "-f", HAIRPIN]);
+      await new Promise<void>((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (k.stderr().includes(stage)) {
+            clearInterval(poll);
+            k.child.kill(signal);
+            resolve();
+          }
+        }, 5);
+        k.exit.then(() => {
+          clearInterval(poll);
+          reject(new Error(`exited before "${stage}": ${k.stderr()}`));
+        });
+      });
+      const code = await k.exit;
+      const id = /run ([0-9a-f]{4}):/.exec(k.stderr())![1]!;
+      expect(code, k.stderr()).to.equal(signal === "SIGINT" ? 130 : 143);
+      expect(k.stderr()).to.contain(`${signal}: removing the emulation`);
+      expect(leftovers(id)).to.deep.equal([]);
+    });
+  }
+
+  it("two verify runs side by side and a kept emulation leave each other alone; --clean takes the kept one", async () => {
+    const kept = kubehop(["emulate", "-f", HAIRPIN, "--keep"]);
+    expect(await kept.exit, kept.stderr()).to.equal(0);
+    const keptId = /run ([0-9a-f]{4}):/.exec(kept.stderr())![1]!;
+    try {
+      const args = [
+        "verify",
+        "-f",
+        HAIRPIN,
+        "--only",
+        "--request",
+        "pod/default/echo-a svc/default/echo:80",
+        "--repeat",
+        "4",
+      ];
+      const [a, b] = [kubehop(args), kubehop(args)];
+      expect([await a.exit, await b.exit], a.stderr() + b.stderr()).to.deep.equal([0, 0]);
+      expect(listKhNamespaces(keptId)).to.have.length.above(0);
+    } finally {
+      const k = kubehop(["emulate", "--clean"]);
+      expect(await k.exit).to.equal(0);
+    }
+    expect(leftovers(keptId)).to.deep.equal([]);
+  });
+
+  it("the sweep and --clean leave a live run; --clean --force removes it", () => {
+    const id = claimNewRun(); // owned by this (live) process
+    try {
+      run("ip", ["netns", "add", `kh-${id}-n1`]);
+      sweepDeadRuns();
+      expect(listKhNamespaces(id)).to.deep.equal([`kh-${id}-n1`]);
+      expect(cleanRuns(false).live).to.include(id);
+      expect(listKhNamespaces(id)).to.have.length(1);
+      expect(cleanRuns(true).removed).to.include(`kh-${id}-n1`);
+      expect(leftovers(id)).to.deep.equal([]);
+    } finally {
+      removeRun(id);
+    }
+  });
+});
