@@ -2,6 +2,14 @@
 export { loadTopology, loadTopologySync, Topology } from "./topology.ts";
 export type { CurlOptions, TraceSession } from "./topology.ts";
 export { InputError, type InputProblem } from "./input/errors.ts";
+export {
+  DIAGNOSTIC_CODES,
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticSource,
+  formatDiagnostic,
+  type Severity,
+} from "./model/diagnostic.ts";
 export { RequestError, type TraceQuery } from "./trace/request.ts";
 export type { Branch, Disposition, Hop, HttpOutcome, Leg, Step, Trace, TraceRequest } from "./trace/types.ts";
 export { FAILURE_DISPOSITIONS, isSuccess, SUCCESS_DISPOSITIONS } from "./trace/types.ts";

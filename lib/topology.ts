@@ -1,5 +1,6 @@
 // The library's front door: load a topology once, then ask it questions.
 import type { Cluster } from "./model/cluster.ts";
+import { type Diagnostic, diagnostic } from "./model/diagnostic.ts";
 import { buildCluster } from "./control/build.ts";
 import { nodeNetworks } from "./control/node-network.ts";
 import { loadInput } from "./input/load.ts";
@@ -55,8 +56,8 @@ export class Topology {
     return this.#network;
   }
 
-  private warnings(): string[] {
-    return [...this.cluster.warnings, ...this.network.netfilterWarnings()];
+  private diagnostics(): Diagnostic[] {
+    return [...this.cluster.diagnostics, ...this.network.netfilterDiagnostics()];
   }
 
   /** The node's nat and filter tables as `iptables-save` prints them: kube-proxy's and the overlay agent's. */
@@ -108,7 +109,7 @@ export class Topology {
         : /^\d+\.\d+\.\d+\.\d+$/.test(new URL(url).hostname)
           ? "--trace-dns: the URL holds an address, so there is no query"
           : undefined;
-    if (why) return { ...t, warnings: [...t.warnings, why] };
+    if (why) return { ...t, diagnostics: [...t.diagnostics, diagnostic("trace-dns-skipped", undefined, why)] };
     const port = dns!.ports.find((p) => p.protocol === "UDP") ?? dns!.ports[0]!;
     const namespace = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const query = this.trace({
@@ -123,7 +124,7 @@ export class Topology {
 
   private curlOnce(query: CurlQuery): Trace {
     const { starts, request } = resolveCurl(this.network, query);
-    return traceJson(request, traceStarts(this.network, starts), this.warnings());
+    return traceJson(request, traceStarts(this.network, starts), this.diagnostics());
   }
 
   /**
@@ -138,7 +139,7 @@ export class Topology {
         const branches = traceStarts(this.network, starts, { recent });
         recent = (branches[pick - 1] ?? branches[0])?.state.recent ?? recent;
         // The trace remembers its cluster (outside its data), so assertions can look up Services.
-        return recordCluster(traceJson(request, branches, this.warnings()), this.cluster);
+        return recordCluster(traceJson(request, branches, this.diagnostics()), this.cluster);
       },
     };
   }

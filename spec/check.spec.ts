@@ -89,37 +89,39 @@ describe("kubehop check", () => {
       [
         "bad-unknown-field.yaml",
         [
-          `${FIX}/bad-unknown-field.yaml:5:5: Expectations: expect[0].reech: unknown field "reech"; did you mean "reach"?`,
+          `${FIX}/bad-unknown-field.yaml:5:5: error[unknown-field]: Expectations: expect[0].reech: unknown field "reech"; did you mean "reach"?`,
         ],
       ],
       [
         "bad-request.yaml",
         [
-          `${FIX}/bad-request.yaml:4:5: Expectations: expect[0]: no request: give curl: URL (curl form) or from: and to: (trace form)`,
-          `${FIX}/bad-request.yaml:7:12: Expectations: expect[1].proto: proto is for the trace form (from/to); a curl request is TCP to the URL's host`,
-          `${FIX}/bad-request.yaml:11:14: Expectations: expect[2].headers: headers is for the curl form (curl: URL)`,
-          `${FIX}/bad-request.yaml:16:18: Expectations: expect[3].probability: give someBranch or probability, not both`,
-          `${FIX}/bad-request.yaml:20:13: Expectations: expect[4].status: expected an HTTP status code 100-599`,
+          `${FIX}/bad-request.yaml:4:5: error[invalid-field]: Expectations: expect[0]: no request: give curl: URL (curl form) or from: and to: (trace form)`,
+          `${FIX}/bad-request.yaml:7:12: error[invalid-field]: Expectations: expect[1].proto: proto is for the trace form (from/to); a curl request is TCP to the URL's host`,
+          `${FIX}/bad-request.yaml:11:14: error[invalid-field]: Expectations: expect[2].headers: headers is for the curl form (curl: URL)`,
+          `${FIX}/bad-request.yaml:16:18: error[invalid-field]: Expectations: expect[3].probability: give someBranch or probability, not both`,
+          `${FIX}/bad-request.yaml:20:13: error[invalid-field]: Expectations: expect[4].status: expected an HTTP status code 100-599`,
         ],
       ],
       [
         "bad-values.yaml",
         [
-          `${FIX}/bad-values.yaml:5:14: Expectations: expect[0].dropped: dropped("NOT_A_DISPOSITION"): not a failure disposition; expected one of NO_ROUTE, `,
-          `${FIX}/bad-values.yaml:7:12: Expectations: expect[1].reach: reach("svc/shop/nope"): no Service shop/nope; Services: ingress-nginx/ingress-nginx-controller, kube-system/kube-dns, shop/api, shop/cart, shop/db, shop/web`,
-          `${FIX}/bad-values.yaml:9:12: Expectations: expect[2].reach: reach("cart"): give the namespace too; expected pod/NS/NAME, NS/NAME, svc/NS/NAME, node/NAME, client/NAME, IP or IP:PORT`,
-          `${FIX}/bad-values.yaml:10:5: Expectations: expect[3]: nothing to check; give at least one of delivered, reach, dropped, status, through, notThrough, sourceIP, masqueraded, ingressRule`,
+          `${FIX}/bad-values.yaml:5:14: error[invalid-field]: Expectations: expect[0].dropped: dropped("NOT_A_DISPOSITION"): not a failure disposition; expected one of NO_ROUTE, `,
+          `${FIX}/bad-values.yaml:7:12: error[invalid-field]: Expectations: expect[1].reach: reach("svc/shop/nope"): no Service shop/nope; Services: ingress-nginx/ingress-nginx-controller, kube-system/kube-dns, shop/api, shop/cart, shop/db, shop/web`,
+          `${FIX}/bad-values.yaml:9:12: error[invalid-field]: Expectations: expect[2].reach: reach("cart"): give the namespace too; expected pod/NS/NAME, NS/NAME, svc/NS/NAME, node/NAME, client/NAME, IP or IP:PORT`,
+          `${FIX}/bad-values.yaml:10:5: error[invalid-value]: Expectations: expect[3]: nothing to check; give at least one of delivered, reach, dropped, status, through, notThrough, sourceIP, masqueraded, ingressRule`,
         ],
       ],
       [
         "bad-unknown-pod.yaml",
         [
-          `${FIX}/bad-unknown-pod.yaml:4:5: Expectations: expect[0]: pod/shop/nope-0 -> svc/shop/api: no pod "shop/nope-0"; pods: shop/web-`,
+          `${FIX}/bad-unknown-pod.yaml:4:5: error[invalid-request]: Expectations: expect[0]: pod/shop/nope-0 -> svc/shop/api: no pod "shop/nope-0"; pods: shop/web-`,
         ],
       ],
       [
         "bad-kind.yaml",
-        [`${FIX}/bad-kind.yaml:2:7: kind Service: an expectations file holds kind: Expectations documents`],
+        [
+          `${FIX}/bad-kind.yaml:2:7: error[wrong-kind]: kind Service: an expectations file holds kind: Expectations documents`,
+        ],
       ],
     ];
     for (const [file, messages] of cases) {
@@ -139,7 +141,7 @@ describe("kubehop check", () => {
       const r = await runCli(["check", "-t", `${FIX}/topology-bad-expect.yaml`]);
       expect(r.code).to.equal(2);
       expect(r.stderr).to.equal(
-        `${FIX}/topology-bad-expect.yaml:7:5: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`,
+        `${FIX}/topology-bad-expect.yaml:7:5: error[unknown-field]: Topology: expect[0].notThrought: unknown field "notThrought"; did you mean "notThrough"?\n`,
       );
     });
 

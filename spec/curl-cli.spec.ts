@@ -261,7 +261,7 @@ describe("kubehop curl: a command pasted from shell history", () => {
   it("-s -v -d: a JSON POST of 7 bytes on the traced request, -s listed as no effect on the path", async () => {
     const r = await curl("-f", SHOP, ...PASTED, "--branch", "1", "-o", "json");
     expect(r.code).to.equal(0);
-    expect(r.stderr).to.equal("kubehop curl: not modelled, no effect on the path: -s\n");
+    expect(r.stderr).to.equal("info[curl-option-ignored]: not modelled, no effect on the path: -s\n");
     const json = JSON.parse(r.stdout) as Trace;
     expect(TraceSchema.safeParse(json).error?.issues ?? []).to.deep.equal([]);
     expect(json.request.http).to.deep.include({
@@ -288,7 +288,7 @@ describe("kubehop curl: a command pasted from shell history", () => {
   it("-I is a HEAD request", async () => {
     const r = await curl("-t", SHOP, "-sI", CART, "--branch", "1");
     expect(r.code).to.equal(0);
-    expect(r.stderr).to.equal("kubehop curl: not modelled, no effect on the path: -s\n");
+    expect(r.stderr).to.equal("info[curl-option-ignored]: not modelled, no effect on the path: -s\n");
     expect(r.stdout)
       .to.contain(`  HEAD ${CART}; `)
       .and.to.match(/HEAD shop\.example\.com\/api\/cart answered by pod shop\/cart-/);

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { RequestError } from "../lib/trace/request.ts";
 import type { Branch, Step, Trace } from "../lib/trace/types.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 let topo: Topology;
 /** Loaded once, by the first suite that runs (each top-level suite's before hook asks for it). */
@@ -182,10 +183,10 @@ describe("curl: an Ingress of a class no controller serves", () => {
   before(loadTopology);
 
   const warning =
-    "spec/fixtures/topologies/curl-failures.yaml:119:1: Ingress store/foreign is of class traefik, which no controller here serves: IngressClass traefik names controller traefik.io/ingress-controller, not k8s.io/ingress-nginx";
+    "spec/fixtures/topologies/curl-failures.yaml:119:1: warning[ingress-not-served]: Ingress store/foreign is of class traefik, which no controller here serves: IngressClass traefik names controller traefik.io/ingress-controller, not k8s.io/ingress-nginx";
 
-  it("is named in trace.warnings", () => {
-    expect(topo.curl("https://store.example.com/shop").warnings).to.deep.equal([warning]);
+  it("is named in trace.diagnostics", () => {
+    expect(topo.curl("https://store.example.com/shop").diagnostics.map(formatDiagnostic)).to.deep.equal([warning]);
   });
 
   it("its host gets no DNS name, so curl fails to resolve it with a clear RequestError", () => {

@@ -133,7 +133,7 @@ describe("kubehop drift", () => {
     const r = await runCli(["drift", "-t", dir]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`,
+      `${join(dir, "nodes", "node-1", "ip-addr.txt")}:1:17: error[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "192.168.10.11/40"\n`,
     );
   });
 });

@@ -290,10 +290,10 @@ describe("malformed input (kubehop validate -t FILE)", () => {
       const r = await runCli(["validate", "-t", file]);
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal("");
-      expect(r.stderr.startsWith(`${file}:${c.line}:${c.col}: `), r.stderr).to.equal(true);
+      expect(r.stderr.startsWith(`${file}:${c.line}:${c.col}: error[`), r.stderr).to.equal(true);
       const lines = r.stderr.trimEnd().split("\n");
       expect(lines, r.stderr).to.have.length(c.problems ?? 1);
-      for (const line of lines) expect(line).to.match(/^[^:]+:\d+:\d+: \S/);
+      for (const line of lines) expect(line).to.match(/^[^:]+:\d+:\d+: error\[[a-z-]+\]: \S/);
       for (const w of c.words) expect(lines[0], `missing "${w}"`).to.include(w);
       expect(r.stderr).not.to.match(STACK);
     });
@@ -303,7 +303,7 @@ describe("malformed input (kubehop validate -t FILE)", () => {
   it("refuses the alias bomb without expanding it", async () => {
     const r = await runCli(["validate", "-t", join(BAD, "alias-bomb.yaml")]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/^spec\/fixtures\/bad\/alias-bomb\.yaml:\d+:\d+: alias \*\w+ /);
+    expect(r.stderr).to.match(/^spec\/fixtures\/bad\/alias-bomb\.yaml:\d+:\d+: error\[input-syntax\]: alias \*\w+ /);
   });
 
   it("refuses a far bigger alias bomb as soon as the count passes the limit (the check does not expand)", async () => {
@@ -329,7 +329,7 @@ describe("malformed input (kubehop validate -t FILE)", () => {
       expect(r.code).to.equal(2);
       // a0 is 11 values, a1 111, a2 1111, a3 11111. Aliases add 110 (line 7), 1110 (line 8),
       // 11110 (line 9), then 11111 per *a3 on line 10: the 8th *a3 (column 40) passes 100000.
-      expect(r.stderr.startsWith(`${file}:10:40: alias *a3 `), r.stderr).to.equal(true);
+      expect(r.stderr.startsWith(`${file}:10:40: error[input-syntax]: alias *a3 `), r.stderr).to.equal(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -457,7 +457,7 @@ describe("valid kubectl-shaped input", () => {
     expect(r.code).to.equal(0);
     const warnings = r.stderr.trimEnd().split("\n");
     expect(warnings).to.deep.equal([
-      "warning: <input>:73:1: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
+      "<input>:73:1: warning[unmodelled-kind]: NetworkPolicy shop/deny-all: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
     ]);
   });
 
@@ -470,7 +470,7 @@ describe("valid kubectl-shaped input", () => {
       const mtime = statSync(file).mtimeMs;
       const r = await runCli(["validate", "-t", file]);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.include(`warning: ${file}:73:1: NetworkPolicy shop/deny-all`);
+      expect(r.stderr).to.include(`${file}:73:1: warning[unmodelled-kind]: NetworkPolicy shop/deny-all`);
       const t = await runCli([
         "trace",
         "-t",

@@ -13,6 +13,7 @@ import { loadInput } from "../lib/input/load.ts";
 import { parseDocuments } from "../lib/input/yaml-documents.ts";
 import type { Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync } from "../lib/topology.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 const DEFAULT = "topologies/default.yaml";
 
@@ -39,7 +40,7 @@ function problemsOf(load: () => unknown): string[] {
     load();
   } catch (e) {
     expect(e).to.be.instanceOf(InputError);
-    return (e as InputError).problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`);
+    return (e as InputError).diagnostics.map(formatDiagnostic);
   }
   throw new Error("expected an InputError");
 }
@@ -100,7 +101,7 @@ describe("kubectl -o json input", () => {
     writeFileSync(file, text);
     const at = where(text, '"eighty"');
     expect(problemsOf(() => loadInput(file))).to.deep.equal([
-      `${file}:${at.line}:${at.col}: Service: spec.ports[0].port: expected a port number 1-65535`,
+      `${file}:${at.line}:${at.col}: error[invalid-field]: Service: spec.ports[0].port: expected a port number 1-65535`,
     ]);
   });
 
@@ -147,7 +148,7 @@ describe("kubectl -o json input", () => {
     const [problem] = problemsOf(() => loadInput(file));
     expect(problem).to.match(
       new RegExp(
-        `^${file}:5:12: Topology: spec.clusterCidr: unknown field "clusterCidr"; did you mean "clusterCIDR"\\?`,
+        `^${file}:5:12: error\\[unknown-field\\]: Topology: spec.clusterCidr: unknown field "clusterCidr"; did you mean "clusterCIDR"\\?`,
       ),
     );
   });
@@ -156,19 +157,19 @@ describe("kubectl -o json input", () => {
     const file = join(dir, "syntax.json");
     writeFileSync(file, '{\n  "apiVersion": "v1",\n  "kind": "Pod",,\n  "metadata": {"name": "p"}\n}\n');
     const [problem] = problemsOf(() => loadInput(file));
-    expect(problem).to.match(new RegExp(`^${file}:3:17: YAML syntax: `));
+    expect(problem).to.match(new RegExp(`^${file}:3:17: error\\[input-syntax\\]: YAML syntax: `));
   });
 
   it("a List without items, and an empty List, say so at the List", () => {
     const noItems = join(dir, "no-items.json");
     writeFileSync(noItems, '{"apiVersion": "v1",\n "kind": "List",\n "items": {}}');
     expect(problemsOf(() => loadInput(noItems))).to.deep.equal([
-      `${noItems}:3:11: a List needs items: a sequence of Kubernetes objects`,
+      `${noItems}:3:11: error[document-shape]: a List needs items: a sequence of Kubernetes objects`,
     ]);
     const empty = join(dir, "empty.json");
     writeFileSync(empty, '\n  {"apiVersion": "v1", "kind": "List", "items": []}');
     expect(problemsOf(() => loadInput(empty))).to.deep.equal([
-      `${empty}:2:3: no objects in the List; expected Kubernetes objects or a kubehop Topology`,
+      `${empty}:2:3: error[input-syntax]: no objects in the List; expected Kubernetes objects or a kubehop Topology`,
     ]);
   });
 

@@ -180,7 +180,7 @@ describe("kube-proxy round trip: generated, printed, re-parsed and evaluated rul
       for (const node of cluster.nodes) {
         totals.nodes++;
         const rs = parseIptablesSave(topo.iptablesSave(node.name), `kube-proxy/${node.name}`);
-        expect(rs.warnings, `seed ${seed} node ${node.name}: parser warnings`).to.deep.equal([]);
+        expect(rs.diagnostics, `seed ${seed} node ${node.name}: parser warnings`).to.deep.equal([]);
         for (const c of casesFor(cluster, node)) {
           totals.packets++;
           const want = expected(cluster, c);

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { formatIpv4 } from "../lib/model/address.ts";
 import type { Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 const dir = "spec/fixtures/kubectl/";
 
@@ -44,9 +45,9 @@ describe("kubectl output as input", () => {
   });
 
   it("lists the objects that change traffic but are not simulated, with their positions", () => {
-    expect(c.warnings).to.deep.equal([
-      "spec/fixtures/kubectl/cluster.yaml:882:3: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
-      "spec/fixtures/kubectl/cluster.yaml:902:3: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it",
+    expect(c.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      "spec/fixtures/kubectl/cluster.yaml:882:3: warning[unmodelled-kind]: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
+      "spec/fixtures/kubectl/cluster.yaml:902:3: warning[unmodelled-kind]: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it",
     ]);
   });
 
@@ -79,7 +80,7 @@ spec: {clusterIP: 10.96.9.9, selector: {app: api}, ports: [{port: 80, targetPort
     const withMesh = loadTopologySync(`${readFileSync(`${dir}cluster.yaml`, "utf8")}\n---${extra}`);
     expect(withMesh.iptablesSave("worker-1")).to.not.contain("10.96.9.9");
     expect(
-      withMesh.cluster.warnings.some((w) => w.includes('Service shop/mesh is handled by proxy "cilium"')),
+      withMesh.cluster.diagnostics.some((d) => d.message.includes('Service shop/mesh is handled by proxy "cilium"')),
     ).to.equal(true);
   });
 });

@@ -27,8 +27,8 @@ describe("kubehop netfilter", () => {
     expect(stderr).to.equal("");
     expect(stdout.endsWith("}\n")).to.equal(true);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out)).to.deep.equal(["branches", "warnings"]);
-    expect(out.warnings).to.deep.equal([]);
+    expect(Object.keys(out)).to.deep.equal(["branches", "diagnostics"]);
+    expect(out.diagnostics).to.deep.equal([]);
     expect(out.branches).to.have.length(3);
     const b = out.branches[0];
     expect(Object.keys(b).slice(0, 6)).to.deep.equal([
@@ -81,8 +81,14 @@ describe("kubehop netfilter", () => {
     );
     expect(code).to.equal(0);
     const out = JSON.parse(stdout);
-    expect(out.warnings).to.deep.equal([
-      "<stdin>:152: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
+    expect(out.diagnostics).to.deep.equal([
+      {
+        code: "iptables-unsupported-match",
+        severity: "warning",
+        source: { file: "<stdin>", line: 152, col: 1 },
+        message:
+          "cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
+      },
     ]);
     expect(out.branches.map((b: { verdict: string }) => b.verdict)).to.deep.equal(["REJECT"]);
   });
@@ -95,7 +101,7 @@ describe("kubehop netfilter", () => {
     expect(code).to.equal(2);
     expect(stdout).to.equal("");
     expect(stderr).to.equal(
-      '<stdin>:2:13: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len\n',
+      '<stdin>:2:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len\n',
     );
   });
 

@@ -130,7 +130,7 @@ describe("netfilter chain index", () => {
     let indexedChains = 0;
     for (let seed = 1; seed <= 25; seed++) {
       const rs = parseIptablesSave(generate(seed), `gen-${seed}.txt`);
-      expect(rs.warnings).to.deep.equal([]);
+      expect(rs.diagnostics).to.deep.equal([]);
       indexedChains += buildChainIndex(rs.tables.get("nat")!.chains.get("KUBE-SERVICES")!.rules) ? 1 : 0;
       const indexed = new NetfilterEngine(rs);
       const linear = new NetfilterEngine(rs, { indexed: false });

@@ -5,6 +5,7 @@ import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import type { Match, Ruleset } from "../lib/model/ruleset.ts";
 import { tokenize } from "../lib/netfilter/tokenizer.ts";
 import { ip, table } from "./fixtures/netfilter/helpers.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 const FIXTURE = "spec/fixtures/netfilter/kube-proxy-node.txt";
 
@@ -17,7 +18,7 @@ function rulesOf(rs: Ruleset, t: "nat" | "filter" | "mangle" | "raw", chain: str
 function onlyRule(line: string, t = "filter") {
   const rs = parseIptablesSave(table(t, [line]), "t.txt");
   const chain = /^-A (\S+)/.exec(line)![1]!;
-  return { rule: rulesOf(rs, t as "filter", chain)[0]!, warnings: rs.warnings };
+  return { rule: rulesOf(rs, t as "filter", chain)[0]!, warnings: rs.diagnostics.map(formatDiagnostic) };
 }
 
 function parseError(text: string): NetfilterParseError {
@@ -49,7 +50,7 @@ describe("netfilter parser", () => {
     it("reports an unterminated quote at the quote", () => {
       expect(() => tokenize(`-A X --comment "open`, "f.txt", 7)).to.throw(
         NetfilterParseError,
-        'f.txt:7:16: unterminated " quote',
+        'f.txt:7:16: error[iptables-syntax]: unterminated " quote',
       );
     });
   });
@@ -65,7 +66,7 @@ describe("netfilter parser", () => {
       expect(rs.tables.get("filter")!.chains.get("FORWARD")!.policy).to.equal("DROP");
       expect(rs.tables.get("nat")!.chains.get("PREROUTING")!.policy).to.equal("ACCEPT");
       expect(rs.tables.get("nat")!.chains.get("KUBE-SERVICES")!.policy).to.equal(null);
-      expect(rs.warnings).to.deep.equal([]);
+      expect(rs.diagnostics.map(formatDiagnostic)).to.deep.equal([]);
     });
 
     it("keeps each rule's text exactly, its 1-based index and its line", () => {
@@ -243,13 +244,13 @@ describe("netfilter parser", () => {
         ]),
         "node.txt",
       );
-      expect(rs.warnings).to.deep.equal([
-        "node.txt:5: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
-        "node.txt:6: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching",
-        "node.txt:7: cannot interpret -m frobnicate (an unknown match module); the rule is treated as not matching",
-        "node.txt:8: cannot interpret -m recent --hitcount (kubehop keeps no hit counts or TTLs); the rule is treated as not matching",
-        "node.txt:9: cannot interpret -j TCPMSS (a target kubehop does not simulate); the rule is treated as not matching",
-        "node.txt:10: cannot interpret -j NO-SUCH-CHAIN (no chain NO-SUCH-CHAIN in table filter, and not a target kubehop knows); the rule is treated as not matching",
+      expect(rs.diagnostics.map(formatDiagnostic)).to.deep.equal([
+        "node.txt:5:1: warning[iptables-unsupported-match]: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
+        "node.txt:6:1: warning[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching",
+        "node.txt:7:1: warning[iptables-unsupported-match]: cannot interpret -m frobnicate (an unknown match module); the rule is treated as not matching",
+        "node.txt:8:1: warning[iptables-unsupported-match]: cannot interpret -m recent --hitcount (kubehop keeps no hit counts or TTLs); the rule is treated as not matching",
+        "node.txt:9:1: warning[iptables-unsupported-target]: cannot interpret -j TCPMSS (a target kubehop does not simulate); the rule is treated as not matching",
+        "node.txt:10:1: warning[iptables-missing-chain]: cannot interpret -j NO-SUCH-CHAIN (no chain NO-SUCH-CHAIN in table filter, and not a target kubehop knows); the rule is treated as not matching",
       ]);
       const rules = rulesOf(rs, "filter", "INPUT");
       expect(rules.map((r) => r.unsupported !== undefined)).to.deep.equal([true, true, true, true, true, true, false]);
@@ -266,12 +267,12 @@ describe("netfilter parser", () => {
         ].join(""),
         "a.txt",
       );
-      expect(rs.warnings).to.deep.equal([
-        "a.txt:6: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3 (kubehop keeps no packet counter)",
-        "a.txt:6: address range 10.0.0.1-10.0.0.3 is simulated as its first address 10.0.0.1",
-        "a.txt:6: port range 80-90 is simulated as its first port 80",
-        "a.txt:12: -m addrtype --limit-iface-in is approximated: an address counts as LOCAL if it is any of the node's addresses",
-        "a.txt:14: table security is not simulated; its 1 rules are ignored",
+      expect(rs.diagnostics.map(formatDiagnostic)).to.deep.equal([
+        "a.txt:6:1: warning[iptables-approximated]: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3 (kubehop keeps no packet counter)",
+        "a.txt:6:1: warning[iptables-approximated]: address range 10.0.0.1-10.0.0.3 is simulated as its first address 10.0.0.1",
+        "a.txt:6:1: warning[iptables-approximated]: port range 80-90 is simulated as its first port 80",
+        "a.txt:12:1: warning[iptables-approximated]: -m addrtype --limit-iface-in is approximated: an address counts as LOCAL if it is any of the node's addresses",
+        "a.txt:14:1: warning[iptables-table-ignored]: table security is not simulated; its 1 rules are ignored",
       ]);
     });
   });
@@ -281,90 +282,95 @@ describe("netfilter parser", () => {
       [
         "bad address",
         "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n",
-        'bad.txt:3:13: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len',
+        'bad.txt:3:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len',
       ],
       [
         "missing value",
         "*filter\n-A INPUT -p tcp --dport\nCOMMIT\n",
-        "bad.txt:2:24: --dport needs a value: a port or range, e.g. 80 or 30000:32767",
+        "bad.txt:2:24: error[iptables-syntax]: --dport needs a value: a port or range, e.g. 80 or 30000:32767",
       ],
       [
         "bad port",
         "*filter\n-A INPUT -p tcp --dport 70000 -j DROP\nCOMMIT\n",
-        'bad.txt:2:25: "70000" is not a port; expected a number 0-65535',
+        'bad.txt:2:25: error[iptables-syntax]: "70000" is not a port; expected a number 0-65535',
       ],
       [
         "no COMMIT",
         "*nat\n:PREROUTING ACCEPT [0:0]\n",
-        "bad.txt:3:1: table nat (line 1) is not closed; add COMMIT at the end",
+        "bad.txt:3:1: error[iptables-syntax]: table nat (line 1) is not closed; add COMMIT at the end",
       ],
       [
         "rule outside a table",
         "-A INPUT -j DROP\n",
-        'bad.txt:1:1: "-A" outside a table; start the table with a line such as *nat or *filter',
+        'bad.txt:1:1: error[iptables-syntax]: "-A" outside a table; start the table with a line such as *nat or *filter',
       ],
       [
         "unknown table",
         "*nit\nCOMMIT\n",
-        'bad.txt:1:2: unknown table "nit"; expected raw, mangle, nat, filter or security',
+        'bad.txt:1:2: error[iptables-syntax]: unknown table "nit"; expected raw, mangle, nat, filter or security',
       ],
       [
         "policy on a user chain",
         "*nat\n:KUBE-X ACCEPT [0:0]\nCOMMIT\n",
-        'bad.txt:2:9: "ACCEPT" is not valid for user chain KUBE-X',
+        'bad.txt:2:9: error[iptables-syntax]: "ACCEPT" is not valid for user chain KUBE-X',
       ],
       [
         "-I instead of -A",
         "*filter\n-I INPUT 1 -j DROP\nCOMMIT\n",
-        'bad.txt:2:1: "-I" is not supported here; iptables-save rules start with -A CHAIN',
+        'bad.txt:2:1: error[iptables-syntax]: "-I" is not supported here; iptables-save rules start with -A CHAIN',
       ],
       [
         "option without a module",
         "*filter\n-A INPUT --mark 1 -j DROP\nCOMMIT\n",
-        'bad.txt:2:10: unknown option "--mark"; a match option must follow -m MODULE',
+        'bad.txt:2:10: error[iptables-syntax]: unknown option "--mark"; a match option must follow -m MODULE',
       ],
       [
         "stray word",
         "*filter\n-A INPUT -s 1.2.3.4 junk -j DROP\nCOMMIT\n",
-        'bad.txt:2:21: unexpected "junk"; expected an option such as',
+        'bad.txt:2:21: error[iptables-syntax]: unexpected "junk"; expected an option such as',
       ],
-      ["dangling !", "*filter\n-A INPUT -j DROP !\nCOMMIT\n", 'bad.txt:2:18: unexpected "!" after -j DROP'],
+      [
+        "dangling !",
+        "*filter\n-A INPUT -j DROP !\nCOMMIT\n",
+        'bad.txt:2:18: error[iptables-syntax]: unexpected "!" after -j DROP',
+      ],
       [
         "statistic without mode",
         "*nat\n-A PREROUTING -m statistic --probability 0.5 -j ACCEPT\nCOMMIT\n",
-        "bad.txt:2:15: -m statistic needs --mode random or --mode nth",
+        "bad.txt:2:15: error[iptables-syntax]: -m statistic needs --mode random or --mode nth",
       ],
       [
         "bad probability",
         "*nat\n-A PREROUTING -m statistic --mode random --probability 1.5 -j ACCEPT\nCOMMIT\n",
-        'bad.txt:2:56: "1.5" is not a probability',
+        'bad.txt:2:56: error[iptables-syntax]: "1.5" is not a probability',
       ],
       [
         "bad ctstate",
         "*filter\n-A INPUT -m conntrack --ctstate NEW,BOGUS -j DROP\nCOMMIT\n",
-        'bad.txt:2:33: "BOGUS" is not a connection state',
+        'bad.txt:2:33: error[iptables-syntax]: "BOGUS" is not a connection state',
       ],
       [
         "bad DNAT address",
         "*nat\n-A PREROUTING -j DNAT --to-destination 10.1.1:80\nCOMMIT\n",
-        'bad.txt:2:40: "10.1.1:80" is not a NAT address',
+        'bad.txt:2:40: error[iptables-syntax]: "10.1.1:80" is not a NAT address',
       ],
       [
         "jump loop",
         "*filter\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A\nCOMMIT\n",
-        "bad.txt:5:1: jump loop A -> B -> A in table filter",
+        "bad.txt:5:1: error[iptables-syntax]: jump loop A -> B -> A in table filter",
       ],
       [
         "duplicate chain",
         "*filter\n:A - [0:0]\n:A - [0:0]\nCOMMIT\n",
-        "bad.txt:3:1: chain A is declared twice in table filter",
+        "bad.txt:3:1: error[iptables-syntax]: chain A is declared twice in table filter",
       ],
     ];
     for (const [name, text, message] of cases) {
-      it(`${name}: ${message.split(": ").slice(1).join(": ").slice(0, 60)}`, () => {
+      it(`${name}: ${message.split(": ").slice(2).join(": ").slice(0, 60)}`, () => {
         const e = parseError(text);
         expect(e.message.startsWith(message), e.message).to.equal(true);
-        expect(`${e.file}:${e.line}:${e.col}: ${e.detail}`).to.equal(e.message);
+        expect(formatDiagnostic(e.diagnostic)).to.equal(e.message);
+        expect(e.diagnostic.message).to.equal(e.detail);
       });
     }
   });

@@ -13,6 +13,7 @@ import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { hookCtx, pkt, table } from "./fixtures/netfilter/helpers.ts";
 import { seeds } from "./support/random.ts";
 import { casesFor, localIps, randomClusterYaml } from "./support/random-cluster.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 /** Configurations that make more of the rules depend on the node. */
 const CONFIGS = [
@@ -70,7 +71,7 @@ describe("kube-proxy's rules as shared chains", () => {
             summary(walkNode(text, c.packet, opts)),
           );
         }
-        expect(shared.warnings).to.deep.equal([]);
+        expect(shared.diagnostics.map(formatDiagnostic)).to.deep.equal([]);
       }
     });
   });
@@ -195,8 +196,8 @@ describe("a ChainSource of shared parts", () => {
     const bs = run(shared, "10.96.0.3");
     expect(bs.map((b) => b.verdict)).to.deep.equal(["ACCEPT"]);
     expect(bs[0]!.events.map((e) => e.kind)).to.deep.equal(["jump", "policy"]);
-    expect(shared.warnings).to.deep.equal([
-      "shared: nat KUBE-SERVICES rule 3: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table nat); the rule is treated as not matching",
+    expect(shared.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      "shared: nat KUBE-SERVICES rule 3: warning[iptables-missing-chain]: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table nat); the rule is treated as not matching",
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 const EXAMPLE = "topologies/dumps-example";
 
@@ -68,8 +69,8 @@ describe("node dumps: loading and tracing", () => {
     writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
     const cluster = loadTopologySync(dir).cluster;
     expect(cluster.nodeDumps.get("node-1")!.wireguard).to.equal(undefined);
-    expect(cluster.warnings).to.include(
-      `${join(dir, "nodes", "node-1", "wg-show.txt")}:1: empty; ignored (the node's WireGuard peers are derived)`,
+    expect(cluster.diagnostics.map(formatDiagnostic)).to.include(
+      `${join(dir, "nodes", "node-1", "wg-show.txt")}:1:1: warning[dump-empty]: empty; ignored (the node's WireGuard peers are derived)`,
     );
   });
 
@@ -79,7 +80,7 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", dir]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "nodes", "node-9")}:1:1: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`,
+      `${join(dir, "nodes", "node-9")}:1:1: error[dangling-reference]: dumps for "node-9", which is not a node; valid nodes: node-1, node-2, node-3\n`,
     );
   });
 
@@ -88,7 +89,7 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`,
+      `${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: error[wrong-kind]: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt\n`,
     );
   });
 
@@ -109,8 +110,10 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["trace", "-t", dir, "--from", "node/node-1", "--to", "10.42.1.2:8080"]);
     expect(r.code).to.equal(2);
     const lines = r.stderr.trimEnd().split("\n");
-    expect(lines[0]).to.equal(`${join(n1, "ip-route.txt")}:2:51: metric "x" is not a whole number`);
-    expect(lines[1]).to.equal(`${join(n1, "wg-show.txt")}:1:66: listen port "518200" is not a whole number 0-65535`);
+    expect(lines[0]).to.equal(`${join(n1, "ip-route.txt")}:2:51: error[dump-syntax]: metric "x" is not a whole number`);
+    expect(lines[1]).to.equal(
+      `${join(n1, "wg-show.txt")}:1:66: error[dump-syntax]: listen port "518200" is not a whole number 0-65535`,
+    );
     expect(lines[2]).to.match(
       new RegExp(`^${join(n1, "iptables-save.txt").replace(/[.]/g, "\\.")}:3:\\d+: .*10\\.43\\.0\\.300`),
     );
@@ -139,7 +142,7 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include(
-      `${join(dir, "topology.yaml")}:30:5: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`,
+      `${join(dir, "topology.yaml")}:30:5: error[unknown-field]: Topology: spec.nodeDumps.dirs: unknown field "dirs"; did you mean "dir"?`,
     );
   });
 
@@ -152,8 +155,8 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "topology.yaml")}:32:16: dumps for "node-7", which is not a node; valid nodes: node-1, node-2, node-3\n` +
-        `${join(dir, "topology.yaml")}:33:32: no such file: ${join(dir, "missing.txt")}\n`,
+      `${join(dir, "topology.yaml")}:32:16: error[dangling-reference]: dumps for "node-7", which is not a node; valid nodes: node-1, node-2, node-3\n` +
+        `${join(dir, "topology.yaml")}:33:32: error[dangling-reference]: no such file: ${join(dir, "missing.txt")}\n`,
     );
   });
 });

@@ -11,6 +11,7 @@ import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
 import { parseWgShow } from "../lib/nodedump/wg-show.ts";
 import { routeText } from "../lib/dataplane/routing.ts";
 import { node } from "./support/cluster-fixture.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 
 const FIX = "spec/fixtures/nodedump";
 const read = (f: string) => readFileSync(`${FIX}/${f}`, "utf8");
@@ -35,7 +36,9 @@ describe("node dumps: ip -o addr", () => {
       "flannel.1 172.20.4.0/32",
       "cni0 172.20.4.1/24",
     ]);
-    expect(warnings).to.deep.equal(["ip-addr.txt:4: 2 inet6 addresses skipped: kubehop models IPv4 only"]);
+    expect(warnings.map(formatDiagnostic)).to.deep.equal([
+      "ip-addr.txt:4:1: warning[dump-skipped]: 2 inet6 addresses skipped: kubehop models IPv4 only",
+    ]);
   });
 
   it("maps real devices to the modelled ones by the node's addresses and the CNIs' names", () => {
@@ -56,15 +59,15 @@ describe("node dumps: ip -o addr", () => {
 
   it("points at what is wrong", () => {
     expect(problemsOf(() => parseIpAddr("2: eth0    inet 10.0.0.300/24 scope global eth0\n", "a.txt"))).to.deep.equal([
-      'a.txt:1:17: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
+      'a.txt:1:17: error[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
     ]);
     expect(
       problemsOf(() =>
         parseIpAddr("2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500\n    inet 10.0.0.1/24 scope global eth0\n", "a.txt"),
       ),
     ).to.deep.equal([
-      'a.txt:1:4: "eth0:" followed by flags is `ip -o link` output; run `ip -o -4 addr`',
-      'a.txt:2:5: expected "INDEX: DEVICE inet ADDRESS/LENGTH ..." as `ip -o addr` prints it, found "inet"; this looks like `ip addr` without -o: run `ip -o -4 addr`',
+      'a.txt:1:4: error[dump-syntax]: "eth0:" followed by flags is `ip -o link` output; run `ip -o -4 addr`',
+      'a.txt:2:5: error[dump-syntax]: expected "INDEX: DEVICE inet ADDRESS/LENGTH ..." as `ip -o addr` prints it, found "inet"; this looks like `ip addr` without -o: run `ip -o -4 addr`',
     ]);
   });
 });
@@ -83,11 +86,13 @@ describe("node dumps: ip route", () => {
     expect(routes[0]!.why).to.equal(
       "as dumped at ip-route.txt:3: default via 192.168.56.1 dev eno2 proto static metric 100",
     );
-    expect(warnings).to.have.length(6);
-    expect(warnings[0]).to.equal(
-      "ip-route.txt:4: route 172.17.0.0/16 dev docker0 skipped: docker0 is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them",
+    expect(warnings.map(formatDiagnostic)).to.have.length(6);
+    expect(formatDiagnostic(warnings[0]!)).to.equal(
+      "ip-route.txt:4:1: warning[dump-skipped]: route 172.17.0.0/16 dev docker0 skipped: docker0 is not a device kubehop models (eth0, bridge0, wg0, lo) (hint: map it with spec.nodeDumps.interfaces if it is one of them)",
     );
-    expect(warnings[1]).to.match(/^ip-route\.txt:5: route 172\.20\.0\.0\/24 dev flannel\.1 skipped/);
+    expect(formatDiagnostic(warnings[1]!)).to.match(
+      /^ip-route\.txt:5:1: warning\[dump-skipped\]: route 172\.20\.0\.0\/24 dev flannel\.1 skipped/,
+    );
   });
 
   it("reads every shape the main table prints: via/dev/proto/scope/src/metric, onlink, blackhole, unreachable, host routes; lower metric first", () => {
@@ -115,7 +120,9 @@ describe("node dumps: ip route", () => {
       "unreachable 10.50.0.0/16 proto static",
     ]);
     expect(parsed.entries.find((e) => e.route.dst.text === "10.42.1.0/24")!.onlink).to.equal(true);
-    expect(parsed.warnings).to.deep.equal(["r.txt:9: 2 IPv6 routes skipped: kubehop models IPv4 only"]);
+    expect(parsed.warnings.map(formatDiagnostic)).to.deep.equal([
+      "r.txt:9:1: warning[dump-skipped]: 2 IPv6 routes skipped: kubehop models IPv4 only",
+    ]);
   });
 
   it("points at what is wrong", () => {
@@ -129,10 +136,10 @@ describe("node dumps: ip route", () => {
         ),
       ),
     ).to.deep.equal([
-      'r.txt:2:18: "10.4.0.300" after via is not an IPv4 address',
-      'r.txt:3:1: "10.42.2.1/24" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24',
-      'r.txt:4:22: unknown word "wibble" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink',
-      "r.txt:5:25: a unicast route needs dev NAME (ip route always prints it)",
+      'r.txt:2:18: error[dump-syntax]: "10.4.0.300" after via is not an IPv4 address',
+      'r.txt:3:1: error[dump-syntax]: "10.42.2.1/24" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24',
+      'r.txt:4:22: error[dump-syntax]: unknown word "wibble" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink',
+      "r.txt:5:25: error[dump-syntax]: a unicast route needs dev NAME (ip route always prints it)",
     ]);
   });
 });
@@ -163,8 +170,8 @@ describe("node dumps: wg show all dump", () => {
         allowed: ["10.42.1.0/24"],
       },
     ]);
-    expect(wg.warnings).to.deep.equal([
-      "wg-show.txt:6: interface flannel-wg-v6 skipped: kubehop models one IPv4 WireGuard device (wg0), taken to be flannel-wg",
+    expect(wg.warnings.map(formatDiagnostic)).to.deep.equal([
+      "wg-show.txt:6:1: warning[dump-skipped]: interface flannel-wg-v6 skipped: kubehop models one IPv4 WireGuard device (wg0), taken to be flannel-wg",
     ]);
   });
 
@@ -175,9 +182,9 @@ describe("node dumps: wg show all dump", () => {
     const wg = parseWgShow(text, "w.txt", map, nodes);
     expect(JSON.stringify(wg)).not.to.include("yAnz5TF");
     expect(wg.peers[0]!.node).to.equal("");
-    expect(wg.warnings).to.deep.equal([
-      `w.txt:1: the interface line holds wg0's private key; kubehop ignores it: redact it (replace it with "(hidden)") before you share this file`,
-      "w.txt:2: peer TrMvSoP4... (endpoint 203.0.113.9:51820) is no node's: its endpoint is not a node's InternalIP; kept with no node",
+    expect(wg.warnings.map(formatDiagnostic)).to.deep.equal([
+      `w.txt:1:1: warning[dump-private-key]: the interface line holds wg0's private key; kubehop ignores it (hint: redact it, replacing it with "(hidden)", before you share this file)`,
+      "w.txt:2:1: warning[dump-unknown-peer]: peer TrMvSoP4... (endpoint 203.0.113.9:51820) is no node's: its endpoint is not a node's InternalIP; kept with no node",
     ]);
   });
 
@@ -187,18 +194,18 @@ describe("node dumps: wg show all dump", () => {
       "wg0\tnot-a-key\t(none)\t192.168.68.148:70000\t10.42.1.0/24,10.42.300.0/24\t0\tx\t0\toff\n" +
       "wg0\tone\ttwo\n";
     expect(problemsOf(() => parseWgShow(bad, "w.txt", map, nodes))).to.deep.equal([
-      "w.txt:3:1: expected 5 tab-separated fields (an interface) or 9 (a peer) as `wg show all dump` prints them, found 3",
+      "w.txt:3:1: error[dump-syntax]: expected 5 tab-separated fields (an interface) or 9 (a peer) as `wg show all dump` prints them, found 3",
     ]);
     expect(problemsOf(() => parseWgShow(bad.split("\n").slice(0, 2).join("\n"), "w.txt", map, nodes))).to.deep.equal([
-      'w.txt:2:5: public key "not-a-key" is not a WireGuard key (44 characters of base64 ending in =)',
-      'w.txt:2:22: endpoint "192.168.68.148:70000": expected (none) or ip:port, e.g. 192.168.10.12:51820',
-      'w.txt:2:56: allowed-ips entry "10.42.300.0/24": expected a prefix like 10.42.1.0/24',
-      'w.txt:2:73: received bytes "x" is not a whole number',
+      'w.txt:2:5: error[dump-syntax]: public key "not-a-key" is not a WireGuard key (44 characters of base64 ending in =)',
+      'w.txt:2:22: error[dump-syntax]: endpoint "192.168.68.148:70000": expected (none) or ip:port, e.g. 192.168.10.12:51820',
+      'w.txt:2:56: error[dump-syntax]: allowed-ips entry "10.42.300.0/24": expected a prefix like 10.42.1.0/24',
+      'w.txt:2:73: error[dump-syntax]: received bytes "x" is not a whole number',
     ]);
     expect(
       problemsOf(() => parseWgShow("interface: flannel-wg\n  public key: x\n", "w.txt", map, nodes)),
     ).to.deep.equal([
-      "w.txt:1:1: this is `wg show` output; run `wg show all dump` for the tab-separated form kubehop reads",
+      "w.txt:1:1: error[dump-syntax]: this is `wg show` output; run `wg show all dump` for the tab-separated form kubehop reads",
     ]);
   });
 });

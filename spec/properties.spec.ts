@@ -243,9 +243,11 @@ describe("properties of damaged input", () => {
         } catch (e) {
           expect(e, String((e as Error)?.stack)).to.be.instanceOf(InputError);
           const lineCount = text.split("\n").length;
-          for (const p of (e as InputError).problems) {
-            expect(p.line, p.message).to.be.within(1, lineCount + 1);
-            expect(p.col, p.message).to.be.at.least(1);
+          for (const p of (e as InputError).diagnostics) {
+            const at = p.source as { line: number; col: number };
+            expect(p.severity, p.message).to.equal("error");
+            expect(at.line, p.message).to.be.within(1, lineCount + 1);
+            expect(at.col, p.message).to.be.at.least(1);
             expect(p.message.length).to.be.greaterThan(5);
           }
         }

@@ -149,7 +149,7 @@ describe("published JSON Schemas", () => {
 
   it("trace.schema.json lists the closed set of dispositions and every step type", () => {
     const s = readSchema("trace.schema.json");
-    expect(s.required).to.deep.equal(["request", "branches", "warnings"]);
+    expect(s.required).to.deep.equal(["request", "branches", "diagnostics"]);
     const branch = s.properties.branches.items;
     expect(branch.required).to.deep.equal(["probability", "disposition", "reason", "hops", "choices"]);
     expect(branch.properties.disposition.enum).to.deep.equal([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
@@ -358,7 +358,7 @@ describe("real output and files validate against the published schemas (ajv)", (
       const json = JSON.parse(r.stdout);
       expectSchemaValid("netfilter", json, what);
       for (const b of json.branches) verdicts.add(b.verdict);
-      warnings += json.warnings.length;
+      warnings += json.diagnostics.length;
     }
     expect([...verdicts].sort()).to.deep.equal(["ACCEPT", "REJECT"]);
     expect(warnings).to.be.greaterThan(0);

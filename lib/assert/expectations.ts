@@ -3,7 +3,7 @@
 import type { Origin } from "../model/cluster.ts";
 import type { Expectation } from "../input/expectation-schema.ts";
 import { ASSERTION_FIELDS } from "../input/expectation-schema.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { CurlOptions, Topology } from "../topology.ts";
 import type { L4 } from "../model/packet.ts";
 import { RequestError, type TraceQuery } from "../trace/request.ts";
@@ -121,10 +121,13 @@ export function compile(
   const e = src.expectation;
   const checks = checksOf(e);
   if (checks.length === 0) {
-    problems.push({
-      ...src.at(),
-      message: `${src.label}: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}`,
-    });
+    problems.push(
+      problem(
+        "invalid-value",
+        src.at(),
+        `${src.label}: nothing to check; give at least one of ${ASSERTION_FIELDS.join(", ")}`,
+      ),
+    );
     return undefined;
   }
   let ok = true;
@@ -133,7 +136,7 @@ export function compile(
       validateCondition(check.condition, ctx);
     } catch (err) {
       if (!(err instanceof AssertionInputError)) throw err;
-      problems.push({ ...src.at([field]), message: `${src.label}.${field}: ${err.message}` });
+      problems.push(problem("invalid-field", src.at([field]), `${src.label}.${field}: ${err.message}`));
       ok = false;
     }
   }
@@ -174,10 +177,13 @@ export function runExpectations(
       trace = runRequest(topology, expectation.request);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
-      problems.push({
-        ...expectation.origin,
-        message: `${expectation.label}: ${requestText(expectation.request)}: ${err.message}`,
-      });
+      problems.push(
+        problem(
+          "invalid-request",
+          expectation.origin,
+          `${expectation.label}: ${requestText(expectation.request)}: ${err.message}`,
+        ),
+      );
       continue;
     }
     out.push({ expectation, trace, verdict: evaluate(trace, expectation.checks, expectation.scope, ctx) });

@@ -12,12 +12,13 @@ import {
 import { junitXml } from "../assert/junit.ts";
 import { writeWhole } from "../output/files.ts";
 import { buildCluster } from "../control/build.ts";
-import { InputError, type InputProblem } from "../input/errors.ts";
+import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import { loadInput, validate } from "../input/load.ts";
 import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
-import { type CommandRun, topologyPath, str } from "./command.ts";
+import { type CommandRun, flag, topologyPath, str } from "./command.ts";
+import { refuseWarnings } from "./load-topology.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
@@ -27,6 +28,7 @@ export const run: CommandRun = async (args, io) => {
   if (junit === "") throw new UsageError("--junit needs a file name");
   const input = loadInput(topologyPath(args));
   const topology = new Topology(buildCluster(input));
+  if (flag(args, "strict")) refuseWarnings(topology.cluster.diagnostics);
   const ctx = contextFor(topology.cluster);
 
   const sources: ExpectationSource[] = [];
@@ -86,10 +88,13 @@ function expectationFile(file: string, problems: InputProblem[]): ExpectationSou
   const out: ExpectationSource[] = [];
   for (const src of readSources(file).flatMap(parseDocuments)) {
     if (src.kind !== "Expectations") {
-      problems.push({
-        ...src.at(["kind"]),
-        message: `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t`,
-      });
+      problems.push(
+        problem(
+          "wrong-kind",
+          src.at(["kind"]),
+          `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t`,
+        ),
+      );
       continue;
     }
     const obj = validate(ExpectationsSchema, src, problems);

@@ -17,6 +17,12 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** For CI: what kubehop reads but does not simulate fails the command instead of passing with a warning. */
+export const STRICT_OPTION: OptionSpec = {
+  type: "boolean",
+  help: "treat warnings as errors: print them and exit 2 (for CI)",
+};
+
 /** The flags every topology command takes. */
 export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
   file: {
@@ -33,6 +39,7 @@ export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
     help: "the namespace for pod/NAME, svc/NAME and workload names",
   },
   "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },
+  strict: STRICT_OPTION,
 };
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", help: "this help" };
@@ -97,6 +104,6 @@ export function outputFormat<F extends string>(args: ParsedArgs, allowed: readon
   return f as F;
 }
 
-export function loadOptions(args: ParsedArgs): { cache: boolean } {
-  return { cache: !flag(args, "no-cache") };
+export function loadOptions(args: ParsedArgs): { cache: boolean; strict: boolean } {
+  return { cache: !flag(args, "no-cache"), strict: flag(args, "strict") };
 }

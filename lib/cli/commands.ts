@@ -1,7 +1,7 @@
 // Every command kubehop has: what it does, its flags and real examples, and where its code is.
 // Nothing here imports the simulator: `kubehop --help`, completion and did-you-mean stay instant, and
 // a command loads only its own modules when it runs.
-import type { CommandSpec, OptionSpec } from "./command.ts";
+import { type CommandSpec, type OptionSpec, STRICT_OPTION } from "./command.ts";
 import { CURL_OPTIONS } from "./curl-args.ts";
 
 const T = "topologies/default.yaml";
@@ -154,6 +154,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       "in-iface": { type: "string", value: "NAME", help: "the interface it arrives on (default eth0)" },
       "out-iface": { type: "string", value: "NAME", help: "the interface it leaves by (default eth0)" },
+      strict: STRICT_OPTION,
       json,
     },
     examples: [

@@ -56,6 +56,7 @@ const FLAGS: Record<string, CurlFlag> = {
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
   "no-cache": on("do not use or write the cached snapshot of a large topology"),
+  strict: on("treat warnings as errors: print them and exit 2 (for CI)"),
   // curl's, changing the request
   url: val("URL", "the URL (or give it as a word anywhere; without a scheme it is http://, as curl does)"),
   header: many(val("'NAME: VALUE'", "a request header; it replaces a header curl would set from the other flags", "H")),
@@ -300,6 +301,7 @@ export interface CurlCommandLine {
   follow: boolean;
   traceDns: boolean;
   cache: boolean;
+  strict: boolean;
   fail: boolean;
 }
 
@@ -334,6 +336,7 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
     follow: has("location"),
     traceDns: has("trace-dns"),
     cache: !has("no-cache"),
+    strict: has("strict"),
     fail: has("fail") || has("fail-with-body"),
   };
 }

@@ -9,7 +9,9 @@ import type { CommandRun } from "./command.ts";
 import { commandLine, inertFlags, splitCurlArgs } from "./curl-args.ts";
 import { curlRequest } from "./curl-request.ts";
 import { EXIT } from "./io.ts";
-import { loadWithProgress } from "./load-topology.ts";
+import { loadWithProgress, refuseWarnings } from "./load-topology.ts";
+import { diagnostic } from "../model/diagnostic.ts";
+import { diagnosticLines } from "../output/diagnostics.ts";
 import { mermaidOf, structured, writeTraceSvg } from "./trace-output.ts";
 
 /** curl's exit code for an HTTP response of 400 or above under --fail. */
@@ -20,10 +22,13 @@ export const run: CommandRun = async (args, io) => {
   const line = commandLine(words);
   const request = curlRequest(line.url, words.given);
   const inert = inertFlags(words.given);
-  if (inert.length) io.stderr(`kubehop curl: not modelled, no effect on the path: ${inert.join(", ")}\n`);
-  for (const note of request.unread) io.stderr(`kubehop curl: ${note}\n`);
+  const notes = [
+    ...(inert.length ? [`not modelled, no effect on the path: ${inert.join(", ")}`] : []),
+    ...request.unread,
+  ];
+  io.stderr(diagnosticLines(notes.map((note) => diagnostic("curl-option-ignored", undefined, note))));
 
-  const topo = loadWithProgress(line.topology, { cache: line.cache });
+  const topo = loadWithProgress(line.topology, { cache: line.cache, strict: line.strict });
   const trace = topo.curl(request.url, {
     ...(line.from ? { from: line.from } : {}),
     ...(line.namespace !== undefined ? { namespace: line.namespace } : {}),
@@ -35,6 +40,7 @@ export const run: CommandRun = async (args, io) => {
     ...(line.traceDns ? { traceDns: true } : {}),
   });
   const all = [...(trace.dns ? [trace.dns] : []), trace, ...(trace.followed ?? [])];
+  if (line.strict) for (const t of all) refuseWarnings(t.diagnostics);
   const pick = (t: Trace) => chooseBranches(t, line.branch, line.seed);
   const last = all.at(-1)!;
   await writeTraceSvg(topo.cluster, last, pick(last), line.svg, io);

@@ -4,7 +4,7 @@ import { loadWithProgress } from "./load-topology.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
 import { diffText, diffTopologies } from "../diff/diff.ts";
 import { type DiffRequest, defaultRequests, unionRequests } from "../diff/requests.ts";
-import { InputError, type InputProblem } from "../input/errors.ts";
+import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import { validate } from "../input/load.ts";
 import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
@@ -35,10 +35,13 @@ function requestsFile(file: string): DiffRequest[] {
   const out: DiffRequest[] = [];
   for (const src of readSources(file).flatMap(parseDocuments)) {
     if (src.kind !== "Expectations") {
-      problems.push({
-        ...src.at(["kind"]),
-        message: `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)`,
-      });
+      problems.push(
+        problem(
+          "wrong-kind",
+          src.at(["kind"]),
+          `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)`,
+        ),
+      );
       continue;
     }
     for (const e of validate(ExpectationsSchema, src, problems)?.expect ?? []) {

@@ -20,6 +20,7 @@ export const run: CommandRun = async (args, io) => {
     clean?: boolean;
     force?: boolean;
     "no-cache"?: boolean;
+    strict?: boolean;
   };
   if (values.force && !values.clean) throw new UsageError("--force goes with --clean");
   if (values.clean) {
@@ -33,7 +34,10 @@ export const run: CommandRun = async (args, io) => {
       io.stdout(`left run(s) ${live.join(" ")}: their kubehop is still running (--clean --force removes them too)\n`);
     return EXIT.ok;
   }
-  const topo = loadWithProgress(required(values.topology, "-f TOPO"), { cache: !values["no-cache"] });
+  const topo = loadWithProgress(required(values.topology, "-f TOPO"), {
+    cache: !values["no-cache"],
+    strict: values.strict === true,
+  });
   const log = (line: string) => io.stderr(`emulate: ${line}\n`);
   if (values.shell !== undefined && !shellTarget(topo.cluster, values.shell)) {
     throw new UsageError(

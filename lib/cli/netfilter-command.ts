@@ -6,8 +6,11 @@ import { packetText } from "../model/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
 import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
-import type { CommandRun } from "./command.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
+import { formatDiagnostic } from "../output/diagnostics.ts";
+import { type CommandRun, flag } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
+import { refuseWarnings } from "./load-topology.ts";
 
 export const run: CommandRun = async (args, io) => {
   const values = args.values as Record<string, string | undefined> & {
@@ -44,6 +47,7 @@ export const run: CommandRun = async (args, io) => {
     throw new UsageError(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const ruleset = parseIptablesSave(text, file);
+  if (flag(args, "strict")) refuseWarnings(ruleset.diagnostics);
   const opts: NodeWalkOptions = {
     hook,
     localIps,
@@ -52,8 +56,9 @@ export const run: CommandRun = async (args, io) => {
   };
   const branches = walkNode(ruleset, packet, opts);
 
-  if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), warnings: ruleset.warnings })}\n`);
-  else io.stdout(textReport(packet, hook, localIps, branches, ruleset.warnings));
+  const { diagnostics } = ruleset;
+  if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
+  else io.stdout(textReport(packet, hook, localIps, branches, diagnostics));
   return EXIT.ok;
 };
 
@@ -78,7 +83,7 @@ function textReport(
   hook: string,
   localIps: Ipv4[],
   branches: NodeBranch[],
-  warnings: readonly string[],
+  diagnostics: readonly Diagnostic[],
 ): string {
   const lines = [
     `${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ${branches.length} branch${branches.length === 1 ? "" : "es"}`,
@@ -99,7 +104,7 @@ function textReport(
       );
     }
   });
-  if (warnings.length > 0) lines.push("", "warnings:", ...warnings.map((w) => `  ${w}`));
+  if (diagnostics.length > 0) lines.push("", ...diagnostics.map(formatDiagnostic));
   return `${lines.join("\n")}\n`;
 }
 

@@ -20,6 +20,7 @@ export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
           file: { ...topo.file!, ...multiple },
           topology: { ...topo.topology!, ...multiple },
           "no-cache": topo["no-cache"]!,
+          strict: topo.strict!,
         }
       : {}),
     ...(spec.namespaced ? { namespace: TOPOLOGY_OPTIONS.namespace! } : {}),

@@ -4,7 +4,7 @@ import { traceText } from "../output/trace-text.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";
 import { type CommandRun, flag, loadOptions, outputFormat, str, topologyPath } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
-import { loadWithProgress } from "./load-topology.ts";
+import { loadWithProgress, refuseWarnings } from "./load-topology.ts";
 import { mermaidOf, structured, TRACE_FORMATS, writeTraceSvg } from "./trace-output.ts";
 
 const PROTOCOLS = ["tcp", "udp", "icmp", "sctp"];
@@ -29,6 +29,8 @@ export const run: CommandRun = async (args, io) => {
     ...(sport !== undefined ? { sport: int(sport, "--sport", 1, 65535) } : {}),
     ...(size !== undefined ? { size: int(size, "--size", 28, 65535) } : {}),
   });
+  // The rules of node dumps are read as a trace enters their nodes: their warnings come with the trace.
+  if (flag(args, "strict")) refuseWarnings(t.diagnostics);
   const chosen = chooseBranches(t, branch, seed);
   await writeTraceSvg(topo.cluster, t, chosen, str(args, "svg"), io);
   if (format === "json" || format === "yaml") io.stdout(structured(format, onlyBranches(t, chosen)));

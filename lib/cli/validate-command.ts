@@ -3,6 +3,7 @@ import { formatIpv4 } from "../model/address.ts";
 import { loadWithProgress } from "./load-topology.ts";
 import { type CommandRun, loadOptions, topologyPath } from "./command.ts";
 import { EXIT } from "./io.ts";
+import { diagnosticLines } from "../output/diagnostics.ts";
 
 export const run: CommandRun = async (args, io) => {
   const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
@@ -17,6 +18,6 @@ export const run: CommandRun = async (args, io) => {
     );
   }
   if (cluster.nodes.length > 20) io.stdout(`  ... ${cluster.nodes.length - 20} more nodes\n`);
-  for (const w of cluster.warnings) io.stderr(`warning: ${w}\n`);
+  io.stderr(diagnosticLines(cluster.diagnostics));
   return EXIT.ok;
 };

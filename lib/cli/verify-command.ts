@@ -19,6 +19,7 @@ export const run: CommandRun = async (args, io) => {
     json?: boolean;
     output?: string;
     "no-cache"?: boolean;
+    strict?: boolean;
     "allow-skip"?: boolean;
   };
   const path = required(values.topology, "-f TOPO");
@@ -34,7 +35,7 @@ export const run: CommandRun = async (args, io) => {
     requests.push(r);
   }
   if (values.only && requests.length === 0) throw new UsageError("--only needs at least one --request");
-  const topo = loadWithProgress(path, { cache: !values["no-cache"] });
+  const topo = loadWithProgress(path, { cache: !values["no-cache"], strict: values.strict === true });
   const log = (line: string) => io.stderr(`verify: ${line}\n`);
   const rep = await verify(topo, { repeat, alpha, timeoutMs, requests, only: values.only ?? false, log });
   io.stdout(

@@ -1,12 +1,14 @@
 // Control plane entry: validated input -> the cluster model, as Kubernetes and the CNI would compute it.
 import { formatIpv4, parseIpv4, prefixContains, prefixesOverlap } from "../model/address.ts";
-import type { Client, Cluster } from "../model/cluster.ts";
-import { InputError, type InputProblem } from "../input/errors.ts";
+import type { Client, Cluster, Pod } from "../model/cluster.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { buildDns, buildLoadBalancers, ingressDns } from "./edge.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
+import { annotationDiagnostics } from "../ingress/annotations.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
 import { buildNodes } from "./nodes.ts";
@@ -16,13 +18,14 @@ import { clusterRanges } from "./ranges.ts";
 import { buildEndpointSlices, buildKubeProxyConfig, buildServices } from "./services.ts";
 
 export function buildCluster(given: TopologyInput): Cluster {
+  const ingresses = given.ingresses.map((r) => toIngress(r.obj, r.src.at()));
   const ingress = selectIngresses(
-    given.ingresses.map((r) => toIngress(r.obj, r.src.at())),
+    ingresses,
     given.ingressClasses.map((r) => toIngressClass(r.obj, r.src.at())),
   );
   const input = withDefaultController(given, ingress.served.length > 0);
   const problems: InputProblem[] = [];
-  const warnings: string[] = [...input.ignored];
+  const warnings: Diagnostic[] = [...input.ignored];
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) =>
     input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
@@ -30,28 +33,40 @@ export function buildCluster(given: TopologyInput): Cluster {
   const { clusterCidr, serviceCidr, underlayCidr, gateway } = clusterRanges(input);
   const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCidrMaskSize;
   if (maskSize < clusterCidr.length) {
-    problems.push({
-      ...at("nodeCIDRMaskSize"),
-      message: `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer`,
-    });
+    problems.push(
+      problem(
+        "invalid-value",
+        at("nodeCIDRMaskSize"),
+        `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer`,
+      ),
+    );
   }
   if (prefixesOverlap(clusterCidr, serviceCidr)) {
-    problems.push({
-      ...at("serviceCIDR"),
-      message: `serviceCIDR ${serviceCidr.text} overlaps clusterCIDR ${clusterCidr.text}; they must be disjoint`,
-    });
+    problems.push(
+      problem(
+        "address-conflict",
+        at("serviceCIDR"),
+        `serviceCIDR ${serviceCidr.text} overlaps clusterCIDR ${clusterCidr.text}; they must be disjoint`,
+      ),
+    );
   }
   if (prefixesOverlap(clusterCidr, underlayCidr)) {
-    problems.push({
-      ...at("underlay", "cidr"),
-      message: `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint`,
-    });
+    problems.push(
+      problem(
+        "address-conflict",
+        at("underlay", "cidr"),
+        `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint`,
+      ),
+    );
   }
   if (gateway !== undefined && !prefixContains(underlayCidr, gateway)) {
-    problems.push({
-      ...at("underlay", "gateway"),
-      message: `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}`,
-    });
+    problems.push(
+      problem(
+        "address-outside",
+        at("underlay", "gateway"),
+        `gateway ${formatIpv4(gateway)} is outside the underlay ${underlayCidr.text}`,
+      ),
+    );
   }
   if (problems.length > 0) throw new InputError(problems);
 
@@ -70,9 +85,12 @@ export function buildCluster(given: TopologyInput): Cluster {
   const endpointSlices = buildEndpointSlices(input, services, pods, problems);
   for (const s of services) {
     if (s.proxyName === undefined) continue;
-    const at = s.origin;
     warnings.push(
-      `${at ? `${at.file}:${at.line}:${at.col}: ` : ""}Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`,
+      diagnostic(
+        "service-proxy-name",
+        s.origin ?? { object: { kind: "Service", namespace: s.namespace, name: s.name } },
+        `Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`,
+      ),
     );
   }
   const kubeProxy = buildKubeProxyConfig(input, clusterCidr, warnings, problems);
@@ -84,12 +102,33 @@ export function buildCluster(given: TopologyInput): Cluster {
   const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
   const zone = buildDns(input);
   for (const i of ingress.ignored) {
-    const at = i.ingress.origin;
-    warnings.push(`${at ? `${at.file}:${at.line}:${at.col}: ` : ""}${i.reason}`);
+    const { namespace, name } = i.ingress;
+    warnings.push(
+      diagnostic("ingress-not-served", i.ingress.origin ?? { object: { kind: "Ingress", namespace, name } }, i.reason),
+    );
   }
+  const served = new Set(ingress.served.map((s) => s.ingress));
+  given.ingresses.forEach((r, i) => {
+    const ing = ingresses[i]!;
+    if (served.has(ing))
+      warnings.push(...annotationDiagnostics(ing.annotations, (key) => r.src.at(["metadata", "annotations"], key)));
+  });
   if (problems.length > 0) throw new InputError(problems);
-  if (pods.some((p) => p.ports.length === 0 && !p.hostNetwork)) {
-    warnings.push("pods without declared containerPorts are assumed to listen on any port they are asked for");
+  const portless = pods.filter((p) => p.ports.length === 0 && !p.hostNetwork);
+  if (portless.length > 0) {
+    const [first] = portless as [Pod];
+    const others =
+      portless.length === 1
+        ? " declares"
+        : ` and ${portless.length - 1} other pod${portless.length > 2 ? "s" : ""} declare`;
+    warnings.push(
+      diagnostic(
+        "any-port",
+        first.origin ?? { object: { kind: "Pod", namespace: first.namespace, name: first.name } },
+        `pod ${first.namespace}/${first.name}${others} no containerPorts: each is assumed to listen on any port it is asked for`,
+        "list the ports in the containers' ports[] to have connections to other ports refused",
+      ),
+    );
   }
   return {
     clusterCidr,
@@ -106,7 +145,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
     ingress,
     nodeDumps: loadNodeDumps(input, nodes, warnings),
-    warnings,
+    diagnostics: warnings,
   };
 }
 
@@ -116,10 +155,13 @@ function buildClients(input: TopologyInput, problems: InputProblem[]): Client[] 
   const seen = new Set<string>();
   return given.map((c, i) => {
     if (seen.has(c.name))
-      problems.push({
-        ...input.topology!.src.at(["spec", "clients", i, "name"]),
-        message: `duplicate client "${c.name}"; client names must be unique`,
-      });
+      problems.push(
+        problem(
+          "duplicate",
+          input.topology!.src.at(["spec", "clients", i, "name"]),
+          `duplicate client "${c.name}"; client names must be unique`,
+        ),
+      );
     seen.add(c.name);
     return { name: c.name, ip: parseIpv4(c.ip)! };
   });

@@ -2,7 +2,7 @@
 // clients outside the cluster resolve.
 import { parseIpv4, prefixContains } from "../model/address.ts";
 import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import type { ClassSelection } from "../model/ingress.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
@@ -34,21 +34,30 @@ export function buildLoadBalancers(
     const [namespace, name] = lb.service.split("/") as [string, string];
     const svc = services.find((s) => s.namespace === namespace && s.name === name);
     if (!svc)
-      problems.push({
-        ...at("service"),
-        message: `load balancer ${lb.name}: no Service ${lb.service}; it must name a LoadBalancer Service`,
-      });
+      problems.push(
+        problem(
+          "dangling-reference",
+          at("service"),
+          `load balancer ${lb.name}: no Service ${lb.service}; it must name a LoadBalancer Service`,
+        ),
+      );
     else if (svc.type !== "LoadBalancer")
-      problems.push({
-        ...at("service"),
-        message: `load balancer ${lb.name}: Service ${lb.service} is of type ${svc.type}; expected type LoadBalancer`,
-      });
+      problems.push(
+        problem(
+          "invalid-value",
+          at("service"),
+          `load balancer ${lb.name}: Service ${lb.service} is of type ${svc.type}; expected type LoadBalancer`,
+        ),
+      );
     const own = lb.address ? parseIpv4(lb.address)! : undefined;
     if (own !== undefined && !prefixContains(underlay.cidr, own))
-      problems.push({
-        ...at("address"),
-        message: `load balancer ${lb.name}: address ${lb.address} is outside the underlay ${underlay.cidr.text}`,
-      });
+      problems.push(
+        problem(
+          "address-outside",
+          at("address"),
+          `load balancer ${lb.name}: address ${lb.address} is outside the underlay ${underlay.cidr.text}`,
+        ),
+      );
     if (own !== undefined) usedAddresses.add(own);
     out.push({
       name: lb.name,

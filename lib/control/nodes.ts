@@ -12,7 +12,7 @@ import {
   subPrefix,
 } from "../model/address.ts";
 import type { Listener, Node, Origin, Route } from "../model/cluster.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import type { TopologyNode } from "../input/topology-schema.ts";
 import { DEFAULTS } from "./defaults.ts";
@@ -48,10 +48,13 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
   const add = (d: Draft, what: string, nameAt: Origin = d.origin) => {
     const prev = byName.get(d.name);
     if (prev) {
-      problems.push({
-        ...nameAt,
-        message: `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names must be unique`,
-      });
+      problems.push(
+        problem(
+          "duplicate",
+          nameAt,
+          `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names must be unique`,
+        ),
+      );
       return undefined;
     }
     byName.set(d.name, d);
@@ -63,10 +66,13 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
     const ip = internal === undefined ? undefined : parseIpv4(internal);
     const addrIndex = obj.status?.addresses?.findIndex((a) => a.type === "InternalIP") ?? -1;
     if (internal !== undefined && ip === undefined) {
-      problems.push({
-        ...src.at(["status", "addresses", addrIndex, "address"]),
-        message: `Node ${obj.metadata.name}: InternalIP "${internal}" is not an IPv4 address`,
-      });
+      problems.push(
+        problem(
+          "invalid-field",
+          src.at(["status", "addresses", addrIndex, "address"]),
+          `Node ${obj.metadata.name}: InternalIP "${internal}" is not an IPv4 address`,
+        ),
+      );
     }
     const podCidrText = obj.spec?.podCIDR ?? obj.spec?.podCIDRs?.[0];
     add(
@@ -87,10 +93,9 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
     const at = (f?: string) => topo!.src.at(["spec", "nodes", i, ...(f ? [f] : [])]);
     const existing = byName.get(tn.name);
     if (existing?.topo) {
-      problems.push({
-        ...at("name"),
-        message: `duplicate node "${tn.name}" in the Topology; node names must be unique`,
-      });
+      problems.push(
+        problem("duplicate", at("name"), `duplicate node "${tn.name}" in the Topology; node names must be unique`),
+      );
       return;
     }
     const d = existing ?? add({ name: tn.name, labels: {}, origin: at(), at: (f) => at(f) }, "node");
@@ -108,10 +113,13 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
       drafts.push({ name: `${DEFAULTS.nodeNamePrefix}${i}`, labels: {}, origin, at: () => origin });
     }
   } else if (topo?.obj.spec?.nodeCount !== undefined && topo.obj.spec.nodeCount !== drafts.length) {
-    problems.push({
-      ...topo.src.at(["spec", "nodeCount"]),
-      message: `nodeCount is ${topo.obj.spec.nodeCount} but ${drafts.length} nodes are defined; drop nodeCount or make them agree`,
-    });
+    problems.push(
+      problem(
+        "invalid-value",
+        topo.src.at(["spec", "nodeCount"]),
+        `nodeCount is ${topo.obj.spec.nodeCount} but ${drafts.length} nodes are defined; drop nodeCount or make them agree`,
+      ),
+    );
   }
   for (const d of drafts) d.labels["kubernetes.io/hostname"] ??= d.name;
   return drafts;
@@ -122,17 +130,23 @@ function assignAddresses(drafts: Draft[], plan: NodePlan, problems: InputProblem
   for (const d of drafts) {
     if (d.ip === undefined) continue;
     if (!prefixContains(plan.underlayCidr, d.ip)) {
-      problems.push({
-        ...d.at("ip"),
-        message: `node ${d.name}: address ${formatIpv4(d.ip)} is outside the underlay ${plan.underlayCidr.text}; use an address inside it or set Topology spec.underlay.cidr`,
-      });
+      problems.push(
+        problem(
+          "address-outside",
+          d.at("ip"),
+          `node ${d.name}: address ${formatIpv4(d.ip)} is outside the underlay ${plan.underlayCidr.text}; use an address inside it or set Topology spec.underlay.cidr`,
+        ),
+      );
     }
     const other = used.get(d.ip);
     if (other)
-      problems.push({
-        ...d.at("ip"),
-        message: `node ${d.name}: address ${formatIpv4(d.ip)} is already node ${other}'s; node addresses must be unique`,
-      });
+      problems.push(
+        problem(
+          "address-conflict",
+          d.at("ip"),
+          `node ${d.name}: address ${formatIpv4(d.ip)} is already node ${other}'s; node addresses must be unique`,
+        ),
+      );
     used.set(d.ip, d.name);
   }
   let next = plan.underlayCidr.network + DEFAULTS.firstNodeHost;
@@ -141,10 +155,13 @@ function assignAddresses(drafts: Draft[], plan: NodePlan, problems: InputProblem
     if (d.ip !== undefined) continue;
     while (used.has(next)) next++;
     if (next > last) {
-      problems.push({
-        ...d.origin,
-        message: `the underlay ${plan.underlayCidr.text} has no address left for node ${d.name}; set a larger Topology spec.underlay.cidr`,
-      });
+      problems.push(
+        problem(
+          "address-exhausted",
+          d.origin,
+          `the underlay ${plan.underlayCidr.text} has no address left for node ${d.name}; set a larger Topology spec.underlay.cidr`,
+        ),
+      );
       return;
     }
     d.ip = next;
@@ -157,17 +174,23 @@ function assignPodCidrs(drafts: Draft[], plan: NodePlan, problems: InputProblem[
   for (const [i, d] of given.entries()) {
     const p = d.podCidr!;
     if (!prefixesOverlap(p, plan.clusterCidr) || p.length < plan.clusterCidr.length) {
-      problems.push({
-        ...d.at("podCIDR"),
-        message: `node ${d.name}: podCIDR ${p.text} is not inside the cluster CIDR ${plan.clusterCidr.text}`,
-      });
+      problems.push(
+        problem(
+          "address-outside",
+          d.at("podCIDR"),
+          `node ${d.name}: podCIDR ${p.text} is not inside the cluster CIDR ${plan.clusterCidr.text}`,
+        ),
+      );
     }
     const clash = given.slice(0, i).find((o) => prefixesOverlap(o.podCidr!, p));
     if (clash)
-      problems.push({
-        ...d.at("podCIDR"),
-        message: `node ${d.name}: podCIDR ${p.text} overlaps node ${clash.name}'s ${clash.podCidr!.text}; podCIDRs must not overlap`,
-      });
+      problems.push(
+        problem(
+          "address-conflict",
+          d.at("podCIDR"),
+          `node ${d.name}: podCIDR ${p.text} overlaps node ${clash.name}'s ${clash.podCidr!.text}; podCIDRs must not overlap`,
+        ),
+      );
   }
   let n = 0;
   for (const d of drafts) {
@@ -180,10 +203,13 @@ function assignPodCidrs(drafts: Draft[], plan: NodePlan, problems: InputProblem[
       // skip ranges already claimed by a node's spec.podCIDR
     }
     if (!candidate) {
-      problems.push({
-        ...d.origin,
-        message: `the cluster CIDR ${plan.clusterCidr.text} has no /${plan.maskSize} left for node ${d.name}; use a larger clusterCIDR or a larger nodeCIDRMaskSize`,
-      });
+      problems.push(
+        problem(
+          "address-exhausted",
+          d.origin,
+          `the cluster CIDR ${plan.clusterCidr.text} has no /${plan.maskSize} left for node ${d.name}; use a larger clusterCIDR or a larger nodeCIDRMaskSize`,
+        ),
+      );
       return;
     }
     d.podCidr = candidate;

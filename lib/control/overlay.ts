@@ -1,7 +1,7 @@
 // WireGuard peers as the overlay agent (Kilo, flannel) would configure them; checks what was given.
 import { hostPrefix, type Prefix } from "../model/address.ts";
 import type { Node, OverlayStyle, WireGuardPeer } from "../model/cluster.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 
 /** A remote node's AllowedIPs as `style` derives them. */
@@ -37,22 +37,31 @@ export function checkOverlay(input: TopologyInput, nodes: readonly Node[], probl
     peers.forEach((p, j) => {
       const at = input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "node"]);
       if (!names.has(p.node))
-        problems.push({
-          ...at,
-          message: `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known nodes: ${[...names].slice(0, 10).join(", ")}`,
-        });
+        problems.push(
+          problem(
+            "dangling-reference",
+            at,
+            `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known nodes: ${[...names].slice(0, 10).join(", ")}`,
+          ),
+        );
       if (p.node === tn.name)
-        problems.push({
-          ...at,
-          message: `node ${tn.name} lists itself as a WireGuard peer; a node is never its own peer`,
-        });
+        problems.push(
+          problem(
+            "invalid-value",
+            at,
+            `node ${tn.name} lists itself as a WireGuard peer; a node is never its own peer`,
+          ),
+        );
       p.allowedIPs.forEach((a, k) => {
         const prev = owner.get(a);
         if (prev !== undefined) {
-          problems.push({
-            ...input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "allowedIPs", k]),
-            message: `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one prefix on one peer only`,
-          });
+          problems.push(
+            problem(
+              "address-conflict",
+              input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "allowedIPs", k]),
+              `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one prefix on one peer only`,
+            ),
+          );
         }
         owner.set(a, p.node);
       });

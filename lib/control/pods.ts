@@ -2,7 +2,8 @@
 // (host-local on each node's podCIDR) gives them.
 import { formatIpv4, type Ipv4, type Prefix, parseIpv4, prefixContains, prefixSize } from "../model/address.ts";
 import type { ContainerPort, Node, Origin, Pod } from "../model/cluster.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { PodSpecObject } from "../input/kubernetes-schema.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
@@ -35,7 +36,7 @@ export function buildPods(
   nodes: readonly Node[],
   clusterCidr: Prefix,
   problems: InputProblem[],
-  warnings: string[],
+  warnings: Diagnostic[],
 ): Pod[] {
   const drafts = [...givenPods(input, problems), ...workloadPods(input, nodes, warnings)];
   checkUnique(drafts, problems);
@@ -56,10 +57,13 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
       status?.phase !== undefined &&
       !["Pending", "Running", "Succeeded", "Failed", "Unknown"].includes(status.phase)
     ) {
-      problems.push({
-        ...src.at(["status", "phase"]),
-        message: `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown`,
-      });
+      problems.push(
+        problem(
+          "invalid-field",
+          src.at(["status", "phase"]),
+          `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown`,
+        ),
+      );
     }
     return {
       namespace: obj.metadata.namespace ?? DEFAULTS.namespace,
@@ -99,7 +103,7 @@ function controllerOf(metadata: {
   return `${ref.kind}/${ref.name}`;
 }
 
-function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: string[]): PodDraft[] {
+function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Diagnostic[]): PodDraft[] {
   const out: PodDraft[] = [];
   for (const { obj, src, kind } of input.workloads) {
     const ns = obj.metadata.namespace ?? DEFAULTS.namespace;
@@ -153,9 +157,7 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: st
       out.push(replica(name, spec.nodeName || undefined));
     }
     if (replicas === 0)
-      warnings.push(
-        `${origin.file}:${origin.line}:${origin.col}: ${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`,
-      );
+      warnings.push(diagnostic("zero-replicas", origin, `${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`));
   }
   return out;
 }
@@ -180,16 +182,19 @@ function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
     if (!seen) namespaces.set(d.namespace, (seen = new Map()));
     const prev = seen.get(d.name);
     if (prev)
-      problems.push({
-        ...d.nameAt(),
-        message: `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace`,
-      });
+      problems.push(
+        problem(
+          "duplicate",
+          d.nameAt(),
+          `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace`,
+        ),
+      );
     else seen.set(d.name, d);
   }
 }
 
 /** The default scheduler's spreading, without resources: fewest pods first, ties in node order. */
-function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputProblem[], warnings: string[]): void {
+function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputProblem[], warnings: Diagnostic[]): void {
   const index = new Map(nodes.map((n, i) => [n.name, i]));
   const load = new Array<number>(nodes.length).fill(0);
   for (const d of drafts) {
@@ -200,10 +205,13 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
   for (const d of drafts) {
     if (d.node !== undefined) {
       if (!index.has(d.node)) {
-        problems.push({
-          ...d.at(["spec", "nodeName"]),
-          message: `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...index.keys()].slice(0, 10).join(", ")}`,
-        });
+        problems.push(
+          problem(
+            "dangling-reference",
+            d.at(["spec", "nodeName"]),
+            `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...index.keys()].slice(0, 10).join(", ")}`,
+          ),
+        );
       }
       continue;
     }
@@ -212,7 +220,12 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
     const i = constrained ? leastLoadedMatching(d.spec, nodes, load) : spread.take();
     if (i === undefined) {
       warnings.push(
-        `${d.origin.file}:${d.origin.line}:${d.origin.col}: pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`,
+        diagnostic(
+          "pod-pending",
+          d.origin,
+          `pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`,
+          "label a node to match, or change the nodeSelector",
+        ),
       );
       continue;
     }
@@ -309,14 +322,14 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     }
     if (d.ip === undefined) continue;
     // Positions are looked up only for a problem: in a JSON input each costs a scan of the pod's text.
-    const wrong = (why: string) =>
-      problems.push({
-        ...d.at(["status", "podIP"]),
-        message: `pod ${d.namespace}/${d.name}: podIP ${formatIpv4(d.ip!)} ${why}`,
-      });
-    if (!prefixContains(clusterCidr, d.ip)) wrong(`is outside the cluster CIDR ${clusterCidr.text}`);
-    else if (!prefixContains(node.podCidr, d.ip)) wrong(`is outside node ${node.name}'s podCIDR ${node.podCidr.text}`);
-    else if (taken.has(d.ip)) wrong(`is already used by ${holder(d.ip)}`);
+    const wrong = (code: "address-outside" | "address-conflict", why: string) =>
+      problems.push(
+        problem(code, d.at(["status", "podIP"]), `pod ${d.namespace}/${d.name}: podIP ${formatIpv4(d.ip!)} ${why}`),
+      );
+    if (!prefixContains(clusterCidr, d.ip)) wrong("address-outside", `is outside the cluster CIDR ${clusterCidr.text}`);
+    else if (!prefixContains(node.podCidr, d.ip))
+      wrong("address-outside", `is outside node ${node.name}'s podCIDR ${node.podCidr.text}`);
+    else if (taken.has(d.ip)) wrong("address-conflict", `is already used by ${holder(d.ip)}`);
     taken.set(d.ip, d);
   }
   // host-local: the gateway is .1, pods get .2 upwards, never the broadcast address.
@@ -327,10 +340,13 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
     let ip = next.get(node.name)!;
     while (taken.has(ip)) ip++;
     if (ip >= node.podCidr.network + prefixSize(node.podCidr) - 1) {
-      problems.push({
-        ...d.countAt,
-        message: `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods`,
-      });
+      problems.push(
+        problem(
+          "address-exhausted",
+          d.countAt,
+          `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods`,
+        ),
+      );
       continue;
     }
     d.ip = ip;

@@ -11,7 +11,8 @@ import {
   prefixSize,
 } from "../model/address.ts";
 import type { Endpoint, EndpointSlice, KubeProxyConfig, Pod, Service, ServicePort } from "../model/cluster.ts";
-import type { InputProblem } from "../input/errors.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { type InputProblem, problem } from "../input/errors.ts";
 import type { Read, TopologyInput } from "../input/load.ts";
 import type { ServiceObject } from "../input/service-schema.ts";
 import { DEFAULTS } from "./defaults.ts";
@@ -29,23 +30,32 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
   for (const r of input.services) {
     const key = `${r.obj.metadata.namespace ?? DEFAULTS.namespace}/${r.obj.metadata.name}`;
     if (seen.has(key))
-      problems.push({
-        ...r.src.at(["metadata", "name"]),
-        message: `duplicate Service ${key}; Service names must be unique in a namespace`,
-      });
+      problems.push(
+        problem(
+          "duplicate",
+          r.src.at(["metadata", "name"]),
+          `duplicate Service ${key}; Service names must be unique in a namespace`,
+        ),
+      );
     seen.set(key, r);
     const ip = r.obj.spec.clusterIP ? parseIpv4(r.obj.spec.clusterIP) : undefined;
     if (ip !== undefined) {
       if (!prefixContains(serviceCidr, ip))
-        problems.push({
-          ...r.src.at(["spec", "clusterIP"]),
-          message: `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${serviceCidr.text}`,
-        });
+        problems.push(
+          problem(
+            "address-outside",
+            r.src.at(["spec", "clusterIP"]),
+            `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${serviceCidr.text}`,
+          ),
+        );
       else if (takenIps.has(ip))
-        problems.push({
-          ...r.src.at(["spec", "clusterIP"]),
-          message: `clusterIP ${formatIpv4(ip)} is already Service ${takenIps.get(ip)}'s`,
-        });
+        problems.push(
+          problem(
+            "address-conflict",
+            r.src.at(["spec", "clusterIP"]),
+            `clusterIP ${formatIpv4(ip)} is already Service ${takenIps.get(ip)}'s`,
+          ),
+        );
       takenIps.set(ip, key);
     }
     for (const p of r.obj.spec.ports ?? []) if (p.nodePort !== undefined) takenPorts.add(p.nodePort);
@@ -83,10 +93,13 @@ function toService(
     type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp()];
   const ports = (spec.ports ?? []).map((p, i): ServicePort => {
     if ((spec.ports?.length ?? 0) > 1 && !p.name)
-      problems.push({
-        ...src.at(["spec", "ports", i]),
-        message: "a Service with several ports must name each of them (ports[].name)",
-      });
+      problems.push(
+        problem(
+          "invalid-value",
+          src.at(["spec", "ports", i]),
+          "a Service with several ports must name each of them (ports[].name)",
+        ),
+      );
     return {
       name: p.name ?? "",
       protocol: p.protocol ?? "TCP",
@@ -99,10 +112,13 @@ function toService(
   const sourceRanges = (spec.loadBalancerSourceRanges ?? []).flatMap((text, i) => {
     const p = parsePrefix(text.trim(), false);
     if (!p)
-      problems.push({
-        ...src.at(["spec", "loadBalancerSourceRanges", i]),
-        message: `"${text}" is not a CIDR; expected address/length like 203.0.113.0/24`,
-      });
+      problems.push(
+        problem(
+          "invalid-field",
+          src.at(["spec", "loadBalancerSourceRanges", i]),
+          `"${text}" is not a CIDR; expected address/length like 203.0.113.0/24`,
+        ),
+      );
     return p ? [p] : [];
   });
   return {
@@ -144,21 +160,26 @@ export function buildEndpointSlices(
   const given = input.endpointSlices.flatMap(({ obj, src }): EndpointSlice[] => {
     const serviceName = obj.metadata.labels?.["kubernetes.io/service-name"];
     if (!serviceName) {
-      problems.push({
-        ...src.at(["metadata"]),
-        message:
+      problems.push(
+        problem(
+          "invalid-value",
+          src.at(["metadata"]),
           'EndpointSlice has no "kubernetes.io/service-name" label; kube-proxy would ignore it. Add the label naming its Service',
-      });
+        ),
+      );
       return [];
     }
     if (obj.addressType !== "IPv4") return [];
     const endpoints = (obj.endpoints ?? []).flatMap((e, i): Endpoint[] => {
       const ip = parseIpv4(e.addresses[0]!);
       if (ip === undefined) {
-        problems.push({
-          ...src.at(["endpoints", i, "addresses", 0]),
-          message: `"${e.addresses[0]}" is not an IPv4 address`,
-        });
+        problems.push(
+          problem(
+            "invalid-field",
+            src.at(["endpoints", i, "addresses", 0]),
+            `"${e.addresses[0]}" is not an IPv4 address`,
+          ),
+        );
         return [];
       }
       const c = e.conditions ?? {};
@@ -199,7 +220,7 @@ export function buildEndpointSlices(
 export function buildKubeProxyConfig(
   input: TopologyInput,
   clusterCidr: Prefix,
-  warnings: string[],
+  warnings: Diagnostic[],
   problems: InputProblem[],
 ): KubeProxyConfig {
   const c = input.kubeProxyConfig?.obj;
@@ -214,9 +235,12 @@ export function buildKubeProxyConfig(
     };
   const at = input.kubeProxyConfig!.src.at;
   if (c.mode && c.mode !== "iptables") {
-    const where = at(["mode"]);
     warnings.push(
-      `${where.file}:${where.line}:${where.col}: kube-proxy mode "${c.mode}": kubehop simulates iptables mode; the rules on the nodes differ`,
+      diagnostic(
+        "kube-proxy-mode",
+        at(["mode"]),
+        `kube-proxy mode "${c.mode}": kubehop simulates iptables mode; the rules on the nodes differ`,
+      ),
     );
   }
   // kube-proxy takes the first CIDR of a comma-separated (dual-stack) list for IPv4.
@@ -226,7 +250,7 @@ export function buildKubeProxyConfig(
     .find((x) => x.includes("."));
   const configured = cidrText ? parsePrefix(cidrText, false) : undefined;
   if (cidrText && !configured)
-    problems.push({ ...at(["clusterCIDR"]), message: `clusterCIDR "${c.clusterCIDR}" is not a CIDR` });
+    problems.push(problem("invalid-field", at(["clusterCIDR"]), `clusterCIDR "${c.clusterCIDR}" is not a CIDR`));
   return {
     ...(configured ? { clusterCidr: configured } : {}),
     detectLocalMode: c.detectLocalMode || "ClusterCIDR",

@@ -3,6 +3,7 @@
 // ruleset.
 import type { Ipv4 } from "../model/address.ts";
 import type { Client, Cluster, Listener, LoadBalancer, Node, NodeNetwork, Pod, Route } from "../model/cluster.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
 import { lookupRoute } from "./routing.ts";
 import { WireGuardPeers } from "./wireguard-peers.ts";
@@ -117,8 +118,8 @@ export class Network {
   }
 
   /** Rules the netfilter engine could not interpret, on the nodes used so far (never silently skipped). */
-  netfilterWarnings(): string[] {
-    return [...this.rulesets.values()].flatMap((nf) => (nf ? [...nf.warnings] : []));
+  netfilterDiagnostics(): Diagnostic[] {
+    return [...this.rulesets.values()].flatMap((nf) => (nf ? [...nf.diagnostics] : []));
   }
 
   /** The node's own addresses: eth0, bridge0, wg0 (when it has one), or those of its `ip addr` dump. */

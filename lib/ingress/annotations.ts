@@ -1,6 +1,8 @@
 // The ingress-nginx annotations that change where a request goes, parsed the way the controller
 // parses them: a value it cannot read falls back to the default, it never fails the Ingress.
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import type { Ingress } from "../model/ingress.ts";
+import type { Origin } from "../model/origin.ts";
 
 export const ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
 
@@ -36,6 +38,53 @@ function goBool(v: string | undefined): boolean | undefined {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
   return undefined;
+}
+
+/** The annotations parseAnnotations reads that hold a boolean, with the default nginx falls back to. */
+const BOOLEANS: Record<string, boolean> = {
+  "ssl-redirect": DEFAULT_ANNOTATIONS.sslRedirect,
+  "force-ssl-redirect": false,
+  "preserve-trailing-slash": false,
+  "use-regex": false,
+  "service-upstream": false,
+  canary: false,
+};
+
+/**
+ * Warnings for an Ingress's ingress-nginx annotations that the router does not simulate (a canary's
+ * traffic split among them) or whose value the controller cannot read. `at` finds an annotation's key.
+ */
+export function annotationDiagnostics(
+  annotations: Readonly<Record<string, string>>,
+  at: (key: string) => Origin,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const name = key.slice(ANNOTATION_PREFIX.length);
+    if (name in BOOLEANS && goBool(value) === undefined)
+      out.push(
+        diagnostic(
+          "ingress-annotation",
+          at(key),
+          `${key}: "${value}" is not a boolean; ingress-nginx ignores it and uses the default, ${BOOLEANS[name]}`,
+          'write "true" or "false"',
+        ),
+      );
+    else if (name === "canary" && goBool(value))
+      out.push(
+        diagnostic(
+          "ingress-annotation",
+          at(key),
+          `${key}: the canary's traffic split is not simulated; requests are traced to the Ingress it shadows`,
+        ),
+      );
+    else if (!(name in BOOLEANS) && name !== "rewrite-target" && !name.startsWith("canary-"))
+      out.push(
+        diagnostic("ingress-annotation", at(key), `${key} is not simulated; traces do not take it into account`),
+      );
+  }
+  return out;
 }
 
 export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnnotations {

@@ -28,6 +28,7 @@ export function parseJsonDocuments(source: SourceFile): SourceObject[] | undefin
     throw InputError.at(
       origin(docs[0]!.offset),
       "no objects in the List; expected Kubernetes objects or a kubehop Topology",
+      "input-syntax",
     );
   return out;
 }

@@ -1,6 +1,7 @@
 // Input layer entry: files -> validated objects by kind, each still able to point at its source.
 import type { z } from "zod";
-import { InputError, type InputProblem } from "./errors.ts";
+import { byPosition, type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { InputError, type InputProblem, problem } from "./errors.ts";
 import {
   NodeSchema,
   type NodeObject,
@@ -40,8 +41,8 @@ export interface TopologyInput {
   readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
   readonly ingresses: readonly Read<IngressObject>[];
   readonly ingressClasses: readonly Read<IngressClassObject>[];
-  /** Objects of kinds kubehop does not model, as `file:line:col: Kind ns/name` for warnings. */
-  readonly ignored: readonly string[];
+  /** Warnings for the objects of kinds kubehop does not model but that can change traffic. */
+  readonly ignored: readonly Diagnostic[];
   /** What was loaded (a file, a folder, or YAML text): node dumps are looked for next to it. */
   readonly source?: string;
 }
@@ -62,10 +63,13 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
   const one = <T>(found: Read<T>[], what: string): Read<T> | undefined => {
     for (const extra of found.slice(1)) {
       const first = found[0]!.src.at();
-      problems.push({
-        ...extra.src.at(),
-        message: `a second ${what}; the first is at ${first.file}:${first.line}. Give exactly one`,
-      });
+      problems.push(
+        problem(
+          "duplicate",
+          extra.src.at(),
+          `a second ${what}; the first is at ${first.file}:${first.line}. Give exactly one`,
+        ),
+      );
     }
     return found[0];
   };
@@ -98,7 +102,7 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
     }),
     "KubeProxyConfiguration",
   );
-  if (problems.length > 0) throw new InputError(sortByPosition(problems));
+  if (problems.length > 0) throw new InputError(byPosition(problems));
   return { ...input, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
 }
 
@@ -116,16 +120,11 @@ const KNOWN_KINDS = new Set([
   "Expectations",
 ]);
 
-function unmodelled(src: SourceObject): string {
+function unmodelled(src: SourceObject): Diagnostic {
   const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
   const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
-  const at = src.at();
-  return `${at.file}:${at.line}:${at.col}: ${src.kind} ${name}: ${unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""))}`;
-}
-
-/** Problems in the order they stand in the files, whatever order the checks ran in. */
-function sortByPosition(problems: InputProblem[]): InputProblem[] {
-  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
+  const impact = unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""));
+  return diagnostic("unmodelled-kind", src.at(), `${src.kind} ${name}: ${impact}`);
 }
 
 function isKubeProxyConfigMap(src: SourceObject): boolean {
@@ -140,10 +139,13 @@ function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObje
     data && ("config.conf" in data ? "config.conf" : Object.keys(data).find((k) => /\.(conf|ya?ml)$/.test(k)));
   const text = key ? data![key] : undefined;
   if (typeof text !== "string") {
-    problems.push({
-      ...src.at(["data"]),
-      message: 'ConfigMap kube-system/kube-proxy has no data."config.conf" holding the KubeProxyConfiguration',
-    });
+    problems.push(
+      problem(
+        "invalid-field",
+        src.at(["data"]),
+        'ConfigMap kube-system/kube-proxy has no data."config.conf" holding the KubeProxyConfiguration',
+      ),
+    );
     return undefined;
   }
   const where = src.at(["data", key!]);
@@ -151,12 +153,14 @@ function embeddedConfig(src: SourceObject, problems: InputProblem[]): SourceObje
   try {
     docs = parseDocuments({ file: `${where.file} (data.${key} at line ${where.line})`, text });
   } catch (e) {
-    if (e instanceof InputError) problems.push(...e.problems);
+    if (e instanceof InputError) problems.push(...e.diagnostics);
     return undefined;
   }
   const doc = docs[0]!;
   if (doc.kind !== "KubeProxyConfiguration") {
-    problems.push({ ...where, message: `data.${key} holds a ${doc.kind}; expected kind: KubeProxyConfiguration` });
+    problems.push(
+      problem("wrong-kind", where, `data.${key} holds a ${doc.kind}; expected kind: KubeProxyConfiguration`),
+    );
     return undefined;
   }
   return doc;
@@ -173,13 +177,16 @@ export function validate<S extends z.ZodType>(
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        problems.push({
-          ...src.at(path, key),
-          message: `${src.kind}: ${pathText([...path, key])}: unknown field "${key}"${suggest(key, path, schema)}`,
-        });
+        problems.push(
+          problem(
+            "unknown-field",
+            src.at(path, key),
+            `${src.kind}: ${pathText([...path, key])}: unknown field "${key}"${suggest(key, path, schema)}`,
+          ),
+        );
       }
     } else {
-      problems.push({ ...src.at(path), message: `${src.kind}: ${pathText(path)}: ${issue.message}` });
+      problems.push(problem("invalid-field", src.at(path), `${src.kind}: ${pathText(path)}: ${issue.message}`));
     }
   }
   return undefined;

@@ -18,13 +18,15 @@ export type Locate = (base: Path) => SourceObject["at"];
 
 /** The objects one document holds: itself, or the items of a `kind: List` (kubectl's `get -o`). */
 export function documentObjects(value: unknown, file: string, locate: Locate): SourceObject[] {
-  if (!isPlainObject(value)) throw InputError.at(locate([])(), "a document must be a mapping with apiVersion and kind");
+  if (!isPlainObject(value))
+    throw InputError.at(locate([])(), "a document must be a mapping with apiVersion and kind", "document-shape");
   if (value.kind !== "List") return [sourceObject(value, file, locate([]))];
   if (!Array.isArray(value.items))
-    throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects");
+    throw InputError.at(locate(["items"])(), "a List needs items: a sequence of Kubernetes objects", "document-shape");
   return value.items.map((item: unknown, i: number) => {
     const at = locate(["items", i]);
-    if (!isPlainObject(item)) throw InputError.at(at(), "a List item must be a mapping with apiVersion and kind");
+    if (!isPlainObject(item))
+      throw InputError.at(at(), "a List item must be a mapping with apiVersion and kind", "document-shape");
     return sourceObject(item, file, at);
   });
 }
@@ -34,10 +36,15 @@ function sourceObject(value: Record<string, unknown>, file: string, at: SourceOb
     throw InputError.at(
       at(["kind"]),
       `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`,
+      "document-shape",
     );
   }
   if (typeof value.kind !== "string" || value.kind === "") {
-    throw InputError.at(at(), 'missing "kind"; expected a Kubernetes kind (Pod, Deployment, ...) or Topology');
+    throw InputError.at(
+      at(),
+      'missing "kind"; expected a Kubernetes kind (Pod, Deployment, ...) or Topology',
+      "document-shape",
+    );
   }
   return { value, kind: value.kind, file, at };
 }

@@ -12,7 +12,7 @@ import {
   type Node as YamlNode,
 } from "yaml";
 import type { Origin } from "../model/cluster.ts";
-import { InputError, type InputProblem } from "./errors.ts";
+import { InputError, type InputProblem, problem } from "./errors.ts";
 import { parseJsonDocuments } from "./json-documents.ts";
 import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
@@ -40,10 +40,15 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
   const docList = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
     // parseAllDocuments returns an EmptyStream for a text without documents.
-    throw InputError.at(origin(0), "no YAML documents in the file; expected Kubernetes objects or a kubehop Topology");
+    throw InputError.at(
+      origin(0),
+      "no YAML documents in the file; expected Kubernetes objects or a kubehop Topology",
+      "input-syntax",
+    );
   }
   for (const doc of docList) {
-    for (const e of doc.errors) problems.push({ ...origin(e.pos[0]), message: `YAML syntax: ${firstLine(e.message)}` });
+    for (const e of doc.errors)
+      problems.push(problem("input-syntax", origin(e.pos[0]), `YAML syntax: ${firstLine(e.message)}`));
   }
   if (problems.length > 0) throw new InputError(problems);
 
@@ -55,13 +60,18 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
       throw InputError.at(
         origin(bomb.offset),
         `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion laughs"); refused. Use fewer nested aliases or write the values out`,
+        "input-syntax",
       );
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (e) {
-      throw InputError.at(origin(doc.contents.range?.[0] ?? 0), `cannot expand the document: ${(e as Error).message}`);
+      throw InputError.at(
+        origin(doc.contents.range?.[0] ?? 0),
+        `cannot expand the document: ${(e as Error).message}`,
+        "input-syntax",
+      );
     }
     const locate =
       (base: Path) =>
@@ -70,7 +80,11 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
     for (const obj of documentObjects(value, source.file, locate)) out.push(obj);
   }
   if (out.length === 0) {
-    throw InputError.at(origin(0), "no YAML documents in the file; expected Kubernetes objects or a kubehop Topology");
+    throw InputError.at(
+      origin(0),
+      "no YAML documents in the file; expected Kubernetes objects or a kubehop Topology",
+      "input-syntax",
+    );
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // The cluster as plain data: what the control plane computed from the input, with no behaviour.
 // Devices in lib/dataplane read it; nothing here knows how a packet moves.
 import type { Ipv4, Prefix } from "./address.ts";
+import type { Diagnostic } from "./diagnostic.ts";
 import type { ClassSelection } from "./ingress.ts";
 import type { Origin } from "./origin.ts";
 
@@ -27,8 +28,8 @@ export interface Cluster {
   readonly ingress: ClassSelection;
   /** Per node name: what the node really has, where dumps were given. */
   readonly nodeDumps: ReadonlyMap<string, NodeDump>;
-  /** Things the input said that the simulation does not take into account. */
-  readonly warnings: readonly string[];
+  /** What the input said that the simulation does not take into account, or assumes (warnings, info). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export interface Node {

@@ -4,6 +4,7 @@
 // so evaluation needs no text handling. It is model data because the layers that read rules (node
 // dumps, the data plane, drift) sit above the netfilter layer that parses and evaluates them.
 import type { Ipv4, Prefix } from "./address.ts";
+import type { Diagnostic } from "./diagnostic.ts";
 
 export type TableName = "raw" | "mangle" | "nat" | "filter";
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID";
@@ -32,8 +33,8 @@ export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
 export interface Ruleset {
   readonly file: string;
   readonly tables: ReadonlyMap<TableName, Table>;
-  /** `FILE:LINE: ...` for every rule or option the engine cannot simulate exactly. */
-  readonly warnings: readonly string[];
+  /** A warning for every rule or option the engine cannot simulate exactly, at its line. */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export interface Table {

@@ -4,14 +4,14 @@
 import { indexKey, indexOfKeys, type ChainIndex } from "./chain-index.ts";
 import { compileRule, type CompiledRule } from "./compile.ts";
 import type { TableName } from "../model/ruleset.ts";
-import { parseRuleLine, ruleNotes, ruleOf } from "./rule-parser.ts";
+import { parseRuleLine, type RuleNote, ruleNotes, ruleOf } from "./rule-parser.ts";
 
 export interface CompiledLines {
   /** rules[i] is lines[i]; its ref.index is i + 1 (a part that starts elsewhere shifts it). */
   readonly rules: readonly CompiledRule[];
   readonly index: ChainIndex | null;
   /** Approximations and rules that cannot be interpreted, by position in the array. */
-  readonly notes: readonly { readonly at: number; readonly text: string }[];
+  readonly notes: readonly { readonly at: number; readonly note: RuleNote }[];
 }
 
 const cache = new WeakMap<readonly string[], Partial<Record<TableName, CompiledLines>>>();
@@ -26,10 +26,10 @@ export function compiledLines(lines: readonly string[], table: TableName, file: 
 function compile(lines: readonly string[], table: TableName, file: string): CompiledLines {
   const rules: CompiledRule[] = new Array(lines.length);
   const keys: (number | null)[] = new Array(lines.length);
-  const notes: { at: number; text: string }[] = [];
+  const notes: { at: number; note: RuleNote }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const parsed = parseRuleLine(lines[i]!, file, i + 1);
-    for (const text of ruleNotes(parsed)) notes.push({ at: i, text });
+    for (const note of ruleNotes(parsed)) notes.push({ at: i, note });
     const rule = ruleOf(parsed, table, i + 1, undefined);
     rules[i] = compileRule(rule);
     keys[i] = indexKey(rule);

@@ -6,6 +6,7 @@ import { buildChainIndex, type ChainIndex } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { compileRule, type CompiledRule } from "./compile.ts";
 import { compiledLines } from "./compiled-lines.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import type { Chain, RuleRef, Ruleset, TableName } from "../model/ruleset.ts";
 
 /** rules[start..end) of a compiled array; `offset` is the chain position of rules[start]. */
@@ -27,7 +28,7 @@ export interface EngineChain {
 
 export interface ChainLookup {
   /** Grows as chains are compiled when the source is a ChainSource. */
-  readonly warnings: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
   /** Null when the table has no such chain. */
   chain(table: TableName, name: string): EngineChain | null;
   /** A walk met a jump to a chain that does not exist: the rule is treated as not matching. */
@@ -47,7 +48,7 @@ function cached(cache: Cache, table: TableName, name: string, make: () => Engine
 export function rulesetChains(ruleset: Ruleset, indexed: boolean): ChainLookup {
   const cache: Cache = new Map();
   return {
-    warnings: ruleset.warnings,
+    diagnostics: ruleset.diagnostics,
     // The parser already marked such rules unsupported, with a warning.
     missingJump: () => {},
     chain: (table, name) =>
@@ -77,7 +78,11 @@ function compileParsed(chain: Chain, indexed: boolean): EngineChain {
 
 export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup {
   const cache: Cache = new Map();
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
+  // Generated rules have no lines: a warning names the chain and the rule's position in it.
+  const at = (table: TableName, chain: string, index: number) => ({
+    rule: { ruleset: source.file, table, chain, index },
+  });
   const compile = (table: TableName, name: string): EngineChain | null => {
     if (!source.tables.includes(table)) return null;
     const chain = source.chain(table, name);
@@ -89,7 +94,7 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
       const c = compiledLines(p.lines, table, source.file);
       for (const n of c.notes) {
         if (n.at >= p.start && n.at < p.end)
-          warnings.push(`${source.file}: ${table} ${name} rule ${offset + n.at - p.start + 1}: ${n.text}`);
+          warnings.push(diagnostic(n.note.code, at(table, name, offset + n.at - p.start + 1), n.note.message));
       }
       parts.push({ rules: c.rules, index: indexed ? c.index : null, start: p.start, end: p.end, offset });
       offset += p.end - p.start;
@@ -103,14 +108,18 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
   };
   const reported = new Set<string>();
   return {
-    warnings,
+    diagnostics: warnings,
     chain: (table, name) => cached(cache, table, name, () => compile(table, name)),
     missingJump: (rule, target) => {
       const key = `${rule.table} ${rule.chain} ${rule.index}`;
       if (reported.has(key)) return;
       reported.add(key);
       warnings.push(
-        `${source.file}: ${rule.table} ${rule.chain} rule ${rule.index}: cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`,
+        diagnostic(
+          "iptables-missing-chain",
+          at(rule.table, rule.chain, rule.index),
+          `cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`,
+        ),
       );
     },
   };

@@ -1,6 +1,7 @@
 // Malformed iptables-save text is bad input: it is reported with its position, never as a stack
 // trace. A rule that is well-formed but uses something kubehop does not simulate is not an error:
 // it becomes a warning (see parser.ts).
+import { type Diagnostic, diagnostic, formatDiagnostic } from "../model/diagnostic.ts";
 
 export class NetfilterParseError extends Error {
   readonly file: string;
@@ -8,8 +9,12 @@ export class NetfilterParseError extends Error {
   readonly col: number;
   /** The message without the position, e.g. `"10.0.0.300" is not an IPv4 address ...`. */
   readonly detail: string;
+  /** The same, as the error diagnostic iptables-syntax. */
+  readonly diagnostic: Diagnostic;
   constructor(file: string, line: number, col: number, detail: string) {
-    super(`${file}:${line}:${col}: ${detail}`);
+    const d = diagnostic("iptables-syntax", { file, line, col }, detail);
+    super(formatDiagnostic(d));
+    this.diagnostic = d;
     this.name = "NetfilterParseError";
     this.file = file;
     this.line = line;

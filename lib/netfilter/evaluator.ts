@@ -5,6 +5,7 @@
 // that forks share it and a long chain of jumps needs no recursion. Chains are compiled when a
 // walk first enters them (engine-chains.ts); a chain is a list of parts that may be shared with
 // other rulesets, so a position is (part, rule) and a rule's number is its part's offset + 1.
+import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Packet } from "../model/packet.ts";
 import { nextCandidate } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
@@ -103,7 +104,7 @@ class WalkState implements WalkBranch {
 }
 
 export class NetfilterEngine implements Netfilter {
-  readonly warnings: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
   private readonly chains: ChainLookup;
   /** Per hook, the built-in chain of each of its tables (in HOOK_TABLES order), or null if absent. */
   private readonly bases = new Map<HookName, readonly (EngineChain | null)[]>();
@@ -112,7 +113,7 @@ export class NetfilterEngine implements Netfilter {
   constructor(source: Ruleset | ChainSource, options: EngineOptions = {}) {
     const indexed = options.indexed !== false;
     this.chains = "chain" in source ? sourceChains(source, indexed) : rulesetChains(source, indexed);
-    this.warnings = this.chains.warnings;
+    this.diagnostics = this.chains.diagnostics;
   }
 
   private basesOf(hook: HookName): readonly (EngineChain | null)[] {

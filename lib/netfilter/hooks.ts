@@ -1,6 +1,7 @@
 // The contract between a node's IP stack (lib/dataplane/host.ts) and a netfilter ruleset.
 // The stack decides routing; the ruleset decides what each hook does to the packet.
 import type { Ipv4 } from "../model/address.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Packet } from "../model/packet.ts";
 import type { CtState, RuleRef } from "../model/ruleset.ts";
 
@@ -69,6 +70,6 @@ export interface HookBranch {
 /** A ruleset that can run a hook. Both parsed iptables-save text and generated rules implement it. */
 export interface Netfilter {
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[];
-  /** Rules the engine could not interpret: never silently skipped. */
-  readonly warnings: readonly string[];
+  /** Rules the engine could not interpret or approximates: never silently skipped. */
+  readonly diagnostics: readonly Diagnostic[];
 }

@@ -2,6 +2,7 @@
 // prefixes, comments) and what kube-proxy feeds iptables-restore. Malformed text throws
 // NetfilterParseError with line and column; rules kubehop cannot simulate become warnings and
 // never match, so nothing is skipped silently.
+import { type Diagnostic, type DiagnosticCode, diagnostic } from "../model/diagnostic.ts";
 import { NetfilterParseError } from "./errors.ts";
 import { parseRuleLine, ruleNotes, ruleOf } from "./rule-parser.ts";
 import {
@@ -34,15 +35,12 @@ interface OpenTable {
   ignoredRules: number;
 }
 
-interface Warning {
-  line: number;
-  text: string;
-}
+type Warn = (code: DiagnosticCode, line: number, message: string) => void;
 
 export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
   const tables = new Map<TableName, Table>();
-  const warnings: Warning[] = [];
-  const warn = (line: number, message: string) => warnings.push({ line, text: `${file}:${line}: ${message}` });
+  const warnings: Diagnostic[] = [];
+  const warn: Warn = (code, line, message) => warnings.push(diagnostic(code, { file, line, col: 1 }, message));
   let open: OpenTable | null = null;
   const lines = text.split(/\r?\n/);
 
@@ -75,7 +73,12 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
     } else if (trimmed === "COMMIT") {
       if (!open) fail(col, "COMMIT without a table; a table starts with a line such as *nat");
       if (open.name) tables.set(open.name, closeTable(open, file, warn));
-      else warn(open.line, `table ${open.label} is not simulated; its ${open.ignoredRules} rules are ignored`);
+      else
+        warn(
+          "iptables-table-ignored",
+          open.line,
+          `table ${open.label} is not simulated; its ${open.ignoredRules} rules are ignored`,
+        );
       open = null;
     } else if (!open) {
       fail(col, `"${trimmed.split(/\s/)[0]}" outside a table; start the table with a line such as *nat or *filter`);
@@ -85,7 +88,7 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
       declareChain(open, tokenize(raw, file, lineNo), lineNo, fail);
     } else {
       const parsed = parseRuleLine(raw, file, lineNo);
-      for (const note of ruleNotes(parsed)) warn(lineNo, note);
+      for (const note of ruleNotes(parsed)) warn(note.code, lineNo, note.message);
       const chain = chainFor(open, parsed.chain, lineNo, warn);
       chain.rules.push(ruleOf(parsed, open.name, chain.rules.length + 1, lineNo));
     }
@@ -98,8 +101,9 @@ export function parseIptablesSave(text: string, file = "<rules>"): Ruleset {
       `table ${open.label} (line ${open.line}) is not closed; add COMMIT at the end`,
     );
 
-  warnings.sort((a, b) => a.line - b.line);
-  return { file, tables, warnings: warnings.map((w) => w.text) };
+  // Stable: notes of one line keep their order.
+  const line = (d: Diagnostic) => (d.source as { line: number }).line;
+  return { file, tables, diagnostics: warnings.sort((a, b) => line(a) - line(b)) };
 }
 
 function declareChain(open: OpenTable, tokens: Token[], lineNo: number, fail: (col: number, m: string) => never): void {
@@ -136,17 +140,16 @@ function declareChain(open: OpenTable, tokens: Token[], lineNo: number, fail: (c
   });
 }
 
-function chainFor(
-  open: OpenTable,
-  name: string,
-  lineNo: number,
-  warn: (line: number, m: string) => void,
-): MutableChain {
+function chainFor(open: OpenTable, name: string, lineNo: number, warn: Warn): MutableChain {
   let chain = open.chains.get(name);
   if (!chain) {
     const builtin = BUILTIN_CHAINS[open.name!].includes(name);
     if (!builtin)
-      warn(lineNo, `chain ${name} has no ":${name} - [0:0]" line in table ${open.name}; assuming a user chain`);
+      warn(
+        "iptables-undeclared-chain",
+        lineNo,
+        `chain ${name} has no ":${name} - [0:0]" line in table ${open.name}; assuming a user chain`,
+      );
     chain = { name, table: open.name!, policy: builtin ? "ACCEPT" : null, line: 0, rules: [] };
     open.chains.set(name, chain);
   }
@@ -154,14 +157,14 @@ function chainFor(
 }
 
 /** Jump targets are checked once the whole table is known, as iptables-restore does at COMMIT. */
-function closeTable(open: OpenTable, file: string, warn: (line: number, m: string) => void): Table {
+function closeTable(open: OpenTable, file: string, warn: Warn): Table {
   const chains = new Map<string, Chain>();
   for (const chain of open.chains.values()) {
     chain.rules = chain.rules.map((rule) => {
       const t = rule.target;
       if (t.kind !== "jump" || rule.unsupported || open.chains.has(t.chain)) return rule;
       const reason = `${t.goto ? "-g" : "-j"} ${t.chain} (no chain ${t.chain} in table ${open.name}, and not a target kubehop knows)`;
-      warn(rule.ref.line!, `cannot interpret ${reason}; the rule is treated as not matching`);
+      warn("iptables-missing-chain", rule.ref.line!, `cannot interpret ${reason}; the rule is treated as not matching`);
       return { ...rule, unsupported: reason };
     });
     chains.set(chain.name, chain);

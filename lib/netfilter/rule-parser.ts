@@ -32,12 +32,18 @@ export function parseRuleLine(raw: string, file: string, lineNo: number): Parsed
   return { chain, text: raw.slice(append.col - 1).trimEnd(), body };
 }
 
-/** Messages for the warnings a parsed rule deserves (approximations, then what it cannot interpret). */
-export function ruleNotes(parsed: ParsedRule): string[] {
+export interface RuleNote {
+  readonly code: "iptables-approximated" | "iptables-unsupported-match" | "iptables-unsupported-target";
+  readonly message: string;
+}
+
+/** The warnings a parsed rule deserves: approximations, then what it cannot interpret. */
+export function ruleNotes(parsed: ParsedRule): RuleNote[] {
   const { body } = parsed;
-  return body.unsupported
-    ? [...body.notes, `cannot interpret ${body.unsupported}; the rule is treated as not matching`]
-    : body.notes;
+  const notes = body.notes.map((message): RuleNote => ({ code: "iptables-approximated", message }));
+  if (!body.unsupported) return notes;
+  const code = body.unsupportedBy === "target" ? "iptables-unsupported-target" : "iptables-unsupported-match";
+  return [...notes, { code, message: `cannot interpret ${body.unsupported}; the rule is treated as not matching` }];
 }
 
 /** The Rule at 1-based `index` of its chain. */
@@ -56,6 +62,8 @@ export interface RuleBody {
   matches: Match[];
   target: ParsedTarget["target"];
   unsupported?: string;
+  /** Whether a match or the target made the rule unsupported. */
+  unsupportedBy?: "match" | "target";
   notes: string[];
 }
 
@@ -141,10 +149,11 @@ function parseRuleBody(r: OptionReader): RuleBody {
   }
   if (neg) r.fail((neg as Token).col, `"!" must be followed by the option it negates`);
   const matches = builders.flatMap(({ builder, token }) => builder.finish(r, token));
-  const unsupported = builders.find((b) => b.builder.unsupported)?.builder.unsupported ?? target?.unsupported;
+  const byMatch = builders.find((b) => b.builder.unsupported)?.builder.unsupported;
   const notes = [...builders.flatMap((b) => b.builder.notes), ...(target?.notes ?? [])];
   const body: RuleBody = { header, matches, target: target?.target ?? { kind: "none" }, notes };
-  if (unsupported) body.unsupported = unsupported;
+  if (byMatch) Object.assign(body, { unsupported: byMatch, unsupportedBy: "match" });
+  else if (target?.unsupported) Object.assign(body, { unsupported: target.unsupported, unsupportedBy: "target" });
   return body;
 }
 

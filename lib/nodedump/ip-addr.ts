@@ -2,13 +2,14 @@
 //   2: eth0    inet 192.168.10.11/24 brd 192.168.10.255 scope global eth0\       valid_lft forever preferred_lft forever
 // Only IPv4 (`inet`) addresses are kept; `inet6` lines are skipped with one warning per file.
 import { parseIpv4 } from "../model/address.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import { InputError } from "../input/errors.ts";
 import type { DumpedAddress } from "./interfaces.ts";
 import { lines, Problems, words } from "./text.ts";
 
 export interface ParsedAddresses {
   readonly addresses: DumpedAddress[];
-  readonly warnings: string[];
+  readonly warnings: Diagnostic[];
 }
 
 export function parseIpAddr(text: string, file: string): ParsedAddresses {
@@ -70,7 +71,11 @@ export function parseIpAddr(text: string, file: string): ParsedAddresses {
     addresses.push({ dev: dev.text.replace(/@.*$/, ""), ip, length });
   }
   if (ipv6 > 0)
-    problems.warn(firstIpv6, `${ipv6} inet6 address${ipv6 === 1 ? "" : "es"} skipped: kubehop models IPv4 only`);
+    problems.warn(
+      "dump-skipped",
+      firstIpv6,
+      `${ipv6} inet6 address${ipv6 === 1 ? "" : "es"} skipped: kubehop models IPv4 only`,
+    );
   if (problems.list.length > 0) throw new InputError(problems.list);
   return { addresses, warnings: problems.warnings };
 }

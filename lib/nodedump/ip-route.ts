@@ -7,6 +7,7 @@
 // (docker0, flannel.1, ...), IPv6 routes and routes of other tables are skipped with a warning.
 import { type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import { InputError } from "../input/errors.ts";
 import type { InterfaceMap } from "./interfaces.ts";
 import { lines, Problems, type Word, words } from "./text.ts";
@@ -25,7 +26,7 @@ export interface DumpedRoute {
 export interface ParsedRoutes {
   readonly routes: Route[];
   readonly entries: DumpedRoute[];
-  readonly warnings: string[];
+  readonly warnings: Diagnostic[];
 }
 
 const TYPES = [
@@ -101,6 +102,7 @@ export function parseIpRoute(text: string, file: string, ifaces: InterfaceMap): 
   }
   if (skipped.ipv6 > 0)
     problems.warn(
+      "dump-skipped",
       skipped.ipv6Line,
       `${skipped.ipv6} IPv6 route${skipped.ipv6 === 1 ? "" : "s"} skipped: kubehop models IPv4 only`,
     );
@@ -223,14 +225,15 @@ function parseLine(
         }
     }
   }
-  if (problems.list.some((p) => p.line === line)) return undefined;
+  if (problems.failed(line)) return undefined;
   const at = `${file}:${line}`;
   if (table !== "main" && table !== "254") {
-    problems.warn(line, `route of table ${table} skipped: only the main table is modelled`);
+    problems.warn("dump-skipped", line, `route of table ${table} skipped: only the main table is modelled`);
     return undefined;
   }
   if (["local", "broadcast", "multicast", "anycast", "nat", "throw"].includes(type)) {
     problems.warn(
+      "dump-skipped",
       line,
       `${type} route skipped: not part of the main table kubehop models (run \`ip route show table main\`)`,
     );
@@ -240,7 +243,11 @@ function parseLine(
   const mappedProto = PROTOS[proto] ?? (proto === "" ? (type === "unicast" ? "boot" : "static") : "static");
   if (type !== "unicast") {
     if (type === "prohibit")
-      problems.warn(line, "prohibit route treated as unreachable (the sender gets an ICMP error either way)");
+      problems.warn(
+        "dump-approximated",
+        line,
+        "prohibit route treated as unreachable (the sender gets an ICMP error either way)",
+      );
     const t = type === "blackhole" ? "blackhole" : "unreachable";
     return {
       route: { dst, dev: "lo", proto: mappedProto, scope: scope ?? "global", type: t, why },
@@ -251,7 +258,7 @@ function parseLine(
     };
   }
   if (multipath && !dev) {
-    problems.warn(line, "multipath route: kubehop does not model ECMP; the route is skipped");
+    problems.warn("dump-skipped", line, "multipath route: kubehop does not model ECMP; the route is skipped");
     return undefined;
   }
   if (!dev) {
@@ -261,8 +268,10 @@ function parseLine(
   const modelDev = ifaces(dev.text);
   if (!modelDev) {
     problems.warn(
+      "dump-skipped",
       line,
-      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device kubehop models (eth0, bridge0, wg0, lo); map it with spec.nodeDumps.interfaces if it is one of them`,
+      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device kubehop models (eth0, bridge0, wg0, lo)`,
+      "map it with spec.nodeDumps.interfaces if it is one of them",
     );
     return undefined;
   }

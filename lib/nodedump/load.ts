@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
-import { InputError, type InputProblem } from "../input/errors.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { NetfilterParseError } from "../netfilter/errors.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
@@ -43,7 +44,11 @@ export function dumpDetails(dump: NodeDump): DumpDetails {
 }
 
 /** Every node's dumps, keyed by node name; throws InputError with positions on bad dumps. */
-export function loadNodeDumps(input: TopologyInput, nodes: readonly Node[], warnings: string[]): Map<string, NodeDump> {
+export function loadNodeDumps(
+  input: TopologyInput,
+  nodes: readonly Node[],
+  warnings: Diagnostic[],
+): Map<string, NodeDump> {
   const problems: InputProblem[] = [];
   const files = findDumpFiles(input, nodes, problems);
   if (problems.length > 0) throw new InputError(problems);
@@ -57,7 +62,7 @@ export function loadNodeDumps(input: TopologyInput, nodes: readonly Node[], warn
       out.set(node.name, dump);
       details.set(dump, more);
     } catch (e) {
-      if (e instanceof InputError) problems.push(...e.problems);
+      if (e instanceof InputError) problems.push(...e.diagnostics);
       else throw e;
     }
   }
@@ -70,7 +75,7 @@ function parseNode(
   files: Map<DumpPart, string>,
   nodes: readonly Node[],
   explicit: Record<string, InterfaceName>,
-  warnings: string[],
+  warnings: Diagnostic[],
 ): { dump: NodeDump; more: DumpDetails } {
   const text = (part: DumpPart) => {
     const file = files.get(part);
@@ -79,7 +84,11 @@ function parseNode(
     // A command that failed on the node (wg on a node without WireGuard) leaves an empty file.
     if (t.trim() === "") {
       warnings.push(
-        `${file}:1: empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`,
+        diagnostic(
+          "dump-empty",
+          { file, line: 1, col: 1 },
+          `empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`,
+        ),
       );
       return undefined;
     }
@@ -90,9 +99,8 @@ function parseNode(
     try {
       return f();
     } catch (e) {
-      if (e instanceof InputError) problems.push(...e.problems);
-      else if (e instanceof NetfilterParseError)
-        problems.push({ file: e.file, line: e.line, col: e.col, message: e.detail });
+      if (e instanceof InputError) problems.push(...e.diagnostics);
+      else if (e instanceof NetfilterParseError) problems.push(e.diagnostic);
       else throw e;
       return undefined;
     }
@@ -167,10 +175,13 @@ function findDumpFiles(
   if (spec?.dir !== undefined) {
     dir = rel(spec.dir);
     if (!isDirectory(dir)) {
-      problems.push({
-        ...at("dir"),
-        message: `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
-      });
+      problems.push(
+        problem(
+          "dangling-reference",
+          at("dir"),
+          `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
+        ),
+      );
       dir = undefined;
     }
   } else {
@@ -182,21 +193,23 @@ function findDumpFiles(
       if (entry.startsWith(".")) continue;
       const path = join(dir, entry);
       if (!isDirectory(path)) {
-        problems.push({
-          file: path,
-          line: 1,
-          col: 1,
-          message: `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${entry} is a file`,
-        });
+        problems.push(
+          problem(
+            "wrong-kind",
+            { file: path, line: 1, col: 1 },
+            `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${entry} is a file`,
+          ),
+        );
         continue;
       }
       if (!names.has(entry)) {
-        problems.push({
-          file: path,
-          line: 1,
-          col: 1,
-          message: `dumps for "${entry}", which is not a node; valid nodes: ${valid()}`,
-        });
+        problems.push(
+          problem(
+            "dangling-reference",
+            { file: path, line: 1, col: 1 },
+            `dumps for "${entry}", which is not a node; valid nodes: ${valid()}`,
+          ),
+        );
         continue;
       }
       for (const f of readdirSync(path).sort()) {
@@ -204,21 +217,25 @@ function findDumpFiles(
         const part = DUMP_FILES[f];
         if (part) add(entry, part, join(path, f));
         else
-          problems.push({
-            file: join(path, f),
-            line: 1,
-            col: 1,
-            message: `unknown dump file "${f}"${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}`,
-          });
+          problems.push(
+            problem(
+              "wrong-kind",
+              { file: join(path, f), line: 1, col: 1 },
+              `unknown dump file "${f}"${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}`,
+            ),
+          );
       }
     }
   }
   (spec?.nodes ?? []).forEach((n, i) => {
     if (!names.has(n.name)) {
-      problems.push({
-        ...at("nodes", i, "name"),
-        message: `dumps for "${n.name}", which is not a node; valid nodes: ${valid()}`,
-      });
+      problems.push(
+        problem(
+          "dangling-reference",
+          at("nodes", i, "name"),
+          `dumps for "${n.name}", which is not a node; valid nodes: ${valid()}`,
+        ),
+      );
       return;
     }
     for (const part of ["iptablesSave", "ipRoute", "ipAddr", "wgShow"] as const) {
@@ -226,7 +243,7 @@ function findDumpFiles(
       if (p === undefined) continue;
       const file = rel(p);
       if (!existsSync(file) || isDirectory(file))
-        problems.push({ ...at("nodes", i, part), message: `no such file: ${file}` });
+        problems.push(problem("dangling-reference", at("nodes", i, part), `no such file: ${file}`));
       else add(n.name, part, file);
     }
   });

@@ -1,5 +1,5 @@
 // Line and word positions for the dump parsers: every problem points at `file:line:col`.
-import type { InputProblem } from "../input/errors.ts";
+import { type Diagnostic, type DiagnosticCode, diagnostic } from "../model/diagnostic.ts";
 
 export interface Word {
   readonly text: string;
@@ -28,14 +28,20 @@ export function lines(text: string): { readonly text: string; readonly line: num
   return text.split("\n").map((t, i) => ({ text: t.endsWith("\r") ? t.slice(0, -1) : t, line: i + 1 }));
 }
 
+/** A dump's errors (lines it cannot read: dump-syntax) and warnings (what it reads but does not model). */
 export class Problems {
-  readonly list: InputProblem[] = [];
-  readonly warnings: string[] = [];
+  readonly list: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
   constructor(readonly file: string) {}
   error(line: number, col: number, message: string): void {
-    this.list.push({ file: this.file, line, col, message });
+    this.list.push(diagnostic("dump-syntax", { file: this.file, line, col }, message));
   }
-  warn(line: number, message: string): void {
-    this.warnings.push(`${this.file}:${line}: ${message}`);
+  /** At the line's first column: these are about the whole line. */
+  warn(code: DiagnosticCode, line: number, message: string, hint?: string): void {
+    this.warnings.push(diagnostic(code, { file: this.file, line, col: 1 }, message, hint));
+  }
+  /** Whether an error was found on this line. */
+  failed(line: number): boolean {
+    return this.list.some((p) => p.source !== undefined && "line" in p.source && p.source.line === line);
   }
 }

@@ -7,6 +7,7 @@
 // that is no node's is kept with node "" and a warning.
 import { formatIpv4, type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import { InputError } from "../input/errors.ts";
 import type { InterfaceMap } from "./interfaces.ts";
 import { lines, Problems, tabFields, type Word } from "./text.ts";
@@ -22,7 +23,7 @@ export interface ParsedWireGuard {
   readonly listenPort?: number;
   readonly peers: WireGuardPeer[];
   readonly entries: DumpedPeer[];
-  readonly warnings: string[];
+  readonly warnings: Diagnostic[];
 }
 
 const KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -66,11 +67,17 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
   for (const n of names)
     if (n !== device)
       problems.warn(
+        "dump-skipped",
         rows.find((r) => r.iface === n)!.line,
         `interface ${n} skipped: kubehop models one IPv4 WireGuard device (wg0)${device ? `, taken to be ${device}` : ""}`,
       );
   if (names.length > 1 && device === undefined)
-    problems.warn(rows[0]!.line, `none of ${names.join(", ")} is known as wg0; map one with spec.nodeDumps.interfaces`);
+    problems.warn(
+      "dump-skipped",
+      rows[0]!.line,
+      `none of ${names.join(", ")} is known as wg0; their peers are skipped`,
+      "map one with spec.nodeDumps.interfaces",
+    );
 
   let listenPort: number | undefined;
   const entries: DumpedPeer[] = [];
@@ -82,8 +89,10 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     if (r.kind === "interface") {
       if (a!.text !== "(none)" && !/^(\(hidden\)|REDACTED|<redacted>|x+)$/i.test(a!.text) && a!.text !== "") {
         problems.warn(
+          "dump-private-key",
           r.line,
-          `the interface line holds ${r.iface}'s private key; kubehop ignores it: redact it (replace it with "(hidden)") before you share this file`,
+          `the interface line holds ${r.iface}'s private key; kubehop ignores it`,
+          'redact it, replacing it with "(hidden)", before you share this file',
         );
       }
       key(b!, "public key", r.line, problems);
@@ -104,6 +113,7 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     const owner = (endpoint && byIp.get(endpoint.ip)) ?? byKey.get(publicKey);
     if (!owner) {
       problems.warn(
+        "dump-unknown-peer",
         r.line,
         `peer ${publicKey.slice(0, 8)}... (endpoint ${endpoint ? `${formatIpv4(endpoint.ip)}:${endpoint.port}` : "(none)"}) is no node's: its endpoint is not a node's InternalIP; kept with no node`,
       );
@@ -148,7 +158,7 @@ function whole(
 function parseEndpoint(w: Word, line: number, problems: Problems): { ip: Ipv4; port: number } | undefined {
   if (w.text === "(none)") return undefined;
   if (w.text.startsWith("[")) {
-    problems.warn(line, `IPv6 endpoint ${w.text} not modelled: the peer is kept without an endpoint`);
+    problems.warn("dump-skipped", line, `IPv6 endpoint ${w.text} not modelled: the peer is kept without an endpoint`);
     return undefined;
   }
   const m = /^([\d.]+):(\d{1,5})$/.exec(w.text);
@@ -177,6 +187,10 @@ function parseAllowed(w: Word, line: number, problems: Problems): Prefix[] {
     col += part.length + 1;
   }
   if (ipv6 > 0)
-    problems.warn(line, `${ipv6} IPv6 allowed-ips entr${ipv6 === 1 ? "y" : "ies"} skipped: kubehop models IPv4 only`);
+    problems.warn(
+      "dump-skipped",
+      line,
+      `${ipv6} IPv6 allowed-ips entr${ipv6 === 1 ? "y" : "ies"} skipped: kubehop models IPv4 only`,
+    );
   return out;
 }

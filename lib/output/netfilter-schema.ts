@@ -3,6 +3,7 @@
 // compile if it and the netfilter walk's branches drift apart; spec/schemas.spec.ts validates real
 // output against the generated file.
 import { z } from "zod";
+import { DiagnosticSchema } from "./diagnostics.ts";
 import type { HookName, Verdict } from "../netfilter/hooks.ts";
 import type { NodeBranch } from "../netfilter/node-walk.ts";
 
@@ -48,9 +49,9 @@ export const NetfilterOutputSchema = z
     branches: z
       .array(NetfilterBranchSchema)
       .meta({ description: "every branch of the walk, in a fixed order; probabilities sum to 1" }),
-    warnings: z
-      .array(z.string())
-      .meta({ description: "lines of the rules that could not be read or interpreted, FILE:LINE first" }),
+    diagnostics: z
+      .array(DiagnosticSchema)
+      .meta({ description: "rules that could not be interpreted or are approximated, each at its line" }),
   })
   .meta({
     title: "kubehop netfilter --json",

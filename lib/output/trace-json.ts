@@ -1,5 +1,6 @@
 // Internal trace records -> the published JSON shape (schemas/trace.schema.json).
 
+import type { Diagnostic } from "../model/diagnostic.ts";
 import { endpointText, type Packet, packetDiff, packetText } from "../model/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
 import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
@@ -59,7 +60,7 @@ function legJson(l: LegRecord, segmented: boolean): Leg {
 export function traceJson(
   request: TraceRequest,
   branches: readonly BranchRecord[],
-  warnings: readonly string[],
+  diagnostics: readonly Diagnostic[],
 ): Trace {
   return {
     request,
@@ -73,7 +74,7 @@ export function traceJson(
         ...(b.state.http ? { http: b.state.http } : {}),
       };
     }),
-    warnings: [...warnings],
+    diagnostics: [...diagnostics],
   };
 }
 

@@ -2,6 +2,7 @@
 // mirrors lib/trace/types.ts field for field. The type assertions at the bottom fail to compile if
 // the two drift apart; spec/schemas.spec.ts checks real output against it.
 import { z } from "zod";
+import { DiagnosticSchema } from "./diagnostics.ts";
 import {
   type Branch,
   FAILURE_DISPOSITIONS,
@@ -152,7 +153,9 @@ const traceShape = {
   branches: z
     .array(BranchSchema)
     .meta({ description: "every branch of the request, in a fixed order; probabilities sum to 1" }),
-  warnings: z.array(z.string()),
+  diagnostics: z
+    .array(DiagnosticSchema)
+    .meta({ description: "what the trace does not simulate or assumes: warnings and info, with stable codes" }),
 };
 
 /** A request made by following a redirect (`curl -L`): a trace of its own, listed flat. */

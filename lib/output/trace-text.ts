@@ -3,6 +3,7 @@
 import type { Branch, Leg, Trace } from "../trace/types.ts";
 import { isSuccess } from "../trace/types.ts";
 import { fitLine, fitText, hang, type Piece } from "./fit.ts";
+import { formatDiagnostic } from "./diagnostics.ts";
 import { safe } from "./terminal.ts";
 import { branchHops, type Layout } from "./trace-hops.ts";
 
@@ -45,7 +46,8 @@ export function traceText(
   }
   const hidden = t.branches.length - full.length;
   if (!options.picked && hidden > 0) lines.push("", ...hint(hidden, layout));
-  for (const w of t.warnings) lines.push(...hang("warning: ", [{ text: safe(w) }], 2, layout.columns, layout.color));
+  for (const d of t.diagnostics)
+    lines.push(...hang("", [{ text: safe(formatDiagnostic(d)) }], 2, layout.columns, layout.color));
   return `${lines.join("\n")}\n`;
 }
 

@@ -89,7 +89,7 @@ function isCluster(v: unknown): v is Cluster {
   if (typeof v !== "object" || v === null) return false;
   const c = v as Record<string, unknown>;
   return (
-    ["nodes", "pods", "services", "endpointSlices", "warnings"].every((k) => Array.isArray(c[k])) &&
+    ["nodes", "pods", "services", "endpointSlices", "diagnostics"].every((k) => Array.isArray(c[k])) &&
     c.nodeDumps instanceof Map
   );
 }

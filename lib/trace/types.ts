@@ -1,5 +1,6 @@
 // The trace model of design.md: a trace is branches, a branch is hops, a hop is steps, and every
 // branch ends in one disposition from a closed set. These are the shapes `--json` prints.
+import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Disposition, HttpOutcome, Step } from "../model/step.ts";
 
 export {
@@ -67,7 +68,8 @@ export interface TraceRequest {
 export interface Trace {
   request: TraceRequest;
   branches: Branch[];
-  warnings: string[];
+  /** What the topology and the rules walked say that the trace does not simulate, or assumes. */
+  diagnostics: Diagnostic[];
   /** `curl -L`: the requests made by following redirects, in order. */
   followed?: Trace[];
   /** `curl --trace-dns`: the DNS query itself, from the pod to the kube-dns Service. */

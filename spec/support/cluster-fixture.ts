@@ -141,6 +141,6 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     dns: [],
     ingress: { served: [], ignored: [], classes: [], assumedDefaultClass: true },
     nodeDumps: new Map(),
-    warnings: [],
+    diagnostics: [],
   };
 }

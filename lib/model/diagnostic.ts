@@ -1,0 +1,151 @@
+// One kind of report for everything kubehop says about its input: bad input (errors), what it reads
+// but does not simulate or only approximates (warnings), and assumptions worth knowing (info).
+// Codes are stable: scripts and CI match on them, so a code is never renamed or reused; wording of
+// messages may improve. The README's table of codes is checked against DIAGNOSTIC_CODES.
+import type { Origin } from "./origin.ts";
+
+export type Severity = "error" | "warning" | "info";
+
+/** The Kubernetes object a diagnostic is about, where no file position says it better. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** A rule of a ruleset kubehop generated (kube-proxy's, the CNI's), which has no file to point into. */
+export interface RuleSource {
+  /** Names the ruleset, e.g. `kube-proxy on node-1`. */
+  readonly ruleset: string;
+  readonly table: string;
+  readonly chain: string;
+  /** 1-based position in the chain. */
+  readonly index: number;
+}
+
+/**
+ * A position in a file, an object, or a generated iptables rule; absent when the diagnostic is about
+ * the request as a whole.
+ */
+export type DiagnosticSource = Origin | { readonly object: ObjectRef } | { readonly rule: RuleSource };
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly source?: DiagnosticSource;
+  readonly message: string;
+  /** What to do about it, where the fix is known. */
+  readonly hint?: string;
+}
+
+interface CodeEntry {
+  readonly severity: Severity;
+  readonly meaning: string;
+}
+
+/** Every code kubehop reports, with its severity and what it means. */
+export const DIAGNOSTIC_CODES = {
+  "input-file": {
+    severity: "error",
+    meaning: "a file or folder cannot be read: missing, too large, binary, not UTF-8",
+  },
+  "input-syntax": { severity: "error", meaning: "YAML or JSON that does not parse, or holds no documents" },
+  "document-shape": { severity: "error", meaning: "a document is not a mapping with apiVersion and kind" },
+  "unknown-field": { severity: "error", meaning: "a field the kind does not have (often a misspelling)" },
+  "invalid-field": { severity: "error", meaning: "a field's value is not of the form the kind allows" },
+  "invalid-value": { severity: "error", meaning: "values that are well-formed but cannot hold together" },
+  duplicate: { severity: "error", meaning: "two objects with one name, or a second of a kind there is one of" },
+  "dangling-reference": { severity: "error", meaning: "a name that refers to no node, Service, pod or file" },
+  "address-outside": { severity: "error", meaning: "an address or prefix outside the range it must be in" },
+  "address-conflict": { severity: "error", meaning: "addresses or prefixes that overlap or are taken twice" },
+  "address-exhausted": { severity: "error", meaning: "a range with no address or prefix left to give" },
+  "invalid-request": { severity: "error", meaning: "an expectation's request names what the topology lacks" },
+  "wrong-kind": { severity: "error", meaning: "a kind the command does not take in that file" },
+  "dump-syntax": { severity: "error", meaning: "a node dump line that is not what the command prints" },
+  "iptables-syntax": { severity: "error", meaning: "iptables-save text that iptables-restore would refuse" },
+  "unmodelled-kind": { severity: "warning", meaning: "an object of a kind that can change traffic, not simulated" },
+  "service-proxy-name": { severity: "warning", meaning: "a Service handed to another proxy than kube-proxy" },
+  "kube-proxy-mode": { severity: "warning", meaning: "kube-proxy in a mode other than iptables" },
+  "ingress-not-served": { severity: "warning", meaning: "an Ingress that no controller in the input serves" },
+  "ingress-annotation": { severity: "warning", meaning: "an ingress-nginx annotation kubehop does not simulate" },
+  "pod-pending": { severity: "warning", meaning: "a pod no node can take: it stays Pending" },
+  "zero-replicas": { severity: "info", meaning: "a workload with 0 replicas: it has no pods" },
+  "any-port": { severity: "info", meaning: "pods that declare no containerPorts are taken to listen on any port" },
+  "dump-empty": { severity: "warning", meaning: "an empty node dump file: that part of the node is derived" },
+  "dump-skipped": { severity: "warning", meaning: "dumped routes, addresses, devices or peers kubehop does not model" },
+  "dump-approximated": { severity: "warning", meaning: "a dumped route simulated by a close equivalent" },
+  "dump-unknown-peer": { severity: "warning", meaning: "a dumped WireGuard peer that is no node's" },
+  "dump-private-key": { severity: "warning", meaning: "a dump holds a WireGuard private key: redact it" },
+  "iptables-table-ignored": {
+    severity: "warning",
+    meaning: "a table kubehop does not simulate; its rules are ignored",
+  },
+  "iptables-undeclared-chain": { severity: "warning", meaning: "a rule in a chain with no declaration line" },
+  "iptables-missing-chain": { severity: "warning", meaning: "a jump to a chain that does not exist: never matches" },
+  "iptables-unsupported-match": { severity: "warning", meaning: "a match kubehop cannot simulate: never matches" },
+  "iptables-unsupported-target": { severity: "warning", meaning: "a target kubehop cannot simulate: never matches" },
+  "iptables-approximated": { severity: "warning", meaning: "a rule simulated with a stated approximation" },
+  "trace-dns-skipped": { severity: "warning", meaning: "--trace-dns asked, but there is no query to trace" },
+  "curl-option-ignored": { severity: "info", meaning: "a curl option with no effect on the path, or a file not read" },
+} as const satisfies Record<string, CodeEntry>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+/** A diagnostic with its code's severity; `source` undefined for one about the request as a whole. */
+export function diagnostic(
+  code: DiagnosticCode,
+  source: DiagnosticSource | undefined,
+  message: string,
+  hint?: string,
+): Diagnostic {
+  return {
+    code,
+    severity: DIAGNOSTIC_CODES[code].severity,
+    ...(source ? { source } : {}),
+    message,
+    ...(hint ? { hint } : {}),
+  };
+}
+
+/** `FILE:LINE:COL`, `Kind ns/name`, or "" for the request. */
+export function sourceText(source: DiagnosticSource | undefined): string {
+  if (!source) return "";
+  if ("object" in source) {
+    const o = source.object;
+    return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  }
+  if ("rule" in source) {
+    const r = source.rule;
+    return `${r.ruleset}: ${r.table} ${r.chain} rule ${r.index}`;
+  }
+  return `${source.file}:${source.line}:${source.col}`;
+}
+
+/**
+ * The one text form, for the command line and for errors' messages:
+ * `FILE:LINE:COL: warning[CODE]: MESSAGE (hint: HINT)`.
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = sourceText(d.source);
+  return `${where ? `${where}: ` : ""}${d.severity}[${d.code}]: ${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`;
+}
+
+/** `--strict`: every warning becomes an error; info stays info. */
+export function strictly(list: readonly Diagnostic[]): Diagnostic[] {
+  return list.map((d) => (d.severity === "warning" ? { ...d, severity: "error" } : d));
+}
+
+/** In the order they stand in the files, whatever order the checks ran in; objects and the request last. */
+export function byPosition(list: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic): [string, number, number] => {
+    const s = d.source;
+    if (!s) return ["\uffff\uffff", 0, 0];
+    if (!("file" in s)) return [`\uffff${sourceText(s)}`, 0, 0];
+    return [s.file, s.line, s.col];
+  };
+  return [...list].sort((a, b) => {
+    const [fa, la, ca] = key(a);
+    const [fb, lb, cb] = key(b);
+    return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb;
+  });
+}

@@ -1,0 +1,357 @@
+// One kind of diagnostic: every code in the registry is produced here by the input that causes it,
+// with its severity, source and message; the README's table is the registry; lib/ uses no code the
+// registry lacks; --strict turns warnings into exit 2; JSON diagnostics validate against the schemas.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { InputError } from "../lib/input/errors.ts";
+import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode, formatDiagnostic } from "../lib/model/diagnostic.ts";
+import { NetfilterParseError } from "../lib/netfilter/errors.ts";
+import { parseIptablesSave } from "../lib/netfilter/parser.ts";
+import { interfaceMap } from "../lib/nodedump/interfaces.ts";
+import { parseIpAddr } from "../lib/nodedump/ip-addr.ts";
+import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
+import { parseWgShow } from "../lib/nodedump/wg-show.ts";
+import { loadTopologySync } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
+import { expectSchemaValid } from "./support/schemas.ts";
+
+const TOPO = "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nmetadata: {name: t}\nspec: {nodeCount: 1}\n";
+const deploy = (extra: string, pod = "{}") =>
+  "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n" +
+  `${extra}  template:\n    metadata: {labels: {app: web}}\n    spec: ${pod}\n`;
+const svc = (name: string, spec: string) =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {${spec}}\n`;
+const ingress = (meta: string) =>
+  "apiVersion: networking.k8s.io/v1\nkind: Ingress\n" +
+  `metadata: {name: web, namespace: shop${meta}}\n` +
+  "spec:\n  rules:\n    - host: shop.example.com\n      http:\n        paths:\n" +
+  "          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n";
+const WEB = `${svc("web", "selector: {app: web}, ports: [{port: 80}]")}---\n`;
+const wgNodes = () => loadTopologySync(TOPO).cluster.nodes;
+
+/** The diagnostics an InputError or a NetfilterParseError carries. */
+function errorsOf(e: unknown): Diagnostic[] {
+  if (e instanceof InputError) return [...e.diagnostics];
+  if (e instanceof NetfilterParseError) return [e.diagnostic];
+  throw e;
+}
+const topo = (yaml: string) => () => loadTopologySync(yaml).cluster.diagnostics;
+const iptables = (text: string) => () => parseIptablesSave(text, "r.txt").diagnostics;
+
+/** Per code: what produces it, and the diagnostic as the command line prints it. */
+const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
+  "input-file": [
+    topo("/no/such/kubehop/topology.yaml"),
+    "/no/such/kubehop/topology.yaml:1:1: error[input-file]: no such file or folder; give a YAML file or a folder of .yaml files (or kubectl's -o json output)",
+  ],
+  "input-syntax": [
+    topo("apiVersion: v1\nkind: Pod\nmetadata: {name: [}\n"),
+    "<input>:3:19: error[input-syntax]: YAML syntax:",
+  ],
+  "document-shape": [
+    topo("apiVersion: v1\nkind: List\nitems: 3\n"),
+    "<input>:3:8: error[document-shape]: a List needs items: a sequence of Kubernetes objects",
+  ],
+  "unknown-field": [
+    topo(`${TOPO.replace("nodeCount: 1", "clusterCidr: 10.0.0.0/16")}`),
+    '<input>:4:8: error[unknown-field]: Topology: spec.clusterCidr: unknown field "clusterCidr"; did you mean "clusterCIDR"?',
+  ],
+  "invalid-field": [
+    topo(svc("web", "ports: [{port: 70000}]")),
+    "<input>:4:23: error[invalid-field]: Service: spec.ports[0].port: expected a port number 1-65535",
+  ],
+  "invalid-value": [
+    topo(`${TOPO.replace("nodeCount: 1", "nodeCount: 2, nodes: [{name: a}]")}`),
+    "<input>:4:19: error[invalid-value]: nodeCount is 2 but 1 nodes are defined; drop nodeCount or make them agree",
+  ],
+  duplicate: [
+    topo(`${WEB}${svc("web", "ports: [{port: 81}]")}`),
+    "<input>:8:18: error[duplicate]: duplicate Service shop/web; Service names must be unique in a namespace",
+  ],
+  "dangling-reference": [
+    topo(deploy("", "{nodeName: node-9}")),
+    "<input>:7:22: error[dangling-reference]: pod shop/web-",
+  ],
+  "address-outside": [
+    topo(
+      `${TOPO.replace("nodeCount: 1", "serviceCIDR: 10.96.0.0/12")}---\n${svc("web", "clusterIP: 10.1.0.1, ports: [{port: 80}]")}`,
+    ),
+    "<input>:9:19: error[address-outside]: clusterIP 10.1.0.1 is outside the serviceCIDR 10.96.0.0/12",
+  ],
+  "address-conflict": [
+    topo(
+      `${svc("a", "clusterIP: 10.96.0.50, ports: [{port: 80}]")}---\n${svc("b", "clusterIP: 10.96.0.50, ports: [{port: 80}]")}`,
+    ),
+    "<input>:9:19: error[address-conflict]: clusterIP 10.96.0.50 is already Service shop/a's",
+  ],
+  "address-exhausted": [
+    topo(`${TOPO.replace("nodeCount: 1", "nodeCount: 1, nodeCIDRMaskSize: 30")}---\n${deploy("  replicas: 2\n")}`),
+    "<input>:10:13: error[address-exhausted]: node node-1's podCIDR 10.244.0.0/30 has no address left for pod shop/web-",
+  ],
+  "invalid-request": [
+    async () =>
+      (await runCli(["check", "-t", "topologies/default.yaml", "spec/fixtures/check/bad-unknown-pod.yaml"])).stderr,
+    'spec/fixtures/check/bad-unknown-pod.yaml:4:5: error[invalid-request]: Expectations: expect[0]: pod/shop/nope-0 -> svc/shop/api: no pod "shop/nope-0"',
+  ],
+  "wrong-kind": [
+    async () => (await runCli(["check", "-t", "topologies/default.yaml", "spec/fixtures/check/bad-kind.yaml"])).stderr,
+    "spec/fixtures/check/bad-kind.yaml:2:7: error[wrong-kind]: kind Service: an expectations file holds kind: Expectations documents",
+  ],
+  "dump-syntax": [
+    () => parseIpAddr("2: eth0 inet 10.0.0.300/24\n", "a.txt"),
+    'a.txt:1:14: error[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
+  ],
+  "iptables-syntax": [
+    iptables("*filter\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n"),
+    'r.txt:2:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix',
+  ],
+  "unmodelled-kind": [
+    topo("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {}\n"),
+    "<input>:1:1: warning[unmodelled-kind]: NetworkPolicy shop/deny: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
+  ],
+  "service-proxy-name": [
+    topo(
+      svc("web", "ports: [{port: 80}]").replace(
+        "namespace: shop",
+        "namespace: shop, labels: {service.kubernetes.io/service-proxy-name: cilium}",
+      ),
+    ),
+    '<input>:1:1: warning[service-proxy-name]: Service shop/web is handled by proxy "cilium"',
+  ],
+  "kube-proxy-mode": [
+    topo("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n"),
+    '<input>:3:7: warning[kube-proxy-mode]: kube-proxy mode "ipvs": kubehop simulates iptables mode; the rules on the nodes differ',
+  ],
+  "ingress-not-served": [
+    topo(`${WEB}${ingress("").replace("spec:\n", "spec:\n  ingressClassName: traefik\n")}`),
+    "<input>:6:1: warning[ingress-not-served]: Ingress shop/web is of class traefik, which no controller here serves: there is no IngressClass named traefik",
+  ],
+  "ingress-annotation": [
+    topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/auth-url: 'http://auth/'}")}`),
+    "<input>:8:54: warning[ingress-annotation]: nginx.ingress.kubernetes.io/auth-url is not simulated; traces do not take it into account",
+  ],
+  "pod-pending": [topo(deploy("", "{nodeSelector: {disk: ssd}}")), "<input>:1:1: warning[pod-pending]: pod shop/web-"],
+  "zero-replicas": [
+    topo(deploy("  replicas: 0\n")),
+    "<input>:1:1: info[zero-replicas]: Deployment shop/web has 0 replicas: no pods",
+  ],
+  "any-port": [topo(deploy("  replicas: 2\n")), "<input>:1:1: info[any-port]: pod shop/web-"],
+  "dump-empty": [
+    dumpEmpty,
+    "/nodes/node-1/wg-show.txt:1:1: warning[dump-empty]: empty; ignored (the node's WireGuard peers are derived)",
+  ],
+  "dump-skipped": [
+    () => parseIpRoute("local 10.0.0.1 dev eth0 table local\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
+    "r.txt:1:1: warning[dump-skipped]: route of table local skipped: only the main table is modelled",
+  ],
+  "dump-approximated": [
+    () => parseIpRoute("prohibit 10.9.0.0/16\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
+    "r.txt:1:1: warning[dump-approximated]: prohibit route treated as unreachable (the sender gets an ICMP error either way)",
+  ],
+  "dump-unknown-peer": [
+    () => parseWgShow(WG_PEER, "w.txt", interfaceMap(wgNodes()[0]!, []), wgNodes()).warnings,
+    "w.txt:1:1: warning[dump-unknown-peer]: peer TrMvSoP4... (endpoint 203.0.113.9:51820) is no node's",
+  ],
+  "dump-private-key": [
+    () => parseWgShow(WG_KEY, "w.txt", interfaceMap(wgNodes()[0]!, []), wgNodes()).warnings,
+    "w.txt:1:1: warning[dump-private-key]: the interface line holds wg0's private key; kubehop ignores it (hint: redact it",
+  ],
+  "iptables-table-ignored": [
+    iptables("*security\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n"),
+    "r.txt:1:1: warning[iptables-table-ignored]: table security is not simulated; its 1 rules are ignored",
+  ],
+  "iptables-undeclared-chain": [
+    iptables("*filter\n-A KUBE-X -j ACCEPT\nCOMMIT\n"),
+    'r.txt:2:1: warning[iptables-undeclared-chain]: chain KUBE-X has no ":KUBE-X - [0:0]" line in table filter; assuming a user chain',
+  ],
+  "iptables-missing-chain": [
+    iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j KUBE-NOWHERE\nCOMMIT\n"),
+    "r.txt:3:1: warning[iptables-missing-chain]: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table filter",
+  ],
+  "iptables-unsupported-match": [
+    iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x src -j DROP\nCOMMIT\n"),
+    "r.txt:3:1: warning[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching",
+  ],
+  "iptables-unsupported-target": [
+    iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n"),
+    "r.txt:3:1: warning[iptables-unsupported-target]: cannot interpret -j TCPMSS (a target kubehop does not simulate)",
+  ],
+  "iptables-approximated": [
+    iptables(
+      "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m statistic --mode nth --every 3 --packet 0 -j ACCEPT\nCOMMIT\n",
+    ),
+    "r.txt:3:1: warning[iptables-approximated]: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3",
+  ],
+  "trace-dns-skipped": [
+    () => loadTopologySync("topologies/default.yaml").curl("http://shop.example.com/", { traceDns: true }).diagnostics,
+    "warning[trace-dns-skipped]: --trace-dns: only a pod's query goes to cluster DNS",
+  ],
+  "curl-option-ignored": [
+    async () => (await runCli(["curl", "-f", "topologies/default.yaml", "-s", "http://shop.example.com/"])).stderr,
+    "info[curl-option-ignored]: not modelled, no effect on the path: -s",
+  ],
+};
+
+const WG_KEY =
+  "wg0\tyAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\txTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\t51820\toff\n";
+const WG_PEER =
+  "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff\n";
+
+function dumpEmpty(): Diagnostic[] {
+  const dir = mkdtempSync(join(tmpdir(), "kubehop-diag-"));
+  try {
+    writeFileSync(join(dir, "topology.yaml"), TOPO);
+    mkdirSync(join(dir, "nodes", "node-1"), { recursive: true });
+    writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
+    return loadTopologySync(dir).cluster.diagnostics.map((d) =>
+      d.source && "file" in d.source ? { ...d, source: { ...d.source, file: d.source.file.slice(dir.length) } } : d,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What a case printed, or the diagnostics it reported or threw, one a line as the command line prints them. */
+async function linesOf(make: () => unknown): Promise<string[]> {
+  let value: unknown;
+  try {
+    value = await make();
+  } catch (e) {
+    value = errorsOf(e);
+  }
+  if (typeof value === "string") return value.trimEnd().split("\n");
+  return Array.isArray(value) ? (value as Diagnostic[]).map(formatDiagnostic) : [];
+}
+
+describe("diagnostics", () => {
+  describe("every code, produced by what causes it, with its severity, source and message", () => {
+    for (const [code, [make, want]] of Object.entries(CASES)) {
+      it(code, async () => {
+        const lines = await linesOf(make);
+        const hit = lines.find((l) => l.includes(`[${code}]`));
+        expect(hit, lines.join("\n")).to.be.a("string");
+        expect(hit!.startsWith(want), `${hit}\n  should start with\n${want}`).to.equal(true);
+        expect(hit).to.include(`${DIAGNOSTIC_CODES[code as DiagnosticCode].severity}[${code}]: `);
+      });
+    }
+  });
+
+  it("a case for every code of the registry", () => {
+    expect(Object.keys(CASES).sort()).to.deep.equal(Object.keys(DIAGNOSTIC_CODES).sort());
+  });
+
+  it("lib/ names only codes of the registry, and every code is used in lib/", () => {
+    const used = new Set<string>();
+    const call =
+      /\b(?:diagnostic|problem|warn|InputError\.at)\(\s*"([a-z0-9-]+)"|\bcode(?:: \w+)? === "([a-z0-9-]+)"|"([a-z]+(?:-[a-z0-9]+)+)"/g;
+    const files = readdirSync("lib", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    for (const f of files) {
+      const text = readFileSync(join("lib", f), "utf8");
+      for (const m of text.matchAll(call)) {
+        const name = m[1] ?? m[2] ?? m[3]!;
+        if (name in DIAGNOSTIC_CODES) used.add(name);
+        else if (m[1]) expect.fail(`${f}: code "${name}" is not in DIAGNOSTIC_CODES`);
+      }
+    }
+    // The registry itself names every code once: count only uses outside it.
+    const outside = new Set<string>();
+    for (const f of files.filter((f) => f !== join("model", "diagnostic.ts"))) {
+      const text = readFileSync(join("lib", f), "utf8");
+      for (const code of Object.keys(DIAGNOSTIC_CODES)) if (text.includes(`"${code}"`)) outside.add(code);
+    }
+    // input-file is the default code of InputError.at, which the file readers use.
+    outside.add("input-file");
+    expect(Object.keys(DIAGNOSTIC_CODES).filter((c) => !outside.has(c))).to.deep.equal([]);
+  });
+
+  it("the README's table of codes is the registry, row for row", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const section = readme.slice(readme.indexOf("## Diagnostics"));
+    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| (\w+) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows).to.deep.equal(Object.entries(DIAGNOSTIC_CODES).map(([c, e]) => [c, e.severity, e.meaning]));
+  });
+
+  describe("--strict", () => {
+    const KUBECTL = "spec/fixtures/kubectl/cluster.yaml";
+
+    it("validate: warnings are printed and exit 0; with --strict they are errors and exit 2", async () => {
+      const loose = await runCli(["validate", "-f", KUBECTL]);
+      expect(loose.code).to.equal(0);
+      expect(loose.stderr).to.include(
+        `${KUBECTL}:882:3: warning[unmodelled-kind]: NetworkPolicy shop/api-from-ingress`,
+      );
+      const strict = await runCli(["validate", "-f", KUBECTL, "--strict"]);
+      expect(strict.code).to.equal(2);
+      expect(strict.stdout).to.equal("");
+      expect(strict.stderr.trimEnd().split("\n")).to.deep.equal([
+        `${KUBECTL}:882:3: error[unmodelled-kind]: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block`,
+        `${KUBECTL}:902:3: error[unmodelled-kind]: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it`,
+      ]);
+    });
+
+    it("a topology without warnings passes --strict; info stays info", async () => {
+      expect((await runCli(["validate", "-f", "topologies/default.yaml", "--strict"])).code).to.equal(0);
+      const r = await runCli(["validate", "-f", "spec/fixtures/topologies/services.yaml", "--strict"]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(/^spec\/fixtures\/topologies\/services\.yaml:\d+:\d+: info\[any-port\]: /);
+    });
+
+    it("trace, get and diagram refuse the same topology under --strict, and run without it", async () => {
+      for (const argv of [
+        ["get", "pods", "-f", KUBECTL],
+        ["diagram", "-f", KUBECTL],
+      ]) {
+        expect((await runCli(argv)).code, argv.join(" ")).to.equal(0);
+        const strict = await runCli([...argv, "--strict"]);
+        expect(strict.code, argv.join(" ")).to.equal(2);
+        expect(strict.stderr).to.match(/^spec\/fixtures\/kubectl\/cluster\.yaml:882:3: error\[unmodelled-kind\]/);
+      }
+    });
+
+    it("netfilter: a rule it cannot interpret is a warning, and an error under --strict", async () => {
+      const rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x src -j DROP\nCOMMIT\n";
+      const argv = ["netfilter", "--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80"];
+      const loose = await runCli(argv, { stdin: rules });
+      expect(loose.code).to.equal(0);
+      expect(loose.stdout).to.include("<stdin>:3:1: warning[iptables-unsupported-match]: cannot interpret -m set");
+      const strict = await runCli([...argv, "--strict"], { stdin: rules });
+      expect(strict.code).to.equal(2);
+      expect(strict.stdout).to.equal("");
+      expect(strict.stderr).to.equal(
+        "<stdin>:3:1: error[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching\n",
+      );
+    });
+
+    it("curl: the trace's own warnings count too (--trace-dns with no query to send)", async () => {
+      const argv = ["curl", "-f", "topologies/default.yaml", "--trace-dns", "http://shop.example.com/"];
+      expect((await runCli(argv)).code).to.equal(0);
+      const strict = await runCli([...argv, "--strict"]);
+      expect(strict.code).to.equal(2);
+      expect(strict.stderr).to.equal(
+        "error[trace-dns-skipped]: --trace-dns: only a pod's query goes to cluster DNS; outside the cluster the name comes from the Topology's zone\n",
+      );
+    });
+  });
+
+  it("trace --json lists diagnostics with their codes, valid against the published schema", async () => {
+    const r = await runCli([
+      "curl",
+      "-f",
+      "spec/fixtures/topologies/curl-failures.yaml",
+      "-o",
+      "json",
+      "https://store.example.com/shop",
+    ]);
+    const json = JSON.parse(r.stdout);
+    expectSchemaValid("trace", json);
+    expect(json.diagnostics).to.deep.include({
+      code: "ingress-not-served",
+      severity: "warning",
+      source: { file: "spec/fixtures/topologies/curl-failures.yaml", line: 119, col: 1 },
+      message:
+        "Ingress store/foreign is of class traefik, which no controller here serves: IngressClass traefik names controller traefik.io/ingress-controller, not k8s.io/ingress-nginx",
+    });
+  });
+});
