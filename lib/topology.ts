@@ -10,7 +10,6 @@ import { kubeProxyTables, saveText } from "./kubeproxy/index.ts";
 import type { SaveTables } from "./netfilter/chain-source.ts";
 import { NetfilterEngine } from "./netfilter/evaluator.ts";
 import { engineFor } from "./netfilter/node-walk.ts";
-import { parseIptablesSave } from "./netfilter/parser.ts";
 import { traceJson } from "./output/trace-json.ts";
 import { type CurlQuery, resolveCurl } from "./trace/curl.ts";
 import { planRequest, type TraceQuery } from "./trace/request.ts";
@@ -49,9 +48,7 @@ export class Topology {
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
       const dumped = this.cluster.nodeDumps.get(node.name)?.iptablesSave;
-      return dumped
-        ? engineFor(parseIptablesSave(dumped.text, dumped.file))
-        : new NetfilterEngine(this.tables(node.name));
+      return dumped ? engineFor(dumped) : new NetfilterEngine(this.tables(node.name));
     });
     return this.#network;
   }

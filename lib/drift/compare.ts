@@ -5,25 +5,9 @@ import type { Cluster, Node, NodeDump, Route } from "../model/cluster.ts";
 import { peersOf } from "../control/overlay.ts";
 import { routeTable } from "../control/node-network.ts";
 import { routeText } from "../dataplane/routing.ts";
-import { kubeProxyRules } from "../kubeproxy/index.ts";
-import { parseIptablesSave } from "../netfilter/parser.ts";
-import { BUILTIN_CHAINS, type Ruleset } from "../model/ruleset.ts";
 import { dumpDetails } from "../nodedump/load.ts";
-
-export type DriftPart = "iptables" | "routes" | "wireguard";
-
-export interface Difference {
-  readonly part: DriftPart;
-  readonly kind: string;
-  readonly text: string;
-  /** `file:line` of the dumped line, when there is one. */
-  readonly at?: string;
-  /** What a request must touch for this difference to be what changed it. */
-  readonly touches: Touch;
-}
-
-/** A Service port (kube-proxy's `ns/name:port`), a node, or a route's text on the node. */
-export type Touch = { readonly service: string } | { readonly node: string } | { readonly routes: readonly string[] };
+import { compareIptables } from "./compare-iptables.ts";
+import type { Difference } from "./difference.ts";
 
 export interface NodeComparison {
   readonly differences: Difference[];
@@ -38,114 +22,6 @@ export function compareNode(cluster: Cluster, node: Node, dump: NodeDump): NodeC
   if (dump.routes) compareRoutes(cluster, node, dump, differences);
   if (dump.wireguard) comparePeers(cluster, node, dump, differences);
   return { differences, info };
-}
-
-// ---- iptables -------------------------------------------------------------------------------
-
-interface KubeProxyView {
-  /** Service port key -> its ClusterIP rule exists. */
-  readonly services: Set<string>;
-  /** Service port key -> DNAT targets `ip:port` of its KUBE-SEP chains, with the line of each. */
-  readonly endpoints: Map<string, Map<string, number>>;
-  readonly foreign: string[];
-}
-
-function kubeProxyView(rs: Ruleset): KubeProxyView {
-  const services = new Set<string>();
-  const endpoints = new Map<string, Map<string, number>>();
-  const foreign: string[] = [];
-  for (const [tableName, table] of rs.tables) {
-    for (const chain of table.chains.values()) {
-      if (!chain.name.startsWith("KUBE-") && !BUILTIN_CHAINS[tableName].includes(chain.name))
-        foreign.push(`${chain.name} (${tableName})`);
-    }
-  }
-  const comment = (r: { matches: readonly { kind: string; text?: string }[] }) =>
-    r.matches.find((m) => m.kind === "comment")?.text;
-  for (const r of rs.tables.get("nat")?.chains.get("KUBE-SERVICES")?.rules ?? []) {
-    const c = comment(r);
-    if (c && !c.startsWith("kubernetes ") && r.target.kind === "jump") services.add(c.split(" ")[0]!);
-  }
-  for (const r of rs.tables.get("filter")?.chains.get("KUBE-SERVICES")?.rules ?? []) {
-    const c = comment(r);
-    if (c?.endsWith(" has no endpoints")) services.add(c.split(" ")[0]!);
-  }
-  for (const chain of rs.tables.get("nat")?.chains.values() ?? []) {
-    if (!chain.name.startsWith("KUBE-SEP-")) continue;
-    for (const r of chain.rules) {
-      const c = comment(r);
-      if (r.target.kind !== "dnat" || !c) continue;
-      const key = c.split(" ")[0]!;
-      let m = endpoints.get(key);
-      if (!m) endpoints.set(key, (m = new Map()));
-      m.set(`${formatIpv4(r.target.ip)}${r.target.port !== null ? `:${r.target.port}` : ""}`, r.ref.line ?? 0);
-    }
-  }
-  return { services, endpoints, foreign };
-}
-
-function compareIptables(
-  cluster: Cluster,
-  node: Node,
-  dumped: { text: string; file: string },
-  out: Difference[],
-  info: string[],
-): void {
-  const derived = kubeProxyView(parseIptablesSave(kubeProxyRules(cluster, node.name), `kube-proxy/${node.name}`));
-  const real = kubeProxyView(parseIptablesSave(dumped.text, dumped.file));
-  const podAt = new Map<Ipv4, string>(
-    cluster.pods.filter((p) => !p.hostNetwork).map((p) => [p.ip, `${p.namespace}/${p.name}`]),
-  );
-  const who = (target: string) => {
-    const pod = podAt.get(ipOf(target));
-    return pod ? `pod ${pod}` : "no pod has that address";
-  };
-  for (const key of sorted(derived.services)) {
-    if (!real.services.has(key))
-      out.push({
-        part: "iptables",
-        kind: "missing-service",
-        text: `Service port ${key} has no rules on ${node.name}: kube-proxy has not programmed it`,
-        touches: { service: key },
-      });
-  }
-  for (const key of sorted(real.services)) {
-    if (!derived.services.has(key))
-      out.push({
-        part: "iptables",
-        kind: "stale-service",
-        text: `Service port ${key} still has rules on ${node.name} but no such Service port exists: a stale kube-proxy`,
-        touches: { service: key },
-      });
-  }
-  for (const key of sorted(new Set([...derived.endpoints.keys(), ...real.endpoints.keys()]))) {
-    if (!derived.services.has(key) || !real.services.has(key)) continue;
-    const want = derived.endpoints.get(key) ?? new Map<string, number>();
-    const have = real.endpoints.get(key) ?? new Map<string, number>();
-    for (const [target, line] of [...have].sort(byFirst)) {
-      if (!want.has(target))
-        out.push({
-          part: "iptables",
-          kind: "stale-endpoint",
-          text: `${key} DNATs to ${target} (KUBE-SEP), which is not an endpoint of it (${who(target)}): a stale kube-proxy`,
-          ...(line > 0 ? { at: `${dumped.file}:${line}` } : {}),
-          touches: { service: key },
-        });
-    }
-    for (const [target] of [...want].sort(byFirst)) {
-      if (!have.has(target))
-        out.push({
-          part: "iptables",
-          kind: "missing-endpoint",
-          text: `${key} does not DNAT to ${target} (${who(target)}), an endpoint of it: a stale kube-proxy`,
-          touches: { service: key },
-        });
-    }
-  }
-  if (real.foreign.length > 0)
-    info.push(
-      `${real.foreign.join(", ")} ${real.foreign.length === 1 ? "is" : "are"} not kube-proxy's: not compared (traces still walk ${real.foreign.length === 1 ? "it" : "them"})`,
-    );
 }
 
 // ---- routes ---------------------------------------------------------------------------------
@@ -167,7 +43,7 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
         part: "routes",
         kind: "missing-route",
         text: `no route ${routeText(d)} (${d.why})`,
-        touches: { routes: [routeText(d)] },
+        touches: { routes: [d] },
       });
     } else if (!sameForwarding(d, e.route)) {
       out.push({
@@ -175,7 +51,7 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
         kind: "different-route",
         text: `${e.text} where kubehop derives ${routeText(d)}`,
         at: at(e.line),
-        touches: { routes: [routeText(d), routeText(e.route)] },
+        touches: { routes: [d, e.route] },
       });
     }
   }
@@ -206,7 +82,7 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
         kind: "route-to-nowhere",
         text: `${e.text}: ${nowhere}`,
         at: at(e.line),
-        touches: { routes: [routeText(e.route)] },
+        touches: { routes: [e.route] },
       });
     else if (!derivedDst.has(e.route.dst.text))
       out.push({
@@ -214,7 +90,7 @@ function compareRoutes(cluster: Cluster, node: Node, dump: NodeDump, out: Differ
         kind: "extra-route",
         text: `${e.text}, which kubehop does not derive`,
         at: at(e.line),
-        touches: { routes: [routeText(e.route)] },
+        touches: { routes: [e.route] },
       });
   }
 }
@@ -297,17 +173,4 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
       touches: { node: p.node || node.name },
     });
   }
-}
-
-function ipOf(target: string): Ipv4 {
-  const [a, b, c, d] = target.split(":")[0]!.split(".").map(Number);
-  return ((a! << 24) | (b! << 16) | (c! << 8) | d!) >>> 0;
-}
-
-function sorted(s: Iterable<string>): string[] {
-  return [...s].sort();
-}
-
-function byFirst(a: [string, number], b: [string, number]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }

@@ -3,11 +3,13 @@
 // its outcome (the dispositions, and the pods it reaches) differs between the derived model and the
 // model with that part of the node's dump in place. Requests tried per node: every Service port from
 // a pod on the node, and pod to pod between the node and one pod on every other node, both ways.
-import type { Cluster, Node, NodeDump, Pod } from "../model/cluster.ts";
+import type { Cluster, Node, NodeDump, Pod, Route } from "../model/cluster.ts";
 import { Topology } from "../topology.ts";
 import type { TraceQuery } from "../trace/request.ts";
-import type { Trace } from "../trace/types.ts";
-import { compareNode, type Difference, type DriftPart } from "./compare.ts";
+import { routeText } from "../dataplane/routing.ts";
+import type { Hop, Step, Trace } from "../trace/types.ts";
+import { compareNode } from "./compare.ts";
+import type { Difference, DriftPart } from "./difference.ts";
 
 /** Enough to cover a node's Services and peers; more only repeats the same paths. */
 export const MAX_REQUESTS_PER_NODE = 400;
@@ -17,6 +19,8 @@ export interface Request {
   readonly query: TraceQuery;
   /** kube-proxy's name of the Service port, for Service requests. */
   readonly service?: string;
+  /** The nodes it starts and ends on: its pods' nodes, or the node it starts from. */
+  readonly nodes: readonly string[];
 }
 
 export interface BrokenRequest {
@@ -112,30 +116,29 @@ function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topolo
   };
 }
 
-function touches(d: Difference, r: Request, traces: (Trace | undefined)[], node: Node): boolean {
+/** Whether the request is one the difference can have changed: by what it asked for and where its traces went. */
+function touches(d: Difference, r: Request, traces: readonly (Trace | undefined)[], node: Node): boolean {
   const t = d.touches;
   if ("service" in t) return r.service === t.service;
-  if ("node" in t)
-    return (
-      traces.some(
-        (tr) =>
-          tr?.branches.some(
-            (b) =>
-              b.hops.some((h) => h.location === t.node || h.location.startsWith(`${t.node}/`)) ||
-              b.reason.includes(`${t.node}`),
-          ) ?? false,
-      ) || r.label.includes(t.node)
-    );
-  return traces.some(
-    (tr) =>
-      tr?.branches.some((b) =>
-        b.hops.some(
-          (h) =>
-            (h.location === node.name || h.location.startsWith(`${node.name}/`)) &&
-            h.steps.some((s) => s.rule !== undefined && t.routes.includes(s.rule)),
-        ),
-      ) ?? false,
-  );
+  const anyHop = (test: (h: Hop) => boolean) =>
+    traces.some((tr) => tr?.branches.some((b) => b.hops.some(test)) ?? false);
+  if ("node" in t) return r.nodes.includes(t.node) || anyHop((h) => isOnNode(h, t.node));
+  return anyHop((h) => isOnNode(h, node.name) && h.steps.some((s) => usesRoute(s, t.routes)));
+}
+
+/** The hop stands on the node: its IP stack, or one of its interfaces. */
+function isOnNode(h: Hop, node: string): boolean {
+  return h.location === node || h.location.startsWith(`${node}/`);
+}
+
+/** The step forwarded by one of the routes. */
+function usesRoute(s: Step, routes: readonly Route[]): boolean {
+  return s.rule !== undefined && routes.some((r) => routeText(r) === s.rule);
+}
+
+/** The pod a hop stands at, as `namespace/name`. */
+function podAt(h: Hop | undefined): string | undefined {
+  return h?.location.startsWith("pod/") ? h.location.slice(4) : undefined;
 }
 
 /** The outcome compared: each disposition with the pod it reached, and its share of the branches. */
@@ -148,9 +151,8 @@ function run(topo: Topology, r: Request): { outcome: string; trace?: Trace } {
   }
   const shares = new Map<string, number>();
   for (const b of trace.branches) {
-    const last = b.hops.at(-1)?.location ?? "";
-    const key =
-      b.disposition === "DELIVERED" && last.startsWith("pod/") ? `DELIVERED to ${last.slice(4)}` : b.disposition;
+    const pod = podAt(b.hops.at(-1));
+    const key = b.disposition === "DELIVERED" && pod !== undefined ? `DELIVERED to ${pod}` : b.disposition;
     shares.set(key, (shares.get(key) ?? 0) + b.probability);
   }
   const outcome = [...shares]
@@ -185,6 +187,7 @@ export function requestsFor(cluster: Cluster, node: Node): Request[] {
         label: `${from} -> ${to}`,
         query: { from, to, proto: port.protocol === "UDP" ? "udp" : "tcp" },
         service: `${svc.namespace}/${svc.name}${port.name ? `:${port.name}` : ""}`,
+        nodes: [node.name],
       });
     }
   }
@@ -198,11 +201,13 @@ export function requestsFor(cluster: Cluster, node: Node): Request[] {
     out.push({
       label: `${from} -> ${there}:${port(theirs)}`,
       query: { from, to: `${there}:${port(theirs)}`, proto: proto(theirs) },
+      nodes: [node.name, other.name],
     });
     if (mine)
       out.push({
         label: `${there} -> ${from}:${port(mine)}`,
         query: { from: there, to: `${from}:${port(mine)}`, proto: proto(mine) },
+        nodes: [other.name, node.name],
       });
   }
   return out;

@@ -4,6 +4,7 @@ import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClassSelection } from "./ingress.ts";
 import type { Origin } from "./origin.ts";
+import type { Ruleset } from "./ruleset.ts";
 
 export type { Origin } from "./origin.ts";
 
@@ -247,8 +248,8 @@ export interface DnsRecord {
  */
 export interface NodeDump {
   readonly node: string;
-  /** `iptables-save` output (any tables). */
-  readonly iptablesSave?: { readonly text: string; readonly file: string };
+  /** `iptables-save` output (any tables), parsed once when the dump is read. */
+  readonly iptablesSave?: Ruleset;
   /** `ip route` (main table), parsed. */
   readonly routes?: { readonly routes: readonly Route[]; readonly file: string };
   /** `ip -o addr`: the node's own IPv4 addresses per interface. */

@@ -113,13 +113,14 @@ function parseNode(
   const wgText = text("wgShow");
   const wg = wgText && attempt(() => parseWgShow(wgText.text, wgText.file, ifaces, nodes));
   const iptText = text("iptablesSave");
-  // Parsed here so a malformed dump is bad input (exit 2) at load, not a failure in mid-trace.
-  if (iptText) attempt(() => parseIptablesSave(iptText.text, iptText.file));
+  // Parsed once, here: a malformed dump is bad input (exit 2) at load, not a failure in mid-trace, and
+  // whatever reads the node's rules (the data plane, drift, emulate) reads this ruleset.
+  const ruleset = iptText && attempt(() => parseIptablesSave(iptText.text, iptText.file));
   if (problems.length > 0) throw new InputError(problems);
   for (const p of [addr, routes, wg]) if (p) warnings.push(...p.warnings);
   const dump: NodeDump = {
     node: node.name,
-    ...(iptText ? { iptablesSave: iptText } : {}),
+    ...(ruleset ? { iptablesSave: ruleset } : {}),
     ...(routes && routeText ? { routes: { routes: routes.routes, file: routeText.file } } : {}),
     ...(addr && addrText
       ? {

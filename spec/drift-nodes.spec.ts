@@ -1,0 +1,69 @@
+// drift blames a difference about a node only for requests that start, end or pass on that very node:
+// node-1 is not node-10, however the names of the requests and their pods read.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { loadTopologySync } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
+
+// Pods named after their node, as the kubelet names static pods' mirrors (NAME-NODE).
+const TOPOLOGY = `apiVersion: kubehop.io/v1alpha1
+kind: Topology
+metadata: {name: node-10}
+spec:
+  overlay: {style: flannel}
+  nodes:
+    - {name: node-1, ip: 192.168.10.11}
+    - {name: node-2, ip: 192.168.10.12}
+    - {name: node-10, ip: 192.168.10.20}
+${["node-1", "node-2", "node-10"]
+  .map(
+    (n) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-${n}, namespace: default}
+spec: {nodeName: ${n}, containers: [{name: web, ports: [{containerPort: 8080}]}]}
+`,
+  )
+  .join("")}`;
+
+describe("kubehop drift: which node a difference is about", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "kubehop-drift-nodes-"));
+    writeFileSync(join(dir, "topology.yaml"), TOPOLOGY);
+    const node2 = loadTopologySync(join(dir, "topology.yaml")).cluster.nodes.find((n) => n.name === "node-2")!;
+    mkdirSync(join(dir, "nodes", "node-2"), { recursive: true });
+    // node-2's wg0 has no peers at all: neither node-1's nor node-10's.
+    writeFileSync(
+      join(dir, "nodes", "node-2", "wg-show.txt"),
+      `wg0\t(hidden)\t${node2.wireguard.publicKey}\t51820\toff\n`,
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("node-2 missing its peer for node-1 breaks the requests to and from node-1 only, not those of node-10", async () => {
+    const r = await runCli(["drift", "-t", dir, "--json"]);
+    expect(r.code).to.equal(1);
+    const [node] = JSON.parse(r.stdout).nodes;
+    const breaks = (d: { text: string; breaks: { request: string }[] }) => [d.text, d.breaks.map((b) => b.request)];
+    expect(node.differences.map(breaks)).to.deep.equal([
+      [
+        "no peer for node-1 (endpoint 192.168.10.11:51820, allowed-ips 10.244.0.0/24)",
+        [
+          "pod/default/web-node-2 -> pod/default/web-node-1:8080",
+          "pod/default/web-node-1 -> pod/default/web-node-2:8080",
+        ],
+      ],
+      [
+        "no peer for node-10 (endpoint 192.168.10.20:51820, allowed-ips 10.244.2.0/24)",
+        [
+          "pod/default/web-node-2 -> pod/default/web-node-10:8080",
+          "pod/default/web-node-10 -> pod/default/web-node-2:8080",
+        ],
+      ],
+    ]);
+    expect(node.alsoBreaks).to.deep.equal([]);
+  });
+});
