@@ -8,7 +8,7 @@ const LAYERS = [
   {
     name: "model",
     paths: ["lib/model/"],
-    owns: "the cluster as plain data (nodes, pods, Services, EndpointSlices, Ingresses, the LB, DNS) and the types every layer shares: addresses, Packet, the steps a device records and the dispositions a branch ends in; no behaviour",
+    owns: "the cluster as plain data (nodes, pods, Services, EndpointSlices, Ingresses, the LB, DNS, a node's dumps) and the types every layer shares: addresses, Packet, the steps a device records, the dispositions a branch ends in, and a parsed iptables ruleset; no behaviour",
   },
   {
     name: "netfilter",
