@@ -11,7 +11,27 @@ export {
   type Severity,
 } from "./model/diagnostic.ts";
 export { RequestError, type TraceQuery } from "./trace/request.ts";
-export type { Branch, Disposition, Hop, HttpOutcome, Leg, Step, Trace, TraceRequest } from "./trace/types.ts";
-export { FAILURE_DISPOSITIONS, isSuccess, SUCCESS_DISPOSITIONS } from "./trace/types.ts";
+export type {
+  Branch,
+  Disposition,
+  EndDetail,
+  Endpoint,
+  Hop,
+  HopAt,
+  HttpOutcome,
+  Leg,
+  Step,
+  StepAction,
+  StepDetail,
+  Trace,
+  TraceRequest,
+} from "./trace/types.ts";
+export {
+  ALL_STEP_ACTIONS,
+  FAILURE_DISPOSITIONS,
+  isSuccess,
+  STEP_ACTIONS,
+  SUCCESS_DISPOSITIONS,
+} from "./trace/types.ts";
 export { AssertionInputError, type Check, type Condition, type IngressRuleRef } from "./assert/conditions.ts";
 export { evaluate, type Scope, type Verdict } from "./assert/evaluate.ts";

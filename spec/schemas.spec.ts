@@ -13,7 +13,14 @@ import type { DriftReportSchema } from "../lib/output/drift-schema.ts";
 import { TopologySchema } from "../lib/input/topology-schema.ts";
 import { STEP_TYPES } from "../lib/output/trace-schema.ts";
 import { loadTopologySync } from "../lib/topology.ts";
-import { FAILURE_DISPOSITIONS, SUCCESS_DISPOSITIONS, type Trace } from "../lib/trace/types.ts";
+import { HOP_AT_KINDS } from "../lib/model/hop-at.ts";
+import {
+  ALL_STEP_ACTIONS,
+  FAILURE_DISPOSITIONS,
+  STEP_ACTIONS,
+  SUCCESS_DISPOSITIONS,
+  type Trace,
+} from "../lib/trace/types.ts";
 import { SCHEMA_DIR, schemaFiles, staleSchemas, writeSchemas } from "../scripts/gen-schemas.ts";
 import { runCli } from "./support/cli.ts";
 import { golden } from "./support/golden.ts";
@@ -151,18 +158,29 @@ describe("published JSON Schemas", () => {
     const s = readSchema("trace.schema.json");
     expect(s.required).to.deep.equal(["request", "branches", "diagnostics"]);
     const branch = s.properties.branches.items;
-    expect(branch.required).to.deep.equal(["probability", "disposition", "reason", "hops", "choices"]);
+    expect(branch.required).to.deep.equal(["probability", "disposition", "detail", "reason", "hops", "choices"]);
     expect(branch.properties.disposition.enum).to.deep.equal([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]);
     expect(branch.properties.reply.properties.disposition.enum).to.deep.equal([
       ...SUCCESS_DISPOSITIONS,
       ...FAILURE_DISPOSITIONS,
     ]);
     const step = branch.properties.hops.items.properties.steps.items;
-    expect(step.required).to.deep.equal(["type", "action", "reason"]);
+    expect(step.required).to.deep.equal(["type", "action", "detail", "reason"]);
     expect(step.properties.type.enum).to.deep.equal([...STEP_TYPES]);
+    expect(step.properties.action.enum).to.deep.equal([...ALL_STEP_ACTIONS]);
+    // Every kind of fact is a member of the published unions, each told apart by its `kind`.
+    const kinds = (u: { oneOf: { properties: { kind: { const: string } } }[]; discriminator: unknown }) => {
+      expect(u.discriminator).to.deep.equal({ propertyName: "kind" });
+      return u.oneOf.map((m) => m.properties.kind.const).sort();
+    };
+    expect(step.properties.detail.$ref).to.equal("#/$defs/StepDetail");
+    expect(kinds(s.$defs.StepDetail)).to.deep.equal(Object.keys(STEP_ACTIONS).sort());
+    expect(branch.properties.detail.$ref).to.equal("#/$defs/EndDetail");
+    expect(kinds(s.$defs.HopAt)).to.deep.equal([...HOP_AT_KINDS].sort());
     expect(Object.keys(step.properties)).to.deep.equal([
       "type",
       "action",
+      "detail",
       "reason",
       "rule",
       "before",

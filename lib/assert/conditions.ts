@@ -1,14 +1,16 @@
 // The assertions kubehop knows, as data: one condition is tested against one branch of a trace.
 // The chai plugin and `kubehop check` both build these and hand them to evaluate().
-import { FAILURE_DISPOSITIONS, type Branch, type Disposition } from "../trace/types.ts";
+import { FAILURE_DISPOSITIONS, type Branch, type Disposition, type HopAt } from "../trace/types.ts";
 import type { AssertContext } from "./context.ts";
 import {
   deliveredTo,
+  endAt,
   ending,
   endLocation,
-  hostOf,
+  endPod,
+  endpointText,
+  hopsCrossed,
   isDelivered,
-  locationsCrossed,
   sourceRewrites,
   sourceSeen,
 } from "./facts.ts";
@@ -183,11 +185,11 @@ function holdsFor(c: Condition, b: Branch, ctx?: AssertContext): { holds: boolea
           : `no HTTP answer: ${ending(b)}: ${b.reason}`,
       };
     case "through": {
-      const crossed = locationsCrossed(b);
-      const hits = crossed.filter((l) => locationMatches(c.location, l, ctx));
+      const crossed = hopsCrossed(b);
+      const hits = crossed.filter((h) => locationMatches(c.location, h.at, ctx)).map((h) => h.location);
       return {
         holds: hits.length > 0,
-        saw: hits.length ? `passes through ${hits.join(", ")}` : `passes through ${crossed.join(", ")}`,
+        saw: `passes through ${(hits.length ? hits : crossed.map((h) => h.location)).join(", ")}`,
       };
     }
     case "sourceIP": {
@@ -236,22 +238,19 @@ function holdsFor(c: Condition, b: Branch, ctx?: AssertContext): { holds: boolea
 function reach(text: string, b: Branch, ctx?: AssertContext): { holds: boolean; saw: string } {
   const target = parseTarget(text);
   const to = deliveredTo(b);
-  const end = endLocation(b);
+  const end = endAt(b);
   const saw = isDelivered(b)
-    ? `delivered to ${end}${to ? ` (${to})` : ""}`
+    ? `delivered to ${endLocation(b)}${to ? ` (${endpointText(to)})` : ""}`
     : `not delivered: ${ending(b)}: ${b.reason}`;
-  if (!isDelivered(b)) return { holds: false, saw };
+  if (!isDelivered(b) || !end) return { holds: false, saw };
   switch (target.kind) {
     case "pod":
       return { holds: locationMatches(`pod/${target.namespace}/${target.name}`, end, ctx), saw };
     case "location":
-      return { holds: end === target.location || end.startsWith(`${target.location}/`), saw };
+      return { holds: locationMatches(target.location, end, ctx), saw };
     case "address":
       return {
-        holds:
-          to !== undefined &&
-          hostOf(to) === target.ip &&
-          (target.port === undefined || to === `${target.ip}:${target.port}`),
+        holds: to !== undefined && to.ip === target.ip && (target.port === undefined || to.port === target.port),
         saw,
       };
     case "service": {
@@ -264,25 +263,46 @@ function reach(text: string, b: Branch, ctx?: AssertContext): { holds: boolean; 
         throw new AssertionInputError(
           `reach("${text}"): no Service ${target.service}; Services: ${ctx.services.join(", ") || "(none)"}`,
         );
-      const pod = end.startsWith("pod/") ? end.slice(4) : undefined;
-      const holds = (pod !== undefined && eps.pods.has(pod)) || (to !== undefined && eps.ips.has(hostOf(to)));
+      const pod = endPod(b);
+      const holds = (pod !== undefined && eps.pods.has(pod)) || (to !== undefined && eps.ips.has(to.ip));
       return { holds, saw: holds ? saw : `${saw}, not an endpoint of Service ${target.service}` };
     }
   }
 }
 
 /**
- * A hop location against what the user wrote: equal, or a prefix up to a `/` (`node-3` matches
- * `node-3/wg0`; `node/node-3` is the same as `node-3`); `pod/NS/NAME` also matches the pods of the workload NAME (`pod/shop/api` matches
- * `pod/shop/api-rndpbnfwlh-kp58t`).
+ * A hop against the location the user wrote: the same place, or a place inside it (`node-3` matches
+ * every device of node-3, `node-3/wg0` its wg0; `node/node-3` is the same as `node-3`);
+ * `pod/NS/NAME` also matches the pods of the workload NAME (`pod/shop/api` matches
+ * `pod/shop/api-rndpbnfwlh-kp58t`). Only what the user wrote is parsed; the hop is read as typed.
  */
-export function locationMatches(written: string, location: string, ctx?: AssertContext): boolean {
-  const pattern = written.startsWith("node/") ? written.slice(5) : written;
-  if (location === pattern || location.startsWith(`${pattern}/`)) return true;
-  const m = /^pod\/([^/]+)\/([^/]+)$/.exec(pattern);
-  const l = /^pod\/([^/]+)\/([^/]+)$/.exec(location);
-  if (!m || !l || m[1] !== l[1]) return false;
-  const owner = ctx?.owner(`${l[1]}/${l[2]}`);
-  if (owner !== undefined) return owner.split("/")[1] === m[2];
-  return l[2]!.startsWith(`${m[2]}-`);
+export function locationMatches(written: string, at: HopAt, ctx?: AssertContext): boolean {
+  const [head, ...rest] = (written.startsWith("node/") ? written.slice(5) : written).split("/");
+  const name = rest.join("/");
+  switch (head) {
+    case "underlay":
+      return rest.length === 0 && at.kind === "underlay";
+    case "lb":
+    case "client":
+      return at.kind === head && (rest.length === 0 || at.name === name);
+    case "pod": {
+      if (at.kind !== "pod") return false;
+      const [ns, pod] = rest;
+      if (ns === undefined) return true;
+      if (ns !== at.namespace || rest.length > 2) return false;
+      return pod === undefined || pod === at.name || ofWorkload(pod, at, ctx);
+    }
+    default: {
+      // A node, or one of its interfaces: its IP stack, bridge0, wg0, eth0 and the pods' veths.
+      if (at.kind === "pod" || !("node" in at) || at.node !== head) return false;
+      return rest.length === 0 || ("iface" in at && rest.length === 1 && at.iface === name);
+    }
+  }
+}
+
+/** Is the pod one of the workload's? Its owner when the cluster is known, else its name's prefix. */
+function ofWorkload(workload: string, at: Extract<HopAt, { kind: "pod" }>, ctx?: AssertContext): boolean {
+  const owner = ctx?.owner(`${at.namespace}/${at.name}`);
+  if (owner !== undefined) return owner.name === workload;
+  return at.name.startsWith(`${workload}-`);
 }

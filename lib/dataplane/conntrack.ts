@@ -2,6 +2,7 @@
 // rewrite for the answer, whether the answer is routed (host stack) or bridged (br_netfilter).
 import type { BranchState, ConntrackEntry, StepRecord } from "./device.ts";
 import { type Packet, rewrite } from "../model/packet.ts";
+import { flowOf } from "./facts.ts";
 
 /** Is `p` the reply direction of the connection `e` tracks (its translated tuple, reversed)? */
 export function isReplyTo(e: ConntrackEntry, p: Packet): boolean {
@@ -13,14 +14,21 @@ export function isReplyTo(e: ConntrackEntry, p: Packet): boolean {
   );
 }
 
+/** Whose conntrack it is: a node's IP stack, a node's bridge (br_netfilter), a load balancer. */
+export type Tracker = "node" | "br_netfilter" | "lb";
+
+/**
+ * @param owner where the rewrite was recorded: a node's name, or the load balancer's name
+ */
 export function reverseNat(
   packet: Packet,
-  node: string,
+  owner: string,
   state: BranchState,
-  where: string,
+  tracker: Tracker,
 ): { packet: Packet; step: StepRecord } | undefined {
   if (!state.replyTo) return undefined;
-  const entry = state.conntrack.find((e) => e.node === node && isReplyTo(e, packet));
+  const by = tracker === "lb" ? "lb" : "node";
+  const entry = state.conntrack.find((e) => e.by === by && e.name === owner && isReplyTo(e, packet));
   if (!entry) return undefined;
   const after = rewrite(packet, {
     src: entry.original.dst,
@@ -33,7 +41,7 @@ export function reverseNat(
     step: {
       type: "conntrack",
       action: "UN-NAT",
-      reason: `reply of a tracked connection: ${where} conntrack reverses the NAT done to the request`,
+      detail: { kind: "un-nat", tracker, name: owner, from: flowOf(packet), to: flowOf(after) },
       before: packet,
       after,
     },

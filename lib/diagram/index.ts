@@ -1,5 +1,6 @@
 // Diagrams of a cluster and of a trace over it: SVG, Mermaid, an HTML report.
 import type { Cluster } from "../model/cluster.ts";
+import { nodeOf } from "../model/hop-at.ts";
 import type { Trace } from "../trace/types.ts";
 import { layoutCluster } from "./layout.ts";
 import { withPath } from "./path.ts";
@@ -15,7 +16,8 @@ export type { Scene } from "./scene.ts";
 function podsOnPath(trace: Trace, chosen: readonly number[]): Set<string> {
   const out = new Set<string>();
   for (const k of chosen)
-    for (const h of trace.branches[k - 1]?.hops ?? []) if (h.location.startsWith("pod/")) out.add(h.location.slice(4));
+    for (const { at } of trace.branches[k - 1]?.hops ?? [])
+      if (at.kind === "pod") out.add(`${at.namespace}/${at.name}`);
   return out;
 }
 
@@ -24,9 +26,9 @@ function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]):
   const out = new Set<string>();
   for (const k of chosen) {
     const b = trace.branches[k - 1];
-    for (const h of [...(b?.hops ?? []), ...(b?.reply?.hops ?? [])]) {
-      const head = h.location.split("/")[0]!;
-      if (names.has(head)) out.add(head);
+    for (const { at } of [...(b?.hops ?? []), ...(b?.reply?.hops ?? [])]) {
+      const node = at.kind === "pod" ? undefined : nodeOf(at);
+      if (node !== undefined && names.has(node)) out.add(node);
     }
   }
   return out;

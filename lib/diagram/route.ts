@@ -1,6 +1,7 @@
 // Where a branch's hops sit on the drawing, and the wires between them: straight down a node's
 // stack of devices where the boxes line up, elbows where they do not, and along the underlay bus
 // (through the trunk between rows of nodes) for the `underlay` hop.
+import { type HopAt, nodeOf } from "../model/hop-at.ts";
 import type { Hop } from "../trace/types.ts";
 import type { Point, Rect } from "./geometry.ts";
 import type { Place, Scene } from "./scene.ts";
@@ -18,9 +19,15 @@ export interface Stop {
   readonly rect: Rect;
 }
 
+/** The node a hop's device belongs to; a pod's hop stands for the pod alone. */
+function deviceNode(at: HopAt): string | undefined {
+  return at.kind === "pod" ? undefined : nodeOf(at);
+}
+
 /** A hop's place, falling back to its node's IP stack for devices the drawing does not show. */
-export function placeOf(scene: Scene, location: string): Place | undefined {
-  return scene.places.get(location) ?? scene.places.get(location.split("/")[0]!);
+export function placeOf(scene: Scene, hop: Pick<Hop, "location" | "at">): Place | undefined {
+  const node = deviceNode(hop.at);
+  return scene.places.get(hop.location) ?? (node === undefined ? undefined : scene.places.get(node));
 }
 
 const cx = (r: Rect) => r.x + r.w / 2;
@@ -91,26 +98,27 @@ function viaBus(scene: Scene, a: Place, b: Place, ax: number, bx: number): Point
 }
 
 /** The underlay attachment of a place: its own, or its node's eth0. */
-function onBus(scene: Scene, location: string, p: Place): Place {
+function onBus(scene: Scene, at: HopAt, p: Place): Place {
   if (p.bus) return p;
-  const eth0 = scene.places.get(`${location.replace(/^pod\//, "").split("/")[0]}/eth0`);
+  const node = deviceNode(at);
+  const eth0 = node === undefined ? undefined : scene.places.get(`${node}/eth0`);
   return eth0?.bus ? { ...p, bus: eth0.bus } : p;
 }
 
 export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; stops: Stop[] } {
   const legs: Leg[] = [];
   const stops: Stop[] = [];
-  let prev: { loc: string; place: Place } | undefined;
+  let prev: { loc: string; at: HopAt; place: Place } | undefined;
   let pendingUnderlay: number[] = [];
   let enterX = 0;
   const busUses = new Map<string, number>();
   hops.forEach((h, i) => {
     const n = i + 1;
-    if (h.location === "underlay") {
+    if (h.at.kind === "underlay") {
       pendingUnderlay.push(n);
       return;
     }
-    const place = placeOf(scene, h.location);
+    const place = placeOf(scene, h);
     if (!place) return;
     if (prev && pendingUnderlay.length) {
       // Each use of a device's bus wire after the first runs 8 px to the right of the last.
@@ -121,8 +129,8 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
       };
       const pts = viaBus(
         scene,
-        onBus(scene, prev.loc, prev.place),
-        onBus(scene, h.location, place),
+        onBus(scene, prev.at, prev.place),
+        onBus(scene, h.at, place),
         use(prev.loc),
         use(h.location),
       );
@@ -149,7 +157,7 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
     }
     pendingUnderlay = [];
     stops.push({ key: h.location, hop: n, rect: place.rect });
-    prev = { loc: h.location, place };
+    prev = { loc: h.location, at: h.at, place };
   });
   return { legs, stops };
 }

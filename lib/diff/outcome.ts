@@ -1,7 +1,7 @@
 // What `kubehop diff` compares for one request in one topology: the set of dispositions, the set of
 // destinations, and whether the destination saw the client's address (kept) or another (lost).
 import { requestText, runRequest } from "../assert/expectations.ts";
-import { endLocation, isDelivered, sourceSeen } from "../assert/facts.ts";
+import { endLocation, endPod, isDelivered, sourceSeen } from "../assert/facts.ts";
 import type { Topology } from "../topology.ts";
 import { RequestError } from "../trace/request.ts";
 import type { Branch, Trace } from "../trace/types.ts";
@@ -55,11 +55,10 @@ export function branchOutcome(t: Trace, b: Branch): BranchOutcome {
   const reply = b.reply && b.reply.disposition !== "DELIVERED" ? ` (reply ${b.reply.disposition})` : "";
   const http = b.http ? ` ${b.http.status}` : "";
   if (!isDelivered(b)) return { disposition: `${b.disposition}${http}${reply}`, destination: "-", clientIP: "-" };
-  const end = endLocation(b);
   const seen = b.http?.clientIP ?? sourceSeen(b);
   return {
     disposition: `${b.disposition}${http}${reply}`,
-    destination: end.startsWith("pod/") ? end.slice(4) : end,
+    destination: endPod(b) ?? endLocation(b),
     clientIP: seen === undefined ? "-" : seen === t.request.src ? "kept" : "lost",
   };
 }

@@ -36,17 +36,21 @@ function firstPod(pods: readonly Pod[]): Pod | undefined {
   return [...pods].filter((p) => !p.terminating).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
 }
 
+/** One entry per workload that owns pods, keyed (for the order) by namespace and owner. */
+function workloads(cluster: Cluster): Map<string, From> {
+  const out = new Map<string, From>();
+  for (const p of cluster.pods)
+    if (p.owner)
+      out.set(`${p.namespace}\u0000${p.owner}`, { kind: "workload", namespace: p.namespace, owner: p.owner });
+  return out;
+}
+
 export function defaultRequests(cluster: Cluster): DiffRequest[] {
   const out: DiffRequest[] = [];
   const client = cluster.clients[0] ? `client/${cluster.clients[0].name}` : undefined;
   const insiders: From[] = [
     ...cluster.nodes.map((n): From => ({ kind: "location", location: `node/${n.name}` })),
-    ...[...new Set(cluster.pods.filter((p) => p.owner).map((p) => `${p.namespace}\u0000${p.owner}`))]
-      .sort()
-      .map((k): From => {
-        const [namespace, owner] = k.split("\u0000") as [string, string];
-        return { kind: "workload", namespace, owner };
-      }),
+    ...[...workloads(cluster)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w),
   ];
   const everyone: From[] = [...(client ? [{ kind: "location", location: client } as From] : []), ...insiders];
   const trace = (from: From, to: string, proto: "tcp" | "udp" | "sctp") => {

@@ -1,6 +1,7 @@
 // What a device decides, as every layer names it: the closed set of dispositions a branch ends in,
 // the kinds of step a device records, and the HTTP outcome an ingress controller settles. The
 // trace (lib/trace/types.ts) is built from these; it re-exports them.
+import type { StepDetail, StepDetailKind } from "./step-detail.ts";
 
 export const SUCCESS_DISPOSITIONS = ["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"] as const;
 export const FAILURE_DISPOSITIONS = [
@@ -53,6 +54,72 @@ export type StepType =
   | "proxy"
   | "drop";
 
+/** Everything a step may say it did: a closed set, each fitting the detail kinds of STEP_ACTIONS. */
+export const HTTP_STATUS_ACTIONS = [
+  "HTTP_200",
+  "HTTP_301",
+  "HTTP_302",
+  "HTTP_307",
+  "HTTP_308",
+  "HTTP_404",
+  "HTTP_503",
+] as const;
+
+/** For each kind of detail, the actions a step with that detail may have. */
+export const STEP_ACTIONS = {
+  arp: ["RESOLVED", "NO_ANSWER"],
+  "to-host": ["TO_HOST"],
+  fdb: ["FORWARDED", "HAIRPIN"],
+  "un-nat": ["UN-NAT"],
+  receive: ["RECEIVED"],
+  uplink: ["FORWARDED", "NO_ROUTE"],
+  local: ["LOCAL"],
+  loopback: ["LOCAL"],
+  route: ["FORWARDED", "ROUTED", "NO_ROUTE", "DISCARDED"],
+  "pod-route": ["FORWARDED"],
+  "to-wireguard": ["TO_WIREGUARD"],
+  netfilter: ["ACCEPT", "DROP", "REJECT", "DNAT", "SNAT", "MASQUERADE", "MARK", "AFFINITY", "NOTRACK"],
+  "hook-pass": ["PASS"],
+  "health-check": ["HEALTHY", "UNHEALTHY"],
+  "lb-no-healthy": ["NO_BACKEND"],
+  "lb-no-listener": ["REFUSED"],
+  "lb-untracked": ["DROPPED"],
+  "lb-pick": ["NAT", "FORWARDED"],
+  "lb-return": ["FORWARDED", "EXITS_NETWORK"],
+  mtu: ["TOO_BIG", "FRAGMENTED"],
+  "icmp-frag-needed": ["ICMP_FRAG_NEEDED"],
+  "icmp-host-unreachable": ["ICMP_HOST_UNREACHABLE"],
+  veth: ["TRANSMITTED"],
+  "nic-transmit": ["TRANSMITTED"],
+  "not-for-pod": ["DROPPED"],
+  "icmp-echo": ["DELIVERED"],
+  refused: ["REFUSED"],
+  socket: ["DELIVERED"],
+  "reply-match": ["DELIVERED"],
+  "reply-mismatch": ["RESET"],
+  "app-answer": ["HTTP_200"],
+  "accept-connection": ["ACCEPTED"],
+  tls: ["TLS", "TLS_UNTRUSTED"],
+  "http-route": ["HTTP_ROUTE"],
+  "controller-answer": HTTP_STATUS_ACTIONS,
+  proxy: ["PROXIED"],
+  "wg-peer": ["ENCRYPTED"],
+  "wg-no-peer": ["NO_PEER"],
+  encapsulation: ["ENCAPSULATED"],
+  "wg-unknown-peer": ["UNKNOWN_PEER"],
+  decapsulation: ["DECAPSULATED"],
+  "wg-authenticated": ["DECRYPTED"],
+  "wg-source": ["ALLOWED", "SOURCE_NOT_ALLOWED"],
+  switched: ["SWITCHED"],
+  router: ["FORWARDED", "NO_ROUTE", "EXITS_NETWORK"],
+  loop: ["LOOP"],
+} as const satisfies Record<StepDetailKind, readonly string[]>;
+
+export type StepAction = (typeof STEP_ACTIONS)[StepDetailKind][number];
+
+/** Every action, each once, in a fixed order. */
+export const ALL_STEP_ACTIONS: readonly StepAction[] = [...new Set(Object.values(STEP_ACTIONS).flat())].sort();
+
 /** Packet headers as printed in JSON: addresses as text. */
 export interface PacketJson {
   proto: string;
@@ -67,8 +134,10 @@ export interface PacketJson {
 export interface Step {
   type: StepType;
   /** What the device did, in a few words (`FORWARDED`, `DNAT`, `ENCRYPTED`, ...). */
-  action: string;
-  /** Why, in networking terms: the thing that decided it. */
+  action: StepAction;
+  /** What decided it, as typed facts; the reason is rendered from these. */
+  detail: StepDetail;
+  /** Why, in networking terms: the detail in words. */
   reason: string;
   /** The deciding rule, route, peer or AllowedIPs entry, as the real system would print it. */
   rule?: string;

@@ -4,6 +4,7 @@ import type { Diagnostic } from "../model/diagnostic.ts";
 import { endpointText, type Packet, packetDiff, packetText } from "../model/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
 import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
+import { endReason, stepReason } from "./reason.ts";
 
 /** Steps share packet objects; each is printed once. */
 const printed = new WeakMap<Packet, PacketJson>();
@@ -38,20 +39,22 @@ function hopJson(h: HopRecord, segmented: boolean): Hop {
     return {
       type: s.type,
       action: s.action,
-      reason: s.reason,
+      detail: s.detail,
+      reason: stepReason(s.detail, s.action),
       ...(s.rule ? { rule: s.rule } : {}),
       before: packetJson(before),
       after: packetJson(after),
       ...(changes.length ? { changes } : {}),
     };
   });
-  return { location: h.location, ...(segmented ? { segment: h.segment } : {}), steps };
+  return { location: h.location, at: h.at, ...(segmented ? { segment: h.segment } : {}), steps };
 }
 
 function legJson(l: LegRecord, segmented: boolean): Leg {
   return {
     disposition: l.disposition,
-    reason: l.reason,
+    detail: l.detail,
+    reason: endReason(l.detail),
     ...(l.rule ? { rule: l.rule } : {}),
     hops: l.hops.map((h) => hopJson(h, segmented)),
   };

@@ -3,13 +3,16 @@
 // the two drift apart; spec/schemas.spec.ts checks real output against it.
 import { z } from "zod";
 import { DiagnosticSchema } from "./diagnostics.ts";
+import { EndDetailSchema, HopAtSchema, StepDetailSchema } from "./trace-detail-schema.ts";
 import {
+  ALL_STEP_ACTIONS,
   type Branch,
   FAILURE_DISPOSITIONS,
   type Hop,
   type Leg,
   type PacketJson,
   type Step,
+  type StepAction,
   type StepType,
   SUCCESS_DISPOSITIONS,
   type Trace,
@@ -69,8 +72,11 @@ export const PacketSchema: z.ZodType<PacketOut> = PacketBase.extend({
 
 export const StepSchema = z.strictObject({
   type: z.enum(STEP_TYPES),
-  action: z.string().meta({ description: "what the device did, in a few words (FORWARDED, DNAT, ENCRYPTED, ...)" }),
-  reason: z.string().meta({ description: "why, in networking terms: the thing that decided it" }),
+  action: z
+    .enum(ALL_STEP_ACTIONS as [StepAction, ...StepAction[]])
+    .meta({ description: "what the device did, in a few words (FORWARDED, DNAT, ENCRYPTED, ...)" }),
+  detail: StepDetailSchema,
+  reason: z.string().meta({ description: "why, in networking terms: the detail rendered in words" }),
   rule: z
     .string()
     .optional()
@@ -82,6 +88,7 @@ export const StepSchema = z.strictObject({
 
 export const HopSchema = z.strictObject({
   location: z.string().meta({ description: "one device at one place: pod/default/web-0, node-1/wg0, underlay" }),
+  at: HopAtSchema,
   segment: z
     .number()
     .int()
@@ -115,7 +122,8 @@ const HttpRequestSchema = z.strictObject({
 
 const legShape = {
   disposition: DispositionSchema,
-  reason: z.string().meta({ description: "why the leg ended so" }),
+  detail: EndDetailSchema,
+  reason: z.string().meta({ description: "why the leg ended so: the detail rendered in words" }),
   rule: z.string().optional().meta({ description: "what decided the disposition, when a rule did" }),
   hops: z.array(HopSchema),
 };
@@ -179,10 +187,25 @@ export const TraceSchema = z
 
 /** The JSON Schema of `kubehop trace --json`, as published in schemas/trace.schema.json. */
 export function traceJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(TraceSchema, { target: "draft-2020-12", io: "output", reused: "inline" }) as Record<
-    string,
-    unknown
-  >;
+  const schema = z.toJSONSchema(TraceSchema, { target: "draft-2020-12", io: "output", reused: "inline" });
+  return withDiscriminators(schema) as Record<string, unknown>;
+}
+
+/**
+ * Marks every union on `kind` with OpenAPI's `discriminator`, so a validator that knows it (ajv with
+ * `discriminator: true`) checks the one member a value names instead of all ~50; others ignore it.
+ */
+function withDiscriminators(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withDiscriminators);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withDiscriminators(v);
+  const members = out.oneOf;
+  const onKind = (m: unknown) =>
+    (m as { properties?: { kind?: { const?: unknown } } }).properties?.kind?.const !== undefined;
+  if (Array.isArray(members) && members.every(onKind))
+    Object.assign(out, { type: "object", discriminator: { propertyName: "kind" } });
+  return out;
 }
 
 // Compile-time proof that the schema and lib/trace/types.ts describe the same shape.

@@ -100,7 +100,7 @@ export function planRequest(net: Network, q: TraceQuery): RequestPlan {
 /** The address the start sends from: --src, else its own, else the one its route to `dst` picks. */
 function sourceOf(net: Network, from: string, o: Origin, dst: Ipv4, override: Ipv4 | undefined): Ipv4 {
   let src = override ?? o.src;
-  if (src === 0 && o.at.device === "host" && !o.at.inIface) src = net.sourceAddress(o.at.node!, dst) ?? 0;
+  if (src === 0 && o.at.device === "host" && !o.at.inIface) src = net.sourceAddress(o.at.node, dst) ?? 0;
   if (src === 0 && o.at.device !== "host")
     throw new RequestError(
       `--from ${from} needs --src IP: a packet arriving on an interface has no natural source`,

@@ -2,7 +2,9 @@
 // moves the packet to the next device; several outcomes split the branch with their probabilities.
 // A delivered request is followed by its reply, traced back through the same conntrack state.
 import type { BranchState, Location, Outcome, StepRecord } from "../dataplane/device.ts";
-import { DEVICES } from "../dataplane/devices/index.ts";
+import { stepAt } from "../dataplane/devices/index.ts";
+import type { HopAt } from "../model/hop-at.ts";
+import type { EndDetail } from "../model/step-detail.ts";
 import type { Network } from "../dataplane/network.ts";
 import type { Packet } from "../model/packet.ts";
 import type { RecentSets } from "../netfilter/hooks.ts";
@@ -14,6 +16,7 @@ const MAX_HOPS = 128;
 
 export interface HopRecord {
   readonly location: string;
+  readonly at: HopAt;
   readonly packet: Packet;
   readonly steps: readonly StepRecord[];
   /** Which TCP connection the hop belongs to, 1-based: an L7 proxy starts a new one. */
@@ -32,7 +35,7 @@ export interface LegRecord {
   readonly choices: readonly string[];
   readonly hops: readonly HopRecord[];
   readonly disposition: Disposition;
-  readonly reason: string;
+  readonly detail: EndDetail;
   readonly rule?: string;
   readonly state: BranchState;
   readonly end: NonNullable<Outcome["end"]>;
@@ -177,22 +180,21 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
     const f = stack.pop()!;
     const key = visitKey(f.at, f.packet);
     if (f.depth >= MAX_HOPS || contains(f.seen, key)) {
+      const detail = { kind: "loop", location: f.at.label } as const;
       const loopHop: HopRecord = {
         location: f.at.label,
+        at: f.at.at,
         packet: f.packet,
         segment: f.segment,
-        steps: [{ type: "drop", action: "LOOP", reason: `the packet is back at ${f.at.label} with the same headers` }],
+        steps: [{ type: "drop", action: "LOOP", detail }],
       };
-      const end = {
-        disposition: "LOOP" as const,
-        reason: `forwarding loop: ${f.at.label} reached twice with the same headers`,
-      };
+      const end = { disposition: "LOOP" as const, detail };
       out.push({
         probability: f.probability,
         choices: f.choices,
         hops: [...toArray(f.hops), loopHop],
         disposition: end.disposition,
-        reason: end.reason,
+        detail,
         state: f.state,
         end,
         segments: f.segments,
@@ -201,12 +203,12 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
       continue;
     }
     const seen = { head: key, tail: f.seen };
-    const outcomes = DEVICES[f.at.device](f.packet, f.at, { net, state: f.state });
+    const outcomes = stepAt(f.packet, f.at, { net, state: f.state });
     // Pushed in reverse so branches come out in the order the device listed them.
     for (let i = outcomes.length - 1; i >= 0; i--) {
       const o = outcomes[i]!;
       const hops = {
-        head: { location: f.at.label, packet: f.packet, steps: o.steps, segment: f.segment },
+        head: { location: f.at.label, at: f.at.at, packet: f.packet, steps: o.steps, segment: f.segment },
         tail: f.hops,
       };
       const probability = f.probability * (o.probability ?? 1);
@@ -218,7 +220,7 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
           choices,
           hops: toArray(hops),
           disposition: o.end.disposition,
-          reason: o.end.reason,
+          detail: o.end.detail,
           ...(o.end.rule ? { rule: o.end.rule } : {}),
           state: branchState,
           end: o.end,
@@ -265,5 +267,8 @@ function walk(net: Network, at: Location, packet: Packet, state: BranchState, se
 }
 
 function visitKey(at: Location, p: Packet): string {
-  return `${at.label}|${at.device}|${at.direction ?? ""}|${at.inIface ?? ""}|${at.l2Target ?? ""}|${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.inner ? `${p.inner.src}>${p.inner.dst}` : ""}`;
+  const direction = "direction" in at ? at.direction : "";
+  const inIface = at.device === "host" ? (at.inIface ?? "") : "";
+  const l2Target = "l2Target" in at ? at.l2Target : "";
+  return `${at.label}|${at.device}|${direction}|${inIface}|${l2Target}|${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.inner ? `${p.inner.src}>${p.inner.dst}` : ""}`;
 }

@@ -1,7 +1,21 @@
 // The trace model of design.md: a trace is branches, a branch is hops, a hop is steps, and every
 // branch ends in one disposition from a closed set. These are the shapes `--json` prints.
 import type { Diagnostic } from "../model/diagnostic.ts";
+import type { HopAt } from "../model/hop-at.ts";
 import type { Disposition, HttpOutcome, Step } from "../model/step.ts";
+import type { EndDetail } from "../model/step-detail.ts";
+
+export type { HopAt, HopAtKind, PodRef } from "../model/hop-at.ts";
+export type {
+  EndDetail,
+  EndDetailKind,
+  Endpoint,
+  PeerFact,
+  Receiver,
+  RouteFact,
+  StepDetail,
+  StepDetailKind,
+} from "../model/step-detail.ts";
 
 export {
   FAILURE_DISPOSITIONS,
@@ -14,11 +28,16 @@ export {
   type StepType,
   SUCCESS_DISPOSITIONS,
   type SuccessDisposition,
+  ALL_STEP_ACTIONS,
+  STEP_ACTIONS,
+  type StepAction,
 } from "../model/step.ts";
 
 export interface Hop {
-  /** One device at one place: `pod/default/web-0`, `node-1/wg0`, `underlay`. */
+  /** One device at one place, as a label: `pod/default/web-0`, `node-1/wg0`, `underlay`. */
   location: string;
+  /** The same place as a typed reference to the model object: read this, not the label. */
+  at: HopAt;
   /** Which TCP connection, 1-based, when an L7 proxy (the ingress controller) split the path. */
   segment?: number;
   steps: Step[];
@@ -37,6 +56,9 @@ export interface HttpRequestInfo {
 
 export interface Leg {
   disposition: Disposition;
+  /** What decided the disposition, as typed facts. */
+  detail: EndDetail;
+  /** The detail in words. */
   reason: string;
   /** What decided the disposition (route, rule, peer, ...), when a rule did. */
   rule?: string;

@@ -1,5 +1,6 @@
 // What a real connection should show for each branch the simulator predicts.
-import type { Branch, Disposition, Trace } from "../trace/types.ts";
+import { arrival } from "../assert/facts.ts";
+import type { Branch, Disposition, HopAt, Trace } from "../trace/types.ts";
 import type { Attempt } from "./probe.ts";
 
 export type Expectation =
@@ -28,7 +29,15 @@ const FAIL: readonly Disposition[] = [
   "REPLY_MISMATCH",
 ];
 
+/** The probe's echo server prints the peer it saw as `ip:port` (lib/emulate's server, another process). */
 const ipOf = (addr: string | undefined): string => (addr ?? "").split(":")[0]!;
+
+/** The emulation's name for who answers at a hop: `ns/name` for a pod, `client/NAME`, `node/NAME`. */
+function serverAt(at: HopAt | undefined): string {
+  if (at?.kind === "pod") return `${at.namespace}/${at.name}`;
+  if (at?.kind === "client") return `client/${at.name}`;
+  return at && "node" in at ? `node/${at.node}` : "";
+}
 
 /** Why the branch cannot be checked with a plain connection, or its expectation. */
 export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifiable: string } {
@@ -36,12 +45,8 @@ export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifi
   if (d === "DELIVERED") {
     if (b.reply && !["DELIVERED", "EXITS_NETWORK", "HTTP_RESPONSE"].includes(b.reply.disposition))
       return { kind: "fail" };
-    const hop = b.hops.at(-1);
-    const step = hop?.steps.at(-1);
     if (trace.request.proto === "icmp") return { kind: "answer", server: `ip:${trace.request.dst}`, seen: "" };
-    const loc = hop?.location ?? "";
-    const server = loc.startsWith("pod/") ? loc.slice(4) : /^client\//.test(loc) ? loc : `node/${loc.split("/")[0]}`;
-    return { kind: "answer", server, seen: ipOf(step?.before?.src) };
+    return { kind: "answer", server: serverAt(b.hops.at(-1)?.at), seen: arrival(b)?.peer.ip ?? "" };
   }
   if (REFUSED.includes(d)) return { kind: "refused" };
   if (TIMEOUT.includes(d)) return { kind: "timeout" };

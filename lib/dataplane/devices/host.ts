@@ -5,10 +5,12 @@ import { formatIpv4 } from "../../model/address.ts";
 import type { Node, Route } from "../../model/cluster.ts";
 import type { HookName } from "../../netfilter/hooks.ts";
 import type { Disposition } from "../../model/step.ts";
-import type { BranchState, Location, Outcome, StepContext, StepRecord } from "../device.ts";
+import type { EndDetail } from "../../model/step-detail.ts";
+import type { BranchState, HostLocation, Location, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
 import { type Packet, rewrite } from "../../model/packet.ts";
 import { reverseNat } from "../conntrack.ts";
+import { routeFact } from "../facts.ts";
 import { lookupRoute, routeText } from "../routing.ts";
 import { type HookIfaces, hookSteps, runHook } from "./netfilter-stage.ts";
 import { receive } from "./socket.ts";
@@ -24,38 +26,36 @@ interface Path {
   readonly state: BranchState;
 }
 
-export function hostDevice(packet: Packet, at: Location, ctx: StepContext): Outcome[] {
-  const node = at.node!;
+export function hostDevice(packet: Packet, at: HostLocation, ctx: StepContext): Outcome[] {
+  const { node } = at;
   const out: Outcome[] = [];
   const start = unNat({ packet, entered: packet, steps: [], probability: 1, choices: [], state: ctx.state }, node);
   const inIface = at.inIface;
   for (const p of applyHook(inIface ? "PREROUTING" : "OUTPUT", start, node, { inIface }, ctx, out)) {
     const dst = p.packet.dst;
+    const destination = formatIpv4(dst);
     if (ctx.net.isLocal(node, dst)) {
+      const iface = inIface ?? "lo";
       p.steps.push({
         type: "route",
         action: "LOCAL",
-        reason: `${formatIpv4(dst)} is ${node.name}'s own address`,
-        rule: `local ${formatIpv4(dst)} dev ${inIface ?? "lo"} table local`,
+        detail: { kind: "local", node: node.name, address: destination, iface },
+        rule: `local ${destination} dev ${iface} table local`,
       });
       const arrived = inIface ? applyHook("INPUT", p, node, { inIface }, ctx, out) : [p];
       for (const q of arrived) out.push(...deliverLocal(q, node, ctx));
       continue;
     }
     const r = lookupRoute(ctx.net.routeTable(node), dst);
+    const route = { kind: "route", node: node.name, destination, ...(r ? { route: routeFact(r) } : {}) } as const;
     if (!r || r.type === "unreachable") {
-      p.steps.push({
-        type: "route",
-        action: "NO_ROUTE",
-        reason: `no route to ${formatIpv4(dst)} in ${node.name}'s main table; the sender gets ICMP network unreachable`,
-        ...(r ? { rule: routeText(r) } : {}),
-      });
-      out.push(finish(p, "NO_ROUTE", `${node.name} has no route to ${formatIpv4(dst)}`, r ? routeText(r) : undefined));
+      p.steps.push({ type: "route", action: "NO_ROUTE", detail: route, ...(r ? { rule: routeText(r) } : {}) });
+      out.push(finish(p, "NO_ROUTE", { kind: "no-route", node: node.name, destination }, r ? routeText(r) : undefined));
       continue;
     }
     if (r.type === "blackhole") {
-      p.steps.push({ type: "route", action: "DISCARDED", reason: "blackhole route", rule: routeText(r) });
-      out.push(finish(p, "DROPPED", `blackhole route on ${node.name}`, routeText(r)));
+      p.steps.push({ type: "route", action: "DISCARDED", detail: route, rule: routeText(r) });
+      out.push(finish(p, "DROPPED", { kind: "blackhole", node: node.name }, routeText(r)));
       continue;
     }
     for (const q of routeOut(p, node, r, inIface, ctx, out)) {
@@ -79,7 +79,7 @@ function routeOut(
   const step: StepRecord = {
     type: "route",
     action: inIface ? "FORWARDED" : "ROUTED",
-    reason: r.why,
+    detail: { kind: "route", node: node.name, destination: formatIpv4(pk.dst), route: routeFact(r) },
     rule: routeText(r),
   };
   if (!inIface) {
@@ -88,7 +88,7 @@ function routeOut(
   }
   if (pk.ttl <= 1) {
     p.steps.push(step);
-    out.push(finish(p, "LOOP", `TTL expired on ${node.name}`));
+    out.push(finish(p, "LOOP", { kind: "ttl-expired", node: node.name }));
     return [];
   }
   const after = rewrite(pk, { ttl: pk.ttl - 1 });
@@ -148,8 +148,14 @@ function applyHook(
       continue;
     }
     const last = b.events.at(-1);
-    const why = `${name}: ${b.verdict}${b.rejectWith ? ` with ${b.rejectWith}` : ""}${last ? ` by ${last.rule.chain} rule ${last.rule.index}` : " by chain policy"}`;
-    out.push(finish(next, dispositionOf(b.verdict, last?.rule.text), why, last?.rule.text));
+    const verdict: EndDetail = {
+      kind: "verdict",
+      hook: name,
+      verdict: b.verdict,
+      ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}),
+      ...(last ? { rule: { table: last.rule.table, chain: last.rule.chain, index: last.rule.index } } : {}),
+    };
+    out.push(finish(next, dispositionOf(b.verdict, last?.rule.text), verdict, last?.rule.text));
   }
   return survivors;
 }
@@ -163,11 +169,11 @@ function dispositionOf(verdict: "DROP" | "REJECT", rule: string | undefined): Di
 
 /** On the reply leg, conntrack undoes the NAT this node did to the request. */
 function unNat(p: Path, node: Node): Path {
-  const r = reverseNat(p.packet, node.name, p.state, `${node.name}'s`);
+  const r = reverseNat(p.packet, node.name, p.state, "node");
   return r ? { ...p, packet: r.packet, entered: r.packet, steps: [r.step] } : p;
 }
 
-function transmit(p: Path, node: Node, r: Route, from: Location): Outcome {
+function transmit(p: Path, node: Node, r: Route, from: HostLocation): Outcome {
   const nextHop = r.via ?? p.packet.dst;
   const at: Location =
     r.dev === "bridge0"
@@ -186,7 +192,8 @@ function recordConntrack(p: Path, node: Node): BranchState {
   if (p.state.replyTo) return p.state;
   if (out.src === entered.src && out.dst === entered.dst && out.sport === entered.sport && out.dport === entered.dport)
     return p.state;
-  return { ...p.state, conntrack: [...p.state.conntrack, { node: node.name, original: entered, translated: out }] };
+  const entry = { by: "node" as const, name: node.name, original: entered, translated: out };
+  return { ...p.state, conntrack: [...p.state.conntrack, entry] };
 }
 
 function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
@@ -195,13 +202,17 @@ function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
     p.steps.push({
       type: "deliver",
       action: "TO_WIREGUARD",
-      reason: `UDP ${pk.dport} is wg0's listen port: handed to WireGuard`,
+      detail: { kind: "to-wireguard", node: node.name, port: pk.dport },
     });
     return [{ ...base(p), next: { at: here.wgIn(node), packet: pk } }];
   }
   return receive(
     pk,
-    { who: `node ${node.name}`, listeners: ctx.net.nodeListeners(node), replyFrom: here.host(node) },
+    {
+      receiver: { kind: "node", name: node.name },
+      listeners: ctx.net.nodeListeners(node),
+      replyFrom: here.host(node),
+    },
     { ...ctx, state: p.state },
     p.steps,
   ).map((o) => ({ ...base(p), ...o }));
@@ -216,6 +227,6 @@ function base(p: Path): Pick<Outcome, "steps" | "probability" | "choice" | "stat
   };
 }
 
-function finish(p: Path, disposition: Disposition, reason: string, rule?: string): Outcome {
-  return { ...base(p), end: { disposition, reason, ...(rule ? { rule } : {}) } };
+function finish(p: Path, disposition: Disposition, detail: EndDetail, rule?: string): Outcome {
+  return { ...base(p), end: { disposition, detail, ...(rule ? { rule } : {}) } };
 }

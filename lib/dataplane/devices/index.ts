@@ -1,5 +1,6 @@
 // The device registry the tracer dispatches through.
-import type { Device, DeviceKind } from "../device.ts";
+import type { Packet } from "../../model/packet.ts";
+import type { Device, DeviceKind, Location, Outcome, StepContext } from "../device.ts";
 import { bridgeDevice } from "./bridge.ts";
 import { clientDevice } from "./client.ts";
 import { hostDevice } from "./host.ts";
@@ -10,7 +11,7 @@ import { underlayDevice } from "./underlay.ts";
 import { vethDevice } from "./veth.ts";
 import { wireGuardDevice } from "./wireguard.ts";
 
-export const DEVICES: Record<DeviceKind, Device> = {
+export const DEVICES: { readonly [K in DeviceKind]: Device<K> } = {
   pod: podDevice,
   veth: vethDevice,
   bridge: bridgeDevice,
@@ -21,3 +22,8 @@ export const DEVICES: Record<DeviceKind, Device> = {
   client: clientDevice,
   lb: loadBalancerDevice,
 };
+
+/** The step of the device the location names (each device is given only its own kind of location). */
+export function stepAt(packet: Packet, at: Location, ctx: StepContext): Outcome[] {
+  return (DEVICES[at.device] as (p: Packet, at: Location, ctx: StepContext) => Outcome[])(packet, at, ctx);
+}

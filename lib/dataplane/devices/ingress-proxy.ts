@@ -7,9 +7,16 @@ import type { Endpoint, Pod, Service, ServicePort } from "../../model/cluster.ts
 import { certificateServer } from "../../ingress/hosts.ts";
 import { type BackendRoute, routeOn } from "../../ingress/router.ts";
 import { buildServers, type Server } from "../../ingress/servers.ts";
-import type { HttpOutcome } from "../../model/step.ts";
+import { ingressKey } from "../../model/ingress.ts";
+import type { PodRef } from "../../model/hop-at.ts";
+import type { HTTP_STATUS_ACTIONS, HttpOutcome } from "../../model/step.ts";
+import type { StepDetail } from "../../model/step-detail.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
-import { here, podKey } from "../locations.ts";
+import { destinationOf, sourceOf } from "../facts.ts";
+import { here, podRef } from "../locations.ts";
+
+type ControllerAnswer = Extract<StepDetail, { kind: "controller-answer" }>;
+type HttpStatus = (typeof HTTP_STATUS_ACTIONS)[number] extends `HTTP_${infer N extends number}` ? N : never;
 import type { Packet } from "../../model/packet.ts";
 
 /** The controller's own connections start from an ephemeral port distinct from the client's. */
@@ -17,13 +24,13 @@ const UPSTREAM_SPORT = 41000;
 
 export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcome[] {
   const http = packet.http!;
-  const who = `ingress-nginx in pod ${podKey(pod)}`;
+  const controller = podRef(pod);
   const clientIP = formatIpv4(packet.src);
   const steps: StepRecord[] = [
     {
       type: "deliver",
       action: "ACCEPTED",
-      reason: `${who} ends the client's TCP connection (remote_addr ${clientIP})`,
+      detail: { kind: "accept-connection", controller, socket: destinationOf(packet), peer: sourceOf(packet) },
     },
   ];
   const base: HttpOutcome = { status: 0, host: http.host, clientIP };
@@ -32,52 +39,45 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   if (http.scheme === "https") {
     // SNI picks the certificate (curl sends the URL's host); Host picks the route.
     const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
-    const tls = tlsStep(certificateServer(servers, sni), sni, http.insecure);
-    steps.push(tls.step);
-    if (!tls.trusted) {
+    const tls = tlsStep(controller, certificateServer(servers, sni), sni, http.insecure);
+    steps.push(tls);
+    if (tls.action === "TLS_UNTRUSTED") {
       // No HTTP exchange happened, so the branch carries no http outcome (a status of 0 would be invented).
       return [
         {
           steps,
           state: ctx.state,
-          end: {
-            disposition: "TLS_CERT_UNTRUSTED",
-            reason: `curl rejects the certificate ${who} presents for ${sni} (use -k to accept it)`,
-          },
+          end: { disposition: "TLS_CERT_UNTRUSTED", detail: { kind: "tls-untrusted", controller, sni } },
         },
       ];
     }
   }
   const r = routeOn(servers, { host: http.host, path: http.path, scheme: http.scheme });
-  const considered = r.considered.length ? `; also considered: ${r.considered.join("; ")}` : "";
-  const answer = (status: number, extra: Partial<HttpOutcome>, why: string, rule?: string): Outcome[] => {
+  const answer = (
+    status: HttpStatus,
+    extra: Partial<HttpOutcome>,
+    why: Omit<ControllerAnswer, "kind" | "controller" | "status">,
+  ): Outcome[] => {
     const disposition = status === 404 ? "HTTP_404" : status === 503 ? "HTTP_503" : "HTTP_RESPONSE";
-    steps.push({ type: "deliver", action: `HTTP_${status}`, reason: why, ...(rule ? { rule } : {}) });
+    const detail: ControllerAnswer = { kind: "controller-answer", controller, status, ...why };
+    steps.push({ type: "deliver", action: `HTTP_${status}`, detail, rule: r.rule });
     const state = { ...ctx.state, http: { ...base, ...extra, status } };
     return [
       {
         steps,
         state,
-        end: {
-          disposition,
-          reason: `HTTP ${status} from ${who}: ${why}`,
-          ...(rule ? { rule } : {}),
-          replyFrom: here.podOut(pod),
-          delivered: packet,
-        },
+        end: { disposition, detail, rule: r.rule, replyFrom: here.podOut(pod), delivered: packet },
       },
     ];
   };
-  steps.push({ type: "route", action: "HTTP_ROUTE", reason: `${r.reason}${considered}`, rule: r.rule });
+  steps.push({ type: "route", action: "HTTP_ROUTE", detail: routeDetail(r), rule: r.rule });
   if (r.kind === "redirect")
     return answer(
       r.status,
       { location: r.location, ...(r.ingress ? { ingress: r.ingress } : {}) },
-      `redirect to ${r.location}`,
-      r.rule,
+      { cause: "redirect", location: r.location },
     );
-  if (r.kind === "default-backend")
-    return answer(404, {}, "no Ingress rule matches: the controller's default backend answers 404", r.rule);
+  if (r.kind === "default-backend") return answer(404, {}, { cause: "default-backend" });
   // A spec.defaultBackend has no path or pathType in the Ingress: those fields are left out then.
   const rulePath: Partial<HttpOutcome> = r.source === "rule" ? { path: r.path, pathType: r.pathType } : {};
   const matched: Partial<HttpOutcome> = {
@@ -86,67 +86,59 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     ...rulePath,
     backend: { service: r.backend.service, port: r.backend.port },
   };
-  const [namespace] = r.ingress.split("/") as [string];
+  const namespace = served.find((i) => ingressKey(i) === r.ingress)!.namespace;
+  const service = `${namespace}/${r.backend.service}`;
   const svc = ctx.net.cluster.services.find((s) => s.namespace === namespace && s.name === r.backend.service);
-  if (!svc) return answer(503, matched, `Service ${namespace}/${r.backend.service} does not exist: 503`, r.rule);
+  if (!svc) return answer(503, matched, { cause: "no-service", service });
   const port = svc.ports.find((p) =>
     typeof r.backend.port === "number" ? p.port === r.backend.port : p.name === r.backend.port,
   );
-  if (!port) return answer(503, matched, `Service ${namespace}/${svc.name} has no port ${r.backend.port}: 503`, r.rule);
+  if (!port) return answer(503, matched, { cause: "no-port", service, port: r.backend.port });
+  const http503 = { ...base, ...matched };
   if (r.serviceUpstream) {
-    if (svc.clusterIPs.length === 0)
-      return answer(
-        503,
-        matched,
-        `service-upstream, but Service ${namespace}/${svc.name} has no ClusterIP: 503`,
-        r.rule,
-      );
-    return [
-      upstream(
-        packet,
-        pod,
-        svc.clusterIPs[0]!,
-        port.port,
-        `service-upstream: to the ClusterIP ${formatIpv4(svc.clusterIPs[0]!)}:${port.port}, kube-proxy picks the pod`,
-        1,
-        steps,
-        ctx,
-        { ...base, ...matched },
-        r,
-      ),
-    ];
+    if (svc.clusterIPs.length === 0) return answer(503, matched, { cause: "no-cluster-ip", service });
+    const to = { ip: svc.clusterIPs[0]!, port: port.port };
+    const why = `service-upstream: to the ClusterIP ${formatIpv4(to.ip)}:${to.port}, kube-proxy picks the pod`;
+    return [upstream(packet, pod, to, { via: "service-upstream" }, why, 1, steps, ctx, http503, r)];
   }
   const endpoints = readyEndpoints(ctx, svc, port);
   if (endpoints.length === 0)
-    return answer(
-      503,
-      matched,
-      `Service ${namespace}/${svc.name} has no ready endpoint for port ${port.name || port.port}: 503 Service Temporarily Unavailable`,
-      r.rule,
-    );
+    return answer(503, matched, { cause: "no-ready-endpoint", service, port: port.name || port.port });
   const upstreamName = `${namespace}-${svc.name}-${port.name || port.port}`;
-  return endpoints.map(({ ip, port: targetPort }, i) => {
-    const why = `upstream ${upstreamName} (round_robin): endpoint ${i + 1} of ${endpoints.length}, ${formatIpv4(ip)}:${targetPort}`;
-    return upstream(
-      packet,
-      pod,
-      ip,
-      targetPort,
-      why,
-      1 / endpoints.length,
-      [...steps],
-      ctx,
-      { ...base, ...matched },
-      r,
-    );
+  return endpoints.map((to, i) => {
+    const pick = { via: "endpoint", upstreamName, index: i + 1, of: endpoints.length } as const;
+    const why = `upstream ${upstreamName} (round_robin): endpoint ${i + 1} of ${endpoints.length}, ${formatIpv4(to.ip)}:${to.port}`;
+    return upstream(packet, pod, to, pick, why, 1 / endpoints.length, [...steps], ctx, http503, r);
   });
+}
+
+/** The router's decision as facts: which Ingress rule, host, path and backend, or which redirect. */
+function routeDetail(r: ReturnType<typeof routeOn>): StepDetail {
+  const common = { kind: "http-route", server: r.server, explanation: r.reason, considered: r.considered } as const;
+  if (r.kind === "redirect")
+    return {
+      ...common,
+      outcome: "redirect",
+      ...(r.ingress ? { ingress: r.ingress } : {}),
+      redirect: { status: r.status, location: r.location },
+    };
+  if (r.kind === "default-backend") return { ...common, outcome: "default-backend" };
+  return {
+    ...common,
+    outcome: "backend",
+    ingress: r.ingress,
+    host: r.host,
+    path: r.path,
+    pathType: r.pathType,
+    backend: { service: r.backend.service, port: r.backend.port },
+  };
 }
 
 function upstream(
   client: Packet,
   pod: Pod,
-  ip: number,
-  port: number,
+  to: { ip: number; port: number },
+  pick: Pick<Extract<StepDetail, { kind: "proxy" }>, "via" | "upstreamName" | "index" | "of">,
   why: string,
   probability: number,
   steps: StepRecord[],
@@ -166,8 +158,8 @@ function upstream(
     proto: "tcp",
     src: pod.ip,
     sport: UPSTREAM_SPORT,
-    dst: ip,
-    dport: port,
+    dst: to.ip,
+    dport: to.port,
     size: 60,
     ttl: 64,
     df: true,
@@ -177,7 +169,13 @@ function upstream(
   steps.push({
     type: "proxy",
     action: "PROXIED",
-    reason: `${why}; a new connection from the controller's pod IP ${formatIpv4(pod.ip)}`,
+    detail: {
+      kind: "proxy",
+      controller: podRef(pod),
+      controllerIp: formatIpv4(pod.ip),
+      upstream: { ip: formatIpv4(to.ip), port: to.port },
+      ...pick,
+    },
     rule: r.rule,
     before: client,
     after: next,
@@ -205,29 +203,20 @@ function readyEndpoints(ctx: StepContext, svc: Service, port: ServicePort): { ip
 }
 
 /** TLS ends at nginx: a host's Secret (assumed to hold a valid certificate) or the fake default one. */
-function tlsStep(server: Server | undefined, host: string, insecure: boolean): { step: StepRecord; trusted: boolean } {
+function tlsStep(controller: PodRef, server: Server | undefined, sni: string, insecure: boolean): StepRecord {
   const cert = server?.certificate;
-  if (cert?.secret)
-    return {
-      trusted: true,
-      step: {
-        type: "decrypt",
-        action: "TLS",
-        reason: `TLS ends here with the certificate of Secret ${cert.secret} (${cert.why})`,
-      },
-    };
-  const fake = `the controller's default "Kubernetes Ingress Controller Fake Certificate"${cert ? ` (${cert.why})` : ` (no Ingress has a tls section for ${host})`}`;
-  return insecure
-    ? {
-        trusted: true,
-        step: { type: "decrypt", action: "TLS", reason: `TLS ends here with ${fake}; accepted because of -k` },
-      }
-    : {
-        trusted: false,
-        step: {
-          type: "drop",
-          action: "TLS_UNTRUSTED",
-          reason: `TLS: nginx presents ${fake}, which does not verify for ${host}: curl aborts (SSL certificate problem)`,
-        },
-      };
+  const trusted = !!cert?.secret || insecure;
+  return {
+    type: trusted ? "decrypt" : "drop",
+    action: trusted ? "TLS" : "TLS_UNTRUSTED",
+    detail: {
+      kind: "tls",
+      controller,
+      sni,
+      ...(cert?.secret ? { secret: cert.secret } : {}),
+      ...(cert ? { basis: cert.why } : {}),
+      insecure,
+      trusted,
+    },
+  };
 }

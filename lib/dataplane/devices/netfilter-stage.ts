@@ -4,6 +4,11 @@ import type { Node } from "../../model/cluster.ts";
 import type { HookBranch, HookName, NetfilterEvent } from "../../netfilter/hooks.ts";
 import type { StepContext, StepRecord } from "../device.ts";
 import type { Packet } from "../../model/packet.ts";
+import type { StepAction } from "../../model/step.ts";
+import type { NetfilterTarget, StepDetail } from "../../model/step-detail.ts";
+import { destinationOf, sourceOf } from "../facts.ts";
+
+type NatFact = NonNullable<Extract<StepDetail, { kind: "netfilter" }>["nat"]>;
 
 export interface HookIfaces {
   readonly inIface?: string;
@@ -81,22 +86,47 @@ export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
     }
     const type = STEP_OF[e.kind];
     if (!type) continue;
+    const target = e.kind as NetfilterTarget;
     steps.push({
       type,
-      action: e.kind.toUpperCase(),
-      reason: `${e.rule.table} ${path.join(" > ")}: ${e.detail} (rule ${e.rule.index})`,
+      action: ACTION_OF[target],
+      detail: {
+        kind: "netfilter",
+        hook,
+        target,
+        table: e.rule.table,
+        chain: e.rule.chain,
+        index: e.rule.index,
+        path: [...path],
+        effect: e.detail,
+        ...natOf(target, e.before, e.after),
+      },
       rule: e.rule.text,
       before: e.before,
       after: e.after,
     });
   }
-  if (steps.length === 0) {
-    const via = walked.length ? ` (walked ${walked.join(", ")})` : "";
-    steps.push({
-      type: "netfilter",
-      action: "PASS",
-      reason: `${hook}: no rule acted on the packet${via}; ${b.verdict}`,
-    });
-  }
+  if (steps.length === 0)
+    steps.push({ type: "netfilter", action: "PASS", detail: { kind: "hook-pass", hook, walked, verdict: b.verdict } });
   return steps;
+}
+
+const ACTION_OF = {
+  accept: "ACCEPT",
+  drop: "DROP",
+  reject: "REJECT",
+  dnat: "DNAT",
+  snat: "SNAT",
+  masquerade: "MASQUERADE",
+  mark: "MARK",
+  affinity: "AFFINITY",
+  notrack: "NOTRACK",
+} as const satisfies Record<NetfilterTarget, StepAction>;
+
+/** The address a NAT target rewrote, before and after. */
+function natOf(target: NetfilterTarget, before: Packet, after: Packet): { nat?: NatFact } {
+  if (target === "dnat") return { nat: { field: "dst", from: destinationOf(before), to: destinationOf(after) } };
+  if (target === "snat" || target === "masquerade")
+    return { nat: { field: "src", from: sourceOf(before), to: sourceOf(after) } };
+  return {};
 }

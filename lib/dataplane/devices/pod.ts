@@ -4,7 +4,7 @@ import { isControllerLabels } from "../../ingress/controller.ts";
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import type { Pod } from "../../model/cluster.ts";
 import type { Device, StepContext, StepRecord } from "../device.ts";
-import { here, podKey } from "../locations.ts";
+import { here, podRef } from "../locations.ts";
 import { ingressProxy } from "./ingress-proxy.ts";
 import { type Receiver, receive } from "./socket.ts";
 
@@ -15,32 +15,35 @@ function listens(pod: Pod, port: number): boolean {
 /** Built only when the pod receives: most pod hops send. */
 function receiver(pod: Pod, ctx: StepContext): Receiver {
   return {
-    who: `pod ${podKey(pod)}`,
+    receiver: { kind: "pod", namespace: pod.namespace, name: pod.name },
     listeners: ctx.net.podListeners(pod),
     replyFrom: here.podOut(pod),
-    pod: podKey(pod),
   };
 }
 
-export const podDevice: Device = (packet, at, ctx) => {
-  const pod = at.pod!;
+export const podDevice: Device<"pod"> = (packet, at, ctx) => {
+  const { pod } = at;
   const node = ctx.net.node(pod.node);
   if (at.direction === "in") {
     if (packet.dst !== pod.ip) {
+      const detail = {
+        kind: "not-for-pod",
+        pod: podRef(pod),
+        destination: formatIpv4(packet.dst),
+        podIp: formatIpv4(pod.ip),
+      } as const;
       return [
         {
-          steps: [
-            {
-              type: "drop",
-              action: "DROPPED",
-              reason: `${formatIpv4(packet.dst)} is not this pod's address (${formatIpv4(pod.ip)}) and pods do not forward`,
-            },
-          ],
-          end: { disposition: "DROPPED", reason: "packet for another address reached the pod" },
+          steps: [{ type: "drop", action: "DROPPED", detail }],
+          end: { disposition: "DROPPED", detail },
         },
       ];
     }
-    const received: StepRecord = { type: "receive", action: "RECEIVED", reason: `on eth0 (${formatIpv4(pod.ip)})` };
+    const received: StepRecord = {
+      type: "receive",
+      action: "RECEIVED",
+      detail: { kind: "receive", ip: formatIpv4(pod.ip), iface: "eth0" },
+    };
     if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels) && listens(pod, packet.dport)) {
       return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
     }
@@ -51,7 +54,7 @@ export const podDevice: Device = (packet, at, ctx) => {
       {
         type: "route",
         action: "LOCAL",
-        reason: "destination is the pod's own address: loopback",
+        detail: { kind: "loopback", pod: podRef(pod), address: formatIpv4(pod.ip) },
         rule: `local ${formatIpv4(pod.ip)} dev lo table local`,
       },
     ]);
@@ -67,12 +70,20 @@ export const podDevice: Device = (packet, at, ctx) => {
         {
           type: "route",
           action: "FORWARDED",
-          reason: onLink
-            ? "destination is on the pod's subnet: sent straight to it on the bridge"
-            : "off-subnet: to the default gateway, bridge0",
+          detail: {
+            kind: "pod-route",
+            pod: podRef(pod),
+            destination: formatIpv4(packet.dst),
+            onLink,
+            nextHop: formatIpv4(l2Target),
+          },
           rule,
         },
-        { type: "arp", action: "RESOLVED", reason: `ARP for ${formatIpv4(l2Target)} on eth0` },
+        {
+          type: "arp",
+          action: "RESOLVED",
+          detail: { kind: "arp", segment: "eth0", target: formatIpv4(l2Target), answered: true },
+        },
       ],
       next: { at: here.vethToBridge(node, pod, l2Target), packet },
     },

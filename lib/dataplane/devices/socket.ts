@@ -1,57 +1,60 @@
 // The receiving end of a connection: is anything listening, and on the reply leg, does the answer
 // match the connection the originator opened?
-import { formatIpv4 } from "../../model/address.ts";
 import type { Listener } from "../../model/cluster.ts";
+import type { Receiver as ReceiverRef } from "../../model/step-detail.ts";
+import { formatIpv4 } from "../../model/address.ts";
 import { ended, type Location, type Outcome, type StepContext, type StepRecord } from "../device.ts";
-import { endpointText, type Packet } from "../../model/packet.ts";
+import { destinationOf, sourceOf } from "../facts.ts";
+import type { Packet } from "../../model/packet.ts";
 
 export interface Receiver {
-  /** `pod default/web-0`, `node node-1`, `client client`. */
-  readonly who: string;
+  readonly receiver: ReceiverRef;
   /** null: listens on every port (nothing declared). */
   readonly listeners: readonly Listener[] | null;
   readonly replyFrom: Location;
-  /** `namespace/name` when the receiver is a pod. */
-  readonly pod?: string;
 }
 
 export function receive(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepRecord[]): Outcome[] {
   const sent = ctx.state.replyTo;
   if (sent) return receiveReply(packet, sent, rx, steps);
+  const { receiver } = rx;
   const proto = packet.proto.toUpperCase();
   if (packet.proto === "icmp") {
-    steps.push({ type: "deliver", action: "DELIVERED", reason: `${rx.who} answers ICMP echo` });
+    steps.push({
+      type: "deliver",
+      action: "DELIVERED",
+      detail: { kind: "icmp-echo", receiver, socket: destinationOf(packet), peer: sourceOf(packet) },
+    });
     return [
       {
         steps,
-        end: { disposition: "DELIVERED", reason: `delivered to ${rx.who}`, replyFrom: rx.replyFrom, delivered: packet },
+        end: {
+          disposition: "DELIVERED",
+          detail: { kind: "delivered", receiver },
+          replyFrom: rx.replyFrom,
+          delivered: packet,
+        },
       },
     ];
   }
   const listener = rx.listeners?.find((l) => l.port === packet.dport && l.protocol === proto);
   if (rx.listeners !== null && !listener) {
-    const open = rx.listeners.map((l) => `${l.port}/${l.protocol}`).join(", ") || "none";
-    const answer = packet.proto === "tcp" ? "answers with TCP RST" : "answers with ICMP port unreachable";
-    steps.push({
-      type: "drop",
-      action: "REFUSED",
-      reason: `nothing listens on ${packet.dport}/${proto} in ${rx.who} (open: ${open}); the kernel ${answer}`,
-    });
-    return ended(
-      steps,
-      "CONNECTION_REFUSED",
-      `nothing listens on ${endpointText(packet.dst, packet.dport, packet.proto)} in ${rx.who}`,
-    );
+    const socket = destinationOf(packet);
+    const open = rx.listeners.map((l) => ({ port: l.port, protocol: l.protocol }));
+    steps.push({ type: "drop", action: "REFUSED", detail: { kind: "refused", receiver, socket, proto, open } });
+    return ended(steps, "CONNECTION_REFUSED", { kind: "refused", receiver, socket });
   }
-  const by = listener
-    ? ` (${listener.process})`
-    : rx.listeners === null
-      ? " (no ports declared: assumed listening)"
-      : "";
   steps.push({
     type: "deliver",
     action: "DELIVERED",
-    reason: `socket ${endpointText(packet.dst, packet.dport, packet.proto)}/${proto} in ${rx.who}${by}`,
+    detail: {
+      kind: "socket",
+      receiver,
+      socket: destinationOf(packet),
+      peer: sourceOf(packet),
+      proto,
+      ...(listener ? { process: listener.process } : {}),
+    },
   });
   if (packet.http) return answerHttp(packet, rx, ctx, steps);
   return [
@@ -59,7 +62,7 @@ export function receive(packet: Packet, rx: Receiver, ctx: StepContext, steps: S
       steps,
       end: {
         disposition: "DELIVERED",
-        reason: `delivered to ${rx.who} on ${packet.dport}/${proto}`,
+        detail: { kind: "delivered", receiver, port: packet.dport, proto },
         replyFrom: rx.replyFrom,
         delivered: packet,
       },
@@ -68,35 +71,51 @@ export function receive(packet: Packet, rx: Receiver, ctx: StepContext, steps: S
 }
 
 function receiveReply(packet: Packet, sent: Packet, rx: Receiver, steps: StepRecord[]): Outcome[] {
+  const { receiver } = rx;
   const matches =
     packet.src === sent.dst && packet.sport === sent.dport && packet.dst === sent.src && packet.dport === sent.sport;
   if (matches) {
     steps.push({
       type: "deliver",
       action: "DELIVERED",
-      reason: `the reply matches the connection ${rx.who} opened to ${endpointText(sent.dst, sent.dport, sent.proto)}`,
+      detail: { kind: "reply-match", receiver, sentTo: destinationOf(sent), peer: sourceOf(packet) },
     });
-    return ended(steps, "DELIVERED", `reply delivered to ${rx.who}`);
+    return ended(steps, "DELIVERED", { kind: "reply-delivered", receiver });
   }
-  const reason = `${rx.who} sent to ${endpointText(sent.dst, sent.dport, sent.proto)} but the answer comes from ${endpointText(packet.src, packet.sport, packet.proto)} to ${formatIpv4(packet.dst)}: no socket matches, the kernel resets it`;
-  steps.push({ type: "drop", action: "RESET", reason });
-  return ended(steps, "REPLY_MISMATCH", reason);
+  const detail = {
+    kind: "reply-mismatch",
+    receiver,
+    sentTo: destinationOf(sent),
+    from: sourceOf(packet),
+    to: formatIpv4(packet.dst),
+  } as const;
+  steps.push({ type: "drop", action: "RESET", detail });
+  return ended(steps, "REPLY_MISMATCH", detail);
 }
 
 /** kubehop does not run the application: a request that reaches it is taken to be answered 200. */
 function answerHttp(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepRecord[]): Outcome[] {
   const http = packet.http!;
+  const { receiver } = rx;
   steps.push({
     type: "deliver",
     action: "HTTP_200",
-    reason: `${http.method} ${http.host}${http.path} answered by ${rx.who} (the application's status is assumed 200)`,
+    detail: {
+      kind: "app-answer",
+      receiver,
+      status: 200,
+      method: http.method,
+      host: http.host,
+      path: http.path,
+      peer: sourceOf(packet),
+    },
   });
   const state = {
     ...ctx.state,
     http: {
       ...(ctx.state.http ?? {}),
       status: 200,
-      ...(rx.pod ? { pod: rx.pod } : {}),
+      ...(receiver.kind === "pod" ? { pod: `${receiver.namespace}/${receiver.name}` } : {}),
       clientIP: ctx.state.http?.clientIP ?? formatIpv4(packet.src),
     },
   };
@@ -106,7 +125,7 @@ function answerHttp(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepR
       state,
       end: {
         disposition: "HTTP_RESPONSE",
-        reason: `HTTP 200 from ${rx.who}`,
+        detail: { kind: "http-answer", receiver, status: 200 },
         replyFrom: rx.replyFrom,
         delivered: packet,
       },

@@ -1,123 +1,97 @@
 // The underlay: the nodes' L2 segment and its gateway router, which connects the clients (and the
 // rest of the world) to the nodes. Pod and Service addresses are not routed outside the cluster.
 import { formatIpv4, prefixContains } from "../../model/address.ts";
-import { type ConntrackEntry, type Device, ended } from "../device.ts";
+import type { StepDetail } from "../../model/step-detail.ts";
+import { type ConntrackEntry, type Device, ended, type Location, type Outcome } from "../device.ts";
 import type { Packet } from "../../model/packet.ts";
 import { isReplyTo } from "../conntrack.ts";
 import { here } from "../locations.ts";
 
-export const underlayDevice: Device = (packet, at, ctx) => {
+type RouterDetail = Extract<StepDetail, { kind: "router" }>;
+
+export const underlayDevice: Device<"underlay"> = (packet, at, ctx) => {
   const { underlay, clusterCidr } = ctx.net.cluster;
-  const target = at.l2Target!;
+  const target = at.l2Target;
   const lbHere = ctx.net.lbsByAddress.get(target);
-  if (lbHere) {
+  const node = lbHere ? undefined : ctx.net.nodesByIp.get(target);
+  if (lbHere || node) {
+    const to = lbHere ? ({ kind: "lb", name: lbHere.name } as const) : ({ kind: "node", name: node!.name } as const);
     return [
       {
-        steps: [
-          { type: "bridge", action: "SWITCHED", reason: `to load balancer ${lbHere.name} (${formatIpv4(target)})` },
-        ],
-        next: { at: here.lbReturn(lbHere), packet },
-      },
-    ];
-  }
-  const node = ctx.net.nodesByIp.get(target);
-  if (node) {
-    return [
-      {
-        steps: [{ type: "bridge", action: "SWITCHED", reason: `to ${node.name}'s eth0 (${formatIpv4(target)})` }],
-        next: { at: here.nicIn(node), packet },
+        steps: [{ type: "bridge", action: "SWITCHED", detail: { kind: "switched", target: formatIpv4(target), to } }],
+        next: { at: lbHere ? here.lbReturn(lbHere) : here.nicIn(node!), packet },
       },
     ];
   }
   if (target !== underlay.gateway) {
+    const address = formatIpv4(target);
     return ended(
-      [{ type: "arp", action: "NO_ANSWER", reason: `ARP for ${formatIpv4(target)} on the underlay gets no answer` }],
+      [
+        {
+          type: "arp",
+          action: "NO_ANSWER",
+          detail: { kind: "arp", segment: "underlay", target: address, answered: false },
+        },
+      ],
       "NEIGHBOR_UNREACHABLE",
-      `nothing on the underlay has ${formatIpv4(target)}`,
+      { kind: "neighbor-unreachable", segment: "underlay", address },
     );
   }
-  const gw = formatIpv4(target);
+  const gateway = formatIpv4(target);
+  const destination = formatIpv4(packet.dst);
+  const forward = (detail: Omit<RouterDetail, "kind" | "gateway" | "destination">, next: Location): Outcome[] => [
+    {
+      steps: [{ type: "route", action: "FORWARDED", detail: { kind: "router", gateway, destination, ...detail } }],
+      next: { at: next, packet },
+    },
+  ];
   const lb = ctx.net.lbsByVip.get(packet.dst);
-  if (lb) {
-    return [
-      {
-        steps: [
-          {
-            type: "route",
-            action: "FORWARDED",
-            reason: `router ${gw}: ${formatIpv4(packet.dst)} is load balancer ${lb.name}'s VIP`,
-          },
-        ],
-        next: { at: here.lbIn(lb), packet },
-      },
-    ];
-  }
+  if (lb) return forward({ decision: "lb-vip", to: lb.name }, here.lbIn(lb));
   // A load balancer that kept the client's address sits in the return path: the router hands the
   // answer back to it, so it can restore the VIP the client talked to.
   const via = returningThrough(ctx.state.conntrack, packet);
   if (via) {
-    const back = ctx.net.lbsByName.get(via.slice(3))!;
-    return [
-      {
-        steps: [
-          {
-            type: "route",
-            action: "FORWARDED",
-            reason: `router ${gw}: the answer of a connection load balancer ${back.name} opened goes back through it`,
-          },
-        ],
-        next: { at: here.lbReturn(back), packet },
-      },
-    ];
+    const back = ctx.net.lbsByName.get(via.name)!;
+    return forward({ decision: "lb-return", to: back.name }, here.lbReturn(back));
   }
   const client = ctx.net.clientsByIp.get(packet.dst);
-  if (client) {
-    return [
-      {
-        steps: [{ type: "route", action: "FORWARDED", reason: `router ${gw} forwards to client ${client.name}` }],
-        next: { at: here.clientIn(client), packet },
-      },
-    ];
-  }
+  if (client) return forward({ decision: "client", to: client.name }, here.clientIn(client));
   if (prefixContains(underlay.cidr, packet.dst)) {
     const dstNode = ctx.net.nodesByIp.get(packet.dst);
-    if (dstNode) {
-      return [
-        {
-          steps: [
-            {
-              type: "route",
-              action: "FORWARDED",
-              reason: `router ${gw}: ${underlay.cidr.text} is connected; to ${dstNode.name}`,
-            },
-          ],
-          next: { at: here.nicIn(dstNode), packet },
-        },
-      ];
-    }
+    if (dstNode)
+      return forward({ decision: "connected", to: dstNode.name, prefix: underlay.cidr.text }, here.nicIn(dstNode));
     return ended(
-      [{ type: "arp", action: "NO_ANSWER", reason: `router ${gw}: ARP for ${formatIpv4(packet.dst)} gets no answer` }],
+      [
+        {
+          type: "arp",
+          action: "NO_ANSWER",
+          detail: { kind: "arp", segment: "router", target: destination, answered: false, router: gateway },
+        },
+      ],
       "NEIGHBOR_UNREACHABLE",
-      `nothing on the underlay has ${formatIpv4(packet.dst)}`,
+      { kind: "neighbor-unreachable", segment: "underlay", address: destination },
     );
   }
   if (prefixContains(clusterCidr, packet.dst) || prefixContains(ctx.net.cluster.serviceCidr, packet.dst)) {
-    const why = `router ${gw} has no route to ${formatIpv4(packet.dst)}: pod and Service addresses are not routed outside the cluster`;
-    return ended([{ type: "route", action: "NO_ROUTE", reason: why }], "NO_ROUTE", why);
+    return ended(
+      [{ type: "route", action: "NO_ROUTE", detail: { kind: "router", gateway, destination, decision: "not-routed" } }],
+      "NO_ROUTE",
+      { kind: "not-routed", router: gateway, destination },
+    );
   }
   return ended(
     [
       {
         type: "route",
         action: "EXITS_NETWORK",
-        reason: `router ${gw} sends ${formatIpv4(packet.dst)} on towards the internet`,
+        detail: { kind: "router", gateway, destination, decision: "internet" },
       },
     ],
     "EXITS_NETWORK",
-    `${formatIpv4(packet.dst)} is outside the modelled network`,
+    { kind: "outside", destination },
   );
 };
 
-function returningThrough(conntrack: readonly ConntrackEntry[], p: Packet): string | undefined {
-  return conntrack.find((e) => e.node.startsWith("lb/") && isReplyTo(e, p))?.node;
+function returningThrough(conntrack: readonly ConntrackEntry[], p: Packet): ConntrackEntry | undefined {
+  return conntrack.find((e) => e.by === "lb" && isReplyTo(e, p));
 }

@@ -2,20 +2,31 @@
 import type { Device } from "../device.ts";
 import { here } from "../locations.ts";
 
-export const vethDevice: Device = (packet, at) => {
-  const node = at.node!;
-  const pod = at.pod!;
+export const vethDevice: Device<"veth"> = (packet, at) => {
+  const { node, pod } = at;
   if (at.direction === "in") {
     return [
       {
-        steps: [{ type: "transmit", action: "TRANSMITTED", reason: `pod eth0 -> ${pod.veth}, a port of bridge0` }],
-        next: { at: here.bridge(node, at.l2Target!, pod), packet },
+        steps: [
+          {
+            type: "transmit",
+            action: "TRANSMITTED",
+            detail: { kind: "veth", node: node.name, veth: pod.veth, towards: "bridge" },
+          },
+        ],
+        next: { at: here.bridge(node, at.l2Target, pod), packet },
       },
     ];
   }
   return [
     {
-      steps: [{ type: "transmit", action: "TRANSMITTED", reason: `${pod.veth} -> pod eth0` }],
+      steps: [
+        {
+          type: "transmit",
+          action: "TRANSMITTED",
+          detail: { kind: "veth", node: node.name, veth: pod.veth, towards: "pod" },
+        },
+      ],
       next: { at: here.podIn(pod), packet },
     },
   ];

@@ -2,65 +2,67 @@
 // destination over AllowedIPs, encrypts and wraps the packet in UDP to the peer's endpoint; inbound
 // it decrypts and drops (silently) an inner source the sending peer is not allowed to use.
 import { formatIpv4 } from "../../model/address.ts";
-import type { Device, Outcome, StepRecord } from "../device.ts";
+import type { Device, Outcome, StepRecord, WgLocation } from "../device.ts";
 import { here } from "../locations.ts";
 import type { Packet } from "../../model/packet.ts";
+import { peerFact, sourceOf } from "../facts.ts";
 import { peerText } from "../wireguard-peers.ts";
 
 /** IPv4 (20) + UDP (8) + WireGuard data header (16) + Poly1305 tag (16). */
 export const WG_OVERHEAD = 60;
 
-export const wireGuardDevice: Device = (packet, at, ctx) =>
+export const wireGuardDevice: Device<"wg"> = (packet, at, ctx) =>
   at.direction === "out" ? send(packet, at, ctx) : receive(packet, at, ctx);
 
-const send: Device = (packet, at, ctx) => {
-  const node = at.node!;
+const send: Device<"wg"> = (packet, at, ctx) => {
+  const { node } = at;
   const { mtu, listenPort } = ctx.net.cluster.overlay;
-  if (packet.size > mtu && packet.df) {
+  const { size, df } = packet;
+  if (size > mtu && df) {
     return [
       {
         steps: [
           {
             type: "mtu",
             action: "TOO_BIG",
-            reason: `${packet.size} bytes exceed wg0's MTU ${mtu} and DF is set`,
+            detail: { kind: "mtu", node: node.name, iface: "wg0", mtu, size, df },
             rule: `wg0 mtu ${mtu}`,
           },
-          {
-            type: "icmp",
-            action: "ICMP_FRAG_NEEDED",
-            reason: `the sender gets ICMP fragmentation needed (next-hop MTU ${mtu}) from ${node.name}`,
-          },
+          { type: "icmp", action: "ICMP_FRAG_NEEDED", detail: { kind: "icmp-frag-needed", node: node.name, mtu } },
         ],
         end: {
           disposition: "MTU_EXCEEDED",
-          reason: `${packet.size}-byte packet with DF over wg0's MTU ${mtu} on ${node.name}`,
+          detail: { kind: "mtu-exceeded", node: node.name, iface: "wg0", size, mtu },
           rule: `wg0 mtu ${mtu}`,
         },
       },
     ];
   }
+  const destination = formatIpv4(packet.dst);
   const peer = ctx.net.peers.lookup(node, packet.dst);
   if (!peer?.endpoint) {
-    const why = peer
-      ? `${peerText(peer)} has no endpoint`
-      : `no peer of ${node.name}'s wg0 has AllowedIPs containing ${formatIpv4(packet.dst)}`;
+    const detail = {
+      kind: "wg-no-peer",
+      node: node.name,
+      destination,
+      ...(peer ? { peer: peerFact(peer) } : {}),
+    } as const;
     return [
       {
         steps: [
-          { type: "drop", action: "NO_PEER", reason: why },
+          { type: "drop", action: "NO_PEER", detail },
           {
             type: "icmp",
             action: "ICMP_HOST_UNREACHABLE",
-            reason: `wg0 drops it and sends ICMP host unreachable to ${formatIpv4(packet.src)} (a local socket sees ENOKEY)`,
+            detail: { kind: "icmp-host-unreachable", to: formatIpv4(packet.src) },
           },
         ],
-        end: { disposition: "WG_NO_PEER", reason: why },
+        end: { disposition: "WG_NO_PEER", detail },
       },
     ];
   }
   // Plaintext is padded to a multiple of 16, never beyond the MTU (wireguard send.c).
-  const padded = Math.max(packet.size, Math.min(Math.ceil(packet.size / 16) * 16, mtu));
+  const padded = Math.max(size, Math.min(Math.ceil(size / 16) * 16, mtu));
   const outer: Packet = {
     proto: "udp",
     src: node.ip,
@@ -77,13 +79,19 @@ const send: Device = (packet, at, ctx) => {
     {
       type: "encrypt",
       action: "ENCRYPTED",
-      reason: `peer chosen by longest match of ${formatIpv4(packet.dst)} over AllowedIPs: ${peer.allowedIp.text} (${peer.node.name})`,
+      detail: { kind: "wg-peer", node: node.name, destination, peer: peerFact(peer) },
       rule: peerText(peer),
     },
     {
       type: "encapsulate",
       action: "ENCAPSULATED",
-      reason: `UDP ${formatIpv4(node.ip)}:${listenPort} -> ${formatIpv4(peer.endpoint.ip)}:${peer.endpoint.port}, +${WG_OVERHEAD} bytes (IPv4 20 + UDP 8 + WireGuard 32)${padded > packet.size ? ` + ${padded - packet.size} padding` : ""}, DF off`,
+      detail: {
+        kind: "encapsulation",
+        node: node.name,
+        outer: { src: sourceOf(outer), dst: { ip: formatIpv4(outer.dst), port: outer.dport } },
+        overhead: WG_OVERHEAD,
+        padding: padded - size,
+      },
       before: packet,
       after: outer,
     },
@@ -91,42 +99,50 @@ const send: Device = (packet, at, ctx) => {
   return [{ steps, next: { at: here.host(node), packet: outer } }];
 };
 
-const receive: Device = (outer, at, ctx): Outcome[] => {
-  const node = at.node!;
+function receive(outer: Packet, at: WgLocation, ctx: Parameters<Device>[2]): Outcome[] {
+  const { node } = at;
   const inner = outer.inner!;
   const sender = ctx.net.nodesByIp.get(outer.src);
   const entry = sender ? ctx.net.peers.peerFor(node, sender) : undefined;
   if (!sender || !entry) {
-    const why = `no peer of ${node.name}'s wg0 has endpoint ${formatIpv4(outer.src)}: the handshake fails and the packet is dropped`;
-    return [
-      { steps: [{ type: "drop", action: "UNKNOWN_PEER", reason: why }], end: { disposition: "DROPPED", reason: why } },
-    ];
+    const detail = { kind: "wg-unknown-peer", node: node.name, source: formatIpv4(outer.src) } as const;
+    return [{ steps: [{ type: "drop", action: "UNKNOWN_PEER", detail }], end: { disposition: "DROPPED", detail } }];
   }
+  const allowedIps = entry.allowedIps.map((a) => a.text);
   const steps: StepRecord[] = [
     {
       type: "decapsulate",
       action: "DECAPSULATED",
-      reason: `UDP from ${formatIpv4(outer.src)}:${outer.sport}`,
+      detail: { kind: "decapsulation", node: node.name, from: sourceOf(outer) },
       before: outer,
       after: inner,
     },
     {
       type: "decrypt",
       action: "DECRYPTED",
-      reason: `authenticated as peer ${sender.name}`,
-      rule: `peer ${sender.wireguard.publicKey.slice(0, 8)}... (${sender.name}) allowed-ips ${entry.allowedIps.map((a) => a.text).join(", ") || "(none)"}`,
+      detail: {
+        kind: "wg-authenticated",
+        node: node.name,
+        peer: sender.name,
+        publicKey: sender.wireguard.publicKey,
+        allowedIps,
+      },
+      rule: `peer ${sender.wireguard.publicKey.slice(0, 8)}... (${sender.name}) allowed-ips ${allowedIps.join(", ") || "(none)"}`,
     },
   ];
   const owner = ctx.net.peers.lookup(node, inner.src);
+  const source = {
+    kind: "wg-source",
+    node: node.name,
+    peer: sender.name,
+    source: formatIpv4(inner.src),
+    allowedIps,
+  } as const;
   if (!owner || owner.node !== sender) {
-    const why = `inner source ${formatIpv4(inner.src)} is not in peer ${sender.name}'s AllowedIPs (${entry.allowedIps.map((a) => a.text).join(", ") || "none"})${owner ? `; it belongs to ${owner.node.name}` : ""}: dropped silently, no ICMP`;
-    steps.push({ type: "allowed-ips", action: "SOURCE_NOT_ALLOWED", reason: why });
-    return [{ steps, end: { disposition: "WG_SOURCE_NOT_ALLOWED", reason: why } }];
+    const detail = { ...source, ...(owner ? { owner: owner.node.name } : {}) };
+    steps.push({ type: "allowed-ips", action: "SOURCE_NOT_ALLOWED", detail });
+    return [{ steps, end: { disposition: "WG_SOURCE_NOT_ALLOWED", detail } }];
   }
-  steps.push({
-    type: "allowed-ips",
-    action: "ALLOWED",
-    reason: `inner source ${formatIpv4(inner.src)} matches ${owner.allowedIp.text} of peer ${sender.name}`,
-  });
+  steps.push({ type: "allowed-ips", action: "ALLOWED", detail: { ...source, match: owner.allowedIp.text } });
   return [{ steps, next: { at: here.host(node, "wg0"), packet: inner } }];
-};
+}

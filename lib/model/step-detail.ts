@@ -1,0 +1,357 @@
+// The typed facts of a trace: what decided each step (StepDetail) and each leg's end (EndDetail).
+// Devices record these; the English reason is rendered from them in lib/output/reason.ts alone, and
+// whatever asks a question of a trace reads these fields, never the reason. Addresses are dotted
+// quads, as the JSON prints them.
+import type { PodRef } from "./hop-at.ts";
+
+/** An address with its port; no port for ICMP. */
+export interface Endpoint {
+  readonly ip: string;
+  readonly port?: number;
+}
+
+/** Who answers at a socket. */
+export type Receiver =
+  | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
+  | { readonly kind: "node"; readonly name: string }
+  | { readonly kind: "client"; readonly name: string };
+
+/** A routing table entry, as the model holds it. */
+export interface RouteFact {
+  /** `default`, `10.244.0.0/16`, or a host address. */
+  readonly prefix: string;
+  readonly via?: string;
+  readonly dev: string;
+  readonly type: "unicast" | "blackhole" | "unreachable";
+  /** Why the route exists (the model's Route.why): connected subnet, overlay, default gateway, Topology. */
+  readonly origin: string;
+}
+
+/** A WireGuard peer entry that matched. */
+export interface PeerFact {
+  readonly node: string;
+  readonly publicKey: string;
+  readonly allowedIp: string;
+  readonly endpoint?: Endpoint;
+}
+
+export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+
+/** Which of the netfilter engine's rule targets acted. */
+export type NetfilterTarget =
+  | "accept"
+  | "drop"
+  | "reject"
+  | "dnat"
+  | "snat"
+  | "masquerade"
+  | "mark"
+  | "affinity"
+  | "notrack";
+
+export type ArpDetail = {
+  readonly kind: "arp";
+  /** eth0 of a pod, bridge0 of a node, the underlay segment, or the underlay's gateway router. */
+  readonly segment: "eth0" | "bridge0" | "underlay" | "router";
+  readonly target: string;
+  readonly answered: boolean;
+  readonly node?: string;
+  readonly router?: string;
+};
+
+export type StepDetail =
+  | ArpDetail
+  | { readonly kind: "to-host"; readonly node: string; readonly gateway: string }
+  | {
+      readonly kind: "fdb";
+      readonly node: string;
+      /** The address whose MAC the frame is for. */
+      readonly target: string;
+      readonly port: string;
+      readonly pod: PodRef;
+      readonly hairpin: boolean;
+    }
+  | {
+      readonly kind: "un-nat";
+      /** Whose conntrack: a node's IP stack, a node's bridge (br_netfilter), or a load balancer. */
+      readonly tracker: "node" | "br_netfilter" | "lb";
+      readonly name: string;
+      readonly from: { readonly src: Endpoint; readonly dst: Endpoint };
+      readonly to: { readonly src: Endpoint; readonly dst: Endpoint };
+    }
+  | { readonly kind: "receive"; readonly ip: string; readonly iface?: "eth0" }
+  | { readonly kind: "uplink"; readonly gateway?: string }
+  | { readonly kind: "local"; readonly node: string; readonly address: string; readonly iface: string }
+  | { readonly kind: "loopback"; readonly pod: PodRef; readonly address: string }
+  | { readonly kind: "route"; readonly node: string; readonly destination: string; readonly route?: RouteFact }
+  | {
+      readonly kind: "pod-route";
+      readonly pod: PodRef;
+      readonly destination: string;
+      /** On the pod's own subnet (straight to it) or off it (to the gateway). */
+      readonly onLink: boolean;
+      readonly nextHop: string;
+    }
+  | { readonly kind: "to-wireguard"; readonly node: string; readonly port: number }
+  | {
+      readonly kind: "netfilter";
+      readonly hook: HookName;
+      readonly target: NetfilterTarget;
+      readonly table: string;
+      readonly chain: string;
+      /** 1-based, as `iptables -L --line-numbers` counts. */
+      readonly index: number;
+      /** The chains walked to the rule, from the hook: `PREROUTING > KUBE-SERVICES > KUBE-SVC-...`. */
+      readonly path: readonly string[];
+      /** The engine's words for what the target did (`DNAT to 10.244.2.5:8080`). */
+      readonly effect: string;
+      /** For DNAT, SNAT and MASQUERADE: the address rewritten, before and after. */
+      readonly nat?: { readonly field: "src" | "dst"; readonly from: Endpoint; readonly to: Endpoint };
+    }
+  | {
+      readonly kind: "hook-pass";
+      readonly hook: HookName;
+      readonly walked: readonly string[];
+      readonly verdict: string;
+    }
+  | {
+      readonly kind: "health-check";
+      readonly lb: string;
+      readonly node: string;
+      readonly externalTrafficPolicy: string;
+      /** Absent when every node is in rotation (no health check node port asked). */
+      readonly check?: { readonly url: string; readonly status: 200 | 503; readonly localEndpoints: number };
+    }
+  | { readonly kind: "lb-no-healthy"; readonly lb: string }
+  | {
+      readonly kind: "lb-no-listener";
+      readonly lb: string;
+      readonly port: number;
+      readonly proto: string;
+      readonly listeners: readonly { readonly port: number; readonly protocol: string }[];
+    }
+  | { readonly kind: "lb-untracked"; readonly lb: string }
+  | {
+      readonly kind: "lb-pick";
+      readonly lb: string;
+      readonly algorithm: string;
+      readonly node: string;
+      /** 1-based among the healthy nodes; absent for source-hash, which picks one. */
+      readonly index?: number;
+      readonly of?: number;
+      /** The address source-hash hashed. */
+      readonly source?: string;
+      readonly listener: Endpoint;
+      /** Absent in pass-through: the packet keeps the VIP. */
+      readonly nodePort?: Endpoint;
+      readonly clientIpKept: boolean;
+      readonly lbAddress: string;
+      readonly service: string;
+    }
+  | { readonly kind: "lb-return"; readonly lb: string; readonly to: string; readonly gateway?: string }
+  | {
+      readonly kind: "mtu";
+      readonly node: string;
+      readonly iface: "eth0" | "wg0";
+      readonly mtu: number;
+      readonly size: number;
+      readonly df: boolean;
+      /** When fragmented: how many fragments, and whether the packet is a WireGuard outer packet. */
+      readonly fragments?: number;
+      readonly tunnel?: boolean;
+    }
+  | { readonly kind: "icmp-frag-needed"; readonly node: string; readonly mtu: number }
+  | { readonly kind: "icmp-host-unreachable"; readonly to: string }
+  | { readonly kind: "veth"; readonly node: string; readonly veth: string; readonly towards: "bridge" | "pod" }
+  | { readonly kind: "nic-transmit"; readonly node: string; readonly nextHop: string }
+  | { readonly kind: "not-for-pod"; readonly pod: PodRef; readonly destination: string; readonly podIp: string }
+  | { readonly kind: "icmp-echo"; readonly receiver: Receiver; readonly socket: Endpoint; readonly peer: Endpoint }
+  | {
+      readonly kind: "refused";
+      readonly receiver: Receiver;
+      readonly socket: Endpoint;
+      readonly proto: string;
+      /** What does listen there. */
+      readonly open: readonly { readonly port: number; readonly protocol: string }[];
+    }
+  | {
+      readonly kind: "socket";
+      readonly receiver: Receiver;
+      /** The local address and port of the socket the packet reached, after every DNAT. */
+      readonly socket: Endpoint;
+      /** The remote end as the receiver sees it: the source address, after every SNAT. */
+      readonly peer: Endpoint;
+      readonly proto: string;
+      /** The process that listens, when declared; absent when the receiver declared no ports. */
+      readonly process?: string;
+    }
+  | { readonly kind: "reply-match"; readonly receiver: Receiver; readonly sentTo: Endpoint; readonly peer: Endpoint }
+  | {
+      readonly kind: "reply-mismatch";
+      readonly receiver: Receiver;
+      readonly sentTo: Endpoint;
+      readonly from: Endpoint;
+      readonly to: string;
+    }
+  | {
+      readonly kind: "app-answer";
+      readonly receiver: Receiver;
+      readonly status: 200;
+      readonly method: string;
+      readonly host: string;
+      readonly path: string;
+      readonly peer: Endpoint;
+    }
+  | {
+      readonly kind: "accept-connection";
+      readonly controller: PodRef;
+      /** The controller's socket, and the client address nginx sees as remote_addr. */
+      readonly socket: Endpoint;
+      readonly peer: Endpoint;
+    }
+  | {
+      readonly kind: "tls";
+      readonly controller: PodRef;
+      readonly sni: string;
+      /** The Secret whose certificate is presented; absent: the controller's fake default certificate. */
+      readonly secret?: string;
+      /** Why that certificate (the controller's lookup), absent when no Ingress has TLS for the name. */
+      readonly basis?: string;
+      readonly insecure: boolean;
+      readonly trusted: boolean;
+    }
+  | {
+      readonly kind: "http-route";
+      /** The nginx server that answered (`_` is the catch-all). */
+      readonly server: string;
+      readonly outcome: "backend" | "redirect" | "default-backend";
+      readonly ingress?: string;
+      readonly host?: string;
+      readonly path?: string;
+      readonly pathType?: string;
+      readonly backend?: { readonly service: string; readonly port: number | string };
+      readonly redirect?: { readonly status: number; readonly location: string };
+      /** The router's explanation of the match, and of each candidate that lost. */
+      readonly explanation: string;
+      readonly considered: readonly string[];
+    }
+  | {
+      readonly kind: "controller-answer";
+      readonly controller: PodRef;
+      readonly status: number;
+      readonly cause: "redirect" | "default-backend" | "no-service" | "no-port" | "no-cluster-ip" | "no-ready-endpoint";
+      readonly location?: string;
+      /** `namespace/name` of the backend Service. */
+      readonly service?: string;
+      readonly port?: number | string;
+    }
+  | {
+      readonly kind: "proxy";
+      readonly controller: PodRef;
+      readonly controllerIp: string;
+      readonly upstream: Endpoint;
+      /** service-upstream: to the ClusterIP; else one endpoint of the nginx upstream. */
+      readonly via: "service-upstream" | "endpoint";
+      readonly upstreamName?: string;
+      readonly index?: number;
+      readonly of?: number;
+    }
+  | { readonly kind: "wg-peer"; readonly node: string; readonly destination: string; readonly peer: PeerFact }
+  | { readonly kind: "wg-no-peer"; readonly node: string; readonly destination: string; readonly peer?: PeerFact }
+  | {
+      readonly kind: "encapsulation";
+      readonly node: string;
+      readonly outer: { readonly src: Endpoint; readonly dst: Endpoint };
+      readonly overhead: number;
+      readonly padding: number;
+    }
+  | { readonly kind: "wg-unknown-peer"; readonly node: string; readonly source: string }
+  | { readonly kind: "decapsulation"; readonly node: string; readonly from: Endpoint }
+  | {
+      readonly kind: "wg-authenticated";
+      readonly node: string;
+      readonly peer: string;
+      readonly publicKey: string;
+      readonly allowedIps: readonly string[];
+    }
+  | {
+      readonly kind: "wg-source";
+      readonly node: string;
+      readonly peer: string;
+      readonly source: string;
+      readonly allowedIps: readonly string[];
+      /** The AllowedIPs entry that matched; absent when the source is not allowed. */
+      readonly match?: string;
+      /** The node whose AllowedIPs hold the source instead, when another does. */
+      readonly owner?: string;
+    }
+  | {
+      readonly kind: "switched";
+      readonly target: string;
+      readonly to: { readonly kind: "lb" | "node"; readonly name: string };
+    }
+  | {
+      readonly kind: "router";
+      readonly gateway: string;
+      readonly destination: string;
+      readonly decision: "lb-vip" | "lb-return" | "client" | "connected" | "not-routed" | "internet";
+      /** The load balancer, client or node the router sends to; the connected prefix. */
+      readonly to?: string;
+      readonly prefix?: string;
+    }
+  | { readonly kind: "loop"; readonly location: string };
+
+export type StepDetailKind = StepDetail["kind"];
+
+/** What decided a leg's disposition. */
+export type EndDetail =
+  | Extract<
+      StepDetail,
+      {
+        kind:
+          | "wg-no-peer"
+          | "wg-unknown-peer"
+          | "wg-source"
+          | "reply-mismatch"
+          | "lb-untracked"
+          | "lb-no-listener"
+          | "lb-no-healthy"
+          | "not-for-pod"
+          | "controller-answer"
+          | "loop";
+      }
+    >
+  | {
+      readonly kind: "neighbor-unreachable";
+      readonly segment: "bridge0" | "underlay";
+      readonly node?: string;
+      readonly address: string;
+    }
+  | { readonly kind: "no-gateway" }
+  | { readonly kind: "no-route"; readonly node: string; readonly destination: string }
+  | { readonly kind: "not-routed"; readonly router: string; readonly destination: string }
+  | { readonly kind: "blackhole"; readonly node: string }
+  | {
+      readonly kind: "verdict";
+      readonly hook: HookName;
+      readonly verdict: "DROP" | "REJECT";
+      readonly rejectWith?: string;
+      /** The rule that decided; absent: the chain's policy. */
+      readonly rule?: { readonly table: string; readonly chain: string; readonly index: number };
+    }
+  | { readonly kind: "ttl-expired"; readonly node: string }
+  | { readonly kind: "outside"; readonly destination: string }
+  | {
+      readonly kind: "mtu-exceeded";
+      readonly node: string;
+      readonly iface: "eth0" | "wg0";
+      readonly size: number;
+      readonly mtu: number;
+    }
+  | { readonly kind: "delivered"; readonly receiver: Receiver; readonly port?: number; readonly proto?: string }
+  | { readonly kind: "refused"; readonly receiver: Receiver; readonly socket: Endpoint }
+  | { readonly kind: "reply-delivered"; readonly receiver: Receiver }
+  | { readonly kind: "http-answer"; readonly receiver: Receiver; readonly status: number }
+  | { readonly kind: "tls-untrusted"; readonly controller: PodRef; readonly sni: string };
+
+export type EndDetailKind = EndDetail["kind"];
