@@ -1,9 +1,12 @@
-// drift blames a difference about a node only for requests that start, end or pass on that very node:
-// node-1 is not node-10, however the names of the requests and their pods read.
+// What drift blames a difference for: a difference about a node, only requests that start, end or pass
+// on that very node (node-1 is not node-10, however the names of the requests and their pods read); a
+// difference about routes, only requests whose traces were routed by one of them on the node.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { routeTable } from "../lib/control/node-network.ts";
+import { routeText } from "../lib/dataplane/routing.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
 
@@ -63,6 +66,39 @@ describe("kubehop drift: which node a difference is about", () => {
           "pod/default/web-node-10 -> pod/default/web-node-2:8080",
         ],
       ],
+    ]);
+    expect(node.alsoBreaks).to.deep.equal([]);
+  });
+});
+
+describe("kubehop drift: which route a difference is about", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "kubehop-drift-routes-"));
+    writeFileSync(join(dir, "topology.yaml"), TOPOLOGY);
+    const { cluster } = loadTopologySync(join(dir, "topology.yaml"));
+    const derived = routeTable(cluster, cluster.nodes[1]!).map(routeText);
+    mkdirSync(join(dir, "nodes", "node-2"), { recursive: true });
+    // node-2 as derived, plus a route for node-10's pods through an address nobody has.
+    writeFileSync(
+      join(dir, "nodes", "node-2", "ip-route.txt"),
+      `${[...derived, "10.244.2.0/24 via 192.168.10.99 dev eth0 proto static"].join("\n")}\n`,
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("a route to nowhere for node-10's pods breaks the request routed by it, not those to node-1", async () => {
+    const r = await runCli(["drift", "-t", dir, "--json"]);
+    expect(r.code).to.equal(1);
+    const [node] = JSON.parse(r.stdout).nodes;
+    expect(node.differences).to.have.length(1);
+    expect(node.differences[0].kind).to.equal("route-to-nowhere");
+    expect(node.differences[0].breaks).to.deep.equal([
+      {
+        request: "pod/default/web-node-2 -> pod/default/web-node-10:8080",
+        derived: "DELIVERED to default/web-node-10",
+        dumped: "NEIGHBOR_UNREACHABLE",
+      },
     ]);
     expect(node.alsoBreaks).to.deep.equal([]);
   });

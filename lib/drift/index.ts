@@ -6,7 +6,8 @@
 import type { Cluster, Node, NodeDump, Pod, Route } from "../model/cluster.ts";
 import { Topology } from "../topology.ts";
 import type { TraceQuery } from "../trace/request.ts";
-import { routeText } from "../dataplane/routing.ts";
+import { routeFact } from "../dataplane/facts.ts";
+import { nodeOf } from "../model/hop-at.ts";
 import type { Hop, Step, Trace } from "../trace/types.ts";
 import { compareNode } from "./compare.ts";
 import type { Difference, DriftPart } from "./difference.ts";
@@ -126,19 +127,23 @@ function touches(d: Difference, r: Request, traces: readonly (Trace | undefined)
   return anyHop((h) => isOnNode(h, node.name) && h.steps.some((s) => usesRoute(s, t.routes)));
 }
 
-/** The hop stands on the node: its IP stack, or one of its interfaces. */
+/** The hop stands on the node: its IP stack, one of its interfaces, or one of its pods. */
 function isOnNode(h: Hop, node: string): boolean {
-  return h.location === node || h.location.startsWith(`${node}/`);
+  return nodeOf(h.at) === node;
 }
 
-/** The step forwarded by one of the routes. */
+/** The step's routing decision was one of the routes: the same prefix, type, device and gateway. */
 function usesRoute(s: Step, routes: readonly Route[]): boolean {
-  return s.rule !== undefined && routes.some((r) => routeText(r) === s.rule);
+  if (s.detail.kind !== "route" || s.detail.route === undefined) return false;
+  const used = s.detail.route;
+  return routes
+    .map(routeFact)
+    .some((r) => r.prefix === used.prefix && r.type === used.type && r.dev === used.dev && r.via === used.via);
 }
 
 /** The pod a hop stands at, as `namespace/name`. */
 function podAt(h: Hop | undefined): string | undefined {
-  return h?.location.startsWith("pod/") ? h.location.slice(4) : undefined;
+  return h?.at.kind === "pod" ? `${h.at.namespace}/${h.at.name}` : undefined;
 }
 
 /** The outcome compared: each disposition with the pod it reached, and its share of the branches. */
