@@ -5,6 +5,7 @@ import { expect } from "chai";
 import type { Ruleset } from "../lib/model/ruleset.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { printRuleset } from "../lib/netfilter/ruleset-text.ts";
+import { pack, unpack } from "../lib/snapshot/pack.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 
 const EXAMPLE = "topologies/dumps-example";
@@ -41,5 +42,9 @@ describe("a node dump's iptables-save, kept parsed", () => {
     const text = printRuleset(dumped);
     expect(text.split("\n").filter((l) => l.startsWith("*"))).to.deep.equal(["*filter", "*nat"]);
     expect(shape(parseIptablesSave(text, FILE))).to.deep.equal(shape(dumped));
+  });
+
+  it("is plain data the snapshot cache can hold: it packs and unpacks to the same ruleset", () => {
+    expect(unpack(pack(dumped))).to.deep.equal(dumped);
   });
 });
