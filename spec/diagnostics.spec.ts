@@ -9,6 +9,8 @@ import { InputError } from "../lib/input/errors.ts";
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode, formatDiagnostic } from "../lib/model/diagnostic.ts";
 import { NetfilterParseError } from "../lib/netfilter/errors.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
+import { assumptionDiagnostics } from "../lib/netfilter/assumptions.ts";
+import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { interfaceMap } from "../lib/nodedump/interfaces.ts";
 import { parseIpAddr } from "../lib/nodedump/ip-addr.ts";
 import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
@@ -183,6 +185,27 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
       "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m statistic --mode nth --every 3 --packet 0 -j ACCEPT\nCOMMIT\n",
     ),
     "r.txt:3:1: warning[iptables-approximated]: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3",
+  ],
+  "netfilter-assumed": [
+    () => {
+      const rules = parseIptablesSave(
+        "*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j ACCEPT\nCOMMIT\n",
+        "r.txt",
+      );
+      const packet = {
+        proto: "tcp",
+        src: 1,
+        sport: 1,
+        dst: 2,
+        dport: 80,
+        size: 60,
+        ttl: 64,
+        df: true,
+        mark: 0,
+      } as const;
+      return assumptionDiagnostics(walkNode(rules, packet, { hook: "output", localIps: [3] }), "r.txt");
+    },
+    "r.txt:3:1: warning[netfilter-assumed]: nat POSTROUTING rule 1 tests -o eth0 in POSTROUTING; the packet's outgoing interface is not given, so eth0 was assumed (hint: give it with --out-iface NAME)",
   ],
   "trace-dns-skipped": [
     () => loadTopologySync("topologies/default.yaml").curl("http://shop.example.com/", { traceDns: true }).diagnostics,

@@ -89,6 +89,15 @@ describe("kubehop netfilter", () => {
         message:
           "cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
       },
+      {
+        // No --local-ip: kube-proxy's NodePort jump asks whether the ClusterIP is a node address.
+        code: "netfilter-assumed",
+        severity: "warning",
+        source: { file: "<stdin>", line: 127, col: 1 },
+        message:
+          "nat KUBE-SERVICES rule 7 asks whether 10.96.44.44 is one of the node's addresses (addrtype LOCAL); the node's addresses are not given, so it was taken as not local (only 127.0.0.0/8 is known to be)",
+        hint: "give every address of the node with --local-ip (eth0's, docker0's, kube-ipvs0's, ...)",
+      },
     ]);
     expect(out.branches.map((b: { verdict: string }) => b.verdict)).to.deep.equal(["REJECT"]);
   });

@@ -6,6 +6,7 @@ import { packetText } from "../model/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
 import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
+import { assumptionDiagnostics } from "../netfilter/assumptions.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import { formatDiagnostic } from "../output/diagnostics.ts";
 import { type CommandRun, flag } from "./command.ts";
@@ -56,7 +57,7 @@ export const run: CommandRun = async (args, io) => {
   };
   const branches = walkNode(ruleset, packet, opts);
 
-  const { diagnostics } = ruleset;
+  const diagnostics = [...ruleset.diagnostics, ...assumptionDiagnostics(branches, file)];
   if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
   else io.stdout(textReport(packet, hook, localIps, branches, diagnostics));
   return EXIT.ok;
@@ -93,7 +94,7 @@ function textReport(
     lines.push(
       "",
       `branch ${i + 1}: probability ${probabilityText(b.probability)}, verdict ${verdict}, dnat ${b.dnat ?? "none"}, ` +
-        `${b.masquerade ? `masquerade to ${b.snat}` : b.snat ? `snat to ${b.snat}` : "no masquerade"}, marks ${b.marks.join(" ") || "none"}`,
+        `${b.masquerade ? `masquerade to ${b.snat ?? "an address not given"}` : b.snat ? `snat to ${b.snat}` : "no masquerade"}, marks ${b.marks.join(" ") || "none"}`,
       `  path: ${b.hooks.join(" -> ")}${b.route ? ` (routed ${b.route})` : ""}`,
     );
     for (const c of b.choices) lines.push(`  choice: ${c}`);

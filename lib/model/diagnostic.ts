@@ -85,6 +85,10 @@ export const DIAGNOSTIC_CODES = {
   "iptables-unsupported-match": { severity: "warning", meaning: "a match kubehop cannot simulate: never matches" },
   "iptables-unsupported-target": { severity: "warning", meaning: "a target kubehop cannot simulate: never matches" },
   "iptables-approximated": { severity: "warning", meaning: "a rule simulated with a stated approximation" },
+  "netfilter-assumed": {
+    severity: "warning",
+    meaning: "rules read alone: a node's address or interface they test was not given; the stated default was used",
+  },
   "trace-dns-skipped": { severity: "warning", meaning: "--trace-dns asked, but there is no query to trace" },
   "curl-option-ignored": { severity: "info", meaning: "a curl option with no effect on the path, or a file not read" },
 } as const satisfies Record<string, CodeEntry>;

@@ -14,13 +14,24 @@ import type {
   RuleRef,
   Target,
 } from "../model/ruleset.ts";
-import type { HookContext, RecentSets } from "./hooks.ts";
+import type { Assumption, HookContext, HookName, RecentSets } from "./hooks.ts";
 
-/** What a pure test may read besides the packet: conntrack facts that change during a walk. */
+/** Assumptions a branch was evaluated under, newest first, shared between forks. */
+export interface Assumed {
+  readonly head: Assumption;
+  readonly tail: Assumed | null;
+}
+
+/**
+ * What a pure test may read besides the packet: conntrack facts that change during a walk, and the
+ * branch's assumptions, to which a test adds when it answered a question the input does not settle.
+ */
 export interface CtView {
+  readonly hook: HookName;
   untracked: boolean;
   ctDnat: boolean;
   ctSnat: boolean;
+  assumed: Assumed | null;
 }
 
 export type Test = (p: Packet, ct: CtView, ctx: HookContext) => boolean;
@@ -70,7 +81,7 @@ const NONE: readonly never[] = [];
 /** A compiled rule holds nothing of its ruleset, so rulesets that share a rule can share this. */
 export function compileRule(rule: Rule): CompiledRule {
   const h = rule.header;
-  const tests = headerTests(h);
+  const tests = headerTests(h, rule.ref);
   const stateful: StatefulMatch[] = [];
   let dportLo = 0;
   let dportHi = 65535;
@@ -96,7 +107,7 @@ export function compileRule(rule: Rule): CompiledRule {
         missed: `${where} did not match`,
       });
     } else {
-      const t = matchTest(m);
+      const t = matchTest(m, rule.ref);
       if (t) tests.push(t);
     }
   }
@@ -144,24 +155,31 @@ function staticDetail(t: Target, chain: string): string {
 }
 
 /** The header matches that are not plain fields of CompiledRule. */
-function headerTests(h: Header): Test[] {
+function headerTests(h: Header, ref: RuleRef): Test[] {
   const tests: Test[] = [];
-  if (h.inIface) tests.push(ifaceTest(h.inIface, (ctx) => ctx.inIface));
-  if (h.outIface) tests.push(ifaceTest(h.outIface, (ctx) => ctx.outIface));
+  if (h.inIface) tests.push(ifaceTest(h.inIface, "in", ref));
+  if (h.outIface) tests.push(ifaceTest(h.outIface, "out", ref));
   // kubehop's packets are never non-first fragments.
   if (h.fragment && !h.fragment.neg) tests.push(() => false);
   return tests;
 }
 
-function ifaceTest(m: IfaceMatch, pick: (ctx: HookContext) => string | undefined): Test {
+function ifaceTest(m: IfaceMatch, dir: "in" | "out", ref: RuleRef): Test {
   const { name, wildcard, neg } = m;
-  return (_p, _ct, ctx) => {
-    const iface = pick(ctx) ?? "";
+  const tested = `${neg ? "! " : ""}-${dir === "in" ? "i" : "o"} ${name}${wildcard ? "+" : ""}`;
+  return (_p, ct, ctx) => {
+    const iface = (dir === "in" ? ctx.inIface : ctx.outIface) ?? "";
+    if (iface !== "" && iface === ctx.unknown?.[dir === "in" ? "inIface" : "outIface"])
+      assume(ct, { kind: "iface", dir, assumed: iface, tested, rule: ref, hook: ct.hook });
     return (wildcard ? iface.startsWith(name) : iface === name) !== neg;
   };
 }
 
-function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" }>): Test | null {
+export function assume(ct: CtView, a: Assumption): void {
+  ct.assumed = { head: a, tail: ct.assumed };
+}
+
+function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" }>, ref: RuleRef): Test | null {
   switch (m.kind) {
     case "comment":
     case "nfacct":
@@ -189,8 +207,11 @@ function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" }>): Test | 
     }
     case "addrtype": {
       const { dir, types, neg } = m;
-      return (p, _ct, ctx) => {
-        const type = addrTypeOf(dir === "src" ? p.src : p.dst, ctx);
+      return (p, ct, ctx) => {
+        const ip = dir === "src" ? p.src : p.dst;
+        const type = addrTypeOf(ip, ctx);
+        if (type === "UNICAST" && ctx.unknown?.local(ip))
+          assume(ct, { kind: "not-local", ip, rule: ref, hook: ct.hook });
         return types.includes(type) !== neg;
       };
     }

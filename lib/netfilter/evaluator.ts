@@ -9,9 +9,18 @@ import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Packet } from "../model/packet.ts";
 import { nextCandidate } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
-import { recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";
+import { type Assumed, assume, recentKey, recentWith, type CompiledRule, type CtView } from "./compile.ts";
 import { type ChainLookup, type EngineChain, type EnginePart, rulesetChains, sourceChains } from "./engine-chains.ts";
-import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
+import type {
+  Assumption,
+  HookBranch,
+  HookContext,
+  HookName,
+  Netfilter,
+  NetfilterEvent,
+  RecentSets,
+  Verdict,
+} from "./hooks.ts";
 import type { RuleRef, Ruleset, TableName } from "../model/ruleset.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
@@ -79,6 +88,7 @@ class WalkState implements WalkBranch {
     public untracked: boolean,
     public ctDnat: boolean,
     public ctSnat: boolean,
+    public assumed: Assumed | null,
     public dnat: { ip: number; port: number } | null = null,
     public snat: { ip: number; port: number; masquerade: boolean } | null = null,
     public rejectWith: string | null = null,
@@ -96,6 +106,7 @@ class WalkState implements WalkBranch {
       this.untracked,
       this.ctDnat,
       this.ctSnat,
+      this.assumed,
       this.dnat,
       this.snat,
       this.rejectWith,
@@ -144,6 +155,7 @@ export class NetfilterEngine implements Netfilter {
             from.untracked,
             from.ctDnat,
             from.ctSnat,
+            from.assumed,
             from.dnat,
             from.snat,
           )
@@ -157,6 +169,7 @@ export class NetfilterEngine implements Netfilter {
             false,
             ctx.ctNat?.dnat ?? false,
             ctx.ctNat?.snat ?? false,
+            null,
           );
     const out: WalkState[] = [];
     new HookWalk(this.basesOf(hook), HOOK_TABLES[hook], this.chains, ctx, out).tables(0, start);
@@ -289,30 +302,9 @@ class HookWalk {
           st.ctSnat = true;
           return this.end(run, st, "ACCEPT");
         }
-        case "masquerade": {
-          const addr = this.ctx.outIfaceAddress;
-          if (addr === undefined) {
-            record(
-              st,
-              "drop",
-              ref,
-              st.packet,
-              `MASQUERADE: out interface ${this.ctx.outIface ?? "(none)"} has no address, the kernel drops the packet`,
-            );
-            return this.end(run, st, "DROP");
-          }
-          const after = { ...st.packet, src: addr, sport: t.port ?? st.packet.sport };
-          record(
-            st,
-            "masquerade",
-            ref,
-            after,
-            `MASQUERADE to ${ipText(addr)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`,
-          );
-          st.snat = { ip: addr, port: after.sport, masquerade: true };
-          st.ctSnat = true;
+        case "masquerade":
+          if (!this.masquerade(st, ref, t)) return this.end(run, st, "DROP");
           return this.end(run, st, "ACCEPT");
-        }
         case "mark": {
           const mark = ((st.packet.mark & ~t.mask) ^ t.value) >>> 0;
           const after = mark === st.packet.mark ? st.packet : { ...st.packet, mark };
@@ -329,6 +321,40 @@ class HookWalk {
       }
       i++;
     }
+  }
+
+  /**
+   * MASQUERADE writes the source the context names (the kernel's pick for the out interface); an
+   * assumed or unknown one is recorded as such. False: no address at all, which the kernel drops.
+   */
+  private masquerade(st: WalkState, ref: RuleRef, t: Extract<CompiledRule["target"], { kind: "masquerade" }>): boolean {
+    const iface = this.ctx.outIface ?? "(none)";
+    const unknown = this.ctx.outIfaceAddress === undefined ? this.ctx.unknown : undefined;
+    const addr = this.ctx.outIfaceAddress ?? unknown?.masqueradeSource;
+    const ports = t.randomFully ? " (--random-fully may pick another port)" : "";
+    if (unknown)
+      assume(st, { kind: "masquerade-source", iface, ...(addr !== undefined ? { ip: addr } : {}), rule: ref });
+    if (addr === undefined && unknown) {
+      // The source is some address of the node's that the input does not give: rewritten, but to what is not said.
+      record(st, "masquerade", ref, st.packet, `MASQUERADE to ${iface}'s address (not given)${ports}`);
+      st.ctSnat = true;
+      return true;
+    }
+    if (addr === undefined) {
+      record(
+        st,
+        "drop",
+        ref,
+        st.packet,
+        `MASQUERADE: the node has no address to give (on ${iface} or any other interface), the kernel drops the packet`,
+      );
+      return false;
+    }
+    const after = { ...st.packet, src: addr, sport: t.port ?? st.packet.sport };
+    record(st, "masquerade", ref, after, `MASQUERADE to ${ipText(addr)}:${after.sport}${ports}`);
+    st.snat = { ip: addr, port: after.sport, masquerade: true };
+    st.ctSnat = true;
+    return true;
   }
 
   private pure(rule: CompiledRule, st: WalkState): boolean {
@@ -456,6 +482,20 @@ export function listOf<T>(list: Cons<T> | null): T[] {
   return out.reverse();
 }
 
+/** A branch's assumptions, oldest first, each once. */
+export function assumptionsOf(b: CtView): Assumption[] {
+  const out: Assumption[] = [];
+  const seen = new Set<string>();
+  for (let a = b.assumed; a; a = a.tail) {
+    const key = JSON.stringify(a.head);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(a.head);
+    }
+  }
+  return out.reverse();
+}
+
 /** The events of this hook only, oldest first. */
 function hookEvents(b: WalkBranch): NetfilterEvent[] {
   const out: NetfilterEvent[] = [];
@@ -471,6 +511,7 @@ function toBranch(b: WalkBranch): HookBranch {
     packet: b.packet,
     events: hookEvents(b),
     recent: b.recent,
+    assumptions: assumptionsOf(b),
   };
   if (b.rejectWith !== null) out.rejectWith = b.rejectWith;
   if (b.dnat) out.dnat = b.dnat;

@@ -35,16 +35,47 @@ export interface NetfilterEvent {
 export interface HookContext {
   inIface?: string;
   outIface?: string;
-  /** Address MASQUERADE picks: the outgoing interface's primary address. */
+  /** The source MASQUERADE writes (the kernel's choice for the out interface and next hop); absent: unknown. */
   outIfaceAddress?: Ipv4;
   /** addrtype --dst-type LOCAL / --src-type LOCAL: is this address one of the node's own? */
   isLocal: (ip: Ipv4) => boolean;
+  /**
+   * What the caller does not know about the node (rules read alone, without its addresses or
+   * interfaces). A rule whose match asks one of these questions records the assumption it was
+   * evaluated under, so the answer says what it depends on instead of stating it as fact.
+   */
+  unknown?: Unknowns;
   ctState: CtState;
   /** conntrack's virtual states: an earlier hook already NATed this connection (`--ctstate DNAT` / `SNAT`). */
   ctNat?: { dnat: boolean; snat: boolean };
   /** `-m recent` sets (kube-proxy's ClientIP session affinity), shared within one trace session. */
   recent: RecentSets;
 }
+
+export interface Unknowns {
+  /** True when `isLocal` answered for this address by assumption (the node's addresses are not all known). */
+  readonly local: (ip: Ipv4) => boolean;
+  /** An interface name the walk assumed (a default, not given): a rule testing it records the assumption. */
+  readonly inIface?: string;
+  readonly outIface?: string;
+  /** When outIfaceAddress is not known: the MASQUERADE source assumed (the first of several --local-ip), or absent. */
+  readonly masqueradeSource?: Ipv4;
+}
+
+/** A fact a rule was evaluated under without the input giving it. */
+export type Assumption =
+  | { readonly kind: "not-local"; readonly ip: Ipv4; readonly rule?: RuleRef; readonly hook: HookName }
+  | {
+      readonly kind: "iface";
+      readonly dir: "in" | "out";
+      /** The interface the walk assumed. */
+      readonly assumed: string;
+      /** The `-i`/`-o` the rule tests. */
+      readonly tested: string;
+      readonly rule: RuleRef;
+      readonly hook: HookName;
+    }
+  | { readonly kind: "masquerade-source"; readonly iface: string; readonly ip?: Ipv4; readonly rule: RuleRef };
 
 /** `-m recent` state: set name -> source addresses seen, with no clock: kubehop has no wall time. */
 export type RecentSets = Map<string, Set<Ipv4>>;
@@ -65,6 +96,8 @@ export interface HookBranch {
   snat?: { ip: Ipv4; port: number; masquerade: boolean };
   /** Recent-set changes this branch made (copy-on-write for the caller to keep per branch). */
   recent: RecentSets;
+  /** What this branch's answer assumed (see HookContext.unknown), oldest first; empty when all was known. */
+  assumptions: readonly Assumption[];
 }
 
 /** A ruleset that can run a hook. Both parsed iptables-save text and generated rules implement it. */

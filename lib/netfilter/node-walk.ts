@@ -5,19 +5,25 @@
 // runHook directly with its own routing.
 import type { Ipv4 } from "../model/address.ts";
 import type { Packet } from "../model/packet.ts";
-import { listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
+import { assume } from "./compile.ts";
+import { assumptionsOf, listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
 import type { CtState, Ruleset } from "../model/ruleset.ts";
-import type { HookContext, HookName, NetfilterEvent, RecentSets, Verdict } from "./hooks.ts";
+import type { Assumption, HookContext, HookName, NetfilterEvent, RecentSets, Unknowns, Verdict } from "./hooks.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
 export interface NodeWalkOptions {
   hook: "prerouting" | "output";
-  /** The node's own addresses: routing delivers these locally, addrtype LOCAL matches them, and
-   * the first one is the MASQUERADE address. */
+  /**
+   * The node's own addresses besides 127.0.0.0/8 (which the kernel's local table always holds):
+   * routing delivers these locally and addrtype LOCAL matches them. When given, they are taken as
+   * all of them, and the first is taken as the out interface's, the one MASQUERADE writes; when
+   * empty, whether another address is the node's is unknown, and every answer that depended on it
+   * (and the MASQUERADE source) is an assumption of the branch.
+   */
   localIps: readonly Ipv4[];
-  /** Interface the packet arrives on (prerouting); default `eth0`. */
+  /** Interface the packet arrives on (prerouting); default `eth0`, an assumption the branch records. */
   inIface?: string;
-  /** Interface a forwarded or outgoing packet leaves by; default `eth0`. */
+  /** Interface a forwarded or outgoing packet leaves by; default `eth0`, an assumption the branch records. */
   outIface?: string;
   ctState?: CtState;
   recent?: RecentSets;
@@ -51,6 +57,8 @@ export interface NodeBranch {
   steps: NodeStep[];
   packet: Packet;
   recent: RecentSets;
+  /** What the answer depends on that the input did not give, oldest first; empty when it depends on nothing. */
+  assumptions: Assumption[];
 }
 
 const engines = new WeakMap<Ruleset, Map<boolean, NetfilterEngine>>();
@@ -82,7 +90,7 @@ class NodeWalk {
   readonly inIface: string;
   readonly outIface: string;
   readonly isLocal: (ip: Ipv4) => boolean;
-  private readonly masqAddress: Ipv4 | undefined;
+  private readonly unknown: Unknowns;
 
   constructor(
     private readonly engine: NetfilterEngine,
@@ -90,10 +98,25 @@ class NodeWalk {
     private readonly opts: NodeWalkOptions,
   ) {
     const local = new Set(opts.localIps);
-    this.isLocal = (ip) => local.has(ip);
+    this.isLocal = (ip) => ip >>> 24 === 127 || local.has(ip);
     this.inIface = opts.inIface ?? "eth0";
     this.outIface = opts.outIface ?? "eth0";
-    this.masqAddress = opts.localIps[0];
+    // With one address given the kernel has no other to pick; with several, the first is a guess.
+    const masqueradeSource = opts.localIps.length > 1 ? opts.localIps[0] : undefined;
+    this.unknown = {
+      local: local.size === 0 ? (ip) => !this.isLocal(ip) : () => false,
+      ...(opts.inIface === undefined ? { inIface: this.inIface } : {}),
+      ...(opts.outIface === undefined ? { outIface: this.outIface } : {}),
+      ...(masqueradeSource !== undefined ? { masqueradeSource } : {}),
+    };
+  }
+
+  /** Routing's local-or-not decision, recorded as an assumption when the node's addresses are unknown. */
+  private routedLocally(b: WalkBranch, hook: HookName): boolean {
+    const ip = b.packet.dst;
+    if (this.isLocal(ip)) return true;
+    if (this.unknown.local(ip)) assume(b, { kind: "not-local", ip, hook });
+    return false;
   }
 
   /** Runs `hook` for the packet or for a branch an earlier hook accepted. */
@@ -112,8 +135,10 @@ class NodeWalk {
       isLocal: this.isLocal,
       ctState: this.opts.ctState ?? "NEW",
       recent: "hook" in from ? from.recent : (this.opts.recent ?? new Map()),
+      unknown: this.unknown,
     };
-    if (hook === "POSTROUTING" && this.masqAddress !== undefined) ctx.outIfaceAddress = this.masqAddress;
+    // The only address the node is given is the only one the kernel can pick.
+    if (hook === "POSTROUTING" && this.opts.localIps.length === 1) ctx.outIfaceAddress = this.opts.localIps[0]!;
     const hooks = [...before, hook];
     for (const b of this.engine.walk(hook, from, ctx)) {
       if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
@@ -122,16 +147,16 @@ class NodeWalk {
   }
 
   private accepted(b: WalkBranch, hooks: readonly HookName[], route: Route, next: Next): void {
-    const p = b.packet;
     switch (next) {
       case "prerouted":
-        if (this.isLocal(p.dst)) return this.hook("INPUT", b, hooks, "local", this.inIface, undefined, "done");
+        if (this.routedLocally(b, "PREROUTING"))
+          return this.hook("INPUT", b, hooks, "local", this.inIface, undefined, "done");
         return this.hook("FORWARD", b, hooks, "forward", this.inIface, this.outIface, "forwarded");
       case "forwarded":
         return this.hook("POSTROUTING", b, hooks, route, undefined, this.outIface, "done");
       case "output":
         // nat OUTPUT may have changed the destination: routing is decided again.
-        if (this.isLocal(p.dst))
+        if (this.routedLocally(b, "OUTPUT"))
           return this.hook("POSTROUTING", b, hooks, "local", undefined, "lo", "postrouted-local");
         return this.hook("POSTROUTING", b, hooks, "forward", undefined, this.outIface, "done");
       case "postrouted-local":
@@ -163,7 +188,7 @@ function finish(first: Packet, b: WalkBranch, hooks: readonly HookName[], route:
     rejectWith: b.rejectWith,
     dnat: b.dnat ? `${ipText(b.dnat.ip)}:${b.dnat.port}` : null,
     snat: b.snat ? `${ipText(b.snat.ip)}:${b.snat.port}` : null,
-    masquerade: b.snat?.masquerade ?? false,
+    masquerade: b.snat?.masquerade ?? steps.some((s) => s.event.kind === "masquerade"),
     marks,
     rules,
     route,
@@ -172,6 +197,7 @@ function finish(first: Packet, b: WalkBranch, hooks: readonly HookName[], route:
     steps,
     packet: b.packet,
     recent: b.recent,
+    assumptions: assumptionsOf(b),
   };
 }
 

@@ -32,7 +32,10 @@ export function runHook(
   ctx: StepContext,
 ): HookBranch[] {
   const nf = ctx.net.netfilter(node);
-  if (!nf) return [{ probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent }];
+  if (!nf)
+    return [
+      { probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent, assumptions: [] },
+    ];
   const out = ifaces.outIface;
   return nf.runHook(hook, packet, {
     inIface: ifaces.inIface,
