@@ -53,7 +53,7 @@ function entryNode(b: Branch): string {
 function controllerSource(b: Branch): string {
   const rx = steps(b).find((s) => CONTROLLER.test(s.at) && s.action === "RECEIVED" && s.segment === 1);
   expect(rx, "the controller receives the client's connection").to.not.equal(undefined);
-  return rx!.before!.src.replace(/:\d+$/, "");
+  return rx!.before!.saddr;
 }
 
 const healthActions = (b: Branch) =>

@@ -66,6 +66,8 @@ describe("overlay data path: bridge0 and wg0", () => {
       size: 124,
     });
     expect(wg1[1]!.after!.inner).to.include({ src: "10.244.0.2:40000", dst: "10.244.1.2:8080" });
+    expect(wg1[1]!.after).to.include({ saddr: "192.168.10.11", sport: 51820, daddr: "192.168.10.12", dport: 51820 });
+    expect(wg1[1]!.changes).to.deep.equal([{ field: "packet", change: "encapsulated" }]);
     const wg2 = b.hops[10]!.steps;
     expect(wg2.map((s) => s.type)).to.deep.equal(["decapsulate", "decrypt", "allowed-ips"]);
     expect(wg2[2]!.reason).to.contain("10.244.0.2 matches 10.244.0.0/24 of peer node-1");
@@ -83,7 +85,7 @@ describe("overlay data path: bridge0 and wg0", () => {
       }
     }
     const forwarded = b.hops[3]!.steps.find((s) => s.type === "route")!;
-    expect(forwarded.changes).to.deep.equal(["ttl: 64 -> 63"]);
+    expect(forwarded.changes).to.deep.equal([{ field: "ttl", from: 64, to: 63 }]);
   });
 
   it("traces the reply back over the tunnel to the socket that opened the connection", () => {

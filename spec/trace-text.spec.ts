@@ -1,6 +1,7 @@
 // The text a person reads: one line per hop that fits the terminal, every step behind verbose, the
 // many-branch answer that says how to see the rest, colour only when asked, user strings escaped.
 import { expect } from "chai";
+import { stepChangesText } from "../lib/output/header-change.ts";
 import { traceText, type TraceTextOptions } from "../lib/output/trace-text.ts";
 import { visibleWidth } from "../lib/output/terminal.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
@@ -131,7 +132,7 @@ describe("trace text", () => {
         for (const s of [...b.hops, ...b.reply!.hops].flatMap((h) => h.steps)) {
           expect(out).to.include(squeezed(s.reason));
           if (s.rule) expect(out).to.include(squeezed(`[${s.rule}]`));
-          if (s.changes) expect(out).to.include(squeezed(`{${s.changes.join(", ")}}`));
+          if (s.changes) expect(out).to.include(squeezed(`{${stepChangesText(s)}}`));
         }
         expect(out).to.not.include("…");
       }

@@ -2,6 +2,7 @@
 // crossed (branches side by side where they share a wire), hop numbers beside each device, a
 // callout wherever a header was rewritten (NAT, encapsulation, a proxy's new connection), the end
 // of each branch marked with its disposition, and a legend under the drawing.
+import { changeText } from "../output/header-change.ts";
 import { formatProbability } from "../output/trace-text.ts";
 import { type Branch, type Hop, isSuccess, type Step, type Trace } from "../trace/types.ts";
 import { type Point, type Rect, safeId } from "./geometry.ts";
@@ -20,9 +21,7 @@ export const branchClass = (k: number) => `b${((k - 1) % BRANCH_COLOURS) + 1}`;
 /** The header rewrite a step made, in a few words, or undefined when it made none worth a callout. */
 export function rewriteText(s: Step): string | undefined {
   if (s.type === "route" || !s.changes?.length) return undefined;
-  const changes = s.changes
-    .filter((c) => !c.startsWith("ttl:"))
-    .map((c) => c.replaceAll(" -> ", "→").replace(/^(encapsulated|decapsulated) (in|to) /, ""));
+  const changes = s.changes.filter((c) => c.field !== "ttl").map((c) => changeText(c, s.after!, "callout"));
   if (!changes.length) return undefined;
   return `${s.action === "ENCAPSULATED" ? "ENCAP" : s.action === "DECAPSULATED" ? "DECAP" : s.action} ${changes.join(", ")}`;
 }

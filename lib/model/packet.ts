@@ -1,6 +1,7 @@
 // A packet as the data plane sees it: L3/L4 headers, the netfilter mark, and (when tunnelled) the
 // packet inside. Plain data, copied on every rewrite so a trace can show before and after.
 import { formatIpv4, type Ipv4 } from "./address.ts";
+import type { HeaderChange } from "./step.ts";
 
 export type L4 = "tcp" | "udp" | "icmp" | "sctp";
 
@@ -47,22 +48,33 @@ export function packetText(p: Packet): string {
   return `${p.proto} ${endpointText(p.src, p.sport, p.proto)} -> ${endpointText(p.dst, p.dport, p.proto)}`;
 }
 
-/** The header fields a step changed, as `field: old -> new` (Batfish's FlowDiff). */
-export function packetDiff(before: Packet, after: Packet): string[] {
-  // Tunnels wrap or unwrap a whole packet: say that, not every field of the other header.
-  if (!before.inner && after.inner === before) return [`encapsulated in ${packetText(after)}, ${after.size} bytes`];
-  if (before.inner && before.inner === after) return [`decapsulated to ${packetText(after)}, ${after.size} bytes`];
-  const out: string[] = [];
-  const ip = (k: "src" | "dst") => {
-    if (before[k] !== after[k]) out.push(`${k}: ${formatIpv4(before[k])} -> ${formatIpv4(after[k])}`);
+/**
+ * The header fields a step changed, in the order they are printed (Batfish's FlowDiff). A tunnel
+ * wraps or unwraps a whole packet: that is said as one change, not every field of the other header.
+ */
+export function packetDiff(before: Packet, after: Packet): HeaderChange[] {
+  if (!before.inner && after.inner === before) return [{ field: "packet", change: "encapsulated" }];
+  if (before.inner && before.inner === after) return [{ field: "packet", change: "decapsulated" }];
+  const out: HeaderChange[] = [];
+  const ip = (field: "src" | "dst") => {
+    if (before[field] !== after[field])
+      out.push({ field, from: formatIpv4(before[field]), to: formatIpv4(after[field]) });
+  };
+  const num = (field: "sport" | "dport" | "size" | "ttl") => {
+    if (before[field] !== after[field]) out.push({ field, from: before[field], to: after[field] });
   };
   ip("src");
-  if (before.sport !== after.sport) out.push(`sport: ${before.sport} -> ${after.sport}`);
+  num("sport");
   ip("dst");
-  if (before.dport !== after.dport) out.push(`dport: ${before.dport} -> ${after.dport}`);
-  if (before.proto !== after.proto) out.push(`proto: ${before.proto} -> ${after.proto}`);
-  if (before.size !== after.size) out.push(`size: ${before.size} -> ${after.size}`);
-  if (before.mark !== after.mark) out.push(`mark: 0x${before.mark.toString(16)} -> 0x${after.mark.toString(16)}`);
-  if (before.ttl !== after.ttl) out.push(`ttl: ${before.ttl} -> ${after.ttl}`);
+  num("dport");
+  if (before.proto !== after.proto) out.push({ field: "proto", from: before.proto, to: after.proto });
+  num("size");
+  if (before.mark !== after.mark) out.push({ field: "mark", from: markText(before.mark), to: markText(after.mark) });
+  num("ttl");
   return out;
+}
+
+/** A netfilter mark as iptables prints it. */
+export function markText(mark: number): string {
+  return `0x${mark.toString(16)}`;
 }

@@ -120,16 +120,39 @@ export type StepAction = (typeof STEP_ACTIONS)[StepDetailKind][number];
 /** Every action, each once, in a fixed order. */
 export const ALL_STEP_ACTIONS: readonly StepAction[] = [...new Set(Object.values(STEP_ACTIONS).flat())].sort();
 
-/** Packet headers as printed in JSON: addresses as text. */
+/**
+ * Packet headers as printed in JSON: `src` and `dst` as display text (`ip:port`, the address alone for
+ * ICMP), and the same endpoints typed beside them (`saddr`/`sport`, `daddr`/`dport`, the kernel's names)
+ * for whatever reads a packet: those read the typed fields, never the text.
+ */
 export interface PacketJson {
   proto: string;
   src: string;
   dst: string;
+  saddr: string;
+  /** Absent for ICMP, which has no ports. */
+  sport?: number;
+  daddr: string;
+  dport?: number;
   size: number;
   ttl: number;
   mark?: string;
   inner?: PacketJson;
 }
+
+/** A header field a step rewrote; addresses as dotted quads and the mark in hex, as the packet prints them. */
+export type FieldChange =
+  | { readonly field: "src" | "dst" | "proto" | "mark"; readonly from: string; readonly to: string }
+  | { readonly field: "sport" | "dport" | "size" | "ttl"; readonly from: number; readonly to: number };
+
+/**
+ * What a step did to the packet's headers: fields rewritten, or a whole packet: a tunnel wrapped it
+ * (the step's `after` is the outer packet) or unwrapped it (`after` is the inner one), or an L7 proxy
+ * opened a new connection (`after` is its first packet).
+ */
+export type HeaderChange =
+  | FieldChange
+  | { readonly field: "packet"; readonly change: "encapsulated" | "decapsulated" | "new-connection" };
 
 export interface Step {
   type: StepType;
@@ -143,8 +166,8 @@ export interface Step {
   rule?: string;
   before?: PacketJson;
   after?: PacketJson;
-  /** `field: old -> new` for each header the step changed. */
-  changes?: string[];
+  /** Each header the step changed, in the order the text prints them (`field: old -> new`). */
+  changes?: HeaderChange[];
 }
 
 /** The HTTP outcome of a branch that crossed an ingress controller (`kubehop curl`). */

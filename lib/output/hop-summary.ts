@@ -71,7 +71,7 @@ export function headerChange(hop: Hop): string | undefined {
 
 /** `udp 192.168.10.11->192.168.10.12:51820`: the source's port says little, the destination's which service. */
 function flow(p: PacketJson): string {
-  return `${p.proto} ${hostPort(p.src).host}->${p.dst}`;
+  return `${p.proto} ${p.saddr}->${p.dst}`;
 }
 
 function sameFlow(a: PacketJson, b: PacketJson): boolean {
@@ -79,13 +79,10 @@ function sameFlow(a: PacketJson, b: PacketJson): boolean {
 }
 
 function endpointChange(field: "src" | "dst", before: PacketJson, after: PacketJson): string | undefined {
-  if (before[field] === after[field]) return undefined;
-  const [b, a] = [hostPort(before[field]), hostPort(after[field])];
-  if (b.host === a.host) return `${field[0]}port ${b.port}->${a.port}`;
-  return b.port === a.port ? `${field} ${b.host}->${a.host}` : `${field} ${b.host}->${after[field]}`;
-}
-
-function hostPort(endpoint: string): { host: string; port: string } {
-  const i = endpoint.lastIndexOf(":");
-  return i < 0 ? { host: endpoint, port: "" } : { host: endpoint.slice(0, i), port: endpoint.slice(i + 1) };
+  const [addr, port] = field === "src" ? (["saddr", "sport"] as const) : (["daddr", "dport"] as const);
+  if (before[addr] === after[addr] && before[port] === after[port]) return undefined;
+  if (before[addr] === after[addr]) return `${port} ${before[port] ?? ""}->${after[port] ?? ""}`;
+  return before[port] === after[port]
+    ? `${field} ${before[addr]}->${after[addr]}`
+    : `${field} ${before[addr]}->${after[field]}`;
 }

@@ -4,6 +4,7 @@
 import type { Branch, Hop, Leg, Step } from "../trace/types.ts";
 import { isSuccess } from "../trace/types.ts";
 import { type Field, fitLine, type Give, hang, type Piece } from "./fit.ts";
+import { stepChangesText } from "./header-change.ts";
 import { decidingStep, headerChange } from "./hop-summary.ts";
 import { cutMiddle, paint, safe, type Style, width } from "./terminal.ts";
 
@@ -114,7 +115,7 @@ function stepLines(hop: Hop, leg: Leg, i: number, cols: Columns, layout: Layout)
     const pieces: Piece[] = [
       { text: safe(s.reason), style: "dim" },
       { text: s.rule ? `[${safe(s.rule)}]` : "", keep: true },
-      { text: s.changes?.length ? `{${safe(s.changes.join(", "))}}` : "", keep: true },
+      { text: s.changes?.length ? `{${safe(stepChangesText(s))}}` : "", keep: true },
     ];
     lines.push(...hang(prefix, pieces, textColumn, columns, color));
   });

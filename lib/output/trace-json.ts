@@ -1,9 +1,10 @@
 // Internal trace records -> the published JSON shape (schemas/trace.schema.json).
 
 import type { Diagnostic } from "../model/diagnostic.ts";
-import { endpointText, type Packet, packetDiff, packetText } from "../model/packet.ts";
+import { formatIpv4 } from "../model/address.ts";
+import { endpointText, markText, type Packet, packetDiff } from "../model/packet.ts";
 import type { BranchRecord, HopRecord, LegRecord } from "../trace/tracer.ts";
-import type { Branch, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
+import type { Branch, HeaderChange, Hop, Leg, PacketJson, Step, Trace, TraceRequest } from "../trace/types.ts";
 import { endReason, stepReason } from "./reason.ts";
 
 /** Steps share packet objects; each is printed once. */
@@ -20,9 +21,13 @@ function formatPacket(p: Packet): PacketJson {
     proto: p.proto,
     src: endpointText(p.src, p.sport, p.proto),
     dst: endpointText(p.dst, p.dport, p.proto),
+    saddr: formatIpv4(p.src),
+    ...(p.proto === "icmp" ? {} : { sport: p.sport }),
+    daddr: formatIpv4(p.dst),
+    ...(p.proto === "icmp" ? {} : { dport: p.dport }),
     size: p.size,
     ttl: p.ttl,
-    ...(p.mark ? { mark: `0x${p.mark.toString(16)}` } : {}),
+    ...(p.mark ? { mark: markText(p.mark) } : {}),
     ...(p.inner ? { inner: packetJson(p.inner) } : {}),
   };
 }
@@ -34,8 +39,12 @@ function hopJson(h: HopRecord, segmented: boolean): Hop {
     const after = s.after ?? before;
     cur = after;
     // A proxy does not rewrite the packet: it opens a new connection.
-    const changes =
-      before === after ? [] : s.type === "proxy" ? [`new connection ${packetText(after)}`] : packetDiff(before, after);
+    const changes: HeaderChange[] =
+      before === after
+        ? []
+        : s.type === "proxy"
+          ? [{ field: "packet", change: "new-connection" }]
+          : packetDiff(before, after);
     return {
       type: s.type,
       action: s.action,

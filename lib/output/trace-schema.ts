@@ -53,6 +53,10 @@ const PacketBase = z.strictObject({
   proto: z.string().meta({ description: "tcp, udp, icmp, sctp, or the outer protocol of an encapsulated packet" }),
   src: z.string().meta({ description: "source address, with :port for TCP/UDP/SCTP" }),
   dst: z.string().meta({ description: "destination address, with :port for TCP/UDP/SCTP" }),
+  saddr: z.string().meta({ description: "source address alone: read this, not `src`" }),
+  sport: z.number().int().min(0).max(65535).optional().meta({ description: "source port; absent for ICMP" }),
+  daddr: z.string().meta({ description: "destination address alone: read this, not `dst`" }),
+  dport: z.number().int().min(0).max(65535).optional().meta({ description: "destination port; absent for ICMP" }),
   size: z.number().int().min(0).max(65535).meta({ description: "IP packet size in bytes" }),
   ttl: z.number().int().min(0).max(255),
   mark: z
@@ -70,6 +74,21 @@ export const PacketSchema: z.ZodType<PacketOut> = PacketBase.extend({
   },
 }).meta({ id: "Packet", description: "Packet headers, addresses as text" });
 
+export const HeaderChangeSchema = z
+  .union([
+    z.strictObject({ field: z.enum(["src", "dst", "proto", "mark"]), from: z.string(), to: z.string() }),
+    z.strictObject({ field: z.enum(["sport", "dport", "size", "ttl"]), from: z.number().int(), to: z.number().int() }),
+    z.strictObject({
+      field: z.literal("packet"),
+      change: z.enum(["encapsulated", "decapsulated", "new-connection"]),
+    }),
+  ])
+  .meta({
+    id: "HeaderChange",
+    description:
+      "a header field rewritten (addresses dotted, the mark in hex), or a whole packet: wrapped in a tunnel (`after` is the outer packet), unwrapped (`after` is the inner one), or a proxy's new connection (`after` is its packet)",
+  });
+
 export const StepSchema = z.strictObject({
   type: z.enum(STEP_TYPES),
   action: z
@@ -83,7 +102,10 @@ export const StepSchema = z.strictObject({
     .meta({ description: "the deciding rule, route, peer or AllowedIPs entry, as the real system prints it" }),
   before: PacketSchema.optional(),
   after: PacketSchema.optional(),
-  changes: z.array(z.string()).optional().meta({ description: "`field: old -> new` for each header the step changed" }),
+  changes: z
+    .array(HeaderChangeSchema)
+    .optional()
+    .meta({ description: "each header the step changed, in the order the text prints them (`field: old -> new`)" }),
 });
 
 export const HopSchema = z.strictObject({

@@ -21,6 +21,8 @@ export {
   FAILURE_DISPOSITIONS,
   type FailureDisposition,
   type Disposition,
+  type FieldChange,
+  type HeaderChange,
   type HttpOutcome,
   isSuccess,
   type PacketJson,
