@@ -7,7 +7,7 @@
 //   combination, so every node without local endpoints shares one. KUBE-SEP and the cluster-wide
 //   KUBE-SVC body are the same everywhere and built once.
 // Each variant is built once and its line arrays are shared: the engine compiles an array once.
-import { maskOf } from "../model/address.ts";
+import { formatIpv4, maskOf } from "../model/address.ts";
 import type { SourceChain } from "../netfilter/chain-source.ts";
 import { anyUsable, clusterEndpoints, localEndpoints } from "./endpoints.ts";
 import type { NodeContext, SourceMatch } from "./node-context.ts";
@@ -356,7 +356,7 @@ function endpointRules(svc: ServicePortInfo, ep: ProxyEndpointInfo, large: boole
   const text = large ? "" : comment(svc.spn);
   const affinity = svc.affinitySeconds > 0 ? `-m recent --set --name ${ep.chain} --mask 255.255.255.255 --rsource` : "";
   return [
-    rule(ep.chain, `-s ${ep.hostPort.slice(0, ep.hostPort.lastIndexOf(":"))}/32`, text, `-j ${MARK_MASQ}`),
+    rule(ep.chain, `-s ${formatIpv4(ep.ip)}/32`, text, `-j ${MARK_MASQ}`),
     rule(ep.chain, `-p ${svc.proto}`, text, affinity, `-m ${svc.proto}`, `-j DNAT --to-destination ${ep.hostPort}`),
   ];
 }
