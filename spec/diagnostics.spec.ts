@@ -186,6 +186,13 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     ),
     "r.txt:3:1: warning[iptables-approximated]: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3",
   ],
+  "interface-assumed": [
+    () => {
+      const t = loadTopologySync("spec/fixtures/local-addresses/rules-only");
+      return t.network.addresses(t.network.node("node-1")).assumed;
+    },
+    "spec/fixtures/local-addresses/rules-only/nodes/node-1/iptables-save.txt:5:1: warning[interface-assumed]: -i cni0: node-1's interfaces are not dumped, so kubehop gives it lo, eth0, bridge0, wg0; no packet is taken to pass cni0, so this test never matches",
+  ],
   "netfilter-assumed": [
     () => {
       const rules = parseIptablesSave(

@@ -3,9 +3,20 @@
 // reads the result (lib/dataplane/network.ts) and derives nothing itself.
 // The table is a handful of routes per node however large the cluster: remote podCIDRs share one
 // overlay route (the cluster CIDR via wg0, as flannel installs it) and wg0's AllowedIPs pick the node.
-import { makePrefix } from "../model/address.ts";
+import { makePrefix, type Prefix } from "../model/address.ts";
 import type { Cluster, Node, NodeNetwork, Route } from "../model/cluster.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import type { LocalAddresses, NodeInterface } from "../model/node-interfaces.ts";
+import type { IfaceMatch, Ruleset } from "../model/ruleset.ts";
+import { dumpDetails } from "../nodedump/load.ts";
 import { derivedAllowedIps, wireGuardAddress } from "./overlay.ts";
+
+/** lo's 127.0.0.1/8: every node has it, and the local table holds all of 127.0.0.0/8 through it. */
+const LOOPBACK: NodeInterface = {
+  name: "lo",
+  model: "lo",
+  addresses: [{ ip: 0x7f000001, prefix: makePrefix(0x7f000000, 8) }],
+};
 
 /** The node's main table as kubehop derives it: the Topology's routes, then the connected, overlay and default ones. */
 export function routeTable(cluster: Cluster, node: Node): Route[] {
@@ -58,6 +69,86 @@ export function nodeNetworks(cluster: Cluster): NodeNetwork[] {
       routes: [...(cluster.nodeDumps.get(node.name)?.routes?.routes ?? routeTable(cluster, node))],
       ...(wg0Address !== undefined ? { wg0Address } : {}),
       allowedIps: derivedAllowedIps(node, cluster.overlay.style),
+      addresses: localAddresses(cluster, node, wg0Address),
     };
   });
 }
+
+/**
+ * The node's interfaces as `ip addr` shows them (its dump, under the names it really has, or the
+ * modelled lo, eth0, bridge0 and wg0) and the local table they make: each address is local, and so
+ * is 127.0.0.0/8.
+ */
+export function localAddresses(cluster: Cluster, node: Node, wg0Address: number | undefined): LocalAddresses {
+  const dump = cluster.nodeDumps.get(node.name);
+  const dumped = dump?.addresses;
+  let interfaces: NodeInterface[];
+  if (dumped) {
+    // The dump keeps each address's modelled device; its details keep the name the node gave it, in the same order.
+    const real = dump ? dumpDetails(dump).addresses : undefined;
+    const byName = new Map<
+      string,
+      { name: string; model?: NodeInterface["model"]; addresses: NodeInterface["addresses"][number][] }
+    >();
+    dumped.addresses.forEach((a, i) => {
+      const name = real?.[i]?.dev ?? a.dev;
+      let iface = byName.get(name);
+      if (!iface) {
+        const model = MODELLED.has(a.dev) ? (a.dev as NodeInterface["model"]) : undefined;
+        byName.set(name, (iface = { name, ...(model ? { model } : {}), addresses: [] }));
+      }
+      iface.addresses.push({ ip: a.ip, prefix: a.prefix });
+    });
+    interfaces = [...byName.values()];
+    if (!interfaces.some((i) => i.model === "lo")) interfaces.unshift(LOOPBACK);
+  } else {
+    interfaces = [
+      LOOPBACK,
+      { name: "eth0", model: "eth0", addresses: [{ ip: node.ip, prefix: cluster.underlay.cidr }] },
+      { name: "bridge0", model: "bridge0", addresses: [{ ip: node.bridgeIp, prefix: node.podCidr }] },
+      // wg0 exists whether or not the overlay style gives it an address (then it lends another's).
+      {
+        name: "wg0",
+        model: "wg0",
+        addresses: wg0Address !== undefined ? [{ ip: wg0Address, prefix: makePrefix(wg0Address, 32) }] : [],
+      },
+    ];
+  }
+  const local: Prefix[] = [makePrefix(0x7f000000, 8)];
+  for (const i of interfaces) for (const a of i.addresses) local.push(makePrefix(a.ip, 32));
+  const assumed = !dumped && dump?.iptablesSave ? unknownInterfaces(node, dump.iptablesSave, interfaces) : [];
+  return { interfaces, local, source: dumped ? "dump" : "derived", assumed };
+}
+
+/**
+ * A node whose rules are dumped but not its interfaces: kubehop gives it its modelled devices, so
+ * a rule testing another name (cni0, ens5, docker0) never matches, an assumption said once per name.
+ */
+function unknownInterfaces(node: Node, rules: Ruleset, interfaces: readonly NodeInterface[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const known = (m: IfaceMatch) => interfaces.some((i) => (m.wildcard ? i.name.startsWith(m.name) : i.name === m.name));
+  for (const table of rules.tables.values())
+    for (const chain of table.chains.values())
+      for (const rule of chain.rules)
+        for (const [flag, m] of [
+          ["-i", rule.header.inIface],
+          ["-o", rule.header.outIface],
+        ] as const) {
+          if (!m || known(m) || seen.has(m.name)) continue;
+          seen.add(m.name);
+          out.push(
+            diagnostic(
+              "interface-assumed",
+              rule.ref.line !== undefined ? { file: rules.file, line: rule.ref.line, col: 1 } : undefined,
+              `${flag} ${m.name}${m.wildcard ? "+" : ""}: ${node.name}'s interfaces are not dumped, so kubehop gives it ` +
+                `${interfaces.map((i) => i.name).join(", ")}; no packet is taken to pass ${m.name}, so this test ` +
+                `${m.neg ? "always holds" : "never matches"}`,
+              `add the node's \`ip addr\` as ip-addr.txt, or map the name in spec.nodeDumps.interfaces`,
+            ),
+          );
+        }
+  return out;
+}
+
+const MODELLED: ReadonlySet<string> = new Set(["eth0", "bridge0", "wg0", "lo"]);

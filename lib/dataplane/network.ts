@@ -5,6 +5,8 @@ import type { Ipv4 } from "../model/address.ts";
 import type { Client, Cluster, Listener, LoadBalancer, Node, NodeNetwork, Pod, Route } from "../model/cluster.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
+import type { LocalAddresses } from "../model/node-interfaces.ts";
+import { localTest, selectSource } from "./addresses.ts";
 import { lookupRoute } from "./routing.ts";
 import { WireGuardPeers } from "./wireguard-peers.ts";
 
@@ -26,6 +28,7 @@ export class Network {
   readonly peers: WireGuardPeers;
   private readonly listening = new Map<Node | Pod, readonly Listener[] | null>();
   private readonly rulesets = new Map<Node, Netfilter | undefined>();
+  private readonly localTests = new Map<Node, (ip: Ipv4) => boolean>();
 
   /**
    * @param nodeNetworks each node's routes and wg0 by `Node.index`, as the control plane derived
@@ -119,29 +122,32 @@ export class Network {
 
   /** Rules the netfilter engine could not interpret, on the nodes used so far (never silently skipped). */
   netfilterDiagnostics(): Diagnostic[] {
-    return [...this.rulesets.values()].flatMap((nf) => (nf ? [...nf.diagnostics] : []));
+    return [...this.rulesets].flatMap(([node, nf]) =>
+      nf ? [...nf.diagnostics, ...this.nodeNetwork(node).addresses.assumed] : [],
+    );
   }
 
-  /** The node's own addresses: eth0, bridge0, wg0 (when it has one), or those of its `ip addr` dump. */
+  /** Is this one of the node's own addresses: in its local table (127.0.0.0/8, every interface address)? */
   isLocal(node: Node, ip: Ipv4): boolean {
-    if (ip >>> 24 === 127) return true;
-    const dumped = this.cluster.nodeDumps.get(node.name)?.addresses;
-    if (dumped) return dumped.addresses.some((a) => a.ip === ip);
-    return ip === node.ip || ip === node.bridgeIp || ip === this.nodeNetwork(node).wg0Address;
+    let test = this.localTests.get(node);
+    if (!test) this.localTests.set(node, (test = localTest(this.nodeNetwork(node).addresses.local)));
+    return test(ip);
+  }
+
+  /** The node's interfaces and local table, as the control plane derived them. */
+  addresses(node: Node): LocalAddresses {
+    return this.nodeNetwork(node).addresses;
   }
 
   /** The source address the kernel picks for a process on `node` sending to `dst`: the route's src. */
   sourceAddress(node: Node, dst: Ipv4): Ipv4 | undefined {
     const r = lookupRoute(this.routeTable(node), dst);
-    return r ? (r.src ?? this.interfaceAddress(node, r.dev)) : undefined;
+    return r ? (r.src ?? this.interfaceAddress(node, r.dev, r.via ?? dst)) : undefined;
   }
 
-  /** The primary address of a node's interface, the one MASQUERADE and source selection use. */
-  interfaceAddress(node: Node, dev: string): Ipv4 {
-    const dumped = this.cluster.nodeDumps.get(node.name)?.addresses?.addresses.find((a) => a.dev === dev);
-    if (dumped) return dumped.ip;
-    if (dev === "bridge0") return node.bridgeIp;
-    if (dev === "wg0") return this.nodeNetwork(node).wg0Address ?? node.ip;
-    return node.ip;
+  /** The source the kernel picks for a packet leaving by `dev` towards `nextHop` (what MASQUERADE writes). */
+  interfaceAddress(node: Node, dev: string, nextHop: Ipv4): Ipv4 | undefined {
+    const { interfaces } = this.nodeNetwork(node).addresses;
+    return selectSource(interfaces, interfaces.find((i) => i.model === dev)?.name ?? dev, nextHop);
   }
 }

@@ -3,13 +3,14 @@
 import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClassSelection } from "./ingress.ts";
+import type { LocalAddresses, ModelledDevice } from "./node-interfaces.ts";
 import type { Origin } from "./origin.ts";
 import type { Ruleset } from "./ruleset.ts";
 
 export type { Origin } from "./origin.ts";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
-export type InterfaceName = "eth0" | "bridge0" | "wg0" | "lo";
+export type InterfaceName = ModelledDevice;
 
 export interface Cluster {
   readonly clusterCidr: Prefix;
@@ -62,6 +63,8 @@ export interface NodeNetwork {
   readonly wg0Address?: Ipv4;
   /** The AllowedIPs the other nodes' derived peer entries for this node hold (see OverlayStyle). */
   readonly allowedIps: readonly Prefix[];
+  /** Its interfaces and local table: from its `ip addr` dump, else its modelled devices. */
+  readonly addresses: LocalAddresses;
 }
 
 export interface Listener {

@@ -85,6 +85,10 @@ export const DIAGNOSTIC_CODES = {
   "iptables-unsupported-match": { severity: "warning", meaning: "a match kubehop cannot simulate: never matches" },
   "iptables-unsupported-target": { severity: "warning", meaning: "a target kubehop cannot simulate: never matches" },
   "iptables-approximated": { severity: "warning", meaning: "a rule simulated with a stated approximation" },
+  "interface-assumed": {
+    severity: "warning",
+    meaning: "a node's rules are dumped, its interfaces not: a rule testing another name than kubehop's never matches",
+  },
   "netfilter-assumed": {
     severity: "warning",
     meaning: "rules read alone: a node's address or interface they test was not given; the stated default was used",

@@ -59,7 +59,7 @@ export function hostDevice(packet: Packet, at: HostLocation, ctx: StepContext): 
       continue;
     }
     for (const q of routeOut(p, node, r, inIface, ctx, out)) {
-      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev }, ctx, out))
+      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev, nextHop: r.via ?? dst }, ctx, out))
         out.push(transmit(s, node, r, at));
     }
   }
@@ -115,7 +115,7 @@ function applyHook(
   name: HookName,
   p: Path,
   node: Node,
-  ifaces: { inIface?: string | undefined; outIface?: string },
+  ifaces: { inIface?: string | undefined; outIface?: string; nextHop?: number },
   ctx: StepContext,
   out: Outcome[],
 ): Path[] {

@@ -13,6 +13,8 @@ type NatFact = NonNullable<Extract<StepDetail, { kind: "netfilter" }>["nat"]>;
 export interface HookIfaces {
   readonly inIface?: string;
   readonly outIface?: string;
+  /** The route's next hop (its gateway, else the destination): which of the out interface's addresses MASQUERADE takes. */
+  readonly nextHop?: number;
 }
 
 /** One addrtype test per node, made once: a closure per hook call costs more than the hook. */
@@ -37,14 +39,21 @@ export function runHook(
       { probability: 1, choices: [], verdict: "ACCEPT", packet, events: [], recent: ctx.state.recent, assumptions: [] },
     ];
   const out = ifaces.outIface;
+  const source = out === undefined ? undefined : ctx.net.interfaceAddress(node, out, ifaces.nextHop ?? packet.dst);
+  // -i/-o rules name the node's real interfaces (cni0, ens5); the model routes by its own names.
   return nf.runHook(hook, packet, {
-    inIface: ifaces.inIface,
-    outIface: out,
-    outIfaceAddress: out === undefined ? undefined : ctx.net.interfaceAddress(node, out),
+    inIface: realName(ctx, node, ifaces.inIface),
+    outIface: realName(ctx, node, out),
+    ...(source !== undefined ? { outIfaceAddress: source } : {}),
     isLocal: localTest(node, ctx),
     ctState: ctx.state.replyTo ? "ESTABLISHED" : "NEW",
     recent: ctx.state.recent,
   });
+}
+
+function realName(ctx: StepContext, node: Node, dev: string | undefined): string | undefined {
+  if (dev === undefined) return undefined;
+  return ctx.net.addresses(node).interfaces.find((i) => i.model === dev)?.name ?? dev;
 }
 
 const STEP_OF: Partial<Record<NetfilterEvent["kind"], StepRecord["type"]>> = {
