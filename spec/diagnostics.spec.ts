@@ -106,8 +106,8 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     'a.txt:1:14: error[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
   ],
   "iptables-syntax": [
-    iptables("*filter\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n"),
-    'r.txt:2:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix',
+    iptables("apiVersion: v1\nkind: Pod\n"),
+    "r.txt:1:1: error[iptables-syntax]: no iptables rules here: expected iptables-save output",
   ],
   "unmodelled-kind": [
     topo("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {}\n"),
@@ -185,6 +185,49 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
       "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m statistic --mode nth --every 3 --packet 0 -j ACCEPT\nCOMMIT\n",
     ),
     "r.txt:3:1: warning[iptables-approximated]: -m statistic --mode nth --every 3 --packet 0 is approximated as probability 1/3",
+  ],
+  "iptables-listing": [
+    iptables("# iptables -nL\nChain INPUT (policy DROP)\ntarget     prot opt source               destination\n"),
+    "r.txt:2:1: error[iptables-listing]: lines 2-3: iptables -L output of table filter (chains INPUT), which leaves out",
+  ],
+  "iptables-unreadable-line": [
+    iptables("*filter\n:INPUT ACCEPT [0:0]\ntion 10.131.0.45:443\nCOMMIT\n"),
+    'r.txt:3:1: warning[iptables-unreadable-line]: "tion" does not start a line of iptables-save or iptables -S output',
+  ],
+  "iptables-unreadable-rule": [
+    iptables("*nat\n:KUBE-SEP-X - [0:0]\n-A KUBE-SEP-X -p tcp -j DNAT --to-destination  --random\nCOMMIT\n"),
+    "r.txt:3:48: warning[iptables-unreadable-rule]: --to-destination needs a value: IP[:PORT], e.g. 10.244.1.5:8080; the rule is kept in chain KUBE-SEP-X and never matches",
+  ],
+  "iptables-paste-noise": [
+    iptables("root@node-1:~# iptables-save -t nat\n-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000\n"),
+    'r.txt:1:1: info[iptables-paste-noise]: a shell prompt with the command "iptables-save -t nat" (table nat); skipped',
+  ],
+  "iptables-elided": [
+    iptables("*nat\n:PREROUTING ACCEPT [0:0]\n...\nCOMMIT\n"),
+    'r.txt:3:1: warning[iptables-elided]: "...": the paste leaves rules out here; the rest is read as given',
+  ],
+  "iptables-table-inferred": [
+    iptables("-A KILO-NAT -d 10.4.0.1/32 -j RETURN\n-A KILO-NAT -j MASQUERADE\n"),
+    "r.txt:1:1: warning[iptables-table-inferred]: lines 1-2 have no *nat line: chain KILO-NAT read as table nat (NAT chains of the CNI, MASQUERADE targets)",
+  ],
+  "iptables-policy-assumed": [
+    iptables("*filter\n:INPUT - [0:0]\nCOMMIT\n"),
+    "r.txt:2:1: info[iptables-policy-assumed]: :INPUT - keeps the chain's current policy, which the text does not give; ACCEPT, the kernel's default, is assumed",
+  ],
+  "iptables-merged": [
+    iptables("*nat\nCOMMIT\n*nat\nCOMMIT\n"),
+    "r.txt:3:1: info[iptables-merged]: table nat again (first at line 1): its chains and rules are added to the first's",
+  ],
+  "iptables-no-kube-jumps": [
+    iptables("*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.96.0.1/32 -j RETURN\nCOMMIT\n"),
+    "r.txt:1:1: warning[iptables-no-kube-jumps]: no built-in chain jumps to kube-proxy's chains (nat OUTPUT -> KUBE-SERVICES, nat PREROUTING -> KUBE-SERVICES)",
+  ],
+  "iptables-kube-jumps-assumed": [
+    () =>
+      parseIptablesSave("*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.96.0.1/32 -j RETURN\nCOMMIT\n", "r.txt", {
+        assumeKubeJumps: true,
+      }).diagnostics,
+    "r.txt:1:1: info[iptables-kube-jumps-assumed]: --assume-kube-jumps: added kube-proxy's jumps nat OUTPUT -> KUBE-SERVICES, nat PREROUTING -> KUBE-SERVICES, first in their built-in chains",
   ],
   "interface-assumed": [
     () => {

@@ -102,16 +102,23 @@ describe("kubehop netfilter", () => {
     expect(out.branches.map((b: { verdict: string }) => b.verdict)).to.deep.equal(["REJECT"]);
   });
 
-  it("reports malformed rules as file:line:col and exits 2", async () => {
+  it("reports a malformed rule at file:line:col, keeps it as never matching and answers with the rest", async () => {
     const { code, stdout, stderr } = await cli(
-      ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80"],
-      "*filter\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n",
+      ["--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80", "--local-ip", "10.0.0.2"],
+      "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j DROP\n-A INPUT -s 10.0.0.1 -j REJECT\nCOMMIT\n",
     );
-    expect(code).to.equal(2);
-    expect(stdout).to.equal("");
-    expect(stderr).to.equal(
-      '<stdin>:2:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len\n',
+    expect(code).to.equal(0);
+    expect(stderr).to.equal("");
+    expect(stdout).to.include("verdict REJECT");
+    expect(stdout).to.include(
+      '<stdin>:3:13: warning[iptables-unreadable-rule]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len; the rule is kept in chain INPUT and never matches\n',
     );
+  });
+
+  it("refuses a missing --rules file at FILE:1:1, exit 2", async () => {
+    const { code, stdout, stderr } = await cli(["--rules", "no/such/file.txt", ...HOSTNAMES.slice(2)]);
+    expect([code, stdout]).to.deep.equal([2, ""]);
+    expect(stderr).to.equal("no/such/file.txt:1:1: error[input-file]: no such file or folder\n");
   });
 
   const usage: [string, string[], string][] = [
@@ -129,11 +136,6 @@ describe("kubehop netfilter", () => {
     ],
     ["a bad protocol", [...HOSTNAMES, "--proto", "icmp"], '--proto "icmp" is not valid; expected tcp, udp or sctp'],
     ["a bad hook", [...HOSTNAMES, "--hook", "input"], '--hook "input" is not valid; expected prerouting or output'],
-    [
-      "a missing file",
-      ["--rules", "no/such/file.txt", "--src", "1.1.1.1", "--dst", "2.2.2.2", "--dport", "80"],
-      "cannot read --rules no/such/file.txt: ENOENT",
-    ],
   ];
   for (const [name, argv, message] of usage) {
     it(`exits 2 with a usage message for ${name}`, async () => {

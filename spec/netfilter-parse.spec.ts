@@ -277,101 +277,129 @@ describe("netfilter parser", () => {
     });
   });
 
-  describe("malformed text", () => {
+  describe("malformed text: a diagnostic at its line, the rest read", () => {
     const cases: [string, string, string][] = [
       [
         "bad address",
         "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j DROP\nCOMMIT\n",
-        'bad.txt:3:13: error[iptables-syntax]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len',
+        'bad.txt:3:13: warning[iptables-unreadable-rule]: "10.0.0.300" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len; the rule is kept in chain INPUT and never matches',
       ],
       [
         "missing value",
-        "*filter\n-A INPUT -p tcp --dport\nCOMMIT\n",
-        "bad.txt:2:24: error[iptables-syntax]: --dport needs a value: a port or range, e.g. 80 or 30000:32767",
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport\nCOMMIT\n",
+        "bad.txt:3:24: warning[iptables-unreadable-rule]: --dport needs a value: a port or range, e.g. 80 or 30000:32767",
       ],
       [
         "bad port",
-        "*filter\n-A INPUT -p tcp --dport 70000 -j DROP\nCOMMIT\n",
-        'bad.txt:2:25: error[iptables-syntax]: "70000" is not a port; expected a number 0-65535',
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 70000 -j DROP\nCOMMIT\n",
+        'bad.txt:3:25: warning[iptables-unreadable-rule]: "70000" is not a port; expected a number 0-65535',
       ],
       [
         "no COMMIT",
         "*nat\n:PREROUTING ACCEPT [0:0]\n",
-        "bad.txt:3:1: error[iptables-syntax]: table nat (line 1) is not closed; add COMMIT at the end",
-      ],
-      [
-        "rule outside a table",
-        "-A INPUT -j DROP\n",
-        'bad.txt:1:1: error[iptables-syntax]: "-A" outside a table; start the table with a line such as *nat or *filter',
+        "bad.txt:1:1: warning[iptables-elided]: table nat has no COMMIT before line 4: the paste stops inside it; the rules up to there are read",
       ],
       [
         "unknown table",
         "*nit\nCOMMIT\n",
-        'bad.txt:1:2: error[iptables-syntax]: unknown table "nit"; expected raw, mangle, nat, filter or security',
+        'bad.txt:1:2: warning[iptables-unreadable-line]: unknown table "nit"; expected raw, mangle, nat, filter or security: its lines are skipped',
       ],
       [
         "policy on a user chain",
         "*nat\n:KUBE-X ACCEPT [0:0]\nCOMMIT\n",
-        'bad.txt:2:9: error[iptables-syntax]: "ACCEPT" is not valid for user chain KUBE-X',
+        'bad.txt:2:1: warning[iptables-unreadable-line]: "ACCEPT" is not valid for user chain KUBE-X',
       ],
       [
         "-I instead of -A",
         "*filter\n-I INPUT 1 -j DROP\nCOMMIT\n",
-        'bad.txt:2:1: error[iptables-syntax]: "-I" is not supported here; iptables-save rules start with -A CHAIN',
+        'bad.txt:2:1: warning[iptables-unreadable-line]: "-I" does not start a line of iptables-save or iptables -S output',
       ],
       [
         "option without a module",
-        "*filter\n-A INPUT --mark 1 -j DROP\nCOMMIT\n",
-        'bad.txt:2:10: error[iptables-syntax]: unknown option "--mark"; a match option must follow -m MODULE',
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT --mark 1 -j DROP\nCOMMIT\n",
+        'bad.txt:3:10: warning[iptables-unreadable-rule]: unknown option "--mark"; a match option must follow -m MODULE',
       ],
       [
         "stray word",
-        "*filter\n-A INPUT -s 1.2.3.4 junk -j DROP\nCOMMIT\n",
-        'bad.txt:2:21: error[iptables-syntax]: unexpected "junk"; expected an option such as',
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 1.2.3.4 junk -j DROP\nCOMMIT\n",
+        'bad.txt:3:21: warning[iptables-unreadable-rule]: unexpected "junk"; expected an option such as',
       ],
       [
         "dangling !",
-        "*filter\n-A INPUT -j DROP !\nCOMMIT\n",
-        'bad.txt:2:18: error[iptables-syntax]: unexpected "!" after -j DROP',
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP !\nCOMMIT\n",
+        'bad.txt:3:18: warning[iptables-unreadable-rule]: unexpected "!" after -j DROP',
       ],
       [
         "statistic without mode",
-        "*nat\n-A PREROUTING -m statistic --probability 0.5 -j ACCEPT\nCOMMIT\n",
-        "bad.txt:2:15: error[iptables-syntax]: -m statistic needs --mode random or --mode nth",
+        "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m statistic --probability 0.5 -j ACCEPT\nCOMMIT\n",
+        "bad.txt:3:15: warning[iptables-unreadable-rule]: -m statistic needs --mode random or --mode nth",
       ],
       [
         "bad probability",
-        "*nat\n-A PREROUTING -m statistic --mode random --probability 1.5 -j ACCEPT\nCOMMIT\n",
-        'bad.txt:2:56: error[iptables-syntax]: "1.5" is not a probability',
+        "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m statistic --mode random --probability 1.5 -j ACCEPT\nCOMMIT\n",
+        'bad.txt:3:56: warning[iptables-unreadable-rule]: "1.5" is not a probability',
       ],
       [
         "bad ctstate",
-        "*filter\n-A INPUT -m conntrack --ctstate NEW,BOGUS -j DROP\nCOMMIT\n",
-        'bad.txt:2:33: error[iptables-syntax]: "BOGUS" is not a connection state',
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate NEW,BOGUS -j DROP\nCOMMIT\n",
+        'bad.txt:3:33: warning[iptables-unreadable-rule]: "BOGUS" is not a connection state',
       ],
       [
         "bad DNAT address",
-        "*nat\n-A PREROUTING -j DNAT --to-destination 10.1.1:80\nCOMMIT\n",
-        'bad.txt:2:40: error[iptables-syntax]: "10.1.1:80" is not a NAT address',
+        "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.1.1:80\nCOMMIT\n",
+        'bad.txt:3:40: warning[iptables-unreadable-rule]: "10.1.1:80" is not a NAT address',
       ],
       [
         "jump loop",
         "*filter\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A\nCOMMIT\n",
-        "bad.txt:5:1: error[iptables-syntax]: jump loop A -> B -> A in table filter",
+        "bad.txt:5:1: warning[iptables-unreadable-rule]: jump loop A -> B -> A in table filter, which iptables-restore refuses; the rule is kept and never matches",
       ],
       [
         "duplicate chain",
         "*filter\n:A - [0:0]\n:A - [0:0]\nCOMMIT\n",
-        "bad.txt:3:1: error[iptables-syntax]: chain A is declared twice in table filter",
+        "bad.txt:3:1: info[iptables-merged]: chain A is declared again in table filter (first at line 2)",
+      ],
+      [
+        "unterminated quote",
+        '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "open -j DROP\nCOMMIT\n',
+        'bad.txt:3:31: warning[iptables-unreadable-rule]: unterminated " quote',
       ],
     ];
     for (const [name, text, message] of cases) {
       it(`${name}: ${message.split(": ").slice(2).join(": ").slice(0, 60)}`, () => {
-        const e = parseError(text);
-        expect(e.message.startsWith(message), e.message).to.equal(true);
-        expect(formatDiagnostic(e.diagnostic)).to.equal(e.message);
-        expect(e.diagnostic.message).to.equal(e.detail);
+        const rs = parseIptablesSave(text, "bad.txt");
+        const all = rs.diagnostics.map(formatDiagnostic);
+        expect(
+          all.some((d) => d.startsWith(message)),
+          all.join("\n"),
+        ).to.equal(true);
       });
     }
+
+    it("keeps an unreadable rule in its chain, so the rules after it keep their numbers", () => {
+      const rs = parseIptablesSave(
+        table("filter", ["-A INPUT -s 10.0.0.300 -j DROP", "-A INPUT -s 10.0.0.1 -j DROP"]),
+        "x",
+      );
+      const rules = rulesOf(rs, "filter", "INPUT");
+      expect(rules.map((r) => [r.ref.index, r.unsupported !== undefined])).to.deep.equal([
+        [1, true],
+        [2, false],
+      ]);
+      expect(rules[0]!.ref.text).to.equal("-A INPUT -s 10.0.0.300 -j DROP");
+    });
+
+    it("refuses text with no rules at all: error[iptables-syntax] at 1:1", () => {
+      const e = parseError("hello: this is not iptables\n");
+      expect(e.message).to.equal(
+        "bad.txt:1:1: error[iptables-syntax]: no iptables rules here: expected iptables-save output (*TABLE, :CHAIN, -A CHAIN ..., COMMIT) or iptables -S output",
+      );
+      expect(formatDiagnostic(e.diagnostic)).to.equal(e.message);
+    });
+
+    it("reads an empty text, or comments alone, as no tables", () => {
+      expect(parseIptablesSave("", "e").tables.size).to.equal(0);
+      expect(parseIptablesSave("# Generated by iptables-save\n", "e").tables.size).to.equal(0);
+    });
   });
 });

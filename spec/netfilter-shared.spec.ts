@@ -128,10 +128,12 @@ describe("addresses in rules: the quick reading of canonical a.b.c.d[/len] agree
     });
   }
   for (const bad of ["10.0.0.256", "10.0.0", "10.0.0.1/33", "1.2.3.4.5", "1.2.3.4/032"]) {
-    it(`${bad} is an error`, () => {
-      expect(() => parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`)).to.throw(
+    it(`${bad} makes the rule unreadable`, () => {
+      const rs = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${bad} -j ACCEPT\nCOMMIT\n`);
+      expect(rs.tables.get("filter")!.chains.get("INPUT")!.rules[0]!.unsupported).to.match(
         /is not an IPv4 address or prefix/,
       );
+      expect(rs.diagnostics.map((d) => d.code)).to.deep.equal(["iptables-unreadable-rule"]);
     });
   }
 });

@@ -103,6 +103,7 @@ describe("node dumps: loading and tracing", () => {
       join(n1, "wg-show.txt"),
       "flannel-wg\t(hidden)\ttY4r5p9NWjAMe7r0BRcpBYKyg60+jdROV/iZhANzrwA=\t518200\toff\n",
     );
+    // A bad iptables line is a warning now (iptables-unreadable-rule): one line never rejects a dump.
     writeFileSync(
       join(n1, "iptables-save.txt"),
       "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.43.0.300/32 -j ACCEPT\nCOMMIT\n",
@@ -114,10 +115,7 @@ describe("node dumps: loading and tracing", () => {
     expect(lines[1]).to.equal(
       `${join(n1, "wg-show.txt")}:1:66: error[dump-syntax]: listen port "518200" is not a whole number 0-65535`,
     );
-    expect(lines[2]).to.match(
-      new RegExp(`^${join(n1, "iptables-save.txt").replace(/[.]/g, "\\.")}:3:\\d+: .*10\\.43\\.0\\.300`),
-    );
-    expect(lines).to.have.length(3);
+    expect(lines).to.have.length(2);
   });
 
   it("spec.nodeDumps: another folder, per-node paths, interface names; unknown nodes and fields at their position", async () => {

@@ -154,6 +154,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       "in-iface": { type: "string", value: "NAME", help: "the interface it arrives on (default eth0)" },
       "out-iface": { type: "string", value: "NAME", help: "the interface it leaves by (default eth0)" },
+      "assume-kube-jumps": {
+        type: "boolean",
+        help: "add the jumps kube-proxy installs into its chains (PREROUTING/OUTPUT -> KUBE-SERVICES, ...) when none are there, as in its iptables-restore text",
+      },
       strict: STRICT_OPTION,
       json,
     },

@@ -1,11 +1,11 @@
 // `kubehop netfilter`: one packet through one node's iptables-save rules, every branch printed
 // with its probability, DNAT, masquerade, marks, verdict and the rules that decided it.
-import { readFile } from "node:fs/promises";
 import type { Packet } from "../model/packet.ts";
 import { packetText } from "../model/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
 import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
+import { readInputFile } from "../input/source.ts";
 import { assumptionDiagnostics } from "../netfilter/assumptions.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import { formatDiagnostic } from "../output/diagnostics.ts";
@@ -41,13 +41,9 @@ export const run: CommandRun = async (args, io) => {
   const localIps = (values["local-ip"] ?? []).map((v) => ip("--local-ip", v));
 
   const file = values.rules === "-" ? "<stdin>" : values.rules!;
-  let text: string;
-  try {
-    text = values.rules === "-" ? await io.readStdin() : await readFile(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read --rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const ruleset = parseIptablesSave(text, file);
+  // A FIFO, a device or a file over the size cap is refused at FILE:1:1 (exit 2), like every input.
+  const text = values.rules === "-" ? await io.readStdin() : readInputFile(file).toString("utf8");
+  const ruleset = parseIptablesSave(text, file, { assumeKubeJumps: flag(args, "assume-kube-jumps") });
   if (flag(args, "strict")) refuseWarnings(ruleset.diagnostics);
   const opts: NodeWalkOptions = {
     hook,

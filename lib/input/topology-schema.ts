@@ -76,6 +76,8 @@ const nodeDumps = z.strictObject({
       z.enum(["eth0", "bridge0", "wg0", "lo"], { error: "expected eth0, bridge0, wg0 or lo" }),
     )
     .optional(),
+  /** kube-proxy's iptables-restore text as a node's iptables-save.txt: add the jumps kube-proxy installs. */
+  assumeKubeJumps: z.boolean().optional(),
   /** Per node, paths to its dumps (each optional); they win over the folder's files. */
   nodes: z
     .array(

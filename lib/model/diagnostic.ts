@@ -85,6 +85,43 @@ export const DIAGNOSTIC_CODES = {
   "iptables-unsupported-match": { severity: "warning", meaning: "a match kubehop cannot simulate: never matches" },
   "iptables-unsupported-target": { severity: "warning", meaning: "a target kubehop cannot simulate: never matches" },
   "iptables-approximated": { severity: "warning", meaning: "a rule simulated with a stated approximation" },
+  "iptables-listing": {
+    severity: "error",
+    meaning: "iptables -L output, which cannot say where a packet goes: run iptables-save or iptables -S",
+  },
+  "iptables-unreadable-line": {
+    severity: "warning",
+    meaning: "a line that is neither iptables text nor a known part of a paste: skipped, the rest is read",
+  },
+  "iptables-unreadable-rule": {
+    severity: "warning",
+    meaning: "a rule that cannot be read (garbled, cut, a jump loop): kept in its chain, never matches",
+  },
+  "iptables-paste-noise": {
+    severity: "info",
+    meaning: "a shell prompt, an echoed command, a message or other output in pasted rules: skipped",
+  },
+  "iptables-elided": {
+    severity: "warning",
+    meaning: "the paste leaves rules out (`...`, a table without COMMIT): what is there is read",
+  },
+  "iptables-table-inferred": {
+    severity: "warning",
+    meaning: "chains with no *table line: the table is inferred from their names and targets",
+  },
+  "iptables-policy-assumed": {
+    severity: "info",
+    meaning: "a built-in chain whose policy the text does not give (`-`, no declaration): ACCEPT assumed",
+  },
+  "iptables-merged": { severity: "info", meaning: "a table or chain given twice: read as one, in order" },
+  "iptables-no-kube-jumps": {
+    severity: "warning",
+    meaning: "kube-proxy's chains with no jump into them from a built-in chain (its restore text)",
+  },
+  "iptables-kube-jumps-assumed": {
+    severity: "info",
+    meaning: "--assume-kube-jumps added the jumps kube-proxy installs into its chains",
+  },
   "interface-assumed": {
     severity: "warning",
     meaning: "a node's rules are dumped, its interfaces not: a rule testing another name than kubehop's never matches",

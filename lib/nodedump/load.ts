@@ -53,12 +53,13 @@ export function loadNodeDumps(
   const files = findDumpFiles(input, nodes, problems);
   if (problems.length > 0) throw new InputError(problems);
   const explicit = (input.topology?.obj.spec?.nodeDumps?.interfaces ?? {}) as Record<string, InterfaceName>;
+  const assumeKubeJumps = input.topology?.obj.spec?.nodeDumps?.assumeKubeJumps === true;
   const out = new Map<string, NodeDump>();
   for (const node of nodes) {
     const given = files.get(node.name);
     if (!given) continue;
     try {
-      const { dump, more } = parseNode(node, given, nodes, explicit, warnings);
+      const { dump, more } = parseNode(node, given, nodes, explicit, warnings, assumeKubeJumps);
       out.set(node.name, dump);
       details.set(dump, more);
     } catch (e) {
@@ -76,6 +77,7 @@ function parseNode(
   nodes: readonly Node[],
   explicit: Record<string, InterfaceName>,
   warnings: Diagnostic[],
+  assumeKubeJumps: boolean,
 ): { dump: NodeDump; more: DumpDetails } {
   const text = (part: DumpPart) => {
     const file = files.get(part);
@@ -115,7 +117,7 @@ function parseNode(
   const iptText = text("iptablesSave");
   // Parsed once, here: a malformed dump is bad input (exit 2) at load, not a failure in mid-trace, and
   // whatever reads the node's rules (the data plane, drift, emulate) reads this ruleset.
-  const ruleset = iptText && attempt(() => parseIptablesSave(iptText.text, iptText.file));
+  const ruleset = iptText && attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
   if (problems.length > 0) throw new InputError(problems);
   for (const p of [addr, routes, wg]) if (p) warnings.push(...p.warnings);
   const dump: NodeDump = {
