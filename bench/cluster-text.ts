@@ -82,14 +82,14 @@ spec:
 export function endpointSliceText(pods: readonly Pod[]): string {
   const byOwner = new Map<string, Pod[]>();
   for (const p of pods) {
-    if (!p.owner?.startsWith("Deployment/app-")) continue;
-    const list = byOwner.get(p.owner);
+    if (p.owner?.kind !== "Deployment" || !p.owner.name.startsWith("app-")) continue;
+    const list = byOwner.get(p.owner.name);
     if (list) list.push(p);
-    else byOwner.set(p.owner, [p]);
+    else byOwner.set(p.owner.name, [p]);
   }
   const docs: string[] = [];
   for (const [owner, members] of byOwner) {
-    const svc = `svc-${owner.slice("Deployment/app-".length)}`;
+    const svc = `svc-${owner.slice("app-".length)}`;
     const ns = members[0]!.namespace;
     // Ready by default; no targetRef, to keep the YAML short (parsing dominates the load).
     const eps = members.map((p) => `  - {addresses: [${formatIpv4(p.ip)}], nodeName: ${p.node}}`);

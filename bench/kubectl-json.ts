@@ -43,9 +43,7 @@ export function kubectlJson(c: Cluster): string {
       resourceVersion: "1",
       ...(p.owner
         ? {
-            ownerReferences: [
-              { apiVersion: "apps/v1", kind: p.owner.split("/")[0], name: p.owner.split("/")[1], controller: true },
-            ],
+            ownerReferences: [{ apiVersion: "apps/v1", kind: p.owner.kind, name: p.owner.name, controller: true }],
           }
         : {}),
     },

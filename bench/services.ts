@@ -24,7 +24,7 @@ const rss = () => `peak RSS ${mb(peakRss())}`;
 
 function clientPod(topo: Topology, node: string): Pod {
   const pods = topo.cluster.pods.filter((p) => p.node === node);
-  return pods.find((p) => p.owner !== "Deployment/app-0") ?? pods[0]!;
+  return pods.find((p) => p.owner?.name !== "app-0") ?? pods[0]!;
 }
 
 /** One new TCP connection from `pod` to the ClusterIP of `svc`, through its node's rules. */
@@ -82,7 +82,7 @@ export function servicesAtScale(): void {
   for (const sl of c.endpointSlices) {
     for (const ep of sl.endpoints) {
       const p = podAt.get(ep.ip);
-      if (p?.owner !== `Deployment/app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName)
+      if (p?.owner?.name !== `app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName)
         throw new Error(`bench: slice ${sl.name} is stale`);
     }
   }

@@ -37,7 +37,7 @@ describe("defaults: a file with only Deployments, Services and an Ingress", () =
     const controllers = cluster.pods.filter((p) => p.namespace === "ingress-nginx");
     expect(controllers).to.have.length(1);
     expect(controllers[0]!.name).to.match(/^ingress-nginx-controller-[a-z0-9]{10}-[a-z0-9]{5}$/);
-    expect(controllers[0]!.owner).to.equal("Deployment/ingress-nginx-controller");
+    expect(controllers[0]!.owner).to.deep.equal({ kind: "Deployment", name: "ingress-nginx-controller" });
     const svc = cluster.services.find((s) => s.namespace === "ingress-nginx" && s.name === "ingress-nginx-controller")!;
     expect(svc.type).to.equal("LoadBalancer");
     expect(svc.externalTrafficPolicy).to.equal("Cluster");

@@ -110,7 +110,7 @@ describe("snapshot cache", () => {
     }
     // A workload's replicas share one origin and one label set in the model, and still do.
     const { pods } = loadCluster(generated, policy()).cluster;
-    const [a, b] = pods.filter((p) => p.owner === "Deployment/svc-3");
+    const [a, b] = pods.filter((p) => p.owner?.kind === "Deployment" && p.owner.name === "svc-3");
     expect(a!.origin).to.equal(b!.origin);
     expect(a!.labels).to.equal(b!.labels);
   });

@@ -12,9 +12,9 @@ function loadTopology(): void {
   topo ??= loadTopologySync("topologies/default.yaml");
 }
 const sum = (t: Trace) => t.branches.reduce((a, b) => a + b.probability, 0);
-const podsOf = (ns: string, owner: string) =>
+const podsOf = (ns: string, kind: string, name: string) =>
   topo.cluster.pods
-    .filter((p) => p.namespace === ns && p.owner === owner)
+    .filter((p) => p.namespace === ns && p.owner?.kind === kind && p.owner.name === name)
     .map((p) => `${p.namespace}/${p.name}`)
     .sort();
 /** The probability each pod named in the branches' first choice gets, in branch order. */
@@ -84,7 +84,7 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
   let web: ReturnType<typeof podsOf>;
   before(() => {
     loadTopology();
-    web = podsOf("shop", "Deployment/web");
+    web = podsOf("shop", "Deployment", "web");
   });
 
   it("as --from: each pod a third of the trace, in pod-name order, each branch naming its pod", () => {
@@ -106,7 +106,7 @@ describe("deploy/, sts/, ds/: a workload stands for its pods", () => {
   });
 
   it("as --to with :PORT: one branch per pod, delivered to the pod it names", () => {
-    const cart = podsOf("shop", "Deployment/cart");
+    const cart = podsOf("shop", "Deployment", "cart");
     const t = topo.trace({ from: "pod/shop/db-0", to: "deployment/shop/cart:9100" });
     expect(t.branches.map((b) => b.choices[0])).to.deep.equal(
       cart.map((p, i) => `to Deployment shop/cart: pod ${p} (${i + 1} of 2)`),
@@ -220,7 +220,10 @@ describe("workloads in what kubectl dumps", () => {
 
   it("a pod whose controller is ReplicaSet DEPLOY-HASH (HASH its pod-template-hash) is the Deployment's", () => {
     const api = dumped.cluster.pods.filter((p) => p.namespace === "shop" && p.name.startsWith("api-6d5f8b7c9d-"));
-    expect(api.map((p) => p.owner)).to.deep.equal(["Deployment/api", "Deployment/api"]);
+    expect(api.map((p) => p.owner)).to.deep.equal([
+      { kind: "Deployment", name: "api" },
+      { kind: "Deployment", name: "api" },
+    ]);
     const t = dumped.trace({ from: "deploy/shop/api", to: "svc/shop/api:80" });
     expect(sum(t)).to.be.closeTo(1, 1e-9);
     expect([...shares(t).keys()].sort()).to.deep.equal(api.map((p) => `${p.namespace}/${p.name}`).sort());

@@ -2,7 +2,7 @@
 // owns a pod. Traces made by the library remember the cluster they came from (lib/trace/origin.ts);
 // `kubehop check` passes its cluster directly.
 import { formatIpv4 } from "../model/address.ts";
-import type { Cluster } from "../model/cluster.ts";
+import type { Cluster, WorkloadRef } from "../model/cluster.ts";
 import { clusterOf } from "../trace/origin.ts";
 import type { Trace } from "../trace/types.ts";
 
@@ -12,7 +12,7 @@ export interface AssertContext {
   /** The Service's endpoint addresses and pods (`ns/name`), ready or not; undefined for an unknown Service. */
   endpoints(service: string): { readonly ips: ReadonlySet<string>; readonly pods: ReadonlySet<string> } | undefined;
   /** The workload that made a pod (`ns/name`): its kind and name, e.g. `Deployment` `web`. */
-  owner(pod: string): { readonly kind: string; readonly name: string } | undefined;
+  owner(pod: string): WorkloadRef | undefined;
 }
 
 const byCluster = new WeakMap<Cluster, AssertContext>();
@@ -30,7 +30,7 @@ export function contextFor(cluster: Cluster): AssertContext {
       if (e.pod) entry.pods.add(e.pod);
     }
   }
-  const owners = new Map(cluster.pods.map((p) => [`${p.namespace}/${p.name}`, ownerOf(p.owner)]));
+  const owners = new Map(cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p.owner]));
   const ctx: AssertContext = {
     services: [...eps.keys()].sort(),
     endpoints: (service) => eps.get(service),
@@ -38,16 +38,6 @@ export function contextFor(cluster: Cluster): AssertContext {
   };
   byCluster.set(cluster, ctx);
   return ctx;
-}
-
-/**
- * The model writes a pod's owner as `Kind/name` (lib/model/cluster.ts), so it is read apart here,
- * once per pod: Kubernetes kinds hold no `/`.
- */
-function ownerOf(owner: string | undefined): { kind: string; name: string } | undefined {
-  if (owner === undefined) return undefined;
-  const cut = owner.indexOf("/");
-  return { kind: owner.slice(0, cut), name: owner.slice(cut + 1) };
 }
 
 export function contextOf(trace: Trace): AssertContext | undefined {

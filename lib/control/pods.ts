@@ -1,7 +1,7 @@
 // Pods: what the workload controllers create, where the scheduler puts them, which address IPAM
 // (host-local on each node's podCIDR) gives them.
 import { formatIpv4, type Ipv4, type Prefix, parseIpv4, prefixContains, prefixSize } from "../model/address.ts";
-import type { ContainerPort, Node, Origin, Pod } from "../model/cluster.ts";
+import type { ContainerPort, Node, Origin, Pod, WorkloadRef } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
 import type { PodSpecObject } from "../input/kubernetes-schema.ts";
@@ -22,7 +22,7 @@ interface PodDraft {
   ip: Ipv4 | undefined;
   ready: boolean;
   terminating: boolean;
-  owner: string | undefined;
+  owner: WorkloadRef | undefined;
   origin: Origin;
   /** Where the pod's name is given: its metadata.name, or the workload's (found only to report a clash). */
   nameAt: () => Origin;
@@ -91,7 +91,7 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
 function controllerOf(metadata: {
   labels?: Record<string, string> | undefined;
   [k: string]: unknown;
-}): string | undefined {
+}): WorkloadRef | undefined {
   const refs = Array.isArray(metadata.ownerReferences)
     ? (metadata.ownerReferences as { kind?: unknown; name?: unknown; controller?: unknown }[])
     : [];
@@ -99,8 +99,8 @@ function controllerOf(metadata: {
   if (typeof ref?.kind !== "string" || typeof ref.name !== "string") return undefined;
   const hash = metadata.labels?.["pod-template-hash"];
   if (ref.kind === "ReplicaSet" && hash && ref.name.endsWith(`-${hash}`))
-    return `Deployment/${ref.name.slice(0, -hash.length - 1)}`;
-  return `${ref.kind}/${ref.name}`;
+    return { kind: "Deployment", name: ref.name.slice(0, -hash.length - 1) };
+  return { kind: ref.kind, name: ref.name };
 }
 
 function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Diagnostic[]): PodDraft[] {
@@ -112,7 +112,7 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Di
     // The replicas share the template's labels (and, in toPod, its ports): the model is read-only, and
     // at 150,000 pods a copy each is 150,000 objects more to build, collect and snapshot.
     const labels = { ...(template.metadata?.labels ?? {}) };
-    const owner = `${kind}/${obj.metadata.name}`;
+    const owner: WorkloadRef = { kind, name: obj.metadata.name };
     const origin = src.at();
     const nameOrigin = src.at(["metadata", "name"]);
     const nameAt = () => nameOrigin;

@@ -29,8 +29,7 @@ export interface NodeContent {
 }
 
 function workload(p: Pod): string {
-  const owner = p.owner?.split("/")[1];
-  return `${p.namespace}/${owner ?? p.name}`;
+  return `${p.namespace}/${p.owner?.name ?? p.name}`;
 }
 
 /** Each node's pods grouped by namespace/workload (sorted), the first few shown. */

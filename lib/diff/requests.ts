@@ -2,12 +2,12 @@
 // rule, from the client, from each node, and from one pod of each workload.
 import type { RequestSpec } from "../assert/expectations.ts";
 import { formatIpv4 } from "../model/address.ts";
-import type { Cluster, Pod } from "../model/cluster.ts";
+import type { Cluster, Pod, WorkloadRef } from "../model/cluster.ts";
 
 /** Where a request starts: a fixed location, or "a pod of this workload" (whichever pod it is in each topology). */
 export type From =
   | { readonly kind: "location"; readonly location: string }
-  | { readonly kind: "workload"; readonly namespace: string; readonly owner: string };
+  | { readonly kind: "workload"; readonly namespace: string; readonly owner: WorkloadRef };
 
 export interface DiffRequest {
   /** Identity across the two topologies, and the line printed for it. */
@@ -18,18 +18,17 @@ export interface DiffRequest {
 }
 
 export function fromText(f: From): string {
-  return f.kind === "location"
-    ? f.location
-    : `a pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}`;
+  return f.kind === "location" ? f.location : `a pod of ${f.owner.kind} ${f.namespace}/${f.owner.name}`;
 }
 
 /** The start location of `from` in this cluster, or why there is none. */
 export function resolveFrom(cluster: Cluster, f: From): { location: string } | { error: string } {
   if (f.kind === "location") return { location: f.location };
-  const pod = firstPod(cluster.pods.filter((p) => p.namespace === f.namespace && p.owner === f.owner));
-  return pod
-    ? { location: `pod/${pod.namespace}/${pod.name}` }
-    : { error: `no pod of ${f.owner.split("/")[0]} ${f.namespace}/${f.owner.split("/")[1]}` };
+  const { kind, name } = f.owner;
+  const pod = firstPod(
+    cluster.pods.filter((p) => p.namespace === f.namespace && p.owner?.kind === kind && p.owner.name === name),
+  );
+  return pod ? { location: `pod/${pod.namespace}/${pod.name}` } : { error: `no pod of ${kind} ${f.namespace}/${name}` };
 }
 
 function firstPod(pods: readonly Pod[]): Pod | undefined {
@@ -41,7 +40,11 @@ function workloads(cluster: Cluster): Map<string, From> {
   const out = new Map<string, From>();
   for (const p of cluster.pods)
     if (p.owner)
-      out.set(`${p.namespace}\u0000${p.owner}`, { kind: "workload", namespace: p.namespace, owner: p.owner });
+      out.set(`${p.namespace}\u0000${p.owner.kind}/${p.owner.name}`, {
+        kind: "workload",
+        namespace: p.namespace,
+        owner: p.owner,
+      });
   return out;
 }
 

@@ -135,6 +135,12 @@ export interface ContainerPort {
   readonly protocol: Protocol;
 }
 
+/** A workload in the pod's namespace, by kind (Deployment, StatefulSet, ..., or any controller's kind). */
+export interface WorkloadRef {
+  readonly kind: string;
+  readonly name: string;
+}
+
 export interface Pod {
   readonly namespace: string;
   readonly name: string;
@@ -146,8 +152,8 @@ export interface Pod {
   readonly ready: boolean;
   readonly terminating: boolean;
   readonly hostNetwork: boolean;
-  /** The workload that made this pod, e.g. `Deployment/web`. */
-  readonly owner?: string;
+  /** The workload that made this pod, e.g. `{kind: "Deployment", name: "web"}`. */
+  readonly owner?: WorkloadRef;
   /** Host end of the pod's veth pair, a stable name derived from the pod (CNI names it vethXXXXXXXX). */
   readonly veth: string;
   readonly origin?: Origin;

@@ -166,7 +166,7 @@ function podRow(p: Cluster["pods"][number], node: Node): PodRow {
     nodeIp: formatIpv4(node.ip),
     hostNetwork: p.hostNetwork,
     labels: p.labels,
-    ...(p.owner ? { owner: p.owner } : {}),
+    ...(p.owner ? { owner: `${p.owner.kind}/${p.owner.name}` } : {}),
     ...(p.hostNetwork ? {} : { veth: p.veth, gateway: formatIpv4(node.bridgeIp) }),
   };
 }

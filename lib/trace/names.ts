@@ -48,9 +48,9 @@ function findPod(net: Network, ref: string, namespace?: string): Pod {
   if (prefix.length === 1) return prefix[0]!;
   if (prefix.length > 1) {
     const owner = prefix[0]!.owner;
-    const [kind, workload] = owner?.split("/") ?? [];
-    const short = kind && prefix.every((p) => p.owner === owner) ? SHORT.get(kind) : undefined;
-    const all = short ? ` (${short}/${ns}/${workload} stands for all of them, each a branch)` : "";
+    const same = owner && prefix.every((p) => p.owner?.kind === owner.kind && p.owner.name === owner.name);
+    const short = same ? SHORT.get(owner.kind) : undefined;
+    const all = short ? ` (${short}/${ns}/${owner!.name} stands for all of them, each a branch)` : "";
     throw new RequestError(
       `pod "${ns}/${name}" is ambiguous: ${list(byName(prefix).map(podKey))}${all}`,
       "AMBIGUOUS_POD",
@@ -80,11 +80,10 @@ export function findService(net: Network, ref: string, namespace?: string): Serv
 /** The pods a workload made, in name order: the order its branches come in. */
 function workloadPods(net: Network, kind: WorkloadKind, ref: string, namespace?: string): Pod[] {
   const { namespace: ns, name } = qualify(ref, namespace);
-  const pods = net.cluster.pods.filter((p) => p.namespace === ns && p.owner === `${kind}/${name}`);
+  const owns = (p: Pod, k: string) => p.namespace === ns && p.owner?.kind === k && p.owner.name === name;
+  const pods = net.cluster.pods.filter((p) => owns(p, kind));
   if (pods.length > 0) return byName(pods);
-  const other = [...SHORT.keys()].find((k) =>
-    net.cluster.pods.some((p) => p.namespace === ns && p.owner === `${k}/${name}`),
-  );
+  const other = [...SHORT.keys()].find((k) => net.cluster.pods.some((p) => owns(p, k)));
   if (other)
     throw new RequestError(
       `no ${kind} ${ns}/${name}: it is a ${other}; write ${SHORT.get(other)}/${ns}/${name}`,
@@ -92,8 +91,8 @@ function workloadPods(net: Network, kind: WorkloadKind, ref: string, namespace?:
     );
   // The model keeps workloads only through their pods, so one that made none looks like one that is not there.
   const owned = net.cluster.pods
-    .filter((p) => p.owner?.startsWith(`${kind}/`))
-    .map((p) => ({ namespace: p.namespace, name: p.owner!.slice(kind.length + 1) }));
+    .filter((p) => p.owner?.kind === kind)
+    .map((p) => ({ namespace: p.namespace, name: p.owner!.name }));
   const inNamespace = [...new Set(owned.filter((w) => w.namespace === ns).map((w) => w.name))];
   const near = hint({ many: `${kind}s`, ref: SHORT.get(kind)! }, { namespace: ns, name }, inNamespace, owned);
   const none = kind === "DaemonSet" ? "one whose nodeSelector matches no node" : "one with 0 replicas";

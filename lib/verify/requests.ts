@@ -17,7 +17,7 @@ export interface VerifyRequest {
 }
 
 function workloadKey(p: Pod): string {
-  return `${p.namespace}/${p.owner ?? p.name}`;
+  return p.owner ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : `${p.namespace}/${p.name}`;
 }
 
 /** One pod per workload, in the cluster's order. */
