@@ -14,8 +14,20 @@ import type { TableName } from "../model/ruleset.ts";
 export interface ChainRules {
   /** User chains to declare. */
   readonly chains: readonly string[];
-  /** `-A ...` lines, in order. */
-  readonly rules: readonly string[];
+  /** The `-A CHAIN ...` lines of each chain, in order. */
+  readonly rules: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Each `[chain, rule]` as the `-A` line iptables-save prints, grouped by chain in order. */
+function appended(rules: readonly (readonly [string, string])[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [chain, rule] of rules) {
+    const line = `-A ${chain} ${rule}`;
+    const list = out.get(chain);
+    if (list) list.push(line);
+    else out.set(chain, [line]);
+  }
+  return out;
 }
 
 export function cniNatRules(cluster: Cluster, node: Node): ChainRules {
@@ -23,27 +35,32 @@ export function cniNatRules(cluster: Cluster, node: Node): ChainRules {
   const mine = node.podCidr.text;
   if (cluster.overlay.style === "flannel") {
     const c = '-m comment --comment "flanneld masq"';
+    const chain = "FLANNEL-POSTRTG";
     return {
-      chains: ["FLANNEL-POSTRTG"],
-      rules: [
-        `-A POSTROUTING ${c} -j FLANNEL-POSTRTG`,
-        `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${c} -j RETURN`,
-        `-A FLANNEL-POSTRTG -s ${mine} -d ${cidr} ${c} -j RETURN`,
-        `-A FLANNEL-POSTRTG -s ${cidr} -d ${mine} ${c} -j RETURN`,
-        `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${mine} ${c} -j RETURN`,
-        `-A FLANNEL-POSTRTG -s ${cidr} ! -d 224.0.0.0/4 ${c} -j MASQUERADE --random-fully`,
-        `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${cidr} ${c} -j MASQUERADE --random-fully`,
-      ],
+      chains: [chain],
+      rules: appended([
+        ["POSTROUTING", `${c} -j ${chain}`],
+        [chain, `-m mark --mark 0x4000/0x4000 ${c} -j RETURN`],
+        [chain, `-s ${mine} -d ${cidr} ${c} -j RETURN`],
+        [chain, `-s ${cidr} -d ${mine} ${c} -j RETURN`],
+        [chain, `! -s ${cidr} -d ${mine} ${c} -j RETURN`],
+        [chain, `-s ${cidr} ! -d 224.0.0.0/4 ${c} -j MASQUERADE --random-fully`],
+        [chain, `! -s ${cidr} -d ${cidr} ${c} -j MASQUERADE --random-fully`],
+      ]),
     };
   }
+  const chain = "KILO-NAT";
   return {
-    chains: ["KILO-NAT"],
-    rules: [
-      `-A POSTROUTING -s ${mine} -m comment --comment "Kilo: jump to KILO-NAT chain" -j KILO-NAT`,
-      `-A KILO-NAT -d ${cidr} -m comment --comment "Kilo: do not NAT packets destined for the mesh" -j RETURN`,
-      `-A KILO-NAT -d ${cluster.underlay.cidr.text} -m comment --comment "Kilo: do not NAT packets destined for the nodes" -j RETURN`,
-      `-A KILO-NAT -m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`,
-    ],
+    chains: [chain],
+    rules: appended([
+      ["POSTROUTING", `-s ${mine} -m comment --comment "Kilo: jump to KILO-NAT chain" -j ${chain}`],
+      [chain, `-d ${cidr} -m comment --comment "Kilo: do not NAT packets destined for the mesh" -j RETURN`],
+      [
+        chain,
+        `-d ${cluster.underlay.cidr.text} -m comment --comment "Kilo: do not NAT packets destined for the nodes" -j RETURN`,
+      ],
+      [chain, `-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`],
+    ]),
   };
 }
 
@@ -57,13 +74,7 @@ const BUILTIN_ORDER = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"
  */
 export function withChains(tables: SaveTables, table: TableName, extra: ChainRules): SaveTables {
   if (!tables.tables.includes(table)) return tables;
-  const added = new Map<string, string[]>();
-  for (const r of extra.rules) {
-    const chain = r.split(" ")[1]!;
-    const list = added.get(chain);
-    if (list) list.push(r);
-    else added.set(chain, [r]);
-  }
+  const added = extra.rules;
   const extend = (c: SourceChain): SourceChain => {
     const more = added.get(c.name);
     return more ? { ...c, parts: [...c.parts, { lines: more, start: 0, end: more.length }] } : c;

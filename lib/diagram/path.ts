@@ -88,7 +88,7 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
 
   // Devices on the path get a ring; the failure point a red one.
   const visited = new Map<string, Rect>();
-  for (const r of routed) for (const s of r.stops) if (!s.key.startsWith("underlay@")) visited.set(s.key, s.rect);
+  for (const r of routed) for (const s of r.stops) if (!s.onUnderlay) visited.set(s.key, s.rect);
   for (const [key, rect] of visited)
     boxes.push({
       id: safeId("on", key),

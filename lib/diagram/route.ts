@@ -17,6 +17,8 @@ export interface Stop {
   readonly key: string;
   readonly hop: number;
   readonly rect: Rect;
+  /** A crossing of the underlay: a point on a bus, not a device, so it gets no ring. */
+  readonly onUnderlay: boolean;
 }
 
 /** The node a hop's device belongs to; a pod's hop stands for the pod alone. */
@@ -145,6 +147,7 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
             key: `underlay@${Math.round(at.x)},${Math.round(at.y)}`,
             hop: u,
             rect: { x: at.x - 6, y: at.y - 6, w: 12, h: 12 },
+            onUnderlay: true,
           });
         enterX = place.rect.x + place.rect.w / 2;
       }
@@ -156,7 +159,7 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
       enterX = place.rect.x + place.rect.w / 2;
     }
     pendingUnderlay = [];
-    stops.push({ key: h.location, hop: n, rect: place.rect });
+    stops.push({ key: h.location, hop: n, rect: place.rect, onUnderlay: false });
     prev = { loc: h.location, at: h.at, place };
   });
   return { legs, stops };
