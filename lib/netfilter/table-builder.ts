@@ -55,6 +55,8 @@ interface MutableChain {
 
 interface Builder {
   chains: Map<string, MutableChain>;
+  /** `CHAIN RULE` -> line, of rules read from pasted command output, to spot the same output pasted again. */
+  pasted: Map<string, { line: number; section: number }>;
   /** Line of the first header that named the table, if one did. */
   header: number | null;
   partial: boolean;
@@ -115,7 +117,7 @@ export class TableBuilder {
   /** The section's declarations and rules (those of `only`'s chains, if given) into the table. */
   private fill(table: TableName, s: Section, only: ReadonlySet<string> | null): void {
     let b = this.tables.get(table);
-    if (!b) this.tables.set(table, (b = { chains: new Map(), header: null, partial: false }));
+    if (!b) this.tables.set(table, (b = { chains: new Map(), pasted: new Map(), header: null, partial: false }));
     if (s.how === "header") {
       if (b.header !== null)
         this.warn(
@@ -129,9 +131,32 @@ export class TableBuilder {
     for (const d of s.decls) if (!only || only.has(d.name)) this.declare(b, table, d);
     for (const r of s.rules) {
       if (only && !only.has(r.chain)) continue;
+      if (this.repeated(b, s, r)) continue;
       const chain = this.chainFor(b, table, r.chain, r.line, s.how === "header");
       chain.rules.push(this.rule(r, table, chain.rules.length + 1));
     }
+  }
+
+  /**
+   * A command's output pasted twice (`iptables-save | grep X`, run again) lists the same rules again:
+   * a rule another section of pasted output already gave is read once. iptables-save's own repeats,
+   * within one table, are the node's and are kept.
+   */
+  private repeated(b: Builder, s: Section, r: PendingRule): boolean {
+    if (s.how === "header") return false;
+    const key = `${r.chain} ${"parsed" in r ? r.parsed.text : r.text}`;
+    const first = b.pasted.get(key);
+    if (first === undefined) {
+      b.pasted.set(key, { line: r.line, section: s.line });
+      return false;
+    }
+    if (first.section === s.line) return false;
+    this.warn(
+      "iptables-merged",
+      r.line,
+      `the rule of line ${first.line} again, from the same output pasted again; read once`,
+    );
+    return true;
   }
 
   private declare(b: Builder, table: TableName, d: Decl): void {
