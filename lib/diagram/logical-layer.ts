@@ -208,7 +208,7 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
           id: `${id}-to-${safeId(name)}`,
           cls: "routes",
           points: elbow(from, to, top - 24 + (i % 4) * 3),
-          arrow: true,
+          arrow: "plain",
         });
       });
     });

@@ -80,7 +80,7 @@ export function withPath(scene: Scene, trace: Trace, chosen: readonly number[]):
       const extra = drawn.has(key) ? 5 : 0;
       drawn.add(key);
       const pts = shift(leg.points, offset + extra);
-      lines.push({ id: `path-${k}-${i}`, cls: `path ${branchClass(k)}`, points: pts, arrow: true });
+      lines.push({ id: `path-${k}-${i}`, cls: `path ${branchClass(k)}`, points: pts, arrow: branchClass(k) });
       for (const r of legRects(pts)) placer.block(r);
     });
     return { k, b, stops };

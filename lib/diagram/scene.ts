@@ -18,8 +18,8 @@ export interface Line {
   readonly id: string;
   readonly cls: string;
   readonly points: readonly Point[];
-  /** An arrowhead at the end. */
-  readonly arrow?: boolean;
+  /** An arrowhead at the end, coloured as its marker says: a branch's class (`b1`...) or `plain`. */
+  readonly arrow?: string;
 }
 
 export interface Label {

@@ -102,7 +102,7 @@ function drawLines(g: G, lines: readonly Line[], pre: string): void {
     .join("path")
     .attr("class", (d) => d.cls)
     .attr("d", (d) => pathData(d.points as Point[]))
-    .attr("marker-end", (d) => (d.arrow ? `url(#${pre}arrow-${d.cls.match(/\bb\d\b/)?.[0] ?? "plain"})` : null));
+    .attr("marker-end", (d) => (d.arrow ? `url(#${pre}arrow-${d.arrow})` : null));
 }
 
 function drawLabels(g: G, labels: readonly Label[]): void {
