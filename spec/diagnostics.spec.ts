@@ -131,8 +131,12 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     "<input>:6:1: warning[ingress-not-served]: Ingress shop/web is of class traefik, which no controller here serves: there is no IngressClass named traefik",
   ],
   "ingress-annotation": [
-    topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/auth-url: 'http://auth/'}")}`),
-    "<input>:8:54: warning[ingress-annotation]: nginx.ingress.kubernetes.io/auth-url is not simulated; traces do not take it into account",
+    topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/limit-rps: '5'}")}`),
+    "<input>:8:54: warning[ingress-annotation]: nginx.ingress.kubernetes.io/limit-rps is not simulated; traces do not take it into account",
+  ],
+  "ingress-annotation-partial": [
+    topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/custom-http-errors: '503'}")}`),
+    "<input>:8:54: info[ingress-annotation-partial]: nginx.ingress.kubernetes.io/custom-http-errors is simulated in part: backends are assumed to answer 200",
   ],
   "pod-pending": [topo(deploy("", "{nodeSelector: {disk: ssd}}")), "<input>:1:1: warning[pod-pending]: pod shop/web-"],
   "zero-replicas": [

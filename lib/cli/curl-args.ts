@@ -55,6 +55,10 @@ const FLAGS: Record<string, CurlFlag> = {
   verbose: on("every step of every hop, with the deciding rule (curl's -v: more detail)", "v"),
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
+  "auth-verdict": val(
+    "allowed|denied",
+    "what every auth-url subrequest answers (2xx or 401); without it, each splits the trace into both, since the auth service's verdict is unknown offline",
+  ),
   "no-cache": on("do not use or write the cached snapshot of a large topology"),
   strict: on("treat warnings as errors: print them and exit 2 (for CI)"),
   // curl's, changing the request
@@ -298,6 +302,7 @@ export interface CurlCommandLine {
   svg?: string;
   resolve: string[];
   insecure: boolean;
+  authVerdict?: "allowed" | "denied";
   follow: boolean;
   traceDns: boolean;
   cache: boolean;
@@ -320,6 +325,9 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
     throw new UsageError("give at most one of --all, --branch K, --seed N");
   const format = outputFormat(given);
   const [from, namespace, svg] = [last("from"), last("namespace"), last("svg")];
+  const authVerdict = last("auth-verdict");
+  if (authVerdict !== undefined && authVerdict !== "allowed" && authVerdict !== "denied")
+    throw new UsageError(`--auth-verdict ${authVerdict}: expected allowed or denied`);
   return {
     topology: topologies[0]!,
     url: all[0]!,
@@ -333,6 +341,7 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
     ...(svg !== undefined ? { svg } : {}),
     resolve: values("resolve"),
     insecure: has("insecure"),
+    ...(authVerdict !== undefined ? { authVerdict } : {}),
     follow: has("location"),
     traceDns: has("trace-dns"),
     cache: !has("no-cache"),

@@ -36,6 +36,7 @@ export const run: CommandRun = async (args, io) => {
     ...(request.method ? { method: request.method } : {}),
     ...(line.resolve.length ? { resolve: line.resolve } : {}),
     ...(line.insecure ? { insecure: true } : {}),
+    ...(line.authVerdict ? { authVerdict: line.authVerdict } : {}),
     ...(line.follow ? { follow: true } : {}),
     ...(line.traceDns ? { traceDns: true } : {}),
   });

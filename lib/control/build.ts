@@ -8,7 +8,7 @@ import { DEFAULTS } from "./defaults.ts";
 import { buildDns, buildLoadBalancers, ingressDns } from "./edge.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
-import { annotationDiagnostics } from "../ingress/annotations.ts";
+import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
 import { buildNodes } from "./nodes.ts";

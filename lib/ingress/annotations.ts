@@ -1,10 +1,54 @@
-// The ingress-nginx annotations that change where a request goes, parsed the way the controller
-// parses them: a value it cannot read falls back to the default, it never fails the Ingress.
-import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+// The ingress-nginx annotations that change where a request goes or what it gets, parsed the way the
+// controller parses them (internal/ingress/annotations at kubernetes/ingress-nginx dbb11b92): a value
+// it cannot read falls back to the default, or denies the location where the controller does so.
 import type { Ingress } from "../model/ingress.ts";
-import type { Origin } from "../model/origin.ts";
+import { byteSize, goBool, goInt, type SourceRanges, sourceRanges } from "./annotation-values.ts";
 
 export const ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
+
+export type BackendProtocol = "HTTP" | "HTTPS" | "GRPC" | "GRPCS" | "AUTO_HTTP" | "FCGI";
+export const BACKEND_PROTOCOLS: readonly BackendProtocol[] = ["HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"];
+
+export interface LocationRedirect {
+  /** temporal-redirect wins when both are set (redirect.go reads it first). */
+  readonly annotation: "temporal-redirect" | "permanent-redirect";
+  readonly url: string;
+  readonly code: number;
+}
+
+export interface SourceRule {
+  /** The annotation as written: allowlist-source-range, its alias whitelist-source-range, or denylist-source-range. */
+  readonly annotation: string;
+  readonly ranges: SourceRanges;
+}
+
+export interface ExternalAuth {
+  readonly url: string;
+  readonly method?: string;
+  /** auth-signin: a 401 becomes a 302 to it. */
+  readonly signin?: string;
+  readonly signinRedirectParam: string;
+}
+
+export type Affinity =
+  | { readonly by: "cookie"; readonly cookie: string }
+  | { readonly by: "hash"; readonly key: string };
+
+export interface BodyLimit {
+  /** As written ("1m"); "0" turns the check off. */
+  readonly text: string;
+  readonly bytes: number;
+  readonly from: "annotation" | "default";
+}
+
+export interface CanaryRule {
+  readonly weight: number;
+  readonly weightTotal: number;
+  readonly header?: string;
+  readonly headerValue?: string;
+  readonly headerPattern?: string;
+  readonly cookie?: string;
+}
 
 export interface RoutingAnnotations {
   /** ssl-redirect; the configmap default is true. */
@@ -17,7 +61,25 @@ export interface RoutingAnnotations {
   /** Proxy to the Service's ClusterIP instead of straight to endpoint IPs. */
   readonly serviceUpstream: boolean;
   readonly canary: boolean;
+  /** app-root, "" when unset: the server answers `/` with 302 to it. */
+  readonly appRoot: string;
+  readonly redirect?: LocationRedirect;
+  readonly allow?: SourceRule;
+  readonly deny?: SourceRule;
+  /** Why the controller denies the location (it answers 503), when an annotation's value cannot be read. */
+  readonly denied?: string;
+  readonly externalAuth?: ExternalAuth;
+  readonly affinity?: Affinity;
+  readonly backendProtocol: BackendProtocol;
+  /** default-backend: a Service of the Ingress's namespace that answers when the backend has no endpoint. */
+  readonly defaultBackend?: string;
+  readonly customHttpErrors: readonly number[];
+  readonly bodyLimit: BodyLimit;
+  readonly canaryRule?: CanaryRule;
 }
+
+/** The configmap's proxy-body-size default (internal/ingress/controller/config: bodySize = "1m"). */
+export const DEFAULT_BODY_LIMIT: BodyLimit = { text: "1m", bytes: 1024 * 1024, from: "default" };
 
 export const DEFAULT_ANNOTATIONS: RoutingAnnotations = {
   sslRedirect: true,
@@ -27,69 +89,32 @@ export const DEFAULT_ANNOTATIONS: RoutingAnnotations = {
   rewriteTarget: "",
   serviceUpstream: false,
   canary: false,
+  appRoot: "",
+  backendProtocol: "HTTP",
+  customHttpErrors: [],
+  bodyLimit: DEFAULT_BODY_LIMIT,
 };
 
 /** The locations nginx builds with no annotations applied at all (the catch-all server's `/`). */
 export const UNANNOTATED: RoutingAnnotations = { ...DEFAULT_ANNOTATIONS, sslRedirect: false };
 
-// Go's strconv.ParseBool, which the annotation parser uses.
-function goBool(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
-  return undefined;
-}
-
-/** The annotations parseAnnotations reads that hold a boolean, with the default nginx falls back to. */
-const BOOLEANS: Record<string, boolean> = {
-  "ssl-redirect": DEFAULT_ANNOTATIONS.sslRedirect,
-  "force-ssl-redirect": false,
-  "preserve-trailing-slash": false,
-  "use-regex": false,
-  "service-upstream": false,
-  canary: false,
-};
-
-/**
- * Warnings for an Ingress's ingress-nginx annotations that the router does not simulate (a canary's
- * traffic split among them) or whose value the controller cannot read. `at` finds an annotation's key.
- */
-export function annotationDiagnostics(
-  annotations: Readonly<Record<string, string>>,
-  at: (key: string) => Origin,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const [key, value] of Object.entries(annotations)) {
-    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
-    const name = key.slice(ANNOTATION_PREFIX.length);
-    if (name in BOOLEANS && goBool(value) === undefined)
-      out.push(
-        diagnostic(
-          "ingress-annotation",
-          at(key),
-          `${key}: "${value}" is not a boolean; ingress-nginx ignores it and uses the default, ${BOOLEANS[name]}`,
-          'write "true" or "false"',
-        ),
-      );
-    else if (name === "canary" && goBool(value))
-      out.push(
-        diagnostic(
-          "ingress-annotation",
-          at(key),
-          `${key}: the canary's traffic split is not simulated; requests are traced to the Ingress it shadows`,
-        ),
-      );
-    else if (!(name in BOOLEANS) && name !== "rewrite-target" && !name.startsWith("canary-"))
-      out.push(
-        diagnostic("ingress-annotation", at(key), `${key} is not simulated; traces do not take it into account`),
-      );
-  }
-  return out;
-}
-
 export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnnotations {
-  const a = (k: string) => ing.annotations[ANNOTATION_PREFIX + k];
+  const a = (k: string): string | undefined => {
+    const v = ing.annotations[ANNOTATION_PREFIX + k]?.trim();
+    return v === "" ? undefined : v;
+  };
   const bool = (k: string, d: boolean) => goBool(a(k)) ?? d;
+  const canary = bool("canary", false);
+  const allow = sourceRule(a, "allowlist-source-range", "whitelist-source-range");
+  const deny = sourceRule(a, "denylist-source-range");
+  const auth = externalAuth(a);
+  const denied = [allow, deny, auth].find((r) => typeof r === "string");
+  const affinity = affinityOf(a);
+  const backendProtocol = a("backend-protocol")?.toUpperCase() as BackendProtocol | undefined;
+  const body = a("proxy-body-size");
+  const bodyBytes = body !== undefined ? byteSize(body) : undefined;
+  const redirect = redirectOf(a);
+  const appRoot = appRootOf(a("app-root"));
   return {
     sslRedirect: bool("ssl-redirect", DEFAULT_ANNOTATIONS.sslRedirect),
     forceSslRedirect: bool("force-ssl-redirect", false),
@@ -97,6 +122,95 @@ export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnno
     useRegex: bool("use-regex", false),
     rewriteTarget: a("rewrite-target") ?? "",
     serviceUpstream: bool("service-upstream", false),
-    canary: bool("canary", false),
+    canary,
+    appRoot,
+    ...(redirect ? { redirect } : {}),
+    ...(allow && typeof allow !== "string" ? { allow } : {}),
+    ...(deny && typeof deny !== "string" ? { deny } : {}),
+    ...(typeof denied === "string" ? { denied } : {}),
+    ...(auth && typeof auth !== "string" ? { externalAuth: auth } : {}),
+    ...(affinity ? { affinity } : {}),
+    backendProtocol: backendProtocol && BACKEND_PROTOCOLS.includes(backendProtocol) ? backendProtocol : "HTTP",
+    ...(a("default-backend") ? { defaultBackend: a("default-backend")! } : {}),
+    customHttpErrors: (a("custom-http-errors") ?? "")
+      .split(",")
+      .map((c) => goInt(c.trim()))
+      .filter((c): c is number => c !== undefined),
+    bodyLimit: bodyBytes !== undefined ? { text: body!, bytes: bodyBytes, from: "annotation" } : DEFAULT_BODY_LIMIT,
+    ...(canary ? { canaryRule: canaryRuleOf(a) } : {}),
+  };
+}
+
+type Read = (k: string) => string | undefined;
+
+/** A rule, or the reason the controller denies the location (LocationDeniedError: 503). */
+function sourceRule(a: Read, name: string, alias?: string): SourceRule | string | undefined {
+  const annotation = a(name) !== undefined ? name : alias !== undefined && a(alias) !== undefined ? alias : undefined;
+  if (annotation === undefined) return undefined;
+  const ranges = sourceRanges(a(annotation)!);
+  if (!ranges) return `${annotation} "${a(annotation)}" is not a list of addresses and CIDRs`;
+  return { annotation, ranges };
+}
+
+function externalAuth(a: Read): ExternalAuth | string | undefined {
+  const url = a("auth-url");
+  if (url === undefined) return undefined;
+  if (!isHttpUrl(url)) return `auth-url "${url}" is not an http(s) URL`;
+  const method = a("auth-method");
+  const signin = a("auth-signin");
+  return {
+    url,
+    ...(method !== undefined ? { method } : {}),
+    ...(signin !== undefined ? { signin } : {}),
+    signinRedirectParam: a("auth-signin-redirect-param") ?? "rd",
+  };
+}
+
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function affinityOf(a: Read): Affinity | undefined {
+  if (a("affinity") === "cookie") return { by: "cookie", cookie: a("session-cookie-name") ?? "INGRESSCOOKIE" };
+  const key = a("upstream-hash-by");
+  return key !== undefined ? { by: "hash", key } : undefined;
+}
+
+/** redirect.go: a code outside 300-307 (temporal) or 300-308 (permanent) falls back to 302 or 301. */
+function redirectOf(a: Read): LocationRedirect | undefined {
+  const temporal = a("temporal-redirect");
+  if (temporal !== undefined) {
+    const code = goInt(a("temporal-redirect-code")) ?? 0;
+    return { annotation: "temporal-redirect", url: temporal, code: code >= 300 && code <= 307 ? code : 302 };
+  }
+  const permanent = a("permanent-redirect");
+  if (permanent === undefined) return undefined;
+  const code = goInt(a("permanent-redirect-code")) ?? 0;
+  return { annotation: "permanent-redirect", url: permanent, code: code >= 300 && code <= 308 ? code : 301 };
+}
+
+/** rewrite/main.go: an app-root must be a path; a URL with a scheme is dropped. */
+function appRootOf(v: string | undefined): string {
+  if (v === undefined || !v.startsWith("/")) return "";
+  return v;
+}
+
+function canaryRuleOf(a: Read): CanaryRule {
+  const header = a("canary-by-header");
+  const headerValue = a("canary-by-header-value");
+  const headerPattern = a("canary-by-header-pattern");
+  const cookie = a("canary-by-cookie");
+  return {
+    weight: goInt(a("canary-weight")) ?? 0,
+    weightTotal: goInt(a("canary-weight-total")) ?? 100,
+    ...(header !== undefined ? { header } : {}),
+    ...(headerValue !== undefined ? { headerValue } : {}),
+    ...(headerPattern !== undefined ? { headerPattern } : {}),
+    ...(cookie !== undefined ? { cookie } : {}),
   };
 }

@@ -5,6 +5,11 @@ import { certificateServer, chooseServer, normaliseHost } from "./hosts.ts";
 import { chooseLocation, locationMatches, normalisePath, renderLocation } from "./locations.ts";
 import { type Ingress, type PathType, backendText, ingressKey } from "../model/ingress.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "./servers.ts";
+import type { Ipv4 } from "../model/address.ts";
+import type { RedirectCause } from "../model/step-detail.ts";
+import type { BackendProtocol, ExternalAuth, Affinity } from "./annotations.ts";
+import type { CanaryBackend } from "./canary.ts";
+import { bodySizeCheck, type LocationCheck, sourceRangeCheck } from "./checks.ts";
 
 export interface RouteRequest {
   /** The Host header (or :authority), port allowed. */
@@ -12,6 +17,10 @@ export interface RouteRequest {
   /** The request target: path, optionally with ?query. */
   readonly path: string;
   readonly scheme: "http" | "https";
+  /** remote_addr, for the source-range annotations; absent: not checked. */
+  readonly clientIp?: Ipv4;
+  /** The Content-Length sent, for client_max_body_size; absent: no body. */
+  readonly contentLength?: number;
 }
 
 export interface RouteOptions {
@@ -29,6 +38,8 @@ interface Explained {
   readonly considered: readonly string[];
   /** The nginx server that answered ("_" = the catch-all). */
   readonly server: string;
+  /** The checks the request passed at its location before this outcome, in nginx's order. */
+  readonly checks: readonly LocationCheck[];
 }
 
 export interface BackendRoute extends Explained {
@@ -46,13 +57,32 @@ export interface BackendRoute extends Explained {
   readonly serviceUpstream: boolean;
   /** The path sent upstream when rewrite-target applies. */
   readonly rewrittenPath?: string;
+  readonly externalAuth?: ExternalAuth;
+  readonly canary?: CanaryBackend;
+  readonly affinity?: Affinity;
+  readonly backendProtocol: BackendProtocol;
+  /** The default-backend annotation's Service, for when the backend has no ready endpoint. */
+  readonly defaultBackend?: string;
 }
 
 export interface RedirectRoute extends Explained {
   readonly kind: "redirect";
-  readonly status: 301 | 302 | 307 | 308;
+  readonly status: number;
   readonly location: string;
   readonly ingress?: string;
+  readonly by: RedirectCause;
+}
+
+/** nginx answers at the location itself: a check failed (413, 403) or the location is denied (503). */
+export interface RefusedRoute extends Explained {
+  readonly kind: "refused";
+  readonly status: 403 | 413 | 503;
+  /** Where the request was going. */
+  readonly matched: BackendRoute | DefaultBackendRoute;
+  /** The failed check; absent for a denied location. */
+  readonly failed?: LocationCheck;
+  /** Why the controller denies the location (an annotation it cannot read). */
+  readonly denied?: string;
 }
 
 export interface DefaultBackendRoute extends Explained {
@@ -60,7 +90,10 @@ export interface DefaultBackendRoute extends Explained {
   readonly status: 404;
 }
 
-export type RouteResult = BackendRoute | RedirectRoute | DefaultBackendRoute;
+export type RouteResult = BackendRoute | RedirectRoute | DefaultBackendRoute | RefusedRoute;
+
+/** What every outcome carries but its reason. */
+type Decided = Omit<Explained, "reason">;
 
 const ACME = "/.well-known/acme-challenge";
 
@@ -84,65 +117,136 @@ export function routeOn(
       : how === "wildcard"
         ? `host ${host} matched wildcard server ${server.hostname} (exactly one label)`
         : `host ${host || "(none)"} matched no Ingress host, so the catch-all server answers (rules without a host live there)`;
+  const appRoot = appRootRedirect(server, uri, request);
+  if (appRoot) return { ...appRoot, considered: [...server.shadowed], reason: `${hostWhy}; ${appRoot.reason}` };
   const match = chooseLocation(server, uri);
   const loc = match.location;
   const considered = [...explainOthers(server, loc, uri), ...server.shadowed];
-  const base = { server: server.hostname, considered };
   const ing = loc.ingress ? ingressKey(loc.ingress) : undefined;
+  const checks: LocationCheck[] = [];
+  const base: Decided = { server: server.hostname, considered, checks, rule: ruleText(server, loc) };
+  const redirectTo = (status: number, location: string, by: RedirectCause, why: string): RedirectRoute => ({
+    kind: "redirect",
+    status,
+    location,
+    by,
+    ...(ing ? { ingress: ing } : {}),
+    ...base,
+    reason: `${hostWhy}; ${why}`,
+  });
+  const proxied = () => matched(server, loc, uri, host, `${hostWhy}; ${locationWhy(server, loc, uri)}`, base);
 
-  if (match.kind === "slash-redirect") {
-    return {
-      kind: "redirect",
-      status: 301,
-      location: `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`,
-      ...(ing ? { ingress: ing } : {}),
-      rule: ruleText(server, loc),
-      ...base,
-      reason: `${hostWhy}; ${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash (Prefix paths ending in "/" do not match the path without it)`,
-    };
-  }
-
-  const redirect = sslRedirect(servers, host, loc, request, options);
-  if (redirect) {
+  // nginx checks Content-Length against client_max_body_size as soon as the location is found.
+  const body = bodySizeCheck(loc, request.contentLength);
+  if (body) checks.push(body);
+  if (body && !body.ok) return refused(413, proxied(), body, base);
+  if (match.kind === "slash-redirect")
+    return redirectTo(
+      301,
+      `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`,
+      "trailing-slash",
+      `${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash (Prefix paths ending in "/" do not match the path without it)`,
+    );
+  // The location's `return` directives run in the rewrite phase, before the Lua that redirects to https.
+  if (loc.annotations.denied) return { ...refused(503, proxied(), undefined, base), denied: loc.annotations.denied };
+  const own = loc.annotations.redirect;
+  if (own)
+    return redirectTo(
+      own.code,
+      own.url,
+      own.annotation,
+      `${ing} sets ${own.annotation}: nginx answers ${own.code} to ${own.url} instead of proxying`,
+    );
+  const ssl = sslRedirect(servers, host, loc, request, options);
+  if (ssl) {
     const keepSlash = loc.annotations.preserveTrailingSlash;
     const target = `${uri}${query}`;
     const trimmed = !keepSlash && target.endsWith("/") ? target.slice(0, -1) : target;
-    return {
-      kind: "redirect",
-      status: options.httpRedirectCode ?? 308,
-      location: `https://${hostForRedirect(request.host)}${trimmed}`,
-      ...(ing ? { ingress: ing } : {}),
-      rule: ruleText(server, loc),
-      ...base,
-      reason: `${hostWhy}; ${redirect}`,
-    };
+    return redirectTo(
+      options.httpRedirectCode ?? 308,
+      `https://${hostForRedirect(request.host)}${trimmed}`,
+      ssl.by,
+      ssl.why,
+    );
   }
+  const route = proxied();
+  const source = sourceRangeCheck(loc, request.clientIp);
+  if (source) checks.push(source);
+  if (source && !source.ok) return refused(403, route, source, base);
+  return route;
+}
 
-  const locWhy = locationWhy(server, loc, uri);
-  if (!loc.backend) {
+/** Where the location sends the request: its backend, or the controller's default backend. */
+function matched(
+  server: Server,
+  loc: Location,
+  uri: string,
+  host: string,
+  why: string,
+  base: Decided,
+): BackendRoute | DefaultBackendRoute {
+  if (!loc.backend)
     return {
       kind: "default-backend",
       status: 404,
-      rule: ruleText(server, loc),
       ...base,
-      reason: `${hostWhy}; ${locWhy}; no Ingress defaultBackend covers it, so the controller's default backend answers 404`,
+      reason: `${why}; no Ingress defaultBackend covers it, so the controller's default backend answers 404`,
     };
-  }
   const rewritten = rewrite(loc, uri);
+  const a = loc.annotations;
   return {
     kind: "backend",
-    ingress: ing!,
+    ingress: ingressKey(loc.ingress!),
     host: server.hostname === DEFAULT_SERVER ? host : server.hostname,
     path: loc.rulePath,
     pathType: loc.rulePathType,
     backend: { service: loc.backend.service, port: loc.backend.port },
     source: loc.isDefault ? "default-backend" : "rule",
     location: renderLocation(loc, server.regex),
-    serviceUpstream: loc.annotations.serviceUpstream,
+    serviceUpstream: a.serviceUpstream,
     ...(rewritten !== undefined ? { rewrittenPath: rewritten } : {}),
-    rule: ruleText(server, loc),
+    ...(a.externalAuth ? { externalAuth: a.externalAuth } : {}),
+    ...(loc.canary ? { canary: loc.canary } : {}),
+    ...(a.affinity ? { affinity: a.affinity } : {}),
+    backendProtocol: a.backendProtocol,
+    ...(a.defaultBackend ? { defaultBackend: a.defaultBackend } : {}),
     ...base,
-    reason: `${hostWhy}; ${locWhy}${loc.annotations.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied straight to endpoint pod IPs (no service-upstream)"}`,
+    reason: `${why}${a.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied straight to endpoint pod IPs (no service-upstream)"}`,
+  };
+}
+
+function refused(
+  status: RefusedRoute["status"],
+  route: BackendRoute | DefaultBackendRoute,
+  failed: LocationCheck | undefined,
+  base: Decided,
+): RefusedRoute {
+  return { kind: "refused", status, matched: route, ...(failed ? { failed } : {}), ...base, reason: route.reason };
+}
+
+/**
+ * app-root renders `if ($uri = /) { return 302 $scheme://$http_host<app-root>; }` in the server block,
+ * so it answers `/` before any location is chosen; the first location that sets it wins.
+ */
+function appRootRedirect(
+  server: Server,
+  uri: string,
+  request: RouteRequest,
+): Omit<RedirectRoute, "considered"> | undefined {
+  if (uri !== "/") return undefined;
+  const loc = server.locations.find((l) => l.annotations.appRoot !== "");
+  if (!loc?.ingress) return undefined;
+  const key = ingressKey(loc.ingress);
+  return {
+    kind: "redirect",
+    status: 302,
+    location: `${request.scheme}://${request.host.trim()}${loc.annotations.appRoot}`,
+    by: "app-root",
+    ingress: key,
+    server: server.hostname,
+    checks: [],
+    rule: `${key}: app-root ${loc.annotations.appRoot}`,
+    reason: `${key} sets app-root ${loc.annotations.appRoot}: nginx answers a request for / with 302 to it, before choosing a location`,
   };
 }
 
@@ -158,16 +262,20 @@ function sslRedirect(
   loc: Location,
   req: RouteRequest,
   options: RouteOptions,
-): string | undefined {
+): { by: "ssl-redirect" | "force-ssl-redirect"; why: string } | undefined {
   if (req.scheme !== "http") return undefined;
   const exempt = options.noTlsRedirectLocations ?? [ACME];
   if (exempt.some((p) => p !== "" && loc.path.startsWith(p))) return undefined;
   const owner = loc.ingress ? ingressKey(loc.ingress) : "the catch-all";
   if (loc.annotations.forceSslRedirect)
-    return `${owner} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`;
+    return {
+      by: "force-ssl-redirect",
+      why: `${owner} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`,
+    };
   const certServer = certificateServer(servers, host);
   if (!loc.annotations.sslRedirect || !certServer) return undefined;
-  return `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to serve plain HTTP)`;
+  const why = `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to serve plain HTTP)`;
+  return { by: "ssl-redirect", why };
 }
 
 function rewrite(loc: Location, uri: string): string | undefined {

@@ -2,6 +2,7 @@
 // (controller.go createServers + getBackendServers, location.go updateServerLocations).
 // Every conflict is decided by processing order (order.ts): the first Ingress wins.
 import { type RoutingAnnotations, UNANNOTATED, parseAnnotations } from "./annotations.ts";
+import { type CanaryBackend, mergeCanaries, withCanary } from "./canary.ts";
 import { type Ingress, type PathType, type ServiceBackend, ingressKey } from "../model/ingress.ts";
 import { sortIngresses } from "./order.ts";
 
@@ -24,6 +25,8 @@ export interface Location {
   readonly backend?: ServiceBackend;
   readonly ingress?: Ingress;
   readonly annotations: RoutingAnnotations;
+  /** A canary Ingress's backend merged into this location's upstream. */
+  readonly canary?: CanaryBackend;
 }
 
 export interface Certificate {
@@ -143,9 +146,12 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
     }
   }
 
+  const canaries = ordered.filter((ing) => parseAnnotations(ing).canary);
+  const merged = mergeCanaries(servers, canaries, (ing) => parseAnnotations(ing).canaryRule!);
   const out = new Map<string, Server>();
   for (const [host, s] of servers) {
-    const locations = sortLocations(updateServerLocations(s.locations));
+    const locations = sortLocations(updateServerLocations(s.locations)).map((l) => withCanary(l, merged.attach));
+    s.shadowed.push(...(merged.notes.get(host) ?? []));
     const regex = locations.some((l) => l.annotations.useRegex || needsRewrite(l));
     out.set(host, {
       hostname: host,

@@ -67,7 +67,14 @@ export const DIAGNOSTIC_CODES = {
   "service-proxy-name": { severity: "warning", meaning: "a Service handed to another proxy than kube-proxy" },
   "kube-proxy-mode": { severity: "warning", meaning: "kube-proxy in a mode other than iptables" },
   "ingress-not-served": { severity: "warning", meaning: "an Ingress that no controller in the input serves" },
-  "ingress-annotation": { severity: "warning", meaning: "an ingress-nginx annotation kubehop does not simulate" },
+  "ingress-annotation": {
+    severity: "warning",
+    meaning: "an ingress-nginx annotation kubehop does not simulate, or a value the controller cannot read",
+  },
+  "ingress-annotation-partial": {
+    severity: "info",
+    meaning: "an ingress-nginx annotation simulated in part, or one that cannot change the path",
+  },
   "pod-pending": { severity: "warning", meaning: "a pod no node can take: it stays Pending" },
   "zero-replicas": { severity: "info", meaning: "a workload with 0 replicas: it has no pods" },
   "any-port": { severity: "info", meaning: "pods that declare no containerPorts are taken to listen on any port" },

@@ -33,6 +33,8 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** curl -k: a certificate that does not match the host is accepted. */
   readonly insecure: boolean;
+  /** What every auth-url subrequest answers (kubehop's --auth-verdict); absent: unknown, the trace splits. */
+  readonly authVerdict?: "allowed" | "denied";
 }
 
 export function rewrite(p: Packet, change: Partial<Packet>): Packet {

@@ -230,7 +230,7 @@ export type StepDetail =
       readonly path?: string;
       readonly pathType?: string;
       readonly backend?: { readonly service: string; readonly port: number | string };
-      readonly redirect?: { readonly status: number; readonly location: string };
+      readonly redirect?: { readonly status: number; readonly location: string; readonly by: RedirectCause };
       /** The router's explanation of the match, and of each candidate that lost. */
       readonly explanation: string;
       readonly considered: readonly string[];
@@ -239,8 +239,21 @@ export type StepDetail =
       readonly kind: "controller-answer";
       readonly controller: PodRef;
       readonly status: number;
-      readonly cause: "redirect" | "default-backend" | "no-service" | "no-port" | "no-cluster-ip" | "no-ready-endpoint";
+      readonly cause:
+        | "redirect"
+        | "default-backend"
+        | "no-service"
+        | "no-port"
+        | "no-cluster-ip"
+        | "no-ready-endpoint"
+        | "body-too-large"
+        | "source-denied"
+        | "location-denied"
+        | "auth-denied"
+        | "auth-error";
       readonly location?: string;
+      /** location-denied: why the controller denies the location; auth-error: why the subrequest failed. */
+      readonly why?: string;
       /** `namespace/name` of the backend Service. */
       readonly service?: string;
       readonly port?: number | string;
@@ -250,11 +263,68 @@ export type StepDetail =
       readonly controller: PodRef;
       readonly controllerIp: string;
       readonly upstream: Endpoint;
-      /** service-upstream: to the ClusterIP; else one endpoint of the nginx upstream. */
-      readonly via: "service-upstream" | "endpoint";
+      /**
+       * service-upstream: to the ClusterIP; endpoint: one endpoint of the nginx upstream;
+       * custom-default-backend: one endpoint of the default-backend annotation's Service, the backend having none.
+       */
+      readonly via: "service-upstream" | "endpoint" | "custom-default-backend";
       readonly upstreamName?: string;
       readonly index?: number;
       readonly of?: number;
+      /** backend-protocol, when not HTTP: how nginx speaks to the upstream. */
+      readonly protocol?: "HTTPS" | "GRPC" | "GRPCS" | "AUTO_HTTP" | "FCGI";
+      /** The affinity that pins later requests to the endpoint picked (affinity: cookie, upstream-hash-by). */
+      readonly affinity?:
+        | { readonly by: "cookie"; readonly cookie: string }
+        | { readonly by: "hash"; readonly key: string };
+    }
+  | {
+      readonly kind: "body-size";
+      readonly controller: PodRef;
+      /** The request's Content-Length and client_max_body_size, in bytes. */
+      readonly size: number;
+      readonly limit: number;
+      readonly limitText: string;
+      readonly from: "annotation" | "default";
+      readonly ingress?: string;
+    }
+  | {
+      readonly kind: "source-range";
+      readonly controller: PodRef;
+      /** remote_addr: the source of the connection nginx accepted, after any SNAT on the way. */
+      readonly clientIp: string;
+      readonly annotation: string;
+      readonly ranges: readonly string[];
+      readonly matched?: string;
+      readonly ingress: string;
+    }
+  | {
+      readonly kind: "auth-request";
+      readonly controller: PodRef;
+      readonly ingress: string;
+      readonly url: string;
+      /** The auth-url's host as a Service of the cluster, and the address nginx sends the subrequest to. */
+      readonly service?: string;
+      readonly upstream?: Endpoint;
+      readonly readyEndpoints?: number;
+      readonly verdict: "allowed" | "denied" | "error";
+      /** given: --auth-verdict; unknown: the trace splits; no-service / no-endpoint: the subrequest fails. */
+      readonly basis: "given" | "unknown" | "no-service" | "no-port" | "no-endpoint";
+    }
+  | {
+      readonly kind: "canary";
+      readonly controller: PodRef;
+      /** The canary Ingress, and the two Services the request may go to. */
+      readonly ingress: string;
+      readonly primary: string;
+      readonly canary: string;
+      readonly by: "header" | "cookie" | "weight";
+      readonly header?: string;
+      readonly cookie?: string;
+      /** The request's header or cookie value that decided. */
+      readonly value?: string;
+      readonly weight?: number;
+      readonly weightTotal?: number;
     }
   | { readonly kind: "wg-peer"; readonly node: string; readonly destination: string; readonly peer: PeerFact }
   | { readonly kind: "wg-no-peer"; readonly node: string; readonly destination: string; readonly peer?: PeerFact }
@@ -300,6 +370,15 @@ export type StepDetail =
       readonly prefix?: string;
     }
   | { readonly kind: "loop"; readonly location: string };
+
+/** What made the controller answer with a redirect. */
+export type RedirectCause =
+  | "trailing-slash"
+  | "app-root"
+  | "permanent-redirect"
+  | "temporal-redirect"
+  | "ssl-redirect"
+  | "force-ssl-redirect";
 
 export type StepDetailKind = StepDetail["kind"];
 

@@ -18,7 +18,11 @@ export const FAILURE_DISPOSITIONS = [
   "LOOP",
   "REPLY_MISMATCH",
   "TLS_CERT_UNTRUSTED",
+  "HTTP_401",
+  "HTTP_403",
   "HTTP_404",
+  "HTTP_413",
+  "HTTP_500",
   "HTTP_503",
 ] as const;
 
@@ -57,11 +61,21 @@ export type StepType =
 /** Everything a step may say it did: a closed set, each fitting the detail kinds of STEP_ACTIONS. */
 export const HTTP_STATUS_ACTIONS = [
   "HTTP_200",
+  // Every code the redirect annotations accept (300-308), not only the usual ones.
+  "HTTP_300",
   "HTTP_301",
   "HTTP_302",
+  "HTTP_303",
+  "HTTP_304",
+  "HTTP_305",
+  "HTTP_306",
   "HTTP_307",
   "HTTP_308",
+  "HTTP_401",
+  "HTTP_403",
   "HTTP_404",
+  "HTTP_413",
+  "HTTP_500",
   "HTTP_503",
 ] as const;
 
@@ -102,6 +116,10 @@ export const STEP_ACTIONS = {
   tls: ["TLS", "TLS_UNTRUSTED"],
   "http-route": ["HTTP_ROUTE"],
   "controller-answer": HTTP_STATUS_ACTIONS,
+  "body-size": ["ALLOWED", "TOO_LARGE"],
+  "source-range": ["ALLOWED", "DENIED"],
+  "auth-request": ["AUTH_ALLOWED", "AUTH_DENIED", "AUTH_ERROR"],
+  canary: ["CANARY", "PRIMARY"],
   proxy: ["PROXIED"],
   "wg-peer": ["ENCRYPTED"],
   "wg-no-peer": ["NO_PEER"],

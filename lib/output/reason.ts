@@ -3,6 +3,14 @@
 import type { PodRef } from "../model/hop-at.ts";
 import type { StepAction } from "../model/step.ts";
 import type { EndDetail, Endpoint, PeerFact, Receiver, StepDetail } from "../model/step-detail.ts";
+import {
+  authReason,
+  bodySizeReason,
+  canaryReason,
+  protocolText,
+  refusalReason,
+  sourceRangeReason,
+} from "./ingress-reason.ts";
 
 const endpoint = (e: Endpoint): string => (e.port === undefined ? e.ip : `${e.ip}:${e.port}`);
 const pod = (p: PodRef): string => `${p.namespace}/${p.name}`;
@@ -116,8 +124,20 @@ export function stepReason(d: StepDetail, action: StepAction): string {
         d.via === "service-upstream"
           ? `service-upstream: to the ClusterIP ${endpoint(d.upstream)}, kube-proxy picks the pod`
           : `upstream ${d.upstreamName} (round_robin): endpoint ${d.index} of ${d.of}, ${endpoint(d.upstream)}`;
-      return `${why}; a new connection from the controller's pod IP ${d.controllerIp}`;
+      const fallback =
+        d.via === "custom-default-backend"
+          ? "the backend has no ready endpoint, so the default-backend annotation's "
+          : "";
+      return `${fallback}${why}; a new connection from the controller's pod IP ${d.controllerIp}${protocolText(d)}`;
     }
+    case "body-size":
+      return bodySizeReason(d);
+    case "source-range":
+      return sourceRangeReason(d, action === "DENIED");
+    case "auth-request":
+      return authReason(d);
+    case "canary":
+      return canaryReason(d, action === "CANARY");
     case "wg-peer":
       return `peer chosen by longest match of ${d.destination} over AllowedIPs: ${d.peer.allowedIp} (${d.peer.node})`;
     case "wg-no-peer":
@@ -265,6 +285,12 @@ function tlsReason(d: Detail<"tls">): string {
 
 function answerReason(d: Detail<"controller-answer">): string {
   switch (d.cause) {
+    case "body-too-large":
+    case "source-denied":
+    case "location-denied":
+    case "auth-denied":
+    case "auth-error":
+      return refusalReason(d);
     case "redirect":
       return `redirect to ${d.location}`;
     case "default-backend":

@@ -21,6 +21,8 @@ export interface CurlQuery {
   readonly resolve?: readonly string[];
   /** -k: accept a certificate that does not match the host (the controller's default one). */
   readonly insecure?: boolean;
+  /** What auth-url subrequests answer; without it each one splits the trace into allowed and 401. */
+  readonly authVerdict?: "allowed" | "denied";
 }
 
 export interface ResolvedCurl extends RequestPlan {
@@ -76,6 +78,7 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     path: `${url.pathname}${url.search}`,
     headers,
     insecure: q.insecure === true,
+    ...(q.authVerdict ? { authVerdict: q.authVerdict } : {}),
     ...(scheme === "https" ? { sni: urlHost } : {}),
   };
   const starts = base.starts.map((s) => ({ ...s, packet: { ...s.packet, http } }));
