@@ -234,3 +234,35 @@ describe("ingress-nginx annotations: what the upstream gets", () => {
     expect(step(b, "TOO_LARGE").reason).to.contain("the configmap's proxy-body-size 1m (no annotation)");
   });
 });
+
+describe("ingress-nginx annotations: values the controller cannot read", () => {
+  const diagnosticsOf = (annotations: string) =>
+    loadTopologySync(
+      FIXTURE.replace("annotations: {nginx.ingress.kubernetes.io/app-root: /app1}", `annotations: {${annotations}}`),
+    )
+      .cluster.diagnostics.filter((d) => d.code === "ingress-annotation")
+      .map((d) => d.message);
+
+  it("a redirect code out of range falls back (redirect.go); one that is not an integer fails validation", () => {
+    expect(
+      diagnosticsOf(
+        "nginx.ingress.kubernetes.io/permanent-redirect: https://x.example.com/, nginx.ingress.kubernetes.io/permanent-redirect-code: '399'",
+      ).filter((m) => m.includes("permanent-redirect-code")),
+    ).to.deep.equal([
+      'nginx.ingress.kubernetes.io/permanent-redirect-code: "399" is not a code from 300 to 308; ingress-nginx uses 301',
+    ]);
+    expect(
+      diagnosticsOf("nginx.ingress.kubernetes.io/temporal-redirect-code: soon").find((m) => m.includes("soon")),
+    ).to.contain("ingress-nginx refuses the whole Ingress");
+  });
+
+  it("an annotation kubehop does not simulate is named, and canary settings without canary: true are said to be ignored", () => {
+    const messages = diagnosticsOf(
+      "nginx.ingress.kubernetes.io/limit-rps: '5', nginx.ingress.kubernetes.io/canary-weight: '10'",
+    );
+    expect(messages).to.include(
+      "nginx.ingress.kubernetes.io/limit-rps is not simulated; traces do not take it into account",
+    );
+    expect(messages.find((m) => m.includes("canary-weight"))).to.contain('has no effect without canary: "true"');
+  });
+});

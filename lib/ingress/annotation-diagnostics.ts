@@ -103,11 +103,12 @@ export function annotationDiagnostics(
   return out;
 }
 
+/** redirect.go: a code out of range falls back; one that is not an integer fails validation, and the Ingress with it. */
 function code(v: string, low: number, high: number, fallback: number): string | undefined {
   const n = goInt(v);
-  return n !== undefined && n >= low && n <= high
-    ? undefined
-    : `is not a code from ${low} to ${high}; ingress-nginx uses ${fallback}`;
+  if (n === undefined)
+    return "is not an integer: ingress-nginx refuses the whole Ingress (annotation validation); kubehop still routes it, with the default code";
+  return n >= low && n <= high ? undefined : `is not a code from ${low} to ${high}; ingress-nginx uses ${fallback}`;
 }
 
 function ranges(v: string): string | undefined {
