@@ -6,6 +6,7 @@
 import { makePrefix, type Prefix } from "../model/address.ts";
 import type { Cluster, Node, NodeNetwork, Route } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import type { IpvsMode } from "../model/ipvs.ts";
 import type { LocalAddresses, NodeInterface } from "../model/node-interfaces.ts";
 import type { IfaceMatch, Ruleset } from "../model/ruleset.ts";
 import { dumpDetails } from "../nodedump/load.ts";
@@ -65,11 +66,13 @@ export function routeTable(cluster: Cluster, node: Node): Route[] {
 export function nodeNetworks(cluster: Cluster): NodeNetwork[] {
   return cluster.nodes.map((node) => {
     const wg0Address = wireGuardAddress(node, cluster.overlay.style);
+    const ipvs = ipvsMode(cluster, node);
     return {
       routes: [...(cluster.nodeDumps.get(node.name)?.routes?.routes ?? routeTable(cluster, node))],
       ...(wg0Address !== undefined ? { wg0Address } : {}),
       allowedIps: derivedAllowedIps(node, cluster.overlay.style),
-      addresses: localAddresses(cluster, node, wg0Address),
+      addresses: localAddresses(cluster, node, wg0Address, ipvs),
+      ...(ipvs ? { ipvs } : {}),
     };
   });
 }
@@ -79,7 +82,12 @@ export function nodeNetworks(cluster: Cluster): NodeNetwork[] {
  * modelled lo, eth0, bridge0 and wg0) and the local table they make: each address is local, and so
  * is 127.0.0.0/8.
  */
-export function localAddresses(cluster: Cluster, node: Node, wg0Address: number | undefined): LocalAddresses {
+export function localAddresses(
+  cluster: Cluster,
+  node: Node,
+  wg0Address: number | undefined,
+  ipvs?: IpvsMode,
+): LocalAddresses {
   const dump = cluster.nodeDumps.get(node.name);
   const dumped = dump?.addresses;
   let interfaces: NodeInterface[];
@@ -112,6 +120,7 @@ export function localAddresses(cluster: Cluster, node: Node, wg0Address: number 
         model: "wg0",
         addresses: wg0Address !== undefined ? [{ ip: wg0Address, prefix: makePrefix(wg0Address, 32) }] : [],
       },
+      ...(ipvs ? [kubeIpvs0(cluster, ipvs)] : []),
     ];
   }
   const local: Prefix[] = [makePrefix(0x7f000000, 8)];
@@ -149,6 +158,33 @@ function unknownInterfaces(node: Node, rules: Ruleset, interfaces: readonly Node
           );
         }
   return out;
+}
+
+/**
+ * kube-proxy in IPVS mode binds every Service address to the dummy kube-ipvs0, so the node takes
+ * them as its own: the dumped virtual services' addresses, else the Services' ClusterIPs.
+ */
+function kubeIpvs0(cluster: Cluster, ipvs: IpvsMode): NodeInterface {
+  const ips = ipvs.table ? ipvs.table.services.map((s) => s.ip) : cluster.services.flatMap((s) => s.clusterIPs);
+  const unique = [...new Set(ips)].sort((a, b) => a - b);
+  return { name: "kube-ipvs0", addresses: unique.map((ip) => ({ ip, prefix: makePrefix(ip, 32) })) };
+}
+
+/** Whether the node's kube-proxy runs in IPVS mode, as its dumps show: its IPVS table, ipsets in its rules, kube-ipvs0. */
+export function ipvsMode(cluster: Cluster, node: Node): IpvsMode | undefined {
+  const dump = cluster.nodeDumps.get(node.name);
+  if (!dump) return undefined;
+  if (dump.ipvs) return { evidence: `its IPVS table, ${dump.ipvs.file}`, table: dump.ipvs };
+  const real = dumpDetails(dump).addresses;
+  if (real?.some((a) => a.dev === "kube-ipvs0") && dump.addresses)
+    return { evidence: `kube-ipvs0 in ${dump.addresses.file}` };
+  const rules = dump.iptablesSave;
+  for (const table of rules?.tables.values() ?? [])
+    for (const chain of table.chains.values())
+      for (const rule of chain.rules)
+        if (/--match-set KUBE-CLUSTER-IP\b/.test(rule.ref.text))
+          return { evidence: `--match-set KUBE-CLUSTER-IP at ${rules!.file}:${rule.ref.line ?? 0}` };
+  return undefined;
 }
 
 const MODELLED: ReadonlySet<string> = new Set(["eth0", "bridge0", "wg0", "lo"]);

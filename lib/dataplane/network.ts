@@ -5,6 +5,7 @@ import type { Ipv4 } from "../model/address.ts";
 import type { Client, Cluster, Listener, LoadBalancer, Node, NodeNetwork, Pod, Route } from "../model/cluster.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Netfilter } from "../netfilter/hooks.ts";
+import type { IpvsMode } from "../model/ipvs.ts";
 import type { LocalAddresses } from "../model/node-interfaces.ts";
 import { localTest, selectSource } from "./addresses.ts";
 import { lookupRoute } from "./routing.ts";
@@ -132,6 +133,11 @@ export class Network {
     let test = this.localTests.get(node);
     if (!test) this.localTests.set(node, (test = localTest(this.nodeNetwork(node).addresses.local)));
     return test(ip);
+  }
+
+  /** Its kube-proxy's IPVS mode, when its dumps show it. */
+  ipvs(node: Node): IpvsMode | undefined {
+    return this.nodeNetwork(node).ipvs;
   }
 
   /** The node's interfaces and local table, as the control plane derived them. */

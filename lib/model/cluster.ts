@@ -3,6 +3,7 @@
 import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClassSelection } from "./ingress.ts";
+import type { IpvsMode, IpvsTable } from "./ipvs.ts";
 import type { LocalAddresses, ModelledDevice } from "./node-interfaces.ts";
 import type { Origin } from "./origin.ts";
 import type { Ruleset } from "./ruleset.ts";
@@ -65,6 +66,8 @@ export interface NodeNetwork {
   readonly allowedIps: readonly Prefix[];
   /** Its interfaces and local table: from its `ip addr` dump, else its modelled devices. */
   readonly addresses: LocalAddresses;
+  /** Set when its kube-proxy runs in IPVS mode (from its dumps): IPVS, not iptables, DNATs Service traffic. */
+  readonly ipvs?: IpvsMode;
 }
 
 export interface Listener {
@@ -259,6 +262,8 @@ export interface NodeDump {
   readonly node: string;
   /** `iptables-save` output (any tables), parsed once when the dump is read. */
   readonly iptablesSave?: Ruleset;
+  /** `ipvsadm-save -n` (or `ipvsadm -Ln`): kube-proxy's IPVS virtual services and their real servers. */
+  readonly ipvs?: IpvsTable;
   /** `ip route` (main table), parsed. */
   readonly routes?: { readonly routes: readonly Route[]; readonly file: string };
   /** `ip -o addr`: the node's own IPv4 addresses per interface. */

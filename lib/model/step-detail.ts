@@ -27,6 +27,13 @@ export interface RouteFact {
   readonly origin: string;
 }
 
+/** An IPVS virtual service: protocol, address and port. */
+export interface IpvsServiceFact {
+  readonly proto: string;
+  readonly ip: string;
+  readonly port: number;
+}
+
 /** A WireGuard peer entry that matched. */
 export interface PeerFact {
   readonly node: string;
@@ -93,6 +100,19 @@ export type StepDetail =
       readonly nextHop: string;
     }
   | { readonly kind: "to-wireguard"; readonly node: string; readonly port: number }
+  | {
+      readonly kind: "ipvs";
+      readonly node: string;
+      readonly service: IpvsServiceFact;
+      /** rr, wrr, lc, wlc, sh, ... as ipvsadm names it. */
+      readonly scheduler: string;
+      readonly real: Endpoint;
+      readonly weight: number;
+      /** The weights of the real servers that take new connections, added up. */
+      readonly totalWeight: number;
+      /** Persistence (kube-proxy's ClientIP affinity), in seconds. */
+      readonly persistent?: number;
+    }
   | {
       readonly kind: "netfilter";
       readonly hook: HookName;
@@ -410,6 +430,14 @@ export type EndDetail =
   | { readonly kind: "no-route"; readonly node: string; readonly destination: string }
   | { readonly kind: "not-routed"; readonly router: string; readonly destination: string }
   | { readonly kind: "blackhole"; readonly node: string }
+  | {
+      readonly kind: "ipvs-unknown";
+      readonly node: string;
+      readonly destination: Endpoint;
+      /** What says the node is in kube-proxy's IPVS mode. */
+      readonly evidence: string;
+    }
+  | { readonly kind: "ipvs-no-server"; readonly node: string; readonly service: IpvsServiceFact }
   | {
       readonly kind: "verdict";
       readonly hook: HookName;

@@ -3,6 +3,7 @@
 //   nodes/NAME/iptables-save.txt   iptables-save
 //   nodes/NAME/ip-route.txt        ip route show table main
 //   nodes/NAME/ip-addr.txt         ip -o -4 addr
+//   nodes/NAME/ipvsadm.txt         ipvsadm-save -n (or ipvsadm -Ln): the IPVS table of kube-proxy's IPVS mode
 //   nodes/NAME/wg-show.txt         wg show all dump
 // each optional; or, in the Topology, `spec.nodeDumps` with another `dir` and/or per-node paths.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -18,8 +19,9 @@ import { type DumpedAddress, interfaceMap } from "./interfaces.ts";
 import { parseIpAddr } from "./ip-addr.ts";
 import { type DumpedRoute, parseIpRoute } from "./ip-route.ts";
 import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
+import { parseIpvsadm } from "./ipvsadm.ts";
 
-export type DumpPart = "iptablesSave" | "ipRoute" | "ipAddr" | "wgShow";
+export type DumpPart = "iptablesSave" | "ipRoute" | "ipAddr" | "wgShow" | "ipvs";
 
 /** File name in a node's folder -> the part it holds. */
 export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
@@ -27,6 +29,7 @@ export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
   "ip-route.txt": "ipRoute",
   "ip-addr.txt": "ipAddr",
   "wg-show.txt": "wgShow",
+  "ipvsadm.txt": "ipvs",
 };
 
 /** What the parsers saw beyond the model's NodeDump: lines and real names, for `kubehop drift`. */
@@ -89,7 +92,7 @@ function parseNode(
         diagnostic(
           "dump-empty",
           { file, line: 1, col: 1 },
-          `empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : "addresses are"} derived)`,
+          `empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : part === "ipvs" ? "IPVS table is unknown: it is" : "addresses are"} derived)`,
         ),
       );
       return undefined;
@@ -114,15 +117,18 @@ function parseNode(
   const routes = routeText && attempt(() => parseIpRoute(routeText.text, routeText.file, ifaces));
   const wgText = text("wgShow");
   const wg = wgText && attempt(() => parseWgShow(wgText.text, wgText.file, ifaces, nodes));
+  const ipvsText = text("ipvs");
+  const ipvs = ipvsText && parseIpvsadm(ipvsText.text, ipvsText.file);
   const iptText = text("iptablesSave");
   // Parsed once, here: a malformed dump is bad input (exit 2) at load, not a failure in mid-trace, and
   // whatever reads the node's rules (the data plane, drift, emulate) reads this ruleset.
   const ruleset = iptText && attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
   if (problems.length > 0) throw new InputError(problems);
-  for (const p of [addr, routes, wg]) if (p) warnings.push(...p.warnings);
+  for (const p of [addr, routes, wg, ipvs]) if (p) warnings.push(...p.warnings);
   const dump: NodeDump = {
     node: node.name,
     ...(ruleset ? { iptablesSave: ruleset } : {}),
+    ...(ipvs ? { ipvs: ipvs.table } : {}),
     ...(routes && routeText ? { routes: { routes: routes.routes, file: routeText.file } } : {}),
     ...(addr && addrText
       ? {

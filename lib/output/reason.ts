@@ -60,6 +60,8 @@ export function stepReason(d: StepDetail, action: StepAction): string {
         : "off-subnet: to the default gateway, bridge0";
     case "to-wireguard":
       return `UDP ${d.port} is wg0's listen port: handed to WireGuard`;
+    case "ipvs":
+      return ipvsReason(d);
     case "netfilter":
       return `${d.table} ${d.path.join(" > ")}: ${d.effect} (rule ${d.index})`;
     case "hook-pass": {
@@ -170,6 +172,28 @@ export function stepReason(d: StepDetail, action: StepAction): string {
 }
 
 /** Why a leg ended with its disposition. */
+function serviceText(s: { proto: string; ip: string; port: number }): string {
+  return `${s.proto.toUpperCase()} ${s.ip}:${s.port}`;
+}
+
+function endpointText(e: { ip: string; port?: number }): string {
+  return e.port === undefined ? e.ip : `${e.ip}:${e.port}`;
+}
+
+/** What a scheduler's pick means as a probability: the real servers' weights are all kubehop knows. */
+function ipvsReason(d: Extract<StepDetail, { kind: "ipvs" }>): string {
+  const share = `${d.weight} of ${d.totalWeight}`;
+  const how = /^w?rr$/.test(d.scheduler)
+    ? `the real servers take connections in turn, so this one gets its weight's share (${share})`
+    : /^(w?lc|sed|nq|lblc|lblcr)$/.test(d.scheduler)
+      ? `the server with the fewest active connections per weight wins; with equal load, its weight's share (${share})`
+      : /^(sh|dh|mh)$/.test(d.scheduler)
+        ? `a hash of the packet's addresses picks one server for good; which one is not modelled, so each gets its weight's share (${share})`
+        : `taken as its weight's share (${share})`;
+  const sticky = d.persistent !== undefined ? `; persistent ${d.persistent}s: a client keeps the server it got` : "";
+  return `IPVS on ${d.node} (kube-proxy's IPVS mode): ${serviceText(d.service)} to ${endpointText(d.real)}, scheduler ${d.scheduler}: ${how}${sticky}`;
+}
+
 export function endReason(d: EndDetail): string {
   switch (d.kind) {
     case "neighbor-unreachable":
@@ -184,6 +208,13 @@ export function endReason(d: EndDetail): string {
       return routerReason({ gateway: d.router, destination: d.destination, decision: "not-routed" });
     case "blackhole":
       return `blackhole route on ${d.node}`;
+    case "ipvs-unknown":
+      return (
+        `${d.node} is in kube-proxy's IPVS mode (${d.evidence}): IPVS, not iptables, picks the real server for ` +
+        `${endpointText(d.destination)}, and its table is not given; add \`ipvsadm-save -n\` to the node's dump as ipvsadm.txt`
+      );
+    case "ipvs-no-server":
+      return `IPVS on ${d.node}: ${serviceText(d.service)} has no real server that takes connections (ICMP port unreachable)`;
     case "verdict": {
       const by = d.rule ? ` by ${d.rule.chain} rule ${d.rule.index}` : " by chain policy";
       return `${d.hook}: ${d.verdict}${d.rejectWith ? ` with ${d.rejectWith}` : ""}${by}`;

@@ -31,6 +31,7 @@ const RouteSchema = z.strictObject({
   type: z.enum(["unicast", "blackhole", "unreachable"]),
   origin: str.meta({ description: "why the route exists" }),
 });
+const IpvsServiceSchema = z.object({ proto: str, ip: str, port: int });
 const HookSchema = z.enum(["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]);
 const MtuIface = z.enum(["eth0", "wg0"]);
 
@@ -138,6 +139,19 @@ export const StepDetailSchema = z
       "the pod's routing decision",
     ),
     fact("to-wireguard", { node: str, port: int }, "UDP to wg0's listen port is handed to WireGuard"),
+    fact(
+      "ipvs",
+      {
+        node: str,
+        service: IpvsServiceSchema,
+        scheduler: str,
+        real: EndpointSchema,
+        weight: int,
+        totalWeight: int,
+        persistent: int.optional(),
+      },
+      "IPVS (kube-proxy's IPVS mode) rewrote the destination to one real server, a branch per server",
+    ),
     fact(
       "netfilter",
       {
@@ -410,6 +424,12 @@ export const EndDetailSchema = z
     fact("no-route", { node: str, destination: str }, "the node has no route"),
     fact("not-routed", { router: str, destination: str }, "pod and Service addresses are not routed outside"),
     fact("blackhole", { node: str }, "a blackhole route"),
+    fact(
+      "ipvs-unknown",
+      { node: str, destination: EndpointSchema, evidence: str },
+      "a node in IPVS mode whose IPVS table is not given: which real server is undecided",
+    ),
+    fact("ipvs-no-server", { node: str, service: IpvsServiceSchema }, "an IPVS service with no real server"),
     fact(
       "verdict",
       {

@@ -2,7 +2,7 @@
 // Arriving: PREROUTING -> route -> INPUT (local) or FORWARD -> POSTROUTING -> out.
 // Sent by a process on the node: OUTPUT -> route -> POSTROUTING -> out.
 import { formatIpv4 } from "../../model/address.ts";
-import type { Node, Route } from "../../model/cluster.ts";
+import type { InterfaceName, Node, Route } from "../../model/cluster.ts";
 import type { HookName } from "../../netfilter/hooks.ts";
 import type { Disposition } from "../../model/step.ts";
 import type { EndDetail } from "../../model/step-detail.ts";
@@ -13,6 +13,7 @@ import { reverseNat } from "../conntrack.ts";
 import { routeFact } from "../facts.ts";
 import { lookupRoute, routeText } from "../routing.ts";
 import { type HookIfaces, hookSteps, runHook } from "./netfilter-stage.ts";
+import { ipvsDecision } from "./ipvs.ts";
 import { receive } from "./socket.ts";
 
 /** One way through the stack so far: a hook may split it into several. */
@@ -43,27 +44,58 @@ export function hostDevice(packet: Packet, at: HostLocation, ctx: StepContext): 
         rule: `local ${destination} dev ${iface} table local`,
       });
       const arrived = inIface ? applyHook("INPUT", p, node, { inIface }, ctx, out) : [p];
-      for (const q of arrived) out.push(...deliverLocal(q, node, ctx));
+      for (const q of arrived) {
+        const ipvs = ipvsDecision(q.packet, node, ctx);
+        if (!ipvs) out.push(...deliverLocal(q, node, ctx));
+        else if (ipvs.kind === "end") out.push(finish(q, ipvs.disposition, ipvs.detail));
+        // IPVS sends the rewritten packet out as the node's own: routed, POSTROUTING, no FORWARD.
+        else for (const b of ipvs.branches) send(viaIpvs(q, b), node, undefined, at, ctx, out);
+      }
       continue;
     }
-    const r = lookupRoute(ctx.net.routeTable(node), dst);
-    const route = { kind: "route", node: node.name, destination, ...(r ? { route: routeFact(r) } : {}) } as const;
-    if (!r || r.type === "unreachable") {
-      p.steps.push({ type: "route", action: "NO_ROUTE", detail: route, ...(r ? { rule: routeText(r) } : {}) });
-      out.push(finish(p, "NO_ROUTE", { kind: "no-route", node: node.name, destination }, r ? routeText(r) : undefined));
-      continue;
-    }
-    if (r.type === "blackhole") {
-      p.steps.push({ type: "route", action: "DISCARDED", detail: route, rule: routeText(r) });
-      out.push(finish(p, "DROPPED", { kind: "blackhole", node: node.name }, routeText(r)));
-      continue;
-    }
-    for (const q of routeOut(p, node, r, inIface, ctx, out)) {
-      for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev, nextHop: r.via ?? dst }, ctx, out))
-        out.push(transmit(s, node, r, at));
-    }
+    send(p, node, inIface, at, ctx, out);
   }
   return out;
+}
+
+/** One real server's branch: its share of the path, the DNAT step, the choice named. */
+function viaIpvs(p: Path, b: { share: number; step: StepRecord; packet: Packet; choice: string }): Path {
+  return {
+    ...p,
+    packet: b.packet,
+    steps: [...p.steps, b.step],
+    probability: p.probability * b.share,
+    choices: [...p.choices, b.choice],
+  };
+}
+
+/** Routes a packet that is not the node's and sends it: FORWARD when it came in, then POSTROUTING. */
+function send(
+  p: Path,
+  node: Node,
+  inIface: InterfaceName | undefined,
+  at: HostLocation,
+  ctx: StepContext,
+  out: Outcome[],
+): void {
+  const dst = p.packet.dst;
+  const destination = formatIpv4(dst);
+  const r = lookupRoute(ctx.net.routeTable(node), dst);
+  const route = { kind: "route", node: node.name, destination, ...(r ? { route: routeFact(r) } : {}) } as const;
+  if (!r || r.type === "unreachable") {
+    p.steps.push({ type: "route", action: "NO_ROUTE", detail: route, ...(r ? { rule: routeText(r) } : {}) });
+    out.push(finish(p, "NO_ROUTE", { kind: "no-route", node: node.name, destination }, r ? routeText(r) : undefined));
+    return;
+  }
+  if (r.type === "blackhole") {
+    p.steps.push({ type: "route", action: "DISCARDED", detail: route, rule: routeText(r) });
+    out.push(finish(p, "DROPPED", { kind: "blackhole", node: node.name }, routeText(r)));
+    return;
+  }
+  for (const q of routeOut(p, node, r, inIface, ctx, out)) {
+    for (const s of applyHook("POSTROUTING", q, node, { inIface, outIface: r.dev, nextHop: r.via ?? dst }, ctx, out))
+      out.push(transmit(s, node, r, at));
+  }
 }
 
 /** Forwarded packets lose a TTL and pass filter FORWARD; a local process's packets are just routed. */
