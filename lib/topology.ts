@@ -47,8 +47,10 @@ export class Topology {
     // rule array parsed once for all the nodes that share it.
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
-      const dumped = this.cluster.nodeDumps.get(node.name)?.iptablesSave;
-      return dumped ? engineFor(dumped) : new NetfilterEngine(this.tables(node.name));
+      const dump = this.cluster.nodeDumps.get(node.name);
+      return dump?.iptablesSave
+        ? engineFor(dump.iptablesSave, true, dump.ipsets)
+        : new NetfilterEngine(this.tables(node.name));
     });
     return this.#network;
   }

@@ -15,6 +15,9 @@ import { interfaceMap } from "../lib/nodedump/interfaces.ts";
 import { parseIpAddr } from "../lib/nodedump/ip-addr.ts";
 import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
 import { parseWgShow } from "../lib/nodedump/wg-show.ts";
+import { ipsetDiagnostics } from "../lib/netfilter/ipset-match.ts";
+import { parseIpsets } from "../lib/nodedump/ipset.ts";
+import { nftablesDiagnostic, nftablesLine } from "../lib/nodedump/nft.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
 import { expectSchemaValid } from "./support/schemas.ts";
@@ -102,8 +105,8 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     "spec/fixtures/check/bad-kind.yaml:2:7: error[wrong-kind]: kind Service: an expectations file holds kind: Expectations documents",
   ],
   "dump-syntax": [
-    () => parseIpAddr("2: eth0 inet 10.0.0.300/24\n", "a.txt"),
-    'a.txt:1:14: error[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
+    () => parseIpAddr("2: eth0 inet 10.0.0.300/24\n", "a.txt").warnings,
+    'a.txt:1:14: warning[dump-syntax]: expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found "10.0.0.300/24"',
   ],
   "iptables-syntax": [
     iptables("apiVersion: v1\nkind: Pod\n"),
@@ -149,8 +152,8 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     "/nodes/node-1/wg-show.txt:1:1: warning[dump-empty]: empty; ignored (the node's WireGuard peers are derived)",
   ],
   "dump-skipped": [
-    () => parseIpRoute("local 10.0.0.1 dev eth0 table local\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
-    "r.txt:1:1: warning[dump-skipped]: route of table local skipped: only the main table is modelled",
+    () => parseIpRoute("10.0.0.0/8 dev eth0 table 220\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
+    "r.txt:1:1: warning[dump-skipped]: route of table 220 skipped: only the main and local tables are read",
   ],
   "dump-approximated": [
     () => parseIpRoute("prohibit 10.9.0.0/16\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
@@ -163,6 +166,26 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   "dump-private-key": [
     () => parseWgShow(WG_KEY, "w.txt", interfaceMap(wgNodes()[0]!, []), wgNodes()).warnings,
     "w.txt:1:1: warning[dump-private-key]: the interface line holds wg0's private key; kubehop ignores it (hint: redact it",
+  ],
+  "dump-prompt": [
+    () => parseIpRoute("[root@node3 dev]# ip route\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
+    'r.txt:1:1: info[dump-prompt]: "[root@node3 dev]# ip route" is a shell prompt or an echoed command; skipped',
+  ],
+  "dump-nftables": [
+    () => [nftablesDiagnostic("n.txt", nftablesLine("table ip nat {\n\tchain PREROUTING {\n")!)],
+    "n.txt:1:1: warning[dump-nftables]: this is `nft list ruleset` output: kubehop does not read nftables rules yet",
+  ],
+  "ipset-unknown": [
+    () =>
+      ipsetDiagnostics(
+        parseIptablesSave("*nat\n:X - [0:0]\n-A X -m set --match-set S dst -j ACCEPT\nCOMMIT\n", "r.txt"),
+        undefined,
+      ),
+    "r.txt:3:1: warning[ipset-unknown]: --match-set S: no ipsets were given; the rule testing it takes it as empty",
+  ],
+  "ipset-unsupported": [
+    () => parseIpsets("create M hash:mac\n", "s.txt").warnings,
+    "s.txt:1:1: warning[ipset-unsupported]: set M: its type hash:mac is not one kubehop tests",
   ],
   "iptables-table-ignored": [
     iptables("*security\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n"),
@@ -177,8 +200,8 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     "r.txt:3:1: warning[iptables-missing-chain]: cannot interpret -j KUBE-NOWHERE (no chain KUBE-NOWHERE in table filter",
   ],
   "iptables-unsupported-match": [
-    iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x src -j DROP\nCOMMIT\n"),
-    "r.txt:3:1: warning[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching",
+    iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m physdev --physdev-in eth0 -j DROP\nCOMMIT\n"),
+    "r.txt:3:1: warning[iptables-unsupported-match]: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
   ],
   "iptables-unsupported-target": [
     iptables("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n"),
@@ -388,16 +411,16 @@ describe("diagnostics", () => {
     });
 
     it("netfilter: a rule it cannot interpret is a warning, and an error under --strict", async () => {
-      const rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x src -j DROP\nCOMMIT\n";
+      const rules = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m physdev --physdev-in eth0 -j DROP\nCOMMIT\n";
       const argv = ["netfilter", "--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80"];
       const loose = await runCli(argv, { stdin: rules });
       expect(loose.code).to.equal(0);
-      expect(loose.stdout).to.include("<stdin>:3:1: warning[iptables-unsupported-match]: cannot interpret -m set");
+      expect(loose.stdout).to.include("<stdin>:3:1: warning[iptables-unsupported-match]: cannot interpret -m physdev");
       const strict = await runCli([...argv, "--strict"], { stdin: rules });
       expect(strict.code).to.equal(2);
       expect(strict.stdout).to.equal("");
       expect(strict.stderr).to.equal(
-        "<stdin>:3:1: error[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching\n",
+        "<stdin>:3:1: error[iptables-unsupported-match]: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching\n",
       );
     });
 

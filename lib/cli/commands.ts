@@ -133,7 +133,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   netfilter: {
     summary: "one packet through one node's iptables-save rules: every branch, DNAT, marks and verdict",
     usage:
-      "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--hook prerouting|output]",
+      "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--ipsets FILE] [--hook prerouting|output]",
     options: {
       rules: { type: "string", value: "FILE", help: 'iptables-save text of one node ("-" reads stdin)' },
       src: { type: "string", value: "IP", help: "source address" },
@@ -154,6 +154,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       "in-iface": { type: "string", value: "NAME", help: "the interface it arrives on (default eth0)" },
       "out-iface": { type: "string", value: "NAME", help: "the interface it leaves by (default eth0)" },
+      ipsets: {
+        type: "string",
+        value: "FILE",
+        help: "the node's `ipset save` (or `ipset list`) output, for -m set --match-set; without it sets are unknown",
+      },
       "assume-kube-jumps": {
         type: "boolean",
         help: "add the jumps kube-proxy installs into its chains (PREROUTING/OUTPUT -> KUBE-SERVICES, ...) when none are there, as in its iptables-restore text",

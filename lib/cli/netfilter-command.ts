@@ -3,7 +3,9 @@
 import type { Packet } from "../model/packet.ts";
 import { packetText } from "../model/packet.ts";
 import { formatIpv4, parseIpv4, type Ipv4 } from "../model/address.ts";
-import { reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
+import { engineFor, reportedStep, walkNode, type NodeBranch, type NodeWalkOptions } from "../netfilter/node-walk.ts";
+import { ipsetDiagnostics } from "../netfilter/ipset-match.ts";
+import { parseIpsets } from "../nodedump/ipset.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
 import { readInputFile } from "../input/source.ts";
 import { assumptionDiagnostics } from "../netfilter/assumptions.ts";
@@ -44,16 +46,20 @@ export const run: CommandRun = async (args, io) => {
   // A FIFO, a device or a file over the size cap is refused at FILE:1:1 (exit 2), like every input.
   const text = values.rules === "-" ? await io.readStdin() : readInputFile(file).toString("utf8");
   const ruleset = parseIptablesSave(text, file, { assumeKubeJumps: flag(args, "assume-kube-jumps") });
-  if (flag(args, "strict")) refuseWarnings(ruleset.diagnostics);
+  // `ipset save` of the same node: the sets its -m set rules test; without it each is unknown.
+  const sets =
+    values.ipsets === undefined ? undefined : parseIpsets(readInputFile(values.ipsets).toString("utf8"), values.ipsets);
+  const setDiagnostics = [...(sets?.warnings ?? []), ...ipsetDiagnostics(ruleset, sets?.ipsets)];
+  if (flag(args, "strict")) refuseWarnings([...ruleset.diagnostics, ...setDiagnostics]);
   const opts: NodeWalkOptions = {
     hook,
     localIps,
     ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}),
     ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}),
   };
-  const branches = walkNode(ruleset, packet, opts);
+  const branches = walkNode(engineFor(ruleset, true, sets?.ipsets), packet, opts);
 
-  const diagnostics = [...ruleset.diagnostics, ...assumptionDiagnostics(branches, file)];
+  const diagnostics = [...ruleset.diagnostics, ...setDiagnostics, ...assumptionDiagnostics(branches, file)];
   if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
   else io.stdout(textReport(packet, hook, localIps, branches, diagnostics));
   return EXIT.ok;

@@ -3,6 +3,7 @@
 import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { ClassSelection } from "./ingress.ts";
+import type { Ipsets } from "./ipset.ts";
 import type { IpvsMode, IpvsTable } from "./ipvs.ts";
 import type { LocalAddresses, ModelledDevice } from "./node-interfaces.ts";
 import type { Origin } from "./origin.ts";
@@ -264,14 +265,19 @@ export interface NodeDump {
   readonly iptablesSave?: Ruleset;
   /** `ipvsadm-save -n` (or `ipvsadm -Ln`): kube-proxy's IPVS virtual services and their real servers. */
   readonly ipvs?: IpvsTable;
-  /** `ip route` (main table), parsed. */
-  readonly routes?: { readonly routes: readonly Route[]; readonly file: string };
+  /**
+   * `ip route` (main table), parsed; with `show table all` (or `table local`), `local` holds the local
+   * table's local routes: the addresses and prefixes the node takes as its own (addrtype LOCAL).
+   */
+  readonly routes?: { readonly routes: readonly Route[]; readonly local?: readonly Prefix[]; readonly file: string };
   /** `ip -o addr`: the node's own IPv4 addresses per interface. */
   readonly addresses?: {
     readonly addresses: readonly { readonly dev: string; readonly ip: Ipv4; readonly prefix: Prefix }[];
     readonly file: string;
   };
-  /** `wg show all dump`: wg0's peers as configured on the node. */
+  /** `ipset save` or `ipset list`: the sets `-m set --match-set` tests. */
+  readonly ipsets?: Ipsets;
+  /** `wg show all dump` (or `wg show`): wg0's peers as configured on the node. */
   readonly wireguard?: {
     readonly peers: readonly WireGuardPeer[];
     readonly listenPort?: number;

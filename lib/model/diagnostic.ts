@@ -61,7 +61,10 @@ export const DIAGNOSTIC_CODES = {
   "address-exhausted": { severity: "error", meaning: "a range with no address or prefix left to give" },
   "invalid-request": { severity: "error", meaning: "an expectation's request names what the topology lacks" },
   "wrong-kind": { severity: "error", meaning: "a kind the command does not take in that file" },
-  "dump-syntax": { severity: "error", meaning: "a node dump line that is not what the command prints" },
+  "dump-syntax": {
+    severity: "warning",
+    meaning: "a node dump line that is not what the command prints: skipped, the rest is read",
+  },
   "iptables-syntax": { severity: "error", meaning: "iptables-save text that iptables-restore would refuse" },
   "unmodelled-kind": { severity: "warning", meaning: "an object of a kind that can change traffic, not simulated" },
   "service-proxy-name": { severity: "warning", meaning: "a Service handed to another proxy than kube-proxy" },
@@ -83,6 +86,13 @@ export const DIAGNOSTIC_CODES = {
   "dump-approximated": { severity: "warning", meaning: "a dumped route simulated by a close equivalent" },
   "dump-unknown-peer": { severity: "warning", meaning: "a dumped WireGuard peer that is no node's" },
   "dump-private-key": { severity: "warning", meaning: "a dump holds a WireGuard private key: redact it" },
+  "dump-prompt": { severity: "info", meaning: "a shell prompt or an echoed command in a dump: skipped" },
+  "dump-nftables": { severity: "warning", meaning: "nft list ruleset text: not read yet (the nftables issue)" },
+  "ipset-unknown": {
+    severity: "warning",
+    meaning: "a --match-set on a set kubehop was not given: taken as empty, the result uncertain",
+  },
+  "ipset-unsupported": { severity: "warning", meaning: "an ipset type or member kubehop cannot test: taken as empty" },
   "iptables-table-ignored": {
     severity: "warning",
     meaning: "a table kubehop does not simulate; its rules are ignored",

@@ -126,7 +126,18 @@ export type Match =
       readonly neg: boolean;
     }
   /** nfacct only feeds a counter: it always matches. */
-  | { readonly kind: "nfacct"; readonly name: string };
+  | { readonly kind: "nfacct"; readonly name: string }
+  /**
+   * `-m set --match-set NAME src,dst,...`: the packet's fields the flags pick, one per dimension of
+   * the set's type, make an element of the set. `--return-nomatch` matches on a `nomatch` element.
+   */
+  | {
+      readonly kind: "set";
+      readonly name: string;
+      readonly flags: readonly ("src" | "dst")[];
+      readonly neg: boolean;
+      readonly returnNomatch: boolean;
+    };
 
 export type Target =
   | { readonly kind: "none" }

@@ -36,9 +36,13 @@ export interface CtView {
 
 export type Test = (p: Packet, ct: CtView, ctx: HookContext) => boolean;
 type RecentMatch = Extract<Match, { kind: "recent" }>;
-/** A statistic match with its two `choices` texts built once, since every fork records one. */
+/**
+ * A statistic match with its two `choices` texts built once, since every fork records one; a set
+ * match, which reads the walk's ipsets and notes on the branch when it decided by assumption.
+ */
 export type StatefulMatch =
   | RecentMatch
+  | Extract<Match, { kind: "set" }>
   | {
       readonly kind: "statistic";
       readonly probability: number;
@@ -69,7 +73,7 @@ export interface CompiledRule {
   readonly dportHi: number;
   /** Every other pure match. */
   readonly tests: readonly Test[];
-  /** statistic / recent, in rule order; evaluated after the pure tests pass. */
+  /** statistic / recent / set, in rule order; evaluated after the pure tests pass. */
   readonly stateful: readonly StatefulMatch[];
   readonly target: Target;
   /** The event text of a target whose effect does not depend on the packet, built once. */
@@ -96,7 +100,7 @@ export function compileRule(rule: Rule): CompiledRule {
     if (plainDport && h.proto && !h.proto.neg && (m.proto === null || m.proto === h.proto.name)) {
       dportLo = m.ranges[0]!.lo;
       dportHi = m.ranges[0]!.hi;
-    } else if (m.kind === "recent") stateful.push(m);
+    } else if (m.kind === "recent" || m.kind === "set") stateful.push(m);
     else if (m.kind === "statistic") {
       const where = `${rule.ref.chain} #${rule.ref.index} statistic ${m.text}`;
       stateful.push({
@@ -179,7 +183,7 @@ export function assume(ct: CtView, a: Assumption): void {
   ct.assumed = { head: a, tail: ct.assumed };
 }
 
-function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" }>, ref: RuleRef): Test | null {
+function matchTest(m: Exclude<Match, { kind: "statistic" | "recent" | "set" }>, ref: RuleRef): Test | null {
   switch (m.kind) {
     case "comment":
     case "nfacct":

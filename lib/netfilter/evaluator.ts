@@ -22,6 +22,8 @@ import type {
   Verdict,
 } from "./hooks.ts";
 import type { RuleRef, Ruleset, TableName } from "../model/ruleset.ts";
+import type { Ipsets } from "../model/ipset.ts";
+import { assumedChoice, ipsetDiagnostics, setHolds } from "./ipset-match.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
 /** Kernel hook priorities (NF_IP_PRI_*): raw, mangle, nat DNAT, filter, nat SNAT. */
@@ -36,6 +38,8 @@ export const HOOK_TABLES: Readonly<Record<HookName, readonly TableName[]>> = {
 export interface EngineOptions {
   /** Use the (dst, proto, dport) lookup for big chains (default). `false` walks every rule. */
   indexed?: boolean;
+  /** The node's ipsets, for `-m set`; without them every set match is unknown (taken as empty). */
+  ipsets?: Ipsets;
 }
 
 export interface Cons<T> {
@@ -120,11 +124,16 @@ export class NetfilterEngine implements Netfilter {
   /** Per hook, the built-in chain of each of its tables (in HOOK_TABLES order), or null if absent. */
   private readonly bases = new Map<HookName, readonly (EngineChain | null)[]>();
 
+  private readonly ipsets: Ipsets | undefined;
+
   /** From parsed text, or from a ChainSource whose chains are compiled as walks enter them. */
   constructor(source: Ruleset | ChainSource, options: EngineOptions = {}) {
     const indexed = options.indexed !== false;
+    this.ipsets = options.ipsets;
     this.chains = "chain" in source ? sourceChains(source, indexed) : rulesetChains(source, indexed);
-    this.diagnostics = this.chains.diagnostics;
+    // A ChainSource's list grows as its chains compile, so it is kept, not copied; generated rules test no sets.
+    this.diagnostics =
+      "chain" in source ? this.chains.diagnostics : [...source.diagnostics, ...ipsetDiagnostics(source, this.ipsets)];
   }
 
   private basesOf(hook: HookName): readonly (EngineChain | null)[] {
@@ -172,7 +181,7 @@ export class NetfilterEngine implements Netfilter {
             null,
           );
     const out: WalkState[] = [];
-    new HookWalk(this.basesOf(hook), HOOK_TABLES[hook], this.chains, ctx, out).tables(0, start);
+    new HookWalk(this.basesOf(hook), HOOK_TABLES[hook], this.chains, ctx, out, this.ipsets).tables(0, start);
     return out;
   }
 }
@@ -184,6 +193,7 @@ class HookWalk {
     private readonly chains: ChainLookup,
     private readonly ctx: HookContext,
     private readonly out: WalkState[],
+    private readonly ipsets: Ipsets | undefined,
   ) {}
 
   /** Runs table `ti` and the ones after it for every branch, depth first. */
@@ -418,6 +428,18 @@ class HookWalk {
           this.statefulFrom(k + 1, run, chain, pi, i, rule, hit, frame, unmatched);
           st.probability *= 1 - p;
           st.choices = { head: where ? `${where} did not match` : m.missed, tail: st.choices };
+          unmatched.push(st);
+          return;
+        }
+        continue;
+      }
+      if (m.kind === "set") {
+        const held = setHolds(this.ipsets, m.name, m, st.packet, this.ctx);
+        if (held === undefined) {
+          const index = part.offset === part.start ? rule.ref.index : part.offset + i - part.start + 1;
+          st.choices = { head: assumedChoice(m, this.ipsets, `${rule.ref.chain} #${index}`), tail: st.choices };
+        }
+        if ((held ?? false) === m.neg) {
           unmatched.push(st);
           return;
         }

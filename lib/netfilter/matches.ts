@@ -271,6 +271,37 @@ class Nfacct extends Builder {
   }
 }
 
+/** -m set: tested against the node's ipsets when the walk runs (ipset-match.ts). */
+class SetMatch extends Builder {
+  private set?: { name: string; flags: ("src" | "dst")[]; neg: boolean };
+  private returnNomatch = false;
+  option(opt: Token, neg: boolean, r: OptionReader): boolean {
+    const o = opt.text;
+    if (o === "--match-set" || o === "--set") {
+      if (this.set) r.fail(opt.col, "-m set takes one --match-set; add another -m set for a second set");
+      const name = r.value(opt, "a set name").text;
+      const flags = r.value(opt, "src or dst per dimension of the set, e.g. dst,dst");
+      const list = flags.text.split(",");
+      if (list.length > 6 || list.some((f) => f !== "src" && f !== "dst"))
+        r.fail(
+          flags.col,
+          `"${flags.text}" is not a flag list; expected src or dst, comma-separated, one per dimension`,
+        );
+      this.set = { name, flags: list as ("src" | "dst")[], neg };
+    } else if (o === "--return-nomatch") this.returnNomatch = true;
+    else if (o === "--update-counters" || o === "--update-subcounters") return true;
+    else if (/^--(packets|bytes)-(eq|lt|gt)$/.test(o)) {
+      r.value(opt, "a count");
+      this.unsupported = `-m set ${o} (kubehop keeps no set counters)`;
+    } else return false;
+    return true;
+  }
+  override finish(r: OptionReader, m: Token): Match[] {
+    if (!this.set) r.fail(m.col, "-m set needs --match-set NAME src|dst[,...]");
+    return [{ kind: "set", ...this.set, returnNomatch: this.returnNomatch }];
+  }
+}
+
 /** A module kubehop does not simulate: it swallows its options and marks the rule unsupported. */
 class Unsupported extends Builder {
   constructor(module: string, reason: string) {
@@ -309,7 +340,7 @@ export function matchBuilder(module: string): MatchBuilder {
     case "physdev":
       return new Unsupported(module, "-m physdev (bridge port matches are not simulated)");
     case "set":
-      return new Unsupported(module, "-m set (kubehop has no ipsets)");
+      return new SetMatch(module);
     default:
       return new Unsupported(module, `-m ${module} (an unknown match module)`);
   }

@@ -8,6 +8,7 @@ import type { Packet } from "../model/packet.ts";
 import { assume } from "./compile.ts";
 import { assumptionsOf, listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
 import type { CtState, Ruleset } from "../model/ruleset.ts";
+import type { Ipsets } from "../model/ipset.ts";
 import type { Assumption, HookContext, HookName, NetfilterEvent, RecentSets, Unknowns, Verdict } from "./hooks.ts";
 import { hexText, ipText } from "./text-cache.ts";
 
@@ -61,14 +62,17 @@ export interface NodeBranch {
   assumptions: Assumption[];
 }
 
-const engines = new WeakMap<Ruleset, Map<boolean, NetfilterEngine>>();
+const engines = new WeakMap<Ruleset, Map<boolean, WeakMap<Ipsets | typeof NO_IPSETS, NetfilterEngine>>>();
+const NO_IPSETS = {};
 
-/** One compiled engine per ruleset and index setting, so repeated walks do not recompile. */
-export function engineFor(ruleset: Ruleset, indexed = true): NetfilterEngine {
+/** One compiled engine per ruleset, index setting and ipsets, so repeated walks do not recompile. */
+export function engineFor(ruleset: Ruleset, indexed = true, ipsets?: Ipsets): NetfilterEngine {
   let byMode = engines.get(ruleset);
   if (!byMode) engines.set(ruleset, (byMode = new Map()));
-  let engine = byMode.get(indexed);
-  if (!engine) byMode.set(indexed, (engine = new NetfilterEngine(ruleset, { indexed })));
+  let bySets = byMode.get(indexed);
+  if (!bySets) byMode.set(indexed, (bySets = new WeakMap()));
+  let engine = bySets.get(ipsets ?? NO_IPSETS);
+  if (!engine) bySets.set(ipsets ?? NO_IPSETS, (engine = new NetfilterEngine(ruleset, { indexed, ipsets })));
   return engine;
 }
 

@@ -1,14 +1,16 @@
-// `ip route show table main` (IPv4), as iproute2 prints it, e.g.
+// `ip route` as iproute2 prints it: `show table main` (the default), or `show table all`, e.g.
 //   default via 192.168.56.1 dev eno2 proto static metric 100
 //   172.20.4.0/24 dev cni0 proto kernel scope link src 172.20.4.1
 //   172.20.0.0/24 via 172.20.0.0 dev flannel.1 onlink
 //   blackhole 10.42.2.0/24 proto bird
+//   local 100.96.254.43 dev eth0 table local proto kernel scope host src 100.96.254.43
 // Devices are mapped to the ones kubehop models (see interfaces.ts); routes over other devices
-// (docker0, flannel.1, ...), IPv6 routes and routes of other tables are skipped with a warning.
+// (docker0, flannel.1, ...), IPv6 routes and routes of tables other than main and local are skipped
+// with a warning. The local table's `local` routes are the node's own addresses (what addrtype LOCAL
+// tests); its broadcast routes matter to no packet kubehop sends and are read without a word.
 import { type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
-import type { Diagnostic } from "../model/diagnostic.ts";
-import { InputError } from "../input/errors.ts";
+import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
 import type { InterfaceMap } from "./interfaces.ts";
 import { lines, Problems, type Word, words } from "./text.ts";
 
@@ -26,6 +28,8 @@ export interface DumpedRoute {
 export interface ParsedRoutes {
   readonly routes: Route[];
   readonly entries: DumpedRoute[];
+  /** The local table's `local` routes: the addresses and prefixes the node takes as its own. */
+  readonly local: Prefix[];
   readonly warnings: Diagnostic[];
 }
 
@@ -87,18 +91,20 @@ const PROTOS: Record<string, Route["proto"]> = { kernel: "kernel", boot: "boot",
 export function parseIpRoute(text: string, file: string, ifaces: InterfaceMap): ParsedRoutes {
   const problems = new Problems(file);
   const entries: DumpedRoute[] = [];
+  const local: Prefix[] = [];
   const skipped = { ipv6: 0, ipv6Line: 0 };
   let inMultipath = false;
   for (const { text: raw, line } of lines(text)) {
     const w = words(raw);
-    if (w.length === 0 || w[0]!.text.startsWith("#")) continue;
+    if (w.length === 0 || problems.prompt(line, raw)) continue;
     if (/^\s/.test(raw) && w[0]!.text === "nexthop") {
       if (!inMultipath) problems.error(line, w[0]!.col, "a nexthop line must follow a multipath route line");
       continue;
     }
     inMultipath = w.some((x) => x.text === "nexthop");
     const parsed = parseLine(raw, w, line, file, ifaces, problems, skipped);
-    if (parsed) entries.push(parsed);
+    if (parsed && "local" in parsed) local.push(parsed.local);
+    else if (parsed) entries.push(parsed);
   }
   if (skipped.ipv6 > 0)
     problems.warn(
@@ -106,9 +112,8 @@ export function parseIpRoute(text: string, file: string, ifaces: InterfaceMap): 
       skipped.ipv6Line,
       `${skipped.ipv6} IPv6 route${skipped.ipv6 === 1 ? "" : "s"} skipped: kubehop models IPv4 only`,
     );
-  if (problems.list.length > 0) throw new InputError(problems.list);
   const ordered = byMetric(entries);
-  return { routes: ordered.map((e) => e.route), entries: ordered, warnings: problems.warnings };
+  return { routes: ordered.map((e) => e.route), entries: ordered, local, warnings: byPosition(problems.warnings) };
 }
 
 function parseLine(
@@ -119,7 +124,7 @@ function parseLine(
   ifaces: InterfaceMap,
   problems: Problems,
   skipped: { ipv6: number; ipv6Line: number },
-): DumpedRoute | undefined {
+): DumpedRoute | { local: Prefix } | undefined {
   let i = 0;
   let type = "unicast";
   if (TYPES.includes(w[0]!.text)) type = w[i++]!.text;
@@ -227,11 +232,15 @@ function parseLine(
   }
   if (problems.failed(line)) return undefined;
   const at = `${file}:${line}`;
+  // `ip route show table local` prints its lines without `table local`.
+  const ownTable = ["main", "254", "local", "255"].includes(table);
+  if (ownTable && type === "local") return { local: dst };
+  if (ownTable && type === "broadcast") return undefined;
   if (table !== "main" && table !== "254") {
-    problems.warn("dump-skipped", line, `route of table ${table} skipped: only the main table is modelled`);
+    problems.warn("dump-skipped", line, `route of table ${table} skipped: only the main and local tables are read`);
     return undefined;
   }
-  if (["local", "broadcast", "multicast", "anycast", "nat", "throw"].includes(type)) {
+  if (["multicast", "anycast", "nat", "throw"].includes(type)) {
     problems.warn(
       "dump-skipped",
       line,

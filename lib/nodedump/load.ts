@@ -4,7 +4,9 @@
 //   nodes/NAME/ip-route.txt        ip route show table main
 //   nodes/NAME/ip-addr.txt         ip -o -4 addr
 //   nodes/NAME/ipvsadm.txt         ipvsadm-save -n (or ipvsadm -Ln): the IPVS table of kube-proxy's IPVS mode
-//   nodes/NAME/wg-show.txt         wg show all dump
+//   nodes/NAME/wg-show.txt         wg show all dump (or the pretty wg show)
+//   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
+//   nodes/NAME/nft-ruleset.txt     nft list ruleset: recognised, not read yet (a diagnostic says so)
 // each optional; or, in the Topology, `spec.nodeDumps` with another `dir` and/or per-node paths.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
@@ -20,8 +22,10 @@ import { parseIpAddr } from "./ip-addr.ts";
 import { type DumpedRoute, parseIpRoute } from "./ip-route.ts";
 import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
 import { parseIpvsadm } from "./ipvsadm.ts";
+import { parseIpsets } from "./ipset.ts";
+import { nftablesDiagnostic, nftablesLine } from "./nft.ts";
 
-export type DumpPart = "iptablesSave" | "ipRoute" | "ipAddr" | "wgShow" | "ipvs";
+export type DumpPart = "iptablesSave" | "ipRoute" | "ipAddr" | "wgShow" | "ipsets" | "nftRuleset" | "ipvs";
 
 /** File name in a node's folder -> the part it holds. */
 export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
@@ -30,6 +34,20 @@ export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
   "ip-addr.txt": "ipAddr",
   "wg-show.txt": "wgShow",
   "ipvsadm.txt": "ipvs",
+  "ipset.txt": "ipsets",
+  "ipset-save.txt": "ipsets",
+  "nft-ruleset.txt": "nftRuleset",
+};
+
+/** What kubehop falls back on when a part's file is empty. */
+const DERIVED: Readonly<Record<DumpPart, string>> = {
+  iptablesSave: "rules are derived",
+  ipRoute: "routes are derived",
+  ipAddr: "addresses are derived",
+  wgShow: "WireGuard peers are derived",
+  ipvs: "IPVS table is unknown",
+  ipsets: "sets are unknown",
+  nftRuleset: "nftables rules are not read",
 };
 
 /** What the parsers saw beyond the model's NodeDump: lines and real names, for `kubehop drift`. */
@@ -89,11 +107,7 @@ function parseNode(
     // A command that failed on the node (wg on a node without WireGuard) leaves an empty file.
     if (t.trim() === "") {
       warnings.push(
-        diagnostic(
-          "dump-empty",
-          { file, line: 1, col: 1 },
-          `empty; ignored (the node's ${part === "wgShow" ? "WireGuard peers are" : part === "iptablesSave" ? "rules are" : part === "ipRoute" ? "routes are" : part === "ipvs" ? "IPVS table is unknown: it is" : "addresses are"} derived)`,
-        ),
+        diagnostic("dump-empty", { file, line: 1, col: 1 }, `empty; ignored (the node's ${DERIVED[part]})`),
       );
       return undefined;
     }
@@ -117,19 +131,33 @@ function parseNode(
   const routes = routeText && attempt(() => parseIpRoute(routeText.text, routeText.file, ifaces));
   const wgText = text("wgShow");
   const wg = wgText && attempt(() => parseWgShow(wgText.text, wgText.file, ifaces, nodes));
+  const setsText = text("ipsets");
+  const sets = setsText && parseIpsets(setsText.text, setsText.file);
+  for (const t of [text("nftRuleset"), text("iptablesSave")])
+    if (t && nftablesLine(t.text) !== undefined) warnings.push(nftablesDiagnostic(t.file, nftablesLine(t.text)!));
   const ipvsText = text("ipvs");
   const ipvs = ipvsText && parseIpvsadm(ipvsText.text, ipvsText.file);
   const iptText = text("iptablesSave");
   // Parsed once, here: a malformed dump is bad input (exit 2) at load, not a failure in mid-trace, and
   // whatever reads the node's rules (the data plane, drift, emulate) reads this ruleset.
-  const ruleset = iptText && attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
+  const ruleset =
+    iptText && nftablesLine(iptText.text) === undefined && attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
   if (problems.length > 0) throw new InputError(problems);
-  for (const p of [addr, routes, wg, ipvs]) if (p) warnings.push(...p.warnings);
+  for (const p of [addr, routes, wg, sets, ipvs]) if (p) warnings.push(...p.warnings);
   const dump: NodeDump = {
     node: node.name,
     ...(ruleset ? { iptablesSave: ruleset } : {}),
     ...(ipvs ? { ipvs: ipvs.table } : {}),
-    ...(routes && routeText ? { routes: { routes: routes.routes, file: routeText.file } } : {}),
+    ...(routes && routeText
+      ? {
+          routes: {
+            routes: routes.routes,
+            ...(routes.local.length > 0 ? { local: routes.local } : {}),
+            file: routeText.file,
+          },
+        }
+      : {}),
+    ...(sets ? { ipsets: sets.ipsets } : {}),
     ...(addr && addrText
       ? {
           addresses: {
