@@ -64,6 +64,21 @@ describe("IPVS", () => {
     });
   });
 
+  // A whole IPVS node: its rules, ipsets and IPVS table dumped, as kube-proxy writes them.
+  it("spec/fixtures/topologies/ipvs-node: a pod reaching itself through IPVS is masqueraded by KUBE-LOOP-BACK", () => {
+    const topo = loadTopologySync("spec/fixtures/topologies/ipvs-node");
+    const pod = topo.cluster.pods.find((p) => p.node === "node-1")!;
+    const t = topo.trace({ from: `pod/default/${pod.name}`, to: "svc/default/web" });
+    expect(t.diagnostics).to.deep.equal([]);
+    expect(t.branches.map((b) => [b.probability, b.disposition, b.reply?.disposition])).to.deep.equal([
+      [0.5, "DELIVERED", "DELIVERED"],
+      [0.5, "DELIVERED", "DELIVERED"],
+    ]);
+    const hairpin = t.branches.find((b) => b.reason.includes(pod.name))!;
+    const masquerade = hairpin.hops.flatMap((h) => h.steps).find((s) => s.type === "masquerade")!;
+    expect(masquerade.rule).to.include("--match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE");
+  });
+
   describe("a node in IPVS mode", () => {
     let dir: string;
     let vip: string;
