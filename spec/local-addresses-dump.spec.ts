@@ -46,7 +46,9 @@ describe("a node's addresses and interfaces from its dumps", () => {
     const n1 = join(dir, "nodes/node-1");
     writeFileSync(join(n1, "ip-addr.txt"), IP_ADDR);
     const routes = readFileSync(join(n1, "ip-route.txt"), "utf8").replaceAll("eth0", "ens5");
-    writeFileSync(join(n1, "ip-route.txt"), `${routes}203.0.113.0/24 via 192.168.20.1 dev ens5\n`);
+    // `ip route show table all` adds the local table: a whole range can be the node's (AnyIP).
+    const local = "local 10.200.0.0/16 dev lo table local proto kernel scope host src 127.0.0.1\n";
+    writeFileSync(join(n1, "ip-route.txt"), `${routes}203.0.113.0/24 via 192.168.20.1 dev ens5\n${local}`);
     const rules = readFileSync(join(n1, "iptables-save.txt"), "utf8");
     writeFileSync(join(n1, "iptables-save.txt"), rules.replace("-A POSTROUTING ", `${MASQUERADE}\n-A POSTROUTING `));
     topo = loadTopologySync(dir);
@@ -67,9 +69,9 @@ describe("a node's addresses and interfaces from its dumps", () => {
     expect(topo.network.addresses(node).source).to.equal("dump");
   });
 
-  it("takes every address of every interface as local, and all of 127.0.0.0/8", () => {
+  it("takes every address of every interface as local, all of 127.0.0.0/8, and the dumped local table's ranges", () => {
     const node = topo.network.node("node-1");
-    for (const a of ["172.17.0.1", "10.43.0.10", "192.168.20.5", "127.0.0.53", "10.42.0.1"])
+    for (const a of ["172.17.0.1", "10.43.0.10", "192.168.20.5", "127.0.0.53", "10.42.0.1", "10.200.7.7"])
       expect(topo.network.isLocal(node, ip(a)), a).to.equal(true);
     for (const a of ["172.17.0.2", "10.43.0.11", "192.168.10.12"])
       expect(topo.network.isLocal(node, ip(a)), a).to.equal(false);

@@ -80,7 +80,7 @@ export function nodeNetworks(cluster: Cluster): NodeNetwork[] {
 /**
  * The node's interfaces as `ip addr` shows them (its dump, under the names it really has, or the
  * modelled lo, eth0, bridge0 and wg0) and the local table they make: each address is local, and so
- * is 127.0.0.0/8.
+ * is 127.0.0.0/8; a dumped `ip route show table all` adds the local ranges it lists.
  */
 export function localAddresses(
   cluster: Cluster,
@@ -125,6 +125,7 @@ export function localAddresses(
   }
   const local: Prefix[] = [makePrefix(0x7f000000, 8)];
   for (const i of interfaces) for (const a of i.addresses) local.push(makePrefix(a.ip, 32));
+  local.push(...(dump?.routes?.local ?? []));
   const assumed = !dumped && dump?.iptablesSave ? unknownInterfaces(node, dump.iptablesSave, interfaces) : [];
   return { interfaces, local, source: dumped ? "dump" : "derived", assumed };
 }
