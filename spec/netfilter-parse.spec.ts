@@ -235,7 +235,7 @@ describe("netfilter parser", () => {
       const rs = parseIptablesSave(
         table("filter", [
           "-A INPUT -m physdev --physdev-is-bridged -j ACCEPT",
-          "-A INPUT -m set --match-set kube dst -j ACCEPT",
+          "-A INPUT -m set --match-set kube dst --packets-gt 3 -j ACCEPT",
           "-A INPUT -m frobnicate --level 3 -j ACCEPT",
           "-A INPUT -m recent --rcheck --hitcount 3 --name X -j DROP",
           "-A INPUT -j TCPMSS --clamp-mss-to-pmtu",
@@ -246,7 +246,7 @@ describe("netfilter parser", () => {
       );
       expect(rs.diagnostics.map(formatDiagnostic)).to.deep.equal([
         "node.txt:5:1: warning[iptables-unsupported-match]: cannot interpret -m physdev (bridge port matches are not simulated); the rule is treated as not matching",
-        "node.txt:6:1: warning[iptables-unsupported-match]: cannot interpret -m set (kubehop has no ipsets); the rule is treated as not matching",
+        "node.txt:6:1: warning[iptables-unsupported-match]: cannot interpret -m set --packets-gt (kubehop keeps no set counters); the rule is treated as not matching",
         "node.txt:7:1: warning[iptables-unsupported-match]: cannot interpret -m frobnicate (an unknown match module); the rule is treated as not matching",
         "node.txt:8:1: warning[iptables-unsupported-match]: cannot interpret -m recent --hitcount (kubehop keeps no hit counts or TTLs); the rule is treated as not matching",
         "node.txt:9:1: warning[iptables-unsupported-target]: cannot interpret -j TCPMSS (a target kubehop does not simulate); the rule is treated as not matching",

@@ -141,7 +141,9 @@ function parseNode(
   // Parsed once, here: a malformed dump is bad input (exit 2) at load, not a failure in mid-trace, and
   // whatever reads the node's rules (the data plane, drift, emulate) reads this ruleset.
   const ruleset =
-    iptText && nftablesLine(iptText.text) === undefined && attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
+    iptText &&
+    nftablesLine(iptText.text) === undefined &&
+    attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
   if (problems.length > 0) throw new InputError(problems);
   for (const p of [addr, routes, wg, sets, ipvs]) if (p) warnings.push(...p.warnings);
   const dump: NodeDump = {
