@@ -106,7 +106,7 @@ describe("kubehop check", () => {
         "bad-values.yaml",
         [
           `${FIX}/bad-values.yaml:5:14: error[invalid-field]: Expectations: expect[0].dropped: dropped("NOT_A_DISPOSITION"): not a failure disposition; expected one of NO_ROUTE, `,
-          `${FIX}/bad-values.yaml:7:12: error[invalid-field]: Expectations: expect[1].reach: reach("svc/shop/nope"): no Service shop/nope; Services: ingress-nginx/ingress-nginx-controller, kube-system/kube-dns, shop/api, shop/cart, shop/db, shop/web`,
+          `${FIX}/bad-values.yaml:7:12: error[invalid-field]: Expectations: expect[1].reach: reach("svc/shop/nope"): no Service shop/nope; Services: default/kubernetes, ingress-nginx/ingress-nginx-controller, kube-system/kube-dns, shop/api, shop/cart, shop/db, shop/web`,
           `${FIX}/bad-values.yaml:9:12: error[invalid-field]: Expectations: expect[2].reach: reach("cart"): give the namespace too; expected pod/NS/NAME, NS/NAME, svc/NS/NAME, node/NAME, client/NAME, IP or IP:PORT`,
           `${FIX}/bad-values.yaml:10:5: error[invalid-value]: Expectations: expect[3]: nothing to check; give at least one of delivered, reach, dropped, status, through, notThrough, sourceIP, masqueraded, ingressRule`,
         ],

@@ -292,6 +292,56 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     async () => (await runCli(["curl", "-f", "topologies/default.yaml", "-s", "http://shop.example.com/"])).stderr,
     "info[curl-option-ignored]: not modelled, no effect on the path: -s",
   ],
+  "pasted-text": [
+    topo(`$ kubectl get svc web -o yaml\n${WEB}`),
+    '<input>:1:1: info[pasted-text]: shell prompt "$ kubectl get svc web -o yaml": not YAML, skipped; the YAML after it is read',
+  ],
+  "kubectl-warning": [
+    topo(`Warning: policy/v1beta1 PodSecurityPolicy is deprecated\n${WEB}`),
+    "<input>:1:1: warning[kubectl-warning]: kubectl printed a warning from the API server: policy/v1beta1 PodSecurityPolicy is deprecated",
+  ],
+  "ip-leading-zero": [
+    topo(svc("web", "clusterIP: 10.96.0.010, ports: [{port: 80}]")),
+    '<input>:4:19: warning[ip-leading-zero]: Service shop/web: "10.96.0.010" has leading zeros: Kubernetes reads it as 10.96.0.10 (decimal)',
+  ],
+  "deprecated-api": [
+    topo(deploy("").replace("apps/v1", "extensions/v1beta1")),
+    "<input>:1:13: warning[deprecated-api]: extensions/v1beta1 Deployment is not served since Kubernetes 1.16",
+  ],
+  "job-pods": [
+    topo(deploy("  parallelism: 2\n").replace("apps/v1\nkind: Deployment", "batch/v1\nkind: Job")),
+    "<input>:1:1: warning[job-pods]: Job shop/web: its 2 pods are taken to be running",
+  ],
+  "cronjob-no-pods": [
+    topo("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec: {schedule: '0 3 * * *'}\n"),
+    '<input>:1:1: info[cronjob-no-pods]: CronJob default/nightly has no pod: it creates a Job on its schedule "0 3 * * *"',
+  ],
+  "default-range-moved": [
+    topo(`${TOPO.replace("nodeCount: 1", "clusterCIDR: 192.168.0.0/16")}`),
+    "info[default-range-moved]: the default underlay 192.168.10.0/24 overlaps 192.168.0.0/16, which the cluster uses: kubehop takes 172.31.10.0/24 instead",
+  ],
+  "dangling-backend": [
+    topo(ingress("")),
+    "<input>:9:67: warning[dangling-backend]: Ingress shop/web: backend Service shop/web does not exist: ingress-nginx answers 503 for it",
+  ],
+  "selector-no-match": [
+    topo(svc("web", "selector: {app: nothing}, ports: [{port: 80}]")),
+    "<input>:4:18: warning[selector-no-match]: Service shop/web: selector app=nothing matches no pod in namespace shop",
+  ],
+  "target-port-unresolved": [
+    topo(
+      `${svc("web", "selector: {app: web}, ports: [{port: 80, targetPort: http}]")}---\n${deploy("", "{containers: [{name: c, ports: [{containerPort: 8080}]}]}")}`,
+    ),
+    '<input>:4:61: warning[target-port-unresolved]: Service shop/web port 80: targetPort "http" names no TCP container port of the 1 selected pod',
+  ],
+  "no-ready-endpoints": [
+    topo(svc("web", "ports: [{port: 80}]")),
+    "<input>:4:16: warning[no-ready-endpoints]: Service shop/web port 80 has no ready endpoint: it has no selector, and no Endpoints or EndpointSlice",
+  ],
+  "lb-pending": [
+    topo(svc("web", "type: LoadBalancer, selector: {app: web}, ports: [{port: 80}]")),
+    "<input>:4:14: warning[lb-pending]: Service shop/web is a LoadBalancer with no address yet",
+  ],
 };
 
 const WG_KEY =
@@ -388,14 +438,19 @@ describe("diagnostics", () => {
       expect(strict.stderr.trimEnd().split("\n")).to.deep.equal([
         `${KUBECTL}:882:3: error[unmodelled-kind]: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block`,
         `${KUBECTL}:902:3: error[unmodelled-kind]: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it`,
+        `${KUBECTL}:625:7: error[no-ready-endpoints]: Service shop/web port http has no ready endpoint: none of the 1 endpoint its Endpoints or EndpointSlices list is ready`,
+        `${KUBECTL}:714:7: error[selector-no-match]: Service kube-system/kube-dns: selector k8s-app=kube-dns matches no pod in namespace kube-system: it has no endpoints (hint: check the selector against the pods' labels (kubectl get pods --show-labels))`,
       ]);
     });
 
     it("a topology without warnings passes --strict; info stays info", async () => {
       expect((await runCli(["validate", "-f", "topologies/default.yaml", "--strict"])).code).to.equal(0);
-      const r = await runCli(["validate", "-f", "spec/fixtures/topologies/services.yaml", "--strict"]);
+      const rs = "spec/fixtures/real/manifests/k8s-website/replicaset-frontend.yaml";
+      const r = await runCli(["validate", "-f", rs, "--strict"]);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/^spec\/fixtures\/topologies\/services\.yaml:\d+:\d+: info\[any-port\]: /);
+      expect(r.stderr).to.match(
+        /^spec\/fixtures\/real\/manifests\/k8s-website\/replicaset-frontend\.yaml:1:1: info\[any-port\]: /,
+      );
     });
 
     it("trace, get and diagram refuse the same topology under --strict, and run without it", async () => {

@@ -37,7 +37,7 @@ describe("kubehop diff", () => {
   it("finds nothing between a topology and itself (exit 0)", async () => {
     const r = await runCli(["diff", "-t", DEFAULT, "-t", DEFAULT]);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.equal(`120 requests compared, 0 changed (before: ${DEFAULT}, after: ${DEFAULT})\n`);
+    expect(r.stdout).to.equal(`129 requests compared, 0 changed (before: ${DEFAULT}, after: ${DEFAULT})\n`);
   });
 
   it("catches a Service selector change: the api Service now selects the cart pods", async () => {
@@ -69,7 +69,7 @@ describe("kubehop diff", () => {
     expect(changed.get("client/client -> http://admin.example.com/healthz")).to.include("->  shop/cart-");
     // What did not change is not reported.
     expect([...changed.keys()].some((k) => k.includes("svc/shop/web") || k.includes("svc/shop/cart"))).to.equal(false);
-    expect(r.stdout).to.match(/\n120 requests compared, \d+ changed \(before: /);
+    expect(r.stdout).to.match(/\n129 requests compared, \d+ changed \(before: /);
   });
 
   it("catches an externalTrafficPolicy change: Local -> Cluster loses the client IP and opens node-1's NodePort", async () => {

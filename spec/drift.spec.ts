@@ -77,7 +77,7 @@ describe("kubehop drift", () => {
     derivedDumps(dir);
     const r = await runCli(["drift", "-t", dir]);
     // kubehop's own derivation may hold the CNI's chains (FLANNEL-POSTRTG): info, never drift.
-    expect(r.stdout.split("\n")[0]).to.equal("node-1: no drift (6 requests tried)");
+    expect(r.stdout.split("\n")[0]).to.equal("node-1: no drift (7 requests tried)");
     expect(
       r.stdout
         .split("\n")
@@ -136,9 +136,9 @@ describe("kubehop drift", () => {
   });
 });
 
-const EXPECTED = `node-1: 4 differences (6 requests tried)
+const EXPECTED = `node-1: 4 differences (7 requests tried)
   iptables
-    stale-endpoint: shop/api:http DNATs to 10.42.1.9:9000 (KUBE-SEP), which is not an endpoint of it (no pod has that address): a stale kube-proxy  [topologies/dumps-example/nodes/node-1/iptables-save.txt:66]
+    stale-endpoint: shop/api:http DNATs to 10.42.1.9:9000 (KUBE-SEP), which is not an endpoint of it (no pod has that address): a stale kube-proxy  [topologies/dumps-example/nodes/node-1/iptables-save.txt:68]
       breaks pod/shop/api-rndpbnfwlh-kp58t -> svc/shop/api:http
         derived:   DELIVERED to shop/api-rndpbnfwlh-kp58t 33.3%, DELIVERED to shop/api-rndpbnfwlh-p84dp 33.3%, DELIVERED to shop/api-rndpbnfwlh-wwpzc 33.3%
         as dumped: DELIVERED to shop/api-rndpbnfwlh-kp58t 33.3%, DELIVERED to shop/api-rndpbnfwlh-p84dp 33.3%, NEIGHBOR_UNREACHABLE 33.3%

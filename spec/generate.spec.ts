@@ -11,7 +11,8 @@ describe("kubehop generate", () => {
     const c = loadTopologySync(text).cluster;
     expect(c.nodes).to.have.length(40);
     expect(c.pods).to.have.length(480);
-    expect(c.services).to.have.length(30);
+    // The 30 generated and default/kubernetes, which every cluster has.
+    expect(c.services).to.have.length(31);
     const slices = c.endpointSlices.filter((s) => s.serviceName === "svc-7");
     expect(slices.flatMap((s) => s.endpoints)).to.have.length(4);
     expect(Math.max(...c.nodes.map((n) => c.pods.filter((p) => p.node === n.name).length))).to.equal(12);

@@ -28,6 +28,10 @@ interface ModelEndpoint {
 /** The EndpointSlice controller and kube-proxy's endpoint cache, recomputed from pods. */
 function modelEndpoints(cluster: Cluster, svc: Service, sp: ServicePort): ModelEndpoint[] {
   const sel = svc.selector ?? {};
+  // The API server writes its own endpoints: here the first node's address (none is labelled
+  // control-plane) on 6443, with no node name, as kube-apiserver leaves it.
+  if (svc.namespace === "default" && svc.name === "kubernetes")
+    return [{ ip: cluster.nodes[0]!.ip, port: 6443, node: "", ready: true, serving: true, terminating: false }];
   if (Object.keys(sel).length === 0) return [];
   const out: ModelEndpoint[] = [];
   for (const p of cluster.pods) {
@@ -87,7 +91,10 @@ function expected(cluster: Cluster, c: Case): Outcome[] {
     const targets = svc.internalTrafficPolicy === "Local" ? localEps : clusterEps;
     if (targets.length === 0) return none(anyEndpoints ? "DROP" : "REJECT");
     const masq = cluster.kubeProxy.masqueradeAll || (detector !== undefined && !fromPod);
-    return spread(targets, (e) => masq || hairpin(e));
+    // DNATed to the node's own address (the API server), a packet that came in goes up to INPUT
+    // and never passes POSTROUTING, where the masquerade would be.
+    const toSelf = (e: ModelEndpoint) => c.hook === "prerouting" && e.ip === node.ip;
+    return spread(targets, (e) => (masq || hairpin(e)) && !toSelf(e));
   }
   if (!anyEndpoints) return none("REJECT");
   if (

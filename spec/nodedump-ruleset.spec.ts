@@ -34,7 +34,7 @@ describe("a node dump's iptables-save, kept parsed", () => {
     expect([...dumped.tables.keys()]).to.deep.equal(["filter", "nat"]);
     const sep = dumped.tables.get("nat")!.chains.get("KUBE-SEP-Q3AUE5ZJWGA7MNHD")!.rules[1]!;
     expect(sep.target).to.deep.include({ kind: "dnat", port: 9000 });
-    expect(sep.ref.line).to.equal(66);
+    expect(sep.ref.line).to.equal(68);
     expect(readFileSync(FILE, "utf8").split("\n")[sep.ref.line! - 1]).to.equal(sep.ref.text);
   });
 

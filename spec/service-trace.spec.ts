@@ -47,7 +47,8 @@ describe("pod -> ClusterIP", () => {
     expect(dnat[0]!.rule).to.equal(
       '-A KUBE-SEP-UIQK3OSOSTRHRPBX -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.1.2:8080',
     );
-    expect(dnat[0]!.before).to.include({ dst: "10.96.0.10:80" });
+    // .1 is default/kubernetes', .10 kube-dns': the first Service allocated gets .11.
+    expect(dnat[0]!.before).to.include({ dst: "10.96.0.11:80" });
     expect(dnat[0]!.after).to.include({ dst: "10.244.1.2:8080" });
   });
 
@@ -64,7 +65,7 @@ describe("pod -> ClusterIP", () => {
     expect(remote.disposition).to.equal("DELIVERED");
     const unNat = steps(remote).filter((s) => s.type === "conntrack");
     expect(unNat.map((s) => s.at)).to.deep.equal(["node-2"]);
-    expect(unNat[0]!.after).to.include({ src: "10.96.0.10:80" });
+    expect(unNat[0]!.after).to.include({ src: "10.96.0.11:80" });
     const local = steps(t.branches[2]!.reply!).filter((s) => s.type === "conntrack");
     expect(local.map((s) => s.at)).to.deep.equal(["node-2/bridge0"]);
   });
@@ -171,7 +172,9 @@ describe("no endpoints, terminating endpoints, session affinity", () => {
   it("a Service without endpoints is REJECTed in filter KUBE-SERVICES: NO_ENDPOINTS", () => {
     const b = topo.trace({ from: "pod/client-pod", to: "svc/empty" }).branches[0]!;
     expect(b.disposition).to.equal("NO_ENDPOINTS");
-    expect(b.reason).to.equal("FORWARD: REJECT with icmp-port-unreachable by KUBE-SERVICES rule 1");
+    expect(b.reason).to.equal(
+      "FORWARD: REJECT with icmp-port-unreachable by KUBE-SERVICES rule 1: Service default/empty port 80 has no ready endpoint: its selector app=nothing matches no pod",
+    );
     expect(b.rule).to.match(/--comment "default\/empty has no endpoints"/);
   });
 

@@ -5,7 +5,8 @@ import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { buildDns, buildLoadBalancers, ingressDns } from "./edge.ts";
+import { buildDns, buildLoadBalancers, defaultVip, ingressDns, pendingLoadBalancers } from "./edge.ts";
+import { checkReferences } from "./references.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
@@ -23,15 +24,16 @@ export function buildCluster(given: TopologyInput): Cluster {
     ingresses,
     given.ingressClasses.map((r) => toIngressClass(r.obj, r.src.at())),
   );
-  const input = withDefaultController(given, ingress.served.length > 0);
+  const { clusterCidr, serviceCidr, underlayCidr, gateway, maskSize, notes } = clusterRanges(given);
+  const vip = defaultVip([clusterCidr, serviceCidr, underlayCidr]);
+  const input = withDefaultController(given, ingress.served.length > 0, vip);
   const problems: InputProblem[] = [];
   const warnings: Diagnostic[] = [...input.ignored];
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) =>
     input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
 
-  const { clusterCidr, serviceCidr, underlayCidr, gateway } = clusterRanges(input);
-  const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCidrMaskSize;
+  warnings.push(...notes);
   if (maskSize < clusterCidr.length) {
     problems.push(
       problem(
@@ -81,8 +83,10 @@ export function buildCluster(given: TopologyInput): Cluster {
     style: spec.overlay?.style ?? DEFAULTS.overlayStyle,
   };
   checkOverlay(input, nodes, problems);
-  const services = buildServices(input, serviceCidr, problems);
-  const endpointSlices = buildEndpointSlices(input, services, pods, problems);
+  const allocated = buildServices(input, serviceCidr, problems);
+  const endpointSlices = buildEndpointSlices(input, allocated, pods, nodes, problems);
+  const { services, warnings: broken } = checkReferences(input, allocated, endpointSlices, pods);
+  warnings.push(...broken);
   for (const s of services) {
     if (s.proxyName === undefined) continue;
     warnings.push(
@@ -100,6 +104,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu,
   };
   const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
+  warnings.push(...pendingLoadBalancers(input, services, loadBalancers, endpointSlices, nodes));
   const zone = buildDns(input);
   for (const i of ingress.ignored) {
     const { namespace, name } = i.ingress;

@@ -6,7 +6,6 @@ export const DEFAULTS = {
   nodeCount: 3,
   nodeNamePrefix: "node-",
   underlayCidr: "192.168.10.0/24",
-  underlayGateway: "192.168.10.1",
   /** Node n (1-based) gets underlay network address + firstNodeHost + n - 1. */
   firstNodeHost: 11,
   underlayMtu: 1500,

@@ -1,7 +1,8 @@
 // The cluster's edge: external load balancers in front of LoadBalancer Services, and the DNS names
 // clients outside the cluster resolve.
-import { parseIpv4, prefixContains } from "../model/address.ts";
-import type { DnsRecord, LoadBalancer, Service, Underlay } from "../model/cluster.ts";
+import { formatIpv4, type Prefix, parseIpv4, prefixContains } from "../model/address.ts";
+import type { Cluster, DnsRecord, EndpointSlice, LoadBalancer, Node, Service, Underlay } from "../model/cluster.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import type { ClassSelection } from "../model/ingress.ts";
@@ -9,6 +10,14 @@ import { isControllerLabels } from "../ingress/controller.ts";
 
 /** The default LB's VIP and, on the underlay, its own address (documentation ranges, RFC 5737). */
 export const EDGE_DEFAULTS = { name: "edge", vip: "203.0.113.10", addressOffset: 2 } as const;
+/** Where the default VIP goes when the cluster uses 203.0.113.0/24: the benchmarking range, RFC 2544. */
+const FALLBACK_VIP = "198.18.0.10";
+
+/** The default controller's VIP, outside every range the cluster uses. */
+export function defaultVip(used: readonly Prefix[]): string {
+  const taken = (text: string) => used.some((p) => prefixContains(p, parseIpv4(text)!));
+  return taken(EDGE_DEFAULTS.vip) && !taken(FALLBACK_VIP) ? FALLBACK_VIP : EDGE_DEFAULTS.vip;
+}
 
 /**
  * LBs given in the Topology, plus one for every LoadBalancer Service that has an ingress IP and no LB:
@@ -130,4 +139,74 @@ export function ingressDns(
     }
   }
   return out;
+}
+
+/**
+ * LoadBalancer Services that have no address yet (no status.loadBalancer.ingress, no LB in the
+ * Topology): a cloud provider or MetalLB would give one; until then they are reached by their
+ * NodePorts, which kube-proxy opens on every node.
+ */
+export function pendingLoadBalancers(
+  input: TopologyInput,
+  services: readonly Service[],
+  lbs: readonly LoadBalancer[],
+  slices: readonly EndpointSlice[],
+  nodes: readonly Node[],
+): Diagnostic[] {
+  return services.flatMap((s) => {
+    if (!isPending(s, lbs)) return [];
+    const given = input.services.find(
+      (r) => r.obj.metadata.name === s.name && (r.obj.metadata.namespace ?? "default") === s.namespace,
+    );
+    const way = nodePortWay(s, slices, nodes);
+    const via = way
+      ? `: reach it through a node's NodePort, e.g. ${way.address} (node ${way.node}, port ${way.port})${isControllerLabels(s.selector ?? {}) ? `; for an Ingress host, ${way.curl}` : ""}`
+      : "";
+    return [
+      diagnostic(
+        "lb-pending",
+        given?.src.at(["spec", "type"]) ?? { object: { kind: "Service", namespace: s.namespace, name: s.name } },
+        `Service ${s.namespace}/${s.name} is a LoadBalancer with no address yet (status.loadBalancer.ingress is empty until a cloud provider or MetalLB gives one)${via}`,
+        "give the address in status.loadBalancer.ingress, or a load balancer in the Topology's spec.loadBalancers",
+      ),
+    ];
+  });
+}
+
+/** Why an Ingress host resolves nowhere when the controller's LoadBalancer Service has no address yet. */
+export function pendingFront(cluster: Cluster, host: string): string | undefined {
+  const front = cluster.services.find(
+    (s) => s.type === "LoadBalancer" && s.selector !== undefined && isControllerLabels(s.selector),
+  );
+  if (!front || !isPending(front, cluster.loadBalancers)) return undefined;
+  const way = nodePortWay(front, cluster.endpointSlices, cluster.nodes);
+  const curl = way?.curl.replaceAll("HOST", host);
+  return `the ingress controller's LoadBalancer Service ${front.namespace}/${front.name} has no address yet${curl ? `; reach it through its NodePort on node ${way!.node}: ${curl}` : ""}`;
+}
+
+function isPending(s: Service, lbs: readonly LoadBalancer[]): boolean {
+  return (
+    s.type === "LoadBalancer" &&
+    s.loadBalancerIngress.length === 0 &&
+    !lbs.some((lb) => lb.service.namespace === s.namespace && lb.service.name === s.name)
+  );
+}
+
+/** A node to reach the Service on: under externalTrafficPolicy Local, one with a ready endpoint. */
+function nodePortWay(s: Service, slices: readonly EndpointSlice[], nodes: readonly Node[]) {
+  const port = s.ports.find((p) => p.nodePort !== undefined && p.port === 80) ?? s.ports.find((p) => p.nodePort);
+  const local = new Set(
+    slices
+      .filter((sl) => sl.namespace === s.namespace && sl.serviceName === s.name)
+      .flatMap((sl) => sl.endpoints.filter((e) => e.ready).map((e) => e.nodeName)),
+  );
+  const node = s.externalTrafficPolicy === "Local" ? nodes.find((n) => local.has(n.name)) : nodes[0];
+  if (!port || !node) return undefined;
+  const ip = formatIpv4(node.ip);
+  return {
+    node: node.name,
+    port: port.name || String(port.port),
+    address: `${ip}:${port.nodePort}`,
+    curl: `curl --resolve HOST:${port.nodePort}:${ip} http://HOST:${port.nodePort}/`,
+  };
 }

@@ -1,13 +1,12 @@
 // design.md's default edge: a file with Ingresses but no ingress controller gets ingress-nginx as its
 // Helm chart installs it (one controller pod behind a LoadBalancer Service), whose VIP is the
-// default load balancer's, 203.0.113.10.
+// default load balancer's (203.0.113.10 unless the cluster uses that range: see defaultVip).
 import type { Origin } from "../model/cluster.ts";
 import type { Read, TopologyInput } from "../input/load.ts";
 import type { WorkloadObject } from "../input/kubernetes-schema.ts";
 import type { ServiceObject } from "../input/service-schema.ts";
 import type { SourceObject } from "../input/yaml-documents.ts";
 import { CONTROLLER_LABELS, isControllerLabels } from "../ingress/controller.ts";
-import { EDGE_DEFAULTS } from "./edge.ts";
 
 export const CONTROLLER = { namespace: "ingress-nginx", name: "ingress-nginx-controller" } as const;
 
@@ -18,7 +17,7 @@ function defaults(kind: string, value: Record<string, unknown>): SourceObject {
 }
 
 /** The input plus a default controller when there are Ingresses and no controller to serve them. */
-export function withDefaultController(input: TopologyInput, hasIngresses: boolean): TopologyInput {
+export function withDefaultController(input: TopologyInput, hasIngresses: boolean, vip: string): TopologyInput {
   const present =
     input.pods.some((p) => isControllerLabels(p.obj.metadata.labels ?? {})) ||
     input.workloads.some((w) => isControllerLabels(w.obj.spec.template.metadata?.labels ?? {}));
@@ -55,7 +54,7 @@ export function withDefaultController(input: TopologyInput, hasIngresses: boolea
         { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
       ],
     },
-    status: { loadBalancer: { ingress: [{ ip: EDGE_DEFAULTS.vip }] } },
+    status: { loadBalancer: { ingress: [{ ip: vip }] } },
   };
   const workload: Read<WorkloadObject> & { kind: "Deployment" } = {
     obj: deployment,

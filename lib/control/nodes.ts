@@ -16,6 +16,7 @@ import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import type { TopologyNode } from "../input/topology-schema.ts";
 import { DEFAULTS } from "./defaults.ts";
+import { API_SERVER_LISTENER, controlPlaneNodes } from "./api-server.ts";
 import { wireGuardKey } from "./names.ts";
 
 export interface NodePlan {
@@ -39,7 +40,8 @@ export function buildNodes(input: TopologyInput, plan: NodePlan, problems: Input
   const drafts = draftNodes(input, problems);
   assignAddresses(drafts, plan, problems);
   assignPodCidrs(drafts, plan, problems);
-  return drafts.map((d, index) => toNode(d, index));
+  const controlPlane = controlPlaneNodes(drafts);
+  return drafts.map((d, index) => toNode(d, index, controlPlane.has(d.name)));
 }
 
 function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
@@ -121,8 +123,23 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
       ),
     );
   }
-  for (const d of drafts) d.labels["kubernetes.io/hostname"] ??= d.name;
+  for (const d of drafts) Object.assign(d.labels, { ...kubeletLabels(d.name), ...d.labels });
   return drafts;
+}
+
+/**
+ * The labels kubelet puts on its Node when it registers (and keeps there), so workloads that select
+ * on them (ingress-nginx's `kubernetes.io/os: linux`) schedule as they do on a real cluster. Labels
+ * the input gives win: a node given `kubernetes.io/arch: arm64` keeps it.
+ */
+export function kubeletLabels(name: string): Record<string, string> {
+  return {
+    "beta.kubernetes.io/arch": "amd64",
+    "beta.kubernetes.io/os": "linux",
+    "kubernetes.io/arch": "amd64",
+    "kubernetes.io/hostname": name,
+    "kubernetes.io/os": "linux",
+  };
 }
 
 function assignAddresses(drafts: Draft[], plan: NodePlan, problems: InputProblem[]): void {
@@ -216,12 +233,13 @@ function assignPodCidrs(drafts: Draft[], plan: NodePlan, problems: InputProblem[
   }
 }
 
-function toNode(d: Draft, index: number): Node {
+/** A control-plane node runs the API server too, unless the Topology lists what the node listens on. */
+function toNode(d: Draft, index: number, controlPlane: boolean): Node {
   const podCidr = d.podCidr ?? makePrefix(0, 32);
   const topo = d.topo;
   const listeners: Listener[] = topo?.listen
     ? topo.listen.map((l) => ({ port: l.port, protocol: l.protocol ?? "TCP", process: l.process ?? "process" }))
-    : DEFAULTS.nodeListeners.map((l) => ({ ...l }));
+    : [...DEFAULTS.nodeListeners.map((l) => ({ ...l })), ...(controlPlane ? [API_SERVER_LISTENER] : [])];
   const extraRoutes = (topo?.routes ?? []).map((r): Route => {
     const dst = r.dst === "default" ? makePrefix(0, 0) : parsePrefix(r.dst)!;
     const type = r.type ?? "unicast";

@@ -4,7 +4,7 @@ import { formatIpv4, type Ipv4, type Prefix, parseIpv4, prefixContains, prefixSi
 import type { ContainerPort, Node, Origin, Pod, WorkloadRef } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
-import type { PodSpecObject } from "../input/kubernetes-schema.ts";
+import type { PodSpecObject, WorkloadObject } from "../input/kubernetes-schema.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { stableSuffix, vethName } from "./names.ts";
@@ -141,8 +141,11 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Di
       }
       continue;
     }
-    const replicas = obj.spec.replicas ?? 1;
-    // Deployments name pods <name>-<pod-template-hash>-<suffix>; StatefulSets <name>-<ordinal>.
+    const replicas = kind === "Job" ? jobPods(obj, ns, origin, warnings) : (obj.spec.replicas ?? 1);
+    if (kind === "Job")
+      Object.assign(labels, { "batch.kubernetes.io/job-name": obj.metadata.name, "job-name": obj.metadata.name });
+    // Deployments name pods <name>-<pod-template-hash>-<suffix>; StatefulSets <name>-<ordinal>;
+    // ReplicaSets, ReplicationControllers and Jobs <name>-<suffix>.
     const hash = stableSuffix(`${ns}/${obj.metadata.name}/${JSON.stringify(template)}`, 10);
     const used = new Set<string>();
     for (let i = 0; i < replicas; i++) {
@@ -150,16 +153,43 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Di
         kind === "StatefulSet"
           ? `${obj.metadata.name}-${i}`
           : uniqueName(
-              kind === "ReplicaSet" ? obj.metadata.name : `${obj.metadata.name}-${hash}`,
+              kind === "Deployment" ? `${obj.metadata.name}-${hash}` : obj.metadata.name,
               `${ns}/${obj.metadata.name}/${i}`,
               used,
             );
       out.push(replica(name, spec.nodeName || undefined));
     }
-    if (replicas === 0)
+    if (replicas === 0 && kind !== "Job")
       warnings.push(diagnostic("zero-replicas", origin, `${kind} ${ns}/${obj.metadata.name} has 0 replicas: no pods`));
   }
+  for (const { obj, src } of input.cronJobs) {
+    warnings.push(
+      diagnostic(
+        "cronjob-no-pods",
+        src.at(),
+        `CronJob ${obj.metadata.namespace ?? DEFAULTS.namespace}/${obj.metadata.name} has no pod: it creates a Job on its schedule "${obj.spec.schedule}", and that Job's pods run until they complete`,
+        "add the Job it creates (kubectl create job --from=cronjob/NAME) to trace from its pod",
+      ),
+    );
+  }
   return out;
+}
+
+/**
+ * A Job's pods that run at once: parallelism (default 1), no more than its completions. They are
+ * modelled as running, so a trace from or to one shows the path it has while it runs; the
+ * diagnostic says that in the cluster they may have finished (and then hold no address).
+ */
+function jobPods(obj: WorkloadObject, ns: string, origin: Origin, warnings: Diagnostic[]): number {
+  const parallelism = obj.spec.parallelism ?? 1;
+  const count = obj.spec.suspend ? 0 : Math.min(parallelism, obj.spec.completions ?? parallelism);
+  const why = obj.spec.suspend
+    ? "it is suspended (spec.suspend: true), so it has no pods"
+    : count === 0
+      ? "it runs no pods (parallelism or completions 0)"
+      : `its ${count === 1 ? "pod is" : `${count} pods are`} taken to be running; in the cluster a Job's pods finish (Completed, no address, no endpoint) and the Job may be done`;
+  warnings.push(diagnostic("job-pods", origin, `Job ${ns}/${obj.metadata.name}: ${why}`));
+  return count;
 }
 
 /** Like the API server's generateName, a clash draws a new suffix (here: the next derived one). */

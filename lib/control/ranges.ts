@@ -9,7 +9,9 @@ import {
   parseIpv4,
   parsePrefix,
   prefixContains,
+  prefixesOverlap,
 } from "../model/address.ts";
+import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
 
@@ -28,7 +30,17 @@ export interface Ranges {
   readonly serviceCidr: Prefix;
   readonly underlayCidr: Prefix;
   readonly gateway?: Ipv4;
+  /** Each node's podCIDR length: the Topology's, a CNI pool's block size, else the default. */
+  readonly maskSize: number;
+  /** Defaults moved clear of the ranges the input uses. */
+  readonly notes: readonly Diagnostic[];
 }
+
+/** Where the defaults go when the first choice meets a range the input uses: private ranges, in order. */
+const SERVICE_CANDIDATES = [DEFAULTS.serviceCidr, "10.43.0.0/16", "172.20.0.0/16", "100.64.0.0/16"];
+const UNDERLAY_CANDIDATES = [DEFAULTS.underlayCidr, "172.31.10.0/24", "10.250.10.0/24", "100.127.10.0/24"];
+/** Calico's blockSize when its pool does not give one. */
+const CALICO_BLOCK_SIZE = 26;
 
 export function clusterRanges(input: TopologyInput): Ranges {
   const spec = input.topology?.obj.spec ?? {};
@@ -46,27 +58,57 @@ export function clusterRanges(input: TopologyInput): Ranges {
     ?.split(",")
     .map((x) => parsePrefix(x.trim(), false))
     .find((p) => p !== undefined);
+  const notes: Diagnostic[] = [];
+  const pool = input.podPools
+    .map((p) => ({ ...p, prefix: parsePrefix(p.cidr, false) }))
+    .find((p) => p.prefix !== undefined);
+  // A CNI pool is where pods really get their addresses, so it wins over the nodes' podCIDRs.
+  const fromPool = (parsePrefix(spec.clusterCIDR ?? "", true) ?? proxyCidr) ? undefined : pool;
   const clusterCidr =
     parsePrefix(spec.clusterCIDR ?? "", true) ??
     proxyCidr ??
+    fromPool?.prefix ??
     covering(podCidrs, 16) ??
     parsePrefix(DEFAULTS.clusterCidr)!;
+  const maskSize =
+    spec.nodeCIDRMaskSize ?? (fromPool ? (fromPool.blockSize ?? CALICO_BLOCK_SIZE) : DEFAULTS.nodeCidrMaskSize);
   const clusterIps = input.services.flatMap((s) => {
     const ip = s.obj.spec.clusterIP ? parseIpv4(s.obj.spec.clusterIP) : undefined;
     return ip === undefined ? [] : [hostPrefix(ip)];
   });
-  const defaultServices = parsePrefix(DEFAULTS.serviceCidr)!;
+  const defaultServices = clearOf(SERVICE_CANDIDATES, [clusterCidr], "serviceCIDR", notes);
   const serviceCidr =
     parsePrefix(spec.serviceCIDR ?? "", true) ??
     (clusterIps.every((p) => prefixContains(defaultServices, p.network)) ? defaultServices : covering(clusterIps, 16)!);
   const given = spec.underlay?.cidr ? parsePrefix(spec.underlay.cidr)! : undefined;
-  const underlayCidr = given ?? covering(nodeIps, 24) ?? parsePrefix(DEFAULTS.underlayCidr)!;
+  const underlayCidr =
+    given ?? covering(nodeIps, 24) ?? clearOf(UNDERLAY_CANDIDATES, [clusterCidr, serviceCidr], "underlay", notes);
   return {
     clusterCidr,
     serviceCidr,
     underlayCidr,
     ...gatewayOf(spec.underlay?.gateway, given === undefined && nodeIps.length > 0, underlayCidr, nodeIps),
+    maskSize,
+    notes,
   };
+}
+
+/** The first candidate that overlaps none of `used`, saying so when it is not the documented default. */
+function clearOf(candidates: readonly string[], used: readonly Prefix[], what: string, notes: Diagnostic[]): Prefix {
+  const prefixes = candidates.map((c) => parsePrefix(c)!);
+  const clear = prefixes.find((p) => !used.some((u) => prefixesOverlap(u, p))) ?? prefixes[0]!;
+  if (clear !== prefixes[0]) {
+    const met = used.find((u) => prefixesOverlap(u, prefixes[0]!))!;
+    notes.push(
+      diagnostic(
+        "default-range-moved",
+        undefined,
+        `the default ${what} ${prefixes[0]!.text} overlaps ${met.text}, which the cluster uses: kubehop takes ${clear.text} instead`,
+        `set the Topology's spec.${what === "underlay" ? "underlay.cidr" : what} to choose it`,
+      ),
+    );
+  }
+  return clear;
 }
 
 /** A derived underlay's router takes its first address, unless a node has it (then none is assumed). */
@@ -78,7 +120,7 @@ function gatewayOf(
 ): { gateway?: Ipv4 } {
   if (text === null) return {};
   if (text !== undefined) return { gateway: parseIpv4(text)! };
-  if (!derived) return { gateway: parseIpv4(DEFAULTS.underlayGateway)! };
+  if (!derived) return { gateway: underlay.network + 1 };
   const first = underlay.network + 1;
   return nodeIps.some((p) => p.network === first) ? {} : { gateway: first };
 }

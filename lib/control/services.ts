@@ -10,21 +10,31 @@ import {
   prefixContains,
   prefixSize,
 } from "../model/address.ts";
-import type { Endpoint, EndpointSlice, KubeProxyConfig, Pod, Service, ServicePort } from "../model/cluster.ts";
+import type { Endpoint, EndpointSlice, KubeProxyConfig, Node, Pod, Service, ServicePort } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
 import type { Read, TopologyInput } from "../input/load.ts";
 import type { ServiceObject } from "../input/service-schema.ts";
 import { DEFAULTS } from "./defaults.ts";
+import { apiServerService, apiServerSlice, isApiServerService } from "./api-server.ts";
 import { deriveEndpointSlices } from "./endpoint-slices.ts";
+import { mirrorEndpoints } from "./endpoints-mirror.ts";
 
 /** The API server's default NodePort range. */
 const NODE_PORTS = { first: 30000, last: 32767 };
-/** kube-dns conventionally takes .10; kubehop hands out ClusterIPs from there, in input order. */
-const FIRST_CLUSTER_IP_OFFSET = 10;
+/** kube-dns conventionally takes .10 (kubeadm's clusterDNS); kubehop hands out the others after it. */
+const KUBE_DNS = { namespace: "kube-system", name: "kube-dns", offset: 10 };
 
+/**
+ * The Services of the input, with default/kubernetes first when the input has none. ClusterIPs not
+ * given are allocated in input order from .11 up: .1 is the kubernetes Service's, .10 kube-dns'
+ * (given to a kube-system/kube-dns without one, and never to another Service).
+ */
 export function buildServices(input: TopologyInput, serviceCidr: Prefix, problems: InputProblem[]): Service[] {
-  const takenIps = new Map<Ipv4, string>();
+  const apiServer = input.services.some((r) => isApiServerService(namespaced(r)))
+    ? []
+    : [apiServerService(serviceCidr)];
+  const takenIps = new Map<Ipv4, string>(apiServer.map((s) => [s.clusterIPs[0]!, "default/kubernetes"]));
   const takenPorts = new Set<number>();
   const seen = new Map<string, Read<ServiceObject>>();
   for (const r of input.services) {
@@ -61,9 +71,15 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
     for (const p of r.obj.spec.ports ?? []) if (p.nodePort !== undefined) takenPorts.add(p.nodePort);
     if (r.obj.spec.healthCheckNodePort !== undefined) takenPorts.add(r.obj.spec.healthCheckNodePort);
   }
-  let nextIp = serviceCidr.network + FIRST_CLUSTER_IP_OFFSET;
+  const kubeDnsIp = serviceCidr.network + KUBE_DNS.offset;
+  let nextIp = kubeDnsIp + 1;
   let nextPort = NODE_PORTS.first;
-  const allocateIp = (): Ipv4 => {
+  const allocateIp = (r: Read<ServiceObject>): Ipv4 => {
+    const { namespace, name } = namespaced(r);
+    if (namespace === KUBE_DNS.namespace && name === KUBE_DNS.name && !takenIps.has(kubeDnsIp)) {
+      takenIps.set(kubeDnsIp, `${namespace}/${name}`);
+      return kubeDnsIp;
+    }
     while (takenIps.has(nextIp)) nextIp++;
     if (nextIp >= serviceCidr.network + prefixSize(serviceCidr) - 1) throw new Error("serviceCIDR exhausted");
     takenIps.set(nextIp, "");
@@ -74,12 +90,16 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
     takenPorts.add(nextPort);
     return nextPort++;
   };
-  return input.services.map((r) => toService(r, allocateIp, allocatePort, problems));
+  return [...apiServer, ...input.services.map((r) => toService(r, allocateIp, allocatePort, problems))];
+}
+
+function namespaced(r: Read<ServiceObject>): { namespace: string; name: string } {
+  return { namespace: r.obj.metadata.namespace ?? DEFAULTS.namespace, name: r.obj.metadata.name };
 }
 
 function toService(
   r: Read<ServiceObject>,
-  allocateIp: () => Ipv4,
+  allocateIp: (r: Read<ServiceObject>) => Ipv4,
   allocatePort: () => number,
   problems: InputProblem[],
 ): Service {
@@ -90,7 +110,7 @@ function toService(
   const headless = spec.clusterIP === "None";
   const external = type === "NodePort" || type === "LoadBalancer";
   const clusterIPs =
-    type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp()];
+    type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp(r)];
   const ports = (spec.ports ?? []).map((p, i): ServicePort => {
     if ((spec.ports?.length ?? 0) > 1 && !p.name)
       problems.push(
@@ -155,6 +175,7 @@ export function buildEndpointSlices(
   input: TopologyInput,
   services: readonly Service[],
   pods: readonly Pod[],
+  nodes: readonly Node[],
   problems: InputProblem[],
 ): EndpointSlice[] {
   const given = input.endpointSlices.flatMap(({ obj, src }): EndpointSlice[] => {
@@ -209,11 +230,13 @@ export function buildEndpointSlices(
     ];
   });
   const covered = new Set(given.map((s) => `${s.namespace}/${s.serviceName}`));
-  const derived = deriveEndpointSlices(
-    services.filter((s) => !covered.has(`${s.namespace}/${s.name}`)),
-    pods,
-  );
-  return [...given, ...derived];
+  const uncovered = services.filter((s) => !covered.has(`${s.namespace}/${s.name}`));
+  const mirrored = mirrorEndpoints(input.endpoints, uncovered, problems);
+  for (const m of mirrored) covered.add(`${m.namespace}/${m.serviceName}`);
+  const apiServer = uncovered.some((s) => isApiServerService(s) && !covered.has(`${s.namespace}/${s.name}`))
+    ? [apiServerSlice(nodes)]
+    : [];
+  return [...given, ...mirrored, ...apiServer, ...deriveEndpointSlices(uncovered, pods)];
 }
 
 /** Without a KubeProxyConfiguration: kube-proxy's defaults, with clusterCIDR set as kubeadm sets it. */

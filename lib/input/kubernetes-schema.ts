@@ -59,19 +59,34 @@ const podTemplate = z.looseObject({
   spec: podSpec.optional(),
 });
 
+const count = (what: string) =>
+  z
+    .number({ error: `expected a whole number of ${what}, e.g. 3` })
+    .int({ error: `expected a whole number of ${what}, e.g. 3` })
+    .min(0, { error: `${what} cannot be negative` })
+    .optional();
+
+/** Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers and Jobs: a pod template. */
 export const WorkloadSchema = z.looseObject({
   metadata,
   spec: z.looseObject({
-    replicas: z
-      .number({ error: "expected a whole number of replicas, e.g. 3" })
-      .int({ error: "expected a whole number of replicas, e.g. 3" })
-      .min(0, { error: "replicas cannot be negative" })
-      .optional(),
+    replicas: count("replicas"),
+    /** A Job's: how many pods run at once, and how many must succeed. */
+    parallelism: count("pods for parallelism"),
+    completions: count("completions"),
+    suspend: z.boolean({ error: "expected true or false" }).optional(),
     template: podTemplate,
   }),
+});
+
+/** A CronJob makes Jobs on its schedule; kubehop reads only enough to say so. */
+export const CronJobSchema = z.looseObject({
+  metadata,
+  spec: z.looseObject({ schedule: z.string({ error: 'expected a cron schedule as text, e.g. "*/5 * * * *"' }) }),
 });
 
 export type NodeObject = z.infer<typeof NodeSchema>;
 export type PodObject = z.infer<typeof PodSchema>;
 export type WorkloadObject = z.infer<typeof WorkloadSchema>;
+export type CronJobObject = z.infer<typeof CronJobSchema>;
 export type PodSpecObject = z.infer<typeof podSpec>;

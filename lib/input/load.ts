@@ -3,6 +3,8 @@ import type { z } from "zod";
 import { byPosition, type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "./errors.ts";
 import {
+  CronJobSchema,
+  type CronJobObject,
   NodeSchema,
   type NodeObject,
   PodSchema,
@@ -13,23 +15,28 @@ import {
 import {
   EndpointSliceSchema,
   type EndpointSliceObject,
+  EndpointsSchema,
+  type EndpointsObject,
   KubeProxyConfigurationSchema,
   type KubeProxyConfigurationObject,
   ServiceSchema,
   type ServiceObject,
 } from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
+import { deprecatedApi } from "./deprecated-api.ts";
+import { hasLeadingZeroAddress, normaliseLeadingZeros } from "./leading-zeros.ts";
+import { type PodPool, podPools } from "./pod-pools.ts";
 import { readSources, type SourceFile } from "./source.ts";
 import { INERT_KINDS, unmodelledImpact } from "./unmodelled.ts";
 import { TopologySchema, type TopologyObject } from "./topology-schema.ts";
-import { parseDocuments, type SourceObject } from "./yaml-documents.ts";
+import { parseDocuments, readDocuments, type SourceObject } from "./yaml-documents.ts";
 
 export interface Read<T> {
   readonly obj: T;
   readonly src: SourceObject;
 }
 
-export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet";
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job";
 
 export interface TopologyInput {
   readonly topology?: Read<TopologyObject>;
@@ -38,22 +45,44 @@ export interface TopologyInput {
   readonly workloads: readonly (Read<WorkloadObject> & { kind: WorkloadKind })[];
   readonly services: readonly Read<ServiceObject>[];
   readonly endpointSlices: readonly Read<EndpointSliceObject>[];
+  /** core v1 Endpoints: the EndpointSlice mirroring controller copies those of selector-less Services. */
+  readonly endpoints: readonly Read<EndpointsObject>[];
+  /** Read to say that they make no pods until they create a Job. */
+  readonly cronJobs: readonly Read<CronJobObject>[];
+  /** The pod address pools a CNI's own objects name (Calico's): the cluster CIDR, when nothing else says. */
+  readonly podPools: readonly PodPool[];
   readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
   readonly ingresses: readonly Read<IngressObject>[];
   readonly ingressClasses: readonly Read<IngressClassObject>[];
-  /** Warnings for the objects of kinds kubehop does not model but that can change traffic. */
+  /**
+   * What kubehop reads past or does not model: objects of kinds that can change traffic, and the
+   * text of a terminal paste around the YAML.
+   */
   readonly ignored: readonly Diagnostic[];
   /** What was loaded (a file, a folder, or YAML text): node dumps are looked for next to it. */
   readonly source?: string;
 }
 
-const WORKLOAD_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+const WORKLOAD_KINDS: readonly string[] = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "ReplicationController",
+  "Job",
+];
 
 /** `sources` when the caller has read them already (the snapshot cache hashes them first). */
 export function loadInput(pathOrText: string, sources: readonly SourceFile[] = readSources(pathOrText)): TopologyInput {
-  const objects = sources.flatMap(parseDocuments);
+  const read = sources.map(readDocuments);
+  const objects = read.flatMap((r) => r.objects);
+  const zeros = read.flatMap((r, i) =>
+    hasLeadingZeroAddress(sources[i]!.text)
+      ? r.objects.filter((o) => !OWN_KINDS.has(o.kind)).flatMap(normaliseLeadingZeros)
+      : [],
+  );
   const problems: InputProblem[] = [];
-  const read = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
+  const readKind = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
     objects
       .filter((src) => kinds.includes(src.kind))
       .flatMap((src) => {
@@ -82,19 +111,27 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
         : [],
   );
   const input = {
-    nodes: read(["Node"], NodeSchema),
-    pods: read(["Pod"], PodSchema),
-    workloads: read(WORKLOAD_KINDS, WorkloadSchema).map((r) => ({ ...r, kind: r.src.kind as WorkloadKind })),
-    services: read(["Service"], ServiceSchema),
-    endpointSlices: read(["EndpointSlice"], EndpointSliceSchema),
-    ingresses: read(["Ingress"], IngressSchema),
-    ingressClasses: read(["IngressClass"], IngressClassSchema),
-    ignored: objects
-      .filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src))
-      .map(unmodelled),
+    nodes: readKind(["Node"], NodeSchema),
+    pods: readKind(["Pod"], PodSchema),
+    workloads: readKind(WORKLOAD_KINDS, WorkloadSchema).map((r) => ({ ...r, kind: r.src.kind as WorkloadKind })),
+    services: readKind(["Service"], ServiceSchema),
+    endpointSlices: readKind(["EndpointSlice"], EndpointSliceSchema),
+    endpoints: readKind(["Endpoints"], EndpointsSchema),
+    cronJobs: readKind(["CronJob"], CronJobSchema),
+    podPools: objects.flatMap(podPools),
+    ingresses: readKind(["Ingress"], IngressSchema),
+    ingressClasses: readKind(["IngressClass"], IngressClassSchema),
+    ignored: [
+      ...read.flatMap((r) => r.notes),
+      ...zeros,
+      ...objects.flatMap((src) => deprecatedApi(src) ?? []),
+      ...objects
+        .filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src))
+        .map(unmodelled),
+    ],
     source: pathOrText,
   };
-  const topology = one(read(["Topology"], TopologySchema), "Topology");
+  const topology = one(readKind(["Topology"], TopologySchema), "Topology");
   const kubeProxyConfig = one(
     proxyConfigs.flatMap((src) => {
       const obj = validate(KubeProxyConfigurationSchema, src, problems);
@@ -106,6 +143,9 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
   return { ...input, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
 }
 
+/** kubehop's own kinds, validated strictly: what Kubernetes would accept does not apply to them. */
+const OWN_KINDS = new Set(["Topology", "Expectations"]);
+
 /** Kinds this layer reads (Expectations is kubehop check's own, read by that command). */
 const KNOWN_KINDS = new Set([
   "Topology",
@@ -114,6 +154,8 @@ const KNOWN_KINDS = new Set([
   ...WORKLOAD_KINDS,
   "Service",
   "EndpointSlice",
+  "Endpoints",
+  "CronJob",
   "Ingress",
   "IngressClass",
   "KubeProxyConfiguration",

@@ -79,6 +79,29 @@ export const EndpointSliceSchema = z.looseObject({
     .optional(),
 });
 
+const endpointAddress = z.looseObject({
+  ip: z.string({ error: "expected an IPv4 address as text, e.g. 10.244.1.5" }),
+  nodeName: z.string().optional(),
+  targetRef: z
+    .looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() })
+    .optional(),
+});
+
+/** core v1 Endpoints: what a selector-less Service's endpoints are, as its owner wrote them. */
+export const EndpointsSchema = z.looseObject({
+  metadata,
+  subsets: z
+    .array(
+      z.looseObject({
+        addresses: z.array(endpointAddress).optional(),
+        notReadyAddresses: z.array(endpointAddress).optional(),
+        ports: z.array(z.looseObject({ name: z.string().optional(), port, protocol: protocol.optional() })).optional(),
+      }),
+    )
+    .nullable()
+    .optional(),
+});
+
 export const KubeProxyConfigurationSchema = z.looseObject({
   apiVersion: z.literal("kubeproxy.config.k8s.io/v1alpha1", {
     error: "expected apiVersion: kubeproxy.config.k8s.io/v1alpha1",
@@ -103,4 +126,5 @@ export const KubeProxyConfigurationSchema = z.looseObject({
 
 export type ServiceObject = z.infer<typeof ServiceSchema>;
 export type EndpointSliceObject = z.infer<typeof EndpointSliceSchema>;
+export type EndpointsObject = z.infer<typeof EndpointsSchema>;
 export type KubeProxyConfigurationObject = z.infer<typeof KubeProxyConfigurationSchema>;

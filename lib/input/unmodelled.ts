@@ -14,13 +14,10 @@ export const INERT_KINDS = new Set([
   "Event",
   "Lease",
   "ControllerRevision",
-  "Job",
-  "CronJob",
   "HorizontalPodAutoscaler",
   "PodDisruptionBudget",
   "StorageClass",
   "CustomResourceDefinition",
-  "Endpoints",
   "PriorityClass",
   "LimitRange",
   "ResourceQuota",
@@ -28,6 +25,9 @@ export const INERT_KINDS = new Set([
   "CSINode",
   "VolumeAttachment",
   "ComponentStatus",
+  // Admission webhooks decide what the API server accepts, not where a packet goes.
+  "ValidatingWebhookConfiguration",
+  "MutatingWebhookConfiguration",
 ]);
 
 const GATEWAY_API = new Set([
@@ -45,6 +45,8 @@ const GATEWAY_API = new Set([
 export function unmodelledImpact(kind: string, apiVersion: string): string {
   if (kind === "NetworkPolicy")
     return "kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block";
+  if ((kind === "Installation" && apiVersion.startsWith("operator.tigera.io")) || kind === "IPPool")
+    return "Calico's own routing (VXLAN, IP-in-IP, BGP) and policy are not simulated: pods reach each other over kubehop's wg0 overlay; its IPv4 pool is the cluster CIDR, each node a block of it (blockSize) as its podCIDR";
   if (apiVersion.startsWith("crd.projectcalico.org") || apiVersion.startsWith("projectcalico.org"))
     return "Calico policy is not enforced: traces may show traffic it would block";
   if (apiVersion.startsWith("cilium.io"))

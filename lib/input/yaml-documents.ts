@@ -12,8 +12,10 @@ import {
   type Node as YamlNode,
 } from "yaml";
 import type { Origin } from "../model/cluster.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "./errors.ts";
 import { parseJsonDocuments } from "./json-documents.ts";
+import { readPaste } from "./pasted-text.ts";
 import { documentObjects, type Path, type SourceObject } from "./source-object.ts";
 import type { SourceFile } from "./source.ts";
 
@@ -29,7 +31,16 @@ const MAX_ALIAS_EXPANSION = 100_000;
  * other YAML through the YAML library: one parser for YAML, never a second opinion on its grammar.
  */
 export function parseDocuments(source: SourceFile): SourceObject[] {
-  return parseJsonDocuments(source) ?? parseYamlDocuments(source);
+  return readDocuments(source).objects;
+}
+
+/** The objects, and what was read past to find them (a terminal paste's prompts, warnings, tables). */
+export function readDocuments(source: SourceFile): { objects: SourceObject[]; notes: readonly Diagnostic[] } {
+  const json = parseJsonDocuments(source);
+  if (json) return { objects: json, notes: [] };
+  const paste = readPaste(source.file, source.text);
+  if (!paste) return { objects: parseYamlDocuments(source), notes: [] };
+  return { objects: parseYamlDocuments({ file: source.file, text: paste.text }), notes: paste.diagnostics };
 }
 
 function parseYamlDocuments(source: SourceFile): SourceObject[] {

@@ -172,7 +172,27 @@ export interface ServicePort {
   /** As written: a number or the name of a container port. */
   readonly targetPort: number | string;
   readonly nodePort?: number;
+  /** Why kube-proxy has no usable endpoint for this port; absent when it has one. */
+  readonly noEndpoints?: NoEndpointsCause;
 }
+
+/**
+ * Why a Service port has no ready endpoint, as the EndpointSlice controllers would leave it: what
+ * validate reports and a NO_ENDPOINTS trace names.
+ */
+export type NoEndpointsCause =
+  /** A selector, and no pod in the namespace carries its labels (or none is scheduled). */
+  | { readonly kind: "selector-matches-no-pod"; readonly selector: Readonly<Record<string, string>> }
+  /** The selected pods declare no container port of the targetPort's name and protocol. */
+  | { readonly kind: "target-port-unresolved"; readonly targetPort: string; readonly pods: number }
+  /** The selected pods exist, none ready. */
+  | { readonly kind: "pods-not-ready"; readonly pods: number }
+  /** No selector, and no Endpoints or EndpointSlice for the Service in the input. */
+  | { readonly kind: "no-endpoints-given" }
+  /** The given Endpoints or EndpointSlices name no port of this name and protocol. */
+  | { readonly kind: "given-endpoints-lack-port" }
+  /** The given Endpoints or EndpointSlices list addresses for the port, none ready. */
+  | { readonly kind: "given-endpoints-not-ready"; readonly endpoints: number };
 
 export interface Service {
   readonly namespace: string;

@@ -149,6 +149,42 @@ export const DIAGNOSTIC_CODES = {
   },
   "trace-dns-skipped": { severity: "warning", meaning: "--trace-dns asked, but there is no query to trace" },
   "curl-option-ignored": { severity: "info", meaning: "a curl option with no effect on the path, or a file not read" },
+  "pasted-text": {
+    severity: "info",
+    meaning: "a shell prompt, command output or table pasted around the YAML: skipped",
+  },
+  "kubectl-warning": {
+    severity: "warning",
+    meaning: "a kubectl `Warning:` line pasted with the YAML: the API server's warning",
+  },
+  "ip-leading-zero": {
+    severity: "warning",
+    meaning: "an IPv4 address with leading zeros, read as decimal as kube-proxy does",
+  },
+  "deprecated-api": {
+    severity: "warning",
+    meaning: "an apiVersion that Kubernetes no longer serves (removed in a release)",
+  },
+  "job-pods": {
+    severity: "warning",
+    meaning: "a Job's pods are taken to be running; in the cluster they may have completed",
+  },
+  "cronjob-no-pods": { severity: "info", meaning: "a CronJob has no pod until it creates a Job on its schedule" },
+  "default-range-moved": {
+    severity: "info",
+    meaning: "a default address range was moved clear of a range the input uses",
+  },
+  "dangling-backend": {
+    severity: "warning",
+    meaning: "an Ingress backend that names a missing Service or Service port",
+  },
+  "selector-no-match": { severity: "warning", meaning: "a Service whose selector matches no pod" },
+  "target-port-unresolved": { severity: "warning", meaning: "a named targetPort that no selected pod declares" },
+  "no-ready-endpoints": {
+    severity: "warning",
+    meaning: "a Service port with no ready endpoint: kube-proxy rejects it",
+  },
+  "lb-pending": { severity: "warning", meaning: "a LoadBalancer Service with no address yet: reach it by a NodePort" },
 } as const satisfies Record<string, CodeEntry>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

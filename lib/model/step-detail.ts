@@ -2,6 +2,7 @@
 // Devices record these; the English reason is rendered from them in lib/output/reason.ts alone, and
 // whatever asks a question of a trace reads these fields, never the reason. Addresses are dotted
 // quads, as the JSON prints them.
+import type { NoEndpointsCause } from "./cluster.ts";
 import type { PodRef } from "./hop-at.ts";
 
 /** An address with its port; no port for ICMP. */
@@ -445,6 +446,8 @@ export type EndDetail =
       readonly rejectWith?: string;
       /** The rule that decided; absent: the chain's policy. */
       readonly rule?: { readonly table: string; readonly chain: string; readonly index: number };
+      /** kube-proxy's REJECT of a Service port without endpoints: which port, and why it has none. */
+      readonly noEndpoints?: { readonly service: string; readonly port: string; readonly cause: NoEndpointsCause };
     }
   | { readonly kind: "ttl-expired"; readonly node: string }
   | { readonly kind: "outside"; readonly destination: string }

@@ -1,5 +1,6 @@
 // The one place a trace's typed facts become English: a step's reason from its detail (and action),
 // a leg's reason from what decided its end. Everything else reads the facts themselves.
+import { causeText } from "../control/references.ts";
 import type { PodRef } from "../model/hop-at.ts";
 import type { StepAction } from "../model/step.ts";
 import type { EndDetail, Endpoint, PeerFact, Receiver, StepDetail } from "../model/step-detail.ts";
@@ -217,7 +218,10 @@ export function endReason(d: EndDetail): string {
       return `IPVS on ${d.node}: ${serviceText(d.service)} has no real server that takes connections (ICMP port unreachable)`;
     case "verdict": {
       const by = d.rule ? ` by ${d.rule.chain} rule ${d.rule.index}` : " by chain policy";
-      return `${d.hook}: ${d.verdict}${d.rejectWith ? ` with ${d.rejectWith}` : ""}${by}`;
+      const why = d.noEndpoints
+        ? `: Service ${d.noEndpoints.service} port ${d.noEndpoints.port} has no ready endpoint: ${causeText(d.noEndpoints.cause)}`
+        : "";
+      return `${d.hook}: ${d.verdict}${d.rejectWith ? ` with ${d.rejectWith}` : ""}${by}${why}`;
     }
     case "ttl-expired":
       return `TTL expired on ${d.node}`;

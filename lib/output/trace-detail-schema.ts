@@ -403,6 +403,16 @@ export const StepDetailSchema = z
   ])
   .meta({ id: "StepDetail", description: "what decided a step, as typed facts, by kind" });
 
+/** Why kube-proxy had no endpoint for the Service port it rejected (lib/model/cluster.ts). */
+const NoEndpointsCauseSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("selector-matches-no-pod"), selector: z.record(str, str) }),
+  z.strictObject({ kind: z.literal("target-port-unresolved"), targetPort: str, pods: int }),
+  z.strictObject({ kind: z.literal("pods-not-ready"), pods: int }),
+  z.strictObject({ kind: z.literal("no-endpoints-given") }),
+  z.strictObject({ kind: z.literal("given-endpoints-lack-port") }),
+  z.strictObject({ kind: z.literal("given-endpoints-not-ready"), endpoints: int }),
+]);
+
 export const EndDetailSchema = z
   .discriminatedUnion("kind", [
     wgNoPeer,
@@ -437,6 +447,7 @@ export const EndDetailSchema = z
         verdict: z.enum(["DROP", "REJECT"]),
         rejectWith: str.optional(),
         rule: z.strictObject({ table: str, chain: str, index: int }).optional(),
+        noEndpoints: z.strictObject({ service: str, port: str, cause: NoEndpointsCauseSchema }).optional(),
       },
       "a netfilter DROP or REJECT, by a rule or (no rule) the chain's policy",
     ),

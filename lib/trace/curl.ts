@@ -6,6 +6,7 @@ import type { HttpRequest } from "../model/packet.ts";
 import { podsAt } from "./names.ts";
 import { planRequest, type RequestPlan, RequestError } from "./request.ts";
 import { CLUSTER_DOMAIN, resolveHost } from "./dns.ts";
+import { pendingFront } from "../control/edge.ts";
 import type { TraceRequest } from "./types.ts";
 
 export interface CurlQuery {
@@ -53,6 +54,9 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     const where = pod ? `the cluster DNS (search path of namespace ${pod.namespace}) or ` : "";
     // An Ingress that names the host but is not served explains why no DNS name was made for it.
     const ignored = net.cluster.ingress.ignored.find((i) => i.ingress.rules.some((r) => r.host === urlHost));
+    const served = net.cluster.ingress.served.some((i) => i.ingress.rules.some((r) => !r.host || r.host === urlHost));
+    const pending = served ? pendingFront(net.cluster, urlHost) : undefined;
+    if (pending) throw new RequestError(`could not resolve host ${urlHost}: ${pending}`, "UNRESOLVED_HOST");
     const why = ignored ? ` (${ignored.reason})` : "";
     const clusterName =
       !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`)

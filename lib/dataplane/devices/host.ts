@@ -15,6 +15,7 @@ import { lookupRoute, routeText } from "../routing.ts";
 import { type HookIfaces, hookSteps, runHook } from "./netfilter-stage.ts";
 import { ipvsDecision } from "./ipvs.ts";
 import { receive } from "./socket.ts";
+import { servicePortFor } from "../../control/service-lookup.ts";
 
 /** One way through the stack so far: a hook may split it into several. */
 interface Path {
@@ -187,9 +188,23 @@ function applyHook(
       ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}),
       ...(last ? { rule: { table: last.rule.table, chain: last.rule.chain, index: last.rule.index } } : {}),
     };
-    out.push(finish(next, dispositionOf(b.verdict, last?.rule.text), verdict, last?.rule.text));
+    const disposition = dispositionOf(b.verdict, last?.rule.text);
+    const why = disposition === "NO_ENDPOINTS" ? noEndpoints(ctx, b.packet) : undefined;
+    out.push(finish(next, disposition, why ? { ...verdict, noEndpoints: why } : verdict, last?.rule.text));
   }
   return survivors;
+}
+
+/** Which Service port kube-proxy rejected for want of endpoints, and why the control plane left it none. */
+function noEndpoints(ctx: StepContext, pk: Packet) {
+  const hit = servicePortFor(ctx.net.cluster, pk.dst, pk.dport, pk.proto);
+  const cause = hit?.port.noEndpoints;
+  if (!hit || !cause) return undefined;
+  return {
+    service: `${hit.service.namespace}/${hit.service.name}`,
+    port: hit.port.name || String(hit.port.port),
+    cause,
+  };
 }
 
 /** kube-proxy's own comments say when a drop or reject is about missing endpoints. */
@@ -228,7 +243,10 @@ function recordConntrack(p: Path, node: Node): BranchState {
   return { ...p.state, conntrack: [...p.state.conntrack, entry] };
 }
 
-function deliverLocal(p: Path, node: Node, ctx: StepContext): Outcome[] {
+function deliverLocal(given: Path, node: Node, ctx: StepContext): Outcome[] {
+  // A packet DNATed to the node's own address (the API server's 6443) is tracked as one sent on:
+  // its reply is un-NATed, or the client would reset it.
+  const p = { ...given, state: recordConntrack(given, node) };
   const pk = p.packet;
   if (pk.proto === "udp" && pk.inner && pk.dport === ctx.net.cluster.overlay.listenPort) {
     p.steps.push({
