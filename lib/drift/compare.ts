@@ -6,12 +6,13 @@ import { peersOf } from "../control/overlay.ts";
 import { routeTable } from "../control/node-network.ts";
 import { routeText } from "../dataplane/routing.ts";
 import { dumpDetails } from "../nodedump/load.ts";
+import { conventionFor, conventionInfo } from "./cni-conventions.ts";
 import { compareIptables } from "./compare-iptables.ts";
 import type { Difference } from "./difference.ts";
 
 export interface NodeComparison {
   readonly differences: Difference[];
-  /** Worth knowing, not drift: chains of other tools, which are not compared. */
+  /** Worth knowing, not drift: chains of other tools, which are not compared; AllowedIPs a CNI's convention explains. */
   readonly info: string[];
 }
 
@@ -20,7 +21,7 @@ export function compareNode(cluster: Cluster, node: Node, dump: NodeDump): NodeC
   const info: string[] = [];
   if (dump.iptablesSave) compareIptables(cluster, node, dump.iptablesSave, differences, info);
   if (dump.routes) compareRoutes(cluster, node, dump, differences);
-  if (dump.wireguard) comparePeers(cluster, node, dump, differences);
+  if (dump.wireguard) comparePeers(cluster, node, dump, differences, info);
   return { differences, info };
 }
 
@@ -101,7 +102,7 @@ function sameForwarding(a: Route, b: Route): boolean {
 
 // ---- WireGuard ------------------------------------------------------------------------------
 
-function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Difference[]): void {
+function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Difference[], info: string[]): void {
   const wg = dump.wireguard!;
   const lines = new Map((dumpDetails(dump).peers ?? []).map((p) => [p.peer, p.line]));
   const at = (p: object) => (lines.has(p as never) ? `${wg.file}:${lines.get(p as never)}` : wg.file);
@@ -130,7 +131,14 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
     const have = new Set(real.allowedIps.map((a) => a.text));
     const want = new Set(d.allowedIps.map((a) => a.text));
     const missing = [...want].filter((a) => !have.has(a));
-    const extra = [...have].filter((a) => !want.has(a));
+    const extra: string[] = [];
+    const peerNode = cluster.nodes.find((n) => n.name === d.node);
+    for (const a of real.allowedIps) {
+      if (want.has(a.text)) continue;
+      const why = peerNode && conventionFor(a, peerNode, cluster);
+      if (why) info.push(conventionInfo(node.name, a, d.node, why));
+      else if (!extra.includes(a.text)) extra.push(a.text);
+    }
     if (missing.length)
       out.push({
         part: "wireguard",
