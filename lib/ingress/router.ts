@@ -45,6 +45,8 @@ interface Explained {
 export interface BackendRoute extends Explained {
   readonly kind: "backend";
   readonly ingress: string;
+  /** The Ingress's namespace, where its backend Services live. */
+  readonly namespace: string;
   readonly host: string;
   /** The rule's path as written ("/" for an Ingress defaultBackend). */
   readonly path: string;
@@ -116,7 +118,8 @@ export function routeOn(
       ? `host ${host} matched server ${server.hostname}`
       : how === "wildcard"
         ? `host ${host} matched wildcard server ${server.hostname} (exactly one label)`
-        : `host ${host || "(none)"} matched no Ingress host, so the catch-all server answers (rules without a host live there)`;
+        : `host ${host || "(none)"} matched no Ingress host, so the catch-all server answers (rules without a host ` +
+          `live there)`;
   const appRoot = appRootRedirect(server, uri, request);
   if (appRoot) return { ...appRoot, considered: [...server.shadowed], reason: `${hostWhy}; ${appRoot.reason}` };
   const match = chooseLocation(server, uri);
@@ -145,7 +148,8 @@ export function routeOn(
       301,
       `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`,
       "trailing-slash",
-      `${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash (Prefix paths ending in "/" do not match the path without it)`,
+      `${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash ` +
+        `(Prefix paths ending in "/" do not match the path without it)`,
     );
   // The location's `return` directives run in the rewrite phase, before the Lua that redirects to https.
   if (loc.annotations.denied) return { ...refused(503, proxied(), undefined, base), denied: loc.annotations.denied };
@@ -197,6 +201,7 @@ function matched(
   return {
     kind: "backend",
     ingress: ingressKey(loc.ingress!),
+    namespace: loc.ingress!.namespace,
     host: server.hostname === DEFAULT_SERVER ? host : server.hostname,
     path: loc.rulePath,
     pathType: loc.rulePathType,
@@ -211,7 +216,7 @@ function matched(
     backendProtocol: a.backendProtocol,
     ...(a.defaultBackend ? { defaultBackend: a.defaultBackend } : {}),
     ...base,
-    reason: `${why}${a.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied straight to endpoint pod IPs (no service-upstream)"}`,
+    reason: `${why}${a.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied " + "straight to endpoint pod IPs (no service-upstream)"}`,
   };
 }
 
@@ -246,7 +251,9 @@ function appRootRedirect(
     server: server.hostname,
     checks: [],
     rule: `${key}: app-root ${loc.annotations.appRoot}`,
-    reason: `${key} sets app-root ${loc.annotations.appRoot}: nginx answers a request for / with 302 to it, before choosing a location`,
+    reason:
+      `${key} sets app-root ${loc.annotations.appRoot}: nginx answers a request for / with 302 to it, before ` +
+      `choosing a location`,
   };
 }
 
@@ -274,7 +281,10 @@ function sslRedirect(
     };
   const certServer = certificateServer(servers, host);
   if (!loc.annotations.sslRedirect || !certServer) return undefined;
-  const why = `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to serve plain HTTP)`;
+  const why =
+    `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ` +
+    `ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to ` +
+    `serve plain HTTP)`;
   return { by: "ssl-redirect", why };
 }
 
@@ -304,10 +314,17 @@ export function ruleText(server: Server, loc: Location): string {
 function locationWhy(server: Server, loc: Location, uri: string): string {
   const rendered = renderLocation(loc, server.regex);
   if (server.regex)
-    return `path ${uri} matched ${rendered} first (regex mode for the whole host: use-regex or rewrite-target on one of its Ingresses; longest path tried first)`;
+    return (
+      `path ${uri} matched ${rendered} first (regex mode for the whole host: use-regex or rewrite-target on ` +
+      `one of its Ingresses; longest path tried first)`
+    );
   if (loc.isDefault) return `path ${uri} matched no Ingress path, only the implicit location /`;
   if (loc.exact)
-    return `path ${uri} equals ${rendered}${loc.twin ? ` (the exact twin ingress-nginx adds for Prefix ${loc.rulePath})` : ""}, and exact locations win`;
+    return (
+      `path ${uri} ` +
+      `equals ${rendered}${loc.twin ? ` (the exact twin ingress-nginx adds for Prefix ${loc.rulePath})` : ""}, ` +
+      `and exact locations win`
+    );
   return `path ${uri} matched ${rendered}, the longest matching prefix (${loc.rulePathType} ${loc.rulePath})`;
 }
 
@@ -315,7 +332,8 @@ function explainOthers(server: Server, winner: Location, uri: string): string[] 
   const out: string[] = [];
   for (const l of server.locations) {
     if (l === winner) continue;
-    const what = `${renderLocation(l, server.regex)} [${l.ingress ? ruleText(server, l) : "controller default backend"}]`;
+    const what =
+      `${renderLocation(l, server.regex)} ` + `[${l.ingress ? ruleText(server, l) : "controller default backend"}]`;
     if (!locationMatches(l, uri, server.regex)) out.push(`${what}: does not match`);
     else if (server.regex) out.push(`${what}: matches too, but comes later`);
     else out.push(`${what}: matches too, but ${winner.exact ? "an exact location wins" : "is shorter"}`);

@@ -139,7 +139,7 @@ function canaryForks(packet: Packet, pod: Pod, r: BackendRoute, f: Fork): Canary
     kind: "canary",
     controller: podRef(pod),
     ingress: c.ingress,
-    primary: `${r.ingress.split("/")[0]}/${r.backend.service}`,
+    primary: `${r.namespace}/${r.backend.service}`,
     canary: `${c.namespace}/${c.backend.service}`,
   } as const;
   const decided = (toCanary: boolean, detail: Detail<"canary">): CanaryFork[] => [
@@ -200,7 +200,7 @@ function proxyOutcomes(
   matched: HttpOutcome,
   answer: Answer,
 ): Outcome[] {
-  const namespace = f.canary?.namespace ?? r.ingress.split("/")[0]!;
+  const namespace = f.canary?.namespace ?? r.namespace;
   const backend = f.canary?.backend ?? r.backend;
   const service = `${namespace}/${backend.service}`;
   const http = { ...matched, ...(f.canary ? { backend: { service: backend.service, port: backend.port } } : {}) };
@@ -240,7 +240,9 @@ function proxyOutcomes(
     ? `custom-default-backend-${namespace}-${r.defaultBackend}`
     : `${namespace}-${svc.name}-${port.name || port.port}`;
   return list.map((to, i) => {
-    const why = `upstream ${upstreamName} (round_robin): endpoint ${i + 1} of ${list.length}, ${formatIpv4(to.ip)}:${to.port}`;
+    const why =
+      `upstream ${upstreamName} (round_robin): endpoint ${i + 1} ` +
+      `of ${list.length}, ${formatIpv4(to.ip)}:${to.port}`;
     return go(to, { via, upstreamName, index: i + 1, of: list.length }, why, 1 / list.length);
   });
 }
