@@ -102,7 +102,8 @@ export class Topology {
     const from = options.from ?? "";
     const dns = this.cluster.services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
     const why = !podsAt(this.network, from, options.namespace)
-      ? "--trace-dns: only a pod's query goes to cluster DNS; outside the cluster the name comes from the Topology's zone"
+      ? "--trace-dns: only a pod's query goes to cluster DNS; outside the cluster the name comes from the " +
+        "Topology's zone"
       : !dns
         ? "--trace-dns: there is no kube-system/kube-dns Service to send the query to"
         : /^\d+\.\d+\.\d+\.\d+$/.test(new URL(url).hostname)

@@ -3,6 +3,7 @@
 // cannot fix are named in its output.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
 
@@ -17,5 +18,25 @@ describe("biome: formatting and lint", function () {
       encoding: "utf8",
     });
     expect(r.status, `${r.stdout}${r.stderr}`).to.equal(0);
+  });
+});
+
+// biome cannot break a string, template or comment, so it leaves such lines over its 120 columns.
+describe("lib/: line width", () => {
+  // lib/drift is being changed by another helper right now; it joins this check once that work lands.
+  const SKIPPED = new Set(["lib/drift"]);
+
+  it("has no line of a .ts file over 120 characters", () => {
+    const over: string[] = [];
+    for (const entry of readdirSync("lib", { recursive: true, withFileTypes: true })) {
+      const file = join(entry.parentPath, entry.name);
+      if (!entry.isFile() || !file.endsWith(".ts") || [...SKIPPED].some((d) => file.startsWith(`${d}/`))) continue;
+      readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (line.length > 120) over.push(`${file}:${i + 1} (${line.length} characters)`);
+        });
+    }
+    expect(over, over.join("\n")).to.deep.equal([]);
   });
 });

@@ -30,7 +30,10 @@ declare global {
       readonly someBranch: Assertion;
       /** The following assertions must hold for every branch (the default). */
       readonly everyBranch: Assertion;
-      /** Delivered to `pod/NS/NAME` (or a pod of workload NAME), `NS/NAME`, `svc/NS/NAME` (any endpoint), `node/NAME`, `client/NAME`, `IP` or `IP:PORT`. */
+      /**
+       * Delivered to `pod/NS/NAME` (or a pod of workload NAME), `NS/NAME`, `svc/NS/NAME` (any endpoint), `node/NAME`,
+       * `client/NAME`, `IP` or `IP:PORT`.
+       */
       reach(target: string): Assertion;
       /** Not delivered; with a disposition, the request (or its reply) ended in exactly that one. */
       dropped(disposition?: Disposition): Assertion;

@@ -43,7 +43,9 @@ export interface Check {
   readonly negate: boolean;
 }
 
-/** A condition that names something malformed or unknown; chai throws it, `kubehop check` reports it with a position. */
+/**
+ * A condition that names something malformed or unknown; chai throws it, `kubehop check` reports it with a position.
+ */
 export class AssertionInputError extends Error {
   override name = "AssertionInputError";
 }
@@ -227,10 +229,14 @@ function holdsFor(c: Condition, b: Branch, ctx?: AssertContext): { holds: boolea
         (r.path === undefined || r.path === h.path) &&
         (r.pathType === undefined || r.pathType === h.pathType) &&
         (r.service === undefined || r.service === h.backend?.service);
-      return {
-        holds,
-        saw: `matched Ingress rule ${ruleText({ ingress: h.ingress, ...(h.host !== undefined ? { host: h.host } : {}), ...(h.path !== undefined ? { path: h.path } : {}), ...(h.pathType !== undefined ? { pathType: h.pathType } : {}), ...(h.backend ? { service: h.backend.service } : {}) })}`,
-      };
+      const matched = ruleText({
+        ingress: h.ingress,
+        ...(h.host !== undefined ? { host: h.host } : {}),
+        ...(h.path !== undefined ? { path: h.path } : {}),
+        ...(h.pathType !== undefined ? { pathType: h.pathType } : {}),
+        ...(h.backend ? { service: h.backend.service } : {}),
+      });
+      return { holds, saw: `matched Ingress rule ${matched}` };
     }
   }
 }
@@ -256,7 +262,8 @@ function reach(text: string, b: Branch, ctx?: AssertContext): { holds: boolean; 
     case "service": {
       if (!ctx)
         throw new AssertionInputError(
-          `reach("${text}"): the trace does not know its cluster, so the Service's endpoints are unknown; trace with kubehop's loadTopology()`,
+          `reach("${text}"): the trace does not know its cluster, so the Service's endpoints are unknown; trace ` +
+            `with kubehop's loadTopology()`,
         );
       const eps = ctx.endpoints(target.service);
       if (!eps)

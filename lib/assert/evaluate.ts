@@ -55,7 +55,9 @@ export function evaluate(
     return {
       pass: false,
       expectation,
-      message: `expected ${expectation} (${head}), but ${failing.length} of the ${n} do not:\n${list(failing)}${show(failing[0])}`,
+      message:
+        `expected ${expectation} (${head}), but ${failing.length} of the ${n} do ` +
+        `not:\n${list(failing)}${show(failing[0])}`,
     };
   }
   if (scope.kind === "some") {
@@ -79,6 +81,8 @@ export function evaluate(
   return {
     pass: false,
     expectation,
-    message: `expected ${expectation} (${head}), but those that do have ${formatProbability(sum)}; ${detail}${show(sum < scope.p ? failing[0] : matching[0])}`,
+    message:
+      `expected ${expectation} (${head}), but those that do ` +
+      `have ${formatProbability(sum)}; ${detail}${show(sum < scope.p ? failing[0] : matching[0])}`,
   };
 }

@@ -17,14 +17,16 @@ export function junitXml(results: readonly CheckResult[]): string {
     );
     for (const r of rs) {
       const e = r.expectation;
-      const open = `    <testcase classname="${esc(file)}" name="${esc(e.name)}" file="${esc(e.origin.file)}" line="${e.origin.line}"`;
+      const open =
+        `    <testcase classname="${esc(file)}" name="${esc(e.name)}" file="${esc(e.origin.file)}" ` +
+        `line="${e.origin.line}"`;
       if (r.verdict.pass) {
         lines.push(`${open}/>`);
       } else {
         lines.push(`${open}>`);
-        lines.push(
-          `      <failure type="kubehop.check" message="${esc(r.verdict.message.split("\n")[0]!)}">${esc(`${e.origin.file}:${e.origin.line}:${e.origin.col}\n${r.verdict.message}`)}</failure>`,
-        );
+        const first = esc(r.verdict.message.split("\n")[0]!);
+        const where = esc(`${e.origin.file}:${e.origin.line}:${e.origin.col}\n${r.verdict.message}`);
+        lines.push(`      <failure type="kubehop.check" message="${first}">${where}</failure>`);
         lines.push("    </testcase>");
       }
     }

@@ -46,7 +46,8 @@ export const run: CommandRun = async (args, io) => {
   if (problems.length) throw new InputError(problems);
   if (sources.length === 0) {
     throw new UsageError(
-      `no expectations: add an expect: list to the Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`,
+      `no expectations: add an expect: list to the ` +
+        `Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`,
     );
   }
   const compiled = sources
@@ -92,7 +93,8 @@ function expectationFile(file: string, problems: InputProblem[]): ExpectationSou
         problem(
           "wrong-kind",
           src.at(["kind"]),
-          `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t`,
+          `kind ${src.kind}: an expectations file holds kind: Expectations documents (apiVersion: ` +
+            `kubehop.io/v1alpha1, expect: [...]); a Topology's own expect: list is read from -t`,
         ),
       );
       continue;

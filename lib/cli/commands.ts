@@ -38,7 +38,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   trace: {
     summary: "follow one packet from a location to a destination, hop by hop, and its reply",
     usage:
-      "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o text|wide|json|yaml|mermaid]",
+      "-f TOPO --from LOC --to DEST [-n NS] [--proto tcp|udp|icmp|sctp] [--src IP] [--all|--branch K|--seed N] [-o " +
+      "text|wide|json|yaml|mermaid]",
     topology: true,
     namespaced: true,
     options: {
@@ -133,7 +134,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   netfilter: {
     summary: "one packet through one node's iptables-save rules: every branch, DNAT, marks and verdict",
     usage:
-      "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--ipsets FILE] [--hook prerouting|output]",
+      "--rules FILE|- --src IP --dst IP --dport N [--sport N] [--proto tcp|udp|sctp] [--local-ip IP ...] [--ipsets " +
+      "FILE] [--hook prerouting|output]",
     options: {
       rules: { type: "string", value: "FILE", help: 'iptables-save text of one node ("-" reads stdin)' },
       src: { type: "string", value: "IP", help: "source address" },
@@ -161,13 +163,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       "assume-kube-jumps": {
         type: "boolean",
-        help: "add the jumps kube-proxy installs into its chains (PREROUTING/OUTPUT -> KUBE-SERVICES, ...) when none are there, as in its iptables-restore text",
+        help:
+          "add the jumps kube-proxy installs into its chains (PREROUTING/OUTPUT -> KUBE-SERVICES, ...) when " +
+          "none are there, as in its iptables-restore text",
       },
       strict: STRICT_OPTION,
       json,
     },
     examples: [
-      "kubehop netfilter --rules topologies/dumps-example/nodes/node-1/iptables-save.txt --src 198.51.100.10 --dst 10.96.0.20 --dport 80 --local-ip 192.168.10.11",
+      "kubehop netfilter --rules topologies/dumps-example/nodes/node-1/iptables-save.txt --src 198.51.100.10 --dst " +
+        "10.96.0.20 --dport 80 --local-ip 192.168.10.11",
     ],
     load: () => import("./netfilter-command.ts"),
   },
@@ -259,7 +264,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   verify: {
     summary: "the simulator against the real kernel: real connections through the emulation, compared",
     usage:
-      "-f TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--allow-skip] [-o text|json]",
+      "-f TOPO [--repeat N] [--request 'FROM TO [PROTO] [SIZE]' ...] [--only] [--alpha A] [--allow-skip] [-o " +
+      "text|json]",
     topology: true,
     options: {
       repeat: { type: "string", value: "N", help: "connections per request (default 30)" },

@@ -41,7 +41,8 @@ function bashScript(commands: Commands): string {
     '  case "${COMP_WORDS[1]}" in',
     ...cases,
     "  esac",
-    '  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi',
+    '  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- ' +
+      '"$cur")); fi',
     "}",
     `complete -o filenames -F _kubehop ${NAMES.join(" ")}`,
     "",
@@ -58,7 +59,8 @@ function fishScript(commands: Commands): string {
       for (const [long, o] of Object.entries(optionsOf(commands[name]!))) {
         const short = o.short ? ` -s ${o.short}` : "";
         lines.push(
-          `complete -c ${bin} -n '__fish_seen_subcommand_from ${name}' -l ${long}${short}${o.type === "string" ? " -r" : ""} -d ${q(o.help)}`,
+          `complete -c ${bin} -n '__fish_seen_subcommand_from ${name}' ` +
+            `-l ${long}${short}${o.type === "string" ? " -r" : ""} -d ${q(o.help)}`,
         );
       }
     }

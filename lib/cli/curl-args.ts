@@ -31,12 +31,15 @@ const FLAGS: Record<string, CurlFlag> = {
   // kubehop's own
   file: val(
     "TOPO",
-    "the topology: a YAML file or a folder. -f is the topology only when the next word is an existing file or folder and no topology was given yet; any other -f is curl's --fail (-t is always the topology, never curl's --telnet-option)",
+    "the topology: a YAML file or a folder. -f is the topology only when the next word is an existing file or " +
+      "folder and no topology was given yet; any other -f is curl's --fail (-t is always the topology, never " +
+      "curl's --telnet-option)",
     "f",
   ),
   from: val(
     "LOC",
-    "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME (each pod a branch), node/NAME",
+    "where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/NAME, sts/NAME, ds/NAME (each " +
+      "pod a branch), node/NAME",
   ),
   namespace: val("NS", "the namespace for pod/NAME in --from (kubehop's -n wins over curl's -n, --netrc)", "n"),
   all: on("print every branch in full"),
@@ -44,20 +47,23 @@ const FLAGS: Record<string, CurlFlag> = {
   seed: val("N", "sample one branch by its probability, seeded: the same N picks the same branch"),
   output: val(
     "FORMAT|FILE",
-    "text, json, yaml, wide (text with every step) or mermaid; any other value is curl's output file, accepted with no effect on the path",
+    "text, json, yaml, wide (text with every step) or mermaid; any other value is curl's output file, accepted with " +
+      "no effect on the path",
     "o",
   ),
   format: val("FORMAT", "text, json, yaml or mermaid (older spelling of -o)"),
   json: val(
     "[DATA]",
-    "print JSON (as -o json); followed by '{...}', '[...]' or @FILE, or as --json=DATA, it is curl's --json: a POST of DATA as application/json",
+    "print JSON (as -o json); followed by '{...}', '[...]' or @FILE, or as --json=DATA, it is curl's --json: a POST " +
+      "of DATA as application/json",
   ),
   verbose: on("every step of every hop, with the deciding rule (curl's -v: more detail)", "v"),
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
   "auth-verdict": val(
     "allowed|denied",
-    "what every auth-url subrequest answers (2xx or 401); without it, each splits the trace into both, since the auth service's verdict is unknown offline",
+    "what every auth-url subrequest answers (2xx or 401); without it, each splits the trace into both, since the " +
+      "auth service's verdict is unknown offline",
   ),
   "no-cache": on("do not use or write the cached snapshot of a large topology"),
   strict: on("treat warnings as errors: print them and exit 2 (for CI)"),
@@ -71,7 +77,8 @@ const FLAGS: Record<string, CurlFlag> = {
   data: many(
     val(
       "DATA",
-      "POST DATA as application/x-www-form-urlencoded; several are joined with &; a @FILE is not read, so the body's size is unknown",
+      "POST DATA as application/x-www-form-urlencoded; several are joined with &; a @FILE is not read, so the " +
+        "body's size is unknown",
       "d",
     ),
   ),
@@ -95,7 +102,9 @@ const FLAGS: Record<string, CurlFlag> = {
   referer: val("URL", "the Referer header (a trailing ;auto is dropped)", "e"),
   cookie: many(val("NAME=VALUE|FILE", "the Cookie header; a FILE of cookies is not read", "b")),
   fail: on(
-    "exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every failed kubehop trace is). -f is the topology instead when an existing file or folder follows it and no topology was given yet",
+    "exit 22 when the response is HTTP 400 or above, as curl does (without it, an HTTP error is exit 1, as every " +
+      "failed kubehop trace is). -f is the topology instead when an existing file or folder follows it and no " +
+      "topology was given yet",
     "f",
   ),
   "fail-with-body": on("the same as --fail"),

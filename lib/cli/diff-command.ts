@@ -1,5 +1,6 @@
 // kubehop diff -t BEFORE -t AFTER [--requests FILE] [--brief]: the requests whose outcome changed between two
-// topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any changed.
+// topologies (dispositions, destinations, client IP kept or lost), with both traces (--brief: without). Exit 1 if any
+// changed.
 import { loadWithProgress } from "./load-topology.ts";
 import { requestOf, requestText } from "../assert/expectations.ts";
 import { diffText, diffTopologies } from "../diff/diff.ts";
@@ -39,7 +40,8 @@ function requestsFile(file: string): DiffRequest[] {
         problem(
           "wrong-kind",
           src.at(["kind"]),
-          `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, their assertions ignored)`,
+          `kind ${src.kind}: --requests takes a file of kind: Expectations documents (their requests are compared, ` +
+            `their assertions ignored)`,
         ),
       );
       continue;

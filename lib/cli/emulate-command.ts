@@ -56,7 +56,8 @@ export const run: CommandRun = async (args, io) => {
   if (values.shell !== undefined) {
     const ns = em.namespaceOf(values.shell)!;
     io.stdout(
-      `shell in ${values.shell} (namespace ${ns}); exit the shell to ${values.keep ? "leave the emulation running" : "remove the emulation"}\n`,
+      `shell in ${values.shell} (namespace ${ns}); exit the shell ` +
+        `to ${values.keep ? "leave the emulation running" : "remove the emulation"}\n`,
     );
     const code = await new Promise<number>((resolve) => {
       const sh = spawn("ip", ["netns", "exec", ns, process.env.SHELL || "/bin/bash"], {
@@ -112,7 +113,8 @@ function summary(em: Emulation, cluster: { nodes: readonly { name: string }[] })
   for (const [c, ns] of n.clients) lines.push(`  client/${c.padEnd(10)} ${ns}`);
   for (const note of em.notes) lines.push(`note: ${note}`);
   lines.push(
-    "poke at it: ip netns exec NS iptables -t nat -L -n; ip netns exec NS wg show DEVICE (wg0's control socket keeps its creation name)",
+    "poke at it: ip netns exec NS iptables -t nat -L -n; ip netns exec NS wg show DEVICE (wg0's control socket " +
+      "keeps its creation name)",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -22,7 +22,9 @@ export const run: CommandRun = async (args, io) => {
   };
   if (size.services * size.endpoints > size.nodes * size.podsPerNode) {
     throw new UsageError(
-      `${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower --services/--endpoints`,
+      `${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more ` +
+        `than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower ` +
+        `--services/--endpoints`,
     );
   }
   const text = generateTopology(size, progress("generating", size.services));

@@ -89,21 +89,28 @@ function textReport(
   diagnostics: readonly Diagnostic[],
 ): string {
   const lines = [
-    `${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ${branches.length} branch${branches.length === 1 ? "" : "es"}`,
+    `${packetText(packet)} at ${hook}, local IPs: ${localIps.map(formatIpv4).join(", ") || "(none)"}; ` +
+      `${branches.length} branch${branches.length === 1 ? "" : "es"}`,
   ];
   branches.forEach((b, i) => {
     const verdict = b.rejectWith ? `${b.verdict} (${b.rejectWith})` : b.verdict;
+    const nat = b.masquerade
+      ? `masquerade to ${b.snat ?? "an address not given"}`
+      : b.snat
+        ? `snat to ${b.snat}`
+        : "no masquerade";
     lines.push(
       "",
       `branch ${i + 1}: probability ${probabilityText(b.probability)}, verdict ${verdict}, dnat ${b.dnat ?? "none"}, ` +
-        `${b.masquerade ? `masquerade to ${b.snat ?? "an address not given"}` : b.snat ? `snat to ${b.snat}` : "no masquerade"}, marks ${b.marks.join(" ") || "none"}`,
+        `${nat}, marks ${b.marks.join(" ") || "none"}`,
       `  path: ${b.hooks.join(" -> ")}${b.route ? ` (routed ${b.route})` : ""}`,
     );
     for (const c of b.choices) lines.push(`  choice: ${c}`);
     for (const s of b.steps.filter(reportedStep)) {
       const r = s.event.rule;
       lines.push(
-        `  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  => ${s.event.detail}`,
+        `  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  ` +
+          `=> ${s.event.detail}`,
       );
     }
   });

@@ -1,4 +1,5 @@
-// kubehop trace -f TOPO --from LOC --to DEST [-n NS] [--proto] [--src] [--sport] [--size] [--all|--branch K|--seed N] [-o FORMAT]
+// kubehop trace -f TOPO --from LOC --to DEST [-n NS] [--proto] [--src] [--sport] [--size] [--all|--branch K|--seed N]
+// [-o FORMAT]
 import type { L4 } from "../model/packet.ts";
 import { traceText } from "../output/trace-text.ts";
 import { chooseBranches, onlyBranches } from "./branch-select.ts";

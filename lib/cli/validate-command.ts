@@ -9,7 +9,10 @@ export const run: CommandRun = async (args, io) => {
   const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
   const pods = cluster.pods.length;
   io.stdout(
-    `ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} client${cluster.clients.length === 1 ? "" : "s"}; cluster CIDR ${cluster.clusterCidr.text}, underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh (MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`,
+    `ok: ${cluster.nodes.length} nodes, ${pods} pods, ${cluster.clients.length} ` +
+      `client${cluster.clients.length === 1 ? "" : "s"}; cluster CIDR ${cluster.clusterCidr.text}, ` +
+      `underlay ${cluster.underlay.cidr.text}, wg0 ${cluster.overlay.style}-style mesh ` +
+      `(MTU ${cluster.overlay.mtu}, port ${cluster.overlay.listenPort})\n`,
   );
   for (const n of cluster.nodes.slice(0, 20)) {
     const here = cluster.pods.filter((p) => p.node === n.name).length;

@@ -57,7 +57,8 @@ export function cniNatRules(cluster: Cluster, node: Node): ChainRules {
       [chain, `-d ${cidr} -m comment --comment "Kilo: do not NAT packets destined for the mesh" -j RETURN`],
       [
         chain,
-        `-d ${cluster.underlay.cidr.text} -m comment --comment "Kilo: do not NAT packets destined for the nodes" -j RETURN`,
+        `-d ${cluster.underlay.cidr.text} -m comment --comment "Kilo: do not NAT packets destined for the nodes" -j ` +
+          `RETURN`,
       ],
       [chain, `-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`],
     ]),

@@ -39,7 +39,8 @@ export function buildCluster(given: TopologyInput): Cluster {
       problem(
         "invalid-value",
         at("nodeCIDRMaskSize"),
-        `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of /${clusterCidr.length} or longer`,
+        `nodeCIDRMaskSize /${maskSize} is larger than the cluster CIDR ${clusterCidr.text}; use a mask of ` +
+          `/${clusterCidr.length} or longer`,
       ),
     );
   }
@@ -57,7 +58,8 @@ export function buildCluster(given: TopologyInput): Cluster {
       problem(
         "address-conflict",
         at("underlay", "cidr"),
-        `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be disjoint`,
+        `underlay ${underlayCidr.text} overlaps clusterCIDR ${clusterCidr.text}; node and pod addresses must be ` +
+          `disjoint`,
       ),
     );
   }
@@ -93,7 +95,9 @@ export function buildCluster(given: TopologyInput): Cluster {
       diagnostic(
         "service-proxy-name",
         s.origin ?? { object: { kind: "Service", namespace: s.namespace, name: s.name } },
-        `Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces to it do not take that proxy into account`,
+        `Service ${s.namespace}/${s.name} is handled by proxy "${s.proxyName}" (label ` +
+          `service.kubernetes.io/service-proxy-name), not kube-proxy: kubehop writes no rules for it, so traces ` +
+          `to it do not take that proxy into account`,
       ),
     );
   }
@@ -130,7 +134,8 @@ export function buildCluster(given: TopologyInput): Cluster {
       diagnostic(
         "any-port",
         first.origin ?? { object: { kind: "Pod", namespace: first.namespace, name: first.name } },
-        `pod ${first.namespace}/${first.name}${others} no containerPorts: each is assumed to listen on any port it is asked for`,
+        `pod ${first.namespace}/${first.name}${others} no containerPorts: each is assumed to listen on any port it ` +
+          `is asked for`,
         "list the ports in the containers' ports[] to have connections to other ports refused",
       ),
     );

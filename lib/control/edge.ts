@@ -160,13 +160,15 @@ export function pendingLoadBalancers(
     );
     const way = nodePortWay(s, slices, nodes);
     const via = way
-      ? `: reach it through a node's NodePort, e.g. ${way.address} (node ${way.node}, port ${way.port})${isControllerLabels(s.selector ?? {}) ? `; for an Ingress host, ${way.curl}` : ""}`
+      ? `: reach it through a node's NodePort, e.g. ${way.address} (node ${way.node}, ` +
+        `port ${way.port})${isControllerLabels(s.selector ?? {}) ? `; for an Ingress host, ${way.curl}` : ""}`
       : "";
     return [
       diagnostic(
         "lb-pending",
         given?.src.at(["spec", "type"]) ?? { object: { kind: "Service", namespace: s.namespace, name: s.name } },
-        `Service ${s.namespace}/${s.name} is a LoadBalancer with no address yet (status.loadBalancer.ingress is empty until a cloud provider or MetalLB gives one)${via}`,
+        `Service ${s.namespace}/${s.name} is a LoadBalancer with no address yet (status.loadBalancer.ingress is ` +
+          `empty until a cloud provider or MetalLB gives one)${via}`,
         "give the address in status.loadBalancer.ingress, or a load balancer in the Topology's spec.loadBalancers",
       ),
     ];
@@ -181,7 +183,10 @@ export function pendingFront(cluster: Cluster, host: string): string | undefined
   if (!front || !isPending(front, cluster.loadBalancers)) return undefined;
   const way = nodePortWay(front, cluster.endpointSlices, cluster.nodes);
   const curl = way?.curl.replaceAll("HOST", host);
-  return `the ingress controller's LoadBalancer Service ${front.namespace}/${front.name} has no address yet${curl ? `; reach it through its NodePort on node ${way!.node}: ${curl}` : ""}`;
+  return (
+    `the ingress controller's LoadBalancer Service ${front.namespace}/${front.name} has no address ` +
+    `yet${curl ? `; reach it through its NodePort on node ${way!.node}: ${curl}` : ""}`
+  );
 }
 
 function isPending(s: Service, lbs: readonly LoadBalancer[]): boolean {

@@ -40,7 +40,8 @@ export function mirrorEndpoints(
               problem(
                 "invalid-field",
                 src.at(["subsets", i, field, j, "ip"]),
-                `Endpoints ${namespace}/${name}: "${a.ip}" is not an IPv4 address; expected four numbers 0-255 like 10.244.1.5`,
+                `Endpoints ${namespace}/${name}: "${a.ip}" is not an IPv4 address; expected four numbers 0-255 like ` +
+                  `10.244.1.5`,
               ),
             );
             return [];

@@ -151,7 +151,8 @@ function unknownInterfaces(node: Node, rules: Ruleset, interfaces: readonly Node
             diagnostic(
               "interface-assumed",
               rule.ref.line !== undefined ? { file: rules.file, line: rule.ref.line, col: 1 } : undefined,
-              `${flag} ${m.name}${m.wildcard ? "+" : ""}: ${node.name}'s interfaces are not dumped, so kubehop gives it ` +
+              `${flag} ${m.name}${m.wildcard ? "+" : ""}: ${node.name}'s interfaces are not dumped, so kubehop ` +
+                `gives it ` +
                 `${interfaces.map((i) => i.name).join(", ")}; no packet is taken to pass ${m.name}, so this test ` +
                 `${m.neg ? "always holds" : "never matches"}`,
               `add the node's \`ip addr\` as ip-addr.txt, or map the name in spec.nodeDumps.interfaces`,
@@ -171,7 +172,9 @@ function kubeIpvs0(cluster: Cluster, ipvs: IpvsMode): NodeInterface {
   return { name: "kube-ipvs0", addresses: unique.map((ip) => ({ ip, prefix: makePrefix(ip, 32) })) };
 }
 
-/** Whether the node's kube-proxy runs in IPVS mode, as its dumps show: its IPVS table, ipsets in its rules, kube-ipvs0. */
+/**
+ * Whether the node's kube-proxy runs in IPVS mode, as its dumps show: its IPVS table, ipsets in its rules, kube-ipvs0.
+ */
 export function ipvsMode(cluster: Cluster, node: Node): IpvsMode | undefined {
   const dump = cluster.nodeDumps.get(node.name);
   if (!dump) return undefined;

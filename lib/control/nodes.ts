@@ -54,7 +54,8 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
         problem(
           "duplicate",
           nameAt,
-          `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names must be unique`,
+          `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names ` +
+            `must be unique`,
         ),
       );
       return undefined;
@@ -119,7 +120,8 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
       problem(
         "invalid-value",
         topo.src.at(["spec", "nodeCount"]),
-        `nodeCount is ${topo.obj.spec.nodeCount} but ${drafts.length} nodes are defined; drop nodeCount or make them agree`,
+        `nodeCount is ${topo.obj.spec.nodeCount} but ${drafts.length} nodes are defined; drop nodeCount or make ` +
+          `them agree`,
       ),
     );
   }
@@ -151,7 +153,8 @@ function assignAddresses(drafts: Draft[], plan: NodePlan, problems: InputProblem
         problem(
           "address-outside",
           d.at("ip"),
-          `node ${d.name}: address ${formatIpv4(d.ip)} is outside the underlay ${plan.underlayCidr.text}; use an address inside it or set Topology spec.underlay.cidr`,
+          `node ${d.name}: address ${formatIpv4(d.ip)} is outside the underlay ${plan.underlayCidr.text}; use an ` +
+            `address inside it or set Topology spec.underlay.cidr`,
         ),
       );
     }
@@ -176,7 +179,8 @@ function assignAddresses(drafts: Draft[], plan: NodePlan, problems: InputProblem
         problem(
           "address-exhausted",
           d.origin,
-          `the underlay ${plan.underlayCidr.text} has no address left for node ${d.name}; set a larger Topology spec.underlay.cidr`,
+          `the underlay ${plan.underlayCidr.text} has no address left for node ${d.name}; set a larger Topology ` +
+            `spec.underlay.cidr`,
         ),
       );
       return;
@@ -205,7 +209,8 @@ function assignPodCidrs(drafts: Draft[], plan: NodePlan, problems: InputProblem[
         problem(
           "address-conflict",
           d.at("podCIDR"),
-          `node ${d.name}: podCIDR ${p.text} overlaps node ${clash.name}'s ${clash.podCidr!.text}; podCIDRs must not overlap`,
+          `node ${d.name}: podCIDR ${p.text} overlaps node ${clash.name}'s ${clash.podCidr!.text}; podCIDRs must ` +
+            `not overlap`,
         ),
       );
   }
@@ -224,7 +229,8 @@ function assignPodCidrs(drafts: Draft[], plan: NodePlan, problems: InputProblem[
         problem(
           "address-exhausted",
           d.origin,
-          `the cluster CIDR ${plan.clusterCidr.text} has no /${plan.maskSize} left for node ${d.name}; use a larger clusterCIDR or a larger nodeCIDRMaskSize`,
+          `the cluster CIDR ${plan.clusterCidr.text} has no /${plan.maskSize} left for node ${d.name}; use a larger ` +
+            `clusterCIDR or a larger nodeCIDRMaskSize`,
         ),
       );
       return;

@@ -41,7 +41,8 @@ export function checkOverlay(input: TopologyInput, nodes: readonly Node[], probl
           problem(
             "dangling-reference",
             at,
-            `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known nodes: ${[...names].slice(0, 10).join(", ")}`,
+            `WireGuard peer "${p.node}" of node ${tn.name} is not a node; known ` +
+              `nodes: ${[...names].slice(0, 10).join(", ")}`,
           ),
         );
       if (p.node === tn.name)
@@ -59,7 +60,8 @@ export function checkOverlay(input: TopologyInput, nodes: readonly Node[], probl
             problem(
               "address-conflict",
               input.topology!.src.at(["spec", "nodes", i, "wireguard", "peers", j, "allowedIPs", k]),
-              `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one prefix on one peer only`,
+              `AllowedIPs ${a} is given to peers ${prev} and ${p.node} of node ${tn.name}; WireGuard keeps one ` +
+                `prefix on one peer only`,
             ),
           );
         }

@@ -61,7 +61,8 @@ function givenPods(input: TopologyInput, problems: InputProblem[]): PodDraft[] {
         problem(
           "invalid-field",
           src.at(["status", "phase"]),
-          `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed or Unknown`,
+          `Pod ${obj.metadata.name}: unknown phase "${status.phase}"; expected Pending, Running, Succeeded, Failed ` +
+            `or Unknown`,
         ),
       );
     }
@@ -167,7 +168,8 @@ function workloadPods(input: TopologyInput, nodes: readonly Node[], warnings: Di
       diagnostic(
         "cronjob-no-pods",
         src.at(),
-        `CronJob ${obj.metadata.namespace ?? DEFAULTS.namespace}/${obj.metadata.name} has no pod: it creates a Job on its schedule "${obj.spec.schedule}", and that Job's pods run until they complete`,
+        `CronJob ${obj.metadata.namespace ?? DEFAULTS.namespace}/${obj.metadata.name} has no pod: it creates a Job ` +
+          `on its schedule "${obj.spec.schedule}", and that Job's pods run until they complete`,
         "add the Job it creates (kubectl create job --from=cronjob/NAME) to trace from its pod",
       ),
     );
@@ -187,7 +189,8 @@ function jobPods(obj: WorkloadObject, ns: string, origin: Origin, warnings: Diag
     ? "it is suspended (spec.suspend: true), so it has no pods"
     : count === 0
       ? "it runs no pods (parallelism or completions 0)"
-      : `its ${count === 1 ? "pod is" : `${count} pods are`} taken to be running; in the cluster a Job's pods finish (Completed, no address, no endpoint) and the Job may be done`;
+      : `its ${count === 1 ? "pod is" : `${count} pods are`} taken to be running; in the cluster a Job's pods ` +
+        `finish (Completed, no address, no endpoint) and the Job may be done`;
   warnings.push(diagnostic("job-pods", origin, `Job ${ns}/${obj.metadata.name}: ${why}`));
   return count;
 }
@@ -216,7 +219,8 @@ function checkUnique(drafts: PodDraft[], problems: InputProblem[]): void {
         problem(
           "duplicate",
           d.nameAt(),
-          `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names must be unique in a namespace`,
+          `duplicate pod ${d.namespace}/${d.name} (first at ${prev.origin.file}:${prev.origin.line}); pod names ` +
+            `must be unique in a namespace`,
         ),
       );
     else seen.set(d.name, d);
@@ -239,7 +243,8 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
           problem(
             "dangling-reference",
             d.at(["spec", "nodeName"]),
-            `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known nodes: ${[...index.keys()].slice(0, 10).join(", ")}`,
+            `pod ${d.namespace}/${d.name}: nodeName "${d.node}" is not a node; known ` +
+              `nodes: ${[...index.keys()].slice(0, 10).join(", ")}`,
           ),
         );
       }
@@ -253,7 +258,8 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
         diagnostic(
           "pod-pending",
           d.origin,
-          `pod ${d.namespace}/${d.name} stays Pending: no node matches its nodeSelector ${JSON.stringify(selector ?? {})}`,
+          `pod ${d.namespace}/${d.name} stays Pending: no node matches its ` +
+            `nodeSelector ${JSON.stringify(selector ?? {})}`,
           "label a node to match, or change the nodeSelector",
         ),
       );
@@ -374,7 +380,8 @@ function assignIps(drafts: PodDraft[], nodes: readonly Node[], clusterCidr: Pref
         problem(
           "address-exhausted",
           d.countAt,
-          `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; use a larger nodeCIDRMaskSize or fewer pods`,
+          `node ${node.name}'s podCIDR ${node.podCidr.text} has no address left for pod ${d.namespace}/${d.name}; ` +
+            `use a larger nodeCIDRMaskSize or fewer pods`,
         ),
       );
       continue;

@@ -103,7 +103,8 @@ function clearOf(candidates: readonly string[], used: readonly Prefix[], what: s
       diagnostic(
         "default-range-moved",
         undefined,
-        `the default ${what} ${prefixes[0]!.text} overlaps ${met.text}, which the cluster uses: kubehop takes ${clear.text} instead`,
+        `the default ${what} ${prefixes[0]!.text} overlaps ${met.text}, which the cluster uses: kubehop ` +
+          `takes ${clear.text} instead`,
         `set the Topology's spec.${what === "underlay" ? "underlay.cidr" : what} to choose it`,
       ),
     );

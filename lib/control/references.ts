@@ -47,7 +47,8 @@ export function checkReferences(
         diagnostic(
           "selector-no-match",
           at(["spec", "selector"]),
-          `Service ${key}: selector ${labelText(s.selector!)} matches no pod in namespace ${s.namespace}: it has no endpoints`,
+          `Service ${key}: selector ${labelText(s.selector!)} matches no pod in namespace ${s.namespace}: it has no ` +
+            `endpoints`,
           "check the selector against the pods' labels (kubectl get pods --show-labels)",
         ),
       );
@@ -95,7 +96,9 @@ function portWarning(
       return {
         code: "target-port-unresolved",
         field: ["targetPort"],
-        message: `${name}: targetPort "${cause.targetPort}" names no ${port.protocol} container port of the ${cause.pods} selected pod${cause.pods === 1 ? "" : "s"}: it has no endpoints`,
+        message:
+          `${name}: targetPort "${cause.targetPort}" names no ${port.protocol} container port of ` +
+          `the ${cause.pods} selected pod${cause.pods === 1 ? "" : "s"}: it has no endpoints`,
       };
     default:
       return { code: "no-ready-endpoints", field: [], message: `${name} has no ready endpoint: ${causeText(cause)}` };
@@ -116,7 +119,10 @@ export function causeText(cause: NoEndpointsCause): string {
     case "given-endpoints-lack-port":
       return "its Endpoints or EndpointSlices list no port of that name and protocol";
     case "given-endpoints-not-ready":
-      return `none of the ${cause.endpoints} endpoint${cause.endpoints === 1 ? "" : "s"} its Endpoints or EndpointSlices list is ready`;
+      return (
+        `none of the ${cause.endpoints} endpoint${cause.endpoints === 1 ? "" : "s"} its Endpoints or ` +
+        `EndpointSlices list is ready`
+      );
   }
 }
 
@@ -152,7 +158,8 @@ function danglingBackends(r: Read<IngressObject>, services: readonly Service[]):
       diagnostic(
         "dangling-backend",
         r.src.at([...path, "service", "port"]),
-        `${ingress}: Service ${namespace}/${ref.name} has no port ${wanted}; its ports: ${svc.ports.map((p) => p.name || p.port).join(", ")}: ingress-nginx answers 503 for it`,
+        `${ingress}: Service ${namespace}/${ref.name} has no port ${wanted}; its ` +
+          `ports: ${svc.ports.map((p) => p.name || p.port).join(", ")}: ingress-nginx answers 503 for it`,
       ),
     ];
   });

@@ -185,7 +185,8 @@ export function buildEndpointSlices(
         problem(
           "invalid-value",
           src.at(["metadata"]),
-          'EndpointSlice has no "kubernetes.io/service-name" label; kube-proxy would ignore it. Add the label naming its Service',
+          'EndpointSlice has no "kubernetes.io/service-name" label; kube-proxy would ignore it. Add the label ' +
+            "naming its Service",
         ),
       );
       return [];

@@ -46,7 +46,11 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const places: Scene["places"] = new Map();
 
   const pods = cluster.pods.length;
-  const title = `Cluster: ${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"}, ${pods} pod${pods === 1 ? "" : "s"}, ${cluster.services.length} Service${cluster.services.length === 1 ? "" : "s"}, ${cluster.ingress.served.length} Ingress${cluster.ingress.served.length === 1 ? "" : "es"}`;
+  const title =
+    `Cluster: ${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"}, ${pods} ` +
+    `pod${pods === 1 ? "" : "s"}, ${cluster.services.length} ` +
+    `Service${cluster.services.length === 1 ? "" : "s"}, ${cluster.ingress.served.length} ` +
+    `Ingress${cluster.ingress.served.length === 1 ? "" : "es"}`;
   labels.push({ id: "title", cls: "title", x: M, y: M + 4, text: title, size: FONT.title, anchor: "start" });
 
   // The outside: clients, then load balancers, left to right.
@@ -131,7 +135,9 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   let gridBottom = rowTop - 2 * BUS_GAP;
   const folded = cluster.nodes.length - drawn.length;
   if (folded > 0) {
-    const text = `... and ${folded.toLocaleString("en-US")} more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; nodes on a path always are)`;
+    const text =
+      `... and ${folded.toLocaleString("en-US")} more nodes, not drawn (at most ${MAX_NODES_DRAWN} are; ` +
+      `nodes on a path always are)`;
     labels.push({
       id: "nodes-folded",
       cls: "muted",
@@ -232,7 +238,8 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const trunkO = M + 22;
   const underlayText = `underlay ${cluster.underlay.cidr.text} · MTU ${cluster.underlay.mtu}`;
   const n = cluster.nodes.length;
-  const meshText = `wg0 overlay · WireGuard ${n > 1 ? `full mesh of ${n} nodes (${(n * (n - 1)).toLocaleString("en-US")} peer entries)` : "(one node)"} · UDP ${cluster.overlay.listenPort} · MTU ${cluster.overlay.mtu}`;
+  const mesh = n > 1 ? `full mesh of ${n} nodes (${(n * (n - 1)).toLocaleString("en-US")} peer entries)` : "(one node)";
+  const meshText = `wg0 overlay · WireGuard ${mesh} · UDP ${cluster.overlay.listenPort} · MTU ${cluster.overlay.mtu}`;
   rows.forEach((y, r) => {
     lines.push({
       id: `underlay-${r}`,
@@ -313,7 +320,11 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     width: Math.ceil(width),
     height: Math.ceil(logical.bottom + M),
     title,
-    desc: `Network diagram: ${outside.map((o) => o.loc).join(", ")}${outside.length ? " outside the cluster; " : ""}${n} nodes each with eth0 on the underlay ${cluster.underlay.cidr.text}, wg0 on the WireGuard overlay, and bridge0 switching its pods; Services and Ingresses below.`,
+    desc:
+      `Network ` +
+      `diagram: ${outside.map((o) => o.loc).join(", ")}${outside.length ? " outside the cluster; " : ""}${n} ` +
+      `nodes each with eth0 on the underlay ${cluster.underlay.cidr.text}, wg0 on the WireGuard overlay, and ` +
+      `bridge0 switching its pods; Services and Ingresses below.`,
     boxes,
     lines,
     labels,

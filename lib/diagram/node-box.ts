@@ -293,7 +293,9 @@ export function drawNode(
     const mid = safeId("more", n.name);
     const moreRect = { x: rowX, y: py, w: rowW, h: ROW };
     boxes.push({ id: mid, cls: "pod more", ...moreRect, rx: 4, layer: "front" });
-    const what = `+${c.hidden.length} more pod${c.hidden.length > 1 ? "s" : ""} in ${c.hiddenGroups} workload${c.hiddenGroups > 1 ? "s" : ""}`;
+    const what =
+      `+${c.hidden.length} more pod${c.hidden.length > 1 ? "s" : ""} in ${c.hiddenGroups} ` +
+      `workload${c.hiddenGroups > 1 ? "s" : ""}`;
     labels.push({
       id: `${mid}-l`,
       cls: "muted",

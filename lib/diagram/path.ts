@@ -23,7 +23,8 @@ export function rewriteText(s: Step): string | undefined {
   if (s.type === "route" || !s.changes?.length) return undefined;
   const changes = s.changes.filter((c) => c.field !== "ttl").map((c) => changeText(c, s.after!, "callout"));
   if (!changes.length) return undefined;
-  return `${s.action === "ENCAPSULATED" ? "ENCAP" : s.action === "DECAPSULATED" ? "DECAP" : s.action} ${changes.join(", ")}`;
+  const action = s.action === "ENCAPSULATED" ? "ENCAP" : s.action === "DECAPSULATED" ? "DECAP" : s.action;
+  return `${action} ${changes.join(", ")}`;
 }
 
 /** The step that says most about a hop: a rewrite, else how it ended, else how it moved on. */
@@ -231,7 +232,14 @@ function leaderLine(at: Rect, c: Rect): Point[] | undefined {
 function pathDesc(t: Trace, branches: { k: number; b: Branch }[]): string {
   const r = t.request;
   const what = r.http ? `${r.http.method} ${r.http.url}` : `${r.proto} ${r.dst}:${r.dport}`;
-  return `Path of ${what} from ${r.from}: ${branches.map(({ k, b }) => `branch ${k} (probability ${formatProbability(b.probability)}, ${b.hops.length} hops) ends ${b.disposition}: ${b.reason}`).join("; ")}.`;
+  const ends = branches
+    .map(
+      ({ k, b }) =>
+        `branch ${k} (probability ${formatProbability(b.probability)}, ${b.hops.length} hops) ` +
+        `ends ${b.disposition}: ${b.reason}`,
+    )
+    .join("; ");
+  return `Path of ${what} from ${r.from}: ${ends}.`;
 }
 
 function legendLabels(
@@ -251,10 +259,12 @@ function legendLabels(
     y += size + 6;
   };
   const what = r.http ? `${r.http.method} ${r.http.url}` : r.to;
+  const drawn = branches.length < t.branches.length ? `, ${branches.length} drawn` : "";
+  const count = t.branches.length > 1 ? ` · ${t.branches.length} branches${drawn}` : "";
   add("legend-h", `Path: ${r.from} → ${what}`, "legend-title", M, FONT.title);
   add(
     "legend-p",
-    `${r.proto} ${r.src}:${r.sport} → ${r.dst}:${r.dport}, ${r.size} bytes${t.branches.length > 1 ? ` · ${t.branches.length} branches${branches.length < t.branches.length ? `, ${branches.length} drawn` : ""}` : ""}`,
+    `${r.proto} ${r.src}:${r.sport} → ${r.dst}:${r.dport}, ${r.size} bytes${count}`,
     "muted",
     M,
     FONT.small,
@@ -287,7 +297,8 @@ function legendLabels(
       const seg = h.segment !== undefined && h.segment !== b.hops[i - 1]?.segment ? `connection ${h.segment} · ` : "";
       add(
         `legend-hop${i + 1}`,
-        `${String(i + 1).padStart(3)}  ${fit(h.location, 44).padEnd(Math.min(w, 44))}  ${seg}${main ? `${main.action} ${main.reason}` : ""}`,
+        `${String(i + 1).padStart(3)}  ${fit(h.location, 44).padEnd(Math.min(w, 44))} ` +
+          ` ${seg}${main ? `${main.action} ${main.reason}` : ""}`,
         "hop-row",
         M,
         FONT.small,

@@ -29,10 +29,14 @@ export function ingressUrls(ingresses: readonly Ingress[]): string[] {
 
 const svgInline = (svg: string) => svg.replace(/^<\?xml[^>]*>\n/, "");
 
-const CSS = `
-:root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #59636e; --line: #d0d7de; --ok: #1a7f37; --fail: #cf222e; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; --ok: #3fb950; --fail: #ff7b72; } }
-body { margin: 2rem; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
+const CSS =
+  `
+:root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #59636e; --line: #d0d7de; --ok: #1a7f37; ` +
+  `--fail: #cf222e; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; ` +
+  `--ok: #3fb950; --fail: #ff7b72; } }
+body { margin: 2rem; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", ` +
+  `sans-serif; }
 h1, h2 { font-weight: 600; } h2 { border-top: 1px solid var(--line); padding-top: 1.2rem; margin-top: 2.5rem; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
 pre { overflow-x: auto; border: 1px solid var(--line); padding: 0.8rem; border-radius: 6px; }
@@ -68,7 +72,9 @@ export function reportHtml(topology: ReportSource, name: string): string {
     "</head>",
     "<body>",
     `<h1>kubehop report: ${htmlEscape(name)}</h1>`,
-    `<p class="muted">${cluster.nodes.length} nodes, ${cluster.pods.length} pods, ${cluster.services.length} Services, ${cluster.ingress.served.length} served Ingresses. Generated offline by kubehop from the topology files; every trace below is deterministic.</p>`,
+    `<p class="muted">${cluster.nodes.length} nodes, ${cluster.pods.length} pods, ${cluster.services.length} ` +
+      `Services, ${cluster.ingress.served.length} served Ingresses. Generated offline by kubehop from the ` +
+      `topology files; every trace below is deterministic.</p>`,
     "<nav><ul>",
     '<li><a href="#cluster">The cluster</a></li>',
     ...traces.map(([u, t], i) => `<li><a href="#curl-${i + 1}">curl ${htmlEscape(u)}</a> · ${outcome(t)}</li>`),
@@ -81,7 +87,8 @@ export function reportHtml(topology: ReportSource, name: string): string {
       `<h2 id="curl-${i + 1}">curl ${htmlEscape(u)}</h2>`,
       `<p>${t.branches.length} branch${t.branches.length === 1 ? "" : "es"}: ${outcome(t)}</p>`,
       `<div class="figure">${svgInline(diagramSvg(cluster, t, undefined, { idPrefix: `curl${i + 1}-` }))}</div>`,
-      `<details><summary>The trace as text${t.branches.length > 1 ? " (every branch summed up, branch 1 in full)" : ""}</summary>`,
+      `<details><summary>The trace as ` +
+        `text${t.branches.length > 1 ? " (every branch summed up, branch 1 in full)" : ""}</summary>`,
       `<pre>${htmlEscape(traceText(t, [1], { picked: true, verbose: true, columns: Infinity }))}</pre>`,
       "</details>",
     );

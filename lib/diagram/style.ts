@@ -89,7 +89,8 @@ const branches = Array.from({ length: BRANCH_COLOURS }, (_, i) => `b${i + 1}`);
 export const STYLE = [
   `.kubehop { ${vars(LIGHT)} }`,
   `@media (prefers-color-scheme: dark) { .kubehop { ${vars(DARK)} } }`,
-  `.kubehop text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; fill: var(--fg); white-space: pre; }`,
+  `.kubehop text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; ` +
+    `fill: var(--fg); white-space: pre; }`,
   ".kubehop .bg { fill: var(--bg); }",
   ".kubehop rect { stroke-width: 1; }",
   ".kubehop .node { fill: var(--node); stroke: var(--node-stroke); }",
@@ -110,28 +111,33 @@ export const STYLE = [
   ".kubehop .bus { fill: none; stroke-linecap: round; }",
   ".kubehop .bus.underlay { stroke: var(--underlay); stroke-width: 5; }",
   ".kubehop .bus.overlay { stroke: var(--overlay); stroke-width: 3; stroke-dasharray: 8 4; }",
-  ".kubehop .selects { fill: none; stroke: var(--service-stroke); stroke-width: 1; stroke-dasharray: 4 3; opacity: 0.7; }",
+  ".kubehop .selects { fill: none; stroke: var(--service-stroke); stroke-width: 1; stroke-dasharray: 4 3; opacity: " +
+    "0.7; }",
   ".kubehop .routes { fill: none; stroke: var(--ingress-stroke); stroke-width: 1; opacity: 0.8; }",
   ".kubehop .title, .kubehop .node-name, .kubehop .legend-title, .kubehop .strong { font-weight: bold; }",
   ".kubehop .muted, .kubehop .pod-ip, .kubehop .section { fill: var(--muted); }",
   ".kubehop .group-title { fill: var(--muted); font-weight: bold; }",
   ".kubehop .chip { fill: var(--service-stroke); }",
-  ".kubehop .bus-label, .kubehop .section { paint-order: stroke; stroke: var(--bg); stroke-width: 4px; stroke-linejoin: round; }",
+  ".kubehop .bus-label, .kubehop .section { paint-order: stroke; stroke: var(--bg); stroke-width: 4px; " +
+    "stroke-linejoin: round; }",
   ".kubehop .underlay-label { fill: var(--underlay); font-weight: bold; }",
   ".kubehop .overlay-label { fill: var(--overlay); font-weight: bold; }",
   // The path and its annotations.
   ".kubehop .path { fill: none; stroke-width: 2.5; stroke-linejoin: round; }",
   ...branches.map(
     (b) =>
-      `.kubehop .path.${b} { stroke: var(--${b}); } .kubehop .badge.${b} { fill: var(--${b}); } .kubehop .arrow-${b} { fill: var(--${b}); }`,
+      `.kubehop .path.${b} { stroke: var(--${b}); } .kubehop .badge.${b} { fill: var(--${b}); } .kubehop ` +
+      `.arrow-${b} { fill: var(--${b}); }`,
   ),
   ".kubehop .on-path { fill: none; stroke: var(--fg); stroke-width: 1.5; opacity: 0.55; }",
   ".kubehop .badge { stroke: none; } .kubehop .badge.shared { fill: var(--fg); }",
   ".kubehop .badge-text { fill: var(--bg); font-weight: bold; }",
   ".kubehop .callout { fill: var(--callout); stroke: var(--fg); stroke-width: 0.8; }",
   ...branches.map((b) => `.kubehop .callout.${b} { stroke: var(--${b}); }`),
-  ".kubehop .callout.end.ok { stroke: var(--ok); } .kubehop .callout-text.end.ok { fill: var(--ok); font-weight: bold; }",
-  ".kubehop .callout.end.fail { fill: var(--fail-bg); stroke: var(--fail); stroke-width: 1.5; } .kubehop .callout-text.end.fail { fill: var(--fail); font-weight: bold; }",
+  ".kubehop .callout.end.ok { stroke: var(--ok); } .kubehop .callout-text.end.ok { fill: var(--ok); font-weight: " +
+    "bold; }",
+  ".kubehop .callout.end.fail { fill: var(--fail-bg); stroke: var(--fail); stroke-width: 1.5; } .kubehop " +
+    ".callout-text.end.fail { fill: var(--fail); font-weight: bold; }",
   ".kubehop .fail-ring { fill: none; stroke: var(--fail); stroke-width: 3; }",
   ".kubehop .leader { fill: none; stroke: var(--muted); stroke-width: 1; stroke-dasharray: 2 2; }",
   ".kubehop .legend-branch.fail { fill: var(--fail); }",

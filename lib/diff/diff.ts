@@ -60,7 +60,8 @@ export function diffText(
   }
   if (options.traces === false && result.changed.length) lines.push("");
   lines.push(
-    `${result.compared} requests compared, ${result.changed.length} changed (before: ${names.before}, after: ${names.after})`,
+    `${result.compared} requests compared, ${result.changed.length} changed (before: ${names.before}, ` +
+      `after: ${names.after})`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -77,7 +77,8 @@ export function defaultRequests(cluster: Cluster): DiffRequest[] {
       if (!rule.host || rule.host.startsWith("*")) continue;
       const tls = ingress.tls.some((t) => t.hosts.includes(rule.host!));
       for (const path of rule.paths ?? []) {
-        const url = `${tls ? "https" : "http"}://${rule.host}${path.path.startsWith("/") ? path.path : `/${path.path}`}`;
+        const rooted = path.path.startsWith("/") ? path.path : `/${path.path}`;
+        const url = `${tls ? "https" : "http"}://${rule.host}${rooted}`;
         for (const from of everyone)
           out.push({
             key: `${fromText(from)} -> ${url}`,

@@ -5,14 +5,16 @@ import type { ChildProcess } from "node:child_process";
 import type { Pod } from "../model/cluster.ts";
 import { start } from "./runner.ts";
 
-export const ECHO_SERVER_SCRIPT = `
+export const ECHO_SERVER_SCRIPT =
+  `
 const net = require("net"), dgram = require("dgram");
 const cfg = JSON.parse(process.argv[1]);
 let pending = cfg.tcp.length + cfg.udp.length;
 const up = () => { if (--pending === 0) process.stdout.write("ready\\n"); };
 if (pending === 0) process.stdout.write("ready\\n");
 for (const port of cfg.tcp) {
-  const s = net.createServer((c) => { c.on("error", () => {}); c.end(cfg.name + " " + c.remoteAddress + ":" + c.remotePort + "\\n"); });
+  const s = net.createServer((c) => { c.on("error", () => {}); c.end(cfg.name + " " + c.remoteAddress + ":" + ` +
+  `c.remotePort + "\\n"); });
   s.on("error", (e) => { process.stderr.write("tcp " + port + ": " + e.message + "\\n"); up(); });
   s.listen({ port, host: "0.0.0.0", backlog: 511 }, up);
 }
@@ -24,7 +26,10 @@ for (const port of cfg.udp) {
 }
 `;
 
-/** A pod with no declared ports is assumed to listen everywhere: its server takes this port and the pod's nat PREROUTING redirects every TCP port to it. */
+/**
+ * A pod with no declared ports is assumed to listen everywhere: its server takes this port and the pod's nat PREROUTING
+ * redirects every TCP port to it.
+ */
 export const CATCH_ALL_PORT = 65000;
 
 export interface ServerSpec {

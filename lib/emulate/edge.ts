@@ -92,7 +92,8 @@ export function loadBalancerConfig(cluster: Cluster): { rules: string; ip: strin
       ]);
       for (const p of ports)
         filter.push(
-          `-A FORWARD -d ${vip}/32 -p ${p.protocol.toLowerCase()} -m ${p.protocol.toLowerCase()} --dport ${p.port} -j ACCEPT`,
+          `-A FORWARD -d ${vip}/32 -p ${p.protocol.toLowerCase()} -m ${p.protocol.toLowerCase()} --dport ${p.port} ` +
+            `-j ACCEPT`,
         );
       filter.push(
         `-A FORWARD -d ${vip}/32 -p tcp -j REJECT --reject-with tcp-reset`,
@@ -130,7 +131,8 @@ export function loadBalancerConfig(cluster: Cluster): { rules: string; ip: strin
     });
     if (lb.mode === "nodeport" && !lb.preserveClientIp) {
       nat.push(
-        `-A POSTROUTING -m conntrack --ctstate DNAT --ctorigdst ${vip}/32 -j SNAT --to-source ${formatIpv4(lb.address)}`,
+        `-A POSTROUTING -m conntrack --ctstate DNAT --ctorigdst ${vip}/32 -j SNAT ` +
+          `--to-source ${formatIpv4(lb.address)}`,
       );
     }
   });

@@ -37,7 +37,8 @@ export function setUpNode(
   const before = readSysctl(ns, "net.bridge.bridge-nf-call-iptables");
   if (before === undefined) {
     notes.brNetfilter =
-      "br_netfilter is not loaded: bridged pod-to-pod frames skip iptables (same-node ClusterIP replies may not be un-NATed)";
+      "br_netfilter is not loaded: bridged pod-to-pod frames skip iptables (same-node ClusterIP replies may not be " +
+      "un-NATed)";
   } else {
     const host = readSysctl(undefined, "net.bridge.bridge-nf-call-iptables");
     sysctls(ns, { "net.bridge.bridge-nf-call-iptables": 1 });
@@ -45,10 +46,12 @@ export function setUpNode(
     if (hostAfter !== host) {
       // Global on this kernel: put the host's value back and report it.
       sysctls(ns, { "net.bridge.bridge-nf-call-iptables": host ?? 0 });
-      notes.brNetfilter = `bridge-nf-call-iptables is global on this kernel; kubehop left the host's value (${host}) unchanged`;
+      const kept = `kubehop left the host's value (${host}) unchanged`;
+      notes.brNetfilter = `bridge-nf-call-iptables is global on this kernel; ${kept}`;
     } else {
       notes.brNetfilter =
-        "bridge-nf-call-iptables=1 set inside each node namespace (per-namespace on this kernel; the host's value is untouched)";
+        "bridge-nf-call-iptables=1 set inside each node namespace (per-namespace on this kernel; the host's value " +
+        "is untouched)";
     }
   }
 }

@@ -71,7 +71,10 @@ export function ipBatch(ns: string | undefined, lines: readonly (readonly string
   run("ip", args, { input: `${lines.map((l) => l.join(" ")).join("\n")}\n` });
 }
 
-/** Starts a long-running process (a pod's server) in its own process group, so a Ctrl-C meant for kubehop does not kill it before kubehop cleans up. */
+/**
+ * Starts a long-running process (a pod's server) in its own process group, so a Ctrl-C meant for kubehop does not kill
+ * it before kubehop cleans up.
+ */
 export function start(cmd: string, args: readonly string[], opts: RunOptions = {}): ChildProcess {
   const argv = inNs(opts.ns, cmd, args);
   return spawn(argv[0]!, argv.slice(1), {

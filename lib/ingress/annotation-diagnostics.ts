@@ -56,7 +56,8 @@ const SIMULATED: Record<string, (v: string, all: Read) => string | undefined> = 
 const PARTIAL: readonly [RegExp, string][] = [
   [
     /^custom-http-errors$/,
-    "backends are assumed to answer 200, so no upstream error is intercepted; the controller's own 404 and 503 keep their status",
+    "backends are assumed to answer 200, so no upstream error is intercepted; the controller's own 404 and 503 keep " +
+      "their status",
   ],
   [/^session-cookie-|^affinity-mode$/, "the affinity cookie's attributes do not change where a request goes"],
   [/^upstream-hash-by-subset/, "the hash subset is not simulated: each endpoint stays a branch"],
@@ -103,11 +104,16 @@ export function annotationDiagnostics(
   return out;
 }
 
-/** redirect.go: a code out of range falls back; one that is not an integer fails validation, and the Ingress with it. */
+/**
+ * redirect.go: a code out of range falls back; one that is not an integer fails validation, and the Ingress with it.
+ */
 function code(v: string, low: number, high: number, fallback: number): string | undefined {
   const n = goInt(v);
   if (n === undefined)
-    return "is not an integer: ingress-nginx refuses the whole Ingress (annotation validation); kubehop still routes it, with the default code";
+    return (
+      "is not an integer: ingress-nginx refuses the whole Ingress (annotation validation); kubehop still " +
+      "routes it, with the default code"
+    );
   return n >= low && n <= high ? undefined : `is not a code from ${low} to ${high}; ingress-nginx uses ${fallback}`;
 }
 
@@ -125,7 +131,8 @@ function canaryInt(v: string, read: Read): string | undefined {
 function canaryOnly(_v: string, read: Read): string | undefined {
   return goBool(read("canary")) === true
     ? undefined
-    : 'has no effect without canary: "true"; ingress-nginx ignores the canary settings and routes the Ingress as any other';
+    : 'has no effect without canary: "true"; ingress-nginx ignores the canary settings and routes the Ingress as ' +
+        "any other";
 }
 
 function canaryKeys(annotations: Readonly<Record<string, string>>): string[] {
@@ -136,6 +143,7 @@ function canaryDisabled(key: string, at: (key: string) => Origin): Diagnostic {
   return diagnostic(
     "ingress-annotation",
     at(key),
-    `${key} is "false" while canary-* settings are given: ingress-nginx ignores them and routes the Ingress as any other`,
+    `${key} is "false" while canary-* settings are given: ingress-nginx ignores them and routes the Ingress as any ` +
+      `other`,
   );
 }

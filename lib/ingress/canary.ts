@@ -63,7 +63,8 @@ export function mergeCanaries<L extends Proxying>(
         const list = notes.get(where) ?? [];
         notes.set(where, [
           ...list,
-          `canary ${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} finds no Ingress serving host ${r.host ?? "(any)"} with that path and pathType: ingress-nginx drops it`,
+          `canary ${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} finds ` +
+            `no Ingress serving host ${r.host ?? "(any)"} with that path and pathType: ingress-nginx drops it`,
         ]);
       }
     }

@@ -79,13 +79,17 @@ export function selectIngresses(
         ignored.push({
           ingress: ing,
           className,
-          reason: `Ingress ${key} is of class ${className}, which no controller here serves: there is no IngressClass named ${className}`,
+          reason:
+            `Ingress ${key} is of class ${className}, which no controller here serves: there is no ` +
+            `IngressClass named ${className}`,
         });
       } else if (cls.controller !== config.controller) {
         ignored.push({
           ingress: ing,
           className,
-          reason: `Ingress ${key} is of class ${className}, which no controller here serves: IngressClass ${className} names controller ${cls.controller}, not ${config.controller}`,
+          reason:
+            `Ingress ${key} is of class ${className}, which no controller here serves: ` +
+            `IngressClass ${className} names controller ${cls.controller}, not ${config.controller}`,
         });
       } else {
         served.push({
@@ -102,13 +106,17 @@ export function selectIngresses(
         served.push({
           ingress: ing,
           className: legacy,
-          how: `annotation ${LEGACY_CLASS_ANNOTATION}: ${legacy} (deprecated; accepted because it equals the controller's --ingress-class)`,
+          how:
+            `annotation ${LEGACY_CLASS_ANNOTATION}: ${legacy} (deprecated; accepted because it equals the ` +
+            `controller's --ingress-class)`,
         });
       } else {
         ignored.push({
           ingress: ing,
           className: legacy,
-          reason: `Ingress ${key} is of class ${legacy} (annotation ${LEGACY_CLASS_ANNOTATION}), which no controller here serves: ingress-nginx accepts only "${config.ingressClass}"`,
+          reason:
+            `Ingress ${key} is of class ${legacy} (annotation ${LEGACY_CLASS_ANNOTATION}), which no ` +
+            `controller here serves: ingress-nginx accepts only "${config.ingressClass}"`,
         });
       }
       continue;
@@ -118,7 +126,9 @@ export function selectIngresses(
     } else {
       ignored.push({
         ingress: ing,
-        reason: `Ingress ${key} names no class and no IngressClass is the default; ingress-nginx ignores it ("ingress does not contain a valid IngressClass")`,
+        reason:
+          `Ingress ${key} names no class and no IngressClass is the default; ingress-nginx ignores it ` +
+          `("ingress does not contain a valid IngressClass")`,
       });
     }
   }

@@ -198,6 +198,9 @@ function matched(
     };
   const rewritten = rewrite(loc, uri);
   const a = loc.annotations;
+  const proxied = a.serviceUpstream
+    ? "; service-upstream: proxied to the Service ClusterIP"
+    : "; proxied straight to endpoint pod IPs (no service-upstream)";
   return {
     kind: "backend",
     ingress: ingressKey(loc.ingress!),
@@ -216,7 +219,7 @@ function matched(
     backendProtocol: a.backendProtocol,
     ...(a.defaultBackend ? { defaultBackend: a.defaultBackend } : {}),
     ...base,
-    reason: `${why}${a.serviceUpstream ? "; service-upstream: proxied to the Service ClusterIP" : "; proxied " + "straight to endpoint pod IPs (no service-upstream)"}`,
+    reason: `${why}${proxied}`,
   };
 }
 

@@ -115,7 +115,8 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
       for (const p of rule.paths ?? []) {
         if (p.backend.kind !== "service") {
           server.shadowed.push(
-            `${ingressKey(ing)} path ${rulePathOf(p.path)} (${p.pathType}) names a ${p.backend.resourceKind}, not a Service: ingress-nginx skips it`,
+            `${ingressKey(ing)} path ${rulePathOf(p.path)} (${p.pathType}) names a ${p.backend.resourceKind}, not a ` +
+              `Service: ingress-nginx skips it`,
           );
           continue;
         }
@@ -139,7 +140,9 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
         } else {
           const winner = server.locations[existing]!.ingress;
           server.shadowed.push(
-            `${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} lost: already configured by ${winner ? ingressKey(winner) : "?"}, processed first (older, or same age and later in name order)`,
+            `${ingressKey(ing)} path ${path} (${p.pathType}) -> ${p.backend.service}:${p.backend.port} lost: ` +
+              `already configured by ${winner ? ingressKey(winner) : "?"}, processed first (older, or same age ` +
+              `and later in name order)`,
           );
         }
       }
@@ -209,7 +212,9 @@ function assignCertificate(server: MutableServer, ing: Ingress): void {
   } else {
     server.certificate = {
       ingress: key,
-      why: `${key} has a tls section that does not list ${server.hostname}: ingress-nginx still gives the host its default certificate`,
+      why:
+        `${key} has a tls section that does not list ${server.hostname}: ingress-nginx still gives the host its ` +
+        `default certificate`,
     };
   }
 }

@@ -40,7 +40,8 @@ export function deprecatedApi(src: SourceObject): Diagnostic | undefined {
   return diagnostic(
     "deprecated-api",
     src.at(["apiVersion"]),
-    `${apiVersion} ${src.kind} is not served since Kubernetes ${removal.release}: the API server refuses it there; kubehop reads it as ${removal.use}`,
+    `${apiVersion} ${src.kind} is not served since Kubernetes ${removal.release}: the API server refuses it there; ` +
+      `kubehop reads it as ${removal.use}`,
     `write apiVersion: ${removal.use}`,
   );
 }

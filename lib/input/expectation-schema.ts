@@ -1,7 +1,8 @@
 // Expectations for `kubehop check`: a request (curl form or trace form) and what must be true of its
 // trace. They live under `expect:` in the Topology, or in a file of `kind: Expectations`.
 // Structure is checked here (that there is something to check, by kubehop check, since
-// `kubehop diff --requests` takes the same file for its requests alone); targets, dispositions and Services are checked against the cluster later.
+// `kubehop diff --requests` takes the same file for its requests alone); targets, dispositions and Services are checked
+// against the cluster later.
 import { z } from "zod";
 import { ipv4, objectName, port } from "./schema-types.ts";
 
@@ -126,7 +127,8 @@ export const ExpectationSchema = z
         if (e[k] !== undefined)
           issue(
             k,
-            `${k} is for the trace form (from/to); a curl request is TCP to the URL's host${k === "to" ? "; give curl or to, not both" : ""}`,
+            `${k} is for the trace form (from/to); a curl request is TCP to the URL's ` +
+              `host${k === "to" ? "; give curl or to, not both" : ""}`,
           );
     } else if (e.to !== undefined) {
       if (e.from === undefined) issue("to", "the trace form needs from: LOC as well as to: DEST");

@@ -30,7 +30,10 @@ export function hostProblem(host: string): string | undefined {
     labels.some((l) => l.length > 63 || !dns1123Label.test(l)) ||
     (host.startsWith("*.") && labels.some((l) => l.includes("*")))
   ) {
-    return `host "${host}" is not a valid DNS name; use lower-case letters, digits, '-' and '.', optionally with one leading "*." label`;
+    return (
+      `host "${host}" is not a valid DNS name; use lower-case letters, digits, '-' and '.', optionally with ` +
+      `one leading "*." label`
+    );
   }
   return undefined;
 }

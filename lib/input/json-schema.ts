@@ -27,7 +27,11 @@ export function topologyJsonSchema(): Record<string, unknown> {
   return {
     $schema,
     title: "kubehop Topology",
-    description: `kubehop's own kind (apiVersion: ${TOPOLOGY_API_VERSION}, kind: Topology) for what Kubernetes has no object for: the WireGuard overlay, the underlay, node addresses and podCIDRs, external clients. Refinements (valid CIDRs without host bits, IPv4 addresses) are checked by kubehop validate, not by this schema.`,
+    description:
+      `kubehop's own kind (apiVersion: ${TOPOLOGY_API_VERSION}, kind: Topology) for what Kubernetes has ` +
+      `no object for: the WireGuard overlay, the underlay, node addresses and podCIDRs, external clients. ` +
+      `Refinements (valid CIDRs without host bits, IPv4 addresses) are checked by kubehop validate, not by this ` +
+      `schema.`,
     ...rest,
   };
 }
@@ -42,7 +46,11 @@ export function expectationsJsonSchema(): Record<string, unknown> {
   return {
     $schema,
     title: "kubehop Expectations",
-    description: `A file of expectations (apiVersion: ${TOPOLOGY_API_VERSION}, kind: Expectations) for \`kubehop check -f TOPO FILE\`: each a request, in curl form (curl: URL) or trace form (from: and to:), and what must be true of its trace. Rules across fields (curl or to, not both; someBranch or probability) and the names in the cluster are checked by kubehop check, not by this schema.`,
+    description:
+      `A file of expectations (apiVersion: ${TOPOLOGY_API_VERSION}, kind: Expectations) for \`kubehop ` +
+      `check -f TOPO FILE\`: each a request, in curl form (curl: URL) or trace form (from: and to:), and what ` +
+      `must be true of its trace. Rules across fields (curl or to, not both; someBranch or probability) and the ` +
+      `names in the cluster are checked by kubehop check, not by this schema.`,
     ...rest,
   };
 }

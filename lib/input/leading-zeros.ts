@@ -29,7 +29,8 @@ export function normaliseLeadingZeros(src: SourceObject): Diagnostic[] {
         diagnostic(
           "ip-leading-zero",
           src.at(path),
-          `${src.kind} ${name}: "${value}" has leading zeros: Kubernetes reads it as ${fixed} (decimal), as kube-proxy programs it; iptables and ping would read it as octal`,
+          `${src.kind} ${name}: "${value}" has leading zeros: Kubernetes reads it as ${fixed} (decimal), as ` +
+            `kube-proxy programs it; iptables and ping would read it as octal`,
           `write ${fixed}`,
         ),
       );

@@ -16,7 +16,8 @@ export const cidr = z
   })
   .refine((s) => parsePrefix(s, false) === undefined || parsePrefix(s, true) !== undefined, {
     error: (i) =>
-      `"${String(i.input)}" has host bits set; write the network address, e.g. ${parsePrefix(String(i.input), false)?.text}`,
+      `"${String(i.input)}" has host bits set; write the network address, ` +
+      `e.g. ${parsePrefix(String(i.input), false)?.text}`,
   });
 
 export const port = z
@@ -34,7 +35,8 @@ export const objectName = z
   .max(253, { error: "a name is at most 253 characters" })
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
     error:
-      "not a valid Kubernetes name; use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+      "not a valid Kubernetes name; use lower-case letters, digits, '-' and '.', starting and ending with a letter " +
+      "or digit",
   });
 
 export const labels = z.record(z.string(), z.string({ error: "label values are text; quote numbers and booleans" }));

@@ -35,7 +35,8 @@ function sourceObject(value: Record<string, unknown>, file: string, at: SourceOb
   if (value.kind !== undefined && value.kind !== null && typeof value.kind !== "string") {
     throw InputError.at(
       at(["kind"]),
-      `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or Topology`,
+      `kind must be text, not ${JSON.stringify(value.kind)}; expected a Kubernetes kind (Pod, Deployment, ...) or ` +
+        `Topology`,
       "document-shape",
     );
   }

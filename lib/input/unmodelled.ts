@@ -46,13 +46,20 @@ export function unmodelledImpact(kind: string, apiVersion: string): string {
   if (kind === "NetworkPolicy")
     return "kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block";
   if ((kind === "Installation" && apiVersion.startsWith("operator.tigera.io")) || kind === "IPPool")
-    return "Calico's own routing (VXLAN, IP-in-IP, BGP) and policy are not simulated: pods reach each other over kubehop's wg0 overlay; its IPv4 pool is the cluster CIDR, each node a block of it (blockSize) as its podCIDR";
+    return (
+      "Calico's own routing (VXLAN, IP-in-IP, BGP) and policy are not simulated: pods reach each other over " +
+      "kubehop's wg0 overlay; its IPv4 pool is the cluster CIDR, each node a block of it (blockSize) as its " +
+      "podCIDR"
+    );
   if (apiVersion.startsWith("crd.projectcalico.org") || apiVersion.startsWith("projectcalico.org"))
     return "Calico policy is not enforced: traces may show traffic it would block";
   if (apiVersion.startsWith("cilium.io"))
     return "Cilium policy is not enforced: traces may show traffic it would block";
   if (GATEWAY_API.has(kind))
-    return "Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it";
+    return (
+      "Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its " +
+      "listeners are not traced through it"
+    );
   if (kind === "EgressNetworkPolicy" || kind === "EgressFirewall") return "egress policy is not enforced";
   return "kind not modelled; the trace does not take it into account";
 }

@@ -70,7 +70,8 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
     if (bomb) {
       throw InputError.at(
         origin(bomb.offset),
-        `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion laughs"); refused. Use fewer nested aliases or write the values out`,
+        `alias *${bomb.name} makes the document expand to more than ${MAX_ALIAS_EXPANSION} values ("billion ` +
+          `laughs"); refused. Use fewer nested aliases or write the values out`,
         "input-syntax",
       );
     }

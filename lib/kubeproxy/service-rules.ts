@@ -187,7 +187,9 @@ function buildTopRules(svc: ServicePortInfo, hasLocal: boolean): TopRules {
 export function serviceChains(svc: ServicePortInfo, ctx: NodeContext, large: boolean): readonly SourceChain[] {
   const local = localSet(svc, ctx.node.name);
   const usesFw = svc.loadBalancerIPs.length > 0 && svc.sourceRanges.length > 0;
-  const key = `${local.map((ep) => ep.hostPort).join(",")}|${sourceKey(ctx.ifLocal)}|${sourceKey(ctx.ifNotLocal)}|${usesFw && allowFromNode(svc, ctx) ? 1 : 0}`;
+  const fromNode = usesFw && allowFromNode(svc, ctx) ? 1 : 0;
+  const sources = `${sourceKey(ctx.ifLocal)}|${sourceKey(ctx.ifNotLocal)}`;
+  const key = `${local.map((ep) => ep.hostPort).join(",")}|${sources}|${fromNode}`;
   let byKey = variants.get(svc);
   if (!byKey) variants.set(svc, (byKey = new Map()));
   let out = byKey.get(key);
@@ -339,7 +341,8 @@ function balanceRules(
         rule(
           chain,
           label(ep),
-          `-m recent --rcheck --seconds ${svc.affinitySeconds} --reap --name ${ep.chain} --mask 255.255.255.255 --rsource`,
+          `-m recent --rcheck --seconds ${svc.affinitySeconds} --reap --name ${ep.chain} --mask 255.255.255.255 ` +
+            `--rsource`,
           `-j ${ep.chain}`,
         ),
       );

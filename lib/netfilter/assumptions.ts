@@ -43,7 +43,8 @@ function assumptionDiagnostic(a: Assumption, file: string): Diagnostic {
       return diagnostic(
         "netfilter-assumed",
         at,
-        `${ruleName(a.rule)} tests ${a.tested} in ${a.hook}; the packet's ${a.dir === "in" ? "incoming" : "outgoing"} ` +
+        `${ruleName(a.rule)} tests ${a.tested} in ${a.hook}; the ` +
+          `packet's ${a.dir === "in" ? "incoming" : "outgoing"} ` +
           `interface is not given, so ${a.assumed} was assumed`,
         `give it with --${a.dir}-iface NAME`,
       );
@@ -52,8 +53,10 @@ function assumptionDiagnostic(a: Assumption, file: string): Diagnostic {
         "netfilter-assumed",
         at,
         a.ip === undefined
-          ? `${ruleName(a.rule)} MASQUERADEs to the address of ${a.iface}, which is not given: the new source is unknown`
-          : `${ruleName(a.rule)} MASQUERADEs to the address of ${a.iface}, taken to be ${formatIpv4(a.ip)} (the first --local-ip)`,
+          ? `${ruleName(a.rule)} MASQUERADEs to the address of ${a.iface}, which is not given: the new source is ` +
+              `unknown`
+          : `${ruleName(a.rule)} MASQUERADEs to the address of ${a.iface}, taken to be ${formatIpv4(a.ip)} (the ` +
+              `first --local-ip)`,
         "the kernel writes the out interface's address on the next hop's subnet, else its first one: " +
           "put that address first in --local-ip",
       );

@@ -118,7 +118,8 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
         diagnostic(
           "iptables-missing-chain",
           at(rule.table, rule.chain, rule.index),
-          `cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not matching`,
+          `cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not ` +
+            `matching`,
         ),
       );
     },

@@ -306,7 +306,8 @@ class HookWalk {
             "snat",
             ref,
             after,
-            `SNAT to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`,
+            `SNAT ` +
+              `to ${ipText(after.src)}:${after.sport}${t.randomFully ? " (--random-fully may pick another port)" : ""}`,
           );
           st.snat = { ip: after.src, port: after.sport, masquerade: false };
           st.ctSnat = true;

@@ -73,7 +73,10 @@ export function assumedChoice(m: SetMatch, sets: Ipsets | undefined, where: stri
     : !set
       ? `no set ${m.name} in ${sets.file}`
       : (set.untestable ?? `a set ${m.name} holds cannot be tested`);
-  return `${where} ${m.neg ? "! " : ""}--match-set ${m.name} ${m.flags.join(",")}: ${why}; taken as empty, so the rule ${m.neg ? "matched" : "did not match"} (uncertain)`;
+  return (
+    `${where} ${m.neg ? "! " : ""}--match-set ${m.name} ${m.flags.join(",")}: ${why}; taken as empty, so the ` +
+    `rule ${m.neg ? "matched" : "did not match"} (uncertain)`
+  );
 }
 
 /** One warning per set the ruleset tests that kubehop was not given (or cannot test), at its first rule. */
@@ -97,11 +100,15 @@ export function ipsetDiagnostics(ruleset: Ruleset, sets: Ipsets | undefined): Di
       : !set
         ? `${sets.file} has no set ${name}`
         : `set ${name} cannot be tested (${set.untestable})`;
+    const whose =
+      use.rules === 1
+        ? "the rule testing it takes it as empty, so its"
+        : `the ${use.rules} rules testing it take it as empty, so their`;
     out.push(
       diagnostic(
         "ipset-unknown",
         use.line !== undefined ? { file: ruleset.file, line: use.line, col: 1 } : undefined,
-        `--match-set ${name}: ${why}; ${use.rules === 1 ? "the rule testing it takes it as empty, so its" : `the ${use.rules} rules testing it take it as empty, so their`} answer is uncertain`,
+        `--match-set ${name}: ${why}; ${whose} answer is uncertain`,
         sets && set
           ? undefined
           : "give the node's `ipset save` output: netfilter --ipsets FILE, or nodes/NAME/ipset.txt",

@@ -102,7 +102,9 @@ export function kubeJumps(
         diagnostic(
           "iptables-no-kube-jumps",
           where,
-          `no built-in chain jumps to kube-proxy's chains (${list}): this looks like kube-proxy's iptables-restore input (or an excerpt of its chains), which leaves those jumps to separate iptables commands; packets pass kube-proxy's rules by`,
+          `no built-in chain jumps to kube-proxy's chains (${list}): this looks like kube-proxy's iptables-restore ` +
+            `input (or an excerpt of its chains), which leaves those jumps to separate iptables commands; packets ` +
+            `pass kube-proxy's rules by`,
           "pass --assume-kube-jumps to add the jumps kube-proxy installs",
         ),
       ],

@@ -143,7 +143,8 @@ class Statistic extends Builder {
     } else {
       if (this.every === undefined) r.fail(this.mode.col, "-m statistic --mode nth needs --every N");
       this.notes.push(
-        `-m statistic --mode nth --every ${this.every} --packet ${this.packet} is approximated as probability 1/${this.every} (kubehop keeps no packet counter)`,
+        `-m statistic --mode nth --every ${this.every} --packet ${this.packet} is approximated as probability ` +
+          `1/${this.every} (kubehop keeps no packet counter)`,
       );
       this.out.push({ kind: "statistic", probability: 1 / this.every, text: `nth 1/${this.every}` });
     }

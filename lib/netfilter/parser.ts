@@ -119,8 +119,10 @@ class PasteReader {
       n,
       col,
       cut
-        ? `"${word}" looks like the rest of the rule cut at line ${cut}; kubehop does not join the halves, the line is skipped`
-        : `"${word}" does not start a line of iptables-save or iptables -S output (*TABLE, :CHAIN, -A CHAIN, -N, -P, COMMIT); the line is skipped`,
+        ? `"${word}" looks like the rest of the rule cut at line ${cut}; kubehop does not join the halves, the line ` +
+            `is skipped`
+        : `"${word}" does not start a line of iptables-save or iptables -S output (*TABLE, :CHAIN, -A CHAIN, -N, ` +
+            `-P, COMMIT); the line is skipped`,
     );
   }
 
@@ -273,7 +275,9 @@ class PasteReader {
         line: n,
         text: raw.slice(raw.search(/-A|--append/), warning).trimEnd(),
         col: warning + 1,
-        unreadable: `the rule is cut where iptables-nft's warning "iptables-legacy tables present" (stderr) landed in the paste`,
+        unreadable:
+          `the rule is cut where iptables-nft's warning "iptables-legacy tables present" (stderr) landed ` +
+          `in the paste`,
       });
       return;
     }
@@ -281,7 +285,9 @@ class PasteReader {
     try {
       const parsed = parseRuleLine(revision ? raw.replace(revision[0], "") : raw, this.file, n);
       if (!revision) return void s.rules.push({ chain, line: n, parsed });
-      const unsupported = `${revision[1]} ${revision[2]} [unsupported revision]: the iptables that printed it is older than the kernel's ${revision[2]}, so its options are not in the text`;
+      const unsupported =
+        `${revision[1]} ${revision[2]} [unsupported revision]: the iptables that printed it is ` +
+        `older than the kernel's ${revision[2]}, so its options are not in the text`;
       const by = revision[1] === "-j" ? "target" : "match";
       s.rules.push({
         chain,
@@ -317,7 +323,8 @@ class PasteReader {
         "iptables-elided",
         s.line,
         1,
-        `table ${s.ignored ?? s.table} has no COMMIT before line ${n}: the paste stops inside it; the rules up to there are read`,
+        `table ${s.ignored ?? s.table} has no COMMIT before line ${n}: the paste stops inside it; the rules up to ` +
+          `there are read`,
       );
     }
     this.builder.add(s);
@@ -335,7 +342,8 @@ class PasteReader {
         this.file,
         1,
         1,
-        "no iptables rules here: expected iptables-save output (*TABLE, :CHAIN, -A CHAIN ..., COMMIT) or iptables -S output",
+        "no iptables rules here: expected iptables-save output (*TABLE, :CHAIN, -A CHAIN ..., COMMIT) or iptables " +
+          "-S output",
       );
     if (errors.length > 0) throw new NetfilterParseError(this.file, 1, 1, "", errors);
     const built = this.builder.finish();
@@ -363,7 +371,9 @@ class PasteReader {
       return diagnostic(
         "iptables-listing",
         { file: this.file, line: blocks[0]!.from, col: 1 },
-        `line${lines.includes(",") || lines.includes("-") ? "s" : ""} ${lines}: iptables -L output${which}${chains.length ? ` (chains ${chains.join(", ")})` : ""}, which leaves out interfaces, marks and most match options, so it cannot say where a packet goes`,
+        `line${lines.includes(",") || lines.includes("-") ? "s" : ""} ${lines}: iptables -L ` +
+          `output${which}${chains.length ? ` (chains ${chains.join(", ")})` : ""}, which leaves out interfaces, ` +
+          `marks and most match options, so it cannot say where a packet goes`,
         `run \`iptables-save -t ${t}\` (or \`iptables -t ${t} -S\`) on the node and give its output instead`,
       );
     });

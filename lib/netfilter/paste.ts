@@ -23,8 +23,12 @@ const PROMPTS = [
 ];
 /** A bare `$ `, `# ` or `> ` counts as a prompt only before a command someone runs on a node. */
 const BARE_PROMPT = /^[$#>%]\s*/;
-const COMMANDS =
-  /^(?:sudo\s+(?:-\S+\s+)*)?(?:ip6?tables(?:-legacy|-nft)?(?:-save|-restore)?|xtables-\w+|ipset|ip|nft|kubectl|wg|conntrack|cat|grep|docker|crictl|ssh|ipvsadm)(?:\s|$)/;
+const TOOLS = [
+  "ip6?tables(?:-legacy|-nft)?(?:-save|-restore)?",
+  String.raw`xtables-\w+`,
+  ...["ipset", "ip", "nft", "kubectl", "wg", "conntrack", "cat", "grep", "docker", "crictl", "ssh", "ipvsadm"],
+];
+const COMMANDS = new RegExp(String.raw`^(?:sudo\s+(?:-\S+\s+)*)?(?:${TOOLS.join("|")})(?:\s|$)`);
 
 /** The command a prompt line echoes, or undefined when the line is not a prompt. */
 export function promptCommand(line: string): Command | undefined {

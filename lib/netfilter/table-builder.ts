@@ -107,7 +107,8 @@ export class TableBuilder {
       this.warn(
         "iptables-table-inferred",
         s.line,
-        `${s.line === s.last ? `line ${s.line} has` : `lines ${s.line}-${s.last} have`} no *${table} line: chain${names.length > 1 ? "s" : ""} ${shown} read as table ${table} (${because.join(", ")})`,
+        `${s.line === s.last ? `line ${s.line} has` : `lines ${s.line}-${s.last} have`} no *${table} line: ` +
+          `chain${names.length > 1 ? "s" : ""} ${shown} read as table ${table} (${because.join(", ")})`,
         `paste the whole iptables-save output, from its *${table} line to COMMIT`,
       );
       this.fill(table, s, new Set(names));
@@ -123,7 +124,8 @@ export class TableBuilder {
         this.warn(
           "iptables-merged",
           s.line,
-          `table ${table} again (first at line ${b.header}): its chains and rules are added to the first's, as two pastes would be read one after the other`,
+          `table ${table} again (first at line ${b.header}): its chains and rules are added to the first's, as two ` +
+            `pastes would be read one after the other`,
         );
       else b.header = s.line;
     }
@@ -166,14 +168,16 @@ export class TableBuilder {
       return skip(`"${d.policy}" is not a policy for built-in chain ${d.name}; expected ACCEPT, DROP or -`);
     if (!builtin && d.policy !== "-")
       return skip(
-        `"${d.policy}" is not valid for user chain ${d.name}: only built-in chains of table ${table} (${BUILTIN_CHAINS[table].join(", ")}) have a policy; write -`,
+        `"${d.policy}" is not valid for user chain ${d.name}: only built-in chains of table ${table} ` +
+          `(${BUILTIN_CHAINS[table].join(", ")}) have a policy; write -`,
       );
     const old = b.chains.get(d.name);
     if (old) {
       this.warn(
         "iptables-merged",
         d.line,
-        `chain ${d.name} is declared again in table ${table}${old.line ? ` (first at line ${old.line})` : ""}: read as one chain, its rules in order`,
+        `chain ${d.name} is declared again in table ${table}${old.line ? ` (first at line ${old.line})` : ""}: read ` +
+          `as one chain, its rules in order`,
       );
       if (builtin && d.policy !== "-") old.policy = d.policy as "ACCEPT" | "DROP";
       return;
@@ -182,7 +186,8 @@ export class TableBuilder {
       this.warn(
         "iptables-policy-assumed",
         d.line,
-        `:${d.name} - keeps the chain's current policy, which the text does not give; ACCEPT, the kernel's default, is assumed`,
+        `:${d.name} - keeps the chain's current policy, which the text does not give; ACCEPT, the kernel's default, ` +
+          `is assumed`,
       );
     const policy = builtin ? (d.policy === "-" ? "ACCEPT" : (d.policy as "ACCEPT" | "DROP")) : null;
     b.chains.set(d.name, { name: d.name, table, policy, line: d.line, rules: [] });
@@ -196,7 +201,8 @@ export class TableBuilder {
       this.warn(
         "iptables-policy-assumed",
         line,
-        `built-in chain ${name} of table ${table} has no declaration, so the text does not give its policy; ACCEPT, the kernel's default, is assumed`,
+        `built-in chain ${name} of table ${table} has no declaration, so the text does not give its policy; ACCEPT, ` +
+          `the kernel's default, is assumed`,
       );
     // A header-less paste declares nothing; the inferred-table warning says so once.
     else if (declared)
@@ -248,7 +254,9 @@ export class TableBuilder {
           if (!missing.has(t.chain)) missing.set(t.chain, rule.ref.line!);
           return rule;
         }
-        const reason = `${t.goto ? "-g" : "-j"} ${t.chain} (no chain ${t.chain} in table ${name}, and not a target kubehop knows)`;
+        const reason =
+          `${t.goto ? "-g" : "-j"} ${t.chain} (no chain ${t.chain} in table ${name}, and not a target ` +
+          `kubehop knows)`;
         this.warn(
           "iptables-missing-chain",
           rule.ref.line!,
@@ -261,7 +269,8 @@ export class TableBuilder {
       this.warn(
         "iptables-missing-chain",
         line,
-        `chain ${chain} of table ${name} is not in the paste (it stops or leaves lines out before it); taken as an empty chain, from which the packet returns`,
+        `chain ${chain} of table ${name} is not in the paste (it stops or leaves lines out before it); taken as an ` +
+          `empty chain, from which the packet returns`,
       );
       b.chains.set(chain, { name: chain, table: name, policy: null, line: 0, rules: [] });
     }

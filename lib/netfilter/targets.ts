@@ -129,7 +129,9 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         skipAllOptions(r);
         return {
           target: { kind: "none" },
-          unsupported: `-j ${name.text} (${UNSIMULATED.includes(name.text) ? "a target kubehop does not simulate" : "an unknown target"})`,
+          unsupported:
+            `-j ${name.text} ` +
+            `(${UNSIMULATED.includes(name.text) ? "a target kubehop does not simulate" : "an unknown target"})`,
           notes,
         };
       }

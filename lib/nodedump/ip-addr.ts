@@ -71,7 +71,8 @@ function readLine(r: Reading, raw: string, body: string, w: Word[], line: number
   r.problems.error(
     line,
     w[0]!.col,
-    `expected a line of \`ip addr\`, \`ip -o addr\` or \`ip -br addr\` (such as "2: eth0: <...>", "    inet 10.0.0.1/24 ..." or "eth0  UP  10.0.0.1/24"), found "${first}"`,
+    `expected a line of \`ip addr\`, \`ip -o addr\` or \`ip -br addr\` (such as "2: eth0: <...>", "    inet ` +
+      `10.0.0.1/24 ..." or "eth0  UP  10.0.0.1/24"), found "${first}"`,
   );
 }
 
@@ -90,7 +91,8 @@ function address(r: Reading, dev: string, w: Word[], line: number, body: string)
     r.problems.error(
       line,
       addr?.col ?? body.length + 1,
-      `expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, found ${addr ? `"${addr.text}"` : "nothing"}`,
+      `expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, ` +
+        `found ${addr ? `"${addr.text}"` : "nothing"}`,
     );
 }
 

@@ -152,7 +152,8 @@ function parseLine(
     problems.error(
       line,
       dstWord.col,
-      `"${dstWord.text}" is not a destination; expected default or an IPv4 prefix like 10.42.0.0/24${/^[a-z]/.test(dstWord.text) ? ` (route types: ${TYPES.join(", ")})` : ""}`,
+      `"${dstWord.text}" is not a destination; expected default or an IPv4 prefix like ` +
+        `10.42.0.0/24${/^[a-z]/.test(dstWord.text) ? ` (route types: ${TYPES.join(", ")})` : ""}`,
     );
     return undefined;
   }
@@ -224,7 +225,8 @@ function parseLine(
           problems.error(
             line,
             k.col,
-            `unknown word "${k.text}" in a route; expected via, dev, proto, scope, src, metric or a flag such as onlink`,
+            `unknown word "${k.text}" in a route; expected via, dev, proto, scope, src, metric or a flag such as ` +
+              `onlink`,
           );
           return undefined;
         }
@@ -279,7 +281,8 @@ function parseLine(
     problems.warn(
       "dump-skipped",
       line,
-      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device kubehop models (eth0, bridge0, wg0, lo)`,
+      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device ` +
+        `kubehop models (eth0, bridge0, wg0, lo)`,
       "map it with spec.nodeDumps.interfaces if it is one of them",
     );
     return undefined;

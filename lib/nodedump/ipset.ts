@@ -78,7 +78,8 @@ export function parseIpsets(text: string, file: string): ParsedIpsets {
       problems.error(
         line,
         1,
-        "expected a line of `ipset save` (create NAME TYPE ..., add NAME ELEMENT) or `ipset list` (Name:, Type:, Header:, Members: and one element a line); skipped",
+        "expected a line of `ipset save` (create NAME TYPE ..., add NAME ELEMENT) or `ipset list` (Name:, Type:, " +
+          "Header:, Members: and one element a line); skipped",
       );
   }
   const out = new Map<string, Ipset>();
@@ -109,7 +110,9 @@ function setType(b: Building, type: string): void {
   const dims = m ? m[2]!.split(",") : [];
   if (m?.[1] === "list" && type === "list:set") return;
   if (!m || dims.some((d) => !DIMENSIONS.includes(d)) || (m[1] === "bitmap" && dims.length !== 1))
-    b.untestable = `its type ${type || "(none)"} is not one kubehop tests (hash: or bitmap: of ${DIMENSIONS.join(", ")}, or list:set)`;
+    b.untestable =
+      `its type ${type || "(none)"} is not one kubehop tests (hash: or bitmap: ` +
+      `of ${DIMENSIONS.join(", ")}, or list:set)`;
   else b.dimensions = dims as IpsetDimension[];
 }
 
@@ -133,7 +136,8 @@ function member(b: Building, w: Word[], line: number, problems: Problems): void 
     problems.error(
       line,
       element.col,
-      `"${element.text}" is not an element of ${b.type}: expected ${b.dimensions.length} part${b.dimensions.length === 1 ? "" : "s"} (${b.dimensions.join(",")}); skipped`,
+      `"${element.text}" is not an element of ${b.type}: expected ${b.dimensions.length} ` +
+        `part${b.dimensions.length === 1 ? "" : "s"} (${b.dimensions.join(",")}); skipped`,
     );
     return;
   }

@@ -84,7 +84,8 @@ export function parseIpvsadm(text: string, file: string): { table: IpvsTable; wa
       w[0]!.col,
       typeof s === "string"
         ? s
-        : `expected a line of \`ipvsadm-save -n\` ("-A -t IP:PORT -s rr", "-a -t IP:PORT -r IP:PORT -m -w 1") or of \`ipvsadm -Ln\` ("TCP  IP:PORT rr", "  -> IP:PORT Masq 1 0 0"), found "${first}"`,
+        : `expected a line of \`ipvsadm-save -n\` ("-A -t IP:PORT -s rr", "-a -t IP:PORT -r IP:PORT -m -w 1") or of ` +
+            `\`ipvsadm -Ln\` ("TCP  IP:PORT rr", "  -> IP:PORT Masq 1 0 0"), found "${first}"`,
     );
   }
   return { table: { file, services: [...services.values()] }, warnings };

@@ -218,7 +218,8 @@ function findDumpFiles(
         problem(
           "dangling-reference",
           at("dir"),
-          `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
+          `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: ` +
+            `NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
         ),
       );
       dir = undefined;

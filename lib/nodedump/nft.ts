@@ -23,7 +23,8 @@ export function nftablesDiagnostic(file: string, line: number): Diagnostic {
   return diagnostic(
     "dump-nftables",
     { file, line, col: 1 },
-    "this is `nft list ruleset` output: kubehop does not read nftables rules yet (they come with kube-proxy's nftables mode, issue 15); the node's rules are not taken from it",
+    "this is `nft list ruleset` output: kubehop does not read nftables rules yet (they come with kube-proxy's " +
+      "nftables mode, issue 15); the node's rules are not taken from it",
     "on a node whose rules iptables-nft wrote, `iptables-nft-save` prints the same rules in the form kubehop reads",
   );
 }

@@ -96,8 +96,10 @@ export function wgRows(text: string, problems: Problems): WgRow[] {
       line,
       1,
       field && current
-        ? `"${field[1]}" is not a field of a \`wg\` ${current.kind} section (${Object.keys(PRETTY_FIELDS).join(", ")}, latest handshake, transfer, persistent keepalive); skipped`
-        : "expected a line of `wg show all dump` (5 tab-separated fields for an interface, 9 for a peer) or of `wg show` (interface: NAME, peer: KEY, or an indented field); skipped",
+        ? `"${field[1]}" is not a field of a \`wg\` ${current.kind} section ` +
+            `(${Object.keys(PRETTY_FIELDS).join(", ")}, latest handshake, transfer, persistent keepalive); skipped`
+        : "expected a line of `wg show all dump` (5 tab-separated fields for an interface, 9 for a peer) or of `wg " +
+            "show` (interface: NAME, peer: KEY, or an indented field); skipped",
     );
   }
   return rows;
@@ -110,7 +112,8 @@ function dropSnapshot(rows: WgRow[], iface: string, line: number, problems: Prob
   problems.warn(
     "dump-skipped",
     earlier[0]!.line,
-    `${iface} is shown again at line ${line}: the earlier snapshot (lines ${earlier[0]!.line}-${line - 1}) is skipped, the last one read`,
+    `${iface} is shown again at line ${line}: the earlier snapshot (lines ${earlier[0]!.line}-${line - 1}) is ` +
+      `skipped, the last one read`,
   );
   rows.splice(0, rows.length, ...rows.filter((r) => r.iface !== iface));
 }
@@ -148,7 +151,8 @@ function dumpRow(words: Word[], line: number, problems: Problems): WgRow | undef
   problems.error(
     line,
     1,
-    `expected 5 tab-separated fields (an interface) or 9 (a peer) as \`wg show all dump\` prints them, found ${f.length}; skipped`,
+    `expected 5 tab-separated fields (an interface) or 9 (a peer) as \`wg show all dump\` prints them, ` +
+      `found ${f.length}; skipped`,
   );
   return undefined;
 }

@@ -71,7 +71,8 @@ function chooseDevice(rows: readonly WgRow[], ifaces: InterfaceMap, problems: Pr
       problems.warn(
         "dump-skipped",
         rows.find((r) => r.iface === n)!.line,
-        `interface ${n} skipped: kubehop models one IPv4 WireGuard device (wg0)${device ? `, taken to be ${device}` : ""}`,
+        `interface ${n} skipped: kubehop models one IPv4 WireGuard device ` +
+          `(wg0)${device ? `, taken to be ${device}` : ""}`,
       );
   if (names.length > 1 && device === undefined)
     problems.warn(
@@ -95,7 +96,9 @@ function readPeer(r: PeerRow, problems: Problems, byIp: Map<Ipv4, Node>, byKey: 
     problems.warn(
       "dump-unknown-peer",
       r.line,
-      `peer ${publicKey.slice(0, 8)}... (endpoint ${endpoint ? `${formatIpv4(endpoint.ip)}:${endpoint.port}` : "(none)"}) is no node's: its endpoint is not a node's InternalIP; kept with no node`,
+      `peer ${publicKey.slice(0, 8)}... ` +
+        `(endpoint ${endpoint ? `${formatIpv4(endpoint.ip)}:${endpoint.port}` : "(none)"}) is no node's: its ` +
+        `endpoint is not a node's InternalIP; kept with no node`,
     );
   return { node: owner?.name ?? "", publicKey, allowedIps, ...(endpoint ? { endpoint } : {}) };
 }

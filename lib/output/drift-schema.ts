@@ -20,7 +20,9 @@ export const DriftDifferenceSchema = z.strictObject({
     .regex(/^[a-z]+(-[a-z]+)*$/)
     .meta({
       description:
-        "what differs, e.g. missing-service, stale-service, stale-endpoint, missing-endpoint, missing-route, different-route, route-to-nowhere, extra-route, listen-port, missing-peer, allowed-ips-missing, allowed-ips-extra, endpoint-mismatch, extra-peer",
+        "what differs, e.g. missing-service, stale-service, stale-endpoint, missing-endpoint, missing-route, " +
+        "different-route, route-to-nowhere, extra-route, listen-port, missing-peer, allowed-ips-missing, " +
+        "allowed-ips-extra, endpoint-mismatch, extra-peer",
     }),
   text: z.string().meta({ description: "the difference in words" }),
   at: z.string().optional().meta({ description: "FILE:LINE (or FILE) of the dumped line, when there is one" }),
@@ -51,7 +53,8 @@ export const DriftReportSchema = z
   .meta({
     title: "kubehop drift --json",
     description:
-      "Output of `kubehop drift --json`: where each node's dumps differ from what kubehop derives from the objects, and which requests each difference breaks.",
+      "Output of `kubehop drift --json`: where each node's dumps differ from what kubehop derives from the objects, " +
+      "and which requests each difference breaks.",
   });
 
 /** The JSON Schema of `kubehop drift --json`, as published in schemas/drift.schema.json. */

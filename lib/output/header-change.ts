@@ -12,7 +12,9 @@ function flowText(p: PacketJson, arrow: string): string {
   return `${p.proto} ${p.src}${arrow}${p.dst}`;
 }
 
-/** One change: `dst: 10.96.0.10 -> 10.244.1.2`, `encapsulated in udp ... -> ..., 160 bytes`, `new connection tcp ...`. */
+/**
+ * One change: `dst: 10.96.0.10 -> 10.244.1.2`, `encapsulated in udp ... -> ..., 160 bytes`, `new connection tcp ...`.
+ */
 export function changeText(c: HeaderChange, after: PacketJson, style: ChangeStyle = "trace"): string {
   const arrow = style === "trace" ? " -> " : "→";
   if (c.field !== "packet") return `${c.field}: ${c.from}${arrow}${c.to}`;

@@ -12,7 +12,8 @@ export function bodySizeReason(d: Detail<"body-size">): string {
       ? `proxy-body-size ${d.limitText} of ${d.ingress}`
       : `the configmap's proxy-body-size ${d.limitText} (no annotation)`;
   return d.size > d.limit
-    ? `Content-Length ${bytes(d.size)} is over client_max_body_size ${bytes(d.limit)} (${limit}): 413 before the body is read`
+    ? `Content-Length ${bytes(d.size)} is over client_max_body_size ${bytes(d.limit)} (${limit}): 413 before the ` +
+        `body is read`
     : `Content-Length ${bytes(d.size)} is within client_max_body_size ${bytes(d.limit)} (${limit})`;
 }
 
@@ -35,13 +36,21 @@ export function authReason(d: Detail<"auth-request">): string {
     case "given":
       return `${sub}: the verdict is given as ${d.verdict === "allowed" ? "allowed (2xx)" : "denied (401)"}`;
     case "unknown":
-      return `${sub}: its verdict is unknown offline; this branch assumes ${d.verdict === "allowed" ? "2xx, the request goes on" : "401"} (--auth-verdict picks one)`;
+      return (
+        `${sub}: its verdict is unknown offline; this branch ` +
+        `assumes ${d.verdict === "allowed" ? "2xx, the request goes on" : "401"} (--auth-verdict picks one)`
+      );
     case "no-service":
       return `${sub}: no such Service, the subrequest fails and auth_request answers 500`;
     case "no-port":
-      return `${sub}: the Service has no port ${d.upstream?.port ?? "for the URL"}, the subrequest fails and auth_request answers 500`;
-    case "no-endpoint":
-      return `${sub}: the Service has no ready endpoint, kube-proxy rejects the subrequest and auth_request answers 500`;
+      return (
+        `${sub}: the Service has no port ${d.upstream?.port ?? "for the URL"}, the subrequest fails and ` +
+        `auth_request answers 500`
+      );
+    case "no-endpoint": {
+      const rejected = "the Service has no ready endpoint, kube-proxy rejects the subrequest";
+      return `${sub}: ${rejected} and auth_request answers 500`;
+    }
   }
 }
 
@@ -71,8 +80,10 @@ export function protocolText(d: Detail<"proxy">): string {
     d.affinity === undefined
       ? ""
       : d.affinity.by === "cookie"
-        ? `; affinity: the answer sets cookie ${d.affinity.cookie}, and later requests carrying it stay on this endpoint`
-        : `; upstream-hash-by ${d.affinity.key}: every request with the same key reaches one endpoint (which one depends on the hash ring, not simulated)`;
+        ? `; affinity: the answer sets cookie ${d.affinity.cookie}, and later requests carrying it stay on this ` +
+          `endpoint`
+        : `; upstream-hash-by ${d.affinity.key}: every request with the same key reaches one endpoint (which one ` +
+          `depends on the hash ring, not simulated)`;
   return `${d.protocol ? protocol[d.protocol] : ""}${affinity}`;
 }
 

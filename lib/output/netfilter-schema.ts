@@ -56,7 +56,8 @@ export const NetfilterOutputSchema = z
   .meta({
     title: "kubehop netfilter --json",
     description:
-      "Output of `kubehop netfilter --json`: one packet through one node's iptables-save rules, every branch with its verdict and the rules that decided it.",
+      "Output of `kubehop netfilter --json`: one packet through one node's iptables-save rules, every branch with " +
+      "its verdict and the rules that decided it.",
   });
 
 /** The JSON Schema of `kubehop netfilter --json`, as published in schemas/netfilter.schema.json. */

@@ -35,7 +35,8 @@ export function stepReason(d: StepDetail, action: StepAction): string {
       return `frame for bridge0's own MAC (${d.gateway}, the pods' gateway): up to ${d.node}'s IP stack`;
     case "fdb":
       return d.hairpin
-        ? `back out of ${d.port}, the port the frame came in on: the pod reached itself through a Service, which needs hairpin_mode on the port (the bridge CNI's hairpinMode)`
+        ? `back out of ${d.port}, the port the frame came in on: the pod reached itself through a Service, which ` +
+            `needs hairpin_mode on the port (the bridge CNI's hairpinMode)`
         : `FDB: ${d.target} (pod ${pod(d.pod)}) is behind port ${d.port}`;
     case "un-nat": {
       const where = d.tracker === "br_netfilter" ? "br_netfilter:" : `${d.tracker === "lb" ? "lb/" : ""}${d.name}'s`;
@@ -102,7 +103,10 @@ export function stepReason(d: StepDetail, action: StepAction): string {
     case "refused": {
       const open = d.open.map((l) => `${l.port}/${l.protocol}`).join(", ") || "none";
       const answer = d.proto === "TCP" ? "answers with TCP RST" : "answers with ICMP port unreachable";
-      return `nothing listens on ${d.socket.port}/${d.proto} in ${receiver(d.receiver)} (open: ${open}); the kernel ${answer}`;
+      return (
+        `nothing listens on ${d.socket.port}/${d.proto} in ${receiver(d.receiver)} (open: ${open}); the ` +
+        `kernel ${answer}`
+      );
     }
     case "socket": {
       const by = d.process !== undefined ? ` (${d.process})` : " (no ports declared: assumed listening)";
@@ -111,9 +115,15 @@ export function stepReason(d: StepDetail, action: StepAction): string {
     case "reply-match":
       return `the reply matches the connection ${receiver(d.receiver)} opened to ${endpoint(d.sentTo)}`;
     case "reply-mismatch":
-      return `${receiver(d.receiver)} sent to ${endpoint(d.sentTo)} but the answer comes from ${endpoint(d.from)} to ${d.to}: no socket matches, the kernel resets it`;
+      return (
+        `${receiver(d.receiver)} sent to ${endpoint(d.sentTo)} but the answer comes from ${endpoint(d.from)} ` +
+        `to ${d.to}: no socket matches, the kernel resets it`
+      );
     case "app-answer":
-      return `${d.method} ${d.host}${d.path} answered by ${receiver(d.receiver)} (the application's status is assumed 200)`;
+      return (
+        `${d.method} ${d.host}${d.path} answered by ${receiver(d.receiver)} (the application's status is ` +
+        `assumed 200)`
+      );
     case "accept-connection":
       return `${controller(d.controller)} ends the client's TCP connection (remote_addr ${d.peer.ip})`;
     case "tls":
@@ -149,7 +159,10 @@ export function stepReason(d: StepDetail, action: StepAction): string {
         : `no peer of ${d.node}'s wg0 has AllowedIPs containing ${d.destination}`;
     case "encapsulation": {
       const padding = d.padding > 0 ? ` + ${d.padding} padding` : "";
-      return `UDP ${endpoint(d.outer.src)} -> ${endpoint(d.outer.dst)}, +${d.overhead} bytes (IPv4 20 + UDP 8 + WireGuard 32)${padding}, DF off`;
+      return (
+        `UDP ${endpoint(d.outer.src)} -> ${endpoint(d.outer.dst)}, +${d.overhead} bytes (IPv4 20 + UDP 8 + ` +
+        `WireGuard 32)${padding}, DF off`
+      );
     }
     case "wg-unknown-peer":
       return `no peer of ${d.node}'s wg0 has endpoint ${d.source}: the handshake fails and the packet is dropped`;
@@ -160,7 +173,9 @@ export function stepReason(d: StepDetail, action: StepAction): string {
     case "wg-source":
       return d.match !== undefined
         ? `inner source ${d.source} matches ${d.match} of peer ${d.peer}`
-        : `inner source ${d.source} is not in peer ${d.peer}'s AllowedIPs (${d.allowedIps.join(", ") || "none"})${d.owner ? `; it belongs to ${d.owner}` : ""}: dropped silently, no ICMP`;
+        : `inner source ${d.source} is not in peer ${d.peer}'s AllowedIPs ` +
+            `(${d.allowedIps.join(", ") || "none"})${d.owner ? `; it belongs to ${d.owner}` : ""}: dropped ` +
+            `silently, no ICMP`;
     case "switched":
       return d.to.kind === "lb"
         ? `to load balancer ${d.to.name} (${d.target})`
@@ -189,10 +204,14 @@ function ipvsReason(d: Extract<StepDetail, { kind: "ipvs" }>): string {
     : /^(w?lc|sed|nq|lblc|lblcr)$/.test(d.scheduler)
       ? `the server with the fewest active connections per weight wins; with equal load, its weight's share (${share})`
       : /^(sh|dh|mh)$/.test(d.scheduler)
-        ? `a hash of the packet's addresses picks one server for good; which one is not modelled, so each gets its weight's share (${share})`
+        ? `a hash of the packet's addresses picks one server for good; which one is not modelled, so each gets its ` +
+          `weight's share (${share})`
         : `taken as its weight's share (${share})`;
   const sticky = d.persistent !== undefined ? `; persistent ${d.persistent}s: a client keeps the server it got` : "";
-  return `IPVS on ${d.node} (kube-proxy's IPVS mode): ${serviceText(d.service)} to ${endpointText(d.real)}, scheduler ${d.scheduler}: ${how}${sticky}`;
+  return (
+    `IPVS on ${d.node} (kube-proxy's IPVS mode): ${serviceText(d.service)} to ${endpointText(d.real)}, ` +
+    `scheduler ${d.scheduler}: ${how}${sticky}`
+  );
 }
 
 export function endReason(d: EndDetail): string {
@@ -212,14 +231,19 @@ export function endReason(d: EndDetail): string {
     case "ipvs-unknown":
       return (
         `${d.node} is in kube-proxy's IPVS mode (${d.evidence}): IPVS, not iptables, picks the real server for ` +
-        `${endpointText(d.destination)}, and its table is not given; add \`ipvsadm-save -n\` to the node's dump as ipvsadm.txt`
+        (`${endpointText(d.destination)}, and its table is not given; add \`ipvsadm-save -n\` to the node's dump as ` +
+          `ipvsadm.txt`)
       );
     case "ipvs-no-server":
-      return `IPVS on ${d.node}: ${serviceText(d.service)} has no real server that takes connections (ICMP port unreachable)`;
+      return (
+        `IPVS on ${d.node}: ${serviceText(d.service)} has no real server that takes connections (ICMP port ` +
+        `unreachable)`
+      );
     case "verdict": {
       const by = d.rule ? ` by ${d.rule.chain} rule ${d.rule.index}` : " by chain policy";
       const why = d.noEndpoints
-        ? `: Service ${d.noEndpoints.service} port ${d.noEndpoints.port} has no ready endpoint: ${causeText(d.noEndpoints.cause)}`
+        ? `: Service ${d.noEndpoints.service} port ${d.noEndpoints.port} has no ready ` +
+          `endpoint: ${causeText(d.noEndpoints.cause)}`
         : "";
       return `${d.hook}: ${d.verdict}${d.rejectWith ? ` with ${d.rejectWith}` : ""}${by}${why}`;
     }
@@ -294,7 +318,8 @@ function lbPickReason(d: Detail<"lb-pick">): string {
       : `${d.algorithm} picks ${d.node} (${d.index} of ${d.of})`;
   const how = !d.nodePort
     ? `pass-through: the packet keeps the VIP ${endpoint(d.listener)} and goes to ${d.node}`
-    : `to ${d.node}'s NodePort ${endpoint(d.nodePort)}${d.clientIpKept ? ", client IP kept" : `, source rewritten to the LB's ${d.lbAddress}`}`;
+    : `to ${d.node}'s NodePort ${endpoint(d.nodePort)}` +
+      (d.clientIpKept ? ", client IP kept" : `, source rewritten to the LB's ${d.lbAddress}`);
   return `${why}: ${how}`;
 }
 
@@ -312,7 +337,9 @@ function mtuReason(d: Detail<"mtu">): string {
 
 function tlsReason(d: Detail<"tls">): string {
   if (d.secret !== undefined) return `TLS ends here with the certificate of Secret ${d.secret} (${d.basis})`;
-  const fake = `the controller's default "Kubernetes Ingress Controller Fake Certificate"${d.basis !== undefined ? ` (${d.basis})` : ` (no Ingress has a tls section for ${d.sni})`}`;
+  const fake =
+    `the controller's default "Kubernetes Ingress Controller Fake ` +
+    `Certificate"${d.basis !== undefined ? ` (${d.basis})` : ` (no Ingress has a tls section for ${d.sni})`}`;
   return d.trusted
     ? `TLS ends here with ${fake}; accepted because of -k`
     : `TLS: nginx presents ${fake}, which does not verify for ${d.sni}: curl aborts (SSL certificate problem)`;
@@ -353,7 +380,10 @@ function routerReason(d: Pick<Detail<"router">, "gateway" | "destination" | "dec
     case "connected":
       return `router ${gw}: ${d.prefix} is connected; to ${d.to}`;
     case "not-routed":
-      return `router ${gw} has no route to ${d.destination}: pod and Service addresses are not routed outside the cluster`;
+      return (
+        `router ${gw} has no route to ${d.destination}: pod and Service addresses are not routed outside the ` +
+        `cluster`
+      );
     case "internet":
       return `router ${gw} sends ${d.destination} on towards the internet`;
   }

@@ -111,7 +111,8 @@ function stepLines(hop: Hop, leg: Leg, i: number, cols: Columns, layout: Layout)
     const here = j === 0 && !alone ? location : "";
     const where = cols.location ? `${paint(here, "strong", color)}${" ".repeat(cols.location - width(here))}  ` : "";
     const action = safe(s.action);
-    const prefix = `${here ? number : "   "}  ${where}${paint(action, actionStyle(s, leg, i, j), color)}${" ".repeat(Math.max(0, cols.action - width(action)))}  `;
+    const pad = " ".repeat(Math.max(0, cols.action - width(action)));
+    const prefix = `${here ? number : "   "}  ${where}${paint(action, actionStyle(s, leg, i, j), color)}${pad}  `;
     const pieces: Piece[] = [
       { text: safe(s.reason), style: "dim" },
       { text: s.rule ? `[${safe(s.rule)}]` : "", keep: true },

@@ -46,7 +46,9 @@ export const STEP_TYPES = [
 ] as const satisfies readonly StepType[];
 
 export const DispositionSchema = z.enum([...SUCCESS_DISPOSITIONS, ...FAILURE_DISPOSITIONS]).meta({
-  description: `How a branch ended. Success: ${SUCCESS_DISPOSITIONS.join(", ")}. Failure: ${FAILURE_DISPOSITIONS.join(", ")}.`,
+  description:
+    `How a branch ended. Success: ${SUCCESS_DISPOSITIONS.join(", ")}. ` +
+    `Failure: ${FAILURE_DISPOSITIONS.join(", ")}.`,
 });
 
 const PacketBase = z.strictObject({
@@ -86,7 +88,9 @@ export const HeaderChangeSchema = z
   .meta({
     id: "HeaderChange",
     description:
-      "a header field rewritten (addresses dotted, the mark in hex), or a whole packet: wrapped in a tunnel (`after` is the outer packet), unwrapped (`after` is the inner one), or a proxy's new connection (`after` is its packet)",
+      "a header field rewritten (addresses dotted, the mark in hex), or a whole packet: wrapped in a tunnel " +
+      "(`after` is the outer packet), unwrapped (`after` is the inner one), or a proxy's new connection " +
+      "(`after` is its packet)",
   });
 
 export const StepSchema = z.strictObject({

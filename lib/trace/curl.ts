@@ -11,7 +11,10 @@ import type { TraceRequest } from "./types.ts";
 
 export interface CurlQuery {
   readonly url: string;
-  /** Where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/[NS/]NAME (each pod a branch), node/NAME. */
+  /**
+   * Where curl runs: client/NAME (default: the first client), pod/[NS/]NAME, deploy/[NS/]NAME (each pod a branch),
+   * node/NAME.
+   */
   readonly from?: string;
   /** kubectl's -n: the namespace of pod/NAME and workload names in `from` written without one. */
   readonly namespace?: string;
@@ -60,10 +63,12 @@ export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
     const why = ignored ? ` (${ignored.reason})` : "";
     const clusterName =
       !pod && urlHost.endsWith(`.${CLUSTER_DOMAIN}`)
-        ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search <ns>.svc.${CLUSTER_DOMAIN})`
+        ? `; ${from} resolves through the host's resolver, not the cluster DNS (only pods search ` +
+          `<ns>.svc.${CLUSTER_DOMAIN})`
         : "";
     throw new RequestError(
-      `could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`,
+      `could not resolve host ${urlHost}: not in ${where}the Topology's DNS zone, and no Ingress serves ` +
+        `it${why}${clusterName}; use --resolve ${urlHost}:${port}:ADDR`,
       "UNRESOLVED_HOST",
     );
   }

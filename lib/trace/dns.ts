@@ -64,7 +64,9 @@ function clusterLookup(cluster: Cluster, host: string, namespace: string): Resol
     if (ready[0])
       return {
         ip: ready[0].ip,
-        how: `cluster DNS: ${fqdn} -> ${ready.map((e) => formatIpv4(e.ip)).join(", ")} (headless: the pods' addresses; curl takes the first)`,
+        how:
+          `cluster DNS: ${fqdn} -> ${ready.map((e) => formatIpv4(e.ip)).join(", ")} (headless: the pods' ` +
+          `addresses; curl takes the first)`,
         clusterName: fqdn,
       };
   }

@@ -72,7 +72,8 @@ export function findService(net: Network, ref: string, namespace?: string): Serv
   if (svc) return svc;
   const inNamespace = services.filter((s) => s.namespace === ns).map((s) => s.name);
   throw new RequestError(
-    `no Service "${ns}/${name}"${hint({ many: "Services", ref: "svc" }, { namespace: ns, name }, inNamespace, services)}`,
+    `no Service ` +
+      `"${ns}/${name}"${hint({ many: "Services", ref: "svc" }, { namespace: ns, name }, inNamespace, services)}`,
     "UNKNOWN_SERVICE",
   );
 }
@@ -133,7 +134,10 @@ function hint(noun: Noun, wanted: Named, inNamespace: readonly string[], everywh
   if (keys.length > 0) return `; ${noun.many}: ${list(keys)}`;
   const namespaces = [...new Set(everywhere.map((x) => x.namespace))].sort();
   if (namespaces.length === 0) return `; the topology has no ${noun.many}`;
-  return `; namespace ${wanted.namespace} has none; namespaces with ${noun.many}: ${list(namespaces)} (give -n NS or ${noun.ref}/NS/${wanted.name})`;
+  return (
+    `; namespace ${wanted.namespace} has none; namespaces with ${noun.many}: ${list(namespaces)} (give -n NS ` +
+    `or ${noun.ref}/NS/${wanted.name})`
+  );
 }
 
 function byName(pods: Pod[]): Pod[] {

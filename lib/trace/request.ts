@@ -143,7 +143,8 @@ function resolveFrom(net: Network, from: string, namespace: string | undefined):
     return [{ at: here.clientOut(c), src: c.ip }];
   }
   throw new RequestError(
-    `--from "${from}" is not a location; use pod/[NS/]NAME, deploy/[NS/]NAME, sts/[NS/]NAME, ds/[NS/]NAME, node/NAME, node/NAME:IFACE or client/NAME`,
+    `--from "${from}" is not a location; use pod/[NS/]NAME, deploy/[NS/]NAME, sts/[NS/]NAME, ds/[NS/]NAME, ` +
+      `node/NAME, node/NAME:IFACE or client/NAME`,
     "BAD_LOCATION",
   );
 }
@@ -159,7 +160,8 @@ function resolveTo(net: Network, to: string, proto: L4, namespace: string | unde
   const workload = kind === undefined ? undefined : WORKLOAD_PREFIXES.get(kind);
   if (!m || (kind !== undefined && !workload && !["pod", "node", "client"].includes(kind))) {
     throw new RequestError(
-      `--to "${to}" is not a destination; use IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, deploy/[NS/]NAME:PORT, node/NAME:PORT or client/NAME:PORT`,
+      `--to "${to}" is not a destination; use IP:PORT, svc/[NS/]NAME[:PORT], pod/[NS/]NAME:PORT, ` +
+        `deploy/[NS/]NAME:PORT, node/NAME:PORT or client/NAME:PORT`,
       "BAD_DESTINATION",
     );
   }
@@ -209,7 +211,8 @@ function resolveService(net: Network, ref: string, proto: L4, namespace: string 
   const key = `${svc.namespace}/${svc.name}`;
   if (svc.clusterIPs.length === 0)
     throw new RequestError(
-      `Service ${key} has no ClusterIP (${svc.headless ? "headless: trace to one of its pods" : svc.type}); nothing to trace to`,
+      `Service ${key} has no ClusterIP (${svc.headless ? "headless: trace to one of its pods" : svc.type}); nothing ` +
+        `to trace to`,
       "SERVICE_WITHOUT_CLUSTER_IP",
     );
   const known = svc.ports.map((p) => `${p.name || "(unnamed)"} ${p.port}/${p.protocol}`).join(", ");

@@ -270,5 +270,9 @@ function visitKey(at: Location, p: Packet): string {
   const direction = "direction" in at ? at.direction : "";
   const inIface = at.device === "host" ? (at.inIface ?? "") : "";
   const l2Target = "l2Target" in at ? at.l2Target : "";
-  return `${at.label}|${at.device}|${direction}|${inIface}|${l2Target}|${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.inner ? `${p.inner.src}>${p.inner.dst}` : ""}`;
+  const inner = p.inner ? `${p.inner.src}>${p.inner.dst}` : "";
+  return (
+    `${at.label}|${at.device}|${direction}|${inIface}|${l2Target}|` +
+    `${p.proto}|${p.src}|${p.sport}|${p.dst}|${p.dport}|${inner}`
+  );
 }

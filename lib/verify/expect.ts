@@ -51,9 +51,11 @@ export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifi
   if (REFUSED.includes(d)) return { kind: "refused" };
   if (TIMEOUT.includes(d)) return { kind: "timeout" };
   if (FAIL.includes(d)) return { kind: "fail" };
-  return {
-    unverifiable: `${d}: ${d === "EXITS_NETWORK" ? "leaves the emulated network" : "needs the ingress controller (curl through ingress is not emulated)"}`,
-  };
+  const why =
+    d === "EXITS_NETWORK"
+      ? "leaves the emulated network"
+      : "needs the ingress controller (curl through ingress is not emulated)";
+  return { unverifiable: `${d}: ${why}` };
 }
 
 export function keyOf(e: Expectation): string {

@@ -26,7 +26,8 @@ export interface Attempt {
   readonly ms: number;
 }
 
-export const PROBE_SCRIPT = `
+export const PROBE_SCRIPT =
+  `
 const net = require("net"), dgram = require("dgram"), cp = require("child_process");
 const jobs = JSON.parse(process.argv[1]);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -36,7 +37,8 @@ function tcp(j) {
   return new Promise((resolve) => {
     const t0 = now(); let buf = ""; let done = false;
     const s = net.connect({ host: j.host, port: j.port });
-    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ ...r, ms: now() - t0 }); };
+    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ ...r, ms: ` +
+  `now() - t0 }); };
     const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
     s.on("data", (d) => { buf += d; if (buf.includes("\\n")) finish(answer(buf)); });
     s.on("end", () => finish(buf ? answer(buf) : { outcome: "error", detail: "closed without an answer" }));
@@ -47,21 +49,26 @@ function udp(j) {
   return new Promise((resolve) => {
     const t0 = now(); let done = false;
     const s = dgram.createSocket("udp4");
-    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); try { s.close(); } catch {} resolve({ ...r, ms: now() - t0 }); };
+    const finish = (r) => { if (done) return; done = true; clearTimeout(timer); try { s.close(); } catch {} ` +
+  `resolve({ ...r, ms: now() - t0 }); };
     const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
     s.on("message", (m) => finish(answer(m.toString())));
     s.on("error", (e) => finish({ outcome: classify(e.code), detail: e.code }));
-    s.connect(j.port, j.host, (err) => { if (err) return finish({ outcome: classify(err.code), detail: err.code }); s.send("kubehop verify\\n", (e) => e && finish({ outcome: classify(e.code), detail: e.code })); });
+    s.connect(j.port, j.host, (err) => { if (err) return finish({ outcome: classify(err.code), detail: err.code }); ` +
+  `s.send("kubehop verify\\n", (e) => e && finish({ outcome: classify(e.code), detail: e.code })); });
   });
 }
 function icmp(j) {
   const t0 = now();
-  const r = cp.spawnSync("ping", ["-n", "-c", "1", "-M", "do", "-s", String(Math.max(0, (j.size || 84) - 28)), "-W", String(Math.max(1, Math.ceil(j.timeoutMs / 1000))), j.host], { encoding: "utf8" });
+  const r = cp.spawnSync("ping", ["-n", "-c", "1", "-M", "do", "-s", String(Math.max(0, (j.size || 84) - 28)), ` +
+  `"-W", String(Math.max(1, Math.ceil(j.timeoutMs / 1000))), j.host], { encoding: "utf8" });
   const out = (r.stdout || "") + (r.stderr || "");
   const m = /bytes from ([0-9.]+)/.exec(out);
   if (r.status === 0 && m) return { outcome: "answer", server: "ip:" + m[1], ms: now() - t0 };
-  if (/[Ff]rag needed|[Mm]essage too long|mtu/.test(out)) return { outcome: "unreachable", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
-  if (/[Uu]nreachable/.test(out)) return { outcome: "unreachable", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
+  if (/[Ff]rag needed|[Mm]essage too long|mtu/.test(out)) return { outcome: "unreachable", detail: ` +
+  `out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
+  if (/[Uu]nreachable/.test(out)) return { outcome: "unreachable", detail: ` +
+  `out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
   return { outcome: "timeout", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
 }
 function answer(text) {
@@ -72,7 +79,8 @@ function answer(text) {
   const results = {};
   for (const j of jobs) {
     const list = (results[j.id] = []);
-    for (let i = 0; i < j.count; i++) list.push(j.proto === "tcp" ? await tcp(j) : j.proto === "udp" ? await udp(j) : icmp(j));
+    for (let i = 0; i < j.count; i++) list.push(j.proto === "tcp" ? await tcp(j) : j.proto === "udp" ? await udp(j) ` +
+  `: icmp(j));
   }
   process.stdout.write(JSON.stringify(results));
 })();

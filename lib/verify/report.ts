@@ -55,7 +55,9 @@ export function reportText(rep: VerifyReport, topology: string): string {
       .trimEnd();
   const per = rep.perTestAlpha ?? rep.alpha;
   lines.push(
-    `kubehop verify ${topology}: ${rep.rows.length} requests, up to ${rep.repeat} connections each; spreads by Pearson's chi-square at family-wise significance ${rep.alpha} (each test at ${per.toPrecision(2)}, Bonferroni): p below it disagrees`,
+    `kubehop verify ${topology}: ${rep.rows.length} requests, up to ${rep.repeat} connections each; spreads by ` +
+      `Pearson's chi-square at family-wise significance ${rep.alpha} (each test at ${per.toPrecision(2)}, ` +
+      `Bonferroni): p below it disagrees`,
   );
   lines.push(fmt(header), fmt(width.map((w) => "-".repeat(w))));
   for (const r of rows) lines.push(fmt(r));
@@ -80,7 +82,9 @@ export function reportText(rep: VerifyReport, topology: string): string {
   );
   lines.push(
     "",
-    `time: ${rep.seconds.total.toFixed(1)} s in all (simulator traces ${rep.seconds.traces.toFixed(2)} s, build ${rep.seconds.build.toFixed(1)} s, connections ${rep.seconds.probes.toFixed(1)} s); median per request: simulator trace ${sim?.toFixed(2) ?? "-"} ms, real connection ${real?.toFixed(2) ?? "-"} ms`,
+    `time: ${rep.seconds.total.toFixed(1)} s in all (simulator traces ${rep.seconds.traces.toFixed(2)} s, ` +
+      `build ${rep.seconds.build.toFixed(1)} s, connections ${rep.seconds.probes.toFixed(1)} s); median per ` +
+      `request: simulator trace ${sim?.toFixed(2) ?? "-"} ms, real connection ${real?.toFixed(2) ?? "-"} ms`,
     `${agree} agree, ${disagree} disagree, ${skipped} skipped`,
   );
   return `${lines.join("\n")}\n`;

@@ -122,4 +122,5 @@ export function parseRequest(text: string): VerifyRequest | string {
 
 /** Why Ingress rules are listed but not sent. */
 export const INGRESS_SKIP =
-  "curl through ingress: ingress-nginx is not emulated (its pods run the echo server on their ports, so the L4 legs to the controller are checked by the NodePort and LB rows)";
+  "curl through ingress: ingress-nginx is not emulated (its pods run the echo server on their ports, so the L4 legs " +
+  "to the controller are checked by the NodePort and LB rows)";

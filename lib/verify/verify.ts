@@ -185,7 +185,8 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       bySource.set(ns, [...(bySource.get(ns) ?? []), job]);
     });
     log(
-      `probing: ${[...bySource.values()].reduce((n, j) => n + j.reduce((m, x) => m + x.count, 0), 0)} connections from ${bySource.size} namespaces`,
+      `probing: ${[...bySource.values()].reduce((n, j) => n + j.reduce((m, x) => m + x.count, 0), 0)} connections ` +
+        `from ${bySource.size} namespaces`,
     );
     const ps = performance.now();
     const results = new Map<number, Attempt[]>();
@@ -264,6 +265,8 @@ export function judge(row: Row, groups: readonly Group[], attempts: readonly Att
   );
   if (row.chi.p < alpha) {
     row.verdict = "disagree";
-    row.why = `spread does not fit the predicted probabilities: chi-square ${row.chi.statistic.toFixed(2)} (${row.chi.dof} dof), p = ${row.chi.p.toExponential(2)} < ${alpha}`;
+    row.why =
+      `spread does not fit the predicted probabilities: chi-square ${row.chi.statistic.toFixed(2)} ` +
+      `(${row.chi.dof} dof), p = ${row.chi.p.toExponential(2)} < ${alpha}`;
   }
 }

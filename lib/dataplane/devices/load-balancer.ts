@@ -61,7 +61,9 @@ export const loadBalancerDevice: Device<"lb"> = (packet, at, ctx) => {
         lbAddress: formatIpv4(lb.address),
         service: `${svc.namespace}/${svc.name}`,
       },
-      rule: `${lb.name} listener ${packet.dport}/${port.protocol} -> ${svc.namespace}/${svc.name}:${port.name || port.port}`,
+      rule:
+        `${lb.name} listener ${packet.dport}/${port.protocol} ` +
+        `-> ${svc.namespace}/${svc.name}:${port.name || port.port}`,
       before: packet,
       after,
     };

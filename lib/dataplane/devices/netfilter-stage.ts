@@ -13,7 +13,9 @@ type NatFact = NonNullable<Extract<StepDetail, { kind: "netfilter" }>["nat"]>;
 export interface HookIfaces {
   readonly inIface?: string;
   readonly outIface?: string;
-  /** The route's next hop (its gateway, else the destination): which of the out interface's addresses MASQUERADE takes. */
+  /**
+   * The route's next hop (its gateway, else the destination): which of the out interface's addresses MASQUERADE takes.
+   */
   readonly nextHop?: number;
 }
 

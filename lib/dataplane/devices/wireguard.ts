@@ -127,7 +127,9 @@ function receive(outer: Packet, at: WgLocation, ctx: Parameters<Device>[2]): Out
         publicKey: sender.wireguard.publicKey,
         allowedIps,
       },
-      rule: `peer ${sender.wireguard.publicKey.slice(0, 8)}... (${sender.name}) allowed-ips ${allowedIps.join(", ") || "(none)"}`,
+      rule:
+        `peer ${sender.wireguard.publicKey.slice(0, 8)}... (${sender.name}) ` +
+        `allowed-ips ${allowedIps.join(", ") || "(none)"}`,
     },
   ];
   const owner = ctx.net.peers.lookup(node, inner.src);
