@@ -32,7 +32,14 @@ describe("EndpointSlice derivation", () => {
       { name: "metrics", port: 9090, protocol: "TCP" },
     ]);
     expect(slices[0]!.endpoints).to.deep.equal([
-      { ip: ip("10.0.1.5"), ready: true, serving: true, terminating: false, nodeName: "node-1", pod: "shop/web-1" },
+      {
+        ip: ip("10.0.1.5"),
+        ready: true,
+        serving: true,
+        terminating: false,
+        nodeName: "node-1",
+        pod: { namespace: "shop", name: "web-1" },
+      },
     ]);
   });
 
@@ -44,7 +51,12 @@ describe("EndpointSlice derivation", () => {
         pod("shop", "web-2", { ip: "10.0.1.6", labels: { app: "web" }, ports: [httpPort], terminating: true }),
       ],
     );
-    const conditions = slices[0]!.endpoints.map((e) => [e.pod, e.ready, e.serving, e.terminating]);
+    const conditions = slices[0]!.endpoints.map((e) => [
+      `${e.pod?.namespace}/${e.pod?.name}`,
+      e.ready,
+      e.serving,
+      e.terminating,
+    ]);
     expect(conditions).to.deep.equal([
       ["shop/web-1", false, false, false],
       ["shop/web-2", false, true, true],
@@ -62,7 +74,7 @@ describe("EndpointSlice derivation", () => {
     );
     const summary = slices.map((s) => [
       s.ports.map((p) => `${p.name}:${p.port}`).join(","),
-      s.endpoints.map((e) => e.pod).join(","),
+      s.endpoints.map((e) => `${e.pod?.namespace}/${e.pod?.name}`).join(","),
     ]);
     expect(summary).to.have.deep.members([
       ["http:8080,metrics:9090", "shop/web-1"],

@@ -27,7 +27,7 @@ export function contextFor(cluster: Cluster): AssertContext {
     if (!entry) continue;
     for (const e of slice.endpoints) {
       entry.ips.add(formatIpv4(e.ip));
-      if (e.pod) entry.pods.add(e.pod);
+      if (e.pod) entry.pods.add(`${e.pod.namespace}/${e.pod.name}`);
     }
   }
   const owners = new Map(cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p.owner]));

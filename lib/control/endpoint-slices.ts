@@ -28,7 +28,7 @@ export function deriveEndpointSlices(services: readonly Service[], pods: readonl
         serving: p.ready,
         terminating: p.terminating,
         nodeName: p.node,
-        pod: `${p.namespace}/${p.name}`,
+        pod: { namespace: p.namespace, name: p.name },
       });
     }
     // The controller writes one (empty) slice even when no pod matches.

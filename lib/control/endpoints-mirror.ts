@@ -54,7 +54,7 @@ export function mirrorEndpoints(
               terminating: false,
               ...(a.nodeName ? { nodeName: a.nodeName } : {}),
               ...(a.targetRef?.kind === "Pod" && a.targetRef.name
-                ? { pod: `${a.targetRef.namespace ?? namespace}/${a.targetRef.name}` }
+                ? { pod: { namespace: a.targetRef.namespace ?? namespace, name: a.targetRef.name } }
                 : {}),
             },
           ];

@@ -214,7 +214,12 @@ export function buildEndpointSlices(
           terminating: c.terminating ?? false,
           ...(e.nodeName ? { nodeName: e.nodeName } : {}),
           ...(e.targetRef?.kind === "Pod" && e.targetRef.name
-            ? { pod: `${e.targetRef.namespace ?? obj.metadata.namespace ?? DEFAULTS.namespace}/${e.targetRef.name}` }
+            ? {
+                pod: {
+                  namespace: e.targetRef.namespace ?? obj.metadata.namespace ?? DEFAULTS.namespace,
+                  name: e.targetRef.name,
+                },
+              }
             : {}),
         },
       ];

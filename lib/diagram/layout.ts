@@ -339,9 +339,10 @@ function podServices(cluster: Cluster): Map<string, string[]> {
   for (const s of cluster.endpointSlices) {
     for (const e of s.endpoints) {
       if (!e.pod) continue;
-      const list = out.get(e.pod) ?? [];
+      const key = `${e.pod.namespace}/${e.pod.name}`;
+      const list = out.get(key) ?? [];
       if (!list.includes(s.serviceName)) list.push(s.serviceName);
-      out.set(e.pod, list);
+      out.set(key, list);
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // Devices in lib/dataplane read it; nothing here knows how a packet moves.
 import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
+import type { PodRef } from "./hop-at.ts";
 import type { ClassSelection } from "./ingress.ts";
 import type { Ipsets } from "./ipset.ts";
 import type { IpvsMode, IpvsTable } from "./ipvs.ts";
@@ -230,8 +231,8 @@ export interface Endpoint {
   readonly serving: boolean;
   readonly terminating: boolean;
   readonly nodeName?: string;
-  /** `namespace/name` of the pod behind the endpoint, when known. */
-  readonly pod?: string;
+  /** The pod behind the endpoint (its targetRef), when known. */
+  readonly pod?: PodRef;
 }
 
 export interface EndpointSlice {

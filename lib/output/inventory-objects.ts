@@ -150,7 +150,7 @@ function backendObject(b: IngressBackend): object {
 
 function endpointsObject(e: EndpointsRow): object {
   const address = (a: EndpointsRow["subsets"][number]["addresses"][number]) => {
-    const [namespace, name] = a.pod?.split("/") ?? [];
+    const { namespace, name } = a.pod ?? {};
     return {
       ip: a.ip,
       ...(a.node ? { nodeName: a.node } : {}),

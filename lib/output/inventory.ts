@@ -6,6 +6,7 @@ import { wireGuardAddress } from "../control/overlay.ts";
 import type { IngressBackend, IngressRule, IngressTLS } from "../model/ingress.ts";
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Node, Protocol, Service, ServicePort } from "../model/cluster.ts";
+import type { PodRef } from "../model/hop-at.ts";
 
 export const RESOURCES = ["pods", "services", "nodes", "ingresses", "endpoints"] as const;
 export type Resource = (typeof RESOURCES)[number];
@@ -95,7 +96,7 @@ export interface EndpointAddress {
   readonly ready: boolean;
   readonly node?: string;
   /** `namespace/name`. */
-  readonly pod?: string;
+  readonly pod?: PodRef;
 }
 
 export interface EndpointsRow {
