@@ -22,7 +22,10 @@ export function conventionFor(extra: Prefix, peer: Node, cluster: Cluster): stri
   if (tunnelAddresses(peer, cluster).includes(ip))
     return `${peer.name}'s WireGuard tunnel address, which Calico (wireguard.cali) and Kilo list`;
   if (prefixContains(peer.podCidr, ip))
-    return `inside ${peer.name}'s podCIDR ${peer.podCidr.text}, so it goes to ${peer.name} either way (Calico takes its tunnel address from the node's IPAM block)`;
+    return (
+      `inside ${peer.name}'s podCIDR ${peer.podCidr.text}, so it goes to ${peer.name} either way (Calico takes ` +
+      `its tunnel address from the node's IPAM block)`
+    );
   return undefined;
 }
 

@@ -65,7 +65,9 @@ export function compareIptables(
         out.push({
           part: "iptables",
           kind: "stale-endpoint",
-          text: `${key} DNATs to ${dnatText(d)} (KUBE-SEP), which is not an endpoint of it (${who(d)}): a stale kube-proxy`,
+          text:
+            `${key} DNATs to ${dnatText(d)} (KUBE-SEP), which is not an endpoint of it (${who(d)}): a stale ` +
+            `kube-proxy`,
           ...(d.line > 0 ? { at: `${dumped.file}:${d.line}` } : {}),
           touches: { service: key },
         });
@@ -83,7 +85,8 @@ export function compareIptables(
   const foreign = foreignChains(dumped);
   if (foreign.length > 0)
     info.push(
-      `${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not kube-proxy's: not compared (traces still walk ${foreign.length === 1 ? "it" : "them"})`,
+      `${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not kube-proxy's: not compared (traces still ` +
+        `walk ${foreign.length === 1 ? "it" : "them"})`,
     );
 }
 

@@ -12,7 +12,9 @@ import type { Difference } from "./difference.ts";
 
 export interface NodeComparison {
   readonly differences: Difference[];
-  /** Worth knowing, not drift: chains of other tools, which are not compared; AllowedIPs a CNI's convention explains. */
+  /**
+   * Worth knowing, not drift: chains of other tools, which are not compared; AllowedIPs a CNI's convention explains.
+   */
   readonly info: string[];
 }
 
@@ -112,7 +114,9 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
     out.push({
       part: "wireguard",
       kind: "listen-port",
-      text: `wg0 listens on ${wg.listenPort}, the overlay's port is ${cluster.overlay.listenPort}: peers send to the wrong port`,
+      text:
+        `wg0 listens on ${wg.listenPort}, the overlay's port is ${cluster.overlay.listenPort}: peers send to ` +
+        `the wrong port`,
       at: wg.file,
       touches: { node: node.name },
     });
@@ -123,7 +127,9 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
       out.push({
         part: "wireguard",
         kind: "missing-peer",
-        text: `no peer for ${d.node} (endpoint ${endpointText(d.endpoint)}, allowed-ips ${d.allowedIps.map((a) => a.text).join(", ")})`,
+        text:
+          `no peer for ${d.node} (endpoint ${endpointText(d.endpoint)}, ` +
+          `allowed-ips ${d.allowedIps.map((a) => a.text).join(", ")})`,
         touches: { node: d.node },
       });
       continue;
@@ -159,7 +165,9 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
       out.push({
         part: "wireguard",
         kind: "endpoint-mismatch",
-        text: `peer ${d.node}'s endpoint is ${endpointText(real.endpoint)}, kubehop derives ${endpointText(d.endpoint)}`,
+        text:
+          `peer ${d.node}'s endpoint is ${endpointText(real.endpoint)}, kubehop ` +
+          `derives ${endpointText(d.endpoint)}`,
         at: at(real),
         touches: { node: d.node },
       });
@@ -176,7 +184,9 @@ function comparePeers(cluster: Cluster, node: Node, dump: NodeDump, out: Differe
     out.push({
       part: "wireguard",
       kind: "extra-peer",
-      text: `peer ${p.publicKey.slice(0, 8)}... (endpoint ${endpointText(p.endpoint)}, allowed-ips ${p.allowedIps.map((a) => a.text).join(", ") || "(none)"}) is ${whose}`,
+      text:
+        `peer ${p.publicKey.slice(0, 8)}... (endpoint ${endpointText(p.endpoint)}, ` +
+        `allowed-ips ${p.allowedIps.map((a) => a.text).join(", ") || "(none)"}) is ${whose}`,
       at: at(p),
       touches: { node: p.node || node.name },
     });

@@ -224,7 +224,8 @@ export function driftText(report: DriftReport): string {
   for (const n of report.nodes) {
     const count = n.differences.length;
     lines.push(
-      `${n.node}: ${count === 0 ? "no drift" : `${count} difference${count === 1 ? "" : "s"}`} (${n.requestsTried} requests tried${n.requestsLeftOut ? `, ${n.requestsLeftOut} left out` : ""})`,
+      `${n.node}: ${count === 0 ? "no drift" : `${count} difference${count === 1 ? "" : "s"}`} (${n.requestsTried} ` +
+        `requests tried${n.requestsLeftOut ? `, ${n.requestsLeftOut} left out` : ""})`,
     );
     for (const part of ["iptables", "routes", "wireguard"] as const) {
       const ds = n.differences.filter((d) => d.part === part);
