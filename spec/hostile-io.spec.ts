@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   closeSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -56,6 +57,18 @@ describe("hostile input files", () => {
     const fifo = join(dir, "pipe.yaml");
     execFileSync("mkfifo", [fifo]);
     expectPositioned(await runCli(["validate", "-f", fifo]), fifo, /a FIFO \(named pipe\), not a regular file/);
+  });
+
+  it("refuses a FIFO named as a node dump, where the dump loader used to block reading it", async () => {
+    const copy = join(dir, "dumps");
+    cpSync(join(ROOT, "topologies/dumps-example"), copy, { recursive: true });
+    const dump = join(copy, "nodes/node-1/ip-route.txt");
+    rmSync(dump);
+    execFileSync("mkfifo", [dump]);
+    const r = await runCli(["validate", "-f", copy]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(/ip-route\.txt.*a FIFO \(named pipe\), not a regular file/);
+    expect(r.stderr).not.to.match(/\n\s+at /);
   });
 
   it("refuses a device (/dev/zero never ends)", async () => {

@@ -8,12 +8,13 @@
 //   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
 //   nodes/NAME/nft-ruleset.txt     nft list ruleset: recognised, not read yet (a diagnostic says so)
 // each optional; or, in the Topology, `spec.nodeDumps` with another `dir` and/or per-node paths.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "../input/errors.ts";
+import { readInputFile } from "../input/source.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { NetfilterParseError } from "../netfilter/errors.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
@@ -306,7 +307,8 @@ function isDirectory(p: string): boolean {
 }
 
 function readText(file: string): string {
-  const bytes = readFileSync(file);
+  // Through the one guarded reader: a FIFO, a device or an oversized file named as a dump is refused, never read.
+  const bytes = readInputFile(file);
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const before = bytes.subarray(0, nul).toString("latin1");
