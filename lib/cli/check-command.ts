@@ -19,6 +19,7 @@ import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
 import { type CommandRun, flag, topologyPath, str } from "./command.ts";
 import { refuseWarnings } from "./load-topology.ts";
+import { formatDiagnostic } from "../output/diagnostics.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
@@ -50,6 +51,9 @@ export const run: CommandRun = async (args, io) => {
         `Topology${positionals[0] === undefined ? ", or give a file of kind: Expectations" : ""}`,
     );
   }
+  // Usage errors above stand alone; once the run is on, the topology's warnings precede its verdicts.
+  for (const d of topology.cluster.diagnostics) if (d.severity === "warning") io.stderr(`${formatDiagnostic(d)}\n`);
+
   const compiled = sources
     .map((s) => compile(s, ctx, problems))
     .filter((c): c is CompiledExpectation => c !== undefined);

@@ -7,7 +7,9 @@ import { EXIT } from "./io.ts";
 import { loadWithProgress } from "./load-topology.ts";
 
 export const run: CommandRun = async (args, io) => {
-  const svg = diagramSvg(loadWithProgress(topologyPath(args), loadOptions(args)).cluster);
+  const svg = diagramSvg(
+    loadWithProgress(topologyPath(args), { ...loadOptions(args), warn: (l: string) => io.stderr(`${l}\n`) }).cluster,
+  );
   const out = str(args, "output");
   if (out) {
     writeWhole(out, svg);

@@ -18,8 +18,8 @@ export const run: CommandRun = async (args, io) => {
   if (topologies.length !== 2)
     throw new UsageError(`give two topologies: -f BEFORE -f AFTER (got ${topologies.length})`);
   const [beforePath, afterPath] = topologies as [string, string];
-  const before = loadWithProgress(beforePath, loadOptions(args));
-  const after = loadWithProgress(afterPath, loadOptions(args));
+  const before = loadWithProgress(beforePath, { ...loadOptions(args), warn: (l: string) => io.stderr(`${l}\n`) });
+  const after = loadWithProgress(afterPath, { ...loadOptions(args), warn: (l: string) => io.stderr(`${l}\n`) });
   const requestsPath = str(args, "requests");
   const requests =
     requestsPath !== undefined

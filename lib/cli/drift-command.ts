@@ -8,7 +8,10 @@ import { EXIT } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
   const json = outputFormat(args, ["text", "json"]) === "json";
-  const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
+  const { cluster } = loadWithProgress(topologyPath(args), {
+    ...loadOptions(args),
+    warn: (l: string) => io.stderr(`${l}\n`),
+  });
   const report = drift(cluster);
   io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : driftText(report));
   return report.drift ? EXIT.failed : EXIT.ok;

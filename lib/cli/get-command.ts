@@ -23,7 +23,10 @@ export const run: CommandRun = async (args, io) => {
   if (all && given !== undefined) throw new UsageError(`give -n ${given} or -A (every namespace), not both`);
   // Nodes belong to no namespace: -n does not filter them, as in kubectl.
   const namespace = all || resource === "nodes" ? undefined : (given ?? DEFAULT_NAMESPACE);
-  const { cluster } = loadWithProgress(topologyPath(args), loadOptions(args));
+  const { cluster } = loadWithProgress(topologyPath(args), {
+    ...loadOptions(args),
+    warn: (l: string) => io.stderr(`${l}\n`),
+  });
   const listed = inventory(cluster, resource, namespace);
   if (format === "json" || format === "yaml") io.stdout(structured(format, inventoryList(listed)));
   else if (listed.rows.length > 0) io.stdout(inventoryTable(listed, { wide: format === "wide", namespaces: all }));

@@ -19,7 +19,7 @@ export const run: CommandRun = async (args, io) => {
   const table = str(args, "table");
   if (table !== undefined && !TABLES.includes(table))
     throw new UsageError(`--table ${table}: kubehop writes the ${TABLES.join(" and ")} tables`);
-  const topo = loadWithProgress(topologyPath(args), loadOptions(args));
+  const topo = loadWithProgress(topologyPath(args), { ...loadOptions(args), warn: (l: string) => io.stderr(`${l}\n`) });
   const node = required(str(args, "node"), "--node NAME");
   const result = iptablesSaveCommand(topo.cluster, node);
   if ("error" in result) throw new UsageError(result.error);

@@ -8,7 +8,10 @@ import { EXIT } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
   const topology = topologyPath(args);
-  const html = reportHtml(loadWithProgress(topology, loadOptions(args)), topology);
+  const html = reportHtml(
+    loadWithProgress(topology, { ...loadOptions(args), warn: (l: string) => io.stderr(`${l}\n`) }),
+    topology,
+  );
   const out = str(args, "output");
   if (out) {
     writeWhole(out, html);
