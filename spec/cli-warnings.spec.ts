@@ -35,6 +35,12 @@ describe("load warnings on every command", function () {
     });
   }
 
+  it("drift --json also lists them, with their codes, as diagnostics", async () => {
+    const r = await runCli(["drift", "-f", FANOUT, "--json"]);
+    const codes = (JSON.parse(r.stdout) as { diagnostics: { code: string }[] }).diagnostics.map((d) => d.code);
+    expect(codes).to.include("dangling-backend");
+  });
+
   it("--strict turns them into an error (exit 2)", async () => {
     const r = await runCli(["get", "svc", "-f", FANOUT, "--strict"]);
     expect(r.code, r.stderr).to.equal(2);

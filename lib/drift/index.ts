@@ -3,6 +3,7 @@
 // its outcome (the dispositions, and the pods it reaches) differs between the derived model and the
 // model with that part of the node's dump in place. Requests tried per node: every Service port from
 // a pod on the node, and pod to pod between the node and one pod on every other node, both ways.
+import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Cluster, Node, NodeDump, Pod, Route } from "../model/cluster.ts";
 import { Topology } from "../topology.ts";
 import type { TraceQuery } from "../trace/request.ts";
@@ -52,6 +53,8 @@ export interface NodeDrift {
 export interface DriftReport {
   readonly drift: boolean;
   readonly nodes: NodeDrift[];
+  /** What the topology and its dumps could not be read as, as every command reports it. */
+  readonly diagnostics: Diagnostic[];
 }
 
 const PARTS: Record<DriftPart, (d: NodeDump) => Partial<NodeDump>> = {
@@ -68,7 +71,7 @@ export function drift(cluster: Cluster): DriftReport {
     if (!dump) continue;
     nodes.push(nodeDrift(cluster, node, dump, derived));
   }
-  return { drift: nodes.some((n) => n.differences.length > 0), nodes };
+  return { drift: nodes.some((n) => n.differences.length > 0), nodes, diagnostics: [...cluster.diagnostics] };
 }
 
 function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topology): NodeDrift {

@@ -4,6 +4,7 @@
 // (DriftReport in lib/drift/index.ts) is in spec/schemas.spec.ts; that spec also validates real output
 // against the generated file.
 import { z } from "zod";
+import { DiagnosticSchema } from "./diagnostics.ts";
 
 const BrokenRequestSchema = z.strictObject({
   request: z.string().meta({ description: "the request, e.g. pod/shop/web-1 -> svc/shop/api:http" }),
@@ -49,6 +50,9 @@ export const DriftReportSchema = z
   .strictObject({
     drift: z.boolean().meta({ description: "some node's dumps differ (kubehop drift then exits 1)" }),
     nodes: z.array(NodeDriftSchema).meta({ description: "the nodes with dumps, in the topology's order" }),
+    diagnostics: z
+      .array(DiagnosticSchema)
+      .meta({ description: "what kubehop could not read or does not model in the topology and its dumps" }),
   })
   .meta({
     title: "kubehop drift --json",
