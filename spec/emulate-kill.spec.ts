@@ -77,6 +77,48 @@ describe("emulate and verify: killed at each stage, run side by side", function 
     });
   }
 
+  // SIGKILL cannot be caught: the run leaves what it built, and its owner record names a dead pid, which
+  // is what lets the next run's sweep take it (and only it).
+  it('SIGKILL after "wg0" leaves only what the next run\'s sweep removes', async () => {
+    const k = kubehop(["emulate", "-f", HAIRPIN]);
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (k.stderr().includes("pod servers")) {
+          clearInterval(poll);
+          k.child.kill("SIGKILL");
+          resolve();
+        }
+      }, 5);
+      k.exit.then(() => {
+        clearInterval(poll);
+        reject(new Error(`exited before "pod servers": ${k.stderr()}`));
+      });
+    });
+    expect(await k.exit).to.equal("SIGKILL");
+    const id = /run ([0-9a-f]{4}):/.exec(k.stderr())![1]!;
+    try {
+      const left = leftovers(id);
+      expect(
+        left.some((l) => l.startsWith("namespace ")),
+        left.join("\n"),
+      ).to.equal(true);
+      expect(left, left.join("\n")).to.include(`owner record /run/kubehop/${id}`);
+      // The next run sweeps before it builds; a live run of its own stays.
+      const mine = claimNewRun();
+      try {
+        run("ip", ["netns", "add", `kh-${mine}-n1`]);
+        const swept = sweepDeadRuns();
+        expect(swept.filter((ns) => ns.startsWith(`kh-${id}-`))).to.have.length.above(0);
+        expect(leftovers(id)).to.deep.equal([]);
+        expect(listKhNamespaces(mine)).to.deep.equal([`kh-${mine}-n1`]);
+      } finally {
+        removeRun(mine);
+      }
+    } finally {
+      removeRun(id);
+    }
+  });
+
   it("two verify runs side by side and a kept emulation leave each other alone; --clean takes the kept one", async () => {
     const kept = kubehop(["emulate", "-f", HAIRPIN, "--keep"]);
     expect(await kept.exit, kept.stderr()).to.equal(0);
