@@ -208,7 +208,8 @@ describe("ingress schema: what the API server would refuse, with exact messages"
         d.spec.rules[0]!.http.paths[0]!.backend.service.name = "1api";
         return d;
       },
-      `${P}.backend.service.name: not a valid Service name; use a DNS-1035 label: lower-case letters, digits and '-', starting with a letter`,
+      `${P}.backend.service.name: "1api" is not a DNS-1035 label: use lower-case letters, digits and '-', ` +
+        "starting with a letter and ending with a letter or digit, e.g. my-service",
     ],
     [
       "backend with neither service nor resource",

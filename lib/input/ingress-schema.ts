@@ -3,7 +3,8 @@
 // each message saying what would be valid.
 import { z } from "zod";
 import { metadata } from "./kubernetes-schema.ts";
-import { port } from "./schema-types.ts";
+import { quoted } from "./names.ts";
+import { objectName, port, portName, serviceName } from "./schema-types.ts";
 
 // ingress-nginx orders Ingresses by age, so the timestamp is read when present.
 const metadataWithAge = metadata.extend({
@@ -14,24 +15,24 @@ const metadataWithAge = metadata.extend({
 
 export const PATH_TYPES = ["Exact", "Prefix", "ImplementationSpecific"] as const;
 
-const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Why a rule host is invalid, or undefined when the API server would accept it. */
 export function hostProblem(host: string): string | undefined {
-  if (host.includes(":")) return `host "${host}" must not contain a port; write the bare name, e.g. shop.example.com`;
+  if (host.includes(":"))
+    return `host ${quoted(host)} must not contain a port; write the bare name, e.g. shop.example.com`;
   if (/^\d+\.\d+\.\d+\.\d+$/.test(host))
-    return `host "${host}" is an IP address; Ingress hosts must be DNS names (leave host out to match any host)`;
+    return `host ${quoted(host)} is an IP address; Ingress hosts must be DNS names (leave host out to match any host)`;
   const labels = host.startsWith("*.") ? host.slice(2).split(".") : host.split(".");
   if (host.includes("*") && !host.startsWith("*."))
-    return `host "${host}": a wildcard must be exactly one leading "*." label, e.g. *.example.com`;
+    return `host ${quoted(host)}: a wildcard must be exactly one leading "*." label, e.g. *.example.com`;
   if (
     host.length > 253 ||
     labels.some((l) => l.length > 63 || !dns1123Label.test(l)) ||
     (host.startsWith("*.") && labels.some((l) => l.includes("*")))
   ) {
     return (
-      `host "${host}" is not a valid DNS name; use lower-case letters, digits, '-' and '.', optionally with ` +
+      `host ${quoted(host)} is not a valid DNS name; use lower-case letters, digits, '-' and '.', optionally with ` +
       `one leading "*." label`
     );
   }
@@ -57,10 +58,7 @@ const servicePort = z
   .looseObject(
     {
       number: port.optional(),
-      name: z
-        .string({ error: "expected a Service port name as text" })
-        .min(1, { error: "a port name cannot be empty" })
-        .optional(),
+      name: portName.optional(),
     },
     { error: "expected port: {number: N} or {name: NAME}" },
   )
@@ -70,10 +68,7 @@ const servicePort = z
 
 const serviceBackend = z.looseObject(
   {
-    name: z.string({ error: "expected the Service name as text" }).regex(dns1035Label, {
-      error:
-        "not a valid Service name; use a DNS-1035 label: lower-case letters, digits and '-', starting with a letter",
-    }),
+    name: serviceName,
     port: servicePort,
   },
   { error: "expected service: {name, port}" },
@@ -135,7 +130,7 @@ const rule = z.looseObject({
 
 const tls = z.looseObject({
   hosts: z.array(host, { error: "expected tls hosts: a list of host names" }).optional(),
-  secretName: z.string({ error: "expected secretName as text" }).optional(),
+  secretName: objectName.optional(),
 });
 
 export const IngressSchema = z.looseObject({
@@ -143,9 +138,7 @@ export const IngressSchema = z.looseObject({
   spec: z
     .looseObject(
       {
-        ingressClassName: z
-          .string({ error: "expected ingressClassName as text: the name of an IngressClass" })
-          .optional(),
+        ingressClassName: objectName.optional(),
         defaultBackend: backend.optional(),
         rules: z.array(rule, { error: "expected rules: a list of {host, http}" }).optional(),
         tls: z.array(tls, { error: "expected tls: a list of {hosts, secretName}" }).optional(),

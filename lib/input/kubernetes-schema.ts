@@ -1,33 +1,33 @@
 // The parts of real Kubernetes objects that matter to networking. Objects are read as kubectl prints
 // them: every other field (status, managedFields, ...) passes through untouched and unread.
 import { z } from "zod";
-import { cidr, ipv4, labels, objectName, port, protocol } from "./schema-types.ts";
+import { annotations, cidr, ipv4, labelName, labels, objectName, port, portName, protocol } from "./schema-types.ts";
 
 export const metadata = z.looseObject(
   {
     name: objectName,
-    namespace: objectName.optional(),
+    namespace: labelName.optional(),
     labels: labels.optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    annotations: annotations.optional(),
     deletionTimestamp: z.string().optional(),
   },
   { error: "expected metadata: a mapping with at least name" },
 );
 
 const containerPort = z.looseObject({
-  name: z.string().optional(),
+  name: portName.optional(),
   containerPort: port,
   protocol: protocol.optional(),
 });
 
 const container = z.looseObject({
-  name: z.string().optional(),
+  name: labelName.optional(),
   ports: z.array(containerPort).optional(),
 });
 
 const podSpec = z.looseObject({
   nodeName: objectName.optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
+  nodeSelector: labels.optional(),
   hostNetwork: z.boolean().optional(),
   containers: z.array(container).optional(),
 });

@@ -1,6 +1,16 @@
 // Field types shared by the schemas, with messages that say what would be valid.
 import { z } from "zod";
 import { parseIpv4, parsePrefix } from "../model/address.ts";
+import {
+  annotationKeyProblem,
+  DNS1123_SUBDOMAIN,
+  dns1035LabelProblem,
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  labelKeyProblem,
+  labelValueProblem,
+  portNameProblem,
+} from "./names.ts";
 
 export const ipv4 = z
   .string({ error: "expected an IPv4 address as text, e.g. 192.168.10.11" })
@@ -28,15 +38,37 @@ export const port = z
 
 export const protocol = z.enum(["TCP", "UDP", "SCTP"], { error: "expected TCP, UDP or SCTP" });
 
-/** DNS-1123 label/subdomain names, as the API server enforces for object names. */
-export const objectName = z
-  .string({ error: "expected a name as text" })
-  .min(1, { error: "a name cannot be empty" })
-  .max(253, { error: "a name is at most 253 characters" })
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-    error:
-      "not a valid Kubernetes name; use lower-case letters, digits, '-' and '.', starting and ending with a letter " +
-      "or digit",
+/** A zod string checked by one of names.ts's rules, its message saying what would be valid. */
+function named(what: string, problemOf: (s: string) => string | undefined) {
+  return z.string({ error: `expected ${what} as text` }).superRefine((s, ctx) => {
+    const problem = problemOf(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+}
 
-export const labels = z.record(z.string(), z.string({ error: "label values are text; quote numbers and booleans" }));
+/** Most object names (Pods, workloads, Nodes, Ingresses, EndpointSlices): a DNS-1123 subdomain. */
+export const objectName = named("a name", dns1123SubdomainProblem).meta({
+  pattern: DNS1123_SUBDOMAIN.source,
+  minLength: 1,
+  maxLength: 253,
+});
+/** Namespaces and container names: a DNS-1123 label. */
+export const labelName = named("a name", dns1123LabelProblem);
+/** Service names: a DNS-1035 label (it becomes a DNS label and an environment variable's prefix). */
+export const serviceName = named("a Service name", dns1035LabelProblem);
+/** Service and Endpoints port names: a DNS-1123 label (validateServicePort). */
+export const servicePortName = named("a port name", dns1123LabelProblem);
+/** Container port names and named targetPorts: an IANA service name. */
+export const portName = named("a port name", portNameProblem);
+
+/** Labels, selectors and nodeSelectors: qualified-name keys, label values. */
+export const labels = z.record(
+  named("a label key", labelKeyProblem),
+  z.string({ error: "label values are text; quote numbers and booleans" }).superRefine((s, ctx) => {
+    const problem = labelValueProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
+
+/** Annotations: qualified-name keys; values are free text (kubehop reads a few and quotes them escaped). */
+export const annotations = z.record(named("an annotation key", annotationKeyProblem), z.string());

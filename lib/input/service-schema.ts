@@ -1,22 +1,20 @@
 // Services, EndpointSlices and kube-proxy's configuration, as the API server and kubectl print them.
 import { z } from "zod";
 import { metadata } from "./kubernetes-schema.ts";
-import { ipv4, port, protocol } from "./schema-types.ts";
+import { ipv4, labels, objectName, port, portName, protocol, serviceName, servicePortName } from "./schema-types.ts";
 
 const servicePort = z.looseObject({
-  name: z.string().optional(),
+  name: servicePortName.optional(),
   protocol: protocol.optional(),
   port,
-  targetPort: z
-    .union([port, z.string().min(1)], { error: "expected a port number or a container port's name" })
-    .optional(),
+  targetPort: z.union([port, portName], { error: "expected a port number or a container port's name" }).optional(),
   nodePort: z.number().int().min(1).max(65535, { error: "expected a port number 1-65535" }).optional(),
 });
 
 const trafficPolicy = z.enum(["Cluster", "Local"], { error: "expected Cluster or Local" });
 
 export const ServiceSchema = z.looseObject({
-  metadata,
+  metadata: metadata.extend({ name: serviceName }),
   spec: z.looseObject({
     type: z
       .enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"], {
@@ -26,7 +24,7 @@ export const ServiceSchema = z.looseObject({
     clusterIP: z.union([ipv4, z.literal("None"), z.literal("")]).optional(),
     clusterIPs: z.array(z.union([ipv4, z.literal("None")])).optional(),
     ports: z.array(servicePort).optional(),
-    selector: z.record(z.string(), z.string()).optional(),
+    selector: labels.optional(),
     externalIPs: z.array(ipv4).optional(),
     externalName: z.string().optional(),
     externalTrafficPolicy: trafficPolicy.optional(),
@@ -55,7 +53,7 @@ export const EndpointSliceSchema = z.looseObject({
   metadata,
   addressType: z.string(),
   ports: z
-    .array(z.looseObject({ name: z.string().optional(), port: port.optional(), protocol: protocol.optional() }))
+    .array(z.looseObject({ name: servicePortName.optional(), port: port.optional(), protocol: protocol.optional() }))
     .nullable()
     .optional(),
   endpoints: z
@@ -69,7 +67,7 @@ export const EndpointSliceSchema = z.looseObject({
             terminating: z.boolean().optional(),
           })
           .optional(),
-        nodeName: z.string().optional(),
+        nodeName: objectName.optional(),
         targetRef: z
           .looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() })
           .optional(),
@@ -81,7 +79,7 @@ export const EndpointSliceSchema = z.looseObject({
 
 const endpointAddress = z.looseObject({
   ip: z.string({ error: "expected an IPv4 address as text, e.g. 10.244.1.5" }),
-  nodeName: z.string().optional(),
+  nodeName: objectName.optional(),
   targetRef: z
     .looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() })
     .optional(),
@@ -95,7 +93,9 @@ export const EndpointsSchema = z.looseObject({
       z.looseObject({
         addresses: z.array(endpointAddress).optional(),
         notReadyAddresses: z.array(endpointAddress).optional(),
-        ports: z.array(z.looseObject({ name: z.string().optional(), port, protocol: protocol.optional() })).optional(),
+        ports: z
+          .array(z.looseObject({ name: servicePortName.optional(), port, protocol: protocol.optional() }))
+          .optional(),
       }),
     )
     .nullable()
