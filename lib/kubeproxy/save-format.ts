@@ -2,12 +2,7 @@
 // kernel keeps no argument order, so the printer puts the fixed header (-s -d -i -o -p) first,
 // then each match module in the order it was loaded, then the target with its defaults spelled out.
 import { formatIpv4, type Prefix } from "../model/address.ts";
-
-/** xtables_save_string: bare when only [A-Za-z0-9_-], otherwise double-quoted with \ escapes. */
-export function saveString(value: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(value)) return value;
-  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
+import { saveString } from "../netfilter/save-string.ts";
 
 export function comment(text: string): string {
   return `-m comment --comment ${saveString(text)}`;

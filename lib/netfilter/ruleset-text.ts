@@ -4,9 +4,11 @@
 // (security) are not kept, so the text is what the simulator evaluates.
 import type { Chain, Ruleset, TableName } from "../model/ruleset.ts";
 import { printSave, type SaveTables, type SourceChain, whole } from "./chain-source.ts";
+import { saveCommentLine } from "./save-string.ts";
 
 export function printRuleset(ruleset: Ruleset): string {
-  return printSave(rulesetTables(ruleset), `# Printed by kubehop from ${ruleset.file}`, "# Completed by kubehop");
+  const header = saveCommentLine(`Printed by kubehop from ${ruleset.file}`);
+  return printSave(rulesetTables(ruleset), header, "# Completed by kubehop");
 }
 
 /** Tables in the order the text had them, chains in the order they were declared. */
