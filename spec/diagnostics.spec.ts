@@ -126,8 +126,8 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     '<input>:1:1: warning[service-proxy-name]: Service shop/web is handled by proxy "cilium"',
   ],
   "kube-proxy-mode": [
-    topo("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n"),
-    '<input>:3:7: warning[kube-proxy-mode]: kube-proxy mode "ipvs": kubehop simulates iptables mode; the rules on the nodes differ',
+    topo("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: kernelspace\n"),
+    '<input>:3:7: warning[kube-proxy-mode]: kube-proxy mode "kernelspace": kubehop simulates iptables mode; the rules on the nodes differ',
   ],
   "ingress-not-served": [
     topo(`${WEB}${ingress("").replace("spec:\n", "spec:\n  ingressClassName: traefik\n")}`),

@@ -10,7 +10,16 @@ import {
   prefixContains,
   prefixSize,
 } from "../model/address.ts";
-import type { Endpoint, EndpointSlice, KubeProxyConfig, Node, Pod, Service, ServicePort } from "../model/cluster.ts";
+import type {
+  Endpoint,
+  EndpointSlice,
+  KubeProxyConfig,
+  KubeProxyMode,
+  Node,
+  Pod,
+  Service,
+  ServicePort,
+} from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
 import type { Read, TopologyInput } from "../input/load.ts";
@@ -255,6 +264,7 @@ export function buildKubeProxyConfig(
   const c = input.kubeProxyConfig?.obj;
   if (!c)
     return {
+      mode: "iptables",
       clusterCidr,
       detectLocalMode: "ClusterCIDR",
       masqueradeAll: false,
@@ -263,14 +273,10 @@ export function buildKubeProxyConfig(
       localhostNodePorts: true,
     };
   const at = input.kubeProxyConfig!.src.at;
+  const mode = proxyMode(c.mode);
   if (c.mode && c.mode !== "iptables") {
-    warnings.push(
-      diagnostic(
-        "kube-proxy-mode",
-        at(["mode"]),
-        `kube-proxy mode "${c.mode}": kubehop simulates iptables mode; the rules on the nodes differ`,
-      ),
-    );
+    const message = MODE_WARNINGS.get(c.mode) ?? `kube-proxy mode "${c.mode}": ${OTHER_MODE}`;
+    warnings.push(diagnostic("kube-proxy-mode", at(["mode"]), message));
   }
   // kube-proxy takes the first CIDR of a comma-separated (dual-stack) list for IPv4.
   const cidrText = c.clusterCIDR
@@ -281,6 +287,7 @@ export function buildKubeProxyConfig(
   if (cidrText && !configured)
     problems.push(problem("invalid-field", at(["clusterCIDR"]), `clusterCIDR "${c.clusterCIDR}" is not a CIDR`));
   return {
+    mode,
     ...(configured ? { clusterCidr: configured } : {}),
     detectLocalMode: c.detectLocalMode || "ClusterCIDR",
     masqueradeAll: c.masqueradeAll ?? c.iptables?.masqueradeAll ?? false,
@@ -288,4 +295,29 @@ export function buildKubeProxyConfig(
     nodePortAddresses: c.nodePortAddresses ?? [],
     localhostNodePorts: c.iptables?.localhostNodePorts ?? true,
   };
+}
+
+const OTHER_MODE = "kubehop simulates iptables mode; the rules on the nodes differ";
+
+// nftables mode's rules are generated (kubehop ruleset); traces still walk iptables mode's rules,
+// which decide the same for every modelled case but these.
+const MODE_WARNINGS: ReadonlyMap<string, string> = new Map([
+  [
+    "nftables",
+    'kube-proxy mode "nftables": `kubehop ruleset` prints the nft ruleset kube-proxy writes, but traces walk ' +
+      "iptables mode's equivalent rules, which differ from it: nftables mode refuses NodePorts on 127.0.0.0/8, " +
+      "rejects a ClusterIP's unused ports and drops unallocated addresses of the Service range (cluster-ips-check), " +
+      "and masquerades fully-random",
+  ],
+  [
+    "ipvs",
+    'kube-proxy mode "ipvs": kubehop models IPVS only from a node dump (nodes/NAME/ipvsadm.txt and ' +
+      "iptables-save.txt, see the README's node dumps); a node without one is traced through iptables mode's rules, " +
+      "which it does not have",
+  ],
+]);
+
+/** "" is the platform default, iptables on Linux; modes kubehop has no rules for read as iptables. */
+function proxyMode(mode: string | undefined): KubeProxyMode {
+  return mode === "nftables" || mode === "ipvs" ? mode : "iptables";
 }

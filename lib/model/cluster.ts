@@ -245,8 +245,15 @@ export interface EndpointSlice {
   readonly derived: boolean;
 }
 
+/**
+ * kube-proxy's proxy mode: which rules it writes on each node. Modes kubehop has no rules for (Windows'
+ * kernelspace) are read as iptables, with a kube-proxy-mode warning.
+ */
+export type KubeProxyMode = "iptables" | "nftables" | "ipvs";
+
 /** kube-proxy's settings (KubeProxyConfiguration, kubeproxy.config.k8s.io/v1alpha1), defaults applied. */
 export interface KubeProxyConfig {
+  readonly mode: KubeProxyMode;
   readonly clusterCidr?: Prefix;
   readonly detectLocalMode: "ClusterCIDR" | "NodeCIDR" | "BridgeInterface" | "InterfaceNamePrefix";
   readonly masqueradeAll: boolean;

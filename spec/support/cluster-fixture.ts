@@ -109,6 +109,7 @@ export function pod(namespace: string, name: string, spec: PodSpec): Pod {
 }
 
 export const DEFAULT_KUBE_PROXY: KubeProxyConfig = {
+  mode: "iptables",
   clusterCidr: prefix("10.0.0.0/8"),
   detectLocalMode: "ClusterCIDR",
   masqueradeAll: false,
