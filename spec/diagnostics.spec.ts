@@ -225,6 +225,15 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     iptables("*nat\n:KUBE-SEP-X - [0:0]\n-A KUBE-SEP-X -p tcp -j DNAT --to-destination  --random\nCOMMIT\n"),
     "r.txt:3:48: warning[iptables-unreadable-rule]: --to-destination needs a value: IP[:PORT], e.g. 10.244.1.5:8080; the rule is kept in chain KUBE-SEP-X and never matches",
   ],
+  "iptables-deep-jumps": [
+    iptables(
+      `*filter\n:INPUT ACCEPT [0:0]\n${Array.from({ length: 16 }, (_, i) => `:C${i} - [0:0]\n`).join("")}` +
+        `-A INPUT -j C0\n${Array.from({ length: 15 }, (_, i) => `-A C${i} -j C${i + 1}\n`).join("")}COMMIT\n`,
+    ),
+    "r.txt:19:1: warning[iptables-deep-jumps]: jumps from filter INPUT nest 16 chains deep; iptables-nft (nf_tables) " +
+      'refuses a table whose jumps nest 16 deep (NFT_JUMP_STACK_SIZE, "Too many links"), iptables-legacy loads it: ' +
+      "the rules are walked as the legacy kernel walks them",
+  ],
   "iptables-paste-noise": [
     iptables("root@node-1:~# iptables-save -t nat\n-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000\n"),
     'r.txt:1:1: info[iptables-paste-noise]: a shell prompt with the command "iptables-save -t nat" (table nat); skipped',

@@ -114,6 +114,10 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "a rule that cannot be read (garbled, cut, a jump loop): kept in its chain, never matches",
   },
+  "iptables-deep-jumps": {
+    severity: "warning",
+    meaning: "jumps nest 16 or more chains deep, which iptables-nft refuses: walked as iptables-legacy does",
+  },
   "iptables-paste-noise": {
     severity: "info",
     meaning: "a shell prompt, an echoed command, a message or other output in pasted rules: skipped",

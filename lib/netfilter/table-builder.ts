@@ -298,32 +298,85 @@ function targetOf(text: string): string[] {
 }
 
 /**
- * The kernel refuses a table whose jumps loop, and a walk would not end: the rule that closes a
- * loop is kept but never matches, so the rest of the table is still read.
+ * The kernel refuses a table whose jumps loop (ELOOP, "Loop found in table"), and a walk would not
+ * end: the rule that closes a loop is kept but never matches, so the rest of the table is still
+ * read. The depth-first search keeps its own stack, so a 5,000-deep chain of jumps cannot overflow
+ * the JavaScript one; it also measures how deep the jumps nest (see NFT_JUMP_STACK_SIZE).
  */
 function breakLoops(chains: Map<string, Chain>, table: TableName, warn: Warn): void {
-  const done = new Set<string>();
-  const path: string[] = [];
-  const visit = (name: string): void => {
-    if (done.has(name)) return;
-    const chain = chains.get(name)!;
-    path.push(name);
-    const rules = chain.rules.map((rule) => {
-      const t = rule.target;
-      if (t.kind !== "jump" || rule.unsupported) return rule;
-      const at = path.indexOf(t.chain);
-      if (at < 0) {
-        visit(t.chain);
-        return rule;
-      }
-      const loop = [...path.slice(at), t.chain].join(" -> ");
-      const reason = `jump loop ${loop} in table ${table}, which iptables-restore refuses`;
-      warn("iptables-unreadable-rule", rule.ref.line ?? 0, `${reason}; the rule is kept and never matches`);
-      return { ...rule, unsupported: reason };
-    });
-    chains.set(name, { ...chain, rules });
-    path.pop();
-    done.add(name);
+  // Levels below the chain, once done: 0 for a chain that jumps nowhere.
+  const height = new Map<string, number>();
+  const onPath = new Map<string, number>();
+  const path: { name: string; chain: Chain; rules: Rule[]; next: number; height: number }[] = [];
+  const enter = (name: string) => {
+    onPath.set(name, path.length);
+    path.push({ name, chain: chains.get(name)!, rules: [], next: 0, height: 0 });
   };
-  for (const name of [...chains.keys()]) visit(name);
+  for (const root of [...chains.keys()]) {
+    if (height.has(root)) continue;
+    enter(root);
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const rule = top.chain.rules[top.next];
+      if (rule === undefined) {
+        chains.set(top.name, { ...top.chain, rules: top.rules });
+        height.set(top.name, top.height);
+        onPath.delete(top.name);
+        path.pop();
+        continue;
+      }
+      const t = rule.target;
+      if (t.kind !== "jump" || rule.unsupported) {
+        top.rules.push(rule);
+        top.next++;
+        continue;
+      }
+      const at = onPath.get(t.chain);
+      if (at !== undefined) {
+        const loop = [...path.slice(at).map((f) => f.name), t.chain].join(" -> ");
+        const reason = `jump loop ${loop} in table ${table}, which iptables-restore refuses`;
+        warn("iptables-unreadable-rule", rule.ref.line ?? 0, `${reason}; the rule is kept and never matches`);
+        top.rules.push({ ...rule, unsupported: reason });
+        top.next++;
+        continue;
+      }
+      const below = height.get(t.chain);
+      if (below === undefined && chains.has(t.chain)) {
+        // Visit the target first; this rule is taken again when it is done.
+        enter(t.chain);
+        continue;
+      }
+      top.height = Math.max(top.height, (below ?? 0) + 1);
+      top.rules.push(rule);
+      top.next++;
+    }
+  }
+  warnDeepJumps(chains, table, height, warn);
+}
+
+/** nf_tables' jump stack (include/net/netfilter/nf_tables.h); a chain this many levels down is refused. */
+const NFT_JUMP_STACK_SIZE = 16;
+
+/**
+ * nf_tables, behind iptables-nft, refuses a table whose jumps nest NFT_JUMP_STACK_SIZE deep
+ * (nft_chain_validate: EMLINK, "Too many links"); the legacy x_tables kernel sizes its jump stack
+ * by the table's user chains, which loops being refused is always enough. The text does not say
+ * which of the two loaded it, so the rules are walked as legacy does, with a warning.
+ */
+function warnDeepJumps(chains: Map<string, Chain>, table: TableName, height: Map<string, number>, warn: Warn): void {
+  for (const base of BUILTIN_CHAINS[table]) {
+    const depth = height.get(base) ?? 0;
+    if (depth < NFT_JUMP_STACK_SIZE) continue;
+    const chain = chains.get(base)!;
+    const first = chain.rules.find(
+      (r) => r.target.kind === "jump" && !r.unsupported && height.get(r.target.chain) === depth - 1,
+    );
+    warn(
+      "iptables-deep-jumps",
+      first?.ref.line ?? chain.line,
+      `jumps from ${table} ${base} nest ${depth} chains deep; iptables-nft (nf_tables) refuses a table whose jumps ` +
+        `nest ${NFT_JUMP_STACK_SIZE} deep (NFT_JUMP_STACK_SIZE, "Too many links"), iptables-legacy loads it: the ` +
+        `rules are walked as the legacy kernel walks them`,
+    );
+  }
 }
