@@ -24,7 +24,13 @@ const wireGuardPeer = z.strictObject({
       error: "expected ip:port with a port 1-65535, e.g. 192.168.10.12:51820",
     })
     .optional(),
-  publicKey: z.string().optional(),
+  // emulate hands it to `wg set ... peer KEY`: a WireGuard key, 32 bytes in base64, and nothing else.
+  publicKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, {
+      error: "expected a WireGuard public key: 44 characters of base64 ending in =, as `wg pubkey` prints",
+    })
+    .optional(),
 });
 
 /** The external load balancer in front of the nodes (a cloud LB, MetalLB, an appliance). */
