@@ -17,6 +17,9 @@ export const run: CommandRun = async (args, io) => {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n))
       throw new UsageError(`--nodes: "${n}" is not a node name (lower-case letters, digits, - and .)`);
   }
+  // A newline in the folder would be a line of the script of its own.
+  if (values.output !== undefined && /\p{Cc}/u.test(values.output))
+    throw new UsageError(`-o ${JSON.stringify(values.output)}: a folder name cannot hold a control character`);
   io.stdout(collectScript({ ...(nodes ? { nodes } : {}), ...(values.output ? { dir: values.output } : {}), via }));
   return EXIT.ok;
 };

@@ -14,14 +14,25 @@ export const DEBUG_IMAGE = "busybox:1.36";
 /** The private key is the 2nd field of an interface line (5 fields with `all`): replaced before it is saved. */
 const REDACT = `awk 'BEGIN{FS=OFS="\\t"} NF==5{$2="(hidden)"} {print}'`;
 
+/**
+ * One word of the script for a POSIX shell: bare when plainly safe, else single-quoted. A word that
+ * starts with '-' gets `./` so no command reads it as an option; a control character (a newline would
+ * be a line of the script) is refused: the command line checks for it first, so this is a bug.
+ */
+export function shellWord(s: string): string {
+  if (/\p{Cc}/u.test(s))
+    throw new Error(`internal: a control character in a word of the collect script: ${JSON.stringify(s)}`);
+  const word = s.startsWith("-") ? `./${s}` : s;
+  return /^[A-Za-z0-9_./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 export function collectScript(options: CollectOptions = {}): string {
-  const dir = options.dir ?? "kubehop-dump";
   const via = options.via ?? "debug";
-  const q = (s: string) => (/^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const d = q(dir);
+  const q = shellWord;
+  const d = q(options.dir ?? "kubehop-dump");
   const out: string[] = [
     "# kubehop collect: commands to run on your cluster; kubehop runs none of them. Read them first.",
-    `# They fill ${dir}/ with what kubehop reads; then: kubehop trace -t ${dir} ...  and  kubehop drift -t ${dir}`,
+    `# They fill ${d}/ with what kubehop reads; then: kubehop trace -t ${d} ...  and  kubehop drift -t ${d}`,
     "",
     "# 1. The objects. Needs: get and list on nodes, pods, services, endpointslices (discovery.k8s.io),",
     "#    ingresses and ingressclasses (networking.k8s.io) in all namespaces: a cluster-reader role, e.g.",
