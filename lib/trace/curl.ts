@@ -34,6 +34,7 @@ export interface ResolvedCurl extends RequestPlan {
 }
 
 export function resolveCurl(net: Network, q: CurlQuery): ResolvedCurl {
+  refuseControlCharacters(q);
   let url: URL;
   try {
     url = new URL(q.url);
@@ -115,4 +116,24 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
     out[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
   return out;
+}
+
+/**
+ * curl refuses a URL with a control character, and the URL parser would silently drop a tab or a
+ * newline, so the request traced would not be the one typed; in a header a newline would start
+ * another header. Each is named as it was given.
+ */
+function refuseControlCharacters(q: CurlQuery): void {
+  const given = [
+    ["the URL", q.url],
+    ...(q.headers ?? []).map((h) => ["the header (-H, -A, -e or -b)", h]),
+    ...(q.resolve ?? []).map((r) => ["--resolve", r]),
+  ] as const;
+  for (const [what, value] of given) {
+    if (/\p{Cc}/u.test(value))
+      throw new RequestError(
+        `${what} ${JSON.stringify(value)} holds a control character; remove it (percent-encode it in a URL, e.g. %0A)`,
+        "CONTROL_CHARACTER",
+      );
+  }
 }

@@ -36,7 +36,9 @@ export type RequestErrorCode =
   | "BAD_URL"
   | "UNSUPPORTED_SCHEME"
   | "UNRESOLVED_HOST"
-  | "BAD_HEADER";
+  | "BAD_HEADER"
+  /** The URL, a header or a --resolve value holds a control character (a newline would split a header). */
+  | "CONTROL_CHARACTER";
 
 /** A request that names something the topology does not have; the CLI prints it and exits 2. */
 export class RequestError extends Error {
