@@ -1,13 +1,15 @@
 // A scene to SVG text: d3-selection data joins (keyed by model-derived ids) on a jsdom document,
 // serialised with XMLSerializer (valid XML: no HTML entities) and printed one element per line,
 // so golden files diff readably. Every user string reaches the document through .text() or
-// .attr(), so the serialiser escapes it: a pod named `<script>` is text, never markup.
+// .attr(), so the serialiser escapes it: a pod named `<script>` is text, never markup; and through
+// clean(), since the serialiser lets through characters XML 1.0 forbids.
 import * as d3 from "d3";
 import { JSDOM } from "jsdom";
 import { type Point, round } from "./geometry.ts";
 import { BRANCH_COLOURS } from "./path.ts";
 import type { Box, Label, Line, Scene } from "./scene.ts";
 import { STYLE } from "./style.ts";
+import { clean } from "./text.ts";
 
 export interface SvgOptions {
   /** Prefixes every id, so several drawings can share one HTML page. */
@@ -33,8 +35,8 @@ export function renderSvg(scene: Scene, options: SvgOptions = {}): string {
     .attr("viewBox", `0 0 ${scene.width} ${scene.height}`)
     .attr("role", "img")
     .attr("aria-labelledby", `${pre}title ${pre}desc`);
-  root.append("title").attr("id", `${pre}title`).text(scene.title);
-  root.append("desc").attr("id", `${pre}desc`).text(scene.desc);
+  root.append("title").attr("id", `${pre}title`).text(clean(scene.title));
+  root.append("desc").attr("id", `${pre}desc`).text(clean(scene.desc));
   root.append("style").text(`\n${STYLE}\n`);
   const defs = root.append("defs");
   const markers = ["plain", ...Array.from({ length: BRANCH_COLOURS }, (_, i) => `b${i + 1}`)];
@@ -84,7 +86,7 @@ function drawBoxes(g: G, boxes: readonly Box[], pre: string): void {
   g.selectAll("rect")
     .data(boxes, (d) => (d as Box).id)
     .join("rect")
-    .attr("id", (d) => pre + d.id)
+    .attr("id", (d) => clean(pre + d.id))
     .attr("class", (d) => d.cls)
     .attr("x", (d) => round(d.x))
     .attr("y", (d) => round(d.y))
@@ -92,7 +94,7 @@ function drawBoxes(g: G, boxes: readonly Box[], pre: string): void {
     .attr("height", (d) => round(d.h))
     .attr("rx", (d) => d.rx ?? null)
     .each(function (d) {
-      if (d.tip) d3.select(this).append("title").text(d.tip);
+      if (d.tip) d3.select(this).append("title").text(clean(d.tip));
     });
 }
 
@@ -114,5 +116,5 @@ function drawLabels(g: G, labels: readonly Label[]): void {
     .attr("y", (d) => round(d.y))
     .attr("font-size", (d) => d.size)
     .attr("text-anchor", (d) => (d.anchor === "start" ? null : d.anchor))
-    .text((d) => d.text);
+    .text((d) => clean(d.text));
 }

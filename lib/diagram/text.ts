@@ -10,10 +10,13 @@ export const FONT = {
 
 export const CHAR_EM = 0.6;
 
-/** Control characters are not allowed in XML 1.0; the rest of a user's text is kept as written. */
+/**
+ * What XML 1.0 forbids (control characters but tab and newline, U+FFFE/FFFF, a surrogate without its
+ * pair) becomes "?", so the document stays well-formed whatever a name holds; the rest is kept as written.
+ */
 export function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, "?");
+  // With the u flag a surrogate range matches only a surrogate that is not half of a pair.
+  return s.replace(/[\p{Cc}\ufffe\uffff\ud800-\udfff]/gu, (c) => (c === "\t" || c === "\n" || c === "\r" ? c : "?"));
 }
 
 export function textWidth(s: string, size: number): number {
