@@ -7,6 +7,7 @@ import { COMMANDS } from "./commands.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { type CommandIO, EXIT } from "./io.ts";
 import { parseCommand } from "./parse.ts";
+import { safe, safeLines } from "../output/terminal.ts";
 import { didYouMean } from "../model/suggest.ts";
 
 /** Errors that are the user's input or usage, by name: importing their classes would load the simulator. */
@@ -47,7 +48,9 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
   if (name === "help") return help(rest[0], io);
   const spec = COMMANDS[name];
   if (!spec) {
-    io.stderr(`kubehop: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; see kubehop --help\n`);
+    io.stderr(
+      `kubehop: unknown command "${safe(name)}"${didYouMean(name, Object.keys(COMMANDS))}; see kubehop --help\n`,
+    );
     return EXIT.badInput;
   }
   try {
@@ -59,10 +62,11 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     return await run(args, io);
   } catch (e) {
     const kind = (e as Error | undefined)?.name ?? "";
-    if (PLAIN.has(kind)) io.stderr(`${(e as Error).message}\n`);
-    else if (kind === "UsageError")
-      io.stderr(`kubehop ${name}: ${(e as Error).message}\nusage: kubehop ${name} ${spec.usage}\n`);
-    else if (PREFIXED.has(kind)) io.stderr(`kubehop ${name}: ${(e as Error).message}\n`);
+    // Messages quote the user's names, paths and URLs: no control character reaches the terminal.
+    const message = safeLines((e as Error | undefined)?.message ?? "");
+    if (PLAIN.has(kind)) io.stderr(`${message}\n`);
+    else if (kind === "UsageError") io.stderr(`kubehop ${name}: ${message}\nusage: kubehop ${name} ${spec.usage}\n`);
+    else if (PREFIXED.has(kind)) io.stderr(`kubehop ${name}: ${message}\n`);
     else return internalError(e, `kubehop ${name}`, io.stderr);
     return EXIT.badInput;
   }
@@ -95,7 +99,7 @@ function help(name: string | undefined, io: CommandIO): number {
   if (name === undefined) return say(io, mainHelp(version(), io.columns));
   const spec = COMMANDS[name];
   if (spec) return say(io, commandHelp(name, spec, io.columns));
-  io.stderr(`kubehop help: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n`);
+  io.stderr(`kubehop help: unknown command "${safe(name)}"${didYouMean(name, Object.keys(COMMANDS))}\n`);
   return EXIT.badInput;
 }
 

@@ -5,11 +5,15 @@ import {
   DIAGNOSTIC_CODES,
   type Diagnostic,
   type DiagnosticCode,
-  formatDiagnostic,
+  formatDiagnostic as diagnosticText,
   type Severity,
 } from "../model/diagnostic.ts";
+import { safe } from "./terminal.ts";
 
-export { formatDiagnostic };
+/** One diagnostic as a line to print: the model's text with no control character or escape sequence left. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return safe(diagnosticText(d));
+}
 
 const CODES = Object.keys(DIAGNOSTIC_CODES) as [DiagnosticCode, ...DiagnosticCode[]];
 const SEVERITIES = ["error", "warning", "info"] as const satisfies readonly Severity[];

@@ -27,6 +27,11 @@ export function safe(text: string): string {
   });
 }
 
+/** Text of several lines (an error listing one problem a line), each made safe, the line breaks kept. */
+export function safeLines(text: string): string {
+  return text.split("\n").map(safe).join("\n");
+}
+
 // Marks that combine with the character before and characters that show nothing take no column.
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200d\u2060\ufeff]$/u;
 

@@ -47,7 +47,7 @@ export function traceText(
   const hidden = t.branches.length - full.length;
   if (!options.picked && hidden > 0) lines.push("", ...hint(hidden, layout));
   for (const d of t.diagnostics)
-    lines.push(...hang("", [{ text: safe(formatDiagnostic(d)) }], 2, layout.columns, layout.color));
+    lines.push(...hang("", [{ text: formatDiagnostic(d) }], 2, layout.columns, layout.color));
   return `${lines.join("\n")}\n`;
 }
 
