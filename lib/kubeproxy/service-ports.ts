@@ -13,6 +13,10 @@ export interface ProxyEndpointInfo extends ProxyEndpoint {
 export interface ServicePortInfo {
   /** ServicePortName.String(), e.g. `default/web:http`. */
   readonly spn: string;
+  /** The parts of the name, kept apart for nftables mode's chain names (`ns/name/proto/port`). */
+  readonly namespace: string;
+  readonly serviceName: string;
+  readonly portName: string;
   /** Lower-case protocol, as used in `-p` and `-m`. */
   readonly proto: string;
   readonly chains: ServiceChains;
@@ -106,6 +110,9 @@ function servicePortInfo(
   }));
   return {
     spn,
+    namespace: service.namespace,
+    serviceName: service.name,
+    portName: port.name,
     proto,
     chains: serviceChains(spn, proto),
     clusterIP: formatIpv4(service.clusterIPs[0]!),

@@ -1,0 +1,39 @@
+// Collects a table's objects in the order kube-proxy's transaction creates them; a chain or set
+// named twice is the same object (ensureChain), its rules and elements appended in order.
+import type { NftBaseChain, NftElement, NftRule, NftSet, NftTable } from "./table.ts";
+
+type SetDeclaration = Omit<NftSet, "elements" | "name">;
+
+export class TableBuilder {
+  private readonly sets = new Map<string, { decl: SetDeclaration; elements: NftElement[] }>();
+  private readonly chains = new Map<string, { base?: NftBaseChain; comment?: string; rules: NftRule[] }>();
+
+  set(name: string, decl: SetDeclaration): void {
+    if (!this.sets.has(name)) this.sets.set(name, { decl, elements: [] });
+  }
+
+  element(set: string, element: NftElement): void {
+    const s = this.sets.get(set);
+    if (!s) throw new Error(`element for undeclared set ${set}`);
+    s.elements.push(element);
+  }
+
+  chain(name: string, extra: { base?: NftBaseChain; comment?: string } = {}): void {
+    if (!this.chains.has(name)) this.chains.set(name, { ...extra, rules: [] });
+  }
+
+  rule(chain: string, text: string, comment?: string): void {
+    this.chain(chain);
+    this.chains.get(chain)!.rules.push(comment === undefined ? { text } : { text, comment });
+  }
+
+  build(name: string, comment: string): NftTable {
+    return {
+      family: "ip",
+      name,
+      comment,
+      sets: [...this.sets].map(([n, s]) => ({ ...s.decl, name: n, elements: s.elements })),
+      chains: [...this.chains].map(([n, c]) => ({ name: n, ...c })),
+    };
+  }
+}

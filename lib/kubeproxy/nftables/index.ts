@@ -1,0 +1,26 @@
+// kube-proxy's nftables mode as a function: the `kube-proxy` table (family ip) one node holds.
+import type { Cluster } from "../../model/cluster.ts";
+import { proxyServices } from "../service-ports.ts";
+import { TableBuilder } from "./builder.ts";
+import { nftNodeView } from "./node-view.ts";
+import { addServicePort } from "./service.ts";
+import { setupTable } from "./setup.ts";
+import type { NftTable } from "./table.ts";
+
+export type { NftTable } from "./table.ts";
+export { transactionText } from "./transaction.ts";
+
+/**
+ * The node's kube-proxy table as kube-proxy's nftables mode (kubernetes master proxier.go) writes
+ * it on a full sync: the fixed objects, then each service port's, in kubehop's stable Service
+ * order (kube-proxy walks a Go map). Throws if the node is unknown.
+ */
+export function kubeProxyNftTable(cluster: Cluster, nodeName: string): NftTable {
+  const node = cluster.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new Error(`unknown node "${nodeName}"`);
+  const view = nftNodeView(cluster, node);
+  const t = new TableBuilder();
+  setupTable(t, view);
+  for (const svc of proxyServices(cluster).ports) addServicePort(t, view, svc);
+  return t.build("kube-proxy", "rules for kube-proxy");
+}

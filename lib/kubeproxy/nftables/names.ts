@@ -1,0 +1,42 @@
+// nftables mode's per-service and per-endpoint names (proxier.go servicePortChainNameBase and
+// servicePortEndpointChainNameBase): readable `ns/name/proto/port` prefixed by 8 base32
+// characters of its sha256, so chains that differ in one digit still look different.
+import { hash16 } from "../chain-names.ts";
+import type { ServicePortInfo } from "../service-ports.ts";
+
+/** knftables.NameLengthMax (256) less the longest prefix, `endpoint-` and friends (16). */
+const BASE_LENGTH_MAX = 240;
+
+function hashAndTruncate(name: string): string {
+  const hashed = `${hash16(name).slice(0, 8)}-${name}`;
+  return hashed.length > BASE_LENGTH_MAX ? `${hashed.slice(0, BASE_LENGTH_MAX - 3)}...` : hashed;
+}
+
+export interface ServicePortNames {
+  readonly cluster: string;
+  readonly local: string;
+  readonly external: string;
+  readonly firewall: string;
+}
+
+/** The four chains of a service port: service-, local-, external- and firewall-HASH-ns/name/proto/port. */
+export function servicePortNames(svc: ServicePortInfo): ServicePortNames {
+  const base = hashAndTruncate(`${svc.namespace}/${svc.serviceName}/${svc.proto}/${svc.portName}`);
+  return {
+    cluster: `service-${base}`,
+    local: `local-${base}`,
+    external: `external-${base}`,
+    firewall: `firewall-${base}`,
+  };
+}
+
+export interface EndpointNames {
+  readonly chain: string;
+  readonly affinitySet: string;
+}
+
+/** `endpoint-HASH-ns/name/proto/port__ip/port` and its affinity set, `affinity-` with the same base. */
+export function endpointNames(svc: ServicePortInfo, ip: string, port: number): EndpointNames {
+  const base = hashAndTruncate(`${svc.namespace}/${svc.serviceName}/${svc.proto}/${svc.portName}__${ip}/${port}`);
+  return { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
+}

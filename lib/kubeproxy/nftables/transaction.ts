@@ -1,0 +1,44 @@
+// A table as the `nft -f` transaction that creates it, in knftables' syntax (what kube-proxy sends
+// to nft, and what upstream's tests compare): every object declared before the rules and elements
+// that refer to it, so nft reads it in one pass.
+import type { NftChain, NftElement, NftSet, NftTable } from "./table.ts";
+
+export function transactionText(table: NftTable): string {
+  const at = `${table.family} ${table.name}`;
+  const lines = [`add table ${at} { comment ${quote(table.comment)} ; }`];
+  for (const s of table.sets) lines.push(`add ${s.kind} ${at} ${s.name} { ${setProperties(s)} }`);
+  for (const c of table.chains) lines.push(`add chain ${at} ${c.name}${chainProperties(c)}`);
+  for (const c of table.chains) {
+    for (const r of c.rules)
+      lines.push(`add rule ${at} ${c.name} ${r.text}${r.comment === undefined ? "" : ` comment ${quote(r.comment)}`}`);
+  }
+  for (const s of table.sets) for (const e of s.elements) lines.push(`add element ${at} ${s.name} { ${element(e)} }`);
+  return `${lines.join("\n")}\n`;
+}
+
+function setProperties(s: NftSet): string {
+  let out = `type ${s.type} ;`;
+  if (s.flags) out += ` flags ${s.flags.join(",")} ;`;
+  if (s.timeoutSeconds !== undefined) out += ` timeout ${s.timeoutSeconds}s ;`;
+  if (s.comment !== undefined) out += ` comment ${quote(s.comment)} ;`;
+  return out;
+}
+
+function chainProperties(c: NftChain): string {
+  const parts: string[] = [];
+  if (c.base) parts.push(`type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority} ;`);
+  if (c.comment !== undefined) parts.push(`comment ${quote(c.comment)} ;`);
+  return parts.length === 0 ? "" : ` { ${parts.join(" ")} }`;
+}
+
+function element(e: NftElement): string {
+  let out = e.key.join(" . ");
+  if (e.comment !== undefined) out += ` comment ${quote(e.comment)}`;
+  if (e.value !== undefined) out += ` : ${e.value}`;
+  return out;
+}
+
+/** Names, comments and Service port names never hold a quote (API validation), so none is escaped. */
+function quote(text: string): string {
+  return `"${text}"`;
+}
