@@ -47,10 +47,10 @@ export function dns1123SubdomainProblem(s: string): string | undefined {
 /** IANA_SVC_NAME (IsValidPortName): container port names and named targetPorts. */
 export function portNameProblem(s: string): string | undefined {
   const why =
-    s.length < 1 || s.length > 15
-      ? `is ${s.length} characters; a port name is 1-15`
-      : !/^[-a-z0-9]+$/.test(s)
-        ? "may hold only lower-case letters, digits and '-'"
+    s !== "" && !/^[-a-z0-9]+$/.test(s)
+      ? "may hold only lower-case letters, digits and '-'"
+      : s.length < 1 || s.length > 15
+        ? `is ${s.length} characters; a port name is 1-15`
         : !/[a-z]/.test(s)
           ? "needs at least one letter"
           : s.startsWith("-") || s.endsWith("-")

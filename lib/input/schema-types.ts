@@ -61,9 +61,19 @@ export const servicePortName = named("a port name", dns1123LabelProblem);
 /** Container port names and named targetPorts: an IANA service name. */
 export const portName = named("a port name", portNameProblem);
 
+/** A mapping whose keys one of names.ts's rules checks, each problem positioned at its key's entry. */
+function keyedBy<V extends z.ZodType>(problemOf: (key: string) => string | undefined, value: V) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      const problem = problemOf(key);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, path: [key] });
+    }
+  });
+}
+
 /** Labels, selectors and nodeSelectors: qualified-name keys, label values. */
-export const labels = z.record(
-  named("a label key", labelKeyProblem),
+export const labels = keyedBy(
+  labelKeyProblem,
   z.string({ error: "label values are text; quote numbers and booleans" }).superRefine((s, ctx) => {
     const problem = labelValueProblem(s);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -71,4 +81,4 @@ export const labels = z.record(
 );
 
 /** Annotations: qualified-name keys; values are free text (kubehop reads a few and quotes them escaped). */
-export const annotations = z.record(named("an annotation key", annotationKeyProblem), z.string());
+export const annotations = keyedBy(annotationKeyProblem, z.string());
