@@ -148,7 +148,7 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   ],
   "any-port": [topo(deploy("  replicas: 2\n")), "<input>:1:1: info[any-port]: pod shop/web-"],
   "dump-empty": [
-    dumpEmpty,
+    inDumpFolder("{nodeCount: 1, nodeDumps: {dir: nodes}}"),
     "/nodes/node-1/wg-show.txt:1:1: warning[dump-empty]: empty; ignored (the node's WireGuard peers are derived)",
   ],
   "dump-skipped": [
@@ -175,6 +175,12 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     () => [nftablesDiagnostic("n.txt", nftablesLine("table ip nat {\n\tchain PREROUTING {\n")!)],
     "n.txt:1:1: warning[dump-nftables]: this is `nft list ruleset` output: kubehop does not read nftables rules yet",
   ],
+  "path-outside": [
+    inDumpFolder("{nodeCount: 1, nodeDumps: {nodes: [{name: node-1, ipRoute: /etc/passwd}]}}"),
+    '/topology.yaml:4:66: error[path-outside]: "/etc/passwd" is an absolute path; expected a path inside the ' +
+      "topology's folder",
+  ],
+  "node-dumps-ignored": [inDumpFolder("{nodeCount: 1}"), "/nodes:1:1: warning[node-dumps-ignored]: "],
   "ipset-unknown": [
     () =>
       ipsetDiagnostics(
@@ -358,18 +364,25 @@ const WG_KEY =
 const WG_PEER =
   "wg0\tTrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\t(none)\t203.0.113.9:51820\t10.9.0.0/16\t0\t0\t0\toff\n";
 
-function dumpEmpty(): Diagnostic[] {
-  const dir = mkdtempSync(join(tmpdir(), "kubehop-diag-"));
-  try {
-    writeFileSync(join(dir, "topology.yaml"), TOPO);
-    mkdirSync(join(dir, "nodes", "node-1"), { recursive: true });
-    writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
-    return loadTopologySync(dir).cluster.diagnostics.map((d) =>
-      d.source && "file" in d.source ? { ...d, source: { ...d.source, file: d.source.file.slice(dir.length) } } : d,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The diagnostics of a topology in a folder with an empty nodes/node-1/wg-show.txt, paths from the folder. */
+function inDumpFolder(spec: string): () => unknown {
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubehop-diag-"));
+    try {
+      writeFileSync(join(dir, "topology.yaml"), TOPO.replace("{nodeCount: 1}", spec));
+      mkdirSync(join(dir, "nodes", "node-1"), { recursive: true });
+      writeFileSync(join(dir, "nodes", "node-1", "wg-show.txt"), "");
+      const relative = (d: Diagnostic): Diagnostic =>
+        d.source && "file" in d.source ? { ...d, source: { ...d.source, file: d.source.file.slice(dir.length) } } : d;
+      try {
+        return loadTopologySync(dir).cluster.diagnostics.map(relative);
+      } catch (e) {
+        throw e instanceof InputError ? new InputError(e.diagnostics.map(relative)) : e;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 }
 
 /** What a case printed, or the diagnostics it reported or threw, one a line as the command line prints them. */

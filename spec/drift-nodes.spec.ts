@@ -20,6 +20,7 @@ spec:
     - {name: node-1, ip: 192.168.10.11}
     - {name: node-2, ip: 192.168.10.12}
     - {name: node-10, ip: 192.168.10.20}
+  nodeDumps: {dir: nodes}
 ${["node-1", "node-2", "node-10"]
   .map(
     (n) => `---
@@ -36,6 +37,7 @@ describe("kubehop drift: which node a difference is about", () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "kubehop-drift-nodes-"));
     writeFileSync(join(dir, "topology.yaml"), TOPOLOGY);
+    mkdirSync(join(dir, "nodes"));
     const node2 = loadTopologySync(join(dir, "topology.yaml")).cluster.nodes.find((n) => n.name === "node-2")!;
     mkdirSync(join(dir, "nodes", "node-2"), { recursive: true });
     // node-2's wg0 has no peers at all: neither node-1's nor node-10's.
@@ -76,6 +78,7 @@ describe("kubehop drift: which route a difference is about", () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "kubehop-drift-routes-"));
     writeFileSync(join(dir, "topology.yaml"), TOPOLOGY);
+    mkdirSync(join(dir, "nodes"));
     const { cluster } = loadTopologySync(join(dir, "topology.yaml"));
     const derived = routeTable(cluster, cluster.nodes[1]!).map(routeText);
     mkdirSync(join(dir, "nodes", "node-2"), { recursive: true });

@@ -120,7 +120,7 @@ describe("node dumps: loading and tracing", () => {
     cpSync(join(EXAMPLE, "nodes", "node-1", "wg-show.txt"), join(dir, "dumps", "node-1", "wg-show.txt"));
     cpSync(join(EXAMPLE, "nodes", "node-1", "ip-route.txt"), join(dir, "node-2-routes.txt"));
     const withDumps = topo.replace(
-      "  nodeDumps:\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n",
+      / {2}nodeDumps:\n {4}dir: nodes .*\n {4}interfaces: \{flannel-wg: wg0, cni0: bridge0\}\n/,
       "  nodeDumps:\n    dir: dumps\n    interfaces: {flannel-wg: wg0, cni0: bridge0}\n    nodes:\n      - {name: node-2, ipRoute: node-2-routes.txt}\n",
     );
     writeFileSync(join(dir, "topology.yaml"), withDumps);
@@ -148,8 +148,8 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "topology.yaml")}:32:16: error[dangling-reference]: dumps for "node-7", which is not a node; valid nodes: node-1, node-2, node-3\n` +
-        `${join(dir, "topology.yaml")}:33:32: error[dangling-reference]: no such file: ${join(dir, "missing.txt")}\n`,
+      `${join(dir, "topology.yaml")}:33:16: error[dangling-reference]: dumps for "node-7", which is not a node; valid nodes: node-1, node-2, node-3\n` +
+        `${join(dir, "topology.yaml")}:34:32: error[dangling-reference]: no such file: ${join(dir, "missing.txt")}\n`,
     );
   });
 });

@@ -196,7 +196,8 @@ describe("real node dumps: ip route from flannel and lyft's ipvlan CNI", () => {
 });
 
 describe("real node dumps in a node's folder", () => {
-  const TOPO = "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nmetadata: {name: t}\nspec: {nodeCount: 2}\n";
+  const TOPO =
+    "apiVersion: kubehop.io/v1alpha1\nkind: Topology\nmetadata: {name: t}\nspec: {nodeCount: 2, nodeDumps: {dir: nodes}}\n";
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "kubehop-real-dumps-"));

@@ -17,7 +17,7 @@ import { loadInput, validate } from "../input/load.ts";
 import { readSources } from "../input/source.ts";
 import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
-import { type CommandRun, flag, topologyPath, str } from "./command.ts";
+import { type CommandRun, dumpsOption, flag, topologyPath, str } from "./command.ts";
 import { refuseWarnings } from "./load-topology.ts";
 import { formatDiagnostic } from "../output/diagnostics.ts";
 import { EXIT, UsageError } from "./io.ts";
@@ -27,7 +27,7 @@ export const run: CommandRun = async (args, io) => {
   const { positionals } = args;
   const junit = str(args, "junit");
   if (junit === "") throw new UsageError("--junit needs a file name");
-  const input = loadInput(topologyPath(args));
+  const input = { ...loadInput(topologyPath(args)), ...dumpsOption(args) };
   const topology = new Topology(buildCluster(input));
   if (flag(args, "strict")) refuseWarnings(topology.cluster.diagnostics);
   const ctx = contextFor(topology.cluster);

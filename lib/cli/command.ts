@@ -23,6 +23,13 @@ export const STRICT_OPTION: OptionSpec = {
   help: "treat warnings as errors: print them and exit 2 (for CI)",
 };
 
+/** Node dumps from a folder the user names; a nodes/ folder beside the topology is read only if it names it. */
+export const DUMPS_OPTION: OptionSpec = {
+  type: "string",
+  value: "DIR",
+  help: "read node dumps from DIR (DIR/NAME/iptables-save.txt, ip-route.txt, ...), e.g. --dumps kubehop-dump/nodes",
+};
+
 /** The flags every topology command takes. */
 export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
   file: {
@@ -40,6 +47,7 @@ export const TOPOLOGY_OPTIONS: Record<string, OptionSpec> = {
   },
   "no-cache": { type: "boolean", help: "do not use or write the cached snapshot of a large topology" },
   strict: STRICT_OPTION,
+  dumps: DUMPS_OPTION,
 };
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", help: "this help" };
@@ -104,6 +112,13 @@ export function outputFormat<F extends string>(args: ParsedArgs, allowed: readon
   return f as F;
 }
 
-export function loadOptions(args: ParsedArgs): { cache: boolean; strict: boolean } {
-  return { cache: !flag(args, "no-cache"), strict: flag(args, "strict") };
+export function loadOptions(args: ParsedArgs): { cache: boolean; strict: boolean; dumps?: string } {
+  return { cache: !flag(args, "no-cache"), strict: flag(args, "strict"), ...dumpsOption(args) };
+}
+
+/** --dumps DIR, when given. */
+export function dumpsOption(args: ParsedArgs): { dumps?: string } {
+  const dir = str(args, "dumps");
+  if (dir === "") throw new UsageError("--dumps needs a folder: --dumps DIR");
+  return dir === undefined ? {} : { dumps: dir };
 }

@@ -2,7 +2,7 @@
 // (-sSL), values attached or apart (-XPOST, -X POST, --data=x), `--` ends the flags, the URL anywhere,
 // a leading `curl` word dropped. kubehop's own flags sit beside curl's; where both tools use one
 // letter, the rule is in the flag's help. Light on purpose: `kubehop curl --help` reads this table.
-import type { OptionSpec } from "./command.ts";
+import { DUMPS_OPTION, type OptionSpec } from "./command.ts";
 import { UsageError } from "./io.ts";
 import { didYouMean } from "../model/suggest.ts";
 
@@ -67,6 +67,7 @@ const FLAGS: Record<string, CurlFlag> = {
   ),
   "no-cache": on("do not use or write the cached snapshot of a large topology"),
   strict: on("treat warnings as errors: print them and exit 2 (for CI)"),
+  dumps: val("DIR", DUMPS_OPTION.help),
   // curl's, changing the request
   url: val("URL", "the URL (or give it as a word anywhere; without a scheme it is http://, as curl does)"),
   header: many(val("'NAME: VALUE'", "a request header; it replaces a header curl would set from the other flags", "H")),
@@ -316,6 +317,8 @@ export interface CurlCommandLine {
   traceDns: boolean;
   cache: boolean;
   strict: boolean;
+  /** --dumps DIR: node dumps from a folder the user names. */
+  dumps?: string;
   fail: boolean;
 }
 
@@ -355,6 +358,7 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
     traceDns: has("trace-dns"),
     cache: !has("no-cache"),
     strict: has("strict"),
+    ...(last("dumps") !== undefined ? { dumps: last("dumps")! } : {}),
     fail: has("fail") || has("fail-with-body"),
   };
 }

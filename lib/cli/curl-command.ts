@@ -28,7 +28,11 @@ export const run: CommandRun = async (args, io) => {
   ];
   io.stderr(diagnosticLines(notes.map((note) => diagnostic("curl-option-ignored", undefined, note))));
 
-  const topo = loadWithProgress(line.topology, { cache: line.cache, strict: line.strict });
+  const topo = loadWithProgress(line.topology, {
+    cache: line.cache,
+    strict: line.strict,
+    ...(line.dumps !== undefined ? { dumps: line.dumps } : {}),
+  });
   const trace = topo.curl(request.url, {
     ...(line.from ? { from: line.from } : {}),
     ...(line.namespace !== undefined ? { namespace: line.namespace } : {}),

@@ -9,7 +9,7 @@ import { emulate, type Emulation } from "../emulate/emulation.ts";
 import { giveInterruptsToChild } from "../emulate/lifecycle.ts";
 import { EmulationUnavailable } from "../emulate/prerequisites.ts";
 import { loadWithProgress } from "./load-topology.ts";
-import type { CommandRun } from "./command.ts";
+import { type CommandRun, dumpsOption } from "./command.ts";
 import { EXIT, required, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
@@ -37,6 +37,7 @@ export const run: CommandRun = async (args, io) => {
   const topo = loadWithProgress(required(values.topology, "-f TOPO"), {
     cache: !values["no-cache"],
     strict: values.strict === true,
+    ...dumpsOption(args),
   });
   const log = (line: string) => io.stderr(`emulate: ${line}\n`);
   if (values.shell !== undefined && !shellTarget(topo.cluster, values.shell)) {

@@ -10,6 +10,8 @@ import { phases } from "./progress.ts";
 export interface LoadOptions {
   readonly cache?: boolean;
   readonly strict?: boolean;
+  /** --dumps DIR: node dumps from a folder the user names. */
+  readonly dumps?: string;
   /**
    * Where the commands whose output has no place for them (get, diagram, report, diff, drift,
    * iptables-save) print the topology's warnings, so no command reads a topology silently.
@@ -30,8 +32,11 @@ export function loadWithProgress(pathOrYaml: string, options: LoadOptions = {}):
     building: "building the cluster model...",
   };
   try {
-    const { cluster } = loadCluster(pathOrYaml, options.cache === false ? undefined : cachePolicy(), (s) =>
-      status.say(say[s]),
+    const { cluster } = loadCluster(
+      pathOrYaml,
+      options.cache === false ? undefined : cachePolicy(),
+      (s) => status.say(say[s]),
+      options.dumps,
     );
     if (options.strict) refuseWarnings(cluster.diagnostics);
     if (options.warn)

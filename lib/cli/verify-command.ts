@@ -5,7 +5,7 @@ import { loadWithProgress } from "./load-topology.ts";
 import { reportJson, reportText } from "../verify/report.ts";
 import { parseRequest, type VerifyRequest } from "../verify/requests.ts";
 import { verify } from "../verify/verify.ts";
-import type { CommandRun } from "./command.ts";
+import { type CommandRun, dumpsOption } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
 
 export const run: CommandRun = async (args, io) => {
@@ -35,7 +35,11 @@ export const run: CommandRun = async (args, io) => {
     requests.push(r);
   }
   if (values.only && requests.length === 0) throw new UsageError("--only needs at least one --request");
-  const topo = loadWithProgress(path, { cache: !values["no-cache"], strict: values.strict === true });
+  const topo = loadWithProgress(path, {
+    cache: !values["no-cache"],
+    strict: values.strict === true,
+    ...dumpsOption(args),
+  });
   const log = (line: string) => io.stderr(`verify: ${line}\n`);
   const rep = await verify(topo, { repeat, alpha, timeoutMs, requests, only: values.only ?? false, log });
   io.stdout(

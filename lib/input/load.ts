@@ -61,6 +61,8 @@ export interface TopologyInput {
   readonly ignored: readonly Diagnostic[];
   /** What was loaded (a file, a folder, or YAML text): node dumps are looked for next to it. */
   readonly source?: string;
+  /** --dumps DIR: the folder of node dumps the user named, read instead of any the topology names. */
+  readonly dumps?: string;
 }
 
 const WORKLOAD_KINDS: readonly string[] = [

@@ -88,6 +88,14 @@ export const DIAGNOSTIC_CODES = {
   "dump-private-key": { severity: "warning", meaning: "a dump holds a WireGuard private key: redact it" },
   "dump-prompt": { severity: "info", meaning: "a shell prompt or an echoed command in a dump: skipped" },
   "dump-nftables": { severity: "warning", meaning: "nft list ruleset text: not read yet (the nftables issue)" },
+  "path-outside": {
+    severity: "error",
+    meaning: "a path a topology names that leaves its folder (absolute, .. or a symbolic link out)",
+  },
+  "node-dumps-ignored": {
+    severity: "warning",
+    meaning: "a nodes/ folder beside the topology that it does not name: not read",
+  },
   "ipset-unknown": {
     severity: "warning",
     meaning: "a --match-set on a set kubehop was not given: taken as empty, the result uncertain",

@@ -8,12 +8,10 @@
 //   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
 //   nodes/NAME/nft-ruleset.txt     nft list ruleset: recognised, not read yet (a diagnostic says so)
 // each optional; or, in the Topology, `spec.nodeDumps` with another `dir` and/or per-node paths.
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
-import { InputError, type InputProblem, problem } from "../input/errors.ts";
+import { InputError, type InputProblem } from "../input/errors.ts";
 import { readInputFile } from "../input/source.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { NetfilterParseError } from "../netfilter/errors.ts";
@@ -25,20 +23,7 @@ import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
 import { parseIpvsadm } from "./ipvsadm.ts";
 import { parseIpsets } from "./ipset.ts";
 import { nftablesDiagnostic, nftablesLine } from "./nft.ts";
-
-export type DumpPart = "iptablesSave" | "ipRoute" | "ipAddr" | "wgShow" | "ipsets" | "nftRuleset" | "ipvs";
-
-/** File name in a node's folder -> the part it holds. */
-export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
-  "iptables-save.txt": "iptablesSave",
-  "ip-route.txt": "ipRoute",
-  "ip-addr.txt": "ipAddr",
-  "wg-show.txt": "wgShow",
-  "ipvsadm.txt": "ipvs",
-  "ipset.txt": "ipsets",
-  "ipset-save.txt": "ipsets",
-  "nft-ruleset.txt": "nftRuleset",
-};
+import { type DumpPart, findDumpFiles } from "./dump-paths.ts";
 
 /** What kubehop falls back on when a part's file is empty. */
 const DERIVED: Readonly<Record<DumpPart, string>> = {
@@ -72,7 +57,7 @@ export function loadNodeDumps(
   warnings: Diagnostic[],
 ): Map<string, NodeDump> {
   const problems: InputProblem[] = [];
-  const files = findDumpFiles(input, nodes, problems);
+  const files = findDumpFiles(input, nodes, problems, warnings);
   if (problems.length > 0) throw new InputError(problems);
   const explicit = (input.topology?.obj.spec?.nodeDumps?.interfaces ?? {}) as Record<string, InterfaceName>;
   const assumeKubeJumps = input.topology?.obj.spec?.nodeDumps?.assumeKubeJumps === true;
@@ -191,121 +176,6 @@ function parseNode(
   return { dump, more };
 }
 
-/** node name -> part -> file, from the dumps folder and the Topology's per-node paths. */
-function findDumpFiles(
-  input: TopologyInput,
-  nodes: readonly Node[],
-  problems: InputProblem[],
-): Map<string, Map<DumpPart, string>> {
-  const names = new Set(nodes.map((n) => n.name));
-  const valid = () => nodeList(nodes);
-  const out = new Map<string, Map<DumpPart, string>>();
-  const add = (node: string, part: DumpPart, file: string) => {
-    let m = out.get(node);
-    if (!m) out.set(node, (m = new Map()));
-    m.set(part, file);
-  };
-  const spec = input.topology?.obj.spec?.nodeDumps;
-  const topoFile = input.topology?.src.at().file;
-  const topoDir = topoFile && topoFile !== "<input>" && existsSync(topoFile) ? dirname(topoFile) : ".";
-  const at = (...path: (string | number)[]) => input.topology!.src.at(["spec", "nodeDumps", ...path]);
-  const rel = (p: string) => (isAbsolute(p) || topoDir === "." ? p : join(topoDir, p));
-
-  let dir: string | undefined;
-  if (spec?.dir !== undefined) {
-    dir = rel(spec.dir);
-    if (!isDirectory(dir)) {
-      problems.push(
-        problem(
-          "dangling-reference",
-          at("dir"),
-          `nodeDumps.dir "${spec.dir}" is not a folder (looked for ${dir}); it holds one folder per node: ` +
-            `NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`,
-        ),
-      );
-      dir = undefined;
-    }
-  } else {
-    const base = baseFolder(input.source);
-    if (base !== undefined && isDirectory(join(base, "nodes"))) dir = join(base, "nodes");
-  }
-  if (dir !== undefined) {
-    for (const entry of readdirSync(dir).sort()) {
-      if (entry.startsWith(".")) continue;
-      const path = join(dir, entry);
-      if (!isDirectory(path)) {
-        problems.push(
-          problem(
-            "wrong-kind",
-            { file: path, line: 1, col: 1 },
-            `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${entry} is a file`,
-          ),
-        );
-        continue;
-      }
-      if (!names.has(entry)) {
-        problems.push(
-          problem(
-            "dangling-reference",
-            { file: path, line: 1, col: 1 },
-            `dumps for "${entry}", which is not a node; valid nodes: ${valid()}`,
-          ),
-        );
-        continue;
-      }
-      for (const f of readdirSync(path).sort()) {
-        if (f.startsWith(".")) continue;
-        const part = DUMP_FILES[f];
-        if (part) add(entry, part, join(path, f));
-        else
-          problems.push(
-            problem(
-              "wrong-kind",
-              { file: join(path, f), line: 1, col: 1 },
-              `unknown dump file "${f}"${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}`,
-            ),
-          );
-      }
-    }
-  }
-  (spec?.nodes ?? []).forEach((n, i) => {
-    if (!names.has(n.name)) {
-      problems.push(
-        problem(
-          "dangling-reference",
-          at("nodes", i, "name"),
-          `dumps for "${n.name}", which is not a node; valid nodes: ${valid()}`,
-        ),
-      );
-      return;
-    }
-    for (const part of ["iptablesSave", "ipRoute", "ipAddr", "wgShow"] as const) {
-      const p = n[part];
-      if (p === undefined) continue;
-      const file = rel(p);
-      if (!existsSync(file) || isDirectory(file))
-        problems.push(problem("dangling-reference", at("nodes", i, part), `no such file: ${file}`));
-      else add(n.name, part, file);
-    }
-  });
-  return out;
-}
-
-/** The folder dumps are looked for in: -t's folder itself, or the folder of the -t file. */
-function baseFolder(source: string | undefined): string | undefined {
-  if (source === undefined || source.includes("\n") || /^\s*(apiVersion|kind)\s*:/.test(source)) return undefined;
-  if (isDirectory(source)) return source;
-  return existsSync(source) ? dirname(source) : undefined;
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function readText(file: string): string {
   // Through the one guarded reader: a FIFO, a device or an oversized file named as a dump is refused, never read.
   const bytes = readInputFile(file);
@@ -318,23 +188,4 @@ function readText(file: string): string {
     );
   }
   return bytes.toString("utf8");
-}
-
-function nodeList(nodes: readonly Node[]): string {
-  const names = nodes.map((n) => n.name);
-  return names.length > 12
-    ? `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)`
-    : names.join(", ") || "(none)";
-}
-
-function nearest(name: string): string {
-  const stem = name
-    .replace(/\.[a-z]+$/i, "")
-    .toLowerCase()
-    .replace(/[^a-z]/g, "");
-  for (const f of Object.keys(DUMP_FILES)) {
-    const fs = f.replace(/\.txt$/, "").replace(/[^a-z]/g, "");
-    if (stem.startsWith(fs) || fs.startsWith(stem)) return `; did you mean "${f}"?`;
-  }
-  return "";
 }

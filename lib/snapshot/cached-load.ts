@@ -37,23 +37,28 @@ export function cachePolicy(env: NodeJS.ProcessEnv = process.env): CachePolicy |
 
 export type LoadStep = "reading" | "snapshot" | "building";
 
-/** The cluster for a path or YAML text; from the cache when `policy` is given and holds it. */
+/**
+ * The cluster for a path or YAML text; from the cache when `policy` is given and holds it. `dumps` is
+ * --dumps DIR, the folder of node dumps the user named.
+ */
 export function loadCluster(
   pathOrText: string,
   policy: CachePolicy | undefined,
   step: (s: LoadStep) => void = () => {},
+  dumps?: string,
 ): { cluster: Cluster; fromSnapshot: boolean } {
   step("reading");
   const sources = readSources(pathOrText);
   const size = sources.reduce((n, s) => n + s.text.length, 0);
-  const key = policy && size >= policy.minBytes && !mayReadNodeDumps(pathOrText) ? keyOf(sources) : undefined;
+  const cacheable = dumps === undefined && !mayReadNodeDumps(pathOrText);
+  const key = policy && size >= policy.minBytes && cacheable ? keyOf(sources) : undefined;
   if (policy && key) {
     step("snapshot");
     const cached = readSnapshot(policy.dir, key);
     if (isCluster(cached)) return { cluster: cached, fromSnapshot: true };
     step("reading");
   }
-  const input = loadInput(pathOrText, sources);
+  const input = { ...loadInput(pathOrText, sources), ...(dumps === undefined ? {} : { dumps }) };
   step("building");
   const cluster = buildCluster(input);
   if (policy && key && !usesNodeDumps(input, cluster)) writeSnapshot(policy.dir, key, cluster);
@@ -70,9 +75,10 @@ function keyOf(sources: readonly SourceFile[]): string | undefined {
 }
 
 /**
- * Node dumps are read from a nodes/ folder beside the input (lib/nodedump/load.ts) or from paths the
- * Topology names: inputs the key does not cover, with parsed details kept beside the model rather
- * than in it. Loads that may read them are not cached.
+ * Node dumps are read from the folder --dumps or the Topology names, or from paths it names
+ * (lib/nodedump/load.ts): inputs the key does not cover, with parsed details kept beside the model
+ * rather than in it. Loads that may read them are not cached, nor those beside a nodes/ folder: whether
+ * the topology names it decides whether it is read or a node-dumps-ignored warning says it is not.
  */
 function mayReadNodeDumps(pathOrText: string): boolean {
   if (isInlineText(pathOrText)) return false;
