@@ -1,6 +1,6 @@
 // Collects a table's objects in the order kube-proxy's transaction creates them; a chain or set
 // named twice is the same object (ensureChain), its rules and elements appended in order.
-import type { NftBaseChain, NftElement, NftRule, NftSet, NftTable } from "./table.ts";
+import type { NftBaseChain, NftElement, NftPart, NftRule, NftSet, NftTable } from "./table.ts";
 
 type SetDeclaration = Omit<NftSet, "elements" | "name">;
 
@@ -22,9 +22,11 @@ export class TableBuilder {
     if (!this.chains.has(name)) this.chains.set(name, { ...extra, rules: [] });
   }
 
-  rule(chain: string, text: string, comment?: string): void {
+  /** A rule of literal text, or of pieces (see NftPart) joined by spaces. */
+  rule(chain: string, parts: string | readonly NftPart[], comment?: string): void {
     this.chain(chain);
-    this.chains.get(chain)!.rules.push(comment === undefined ? { text } : { text, comment });
+    const rule = { parts: typeof parts === "string" ? [parts] : parts };
+    this.chains.get(chain)!.rules.push(comment === undefined ? rule : { ...rule, comment });
   }
 
   build(name: string, comment: string): NftTable {

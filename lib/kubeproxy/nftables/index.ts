@@ -8,6 +8,7 @@ import { setupTable } from "./setup.ts";
 import type { NftTable } from "./table.ts";
 
 export type { NftTable } from "./table.ts";
+export { listingText } from "./listing.ts";
 export { transactionText } from "./transaction.ts";
 
 /**

@@ -3,14 +3,15 @@
 import { formatIpv4, type Ipv4, type Prefix } from "../../model/address.ts";
 import type { Cluster, Node } from "../../model/cluster.ts";
 import { isLoopback, nodeContext } from "../node-context.ts";
+import type { NftPart } from "./table.ts";
 
 export interface NftNodeView {
   readonly node: Node;
-  readonly mark: string;
+  readonly mark: number;
   readonly masqueradeAll: boolean;
   /** LocalTrafficDetector's IfLocalNFT / IfNotLocalNFT; undefined when no detector is implemented. */
-  readonly ifLocal?: string;
-  readonly ifNotLocal?: string;
+  readonly ifLocal?: readonly NftPart[];
+  readonly ifNotLocal?: readonly NftPart[];
   /** The nodeport-ips set's addresses; undefined when NodePorts are accepted on every local address. */
   readonly nodePortIPs?: readonly string[];
   /** The ServiceCIDRs of the family (here the one Service range), as `cluster-ips-check` drops them. */
@@ -23,7 +24,7 @@ export function nftNodeView(cluster: Cluster, node: Node): NftNodeView {
   const nodePortIPs = ctx.nodePortIPs?.filter((ip: Ipv4) => !isLoopback(ip)).map(formatIpv4);
   return {
     node,
-    mark: ctx.mark,
+    mark: (1 << cluster.kubeProxy.masqueradeBit) >>> 0,
     masqueradeAll: ctx.config.masqueradeAll,
     ...detector(cluster, node),
     ...(nodePortIPs ? { nodePortIPs } : {}),
@@ -32,7 +33,7 @@ export function nftNodeView(cluster: Cluster, node: Node): NftNodeView {
 }
 
 /** proxyutil's NewDetectLocalBy*: kubehop's nodes have one pod bridge, bridge0, and veth* pod links. */
-function detector(cluster: Cluster, node: Node): { ifLocal?: string; ifNotLocal?: string } {
+function detector(cluster: Cluster, node: Node): Pick<NftNodeView, "ifLocal" | "ifNotLocal"> {
   const config = cluster.kubeProxy;
   switch (config.detectLocalMode) {
     case "ClusterCIDR":
@@ -40,14 +41,19 @@ function detector(cluster: Cluster, node: Node): { ifLocal?: string; ifNotLocal?
     case "NodeCIDR":
       return bySource(node.podCidr);
     case "BridgeInterface":
-      return { ifLocal: "iifname bridge0", ifNotLocal: "iifname != bridge0" };
+      return byInterface("bridge0");
     case "InterfaceNamePrefix":
-      return { ifLocal: "iifname veth*", ifNotLocal: "iifname != veth*" };
+      return byInterface("veth*");
     default:
       return {};
   }
 }
 
-function bySource(p: Prefix): { ifLocal: string; ifNotLocal: string } {
-  return { ifLocal: `ip saddr ${p.text}`, ifNotLocal: `ip saddr != ${p.text}` };
+function bySource(p: Prefix): Pick<NftNodeView, "ifLocal" | "ifNotLocal"> {
+  return { ifLocal: [`ip saddr ${p.text}`], ifNotLocal: [`ip saddr != ${p.text}`] };
+}
+
+function byInterface(name: string): Pick<NftNodeView, "ifLocal" | "ifNotLocal"> {
+  const ifname = { kind: "ifname", name } as const;
+  return { ifLocal: ["iifname", ifname], ifNotLocal: ["iifname !=", ifname] };
 }

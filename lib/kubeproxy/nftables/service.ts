@@ -109,7 +109,7 @@ function addChains(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo, p: 
   if (p.hasInternal) {
     const masq = `ip daddr ${svc.clusterIP}`;
     if (view.masqueradeAll) t.rule(p.internalChain, `${masq} jump ${MARK_MASQ}`);
-    else if (view.ifNotLocal) t.rule(p.internalChain, `${masq} ${view.ifNotLocal} jump ${MARK_MASQ}`);
+    else if (view.ifNotLocal) t.rule(p.internalChain, [masq, ...view.ifNotLocal, `jump ${MARK_MASQ}`]);
   }
   if (p.usesExternal) externalRules(t, view, svc, p);
   if (p.usesFirewall) firewallRule(t, view, svc, names.firewall);
@@ -136,7 +136,7 @@ function externalRules(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo,
     t.rule(chain, `jump ${MARK_MASQ}`);
   } else {
     // Pods and the node itself reach the Service as if through an external LB, so any endpoint.
-    if (view.ifLocal) t.rule(chain, `${view.ifLocal} goto ${p.names.cluster}`, "short-circuit pod traffic");
+    if (view.ifLocal) t.rule(chain, [...view.ifLocal, `goto ${p.names.cluster}`], "short-circuit pod traffic");
     t.rule(chain, `fib saddr type local jump ${MARK_MASQ}`, "masquerade local traffic");
     t.rule(chain, `fib saddr type local goto ${p.names.cluster}`, "short-circuit local traffic");
   }
@@ -147,15 +147,15 @@ function firewallRule(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo, 
   const sources = svc.sourceRanges.map((r) => r.text);
   // A node reaching its own VIP loops back with the VIP as source; allow that when the node may.
   if (svc.sourceRanges.some((r) => prefixContains(r, view.node.ip))) sources.push(...svc.loadBalancerIPs);
-  t.rule(chain, `ip saddr != { ${sources.join(" , ")} } drop`);
+  t.rule(chain, ["ip saddr !=", { kind: "addresses", items: sources }, "drop"]);
 }
 
 /** writeServiceToEndpointRules: affinity lookups first, then one numgen vmap over the endpoints. */
 function balanceRules(t: TableBuilder, svc: ServicePortInfo, chain: string, eps: readonly ProxyEndpointInfo[]): void {
   const named = eps.map((ep) => endpointNames(svc, formatIpv4(ep.ip), ep.port));
   if (svc.affinitySeconds > 0) for (const n of named) t.rule(chain, `ip saddr @${n.affinitySet} goto ${n.chain}`);
-  const entries = named.map((n, i) => `${i} : goto ${n.chain}`).join(" , ");
-  t.rule(chain, `numgen random mod ${eps.length} vmap { ${entries} }`);
+  const verdicts = named.map((n) => `goto ${n.chain}`);
+  t.rule(chain, [`numgen random mod ${eps.length} vmap`, { kind: "vmap", verdicts }]);
 }
 
 /** Hairpin masquerade for an endpoint reaching itself, the affinity record, then the DNAT. */

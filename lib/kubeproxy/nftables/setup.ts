@@ -59,16 +59,20 @@ export function setupTable(t: TableBuilder, view: NftNodeView): void {
   }
   for (const name of ["services", "cluster-ips-check", "masquerading", MARK_MASQ]) t.chain(name);
 
-  t.rule(MARK_MASQ, `mark set mark or ${view.mark}`);
-  t.rule("masquerading", `mark and ${view.mark} == 0 return`);
-  t.rule("masquerading", `mark set mark xor ${view.mark}`);
+  t.rule(MARK_MASQ, [{ kind: "mark", op: "or", mark: view.mark }]);
+  t.rule("masquerading", [{ kind: "mark", op: "unset", mark: view.mark }, "return"]);
+  t.rule("masquerading", [{ kind: "mark", op: "xor", mark: view.mark }]);
   t.rule("masquerading", "masquerade fully-random");
 
   t.set(CLUSTER_IPS, { kind: "set", type: "ipv4_addr", comment: "Active ClusterIPs" });
   t.rule("cluster-ips-check", `ip daddr @${CLUSTER_IPS} reject`, "Reject traffic to invalid ports of ClusterIPs");
   if (view.serviceCidrs.length > 0) {
-    const cidrs = view.serviceCidrs.map((p) => p.text).join(",");
-    t.rule("cluster-ips-check", `ip daddr { ${cidrs} } drop`, "Drop traffic to unallocated ClusterIPs");
+    const items = view.serviceCidrs.map((p) => p.text);
+    t.rule(
+      "cluster-ips-check",
+      ["ip daddr", { kind: "addresses", items }, "drop"],
+      "Drop traffic to unallocated ClusterIPs",
+    );
   }
 
   // Without --nodeport-addresses the set is deleted, and NodePorts are matched by fib instead.

@@ -29,9 +29,24 @@ export interface NftBaseChain {
   readonly priority: number;
 }
 
-/** A rule as kube-proxy writes it (knftables' text), with its comment apart. */
+/**
+ * A piece of a rule that `nft list` prints differently from how kube-proxy writes it; every other
+ * piece is literal text, the same in both.
+ */
+export type NftPart =
+  | string
+  /** An anonymous set of addresses or prefixes: `{ a , b }`; nft lists one element bare. */
+  | { readonly kind: "addresses"; readonly items: readonly string[] }
+  /** `numgen ... vmap { 0 : goto A , 1 : goto B }`: the verdict for each value, in order. */
+  | { readonly kind: "vmap"; readonly verdicts: readonly string[] }
+  /** kube-proxy's `mark set mark or M`, `mark set mark xor M` and `mark and M == 0`. */
+  | { readonly kind: "mark"; readonly op: "or" | "xor" | "unset"; readonly mark: number }
+  /** An interface name as iifname compares it (a trailing `*` is a prefix match). */
+  | { readonly kind: "ifname"; readonly name: string };
+
+/** A rule as its pieces, joined by spaces, with its comment apart. */
 export interface NftRule {
-  readonly text: string;
+  readonly parts: readonly NftPart[];
   readonly comment?: string;
 }
 

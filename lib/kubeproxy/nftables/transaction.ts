@@ -1,6 +1,7 @@
 // A table as the `nft -f` transaction that creates it, in knftables' syntax (what kube-proxy sends
 // to nft, and what upstream's tests compare): every object declared before the rules and elements
 // that refer to it, so nft reads it in one pass.
+import { writtenRule } from "./parts.ts";
 import type { NftChain, NftElement, NftSet, NftTable } from "./table.ts";
 
 export function transactionText(table: NftTable): string {
@@ -8,10 +9,7 @@ export function transactionText(table: NftTable): string {
   const lines = [`add table ${at} { comment ${quote(table.comment)} ; }`];
   for (const s of table.sets) lines.push(`add ${s.kind} ${at} ${s.name} { ${setProperties(s)} }`);
   for (const c of table.chains) lines.push(`add chain ${at} ${c.name}${chainProperties(c)}`);
-  for (const c of table.chains) {
-    for (const r of c.rules)
-      lines.push(`add rule ${at} ${c.name} ${r.text}${r.comment === undefined ? "" : ` comment ${quote(r.comment)}`}`);
-  }
+  for (const c of table.chains) for (const r of c.rules) lines.push(`add rule ${at} ${c.name} ${writtenRule(r)}`);
   for (const s of table.sets) for (const e of s.elements) lines.push(`add element ${at} ${s.name} { ${element(e)} }`);
   return `${lines.join("\n")}\n`;
 }
