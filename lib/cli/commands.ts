@@ -190,6 +190,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     ],
     load: () => import("./iptables-save-command.ts"),
   },
+  ruleset: {
+    summary:
+      "a node's kube-proxy rules as the node's own tool prints them: iptables-save text, or nft list ruleset text " +
+      "in nftables mode",
+    usage: "-f TOPO --node NAME",
+    topology: true,
+    options: {
+      node: { type: "string", value: "NAME", help: "the node whose rules to print" },
+    },
+    examples: ["kubehop ruleset -f topologies/nftables.yaml --node node-1", `kubehop ruleset -f ${T} --node node-1`],
+    load: () => import("./ruleset-command.ts"),
+  },
   diagram: {
     summary: "draw the cluster as an SVG: nodes, bridge0, wg0, the overlay, Services and Ingresses",
     usage: "-f TOPO [-o FILE.svg]",

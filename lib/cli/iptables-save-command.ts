@@ -1,6 +1,7 @@
 // `kubehop iptables-save -t TOPO --node NAME`: the node's nat and filter tables as kube-proxy and
 // the overlay agent leave them, printed the way `iptables-save` prints them, to hold next to the
-// real node's. iptablesSaveCommand gives kube-proxy's part alone.
+// real node's. iptablesSaveCommand gives kube-proxy's part alone. `kubehop ruleset` prints the same
+// in iptables mode; in nftables mode this command refuses and points to it.
 import { kubeProxyRules } from "../kubeproxy/index.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { loadWithProgress } from "./load-topology.ts";
@@ -11,6 +12,14 @@ export function iptablesSaveCommand(cluster: Cluster, node: string): { text: str
   if (!cluster.nodes.some((n) => n.name === node)) {
     const names = cluster.nodes.map((n) => n.name).join(", ");
     return { error: `unknown node "${node}"; valid nodes: ${names === "" ? "(none)" : names}` };
+  }
+  // The node's iptables hold none of kube-proxy's rules then: printing iptables mode's would mislead.
+  if (cluster.kubeProxy.mode === "nftables") {
+    return {
+      error:
+        `node ${node} runs kube-proxy in nftables mode (KubeProxyConfiguration mode: nftables), so its rules are ` +
+        `in nft's kube-proxy table, not in iptables: kubehop ruleset -f TOPO --node ${node} prints them`,
+    };
   }
   return { text: kubeProxyRules(cluster, node) };
 }

@@ -1,0 +1,62 @@
+// `kubehop ruleset`: the node's kube-proxy rules as its own tool prints them, in the node's mode;
+// `kubehop iptables-save` stays iptables mode's and refuses a node in nftables mode.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { kubeProxyNftTable, listingText } from "../lib/kubeproxy/nftables/index.ts";
+import { loadTopologySync } from "../lib/topology.ts";
+import { runCli } from "./support/cli.ts";
+
+const NFT = "topologies/nftables.yaml";
+const IPT = "topologies/default.yaml";
+
+describe("kubehop ruleset", () => {
+  it("prints the kube-proxy table as nft list ruleset does in nftables mode, with the mode warning", async () => {
+    const r = await runCli(["ruleset", "-f", NFT, "--node", "node-1"]);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.equal(listingText(kubeProxyNftTable(loadTopologySync(NFT).cluster, "node-1")));
+    expect(r.stdout).to.match(/^table ip kube-proxy \{\n\tcomment "rules for kube-proxy"\n/);
+    expect(r.stdout).to.contain("\t\tnumgen random mod 3 vmap { 0 : goto endpoint-");
+    expect(r.stderr).to.contain('warning[kube-proxy-mode]: kube-proxy mode "nftables"');
+  });
+
+  it("gives each node its own table: a Local policy's endpoints differ", async () => {
+    const [one, two] = await Promise.all(["node-1", "node-2"].map((n) => runCli(["ruleset", "-f", NFT, "--node", n])));
+    expect(one!.stdout).not.to.equal(two!.stdout);
+    expect(one!.stdout).to.contain("chain local-");
+  });
+
+  it("prints what iptables-save prints in iptables mode", async () => {
+    const ruleset = await runCli(["ruleset", "-f", IPT, "--node", "node-2"]);
+    const save = await runCli(["iptables-save", "-f", IPT, "--node", "node-2"]);
+    expect(ruleset.code).to.equal(0);
+    expect(ruleset.stdout).to.equal(save.stdout).and.to.contain("*nat\n");
+  });
+
+  it("names the valid nodes for an unknown one, exit 2", async () => {
+    const r = await runCli(["ruleset", "-f", NFT, "--node", "node-9"]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('unknown node "node-9"; valid nodes: node-1, node-2');
+  });
+
+  it("iptables-save refuses a node in nftables mode and points to ruleset, exit 2", async () => {
+    const r = await runCli(["iptables-save", "-f", NFT, "--node", "node-1"]);
+    expect(r.code).to.equal(2);
+    expect(r.stdout).to.equal("");
+    expect(r.stderr).to.contain("node node-1 runs kube-proxy in nftables mode").and.to.contain("kubehop ruleset");
+  });
+
+  it("refuses IPVS mode, whose rules come only from a node dump, exit 2", async () => {
+    const yaml =
+      "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n---\n" +
+      "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    const dir = mkdtempSync(join(tmpdir(), "kubehop-ipvs-"));
+    writeFileSync(join(dir, "ipvs.yaml"), yaml);
+    const r = await runCli(["ruleset", "-f", join(dir, "ipvs.yaml"), "--node", "node-1"]);
+    rmSync(dir, { recursive: true });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("runs kube-proxy in IPVS mode, whose rules kubehop does not generate");
+    expect(r.stderr).to.contain('kube-proxy mode "ipvs": kubehop models IPVS only from a node dump');
+  });
+});
