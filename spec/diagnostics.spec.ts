@@ -18,6 +18,8 @@ import { parseWgShow } from "../lib/nodedump/wg-show.ts";
 import { ipsetDiagnostics } from "../lib/netfilter/ipset-match.ts";
 import { parseIpsets } from "../lib/nodedump/ipset.ts";
 import { nftablesDiagnostic, nftablesLine } from "../lib/nodedump/nft.ts";
+import { NftEngine } from "../lib/netfilter/nft/engine.ts";
+import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
 import { expectSchemaValid } from "./support/schemas.ts";
@@ -174,6 +176,24 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   "dump-nftables": [
     () => [nftablesDiagnostic("n.txt", nftablesLine("table ip nat {\n\tchain PREROUTING {\n")!)],
     "n.txt:1:1: warning[dump-nftables]: this is `nft list ruleset` output: kubehop does not read nftables rules yet",
+  ],
+  "nft-unreadable": [
+    () => parseNftRuleset("chain c {\n}\n", "n.nft").diagnostics,
+    "n.nft:1:1: warning[nft-unreadable]: a chain outside any table (the paste starts inside one)",
+  ],
+  "nft-unsupported": [
+    () => parseNftRuleset("table ip t {\n chain c {\n  tcp flags syn drop\n }\n}\n", "n.nft").diagnostics,
+    'n.nft:3:3: warning[nft-unsupported]: chain c: "tcp" "flags": an expression kubehop does not simulate',
+  ],
+  "nft-family-not-run": [
+    () =>
+      new NftEngine(parseNftRuleset("table ip6 t {\n chain c { type filter hook input priority 0; }\n}\n", "n.nft"))
+        .diagnostics,
+    "n.nft:1:1: warning[nft-family-not-run]: table ip6 t: kubehop traces IPv4 packets, which ip6 tables never see",
+  ],
+  "nft-missing": [
+    () => new NftEngine(parseNftRuleset("table ip t {\n chain c {\n  jump nowhere\n }\n}\n", "n.nft")).diagnostics,
+    'n.nft:3:1: warning[nft-missing]: chain "nowhere" does not exist in table ip t: never matches',
   ],
   "path-outside": [
     inDumpFolder("{nodeCount: 1, nodeDumps: {nodes: [{name: node-1, ipRoute: /etc/passwd}]}}"),

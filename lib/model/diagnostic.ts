@@ -96,6 +96,19 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "a nodes/ folder beside the topology that it does not name: not read",
   },
+  "nft-unreadable": {
+    severity: "warning",
+    meaning: "nft text kubehop cannot place (outside a table, an unclosed block, a command it does not run): skipped",
+  },
+  "nft-unsupported": {
+    severity: "warning",
+    meaning: "an nft expression or statement kubehop cannot simulate: its rule never matches",
+  },
+  "nft-family-not-run": {
+    severity: "warning",
+    meaning: "an nft table of a family kubehop does not run for IPv4 packets (ip6, arp, bridge, netdev): read only",
+  },
+  "nft-missing": { severity: "warning", meaning: "a jump, goto or @set naming what the table lacks: never matches" },
   "ipset-unknown": {
     severity: "warning",
     meaning: "a --match-set on a set kubehop was not given: taken as empty, the result uncertain",

@@ -3,8 +3,14 @@
 // message goes to a terminal and CI logs, so it never carries more than one token's start of it,
 // and never a control character or escape sequence that a terminal would act on.
 
-/** How many characters of input (as escaped) a message quotes at most. */
-export const EXCERPT_MAX = 60;
+/** How many characters of input (as escaped) a message quotes of a token at most. */
+export const EXCERPT_MAX = 40;
+
+/**
+ * How much a message quotes of a line that is not what the command prints at all (a line of
+ * /etc/passwd, of a key file): enough to recognise the line, not to read it.
+ */
+export const LINE_START_MAX = 16;
 
 /**
  * `text` in double quotes, JSON-escaped (a quote or backslash behind a backslash, \n, \t, \r),
@@ -46,4 +52,18 @@ function escapeChar(ch: string): string {
   const code = ch.codePointAt(0)!;
   if (!NON_PRINTABLE.some(([first, last]) => code >= first && code <= last)) return ch;
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** The start of a line that is no line of the expected output: its first word, a few characters of it. */
+export function excerptStart(line: string): string {
+  return excerpt(line.trimStart().split(/[ \t]/)[0]!, LINE_START_MAX);
+}
+
+/**
+ * For a message that names the text unquoted (a path, a target's name): the text itself when it is
+ * printable and at most `max` long, else its excerpt, quoted.
+ */
+export function asWritten(text: string, max: number = EXCERPT_MAX): string {
+  const quoted = excerpt(text, max);
+  return quoted === `"${text.replace(/["\\]/g, "\\$&")}"` ? text : quoted;
 }

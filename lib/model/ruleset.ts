@@ -18,6 +18,11 @@ export interface RuleRef {
   text: string;
   /** Line in the iptables-save input, when the ruleset was parsed from text. */
   line?: number;
+  /**
+   * For an nftables rule: its family and table. `table` then names the iptables table whose place the
+   * base chain it ran under takes (its type, and for filter chains its priority); `text` is the rule as written.
+   */
+  nft?: { readonly family: string; readonly table: string };
 }
 
 export const TABLES: readonly TableName[] = ["raw", "mangle", "nat", "filter"];

@@ -2,6 +2,7 @@
 // own rules) or from a ChainSource, whose line arrays may be shared with other rulesets and are
 // compiled once per array (compiled-lines.ts). A node that differs from its neighbours in a few
 // chains thus costs those few chains, not the whole ruleset.
+import { asWritten } from "../model/excerpt.ts";
 import { buildChainIndex, type ChainIndex } from "./chain-index.ts";
 import type { ChainSource } from "./chain-source.ts";
 import { compileRule, type CompiledRule } from "./compile.ts";
@@ -118,8 +119,8 @@ export function sourceChains(source: ChainSource, indexed: boolean): ChainLookup
         diagnostic(
           "iptables-missing-chain",
           at(rule.table, rule.chain, rule.index),
-          `cannot interpret -j ${target} (no chain ${target} in table ${rule.table}); the rule is treated as not ` +
-            `matching`,
+          `cannot interpret -j ${asWritten(target)} (no chain ${asWritten(target)} in table ${rule.table}); the ` +
+            "rule is treated as not matching",
         ),
       );
     },

@@ -1,6 +1,7 @@
 // `-m MODULE --option ...`: one builder per match module collects the module's options and turns
 // them into Match data. A module or option kubehop cannot simulate makes the rule unsupported (a
 // warning, the rule never matches); a malformed value is a parse error.
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import type { OptionReader } from "./option-reader.ts";
 import type { AddrType, CtStateName, Match } from "../model/ruleset.ts";
 import type { Token } from "./tokenizer.ts";
@@ -47,7 +48,10 @@ class ProtoPorts extends Builder {
       const mask = r.value(opt, "a flag list, e.g. FIN,SYN,RST,ACK");
       const comp = r.value(opt, "the flags that must be set, e.g. SYN");
       if (TCP_FLAGS_SYN.test(`${mask.text} ${comp.text}`)) this.out.push({ kind: "syn", neg });
-      else this.unsupported = `-m tcp --tcp-flags ${mask.text} ${comp.text} (only the --syn combination is simulated)`;
+      else
+        this.unsupported =
+          `-m tcp --tcp-flags ${asWritten(mask.text)} ${asWritten(comp.text)} ` +
+          "(only the --syn combination is simulated)";
       return true;
     }
     return false;
@@ -107,12 +111,13 @@ class Statistic extends Builder {
       case "--mode":
         this.mode = r.value(opt, "random or nth");
         if (this.mode.text !== "random" && this.mode.text !== "nth")
-          r.fail(this.mode.col, `statistic mode "${this.mode.text}" is not valid; expected random or nth`);
+          r.fail(this.mode.col, `statistic mode ${excerpt(this.mode.text)} is not valid; expected random or nth`);
         return true;
       case "--probability": {
         const v = r.value(opt, "a number between 0 and 1, e.g. 0.3333333333");
         const p = /^(\d+(\.\d*)?|\.\d+)$/.test(v.text) ? Number(v.text) : Number.NaN;
-        if (!(p >= 0 && p <= 1)) r.fail(v.col, `"${v.text}" is not a probability; expected a number between 0 and 1`);
+        if (!(p >= 0 && p <= 1))
+          r.fail(v.col, `${excerpt(v.text)} is not a probability; expected a number between 0 and 1`);
         this.probability = { value: p, neg };
         return true;
       }
@@ -186,11 +191,12 @@ class Addrtype extends Builder {
     const types = v.text.split(",");
     for (const t of types) {
       if (UNSIMULATED_ADDR_TYPES.includes(t))
-        this.unsupported = `-m addrtype ${opt.text} ${t} (only ${ADDR_TYPES.join(", ")} are simulated)`;
+        this.unsupported = `-m addrtype ${opt.text} ${asWritten(t)} (only ${ADDR_TYPES.join(", ")} are simulated)`;
       else if (!ADDR_TYPES.includes(t))
         r.fail(
           v.col,
-          `"${t}" is not an address type; expected one of ${[...ADDR_TYPES, ...UNSIMULATED_ADDR_TYPES].join(", ")}`,
+          `${excerpt(t)} is not an address type; expected one of ` +
+            [...ADDR_TYPES, ...UNSIMULATED_ADDR_TYPES].join(", "),
         );
     }
     this.out.push({
@@ -215,7 +221,7 @@ class Conntrack extends Builder {
     const states = v.text.split(",");
     for (const s of states)
       if (!valid.includes(s))
-        r.fail(v.col, `"${s}" is not a connection state; expected a comma list of ${valid.join(", ")}`);
+        r.fail(v.col, `${excerpt(s)} is not a connection state; expected a comma list of ${valid.join(", ")}`);
     this.out.push({ kind: "ctstate", states: states as CtStateName[], neg });
     return true;
   }
@@ -286,7 +292,7 @@ class SetMatch extends Builder {
       if (list.length > 6 || list.some((f) => f !== "src" && f !== "dst"))
         r.fail(
           flags.col,
-          `"${flags.text}" is not a flag list; expected src or dst, comma-separated, one per dimension`,
+          `${excerpt(flags.text)} is not a flag list; expected src or dst, comma-separated, one per dimension`,
         );
       this.set = { name, flags: list as ("src" | "dst")[], neg };
     } else if (o === "--return-nomatch") this.returnNomatch = true;
@@ -343,6 +349,6 @@ export function matchBuilder(module: string): MatchBuilder {
     case "set":
       return new SetMatch(module);
     default:
-      return new Unsupported(module, `-m ${module} (an unknown match module)`);
+      return new Unsupported(module, `-m ${asWritten(module)} (an unknown match module)`);
   }
 }

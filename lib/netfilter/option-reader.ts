@@ -1,5 +1,6 @@
 // Reads the words of one rule left to right and turns values into numbers and prefixes, reporting
 // malformed values at their exact column with what would be valid.
+import { excerpt } from "../model/excerpt.ts";
 import { makePrefix, parseIpv4, parsePrefix, type Prefix } from "../model/address.ts";
 import { NetfilterParseError } from "./errors.ts";
 import type { PortRange } from "../model/ruleset.ts";
@@ -56,7 +57,7 @@ export class OptionReader {
     const m = /^(0x[0-9a-f]{1,8}|\d{1,10})$/i.exec(t.text);
     const v = m ? Number(t.text) : Number.NaN;
     if (!(v >= 0 && v <= 0xffffffff))
-      this.fail(t.col, `"${t.text}" is not a valid ${what}; expected a number 0-4294967295, decimal or 0x hex`);
+      this.fail(t.col, `${excerpt(t.text)} is not a valid ${what}; expected a number 0-4294967295, decimal or 0x hex`);
     return v;
   }
 
@@ -64,7 +65,7 @@ export class OptionReader {
   markSpec(t: Token): { value: number; mask: number | null } {
     const [v, m, extra] = t.text.split("/");
     if (extra !== undefined)
-      this.fail(t.col, `"${t.text}" is not a mark; expected VALUE or VALUE/MASK, e.g. 0x4000/0x4000`);
+      this.fail(t.col, `${excerpt(t.text)} is not a mark; expected VALUE or VALUE/MASK, e.g. 0x4000/0x4000`);
     const value = this.u32({ text: v!, col: t.col }, "mark value");
     const mask = m === undefined ? null : this.u32({ text: m, col: t.col + v!.length + 1 }, "mark mask");
     return { value, mask };
@@ -72,7 +73,7 @@ export class OptionReader {
 
   port(t: Token, text = t.text): number {
     const v = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-    if (!(v >= 0 && v <= 65535)) this.fail(t.col, `"${text}" is not a port; expected a number 0-65535`);
+    if (!(v >= 0 && v <= 65535)) this.fail(t.col, `${excerpt(text)} is not a port; expected a number 0-65535`);
     return v;
   }
 
@@ -85,7 +86,7 @@ export class OptionReader {
     }
     const lo = i === 0 ? 0 : this.port(t, text.slice(0, i));
     const hi = i === text.length - 1 ? 65535 : this.port(t, text.slice(i + 1));
-    if (lo > hi) this.fail(t.col, `port range "${text}" is empty; write LOW:HIGH with LOW <= HIGH`);
+    if (lo > hi) this.fail(t.col, `port range ${excerpt(text)} is empty; write LOW:HIGH with LOW <= HIGH`);
     return { lo, hi };
   }
 
@@ -120,7 +121,7 @@ export class OptionReader {
     const hint = t.text.includes(",")
       ? " (iptables expands comma lists into one rule per address; iptables-save never prints them)"
       : "";
-    this.fail(t.col, `"${t.text}" is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len${hint}`);
+    this.fail(t.col, `${excerpt(t.text)} is not an IPv4 address or prefix; expected a.b.c.d or a.b.c.d/len${hint}`);
   }
 }
 

@@ -5,6 +5,7 @@
 // inferred, table-inference.ts). Every line that is not rules is a diagnostic at its line, and the
 // rest is read: one bad line never rejects the text. Only text with no rules to read at all, or an
 // `iptables -L` listing (which leaves out what decides a packet's path), is refused.
+import { excerpt, excerptStart } from "../model/excerpt.ts";
 import { type Diagnostic, type DiagnosticCode, diagnostic } from "../model/diagnostic.ts";
 import { TABLES, type Ruleset, type TableName } from "../model/ruleset.ts";
 import { NetfilterParseError } from "./errors.ts";
@@ -107,7 +108,7 @@ class PasteReader {
         "iptables-elided",
         n,
         col,
-        `"${line}": the paste leaves rules out here; the rest is read as given`,
+        `${excerpt(line)}: the paste leaves rules out here; the rest is read as given`,
       );
     }
     if (isToolMessage(line)) return this.message(n);
@@ -119,10 +120,10 @@ class PasteReader {
       n,
       col,
       cut
-        ? `"${word}" looks like the rest of the rule cut at line ${cut}; kubehop does not join the halves, the line ` +
-            `is skipped`
-        : `"${word}" does not start a line of iptables-save or iptables -S output (*TABLE, :CHAIN, -A CHAIN, -N, ` +
-            `-P, COMMIT); the line is skipped`,
+        ? `${excerptStart(word)} looks like the rest of the rule cut at line ${cut}; kubehop does not join the ` +
+            "halves, the line is skipped"
+        : `${excerptStart(word)} does not start a line of iptables-save or iptables -S output (*TABLE, :CHAIN, ` +
+            "-A CHAIN, -N, -P, COMMIT); the line is skipped",
     );
   }
 
@@ -131,7 +132,7 @@ class PasteReader {
     this.closeSection(n);
     this.command = c;
     const table = c.table ? ` (table ${c.table})` : c.form === "rules" ? " (table filter, iptables' default)" : "";
-    this.note("iptables-paste-noise", n, col, `a shell prompt with the command "${c.text}"${table}; skipped`);
+    this.note("iptables-paste-noise", n, col, `a shell prompt with the command ${excerpt(c.text)}${table}; skipped`);
     if (c.form === "listing") this.block = { kind: "listing", from: n + 1, to: n, command: c, chains: [] };
     else if (c.form === "other") this.block = { kind: "output", from: n + 1, to: n, command: c, chains: [] };
   }
@@ -164,7 +165,7 @@ class PasteReader {
         "iptables-paste-noise",
         b.from,
         1,
-        `${lines} ${b.command ? `the output of "${b.command.text}"` : "ipset list output"}, not rules; skipped`,
+        `${lines} ${b.command ? `the output of ${excerpt(b.command.text)}` : "ipset list output"}, not rules; skipped`,
       );
     else
       this.note(
@@ -187,7 +188,8 @@ class PasteReader {
         "iptables-unreadable-line",
         n,
         col + 1,
-        `unknown table "${name}"; expected ${TABLES.join(", ")} or ${IGNORED_TABLES.join(", ")}: its lines are skipped`,
+        `unknown table ${excerpt(name)}; expected ${TABLES.join(", ")} or ${IGNORED_TABLES.join(", ")}: its lines ` +
+          "are skipped",
       );
     this.sawRules = true;
     this.section = newSection(known ? (name as TableName) : null, n, "header");
@@ -229,14 +231,14 @@ class PasteReader {
     const chain = name!.text.slice(1);
     const bad = (c: number, m: string) => this.note("iptables-unreadable-line", n, c, `${m}; the line is skipped`);
     if (!/^[^\s!]{1,28}$/.test(chain))
-      return bad(name!.col + 1, `"${chain}" is not a chain name; expected 1-28 characters, e.g. KUBE-SERVICES`);
+      return bad(name!.col + 1, `${excerpt(chain)} is not a chain name; expected 1-28 characters, e.g. KUBE-SERVICES`);
     if (!policy) return bad(name!.col + name!.text.length, `chain ${chain} needs a policy: ACCEPT, DROP or -`);
     if (counters && !/^\[\d+:\d+\]$/.test(counters.text))
-      return bad(counters.col, `"${counters.text}" is not a counter; expected [PACKETS:BYTES], e.g. [0:0]`);
+      return bad(counters.col, `${excerpt(counters.text)} is not a counter; expected [PACKETS:BYTES], e.g. [0:0]`);
     if (extra)
       return bad(
         extra.col,
-        `unexpected "${extra.text}" after the chain declaration; expected :NAME POLICY [PACKETS:BYTES]`,
+        `unexpected ${excerpt(extra.text)} after the chain declaration; expected :NAME POLICY [PACKETS:BYTES]`,
       );
     s.decls.push({ name: chain, policy: policy.text, line: n, policyCol: policy.col });
   }

@@ -1,5 +1,6 @@
 // One `-A CHAIN ...` line -> Rule data: the rule half of parser.ts, shared with the lazy compile
 // of generated rulesets (compiled-lines.ts), which parses only the chains a walk enters.
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { matchBuilder, type MatchBuilder } from "./matches.ts";
 import { OptionReader } from "./option-reader.ts";
 import type { Header, IfaceMatch, Match, Rule, RuleRef, TableName } from "../model/ruleset.ts";
@@ -24,7 +25,8 @@ export function parseRuleLine(raw: string, file: string, lineNo: number): Parsed
   if (append.text !== "-A" && append.text !== "--append") {
     r.fail(
       append.col,
-      `"${append.text}" is not supported here; iptables-save rules start with -A CHAIN (a chain line starts with :)`,
+      `${excerpt(append.text)} is not supported here; iptables-save rules start with -A CHAIN (a chain line ` +
+        "starts with :)",
     );
   }
   const chain = r.value(append, "a chain name").text;
@@ -99,7 +101,7 @@ function parseRuleBody(r: OptionReader): RuleBody {
         const v = r.value(t, "a protocol: tcp, udp, sctp, icmp, all or a number");
         const name = PROTO_NUMBERS[v.text] ?? v.text.toLowerCase();
         if (!/^[a-z][a-z0-9._-]*$/.test(name))
-          r.fail(v.col, `"${v.text}" is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
+          r.fail(v.col, `${excerpt(v.text)} is not a protocol; expected tcp, udp, sctp, icmp, all or a number`);
         if (name !== "all") header.proto = { name, neg: n };
         break;
       }
@@ -140,7 +142,7 @@ function parseRuleBody(r: OptionReader): RuleBody {
         if (!t.text.startsWith("--")) {
           r.fail(
             t.col,
-            `unexpected "${t.text}"; expected an option such as -s, -d, -p, -i, -o, -m MODULE or -j TARGET`,
+            `unexpected ${excerpt(t.text)}; expected an option such as -s, -d, -p, -i, -o, -m MODULE or -j TARGET`,
           );
         }
         moduleOption(r, t, n, header, builders);
@@ -188,17 +190,19 @@ function moduleOption(
   if (!last) {
     r.fail(
       t.col,
-      `unknown option "${t.text}"; a match option must follow -m MODULE (or -p tcp|udp|sctp for --dport/--sport)`,
+      `unknown option ${excerpt(t.text)}; a match option must follow -m MODULE (or -p tcp|udp|sctp for ` +
+        "--dport/--sport)",
     );
   }
-  last.builder.unsupported ??= `-m ${last.builder.module} ${t.text} (an option kubehop does not know)`;
+  const option = `${asWritten(last.builder.module)} ${asWritten(t.text)}`;
+  last.builder.unsupported ??= `-m ${option} (an option kubehop does not know)`;
   r.skipValues();
 }
 
 function iface(r: OptionReader, t: Token, neg: boolean): IfaceMatch {
   const v = r.value(t, "an interface name, e.g. eth0 or cali+");
   if (!/^[^\s/]{1,16}$/.test(v.text))
-    r.fail(v.col, `"${v.text}" is not an interface name; expected up to 15 characters, optionally ending in +`);
+    r.fail(v.col, `${excerpt(v.text)} is not an interface name; expected up to 15 characters, optionally ending in +`);
   const wildcard = v.text.endsWith("+");
   return { name: wildcard ? v.text.slice(0, -1) : v.text, wildcard, neg };
 }

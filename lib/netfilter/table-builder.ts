@@ -3,6 +3,7 @@
 // from a header or a command, or inferred here. Sections of one table are joined in order. Jump
 // targets are checked once everything is read, as iptables-restore does at COMMIT; in a paste that
 // stops early or leaves lines out, a missing chain is taken as empty rather than as an error.
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { type Diagnostic, type DiagnosticCode, diagnostic } from "../model/diagnostic.ts";
 import { BUILTIN_CHAINS, type Chain, type Rule, type Table, type TableName } from "../model/ruleset.ts";
 import { type ParsedRule, ruleNotes, ruleOf } from "./rule-parser.ts";
@@ -165,10 +166,10 @@ export class TableBuilder {
     const builtin = BUILTIN_CHAINS[table].includes(d.name);
     const skip = (message: string) => this.warn("iptables-unreadable-line", d.line, `${message}; the line is skipped`);
     if (builtin && d.policy !== "ACCEPT" && d.policy !== "DROP" && d.policy !== "-")
-      return skip(`"${d.policy}" is not a policy for built-in chain ${d.name}; expected ACCEPT, DROP or -`);
+      return skip(`${excerpt(d.policy)} is not a policy for built-in chain ${d.name}; expected ACCEPT, DROP or -`);
     if (!builtin && d.policy !== "-")
       return skip(
-        `"${d.policy}" is not valid for user chain ${d.name}: only built-in chains of table ${table} ` +
+        `${excerpt(d.policy)} is not valid for user chain ${d.name}: only built-in chains of table ${table} ` +
           `(${BUILTIN_CHAINS[table].join(", ")}) have a policy; write -`,
       );
     const old = b.chains.get(d.name);
@@ -255,8 +256,8 @@ export class TableBuilder {
           return rule;
         }
         const reason =
-          `${t.goto ? "-g" : "-j"} ${t.chain} (no chain ${t.chain} in table ${name}, and not a target ` +
-          `kubehop knows)`;
+          `${t.goto ? "-g" : "-j"} ${asWritten(t.chain)} (no chain ${asWritten(t.chain)} in table ${name}, and not ` +
+          "a target kubehop knows)";
         this.warn(
           "iptables-missing-chain",
           rule.ref.line!,

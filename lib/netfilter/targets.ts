@@ -1,5 +1,6 @@
 // `-j TARGET [options]` / `-g CHAIN`: reads a target and its options into Target data. A target
 // kubehop does not simulate makes the rule unsupported; malformed options are parse errors.
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { formatIpv4, parseIpv4 } from "../model/address.ts";
 import type { OptionReader } from "./option-reader.ts";
 import type { Target } from "../model/ruleset.ts";
@@ -53,7 +54,7 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
   const notes: string[] = [];
   const done = (target: Target): ParsedTarget => {
     const extra = r.peek();
-    if (extra) r.fail(extra.col, `unexpected "${extra.text}" after -j ${name.text}; ${optionHelp(name.text)}`);
+    if (extra) r.fail(extra.col, `unexpected ${excerpt(extra.text)} after -j ${name.text}; ${optionHelp(name.text)}`);
     return { target, notes };
   };
   if (isGoto) return done({ kind: "jump", chain: name.text, goto: true });
@@ -68,10 +69,10 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
       let rejectWith = "icmp-port-unreachable";
       while (!r.done()) {
         const opt = r.next();
-        if (opt.text !== "--reject-with") r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp("REJECT")}`);
+        if (opt.text !== "--reject-with") r.fail(opt.col, `unexpected ${excerpt(opt.text)}; ${optionHelp("REJECT")}`);
         const v = r.value(opt, REJECT_WITH.join(", "));
         if (!REJECT_WITH.includes(v.text))
-          r.fail(v.col, `"${v.text}" is not a reject type; expected one of ${REJECT_WITH.join(", ")}`);
+          r.fail(v.col, `${excerpt(v.text)} is not a reject type; expected one of ${REJECT_WITH.join(", ")}`);
         rejectWith = v.text;
       }
       return { target: { kind: "reject", rejectWith }, notes };
@@ -86,7 +87,7 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         if (opt.text === optName) to = natAddress(r, r.value(opt, "IP[:PORT], e.g. 10.244.1.5:8080"), notes);
         else if (opt.text === "--random-fully") randomFully = true;
         else if (opt.text !== "--random" && opt.text !== "--persistent")
-          r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp(name.text)}`);
+          r.fail(opt.col, `unexpected ${excerpt(opt.text)}; ${optionHelp(name.text)}`);
       }
       if (!to) r.fail(name.col, `-j ${name.text} needs ${optName} IP[:PORT]`);
       return name.text === "DNAT"
@@ -100,7 +101,8 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         const opt = r.next();
         if (opt.text === "--to-ports") port = firstPort(r, r.value(opt, "a port or range, e.g. 1024-65535"), notes);
         else if (opt.text === "--random-fully") randomFully = true;
-        else if (opt.text !== "--random") r.fail(opt.col, `unexpected "${opt.text}"; ${optionHelp("MASQUERADE")}`);
+        else if (opt.text !== "--random")
+          r.fail(opt.col, `unexpected ${excerpt(opt.text)}; ${optionHelp("MASQUERADE")}`);
       }
       return { target: { kind: "masquerade", port, randomFully }, notes };
     }
@@ -130,7 +132,7 @@ export function parseTarget(name: Token, isGoto: boolean, r: OptionReader): Pars
         return {
           target: { kind: "none" },
           unsupported:
-            `-j ${name.text} ` +
+            `-j ${asWritten(name.text)} ` +
             `(${UNSIMULATED.includes(name.text) ? "a target kubehop does not simulate" : "an unknown target"})`,
           notes,
         };
@@ -164,7 +166,7 @@ function markTarget(name: Token, r: OptionReader): Target {
     case "--xor-mark":
       return { kind: "mark", value: r.u32(v, "mark"), mask: 0, text };
     default:
-      return r.fail(opt.col, `unexpected "${opt.text}" after -j ${name.text}; ${optionHelp("MARK")}`);
+      return r.fail(opt.col, `unexpected ${excerpt(opt.text)} after -j ${name.text}; ${optionHelp("MARK")}`);
   }
 }
 
@@ -173,7 +175,7 @@ function natAddress(r: OptionReader, v: Token, notes: string[]): { ip: number; p
   const m = /^([\d.]+)(?:-([\d.]+))?(?::(.+))?$/.exec(v.text);
   const ip = m ? parseIpv4(m[1]!) : undefined;
   if (!m || ip === undefined || (m[2] !== undefined && parseIpv4(m[2]) === undefined)) {
-    r.fail(v.col, `"${v.text}" is not a NAT address; expected IP[:PORT], e.g. 10.244.1.5:8080`);
+    r.fail(v.col, `${excerpt(v.text)} is not a NAT address; expected IP[:PORT], e.g. 10.244.1.5:8080`);
   }
   if (m[2] !== undefined)
     notes.push(`address range ${m[1]}-${m[2]} is simulated as its first address ${formatIpv4(ip)}`);
@@ -187,9 +189,9 @@ function natAddress(r: OptionReader, v: Token, notes: string[]): { ip: number; p
 function firstPort(r: OptionReader, v: Token, notes: string[]): number {
   const [lo, hi, extra] = v.text.split("-");
   const port = r.port(v, lo);
-  if (extra !== undefined) r.fail(v.col, `"${v.text}" is not a port or range; expected PORT or LOW-HIGH`);
+  if (extra !== undefined) r.fail(v.col, `${excerpt(v.text)} is not a port or range; expected PORT or LOW-HIGH`);
   if (hi !== undefined) {
-    if (r.port(v, hi) < port) r.fail(v.col, `port range "${v.text}" is empty; write LOW-HIGH with LOW <= HIGH`);
+    if (r.port(v, hi) < port) r.fail(v.col, `port range ${excerpt(v.text)} is empty; write LOW-HIGH with LOW <= HIGH`);
     notes.push(`port range ${v.text} is simulated as its first port ${port}`);
   }
   return port;

@@ -7,7 +7,7 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Node } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
-import { excerpt } from "../model/excerpt.ts";
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import type { Origin } from "../model/origin.ts";
 import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
@@ -211,7 +211,8 @@ function scanFolder(
         problem(
           "wrong-kind",
           at(path),
-          `expected only folders named after nodes in ${dir} (NAME/iptables-save.txt, ...); ${excerpt(entry)} is a file`,
+          `expected only folders named after nodes in ${plain(dir)} (NAME/iptables-save.txt, ...); ` +
+            `${excerpt(entry)} is a file`,
         ),
       );
       continue;
@@ -276,10 +277,9 @@ function baseFolder(source: string): string {
   return isDirectory(source) ? source : dirname(source);
 }
 
-/** A path as it is when it needs no escaping, else escaped and quoted (a newline in a name never ends a message's line). */
+/** A path as it is when it needs no escaping, else escaped and quoted: a newline in a name never ends a line. */
 function plain(path: string): string {
-  const quoted = excerpt(path, 240);
-  return quoted === `"${path}"` ? path : quoted;
+  return asWritten(path, 240);
 }
 
 function within(folder: string, path: string): boolean {

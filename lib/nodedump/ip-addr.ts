@@ -7,6 +7,7 @@
 //                         valid_lft forever preferred_lft forever
 //   ip -br addr    eth0             UP             192.168.1.90/24 fe80::4ab0:2dff:fed9:7063/64
 // Only IPv4 addresses are kept; IPv6 ones are skipped with one warning per file.
+import { excerpt, excerptStart } from "../model/excerpt.ts";
 import { parseIpv4 } from "../model/address.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
 import type { DumpedAddress } from "./interfaces.ts";
@@ -72,7 +73,7 @@ function readLine(r: Reading, raw: string, body: string, w: Word[], line: number
     line,
     w[0]!.col,
     `expected a line of \`ip addr\`, \`ip -o addr\` or \`ip -br addr\` (such as "2: eth0: <...>", "    inet ` +
-      `10.0.0.1/24 ..." or "eth0  UP  10.0.0.1/24"), found "${first}"`,
+      `10.0.0.1/24 ..." or "eth0  UP  10.0.0.1/24"), found ${excerptStart(first)}`,
   );
 }
 
@@ -83,7 +84,7 @@ function address(r: Reading, dev: string, w: Word[], line: number, body: string)
     return r.problems.error(
       line,
       family?.col ?? body.length + 1,
-      `expected inet or inet6 after the device, found ${family ? `"${family.text}"` : "nothing"}`,
+      `expected inet or inet6 after the device, found ${family ? `${excerpt(family.text)}` : "nothing"}`,
     );
   if (family.text === "inet6") return ipv6(r, line);
   const addr = w[1];
@@ -92,7 +93,7 @@ function address(r: Reading, dev: string, w: Word[], line: number, body: string)
       line,
       addr?.col ?? body.length + 1,
       `expected an IPv4 address with its prefix length, e.g. 10.42.0.1/24, ` +
-        `found ${addr ? `"${addr.text}"` : "nothing"}`,
+        `found ${addr ? `${excerpt(addr.text)}` : "nothing"}`,
     );
 }
 
@@ -102,7 +103,11 @@ function brief(r: Reading, w: Word[], line: number): void {
   for (const a of w.slice(2)) {
     if (a.text.includes(":")) ipv6(r, line);
     else if (!keep(r, dev, a.text))
-      r.problems.error(line, a.col, `expected an address with its prefix length, e.g. 10.42.0.1/24, found "${a.text}"`);
+      r.problems.error(
+        line,
+        a.col,
+        `expected an address with its prefix length, e.g. 10.42.0.1/24, found ${excerpt(a.text)}`,
+      );
   }
 }
 

@@ -8,6 +8,7 @@
 // (docker0, flannel.1, ...), IPv6 routes and routes of tables other than main and local are skipped
 // with a warning. The local table's `local` routes are the node's own addresses (what addrtype LOCAL
 // tests); its broadcast routes matter to no packet kubehop sends and are read without a word.
+import { excerpt } from "../model/excerpt.ts";
 import { type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
@@ -133,7 +134,7 @@ function parseLine(
     problems.error(
       line,
       raw.length + 1,
-      `expected a destination after "${type}": default or an address like 10.42.0.0/24`,
+      `expected a destination after ${excerpt(type)}: default or an address like 10.42.0.0/24`,
     );
     return undefined;
   }
@@ -152,7 +153,7 @@ function parseLine(
     problems.error(
       line,
       dstWord.col,
-      `"${dstWord.text}" is not a destination; expected default or an IPv4 prefix like ` +
+      `${excerpt(dstWord.text)} is not a destination; expected default or an IPv4 prefix like ` +
         `10.42.0.0/24${/^[a-z]/.test(dstWord.text) ? ` (route types: ${TYPES.join(", ")})` : ""}`,
     );
     return undefined;
@@ -168,7 +169,7 @@ function parseLine(
   let multipath = false;
   const value = (k: Word): Word | undefined => {
     const v = w[i++];
-    if (!v) problems.error(line, k.col + k.text.length + 1, `"${k.text}" needs a value`);
+    if (!v) problems.error(line, k.col + k.text.length + 1, `${excerpt(k.text)} needs a value`);
     return v;
   };
   const address = (k: Word): Ipv4 | undefined => {
@@ -176,7 +177,7 @@ function parseLine(
     if (v?.text === "inet") v = value(k);
     if (!v) return undefined;
     const ip = parseIpv4(v.text);
-    if (ip === undefined) problems.error(line, v.col, `"${v.text}" after ${k.text} is not an IPv4 address`);
+    if (ip === undefined) problems.error(line, v.col, `${excerpt(v.text)} after ${k.text} is not an IPv4 address`);
     return ip;
   };
   while (i < w.length) {
@@ -203,7 +204,7 @@ function parseLine(
       case "preference":
       case "priority": {
         const v = value(k);
-        if (v && !/^\d+$/.test(v.text)) problems.error(line, v.col, `metric "${v.text}" is not a whole number`);
+        if (v && !/^\d+$/.test(v.text)) problems.error(line, v.col, `metric ${excerpt(v.text)} is not a whole number`);
         else if (v) metric = Number(v.text);
         break;
       }
@@ -225,8 +226,8 @@ function parseLine(
           problems.error(
             line,
             k.col,
-            `unknown word "${k.text}" in a route; expected via, dev, proto, scope, src, metric or a flag such as ` +
-              `onlink`,
+            `unknown word ${excerpt(k.text)} in a route; expected via, dev, proto, scope, src, metric or a flag ` +
+              "such as onlink",
           );
           return undefined;
         }

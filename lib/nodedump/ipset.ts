@@ -9,6 +9,7 @@
 // Elements are read per the set's type (one comma-separated part per dimension); element options
 // (timeout, packets/bytes counters, comment) are skipped, `nomatch` kept. A set kubehop cannot test is
 // kept as untestable with a warning, so a rule that asks for it says the answer is uncertain.
+import { excerpt } from "../model/excerpt.ts";
 import { makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
 import type { Ipset, IpsetDimension, IpsetMember, IpsetPart, Ipsets } from "../model/ipset.ts";
@@ -70,7 +71,7 @@ export function parseIpsets(text: string, file: string): ParsedIpsets {
     if (w[0]!.text === "add" && w.length >= 3) {
       const set = sets.get(w[1]!.text);
       if (set) member(set, w.slice(2), line, problems);
-      else problems.error(line, w[1]!.col, `add to set "${w[1]!.text}", which no create line made; skipped`);
+      else problems.error(line, w[1]!.col, `add to set ${excerpt(w[1]!.text)}, which no create line made; skipped`);
       continue;
     }
     if (inMembers && listed) member(listed, w, line, problems);
@@ -136,7 +137,7 @@ function member(b: Building, w: Word[], line: number, problems: Problems): void 
     problems.error(
       line,
       element.col,
-      `"${element.text}" is not an element of ${b.type}: expected ${b.dimensions.length} ` +
+      `${excerpt(element.text)} is not an element of ${b.type}: expected ${b.dimensions.length} ` +
         `part${b.dimensions.length === 1 ? "" : "s"} (${b.dimensions.join(",")}); skipped`,
     );
     return;
@@ -158,7 +159,7 @@ function member(b: Building, w: Word[], line: number, problems: Problems): void 
       problems.error(
         line,
         w[i]!.col,
-        `"${w[i]!.text}" is not an element option (timeout, comment, nomatch, ...); ignored`,
+        `${excerpt(w[i]!.text)} is not an element option (timeout, comment, nomatch, ...); ignored`,
       );
   }
   b.members.push({ parts, nomatch });
@@ -178,12 +179,12 @@ function readPart(dim: IpsetDimension, text: string, b: Building): IpsetPart | s
     case "ip":
     case "net": {
       const prefix = readPrefix(text, dim === "ip" ? b.netmask : 32);
-      return prefix ? { kind: dim, prefix } : `"${text}" is not an IPv4 address or prefix`;
+      return prefix ? { kind: dim, prefix } : `${excerpt(text)} is not an IPv4 address or prefix`;
     }
     case "port": {
       const m = /^(?:([a-z]+):)?(\d{1,5})$/.exec(text);
       if (!m || Number(m[2]) > 65535)
-        return `"${text}" is not a port (PROTO:PORT, e.g. tcp:80; ICMP types are not modelled)`;
+        return `${excerpt(text)} is not a port (PROTO:PORT, e.g. tcp:80; ICMP types are not modelled)`;
       const proto = b.type.startsWith("bitmap:") ? null : (m[1] ?? "tcp");
       if (proto !== null && !PROTOS.includes(proto)) return `protocol ${proto} is not one kubehop's packets use`;
       return { kind: "port", proto, port: Number(m[2]) };
@@ -192,7 +193,7 @@ function readPart(dim: IpsetDimension, text: string, b: Building): IpsetPart | s
       return /^physdev:/.test(text) ? "bridge port (physdev:) matches are not modelled" : { kind: "iface", name: text };
     case "mark": {
       const v = /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : Number.NaN;
-      return Number.isInteger(v) && v <= 0xffffffff ? { kind: "mark", value: v } : `"${text}" is not a mark`;
+      return Number.isInteger(v) && v <= 0xffffffff ? { kind: "mark", value: v } : `${excerpt(text)} is not a mark`;
     }
   }
 }

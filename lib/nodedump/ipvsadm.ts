@@ -5,6 +5,7 @@
 //   ipvsadm -Ln       TCP  10.96.0.1:443 rr
 //                       -> 192.168.1.10:6443            Masq    1      0          0
 // A line that is neither is a dump-syntax diagnostic; the rest is read.
+import { excerptStart } from "../model/excerpt.ts";
 import { parseIpv4 } from "../model/address.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import type { IpvsRealServer, IpvsService, IpvsTable } from "../model/ipvs.ts";
@@ -85,7 +86,7 @@ export function parseIpvsadm(text: string, file: string): { table: IpvsTable; wa
       typeof s === "string"
         ? s
         : `expected a line of \`ipvsadm-save -n\` ("-A -t IP:PORT -s rr", "-a -t IP:PORT -r IP:PORT -m -w 1") or of ` +
-            `\`ipvsadm -Ln\` ("TCP  IP:PORT rr", "  -> IP:PORT Masq 1 0 0"), found "${first}"`,
+            `\`ipvsadm -Ln\` ("TCP  IP:PORT rr", "  -> IP:PORT Masq 1 0 0"), found ${excerptStart(first)}`,
     );
   }
   return { table: { file, services: [...services.values()] }, warnings };

@@ -2,6 +2,7 @@
 // read best-effort, as users paste them: a line that cannot be read is a diagnostic and the rest of
 // the file is still read; shell prompts and echoed commands are recognised and skipped.
 import { type Diagnostic, type DiagnosticCode, diagnostic } from "../model/diagnostic.ts";
+import { excerpt } from "../model/excerpt.ts";
 
 export interface Word {
   readonly text: string;
@@ -72,15 +73,11 @@ export class Problems {
   prompt(line: number, text: string): boolean {
     const kind = pastedLine(text);
     if (kind === "prompt")
-      this.warn("dump-prompt", line, `"${clip(text.trim())}" is a shell prompt or an echoed command; skipped`);
+      this.warn("dump-prompt", line, `${excerpt(text.trim())} is a shell prompt or an echoed command; skipped`);
     return kind !== undefined;
   }
   /** Whether a field of this line could not be read. */
   failed(line: number): boolean {
     return this.unread.has(line);
   }
-}
-
-function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -12,6 +12,7 @@
 //       allowed ips: 10.42.1.0/24, 10.42.1.5/32
 // A paste may hold several snapshots of one interface (`wg` run twice, before and after something):
 // the last one is read, as the interface's state now.
+import { excerpt } from "../model/excerpt.ts";
 import { lines, type Problems, tabFields, type Word } from "./text.ts";
 
 /** A value with the line it stands on: a pretty section spreads its fields over several lines. */
@@ -96,7 +97,7 @@ export function wgRows(text: string, problems: Problems): WgRow[] {
       line,
       1,
       field && current
-        ? `"${field[1]}" is not a field of a \`wg\` ${current.kind} section ` +
+        ? `${excerpt(field[1]!)} is not a field of a \`wg\` ${current.kind} section ` +
             `(${Object.keys(PRETTY_FIELDS).join(", ")}, latest handshake, transfer, persistent keepalive); skipped`
         : "expected a line of `wg show all dump` (5 tab-separated fields for an interface, 9 for a peer) or of `wg " +
             "show` (interface: NAME, peer: KEY, or an indented field); skipped",
@@ -180,7 +181,7 @@ export function whole(
     problems.error(
       line,
       w.col,
-      `${what} "${w.text}" is not a whole number${max < Number.MAX_SAFE_INTEGER ? ` 0-${max}` : ""}`,
+      `${what} ${excerpt(w.text)} is not a whole number${max < Number.MAX_SAFE_INTEGER ? ` 0-${max}` : ""}`,
     );
     return undefined;
   }

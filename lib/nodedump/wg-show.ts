@@ -3,6 +3,7 @@
 // so the user redacts it. Peers are mapped to nodes by endpoint IP = the node's InternalIP (else by
 // public key); a peer that is no node's is kept with node "" and a warning. A field that cannot be
 // read is a diagnostic: the peer is kept without it (a key as written, which may be redacted).
+import { excerpt } from "../model/excerpt.ts";
 import { formatIpv4, type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
@@ -51,7 +52,7 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
     if (r.publicKey) key(r.publicKey, "public key", problems);
     if (r.listenPort) listenPort = whole(r.listenPort, "listen port", r.listenPort.line, problems, 65535) ?? listenPort;
     if (r.fwmark && !/^(off|0x[0-9a-f]+|\d+)$/i.test(r.fwmark.text))
-      problems.error(r.fwmark.line, r.fwmark.col, `fwmark "${r.fwmark.text}": expected off, a number or 0x...`);
+      problems.error(r.fwmark.line, r.fwmark.col, `fwmark ${excerpt(r.fwmark.text)}: expected off, a number or 0x...`);
   }
   return {
     ...(device !== undefined ? { device } : {}),
@@ -88,7 +89,8 @@ function readPeer(r: PeerRow, problems: Problems, byIp: Map<Ipv4, Node>, byKey: 
   const publicKey = key(r.publicKey, "public key", problems);
   const psk = r.presharedKey;
   if (psk && !HIDDEN.test(psk.text) && !KEY.test(psk.text))
-    problems.error(psk.line, psk.col, `preshared key "${psk.text}": expected (none), (hidden) or a base64 key`);
+    // A key is a secret: the message points at it and never quotes it.
+    problems.error(psk.line, psk.col, "the preshared key is not (none), (hidden) or a base64 key");
   const endpoint = r.endpoint && parseEndpoint(r.endpoint, problems);
   const allowedIps = parseAllowed(r.allowedIps, problems);
   const owner = (endpoint && byIp.get(endpoint.ip)) ?? byKey.get(publicKey);
@@ -109,7 +111,7 @@ function key(w: Field, what: string, problems: Problems): string {
     problems.error(
       w.line,
       w.col,
-      `${what} "${w.text}" is not a WireGuard key (44 characters of base64 ending in =); kept as written`,
+      `${what} ${excerpt(w.text)} is not a WireGuard key (44 characters of base64 ending in =); kept as written`,
     );
   return w.text;
 }
@@ -126,7 +128,7 @@ function parseEndpoint(w: Field, problems: Problems): { ip: Ipv4; port: number }
     problems.error(
       w.line,
       w.col,
-      `endpoint "${w.text}": expected (none) or ip:port, e.g. 192.168.10.12:51820; the peer is kept without one`,
+      `endpoint ${excerpt(w.text)}: expected (none) or ip:port, e.g. 192.168.10.12:51820; the peer is kept without one`,
     );
     return undefined;
   }
@@ -142,7 +144,11 @@ function parseAllowed(words: readonly Field[], problems: Problems): Prefix[] {
       const m = /^([\d.]+)\/(\d{1,2})$/.exec(w.text);
       const ip = m ? parseIpv4(m[1]!) : undefined;
       if (!m || ip === undefined || Number(m[2]) > 32)
-        problems.error(w.line, w.col, `allowed-ips entry "${w.text}": expected a prefix like 10.42.1.0/24; skipped`);
+        problems.error(
+          w.line,
+          w.col,
+          `allowed-ips entry ${excerpt(w.text)}: expected a prefix like 10.42.1.0/24; skipped`,
+        );
       else out.push(makePrefix(ip, Number(m[2])));
     }
   }

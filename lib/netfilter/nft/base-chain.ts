@@ -1,0 +1,68 @@
+// A base chain's `type T hook H [device D] priority P; policy X;`, with nft's named priorities
+// (raw -300, mangle -150, dstnat -100, filter 0, security 50, srcnat 100) and offsets (`dstnat - 10`).
+import { Unreadable } from "./elements.ts";
+import type { Token } from "./lexer.ts";
+import type { BaseHook } from "./model.ts";
+import type { HookName } from "../hooks.ts";
+
+const PRIORITIES: Readonly<Record<string, number>> = {
+  raw: -300,
+  mangle: -150,
+  dstnat: -100,
+  filter: 0,
+  security: 50,
+  srcnat: 100,
+};
+
+const HOOKS: Readonly<Record<string, BaseHook["hook"]>> = {
+  prerouting: "PREROUTING",
+  input: "INPUT",
+  forward: "FORWARD",
+  output: "OUTPUT",
+  postrouting: "POSTROUTING",
+  ingress: "ingress",
+  egress: "egress",
+};
+
+function priority(tokens: readonly Token[], i: number): number {
+  const first = tokens[i]?.text ?? "";
+  let p = PRIORITIES[first] ?? (/^-?\d+$/.test(first) ? Number(first) : undefined);
+  if (p === undefined)
+    throw new Unreadable(
+      tokens[i] ?? tokens[i - 1],
+      `priority ${JSON.stringify(first)} is not a number or a known name`,
+    );
+  const sign = tokens[i + 1]?.text;
+  if (sign === "+" || sign === "-") {
+    const n = Number(tokens[i + 2]?.text);
+    if (!Number.isInteger(n))
+      throw new Unreadable(tokens[i + 2] ?? tokens[i + 1], "a priority offset that is not a number");
+    p += sign === "+" ? n : -n;
+  }
+  return p;
+}
+
+/** Reads one `type ...` or `policy ...` statement into the chain's base hook (policy first is kept for later). */
+export function readBase(st: readonly Token[], base: BaseHook | undefined): BaseHook {
+  const w = (k: string) => st.findIndex((t) => t.text === k);
+  if (st[0]!.text === "policy") {
+    const policy = st[1]?.text;
+    if (policy !== "accept" && policy !== "drop")
+      throw new Unreadable(st[1] ?? st[0], "a policy other than accept or drop");
+    if (!base) throw new Unreadable(st[0], "a policy on a chain with no hook");
+    return { ...base, policy };
+  }
+  const type = st[1]?.text;
+  if (type !== "filter" && type !== "nat" && type !== "route")
+    throw new Unreadable(st[1] ?? st[0], `chain type ${JSON.stringify(type ?? "")}`);
+  const h = w("hook");
+  const hook = HOOKS[st[h + 1]?.text ?? ""];
+  if (h < 0 || !hook) throw new Unreadable(st[h + 1] ?? st[0], "a base chain with no hook kubehop knows");
+  const p = w("priority");
+  if (p < 0) throw new Unreadable(st[0], "a base chain with no priority");
+  const pol = w("policy");
+  const policy = pol >= 0 ? st[pol + 1]?.text : (base?.policy ?? "accept");
+  if (policy !== "accept" && policy !== "drop")
+    throw new Unreadable(st[pol + 1] ?? st[0], "a policy other than accept or drop");
+  return { type, hook: hook as HookName, priority: priority(st, p + 1), policy };
+}

@@ -1,0 +1,123 @@
+// An nftables ruleset as plain data, as the reader builds it from `nft list ruleset` text or `nft -f`
+// input: tables of any family with their chains, sets and maps; rules as lists of expressions that run
+// in order, as the kernel runs them. What the reader could not understand is kept (a rule with
+// `unreadable`) so that it is reported and never silently dropped.
+import type { Diagnostic } from "../../model/diagnostic.ts";
+import type { Ipv4 } from "../../model/address.ts";
+import type { HookName } from "../hooks.ts";
+
+export type Family = "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev";
+export const FAMILIES: readonly Family[] = ["ip", "ip6", "inet", "arp", "bridge", "netdev"];
+
+export interface NftRuleset {
+  readonly file: string;
+  readonly tables: readonly NftTable[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface NftTable {
+  readonly family: Family;
+  readonly name: string;
+  readonly line: number;
+  readonly chains: Map<string, NftChain>;
+  readonly sets: Map<string, NftSet>;
+}
+
+export interface BaseHook {
+  readonly type: "filter" | "nat" | "route";
+  readonly hook: HookName | "ingress" | "egress";
+  readonly priority: number;
+  readonly policy: "accept" | "drop";
+}
+
+export interface NftChain {
+  readonly name: string;
+  readonly line: number;
+  base?: BaseHook;
+  readonly rules: NftRule[];
+}
+
+/** What a packet field is compared as: the key types of nft's sets and the selectors that yield them. */
+export type ValueKind = "ip" | "proto" | "port" | "int" | "ifname" | "ctstate" | "ctstatus" | "fibtype";
+
+/** One dimension of a value: a closed numeric range (a single value has lo === hi) or an interface name. */
+export type Dim =
+  | { readonly lo: number; readonly hi: number }
+  /** `eth*`: any name starting with `eth`. */
+  | { readonly name: string; readonly wildcard: boolean };
+
+export type NftVerdict =
+  | { readonly kind: "accept" | "drop" | "return" | "continue" }
+  | { readonly kind: "reject"; readonly with: string }
+  | { readonly kind: "jump" | "goto"; readonly chain: string };
+
+export interface SetElement {
+  readonly key: readonly Dim[];
+  readonly verdict?: NftVerdict;
+  /** The element as written, for traces: `172.30.0.41 . tcp . 80 : goto service-...`. */
+  readonly text: string;
+}
+
+export interface NftSet {
+  readonly name: string;
+  readonly line: number;
+  readonly kinds: readonly ValueKind[];
+  /** A map whose data is a verdict (`: verdict`); other maps are read but their data not used. */
+  readonly verdictMap: boolean;
+  readonly isMap: boolean;
+  /** `flags dynamic`: filled by the data path (`update @set`), kept per trace. */
+  readonly dynamic: boolean;
+  readonly elements: SetElement[];
+}
+
+/** A packet field a rule tests; a concatenation is several. */
+export type Field =
+  | { readonly kind: "saddr" | "daddr" | "l4proto" | "sport" | "dport" | "mark" | "iifname" | "oifname" }
+  | { readonly kind: "ctstate" | "ctstatus" | "nfproto" }
+  | { readonly kind: "fib"; readonly dir: "saddr" | "daddr" }
+  /** `numgen random mod N offset O`: a value the walk forks on. */
+  | { readonly kind: "numgen"; readonly mod: number; readonly offset: number };
+
+export interface Selector {
+  readonly fields: readonly Field[];
+  /** `meta mark & 0x4000`: the value is masked first (and the other binary operators). */
+  readonly binop?: { readonly op: "&" | "|" | "^"; readonly value: number };
+  /** `tcp dport` also requires the protocol, as nft adds a dependency on it. */
+  readonly proto?: number;
+}
+
+export type SetSource =
+  | { readonly kind: "named"; readonly name: string }
+  | { readonly kind: "anonymous"; readonly elements: readonly SetElement[] };
+
+export type Expr =
+  | {
+      readonly kind: "cmp";
+      readonly sel: Selector;
+      readonly neg: boolean;
+      readonly op: "eq" | "lt" | "gt" | "le" | "ge";
+      readonly values: readonly (readonly Dim[])[];
+    }
+  | { readonly kind: "lookup"; readonly sel: Selector; readonly neg: boolean; readonly set: SetSource }
+  | { readonly kind: "vmap"; readonly sel: Selector; readonly map: SetSource }
+  | { readonly kind: "verdict"; readonly verdict: NftVerdict }
+  | { readonly kind: "dnat" | "snat"; readonly ip: Ipv4; readonly port: number | null }
+  | { readonly kind: "masquerade"; readonly port: number | null; readonly fullyRandom: boolean }
+  /** `meta mark set ...`, normalised to mark = (mark & and) ^ xor. */
+  | { readonly kind: "setmark"; readonly and: number; readonly xor: number; readonly text: string }
+  | { readonly kind: "setupdate"; readonly set: string; readonly sel: Selector; readonly op: "add" | "update" }
+  | { readonly kind: "notrack" }
+  /** Counters, comments, logs: no effect on the packet. */
+  | { readonly kind: "note"; readonly text: string };
+
+export interface NftRule {
+  readonly chain: string;
+  /** 1-based position in its chain. */
+  readonly index: number;
+  readonly line: number;
+  /** The rule as written (blanks collapsed). */
+  readonly text: string;
+  readonly exprs: readonly Expr[];
+  /** Why the rule cannot be evaluated: it never matches (as in the iptables engine), and is reported. */
+  readonly unreadable?: string;
+}

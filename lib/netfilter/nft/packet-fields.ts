@@ -1,0 +1,85 @@
+// What each nft selector reads from a packet and its context: addresses, protocol, ports, mark,
+// interfaces, conntrack state and status, and the fib's address type.
+import type { Ipv4 } from "../../model/address.ts";
+import type { Packet } from "../../model/packet.ts";
+import type { HookContext } from "../hooks.ts";
+import type { Dim, Field, Selector } from "./model.ts";
+import type { KeyValue } from "./sets.ts";
+import { CT_STATES, CT_STATUS, FIB_TYPES, PROTOCOLS } from "./values.ts";
+
+/** What a walk knows of the connection beyond the packet. */
+export interface ConnView {
+  readonly packet: Packet;
+  readonly untracked: boolean;
+  readonly ctDnat: boolean;
+  readonly ctSnat: boolean;
+  /** The value `numgen` drew on this branch, while the expression that drew it runs. */
+  readonly drawn: number | undefined;
+}
+
+function fibType(ip: Ipv4, ctx: HookContext): number {
+  if (ctx.isLocal(ip)) return FIB_TYPES.indexOf("local");
+  if (ip === 0xffffffff) return FIB_TYPES.indexOf("broadcast");
+  if (ip >>> 28 === 14) return FIB_TYPES.indexOf("multicast");
+  return FIB_TYPES.indexOf("unicast");
+}
+
+/** The field's value, or undefined when the packet has none (a port on ICMP, an unknown interface). */
+export function fieldValue(f: Field, c: ConnView, ctx: HookContext): KeyValue | undefined {
+  const p = c.packet;
+  switch (f.kind) {
+    case "saddr":
+      return p.src;
+    case "daddr":
+      return p.dst;
+    case "l4proto":
+      return PROTOCOLS[p.proto];
+    case "sport":
+      return p.proto === "icmp" ? undefined : p.sport;
+    case "dport":
+      return p.proto === "icmp" ? undefined : p.dport;
+    case "mark":
+      return p.mark;
+    case "iifname":
+      return ctx.inIface;
+    case "oifname":
+      return ctx.outIface;
+    case "ctstate":
+      return c.untracked ? CT_STATES.untracked : CT_STATES[ctx.ctState.toLowerCase()];
+    case "ctstatus":
+      return undefined;
+    case "nfproto":
+      return 2;
+    case "fib":
+      return fibType(f.dir === "saddr" ? p.src : p.dst, ctx);
+    case "numgen":
+      return c.drawn;
+  }
+}
+
+/** The selector's values, masked; undefined when a field has none or the protocol dependency fails. */
+export function selectorValues(sel: Selector, c: ConnView, ctx: HookContext): KeyValue[] | undefined {
+  if (sel.proto !== undefined && PROTOCOLS[c.packet.proto] !== sel.proto) return undefined;
+  const out: KeyValue[] = [];
+  for (const f of sel.fields) {
+    let v = fieldValue(f, c, ctx);
+    if (v === undefined) return undefined;
+    if (sel.binop && typeof v === "number") {
+      const m = sel.binop.value;
+      v = (sel.binop.op === "&" ? v & m : sel.binop.op === "|" ? v | m : v ^ m) >>> 0;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** `ct status dnat,snat`: any listed status bit the connection has. */
+export function ctStatusHolds(values: readonly (readonly Dim[])[], c: ConnView): boolean {
+  return values.some(([d]) => {
+    const name = d && "lo" in d ? CT_STATUS[d.lo] : undefined;
+    if (name === "dnat") return c.ctDnat;
+    if (name === "snat") return c.ctSnat;
+    // A new connection is neither confirmed nor has it seen a reply.
+    return false;
+  });
+}
