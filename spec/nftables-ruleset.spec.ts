@@ -1,6 +1,6 @@
 // `kubehop ruleset`: the node's kube-proxy rules as its own tool prints them, in the node's mode;
 // `kubehop iptables-save` stays iptables mode's and refuses a node in nftables mode.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -10,6 +10,8 @@ import { runCli } from "./support/cli.ts";
 
 const NFT = "topologies/nftables.yaml";
 const IPT = "topologies/default.yaml";
+const SERVICE =
+  "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
 
 describe("kubehop ruleset", () => {
   it("prints the kube-proxy table as nft list ruleset does in nftables mode, with the mode warning", async () => {
@@ -47,10 +49,21 @@ describe("kubehop ruleset", () => {
     expect(r.stderr).to.contain("node node-1 runs kube-proxy in nftables mode").and.to.contain("kubehop ruleset");
   });
 
+  it("reads the mode from kubeadm's kube-proxy ConfigMap too", async () => {
+    const configMap = readFileSync("spec/fixtures/kubectl/kube-proxy-configmap.yaml", "utf8");
+    expect(configMap).to.contain('    mode: ""\n');
+    const dir = mkdtempSync(join(tmpdir(), "kubehop-nft-"));
+    const file = join(dir, "cluster.yaml");
+    writeFileSync(file, `${configMap.replace('    mode: ""\n', "    mode: nftables\n")}\n---\n${SERVICE}`);
+    const r = await runCli(["ruleset", "-f", file, "--node", "node-1"]);
+    rmSync(dir, { recursive: true });
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^table ip kube-proxy \{/);
+    expect(r.stderr).to.contain('kube-proxy mode "nftables"');
+  });
+
   it("refuses IPVS mode, whose rules come only from a node dump, exit 2", async () => {
-    const yaml =
-      "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n---\n" +
-      "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    const yaml = `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n---\n${SERVICE}`;
     const dir = mkdtempSync(join(tmpdir(), "kubehop-ipvs-"));
     writeFileSync(join(dir, "ipvs.yaml"), yaml);
     const r = await runCli(["ruleset", "-f", join(dir, "ipvs.yaml"), "--node", "node-1"]);

@@ -393,6 +393,7 @@ describe("real output and files validate against the published schemas (ajv)", (
   it("Topology documents: every topology in topologies/ and the spec fixtures, expectations included", () => {
     const files = [
       DEFAULT,
+      "topologies/nftables.yaml",
       "topologies/dumps-example/topology.yaml",
       ...readdirSync("topologies/hard-cases").map((f) => `topologies/hard-cases/${f}`),
       ...readdirSync("spec/fixtures/topologies").map((f) => `spec/fixtures/topologies/${f}`),

@@ -25,7 +25,8 @@ function setBlock(s: NftSet): string {
  * line after every element of a concatenation or map, after every second address.
  */
 function elements(s: NftSet): string {
-  const sorted = [...s.elements].sort((a, b) => compareBytes(keyBytes(a), keyBytes(b)));
+  const keyed = s.elements.map((e) => ({ e, key: keyBytes(e) }));
+  const sorted = keyed.sort((a, b) => compareBytes(a.key, b.key)).map((k) => k.e);
   const perLine = s.type === "ipv4_addr" ? 2 : 1;
   return sorted
     .map((e, i) => {
