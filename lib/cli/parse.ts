@@ -21,6 +21,7 @@ export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
           topology: { ...topo.topology!, ...multiple },
           "no-cache": topo["no-cache"]!,
           strict: topo.strict!,
+          dumps: topo.dumps!,
         }
       : {}),
     ...(spec.namespaced ? { namespace: TOPOLOGY_OPTIONS.namespace! } : {}),

@@ -29,7 +29,11 @@ export function parseRuleLine(raw: string, file: string, lineNo: number): Parsed
         "starts with :)",
     );
   }
-  const chain = r.value(append, "a chain name").text;
+  const name = r.value(append, "a chain name");
+  // As for a chain's declaration (parser.ts): the name is printed in messages, so it is bounded here.
+  if (!/^[^\s!]{1,28}$/.test(name.text))
+    r.fail(name.col, `${excerpt(name.text)} is not a chain name; expected 1-28 characters, e.g. KUBE-SERVICES`);
+  const chain = name.text;
   const body = parseRuleBody(r);
   return { chain, text: raw.slice(append.col - 1).trimEnd(), body };
 }

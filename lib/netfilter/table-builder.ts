@@ -104,7 +104,9 @@ export class TableBuilder {
     }
     for (const [table, { chains: names, because }] of byTable) {
       const shown =
-        names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ");
+        names.length > 6
+          ? `${names.slice(0, 6).map(asWritten).join(", ")} and ${names.length - 6} more`
+          : names.map(asWritten).join(", ");
       this.warn(
         "iptables-table-inferred",
         s.line,
@@ -225,7 +227,7 @@ export class TableBuilder {
     this.warn(
       "iptables-unreadable-rule",
       r.line,
-      `${r.unreadable}; the rule is kept in chain ${r.chain} and never matches`,
+      `${r.unreadable}; the rule is kept in chain ${asWritten(r.chain)} and never matches`,
       undefined,
       r.col,
     );

@@ -60,8 +60,9 @@ export function findDumpFiles(
     home ? inside(home, p, origin, problems, missing) : noFolder(origin, problems);
 
   let dir: { path: string; root: Folder } | undefined;
-  if (given) dir = { path: given.shown, root: given };
-  else if (spec?.dir !== undefined) {
+  if (input.dumps !== undefined) {
+    if (given) dir = { path: given.shown, root: given };
+  } else if (spec?.dir !== undefined) {
     const notFolder = (path: string) =>
       `nodeDumps.dir ${excerpt(spec.dir!)} is not a folder (looked for ${plain(path)}); it holds one folder per ` +
       `node: NAME/${Object.keys(DUMP_FILES).join(", NAME/")}`;
