@@ -12,6 +12,8 @@ import { kubeProxyRules } from "../lib/kubeproxy/index.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { printRuleset } from "../lib/netfilter/ruleset-text.ts";
 import { collectScript } from "../lib/nodedump/collect.ts";
+import { diagnostic } from "../lib/model/diagnostic.ts";
+import { formatDiagnostic } from "../lib/output/diagnostics.ts";
 import { safe } from "../lib/output/terminal.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { cluster, node, pod, service, slice } from "./support/cluster-fixture.ts";
@@ -272,6 +274,11 @@ describe("hostile names: collect", () => {
 describe("hostile names: the terminal", () => {
   it("safe() escapes control characters, ESC sequences and bidi overrides", () => {
     expect(safe("a\u001b[2Jb\nc\u202ed\u0085")).to.equal("a\\x1b[2Jb\\x0ac\\u202ed\\x85");
+  });
+
+  it("a diagnostic as every command prints it holds no control character, its file name included", () => {
+    const d = diagnostic("input-file", { file: "a\u001b]0;title\u0007.yaml", line: 1, col: 1 }, "bad\rline");
+    expect(formatDiagnostic(d)).to.equal("a\\x1b]0;title\\x07.yaml:1:1: error[input-file]: bad\\x0dline");
   });
 
   it("an error quoting a name with ESC prints no ESC and no extra line", async () => {
