@@ -46,7 +46,8 @@ describe("kubehop collect", () => {
 });
 
 const DEFAULT = `# kubehop collect: commands to run on your cluster; kubehop runs none of them. Read them first.
-# They fill kubehop-dump/ with what kubehop reads; then: kubehop trace -t kubehop-dump ...  and  kubehop drift -t kubehop-dump
+# They fill kubehop-dump/ with what kubehop reads; then: kubehop trace -t kubehop-dump --dumps kubehop-dump/nodes ...
+# and  kubehop drift -t kubehop-dump --dumps kubehop-dump/nodes  (a nodes/ folder is read only when named)
 
 # 1. The objects. Needs: get and list on nodes, pods, services, endpointslices (discovery.k8s.io),
 #    ingresses and ingressclasses (networking.k8s.io) in all namespaces: a cluster-reader role, e.g.
@@ -77,12 +78,13 @@ for NODE in $(kubectl get nodes -o jsonpath='{.items[*].metadata.name}'); do
 done
 
 # 4. Check what was gathered (exit 2 names the file, line and column of anything unreadable):
-kubehop validate -t kubehop-dump
-kubehop drift -t kubehop-dump
+kubehop validate -t kubehop-dump --dumps kubehop-dump/nodes
+kubehop drift -t kubehop-dump --dumps kubehop-dump/nodes
 `;
 
 const SSH = `# kubehop collect: commands to run on your cluster; kubehop runs none of them. Read them first.
-# They fill my-cluster/ with what kubehop reads; then: kubehop trace -t my-cluster ...  and  kubehop drift -t my-cluster
+# They fill my-cluster/ with what kubehop reads; then: kubehop trace -t my-cluster --dumps my-cluster/nodes ...
+# and  kubehop drift -t my-cluster --dumps my-cluster/nodes  (a nodes/ folder is read only when named)
 
 # 1. The objects. Needs: get and list on nodes, pods, services, endpointslices (discovery.k8s.io),
 #    ingresses and ingressclasses (networking.k8s.io) in all namespaces: a cluster-reader role, e.g.
@@ -111,6 +113,6 @@ ssh node-2 ip -o -4 addr > my-cluster/nodes/node-2/ip-addr.txt
 ssh node-2 sudo wg show all dump | awk 'BEGIN{FS=OFS="\\t"} NF==5{$2="(hidden)"} {print}' > my-cluster/nodes/node-2/wg-show.txt
 
 # 4. Check what was gathered (exit 2 names the file, line and column of anything unreadable):
-kubehop validate -t my-cluster
-kubehop drift -t my-cluster
+kubehop validate -t my-cluster --dumps my-cluster/nodes
+kubehop drift -t my-cluster --dumps my-cluster/nodes
 `;

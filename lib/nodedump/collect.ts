@@ -32,7 +32,8 @@ export function collectScript(options: CollectOptions = {}): string {
   const d = q(options.dir ?? "kubehop-dump");
   const out: string[] = [
     "# kubehop collect: commands to run on your cluster; kubehop runs none of them. Read them first.",
-    `# They fill ${d}/ with what kubehop reads; then: kubehop trace -t ${d} ...  and  kubehop drift -t ${d}`,
+    `# They fill ${d}/ with what kubehop reads; then: kubehop trace -t ${d} --dumps ${d}/nodes ...`,
+    `# and  kubehop drift -t ${d} --dumps ${d}/nodes  (a nodes/ folder is read only when named)`,
     "",
     "# 1. The objects. Needs: get and list on nodes, pods, services, endpointslices (discovery.k8s.io),",
     "#    ingresses and ingressclasses (networking.k8s.io) in all namespaces: a cluster-reader role, e.g.",
@@ -89,8 +90,8 @@ export function collectScript(options: CollectOptions = {}): string {
   out.push(
     "",
     "# 4. Check what was gathered (exit 2 names the file, line and column of anything unreadable):",
-    `kubehop validate -t ${d}`,
-    `kubehop drift -t ${d}`,
+    `kubehop validate -t ${d} --dumps ${d}/nodes`,
+    `kubehop drift -t ${d} --dumps ${d}/nodes`,
   );
   return `${out.join("\n")}\n`;
 }
