@@ -125,6 +125,23 @@ describe("hostile paths: a topology names only files inside its own folder", () 
     expect(named.stderr).to.include(`${file()}:6:47: error[input-file]: "nodes/node-1/loop": too many levels`);
   });
 
+  it("a folder of manifests: a .yaml in it that links out of it is refused, one that links inside is read", async () => {
+    write("");
+    writeFileSync(join(outside, "kubeconfig.yaml"), `apiVersion: v1\nkind: Config\n# ${SECRET_LINE}\n`);
+    symlinkSync(join(outside, "kubeconfig.yaml"), join(dir, "z.yaml"));
+    const r = await runCli(["validate", "-t", dir]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.equal(
+      `${join(dir, "z.yaml")}:1:1: error[path-outside]: a symbolic link to a file outside ${dir}; kubehop reads ` +
+        "only the folder's own files: copy it in\n",
+    );
+    rmSync(join(dir, "z.yaml"));
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "sub", "web.txt"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n");
+    symlinkSync(join(dir, "sub", "web.txt"), join(dir, "web.yaml"));
+    expect((await runCli(["validate", "-t", dir])).code).to.equal(0);
+  });
+
   it("a nodes/ folder the topology does not name is not read, and a warning says so and how to name it", async () => {
     writeFileSync(join(dir, "nodes", "node-1", "ip-route.txt"), ROUTE);
     write("");

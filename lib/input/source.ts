@@ -9,9 +9,10 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   statSync,
 } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import type { Origin } from "../model/origin.ts";
 import { InputError } from "./errors.ts";
 import { kindOf } from "./whole-file.ts";
@@ -57,9 +58,40 @@ export function readSources(pathOrText: string): SourceFile[] {
     if (files.length === 0) {
       throw InputError.at(at, "folder holds no .yaml or .yml files (nor kubectl's .json)");
     }
-    return files.map((f) => readOne(join(pathOrText, f)));
+    const folder = realFolder(pathOrText);
+    return files.map((f) => readOne(insideFolder(join(pathOrText, f), pathOrText, folder)));
   }
   return [readOne(pathOrText)];
+}
+
+function realFolder(folder: string): string {
+  try {
+    return realpathSync(folder);
+  } catch (e) {
+    throw InputError.at({ file: folder, line: 1, col: 1 }, `cannot list the folder: ${unreadable(e, folder)}`);
+  }
+}
+
+/**
+ * A file found in a folder given as the topology, refused when it is a symbolic link out of the folder:
+ * a folder of manifests may come from someone else, and a link in it to ~/.kube/config is not theirs to
+ * give. A link kubehop cannot follow is left for the reader to report.
+ */
+function insideFolder(file: string, folder: string, real: string): string {
+  let target: string;
+  try {
+    target = realpathSync(file);
+  } catch {
+    return file;
+  }
+  const rel = relative(real, target);
+  if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel))
+    throw InputError.at(
+      { file, line: 1, col: 1 },
+      `a symbolic link to a file outside ${folder}; kubehop reads only the folder's own files: copy it in`,
+      "path-outside",
+    );
+  return file;
 }
 
 /** Text given in place of a path: several lines, a first `apiVersion:`/`kind:` key, or a JSON object. */
