@@ -5,6 +5,9 @@ import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
 import type { HookBranch, HookContext, HookName } from "../lib/netfilter/hooks.ts";
 import type { Packet } from "../lib/model/packet.ts";
 import { hookCtx, ip, pkt } from "./fixtures/netfilter/helpers.ts";
+import { isNftText } from "../lib/netfilter/nft/detect.ts";
+import { runCli } from "./support/cli.ts";
+import { expectSchemaValid } from "./support/schemas.ts";
 import { flow } from "./fixtures/nft/flow.ts";
 import { UPSTREAM_FLOWS } from "./fixtures/nft/upstream-packet-flows.ts";
 
@@ -269,5 +272,73 @@ chain svc { dnat to 10.180.0.1:80 } }`;
     const small = time(10);
     const big = time(10000);
     expect(big).to.be.below(Math.max(small * 3, 20000));
+  });
+});
+
+describe("kubehop netfilter --rules with nft text", () => {
+  const rules = `${FIXTURES}/kube-proxy-overall.list.txt`;
+  const args = (extra: string[]) => ["netfilter", "--rules", rules, "--local-ip", "192.168.0.2", ...extra];
+
+  it("tells nft text from iptables-save text by content", () => {
+    expect(isNftText(readFileSync(rules, "utf8"))).to.equal(true);
+    expect(isNftText(readFileSync(`${FIXTURES}/kube-proxy-overall.nft`, "utf8"))).to.equal(true);
+    expect(isNftText(readFileSync("spec/fixtures/real/nft/calico-8025-nft-ruleset.txt", "utf8"))).to.equal(true);
+    expect(isNftText("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n")).to.equal(false);
+  });
+
+  it("answers in the JSON shape it gives for iptables rules", async () => {
+    const nft = await runCli(args(["--src", "203.0.113.2", "--dst", "192.168.0.2", "--dport", "3003", "--json"]));
+    expect(nft.code).to.equal(0);
+    const out = JSON.parse(nft.stdout);
+    const iptables = await runCli(
+      ["netfilter", "--rules", "-", "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "80", "--json"],
+      { stdin: "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n" },
+    );
+    const shape = (o: { branches: object[] }) => Object.keys(o.branches[0]!).sort();
+    expect(shape(out)).to.deep.equal(shape(JSON.parse(iptables.stdout)));
+    expect(
+      out.branches.map((b: { dnat: string; masquerade: boolean; hooks: string[] }) => [b.dnat, b.masquerade, b.hooks]),
+    ).to.deep.equal([["10.180.0.3:80", true, ["PREROUTING", "FORWARD", "POSTROUTING"]]]);
+    expect(out.diagnostics).to.deep.equal([]);
+    expectSchemaValid("netfilter", out, "netfilter --json on nft rules");
+  });
+
+  it("names the nft table in its text report, and what it assumed without the node's addresses", async () => {
+    const text = await runCli(args(["--src", "10.0.0.2", "--dst", "172.30.0.46", "--dport", "80"]));
+    expect(text.stdout).to.contain("verdict REJECT (icmp-port-unreachable)");
+    expect(text.stdout).to.contain("FORWARD ip kube-proxy reject-chain#1 line 134: reject");
+    const alone = await runCli([
+      "netfilter",
+      "--rules",
+      rules,
+      "--src",
+      "10.0.0.2",
+      "--dst",
+      "172.30.0.41",
+      "--dport",
+      "80",
+    ]);
+    expect(alone.stdout).to.contain("warning[netfilter-assumed]: routing forwards the packet for 10.180.0.1");
+  });
+
+  it("refuses --ipsets with nft rules and, with --strict, rules it cannot fully read", async () => {
+    const withSets = await runCli(
+      args(["--src", "10.0.0.2", "--dst", "172.30.0.41", "--dport", "80", "--ipsets", rules]),
+    );
+    expect(withSets.code).to.equal(2);
+    const strict = await runCli([
+      "netfilter",
+      "--rules",
+      "spec/fixtures/real/nft/calico-8025-nft-ruleset.txt",
+      "--src",
+      "10.0.0.2",
+      "--dst",
+      "10.0.0.3",
+      "--dport",
+      "80",
+      "--strict",
+    ]);
+    expect(strict.code).to.equal(2);
+    expect(strict.stderr).to.contain("nft-unreadable");
   });
 });

@@ -7,6 +7,10 @@ import { engineFor, reportedStep, walkNode, type NodeBranch, type NodeWalkOption
 import { ipsetDiagnostics } from "../netfilter/ipset-match.ts";
 import { parseIpsets } from "../nodedump/ipset.ts";
 import { parseIptablesSave } from "../netfilter/parser.ts";
+import { isNftText } from "../netfilter/nft/detect.ts";
+import { NftEngine } from "../netfilter/nft/engine.ts";
+import { walkNftNode } from "../netfilter/nft/node-walk.ts";
+import { parseNftRuleset } from "../netfilter/nft/reader.ts";
 import { readInputFile } from "../input/source.ts";
 import { assumptionDiagnostics } from "../netfilter/assumptions.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
@@ -45,6 +49,7 @@ export const run: CommandRun = async (args, io) => {
   const file = values.rules === "-" ? "<stdin>" : values.rules!;
   // A FIFO, a device or a file over the size cap is refused at FILE:1:1 (exit 2), like every input.
   const text = values.rules === "-" ? await io.readStdin() : readInputFile(file).toString("utf8");
+  if (isNftText(text)) return runNft(text, file, packet, hook, localIps, args, io);
   const ruleset = parseIptablesSave(text, file, { assumeKubeJumps: flag(args, "assume-kube-jumps") });
   // `ipset save` of the same node: the sets its -m set rules test; without it each is unknown.
   const sets =
@@ -60,10 +65,49 @@ export const run: CommandRun = async (args, io) => {
   const branches = walkNode(engineFor(ruleset, true, sets?.ipsets), packet, opts);
 
   const diagnostics = [...ruleset.diagnostics, ...setDiagnostics, ...assumptionDiagnostics(branches, file)];
-  if (values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
+  return report(args, io, packet, hook, localIps, branches, diagnostics);
+};
+
+/** nft rules (`nft list ruleset`, `nft -f` input), answered in the same shape as iptables rules. */
+function runNft(
+  text: string,
+  file: string,
+  packet: Packet,
+  hook: "prerouting" | "output",
+  localIps: Ipv4[],
+  args: Parameters<CommandRun>[0],
+  io: Parameters<CommandRun>[1],
+): number {
+  const values = args.values as Record<string, string | undefined>;
+  if (values.ipsets !== undefined)
+    throw new UsageError("--ipsets is for iptables rules; nft rules hold their own sets");
+  const engine = new NftEngine(parseNftRuleset(text, file));
+  if (flag(args, "strict")) refuseWarnings(engine.diagnostics);
+  const branches = walkNftNode(engine, packet, {
+    hook,
+    localIps,
+    ...(values["in-iface"] ? { inIface: values["in-iface"] } : {}),
+    ...(values["out-iface"] ? { outIface: values["out-iface"] } : {}),
+  });
+  return report(args, io, packet, hook, localIps, branches, [
+    ...engine.diagnostics,
+    ...assumptionDiagnostics(branches, file),
+  ]);
+}
+
+function report(
+  args: Parameters<CommandRun>[0],
+  io: Parameters<CommandRun>[1],
+  packet: Packet,
+  hook: string,
+  localIps: Ipv4[],
+  branches: NodeBranch[],
+  diagnostics: readonly Diagnostic[],
+): number {
+  if (args.values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
   else io.stdout(textReport(packet, hook, localIps, branches, diagnostics));
   return EXIT.ok;
-};
+}
 
 function branchJson(b: NodeBranch) {
   return {
@@ -108,8 +152,9 @@ function textReport(
     for (const c of b.choices) lines.push(`  choice: ${c}`);
     for (const s of b.steps.filter(reportedStep)) {
       const r = s.event.rule;
+      const table = r.nft ? `${r.nft.family} ${r.nft.table}` : r.table;
       lines.push(
-        `  ${s.hook} ${r.table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  ` +
+        `  ${s.hook} ${table} ${r.chain}#${r.index}${r.line ? ` line ${r.line}` : ""}: ${r.text}  ` +
           `=> ${s.event.detail}`,
       );
     }

@@ -7,9 +7,18 @@
 import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
-import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
+import type {
+  Assumption,
+  HookBranch,
+  HookContext,
+  HookName,
+  Netfilter,
+  NetfilterEvent,
+  RecentSets,
+  Verdict,
+} from "../hooks.ts";
 import type { BaseHook, Expr, NftChain, NftRule, NftRuleset, NftTable, NftVerdict, SetElement } from "./model.ts";
-import { type ConnView, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import { assumedBy, type ConnView, ctStatusHolds, selectorValues } from "./packet-fields.ts";
 import { lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
 import { hexText, ipText } from "../text-cache.ts";
@@ -43,6 +52,8 @@ class Branch implements ConnView {
   rejectWith: string | undefined;
   dnat: { ip: number; port: number } | undefined;
   snat: { ip: number; port: number; masquerade: boolean } | undefined;
+  /** What this branch's answer assumed, oldest first (HookContext.unknown). */
+  assumptions: Assumption[] = [];
   constructor(
     public packet: Packet,
     public probability: number,
@@ -65,7 +76,7 @@ class Branch implements ConnView {
       this.ctDnat,
       this.ctSnat,
     );
-    Object.assign(b, { dnat: this.dnat, snat: this.snat });
+    Object.assign(b, { dnat: this.dnat, snat: this.snat, assumptions: [...this.assumptions] });
     return b;
   }
 }
@@ -126,7 +137,7 @@ export class NftEngine implements Netfilter {
         packet: b.packet,
         events: b.events,
         recent: b.recent,
-        assumptions: [],
+        assumptions: b.assumptions,
       };
       if (b.rejectWith !== undefined) h.rejectWith = b.rejectWith;
       if (b.dnat) h.dnat = b.dnat;
@@ -239,6 +250,8 @@ class HookWalk {
   }
 
   private expr(pos: Pos, rule: NftRule, e: Expr, b: Branch): "on" | "next" | "moved" | "done" {
+    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap"))
+      b.assumptions.push(...assumedBy(e.sel, b, this.ctx, this.hook, this.ref(pos, rule), testedText(e)));
     switch (e.kind) {
       case "cmp":
         return this.cmp(e, b) ? "on" : "next";
@@ -383,6 +396,8 @@ class HookWalk {
     const iface = this.ctx.outIface ?? "(none)";
     const addr = this.ctx.outIfaceAddress ?? this.ctx.unknown?.masqueradeSource;
     const ports = e.fullyRandom ? " (fully-random may pick another port)" : "";
+    if (this.ctx.outIfaceAddress === undefined && this.ctx.unknown)
+      b.assumptions.push({ kind: "masquerade-source", iface, ...(addr !== undefined ? { ip: addr } : {}), rule: ref });
     if (addr === undefined && !this.ctx.unknown) {
       this.record(
         b,
@@ -404,4 +419,17 @@ class HookWalk {
     }
     this.fromBase(pos.bi + 1, b);
   }
+}
+
+/** What an interface test compares, as the assumption it leads to names it: `iifname "eth*"`, `oifname @set`. */
+function testedText(e: Extract<Expr, { kind: "cmp" | "lookup" | "vmap" }>): string {
+  const field = e.sel.fields.map((f) => f.kind).join(" . ");
+  if (e.kind !== "cmp") {
+    const src = e.kind === "lookup" ? e.set : e.map;
+    return `${field} ${src.kind === "named" ? `@${src.name}` : "{ ... }"}`;
+  }
+  const values = e.values.map((dims) =>
+    dims.map((d) => ("name" in d ? JSON.stringify(`${d.name}${d.wildcard ? "*" : ""}`) : String(d.lo))),
+  );
+  return `${field} ${e.neg ? "!= " : ""}${values.join(", ")}`;
 }

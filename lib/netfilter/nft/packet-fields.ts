@@ -2,7 +2,8 @@
 // interfaces, conntrack state and status, and the fib's address type.
 import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
-import type { HookContext } from "../hooks.ts";
+import type { RuleRef } from "../../model/ruleset.ts";
+import type { Assumption, HookContext, HookName } from "../hooks.ts";
 import type { Dim, Field, Selector } from "./model.ts";
 import type { KeyValue } from "./sets.ts";
 import { CT_STATES, CT_STATUS, FIB_TYPES, PROTOCOLS } from "./values.ts";
@@ -82,4 +83,31 @@ export function ctStatusHolds(values: readonly (readonly Dim[])[], c: ConnView):
     // A new connection is neither confirmed nor has it seen a reply.
     return false;
   });
+}
+
+/**
+ * What a test of `sel` assumed when the rules are read alone (HookContext.unknown): an address taken
+ * as not the node's by `fib ... type`, or an interface name that was a default, not given.
+ */
+export function assumedBy(
+  sel: Selector,
+  c: ConnView,
+  ctx: HookContext,
+  hook: HookName,
+  rule: RuleRef,
+  tested: string,
+): Assumption[] {
+  const unknown = ctx.unknown;
+  if (!unknown) return [];
+  const out: Assumption[] = [];
+  for (const f of sel.fields) {
+    if (f.kind === "fib") {
+      const ip = f.dir === "saddr" ? c.packet.src : c.packet.dst;
+      if (unknown.local(ip)) out.push({ kind: "not-local", ip, rule, hook });
+    } else if (f.kind === "iifname" && unknown.inIface !== undefined && ctx.inIface === unknown.inIface)
+      out.push({ kind: "iface", dir: "in", assumed: unknown.inIface, tested, rule, hook });
+    else if (f.kind === "oifname" && unknown.outIface !== undefined && ctx.outIface === unknown.outIface)
+      out.push({ kind: "iface", dir: "out", assumed: unknown.outIface, tested, rule, hook });
+  }
+  return out;
 }
