@@ -103,10 +103,8 @@ export class TableBuilder {
       byTable.set(g.table, t);
     }
     for (const [table, { chains: names, because }] of byTable) {
-      const shown =
-        names.length > 6
-          ? `${names.slice(0, 6).map(asWritten).join(", ")} and ${names.length - 6} more`
-          : names.map(asWritten).join(", ");
+      const first = names.slice(0, 6).map((n) => asWritten(n));
+      const shown = `${first.join(", ")}${names.length > 6 ? ` and ${names.length - 6} more` : ""}`;
       this.warn(
         "iptables-table-inferred",
         s.line,
