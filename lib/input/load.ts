@@ -1,4 +1,5 @@
 // Input layer entry: files -> validated objects by kind, each still able to point at its source.
+import { asWritten } from "../model/excerpt.ts";
 import type { z } from "zod";
 import { byPosition, type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "./errors.ts";
@@ -168,7 +169,7 @@ function unmodelled(src: SourceObject): Diagnostic {
   const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
   const name = [md?.namespace, md?.name].filter((x) => typeof x === "string").join("/");
   const impact = unmodelledImpact(src.kind, String(src.value.apiVersion ?? ""));
-  return diagnostic("unmodelled-kind", src.at(), `${src.kind} ${name}: ${impact}`);
+  return diagnostic("unmodelled-kind", src.at(), `${asWritten(src.kind)} ${asWritten(name, 253)}: ${impact}`);
 }
 
 function isKubeProxyConfigMap(src: SourceObject): boolean {

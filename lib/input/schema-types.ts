@@ -1,6 +1,7 @@
 // Field types shared by the schemas, with messages that say what would be valid.
 import { z } from "zod";
 import { parseIpv4, parsePrefix } from "../model/address.ts";
+import { excerpt } from "../model/excerpt.ts";
 import {
   annotationKeyProblem,
   DNS1123_SUBDOMAIN,
@@ -15,18 +16,18 @@ import {
 export const ipv4 = z
   .string({ error: "expected an IPv4 address as text, e.g. 192.168.10.11" })
   .refine((s) => parseIpv4(s) !== undefined, {
-    error: (i) => `"${String(i.input)}" is not an IPv4 address; expected four numbers 0-255 like 192.168.10.11`,
+    error: (i) => `${excerpt(String(i.input))} is not an IPv4 address; expected four numbers 0-255 like 192.168.10.11`,
   })
   .meta({ format: "ipv4" });
 
 export const cidr = z
   .string({ error: "expected a CIDR as text, e.g. 10.244.0.0/16" })
   .refine((s) => parsePrefix(s, false) !== undefined, {
-    error: (i) => `"${String(i.input)}" is not a CIDR; expected address/length like 10.244.0.0/16`,
+    error: (i) => `${excerpt(String(i.input))} is not a CIDR; expected address/length like 10.244.0.0/16`,
   })
   .refine((s) => parsePrefix(s, false) === undefined || parsePrefix(s, true) !== undefined, {
     error: (i) =>
-      `"${String(i.input)}" has host bits set; write the network address, ` +
+      `${excerpt(String(i.input))} has host bits set; write the network address, ` +
       `e.g. ${parsePrefix(String(i.input), false)?.text}`,
   });
 
