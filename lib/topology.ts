@@ -145,11 +145,17 @@ export class Topology {
   }
 }
 
-/** A path to a YAML file or folder, or YAML text. Throws InputError on bad input. */
-export function loadTopologySync(pathOrYamlText: string): Topology {
-  return new Topology(buildCluster(loadInput(pathOrYamlText)));
+/** What the command line's --dumps DIR is to the library: node dumps from a folder the caller names. */
+export interface LoadOptions {
+  readonly dumps?: string;
 }
 
-export async function loadTopology(pathOrYamlText: string): Promise<Topology> {
-  return loadTopologySync(pathOrYamlText);
+/** A path to a YAML file or folder, or YAML text. Throws InputError on bad input. */
+export function loadTopologySync(pathOrYamlText: string, options: LoadOptions = {}): Topology {
+  const dumps = options.dumps === undefined ? {} : { dumps: options.dumps };
+  return new Topology(buildCluster({ ...loadInput(pathOrYamlText), ...dumps }));
+}
+
+export async function loadTopology(pathOrYamlText: string, options: LoadOptions = {}): Promise<Topology> {
+  return loadTopologySync(pathOrYamlText, options);
 }

@@ -235,6 +235,8 @@ describe("hostile paths: a topology names only files inside its own folder", () 
     writeFileSync(join(mine, "node-1", "ip-route.txt"), ROUTE);
     const { cluster } = loadCluster(text, undefined, undefined, mine);
     expect(cluster.nodeDumps.get("node-1")!.routes!.file).to.equal(join(mine, "node-1/ip-route.txt"));
+    const library = loadTopologySync(text, { dumps: mine }).cluster;
+    expect(library.nodeDumps.get("node-1")!.routes!.file).to.equal(join(mine, "node-1/ip-route.txt"));
     const out = topology("{nodes: [{name: node-1, ipRoute: ../outside/shadow}]}");
     expect(() => loadCluster(out, undefined, undefined, mine))
       .to.throw(InputError)
