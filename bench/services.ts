@@ -5,6 +5,7 @@
 // given rather than derived because the EndpointSlice controller (lib/control/endpoint-slices.ts)
 // matches every Service against every pod: 10,000 x 150,000 selector checks. To learn the pod IPs
 // the slices list, the Deployments are loaded once on their own first (same scheduler, same IPAM).
+import { kubeProxyNftTable, listingText } from "../lib/kubeproxy/nftables/index.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Pod } from "../lib/model/cluster.ts";
 import type { Packet } from "../lib/model/packet.ts";
@@ -101,6 +102,23 @@ export function servicesAtScale(): void {
     "< 3 s",
   );
   row(`services: one node's iptables-save, another node`, s(otherMs), "< 3 s");
+
+  // nftables mode: the same cluster's kube-proxy table, as `kubehop ruleset` prints it. The first
+  // node hashes every chain name and builds each service port's part; other nodes share those.
+  gc();
+  const nftHeap = process.memoryUsage().heapUsed;
+  const [nftTable, nftBuildMs] = once(() => kubeProxyNftTable(c, PINNED));
+  gc();
+  const tableHeap = process.memoryUsage().heapUsed - nftHeap;
+  const [listing, nftListMs] = once(() => listingText(nftTable));
+  row(
+    `services: one node's nftables-mode table, first node (${nftTable.chains.length.toLocaleString("en-US")} chains)`,
+    `built ${s(nftBuildMs)}, printed ${s(nftListMs)}: ${listing.split("\n").length.toLocaleString("en-US")} lines, ` +
+      `${mb(listing.length)}; table heap ${mb(tableHeap)}`,
+    "-",
+  );
+  const [, nftOtherMs] = once(() => listingText(kubeProxyNftTable(c, "node-2500")));
+  row(`services: another node's nft list ruleset, built and printed`, s(nftOtherMs), "< 1.5 s");
 
   // Chains are compiled as a walk first enters them, so the first packet pays for what it touches.
   gc();

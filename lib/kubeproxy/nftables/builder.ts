@@ -39,3 +39,22 @@ export class TableBuilder {
     };
   }
 }
+
+/**
+ * A table made of a node's fixed objects and its service ports' parts: the parts' elements of the
+ * fixed sets appended in order, their own sets and chains after the fixed ones, shared as they are.
+ */
+export function compose(fixed: NftTable, parts: readonly Pick<NftTable, "sets" | "chains">[]): NftTable {
+  const elements = new Map(fixed.sets.map((s) => [s.name, [...s.elements]]));
+  const own: NftSet[] = [];
+  const chains = [...fixed.chains];
+  for (const part of parts) {
+    for (const s of part.sets) {
+      const list = elements.get(s.name);
+      if (list === undefined) own.push(s);
+      else for (const e of s.elements) list.push(e);
+    }
+    for (const c of part.chains) chains.push(c);
+  }
+  return { ...fixed, sets: [...fixed.sets.map((s) => ({ ...s, elements: elements.get(s.name)! })), ...own], chains };
+}

@@ -1,9 +1,9 @@
 // kube-proxy's nftables mode as a function: the `kube-proxy` table (family ip) one node holds.
 import type { Cluster } from "../../model/cluster.ts";
 import { proxyServices } from "../service-ports.ts";
-import { TableBuilder } from "./builder.ts";
+import { compose, TableBuilder } from "./builder.ts";
 import { nftNodeView } from "./node-view.ts";
-import { addServicePort } from "./service.ts";
+import { servicePortPart } from "./service.ts";
 import { setupTable } from "./setup.ts";
 import type { NftTable } from "./table.ts";
 
@@ -20,8 +20,8 @@ export function kubeProxyNftTable(cluster: Cluster, nodeName: string): NftTable 
   const node = cluster.nodes.find((n) => n.name === nodeName);
   if (!node) throw new Error(`unknown node "${nodeName}"`);
   const view = nftNodeView(cluster, node);
-  const t = new TableBuilder();
-  setupTable(t, view);
-  for (const svc of proxyServices(cluster).ports) addServicePort(t, view, svc);
-  return t.build("kube-proxy", "rules for kube-proxy");
+  const fixed = new TableBuilder();
+  setupTable(fixed, view);
+  const parts = proxyServices(cluster).ports.map((svc) => servicePortPart(view, svc));
+  return compose(fixed.build("kube-proxy", "rules for kube-proxy"), parts);
 }

@@ -25,16 +25,20 @@ function setBlock(s: NftSet): string {
  * line after every element of a concatenation or map, after every second address.
  */
 function elements(s: NftSet): string {
-  const keyed = s.elements.map((e) => ({ e, key: keyBytes(e) }));
-  const sorted = keyed.sort((a, b) => compareBytes(a.key, b.key)).map((k) => k.e);
+  const sorted = s.elements.map(printedElement).sort((a, b) => compareBytes(a.key, b.key));
   const perLine = s.type === "ipv4_addr" ? 2 : 1;
   return sorted
-    .map((e, i) => {
-      const text = element(e);
+    .map(({ text }, i) => {
       if (i === sorted.length - 1) return text;
       return (i + 1) % perLine === 0 ? `${text},\n\t\t\t     ` : `${text}, `;
     })
     .join("");
+}
+
+function printedElement(e: NftElement): { text: string; key: number[] } {
+  let printed = elementTexts.get(e);
+  if (printed === undefined) elementTexts.set(e, (printed = { text: element(e), key: keyBytes(e) }));
+  return printed;
 }
 
 function element(e: NftElement): string {
@@ -66,7 +70,17 @@ function compareBytes(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
+// Chains, rules and elements are shared between nodes' tables (see service.ts): print each once.
+const chainTexts = new WeakMap<NftChain, string>();
+const elementTexts = new WeakMap<NftElement, { text: string; key: number[] }>();
+
 function chainBlock(c: NftChain): string {
+  let text = chainTexts.get(c);
+  if (text === undefined) chainTexts.set(c, (text = printChain(c)));
+  return text;
+}
+
+function printChain(c: NftChain): string {
   const lines = [`\tchain ${c.name} {`];
   if (c.comment !== undefined) lines.push(`\t\tcomment "${c.comment}"`);
   if (c.base) lines.push(`\t\ttype ${c.base.type} hook ${c.base.hook} priority ${priority(c.base)}; policy accept;`);

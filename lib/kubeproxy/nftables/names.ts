@@ -2,7 +2,8 @@
 // servicePortEndpointChainNameBase): readable `ns/name/proto/port` prefixed by 8 base32
 // characters of its sha256, so chains that differ in one digit still look different.
 import { hash16 } from "../chain-names.ts";
-import type { ServicePortInfo } from "../service-ports.ts";
+import { formatIpv4 } from "../../model/address.ts";
+import type { ProxyEndpointInfo, ServicePortInfo } from "../service-ports.ts";
 
 /** knftables.NameLengthMax (256) less the longest prefix, `endpoint-` and friends (16). */
 const BASE_LENGTH_MAX = 240;
@@ -19,15 +20,25 @@ export interface ServicePortNames {
   readonly firewall: string;
 }
 
+// Names depend on the Service alone, so every node shares them: hashed once per cluster, and kept
+// per service port (one weak entry each, not one per endpoint).
+const portNames = new WeakMap<ServicePortInfo, ServicePortNames>();
+const endpointNamesOf = new WeakMap<ServicePortInfo, Map<ProxyEndpointInfo, EndpointNames>>();
+
 /** The four chains of a service port: service-, local-, external- and firewall-HASH-ns/name/proto/port. */
 export function servicePortNames(svc: ServicePortInfo): ServicePortNames {
-  const base = hashAndTruncate(`${svc.namespace}/${svc.serviceName}/${svc.proto}/${svc.portName}`);
-  return {
-    cluster: `service-${base}`,
-    local: `local-${base}`,
-    external: `external-${base}`,
-    firewall: `firewall-${base}`,
-  };
+  let names = portNames.get(svc);
+  if (names === undefined) {
+    const base = hashAndTruncate(`${svc.namespace}/${svc.serviceName}/${svc.proto}/${svc.portName}`);
+    names = {
+      cluster: `service-${base}`,
+      local: `local-${base}`,
+      external: `external-${base}`,
+      firewall: `firewall-${base}`,
+    };
+    portNames.set(svc, names);
+  }
+  return names;
 }
 
 export interface EndpointNames {
@@ -36,7 +47,15 @@ export interface EndpointNames {
 }
 
 /** `endpoint-HASH-ns/name/proto/port__ip/port` and its affinity set, `affinity-` with the same base. */
-export function endpointNames(svc: ServicePortInfo, ip: string, port: number): EndpointNames {
-  const base = hashAndTruncate(`${svc.namespace}/${svc.serviceName}/${svc.proto}/${svc.portName}__${ip}/${port}`);
-  return { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
+export function endpointNames(svc: ServicePortInfo, ep: ProxyEndpointInfo): EndpointNames {
+  let byEndpoint = endpointNamesOf.get(svc);
+  if (byEndpoint === undefined) endpointNamesOf.set(svc, (byEndpoint = new Map()));
+  let names = byEndpoint.get(ep);
+  if (names === undefined) {
+    const { namespace, serviceName, proto, portName } = svc;
+    const base = hashAndTruncate(`${namespace}/${serviceName}/${proto}/${portName}__${formatIpv4(ep.ip)}/${ep.port}`);
+    names = { chain: `endpoint-${base}`, affinitySet: `affinity-${base}` };
+    byEndpoint.set(ep, names);
+  }
+  return names;
 }

@@ -11,9 +11,10 @@ import {
   usesClusterEndpoints,
   usesLocalEndpoints,
 } from "../service-ports.ts";
-import type { TableBuilder } from "./builder.ts";
+import { TableBuilder } from "./builder.ts";
 import { endpointNames, type ServicePortNames, servicePortNames } from "./names.ts";
 import type { NftNodeView } from "./node-view.ts";
+import type { NftPart, NftTable } from "./table.ts";
 import {
   CLUSTER_IPS,
   FIREWALL_IPS,
@@ -58,10 +59,43 @@ function plan(svc: ServicePortInfo, nodeName: string): Plan {
   };
 }
 
-export function addServicePort(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo): void {
+export type Part = Pick<NftTable, "sets" | "chains">;
+
+// One part per service port and distinct node inputs (its local endpoints, the detector, whether
+// the node may reach its own LB VIP): every node without local endpoints shares one.
+const parts = new WeakMap<ServicePortInfo, Map<string, Part>>();
+
+/** The service port's objects on this node, built once per distinct set of node inputs. */
+export function servicePortPart(view: NftNodeView, svc: ServicePortInfo): Part {
   const p = plan(svc, view.node.name);
-  addElements(t, svc, p);
-  addChains(t, view, svc, p);
+  const fromNode = p.usesFirewall && svc.sourceRanges.some((r) => prefixContains(r, view.node.ip));
+  const detector = `${view.ifLocal?.map(partKey).join(" ")}|${view.ifNotLocal?.map(partKey).join(" ")}`;
+  const key = `${p.local.map((ep) => ep.hostPort).join(",")}|${fromNode}|${detector}|${view.masqueradeAll}`;
+  let byKey = parts.get(svc);
+  if (byKey === undefined) parts.set(svc, (byKey = new Map()));
+  let part = byKey.get(key);
+  if (part === undefined) {
+    const own = new TableBuilder();
+    for (const name of SHARED_SETS) own.set(name, { kind: "map", type: "" });
+    addElements(own, svc, p);
+    addChains(own, view, svc, p);
+    byKey.set(key, (part = own.build("", "")));
+  }
+  return part;
+}
+
+/** The node-wide sets a service port adds elements to; declared by setupTable. */
+const SHARED_SETS = [
+  CLUSTER_IPS,
+  SERVICE_IPS,
+  NO_ENDPOINT_SERVICES,
+  FIREWALL_IPS,
+  SERVICE_NODEPORTS,
+  NO_ENDPOINT_NODEPORTS,
+];
+
+function partKey(part: NftPart): string {
+  return typeof part === "string" ? part : JSON.stringify(part);
 }
 
 function addElements(t: TableBuilder, svc: ServicePortInfo, p: Plan): void {
@@ -101,7 +135,7 @@ function addChains(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo, p: 
   const reachable = [...new Set([...p.cluster, ...p.local])];
   const usesCluster = p.cluster.length > 0 && usesClusterEndpoints(svc);
   const usesLocal = p.local.length > 0 && usesLocalEndpoints(svc);
-  for (const ep of reachable) t.chain(endpointNames(svc, formatIpv4(ep.ip), ep.port).chain);
+  for (const ep of reachable) t.chain(endpointNames(svc, ep).chain);
   if (usesCluster) t.chain(names.cluster);
   if (usesLocal) t.chain(names.local);
   if (p.usesExternal) t.chain(names.external);
@@ -115,7 +149,7 @@ function addChains(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo, p: 
   if (p.usesFirewall) firewallRule(t, view, svc, names.firewall);
   if (svc.affinitySeconds > 0) {
     for (const ep of reachable) {
-      t.set(endpointNames(svc, formatIpv4(ep.ip), ep.port).affinitySet, {
+      t.set(endpointNames(svc, ep).affinitySet, {
         kind: "set",
         type: "ipv4_addr",
         // "dynamic" as well: some kernels add it to a timeout set, and the next add would then fail.
@@ -152,7 +186,7 @@ function firewallRule(t: TableBuilder, view: NftNodeView, svc: ServicePortInfo, 
 
 /** writeServiceToEndpointRules: affinity lookups first, then one numgen vmap over the endpoints. */
 function balanceRules(t: TableBuilder, svc: ServicePortInfo, chain: string, eps: readonly ProxyEndpointInfo[]): void {
-  const named = eps.map((ep) => endpointNames(svc, formatIpv4(ep.ip), ep.port));
+  const named = eps.map((ep) => endpointNames(svc, ep));
   if (svc.affinitySeconds > 0) for (const n of named) t.rule(chain, `ip saddr @${n.affinitySet} goto ${n.chain}`);
   const verdicts = named.map((n) => `goto ${n.chain}`);
   t.rule(chain, [`numgen random mod ${eps.length} vmap`, { kind: "vmap", verdicts }]);
@@ -161,7 +195,7 @@ function balanceRules(t: TableBuilder, svc: ServicePortInfo, chain: string, eps:
 /** Hairpin masquerade for an endpoint reaching itself, the affinity record, then the DNAT. */
 function endpointRules(t: TableBuilder, svc: ServicePortInfo, ep: ProxyEndpointInfo): void {
   const ip = formatIpv4(ep.ip);
-  const n = endpointNames(svc, ip, ep.port);
+  const n = endpointNames(svc, ep);
   t.rule(n.chain, `ip saddr ${ip} jump ${MARK_MASQ}`);
   if (svc.affinitySeconds > 0) t.rule(n.chain, `update @${n.affinitySet} { ip saddr }`);
   t.rule(n.chain, `meta l4proto ${svc.proto} dnat to ${ip}:${ep.port}`);
