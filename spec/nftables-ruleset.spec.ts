@@ -29,6 +29,17 @@ describe("kubehop ruleset", () => {
     expect(one!.stdout).to.contain("chain local-");
   });
 
+  it("shares a service port's objects between nodes without one node's leaking into another's", () => {
+    const fresh = (node: string) => listingText(kubeProxyNftTable(loadTopologySync(NFT).cluster, node));
+    const { cluster } = loadTopologySync(NFT);
+    const two = kubeProxyNftTable(cluster, "node-2");
+    const one = kubeProxyNftTable(cluster, "node-1");
+    expect(listingText(one)).to.equal(fresh("node-1"));
+    expect(listingText(two)).to.equal(fresh("node-2"));
+    const shared = one.chains.filter((c) => two.chains.includes(c));
+    expect(shared.length).to.be.greaterThan(10).and.below(one.chains.length);
+  });
+
   it("prints what iptables-save prints in iptables mode", async () => {
     const ruleset = await runCli(["ruleset", "-f", IPT, "--node", "node-2"]);
     const save = await runCli(["iptables-save", "-f", IPT, "--node", "node-2"]);
