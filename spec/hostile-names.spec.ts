@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { diagramSvg } from "../lib/diagram/index.ts";
+import { mermaidText } from "../lib/diagram/mermaid.ts";
 import { InputError } from "../lib/input/errors.ts";
 import { kubeProxyRules } from "../lib/kubeproxy/index.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
@@ -165,6 +166,16 @@ describe("hostile names: validated as the API server does", () => {
     expect(refused(yaml).join("\n")).to.include('port name "HTTP" may hold only lower-case letters');
   });
 
+  it("an ExternalName is a DNS-1123 subdomain, a trailing dot allowed", () => {
+    const external = (name: string) =>
+      `${topology()}---\napiVersion: v1\nkind: Service\nmetadata: {name: db}\n` +
+      `spec: {type: ExternalName, externalName: ${name}}\n`;
+    expect(() => loadTopologySync(external("db.example.com."))).not.to.throw();
+    expect(refused(external('"db.example.com\\n-A INPUT"')).join("\n")).to.include(
+      '"db.example.com\\n-A INPUT" is not a DNS-1123 subdomain',
+    );
+  });
+
   it("Service port names are DNS-1123 labels, up to 63 (validateServicePort), not IANA service names", () => {
     const topo = loadTopologySync(topology({ servicePort: `0${"p".repeat(62)}` }));
     const web = topo.cluster.services.find((svc) => svc.name === "web");
@@ -312,10 +323,18 @@ describe("hostile names: the terminal", () => {
         "http://shop.example.com/",
       ]);
       expect(resolve.code).to.equal(2);
-      expect(resolve.stderr).to.include('--resolve "shop.example.com\\n:80:192.168.10.11" holds a control character');
+      // The --resolve parser (lib/cli/curl-request.ts) or the trace's own check refuses it, quoted either way.
+      expect(resolve.stderr).to.include('--resolve "shop.example.com\\n:80:192.168.10.11"');
+      expect(resolve.stderr.split("\n")[0]).not.to.match(/\p{Cc}/u);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("hostile names: Mermaid", () => {
+  it("a control character in a label becomes a space: it cannot end a statement or reach a terminal", () => {
+    expect(mermaidText("a\n-->b\u001b[2J;<x>")).to.equal("a --#62;b [2J#59;#60;x#62;");
   });
 });
 

@@ -4,9 +4,12 @@ import { formatProbability } from "../output/trace-text.ts";
 import type { Leg, Trace } from "../trace/types.ts";
 import { mainStep, rewriteText } from "./path.ts";
 
-/** Mermaid's own escapes: `#` starts an entity, `;` ends a statement, `<` `>` would be HTML. */
+/**
+ * Mermaid's own escapes: `#` starts an entity, `;` ends a statement, `<` `>` would be HTML; a control
+ * character (a newline would end the statement, ESC would reach a terminal) becomes a space.
+ */
 export function mermaidText(s: string): string {
-  return s.replace(/[#;<>"\n\r]/g, (c) => (c === "\n" || c === "\r" ? " " : `#${c.charCodeAt(0)};`));
+  return s.replace(/[#;<>"\p{Cc}]/gu, (c) => (/\p{Cc}/u.test(c) ? " " : `#${c.charCodeAt(0)};`));
 }
 
 export function traceMermaid(t: Trace, chosen: readonly number[] = t.branches.map((_, i) => i + 1)): string {

@@ -40,7 +40,7 @@ export const port = z
 export const protocol = z.enum(["TCP", "UDP", "SCTP"], { error: "expected TCP, UDP or SCTP" });
 
 /** A zod string checked by one of names.ts's rules, its message saying what would be valid. */
-function named(what: string, problemOf: (s: string) => string | undefined) {
+export function named(what: string, problemOf: (s: string) => string | undefined) {
   return z.string({ error: `expected ${what} as text` }).superRefine((s, ctx) => {
     const problem = problemOf(s);
     if (problem) ctx.addIssue({ code: "custom", message: problem });

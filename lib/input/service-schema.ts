@@ -1,7 +1,18 @@
 // Services, EndpointSlices and kube-proxy's configuration, as the API server and kubectl print them.
 import { z } from "zod";
 import { metadata } from "./kubernetes-schema.ts";
-import { ipv4, labels, objectName, port, portName, protocol, serviceName, servicePortName } from "./schema-types.ts";
+import { dns1123SubdomainProblem } from "./names.ts";
+import {
+  ipv4,
+  labels,
+  named,
+  objectName,
+  port,
+  portName,
+  protocol,
+  serviceName,
+  servicePortName,
+} from "./schema-types.ts";
 
 const servicePort = z.looseObject({
   name: servicePortName.optional(),
@@ -26,7 +37,8 @@ export const ServiceSchema = z.looseObject({
     ports: z.array(servicePort).optional(),
     selector: labels.optional(),
     externalIPs: z.array(ipv4).optional(),
-    externalName: z.string().optional(),
+    // ValidateExternalName: a DNS-1123 subdomain, a trailing dot allowed.
+    externalName: named("a DNS name", (s) => dns1123SubdomainProblem(s.replace(/\.$/, ""))).optional(),
     externalTrafficPolicy: trafficPolicy.optional(),
     internalTrafficPolicy: trafficPolicy.optional(),
     sessionAffinity: z.enum(["None", "ClientIP"], { error: "expected None or ClientIP" }).optional(),
