@@ -1,5 +1,6 @@
 // `kubehop collect [--nodes a,b] [-o DIR] [--via debug|ssh]`: prints (never runs) the commands of
 // lib/nodedump/collect.ts that gather a cluster's objects and its nodes' dumps.
+import { dns1123SubdomainProblem } from "../input/names.ts";
 import { collectScript } from "../nodedump/collect.ts";
 import type { CommandRun } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
@@ -14,8 +15,8 @@ export const run: CommandRun = async (args, io) => {
     .map((n) => n.trim())
     .filter((n) => n !== "");
   for (const n of nodes ?? []) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n))
-      throw new UsageError(`--nodes: "${n}" is not a node name (lower-case letters, digits, - and .)`);
+    const problem = dns1123SubdomainProblem(n);
+    if (problem) throw new UsageError(`--nodes: ${problem} (a node name)`);
   }
   // A newline in the folder would be a line of the script of its own.
   if (values.output !== undefined && /\p{Cc}/u.test(values.output))
