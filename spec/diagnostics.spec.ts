@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { InputError } from "../lib/input/errors.ts";
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode, formatDiagnostic } from "../lib/model/diagnostic.ts";
 import { NetfilterParseError } from "../lib/netfilter/errors.ts";
+import { NetfilterWorkError } from "../lib/netfilter/work-limits.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
 import { assumptionDiagnostics } from "../lib/netfilter/assumptions.ts";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
@@ -250,6 +251,37 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   "iptables-unreadable-rule": [
     iptables("*nat\n:KUBE-SEP-X - [0:0]\n-A KUBE-SEP-X -p tcp -j DNAT --to-destination  --random\nCOMMIT\n"),
     "r.txt:3:48: warning[iptables-unreadable-rule]: --to-destination needs a value: IP[:PORT], e.g. 10.244.1.5:8080; the rule is kept in chain KUBE-SEP-X and never matches",
+  ],
+  "netfilter-work": [
+    () => {
+      const marks = Array.from({ length: 12 }, (_, i) => `0x${(1 << i).toString(16)}`);
+      const rules = [
+        ...marks.map((m) => `-A INPUT -m statistic --mode random --probability 0.5 -j MARK --set-xmark ${m}/${m}\n`),
+        ...Array.from({ length: 1300 }, () => "-A INPUT -m mark --mark 0x80000000/0x80000000 -j DROP\n"),
+      ];
+      const text = `*filter\n:INPUT ACCEPT [0:0]\n${rules.join("")}COMMIT\n`;
+      try {
+        const packet = {
+          proto: "tcp",
+          src: 1,
+          sport: 1,
+          dst: 2,
+          dport: 80,
+          size: 60,
+          ttl: 64,
+          df: true,
+          mark: 0,
+        } as const;
+        walkNode(parseIptablesSave(text, "r.txt"), packet, { hook: "prerouting", localIps: [2] });
+      } catch (e) {
+        if (e instanceof NetfilterWorkError) return [e.diagnostic];
+        throw e;
+      }
+      return [];
+    },
+    "r.txt:266:1: error[netfilter-work]: a packet's walk through the INPUT hook visits more than 5,000,000 rules, " +
+      "kubehop's fixed limit for one hook; the walk stops at this rule (hint: look for statistic rules whose matched " +
+      "branches go on through the rest of the chain)",
   ],
   "iptables-deep-jumps": [
     iptables(

@@ -153,20 +153,34 @@ describe("netfilter evaluator", () => {
       expect(b[1]!.packet.dst).to.equal(ip("10.244.1.6"));
     });
 
+    const NESTED = table("filter", [
+      "-A INPUT -m statistic --mode random --probability 0.5 -j X-A",
+      "-A INPUT -j DROP",
+      "-A X-A -m statistic --mode random --probability 0.25 -j REJECT",
+    ]);
     it("multiplies nested splits", () => {
-      const b = run(
-        table("filter", [
-          "-A INPUT -m statistic --mode random --probability 0.5 -j X-A",
-          "-A INPUT -j DROP",
-          "-A X-A -m statistic --mode random --probability 0.25 -j REJECT",
-        ]),
-        "INPUT",
-      );
+      const engine = new NetfilterEngine(parseIptablesSave(NESTED, "e.txt"), { merge: false });
+      const b = engine.runHook("INPUT", pkt("10.0.0.5", "10.96.0.10", 80), hookCtx());
       expect(b.map((x) => [x.verdict, x.probability])).to.deep.equal([
         ["REJECT", 0.125],
         ["DROP", 0.375],
         ["DROP", 0.5],
       ]);
+    });
+
+    it("merges branches that meet again in the same state, and says so", () => {
+      // Back from X-A, the branch that did not REJECT stands at INPUT #2 like the one that never
+      // jumped: same packet, no deciding rule yet, so one DROP branch with both probabilities.
+      const b = run(NESTED, "INPUT");
+      expect(b.map((x) => [x.verdict, x.probability])).to.deep.equal([
+        ["REJECT", 0.125],
+        ["DROP", 0.875],
+      ]);
+      expect(b[1]!.events.map((e) => `${e.kind} ${e.rule.chain} #${e.rule.index}`)).to.deep.equal([
+        "jump INPUT #1",
+        "drop INPUT #2",
+      ]);
+      expect(b[1]!.choices.at(-1)).to.match(/^and 1 other way through the statistic rules before, which end alike/);
     });
 
     it("does not split on probability 1 or 0", () => {

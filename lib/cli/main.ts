@@ -11,7 +11,7 @@ import { safe, safeLines } from "../output/terminal.ts";
 import { didYouMean } from "../model/suggest.ts";
 
 /** Errors that are the user's input or usage, by name: importing their classes would load the simulator. */
-const PLAIN = new Set(["InputError", "NetfilterParseError"]);
+const PLAIN = new Set(["InputError", "NetfilterParseError", "NetfilterWorkError"]);
 const PREFIXED = new Set(["UsageError", "RequestError", "OutputError", "AssertionInputError", "EmulationError"]);
 
 export const defaultIO: CommandIO = {

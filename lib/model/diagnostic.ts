@@ -135,6 +135,10 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "a rule that cannot be read (garbled, cut, a jump loop): kept in its chain, never matches",
   },
+  "netfilter-work": {
+    severity: "error",
+    meaning: "a packet's walk through one hook visits or keeps more than kubehop's fixed limit: refused",
+  },
   "iptables-deep-jumps": {
     severity: "warning",
     meaning: "jumps nest 16 or more chains deep, which iptables-nft refuses: walked as iptables-legacy does",
