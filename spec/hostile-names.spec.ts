@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { diagramSvg } from "../lib/diagram/index.ts";
 import { mermaidText } from "../lib/diagram/mermaid.ts";
+import { type DriftReport, driftText } from "../lib/drift/index.ts";
 import { InputError } from "../lib/input/errors.ts";
 import { kubeProxyRules } from "../lib/kubeproxy/index.ts";
 import { parseIptablesSave } from "../lib/netfilter/parser.ts";
@@ -290,6 +291,27 @@ describe("hostile names: the terminal", () => {
   it("a diagnostic as every command prints it holds no control character, its file name included", () => {
     const d = diagnostic("input-file", { file: "a\u001b]0;title\u0007.yaml", line: 1, col: 1 }, "bad\rline");
     expect(formatDiagnostic(d)).to.equal("a\\x1b]0;title\\x07.yaml:1:1: error[input-file]: bad\\x0dline");
+  });
+
+  it("drift's text, which quotes other people's dumps, holds no control character", () => {
+    const report: DriftReport = {
+      drift: false,
+      diagnostics: [],
+      nodes: [
+        {
+          node: "node-1",
+          files: [],
+          differences: [],
+          alsoBreaks: [],
+          info: ["peer on \u001b[2Jwg0\nfake: line"],
+          requestsTried: 0,
+          requestsLeftOut: 0,
+        },
+      ],
+    };
+    expect(driftText(report)).to.equal(
+      "node-1: no drift (0 requests tried)\n  info: peer on \\x1b[2Jwg0\\x0afake: line\n",
+    );
   });
 
   it("an error quoting a name with ESC prints no ESC and no extra line", async () => {

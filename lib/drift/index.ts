@@ -9,6 +9,7 @@ import { Topology } from "../topology.ts";
 import type { TraceQuery } from "../trace/request.ts";
 import { routeFact } from "../dataplane/facts.ts";
 import { nodeOf } from "../model/hop-at.ts";
+import { safe } from "../output/terminal.ts";
 import type { Hop, Step, Trace } from "../trace/types.ts";
 import { compareNode } from "./compare.ts";
 import type { Difference, DriftPart } from "./difference.ts";
@@ -245,5 +246,6 @@ export function driftText(report: DriftReport): string {
       lines.push(`  also breaks ${b.request}`, `    derived:   ${b.derived}`, `    as dumped: ${b.dumped}`);
     for (const i of n.info) lines.push(`  info: ${i}`);
   }
-  return `${lines.join("\n")}\n`;
+  // Dumps are text from other people's nodes: nothing in them may drive the terminal.
+  return `${lines.map(safe).join("\n")}\n`;
 }
