@@ -76,7 +76,7 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   ],
   duplicate: [
     topo(`${WEB}${svc("web", "ports: [{port: 81}]")}`),
-    "<input>:8:18: error[duplicate]: duplicate Service shop/web; Service names must be unique in a namespace",
+    "<input>:8:18: error[duplicate]: duplicate Service shop/web (first at <input>:1); Service names must be unique",
   ],
   "dangling-reference": [
     topo(deploy("", "{nodeName: node-9}")),
@@ -86,17 +86,25 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(
       `${TOPO.replace("nodeCount: 1", "serviceCIDR: 10.96.0.0/12")}---\n${svc("web", "clusterIP: 10.1.0.1, ports: [{port: 80}]")}`,
     ),
-    "<input>:9:19: error[address-outside]: clusterIP 10.1.0.1 is outside the serviceCIDR 10.96.0.0/12",
+    "<input>:9:19: error[address-outside]: Service shop/web: clusterIP 10.1.0.1 is outside the serviceCIDR 10.96.0.0/12",
   ],
   "address-conflict": [
     topo(
       `${svc("a", "clusterIP: 10.96.0.50, ports: [{port: 80}]")}---\n${svc("b", "clusterIP: 10.96.0.50, ports: [{port: 80}]")}`,
     ),
-    "<input>:9:19: error[address-conflict]: clusterIP 10.96.0.50 is already Service shop/a's",
+    "<input>:9:19: error[address-conflict]: Service shop/b: clusterIP 10.96.0.50 is already Service shop/a's",
   ],
   "address-exhausted": [
     topo(`${TOPO.replace("nodeCount: 1", "nodeCount: 1, nodeCIDRMaskSize: 30")}---\n${deploy("  replicas: 2\n")}`),
     "<input>:10:13: error[address-exhausted]: node node-1's podCIDR 10.244.0.0/30 has no address left for pod shop/web-",
+  ],
+  "too-large": [
+    topo(deploy("  replicas: 200000\n")),
+    "<input>:5:13: error[too-large]: Deployment shop/web asks for 200,000 pods, more than the 150,000 pods Kubernetes",
+  ],
+  "node-port": [
+    topo(svc("web", "type: NodePort, ports: [{port: 80, nodePort: 80}]")),
+    "<input>:4:53: error[node-port]: Service shop/web: nodePort 80 is outside the node-port range 30000-32767",
   ],
   "invalid-request": [
     async () =>
@@ -145,6 +153,10 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     "<input>:8:54: info[ingress-annotation-partial]: nginx.ingress.kubernetes.io/custom-http-errors is simulated in part: backends are assumed to answer 200",
   ],
   "pod-pending": [topo(deploy("", "{nodeSelector: {disk: ssd}}")), "<input>:1:1: warning[pod-pending]: pod shop/web-"],
+  "max-pods": [
+    topo(`${TOPO}---\n${deploy("  replicas: 120\n")}`),
+    "<input>:4:19: warning[max-pods]: node node-1 runs 120 pods, more than kubelet's default maxPods 110",
+  ],
   "zero-replicas": [
     topo(deploy("  replicas: 0\n")),
     "<input>:1:1: info[zero-replicas]: Deployment shop/web has 0 replicas: no pods",

@@ -70,7 +70,7 @@ const CASES: BadCase[] = [
     what: "two pods with one name in a namespace (same name elsewhere is fine)",
     line: 17,
     col: 9,
-    words: ["duplicate pod shop/api", "duplicate-pod-names.yaml:1", "unique in a namespace"],
+    words: ["duplicate Pod shop/api", "duplicate-pod-names.yaml:1", "unique in a namespace"],
   },
   {
     fixture: "unknown-topology-field.yaml",

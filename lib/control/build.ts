@@ -12,6 +12,8 @@ import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
+import { checkHostAddresses } from "./hosts.ts";
+import { checkLimits } from "./limits.ts";
 import { buildNodes } from "./nodes.ts";
 import { checkOverlay } from "./overlay.ts";
 import { buildPods } from "./pods.ts";
@@ -19,6 +21,9 @@ import { clusterRanges } from "./ranges.ts";
 import { buildEndpointSlices, buildKubeProxyConfig, buildServices } from "./services.ts";
 
 export function buildCluster(given: TopologyInput): Cluster {
+  const tooLarge: InputProblem[] = [];
+  checkLimits(given, tooLarge);
+  if (tooLarge.length > 0) throw new InputError(tooLarge);
   const ingresses = given.ingresses.map((r) => toIngress(r.obj, r.src.at()));
   const ingress = selectIngresses(
     ingresses,
@@ -107,7 +112,8 @@ export function buildCluster(given: TopologyInput): Cluster {
     ...(gateway !== undefined ? { gateway } : {}),
     mtu: spec.underlay?.mtu ?? DEFAULTS.underlayMtu,
   };
-  const loadBalancers = buildLoadBalancers(input, services, underlay, problems);
+  const loadBalancers = buildLoadBalancers(input, services, underlay, nodes, problems);
+  checkHostAddresses(input, nodes, { clusterCidr, serviceCidr, underlayCidr, ...underlay }, problems);
   warnings.push(...pendingLoadBalancers(input, services, loadBalancers, endpointSlices, nodes));
   const zone = buildDns(input);
   for (const i of ingress.ignored) {

@@ -27,11 +27,13 @@ export function buildLoadBalancers(
   input: TopologyInput,
   services: readonly Service[],
   underlay: Underlay,
+  nodes: readonly Node[],
   problems: InputProblem[],
 ): LoadBalancer[] {
   const given = input.topology?.obj.spec?.loadBalancers ?? [];
   const out: LoadBalancer[] = [];
-  const usedAddresses = new Set<number>();
+  // A kind cluster's nodes start at .2, where the LBs' addresses start too.
+  const usedAddresses = new Set<number>(nodes.map((n) => n.ip));
   let nextAddress = underlay.cidr.network + EDGE_DEFAULTS.addressOffset;
   const address = (): number => {
     while (usedAddresses.has(nextAddress) || nextAddress === underlay.gateway) nextAddress++;

@@ -47,19 +47,8 @@ export function buildNodes(input: TopologyInput, plan: NodePlan, problems: Input
 function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
   const byName = new Map<string, Draft>();
   const drafts: Draft[] = [];
-  const add = (d: Draft, what: string, nameAt: Origin = d.origin) => {
-    const prev = byName.get(d.name);
-    if (prev) {
-      problems.push(
-        problem(
-          "duplicate",
-          nameAt,
-          `duplicate ${what} "${d.name}" (first defined at ${prev.origin.file}:${prev.origin.line}); node names ` +
-            `must be unique`,
-        ),
-      );
-      return undefined;
-    }
+  // Two Node objects of one name are refused as the input is read (input/load.ts).
+  const add = (d: Draft) => {
     byName.set(d.name, d);
     drafts.push(d);
     return d;
@@ -78,18 +67,14 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
       );
     }
     const podCidrText = obj.spec?.podCIDR ?? obj.spec?.podCIDRs?.[0];
-    add(
-      {
-        name: obj.metadata.name,
-        ...(ip !== undefined ? { ip } : {}),
-        ...(podCidrText ? { podCidr: parsePrefix(podCidrText)! } : {}),
-        labels: { ...(obj.metadata.labels ?? {}) },
-        origin: src.at(),
-        at: (f) => (f === "ip" ? src.at(["status", "addresses", Math.max(addrIndex, 0)]) : src.at(["spec", "podCIDR"])),
-      },
-      "Node",
-      src.at(["metadata", "name"]),
-    );
+    add({
+      name: obj.metadata.name,
+      ...(ip !== undefined ? { ip } : {}),
+      ...(podCidrText ? { podCidr: parsePrefix(podCidrText)! } : {}),
+      labels: { ...(obj.metadata.labels ?? {}) },
+      origin: src.at(),
+      at: (f) => (f === "ip" ? src.at(["status", "addresses", Math.max(addrIndex, 0)]) : src.at(["spec", "podCIDR"])),
+    });
   }
   const topo = input.topology;
   (topo?.obj.spec?.nodes ?? []).forEach((tn, i) => {
@@ -101,8 +86,7 @@ function draftNodes(input: TopologyInput, problems: InputProblem[]): Draft[] {
       );
       return;
     }
-    const d = existing ?? add({ name: tn.name, labels: {}, origin: at(), at: (f) => at(f) }, "node");
-    if (!d) return;
+    const d = existing ?? add({ name: tn.name, labels: {}, origin: at(), at: (f) => at(f) });
     d.topo = tn;
     if (tn.ip) d.ip = parseIpv4(tn.ip)!;
     if (tn.podCIDR) d.podCidr = parsePrefix(tn.podCIDR)!;

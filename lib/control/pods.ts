@@ -7,6 +7,7 @@ import { type InputProblem, problem } from "../input/errors.ts";
 import type { PodSpecObject, WorkloadObject } from "../input/kubernetes-schema.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
+import { checkPodsPerNode } from "./limits.ts";
 import { stableSuffix, vethName } from "./names.ts";
 
 /**
@@ -41,6 +42,7 @@ export function buildPods(
   const drafts = [...givenPods(input, problems), ...workloadPods(input, nodes, warnings)];
   checkUnique(drafts, problems);
   schedule(drafts, nodes, problems, warnings);
+  checkPodsPerNode(podsOnNodes(drafts), input, new Map(nodes.map((n) => [n.name, n.origin])), problems, warnings);
   assignIps(drafts, nodes, clusterCidr, problems);
   const ports = containerPorts();
   return drafts.filter((d) => d.node !== undefined && d.ip !== undefined).map((d) => toPod(d, ports(d.spec)));
@@ -268,6 +270,12 @@ function schedule(drafts: PodDraft[], nodes: readonly Node[], problems: InputPro
     if (constrained) spread.bump(i);
     d.node = nodes[i]!.name;
   }
+}
+
+function podsOnNodes(drafts: readonly PodDraft[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of drafts) if (d.node !== undefined) counts.set(d.node, (counts.get(d.node) ?? 0) + 1);
+  return counts;
 }
 
 function leastLoadedMatching(spec: PodSpecObject, nodes: readonly Node[], load: number[]): number | undefined {

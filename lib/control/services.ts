@@ -28,9 +28,8 @@ import { DEFAULTS } from "./defaults.ts";
 import { apiServerService, apiServerSlice, isApiServerService } from "./api-server.ts";
 import { deriveEndpointSlices } from "./endpoint-slices.ts";
 import { mirrorEndpoints } from "./endpoints-mirror.ts";
+import { DEFAULT_NODE_PORTS, NodePorts, type PortRange, parsePortRange } from "./node-ports.ts";
 
-/** The API server's default NodePort range. */
-const NODE_PORTS = { first: 30000, last: 32767 };
 /** kube-dns conventionally takes .10 (kubeadm's clusterDNS); kubehop hands out the others after it. */
 const KUBE_DNS = { namespace: "kube-system", name: "kube-dns", offset: 10 };
 
@@ -44,45 +43,19 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
     ? []
     : [apiServerService(serviceCidr)];
   const takenIps = new Map<Ipv4, string>(apiServer.map((s) => [s.clusterIPs[0]!, "default/kubernetes"]));
-  const takenPorts = new Set<number>();
-  const seen = new Map<string, Read<ServiceObject>>();
+  const nodePorts = new NodePorts(nodePortRange(input, problems), problems);
   for (const r of input.services) {
     const key = `${r.obj.metadata.namespace ?? DEFAULTS.namespace}/${r.obj.metadata.name}`;
-    if (seen.has(key))
-      problems.push(
-        problem(
-          "duplicate",
-          r.src.at(["metadata", "name"]),
-          `duplicate Service ${key}; Service names must be unique in a namespace`,
-        ),
-      );
-    seen.set(key, r);
     const ip = r.obj.spec.clusterIP ? parseIpv4(r.obj.spec.clusterIP) : undefined;
     if (ip !== undefined) {
-      if (!prefixContains(serviceCidr, ip))
-        problems.push(
-          problem(
-            "address-outside",
-            r.src.at(["spec", "clusterIP"]),
-            `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${serviceCidr.text}`,
-          ),
-        );
-      else if (takenIps.has(ip))
-        problems.push(
-          problem(
-            "address-conflict",
-            r.src.at(["spec", "clusterIP"]),
-            `clusterIP ${formatIpv4(ip)} is already Service ${takenIps.get(ip)}'s`,
-          ),
-        );
+      const why = clusterIpRefused(ip, serviceCidr, takenIps);
+      if (why) problems.push(problem(why.code, r.src.at(["spec", "clusterIP"]), `Service ${key}: ${why.message}`));
       takenIps.set(ip, key);
     }
-    for (const p of r.obj.spec.ports ?? []) if (p.nodePort !== undefined) takenPorts.add(p.nodePort);
-    if (r.obj.spec.healthCheckNodePort !== undefined) takenPorts.add(r.obj.spec.healthCheckNodePort);
+    claimNodePorts(r, `Service ${key}`, nodePorts, problems);
   }
   const kubeDnsIp = serviceCidr.network + KUBE_DNS.offset;
   let nextIp = kubeDnsIp + 1;
-  let nextPort = NODE_PORTS.first;
   const allocateIp = (r: Read<ServiceObject>): Ipv4 => {
     const { namespace, name } = namespaced(r);
     if (namespace === KUBE_DNS.namespace && name === KUBE_DNS.name && !takenIps.has(kubeDnsIp)) {
@@ -90,16 +63,97 @@ export function buildServices(input: TopologyInput, serviceCidr: Prefix, problem
       return kubeDnsIp;
     }
     while (takenIps.has(nextIp)) nextIp++;
-    if (nextIp >= serviceCidr.network + prefixSize(serviceCidr) - 1) throw new Error("serviceCIDR exhausted");
+    if (nextIp >= serviceCidr.network + prefixSize(serviceCidr) - 1) {
+      problems.push(
+        problem(
+          "address-exhausted",
+          r.src.at(),
+          `Service ${namespace}/${name}: the serviceCIDR ${serviceCidr.text} has no ClusterIP left; use a larger ` +
+            "Topology spec.serviceCIDR",
+        ),
+      );
+      return 0;
+    }
     takenIps.set(nextIp, "");
     return nextIp++;
   };
-  const allocatePort = (): number => {
-    while (takenPorts.has(nextPort)) nextPort++;
-    takenPorts.add(nextPort);
-    return nextPort++;
-  };
-  return [...apiServer, ...input.services.map((r) => toService(r, allocateIp, allocatePort, problems))];
+  return [...apiServer, ...input.services.map((r) => toService(r, allocateIp, nodePorts, problems))];
+}
+
+/**
+ * The service IP allocator's refusals: outside the range, its network or broadcast address (never
+ * handed out), or another Service's.
+ */
+function clusterIpRefused(
+  ip: Ipv4,
+  cidr: Prefix,
+  taken: ReadonlyMap<Ipv4, string>,
+): { code: "address-outside" | "address-conflict"; message: string } | undefined {
+  const last = cidr.network + prefixSize(cidr) - 1;
+  const valid = `${formatIpv4(cidr.network + 1)} to ${formatIpv4(last - 1)}`;
+  if (!prefixContains(cidr, ip))
+    return {
+      code: "address-outside",
+      message: `clusterIP ${formatIpv4(ip)} is outside the serviceCIDR ${cidr.text}; use an address from ${valid}`,
+    };
+  if (ip === cidr.network || ip === last)
+    return {
+      code: "address-conflict",
+      message:
+        `clusterIP ${formatIpv4(ip)} is the serviceCIDR ${cidr.text}'s ${ip === last ? "broadcast" : "network"} ` +
+        `address, which the API server never allocates; use an address from ${valid}`,
+    };
+  const holder = taken.get(ip);
+  return holder === undefined
+    ? undefined
+    : { code: "address-conflict", message: `clusterIP ${formatIpv4(ip)} is already Service ${holder}'s` };
+}
+
+function nodePortRange(input: TopologyInput, problems: InputProblem[]): PortRange {
+  const text = input.topology?.obj.spec?.serviceNodePortRange;
+  if (text === undefined) return DEFAULT_NODE_PORTS;
+  const range = parsePortRange(text);
+  if (range) return range;
+  problems.push(
+    problem(
+      "invalid-value",
+      input.topology!.src.at(["spec", "serviceNodePortRange"]),
+      `serviceNodePortRange "${text}" is not a range of ports; expected FIRST-LAST within 1-65535, FIRST <= LAST, ` +
+        "like 30000-32767",
+    ),
+  );
+  return DEFAULT_NODE_PORTS;
+}
+
+/** The nodePorts a Service gives: allowed on NodePort and LoadBalancer Services, once per protocol. */
+function claimNodePorts(r: Read<ServiceObject>, owner: string, nodePorts: NodePorts, problems: InputProblem[]): void {
+  const spec = r.obj.spec;
+  const type = spec.type ?? "ClusterIP";
+  const seen = new Set<string>();
+  (spec.ports ?? []).forEach((p, i) => {
+    if (p.nodePort === undefined) return;
+    const at = r.src.at(["spec", "ports", i, "nodePort"]);
+    if (type !== "NodePort" && type !== "LoadBalancer") {
+      problems.push(
+        problem(
+          "node-port",
+          at,
+          `${owner}: nodePort may not be used when type is ${type}; drop it, or make the Service a NodePort or ` +
+            "LoadBalancer",
+        ),
+      );
+      return;
+    }
+    const key = `${p.protocol ?? "TCP"}/${p.nodePort}`;
+    if (seen.has(key))
+      problems.push(
+        problem("node-port", at, `${owner}: nodePort ${p.nodePort}/${p.protocol ?? "TCP"} is given twice in its ports`),
+      );
+    seen.add(key);
+    nodePorts.claim(p.nodePort, owner, at);
+  });
+  if (spec.healthCheckNodePort !== undefined)
+    nodePorts.claim(spec.healthCheckNodePort, owner, r.src.at(["spec", "healthCheckNodePort"]));
 }
 
 function namespaced(r: Read<ServiceObject>): { namespace: string; name: string } {
@@ -109,7 +163,7 @@ function namespaced(r: Read<ServiceObject>): { namespace: string; name: string }
 function toService(
   r: Read<ServiceObject>,
   allocateIp: (r: Read<ServiceObject>) => Ipv4,
-  allocatePort: () => number,
+  nodePorts: NodePorts,
   problems: InputProblem[],
 ): Service {
   const { obj, src } = r;
@@ -118,6 +172,8 @@ function toService(
   const namespace = obj.metadata.namespace ?? DEFAULTS.namespace;
   const headless = spec.clusterIP === "None";
   const external = type === "NodePort" || type === "LoadBalancer";
+  const owner = `Service ${namespace}/${obj.metadata.name}`;
+  const allocatePort = (path: (string | number)[]) => nodePorts.allocate(owner, src.at(path)) ?? 0;
   const clusterIPs =
     type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp(r)];
   const ports = (spec.ports ?? []).map((p, i): ServicePort => {
@@ -134,7 +190,7 @@ function toService(
       protocol: p.protocol ?? "TCP",
       port: p.port,
       targetPort: p.targetPort ?? p.port,
-      ...(external ? { nodePort: p.nodePort ?? allocatePort() } : {}),
+      ...(external ? { nodePort: p.nodePort ?? allocatePort(["spec", "ports", i]) } : {}),
     };
   });
   const eTP = external ? (spec.externalTrafficPolicy ?? "Cluster") : "Cluster";
@@ -169,7 +225,7 @@ function toService(
     sessionAffinity: spec.sessionAffinity ?? "None",
     sessionAffinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800,
     ...(type === "LoadBalancer" && eTP === "Local"
-      ? { healthCheckNodePort: spec.healthCheckNodePort ?? allocatePort() }
+      ? { healthCheckNodePort: spec.healthCheckNodePort ?? allocatePort(["spec", "externalTrafficPolicy"]) }
       : {}),
     annotations: obj.metadata.annotations ?? {},
     ...(obj.metadata.labels?.["service.kubernetes.io/service-proxy-name"]

@@ -84,7 +84,7 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
       ? r.objects.filter((o) => !OWN_KINDS.has(o.kind)).flatMap(normaliseLeadingZeros)
       : [],
   );
-  const problems: InputProblem[] = [];
+  const problems: InputProblem[] = duplicateObjects(objects);
   const readKind = <S extends z.ZodType>(kinds: readonly string[], schema: S): Read<z.infer<S>>[] =>
     objects
       .filter((src) => kinds.includes(src.kind))
@@ -144,6 +144,54 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
   );
   if (problems.length > 0) throw new InputError(byPosition(problems));
   return { ...input, ...(topology ? { topology } : {}), ...(kubeProxyConfig ? { kubeProxyConfig } : {}) };
+}
+
+/** Kinds without a namespace: a namespace written on one is ignored by the API server. */
+const CLUSTER_SCOPED = new Set([
+  "Node",
+  "Namespace",
+  "IngressClass",
+  "GatewayClass",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PriorityClass",
+  "StorageClass",
+  "PersistentVolume",
+]);
+
+/**
+ * Two objects of one kind (and API group) with one namespace and name, in one file or across files:
+ * the API server holds one, so the second is refused (an apply would overwrite the first).
+ */
+function duplicateObjects(objects: readonly SourceObject[]): InputProblem[] {
+  const first = new Map<string, SourceObject>();
+  const problems: InputProblem[] = [];
+  for (const src of objects) {
+    if (OWN_KINDS.has(src.kind)) continue;
+    const md = src.value.metadata as { name?: unknown; namespace?: unknown } | undefined;
+    if (typeof md?.name !== "string") continue;
+    const apiVersion = String(src.value.apiVersion ?? "");
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+    const namespace = CLUSTER_SCOPED.has(src.kind) ? "" : typeof md.namespace === "string" ? md.namespace : "default";
+    const key = JSON.stringify([src.kind, group, namespace, md.name]);
+    const prev = first.get(key);
+    if (!prev) {
+      first.set(key, src);
+      continue;
+    }
+    const at = prev.at();
+    const name = namespace ? `${namespace}/${md.name}` : JSON.stringify(md.name);
+    problems.push(
+      problem(
+        "duplicate",
+        src.at(["metadata", "name"]),
+        `duplicate ${src.kind} ${name} (first at ${at.file}:${at.line}); ${src.kind} names must be unique` +
+          `${namespace ? " in a namespace" : ""}: rename one or drop it`,
+      ),
+    );
+  }
+  return problems;
 }
 
 /** kubehop's own kinds, validated strictly: what Kubernetes would accept does not apply to them. */

@@ -101,6 +101,11 @@ const nodeDumps = z.strictObject({
 export const TopologySpecSchema = z.strictObject({
   clusterCIDR: cidr.optional(),
   serviceCIDR: cidr.optional(),
+  /** kube-apiserver's --service-node-port-range: where NodePorts must be, and are allocated from. */
+  serviceNodePortRange: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, { error: "expected FIRST-LAST, as kube-apiserver's flag takes it: 30000-32767" })
+    .optional(),
   nodeCIDRMaskSize: z.number().int().min(8).max(30, { error: "nodeCIDRMaskSize must be 8-30" }).optional(),
   nodeCount: z.number().int().min(1, { error: "nodeCount must be at least 1" }).max(100000).optional(),
   nodes: z.array(topologyNode).optional(),

@@ -59,6 +59,8 @@ export const DIAGNOSTIC_CODES = {
   "address-outside": { severity: "error", meaning: "an address or prefix outside the range it must be in" },
   "address-conflict": { severity: "error", meaning: "addresses or prefixes that overlap or are taken twice" },
   "address-exhausted": { severity: "error", meaning: "a range with no address or prefix left to give" },
+  "too-large": { severity: "error", meaning: "a topology past a size limit Kubernetes has (nodes, pods, Services)" },
+  "node-port": { severity: "error", meaning: "a nodePort outside the node-port range, or allocated twice" },
   "invalid-request": { severity: "error", meaning: "an expectation's request names what the topology lacks" },
   "wrong-kind": { severity: "error", meaning: "a kind the command does not take in that file" },
   "dump-syntax": {
@@ -74,11 +76,16 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "an ingress-nginx annotation kubehop does not simulate, or a value the controller cannot read",
   },
+  "regex-unsupported": {
+    severity: "warning",
+    meaning: "a user regex with a PCRE feature RE2 lacks (lookaround, backreference): matches nothing in a trace",
+  },
   "ingress-annotation-partial": {
     severity: "info",
     meaning: "an ingress-nginx annotation simulated in part, or one that cannot change the path",
   },
   "pod-pending": { severity: "warning", meaning: "a pod no node can take: it stays Pending" },
+  "max-pods": { severity: "warning", meaning: "a node runs more pods than kubelet's default maxPods (110)" },
   "zero-replicas": { severity: "info", meaning: "a workload with 0 replicas: it has no pods" },
   "any-port": { severity: "info", meaning: "pods that declare no containerPorts are taken to listen on any port" },
   "dump-empty": { severity: "warning", meaning: "an empty node dump file: that part of the node is derived" },
