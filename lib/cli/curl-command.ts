@@ -38,7 +38,7 @@ export const run: CommandRun = async (args, io) => {
     ...(line.namespace !== undefined ? { namespace: line.namespace } : {}),
     ...(request.headers.length ? { headers: request.headers } : {}),
     ...(request.method ? { method: request.method } : {}),
-    ...(line.resolve.length ? { resolve: line.resolve } : {}),
+    ...(request.resolve ? { resolve: request.resolve } : {}),
     ...(line.insecure ? { insecure: true } : {}),
     ...(line.authVerdict ? { authVerdict: line.authVerdict } : {}),
     ...(line.follow ? { follow: true } : {}),

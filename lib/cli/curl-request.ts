@@ -1,6 +1,7 @@
 // The HTTP request curl would send for the flags given: the method, the headers curl sets itself
 // (Content-Type and Content-Length for a body, User-Agent, Authorization, Referer, Cookie), the query
 // string for -G. Files are never read: what depends on one is said, not guessed.
+import { parseIpv4 } from "../model/address.ts";
 import type { Given } from "./curl-args.ts";
 import { UsageError } from "./io.ts";
 
@@ -11,6 +12,8 @@ export interface CurlRequest {
   headers: string[];
   /** What kubehop did not read (files, stdin) and what that leaves unknown. */
   unread: string[];
+  /** --resolve's entries as HOST:PORT:ADDR, checked; curl's `+` (entries that time out) dropped. */
+  resolve?: string[];
 }
 
 const FORM_DATA = new Set(["data", "data-ascii", "data-raw", "data-binary", "data-urlencode", "json"]);
@@ -69,6 +72,7 @@ export function curlRequest(url: string, given: readonly Given[]): CurlRequest {
   if (jar.length) headers.push(`Cookie: ${jar.join("; ")}`);
   headers.push(...values("header"));
 
+  const resolve = values("resolve").flatMap((v) => resolveEntry(v, unread));
   const method =
     values("request").at(-1) ??
     (has("head") ? "HEAD" : toQuery ? undefined : body !== undefined || forms.length ? "POST" : undefined);
@@ -77,7 +81,36 @@ export function curlRequest(url: string, given: readonly Given[]): CurlRequest {
     ...(method !== undefined ? { method } : {}),
     headers,
     unread,
+    ...(resolve.length ? { resolve } : {}),
   };
+}
+
+/**
+ * curl's --resolve forms: [+]HOST:PORT:ADDR[,ADDR...] adds an entry (HOST may be *), -HOST:PORT removes
+ * one from curl's cache (nothing to remove in one run). kubehop takes one IPv4 ADDR per entry.
+ */
+function resolveEntry(value: string, unread: string[]): string[] {
+  const expected = "expected HOST:PORT:ADDR, as curl takes it (shop.example.com:443:203.0.113.10)";
+  if (/^-[^:]+:(\d+|\*)$/.test(value)) {
+    unread.push(`--resolve ${value}: removes an entry from curl's DNS cache, which one run does not have`);
+    return [];
+  }
+  const m = /^\+?([^:\s]+):(\d{1,5}|\*):(.*)$/.exec(value);
+  if (!m) throw new UsageError(`--resolve ${JSON.stringify(value)}: ${expected}`);
+  const [, host, port, addr] = m as unknown as [string, string, string, string];
+  if (port !== "*" && (Number(port) < 1 || Number(port) > 65535))
+    throw new UsageError(`--resolve ${JSON.stringify(value)}: port ${port} is not 1-65535; ${expected}`);
+  const addrs = addr.split(",");
+  if (addrs.length > 1)
+    throw new UsageError(
+      `--resolve ${JSON.stringify(value)}: ${addrs.length} addresses; kubehop takes one per entry (curl tries ` +
+        "them in turn): give the one to trace",
+    );
+  if (parseIpv4(addr) === undefined) {
+    const only = addr.startsWith("[") ? " (kubehop models IPv4 only)" : "";
+    throw new UsageError(`--resolve ${JSON.stringify(value)}: "${addr}" is not an IPv4 address${only}; ${expected}`);
+  }
+  return [`${host}:${port}:${addr}`];
 }
 
 function piece(g: Given): Piece {

@@ -6,6 +6,14 @@ import { type CommandSpec, HELP_OPTION, type OptionSpec, type ParsedArgs, TOPOLO
 import { UsageError } from "./io.ts";
 import { didYouMean } from "../model/suggest.ts";
 
+/** What parseArgs' tokens say of a flag (other kinds: positionals, `--`). */
+interface Token {
+  readonly kind: string;
+  readonly name?: string;
+  readonly rawName?: string;
+  readonly value?: string | undefined;
+}
+
 const IPTABLES_TABLES = new Set(["nat", "filter", "mangle", "raw", "security"]);
 
 export function optionsOf(spec: CommandSpec): Record<string, OptionSpec> {
@@ -35,15 +43,33 @@ export function parseCommand(name: string, spec: CommandSpec, argv: string[]): P
   const options = optionsOf(spec);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
     throw new UsageError(explain(e, options));
   }
+  refuseRepeats((parsed.tokens ?? []) as readonly Token[], options);
   const values = { ...parsed.values } as ParsedArgs["values"];
   if (spec.topology) mergeTopology(values, !!spec.multipleTopologies);
   const args = { values, positionals: parsed.positionals };
   if (values.help !== true) checkPositionals(spec, args.positionals);
   return args;
+}
+
+/**
+ * A flag that takes one value, given twice, is refused rather than the last one silently winning
+ * (`-t a.yaml ... -t b.yaml` traced b.yaml); flags declared `multiple` (--local-ip) repeat freely.
+ */
+function refuseRepeats(tokens: readonly Token[], options: Record<string, OptionSpec>): void {
+  const given = new Map<string, string[]>();
+  for (const t of tokens) {
+    if (t.kind !== "option" || t.name === undefined) continue;
+    const o = options[t.name];
+    if (o?.type !== "string" || o.multiple) continue;
+    const values = given.get(t.name) ?? [];
+    values.push(`${t.rawName} ${t.value ?? ""}`.trim());
+    given.set(t.name, values);
+    if (values.length === 2) throw new UsageError(`${values.join(" and ")}: --${t.name} takes one value; give it once`);
+  }
 }
 
 /** -f/--file and -t are one flag; given both (outside diff), the user meant one of them. */
