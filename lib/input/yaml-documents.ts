@@ -75,6 +75,15 @@ function parseYamlDocuments(source: SourceFile): SourceObject[] {
         "input-syntax",
       );
     }
+    const complex = complexKey(doc);
+    if (complex) {
+      throw InputError.at(
+        origin(complex.offset),
+        `a mapping key is a ${complex.shape}, not text (a YAML complex key); Kubernetes objects and kubehop's ` +
+          "Topology take only text keys: write the key as text",
+        "input-syntax",
+      );
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -138,6 +147,33 @@ function aliasBomb(doc: Document): { offset: number; name: string } | undefined 
     return undefined;
   };
   return walk(doc.contents);
+}
+
+/**
+ * The first key that is a sequence or a mapping (itself or through an alias): JavaScript would turn it
+ * into "[object Object]" text, and the YAML library warns on the console. Walked without recursion.
+ */
+function complexKey(doc: Document): { offset: number; shape: string } | undefined {
+  const stack: unknown[] = [doc.contents];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isCollection(node) || seen.has(node)) continue;
+    seen.add(node);
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        stack.push(item);
+        continue;
+      }
+      const key = isAlias(item.key) ? item.key.resolve(doc) : item.key;
+      if (isCollection(key)) {
+        const at = (item.key as YamlNode).range?.[0] ?? key.range?.[0] ?? 0;
+        return { offset: at, shape: isSeq(key) ? "sequence" : "mapping" };
+      }
+      stack.push(item.value);
+    }
+  }
+  return undefined;
 }
 
 function offsetOf(doc: Document, path: Path, key?: string): number {
