@@ -314,6 +314,23 @@ describe("hostile names: the terminal", () => {
     );
   });
 
+  it("check's results name each expectation as written, escaped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kh-names-"));
+    try {
+      const file = join(dir, "expect.yaml");
+      writeFileSync(
+        file,
+        "apiVersion: kubehop.io/v1alpha1\nkind: Expectations\nexpect:\n" +
+          '  - {name: "web \\e[2Janswers\\nPASS  forged", from: pod/shop/db-1, to: svc/shop/api, reach: svc/shop/api}\n',
+      );
+      const r = await runCli(["check", "-t", "topologies/default.yaml", file]);
+      expect(r.stdout.split("\n")).to.include("PASS  web \\x1b[2Janswers\\x0aPASS  forged");
+      expect(r.stdout).not.to.include("\u001b");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("an error quoting a name with ESC prints no ESC and no extra line", async () => {
     const r = await runCli(["\u001b[31mred\nnext"]);
     expect(r.code).to.equal(2);

@@ -20,6 +20,7 @@ import { parseDocuments } from "../input/yaml-documents.ts";
 import { type CommandRun, dumpsOption, flag, topologyPath, str } from "./command.ts";
 import { refuseWarnings } from "./load-topology.ts";
 import { formatDiagnostic } from "../output/diagnostics.ts";
+import { safe } from "../output/terminal.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { progress } from "./progress.ts";
 
@@ -80,7 +81,8 @@ export const run: CommandRun = async (args, io) => {
     );
   }
   lines.push("", `${results.length - failed.length} passed, ${failed.length} failed`);
-  io.stdout(`${lines.join("\n")}\n`);
+  // Expectation names and requests come from the user's file: nothing in them may drive the terminal.
+  io.stdout(`${lines.map(safe).join("\n")}\n`);
   if (junit !== undefined) {
     writeWhole(junit, junitXml(results));
     io.stderr(`wrote ${junit}\n`);
