@@ -148,6 +148,18 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/limit-rps: '5'}")}`),
     "<input>:8:54: warning[ingress-annotation]: nginx.ingress.kubernetes.io/limit-rps is not simulated; traces do not take it into account",
   ],
+  "regex-unsupported": [
+    topo(
+      `${WEB}apiVersion: networking.k8s.io/v1\nkind: Ingress\n` +
+        'metadata: {name: web, namespace: shop, annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}}\n' +
+        "spec:\n  rules:\n    - host: shop.example.com\n      http:\n        paths:\n" +
+        '          - {path: "/api(?!/internal)", pathType: ImplementationSpecific, ' +
+        "backend: {service: {name: web, port: {number: 80}}}}\n",
+    ),
+    '<input>:14:20: warning[regex-unsupported]: path "/api(?!/internal)" uses a lookahead, which nginx\'s PCRE has ' +
+      "and kubehop's RE2 engine does not; in a trace it matches no request (hint: write the path without it (RE2 " +
+      "syntax), or check this route by hand)",
+  ],
   "ingress-annotation-partial": [
     topo(`${WEB}${ingress(", annotations: {nginx.ingress.kubernetes.io/custom-http-errors: '503'}")}`),
     "<input>:8:54: info[ingress-annotation-partial]: nginx.ingress.kubernetes.io/custom-http-errors is simulated in part: backends are assumed to answer 200",

@@ -10,6 +10,7 @@ import { checkReferences } from "./references.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
+import { ingressRegexDiagnostics } from "../ingress/user-regex.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
 import { checkHostAddresses } from "./hosts.ts";
@@ -125,8 +126,11 @@ export function buildCluster(given: TopologyInput): Cluster {
   const served = new Set(ingress.served.map((s) => s.ingress));
   given.ingresses.forEach((r, i) => {
     const ing = ingresses[i]!;
-    if (served.has(ing))
-      warnings.push(...annotationDiagnostics(ing.annotations, (key) => r.src.at(["metadata", "annotations"], key)));
+    if (!served.has(ing)) return;
+    const annotationAt = (key: string) => r.src.at(["metadata", "annotations"], key);
+    warnings.push(...annotationDiagnostics(ing.annotations, annotationAt));
+    const pathAt = (ri: number, pi: number) => r.src.at(["spec", "rules", ri, "http", "paths", pi, "path"]);
+    warnings.push(...ingressRegexDiagnostics(ing, pathAt, annotationAt));
   });
   if (problems.length > 0) throw new InputError(problems);
   const portless = pods.filter((p) => p.ports.length === 0 && !p.hostNetwork);

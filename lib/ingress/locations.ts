@@ -3,6 +3,7 @@
 // "/foo": 301 to "/foo/"), else the longest string prefix. Regex mode: the first `~* "^path"` in
 // rendered order (longest path first) that matches, case-insensitively.
 import type { Location, Server } from "./servers.ts";
+import { matchesIn, type UserRegex, userRegex } from "./user-regex.ts";
 
 export type LocationMatch =
   | { readonly kind: "location"; readonly location: Location }
@@ -13,16 +14,13 @@ export function renderLocation(l: Location, regex: boolean): string {
   return l.exact ? `= ${l.path}` : l.path;
 }
 
-export function regexFor(l: Location): RegExp | undefined {
-  try {
-    return new RegExp(`^${l.path}`, "i");
-  } catch {
-    return undefined;
-  }
+/** nginx's `~*` on `^path`, on RE2 (user-regex.ts). */
+export function locationRegex(l: Location): UserRegex {
+  return userRegex(`^${l.path}`, true);
 }
 
 export function locationMatches(l: Location, uri: string, regex: boolean): boolean {
-  if (regex) return regexFor(l)?.test(uri) ?? false;
+  if (regex) return matchesIn(locationRegex(l), uri);
   return l.exact ? uri === l.path : uri.startsWith(l.path);
 }
 

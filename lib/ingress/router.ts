@@ -2,7 +2,8 @@
 // redirects nginx/lua would answer before proxying. Pure: the same Ingresses and request always
 // give the same result, with the deciding rule and the rules that lost.
 import { certificateServer, chooseServer, normaliseHost } from "./hosts.ts";
-import { chooseLocation, locationMatches, normalisePath, renderLocation } from "./locations.ts";
+import { findIn, userRegex } from "./user-regex.ts";
+import { chooseLocation, locationMatches, locationRegex, normalisePath, renderLocation } from "./locations.ts";
 import { type Ingress, type PathType, backendText, ingressKey } from "../model/ingress.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "./servers.ts";
 import type { Ipv4 } from "../model/address.ts";
@@ -293,12 +294,7 @@ function sslRedirect(
 
 function rewrite(loc: Location, uri: string): string | undefined {
   if (!needsRewrite(loc)) return undefined;
-  let m: RegExpExecArray | null;
-  try {
-    m = new RegExp(loc.path, "i").exec(uri);
-  } catch {
-    return undefined;
-  }
+  const m = findIn(userRegex(loc.path, true), uri);
   if (!m) return undefined;
   // nginx `rewrite` replaces the whole URI with the target, $N filled from the captures.
   return loc.annotations.rewriteTarget.replace(/\$(\d)/g, (_, d: string) => m![Number(d)] ?? "");
@@ -337,7 +333,9 @@ function explainOthers(server: Server, winner: Location, uri: string): string[] 
     if (l === winner) continue;
     const what =
       `${renderLocation(l, server.regex)} ` + `[${l.ingress ? ruleText(server, l) : "controller default backend"}]`;
-    if (!locationMatches(l, uri, server.regex)) out.push(`${what}: does not match`);
+    const re = server.regex ? locationRegex(l) : undefined;
+    if (re && "unsupported" in re) out.push(`${what}: does not match: its regex ${re.unsupported}`);
+    else if (!locationMatches(l, uri, server.regex)) out.push(`${what}: does not match`);
     else if (server.regex) out.push(`${what}: matches too, but comes later`);
     else out.push(`${what}: matches too, but ${winner.exact ? "an exact location wins" : "is shorter"}`);
   }
