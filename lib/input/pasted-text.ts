@@ -3,6 +3,7 @@
 // YAML parser would read a `Warning: ...` line as a key and a table as a scalar; these lines are
 // blanked instead (line numbers stay those of the file) and each run of them is a diagnostic.
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { asWritten, excerpt } from "../model/excerpt.ts";
 
 /**
  * `$ cmd`, `$cmd`, `user@host:~# cmd`, `[user@host dir]$ cmd`, `PS C:\> cmd`, `❯ cmd`. Not a bare `#`
@@ -43,7 +44,13 @@ export function readPaste(file: string, text: string): PasteReading | undefined 
   for (let i = 0; i < lines.length; i++) {
     const warning = KUBECTL_WARNING.exec(lines[i]!.trimEnd());
     if (!warning) continue;
-    notes.push(diagnostic("kubectl-warning", at(i), `kubectl printed a warning from the API server: ${warning[1]}`));
+    notes.push(
+      diagnostic(
+        "kubectl-warning",
+        at(i),
+        `kubectl printed a warning from the API server: ${asWritten(warning[1]!, 200)}`,
+      ),
+    );
     lines[i] = "";
   }
   for (let i = 0; i < lines.length; i++) {
@@ -51,7 +58,7 @@ export function readPaste(file: string, text: string): PasteReading | undefined 
     if (PROMPT.test(line)) {
       const end = blockEnd(lines, i + 1, (l) => PROMPT.test(l));
       const first = lines.slice(i + 1, end).findIndex((l) => l.trim() !== "");
-      const command = `shell prompt "${line.trim()}"`;
+      const command = `shell prompt ${excerpt(line.trim())}`;
       if (first >= 0 && DOCUMENT_START.test(lines[i + 1 + first]!)) {
         skipped(i, i, command, "; the YAML after it is read");
         lines[i] = "---";
@@ -62,7 +69,7 @@ export function readPaste(file: string, text: string): PasteReading | undefined 
       }
     } else if (TABLE_HEADER.test(line.trimEnd())) {
       const end = blockEnd(lines, i + 1, (l) => l.trim() === "" || DOCUMENT_START.test(l) || PROMPT.test(l));
-      skipped(i, end - 1, `a table kubectl printed ("${line.trim().replace(/ {2,}/g, " ")}")`);
+      skipped(i, end - 1, `a table kubectl printed (${excerpt(line.trim().replace(/ {2,}/g, " "))})`);
       blank(lines, i, end);
       i = end - 1;
     }
