@@ -1,6 +1,6 @@
 // kubehop generate --nodes N --pods-per-node P --services S --endpoints E -o FILE: a valid topology
 // of that size (lib/generate/topology.ts), with a progress bar on a terminal.
-import { type GenerateSize, generateTopology } from "../generate/topology.ts";
+import { GENERATE_BOUNDS, type GenerateSize, generateTopology, sizeProblem } from "../generate/topology.ts";
 import { writeWhole } from "../output/files.ts";
 import type { CommandRun } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
@@ -14,19 +14,15 @@ export const run: CommandRun = async (args, io) => {
     endpoints?: string;
     output?: string;
   };
+  const b = GENERATE_BOUNDS;
   const size: GenerateSize = {
-    nodes: int(required(values.nodes, "--nodes N"), "--nodes", 1, 100000),
-    podsPerNode: int(values["pods-per-node"] ?? "10", "--pods-per-node", 0, 250),
-    services: int(values.services ?? "0", "--services", 0, 1000000),
-    endpoints: int(values.endpoints ?? "1", "--endpoints", 1, 1000),
+    nodes: int(required(values.nodes, "--nodes N"), "--nodes", b.nodes.min, b.nodes.max),
+    podsPerNode: int(values["pods-per-node"] ?? "10", "--pods-per-node", b.podsPerNode.min, b.podsPerNode.max),
+    services: int(values.services ?? "0", "--services", b.services.min, b.services.max),
+    endpoints: int(values.endpoints ?? "1", "--endpoints", b.endpoints.min, b.endpoints.max),
   };
-  if (size.services * size.endpoints > size.nodes * size.podsPerNode) {
-    throw new UsageError(
-      `${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more ` +
-        `than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower ` +
-        `--services/--endpoints`,
-    );
-  }
+  const why = sizeProblem(size);
+  if (why) throw new UsageError(why);
   const text = generateTopology(size, progress("generating", size.services));
   const out = values.output;
   if (!out) io.stdout(text);

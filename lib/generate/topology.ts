@@ -1,5 +1,6 @@
 // A valid topology of a given size (`kubehop generate`), for benchmarks and for trying kubehop at
 // Kubernetes' limits: YAML text, the same for the same size.
+import { LIMITS } from "../input/size-limits.ts";
 
 export interface GenerateSize {
   readonly nodes: number;
@@ -18,6 +19,30 @@ const SILENT: GenerateProgress = { step: () => {}, done: () => {} };
 
 /** At most this many Services per namespace (SIG-Scalability's per-namespace threshold is 5,000). */
 const SERVICES_PER_NAMESPACE = 1000;
+
+/** The bounds of each option, as `kubehop generate` takes them: within them, `validate` accepts the result. */
+export const GENERATE_BOUNDS = {
+  nodes: { min: 1, max: LIMITS.nodes },
+  podsPerNode: { min: 0, max: LIMITS.podsPerNodeDefault },
+  services: { min: 0, max: LIMITS.services },
+  endpoints: { min: 1, max: LIMITS.endpointsPerSlice },
+} as const;
+
+/** Why a size, each option within its bounds, would not make a topology `validate` accepts. */
+export function sizeProblem(size: GenerateSize): string | undefined {
+  const pods = size.nodes * size.podsPerNode;
+  if (pods > LIMITS.pods)
+    return (
+      `${size.nodes} nodes x ${size.podsPerNode} pods is ${pods} pods, more than the ${LIMITS.pods} Kubernetes ` +
+      "supports in a cluster; lower --nodes or --pods-per-node"
+    );
+  if (size.services * size.endpoints > pods)
+    return (
+      `${size.services} Services x ${size.endpoints} endpoints need ${size.services * size.endpoints} pods, more ` +
+      `than ${size.nodes} nodes x ${size.podsPerNode} pods; raise --pods-per-node or lower --services/--endpoints`
+    );
+  return undefined;
+}
 
 export function generateTopology(size: GenerateSize, bar: GenerateProgress = SILENT): string {
   const podBits = Math.max(1, Math.ceil(Math.log2(size.nodes)));
