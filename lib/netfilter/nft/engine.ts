@@ -7,18 +7,11 @@
 import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
-import type {
-  Assumption,
-  HookBranch,
-  HookContext,
-  HookName,
-  Netfilter,
-  NetfilterEvent,
-  RecentSets,
-  Verdict,
-} from "../hooks.ts";
+import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, Verdict } from "../hooks.ts";
 import type { BaseHook, Expr, NftChain, NftRule, NftRuleset, NftTable, NftVerdict, SetElement } from "./model.ts";
-import { assumedBy, type ConnView, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import { Branch, type Pos, pop } from "./branch.ts";
+import { asksNode, numgenOf, testedText } from "./selectors.ts";
 import { lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
 import { hexText, ipText } from "../text-cache.ts";
@@ -29,56 +22,8 @@ interface Base {
   readonly chain: NftChain;
   readonly hook: BaseHook;
   readonly kind: TableName;
-}
-
-interface Frame {
-  readonly chain: NftChain;
-  readonly ri: number;
-  readonly parent: Frame | null;
-}
-
-/** Where a branch is: base chain `bi`, rule `ri` of `chain`, expression `k`, with its call stack. */
-interface Pos {
-  bi: number;
-  chain: NftChain;
-  ri: number;
-  k: number;
-  stack: Frame | null;
-}
-
-class Branch implements ConnView {
-  drawn: number | undefined = undefined;
-  verdict: Verdict = "ACCEPT";
-  rejectWith: string | undefined;
-  dnat: { ip: number; port: number } | undefined;
-  snat: { ip: number; port: number; masquerade: boolean } | undefined;
-  /** What this branch's answer assumed, oldest first (HookContext.unknown). */
-  assumptions: Assumption[] = [];
-  constructor(
-    public packet: Packet,
-    public probability: number,
-    public choices: string[],
-    public events: NetfilterEvent[],
-    public recent: RecentSets,
-    public untracked: boolean,
-    public ctDnat: boolean,
-    public ctSnat: boolean,
-  ) {}
-
-  fork(probability: number, choice: string): Branch {
-    const b = new Branch(
-      this.packet,
-      probability,
-      [...this.choices, choice],
-      [...this.events],
-      this.recent,
-      this.untracked,
-      this.ctDnat,
-      this.ctSnat,
-    );
-    Object.assign(b, { dnat: this.dnat, snat: this.snat, assumptions: [...this.assumptions] });
-    return b;
-  }
+  /** Each rule's reference as reached from this base chain, made once. */
+  readonly refs: WeakMap<NftRule, RuleRef>;
 }
 
 /** The iptables table whose place a base chain takes, for RuleRef.table. */
@@ -112,7 +57,8 @@ export class NftEngine implements Netfilter {
         continue;
       }
       notes.push(...checkRefs(ruleset.file, table));
-      for (const chain of own) bases.push({ table, chain, hook: chain.base!, kind: kindOf(chain.base!) });
+      for (const chain of own)
+        bases.push({ table, chain, hook: chain.base!, kind: kindOf(chain.base!), refs: new WeakMap() });
     }
     // A stable sort: chains of one priority keep the order they were read in.
     bases.sort((a, b) => a.hook.priority - b.hook.priority);
@@ -172,14 +118,13 @@ class HookWalk {
 
   private ref(pos: Pos, rule: NftRule): RuleRef {
     const base = this.bases[pos.bi]!;
-    return {
-      table: base.kind,
-      chain: rule.chain,
-      index: rule.index,
-      text: rule.text,
-      line: rule.line,
-      nft: { family: base.table.family, table: base.table.name },
-    };
+    let ref = base.refs.get(rule);
+    if (!ref) {
+      const nft = { family: base.table.family, table: base.table.name };
+      ref = { table: base.kind, chain: rule.chain, index: rule.index, text: rule.text, line: rule.line, nft };
+      base.refs.set(rule, ref);
+    }
+    return ref;
   }
 
   private record(b: Branch, kind: NetfilterEvent["kind"], rule: RuleRef, after: Packet, detail: string): void {
@@ -198,14 +143,17 @@ class HookWalk {
       const rule = pos.chain.rules[pos.ri];
       if (!rule) {
         if (pos.stack) {
-          Object.assign(pos, { chain: pos.stack.chain, ri: pos.stack.ri, k: 0, stack: pos.stack.parent });
+          pop(pos);
           continue;
         }
         return this.policy(pos, b);
       }
       const step = rule.unreadable ? "next" : this.rule(pos, rule, b);
       if (step === "done") return;
-      if (step === "next") Object.assign(pos, { ri: pos.ri + 1, k: 0 });
+      if (step === "next") {
+        pos.ri++;
+        pos.k = 0;
+      }
     }
   }
 
@@ -229,8 +177,8 @@ class HookWalk {
     for (let k = pos.k; k < exprs.length; k++) {
       const e = exprs[k]!;
       if ("sel" in e && b.drawn === undefined) {
-        const ng = e.sel.fields.find((f) => f.kind === "numgen");
-        if (ng && ng.kind === "numgen") {
+        const ng = numgenOf(e.sel);
+        if (ng) {
           for (let v = 0; v < ng.mod; v++) {
             const child = b.fork(
               b.probability / ng.mod,
@@ -250,7 +198,7 @@ class HookWalk {
   }
 
   private expr(pos: Pos, rule: NftRule, e: Expr, b: Branch): "on" | "next" | "moved" | "done" {
-    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap"))
+    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && asksNode(e.sel))
       b.assumptions.push(...assumedBy(e.sel, b, this.ctx, this.hook, this.ref(pos, rule), testedText(e)));
     switch (e.kind) {
       case "cmp":
@@ -376,7 +324,7 @@ class HookWalk {
           this.policy(pos, b);
           return "done";
         }
-        Object.assign(pos, { chain: pos.stack.chain, ri: pos.stack.ri, k: 0, stack: pos.stack.parent });
+        pop(pos);
         return "moved";
       case "jump":
       case "goto": {
@@ -384,7 +332,10 @@ class HookWalk {
         if (!to) return "next";
         this.record(b, v.kind, ref, b.packet, detail);
         const stack = v.kind === "jump" ? { chain: pos.chain, ri: pos.ri + 1, parent: pos.stack } : pos.stack;
-        Object.assign(pos, { chain: to, ri: 0, k: 0, stack });
+        pos.chain = to;
+        pos.ri = 0;
+        pos.k = 0;
+        pos.stack = stack;
         return "moved";
       }
     }
@@ -419,17 +370,4 @@ class HookWalk {
     }
     this.fromBase(pos.bi + 1, b);
   }
-}
-
-/** What an interface test compares, as the assumption it leads to names it: `iifname "eth*"`, `oifname @set`. */
-function testedText(e: Extract<Expr, { kind: "cmp" | "lookup" | "vmap" }>): string {
-  const field = e.sel.fields.map((f) => f.kind).join(" . ");
-  if (e.kind !== "cmp") {
-    const src = e.kind === "lookup" ? e.set : e.map;
-    return `${field} ${src.kind === "named" ? `@${src.name}` : "{ ... }"}`;
-  }
-  const values = e.values.map((dims) =>
-    dims.map((d) => ("name" in d ? JSON.stringify(`${d.name}${d.wildcard ? "*" : ""}`) : String(d.lo))),
-  );
-  return `${field} ${e.neg ? "!= " : ""}${values.join(", ")}`;
 }

@@ -25,48 +25,74 @@ function endsWord(c: string): boolean {
   return c === " " || c === "\t" || c === "\n" || c === "\r" || c === ";" || c === '"' || c === "#" || PUNCT.has(c);
 }
 
-export function lex(text: string): Token[] {
-  const out: Token[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let i = 0;
-  const push = (kind: TokenKind, t: string, start: number, end: number) =>
-    out.push({ kind, text: t, line, col: start - lineStart + 1, start, end });
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "\n") {
-      push("end", "\n", i, i + 1);
-      line++;
-      lineStart = ++i;
-    } else if (c === " " || c === "\t" || c === "\r") i++;
-    else if (c === "\\" && text[i + 1] === "\n") {
-      // A continued line: one statement over two lines.
-      i += 2;
-      line++;
-      lineStart = i;
-    } else if (c === "#") {
-      while (i < text.length && text[i] !== "\n") i++;
-    } else if (c === ";") {
-      push("end", ";", i, i + 1);
-      i++;
-    } else if (c === '"') {
-      const close = text.indexOf('"', i + 1);
-      const stop = close < 0 || text.slice(i + 1, close).includes("\n") ? text.indexOf("\n", i) : close + 1;
-      const end = stop < 0 ? text.length : stop;
-      push("string", text.slice(i + 1, close === end - 1 ? close : end), i, end);
-      i = end;
-    } else if (PUNCT.has(c)) {
-      const two = text.slice(i, i + 2);
-      const len = TWO_CHAR.has(two) ? 2 : 1;
-      push("punct", text.slice(i, i + len), i, i + len);
-      i += len;
-    } else {
-      const start = i;
-      while (i < text.length && !endsWord(text[i]!)) i++;
-      push("word", text.slice(start, i), start, i);
-    }
+/** Where tokens come from: the text, read as the reader asks (never all its tokens at once), or a list. */
+export interface TokenSource {
+  next(): Token | undefined;
+}
+
+export class Lexer implements TokenSource {
+  private i = 0;
+  private line = 1;
+  private lineStart = 0;
+  constructor(private readonly text: string) {}
+
+  private token(kind: TokenKind, text: string, start: number, end: number): Token {
+    return { kind, text, line: this.line, col: start - this.lineStart + 1, start, end };
   }
-  return out;
+
+  next(): Token | undefined {
+    const text = this.text;
+    while (this.i < text.length) {
+      const i = this.i;
+      const c = text[i]!;
+      if (c === "\n") {
+        const t = this.token("end", "\n", i, i + 1);
+        this.line++;
+        this.lineStart = ++this.i;
+        return t;
+      }
+      if (c === " " || c === "\t" || c === "\r") this.i++;
+      else if (c === "\\" && text[i + 1] === "\n") {
+        // A continued line: one statement over two lines.
+        this.i += 2;
+        this.line++;
+        this.lineStart = this.i;
+      } else if (c === "#") {
+        const nl = text.indexOf("\n", i);
+        this.i = nl < 0 ? text.length : nl;
+      } else if (c === ";") {
+        this.i++;
+        return this.token("end", ";", i, i + 1);
+      } else if (c === '"') {
+        const nl = text.indexOf("\n", i);
+        const lineEnd = nl < 0 ? text.length : nl;
+        const close = text.indexOf('"', i + 1);
+        // A string left open ends with its line.
+        const end = close >= 0 && close < lineEnd ? close + 1 : lineEnd;
+        this.i = end;
+        return this.token("string", text.slice(i + 1, close >= 0 && close < lineEnd ? close : lineEnd), i, end);
+      } else if (PUNCT.has(c)) {
+        const len = TWO_CHAR.has(text.slice(i, i + 2)) ? 2 : 1;
+        this.i += len;
+        return this.token("punct", text.slice(i, i + len), i, i + len);
+      } else {
+        let j = i;
+        while (j < text.length && !endsWord(text[j]!)) j++;
+        this.i = j;
+        return this.token("word", text.slice(i, j), i, j);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Tokens already read (a command's inline block), read again as a source. */
+export class ListSource implements TokenSource {
+  private i = 0;
+  constructor(private readonly tokens: readonly Token[]) {}
+  next(): Token | undefined {
+    return this.tokens[this.i++];
+  }
 }
 
 /** The source of tokens `from..to` (inclusive) with line breaks and runs of blanks made one space. */
