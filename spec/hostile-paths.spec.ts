@@ -298,6 +298,34 @@ describe("hostile paths: no parse error prints more than a short, escaped excerp
         }
       });
 
+  it("a 5 kB word in every field a dump's warnings name (devices, tables, sets, types, peers, chains): lines stay short", async () => {
+    const Z = "Z".repeat(5000);
+    const NAMED: Record<string, string> = {
+      "ip-route.txt": `10.0.0.0/8 dev ${Z}\n10.1.0.0/16 via 192.168.10.1 dev eth0 ${Z}\n${Z} table ${Z}\nblackhole ${Z}\n`,
+      "ip-addr.txt": `2: ${Z}: <UP> mtu 1500\n    inet 10.0.0.1/24 scope global ${Z}\n${Z}  UP  10.0.0.1/24\n`,
+      "wg-show.txt": `interface: ${Z}\n  public key: ${Z}\n\npeer: ${Z}\n  endpoint: ${Z}\n  allowed ips: ${Z}\n`,
+      "ipset.txt": `create ${Z} hash:ip family ${Z}\nadd ${Z} 10.0.0.1\ncreate S ${Z}\nadd S ${Z}\n`,
+      "ipvsadm.txt": `-A -t ${Z} -s rr\n-A -t 10.0.0.1:80 -s ${Z}\n-a -t 10.0.0.1:80 -r ${Z} -m -w 1\n`,
+      "iptables-save.txt":
+        `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set ${Z} src -j ACCEPT\n-A INPUT -j ${Z}\n` +
+        `-A INPUT -m ${Z} -j ACCEPT\n-A INPUT -i ${Z} -j ACCEPT\n-A ${Z} -j ACCEPT\n-P INPUT ${Z}\nCOMMIT\n`,
+    };
+    for (const [name, content] of Object.entries(NAMED)) {
+      for (const f of readdirSync(join(dir, "nodes", "node-1"))) rmSync(join(dir, "nodes", "node-1", f));
+      writeFileSync(join(dir, "nodes", "node-1", name), content);
+      for (const argv of [
+        ["validate", "-t", dir],
+        ["trace", "-t", dir, "--from", "node/node-1", "--to", "10.0.0.9:80"],
+      ]) {
+        const r = await runCli(argv);
+        for (const line of `${r.stdout}${r.stderr}`.split("\n")) {
+          const message = line.startsWith(dir) ? line.slice(line.indexOf(": ") + 2) : line;
+          expect(message.length, `${name}: ${line.slice(0, 200)}`).to.be.at.most(MAX_MESSAGE);
+        }
+      }
+    }
+  });
+
   it("kubehop netfilter --rules reads any file as rules and quotes no more of it", async () => {
     for (const content of Object.values(CONTENTS)) {
       const rules = join(dir, "rules.txt");

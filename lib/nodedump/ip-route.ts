@@ -8,7 +8,7 @@
 // (docker0, flannel.1, ...), IPv6 routes and routes of tables other than main and local are skipped
 // with a warning. The local table's `local` routes are the node's own addresses (what addrtype LOCAL
 // tests); its broadcast routes matter to no packet kubehop sends and are read without a word.
-import { excerpt } from "../model/excerpt.ts";
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Route } from "../model/cluster.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
@@ -240,7 +240,11 @@ function parseLine(
   if (ownTable && type === "local") return { local: dst };
   if (ownTable && type === "broadcast") return undefined;
   if (table !== "main" && table !== "254") {
-    problems.warn("dump-skipped", line, `route of table ${table} skipped: only the main and local tables are read`);
+    problems.warn(
+      "dump-skipped",
+      line,
+      `route of table ${asWritten(table)} skipped: only the main and local tables are read`,
+    );
     return undefined;
   }
   if (["multicast", "anycast", "nat", "throw"].includes(type)) {
@@ -282,7 +286,8 @@ function parseLine(
     problems.warn(
       "dump-skipped",
       line,
-      `route ${dst.length === 0 ? "default" : dst.text} dev ${dev.text} skipped: ${dev.text} is not a device ` +
+      `route ${dst.length === 0 ? "default" : asWritten(dst.text)} dev ${asWritten(dev.text)} skipped: ` +
+        `${asWritten(dev.text)} is not a device ` +
         `kubehop models (eth0, bridge0, wg0, lo)`,
       "map it with spec.nodeDumps.interfaces if it is one of them",
     );

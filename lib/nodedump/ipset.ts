@@ -9,7 +9,7 @@
 // Elements are read per the set's type (one comma-separated part per dimension); element options
 // (timeout, packets/bytes counters, comment) are skipped, `nomatch` kept. A set kubehop cannot test is
 // kept as untestable with a warning, so a rule that asks for it says the answer is uncertain.
-import { excerpt } from "../model/excerpt.ts";
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
 import type { Ipset, IpsetDimension, IpsetMember, IpsetPart, Ipsets } from "../model/ipset.ts";
@@ -112,7 +112,7 @@ function setType(b: Building, type: string): void {
   if (m?.[1] === "list" && type === "list:set") return;
   if (!m || dims.some((d) => !DIMENSIONS.includes(d)) || (m[1] === "bitmap" && dims.length !== 1))
     b.untestable =
-      `its type ${type || "(none)"} is not one kubehop tests (hash: or bitmap: ` +
+      `its type ${type ? asWritten(type) : "(none)"} is not one kubehop tests (hash: or bitmap: ` +
       `of ${DIMENSIONS.join(", ")}, or list:set)`;
   else b.dimensions = dims as IpsetDimension[];
 }
@@ -137,7 +137,7 @@ function member(b: Building, w: Word[], line: number, problems: Problems): void 
     problems.error(
       line,
       element.col,
-      `${excerpt(element.text)} is not an element of ${b.type}: expected ${b.dimensions.length} ` +
+      `${excerpt(element.text)} is not an element of ${asWritten(b.type)}: expected ${b.dimensions.length} ` +
         `part${b.dimensions.length === 1 ? "" : "s"} (${b.dimensions.join(",")}); skipped`,
     );
     return;
@@ -146,7 +146,11 @@ function member(b: Building, w: Word[], line: number, problems: Problems): void 
   for (const [k, dim] of b.dimensions.entries()) {
     const part = readPart(dim, texts[k]!, b);
     if (typeof part === "string") {
-      problems.warn("ipset-unsupported", line, `element ${element.text} of set ${b.name}: ${part}; skipped`);
+      problems.warn(
+        "ipset-unsupported",
+        line,
+        `element ${asWritten(element.text)} of set ${asWritten(b.name)}: ${part}; skipped`,
+      );
       return;
     }
     parts.push(part);
@@ -211,11 +215,12 @@ function finish(b: Building, file: string, problems: Problems): Ipset {
     problems.warn(
       "dump-skipped",
       b.line,
-      `set ${b.name} is of family ${b.family}: its elements are skipped; an IPv4 packet never matches it`,
+      `set ${asWritten(b.name)} is of family ${asWritten(b.family)}: its elements are skipped; an IPv4 packet ` +
+        "never matches it",
     );
   else if (!untestable && b.entries !== undefined && b.entries > 0 && b.members.length + b.lists.length === 0)
     untestable = `the listing gives ${b.entries} entries but not the members (ipset list -t?); run \`ipset save\``;
-  if (untestable) problems.warn("ipset-unsupported", b.line, `set ${b.name}: ${untestable}; taken as empty`);
+  if (untestable) problems.warn("ipset-unsupported", b.line, `set ${asWritten(b.name)}: ${untestable}; taken as empty`);
   return {
     name: b.name,
     type: b.type,

@@ -3,7 +3,7 @@
 // so the user redacts it. Peers are mapped to nodes by endpoint IP = the node's InternalIP (else by
 // public key); a peer that is no node's is kept with node "" and a warning. A field that cannot be
 // read is a diagnostic: the peer is kept without it (a key as written, which may be redacted).
-import { excerpt } from "../model/excerpt.ts";
+import { asWritten, excerpt } from "../model/excerpt.ts";
 import { formatIpv4, type Ipv4, makePrefix, parseIpv4, type Prefix } from "../model/address.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
 import { byPosition, type Diagnostic } from "../model/diagnostic.ts";
@@ -46,7 +46,7 @@ export function parseWgShow(text: string, file: string, ifaces: InterfaceMap, no
       problems.warn(
         "dump-private-key",
         r.privateKey.line,
-        `the interface line holds ${r.iface}'s private key; kubehop ignores it`,
+        `the interface line holds ${asWritten(r.iface)}'s private key; kubehop ignores it`,
         'redact it, replacing it with "(hidden)", before you share this file',
       );
     if (r.publicKey) key(r.publicKey, "public key", problems);
@@ -72,7 +72,7 @@ function chooseDevice(rows: readonly WgRow[], ifaces: InterfaceMap, problems: Pr
       problems.warn(
         "dump-skipped",
         rows.find((r) => r.iface === n)!.line,
-        `interface ${n} skipped: kubehop models one IPv4 WireGuard device ` +
+        `interface ${asWritten(n)} skipped: kubehop models one IPv4 WireGuard device ` +
           `(wg0)${device ? `, taken to be ${device}` : ""}`,
       );
   if (names.length > 1 && device === undefined)
@@ -119,7 +119,11 @@ function key(w: Field, what: string, problems: Problems): string {
 function parseEndpoint(w: Field, problems: Problems): { ip: Ipv4; port: number } | undefined {
   if (w.text === "(none)") return undefined;
   if (w.text.startsWith("[")) {
-    problems.warn("dump-skipped", w.line, `IPv6 endpoint ${w.text} not modelled: the peer is kept without an endpoint`);
+    problems.warn(
+      "dump-skipped",
+      w.line,
+      `IPv6 endpoint ${asWritten(w.text)} not modelled: the peer is kept without an endpoint`,
+    );
     return undefined;
   }
   const m = /^([\d.]+):(\d{1,5})$/.exec(w.text);
