@@ -73,7 +73,7 @@ const dumpPath = z.string().min(1, { error: "expected a path to the dump file, r
 
 /** Node dumps (`kubehop collect`): where they are, and how real interface names map to kubehop's devices. */
 const nodeDumps = z.strictObject({
-  /** The folder holding NAME/iptables-save.txt, NAME/ip-route.txt, ...; default: `nodes` next to the topology. */
+  /** The folder holding NAME/iptables-save.txt, NAME/ip-route.txt, ... (e.g. `nodes`); none is read unless named. */
   dir: dumpPath.optional(),
   /** Real interface name -> modelled device, e.g. {ens5: eth0, cni0: bridge0, flannel-wg: wg0}. */
   interfaces: z

@@ -89,7 +89,8 @@ export function findDumpFiles(
       if (p === undefined) continue;
       const file = confine(p, at("nodes", i, part));
       if (file === undefined) continue;
-      if (isDirectory(file)) problems.push(problem("dangling-reference", at("nodes", i, part), `${file} is a folder`));
+      if (isDirectory(file))
+        problems.push(problem("dangling-reference", at("nodes", i, part), `${plain(file)} is a folder, not a dump`));
       else add(n.name, part, file);
     }
   });

@@ -1,5 +1,6 @@
 // Finds and parses node dumps (what `kubehop collect` gathers), so the model can follow each node as
-// it really is. Layout, next to the topology file (or inside the folder given as -t):
+// it really is. Layout, in the folder the Topology's spec.nodeDumps.dir or --dumps DIR names (a nodes/
+// folder beside the topology is read only then: dump-paths.ts):
 //   nodes/NAME/iptables-save.txt   iptables-save
 //   nodes/NAME/ip-route.txt        ip route show table main
 //   nodes/NAME/ip-addr.txt         ip -o -4 addr
@@ -7,7 +8,7 @@
 //   nodes/NAME/wg-show.txt         wg show all dump (or the pretty wg show)
 //   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
 //   nodes/NAME/nft-ruleset.txt     nft list ruleset: recognised, not read yet (a diagnostic says so)
-// each optional; or, in the Topology, `spec.nodeDumps` with another `dir` and/or per-node paths.
+// each optional; and per-node paths in `spec.nodeDumps.nodes`, inside the topology's folder.
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
