@@ -144,6 +144,18 @@ describe("emulate and verify: killed at each stage, run side by side", function 
     expect(leftovers(keptId)).to.deep.equal([]);
   });
 
+  it("the sweep and --clean leave namespaces that only start with kh- (not a run's: no 4-hex-digit id)", () => {
+    const other = `kh-lab-${process.pid}`;
+    run("ip", ["netns", "add", other]);
+    try {
+      sweepDeadRuns();
+      cleanRuns(false);
+      expect(listKhNamespaces()).to.include(other);
+    } finally {
+      run("ip", ["netns", "del", other]);
+    }
+  });
+
   it("the sweep and --clean leave a live run; --clean --force removes it", () => {
     const id = claimNewRun(); // owned by this (live) process
     try {

@@ -18,8 +18,12 @@ import { tryRun } from "./runner.ts";
  * namespaces they describe.
  */
 const OWNERS = "/run/kubehop";
-/** Run ids are 4 hex digits; any id without a dot or slash names a leftover safely in a path. */
-const RUN_ID = /^[0-9A-Za-z_]+$/;
+/**
+ * Run ids are 4 lower-case hex digits (claimNewRun), and only those are swept: a namespace of someone
+ * else's that merely starts with `kh-` (a spec's `kh-spec-123`, a user's `kh-lab`) is never taken for
+ * a dead run's leftover.
+ */
+const RUN_ID = /^[0-9a-f]{4}$/;
 
 export type RunState = "live" | "kept" | "dead";
 
