@@ -5,9 +5,11 @@ import { diffBench } from "./diff.ts";
 import { meshLookups, timeTrace } from "./overlay.ts";
 import { printTable } from "./report.ts";
 import { scaleBench } from "./scale.ts";
+import { netfilterWorkBench } from "./netfilter-work.ts";
 import { servicesAtScale } from "./services.ts";
 
-// `npm run bench -- services` runs one group only (groups: cli, overlay, services, diagram, diff, scale).
+// `npm run bench -- services` runs one group only (groups: cli, overlay, services, netfilter, diagram, diff,
+// scale).
 const only = process.argv[2];
 console.error("kubehop bench (figures only; the machine is shared, compare ratios within one run)");
 if (!only || only === "cli") cliBench();
@@ -16,6 +18,7 @@ if (!only || only === "overlay") {
   meshLookups(timeTrace("limits", 5000, 500, 300, { load: "< 10 s, < 2 GB", trace: "< 50 µs" }));
 }
 if (!only || only === "services") servicesAtScale();
+if (!only || only === "netfilter") netfilterWorkBench();
 if (!only || only === "diagram") diagramBench();
 if (!only || only === "diff") await diffBench();
 if (!only || only === "scale") scaleBench();

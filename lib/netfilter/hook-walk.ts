@@ -297,6 +297,24 @@ export class HookWalk {
   }
 
   /**
+   * A matched branch that a later match of the rule turns down goes on at the next rule, after the
+   * unmatched branches forked before it (it was forked last, so it is queued last).
+   */
+  private unmatched(
+    st: WalkState,
+    original: WalkState,
+    ti: number,
+    chain: EngineChain,
+    pi: number,
+    i: number,
+    frame: Frame | null,
+  ): null | typeof ENDED {
+    if (st === original) return null;
+    this.pending.push({ ti, chain, pi, i, st, frame });
+    return ENDED;
+  }
+
+  /**
    * Evaluates statistic, set and recent matches in order. A statistic match forks: the unmatched
    * branch is queued to go on at the next rule, the matched one goes on with the next match.
    * Returns the branch for which every match matched, or null when the one in hand did not match
@@ -313,18 +331,11 @@ export class HookWalk {
     frame: Frame | null,
   ): WalkState | null | typeof ENDED {
     const original = st;
-    // A matched branch that a later match of the rule turns down goes on at the next rule, after
-    // the unmatched branches forked before it (it was forked last, so it is queued last).
-    const unmatched = (b: WalkState) => {
-      if (b === original) return null;
-      this.pending.push({ ti, chain, pi, i: i + 1, st: b, frame });
-      return ENDED;
-    };
     const index = part.offset === part.start ? rule.ref.index : part.offset + i - part.start + 1;
     for (const m of rule.stateful) {
       if (m.kind === "statistic") {
         const p = m.probability;
-        if (p <= 0) return unmatched(st);
+        if (p <= 0) return this.unmatched(st, original, ti, chain, pi, i + 1, frame);
         if (p >= 1) continue;
         const where = part.offset === part.start ? null : `${rule.ref.chain} #${index} statistic ${m.text}`;
         const hit = st.fork(st.probability * p, where ? `${where} matched` : m.matched);
@@ -339,7 +350,7 @@ export class HookWalk {
         const held = setHolds(this.ipsets, m.name, m, st.packet, this.ctx);
         if (held === undefined)
           st.choices = { head: assumedChoice(m, this.ipsets, `${rule.ref.chain} #${index}`), tail: st.choices };
-        if ((held ?? false) === m.neg) return unmatched(st);
+        if ((held ?? false) === m.neg) return this.unmatched(st, original, ti, chain, pi, i + 1, frame);
         continue;
       }
       const key = recentKey(m, st.packet);
@@ -352,7 +363,7 @@ export class HookWalk {
         st.recent = recentWith(st.recent, m.name, key, false);
         record(st, "affinity", ref, st.packet, `recent ${m.name} --remove: forget ${ipText(key)}`);
       }
-      if ((m.mode === "set" || present) === m.neg) return unmatched(st);
+      if ((m.mode === "set" || present) === m.neg) return this.unmatched(st, original, ti, chain, pi, i + 1, frame);
     }
     return st;
   }

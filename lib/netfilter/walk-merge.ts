@@ -11,6 +11,7 @@
 // the walk does is that branch's future: its outcomes are a stretch of the output, and where its
 // future itself merged into an earlier point, those merges are a stretch of the redirect log. A
 // later arrival with probability q adds q/p of each (p: the first branch's probability there).
+import type { Packet } from "../model/packet.ts";
 import type { EngineChain } from "./engine-chains.ts";
 import type { Frame, WalkState } from "./walk-state.ts";
 
@@ -22,6 +23,9 @@ import type { Frame, WalkState } from "./walk-state.ts";
 const MAX_POINTS = 50_000;
 
 interface Point {
+  readonly chain: EngineChain;
+  /** What the first branch here was: what a later one must equal to merge. */
+  readonly state: Snapshot;
   /** The first branch's probability here: what its future's masses are fractions of. */
   readonly mass: number;
   /** Its outcomes are out[start, end), its merges redirects[rStart, rEnd); end is -1 while walked. */
@@ -33,14 +37,30 @@ interface Point {
   readonly depth: number;
 }
 
+/** The parts of a branch that decide its future (all but its trail, choices and probability). */
+interface Snapshot {
+  readonly packet: Packet;
+  readonly dnat: WalkState["dnat"];
+  readonly snat: WalkState["snat"];
+  readonly untracked: boolean;
+  readonly ctDnat: boolean;
+  readonly ctSnat: boolean;
+  readonly recent: WalkState["recent"];
+  readonly assumed: WalkState["assumed"];
+  readonly decided: string;
+}
+
+/** Stands for "no frame" (a built-in chain's own rules) in the map of points. */
+const NO_FRAME = {};
+
 export class WalkMerger {
-  private readonly points = new Map<string, Point>();
+  /** Frame (call stack) -> position in the chain -> the points there, one per chain and distinct state. */
+  private readonly points = new Map<object, Map<number, Point[]>>();
+  private count = 0;
   private readonly open: Point[] = [];
   /** Each outcome's probability as walked, before merges added to it. */
   private readonly base: number[] = [];
   private readonly redirects: { readonly to: Point; readonly mass: number }[] = [];
-  private readonly ids = new WeakMap<object, number>();
-  private nextId = 1;
 
   /** A branch ended: its probability now, before anything is merged into it. */
   finished(st: WalkState): void {
@@ -62,21 +82,28 @@ export class WalkMerger {
     pending: number,
   ): boolean {
     // A later branch can only come from a task queued before now: with none, nothing can meet this one.
-    if (pending === 0 && this.points.size === 0) return false;
-    const key = this.key(ti, chain, pi, i, frame, st);
-    const before = this.points.get(key);
+    if (pending === 0 && this.count === 0) return false;
+    let byPosition = this.points.get(frame ?? NO_FRAME);
+    if (!byPosition) this.points.set(frame ?? NO_FRAME, (byPosition = new Map()));
+    // Tables, parts and rules: a part index below 2^10 and a rule index below 2^32 keep positions apart.
+    const position = (ti * 1024 + pi) * 2 ** 32 + i;
+    let here = byPosition.get(position);
+    const before = here?.find((p) => p.chain === chain && same(p.state, st));
     if (!before) {
-      if (pending === 0 || this.points.size >= MAX_POINTS) return false;
-      const point = {
+      if (pending === 0 || this.count >= MAX_POINTS) return false;
+      if (!here) byPosition.set(position, (here = []));
+      here.push({
+        chain,
+        state: snapshot(st),
         mass: st.probability,
         start: out.length,
         rStart: this.redirects.length,
         end: -1,
         rEnd: -1,
         depth: pending,
-      };
-      this.points.set(key, point);
-      this.open.push(point);
+      });
+      this.open.push(here.at(-1)!);
+      this.count++;
       return false;
     }
     // Still open: the same point again within its own future, which positions only moving on rules out.
@@ -107,23 +134,43 @@ export class WalkMerger {
       for (let r = p.rStart; r < p.rEnd; r++) work.push([this.redirects[r]!.to, share * this.redirects[r]!.mass]);
     }
   }
+}
 
-  private key(ti: number, chain: EngineChain, pi: number, i: number, frame: Frame | null, st: WalkState): string {
-    const p = st.packet;
-    const nat =
-      `${st.dnat ? `${st.dnat.ip}:${st.dnat.port}` : "-"} ` +
-      `${st.snat ? `${st.snat.ip}:${st.snat.port}:${st.snat.masquerade}` : "-"}`;
-    return (
-      `${ti} ${chain.name} ${pi} ${i} ${this.id(frame)} ${p.proto} ${p.src}:${p.sport} ${p.dst}:${p.dport} ${p.size} ` +
-      `${p.ttl} ${p.df} ${p.mark} ${this.id(p.inner)} ${this.id(p.http)} ${nat} ${st.untracked} ${st.ctDnat} ` +
-      `${st.ctSnat} ${this.id(st.recent)} ${this.id(st.assumed)} ${st.decided}`
-    );
-  }
+function snapshot(st: WalkState): Snapshot {
+  const { packet, dnat, snat, untracked, ctDnat, ctSnat, recent, assumed, decided } = st;
+  return { packet, dnat, snat, untracked, ctDnat, ctSnat, recent, assumed, decided };
+}
 
-  private id(o: object | null | undefined): number {
-    if (!o) return 0;
-    let n = this.ids.get(o);
-    if (n === undefined) this.ids.set(o, (n = this.nextId++));
-    return n;
-  }
+function same(a: Snapshot, b: WalkState): boolean {
+  return (
+    samePacket(a.packet, b.packet) &&
+    a.untracked === b.untracked &&
+    a.ctDnat === b.ctDnat &&
+    a.ctSnat === b.ctSnat &&
+    a.recent === b.recent &&
+    a.assumed === b.assumed &&
+    a.decided === b.decided &&
+    a.dnat?.ip === b.dnat?.ip &&
+    a.dnat?.port === b.dnat?.port &&
+    a.snat?.ip === b.snat?.ip &&
+    a.snat?.port === b.snat?.port &&
+    a.snat?.masquerade === b.snat?.masquerade
+  );
+}
+
+function samePacket(a: Packet, b: Packet): boolean {
+  return (
+    a === b ||
+    (a.proto === b.proto &&
+      a.src === b.src &&
+      a.sport === b.sport &&
+      a.dst === b.dst &&
+      a.dport === b.dport &&
+      a.size === b.size &&
+      a.ttl === b.ttl &&
+      a.df === b.df &&
+      a.mark === b.mark &&
+      a.inner === b.inner &&
+      a.http === b.http)
+  );
 }
