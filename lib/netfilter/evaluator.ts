@@ -154,7 +154,7 @@ function toBranch(b: WalkBranch): HookBranch {
 }
 
 /** A merged branch says so after its own choices: its trail is one of the ways it stands for. */
-function choicesOf(b: WalkBranch): string[] {
+export function choicesOf(b: WalkBranch): string[] {
   const choices = listOf(b.choices);
   const merged = b instanceof WalkState ? b.merged : 0;
   if (merged > 0)

@@ -6,7 +6,7 @@
 import type { Ipv4 } from "../model/address.ts";
 import type { Packet } from "../model/packet.ts";
 import { assume } from "./compile.ts";
-import { assumptionsOf, listOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
+import { assumptionsOf, choicesOf, NetfilterEngine, type WalkBranch } from "./evaluator.ts";
 import type { CtState, Ruleset } from "../model/ruleset.ts";
 import type { Ipsets } from "../model/ipset.ts";
 import type { Assumption, HookContext, HookName, NetfilterEvent, RecentSets, Unknowns, Verdict } from "./hooks.ts";
@@ -197,7 +197,7 @@ function finish(first: Packet, b: WalkBranch, hooks: readonly HookName[], route:
     rules,
     route,
     hooks: [...hooks],
-    choices: listOf(b.choices),
+    choices: choicesOf(b),
     steps,
     packet: b.packet,
     recent: b.recent,
