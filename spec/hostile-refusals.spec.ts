@@ -242,6 +242,20 @@ describe("hostile input: what Kubernetes refuses", () => {
       );
     });
 
+    it("a load balancer's VIP or own address on a node's address", async () => {
+      await refused(
+        docs(
+          `${TOPOLOGY}spec:\n  nodes: [{name: a, ip: 192.168.10.11}]\n` +
+            "  loadBalancers: [{name: edge, vip: 192.168.10.11, service: shop/web, address: 192.168.10.11}]\n",
+          svc("web", "type: LoadBalancer, ports: [{port: 80}]"),
+        ),
+        "T.yaml:6:37: error[address-conflict]: load balancer edge: VIP 192.168.10.11 is node a's address; a VIP is " +
+          "the load balancer's own: use another address",
+        "T.yaml:6:80: error[address-conflict]: load balancer edge: address 192.168.10.11 is already node a's; each " +
+          "host needs its own address",
+      );
+    });
+
     it("a YAML complex key (a sequence or a mapping as a key)", async () => {
       const pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels:\n";
       await refused(

@@ -45,7 +45,20 @@ export function checkHostAddresses(
       at: at("clients", i, "ip"),
     })),
   ];
-  for (const lb of spec?.loadBalancers ?? []) taken.set(parseIpv4(lb.vip)!, `load balancer ${lb.name}'s VIP`);
+  (spec?.loadBalancers ?? []).forEach((lb, i) => {
+    const vip = parseIpv4(lb.vip)!;
+    const node = taken.get(vip);
+    if (node?.startsWith("node "))
+      problems.push(
+        problem(
+          "address-conflict",
+          at("loadBalancers", i, "vip"),
+          `load balancer ${lb.name}: VIP ${lb.vip} is ${node}'s address; a VIP is the load balancer's own: use ` +
+            "another address",
+        ),
+      );
+    else taken.set(vip, `load balancer ${lb.name}'s VIP`);
+  });
   for (const h of hosts) {
     reserved(h, ranges, edges, problems);
     const other = taken.get(h.ip);
