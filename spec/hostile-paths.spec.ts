@@ -8,6 +8,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../lib/input/errors.ts";
+import { loadInput } from "../lib/input/load.ts";
+import { readInputFile } from "../lib/input/source.ts";
+import type { Diagnostic } from "../lib/model/diagnostic.ts";
+import { findDumpFiles } from "../lib/nodedump/dump-paths.ts";
 import { excerpt } from "../lib/model/excerpt.ts";
 import { loadCluster } from "../lib/snapshot/cached-load.ts";
 import { loadTopologySync } from "../lib/topology.ts";
@@ -108,6 +112,27 @@ describe("hostile paths: a topology names only files inside its own folder", () 
     write("{dir: nodes}");
     const dump = loadTopologySync(file()).cluster.nodeDumps.get("node-1")!;
     expect(dump.routes!.file).to.equal(join(dir, "nodes", "node-1", "ip-route.txt"));
+  });
+
+  it("a dump swapped for a link out between the check and the read is refused as opened, nothing read", () => {
+    const route = join(dir, "nodes", "node-1", "ip-route.txt");
+    writeFileSync(route, ROUTE);
+    write("{dir: nodes}");
+    const problems: Diagnostic[] = [];
+    const nodes = loadTopologySync(file()).cluster.nodes;
+    const found = findDumpFiles(loadInput(file()), nodes, problems, []).get("node-1")!.get("ipRoute")!;
+    expect(problems).to.deep.equal([]);
+    expect(readInputFile(found.file, undefined, found.checkOpened).toString()).to.equal(ROUTE);
+    // What someone else who can write the folder could do while kubehop (as root) runs.
+    rmSync(route);
+    symlinkSync(join(outside, "shadow"), route);
+    expect(() => readInputFile(found.file, undefined, found.checkOpened))
+      .to.throw(InputError)
+      .with.property("message")
+      .that.equals(
+        `${route}:1:1: error[path-outside]: became a link to a file outside the topology's folder ${dir} while ` +
+          "kubehop read it; nothing of it was read",
+      );
   });
 
   it("a symbolic link loop is a positioned error, not a hang", async () => {

@@ -118,8 +118,13 @@ function readOne(file: string): SourceFile {
  * The bytes of a file kubehop reads, refused with a position (`at`, else the file's 1:1) when it is
  * not a regular file (a FIFO would block, a device never ends), cannot be opened (missing, a
  * dangling or looping link, unreadable) or is larger than MAX_INPUT_BYTES, checked before reading.
+ * `checkOpened` may refuse the open file (by throwing InputError) before it is read.
  */
-export function readInputFile(file: string, at: Origin = { file, line: 1, col: 1 }): Buffer {
+export function readInputFile(
+  file: string,
+  at: Origin = { file, line: 1, col: 1 },
+  checkOpened?: (fd: number) => void,
+): Buffer {
   const refuse = (why: string) => InputError.at(at, at.file === file ? why : `${file}: ${why}`);
   let st: ReturnType<typeof statSync>;
   try {
@@ -139,6 +144,8 @@ export function readInputFile(file: string, at: Origin = { file, line: 1, col: 1
     if (!opened.isFile()) throw refuse(`${kindOf(opened)}, not a regular file; kubehop reads regular files only`);
     if (opened.size > MAX_INPUT_BYTES)
       throw refuse(`file is ${opened.size} bytes; at most ${MAX_INPUT_BYTES} (500 MiB) are read`);
+    // The caller's check of what was really opened (a path confined to a folder), before a byte is read.
+    checkOpened?.(fd);
     const bytes = readFileSync(fd);
     // A file that grew after it was measured.
     if (bytes.length > MAX_INPUT_BYTES)

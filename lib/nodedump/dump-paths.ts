@@ -3,13 +3,13 @@
 // and quotes it in errors, so every path it names resolves inside its own folder (no absolute path,
 // no `..` out, no symbolic link out), and a nodes/ folder beside it is read only when it or the
 // command line (--dumps DIR, the user's own choice, not confined) says so.
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Node } from "../model/cluster.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { asWritten, excerpt } from "../model/excerpt.ts";
 import type { Origin } from "../model/origin.ts";
-import { type InputProblem, problem } from "../input/errors.ts";
+import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { isInlineText } from "../input/source.ts";
 
@@ -37,19 +37,27 @@ interface Folder {
   readonly what: string;
 }
 
+/** A dump to read, and the check that the file opened is still inside the folder it was found in. */
+export interface DumpFile {
+  readonly file: string;
+  readonly checkOpened: (fd: number) => void;
+}
+
+type Add = (node: string, part: DumpPart, file: string, root: Folder) => void;
+
 /** node name -> part -> file, from the dumps folder and the Topology's per-node paths. */
 export function findDumpFiles(
   input: TopologyInput,
   nodes: readonly Node[],
   problems: InputProblem[],
   warnings: Diagnostic[],
-): Map<string, Map<DumpPart, string>> {
+): Map<string, Map<DumpPart, DumpFile>> {
   const names = new Set(nodes.map((n) => n.name));
-  const out = new Map<string, Map<DumpPart, string>>();
-  const add = (node: string, part: DumpPart, file: string) => {
+  const out = new Map<string, Map<DumpPart, DumpFile>>();
+  const add: Add = (node, part, file, root) => {
     let m = out.get(node);
     if (!m) out.set(node, (m = new Map()));
-    m.set(part, file);
+    m.set(part, { file, checkOpened: openedInside(root, file) });
   };
   const spec = input.topology?.obj.spec?.nodeDumps;
   const at = (...path: (string | number)[]) => input.topology!.src.at(["spec", "nodeDumps", ...path]);
@@ -91,7 +99,7 @@ export function findDumpFiles(
       if (file === undefined) continue;
       if (isDirectory(file))
         problems.push(problem("dangling-reference", at("nodes", i, part), `${plain(file)} is a folder, not a dump`));
-      else add(n.name, part, file);
+      else add(n.name, part, file, home!);
     }
   });
   return out;
@@ -183,6 +191,28 @@ function realInside(
   return undefined;
 }
 
+/**
+ * The file as opened is the one checked: where /proc shows what a descriptor opened, a link put in
+ * place between the check and the open (by whoever else can write the folder, while kubehop runs as
+ * root) is refused before a byte is read.
+ */
+function openedInside(root: Folder, file: string): (fd: number) => void {
+  return (fd) => {
+    let opened: string;
+    try {
+      opened = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return;
+    }
+    if (!within(root.real, opened))
+      throw InputError.at(
+        { file, line: 1, col: 1 },
+        `became a link to a file outside ${root.what} while kubehop read it; nothing of it was read`,
+        "path-outside",
+      );
+  };
+}
+
 function noFolder(origin: Origin, problems: InputProblem[]): undefined {
   problems.push(
     problem(
@@ -201,7 +231,7 @@ function scanFolder(
   root: Folder,
   names: ReadonlySet<string>,
   nodes: readonly Node[],
-  add: (node: string, part: DumpPart, file: string) => void,
+  add: Add,
   problems: InputProblem[],
 ): void {
   const at = (path: string) => ({ file: path, line: 1, col: 1 });
@@ -240,7 +270,7 @@ function scanFolder(
             `unknown dump file ${excerpt(f)}${nearest(f)}; a node's folder holds ${Object.keys(DUMP_FILES).join(", ")}`,
           ),
         );
-      else if (realInside(root, file, at(file), problems, excerpt(f)) !== undefined) add(entry, part, file);
+      else if (realInside(root, file, at(file), problems, excerpt(f)) !== undefined) add(entry, part, file, root);
     }
   }
 }

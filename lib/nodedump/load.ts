@@ -24,7 +24,7 @@ import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
 import { parseIpvsadm } from "./ipvsadm.ts";
 import { parseIpsets } from "./ipset.ts";
 import { nftablesDiagnostic, nftablesLine } from "./nft.ts";
-import { type DumpPart, findDumpFiles } from "./dump-paths.ts";
+import { type DumpFile, type DumpPart, findDumpFiles } from "./dump-paths.ts";
 
 /** What kubehop falls back on when a part's file is empty. */
 const DERIVED: Readonly<Record<DumpPart, string>> = {
@@ -81,16 +81,17 @@ export function loadNodeDumps(
 
 function parseNode(
   node: Node,
-  files: Map<DumpPart, string>,
+  files: Map<DumpPart, DumpFile>,
   nodes: readonly Node[],
   explicit: Record<string, InterfaceName>,
   warnings: Diagnostic[],
   assumeKubeJumps: boolean,
 ): { dump: NodeDump; more: DumpDetails } {
   const text = (part: DumpPart) => {
-    const file = files.get(part);
-    if (file === undefined) return undefined;
-    const t = readText(file);
+    const given = files.get(part);
+    if (given === undefined) return undefined;
+    const file = given.file;
+    const t = readText(given);
     // A command that failed on the node (wg on a node without WireGuard) leaves an empty file.
     if (t.trim() === "") {
       warnings.push(
@@ -177,9 +178,9 @@ function parseNode(
   return { dump, more };
 }
 
-function readText(file: string): string {
+function readText({ file, checkOpened }: DumpFile): string {
   // Through the one guarded reader: a FIFO, a device or an oversized file named as a dump is refused, never read.
-  const bytes = readInputFile(file);
+  const bytes = readInputFile(file, { file, line: 1, col: 1 }, checkOpened);
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const before = bytes.subarray(0, nul).toString("latin1");
