@@ -245,10 +245,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "write a valid topology of a given size, for benchmarks and for trying kubehop at Kubernetes' limits",
     usage: "--nodes N [--pods-per-node P] [--services S] [--endpoints E] [-o FILE]",
     options: {
-      nodes: { type: "string", value: "N", help: "number of nodes" },
-      "pods-per-node": { type: "string", value: "P", help: "pods per node (default 10)" },
-      services: { type: "string", value: "S", help: "number of Services (default 0)" },
-      endpoints: { type: "string", value: "E", help: "endpoints per Service (default 1)" },
+      nodes: { type: "string", value: "N", help: "number of nodes (1-5000)" },
+      "pods-per-node": {
+        type: "string",
+        value: "P",
+        help: "pods per node (default 10; at most 110, kubelet's default)",
+      },
+      services: { type: "string", value: "S", help: "number of Services (default 0; at most 20000)" },
+      endpoints: { type: "string", value: "E", help: "endpoints per Service (default 1; at most 1000)" },
       output: { type: "string", short: "o", value: "FILE", help: "write to FILE (default: standard output)" },
     },
     examples: [
