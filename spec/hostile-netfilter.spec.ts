@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import fc from "fast-check";
 import { formatDiagnostic } from "../lib/model/diagnostic.ts";
 import type { Ingress } from "../lib/model/ingress.ts";
 import { route } from "../lib/ingress/router.ts";
@@ -165,6 +166,54 @@ describe("hostile netfilter input: bounded work", () => {
       expect(merged.length).to.be.below(every.length);
       expect(outcomes(merged)).to.deep.equal(outcomes(every));
       expect(total(merged)).to.be.closeTo(1, 1e-12);
+    });
+
+    it("merging changes no outcome's probability on random chains of statistic rules (property)", () => {
+      const targets = [
+        "MARK --set-xmark 0x1/0x1",
+        "MARK --set-xmark 0x2/0x2",
+        "RETURN",
+        "KUBE-SUB-A",
+        "KUBE-SUB-B",
+        "DNAT --to-destination 10.0.0.1:80",
+        "DNAT --to-destination 10.0.0.2:80",
+        "ACCEPT",
+        "LOG",
+      ];
+      const rule = fc.record({
+        chain: fc.constantFrom("KUBE-SVC-X", "KUBE-SUB-A", "KUBE-SUB-B"),
+        p: fc.constantFrom("0.25", "0.5", "0.75", null),
+        target: fc.constantFrom(...targets),
+        mark: fc.constantFrom(null, "0x1/0x1", "0x2/0x2"),
+      });
+      const outcomes = (bs: HookBranch[]) => {
+        const m = new Map<string, number>();
+        for (const b of bs) {
+          const deciding = b.events.filter((e) => ["dnat", "accept", "policy"].includes(e.kind));
+          const key = `${b.verdict} ${dnatOf(b)} ${b.packet.mark} ${deciding.map((e) => `${e.rule.chain}#${e.rule.index}`)}`;
+          m.set(key, (m.get(key) ?? 0) + b.probability);
+        }
+        return [...m].sort().map(([k, p]) => `${k} ${p.toFixed(10)}`);
+      };
+      fc.assert(
+        fc.property(fc.array(rule, { minLength: 1, maxLength: 14 }), (rs) => {
+          const lines = ["-A PREROUTING -j KUBE-SVC-X", "-A KUBE-SUB-A -j RETURN", "-A KUBE-SUB-B -j RETURN"];
+          for (const r of rs) {
+            // No loops: KUBE-SVC-X jumps to both, KUBE-SUB-A to KUBE-SUB-B only, KUBE-SUB-B nowhere.
+            let t = r.target;
+            if (r.chain === "KUBE-SUB-B" && t.startsWith("KUBE-SUB")) t = "RETURN";
+            if (r.chain === "KUBE-SUB-A" && t === "KUBE-SUB-A") t = "KUBE-SUB-B";
+            const mark = r.mark ? ` -m mark --mark ${r.mark}` : "";
+            const stat = r.p ? ` -m statistic --mode random --probability ${r.p}` : "";
+            lines.splice(-2, 0, `-A ${r.chain}${mark}${stat} -j ${t}`);
+          }
+          const merged = prerouting(lines).branches;
+          const every = prerouting(lines, false).branches;
+          expect(total(merged)).to.be.closeTo(1, 1e-9);
+          expect(outcomes(merged)).to.deep.equal(outcomes(every));
+        }),
+        { numRuns: 300, seed: 14 },
+      );
     });
 
     it("a walk past the work limit is refused with a positioned error, in bounded time", function () {
