@@ -256,6 +256,19 @@ describe("hostile input: what Kubernetes refuses", () => {
       );
     });
 
+    it("two load balancers of one name or one VIP", async () => {
+      await refused(
+        docs(
+          `${TOPOLOGY}spec:\n  loadBalancers:\n    - {name: edge, vip: 203.0.113.10, service: shop/web}\n` +
+            "    - {name: edge, vip: 203.0.113.10, service: shop/web}\n",
+          svc("web", "type: LoadBalancer, ports: [{port: 80}]"),
+        ),
+        'T.yaml:7:14: error[duplicate]: duplicate load balancer "edge"; load balancer names must be unique',
+        "T.yaml:7:25: error[address-conflict]: load balancer edge: VIP 203.0.113.10 is already load balancer edge's; " +
+          "each needs its own VIP",
+      );
+    });
+
     it("a YAML complex key (a sequence or a mapping as a key)", async () => {
       const pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels:\n";
       await refused(

@@ -40,8 +40,26 @@ export function buildLoadBalancers(
     usedAddresses.add(nextAddress);
     return nextAddress++;
   };
+  const named = new Set<string>();
+  const vips = new Map<string, string>();
   given.forEach((lb, i) => {
     const at = (f: string) => input.topology!.src.at(["spec", "loadBalancers", i, f]);
+    // lb/NAME names one load balancer; a VIP answers for one.
+    if (named.has(lb.name))
+      problems.push(
+        problem("duplicate", at("name"), `duplicate load balancer "${lb.name}"; load balancer names must be unique`),
+      );
+    const other = vips.get(lb.vip);
+    if (other !== undefined)
+      problems.push(
+        problem(
+          "address-conflict",
+          at("vip"),
+          `load balancer ${lb.name}: VIP ${lb.vip} is already load balancer ${other}'s; each needs its own VIP`,
+        ),
+      );
+    named.add(lb.name);
+    vips.set(lb.vip, lb.name);
     const [namespace, name] = lb.service.split("/") as [string, string];
     const svc = services.find((s) => s.namespace === namespace && s.name === name);
     if (!svc)
