@@ -170,6 +170,14 @@ describe("hostile input: what Kubernetes refuses", () => {
       expect((await validate(svc("web", both))).code).to.equal(0);
     });
 
+    it("ports of one number share the nodePort allocated for the first, as the API server allocates them", async () => {
+      const file = join(dir, "dns.yaml");
+      const ports = "[{name: a, port: 53, protocol: UDP}, {name: b, port: 53}, {name: c, port: 54}]";
+      writeFileSync(file, svc("dns", `type: NodePort, ports: ${ports}`));
+      const r = await runCli(["get", "svc", "-n", "shop", "-f", file]);
+      expect(r.stdout).to.contain("53:30000/UDP,53:30000/TCP,54:30001/TCP");
+    });
+
     it("a nodePort on a ClusterIP Service", async () => {
       await refused(
         svc("web", "ports: [{port: 80, nodePort: 30080}]"),

@@ -176,6 +176,15 @@ function toService(
   const allocatePort = (path: (string | number)[]) => nodePorts.allocate(owner, src.at(path)) ?? 0;
   const clusterIPs =
     type === "ExternalName" || headless ? [] : [spec.clusterIP ? parseIpv4(spec.clusterIP)! : allocateIp(r)];
+  // The API server's initNodePorts: ports of one number (53/TCP and 53/UDP) share a nodePort, the one
+  // given for either, else the one allocated for the first.
+  const byNumber = new Map<number, number>();
+  const nodePortOf = (port: number, i: number): number => {
+    const given = spec.ports?.find((q) => q.port === port && q.nodePort !== undefined)?.nodePort;
+    const nodePort = given ?? byNumber.get(port) ?? allocatePort(["spec", "ports", i]);
+    byNumber.set(port, nodePort);
+    return nodePort;
+  };
   const ports = (spec.ports ?? []).map((p, i): ServicePort => {
     if ((spec.ports?.length ?? 0) > 1 && !p.name)
       problems.push(
@@ -190,7 +199,7 @@ function toService(
       protocol: p.protocol ?? "TCP",
       port: p.port,
       targetPort: p.targetPort ?? p.port,
-      ...(external ? { nodePort: p.nodePort ?? allocatePort(["spec", "ports", i]) } : {}),
+      ...(external ? { nodePort: p.nodePort ?? nodePortOf(p.port, i) } : {}),
     };
   });
   const eTP = external ? (spec.externalTrafficPolicy ?? "Cluster") : "Cluster";
