@@ -331,6 +331,35 @@ describe("hostile names: the terminal", () => {
     }
   });
 
+  it("netfilter's text answer quotes a pasted rule's comment escaped: no ESC reaches the terminal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kh-names-"));
+    try {
+      const file = join(dir, "rules.txt");
+      writeFileSync(
+        file,
+        "*nat\n:PREROUTING ACCEPT [0:0]\n" +
+          '-A PREROUTING -d 10.96.0.10/32 -m comment --comment "\u001b[2Jok" -j DNAT --to-destination 10.244.1.5:53\n' +
+          "COMMIT\n",
+      );
+      const r = await runCli([
+        "netfilter",
+        "--rules",
+        file,
+        "--src",
+        "10.244.2.7",
+        "--dst",
+        "10.96.0.10",
+        "--dport",
+        "53",
+      ]);
+      expect(r.stdout).to.include("10.244.1.5");
+      expect(r.stdout).to.include("\\x1b[2Jok");
+      expect(r.stdout).not.to.include("\u001b");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("an error quoting a name with ESC prints no ESC and no extra line", async () => {
     const r = await runCli(["\u001b[31mred\nnext"]);
     expect(r.code).to.equal(2);

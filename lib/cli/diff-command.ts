@@ -12,6 +12,7 @@ import { ExpectationsSchema } from "../input/topology-schema.ts";
 import { parseDocuments } from "../input/yaml-documents.ts";
 import { type CommandRun, flag, list, loadOptions, str } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
+import { safeLines } from "../output/terminal.ts";
 
 export const run: CommandRun = async (args, io) => {
   const topologies = list(args, "topology");
@@ -26,7 +27,7 @@ export const run: CommandRun = async (args, io) => {
       ? requestsFile(requestsPath)
       : unionRequests(defaultRequests(before.cluster), defaultRequests(after.cluster));
   const result = diffTopologies(before, after, requests);
-  io.stdout(diffText(result, { before: beforePath, after: afterPath }, { traces: !flag(args, "brief") }));
+  io.stdout(safeLines(diffText(result, { before: beforePath, after: afterPath }, { traces: !flag(args, "brief") })));
   return result.changed.length ? EXIT.failed : EXIT.ok;
 };
 

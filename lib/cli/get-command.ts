@@ -9,6 +9,7 @@ import { EXIT, UsageError } from "./io.ts";
 import { loadWithProgress } from "./load-topology.ts";
 import { didYouMean } from "../model/suggest.ts";
 import { structured } from "./trace-output.ts";
+import { safeLines } from "../output/terminal.ts";
 
 const FORMATS = ["text", "wide", "json", "yaml"] as const;
 const VALID = "pods (po), services (svc), nodes (no), ingresses (ing) or endpoints (ep)";
@@ -29,7 +30,8 @@ export const run: CommandRun = async (args, io) => {
   });
   const listed = inventory(cluster, resource, namespace);
   if (format === "json" || format === "yaml") io.stdout(structured(format, inventoryList(listed)));
-  else if (listed.rows.length > 0) io.stdout(inventoryTable(listed, { wide: format === "wide", namespaces: all }));
+  else if (listed.rows.length > 0)
+    io.stdout(safeLines(inventoryTable(listed, { wide: format === "wide", namespaces: all })));
   if (listed.rows.length === 0) io.stderr(nothingFound(resource, namespace, namespacesWith(cluster, resource)));
   return EXIT.ok;
 };

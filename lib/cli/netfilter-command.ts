@@ -18,6 +18,7 @@ import { formatDiagnostic } from "../output/diagnostics.ts";
 import { type CommandRun, flag } from "./command.ts";
 import { EXIT, UsageError } from "./io.ts";
 import { refuseWarnings } from "./load-topology.ts";
+import { safeLines } from "../output/terminal.ts";
 
 export const run: CommandRun = async (args, io) => {
   const values = args.values as Record<string, string | undefined> & {
@@ -105,7 +106,7 @@ function report(
   diagnostics: readonly Diagnostic[],
 ): number {
   if (args.values.json) io.stdout(`${JSON.stringify({ branches: branches.map(branchJson), diagnostics })}\n`);
-  else io.stdout(textReport(packet, hook, localIps, branches, diagnostics));
+  else io.stdout(safeLines(textReport(packet, hook, localIps, branches, diagnostics)));
   return EXIT.ok;
 }
 

@@ -7,6 +7,7 @@ import { parseRequest, type VerifyRequest } from "../verify/requests.ts";
 import { verify } from "../verify/verify.ts";
 import { type CommandRun, dumpsOption } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
+import { safeLines } from "../output/terminal.ts";
 
 export const run: CommandRun = async (args, io) => {
   const values = args.values as {
@@ -45,7 +46,7 @@ export const run: CommandRun = async (args, io) => {
   io.stdout(
     values.json || values.output === "json"
       ? `${JSON.stringify(reportJson(rep, path), null, 2)}\n`
-      : reportText(rep, path),
+      : safeLines(reportText(rep, path)),
   );
   if (rep.rows.some((r) => r.verdict === "disagree")) return EXIT.failed;
   // A run that compared nothing (skipped, or every request unverifiable) must not pass CI unseen.
