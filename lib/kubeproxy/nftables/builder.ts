@@ -1,5 +1,6 @@
 // Collects a table's objects in the order kube-proxy's transaction creates them; a chain or set
 // named twice is the same object (ensureChain), its rules and elements appended in order.
+import { commentText } from "./comment.ts";
 import type { NftBaseChain, NftElement, NftPart, NftRule, NftSet, NftTable } from "./table.ts";
 
 type SetDeclaration = Omit<NftSet, "elements" | "name">;
@@ -15,18 +16,20 @@ export class TableBuilder {
   element(set: string, element: NftElement): void {
     const s = this.sets.get(set);
     if (!s) throw new Error(`element for undeclared set ${set}`);
-    s.elements.push(element);
+    s.elements.push(element.comment === undefined ? element : { ...element, comment: commentText(element.comment) });
   }
 
   chain(name: string, extra: { base?: NftBaseChain; comment?: string } = {}): void {
-    if (!this.chains.has(name)) this.chains.set(name, { ...extra, rules: [] });
+    if (this.chains.has(name)) return;
+    const comment = extra.comment === undefined ? {} : { comment: commentText(extra.comment) };
+    this.chains.set(name, { ...extra, ...comment, rules: [] });
   }
 
   /** A rule of literal text, or of pieces (see NftPart) joined by spaces. */
   rule(chain: string, parts: string | readonly NftPart[], comment?: string): void {
     this.chain(chain);
     const rule = { parts: typeof parts === "string" ? [parts] : parts };
-    this.chains.get(chain)!.rules.push(comment === undefined ? rule : { ...rule, comment });
+    this.chains.get(chain)!.rules.push(comment === undefined ? rule : { ...rule, comment: commentText(comment) });
   }
 
   build(name: string, comment: string): NftTable {

@@ -1,12 +1,13 @@
 // A table as `nft list ruleset` prints it (nft 1.0.6): tab-indented declarations, priorities by
 // their standard names, sets' elements in the order nft lists them and wrapped as it wraps them.
 import { parseIpv4 } from "../../model/address.ts";
+import { quoted } from "./comment.ts";
 import { listedRule } from "./parts.ts";
 import type { NftBaseChain, NftChain, NftElement, NftSet, NftTable } from "./table.ts";
 
 export function listingText(table: NftTable): string {
   const blocks = [...table.sets.map(setBlock), ...table.chains.map(chainBlock)];
-  return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${blocks.join("\n")}}\n`;
+  return `table ${table.family} ${table.name} {\n\tcomment ${quoted(table.comment)}\n${blocks.join("\n")}}\n`;
 }
 
 function setBlock(s: NftSet): string {
@@ -15,7 +16,7 @@ function setBlock(s: NftSet): string {
   if (s.flags?.includes("dynamic")) lines.push("\t\tsize 65535");
   if (s.flags) lines.push(`\t\tflags ${s.flags.join(",")}`);
   if (s.timeoutSeconds !== undefined) lines.push(`\t\ttimeout ${duration(s.timeoutSeconds)}`);
-  if (s.comment !== undefined) lines.push(`\t\tcomment "${s.comment}"`);
+  if (s.comment !== undefined) lines.push(`\t\tcomment ${quoted(s.comment)}`);
   if (s.elements.length > 0) lines.push(`\t\telements = { ${elements(s)} }`);
   return `${lines.join("\n")}\n\t}\n`;
 }
@@ -43,7 +44,7 @@ function printedElement(e: NftElement): { text: string; key: number[] } {
 
 function element(e: NftElement): string {
   let out = e.key.join(" . ");
-  if (e.comment !== undefined) out += ` comment "${e.comment}"`;
+  if (e.comment !== undefined) out += ` comment ${quoted(e.comment)}`;
   if (e.value !== undefined) out += ` : ${e.value}`;
   return out;
 }
@@ -82,7 +83,7 @@ function chainBlock(c: NftChain): string {
 
 function printChain(c: NftChain): string {
   const lines = [`\tchain ${c.name} {`];
-  if (c.comment !== undefined) lines.push(`\t\tcomment "${c.comment}"`);
+  if (c.comment !== undefined) lines.push(`\t\tcomment ${quoted(c.comment)}`);
   if (c.base) lines.push(`\t\ttype ${c.base.type} hook ${c.base.hook} priority ${priority(c.base)}; policy accept;`);
   for (const r of c.rules) lines.push(`\t\t${listedRule(r)}`);
   return `${lines.join("\n")}\n\t}\n`;

@@ -8,8 +8,14 @@ import type { ProxyEndpointInfo, ServicePortInfo } from "../service-ports.ts";
 /** knftables.NameLengthMax (256) less the longest prefix, `endpoint-` and friends (16). */
 const BASE_LENGTH_MAX = 240;
 
+/**
+ * What nft reads as one word of a name (its lexer's identifier characters). Valid names hold nothing
+ * else; one that bypassed validation (a quote, a newline) must not end the word and start a statement.
+ */
+const NOT_IN_NAME = /[^A-Za-z0-9/_.-]/g;
+
 function hashAndTruncate(name: string): string {
-  const hashed = `${hash16(name).slice(0, 8)}-${name}`;
+  const hashed = `${hash16(name).slice(0, 8)}-${name.replace(NOT_IN_NAME, "_")}`;
   return hashed.length > BASE_LENGTH_MAX ? `${hashed.slice(0, BASE_LENGTH_MAX - 3)}...` : hashed;
 }
 

@@ -2,6 +2,7 @@
 // `nft list ruleset` prints them back (nft 1.0.6: meta keywords, 32-bit hex marks, quoted names,
 // one-element anonymous sets bare).
 import { parseIpv4, parsePrefix } from "../../model/address.ts";
+import { quoted } from "./comment.ts";
 import type { NftPart, NftRule } from "./table.ts";
 
 export function writtenRule(rule: NftRule): string {
@@ -13,7 +14,7 @@ export function listedRule(rule: NftRule): string {
 }
 
 function withComment(text: string, comment: string | undefined): string {
-  return comment === undefined ? text : `${text} comment "${comment}"`;
+  return comment === undefined ? text : `${text} comment ${quoted(comment)}`;
 }
 
 function written(part: NftPart): string {
@@ -47,7 +48,7 @@ function listed(part: NftPart): string {
       return `meta mark set meta mark ${part.op === "or" ? "|" : "^"} ${m}`;
     }
     case "ifname":
-      return `"${part.name}"`;
+      return quoted(part.name);
   }
 }
 
