@@ -6,6 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { COMMENT_LENGTH_MAX } from "../lib/kubeproxy/nftables/comment.ts";
 import { kubeProxyNftTable, listingText, transactionText } from "../lib/kubeproxy/nftables/index.ts";
+import { NftEngine } from "../lib/netfilter/nft/engine.ts";
+import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
+import { formatDiagnostic } from "../lib/output/diagnostics.ts";
 import { loadTopologySync } from "../lib/topology.ts";
 import { cluster, pod, service, slice } from "./support/cluster-fixture.ts";
 
@@ -92,6 +95,26 @@ describe("hostile names in nftables mode: generated text", () => {
     const listing = listingText(table);
     expect(listing.split("\n").filter((l) => l.trimStart().startsWith("add rule"))).to.deep.equal([]);
   });
+});
+
+describe("hostile nft text: the reader's diagnostics quote excerpts (issue 14, item 1)", () => {
+  const LONG = "c".repeat(10_000);
+  const PASSWD = "root:x:0:0:root:/root:/bin/bash";
+  const TEXTS = {
+    "a 10 kB chain name, priority, address, jump and word": `table ip t {\n chain ${LONG} {\n  type filter hook input priority ${LONG}; policy accept;\n  ip daddr ${LONG} accept\n  jump ${LONG}x\n  ${LONG} foo\n }\n}\n`,
+    "an /etc/passwd line as a rule, a match, an element and a statement": `table ip t {\n chain c {\n  ${PASSWD}\n  ip daddr 1.2.3.4 ${PASSWD}\n }\n set s { type ipv4_addr ; elements = { ${PASSWD} } }\n}\n${PASSWD}\n`,
+    "10 kB table, set, chain type, hook and command words": `table ${LONG} {\n chain a { type ${LONG} hook input priority 0; }\n set ${LONG} { type ${LONG} ; }\n ${LONG} x\n}\nadd element ip t ${LONG} { 1.2.3.4 }\nadd rule ip t ${LONG} accept\nadd ${LONG} x\n${LONG} ${LONG}\n`,
+  };
+  for (const [what, text] of Object.entries(TEXTS))
+    it(what, () => {
+      const printed = new NftEngine(parseNftRuleset(text, "x.nft")).diagnostics.map(formatDiagnostic);
+      expect(printed.length).to.be.greaterThan(2);
+      for (const line of printed.flatMap((p) => p.split("\n"))) {
+        expect(line.length, line).to.be.at.most(240);
+        expect(line).not.to.include(PASSWD);
+        expect(line).not.to.include("c".repeat(41));
+      }
+    });
 });
 
 describe("hostile names in nftables mode: the real nft (network namespace)", function () {

@@ -1,5 +1,6 @@
 // A base chain's `type T hook H [device D] priority P; policy X;`, with nft's named priorities
 // (raw -300, mangle -150, dstnat -100, filter 0, security 50, srcnat 100) and offsets (`dstnat - 10`).
+import { excerpt } from "../../model/excerpt.ts";
 import { Unreadable } from "./elements.ts";
 import type { Token } from "./lexer.ts";
 import type { BaseHook } from "./model.ts";
@@ -28,10 +29,7 @@ function priority(tokens: readonly Token[], i: number): number {
   const first = tokens[i]?.text ?? "";
   let p = PRIORITIES[first] ?? (/^-?\d+$/.test(first) ? Number(first) : undefined);
   if (p === undefined)
-    throw new Unreadable(
-      tokens[i] ?? tokens[i - 1],
-      `priority ${JSON.stringify(first)} is not a number or a known name`,
-    );
+    throw new Unreadable(tokens[i] ?? tokens[i - 1], `priority ${excerpt(first)} is not a number or a known name`);
   const sign = tokens[i + 1]?.text;
   if (sign === "+" || sign === "-") {
     const n = Number(tokens[i + 2]?.text);
@@ -54,7 +52,7 @@ export function readBase(st: readonly Token[], base: BaseHook | undefined): Base
   }
   const type = st[1]?.text;
   if (type !== "filter" && type !== "nat" && type !== "route")
-    throw new Unreadable(st[1] ?? st[0], `chain type ${JSON.stringify(type ?? "")}`);
+    throw new Unreadable(st[1] ?? st[0], `chain type ${excerpt(type ?? "")}`);
   const h = w("hook");
   const hook = HOOKS[st[h + 1]?.text ?? ""];
   if (h < 0 || !hook) throw new Unreadable(st[h + 1] ?? st[0], "a base chain with no hook kubehop knows");

@@ -2,16 +2,13 @@
 // order (an `insert` puts one first), sets with their types and elements; and the diagnostics of
 // everything that could not be read, each at its line.
 import { type Diagnostic, type DiagnosticCode, diagnostic } from "../../model/diagnostic.ts";
+import { asWritten, excerpt } from "../../model/excerpt.ts";
 import { readBase } from "./base-chain.ts";
 import { readElements, Unreadable } from "./elements.ts";
 import { sourceOf, type Token } from "./lexer.ts";
 import type { Family, NftChain, NftRule, NftRuleset, NftSet, NftTable, ValueKind } from "./model.ts";
 import { readRule, readTypeof } from "./rule-reader.ts";
 import { KEY_TYPES } from "./values.ts";
-
-export function excerpt(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
-}
 
 export class RulesetBuilder {
   protected readonly tables: NftTable[] = [];
@@ -66,7 +63,11 @@ export class RulesetBuilder {
         chain.base = readBase(st, chain.base);
       } catch (e) {
         if (!(e instanceof Unreadable)) throw e;
-        this.note("nft-unsupported", e.token ?? st[0]!, `chain ${chain.name}: ${e.message}: not run as a base chain`);
+        this.note(
+          "nft-unsupported",
+          e.token ?? st[0]!,
+          `chain ${asWritten(chain.name)}: ${e.message}: not run as a base chain`,
+        );
       }
     } else if (w !== "comment" && w !== "devices" && w !== "device") this.rule(chain, st, false);
   }
@@ -80,7 +81,10 @@ export class RulesetBuilder {
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
       const at = e.token ?? st[0]!;
-      this.note("nft-unsupported", at, `chain ${chain.name}: ${e.message} in ${excerpt(text)}: the rule never matches`);
+      // A rule that starts with what kubehop cannot read may be no rule at all (a line of any file):
+      // only a rule that starts as nft rules do is quoted, and only its start.
+      const quoted = at === st[0] ? "" : ` in ${excerpt(text)}`;
+      this.note("nft-unsupported", at, `chain ${asWritten(chain.name)}: ${e.message}${quoted}: the rule never matches`);
       rule = { ...base, exprs: [], unreadable: e.message };
     }
     const list = this.pending.get(chain)!;
@@ -136,13 +140,14 @@ export class RulesetBuilder {
     if (kinds.length === 0 || kinds.some((k) => k === undefined))
       throw new Unreadable(
         keys[0] ?? st[0],
-        `set ${set.name}: a key type kubehop does not model (${excerpt(keys.map((t) => t.text).join(" "))})`,
+        `set ${asWritten(set.name)}: a key type kubehop does not model (${excerpt(keys.map((t) => t.text).join(" "))})`,
       );
     m.kinds = kinds as ValueKind[];
   }
 
   protected elements(set: NftSet, tokens: Token[], at: Token): void {
-    if (set.kinds.length === 0) throw new Unreadable(at, `set ${set.name}: elements of a set whose type is not known`);
+    if (set.kinds.length === 0)
+      throw new Unreadable(at, `set ${asWritten(set.name)}: elements of a set whose type is not known`);
     for (const e of readElements(tokens, set.kinds, set.verdictMap)) set.elements.push(e);
   }
 }

@@ -1,5 +1,6 @@
 // Set and map elements as nft writes them (`{ 172.30.0.41 . tcp . 80 comment "x" : goto svc, ... }`)
 // and verdicts, shared by named sets, anonymous sets and verdict maps.
+import { excerpt, LINE_START_MAX } from "../../model/excerpt.ts";
 import type { Token } from "./lexer.ts";
 import type { Dim, NftVerdict, SetElement, ValueKind } from "./model.ts";
 import { parseDim } from "./values.ts";
@@ -104,7 +105,7 @@ function readElement(tokens: Token[], kinds: readonly ValueKind[], verdicts: boo
     const kind = kinds[key.length];
     if (!kind) throw new Unreadable(t, "an element with more parts than the set's type has");
     const d = parseDim(kind, t.text, t.kind === "string");
-    if (!d) throw new Unreadable(t, `${JSON.stringify(t.text)} is not a value of type ${kind}`);
+    if (!d) throw new Unreadable(t, `${excerpt(t.text, LINE_START_MAX)} is not a value of type ${kind}`);
     key.push(d);
     i++;
     if (tokens[i]?.text !== ".") break;

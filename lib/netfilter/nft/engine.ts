@@ -5,6 +5,7 @@
 // (nf_nat_inet_fn), as in the iptables engine. `numgen random mod N` forks the walk, one branch per
 // value with probability 1/N, lowest first. Verdict maps record the element that decided.
 import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
+import { asWritten } from "../../model/excerpt.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
 import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, Verdict } from "../hooks.ts";
@@ -50,7 +51,7 @@ export class NftEngine implements Netfilter {
             diagnostic(
               "nft-family-not-run",
               { file: ruleset.file, line: table.line, col: 1 },
-              `table ${table.family} ${table.name}: kubehop traces IPv4 packets, ` +
+              `table ${table.family} ${asWritten(table.name)}: kubehop traces IPv4 packets, ` +
                 `which ${table.family} tables never see: read, not run`,
             ),
           );

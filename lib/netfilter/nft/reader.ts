@@ -4,13 +4,12 @@
 // Blocks are read statement by statement as the text is lexed, so a 40 MB ruleset is never held as
 // tokens all at once. Every statement that cannot be read is a diagnostic at its line with a short
 // excerpt, and the rest is read; a rule that cannot be read is kept in its chain and never matches.
-import { RulesetBuilder, excerpt } from "./builder.ts";
+import { asWritten, excerpt, excerptStart, LINE_START_MAX } from "../../model/excerpt.ts";
+import { RulesetBuilder } from "./builder.ts";
 import { closingBrace, Unreadable } from "./elements.ts";
 import { Lexer, ListSource, sourceOf, type Token, type TokenSource } from "./lexer.ts";
 import { type Family, FAMILIES, type NftChain, type NftRuleset, type NftSet, type NftTable } from "./model.ts";
 import { nextStatement, splitStatements } from "./statements.ts";
-
-export { excerpt };
 
 /** The block a statement is read in. */
 type Block =
@@ -49,8 +48,8 @@ class NftReader extends RulesetBuilder {
     if (open && block.kind !== "top") {
       const what =
         block.kind === "table"
-          ? `table ${block.table.family} ${block.table.name}`
-          : `${block.kind} ${"chain" in block ? block.chain.name : block.set.name}`;
+          ? `table ${block.table.family} ${asWritten(block.table.name)}`
+          : `${block.kind} ${asWritten("chain" in block ? block.chain.name : block.set.name)}`;
       this.note("nft-unreadable", open, `${what} is never closed (a cut paste?): what is there is read`);
     }
     return false;
@@ -89,7 +88,7 @@ class NftReader extends RulesetBuilder {
           if (st[0]!.text === "comment" || st[0]!.text === "flags") return;
           throw new Unreadable(
             st[0],
-            `${excerpt(st[0]!.text)} in table ${block.table.name}: a table object kubehop does not read`,
+            `${excerptStart(st[0]!.text)} in table ${asWritten(block.table.name)}: a table object kubehop does not read`,
           );
         case "chain":
           return this.chainStatement(block.chain, st);
@@ -101,7 +100,7 @@ class NftReader extends RulesetBuilder {
       this.note(
         "nft-unreadable",
         e.token ?? st[0]!,
-        `${e.message}: ${excerpt(sourceOf(this.text, st[0]!, st[st.length - 1]!))} skipped`,
+        `${e.message}: ${excerptStart(sourceOf(this.text, st[0]!, st[st.length - 1]!))} skipped`,
       );
     }
   }
@@ -149,7 +148,8 @@ class NftReader extends RulesetBuilder {
     }
     const table = this.table(t.family, t.name, st[0]!);
     const name = st[t.next];
-    if (!name) throw new Unreadable(st[st.length - 1], `\`${verb} ${object}\` names no object`);
+    if (!name)
+      throw new Unreadable(st[st.length - 1], `\`${verb} ${asWritten(object ?? "", LINE_START_MAX)}\` names no object`);
     const next = t.next + 1;
     if (object === "chain") {
       if (verb === "delete" || verb === "destroy") return void table.chains.delete(name.text);
@@ -173,7 +173,10 @@ class NftReader extends RulesetBuilder {
         throw new Unreadable(st[next] ?? name, "elements without { ... }");
       return this.elements(set, st.slice(next + 1, -1), name);
     }
-    throw new Unreadable(st[0], `\`${verb} ${object ?? ""}\` is a command kubehop does not run`);
+    throw new Unreadable(
+      st[0],
+      `\`${verb} ${asWritten(object ?? "", LINE_START_MAX)}\` is a command kubehop does not run`,
+    );
   }
 
   private ruleCommand(verb: string, table: NftTable, name: Token, st: Token[], next: number): void {
@@ -183,7 +186,7 @@ class NftReader extends RulesetBuilder {
       this.note(
         "nft-unsupported",
         st[i]!,
-        `\`${verb} rule ... ${st[i]!.text}\`: placed ${verb === "insert" ? "first" : "last"} in ${chain.name}`,
+        `\`${verb} rule ... ${st[i]!.text}\`: placed ${verb === "insert" ? "first" : "last"} in ${asWritten(chain.name)}`,
       );
       i += 2;
     }

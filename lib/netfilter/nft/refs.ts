@@ -1,6 +1,7 @@
 // Names a table's rules use that the table lacks: a jump or goto to a missing chain and an @set that
 // was never declared never match (nft itself would refuse them; a paste may have lost them).
 import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
+import { asWritten, excerpt } from "../../model/excerpt.ts";
 import type { Expr, NftTable, SetElement } from "./model.ts";
 
 function chainsOf(e: Expr): string[] {
@@ -25,18 +26,18 @@ export function checkRefs(file: string, table: NftTable): Diagnostic[] {
       diagnostic(
         "nft-missing",
         { file, line, col: 1 },
-        `${what} does not exist in table ${table.family} ${table.name}: never matches`,
+        `${what} does not exist in table ${table.family} ${asWritten(table.name)}: never matches`,
       ),
     );
   for (const set of table.sets.values())
     for (const el of set.elements)
       if (el.verdict && "chain" in el.verdict && !table.chains.has(el.verdict.chain))
-        missing(set.line, `chain ${JSON.stringify(el.verdict.chain)} (from @${set.name})`);
+        missing(set.line, `chain ${excerpt(el.verdict.chain)} (from @${asWritten(set.name)})`);
   for (const chain of table.chains.values())
     for (const rule of chain.rules)
       for (const e of rule.exprs) {
-        for (const c of chainsOf(e)) if (!table.chains.has(c)) missing(rule.line, `chain ${JSON.stringify(c)}`);
-        for (const s of setsOf(e)) if (!table.sets.has(s)) missing(rule.line, `set @${s}`);
+        for (const c of chainsOf(e)) if (!table.chains.has(c)) missing(rule.line, `chain ${excerpt(c)}`);
+        for (const s of setsOf(e)) if (!table.sets.has(s)) missing(rule.line, `set @${asWritten(s)}`);
       }
   return out;
 }

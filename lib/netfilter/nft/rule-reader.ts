@@ -3,6 +3,7 @@
 // comparison, a set lookup or a verdict map; or a statement (verdicts, NAT, `meta mark set`,
 // `update @set`). Anything else stops the reading with Unreadable at its token.
 import { parseIpv4 } from "../../model/address.ts";
+import { asWritten, excerpt, LINE_START_MAX } from "../../model/excerpt.ts";
 import type { Token } from "./lexer.ts";
 import { closingBrace, readElements, readVerdict, Unreadable } from "./elements.ts";
 import type { Expr, Field, Selector, SetSource, ValueKind } from "./model.ts";
@@ -159,7 +160,7 @@ class RuleReader {
     const at = this.t[this.i + 1];
     if (at?.text !== "@" || this.t[this.i + 2]?.kind !== "word") this.fail(`\`${op}\` without @set`);
     const set = this.t[this.i + 2]!.text;
-    if (this.word(this.i + 3) !== "{") this.fail(`\`${op} @${set}\` without { key }`);
+    if (this.word(this.i + 3) !== "{") this.fail(`\`${op} @${asWritten(set)}\` without { key }`);
     const close = closingBrace(this.t, this.i + 3);
     const inner = new RuleReader(this.t.slice(this.i + 4, close));
     const sel = inner.selector();
@@ -203,7 +204,7 @@ class RuleReader {
       const t = this.t[this.i];
       if (!t || (t.kind !== "word" && t.kind !== "string")) this.fail("a comparison with no value");
       const d = sel.fields[0]!.kind === "nfproto" ? nfproto(t.text) : parseDim(kind, t.text, t.kind === "string");
-      if (!d) this.fail(`${JSON.stringify(t.text)} is not a value kubehop reads for this match`);
+      if (!d) this.fail(`${excerpt(t.text, LINE_START_MAX)} is not a value kubehop reads for this match`);
       values.push([d]);
       this.i++;
       if (this.word() !== ",") break;
@@ -343,7 +344,7 @@ class RuleReader {
         return this.numgen();
     }
     return this.fail(
-      `${JSON.stringify(w ?? "")}${next ? ` ${JSON.stringify(next)}` : ""}: an expression kubehop does not simulate`,
+      `${excerpt(w ?? "", LINE_START_MAX)}${next ? ` ${excerpt(next, LINE_START_MAX)}` : ""}: an expression kubehop does not simulate`,
     );
   }
 
