@@ -324,6 +324,23 @@ describe("kubehop netfilter --rules with nft text", () => {
     expect(alone.stdout).to.contain("warning[netfilter-assumed]: routing forwards the packet for 10.180.0.1");
   });
 
+  it("an assumed address names the test as nft writes it (fib saddr type), not iptables' addrtype LOCAL", async () => {
+    const r = await runCli([
+      "netfilter",
+      "--rules",
+      rules,
+      "--src",
+      "203.0.113.2",
+      "--dst",
+      "192.168.0.2",
+      "--dport",
+      "3001",
+    ]);
+    const assumed = r.stdout.split("\n").filter((l) => l.includes("is one of the node's addresses"));
+    expect(assumed).to.have.length(2);
+    for (const line of assumed) expect(line).to.contain("(fib saddr type)").and.not.contain("addrtype");
+  });
+
   it("refuses --ipsets with nft rules and, with --strict, rules it cannot fully read", async () => {
     const withSets = await runCli(
       args(["--src", "10.0.0.2", "--dst", "172.30.0.41", "--dport", "80", "--ipsets", rules]),

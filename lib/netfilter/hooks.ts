@@ -64,7 +64,14 @@ export interface Unknowns {
 
 /** A fact a rule was evaluated under without the input giving it. */
 export type Assumption =
-  | { readonly kind: "not-local"; readonly ip: Ipv4; readonly rule?: RuleRef; readonly hook: HookName }
+  | {
+      readonly kind: "not-local";
+      readonly ip: Ipv4;
+      readonly rule?: RuleRef;
+      readonly hook: HookName;
+      /** The test as its engine writes it, when not iptables' `addrtype LOCAL` (nft's `fib daddr type`). */
+      readonly test?: string;
+    }
   | {
       readonly kind: "iface";
       readonly dir: "in" | "out";

@@ -103,7 +103,7 @@ export function assumedBy(
   for (const f of sel.fields) {
     if (f.kind === "fib") {
       const ip = f.dir === "saddr" ? c.packet.src : c.packet.dst;
-      if (unknown.local(ip)) out.push({ kind: "not-local", ip, rule, hook });
+      if (unknown.local(ip)) out.push({ kind: "not-local", ip, rule, hook, test: `fib ${f.dir} type` });
     } else if (f.kind === "iifname" && unknown.inIface !== undefined && ctx.inIface === unknown.inIface)
       out.push({ kind: "iface", dir: "in", assumed: unknown.inIface, tested, rule, hook });
     else if (f.kind === "oifname" && unknown.outIface !== undefined && ctx.outIface === unknown.outIface)
