@@ -55,7 +55,8 @@ describe("emulate: for real in network namespaces", function () {
 
   it("builds a topology sealed inside its namespaces, answers through kube-proxy's rules, and removes every kh- namespace", async () => {
     // A leftover of a crashed run (no owner alive) is removed by the next start.
-    const dead = `kh-x${process.pid.toString(16)}-n1`;
+    // A run id as kubehop makes them (4 hex digits), one no live run holds.
+    const dead = `kh-${(process.pid & 0xffff).toString(16).padStart(4, "0")}-n1`;
     run("ip", ["netns", "add", dead]);
     const before = hostLinks();
     const topo = loadTopologySync(HAIRPIN);
