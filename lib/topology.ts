@@ -5,6 +5,7 @@ import { buildCluster } from "./control/build.ts";
 import { nodeNetworks } from "./control/node-network.ts";
 import { loadInput } from "./input/load.ts";
 import { Network } from "./dataplane/network.ts";
+import { nftNodeEngine } from "./dataplane/nft-ruleset.ts";
 import { cniNatRules, withChains } from "./cni/nat-rules.ts";
 import { kubeProxyTables, saveText } from "./kubeproxy/index.ts";
 import type { SaveTables } from "./netfilter/chain-source.ts";
@@ -45,12 +46,13 @@ export class Topology {
     // Each node's netfilter is kube-proxy's ruleset for it, the rules iptables-save would print:
     // built for the nodes a trace actually crosses, chain by chain as the walk enters them, each
     // rule array parsed once for all the nodes that share it.
+    // In nftables mode it is kube-proxy's nft table with the overlay agent's nat table (nft-ruleset.ts).
     // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
       const dump = this.cluster.nodeDumps.get(node.name);
-      return dump?.iptablesSave
-        ? engineFor(dump.iptablesSave, true, dump.ipsets)
-        : new NetfilterEngine(this.tables(node.name));
+      if (dump?.iptablesSave) return engineFor(dump.iptablesSave, true, dump.ipsets);
+      if (this.cluster.kubeProxy.mode === "nftables") return nftNodeEngine(this.cluster, node);
+      return new NetfilterEngine(this.tables(node.name));
     });
     return this.#network;
   }

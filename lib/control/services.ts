@@ -364,15 +364,12 @@ export function buildKubeProxyConfig(
 
 const OTHER_MODE = "kubehop simulates iptables mode; the rules on the nodes differ";
 
-// nftables mode's rules are generated (kubehop ruleset); traces still walk iptables mode's rules,
-// which decide the same for every modelled case but these.
+// nftables mode's rules are generated and traced (lib/dataplane/nft-ruleset.ts): the warning says which.
 const MODE_WARNINGS: ReadonlyMap<string, string> = new Map([
   [
     "nftables",
-    'kube-proxy mode "nftables": `kubehop ruleset` prints the nft ruleset kube-proxy writes, but traces walk ' +
-      "iptables mode's equivalent rules, which differ from it: nftables mode refuses NodePorts on 127.0.0.0/8, " +
-      "rejects a ClusterIP's unused ports and drops unallocated addresses of the Service range (cluster-ips-check), " +
-      "and masquerades fully-random",
+    'kube-proxy mode "nftables": traces walk the nft table kube-proxy writes (`kubehop ruleset` prints it) ' +
+      "with the overlay agent's iptables-nft nat rules; a node's dumped rules replace both",
   ],
   [
     "ipvs",

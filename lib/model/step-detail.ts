@@ -45,6 +45,16 @@ export interface PeerFact {
 
 export type HookName = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
+/** An nftables rule that acted: its table, the rule as listed, and the verdict-map element that led there. */
+export interface NftRuleFact {
+  readonly family: string;
+  readonly table: string;
+  /** The rule as `nft list ruleset` prints it. */
+  readonly rule: string;
+  /** The last verdict-map element on the way to the rule (or the rule's own), as listed. */
+  readonly element?: { readonly map: string; readonly text: string };
+}
+
 /** Which of the netfilter engine's rule targets acted. */
 export type NetfilterTarget =
   | "accept"
@@ -128,6 +138,8 @@ export type StepDetail =
       readonly effect: string;
       /** For DNAT, SNAT and MASQUERADE: the address rewritten, before and after. */
       readonly nat?: { readonly field: "src" | "dst"; readonly from: Endpoint; readonly to: Endpoint };
+      /** Set when the rule is an nftables rule. */
+      readonly nft?: NftRuleFact;
     }
   | {
       readonly kind: "hook-pass";
@@ -446,6 +458,8 @@ export type EndDetail =
       readonly rejectWith?: string;
       /** The rule that decided; absent: the chain's policy. */
       readonly rule?: { readonly table: string; readonly chain: string; readonly index: number };
+      /** Set when the rule is an nftables rule. */
+      readonly nft?: NftRuleFact;
       /** kube-proxy's REJECT of a Service port without endpoints: which port, and why it has none. */
       readonly noEndpoints?: { readonly service: string; readonly port: string; readonly cause: NoEndpointsCause };
     }

@@ -30,6 +30,10 @@ export interface NetfilterEvent {
   after: Packet;
   /** Human words for what happened, e.g. `DNAT to 10.244.2.5:8080`. */
   detail: string;
+  /** For an nft jump or goto: the chain it went to. */
+  to?: string;
+  /** For an nft verdict map's verdict: the map and its element that decided, as listed. */
+  element?: { readonly map: string; readonly text: string };
 }
 
 export interface HookContext {

@@ -3,7 +3,7 @@
 import { causeText } from "../control/references.ts";
 import type { PodRef } from "../model/hop-at.ts";
 import type { StepAction } from "../model/step.ts";
-import type { EndDetail, Endpoint, PeerFact, Receiver, StepDetail } from "../model/step-detail.ts";
+import type { EndDetail, Endpoint, NftRuleFact, PeerFact, Receiver, StepDetail } from "../model/step-detail.ts";
 import {
   authReason,
   bodySizeReason,
@@ -65,6 +65,8 @@ export function stepReason(d: StepDetail, action: StepAction): string {
     case "ipvs":
       return ipvsReason(d);
     case "netfilter":
+      if (d.nft)
+        return `${nftTable(d.nft)} ${d.path.join(" > ")}: ${d.effect} (rule ${d.index})${viaElement(d.nft, d.effect)}`;
       return `${d.table} ${d.path.join(" > ")}: ${d.effect} (rule ${d.index})`;
     case "hook-pass": {
       const via = d.walked.length ? ` (walked ${d.walked.join(", ")})` : "";
@@ -240,7 +242,10 @@ export function endReason(d: EndDetail): string {
         `unreachable)`
       );
     case "verdict": {
-      const by = d.rule ? ` by ${d.rule.chain} rule ${d.rule.index}` : " by chain policy";
+      const by = d.rule
+        ? ` by ${d.nft ? `${nftTable(d.nft)} ` : ""}${d.rule.chain} rule ${d.rule.index}` +
+          (d.nft ? ` (${d.nft.rule})${viaElement(d.nft, d.nft.rule)}` : "")
+        : " by chain policy";
       const why = d.noEndpoints
         ? `: Service ${d.noEndpoints.service} port ${d.noEndpoints.port} has no ready ` +
           `endpoint: ${causeText(d.noEndpoints.cause)}`
@@ -387,4 +392,14 @@ function routerReason(d: Pick<Detail<"router">, "gateway" | "destination" | "dec
     case "internet":
       return `router ${gw} sends ${d.destination} on towards the internet`;
   }
+}
+
+function nftTable(n: NftRuleFact): string {
+  return `table ${n.family} ${n.table}`;
+}
+
+/** The map element that sent the walk to the rule, unless the words already hold it. */
+function viaElement(n: NftRuleFact, said: string): string {
+  const el = n.element;
+  return el && !said.includes(el.text) ? `, from ${el.map} element ${el.text}` : "";
 }

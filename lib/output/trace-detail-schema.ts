@@ -23,6 +23,17 @@ const ReceiverSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("client"), name: str }),
 ]);
 const PortSchema = z.strictObject({ port: int, protocol: str });
+const NftRuleSchema = z
+  .strictObject({
+    family: str,
+    table: str,
+    rule: str.meta({ description: "the rule as nft list ruleset prints it" }),
+    element: z
+      .strictObject({ map: str, text: str })
+      .optional()
+      .meta({ description: "the last verdict-map element on the way to the rule, as listed" }),
+  })
+  .meta({ description: "an nftables rule: its table, text and the map element that led to it" });
 const PeerSchema = z.strictObject({ node: str, publicKey: str, allowedIp: str, endpoint: EndpointSchema.optional() });
 const RouteSchema = z.strictObject({
   prefix: str,
@@ -166,8 +177,9 @@ export const StepDetailSchema = z
           .strictObject({ field: z.enum(["src", "dst"]), from: EndpointSchema, to: EndpointSchema })
           .optional()
           .meta({ description: "DNAT, SNAT, MASQUERADE: the address rewritten" }),
+        nft: NftRuleSchema.optional(),
       },
-      "the iptables rule that acted",
+      "the iptables or nftables rule that acted",
     ),
     fact("hook-pass", { hook: HookSchema, walked: list(str), verdict: str }, "no rule of the hook acted"),
     fact(
@@ -447,6 +459,7 @@ export const EndDetailSchema = z
         verdict: z.enum(["DROP", "REJECT"]),
         rejectWith: str.optional(),
         rule: z.strictObject({ table: str, chain: str, index: int }).optional(),
+        nft: NftRuleSchema.optional(),
         noEndpoints: z.strictObject({ service: str, port: str, cause: NoEndpointsCauseSchema }).optional(),
       },
       "a netfilter DROP or REJECT, by a rule or (no rule) the chain's policy",

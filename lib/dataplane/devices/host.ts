@@ -5,7 +5,7 @@ import { formatIpv4 } from "../../model/address.ts";
 import type { InterfaceName, Node, Route } from "../../model/cluster.ts";
 import type { HookName } from "../../netfilter/hooks.ts";
 import type { Disposition } from "../../model/step.ts";
-import type { EndDetail } from "../../model/step-detail.ts";
+import type { EndDetail, NftRuleFact } from "../../model/step-detail.ts";
 import type { BranchState, HostLocation, Location, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here } from "../locations.ts";
 import { type Packet, rewrite } from "../../model/packet.ts";
@@ -166,7 +166,8 @@ function applyHook(
   for (const b of branches) {
     // With one branch the path goes on as it is (extended in place); a split gets fresh copies.
     const steps = single ? p.steps : [...p.steps];
-    steps.push(...hookSteps(name, b));
+    const own = hookSteps(name, b);
+    steps.push(...own);
     const state = b.recent === p.state.recent ? p.state : { ...p.state, recent: b.recent };
     const next: Path = {
       packet: b.packet,
@@ -181,14 +182,17 @@ function applyHook(
       continue;
     }
     const last = b.events.at(-1);
+    const decided = own.at(-1)?.detail;
+    const nft = decided?.kind === "netfilter" ? decided.nft : undefined;
     const verdict: EndDetail = {
       kind: "verdict",
       hook: name,
       verdict: b.verdict,
       ...(b.rejectWith ? { rejectWith: b.rejectWith } : {}),
       ...(last ? { rule: { table: last.rule.table, chain: last.rule.chain, index: last.rule.index } } : {}),
+      ...(nft ? { nft } : {}),
     };
-    const disposition = dispositionOf(b.verdict, last?.rule.text);
+    const disposition = dispositionOf(b.verdict, last?.rule.text, nft);
     const why = disposition === "NO_ENDPOINTS" ? noEndpoints(ctx, b.packet) : undefined;
     out.push(finish(next, disposition, why ? { ...verdict, noEndpoints: why } : verdict, last?.rule.text));
   }
@@ -208,7 +212,14 @@ function noEndpoints(ctx: StepContext, pk: Packet) {
 }
 
 /** kube-proxy's own comments say when a drop or reject is about missing endpoints. */
-function dispositionOf(verdict: "DROP" | "REJECT", rule: string | undefined): Disposition {
+// kube-proxy's nftables mode says "no endpoints" by map, not comment: a Service address or NodePort
+// without endpoints maps to `goto reject-chain`, one whose endpoints are all on other nodes (Local
+// policy) to `drop`.
+const NO_ENDPOINT_MAPS = new Set(["@no-endpoint-services", "@no-endpoint-nodeports"]);
+
+function dispositionOf(verdict: "DROP" | "REJECT", rule: string | undefined, nft?: NftRuleFact): Disposition {
+  if (nft?.table === "kube-proxy" && nft.element && NO_ENDPOINT_MAPS.has(nft.element.map))
+    return verdict === "REJECT" ? "NO_ENDPOINTS" : "NO_LOCAL_ENDPOINTS";
   if (rule?.includes("has no local endpoints")) return "NO_LOCAL_ENDPOINTS";
   if (rule?.includes("has no endpoints")) return "NO_ENDPOINTS";
   return verdict === "DROP" ? "DROPPED" : "REJECTED";

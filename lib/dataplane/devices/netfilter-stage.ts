@@ -5,9 +5,10 @@ import type { HookBranch, HookName, NetfilterEvent } from "../../netfilter/hooks
 import type { StepContext, StepRecord } from "../device.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { StepAction } from "../../model/step.ts";
-import type { NetfilterTarget, StepDetail } from "../../model/step-detail.ts";
+import type { NetfilterTarget, NftRuleFact, StepDetail } from "../../model/step-detail.ts";
 import { destinationOf, sourceOf } from "../facts.ts";
 
+type Element = NonNullable<NetfilterEvent["element"]>;
 type NatFact = NonNullable<Extract<StepDetail, { kind: "netfilter" }>["nat"]>;
 
 export interface HookIfaces {
@@ -79,18 +80,32 @@ export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
   const steps: StepRecord[] = [];
   const walked: string[] = [];
   let path: string[] = [];
+  // The verdict-map elements that sent the walk into each chain of the path (nftables), by depth: a
+  // goto keeps those of the chain it leaves.
+  let elements: Element[][] = [];
   let table = "";
   for (const e of b.events) {
-    if (e.rule.table !== table) {
-      table = e.rule.table;
+    const tableKey = e.rule.nft ? `${e.rule.nft.family} ${e.rule.nft.table} ${e.rule.table}` : e.rule.table;
+    if (tableKey !== table) {
+      table = tableKey;
       path = [hook];
+      elements = [[]];
+    }
+    // An nftables hook runs several base chains of one table: a chain not on the path is the next one.
+    if (e.rule.nft && !path.includes(e.rule.chain)) {
+      path = [e.rule.chain];
+      elements = [[]];
     }
     // A user chain that ends without a RETURN rule returns implicitly: no event marks it.
     while (path.length > 1 && path.at(-1) !== e.rule.chain) path.pop();
+    elements.length = path.length;
     if (e.kind === "jump" || e.kind === "goto") {
-      const target = e.detail.replace(/^(jump to|goto) /, "");
+      const target = e.to ?? e.detail.replace(/^(jump to|goto) /, "");
+      const kept = e.kind === "goto" ? (elements.at(-1) ?? []) : [];
       if (e.kind === "goto") path.pop();
       path.push(target);
+      elements.length = path.length - 1;
+      elements.push(e.element ? [...kept, e.element] : kept);
       if (!walked.includes(target)) walked.push(target);
       continue;
     }
@@ -114,6 +129,7 @@ export function hookSteps(hook: HookName, b: HookBranch): StepRecord[] {
         path: [...path],
         effect: e.detail,
         ...natOf(target, e.before, e.after),
+        ...nftOf(e, elements),
       },
       rule: e.rule.text,
       before: e.before,
@@ -136,6 +152,18 @@ const ACTION_OF = {
   affinity: "AFFINITY",
   notrack: "NOTRACK",
 } as const satisfies Record<NetfilterTarget, StepAction>;
+
+/**
+ * An nftables rule's table and the element that decided: the rule's own, else the nearest of a named
+ * map on the path (which Service: @service-ips), else of an anonymous one (numgen's endpoint choice,
+ * which the branch's choices name already).
+ */
+function nftOf(e: NetfilterEvent, elements: readonly Element[][]): { nft?: NftRuleFact } {
+  if (!e.rule.nft) return {};
+  const all = elements.flat();
+  const element = e.element ?? all.findLast((x) => x.map.startsWith("@")) ?? all.at(-1);
+  return { nft: { ...e.rule.nft, rule: e.rule.text, ...(element ? { element } : {}) } };
+}
 
 /** The address a NAT target rewrote, before and after. */
 function natOf(target: NetfilterTarget, before: Packet, after: Packet): { nat?: NatFact } {

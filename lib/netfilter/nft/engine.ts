@@ -128,8 +128,15 @@ class HookWalk {
     return ref;
   }
 
-  private record(b: Branch, kind: NetfilterEvent["kind"], rule: RuleRef, after: Packet, detail: string): void {
-    b.events.push({ kind, rule, before: b.packet, after, detail });
+  private record(
+    b: Branch,
+    kind: NetfilterEvent["kind"],
+    rule: RuleRef,
+    after: Packet,
+    detail: string,
+    extra?: Pick<NetfilterEvent, "to" | "element">,
+  ): void {
+    b.events.push({ kind, rule, before: b.packet, after, detail, ...extra });
     b.packet = after;
   }
 
@@ -214,7 +221,8 @@ class HookWalk {
         const el = vals && this.setHas(pos, e.map, vals, b);
         if (!el?.verdict) return "next";
         const where = e.map.kind === "named" ? `@${e.map.name}` : "{ ... }";
-        return this.verdict(pos, rule, el.verdict, b, `vmap ${where}: ${el.text}`);
+        const element = { map: where, text: el.text };
+        return this.verdict(pos, rule, el.verdict, b, `vmap ${where}: ${el.text}`, element);
       }
       case "verdict":
         return this.verdict(pos, rule, e.verdict, b, rule.text);
@@ -301,21 +309,33 @@ class HookWalk {
     return lookupOf(set.elements).find(vals);
   }
 
-  private verdict(pos: Pos, rule: NftRule, v: NftVerdict, b: Branch, detail: string): "on" | "next" | "moved" | "done" {
+  private verdict(
+    pos: Pos,
+    rule: NftRule,
+    v: NftVerdict,
+    b: Branch,
+    detail: string,
+    element?: NetfilterEvent["element"],
+  ): "on" | "next" | "moved" | "done" {
     const ref = this.ref(pos, rule);
+    // The trace names the chain a jump went to and the map element that gave the verdict.
+    const extra = {
+      ...(element ? { element } : {}),
+      ...(v.kind === "jump" || v.kind === "goto" ? { to: v.chain } : {}),
+    };
     switch (v.kind) {
       case "continue":
         return "next";
       case "accept":
-        this.record(b, "accept", ref, b.packet, detail);
+        this.record(b, "accept", ref, b.packet, detail, extra);
         this.fromBase(pos.bi + 1, b);
         return "done";
       case "drop":
-        this.record(b, "drop", ref, b.packet, detail);
+        this.record(b, "drop", ref, b.packet, detail, extra);
         this.end(b, "DROP");
         return "done";
       case "reject":
-        this.record(b, "reject", ref, b.packet, detail);
+        this.record(b, "reject", ref, b.packet, detail, extra);
         b.rejectWith = v.with;
         this.end(b, "REJECT");
         return "done";
@@ -331,7 +351,7 @@ class HookWalk {
       case "goto": {
         const to = this.bases[pos.bi]!.table.chains.get(v.chain);
         if (!to) return "next";
-        this.record(b, v.kind, ref, b.packet, detail);
+        this.record(b, v.kind, ref, b.packet, detail, extra);
         const stack = v.kind === "jump" ? { chain: pos.chain, ri: pos.ri + 1, parent: pos.stack } : pos.stack;
         pos.chain = to;
         pos.ri = 0;
