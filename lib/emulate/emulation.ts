@@ -10,7 +10,7 @@ import type { Node, WireGuardPeer } from "../model/cluster.ts";
 import { claimNewRun, keyFolder, markKept, removeRun, sweepDeadRuns } from "./cleanup.ts";
 import { installLoadBalancers, setUpClient, setUpEdge } from "./edge.ts";
 import { serverSpecOf, startServer, whenReady, type ServerSpec, CATCH_ALL_PORT } from "./echo-server.ts";
-import { loadRules, nodeRules } from "./iptables.ts";
+import { loadNftRules, loadRules, nodeRules, usesNft } from "./iptables.ts";
 import { tearDownOnExit } from "./lifecycle.ts";
 import { namesFor, type Names, underlayPort } from "./names.ts";
 import { createNamespace } from "./netns.ts";
@@ -144,8 +144,13 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       const ns = names.nodes.get(node.name)!;
       stage = `node ${node.name}'s routes`;
       installRoutes(net, node, ns);
-      stage = `node ${node.name}'s iptables rules`;
-      loadRules(ns, nodeRules(topo, node));
+      if (usesNft(topo, node)) {
+        stage = `node ${node.name}'s nftables rules (nft -f)`;
+        loadNftRules(ns, topo, node);
+      } else {
+        stage = `node ${node.name}'s iptables rules`;
+        loadRules(ns, nodeRules(topo, node));
+      }
     }
     stage = "the load balancers and clients";
     notes.push(...installLoadBalancers(cluster, names.edge));
