@@ -11,6 +11,8 @@ import { kubeProxyTables, saveText } from "./kubeproxy/index.ts";
 import type { SaveTables } from "./netfilter/chain-source.ts";
 import { NetfilterEngine } from "./netfilter/evaluator.ts";
 import { engineFor } from "./netfilter/node-walk.ts";
+import { NftEngine } from "./netfilter/nft/engine.ts";
+import { parseNftRuleset } from "./netfilter/nft/reader.ts";
 import { traceJson } from "./output/trace-json.ts";
 import { type CurlQuery, resolveCurl } from "./trace/curl.ts";
 import { planRequest, type TraceQuery } from "./trace/request.ts";
@@ -47,9 +49,10 @@ export class Topology {
     // built for the nodes a trace actually crosses, chain by chain as the walk enters them, each
     // rule array parsed once for all the nodes that share it.
     // In nftables mode it is kube-proxy's nft table with the overlay agent's nat table (nft-ruleset.ts).
-    // A node's own iptables-save dump, when given, replaces kube-proxy's derived rules.
+    // A node's own nft or iptables-save dump, when given, replaces kube-proxy's derived rules.
     this.#network ??= new Network(this.cluster, nodeNetworks(this.cluster), (node) => {
       const dump = this.cluster.nodeDumps.get(node.name);
+      if (dump?.nftRuleset) return new NftEngine(parseNftRuleset(dump.nftRuleset.text, dump.nftRuleset.file));
       if (dump?.iptablesSave) return engineFor(dump.iptablesSave, true, dump.ipsets);
       if (this.cluster.kubeProxy.mode === "nftables") return nftNodeEngine(this.cluster, node);
       return new NetfilterEngine(this.tables(node.name));

@@ -18,7 +18,7 @@ import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
 import { parseWgShow } from "../lib/nodedump/wg-show.ts";
 import { ipsetDiagnostics } from "../lib/netfilter/ipset-match.ts";
 import { parseIpsets } from "../lib/nodedump/ipset.ts";
-import { nftablesDiagnostic, nftablesLine } from "../lib/nodedump/nft.ts";
+import { bothRulesets } from "../lib/nodedump/nft.ts";
 import { NftEngine } from "../lib/netfilter/nft/engine.ts";
 import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
 import { loadTopologySync } from "../lib/topology.ts";
@@ -198,9 +198,9 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     () => parseIpRoute("[root@node3 dev]# ip route\n", "r.txt", interfaceMap(wgNodes()[0]!, [])).warnings,
     'r.txt:1:1: info[dump-prompt]: "[root@node3 dev]# ip route" is a shell prompt or an echoed command; skipped',
   ],
-  "dump-nftables": [
-    () => [nftablesDiagnostic("n.txt", nftablesLine("table ip nat {\n\tchain PREROUTING {\n")!)],
-    "n.txt:1:1: warning[dump-nftables]: this is `nft list ruleset` output: kubehop does not read nftables rules yet",
+  "dump-rules-both": [
+    () => [bothRulesets("n.txt", "i.txt")],
+    "n.txt:1:1: warning[dump-rules-both]: the node's rules are dumped twice: traces walk this nft ruleset",
   ],
   "nft-unreadable": [
     () => parseNftRuleset("chain c {\n}\n", "n.nft").diagnostics,

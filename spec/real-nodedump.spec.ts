@@ -14,6 +14,7 @@ import { parseIpAddr } from "../lib/nodedump/ip-addr.ts";
 import { parseIpRoute } from "../lib/nodedump/ip-route.ts";
 import { parseWgShow } from "../lib/nodedump/wg-show.ts";
 import { loadTopologySync } from "../lib/topology.ts";
+import { NftEngine } from "../lib/netfilter/nft/engine.ts";
 import { lookupRoute } from "../lib/dataplane/routing.ts";
 
 const REAL = "spec/fixtures/real";
@@ -223,17 +224,19 @@ describe("real node dumps in a node's folder", () => {
     expect([...dump.ipsets!.sets.keys()]).to.deep.equal(["test"]);
   });
 
-  it("calico#8025's `nft list ruleset`, as nft-ruleset.txt or where iptables-save.txt belongs: recognised and said, not read, never exit 2", () => {
+  it("calico#8025's `nft list ruleset`, as nft-ruleset.txt or where iptables-save.txt belongs: the node's rules, run by the nft engine", () => {
     const file = "nft/calico-8025-nft-ruleset.txt";
     for (const name of ["nft-ruleset.txt", "iptables-save.txt"]) {
       rmSync(join(dir, "nodes", "node-1"), { recursive: true });
       mkdirSync(join(dir, "nodes", "node-1"));
       put(name, file);
-      const cluster = loadTopologySync(dir).cluster;
-      const said = cluster.diagnostics.filter((d) => d.code === "dump-nftables");
-      expect(said.map((d) => d.source)).to.deep.equal([{ file: join(dir, "nodes", "node-1", name), line: 1, col: 1 }]);
-      expect(said[0]!.message).to.include("kubehop does not read nftables rules yet");
-      expect(cluster.nodeDumps.get("node-1")?.iptablesSave).to.equal(undefined);
+      const topo = loadTopologySync(dir);
+      const dump = topo.cluster.nodeDumps.get("node-1")!;
+      expect(dump.nftRuleset?.file).to.equal(join(dir, "nodes", "node-1", name));
+      expect(dump.iptablesSave).to.equal(undefined);
+      const nf = topo.network.netfilter(topo.network.node("node-1"));
+      expect(nf).to.be.instanceOf(NftEngine);
+      expect((nf as NftEngine).ruleset.tables.map((t) => `${t.family} ${t.name}`)).to.include("ip nat");
     }
   });
 });

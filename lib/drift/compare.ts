@@ -22,6 +22,7 @@ export function compareNode(cluster: Cluster, node: Node, dump: NodeDump): NodeC
   const differences: Difference[] = [];
   const info: string[] = [];
   if (dump.iptablesSave) compareIptables(cluster, node, dump.iptablesSave, differences, info);
+  if (dump.nftRuleset) info.push(`${dump.nftRuleset.file}: drift does not compare nft rules yet (traces walk them)`);
   if (dump.routes) compareRoutes(cluster, node, dump, differences);
   if (dump.wireguard) comparePeers(cluster, node, dump, differences, info);
   return { differences, info };

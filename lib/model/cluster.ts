@@ -291,6 +291,11 @@ export interface NodeDump {
   readonly node: string;
   /** `iptables-save` output (any tables), parsed once when the dump is read. */
   readonly iptablesSave?: Ruleset;
+  /**
+   * `nft list ruleset` text, read by the nft engine when the data plane is built (its reader reports
+   * what it cannot read rather than refusing): the node's whole ruleset, iptables-nft's tables included.
+   */
+  readonly nftRuleset?: { readonly text: string; readonly file: string };
   /** `ipvsadm-save -n` (or `ipvsadm -Ln`): kube-proxy's IPVS virtual services and their real servers. */
   readonly ipvs?: IpvsTable;
   /**

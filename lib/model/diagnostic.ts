@@ -94,7 +94,10 @@ export const DIAGNOSTIC_CODES = {
   "dump-unknown-peer": { severity: "warning", meaning: "a dumped WireGuard peer that is no node's" },
   "dump-private-key": { severity: "warning", meaning: "a dump holds a WireGuard private key: redact it" },
   "dump-prompt": { severity: "info", meaning: "a shell prompt or an echoed command in a dump: skipped" },
-  "dump-nftables": { severity: "warning", meaning: "nft list ruleset text: not read yet (the nftables issue)" },
+  "dump-rules-both": {
+    severity: "warning",
+    meaning: "a node dumped as nft-ruleset.txt and iptables-save.txt: traces walk the nft ruleset",
+  },
   "path-outside": {
     severity: "error",
     meaning: "a path a topology names that leaves its folder (absolute, .. or a symbolic link out)",

@@ -7,7 +7,8 @@
 //   nodes/NAME/ipvsadm.txt         ipvsadm-save -n (or ipvsadm -Ln): the IPVS table of kube-proxy's IPVS mode
 //   nodes/NAME/wg-show.txt         wg show all dump (or the pretty wg show)
 //   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
-//   nodes/NAME/nft-ruleset.txt     nft list ruleset: recognised, not read yet (a diagnostic says so)
+//   nodes/NAME/nft-ruleset.txt     nft list ruleset: the node's rules (kube-proxy's nftables mode), as
+//                                  is nft text where iptables-save.txt belongs
 // each optional; and per-node paths in `spec.nodeDumps.nodes`, inside the topology's folder.
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
@@ -23,7 +24,7 @@ import { type DumpedRoute, parseIpRoute } from "./ip-route.ts";
 import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
 import { parseIpvsadm } from "./ipvsadm.ts";
 import { parseIpsets } from "./ipset.ts";
-import { nftablesDiagnostic, nftablesLine } from "./nft.ts";
+import { bothRulesets, nftablesLine } from "./nft.ts";
 import { type DumpFile, type DumpPart, findDumpFiles } from "./dump-paths.ts";
 
 /** What kubehop falls back on when a part's file is empty. */
@@ -34,7 +35,7 @@ const DERIVED: Readonly<Record<DumpPart, string>> = {
   wgShow: "WireGuard peers are derived",
   ipvs: "IPVS table is unknown",
   ipsets: "sets are unknown",
-  nftRuleset: "nftables rules are not read",
+  nftRuleset: "rules are derived",
 };
 
 /** What the parsers saw beyond the model's NodeDump: lines and real names, for `kubehop drift`. */
@@ -121,8 +122,6 @@ function parseNode(
   const wg = wgText && attempt(() => parseWgShow(wgText.text, wgText.file, ifaces, nodes));
   const setsText = text("ipsets");
   const sets = setsText && parseIpsets(setsText.text, setsText.file);
-  for (const t of [text("nftRuleset"), text("iptablesSave")])
-    if (t && nftablesLine(t.text) !== undefined) warnings.push(nftablesDiagnostic(t.file, nftablesLine(t.text)!));
   const ipvsText = text("ipvs");
   const ipvs = ipvsText && parseIpvsadm(ipvsText.text, ipvsText.file);
   const iptText = text("iptablesSave");
@@ -134,9 +133,12 @@ function parseNode(
     attempt(() => parseIptablesSave(iptText.text, iptText.file, { assumeKubeJumps }));
   if (problems.length > 0) throw new InputError(problems);
   for (const p of [addr, routes, wg, sets, ipvs]) if (p) warnings.push(...p.warnings);
+  const nft = text("nftRuleset") ?? (iptText && nftablesLine(iptText.text) !== undefined ? iptText : undefined);
+  if (nft && ruleset) warnings.push(bothRulesets(nft.file, ruleset.file));
   const dump: NodeDump = {
     node: node.name,
     ...(ruleset ? { iptablesSave: ruleset } : {}),
+    ...(nft ? { nftRuleset: nft } : {}),
     ...(ipvs ? { ipvs: ipvs.table } : {}),
     ...(routes && routeText
       ? {

@@ -1,6 +1,5 @@
-// `nft list ruleset` text, recognised so that it is answered for what it is: kubehop reads iptables
-// rules (iptables-save, -S) and not yet nftables ones, which come with kube-proxy's nftables mode
-// (issue 15). The calico-8025 paste of the corpus is such a ruleset, written by iptables-nft.
+// `nft list ruleset` text in a node's dump, told apart from iptables-save text so that it is read by
+// the nft engine (the calico-8025 paste of the corpus is such a ruleset, written by iptables-nft).
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 
 /** `table ip nat {`, `chain KUBE-SERVICES {`, or a base chain's `type nat hook prerouting ...`. */
@@ -18,13 +17,13 @@ export function nftablesLine(text: string): number | undefined {
   return undefined;
 }
 
-/** The diagnostic for nft text where kubehop expected iptables rules (or in a node's nft dump). */
-export function nftablesDiagnostic(file: string, line: number): Diagnostic {
+/** A node dumped both ways: `nft list ruleset` lists iptables-nft's tables too, so it is the whole. */
+export function bothRulesets(nftFile: string, iptablesFile: string): Diagnostic {
   return diagnostic(
-    "dump-nftables",
-    { file, line, col: 1 },
-    "this is `nft list ruleset` output: kubehop does not read nftables rules yet (they come with kube-proxy's " +
-      "nftables mode, issue 15); the node's rules are not taken from it",
-    "on a node whose rules iptables-nft wrote, `iptables-nft-save` prints the same rules in the form kubehop reads",
+    "dump-rules-both",
+    { file: nftFile, line: 1, col: 1 },
+    `the node's rules are dumped twice: traces walk this nft ruleset, which lists iptables-nft's tables too; ` +
+      `${iptablesFile} is compared by drift only`,
+    "on a node in kube-proxy's iptables mode, leave nft-ruleset.txt out",
   );
 }
