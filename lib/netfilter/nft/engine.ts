@@ -9,11 +9,11 @@ import { asWritten } from "../../model/excerpt.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
 import type { HookBranch, HookContext, HookName, Netfilter, NetfilterEvent, Verdict } from "../hooks.ts";
-import type { BaseHook, Expr, NftChain, NftRule, NftRuleset, NftTable, NftVerdict, SetElement } from "./model.ts";
+import type { BaseHook, Dim, Expr, NftChain, NftRule, NftRuleset, NftTable, NftVerdict, SetElement } from "./model.ts";
 import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
 import { Branch, type Pos, pop } from "./branch.ts";
 import { asksNode, numgenOf, testedText } from "./selectors.ts";
-import { lookupOf } from "./sets.ts";
+import { type KeyValue, lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { checkRefs } from "./refs.ts";
@@ -25,6 +25,9 @@ interface Base {
   readonly kind: TableName;
   /** Each rule's reference as reached from this base chain, made once. */
   readonly refs: WeakMap<NftRule, RuleRef>;
+  /** The policy's reference and detail, made once (every walk that falls through records them). */
+  readonly policyRef: RuleRef;
+  readonly policyDetail: string;
 }
 
 /** The iptables table whose place a base chain takes, for RuleRef.table. */
@@ -35,6 +38,59 @@ function kindOf(h: BaseHook): TableName {
 }
 
 const RUN_FAMILIES = new Set(["ip", "inet"]);
+
+function baseOf(table: NftTable, chain: NftChain): Base {
+  const hook = chain.base!;
+  const kind = kindOf(hook);
+  const policyRef: RuleRef = {
+    table: kind,
+    chain: chain.name,
+    index: 0,
+    text: `policy ${hook.policy}`,
+    nft: { family: table.family, table: table.name },
+  };
+  return {
+    table,
+    chain,
+    hook,
+    kind,
+    refs: new WeakMap(),
+    policyRef,
+    policyDetail: `${chain.name} policy ${hook.policy}`,
+  };
+}
+
+/**
+ * Texts a walk records, made once per rule or element rather than per packet: a numgen rule's
+ * choices, and a verdict map element's detail and event field.
+ */
+const choiceTexts = new WeakMap<NftRule, string[]>();
+const elementTexts = new WeakMap<SetElement, { detail: string; element: { map: string; text: string } }>();
+
+/** Whether one of the values (each a list of dimensions) holds `vals`: loops, as it runs per rule. */
+function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]): boolean {
+  for (const dims of values) {
+    let all = true;
+    for (let i = 0; i < dims.length && all; i++) all = dimHolds(dims[i]!, vals[i]!);
+    if (all) return true;
+  }
+  return false;
+}
+
+function numgenChoice(rule: NftRule, mod: number, v: number): string {
+  let texts = choiceTexts.get(rule);
+  if (!texts) {
+    texts = Array.from({ length: mod }, (_, i) => `${rule.chain} #${rule.index} numgen random mod ${mod} = ${i}`);
+    choiceTexts.set(rule, texts);
+  }
+  return texts[v]!;
+}
+
+function elementText(map: string, el: SetElement): { detail: string; element: { map: string; text: string } } {
+  let t = elementTexts.get(el);
+  if (!t) elementTexts.set(el, (t = { detail: `vmap ${map}: ${el.text}`, element: { map, text: el.text } }));
+  return t;
+}
 
 export class NftEngine implements Netfilter {
   readonly diagnostics: readonly Diagnostic[];
@@ -58,8 +114,7 @@ export class NftEngine implements Netfilter {
         continue;
       }
       notes.push(...checkRefs(ruleset.file, table));
-      for (const chain of own)
-        bases.push({ table, chain, hook: chain.base!, kind: kindOf(chain.base!), refs: new WeakMap() });
+      for (const chain of own) bases.push(baseOf(table, chain));
     }
     // A stable sort: chains of one priority keep the order they were read in.
     bases.sort((a, b) => a.hook.priority - b.hook.priority);
@@ -134,9 +189,14 @@ class HookWalk {
     rule: RuleRef,
     after: Packet,
     detail: string,
-    extra?: Pick<NetfilterEvent, "to" | "element">,
+    element?: NetfilterEvent["element"],
+    to?: string,
   ): void {
-    b.events.push({ kind, rule, before: b.packet, after, detail, ...extra });
+    // Fields set one by one, not spread: this runs for every event of every packet.
+    const event: NetfilterEvent = { kind, rule, before: b.packet, after, detail };
+    if (element) event.element = element;
+    if (to !== undefined) event.to = to;
+    b.events.push(event);
     b.packet = after;
   }
 
@@ -167,14 +227,7 @@ class HookWalk {
 
   private policy(pos: Pos, b: Branch): void {
     const base = this.bases[pos.bi]!;
-    const ref: RuleRef = {
-      table: base.kind,
-      chain: base.chain.name,
-      index: 0,
-      text: `policy ${base.hook.policy}`,
-      nft: { family: base.table.family, table: base.table.name },
-    };
-    this.record(b, "policy", ref, b.packet, `${base.chain.name} policy ${base.hook.policy}`);
+    this.record(b, "policy", base.policyRef, b.packet, base.policyDetail);
     if (base.hook.policy === "drop") return this.end(b, "DROP");
     this.fromBase(pos.bi + 1, b);
   }
@@ -188,10 +241,7 @@ class HookWalk {
         const ng = numgenOf(e.sel);
         if (ng) {
           for (let v = 0; v < ng.mod; v++) {
-            const child = b.fork(
-              b.probability / ng.mod,
-              `${rule.chain} #${rule.index} numgen random mod ${ng.mod} = ${v}`,
-            );
+            const child = b.fork(b.probability / ng.mod, numgenChoice(rule, ng.mod, v));
             child.drawn = v + ng.offset;
             this.walk({ ...pos, k }, child);
           }
@@ -220,9 +270,8 @@ class HookWalk {
         const vals = selectorValues(e.sel, b, this.ctx);
         const el = vals && this.setHas(pos, e.map, vals, b);
         if (!el?.verdict) return "next";
-        const where = e.map.kind === "named" ? `@${e.map.name}` : "{ ... }";
-        const element = { map: where, text: el.text };
-        return this.verdict(pos, rule, el.verdict, b, `vmap ${where}: ${el.text}`, element);
+        const t = elementText(e.map.kind === "named" ? `@${e.map.name}` : "{ ... }", el);
+        return this.verdict(pos, rule, el.verdict, b, t.detail, t.element);
       }
       case "verdict":
         return this.verdict(pos, rule, e.verdict, b, rule.text);
@@ -277,7 +326,7 @@ class HookWalk {
     if (vals === undefined) return false;
     const v = vals[0]!;
     let held: boolean;
-    if (e.op === "eq") held = e.values.some((dims) => dims.every((d, i) => dimHolds(d, vals[i]!)));
+    if (e.op === "eq") held = anyHolds(e.values, vals);
     else {
       const d = e.values[0]![0]!;
       if (!("lo" in d) || typeof v !== "number") return false;
@@ -295,7 +344,7 @@ class HookWalk {
   private setHas(
     pos: Pos,
     src: Extract<Expr, { kind: "lookup" }>["set"],
-    vals: (number | string)[],
+    vals: readonly KeyValue[],
     b: Branch,
   ): SetElement | undefined {
     if (src.kind === "anonymous") return lookupOf(src.elements).find(vals);
@@ -319,23 +368,19 @@ class HookWalk {
   ): "on" | "next" | "moved" | "done" {
     const ref = this.ref(pos, rule);
     // The trace names the chain a jump went to and the map element that gave the verdict.
-    const extra = {
-      ...(element ? { element } : {}),
-      ...(v.kind === "jump" || v.kind === "goto" ? { to: v.chain } : {}),
-    };
     switch (v.kind) {
       case "continue":
         return "next";
       case "accept":
-        this.record(b, "accept", ref, b.packet, detail, extra);
+        this.record(b, "accept", ref, b.packet, detail, element);
         this.fromBase(pos.bi + 1, b);
         return "done";
       case "drop":
-        this.record(b, "drop", ref, b.packet, detail, extra);
+        this.record(b, "drop", ref, b.packet, detail, element);
         this.end(b, "DROP");
         return "done";
       case "reject":
-        this.record(b, "reject", ref, b.packet, detail, extra);
+        this.record(b, "reject", ref, b.packet, detail, element);
         b.rejectWith = v.with;
         this.end(b, "REJECT");
         return "done";
@@ -351,7 +396,7 @@ class HookWalk {
       case "goto": {
         const to = this.bases[pos.bi]!.table.chains.get(v.chain);
         if (!to) return "next";
-        this.record(b, v.kind, ref, b.packet, detail, extra);
+        this.record(b, v.kind, ref, b.packet, detail, element, v.chain);
         const stack = v.kind === "jump" ? { chain: pos.chain, ri: pos.ri + 1, parent: pos.stack } : pos.stack;
         pos.chain = to;
         pos.ri = 0;

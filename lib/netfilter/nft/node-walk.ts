@@ -86,18 +86,23 @@ class NftNodeWalk {
     if (hook === "POSTROUTING" && this.opts.localIps.length === 1) ctx.outIfaceAddress = this.opts.localIps[0]!;
     const hooks = [...before, hook];
     for (const h of this.engine.runHook(hook, from.packet, ctx)) {
+      const steps = from.steps.slice();
+      for (const event of h.events) steps.push({ hook, event });
       const b: Partial & { verdict: HookBranch["verdict"]; rejectWith?: string } = {
         probability: from.probability * h.probability,
         packet: h.packet,
-        choices: [...from.choices, ...h.choices],
-        steps: [...from.steps, ...h.events.map((event) => ({ hook, event }))],
+        choices: h.choices.length === 0 ? from.choices : [...from.choices, ...h.choices],
+        steps,
         recent: h.recent,
-        assumptions: [...from.assumptions, ...h.assumptions],
+        assumptions: h.assumptions.length === 0 ? from.assumptions : [...from.assumptions, ...h.assumptions],
         verdict: h.verdict,
-        ...(h.rejectWith !== undefined ? { rejectWith: h.rejectWith } : {}),
-        ...((h.dnat ?? from.dnat) ? { dnat: h.dnat ?? from.dnat } : {}),
-        ...((h.snat ?? from.snat) ? { snat: h.snat ?? from.snat } : {}),
       };
+      // Set one by one rather than spread: this runs for every branch at every hook.
+      if (h.rejectWith !== undefined) b.rejectWith = h.rejectWith;
+      const dnat = h.dnat ?? from.dnat;
+      if (dnat) (b as { dnat?: Partial["dnat"] }).dnat = dnat;
+      const snat = h.snat ?? from.snat;
+      if (snat) (b as { snat?: Partial["snat"] }).snat = snat;
       if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
       else this.out.push(this.finish(b, hooks, route));
     }
@@ -144,20 +149,18 @@ class NftNodeWalk {
   ) {
     const marks: string[] = [];
     let previous = 0;
-    for (const mark of [this.first.mark, ...b.steps.map((s) => s.event.after.mark)]) {
-      if (mark === 0 || mark === previous) continue;
-      previous = mark;
-      if (!marks.includes(hexText(mark))) marks.push(hexText(mark));
-    }
     // As for iptables rules, a chain's policy is listed only when it dropped the packet.
-    const steps = b.steps.filter((s) => s.event.kind !== "policy" || s.event.rule.text !== "policy accept");
-    const seen = new Set<string>();
-    const assumptions = b.assumptions.filter((a) => {
-      const key = JSON.stringify(a);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    const steps: NodeStep[] = [];
+    for (let i = -1; i < b.steps.length; i++) {
+      const mark = i < 0 ? this.first.mark : b.steps[i]!.event.after.mark;
+      if (mark !== 0 && mark !== previous) {
+        previous = mark;
+        if (!marks.includes(hexText(mark))) marks.push(hexText(mark));
+      }
+      const s = b.steps[i];
+      if (s && (s.event.kind !== "policy" || s.event.rule.text !== "policy accept")) steps.push(s);
+    }
+    const assumptions = distinct(b.assumptions);
     const branch: NodeBranch = {
       probability: b.probability,
       verdict: b.verdict,
@@ -169,7 +172,7 @@ class NftNodeWalk {
       rules: steps.map((s) => s.event.rule.text),
       route,
       hooks,
-      choices: [...b.choices],
+      choices: b.choices.slice(),
       steps,
       packet: b.packet,
       recent: b.recent,
@@ -177,4 +180,15 @@ class NftNodeWalk {
     };
     return branch;
   }
+}
+
+function distinct(assumptions: readonly Assumption[]): Assumption[] {
+  if (assumptions.length < 2) return assumptions.slice();
+  const seen = new Set<string>();
+  return assumptions.filter((a) => {
+    const key = JSON.stringify(a);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -18,6 +18,14 @@ export interface ConnView {
   readonly drawn: number | undefined;
 }
 
+/** The context's conntrack state as ct state's bit, looked up without making a lower-case string. */
+const CT_STATE_BITS: Readonly<Record<string, number | undefined>> = {
+  NEW: CT_STATES.new,
+  ESTABLISHED: CT_STATES.established,
+  RELATED: CT_STATES.related,
+  INVALID: CT_STATES.invalid,
+};
+
 function fibType(ip: Ipv4, ctx: HookContext): number {
   if (ctx.isLocal(ip)) return FIB_TYPES.indexOf("local");
   if (ip === 0xffffffff) return FIB_TYPES.indexOf("broadcast");
@@ -46,7 +54,7 @@ export function fieldValue(f: Field, c: ConnView, ctx: HookContext): KeyValue | 
     case "oifname":
       return ctx.outIface;
     case "ctstate":
-      return c.untracked ? CT_STATES.untracked : CT_STATES[ctx.ctState.toLowerCase()];
+      return c.untracked ? CT_STATES.untracked : CT_STATE_BITS[ctx.ctState];
     case "ctstatus":
       return undefined;
     case "nfproto":
@@ -58,10 +66,24 @@ export function fieldValue(f: Field, c: ConnView, ctx: HookContext): KeyValue | 
   }
 }
 
-/** The selector's values, masked; undefined when a field has none or the protocol dependency fails. */
-export function selectorValues(sel: Selector, c: ConnView, ctx: HookContext): KeyValue[] | undefined {
+// One array per length for every call: a walk reads a selector's values once per rule it tests, and
+// uses them before it reads the next (a comparison, a set or map lookup, the key an update adds).
+const scratch: KeyValue[][] = [];
+
+function scratchOf(n: number): KeyValue[] {
+  let a = scratch[n];
+  if (!a) scratch[n] = a = new Array<KeyValue>(n).fill(0);
+  return a;
+}
+
+/**
+ * The selector's values, masked; undefined when a field has none or the protocol dependency fails.
+ * The array is reused by the next call: use it before that, never keep it.
+ */
+export function selectorValues(sel: Selector, c: ConnView, ctx: HookContext): readonly KeyValue[] | undefined {
   if (sel.proto !== undefined && PROTOCOLS[c.packet.proto] !== sel.proto) return undefined;
-  const out: KeyValue[] = [];
+  const out = scratchOf(sel.fields.length);
+  let i = 0;
   for (const f of sel.fields) {
     let v = fieldValue(f, c, ctx);
     if (v === undefined) return undefined;
@@ -69,7 +91,7 @@ export function selectorValues(sel: Selector, c: ConnView, ctx: HookContext): Ke
       const m = sel.binop.value;
       v = (sel.binop.op === "&" ? v & m : sel.binop.op === "|" ? v | m : v ^ m) >>> 0;
     }
-    out.push(v);
+    out[i++] = v;
   }
   return out;
 }

@@ -1,6 +1,7 @@
-// A set's or map's elements compiled for lookup: exact keys in a hash map (kube-proxy's service-ips
-// map with 10,000 Services is one lookup), one-dimension intervals in a sorted array searched by
-// halves, and what is left (concatenations with ranges) scanned in order.
+// A set's or map's elements compiled for lookup: exact keys in hash maps, one level per part of a
+// concatenation (kube-proxy's service-ips map with 10,000 Services is three Map lookups, and no key
+// string is built per packet), one-dimension intervals in a sorted array searched by halves, and
+// what is left (concatenations with ranges) scanned in order.
 import type { SetElement } from "./model.ts";
 import { dimHolds } from "./values.ts";
 
@@ -12,30 +13,45 @@ interface Interval {
   readonly element: SetElement;
 }
 
+/** Exact keys: one Map per part of the key, the last one's values the elements. */
+type Level = Map<KeyValue, Level | SetElement>;
+
 export class Lookup {
-  private readonly exact = new Map<string, SetElement>();
+  private readonly exact: Level = new Map();
   private readonly intervals: Interval[] = [];
   private readonly rest: SetElement[] = [];
 
   constructor(elements: readonly SetElement[]) {
     for (const e of elements) {
       const key = exactKey(e);
-      if (key !== undefined) {
-        if (!this.exact.has(key)) this.exact.set(key, e);
-      } else if (e.key.length === 1 && "lo" in e.key[0]!) this.intervals.push({ ...e.key[0], element: e });
+      if (key !== undefined) this.addExact(key, e);
+      else if (e.key.length === 1 && "lo" in e.key[0]!) this.intervals.push({ ...e.key[0], element: e });
       else this.rest.push(e);
     }
     this.intervals.sort((a, b) => a.lo - b.lo);
   }
 
+  /** The first element of a key is kept, as nft keeps one element per key. */
+  private addExact(key: readonly KeyValue[], e: SetElement): void {
+    let level = this.exact;
+    for (let i = 0; i < key.length - 1; i++) {
+      let next = level.get(key[i]!) as Level | undefined;
+      if (next === undefined) level.set(key[i]!, (next = new Map()));
+      level = next;
+    }
+    if (!level.has(key[key.length - 1]!)) level.set(key[key.length - 1]!, e);
+  }
+
   find(values: readonly KeyValue[]): SetElement | undefined {
-    const hit = this.exact.get(values.join("|"));
-    if (hit) return hit;
+    let level: Level | SetElement | undefined = this.exact;
+    for (let i = 0; i < values.length && level !== undefined; i++) level = (level as Level).get(values[i]!);
+    if (level !== undefined) return level as SetElement;
     if (values.length === 1 && typeof values[0] === "number" && this.intervals.length > 0) {
       const found = this.interval(values[0]);
       if (found) return found;
     }
-    return this.rest.find((e) => e.key.every((d, i) => dimHolds(d, values[i]!)));
+    for (const e of this.rest) if (e.key.every((d, i) => dimHolds(d, values[i]!))) return e;
+    return undefined;
   }
 
   /** The interval holding v: nft keeps a set's intervals apart, so the last one starting at or below v. */
@@ -56,18 +72,20 @@ export class Lookup {
   }
 }
 
-function exactKey(e: SetElement): string | undefined {
-  const parts: string[] = [];
+/** The key's values when every part is one value (no range, no wildcard); an empty key has none. */
+function exactKey(e: SetElement): KeyValue[] | undefined {
+  if (e.key.length === 0) return undefined;
+  const parts: KeyValue[] = [];
   for (const d of e.key) {
     if ("lo" in d) {
       if (d.lo !== d.hi) return undefined;
-      parts.push(String(d.lo));
+      parts.push(d.lo);
     } else {
       if (d.wildcard) return undefined;
       parts.push(d.name);
     }
   }
-  return parts.join("|");
+  return parts;
 }
 
 const cache = new WeakMap<readonly SetElement[], Lookup>();
