@@ -5,11 +5,13 @@
 // given rather than derived because the EndpointSlice controller (lib/control/endpoint-slices.ts)
 // matches every Service against every pod: 10,000 x 150,000 selector checks. To learn the pod IPs
 // the slices list, the Deployments are loaded once on their own first (same scheduler, same IPAM).
+import { nftNodeEngine } from "../lib/dataplane/nft-ruleset.ts";
 import { kubeProxyNftTable, listingText } from "../lib/kubeproxy/nftables/index.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
-import type { Pod } from "../lib/model/cluster.ts";
+import type { Cluster, Pod } from "../lib/model/cluster.ts";
 import type { Packet } from "../lib/model/packet.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
+import { walkNftNode } from "../lib/netfilter/nft/node-walk.ts";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { endpointSliceText, serviceClusterText } from "./cluster-text.ts";
 import { gc, mb, median, once, peakRss, row, timeIt } from "./report.ts";
@@ -30,11 +32,34 @@ function clientPod(topo: Topology, node: string): Pod {
 
 /** One new TCP connection from `pod` to the ClusterIP of `svc`, through its node's rules. */
 function packetWalk(topo: Topology, pod: Pod, svc: string): { run: () => number; branches: number } {
-  const service = topo.cluster.services.find((x) => x.name === svc)!;
   const node = topo.cluster.nodes.find((n) => n.name === pod.node)!;
   // The engine the tracer uses for this node (kube-proxy's rules printed, parsed and compiled).
   const nf = topo.network.netfilter(node);
   if (!(nf instanceof NetfilterEngine)) throw new Error(`bench: ${node.name} has no netfilter engine`);
+  const { packet, localIps } = connection(topo.cluster, pod, svc);
+  const run = () => walkNode(nf, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
+  const branches = run();
+  return { run, branches };
+}
+
+/**
+ * The same connection through the node's rules in kube-proxy's nftables mode: its nft table (and the
+ * overlay agent's nat table) listed, read and run by the nft engine, as a trace builds them.
+ */
+function nftPacketWalk(cluster: Cluster, pod: Pod, svc: string): { run: () => number; branches: number } {
+  const node = cluster.nodes.find((n) => n.name === pod.node)!;
+  const engine = nftNodeEngine({ ...cluster, kubeProxy: { ...cluster.kubeProxy, mode: "nftables" } }, node);
+  if (engine.diagnostics.length > 0)
+    throw new Error(`bench: ${node.name}'s nft rules: ${engine.diagnostics[0]!.message}`);
+  const { packet, localIps } = connection(cluster, pod, svc);
+  const run = () => walkNftNode(engine, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
+  const branches = run();
+  return { run, branches };
+}
+
+function connection(cluster: Cluster, pod: Pod, svc: string): { packet: Packet; localIps: number[] } {
+  const service = cluster.services.find((x) => x.name === svc)!;
+  const node = cluster.nodes.find((n) => n.name === pod.node)!;
   const packet: Packet = {
     proto: "tcp",
     src: pod.ip,
@@ -47,9 +72,7 @@ function packetWalk(topo: Topology, pod: Pod, svc: string): { run: () => number;
     mark: 0,
   };
   const localIps = [node.ip, node.bridgeIp, ...(node.wireguard.address !== undefined ? [node.wireguard.address] : [])];
-  const run = () => walkNode(nf, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
-  const branches = run();
-  return { run, branches };
+  return { packet, localIps };
 }
 
 export function servicesAtScale(): void {
@@ -60,6 +83,8 @@ export function servicesAtScale(): void {
   const smallPod = clientPod(small, "node-1");
   const smallWalk = packetWalk(small, smallPod, "svc-5");
   const smallUs = timeIt(() => smallWalk.run(), 20000, 2000);
+  const smallNft = nftPacketWalk(small.cluster, smallPod, "svc-5");
+  const smallNftUs = timeIt(() => smallNft.run(), 20000, 2000);
 
   gc();
   const [placed, placeMs] = once(() =>
@@ -80,7 +105,9 @@ export function servicesAtScale(): void {
   // The slices must list exactly the pods the full load placed: same scheduler, same IPAM.
   const podAt = new Map(c.pods.map((p) => [p.ip, p]));
   const endpoints = c.endpointSlices.reduce((n, sl) => n + sl.endpoints.length, 0);
+  // The default `kubernetes` Service's slice lists the API server, not a bench pod.
   for (const sl of c.endpointSlices) {
+    if (!sl.serviceName.startsWith("svc-")) continue;
     for (const ep of sl.endpoints) {
       const p = podAt.get(ep.ip);
       if (p?.owner?.name !== `app-${sl.serviceName.slice(4)}` || p.node !== ep.nodeName)
@@ -150,6 +177,33 @@ export function servicesAtScale(): void {
     `services: ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
     `${(bigUs / smallUs).toFixed(2)}x`,
     "within 1.5x",
+  );
+
+  // nftables mode: the same node, the same connection, through kube-proxy's nft table.
+  gc();
+  const nftBefore = process.memoryUsage().heapUsed;
+  const [bigNft, nftNfMs] = once(() => nftPacketWalk(c, pod, "svc-5000"));
+  gc();
+  row(
+    `services: a node's nft ruleset on first use, with its first packet (list + read + run the chains it enters)`,
+    `${s(nftNfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - nftBefore)}, ${rss()}`,
+    "-",
+  );
+  const bigNftUs = timeIt(() => bigNft.run(), 20000, 2000);
+  row(
+    `services: nftables mode, one packet pod -> ClusterIP through the node's nft rules, all ${bigNft.branches} branches (PREROUTING, FORWARD, POSTROUTING), ${scale}`,
+    `${bigNftUs.toFixed(1)} µs median`,
+    "<= 25 µs",
+  );
+  row(
+    `services: nftables mode, the same on a 10-Service cluster (${smallNft.branches} branches)`,
+    `${smallNftUs.toFixed(1)} µs median`,
+    "-",
+  );
+  row(
+    `services: nftables mode, ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
+    `${(bigNftUs / smallNftUs).toFixed(2)}x`,
+    "<= 1.2x",
   );
 
   // A whole trace: svc-0's 15 pods are pinned to the client's node, so only that node's rules are
