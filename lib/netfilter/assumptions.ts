@@ -30,7 +30,8 @@ function assumptionDiagnostic(a: Assumption, file: string): Diagnostic {
         "netfilter-assumed",
         at,
         a.rule
-          ? `${ruleName(a.rule)} asks whether ${formatIpv4(a.ip)} is one of the node's addresses (${a.test ?? "addrtype LOCAL"}); ` +
+          ? `${ruleName(a.rule)} asks whether ${formatIpv4(a.ip)} is one of the node's addresses ` +
+              `(${a.test ?? "addrtype LOCAL"}); ` +
               "the node's addresses are not given, so it was taken as not local (only 127.0.0.0/8 is known to be)"
           : a.hook === "PREROUTING"
             ? `routing forwards the packet for ${formatIpv4(a.ip)} (FORWARD), taking it as not one of the node's ` +

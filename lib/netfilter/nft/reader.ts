@@ -88,7 +88,8 @@ class NftReader extends RulesetBuilder {
           if (st[0]!.text === "comment" || st[0]!.text === "flags") return;
           throw new Unreadable(
             st[0],
-            `${excerptStart(st[0]!.text)} in table ${asWritten(block.table.name)}: a table object kubehop does not read`,
+            `${excerptStart(st[0]!.text)} in table ${asWritten(block.table.name)}: ` +
+              "a table object kubehop does not read",
           );
         case "chain":
           return this.chainStatement(block.chain, st);
@@ -186,7 +187,8 @@ class NftReader extends RulesetBuilder {
       this.note(
         "nft-unsupported",
         st[i]!,
-        `\`${verb} rule ... ${st[i]!.text}\`: placed ${verb === "insert" ? "first" : "last"} in ${asWritten(chain.name)}`,
+        `\`${verb} rule ... ${st[i]!.text}\`: ` +
+          `placed ${verb === "insert" ? "first" : "last"} in ${asWritten(chain.name)}`,
       );
       i += 2;
     }

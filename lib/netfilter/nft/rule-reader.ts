@@ -344,7 +344,8 @@ class RuleReader {
         return this.numgen();
     }
     return this.fail(
-      `${excerpt(w ?? "", LINE_START_MAX)}${next ? ` ${excerpt(next, LINE_START_MAX)}` : ""}: an expression kubehop does not simulate`,
+      `${excerpt(w ?? "", LINE_START_MAX)}${next ? ` ${excerpt(next, LINE_START_MAX)}` : ""}: ` +
+        "an expression kubehop does not simulate",
     );
   }
 
