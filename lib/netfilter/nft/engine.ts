@@ -17,6 +17,7 @@ import { type KeyValue, lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { checkRefs } from "./refs.ts";
+import { breakNftLoops } from "./loops.ts";
 
 interface Base {
   readonly table: NftTable;
@@ -113,7 +114,7 @@ export class NftEngine implements Netfilter {
           );
         continue;
       }
-      notes.push(...checkRefs(ruleset.file, table));
+      notes.push(...checkRefs(ruleset.file, table), ...breakNftLoops(ruleset.file, table));
       for (const chain of own) bases.push(baseOf(table, chain));
     }
     // A stable sort: chains of one priority keep the order they were read in.
