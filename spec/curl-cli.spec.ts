@@ -126,7 +126,23 @@ describe("kubehop curl --json", () => {
         "backend",
         "pod",
         "clientIP",
+        "upstream",
       ]);
+      expect(b.http!.upstream).to.deep.equal({
+        method: "GET",
+        host: "shop.example.com",
+        path: "/api/cart",
+        headers: {
+          host: "shop.example.com",
+          "x-forwarded-for": "198.51.100.10",
+          "x-forwarded-host": "shop.example.com",
+          "x-forwarded-port": "443",
+          "x-forwarded-proto": "https",
+          "x-forwarded-scheme": "https",
+          "x-real-ip": "198.51.100.10",
+          "x-scheme": "https",
+        },
+      });
       expect(b.http).to.deep.include({
         status: 200,
         ingress: "shop/shop",

@@ -207,4 +207,18 @@ export interface HttpOutcome {
   clientIP?: string;
   /** For a redirect: where to. */
   location?: string;
+  /** The request as the backend pod receives it: after rewrite-target and the headers the controller sets. */
+  upstream?: UpstreamRequest;
+  /** The response headers kubehop knows the controller sends (a redirect's Location); names lower-case. */
+  responseHeaders?: Record<string, string>;
+}
+
+/** An HTTP request as a proxy sends it on: header names lower-case, sorted. */
+export interface UpstreamRequest {
+  method: string;
+  /** The Host header sent upstream. */
+  host: string;
+  /** The request target, with the query. */
+  path: string;
+  headers: Record<string, string>;
 }

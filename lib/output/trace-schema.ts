@@ -134,6 +134,19 @@ export const HttpOutcomeSchema = z.strictObject({
   pod: z.string().optional(),
   clientIP: z.string().optional(),
   location: z.string().optional(),
+  upstream: z
+    .strictObject({
+      method: z.string(),
+      host: z.string(),
+      path: z.string().meta({ description: "the request target with its query" }),
+      headers: z.record(z.string(), z.string()).meta({ description: "header names lower-case, sorted" }),
+    })
+    .optional()
+    .meta({ description: "the request as the backend pod receives it (after rewrite-target and the proxy's headers)" }),
+  responseHeaders: z
+    .record(z.string(), z.string())
+    .optional()
+    .meta({ description: "response headers kubehop knows (a redirect's location); names lower-case" }),
 });
 
 const HttpRequestSchema = z.strictObject({

@@ -42,7 +42,7 @@ export function traceText(
   if (t.branches.length > 1) lines.push("", ...branchTable(t, full.length < t.branches.length ? full : [], layout));
   for (const k of full) {
     const b = t.branches[k - 1];
-    if (b) lines.push("", ...branchLines(b, k, t.branches.length, layout));
+    if (b) lines.push("", ...branchLines(b, k, t.branches.length, layout, t.request.http));
   }
   const hidden = t.branches.length - full.length;
   if (!options.picked && hidden > 0) lines.push("", ...hint(hidden, layout));
@@ -115,7 +115,13 @@ function branchTable(t: Trace, marked: readonly number[], layout: Layout): strin
 }
 
 /** A branch in full: how it ended and why, what made it this branch, then its hops and its reply's. */
-function branchLines(b: Branch, k: number, n: number, layout: Layout): string[] {
+function branchLines(
+  b: Branch,
+  k: number,
+  n: number,
+  layout: Layout,
+  client?: { readonly host: string; readonly path: string },
+): string[] {
   const head: Piece[] = [
     { text: `branch ${k} of ${n}` },
     { text: `probability ${formatProbability(b.probability)}` },
@@ -126,6 +132,18 @@ function branchLines(b: Branch, k: number, n: number, layout: Layout): string[] 
   if (b.choices.length)
     lines.push(...hang("  because ", [{ text: safe(b.choices.join("; ")) }], 4, layout.columns, layout.color));
   if (b.rule) lines.push(...hang("  decided by: ", [{ text: safe(b.rule) }], 4, layout.columns, layout.color));
+  const up = b.http?.upstream;
+  // The request the pod receives, shown when the controller changed what the client asked for.
+  if (up && client && (up.path !== client.path || up.host.toLowerCase().replace(/:\d+$/, "") !== client.host))
+    lines.push(
+      ...hang(
+        "  upstream request: ",
+        [{ text: safe(`${up.method} ${up.path} (Host: ${up.host})`) }],
+        4,
+        layout.columns,
+        layout.color,
+      ),
+    );
   const replyHeader = (reply: Leg) =>
     hang(
       "  reply  ",

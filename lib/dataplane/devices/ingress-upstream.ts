@@ -10,7 +10,7 @@ import type { BackendRoute } from "../../ingress/router.ts";
 import { matchesIn, userRegex } from "../../ingress/user-regex.ts";
 import type { PodRef } from "../../model/hop-at.ts";
 import type { Packet } from "../../model/packet.ts";
-import type { HTTP_STATUS_ACTIONS, HttpOutcome } from "../../model/step.ts";
+import type { HTTP_STATUS_ACTIONS, HttpOutcome, UpstreamRequest } from "../../model/step.ts";
 import type { StepDetail } from "../../model/step-detail.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
@@ -268,13 +268,8 @@ function upstream(
   r: BackendRoute,
 ): Outcome {
   const h = client.http!;
-  const forwarded = {
-    ...h.headers,
-    host: h.host,
-    "x-forwarded-for": formatIpv4(client.src),
-    "x-forwarded-proto": h.scheme,
-    "x-real-ip": formatIpv4(client.src),
-  };
+  const sent = upstreamRequest(client, r);
+  const forwarded = sent.headers;
   // HTTPS and GRPCS speak TLS to the pod; AUTO_HTTP keeps the client's scheme.
   const tls = r.backendProtocol === "HTTPS" || r.backendProtocol === "GRPCS";
   const scheme = tls || (r.backendProtocol === "AUTO_HTTP" && h.scheme === "https") ? "https" : "http";
@@ -288,7 +283,7 @@ function upstream(
     ttl: 64,
     df: true,
     mark: 0,
-    http: { ...h, scheme, path: r.rewrittenPath ?? h.path, headers: forwarded },
+    http: { ...h, scheme, path: sent.path, headers: forwarded },
   };
   const controller: PodRef = podRef(pod);
   steps.push({
@@ -312,10 +307,54 @@ function upstream(
     steps,
     probability,
     choice: `${why}${affinity}`,
-    state,
+    state: state.http ? { ...state, http: { ...state.http, upstream: sent } } : state,
     proxy: { accepted: client, replyFrom: here.podOut(pod) },
     next: { at: here.podOut(pod), packet: next },
   };
+}
+
+/**
+ * The request nginx sends upstream (nginx.tmpl's proxy_set_header lines, configmap defaults): the client's
+ * headers, then Host and X-Forwarded-Host = $best_http_host (the Host header as sent), X-Real-IP and
+ * X-Forwarded-For = $remote_addr, X-Forwarded-Port = the port nginx listens on (443 for its https port),
+ * X-Forwarded-Proto/-Scheme and X-Scheme = $scheme, and X-Original-Forwarded-For/-Host = the client's own
+ * X-Forwarded-For/-Host when it sent them. X-Request-ID is random per request, so it is left out; empty values
+ * (Upgrade, Connection, Proxy) are not sent by nginx.
+ */
+export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamRequest {
+  const h = client.http!;
+  const addr = formatIpv4(client.src);
+  const best = h.headers.host ?? h.host;
+  const own: Record<string, string> = {
+    host: best,
+    "x-forwarded-for": addr,
+    "x-forwarded-host": best,
+    "x-forwarded-port": String(client.dport),
+    "x-forwarded-proto": h.scheme,
+    "x-forwarded-scheme": h.scheme,
+    "x-real-ip": addr,
+    "x-scheme": h.scheme,
+  };
+  if (h.headers["x-forwarded-for"]) own["x-original-forwarded-for"] = h.headers["x-forwarded-for"];
+  if (h.headers["x-forwarded-host"]) own["x-original-forwarded-host"] = h.headers["x-forwarded-host"];
+  const merged: Record<string, string> = { ...h.headers, ...own };
+  for (const gone of ["connection", "upgrade", "proxy", "x-request-id"]) delete merged[gone];
+  const headers = Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((k) => [k, merged[k]!] as const),
+  );
+  const path = r.rewrittenPath === undefined ? h.path : rewrittenTarget(r.rewrittenPath, h.path);
+  return { method: h.method, host: best, path, headers };
+}
+
+/** nginx `rewrite ... break` keeps the request's arguments: after `?args` of its own (with &), or alone. */
+function rewrittenTarget(target: string, original: string): string {
+  const q = original.indexOf("?");
+  const args = q >= 0 ? original.slice(q + 1) : "";
+  if (target.endsWith("?")) return target.slice(0, -1);
+  if (args === "") return target;
+  return target.includes("?") ? `${target}&${args}` : `${target}?${args}`;
 }
 
 function affinityChoice(a: NonNullable<BackendRoute["affinity"]>): string {
