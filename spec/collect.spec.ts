@@ -68,10 +68,13 @@ kubectl get -n kube-system configmap kube-proxy -o yaml > kubehop-dump/kube-prox
 #    wg show all dump prints each interface's PRIVATE KEY (2nd field of the interface line): the
 #    awk below replaces it with (hidden) before it is saved. kubehop never reads that field; if you
 #    gather the file another way, redact it yourself. Every file is optional; an empty one (wg on a
-#    node without WireGuard) is ignored.
+#    node without WireGuard) is ignored. nft-list-ruleset.txt is kept only on nodes whose kube-proxy
+#    runs in nftables mode (its table ip kube-proxy exists).
 for NODE in $(kubectl get nodes -o jsonpath='{.items[*].metadata.name}'); do
   mkdir -p kubehop-dump/nodes/$NODE
   kubectl debug node/$NODE -q -i --profile=sysadmin --image=busybox:1.36 -- chroot /host iptables-save > kubehop-dump/nodes/$NODE/iptables-save.txt
+  kubectl debug node/$NODE -q -i --profile=sysadmin --image=busybox:1.36 -- chroot /host sh -c 'nft list table ip kube-proxy >/dev/null 2>&1 && nft list ruleset' > kubehop-dump/nodes/$NODE/nft-list-ruleset.txt
+  [ -s kubehop-dump/nodes/$NODE/nft-list-ruleset.txt ] || rm kubehop-dump/nodes/$NODE/nft-list-ruleset.txt
   kubectl debug node/$NODE -q -i --profile=sysadmin --image=busybox:1.36 -- chroot /host ip route show table main > kubehop-dump/nodes/$NODE/ip-route.txt
   kubectl debug node/$NODE -q -i --profile=sysadmin --image=busybox:1.36 -- chroot /host ip -o -4 addr > kubehop-dump/nodes/$NODE/ip-addr.txt
   kubectl debug node/$NODE -q -i --profile=sysadmin --image=busybox:1.36 -- chroot /host wg show all dump | awk 'BEGIN{FS=OFS="\\t"} NF==5{$2="(hidden)"} {print}' > kubehop-dump/nodes/$NODE/wg-show.txt
@@ -100,14 +103,19 @@ kubectl get -n kube-system configmap kube-proxy -o yaml > my-cluster/kube-proxy.
 #    wg show all dump prints each interface's PRIVATE KEY (2nd field of the interface line): the
 #    awk below replaces it with (hidden) before it is saved. kubehop never reads that field; if you
 #    gather the file another way, redact it yourself. Every file is optional; an empty one (wg on a
-#    node without WireGuard) is ignored.
+#    node without WireGuard) is ignored. nft-list-ruleset.txt is kept only on nodes whose kube-proxy
+#    runs in nftables mode (its table ip kube-proxy exists).
 mkdir -p my-cluster/nodes/node-1
 ssh node-1 sudo iptables-save > my-cluster/nodes/node-1/iptables-save.txt
+ssh node-1 "sudo sh -c 'nft list table ip kube-proxy >/dev/null 2>&1 && nft list ruleset'" > my-cluster/nodes/node-1/nft-list-ruleset.txt
+[ -s my-cluster/nodes/node-1/nft-list-ruleset.txt ] || rm my-cluster/nodes/node-1/nft-list-ruleset.txt
 ssh node-1 ip route show table main > my-cluster/nodes/node-1/ip-route.txt
 ssh node-1 ip -o -4 addr > my-cluster/nodes/node-1/ip-addr.txt
 ssh node-1 sudo wg show all dump | awk 'BEGIN{FS=OFS="\\t"} NF==5{$2="(hidden)"} {print}' > my-cluster/nodes/node-1/wg-show.txt
 mkdir -p my-cluster/nodes/node-2
 ssh node-2 sudo iptables-save > my-cluster/nodes/node-2/iptables-save.txt
+ssh node-2 "sudo sh -c 'nft list table ip kube-proxy >/dev/null 2>&1 && nft list ruleset'" > my-cluster/nodes/node-2/nft-list-ruleset.txt
+[ -s my-cluster/nodes/node-2/nft-list-ruleset.txt ] || rm my-cluster/nodes/node-2/nft-list-ruleset.txt
 ssh node-2 ip route show table main > my-cluster/nodes/node-2/ip-route.txt
 ssh node-2 ip -o -4 addr > my-cluster/nodes/node-2/ip-addr.txt
 ssh node-2 sudo wg show all dump | awk 'BEGIN{FS=OFS="\\t"} NF==5{$2="(hidden)"} {print}' > my-cluster/nodes/node-2/wg-show.txt

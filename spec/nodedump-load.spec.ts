@@ -89,7 +89,7 @@ describe("node dumps: loading and tracing", () => {
     const r = await runCli(["validate", "-t", join(dir, "topology.yaml")]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.equal(
-      `${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: error[wrong-kind]: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt, ipvsadm.txt, ipset.txt, ipset-save.txt, nft-ruleset.txt\n`,
+      `${join(dir, "nodes", "node-1", "ip-routes.txt")}:1:1: error[wrong-kind]: unknown dump file "ip-routes.txt"; did you mean "ip-route.txt"?; a node's folder holds iptables-save.txt, ip-route.txt, ip-addr.txt, wg-show.txt, ipvsadm.txt, ipset.txt, ipset-save.txt, nft-list-ruleset.txt, nft-ruleset.txt\n`,
     );
   });
 

@@ -1,7 +1,7 @@
-// `kubehop ruleset -f TOPO --node NAME`: what the node's own tool prints of kube-proxy's rules, in the
-// node's proxy mode: iptables-save text in iptables mode (as `kubehop iptables-save`), the
-// kube-proxy table as `nft list ruleset` prints it in nftables mode.
-import { kubeProxyNftTable, listingText } from "../kubeproxy/nftables/index.ts";
+// `kubehop ruleset -f TOPO --node NAME`: what the node's own tool prints of its rules, in the node's
+// proxy mode: iptables-save text in iptables mode (as `kubehop iptables-save`), `nft list ruleset`
+// in nftables mode (the overlay agent's iptables-nft table, then kube-proxy's).
+import { nodeRulesetText } from "../kubeproxy/nftables/index.ts";
 import type { Cluster } from "../model/cluster.ts";
 import { type CommandRun, loadOptions, str, topologyPath } from "./command.ts";
 import { EXIT, required, UsageError } from "./io.ts";
@@ -27,10 +27,6 @@ export const run: CommandRun = async (args, io) => {
   const node = required(str(args, "node"), "--node NAME");
   const refusal = rulesetRefusal(topo.cluster, node);
   if (refusal !== undefined) throw new UsageError(refusal);
-  io.stdout(
-    topo.cluster.kubeProxy.mode === "nftables"
-      ? listingText(kubeProxyNftTable(topo.cluster, node))
-      : topo.iptablesSave(node),
-  );
+  io.stdout(topo.cluster.kubeProxy.mode === "nftables" ? nodeRulesetText(topo.cluster, node) : topo.iptablesSave(node));
   return EXIT.ok;
 };

@@ -1,6 +1,7 @@
 // The commands (`kubehop collect` prints them, never runs them) that gather a cluster's objects and
-// each node's iptables-save, routes, addresses and WireGuard peers into the layout `kubehop trace -t
-// DIR` and `kubehop drift -t DIR` read (lib/nodedump/load.ts). Deterministic text.
+// each node's iptables-save (and nft list ruleset in kube-proxy's nftables mode), routes, addresses
+// and WireGuard peers into the layout `kubehop trace -t DIR` and `kubehop drift -t DIR` read
+// (lib/nodedump/load.ts). Deterministic text.
 
 export interface CollectOptions {
   readonly nodes?: readonly string[];
@@ -65,15 +66,22 @@ export function collectScript(options: CollectOptions = {}): string {
     "#    wg show all dump prints each interface's PRIVATE KEY (2nd field of the interface line): the",
     "#    awk below replaces it with (hidden) before it is saved. kubehop never reads that field; if you",
     "#    gather the file another way, redact it yourself. Every file is optional; an empty one (wg on a",
-    "#    node without WireGuard) is ignored.",
+    "#    node without WireGuard) is ignored. nft-list-ruleset.txt is kept only on nodes whose kube-proxy",
+    "#    runs in nftables mode (its table ip kube-proxy exists).",
   );
   const run = (node: string, cmd: string, root: boolean) =>
     via === "debug"
       ? `kubectl debug node/${node} -q -i --profile=sysadmin --image=${DEBUG_IMAGE} -- chroot /host ${cmd}`
       : `ssh ${node} ${root ? "sudo " : ""}${cmd}`;
+  // A node in kube-proxy's nftables mode keeps its Service rules in nft's own table, which
+  // iptables-save does not print; elsewhere nft's listing would only repeat iptables-nft's tables.
+  const nft = "sh -c 'nft list table ip kube-proxy >/dev/null 2>&1 && nft list ruleset'";
+  const nftRun = (node: string) => (via === "debug" ? run(node, nft, true) : `ssh ${node} "sudo ${nft}"`);
   const perNode = (node: string, dest: string, indent: string) => [
     `${indent}mkdir -p ${dest}`,
     `${indent}${run(node, "iptables-save", true)} > ${dest}/iptables-save.txt`,
+    `${indent}${nftRun(node)} > ${dest}/nft-list-ruleset.txt`,
+    `${indent}[ -s ${dest}/nft-list-ruleset.txt ] || rm ${dest}/nft-list-ruleset.txt`,
     `${indent}${run(node, "ip route show table main", false)} > ${dest}/ip-route.txt`,
     `${indent}${run(node, "ip -o -4 addr", false)} > ${dest}/ip-addr.txt`,
     `${indent}${run(node, "wg show all dump", true)} | ${REDACT} > ${dest}/wg-show.txt`,

@@ -24,10 +24,22 @@ export const DUMP_FILES: Readonly<Record<string, DumpPart>> = {
   "ipvsadm.txt": "ipvs",
   "ipset.txt": "ipsets",
   "ipset-save.txt": "ipsets",
+  "nft-list-ruleset.txt": "nftRuleset",
   "nft-ruleset.txt": "nftRuleset",
 };
 
 const EXAMPLE = "nodes/node-1/ip-route.txt";
+
+/** What each part is, for messages. */
+const PART_NAMES: Readonly<Record<DumpPart, string>> = {
+  iptablesSave: "iptables-save",
+  ipRoute: "ip route",
+  ipAddr: "ip addr",
+  wgShow: "wg show",
+  ipsets: "ipset save",
+  nftRuleset: "nft list ruleset",
+  ipvs: "ipvsadm-save",
+};
 
 /** A folder files must be inside: as the user wrote it (for messages) and its real path. */
 interface Folder {
@@ -259,10 +271,23 @@ function scanFolder(
       );
       continue;
     }
+    // Two names of one part (ipset.txt and ipset-save.txt) would leave one file unread without a word.
+    const seen = new Map<DumpPart, string>();
     for (const f of list(path, problems)) {
       const file = join(path, f);
       const part = DUMP_FILES[f];
-      if (!part)
+      const twin = part && seen.get(part);
+      if (part) seen.set(part, f);
+      if (twin)
+        problems.push(
+          problem(
+            "duplicate",
+            at(file),
+            `${excerpt(f)} and ${excerpt(twin)} in ${plain(path)} are both the node's ${PART_NAMES[part]}; ` +
+              "keep one of them",
+          ),
+        );
+      else if (!part)
         problems.push(
           problem(
             "wrong-kind",

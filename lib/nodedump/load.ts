@@ -7,8 +7,8 @@
 //   nodes/NAME/ipvsadm.txt         ipvsadm-save -n (or ipvsadm -Ln): the IPVS table of kube-proxy's IPVS mode
 //   nodes/NAME/wg-show.txt         wg show all dump (or the pretty wg show)
 //   nodes/NAME/ipset.txt           ipset save (or ipset list); also read as ipset-save.txt
-//   nodes/NAME/nft-ruleset.txt     nft list ruleset: the node's rules (kube-proxy's nftables mode), as
-//                                  is nft text where iptables-save.txt belongs
+//   nodes/NAME/nft-list-ruleset.txt  nft list ruleset: the node's rules (kube-proxy's nftables mode);
+//                                  also read as nft-ruleset.txt, as is nft text where iptables-save.txt belongs
 // each optional; and per-node paths in `spec.nodeDumps.nodes`, inside the topology's folder.
 import { makePrefix } from "../model/address.ts";
 import type { InterfaceName, Node, NodeDump } from "../model/cluster.ts";
@@ -24,7 +24,7 @@ import { type DumpedRoute, parseIpRoute } from "./ip-route.ts";
 import { type DumpedPeer, parseWgShow } from "./wg-show.ts";
 import { parseIpvsadm } from "./ipvsadm.ts";
 import { parseIpsets } from "./ipset.ts";
-import { bothRulesets, nftablesLine } from "./nft.ts";
+import { bothRulesets, holdsKubeProxyTable, nftablesLine } from "./nft.ts";
 import { type DumpFile, type DumpPart, findDumpFiles } from "./dump-paths.ts";
 
 /** What kubehop falls back on when a part's file is empty. */
@@ -134,7 +134,8 @@ function parseNode(
   if (problems.length > 0) throw new InputError(problems);
   for (const p of [addr, routes, wg, sets, ipvs]) if (p) warnings.push(...p.warnings);
   const nft = text("nftRuleset") ?? (iptText && nftablesLine(iptText.text) !== undefined ? iptText : undefined);
-  if (nft && ruleset) warnings.push(bothRulesets(nft.file, ruleset.file));
+  // In nftables mode iptables-save shows only iptables-nft's tables, which nft lists too: no news.
+  if (nft && ruleset && !holdsKubeProxyTable(nft.text)) warnings.push(bothRulesets(nft.file, ruleset.file));
   const dump: NodeDump = {
     node: node.name,
     ...(ruleset ? { iptablesSave: ruleset } : {}),

@@ -2,6 +2,8 @@
 import type { Cluster } from "../../model/cluster.ts";
 import { proxyServices } from "../service-ports.ts";
 import { compose, TableBuilder } from "./builder.ts";
+import { listingText } from "./listing.ts";
+import { agentNatListing } from "./node-ruleset.ts";
 import { nftNodeView } from "./node-view.ts";
 import { servicePortPart } from "./service.ts";
 import { setupTable } from "./setup.ts";
@@ -9,6 +11,7 @@ import type { NftTable } from "./table.ts";
 
 export type { NftTable } from "./table.ts";
 export { listingText } from "./listing.ts";
+export { agentNatListing, listedIptablesRule } from "./node-ruleset.ts";
 export { transactionText } from "./transaction.ts";
 
 /**
@@ -24,4 +27,13 @@ export function kubeProxyNftTable(cluster: Cluster, nodeName: string): NftTable 
   setupTable(fixed, view);
   const parts = proxyServices(cluster).ports.map((svc) => servicePortPart(view, svc));
   return compose(fixed.build("kube-proxy", "rules for kube-proxy"), parts);
+}
+
+/**
+ * What `nft list ruleset` prints on the node: every table, in the order they were made, which is the
+ * order nft lists them. The overlay agent writes its NAT through iptables-nft before kube-proxy
+ * starts, so iptables-nft's `table ip nat` comes first, then kube-proxy's own.
+ */
+export function nodeRulesetText(cluster: Cluster, nodeName: string): string {
+  return `${agentNatListing(cluster, nodeName)}${listingText(kubeProxyNftTable(cluster, nodeName))}`;
 }
