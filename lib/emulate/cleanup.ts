@@ -1,5 +1,5 @@
 // Who owns what an emulation made, and removing it: the processes in its namespaces (pod servers,
-// wireguard-go), the namespaces (which take their interfaces with them), wireguard-go's sockets, the
+// wireguard-go, nginx), the namespaces (which take their interfaces with them), wireguard-go's sockets, the
 // folder of private keys, and last the owner record. A run is claimed before anything of it exists,
 // so every kh- namespace (the prerequisite probe's too) has an owner record while its owner lives.
 import { randomBytes } from "node:crypto";
@@ -92,11 +92,12 @@ function runOf(ns: string): string {
   return ns.slice(PREFIX.length).split("-")[0] ?? "";
 }
 
-/** Every run with something left: a namespace, an owner record or a key folder. */
+/** Every run with something left: a namespace, an owner record, a key folder or an nginx folder. */
 export function knownRuns(): string[] {
   const ids = new Set(listKhNamespaces().map(runOf));
   if (existsSync(OWNERS)) for (const f of readdirSync(OWNERS)) ids.add(f);
-  for (const f of readdirSync(tmpdir())) if (f.startsWith(PREFIX) && f.endsWith("-keys")) ids.add(runOf(f));
+  for (const f of readdirSync(tmpdir()))
+    if (f.startsWith(PREFIX) && (f.endsWith("-keys") || f.endsWith("-nginx"))) ids.add(runOf(f));
   return [...ids].filter((id) => RUN_ID.test(id)).sort();
 }
 
@@ -106,6 +107,7 @@ export function removeRun(runId: string): string[] {
   removeNamespaces(namespaces);
   removeWgSockets(runId);
   rmSync(join(tmpdir(), `${PREFIX}${runId}-keys`), { recursive: true, force: true });
+  rmSync(join(tmpdir(), `${PREFIX}${runId}-nginx`), { recursive: true, force: true });
   rmSync(join(OWNERS, runId), { force: true });
   return namespaces;
 }

@@ -1,6 +1,10 @@
-// The small server each pod runs (`node -e`), on the pod's declared ports: a TCP connection gets one
-// line, `NAME PEER_IP:PEER_PORT`, and is closed; a UDP datagram gets the same line back. It prints
-// `ready` once every port listens, and exits when its parent asks or its namespace goes away.
+// The small server each pod runs (`node -e`), on the pod's declared ports. A TCP connection whose
+// first bytes are an HTTP request gets 200 and a JSON body echoing what it received, like the Gateway
+// API conformance echo backend: {server, peer, method, host, path, proto, headers} (header names
+// lower-case), so verify can compare the request a proxy sent on; any other bytes, or none within
+// 200 ms, get one line, `NAME PEER_IP:PEER_PORT`, and the connection is closed. A UDP datagram gets
+// the line back. It prints `ready` once every port listens, and exits when its parent asks or its
+// namespace goes away.
 import type { ChildProcess } from "node:child_process";
 import type { Pod } from "../model/cluster.ts";
 import { start } from "./runner.ts";
@@ -12,9 +16,36 @@ const cfg = JSON.parse(process.argv[1]);
 let pending = cfg.tcp.length + cfg.udp.length;
 const up = () => { if (--pending === 0) process.stdout.write("ready\\n"); };
 if (pending === 0) process.stdout.write("ready\\n");
+function http(c, head) {
+  const lines = head.split("\\r\\n");
+  const [method, path, proto] = lines[0].split(" ");
+  const headers = {};
+  for (const l of lines.slice(1)) { const i = l.indexOf(":"); if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = ` +
+  `l.slice(i + 1).trim(); }
+  const body = JSON.stringify({ server: cfg.name, peer: c.remoteAddress + ":" + c.remotePort, method, ` +
+  `host: headers.host || "", path, proto, headers }) + "\\n";
+  c.end("HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: " + Buffer.byteLength(body) + ` +
+  `"\\r\\nConnection: close\\r\\n\\r\\n" + body);
+}
+function serve(c) {
+  c.on("error", () => {});
+  let buf = "", done = false;
+  const line = () => { if (done) return; done = true; clearTimeout(timer); c.end(cfg.name + " " + c.remoteAddress + ` +
+  `":" + c.remotePort + "\\n"); };
+  const timer = setTimeout(line, 200);
+  c.on("data", (d) => {
+    if (done) return;
+    buf += d.toString("latin1");
+    if (/^[A-Z]*$/.test(buf)) return;
+    if (!/^[A-Z]+ /.test(buf)) return line();
+    const end = buf.indexOf("\\r\\n\\r\\n");
+    if (end < 0) { if (buf.length > 65536) line(); return; }
+    done = true; clearTimeout(timer); http(c, buf.slice(0, end));
+  });
+  c.on("end", line);
+}
 for (const port of cfg.tcp) {
-  const s = net.createServer((c) => { c.on("error", () => {}); c.end(cfg.name + " " + c.remoteAddress + ":" + ` +
-  `c.remotePort + "\\n"); });
+  const s = net.createServer(serve);
   s.on("error", (e) => { process.stderr.write("tcp " + port + ": " + e.message + "\\n"); up(); });
   s.listen({ port, host: "0.0.0.0", backlog: 511 }, up);
 }

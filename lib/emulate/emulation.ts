@@ -18,6 +18,7 @@ import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
 import { setUpPod } from "./pod-setup.ts";
 import { CommandError, ipBatch, run } from "./runner.ts";
 import { configureWireGuard, genKeys, startWireGuard, warmUpTunnels, type WgKeys } from "./wireguard.ts";
+import { nginxPlans, startNginx } from "./nginx.ts";
 import { checkPrerequisites, EmulationUnavailable } from "./prerequisites.ts";
 
 /** The topology passed validation but the kernel refused to build part of it (exit 2, one line). */
@@ -36,6 +37,10 @@ export interface Emulation {
   readonly peers: ReadonlyMap<string, readonly WireGuardPeer[]>;
   /** Seconds the build took. */
   readonly buildSeconds: number;
+  /** The ingress controller pods (`ns/name`) real nginx serves plain HTTP in, and its ports. */
+  readonly nginx: ReadonlyMap<string, readonly number[]>;
+  /** `ns/name` of an Ingress -> why nginx's configuration does not run it as ingress-nginx would. */
+  readonly nginxUnrendered: ReadonlyMap<string, string>;
   /** The namespace a location the user wrote (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
   namespaceOf(location: string): string | undefined;
   /** The namespace a trace's hop lives in. */
@@ -80,6 +85,8 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
   const names = namesFor(cluster, runId);
   const notes: string[] = [];
   const peers = new Map<string, WireGuardPeer[]>();
+  const nginx = new Map<string, readonly number[]>();
+  const nginxUnrendered = new Map<string, string>();
   let stage = "the namespaces";
   try {
     log(`run ${names.runId}: ${names.all.length} namespaces`);
@@ -157,9 +164,10 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     cluster.clients.forEach((c, i) => {
       setUpClient(cluster, c, i, names.clients.get(c.name)!, names.edge);
     });
-    log("pod servers");
+    log("pod servers, and nginx in the ingress controller pods");
     stage = "the pod servers";
     const ready: Promise<void>[] = [];
+    const plans = new Map(nginxPlans(cluster).map((p) => [`${p.pod.namespace}/${p.pod.name}`, p] as const));
     const launch = (ns: string, spec: ServerSpec) => {
       const child = startServer(ns, spec);
       servers.push(child);
@@ -167,7 +175,19 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     };
     for (const pod of cluster.pods) {
       const ns = pod.hostNetwork ? names.nodes.get(pod.node) : names.pods.get(`${pod.namespace}/${pod.name}`);
-      if (ns && (pod.hostNetwork ? nodeByName.has(pod.node) : true)) launch(ns, serverSpecOf(pod));
+      if (!ns || (pod.hostNetwork && !nodeByName.has(pod.node))) continue;
+      const plan = plans.get(`${pod.namespace}/${pod.name}`);
+      // nginx takes the controller's plain-HTTP ports; its echo server keeps the rest.
+      const spec = serverSpecOf(pod);
+      launch(ns, plan ? { ...spec, tcp: spec.tcp.filter((p) => !plan.ports.includes(p)) } : spec);
+      if (plan)
+        ready.push(
+          startNginx(cluster, plan, ns, runId).then((n) => {
+            servers.push(n.child);
+            nginx.set(spec.name, plan.ports);
+            for (const [k, v] of n.unrendered) nginxUnrendered.set(k, v);
+          }),
+        );
     }
     for (const node of cluster.nodes) {
       const tcp = node.listeners.filter((l) => l.protocol === "TCP").map((l) => l.port);
@@ -231,7 +251,18 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     }
   };
   const notesOut = notes.filter((n) => n !== "");
-  return { names, notes: notesOut, peers, buildSeconds, namespaceOf, namespaceAt, teardown, detach };
+  return {
+    names,
+    notes: notesOut,
+    peers,
+    buildSeconds,
+    nginx,
+    nginxUnrendered,
+    namespaceOf,
+    namespaceAt,
+    teardown,
+    detach,
+  };
 }
 
 export type { Node };

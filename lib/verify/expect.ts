@@ -1,14 +1,27 @@
 // What a real connection should show for each branch the simulator predicts.
 import { arrival } from "../assert/facts.ts";
 import type { Branch, Disposition, HopAt, Trace } from "../trace/types.ts";
-import type { Attempt } from "./probe.ts";
+import type { UpstreamRequest } from "../model/step.ts";
+import type { Attempt, Echoed } from "./probe.ts";
 
 export type Expectation =
   | { readonly kind: "answer"; readonly server: string; readonly seen: string }
   | { readonly kind: "refused" }
   | { readonly kind: "timeout" }
   /** Unreachable (ICMP error) or a timeout: the kernel's choice depends on where the packet died. */
-  | { readonly kind: "fail" };
+  | { readonly kind: "fail" }
+  /** curl through ingress: the controller's answer, or the pod's behind it and the request it received. */
+  | HttpExpectation;
+
+export interface HttpExpectation {
+  readonly kind: "http";
+  readonly status: number;
+  /** `ns/name` of the pod that answers behind the controller, and the peer address it saw (the controller's). */
+  readonly pod?: string;
+  readonly seen?: string;
+  readonly location?: string;
+  readonly upstream?: UpstreamRequest;
+}
 
 export interface Group {
   readonly expect: Expectation;
@@ -59,6 +72,13 @@ export function expectationOf(trace: Trace, b: Branch): Expectation | { unverifi
 }
 
 export function keyOf(e: Expectation): string {
+  if (e.kind === "http")
+    return [
+      `HTTP ${e.status}`,
+      ...(e.pod ? [`${e.pod} saw ${e.seen}`] : []),
+      ...(e.location ? [`Location ${e.location}`] : []),
+      ...(e.upstream ? [`upstream ${e.upstream.method} ${e.upstream.path} (Host ${e.upstream.host})`] : []),
+    ].join(", ");
   return e.kind === "answer" ? `${e.server}${e.seen ? ` saw ${e.seen}` : ""}` : e.kind;
 }
 
@@ -87,10 +107,42 @@ export function matches(e: Expectation, a: Attempt): boolean {
       return a.outcome === "timeout";
     case "fail":
       return a.outcome !== "answer";
+    case "http":
+      return (
+        a.outcome === "answer" &&
+        a.status === e.status &&
+        a.location === e.location &&
+        (e.pod === undefined
+          ? a.echoed === undefined
+          : a.server === e.pod && ipOf(a.seen) === e.seen && sameRequest(e.upstream, a.echoed))
+      );
   }
 }
 
+/** The request the pod received is the one predicted: method, Host, target and every header, no more. */
+function sameRequest(want: UpstreamRequest | undefined, got: Echoed | undefined): boolean {
+  if (!want || !got) return want === undefined;
+  const keys = (h: Readonly<Record<string, string>>) => Object.keys(h).sort().join("\n");
+  return (
+    want.method === got.method &&
+    want.host === got.host &&
+    want.path === got.path &&
+    keys(want.headers) === keys(got.headers) &&
+    Object.entries(want.headers).every(([k, v]) => got.headers[k] === v)
+  );
+}
+
 export function describeAttempt(a: Attempt): string {
+  if (a.status !== undefined) {
+    const e = a.echoed;
+    const headers = e ? Object.entries(e.headers).map(([k, v]) => `${k}: ${v}`) : [];
+    return [
+      `HTTP ${a.status}`,
+      ...(a.server ? [`${a.server} saw ${ipOf(a.seen)}`] : []),
+      ...(a.location !== undefined ? [`Location ${a.location}`] : []),
+      ...(e ? [`upstream ${e.method} ${e.path} (Host ${e.host}) [${headers.join("; ")}]`] : []),
+    ].join(", ");
+  }
   return a.outcome === "answer"
     ? `${a.server}${a.seen ? ` saw ${ipOf(a.seen)}` : ""}`
     : `${a.outcome}${a.detail ? ` (${a.detail})` : ""}`;

@@ -1,6 +1,9 @@
 // The client side of a verification: one `node -e` process per source namespace runs a list of jobs
-// (connect, read the server's line, or time out), one connection after another, and prints JSON.
-// ICMP jobs use ping -M do (Don't Fragment) with the request's packet size.
+// (connect, send an HTTP request, read the answer, or time out), one connection after another, and
+// prints JSON. A TCP job without a request of its own asks `GET /` of the probe host: a pod's echo
+// server answers with its name and the peer it saw, and so does nginx in a controller pod (its server
+// for PROBE_HOST). ICMP jobs use ping -M do (Don't Fragment) with the request's packet size.
+import { PROBE_HOST } from "../emulate/nginx-config.ts";
 import { runAsync } from "../emulate/runner.ts";
 
 export interface ProbeJob {
@@ -12,6 +15,24 @@ export interface ProbeJob {
   readonly timeoutMs: number;
   /** ICMP: the IP packet's size in bytes. */
   readonly size?: number;
+  /** TCP: the HTTP request to send (curl through ingress); absent: GET / of the probe host. */
+  readonly request?: HttpProbe;
+}
+
+export interface HttpProbe {
+  readonly method: string;
+  /** The request target, with the query. */
+  readonly target: string;
+  /** Header names lower-case; host among them. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The request as an echo server received it. */
+export interface Echoed {
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export type Outcome = "answer" | "refused" | "timeout" | "unreachable" | "error";
@@ -22,6 +43,10 @@ export interface Attempt {
   readonly server?: string;
   readonly seen?: string;
   readonly detail?: string;
+  /** The HTTP answer's status and Location header, and the request the echo server received, when it says. */
+  readonly status?: number;
+  readonly location?: string;
+  readonly echoed?: Echoed;
   /** Milliseconds from connect() to the answer (or to the failure). */
   readonly ms: number;
 }
@@ -30,6 +55,7 @@ export const PROBE_SCRIPT =
   `
 const net = require("net"), dgram = require("dgram"), cp = require("child_process");
 const jobs = JSON.parse(process.argv[1]);
+const PROBE_HOST = process.argv[2];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const classify = (code) => code === "ECONNREFUSED" || code === "ECONNRESET" ? "refused"
   : code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EMSGSIZE" ? "unreachable" : "error";
@@ -40,7 +66,8 @@ function tcp(j) {
     const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ ...r, ms: ` +
   `now() - t0 }); };
     const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
-    s.on("data", (d) => { buf += d; if (buf.includes("\\n")) finish(answer(buf)); });
+    s.on("connect", () => s.write(requestText(j.request)));
+    s.on("data", (d) => { buf += d.toString("latin1"); });
     s.on("end", () => finish(buf ? answer(buf) : { outcome: "error", detail: "closed without an answer" }));
     s.on("error", (e) => finish({ outcome: classify(e.code), detail: e.code }));
   });
@@ -71,9 +98,31 @@ function icmp(j) {
   `out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
   return { outcome: "timeout", detail: out.trim().split("\\n").filter(Boolean).pop(), ms: now() - t0 };
 }
+function requestText(r) {
+  const req = r || { method: "GET", target: "/", headers: { host: PROBE_HOST } };
+  const head = [req.method + " " + req.target + " HTTP/1.1", "host: " + req.headers.host];
+  for (const [k, v] of Object.entries(req.headers)) if (k !== "host" && k !== "connection") head.push(k + ": " + v);
+  return head.concat(["connection: close", "", ""]).join("\\r\\n");
+}
 function answer(text) {
-  const [server, seen] = text.trim().split(/\\s+/);
-  return { outcome: "answer", server, seen };
+  if (!text.startsWith("HTTP/")) {
+    const [server, seen] = text.trim().split(/\\s+/);
+    return { outcome: "answer", server, seen };
+  }
+  const end = text.indexOf("\\r\\n\\r\\n");
+  const lines = text.slice(0, end < 0 ? text.length : end).split("\\r\\n");
+  const body = end < 0 ? "" : text.slice(end + 4);
+  const status = Number(lines[0].split(" ")[1]);
+  const location = lines.slice(1).find((l) => /^location:/i.test(l));
+  const out = { outcome: "answer", status, ...(location ? { location: location.slice(9).trim() } : {}) };
+  try {
+    const e = JSON.parse(body);
+    return { ...out, server: e.server, seen: e.peer, echoed: { method: e.method, host: e.host, path: e.path, ` +
+  `headers: e.headers } };
+  } catch {
+    const [server, seen] = status === 200 ? body.trim().split(/\\s+/) : [];
+    return { ...out, ...(server ? { server, seen } : {}) };
+  }
 }
 (async () => {
   const results = {};
@@ -90,7 +139,10 @@ function answer(text) {
 export async function probe(ns: string, jobs: readonly ProbeJob[]): Promise<Map<number, Attempt[]>> {
   if (jobs.length === 0) return new Map();
   const budget = jobs.reduce((t, j) => t + j.count * (j.timeoutMs + 200), 10_000);
-  const r = await runAsync(process.execPath, ["-e", PROBE_SCRIPT, JSON.stringify(jobs)], { ns, timeoutMs: budget });
+  const r = await runAsync(process.execPath, ["-e", PROBE_SCRIPT, JSON.stringify(jobs), PROBE_HOST], {
+    ns,
+    timeoutMs: budget,
+  });
   if (r.code !== 0) throw new Error(`probe in ${ns} failed (${r.code}): ${r.err.trim().slice(0, 500)}`);
   const parsed = JSON.parse(r.out) as Record<string, Attempt[]>;
   return new Map(Object.entries(parsed).map(([k, v]) => [Number(k), v] as const));

@@ -75,7 +75,7 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
       }
     }
   }
-  // Ingress rules, as curl from each client: listed, but not sent (see INGRESS_SKIP).
+  // Ingress rules, as curl from each client, answered by real nginx in the controller pods.
   for (const client of cluster.clients) {
     for (const served of cluster.ingress.served) {
       const ing = served.ingress;
@@ -119,8 +119,3 @@ export function parseRequest(text: string): VerifyRequest | string {
   if (size !== undefined && !/^\d+$/.test(size)) return `--request "${text}": size ${size} is not a number`;
   return { from, to, proto, kind: "given", ...(size ? { size: Number(size) } : {}) };
 }
-
-/** Why Ingress rules are listed but not sent. */
-export const INGRESS_SKIP =
-  "curl through ingress: ingress-nginx is not emulated (its pods run the echo server on their ports, so the L4 legs " +
-  "to the controller are checked by the NodePort and LB rows)";

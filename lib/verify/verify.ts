@@ -8,7 +8,8 @@ import { emulate, type Emulation } from "../emulate/emulation.ts";
 import { EmulationUnavailable } from "../emulate/prerequisites.ts";
 import { describeAttempt, groupsOf, matches, type Group } from "./expect.ts";
 import { probe, type Attempt, type ProbeJob } from "./probe.ts";
-import { defaultRequests, INGRESS_SKIP, type VerifyRequest } from "./requests.ts";
+import { defaultRequests, type VerifyRequest } from "./requests.ts";
+import { HTTPS_SKIP, ingressesOf, ingressGroups, ingressRequest } from "./ingress-rows.ts";
 import { chiSquare, type ChiSquare } from "./stats.ts";
 
 export interface VerifyOptions {
@@ -72,14 +73,11 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   const t0 = performance.now();
   const requests = [...(opts.only ? [] : defaultRequests(topo.cluster)), ...(opts.requests ?? [])];
   // The simulator first: it needs no root, and its answers decide how often to connect.
-  const planned: { row: Row; trace?: Trace; groups?: Group[]; count: number }[] = [];
+  const planned: Planned[] = [];
   const tt = performance.now();
   for (const request of requests) {
     if (request.kind === "ingress") {
-      planned.push({
-        row: { request, verdict: "skipped", why: INGRESS_SKIP, groups: [], unexpected: [], attempts: 0, traceMs: 0 },
-        count: 0,
-      });
+      planned.push(planIngress(topo, request, repeat));
       continue;
     }
     const s = performance.now();
@@ -168,6 +166,13 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       if (!p.trace || p.count === 0) return;
       const start = p.trace.branches[0]?.hops[0]?.at;
       const ns = start && em!.namespaceAt(start);
+      const request = p.row.request.kind === "ingress" ? ingressRequest(p.trace) : undefined;
+      const unsent = p.row.request.kind === "ingress" ? nginxCannot(em!, p.trace) : undefined;
+      if (unsent) {
+        p.row.verdict = "skipped";
+        p.row.why = unsent;
+        return;
+      }
       if (!ns) {
         p.row.verdict = "skipped";
         p.row.why = `no namespace for ${p.row.request.from}`;
@@ -181,6 +186,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
         count: p.count,
         timeoutMs,
         ...(p.row.request.size ? { size: p.row.request.size } : {}),
+        ...(request ? { request } : {}),
       };
       bySource.set(ns, [...(bySource.get(ns) ?? []), job]);
     });
@@ -225,6 +231,50 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       total: (performance.now() - t0) / 1000,
     },
   };
+}
+
+type Planned = { row: Row; trace?: Trace; groups?: Group[]; count: number };
+
+/** curl through ingress: kubehop's curl trace, its branches grouped by what curl would see. */
+function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Planned {
+  const s = performance.now();
+  const row = (verdict: Row["verdict"], why?: string): Row => ({
+    request,
+    verdict,
+    ...(why ? { why } : {}),
+    groups: [],
+    unexpected: [],
+    attempts: 0,
+    traceMs: performance.now() - s,
+  });
+  let trace: Trace;
+  try {
+    trace = topo.curl(request.to, { from: request.from });
+  } catch (e) {
+    return { row: row("skipped", `not traceable: ${(e as Error).message}`), count: 0 };
+  }
+  const dst = `${trace.request.dst}:${trace.request.dport}`;
+  if (request.to.startsWith("https:")) return { row: { ...row("skipped", HTTPS_SKIP), dst }, trace, count: 0 };
+  const g = ingressGroups(trace);
+  if ("unverifiable" in g) return { row: { ...row("skipped", g.unverifiable), dst }, trace, count: 0 };
+  const groups = g.groups.map((x) => ({
+    key: x.key,
+    probability: x.probability,
+    dispositions: [...x.dispositions],
+    observed: 0,
+  }));
+  const count = g.groups.length > 1 ? repeat : Math.min(repeat, 3);
+  return { row: { ...row("agree"), dst, groups }, trace, groups: g.groups, count };
+}
+
+/** Why the emulation cannot answer a curl through ingress as ingress-nginx would, if it cannot. */
+function nginxCannot(em: Emulation, trace: Trace): string | undefined {
+  if (em.nginx.size === 0) return "curl through ingress: nginx is not installed (apt-get install nginx-light)";
+  for (const ing of ingressesOf(trace)) {
+    const why = em.nginxUnrendered.get(ing);
+    if (why) return `curl through ingress: ${ing} uses ${why}`;
+  }
+  return undefined;
 }
 
 export function judge(row: Row, groups: readonly Group[], attempts: readonly Attempt[], alpha: number): void {

@@ -1,0 +1,78 @@
+// Real nginx as the ingress controller of an emulation: in each ingress-nginx controller pod's
+// namespace, Debian's nginx runs in the foreground (`daemon off`, its own process group) with the
+// configuration nginx-config.ts writes, in a private folder of the run (kh-RUN-nginx, 0700) that the
+// run's teardown and the sweep of dead runs remove. nginx takes the controller's plain-HTTP ports;
+// the pod's echo server keeps the others (TLS ports: HTTPS is not emulated).
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Cluster, Pod } from "../model/cluster.ts";
+import { isControllerLabels } from "../ingress/controller.ts";
+import { PREFIX } from "./names.ts";
+import { nginxConfig } from "./nginx-config.ts";
+import { have, start } from "./runner.ts";
+
+export const NGINX = "/usr/sbin/nginx";
+
+/** The folder of a run's nginx configurations and temp files. */
+export function nginxFolder(runId: string): string {
+  return join(tmpdir(), `${PREFIX}${runId}-nginx`);
+}
+
+export interface NginxPlan {
+  readonly pod: Pod;
+  readonly ports: readonly number[];
+}
+
+/** The controller pods nginx serves and their plain-HTTP ports; none when nginx is not installed. */
+export function nginxPlans(cluster: Cluster): NginxPlan[] {
+  if (!existsSync(NGINX) && !have("nginx")) return [];
+  return cluster.pods
+    .filter((p) => !p.hostNetwork && isControllerLabels(p.labels))
+    .map((pod) => ({ pod, ports: httpPorts(pod) }))
+    .filter((p) => p.ports.length > 0);
+}
+
+/** The controller's TCP ports but its TLS one (named https, or 443). */
+function httpPorts(pod: Pod): number[] {
+  const tcp = pod.ports.filter((p) => p.protocol === "TCP" && p.name !== "https" && p.containerPort !== 443);
+  return [...new Set(tcp.map((p) => p.containerPort))].sort((a, b) => a - b);
+}
+
+export interface StartedNginx {
+  readonly child: ChildProcess;
+  /** `ns/name` of an Ingress -> why its locations are not verified. */
+  readonly unrendered: ReadonlyMap<string, string>;
+}
+
+/** Writes the pod's configuration and starts nginx in `ns`; resolves once it listens (its pid file exists). */
+export async function startNginx(cluster: Cluster, plan: NginxPlan, ns: string, runId: string): Promise<StartedNginx> {
+  const name = `${plan.pod.namespace}/${plan.pod.name}`;
+  const root = nginxFolder(runId);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const prefix = join(root, `${plan.pod.namespace}_${plan.pod.name}`.replace(/[^A-Za-z0-9_.-]/g, "_"));
+  mkdirSync(prefix, { mode: 0o700 });
+  const config = nginxConfig({ cluster, pod: name, ports: plan.ports, prefix });
+  const conf = join(prefix, "nginx.conf");
+  writeFileSync(conf, config.text, { mode: 0o600 });
+  const child = start(NGINX, ["-c", conf, "-p", prefix, "-e", join(prefix, "error.log"), "-g", "daemon off;"], {
+    ns,
+  });
+  await listening(child, join(prefix, "nginx.pid"), name);
+  return { child, unrendered: config.unrendered };
+}
+
+/** nginx writes its pid file after it has bound its sockets; an exit before that is a failure. */
+async function listening(child: ChildProcess, pidFile: string, what: string, timeoutMs = 10_000): Promise<void> {
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => (err += d.toString("utf8")));
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`nginx for ${what} exited (${child.exitCode ?? child.signalCode}): ${err.trim()}`);
+    if (existsSync(pidFile)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nginx for ${what}: not listening after ${timeoutMs} ms ${err.trim()}`);
+}
