@@ -151,7 +151,7 @@ describe("traces in kube-proxy's nftables mode", () => {
     expect(w.message).to.not.contain("differ");
   });
 
-  it("takes a node's rules from its nft-ruleset.txt dump, even in iptables mode; drift says it does not compare them", () => {
+  it("takes a node's rules from its nft-ruleset.txt dump, even in iptables mode; drift says the mode differs", () => {
     const dir = mkdtempSync(join(tmpdir(), "kh-nft-dump-"));
     try {
       mkdirSync(join(dir, "node-1"));
@@ -167,8 +167,9 @@ describe("traces in kube-proxy's nftables mode", () => {
       expect(b.disposition).to.equal("REJECTED");
       expect(verdictNft(b).rule).to.match(/^ip daddr @cluster-ips reject/);
       const node = dumped.cluster.nodes[0]!;
-      const { info } = compareNode(dumped.cluster, node, dumped.cluster.nodeDumps.get("node-1")!);
-      expect(info).to.include(`${file}: drift does not compare nft rules yet (traces walk them)`);
+      const { differences } = compareNode(dumped.cluster, node, dumped.cluster.nodeDumps.get("node-1")!);
+      const table = nftNodeText(topo.cluster, node).split("\n").indexOf("table ip kube-proxy {") + 1;
+      expect(differences.map((d) => `${d.kind} ${d.at}`)).to.deep.equal([`proxy-mode ${file}:${table}`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 // Where a node's dumps differ from what kubehop derives from the objects: kube-proxy's rules
-// (Service ports and their KUBE-SEP DNAT targets), the main routing table, and wg0's peers.
+// (Service ports and their KUBE-SEP DNAT targets, or in nftables mode its nft table's map elements
+// and endpoint DNATs), the main routing table, and wg0's peers.
 import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
 import type { Cluster, Node, NodeDump, Route } from "../model/cluster.ts";
 import { peersOf } from "../control/overlay.ts";
@@ -8,6 +9,8 @@ import { routeText } from "../dataplane/routing.ts";
 import { dumpDetails } from "../nodedump/load.ts";
 import { conventionFor, conventionInfo } from "./cni-conventions.ts";
 import { compareIptables } from "./compare-iptables.ts";
+import { compareNft } from "./compare-nft.ts";
+import { holdsKubeProxyTable } from "../nodedump/nft.ts";
 import type { Difference } from "./difference.ts";
 
 export interface NodeComparison {
@@ -21,8 +24,12 @@ export interface NodeComparison {
 export function compareNode(cluster: Cluster, node: Node, dump: NodeDump): NodeComparison {
   const differences: Difference[] = [];
   const info: string[] = [];
-  if (dump.iptablesSave) compareIptables(cluster, node, dump.iptablesSave, differences, info);
-  if (dump.nftRuleset) info.push(`${dump.nftRuleset.file}: drift does not compare nft rules yet (traces walk them)`);
+  const nftMode = dump.nftRuleset !== undefined && holdsKubeProxyTable(dump.nftRuleset.text);
+  if (dump.nftRuleset) compareNft(cluster, node, dump.nftRuleset, differences, info);
+  // In nftables mode iptables-save shows iptables-nft's tables only, which the nft dump lists too.
+  if (dump.iptablesSave && nftMode)
+    info.push(`${dump.iptablesSave.file}: not compared; kube-proxy's rules are in ${dump.nftRuleset!.file}`);
+  else if (dump.iptablesSave) compareIptables(cluster, node, dump.iptablesSave, differences, info);
   if (dump.routes) compareRoutes(cluster, node, dump, differences);
   if (dump.wireguard) comparePeers(cluster, node, dump, differences, info);
   return { differences, info };

@@ -2,7 +2,7 @@
 // difference to be what changed its outcome.
 import type { Route } from "../model/cluster.ts";
 
-export type DriftPart = "iptables" | "routes" | "wireguard";
+export type DriftPart = "iptables" | "nftables" | "routes" | "wireguard";
 
 export interface Difference {
   readonly part: DriftPart;

@@ -60,6 +60,7 @@ export interface DriftReport {
 
 const PARTS: Record<DriftPart, (d: NodeDump) => Partial<NodeDump>> = {
   iptables: (d) => (d.iptablesSave ? { iptablesSave: d.iptablesSave } : {}),
+  nftables: (d) => (d.nftRuleset ? { nftRuleset: d.nftRuleset } : {}),
   routes: (d) => ({ ...(d.routes ? { routes: d.routes } : {}), ...(d.addresses ? { addresses: d.addresses } : {}) }),
   wireguard: (d) => (d.wireguard ? { wireguard: d.wireguard } : {}),
 };
@@ -88,7 +89,7 @@ function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topolo
     breaks: [],
   }));
   const alsoBreaks: BrokenRequest[] = [];
-  for (const part of ["iptables", "routes", "wireguard"] as const) {
+  for (const part of ["iptables", "nftables", "routes", "wireguard"] as const) {
     const only = PARTS[part](dump);
     if (Object.keys(only).length === 0 || !differences.some((d) => d.part === part)) continue;
     const real = new Topology({ ...cluster, nodeDumps: new Map([[node.name, { node: node.name, ...only }]]) });
@@ -107,9 +108,13 @@ function nodeDrift(cluster: Cluster, node: Node, dump: NodeDump, derived: Topolo
       if (!placed) alsoBreaks.push(broken);
     }
   }
-  const files = [dump.iptablesSave?.file, dump.routes?.file, dump.addresses?.file, dump.wireguard?.file].filter(
-    (f): f is string => f !== undefined,
-  );
+  const files = [
+    dump.iptablesSave?.file,
+    dump.nftRuleset?.file,
+    dump.routes?.file,
+    dump.addresses?.file,
+    dump.wireguard?.file,
+  ].filter((f): f is string => f !== undefined);
   return {
     node: node.name,
     files,
@@ -231,7 +236,7 @@ export function driftText(report: DriftReport): string {
       `${n.node}: ${count === 0 ? "no drift" : `${count} difference${count === 1 ? "" : "s"}`} (${n.requestsTried} ` +
         `requests tried${n.requestsLeftOut ? `, ${n.requestsLeftOut} left out` : ""})`,
     );
-    for (const part of ["iptables", "routes", "wireguard"] as const) {
+    for (const part of ["iptables", "nftables", "routes", "wireguard"] as const) {
       const ds = n.differences.filter((d) => d.part === part);
       if (ds.length === 0) continue;
       lines.push(`  ${part}`);

@@ -14,8 +14,8 @@ const BrokenRequestSchema = z.strictObject({
 
 export const DriftDifferenceSchema = z.strictObject({
   part: z
-    .enum(["iptables", "routes", "wireguard"])
-    .meta({ description: "which dump differs: iptables-save, ip route / ip addr, or wg show" }),
+    .enum(["iptables", "nftables", "routes", "wireguard"])
+    .meta({ description: "which dump differs: iptables-save, nft list ruleset, ip route / ip addr, or wg show" }),
   kind: z
     .string()
     .regex(/^[a-z]+(-[a-z]+)*$/)
