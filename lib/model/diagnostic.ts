@@ -96,7 +96,9 @@ export const DIAGNOSTIC_CODES = {
   "dump-prompt": { severity: "info", meaning: "a shell prompt or an echoed command in a dump: skipped" },
   "dump-rules-both": {
     severity: "warning",
-    meaning: "a node dumped as nft-ruleset.txt and iptables-save.txt: traces walk the nft ruleset",
+    meaning:
+      "a node dumped as nft-list-ruleset.txt (without kube-proxy's table) and iptables-save.txt: traces walk the " +
+      "nft ruleset",
   },
   "path-outside": {
     severity: "error",
@@ -203,6 +205,23 @@ export const DIAGNOSTIC_CODES = {
   "deprecated-api": {
     severity: "warning",
     meaning: "an apiVersion that Kubernetes no longer serves (removed in a release)",
+  },
+  "gateway-api-version": { severity: "info", meaning: "a Gateway API object of an older version, read as v1" },
+  "gateway-route-not-accepted": {
+    severity: "warning",
+    meaning: "an HTTPRoute or GRPCRoute parentRef that a Gateway does not accept: that parent does not serve it",
+  },
+  "gateway-backend-unresolved": {
+    severity: "warning",
+    meaning: "a route's backendRef that does not resolve: its share of requests answers 500",
+  },
+  "gateway-listener-not-served": {
+    severity: "warning",
+    meaning: "a Gateway listener kubehop does not serve: a protocol it does not model, or a conflict",
+  },
+  "gateway-filter-not-modelled": {
+    severity: "warning",
+    meaning: "a route filter kubehop names but does not apply (RequestMirror, ExtensionRef, ...)",
   },
   "job-pods": {
     severity: "warning",
