@@ -22,7 +22,7 @@ const LAYERS = [
   },
   {
     name: "control plane",
-    paths: ["lib/control/", "lib/kubeproxy/", "lib/cni/", "lib/ingress/", "lib/snapshot/"],
+    paths: ["lib/control/", "lib/kubeproxy/", "lib/cni/", "lib/ingress/", "lib/gateway/", "lib/snapshot/"],
     owns: "what Kubernetes computes from the objects, once: scheduling, IPAM, EndpointSlices, kube-proxy's and the CNI's rules, each node's routes and WireGuard peers, the ingress controller's classes and routing; the snapshot cache of a loaded cluster",
   },
   {

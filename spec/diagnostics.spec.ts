@@ -37,6 +37,12 @@ const ingress = (meta: string) =>
   "spec:\n  rules:\n    - host: shop.example.com\n      http:\n        paths:\n" +
   "          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n";
 const WEB = `${svc("web", "selector: {app: web}, ports: [{port: 80}]")}---\n`;
+const GATEWAY_ROUTE =
+  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec:\n" +
+  "  gatewayClassName: c\n  listeners: [{name: tcp, port: 9000, protocol: TCP}, {name: http, port: 80, protocol: HTTP}]\n" +
+  "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\n" +
+  "spec: {parentRefs: [{name: gw}, {name: gw, sectionName: nope}], rules: [{filters: [{type: RequestMirror, " +
+  "requestMirror: {backendRef: {name: web, port: 80}}}], backendRefs: [{name: web, port: 80}]}]}\n";
 const wgNodes = () => loadTopologySync(TOPO).cluster.nodes;
 
 /** The diagnostics an InputError or a NetfilterParseError carries. */
@@ -399,6 +405,26 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(deploy("").replace("apps/v1", "extensions/v1beta1")),
     "<input>:1:13: warning[deprecated-api]: extensions/v1beta1 Deployment is not served since Kubernetes 1.16",
   ],
+  "gateway-api-version": [
+    topo(GATEWAY_ROUTE),
+    "<input>:8:13: info[gateway-api-version]: gateway.networking.k8s.io/v1beta1 HTTPRoute is an older version",
+  ],
+  "gateway-listener-not-served": [
+    topo(GATEWAY_ROUTE),
+    "<input>:6:15: warning[gateway-listener-not-served]: Gateway shop/gw listener tcp: Accepted False (UnsupportedProtocol)",
+  ],
+  "gateway-route-not-accepted": [
+    topo(GATEWAY_ROUTE),
+    "<input>:8:1: warning[gateway-route-not-accepted]: HTTPRoute shop/web: parent Gateway shop/gw does not accept it (NoMatchingParent): Gateway shop/gw has no listener named nope",
+  ],
+  "gateway-backend-unresolved": [
+    topo(GATEWAY_ROUTE),
+    "<input>:8:1: warning[gateway-backend-unresolved]: HTTPRoute shop/web: ResolvedRefs False (BackendNotFound): Service shop/web is not in the input",
+  ],
+  "gateway-filter-not-modelled": [
+    topo(GATEWAY_ROUTE),
+    "<input>:8:1: warning[gateway-filter-not-modelled]: HTTPRoute shop/web: filter RequestMirror is not modelled",
+  ],
   "job-pods": [
     topo(deploy("  parallelism: 2\n").replace("apps/v1\nkind: Deployment", "batch/v1\nkind: Job")),
     "<input>:1:1: warning[job-pods]: Job shop/web: its 2 pods are taken to be running",
@@ -535,9 +561,9 @@ describe("diagnostics", () => {
       expect(strict.stdout).to.equal("");
       expect(strict.stderr.trimEnd().split("\n")).to.deep.equal([
         `${KUBECTL}:882:3: error[unmodelled-kind]: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block`,
-        `${KUBECTL}:902:3: error[unmodelled-kind]: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it`,
         `${KUBECTL}:625:7: error[no-ready-endpoints]: Service shop/web port http has no ready endpoint: none of the 1 endpoint its Endpoints or EndpointSlices list is ready`,
         `${KUBECTL}:714:7: error[selector-no-match]: Service kube-system/kube-dns: selector k8s-app=kube-dns matches no pod in namespace kube-system: it has no endpoints (hint: check the selector against the pods' labels (kubectl get pods --show-labels))`,
+        `${KUBECTL}:902:3: error[gateway-route-not-accepted]: HTTPRoute shop/api-canary: parent Gateway shop/shop-gateway does not accept it (NoMatchingParent): no Gateway shop/shop-gateway in the input`,
       ]);
     });
 

@@ -47,9 +47,9 @@ describe("kubectl output as input", () => {
   it("lists the objects that change traffic but are not simulated, and the Services without ready endpoints, with their positions", () => {
     expect(c.diagnostics.map(formatDiagnostic)).to.deep.equal([
       "spec/fixtures/kubectl/cluster.yaml:882:3: warning[unmodelled-kind]: NetworkPolicy shop/api-from-ingress: kubehop does not enforce NetworkPolicies: traces may show traffic this policy would block",
-      "spec/fixtures/kubectl/cluster.yaml:902:3: warning[unmodelled-kind]: HTTPRoute shop/api-canary: Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its listeners are not traced through it",
       "spec/fixtures/kubectl/cluster.yaml:625:7: warning[no-ready-endpoints]: Service shop/web port http has no ready endpoint: none of the 1 endpoint its Endpoints or EndpointSlices list is ready",
       "spec/fixtures/kubectl/cluster.yaml:714:7: warning[selector-no-match]: Service kube-system/kube-dns: selector k8s-app=kube-dns matches no pod in namespace kube-system: it has no endpoints (hint: check the selector against the pods' labels (kubectl get pods --show-labels))",
+      "spec/fixtures/kubectl/cluster.yaml:902:3: warning[gateway-route-not-accepted]: HTTPRoute shop/api-canary: parent Gateway shop/shop-gateway does not accept it (NoMatchingParent): no Gateway shop/shop-gateway in the input",
     ]);
   });
 

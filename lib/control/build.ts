@@ -12,6 +12,8 @@ import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
 import { ingressRegexDiagnostics } from "../ingress/user-regex.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
+import { gatewayState } from "../gateway/world.ts";
+import { gatewayDiagnostics } from "../gateway/diagnostics.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
 import { checkHostAddresses } from "./hosts.ts";
 import { checkLimits } from "./limits.ts";
@@ -133,6 +135,8 @@ export function buildCluster(given: TopologyInput): Cluster {
     warnings.push(...ingressRegexDiagnostics(ing, pathAt, annotationAt));
   });
   if (problems.length > 0) throw new InputError(problems);
+  const gateways = gatewayState(input.gatewayApi, services);
+  warnings.push(...gatewayDiagnostics(gateways));
   const portless = pods.filter((p) => p.ports.length === 0 && !p.hostNetwork);
   if (portless.length > 0) {
     const [first] = portless as [Pod];
@@ -164,6 +168,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     loadBalancers,
     dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
     ingress,
+    gateways,
     nodeDumps: loadNodeDumps(input, nodes, warnings),
     diagnostics: warnings,
   };

@@ -25,6 +25,7 @@ import {
 } from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
 import { deprecatedApi } from "./deprecated-api.ts";
+import { type GatewayApiInput, gatewayApiVersionNote, isModelledGatewayApi, readGatewayApi } from "./gateway-input.ts";
 import { hasLeadingZeroAddress, normaliseLeadingZeros } from "./leading-zeros.ts";
 import { type PodPool, podPools } from "./pod-pools.ts";
 import { readSources, type SourceFile } from "./source.ts";
@@ -55,6 +56,8 @@ export interface TopologyInput {
   readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
   readonly ingresses: readonly Read<IngressObject>[];
   readonly ingressClasses: readonly Read<IngressClassObject>[];
+  /** gateway.networking.k8s.io objects, and the Namespaces and Secrets they refer to. */
+  readonly gatewayApi: GatewayApiInput;
   /**
    * What kubehop reads past or does not model: objects of kinds that can change traffic, and the
    * text of a terminal paste around the YAML.
@@ -124,12 +127,19 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
     podPools: objects.flatMap(podPools),
     ingresses: readKind(["Ingress"], IngressSchema),
     ingressClasses: readKind(["IngressClass"], IngressClassSchema),
+    gatewayApi: readGatewayApi(objects, (schema, src) => validate(schema, src, problems)),
     ignored: [
       ...read.flatMap((r) => r.notes),
       ...zeros,
-      ...objects.flatMap((src) => deprecatedApi(src) ?? []),
+      ...objects.flatMap((src) => deprecatedApi(src) ?? gatewayApiVersionNote(src) ?? []),
       ...objects
-        .filter((src) => !KNOWN_KINDS.has(src.kind) && !INERT_KINDS.has(src.kind) && !isKubeProxyConfigMap(src))
+        .filter(
+          (src) =>
+            !KNOWN_KINDS.has(src.kind) &&
+            !INERT_KINDS.has(src.kind) &&
+            !isModelledGatewayApi(src) &&
+            !isKubeProxyConfigMap(src),
+        )
         .map(unmodelled),
     ],
     source: pathOrText,

@@ -57,8 +57,8 @@ export function unmodelledImpact(kind: string, apiVersion: string): string {
     return "Cilium policy is not enforced: traces may show traffic it would block";
   if (GATEWAY_API.has(kind))
     return (
-      "Gateway API routing is not simulated (kubehop routes ingress-nginx Ingresses only): requests to its " +
-      "listeners are not traced through it"
+      "kubehop routes Gateway API HTTPRoutes and GRPCRoutes (gateway.networking.k8s.io v1, v1beta1, v1alpha2 " +
+      "where they existed); this kind or version is not simulated"
     );
   if (kind === "EgressNetworkPolicy" || kind === "EgressFirewall") return "egress policy is not enforced";
   return "kind not modelled; the trace does not take it into account";

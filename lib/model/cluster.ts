@@ -3,6 +3,7 @@
 import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { PodRef } from "./hop-at.ts";
+import type { GatewayState } from "./gateway.ts";
 import type { ClassSelection } from "./ingress.ts";
 import type { Ipsets } from "./ipset.ts";
 import type { IpvsMode, IpvsTable } from "./ipvs.ts";
@@ -31,6 +32,8 @@ export interface Cluster {
   readonly dns: readonly DnsRecord[];
   /** Which Ingresses the ingress-nginx controller serves, and which it ignores and why. */
   readonly ingress: ClassSelection;
+  /** The Gateway API objects with the status a conformant controller would give them (lib/gateway/attach.ts). */
+  readonly gateways: GatewayState;
   /** Per node name: what the node really has, where dumps were given. */
   readonly nodeDumps: ReadonlyMap<string, NodeDump>;
   /** What the input said that the simulation does not take into account, or assumes (warnings, info). */
