@@ -73,3 +73,78 @@ export function parseSvg(svg: string): Document {
   if (doc.getElementsByTagName("parsererror").length) throw new Error("not well-formed XML");
   return doc;
 }
+
+const num = (e: Element, a: string) => Number(e.getAttribute(a));
+const rectOf = (e: Element): Rect => ({ x: num(e, "x"), y: num(e, "y"), w: num(e, "width"), h: num(e, "height") });
+
+function textRect(e: Element): Rect {
+  const anchor = (e.getAttribute("text-anchor") ?? "start") as "start" | "middle" | "end";
+  return textBox(num(e, "x"), num(e, "y"), e.textContent ?? "", num(e, "font-size"), anchor);
+}
+
+/** The gap between two rectangles (0 when they touch or overlap). */
+function distance(a: Rect, b: Rect): number {
+  const dx = Math.max(0, a.x - (b.x + b.w), b.x - (a.x + a.w));
+  const dy = Math.max(0, a.y - (b.y + b.h), b.y - (a.y + a.h));
+  return Math.hypot(dx, dy);
+}
+
+/** A path's `d` (d3's M/L with one decimal) as its segments. */
+function segments(d: string): [number, number, number, number][] {
+  const pts = [...d.matchAll(/[ML](-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  return pts.slice(1).map((p, i) => [pts[i]![0], pts[i]![1], p[0], p[1]]);
+}
+
+/** Whether the segment passes through the rectangle's inside (Liang-Barsky clipping). */
+function crosses([x0, y0, x1, y1]: [number, number, number, number], r: Rect): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  for (const [p, q] of [
+    [-dx, x0 - r.x],
+    [dx, r.x + r.w - x0],
+    [-dy, y0 - r.y],
+    [dy, r.y + r.h - y0],
+  ] as const) {
+    if (p === 0) {
+      if (q <= 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+    }
+  }
+  return t0 < t1;
+}
+
+/** Every broken rule of the picture, in words (empty when it is fit to publish). */
+export function geometryProblems(svg: string): string[] {
+  const doc = parseSvg(svg);
+  const all = (sel: string) => [...doc.querySelectorAll(sel)];
+  const callouts = all("rect.callout").map((e) => ({ e, r: rectOf(e), id: e.id }));
+  const titles = all("text.node-name").map((e) => ({ r: textRect(e), text: e.textContent }));
+  const pods = all("rect.pod").map((e) => ({ r: rectOf(e), id: e.id }));
+  const hops = all("rect.on-path[data-hop]").map((e) => ({
+    r: rectOf(e),
+    tokens: e.getAttribute("data-hop")!.split(" "),
+  }));
+  const out: string[] = [];
+  callouts.forEach((a, i) => {
+    for (const b of callouts.slice(i + 1)) if (overlaps(a.r, b.r)) out.push(`callout ${a.id} covers callout ${b.id}`);
+    for (const t of titles) if (overlaps(a.r, t.r)) out.push(`callout ${a.id} covers node title "${t.text}"`);
+    for (const p of pods) if (overlaps(a.r, p.r)) out.push(`callout ${a.id} covers pod row ${p.id}`);
+    const token = a.e.getAttribute("data-hop")?.split(" ")[0];
+    const hop = hops.find((h) => token && h.tokens.includes(token));
+    if (!hop) out.push(`callout ${a.id} (data-hop ${token}) has no hop element`);
+    else if (distance(a.r, hop.r) > 40)
+      out.push(`callout ${a.id} stands ${Math.round(distance(a.r, hop.r))} px from hop ${token}`);
+  });
+  for (const p of all("path.path")) {
+    for (const s of segments(p.getAttribute("d") ?? ""))
+      for (const t of titles)
+        if (crosses(s, t.r))
+          out.push(`path ${p.getAttribute("data-hop")} crosses node title "${t.text}" at ${s.join(",")}`);
+  }
+  return out;
+}

@@ -170,19 +170,32 @@ describe("diagram: a trace drawn over the cluster", () => {
     const text = doc.documentElement.textContent!;
     for (let k = 1; k <= 4; k++) expect(text).to.contain(`branch ${k} · p 0.25 · HTTP_RESPONSE`);
     const notes = [...doc.querySelectorAll("text.callout-text")].map((e) => e.textContent!);
-    expect(notes).to.include("NAT dst: 203.0.113.10→192.168.10.12, dport: 443→30443");
-    expect(notes).to.include("DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443");
-    expect(notes.some((n) => n.startsWith("ENCAP udp 192.168.10."))).to.equal(true);
-    expect(notes.some((n) => n.startsWith("PROXIED new connection tcp 10.244.1.5:41000→"))).to.equal(true);
+    // The LB's choice is a fan-out (its NAT said there); the hops all branches share, one callout each.
+    expect(notes).to.include.members(["branches part here (NAT):", "1+2 → p 0.5: round-robin picks node-2 (1 of 2)"]);
+    const joined = notes.join(" ");
+    expect(joined).to.contain("DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443");
+    expect(joined).to.match(/ENCAP udp 192\.168\.10\./);
+    // The ingress controller's choice of upstream, and so its new connection, is the second fan-out.
+    expect(notes).to.include.members(["branches part here (PROXIED):", "1 → p 0.25: endpoint 1 of 2, 10.244.1.4:9100"]);
     const colours = new Set([...doc.querySelectorAll("path.path")].map((p) => p.getAttribute("class")));
-    expect([...colours].sort()).to.deep.equal(["path b1", "path b2", "path b3", "path b4"]);
+    expect([...colours].sort()).to.deep.equal([
+      "path b1",
+      "path b2",
+      "path b3",
+      "path b4",
+      "path reply b1",
+      "path reply b2",
+      "path reply b3",
+      "path reply b4",
+      "path shared",
+    ]);
   });
 
   it("--branch K draws one branch, with its hop list in the legend", () => {
     const t = topo.curl("https://shop.example.com/api/cart");
     const doc = parseSvg(diagramSvg(topo.cluster, t, [2]));
     const classes = new Set([...doc.querySelectorAll("path.path")].map((p) => p.getAttribute("class")));
-    expect([...classes]).to.deep.equal(["path b2"]);
+    expect([...classes]).to.deep.equal(["path b2", "path reply b2"]);
     const rows = [...doc.querySelectorAll("text.hop-row")].map((e) => e.textContent!);
     expect(rows).to.have.length(t.branches[1]!.hops.length);
     expect(rows[0]).to.match(/^ {2}1 {2}client\/client/);

@@ -3,9 +3,10 @@ import type { Cluster } from "../model/cluster.ts";
 import { nodeOf } from "../model/hop-at.ts";
 import type { Trace } from "../trace/types.ts";
 import { layoutCluster } from "./layout.ts";
-import { withPath } from "./path.ts";
+import { type PathOptions, withPath } from "./path.ts";
 import type { Scene } from "./scene.ts";
 import { renderSvg, type SvgOptions } from "./svg.ts";
+import { pathViewScene } from "./path-view.ts";
 
 export { traceMermaid } from "./mermaid.ts";
 export { renderSvg } from "./svg.ts";
@@ -34,22 +35,38 @@ function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]):
   return out;
 }
 
-/** The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. */
-export function diagramScene(cluster: Cluster, trace?: Trace, chosen?: readonly number[]): Scene {
+/** Lanes between node columns wide enough for a wrapped callout, when the plain layout has no room. */
+const CALLOUT_LANE = 250;
+
+export interface DiagramOptions extends SvgOptions, PathOptions {
+  /** `cluster` (default): the path over the whole cluster; `path`: only the devices the request crosses. */
+  readonly view?: "cluster" | "path";
+}
+
+/**
+ * The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. When a
+ * callout finds no room beside its hop, the nodes are laid out again with lanes between them.
+ */
+export function diagramScene(
+  cluster: Cluster,
+  trace?: Trace,
+  chosen?: readonly number[],
+  options: PathOptions = {},
+): Scene {
   if (!trace) return layoutCluster(cluster);
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
-  return withPath(
-    layoutCluster(cluster, { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) }),
-    trace,
-    picked,
-  );
+  const base = { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) };
+  const first = withPath(layoutCluster(cluster, base), trace, picked, options);
+  if (!first.crowded) return first.scene;
+  return withPath(layoutCluster(cluster, { ...base, lane: CALLOUT_LANE }), trace, picked, options).scene;
 }
 
 export function diagramSvg(
   cluster: Cluster,
   trace?: Trace,
   chosen?: readonly number[],
-  options: SvgOptions = {},
+  options: DiagramOptions = {},
 ): string {
-  return renderSvg(diagramScene(cluster, trace, chosen), options);
+  if (trace && options.view === "path") return renderSvg(pathViewScene(cluster, trace, chosen, options), options);
+  return renderSvg(diagramScene(cluster, trace, chosen, options), options);
 }

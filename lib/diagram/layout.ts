@@ -15,6 +15,8 @@ export interface LayoutOptions {
   readonly mustShow?: ReadonlySet<string>;
   /** Names of nodes that must be drawn (the nodes a path crosses). */
   readonly mustShowNodes?: ReadonlySet<string>;
+  /** Room (px) between node columns and beside the grid, for a path's callouts. */
+  readonly lane?: number;
 }
 
 /** Beyond this many nodes the grid folds the rest into one line; nodes on a path are always drawn. */
@@ -32,7 +34,7 @@ function nodesToDraw(cluster: Cluster, options: LayoutOptions): Cluster["nodes"]
 const M = 24;
 const GAP = 24;
 const BUS_GAP = 26;
-const GRID_X = M + 40;
+const GRID_LEFT = M + 40;
 
 /** Columns of the node grid: one row up to 4 nodes, then about twice as wide as tall, at most 8. */
 export function gridColumns(n: number): number {
@@ -40,6 +42,8 @@ export function gridColumns(n: number): number {
 }
 
 export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Scene {
+  const lane = Math.max(GAP, options.lane ?? 0);
+  const GRID_X = GRID_LEFT + lane - GAP;
   const boxes: Box[] = [];
   const lines: Line[] = [];
   const labels: Label[] = [];
@@ -103,7 +107,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     rows.push(rowTop - 2 * BUS_GAP);
     eth0Xs.push([]);
     row.forEach((c, i) => {
-      const x = GRID_X + i * (nw + GAP);
+      const x = GRID_X + i * (nw + lane);
       const d = drawNode(cluster, c, x, rowTop, nw, h, services);
       boxes.push(...d.boxes);
       lines.push(...d.lines);
@@ -220,7 +224,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
 
   // The logical layer under the nodes.
   const nodeBoxes = new Map(boxes.filter((b) => b.cls === "node").map((b) => [b.id, b]));
-  const width0 = Math.max(gridRight, ...outside.map((o) => o.x + o.w)) + M;
+  const width0 = Math.max(gridRight + lane - GAP, ...outside.map((o) => o.x + o.w)) + M;
   const logical = logicalLayer(cluster, {
     top: gridBottom + 28,
     left: GRID_X,

@@ -2,7 +2,7 @@
 // per hop, notes where headers are rewritten and where a branch ends; branches as alt blocks.
 import { formatProbability } from "../output/trace-text.ts";
 import type { Leg, Trace } from "../trace/types.ts";
-import { mainStep, rewriteText } from "./path.ts";
+import { mainStep, rewriteText } from "./branch-tree.ts";
 
 /**
  * Mermaid's own escapes: `#` starts an entity, `;` ends a statement, `<` `>` would be HTML; a control

@@ -163,13 +163,14 @@ export function drawNode(
 
   const ex = eth0.x + eth0.w / 2;
   const wx = wg0.x + wg0.w / 2;
-  // The header sits between the wires that come down to eth0 and wg0.
+  // The header sits between the wires that come down to eth0 and wg0, clear of the paths drawn
+  // beside them (branches side by side and each reply run up to 16 px right of a wire).
   const zone = n.labels["topology.kubernetes.io/zone"];
-  const head = fit(zone ? `${n.name} · ${zone}` : n.name, charsIn(wx - ex - 20, FONT.title));
+  const head = fit(zone ? `${n.name} · ${zone}` : n.name, charsIn(wx - ex - 36, FONT.title));
   labels.push({
     id: `${id}-name`,
     cls: "node-name",
-    x: ex + 10,
+    x: ex + 18,
     y: y + 18,
     text: head,
     size: FONT.title,

@@ -1,55 +1,78 @@
-// Greedy label placement: each new label takes the free spot nearest its anchor, searching
-// outwards; whatever is already drawn (labels, devices, path legs) counts as taken.
-import { type Point, type Rect, RectIndex } from "./geometry.ts";
+// Greedy label placement over candidate positions (the classic point-feature labelling method):
+// each label, in order, takes the cheapest candidate around its feature that hits nothing "hard"
+// (titles, pod rows, device labels, other callouts); path legs and wires are "soft", costing a
+// little when covered. Candidates touch the feature's sides first and slide along them, then stand
+// off up to `reach` px, so a label never lands far from what it describes: when none is free the
+// caller makes room (wider lanes) rather than dropping the label somewhere else.
+import { type Rect, RectIndex } from "./geometry.ts";
+
+/** How far (px) from its feature a label may stand: the geometry spec checks 40. */
+export const REACH = 36;
+const SLIDE = 6;
+const SOFT_COST = 40;
 
 export class Placer {
-  private readonly taken = new RectIndex();
+  private readonly hard = new RectIndex();
+  private readonly soft = new RectIndex();
   constructor(private readonly bounds: Rect) {}
 
+  /** Nothing may cover this rectangle. */
   block(r: Rect): void {
-    this.taken.add(r);
+    this.hard.add(r);
+  }
+
+  /** A label may cover this rectangle, at a cost (a wire, a path leg). */
+  avoid(r: Rect): void {
+    this.soft.add(r);
   }
 
   free(r: Rect, gap = 1): boolean {
     const b = this.bounds;
-    return r.x >= b.x && r.y >= b.y && r.x + r.w <= b.x + b.w && r.y + r.h <= b.y + b.h && !this.taken.hits(r, gap);
+    return r.x >= b.x && r.y >= b.y && r.x + r.w <= b.x + b.w && r.y + r.h <= b.y + b.h && !this.hard.hits(r, gap);
   }
 
   /**
-   * A spot for a w×h box near `around` (a device's rectangle): first just outside its right, left,
-   * top and bottom edges, then on rings further out. Undefined when nothing is free within `reach`.
+   * The cheapest free w×h spot touching or near `around`, taken; undefined when none is free within
+   * `reach`. Cost: the distance from the feature, plus SOFT_COST per soft rectangle covered.
    */
-  place(around: Rect, w: number, h: number, reach = 260): Rect | undefined {
-    const cy = around.y + around.h / 2 - h / 2;
-    const first: Point[] = [
-      { x: around.x + around.w + 4, y: cy },
-      { x: around.x - w - 4, y: cy },
-      { x: around.x + around.w + 4, y: around.y - h - 2 },
-      { x: around.x + around.w - w, y: around.y - h - 3 },
-      { x: around.x, y: around.y + around.h + 3 },
-      { x: around.x - w - 4, y: around.y - h - 2 },
-    ];
-    for (const p of first) {
-      const r = { x: p.x, y: p.y, w, h };
-      if (this.free(r)) return this.take(r);
+  place(around: Rect, w: number, h: number, reach = REACH): Rect | undefined {
+    let best: { r: Rect; cost: number } | undefined;
+    for (const c of candidates(around, w, h, reach)) {
+      if (best && c.d >= best.cost) continue;
+      if (!this.free(c.r)) continue;
+      const cost = c.d + (this.soft.hits(c.r) ? SOFT_COST : 0);
+      if (!best || cost < best.cost) best = { r: c.r, cost };
     }
-    const ax = around.x + around.w / 2;
-    const ay = around.y + around.h / 2;
-    for (let d = 16; d <= reach; d += 12) {
-      // Eight directions per ring, then the corners between them: deterministic order.
-      for (let k = 0; k < 16; k++) {
-        const a = (k * Math.PI) / 8;
-        const x = ax + Math.cos(a) * (d + around.w / 2) - (Math.cos(a) < -0.1 ? w : Math.cos(a) > 0.1 ? 0 : w / 2);
-        const y = ay - Math.sin(a) * (d + around.h / 2) - h / 2;
-        const r = { x: Math.round(x), y: Math.round(y), w, h };
-        if (this.free(r)) return this.take(r);
+    if (best) this.hard.add(best.r);
+    return best?.r;
+  }
+}
+
+/**
+ * Candidate spots in a fixed order: for each stand-off (touching, then further out), along the
+ * right, left, top and bottom sides, sliding from the side's middle outwards, past the side's ends
+ * as long as the spot stays within `reach`; each with its distance from the feature.
+ */
+function* candidates(a: Rect, w: number, h: number, reach: number): Generator<{ r: Rect; d: number }> {
+  for (let gap = 3; gap <= reach; gap += gap < 8 ? 5 : 8) {
+    const sides: { x: (t: number) => number; y: (t: number) => number; span: number; mid: number }[] = [
+      { x: () => a.x + a.w + gap, y: (t) => t, span: a.h + h, mid: a.y + a.h / 2 - h / 2 },
+      { x: () => a.x - w - gap, y: (t) => t, span: a.h + h, mid: a.y + a.h / 2 - h / 2 },
+      { x: (t) => t, y: () => a.y - h - gap, span: a.w + w, mid: a.x + a.w / 2 - w / 2 },
+      { x: (t) => t, y: () => a.y + a.h + gap, span: a.w + w, mid: a.x + a.w / 2 - w / 2 },
+    ];
+    const far = Math.sqrt(reach * reach - gap * gap);
+    const most = Math.max(...sides.map((x) => x.span / 2 + far));
+    for (let s = 0; s <= most; s += SLIDE) {
+      for (const side of sides) {
+        // Past the side's end the spot stands off diagonally: its distance is the corner's.
+        const over = Math.max(0, s - side.span / 2);
+        if (over > far) continue;
+        for (const t of s === 0 ? [side.mid] : [side.mid - s, side.mid + s]) {
+          const r = { x: Math.round(side.x(t)), y: Math.round(side.y(t)), w, h };
+          yield { r, d: Math.hypot(gap, over) + s / 8 };
+        }
       }
     }
-    return undefined;
-  }
-
-  private take(r: Rect): Rect {
-    this.taken.add(r);
-    return r;
   }
 }

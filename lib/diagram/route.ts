@@ -123,11 +123,12 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
     const place = placeOf(scene, h);
     if (!place) return;
     if (prev && pendingUnderlay.length) {
-      // Each use of a device's bus wire after the first runs 8 px to the right of the last.
+      // Each use of a device's bus wire after the first runs 8 px left of the last: away from the
+      // node's title, which starts right of eth0's wire.
       const use = (loc: string) => {
         const n = busUses.get(loc) ?? 0;
         busUses.set(loc, n + 1);
-        return n * 8;
+        return -n * 8;
       };
       const pts = viaBus(
         scene,

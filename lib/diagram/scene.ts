@@ -12,6 +12,8 @@ export interface Box extends Rect {
   readonly layer: "back" | "front";
   /** A tooltip (`<title>`), e.g. a pod's full name when its label is cut. */
   readonly tip?: string;
+  /** `data-*` attributes: `hop` (`K:I` tokens, branch K's hop I; `K:rI` for its reply), `place`, `branch`. */
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 export interface Line {
@@ -20,6 +22,8 @@ export interface Line {
   readonly points: readonly Point[];
   /** An arrowhead at the end, coloured as its marker says: a branch's class (`b1`...) or `plain`. */
   readonly arrow?: string;
+  readonly data?: Readonly<Record<string, string>>;
+  readonly tip?: string;
 }
 
 export interface Label {
@@ -31,6 +35,7 @@ export interface Label {
   readonly text: string;
   readonly size: number;
   readonly anchor: Anchor;
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 /** A device a hop can be at: its box, and whether a path may enter it anywhere along its width. */

@@ -1,7 +1,7 @@
 // The drawing's one stylesheet, embedded in every SVG: a monospace font stack (the layout's width
 // estimate assumes 0.6 em per character), colours as custom properties, a dark variant for dark
 // pages, and a background rectangle so the picture reads the same on any page.
-import { BRANCH_COLOURS } from "./path.ts";
+import { BRANCH_COLOURS } from "./legend.ts";
 
 const LIGHT = {
   bg: "#ffffff",
@@ -90,7 +90,7 @@ export const STYLE = [
   `.kubehop { ${vars(LIGHT)} }`,
   `@media (prefers-color-scheme: dark) { .kubehop { ${vars(DARK)} } }`,
   `.kubehop text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; ` +
-    `fill: var(--fg); white-space: pre; }`,
+    `fill: var(--fg); white-space: pre; pointer-events: none; }`,
   ".kubehop .bg { fill: var(--bg); }",
   ".kubehop rect { stroke-width: 1; }",
   ".kubehop .node { fill: var(--node); stroke: var(--node-stroke); }",
@@ -130,6 +130,12 @@ export const STYLE = [
       `.arrow-${b} { fill: var(--${b}); }`,
   ),
   ".kubehop .on-path { fill: none; stroke: var(--fg); stroke-width: 1.5; opacity: 0.55; }",
+  ".kubehop .on-path.bus-stop { stroke: none; }",
+  // The trunk every branch (or several) share, the dashed reply, the fan-out where branches part.
+  ".kubehop .path.shared { stroke: var(--fg); opacity: 0.75; } .kubehop .arrow-shared { fill: var(--fg); }",
+  ".kubehop .path.reply { stroke-width: 1.5; stroke-dasharray: 5 3; }",
+  ".kubehop .callout.fork { stroke: var(--fg); stroke-dasharray: 3 2; }",
+  ".kubehop .device.bus-hop { fill: var(--bg); stroke: var(--underlay); stroke-dasharray: 4 2; }",
   ".kubehop .badge { stroke: none; } .kubehop .badge.shared { fill: var(--fg); }",
   ".kubehop .badge-text { fill: var(--bg); font-weight: bold; }",
   ".kubehop .callout { fill: var(--callout); stroke: var(--fg); stroke-width: 0.8; }",

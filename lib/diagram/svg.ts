@@ -6,7 +6,7 @@
 import * as d3 from "d3";
 import { JSDOM } from "jsdom";
 import { type Point, round } from "./geometry.ts";
-import { BRANCH_COLOURS } from "./path.ts";
+import { BRANCH_COLOURS } from "./legend.ts";
 import type { Box, Label, Line, Scene } from "./scene.ts";
 import { STYLE } from "./style.ts";
 import { clean } from "./text.ts";
@@ -39,7 +39,7 @@ export function renderSvg(scene: Scene, options: SvgOptions = {}): string {
   root.append("desc").attr("id", `${pre}desc`).text(clean(scene.desc));
   root.append("style").text(`\n${STYLE}\n`);
   const defs = root.append("defs");
-  const markers = ["plain", ...Array.from({ length: BRANCH_COLOURS }, (_, i) => `b${i + 1}`)];
+  const markers = ["plain", "shared", ...Array.from({ length: BRANCH_COLOURS }, (_, i) => `b${i + 1}`)];
   defs
     .selectAll("marker")
     .data(markers)
@@ -94,6 +94,7 @@ function drawBoxes(g: G, boxes: readonly Box[], pre: string): void {
     .attr("height", (d) => round(d.h))
     .attr("rx", (d) => d.rx ?? null)
     .each(function (d) {
+      dataAttributes(this as Element, d.data);
       if (d.tip) d3.select(this).append("title").text(clean(d.tip));
     });
 }
@@ -104,7 +105,11 @@ function drawLines(g: G, lines: readonly Line[], pre: string): void {
     .join("path")
     .attr("class", (d) => d.cls)
     .attr("d", (d) => pathData(d.points as Point[]))
-    .attr("marker-end", (d) => (d.arrow ? `url(#${pre}arrow-${d.arrow})` : null));
+    .attr("marker-end", (d) => (d.arrow ? `url(#${pre}arrow-${d.arrow})` : null))
+    .each(function (d) {
+      dataAttributes(this as Element, d.data);
+      if (d.tip) d3.select(this).append("title").text(clean(d.tip));
+    });
 }
 
 function drawLabels(g: G, labels: readonly Label[]): void {
@@ -116,5 +121,13 @@ function drawLabels(g: G, labels: readonly Label[]): void {
     .attr("y", (d) => round(d.y))
     .attr("font-size", (d) => d.size)
     .attr("text-anchor", (d) => (d.anchor === "start" ? null : d.anchor))
-    .text((d) => clean(d.text));
+    .text((d) => clean(d.text))
+    .each(function (d) {
+      dataAttributes(this as Element, d.data);
+    });
+}
+
+/** `data-*` attributes, in the order given, so the output stays byte-identical. */
+function dataAttributes(el: Element, data: Readonly<Record<string, string>> | undefined): void {
+  for (const [k, v] of Object.entries(data ?? {})) el.setAttribute(`data-${k}`, clean(v));
 }
