@@ -11,6 +11,7 @@ import type { RedirectCause } from "../model/step-detail.ts";
 import type { BackendProtocol, ExternalAuth, Affinity } from "./annotations.ts";
 import type { CanaryBackend } from "./canary.ts";
 import { bodySizeCheck, type LocationCheck, sourceRangeCheck } from "./checks.ts";
+import { escapeArgs } from "./uri-escape.ts";
 
 export interface RouteRequest {
   /** The Host header (or :authority), port allowed. */
@@ -58,8 +59,10 @@ export interface BackendRoute extends Explained {
   /** The nginx location that matched, as rendered (`= /api`, `/api/`, `~* "^/api"`). */
   readonly location: string;
   readonly serviceUpstream: boolean;
-  /** The path sent upstream when rewrite-target applies. */
+  /** The path sent upstream when rewrite-target applies (decoded, before the arguments nginx keeps). */
   readonly rewrittenPath?: string;
+  /** The arguments rewrite-target's own `?` gives, its captures filled in. */
+  readonly rewrittenArgs?: string;
   readonly externalAuth?: ExternalAuth;
   readonly canary?: CanaryBackend;
   readonly affinity?: Affinity;
@@ -138,7 +141,8 @@ export function routeOn(
     ...base,
     reason: `${hostWhy}; ${why}`,
   });
-  const proxied = () => matched(server, loc, uri, host, `${hostWhy}; ${locationWhy(server, loc, uri)}`, base);
+  const why = `${hostWhy}; ${locationWhy(server, loc, uri)}`;
+  const proxied = () => matched(server, loc, { uri, raw: request.path }, host, why, base);
 
   // nginx checks Content-Length against client_max_body_size as soon as the location is found.
   const body = bodySizeCheck(loc, request.contentLength);
@@ -185,7 +189,7 @@ export function routeOn(
 function matched(
   server: Server,
   loc: Location,
-  uri: string,
+  { uri, raw }: { uri: string; raw: string },
   host: string,
   why: string,
   base: Decided,
@@ -197,7 +201,7 @@ function matched(
       ...base,
       reason: `${why}; no Ingress defaultBackend covers it, so the controller's default backend answers 404`,
     };
-  const rewritten = rewrite(loc, uri);
+  const rewritten = rewrite(loc, uri, raw);
   const a = loc.annotations;
   const proxied = a.serviceUpstream
     ? "; service-upstream: proxied to the Service ClusterIP"
@@ -213,7 +217,8 @@ function matched(
     source: loc.isDefault ? "default-backend" : "rule",
     location: renderLocation(loc, server.regex),
     serviceUpstream: a.serviceUpstream,
-    ...(rewritten !== undefined ? { rewrittenPath: rewritten } : {}),
+    ...(rewritten !== undefined ? { rewrittenPath: rewritten.path } : {}),
+    ...(rewritten?.args !== undefined ? { rewrittenArgs: rewritten.args } : {}),
     ...(a.externalAuth ? { externalAuth: a.externalAuth } : {}),
     ...(loc.canary ? { canary: loc.canary } : {}),
     ...(a.affinity ? { affinity: a.affinity } : {}),
@@ -292,12 +297,24 @@ function sslRedirect(
   return { by: "ssl-redirect", why };
 }
 
-function rewrite(loc: Location, uri: string): string | undefined {
+function rewrite(loc: Location, uri: string, rawPath: string): { path: string; args?: string } | undefined {
   if (!needsRewrite(loc)) return undefined;
   const m = findIn(userRegex(loc.path, true), uri);
   if (!m) return undefined;
-  // nginx `rewrite` replaces the whole URI with the target, $N filled from the captures.
-  return loc.annotations.rewriteTarget.replace(/\$(\d)/g, (_, d: string) => m![Number(d)] ?? "");
+  // nginx `rewrite` replaces the whole URI with the target, $N filled from the captures; a `?` in the target
+  // (not in a capture) starts the request's new arguments.
+  // A capture copied into the arguments is escaped when the client's path held % or + (quoted_uri, plus_in_uri).
+  const quoted = /[%+]/.test(rawPath.split("?", 1)[0] ?? "");
+  const fill = (t: string, inArgs: boolean) =>
+    t.replace(/\$(\d)/g, (_, d: string) => {
+      const c = m![Number(d)] ?? "";
+      return inArgs && quoted ? escapeArgs(c) : c;
+    });
+  const target = loc.annotations.rewriteTarget;
+  const q = target.indexOf("?");
+  return q < 0
+    ? { path: fill(target, false) }
+    : { path: fill(target.slice(0, q), false), args: fill(target.slice(q + 1), true) };
 }
 
 export function ruleText(server: Server, loc: Location): string {

@@ -12,6 +12,8 @@ export interface VerifyRequest {
   readonly size?: number;
   /** Why the request is in the set. */
   readonly kind: "service" | "pod" | "nodeport" | "lb" | "mtu" | "ingress" | "given";
+  /** curl through ingress: `Name: value` headers curl sends (-H). */
+  readonly headers?: readonly string[];
   /** The Service the request goes to, when it goes to one (its session affinity matters). */
   readonly service?: Service;
 }
@@ -77,20 +79,11 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
   }
   // Ingress rules, as curl from each client, answered by real nginx in the controller pods.
   for (const client of cluster.clients) {
-    for (const served of cluster.ingress.served) {
-      const ing = served.ingress;
-      const tlsHosts = new Set(ing.tls.flatMap((t) => t.hosts));
-      for (const rule of ing.rules) {
-        if (!rule.host || rule.host.startsWith("*")) continue;
-        for (const p of rule.paths ?? []) {
-          out.push({
-            from: `client/${client.name}`,
-            to: `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}${p.path}`,
-            proto: "tcp",
-            kind: "ingress",
-          });
-        }
-      }
+    const seen = new Set<string>();
+    for (const url of ingressUrls(cluster)) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      out.push({ from: `client/${client.name}`, to: url, proto: "tcp", kind: "ingress" });
     }
   }
   // MTU: from a pod on the first node to a pod on another, the largest packet wg0 carries and one more.
@@ -105,6 +98,35 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
         size,
         kind: "mtu",
       });
+    }
+  }
+  return out;
+}
+
+/** Regex syntax in an Ingress path: the literal part before it is what a client would ask for. */
+const REGEX_CHARS = /[()[\]{}|$^*+?\\]/;
+
+/**
+ * Every Ingress host and path: https for a TLS host and plain http (ssl-redirect's 308), then the path with
+ * its trailing slash toggled (nginx's 301 to add it, Prefix boundaries) and a sub-path with a query
+ * (rewrite-target keeps the arguments).
+ */
+function ingressUrls(cluster: Cluster): string[] {
+  const out: string[] = [];
+  for (const served of cluster.ingress.served) {
+    const ing = served.ingress;
+    const tlsHosts = new Set(ing.tls.flatMap((t) => t.hosts));
+    for (const rule of ing.rules) {
+      if (!rule.host || rule.host.startsWith("*")) continue;
+      for (const p of rule.paths ?? []) {
+        const literal = (p.path || "/").split(REGEX_CHARS)[0]!;
+        const path = literal.startsWith("/") ? literal : `/${literal}`;
+        if (tlsHosts.has(rule.host)) out.push(`https://${rule.host}${path}`);
+        out.push(`http://${rule.host}${path}`);
+        if (path === "/") continue;
+        out.push(`http://${rule.host}${path.endsWith("/") ? path.slice(0, -1) : `${path}/`}`);
+        out.push(`http://${rule.host}${path.endsWith("/") ? path : `${path}/`}x?q=1`);
+      }
     }
   }
   return out;

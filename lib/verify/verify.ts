@@ -249,7 +249,7 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
   });
   let trace: Trace;
   try {
-    trace = topo.curl(request.to, { from: request.from });
+    trace = topo.curl(request.to, { from: request.from, ...(request.headers ? { headers: request.headers } : {}) });
   } catch (e) {
     return { row: row("skipped", `not traceable: ${(e as Error).message}`), count: 0 };
   }

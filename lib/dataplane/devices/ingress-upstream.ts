@@ -8,6 +8,7 @@ import { authTarget } from "../../ingress/auth.ts";
 import type { CanaryBackend } from "../../ingress/canary.ts";
 import type { BackendRoute } from "../../ingress/router.ts";
 import { matchesIn, userRegex } from "../../ingress/user-regex.ts";
+import { escapeUri } from "../../ingress/uri-escape.ts";
 import type { PodRef } from "../../model/hop-at.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { HTTP_STATUS_ACTIONS, HttpOutcome, UpstreamRequest } from "../../model/step.ts";
@@ -344,17 +345,23 @@ export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamReques
       .sort()
       .map((k) => [k, merged[k]!] as const),
   );
-  const path = r.rewrittenPath === undefined ? h.path : rewrittenTarget(r.rewrittenPath, h.path);
+  const path = r.rewrittenPath === undefined ? h.path : rewrittenTarget(r.rewrittenPath, r.rewrittenArgs, h.path);
   return { method: h.method, host: best, path, headers };
 }
 
-/** nginx `rewrite ... break` keeps the request's arguments: after `?args` of its own (with &), or alone. */
-function rewrittenTarget(target: string, original: string): string {
+/**
+ * nginx `rewrite ... break` keeps the request's arguments: after `?args` of its own (with &), or alone. The
+ * rewritten path is the decoded one: a rewrite makes the request internal, so the proxy escapes the URI it
+ * sends (ngx_http_proxy_create_request, NGX_ESCAPE_URI; seen with nginx 1.22 in verify).
+ */
+function rewrittenTarget(path: string, own: string | undefined, original: string): string {
   const q = original.indexOf("?");
   const args = q >= 0 ? original.slice(q + 1) : "";
-  if (target.endsWith("?")) return target.slice(0, -1);
-  if (args === "") return target;
-  return target.includes("?") ? `${target}&${args}` : `${target}?${args}`;
+  const sent = escapeUri(path);
+  // A target ending in `?` drops the client's arguments.
+  if (own === "") return sent;
+  if (own !== undefined) return args === "" ? `${sent}?${own}` : `${sent}?${own}&${args}`;
+  return args === "" ? sent : `${sent}?${args}`;
 }
 
 function affinityChoice(a: NonNullable<BackendRoute["affinity"]>): string {
