@@ -239,6 +239,62 @@ describe("diagram: command line", () => {
     expect(existsSync(join(dir, "c.svg"))).to.equal(true);
   });
 
+  it("--view path draws only the devices crossed, 860 px wide; --no-reply leaves the reply out; --view needs --svg", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubehop-diagram-"));
+    const url = "https://shop.example.com/api/cart";
+    const file = join(dir, "p.svg");
+    const r = await runCli(["curl", "-t", DEFAULT, url, "--branch", "1", "--view", "path", "--svg", file]);
+    expect([r.code, r.stderr]).to.deep.equal([0, `wrote ${file}\n`]);
+    const doc = parseSvg(readFileSync(file, "utf8"));
+    expect(doc.documentElement.getAttribute("width")).to.equal("860");
+    const sizes = [...doc.querySelectorAll("text")].map((t) => Number(t.getAttribute("font-size")));
+    expect(Math.min(...sizes), "no text under 11 px").to.be.at.least(11);
+    const devices = [...doc.querySelectorAll("rect.hop-device")].map((e) => e.getAttribute("data-place"));
+    expect(devices.slice(0, 5)).to.deep.equal(["client/client", "underlay", "lb/edge", "underlay", "node-2/eth0"]);
+    expect(doc.querySelectorAll("rect.node").length, "no node the path does not cross").to.equal(2);
+    expect(doc.querySelector('rect.hop-device[data-hop="1:r1"]')?.getAttribute("data-place")).to.equal(
+      "pod/shop/cart-hbbsh2xmmq-82nqc",
+    );
+    const noReply = await runCli(["curl", "-t", DEFAULT, url, "--view", "path", "--no-reply", "--svg", file]);
+    expect(noReply.code).to.equal(0);
+    expect(readFileSync(file, "utf8")).to.not.contain(":r1");
+    const mermaid = await runCli(["curl", "-t", DEFAULT, url, "-o", "mermaid", "--no-reply"]);
+    expect(mermaid.stdout).to.not.contain("-->>");
+    const bad = await runCli(["curl", "-t", DEFAULT, url, "--view", "path"]);
+    expect([bad.code, bad.stderr.split("\n")[0]]).to.deep.equal([
+      2,
+      "kubehop curl: --view draws the SVG: give --svg FILE too",
+    ]);
+    const flat = await runCli([
+      "trace",
+      "-t",
+      DEFAULT,
+      "--from",
+      "pod/shop/db-1",
+      "--to",
+      "10.244.9.9:80",
+      "--view",
+      "flat",
+      "--svg",
+      file,
+    ]);
+    expect(flat.code).to.equal(2);
+    expect(flat.stderr).to.contain("--view flat: expected cluster");
+  });
+
+  it("Mermaid: the hops all branches share once, a note where they part, then one alt block each", async () => {
+    const c = await runCli(["curl", "-t", DEFAULT, "https://shop.example.com/api/cart", "-o", "mermaid"]);
+    const lines = c.stdout.split("\n");
+    const alt = lines.indexOf("  alt branch 1 of 4, probability 0.25");
+    expect(lines.slice(alt - 3, alt)).to.deep.equal([
+      "  Note over P1: 1 FORWARDED",
+      "  P1->>P2: 2 FORWARDED",
+      "  Note over P3: branches part here: 1+2 → p 0.5: round-robin picks node-2 (1 of 2) / 3+4 → p 0.5: round-robin picks node-3 (2 of 2)",
+    ]);
+    expect(c.stdout.match(/P1->>P2: 2 FORWARDED/g)).to.have.length(1);
+    expect(c.stdout).to.contain("branches part here: 1 → p 0.25: endpoint 1 of 2, 10.244.1.4:9100 / 2 → p 0.25");
+  });
+
   it("--format mermaid prints a sequence diagram; --format with --json is refused", async () => {
     const r = await runCli([
       "trace",

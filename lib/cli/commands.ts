@@ -32,6 +32,12 @@ const traceOutput: Record<string, OptionSpec> = {
     help: "every step of every hop, with the deciding rule and the header changes",
   },
   svg: { type: "string", value: "FILE", help: "also draw the shown branches over the cluster into FILE (SVG)" },
+  view: {
+    type: "string",
+    value: "cluster|path",
+    help: "with --svg: the path over the whole cluster (default) or only the devices it crosses",
+  },
+  "no-reply": { type: "boolean", help: "leave the reply out of the drawing and the Mermaid diagram" },
 };
 
 export const COMMANDS: Record<string, CommandSpec> = {

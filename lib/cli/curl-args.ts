@@ -59,6 +59,8 @@ const FLAGS: Record<string, CurlFlag> = {
   ),
   verbose: on("every step of every hop, with the deciding rule (curl's -v: more detail)", "v"),
   svg: val("FILE", "also draw the shown branches over the cluster into FILE (SVG)"),
+  view: val("cluster|path", "with --svg: the path over the whole cluster (default) or only the devices it crosses"),
+  "no-reply": on("leave the reply out of the drawing and the Mermaid diagram"),
   "trace-dns": on("from a pod: trace the DNS query to kube-dns too"),
   "auth-verdict": val(
     "allowed|denied",
@@ -310,6 +312,8 @@ export interface CurlCommandLine {
   format: TraceFormat;
   verbose: boolean;
   svg?: string;
+  view?: string;
+  reply: boolean;
   resolve: string[];
   insecure: boolean;
   authVerdict?: "allowed" | "denied";
@@ -351,6 +355,8 @@ export function commandLine({ given, urls }: CurlWords): CurlCommandLine {
     format: format === "wide" ? "text" : format,
     verbose: has("verbose") || format === "wide",
     ...(svg !== undefined ? { svg } : {}),
+    ...(last("view") !== undefined ? { view: last("view")! } : {}),
+    reply: !has("no-reply"),
     resolve: values("resolve"),
     insecure: has("insecure"),
     ...(authVerdict !== undefined ? { authVerdict } : {}),

@@ -12,7 +12,7 @@ import { EXIT } from "./io.ts";
 import { loadWithProgress, refuseWarnings } from "./load-topology.ts";
 import { diagnostic } from "../model/diagnostic.ts";
 import { diagnosticLines } from "../output/diagnostics.ts";
-import { mermaidOf, structured, writeTraceSvg } from "./trace-output.ts";
+import { drawing, mermaidOf, structured, writeTraceSvg } from "./trace-output.ts";
 
 /** curl's exit code for an HTTP response of 400 or above under --fail. */
 const HTTP_ERROR = 22;
@@ -22,6 +22,7 @@ export const run: CommandRun = async (args, io) => {
   const line = commandLine(words);
   const request = curlRequest(line.url, words.given);
   const inert = inertFlags(words.given);
+  const how = drawing(line.view, !line.reply, line.svg);
   const notes = [
     ...(inert.length ? [`not modelled, no effect on the path: ${inert.join(", ")}`] : []),
     ...request.unread,
@@ -48,11 +49,11 @@ export const run: CommandRun = async (args, io) => {
   if (line.strict) for (const t of all) refuseWarnings(t.diagnostics);
   const pick = (t: Trace) => chooseBranches(t, line.branch, line.seed);
   const last = all.at(-1)!;
-  await writeTraceSvg(topo.cluster, last, pick(last), line.svg, io);
+  await writeTraceSvg(topo.cluster, last, pick(last), line.svg, io, how);
   if (line.format === "json" || line.format === "yaml") {
     const followed = trace.followed ? { followed: trace.followed.map((f) => onlyBranches(f, pick(f))) } : {};
     io.stdout(structured(line.format, { ...onlyBranches(trace, pick(trace)), ...followed }));
-  } else if (line.format === "mermaid") io.stdout(await mermaidOf(last, pick(last)));
+  } else if (line.format === "mermaid") io.stdout(await mermaidOf(last, pick(last), how.reply));
   else {
     const options = {
       columns: io.columns ?? 100,

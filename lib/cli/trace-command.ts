@@ -6,7 +6,7 @@ import { chooseBranches, onlyBranches } from "./branch-select.ts";
 import { type CommandRun, flag, loadOptions, outputFormat, str, topologyPath } from "./command.ts";
 import { EXIT, int, required, UsageError } from "./io.ts";
 import { loadWithProgress, refuseWarnings } from "./load-topology.ts";
-import { mermaidOf, structured, TRACE_FORMATS, writeTraceSvg } from "./trace-output.ts";
+import { drawing, mermaidOf, structured, TRACE_FORMATS, writeTraceSvg } from "./trace-output.ts";
 
 const PROTOCOLS = ["tcp", "udp", "icmp", "sctp"];
 
@@ -18,6 +18,7 @@ export const run: CommandRun = async (args, io) => {
   if ([flag(args, "all") || undefined, branch, seed].filter((v) => v !== undefined).length > 1)
     throw new UsageError("give at most one of --all, --branch K, --seed N");
   const format = outputFormat(args, TRACE_FORMATS);
+  const how = drawing(str(args, "view"), flag(args, "no-reply"), str(args, "svg"));
   const topo = loadWithProgress(topologyPath(args), loadOptions(args));
   const namespace = str(args, "namespace");
   const [src, sport, size] = [str(args, "src"), str(args, "sport"), str(args, "size")];
@@ -33,9 +34,9 @@ export const run: CommandRun = async (args, io) => {
   // The rules of node dumps are read as a trace enters their nodes: their warnings come with the trace.
   if (flag(args, "strict")) refuseWarnings(t.diagnostics);
   const chosen = chooseBranches(t, branch, seed);
-  await writeTraceSvg(topo.cluster, t, chosen, str(args, "svg"), io);
+  await writeTraceSvg(topo.cluster, t, chosen, str(args, "svg"), io, how);
   if (format === "json" || format === "yaml") io.stdout(structured(format, onlyBranches(t, chosen)));
-  else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen));
+  else if (format === "mermaid") io.stdout(await mermaidOf(t, chosen, how.reply));
   else {
     const picked = flag(args, "all") || branch !== undefined || seed !== undefined;
     io.stdout(
