@@ -14,6 +14,7 @@ import { run } from "../lib/emulate/runner.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = join(ROOT, "spec/support/cli-process.ts");
 const HAIRPIN = join(ROOT, "topologies/hard-cases/hairpin.yaml");
+const INGRESS = join(ROOT, "topologies/hard-cases/ingress-rewrite.yaml");
 
 function kubehop(args: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | string> } {
   const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT });
@@ -29,6 +30,7 @@ function leftovers(id: string): string[] {
   const left = listKhNamespaces(id).map((ns) => `namespace ${ns}`);
   if (existsSync(`/run/kubehop/${id}`)) left.push(`owner record /run/kubehop/${id}`);
   if (existsSync(join(tmpdir(), `kh-${id}-keys`))) left.push("key folder");
+  if (existsSync(join(tmpdir(), `kh-${id}-nginx`))) left.push("nginx folder");
   if (existsSync("/var/run/wireguard"))
     for (const f of readdirSync("/var/run/wireguard")) if (f.startsWith(`kh${id}w`)) left.push(`socket ${f}`);
   const procs = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
@@ -76,6 +78,38 @@ describe("emulate and verify: killed at each stage, run side by side", function 
       expect(leftovers(id)).to.deep.equal([]);
     });
   }
+
+  it("SIGINT once nginx runs in the controller pods leaves no nginx process or conf folder", async function () {
+    if (!existsSync("/usr/sbin/nginx")) {
+      console.log("      skipped: /usr/sbin/nginx is not installed");
+      this.skip();
+    }
+    const k = kubehop(["emulate", "-f", INGRESS]);
+    // The handshakes start once every pod server and nginx listen.
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (k.stderr().includes("wg0: handshakes")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+      k.exit.then(() => {
+        clearInterval(poll);
+        reject(new Error(`exited before nginx ran: ${k.stderr()}`));
+      });
+    });
+    const id = /run ([0-9a-f]{4}):/.exec(k.stderr())![1]!;
+    const masters = () =>
+      execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes("nginx") && l.includes(`kh-${id}-nginx`));
+    expect(existsSync(join(tmpdir(), `kh-${id}-nginx`))).to.equal(true);
+    expect(masters()).to.have.length(2);
+    k.child.kill("SIGINT");
+    expect(await k.exit, k.stderr()).to.equal(130);
+    expect(leftovers(id)).to.deep.equal([]);
+    expect(masters()).to.deep.equal([]);
+  });
 
   // SIGKILL cannot be caught: the run leaves what it built, and its owner record names a dead pid, which
   // is what lets the next run's sweep take it (and only it).

@@ -37,8 +37,9 @@ export function reportText(rep: VerifyReport, topology: string): string {
   const rows = rep.rows.map((r, i) => [
     String(i + 1),
     short(r.request.from),
-    r.dst ?? r.request.to,
-    r.request.proto + (r.request.size ? `/${r.request.size}B` : ""),
+    // curl through ingress: the URL says more than the VIP it resolved to.
+    r.request.kind === "ingress" ? r.request.to : (r.dst ?? r.request.to),
+    r.request.kind === "ingress" ? "http" : r.request.proto + (r.request.size ? `/${r.request.size}B` : ""),
     predicted(r),
     observed(r),
     r.chi ? r.chi.p.toFixed(3) : "",

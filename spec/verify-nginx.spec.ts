@@ -1,0 +1,220 @@
+// curl through ingress against real nginx: kubehop's upstream request (always), the nginx configuration
+// written for an emulation (always; `nginx -t` where nginx is installed), and `verify`'s Ingress rows in
+// real network namespaces on the default topology and the ingress-rewrite hard case (root with network
+// namespaces, wireguard-go and nginx; skipped with the reason otherwise).
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadTopologySync } from "../lib/topology.ts";
+import { nginxConfig, PROBE_HOST } from "../lib/emulate/nginx-config.ts";
+import { NGINX } from "../lib/emulate/nginx.ts";
+import { checkPrerequisites } from "../lib/emulate/prerequisites.ts";
+import { traceText } from "../lib/output/trace-text.ts";
+import { HTTPS_SKIP } from "../lib/verify/ingress-rows.ts";
+import { reportText } from "../lib/verify/report.ts";
+import { defaultRequests, type VerifyRequest } from "../lib/verify/requests.ts";
+import { verify } from "../lib/verify/verify.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DEFAULT = join(ROOT, "topologies/default.yaml");
+const REWRITE = join(ROOT, "topologies/hard-cases/ingress-rewrite.yaml");
+
+describe("curl through ingress: the request the backend pod receives", () => {
+  const topo = loadTopologySync(REWRITE);
+  const upstreamOf = (url: string, headers: string[] = []) => {
+    const t = topo.curl(url, { headers });
+    expect(t.branches.length).to.be.greaterThan(0);
+    const ups = t.branches.map((b) => b.http?.upstream);
+    // Every endpoint branch gets the same request.
+    expect(new Set(ups.map((u) => JSON.stringify(u))).size).to.equal(1);
+    return ups[0]!;
+  };
+
+  it("rewrite-target with captures: the path rewritten and escaped again, the client's arguments kept", () => {
+    expect(upstreamOf("http://rewrite.example.com/app/x?q=1").path).to.equal("/x?q=1");
+    expect(upstreamOf("http://rewrite.example.com/app/a%20b?x=1").path).to.equal("/a%20b?x=1");
+    expect(upstreamOf("http://rewrite.example.com/app").path).to.equal("/");
+  });
+
+  it("a ? in rewrite-target starts new arguments; the client's follow after &, a capture escaped as an argument", () => {
+    expect(upstreamOf("http://search.example.com/find/shoes").path).to.equal("/search?term=shoes");
+    expect(upstreamOf("http://search.example.com/find/shoes?page=2").path).to.equal("/search?term=shoes&page=2");
+    expect(upstreamOf("http://search.example.com/find/a+b%26c").path).to.equal("/search?term=a%2Bb%26c");
+  });
+
+  it("carries the headers nginx.tmpl sets: Host as sent, X-Real-IP, X-Forwarded-*, the client's own X-Forwarded-For kept aside", () => {
+    const up = upstreamOf("http://slash.example.com/api", ["X-Forwarded-For: 1.2.3.4", "X-Trace: abc"]);
+    expect(up).to.deep.equal({
+      method: "GET",
+      host: "slash.example.com",
+      path: "/api",
+      headers: {
+        host: "slash.example.com",
+        "x-forwarded-for": "198.51.100.10",
+        "x-forwarded-host": "slash.example.com",
+        "x-forwarded-port": "80",
+        "x-forwarded-proto": "http",
+        "x-forwarded-scheme": "http",
+        "x-original-forwarded-for": "1.2.3.4",
+        "x-real-ip": "198.51.100.10",
+        "x-scheme": "http",
+        "x-trace": "abc",
+      },
+    });
+  });
+
+  it("the text shows the upstream request line only when the controller changed the request", () => {
+    const rewritten = traceText(topo.curl("http://search.example.com/find/shoes"));
+    expect(rewritten).to.contain("upstream request: GET /search?term=shoes (Host: search.example.com)");
+    expect(traceText(topo.curl("http://slash.example.com/api"))).not.to.contain("upstream request:");
+  });
+
+  it("a redirect or a controller's own answer has no upstream request", () => {
+    for (const url of [
+      "http://secure.example.com/login/",
+      "http://slash.example.com/docs",
+      "http://slash.example.com/empty",
+    ])
+      for (const b of topo.curl(url).branches) expect(b.http?.upstream, url).to.equal(undefined);
+  });
+});
+
+describe("the nginx configuration an emulated ingress-nginx controller runs", () => {
+  const topo = loadTopologySync(REWRITE);
+  const prefix = "/nowhere";
+  const conf = nginxConfig({ cluster: topo.cluster, pod: "ingress-nginx/c-1", ports: [80], prefix });
+
+  it("one server per host, the catch-all the default server answering 404, and the probe host", () => {
+    expect(conf.text).to.contain('listen 80 default_server;\n    server_name _;\n    location "/" {');
+    for (const host of ["rewrite", "slash", "secure", "forced", "moved", "search"])
+      expect(conf.text).to.contain(`server_name "${host}.example.com";`);
+    expect(conf.text).to.contain(`server_name "${PROBE_HOST}";`);
+    expect(conf.text).to.contain('return 200 "ingress-nginx/c-1 $remote_addr:$remote_port\\n";');
+  });
+
+  it("locations as the template renders them: regex for a rewrite host, exact twins, rewrite ... break", () => {
+    expect(conf.text).to.contain('location ~* "^/app(/|$)(.*)" {');
+    expect(conf.text).to.contain('location ~* "^/static" {');
+    expect(conf.text).to.contain('rewrite "(?i)/app(/|$)(.*)" /$2 break;');
+    expect(conf.text).to.contain('location "/docs/" {');
+    expect(conf.text).to.contain('location = "/docs/" {');
+    expect(conf.text).to.contain('location = "/exact" {');
+    expect(conf.text).to.contain('location = "/api" {');
+  });
+
+  it("ssl-redirect only for the TLS host, force-ssl-redirect keeps the slash, permanent-redirect returns", () => {
+    const server = (host: string) => {
+      const at = conf.text.indexOf(`server_name "${host}";`);
+      return conf.text.slice(at, conf.text.indexOf("\n  }\n", at));
+    };
+    expect(server("secure.example.com")).to.contain("return 308 https://$redirect_host$redirect_uri;");
+    expect(server("secure.example.com")).to.contain('if ($request_uri ~ "^(.*)/$")');
+    expect(server("forced.example.com")).to.contain("return 308 https://$redirect_host$redirect_uri;");
+    expect(server("forced.example.com")).not.to.contain('if ($request_uri ~ "^(.*)/$")');
+    expect(server("slash.example.com")).not.to.contain("return 308");
+    expect(server("moved.example.com")).to.contain('return 301 "https://new.example.com/landing";');
+    expect(server("slash.example.com")).to.match(/location "\/empty\/" \{[^}]*return 503;/);
+  });
+
+  it("upstreams of the ready endpoints, and the template's proxy headers", () => {
+    expect(conf.text).to.match(/upstream shop-app-http \{\n {4}server 10\.244\.\d+\.\d+:8080;\n {4}server 10\.244/);
+    expect(conf.text).to.contain("proxy_set_header X-Forwarded-For $remote_addr;");
+    expect(conf.text).to.contain("proxy_set_header Host $best_http_host;");
+    expect(conf.unrendered.size).to.equal(0);
+  });
+
+  it("a location with an annotation the configuration does not write is named, so its rows are skipped", () => {
+    const canary = loadTopologySync(DEFAULT);
+    const ing = canary.cluster.ingress.served[0]!.ingress;
+    const annotated = { ...ing, annotations: { ...ing.annotations, "nginx.ingress.kubernetes.io/affinity": "cookie" } };
+    const served = [{ ...canary.cluster.ingress.served[0]!, ingress: annotated }];
+    const cluster = { ...canary.cluster, ingress: { ...canary.cluster.ingress, served } };
+    const c = nginxConfig({ cluster, pod: "x/y", ports: [80], prefix });
+    expect([...c.unrendered.keys()]).to.deep.equal([`${ing.namespace}/${ing.name}`]);
+  });
+
+  it("nginx accepts it (nginx -t)", function () {
+    if (!existsSync(NGINX)) {
+      console.log(`      skipped: ${NGINX} is not installed`);
+      this.skip();
+    }
+    const dir = mkdtempSync(join(tmpdir(), "khspec-nginx-"));
+    try {
+      const real = nginxConfig({ cluster: topo.cluster, pod: "ingress-nginx/c-1", ports: [80], prefix: dir });
+      writeFileSync(join(dir, "nginx.conf"), real.text);
+      const out = execFileSync(NGINX, ["-t", "-c", join(dir, "nginx.conf"), "-p", dir, "-e", join(dir, "e.log")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      expect(out).to.equal("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("verify: curl through ingress against real nginx", function () {
+  // Each topology is built in real namespaces (5-15 s) and every Ingress request sent 3 to 12 times.
+  this.timeout(120_000);
+  const missing = checkPrerequisites() ?? (existsSync(NGINX) ? undefined : `${NGINX} is not installed`);
+  before(function () {
+    if (missing) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+  });
+
+  const ingressRows = (file: string, extra: readonly string[]) => {
+    const topo = loadTopologySync(file);
+    const given: VerifyRequest[] = extra.map((to) => ({ from: "client/client", to, proto: "tcp", kind: "ingress" }));
+    return { topo, requests: [...defaultRequests(topo.cluster).filter((r) => r.kind === "ingress"), ...given] };
+  };
+
+  const agrees = async (file: string, extra: readonly string[]) => {
+    const { topo, requests } = ingressRows(file, extra);
+    const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
+    const text = reportText(rep, file);
+    expect(rep.skipped, text).to.equal(undefined);
+    expect(
+      rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`),
+      text,
+    ).to.deep.equal([]);
+    for (const r of rep.rows.filter((x) => x.request.to.startsWith("https:"))) expect(r.why).to.equal(HTTPS_SKIP);
+    return rep.rows.filter((r) => r.verdict === "agree");
+  };
+
+  it("agrees on topologies/default.yaml: 200 with the upstream request, 308 to https, 404", async () => {
+    const agreed = await agrees(DEFAULT, []);
+    expect(agreed.length).to.be.greaterThan(8);
+    const keys = agreed.flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
+    expect(keys.some((k) => k.startsWith("HTTP 308, Location https://shop.example.com/api"))).to.equal(true);
+    expect(keys.some((k) => k.startsWith("HTTP 200, shop/api-") && k.includes("upstream GET /healthz"))).to.equal(true);
+  });
+
+  it("agrees on the ingress-rewrite hard case: rewrites, trailing slashes, ssl-redirect, 503, odd paths", async () => {
+    const agreed = await agrees(REWRITE, [
+      "http://rewrite.example.com/app/a%20b?x=1",
+      "http://rewrite.example.com/APP/x",
+      "http://search.example.com/find/a+b%26c?page=2",
+      "http://slash.example.com//docs/x",
+      "http://slash.example.com/DOCS/x",
+      "http://slash.example.com/docs/%2e%2e/api",
+      "http://secure.example.com/?a=/",
+      "http://secure.example.com/login?x=1",
+    ]);
+    expect(agreed.length).to.be.greaterThan(30);
+    const seen = agreed.flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
+    for (const want of [
+      "HTTP 301, Location http://slash.example.com/docs/",
+      "HTTP 308, Location https://secure.example.com/login",
+      "HTTP 308, Location https://forced.example.com/pay/",
+      "HTTP 503",
+      "HTTP 404",
+    ])
+      expect(seen, want).to.include(want);
+    expect(seen.some((k) => k.includes("upstream GET /search?term=a%2Bb%26c&page=2"))).to.equal(true);
+    expect(seen.some((k) => k.includes("upstream GET /a%20b?x=1"))).to.equal(true);
+  });
+});
