@@ -30,10 +30,15 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   "curl-shop-api-cart.svg": [
     "lb/edge · VIP 203.0.113.10",
-    "DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443",
+    "DNAT dst: 192.168.10.12→10.244.1.5,",
     "HTTP 200 from shop/cart-hbbsh2xmmq-82nqc",
   ],
   "trace-wg-no-peer.svg": ["FAILS here: WG_NO_PEER", "wg0 :51820", "db-1"],
+  "curl-shop-api-cart-path.svg": [
+    "eth0",
+    "IP stack (routes + iptables)",
+    "DNAT dst: 192.168.10.12→10.244.1.5, dport: 30443→443",
+  ],
 };
 
 describe("browser: the SVGs in headless Chromium", function () {
@@ -63,6 +68,35 @@ describe("browser: the SVGs in headless Chromium", function () {
   after(async () => {
     await ctx?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it("curl-shop-api-cart-path.svg (--view path) at a README's 880 px: no text smaller than 11 px", async () => {
+    const svg = readFileSync(new URL("../reports/curl-shop-api-cart-path.svg", import.meta.url), "utf8");
+    const page = await ctx!.newPage();
+    await page.setViewportSize({ width: 880, height: 900 });
+    // As GitHub shows an image in a README: scaled down to the column's width when wider, never up.
+    const src = `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
+    await page.setContent(`<!DOCTYPE html><body style="margin:0"><img style="max-width:100%" src="${src}"></body>`);
+    const shown = await page.$eval("img", async (img) => {
+      await (img as HTMLImageElement).decode();
+      return img.getBoundingClientRect().width;
+    });
+    await page.locator("img").screenshot({ path: join(shots, "curl-shop-api-cart-path-880.png") });
+    // The same drawing inline, scaled as the image was, to read every text's rendered size.
+    await page.setContent(
+      `<!DOCTYPE html><body style="margin:0"><div style="width:${shown}px">${svg.replace(/^<\?xml[^>]*>\n/, "")}</div></body>`,
+    );
+    await page.$eval("svg", (s) => {
+      s.setAttribute("width", "100%");
+      s.removeAttribute("height");
+    });
+    const sizes = await page.$$eval("svg text", (ts) =>
+      ts.map((t) => Number(t.getAttribute("font-size")) * (t as SVGTextElement).getScreenCTM()!.a),
+    );
+    expect(shown).to.be.at.most(880);
+    expect(sizes.length).to.be.above(50);
+    expect(Math.min(...sizes)).to.be.at.least(11);
+    await page.close();
   });
 
   for (const [name, expected] of Object.entries(EXAMPLES)) {

@@ -16,6 +16,8 @@ const EXAMPLES: Record<string, (topo: Topology) => string> = {
   "default.svg": (topo) => diagramSvg(topo.cluster),
   "curl-shop-api-cart.svg": (topo) => diagramSvg(topo.cluster, topo.curl("https://shop.example.com/api/cart"), [1]),
   "curl-shop-api-cart-all.svg": (topo) => diagramSvg(topo.cluster, topo.curl("https://shop.example.com/api/cart")),
+  "curl-shop-api-cart-path.svg": (topo) =>
+    diagramSvg(topo.cluster, topo.curl("https://shop.example.com/api/cart"), [1], { view: "path" }),
   "trace-wg-no-peer.svg": (topo) =>
     diagramSvg(topo.cluster, topo.trace({ from: "pod/shop/db-1", to: "10.244.9.9:80" })),
 };

@@ -224,9 +224,9 @@ function drawRows(
     out.labels.push({
       id: `${id}-l`,
       cls: "device-label",
-      x: DEV_X + 40,
+      x: DEV_X + 12,
       y: dev.y + 18,
-      text: fit(name, charsIn(DEV_W - 48, BIG)),
+      text: fit(name, charsIn(DEV_W - 20, BIG)),
       size: BIG,
       anchor: "start",
     });
