@@ -112,7 +112,8 @@ function parentVerdict(
     return notAccepted(
       ref,
       "NotAllowedByListeners",
-      `no listener of Gateway ${gwKey} ${ref.sectionName ? `(${ref.sectionName}) ` : ""}allows ${route.kind}s from namespace ${route.namespace}`,
+      `no listener of Gateway ${gwKey} ${ref.sectionName ? `(${ref.sectionName}) ` : ""}allows ` +
+        `${route.kind}s from namespace ${route.namespace}`,
       resolved,
     );
   const listeners = allowed.flatMap((v) => {

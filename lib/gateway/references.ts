@@ -38,7 +38,7 @@ export function resolveBackend(world: GatewayWorld, route: GatewayRoute, ref: Ba
     return {
       ok: false,
       reason: "InvalidKind",
-      message: `backendRef ${ref.group ? `${ref.group}/` : ""}${ref.kind} ${what}: kubehop routes to core Services only`,
+      message: `backendRef ${ref.group ? `${ref.group}/` : ""}${ref.kind} ${what}: only core Services are routed to`,
     };
   if (
     ref.namespace !== route.namespace &&
@@ -54,7 +54,9 @@ export function resolveBackend(world: GatewayWorld, route: GatewayRoute, ref: Ba
     return {
       ok: false,
       reason: "RefNotPermitted",
-      message: `Service ${what} is in another namespace and no ReferenceGrant in ${ref.namespace} allows ${route.kind}s from ${route.namespace}`,
+      message:
+        `Service ${what} is in another namespace and no ReferenceGrant in ${ref.namespace} allows ` +
+        `${route.kind}s from ${route.namespace}`,
     };
   const ports = world.services.get(what);
   if (ports === undefined)
