@@ -20,6 +20,7 @@ import { verify } from "../lib/verify/verify.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const DEFAULT = join(ROOT, "topologies/default.yaml");
 const REWRITE = join(ROOT, "topologies/hard-cases/ingress-rewrite.yaml");
+const HOSTS = join(ROOT, "topologies/hard-cases/ingress-hosts.yaml");
 
 describe("curl through ingress: the request the backend pod receives", () => {
   const topo = loadTopologySync(REWRITE);
@@ -166,13 +167,19 @@ describe("verify: curl through ingress against real nginx", function () {
     }
   });
 
-  const ingressRows = (file: string, extra: readonly string[]) => {
+  type Extra = string | { readonly to: string; readonly headers: readonly string[] };
+  const ingressRows = (file: string, extra: readonly Extra[]) => {
     const topo = loadTopologySync(file);
-    const given: VerifyRequest[] = extra.map((to) => ({ from: "client/client", to, proto: "tcp", kind: "ingress" }));
+    const given: VerifyRequest[] = extra.map((x) => ({
+      from: "client/client",
+      proto: "tcp",
+      kind: "ingress",
+      ...(typeof x === "string" ? { to: x } : x),
+    }));
     return { topo, requests: [...defaultRequests(topo.cluster).filter((r) => r.kind === "ingress"), ...given] };
   };
 
-  const agrees = async (file: string, extra: readonly string[]) => {
+  const agrees = async (file: string, extra: readonly Extra[]) => {
     const { topo, requests } = ingressRows(file, extra);
     const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
     const text = reportText(rep, file);
@@ -216,5 +223,29 @@ describe("verify: curl through ingress against real nginx", function () {
       expect(seen, want).to.include(want);
     expect(seen.some((k) => k.includes("upstream GET /search?term=a%2Bb%26c&page=2"))).to.equal(true);
     expect(seen.some((k) => k.includes("upstream GET /a%20b?x=1"))).to.equal(true);
+  });
+
+  it("agrees on the ingress-hosts hard case: wildcard and exact hosts, the catch-all, merged Ingresses, 302, 403", async () => {
+    const host = (h: string) => ({ to: "http://any.example.org/x", headers: [`Host: ${h}`] });
+    const agreed = await agrees(HOSTS, [
+      "http://any.example.org/shared/x",
+      host("foo.wild.example.com"),
+      host("a.b.wild.example.com"),
+      host("exact.wild.example.com"),
+      host("wild.example.com"),
+      "http://merged.example.com/zzz",
+      "http://regex.example.com/STATIC/x",
+      "http://rooted.example.com/?x=1",
+    ]);
+    expect(agreed.length).to.be.greaterThan(20);
+    const seen = agreed.flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
+    for (const want of [
+      "HTTP 200, web/one saw 10.244.0.2, upstream GET /x (Host foo.wild.example.com)",
+      "HTTP 200, web/two saw 10.244.0.2, upstream GET /x (Host exact.wild.example.com)",
+      "HTTP 200, web/three saw 10.244.0.2, upstream GET /zzz (Host merged.example.com)",
+      "HTTP 302, Location http://rooted.example.com/home",
+      "HTTP 403",
+    ])
+      expect(seen, want).to.include(want);
   });
 });
