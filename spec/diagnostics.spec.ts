@@ -425,6 +425,18 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(GATEWAY_ROUTE),
     "<input>:8:1: warning[gateway-filter-not-modelled]: HTTPRoute shop/web: filter RequestMirror is not modelled",
   ],
+  "gateway-address-unusable": [
+    topo(GATEWAY_ROUTE.replace("  listeners:", "  addresses: [{type: Hostname, value: gw.example.com}]\n  listeners:")),
+    "<input>:1:1: warning[gateway-address-unusable]: Gateway shop/gw: spec.addresses gw.example.com is of type Hostname",
+  ],
+  "gateway-host-conflict": [
+    topo(
+      `${WEB}${ingress("")}---\n${GATEWAY_ROUTE.replace("protocol: HTTP}", "protocol: HTTP, hostname: shop.example.com}")}`,
+    ),
+    "<input>:16:1: warning[gateway-host-conflict]: shop.example.com is served by Ingress shop/web and by Gateway shop/gw: " +
+      "DNS resolves it to the Ingress's VIP 203.0.113.10, so curl reaches the Gateway only with --resolve " +
+      "shop.example.com:80:203.0.113.11",
+  ],
   "job-pods": [
     topo(deploy("  parallelism: 2\n").replace("apps/v1\nkind: Deployment", "batch/v1\nkind: Job")),
     "<input>:1:1: warning[job-pods]: Job shop/web: its 2 pods are taken to be running",

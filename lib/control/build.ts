@@ -5,7 +5,8 @@ import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import { InputError, type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { buildDns, buildLoadBalancers, defaultVip, ingressDns, pendingLoadBalancers } from "./edge.ts";
+import { buildDns, buildLoadBalancers, defaultVip, gatewayDns, ingressDns, pendingLoadBalancers } from "./edge.ts";
+import { withGatewayProxies } from "./gateway-defaults.ts";
 import { checkReferences } from "./references.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
 import { selectIngresses } from "../ingress/classes.ts";
@@ -34,9 +35,15 @@ export function buildCluster(given: TopologyInput): Cluster {
   );
   const { clusterCidr, serviceCidr, underlayCidr, gateway, maskSize, notes } = clusterRanges(given);
   const vip = defaultVip([clusterCidr, serviceCidr, underlayCidr]);
-  const input = withDefaultController(given, ingress.served.length > 0, vip);
+  // Before any Service exists: a Gateway's acceptance does not depend on its backends.
+  const proxied = withGatewayProxies(
+    withDefaultController(given, ingress.served.length > 0, vip),
+    gatewayState(given.gatewayApi, []),
+    { ranges: [clusterCidr, serviceCidr, underlayCidr], start: vip },
+  );
+  const input = proxied.input;
   const problems: InputProblem[] = [];
-  const warnings: Diagnostic[] = [...input.ignored];
+  const warnings: Diagnostic[] = [...input.ignored, ...proxied.notes];
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) =>
     input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };
@@ -137,6 +144,9 @@ export function buildCluster(given: TopologyInput): Cluster {
   if (problems.length > 0) throw new InputError(problems);
   const gateways = gatewayState(input.gatewayApi, services);
   warnings.push(...gatewayDiagnostics(gateways));
+  const known = [...zone, ...ingressDns(ingress, services, loadBalancers, zone)];
+  const gatewayNames = gatewayDns(gateways, services, loadBalancers, known);
+  warnings.push(...gatewayNames.notes);
   const portless = pods.filter((p) => p.ports.length === 0 && !p.hostNetwork);
   if (portless.length > 0) {
     const [first] = portless as [Pod];
@@ -166,7 +176,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     endpointSlices,
     kubeProxy,
     loadBalancers,
-    dns: [...zone, ...ingressDns(ingress, services, loadBalancers, zone)],
+    dns: [...known, ...gatewayNames.records],
     ingress,
     gateways,
     nodeDumps: loadNodeDumps(input, nodes, warnings),

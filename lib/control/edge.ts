@@ -7,6 +7,8 @@ import { type InputProblem, problem } from "../input/errors.ts";
 import type { TopologyInput } from "../input/load.ts";
 import type { ClassSelection } from "../model/ingress.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
+import { type GatewayState, routeKey } from "../model/gateway.ts";
+import { GATEWAY_NAME_LABEL } from "./gateway-defaults.ts";
 
 /** The default LB's VIP and, on the underlay, its own address (documentation ranges, RFC 5737). */
 export const EDGE_DEFAULTS = { name: "edge", vip: "203.0.113.10", addressOffset: 2 } as const;
@@ -159,6 +161,59 @@ export function ingressDns(
     }
   }
   return out;
+}
+
+/**
+ * Every listener hostname and attached route hostname of a Gateway (not a wildcard) resolves to its
+ * VIP: the load balancer of the LoadBalancer Service that selects its proxy pods. A name the zone or
+ * an Ingress already holds keeps that record; one an Ingress holds is said, naming both.
+ */
+export function gatewayDns(
+  state: GatewayState,
+  services: readonly Service[],
+  lbs: readonly LoadBalancer[],
+  known: readonly DnsRecord[],
+): { records: DnsRecord[]; notes: Diagnostic[] } {
+  const records: DnsRecord[] = [];
+  const notes: Diagnostic[] = [];
+  for (const gw of state.world.gateways) {
+    const key = routeKey(gw);
+    const front = services.find(
+      (s) => s.type === "LoadBalancer" && s.namespace === gw.namespace && s.selector?.[GATEWAY_NAME_LABEL] === gw.name,
+    );
+    const vip = front
+      ? (lbs.find((lb) => lb.service.namespace === front.namespace && lb.service.name === front.name)?.vip ??
+        front.loadBalancerIngress[0])
+      : undefined;
+    if (vip === undefined) continue;
+    const hosts = [
+      ...gw.listeners.map((l) => l.hostname),
+      ...state.attachments.filter((a) => a.gateway === key).flatMap((a) => a.hostnames),
+    ];
+    for (const host of hosts) {
+      if (!host || host.startsWith("*") || records.some((r) => r.name === host)) continue;
+      const held = known.find((r) => r.name === host);
+      if (held?.source.startsWith("Ingress "))
+        notes.push(
+          diagnostic(
+            "gateway-host-conflict",
+            gw.origin ?? { object: { kind: "Gateway", namespace: gw.namespace, name: gw.name } },
+            `${host} is served by ${held.source.replace(/ \(via .*\)$/, "")} and by Gateway ${key}: DNS resolves it ` +
+              `to the Ingress's VIP ${formatIpv4(held.ip)}, so curl reaches the Gateway only with --resolve ` +
+              `${host}:${listenerPort(gw, host)}:${formatIpv4(vip)}`,
+            "serve each name from one of them, or give the name its own DNS record in the Topology",
+          ),
+        );
+      if (held) continue;
+      records.push({ name: host, ip: vip, source: `Gateway ${key} (via ${front!.namespace}/${front!.name})` });
+    }
+  }
+  return { records, notes };
+}
+
+/** The port of the Gateway's listener for the host (the first listener's when none names it). */
+function listenerPort(gw: GatewayState["world"]["gateways"][number], host: string): number {
+  return (gw.listeners.find((l) => l.hostname === host) ?? gw.listeners[0])?.port ?? 80;
 }
 
 /**

@@ -223,6 +223,14 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "a route filter kubehop names but does not apply (RequestMirror, ExtensionRef, ...)",
   },
+  "gateway-address-unusable": {
+    severity: "warning",
+    meaning: "a Gateway address kubehop cannot give its LoadBalancer Service: the LB pool's next one is used",
+  },
+  "gateway-host-conflict": {
+    severity: "warning",
+    meaning: "a host name both an Ingress and a Gateway serve: DNS resolves it to one of them only",
+  },
   "job-pods": {
     severity: "warning",
     meaning: "a Job's pods are taken to be running; in the cluster they may have completed",
