@@ -66,6 +66,19 @@ describe("curl through ingress: the request the backend pod receives", () => {
     });
   });
 
+  it("Upgrade goes on with Connection: upgrade, the client's X-Request-ID is kept, Connection and Proxy are not", () => {
+    const up = upstreamOf("http://slash.example.com/api", [
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      "Proxy: evil",
+      "X-Request-ID: abc",
+    ]);
+    expect(up.headers).to.include({ upgrade: "websocket", connection: "upgrade", "x-request-id": "abc" });
+    expect(up.headers).not.to.have.property("proxy");
+    const plain = upstreamOf("http://slash.example.com/api", ["Connection: keep-alive"]);
+    expect(plain.headers).not.to.have.any.keys("connection", "upgrade", "x-request-id");
+  });
+
   it("the text shows the upstream request line only when the controller changed the request", () => {
     const rewritten = traceText(topo.curl("http://search.example.com/find/shoes"));
     expect(rewritten).to.contain("upstream request: GET /search?term=shoes (Host: search.example.com)");
@@ -210,6 +223,9 @@ describe("verify: curl through ingress against real nginx", function () {
       "http://slash.example.com/docs/%2e%2e/api",
       "http://secure.example.com/?a=/",
       "http://secure.example.com/login?x=1",
+      { to: "http://slash.example.com/api", headers: ["Host: Slash.Example.COM:8080", "X-Forwarded-For: 1.2.3.4"] },
+      { to: "http://slash.example.com/api", headers: ["Upgrade: websocket", "Connection: Upgrade"] },
+      { to: "http://slash.example.com/api", headers: ["Connection: keep-alive", "Proxy: evil", "X-Request-ID: abc"] },
     ]);
     expect(agreed.length).to.be.greaterThan(30);
     const seen = agreed.flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));

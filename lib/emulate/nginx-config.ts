@@ -37,6 +37,7 @@ const PROXY_HEADERS = [
   ["Host", "$best_http_host"],
   ["Upgrade", "$http_upgrade"],
   ["Connection", "$connection_upgrade"],
+  ["X-Request-ID", "$req_id"],
   ["X-Real-IP", "$remote_addr"],
   ["X-Forwarded-For", "$remote_addr"],
   ["X-Forwarded-Host", "$best_http_host"],
@@ -77,6 +78,7 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
     `  server_name_in_redirect off;`,
     `  port_in_redirect off;`,
     `  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }`,
+    `  map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }`,
     // lua_ingress.lua: best_http_host = $http_host or $host; its redirect host is the part before ":".
     `  map $http_host $best_http_host { "" $host; default $http_host; }`,
     `  map $best_http_host $redirect_host { "~^(?<h>[^:]*)" $h; default $best_http_host; }`,

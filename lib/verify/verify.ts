@@ -269,7 +269,8 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
 
 /** Why the emulation cannot answer a curl through ingress as ingress-nginx would, if it cannot. */
 function nginxCannot(em: Emulation, trace: Trace): string | undefined {
-  if (em.nginx.size === 0) return "curl through ingress: nginx is not installed (apt-get install nginx)";
+  if (em.nginx.size === 0)
+    return "curl through ingress: no controller pod runs nginx (not installed: apt-get install nginx; or hostNetwork)";
   for (const ing of ingressesOf(trace)) {
     const why = em.nginxUnrendered.get(ing);
     if (why) return `curl through ingress: ${ing} uses ${why}`;

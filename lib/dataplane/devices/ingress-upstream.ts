@@ -319,8 +319,9 @@ function upstream(
  * headers, then Host and X-Forwarded-Host = $best_http_host (the Host header as sent), X-Real-IP and
  * X-Forwarded-For = $remote_addr, X-Forwarded-Port = the port nginx listens on (443 for its https port),
  * X-Forwarded-Proto/-Scheme and X-Scheme = $scheme, and X-Original-Forwarded-For/-Host = the client's own
- * X-Forwarded-For/-Host when it sent them. X-Request-ID is random per request, so it is left out; empty values
- * (Upgrade, Connection, Proxy) are not sent by nginx.
+ * X-Forwarded-For/-Host when it sent them, X-Request-ID the client's (else nginx's random $request_id, left
+ * out here), Upgrade the client's with Connection: upgrade (websockets); nginx sends no header whose value is
+ * empty, so Connection, Upgrade and Proxy go otherwise.
  */
 export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamRequest {
   const h = client.http!;
@@ -338,8 +339,11 @@ export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamReques
   };
   if (h.headers["x-forwarded-for"]) own["x-original-forwarded-for"] = h.headers["x-forwarded-for"];
   if (h.headers["x-forwarded-host"]) own["x-original-forwarded-host"] = h.headers["x-forwarded-host"];
+  const upgrade = h.headers.upgrade ? { upgrade: h.headers.upgrade, connection: "upgrade" } : {};
   const merged: Record<string, string> = { ...h.headers, ...own };
-  for (const gone of ["connection", "upgrade", "proxy", "x-request-id"]) delete merged[gone];
+  for (const gone of ["connection", "upgrade", "proxy"]) delete merged[gone];
+  Object.assign(merged, upgrade);
+  if (!merged["x-request-id"]) delete merged["x-request-id"];
   const headers = Object.fromEntries(
     Object.keys(merged)
       .sort()
