@@ -2,23 +2,22 @@
 // `table ip kube-proxy` and the overlay agent's NAT, which the agent writes with iptables-nft, so
 // it lands in the `table ip nat` iptables-nft keeps (written here as `nft list ruleset` shows it,
 // each rule as iptables-translate gives it). Their nat chains share priority srcnat (and dstnat).
-// At equal priority the kernel runs the base chain registered last first (nf_hook_entries_grow puts
-// a new hook before the old ones of its priority; seen in a namespace: a `table ip kp` snat loaded
-// after iptables-nft's nat POSTROUTING snat won). The agent's table is there before kube-proxy
-// starts, as `kubehop emulate` loads them too (iptables-restore, then nft -f), so kube-proxy's chains
-// run first; the nft engine runs chains of one priority in text order, so its table comes first.
-// With flannel the order changes nothing (it leaves kube-proxy's marked packets alone); with Kilo a
-// marked pod -> outside packet is masqueraded by kube-proxy's rule rather than Kilo's, to the same
-// address.
+// The agent's table is there before kube-proxy starts (as `kubehop emulate` loads them too:
+// iptables-restore, then nft -f), so `nft list ruleset` prints it first; the nft engine runs the
+// chain registered last first among chains of one hook and priority, as the kernel does (seen in a
+// namespace: a `table ip kp` snat loaded after iptables-nft's nat POSTROUTING snat won), so
+// kube-proxy's chains run first. With flannel the order changes nothing (it leaves kube-proxy's
+// marked packets alone); with Kilo a marked pod -> outside packet is masqueraded by kube-proxy's
+// rule rather than Kilo's, to the same address.
 import { cniNatRules } from "../cni/nat-rules.ts";
 import { kubeProxyNftTable, listingText } from "../kubeproxy/nftables/index.ts";
 import type { Cluster, Node } from "../model/cluster.ts";
 import { NftEngine } from "../netfilter/nft/engine.ts";
 import { parseNftRuleset } from "../netfilter/nft/reader.ts";
 
-/** The node's ruleset as the nft engine runs it: kube-proxy's table, then the agent's nat table. */
+/** The node's ruleset as `nft list ruleset` prints it: the agent's nat table, then kube-proxy's. */
 export function nftNodeText(cluster: Cluster, node: Node): string {
-  return `${listingText(kubeProxyNftTable(cluster, node.name))}${agentNatTable(cluster, node)}`;
+  return `${agentNatTable(cluster, node)}${listingText(kubeProxyNftTable(cluster, node.name))}`;
 }
 
 export function nftNodeEngine(cluster: Cluster, node: Node): NftEngine {

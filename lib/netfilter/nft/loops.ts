@@ -8,7 +8,7 @@ import { asWritten } from "../../model/excerpt.ts";
 import type { Expr, NftRule, NftTable, SetElement } from "./model.ts";
 
 /** The chains a rule may continue in: its jump/goto verdicts and the verdicts of the maps it looks up. */
-function targets(rule: NftRule, table: NftTable): string[] {
+export function jumpTargets(rule: NftRule, table: NftTable): string[] {
   const fromElements = (els: readonly SetElement[]) =>
     els.flatMap((el) => (el.verdict && "chain" in el.verdict ? [el.verdict.chain] : []));
   const ofExpr = (e: Expr): string[] => {
@@ -50,7 +50,7 @@ export function breakNftLoops(file: string, table: NftTable): Diagnostic[] {
       }
       top.next++;
       if (rule.unreadable) continue;
-      const to = targets(rule, table);
+      const to = jumpTargets(rule, table);
       const closing = to.find((c) => onPath.has(c));
       if (closing !== undefined) {
         const loop = [...path.slice(onPath.get(closing)!).map((f) => f.name), closing]

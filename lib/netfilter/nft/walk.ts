@@ -1,0 +1,484 @@
+// One hook's walk through its base chains, as the kernel runs them: an accept ends one base chain
+// and the next runs, a drop or reject ends the hook. nat chains see only a connection's first
+// packet, and once a NAT statement has mapped the connection no later nat chain of the hook runs
+// (nf_nat_inet_fn), as in the iptables engine. `numgen random mod N` forks the walk, one branch per
+// value with probability 1/N. Verdict maps record the element that decided.
+//
+// The walk is a loop, never a recursion: the call stack is a list of frames and the branches put
+// aside wait in a queue ordered by where they stand, so the walk always moves the branch that is
+// furthest behind. A walk only moves forward in that order, so when a branch reaches a rule where
+// branches may meet (back from a jump, after a numgen rule, at a base chain's start), every branch
+// that could still get there already has: equivalent ones (same place, same packet and marks,
+// conntrack, NAT and deciding rules) become one, with their probabilities summed, and a chain of
+// 2,000 numgen rules whose choices come back together keeps two branches, not 2^2000. The work is
+// bounded as the iptables walk's is (WALK_LIMITS), and branches are answered in numgen's order.
+import type { Packet } from "../../model/packet.ts";
+import type { RuleRef, TableName } from "../../model/ruleset.ts";
+import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
+import { hexText, ipText } from "../text-cache.ts";
+import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
+import { type Branch, comparePaths, comparePlaces, pop, samePlace, sameState } from "./branch.ts";
+import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
+import type { BaseHook, Dim, Expr, NftChain, NftRule, NftTable, NftVerdict, SetElement } from "./model.ts";
+import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import { Queue } from "./queue.ts";
+import { asksNode, numgenOf, testedText } from "./selectors.ts";
+import { type KeyValue, lookupOf } from "./sets.ts";
+import { dimHolds } from "./values.ts";
+
+export interface Base {
+  readonly table: NftTable;
+  readonly chain: NftChain;
+  readonly hook: BaseHook;
+  readonly kind: TableName;
+  /** Each rule's reference as reached from this base chain, made once. */
+  readonly refs: WeakMap<NftRule, RuleRef>;
+  /** The policy's reference and detail, made once (every walk that falls through records them). */
+  readonly policyRef: RuleRef;
+  readonly policyDetail: string;
+}
+
+/** What running one expression leads to: on to the next expression or rule, or the branch was moved or is done. */
+const ON = 0;
+const NEXT = 1;
+const MOVED = 2;
+const DONE = 3;
+type Step = typeof ON | typeof NEXT | typeof MOVED | typeof DONE;
+
+/** Events that decide where the packet goes or what it becomes; jumps, returns and marks only lead there. */
+const DECIDING: ReadonlySet<NetfilterEvent["kind"]> = new Set([
+  "accept",
+  "drop",
+  "reject",
+  "dnat",
+  "snat",
+  "masquerade",
+  "policy",
+  "notrack",
+]);
+
+/**
+ * Texts a walk records, made once per rule or element rather than per packet: a numgen rule's
+ * choices, and a verdict map element's detail and event field.
+ */
+const choiceTexts = new WeakMap<NftRule, string[]>();
+const elementTexts = new WeakMap<SetElement, { detail: string; element: { map: string; text: string } }>();
+/** Rules with a numgen: the rule after one is where the branches it forked may meet again. */
+const drawing = new WeakMap<NftRule, boolean>();
+
+function numgenChoice(rule: NftRule, mod: number, v: number): string {
+  let texts = choiceTexts.get(rule);
+  if (!texts) {
+    texts = Array.from({ length: mod }, (_, i) => `${rule.chain} #${rule.index} numgen random mod ${mod} = ${i}`);
+    choiceTexts.set(rule, texts);
+  }
+  return texts[v]!;
+}
+
+function elementText(map: string, el: SetElement): { detail: string; element: { map: string; text: string } } {
+  let t = elementTexts.get(el);
+  if (!t) elementTexts.set(el, (t = { detail: `vmap ${map}: ${el.text}`, element: { map, text: el.text } }));
+  return t;
+}
+
+function draws(rule: NftRule): boolean {
+  let d = drawing.get(rule);
+  if (d === undefined) {
+    d = rule.exprs.some((e) => "sel" in e && numgenOf(e.sel) !== undefined);
+    drawing.set(rule, d);
+  }
+  return d;
+}
+
+/** Whether one of the values (each a list of dimensions) holds `vals`: loops, as it runs per rule. */
+function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]): boolean {
+  for (const dims of values) {
+    let all = true;
+    for (let i = 0; i < dims.length && all; i++) all = dimHolds(dims[i]!, vals[i]!);
+    if (all) return true;
+  }
+  return false;
+}
+
+/** A few fields equivalent branches share, to find the candidates among many at one place. */
+function outline(b: Branch): string {
+  const p = b.packet;
+  return `${b.chain!.name} ${p.mark} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${b.decided}`;
+}
+
+function walkOrder(a: Branch, b: Branch): number {
+  return comparePlaces(a, b) || comparePaths(a, b);
+}
+
+export class HookWalk {
+  private readonly queue = new Queue<Branch>(walkOrder);
+  /**
+   * Branches that met at the place furthest behind and stayed apart, in numgen's order: they come
+   * before everything queued, so they wait here rather than going through the queue again.
+   */
+  private ready: Branch[] = [];
+  private readyAt = 0;
+  private readonly out: Branch[] = [];
+  private visits = 0;
+  /** The numgen rule that forked last, where a walk with too many branches is said to stop. */
+  private lastFork: RuleRef | undefined;
+
+  constructor(
+    private readonly hook: HookName,
+    private readonly bases: readonly Base[],
+    private readonly ctx: HookContext,
+    private readonly ruleset: string,
+  ) {}
+
+  /** The branches the walk ends with, in numgen's order (lowest value first at every fork). */
+  run(start: Branch): Branch[] {
+    let b: Branch | undefined = this.enter(start, 0) ? start : undefined;
+    for (;;) {
+      if (b) this.walk(b);
+      b = this.next();
+      if (!b) break;
+    }
+    return this.out.sort(comparePaths);
+  }
+
+  /** Runs base chains from `bi` on: true when one takes the branch, false when it is done (and kept). */
+  private enter(b: Branch, bi: number): boolean {
+    for (; bi < this.bases.length; bi++) {
+      const base = this.bases[bi]!;
+      if (base.hook.type === "nat" && (this.ctx.ctState !== "NEW" || b.untracked || this.natDone(b))) continue;
+      b.bi = bi;
+      b.chain = base.chain;
+      b.ri = 0;
+      b.k = 0;
+      b.stack = null;
+      b.meet = true;
+      return true;
+    }
+    this.finish(b);
+    return false;
+  }
+
+  private natDone(b: Branch): boolean {
+    return this.hook === "PREROUTING" || this.hook === "OUTPUT" ? b.dnat !== undefined : b.snat !== undefined;
+  }
+
+  private finish(b: Branch): void {
+    this.out.push(b);
+    this.bound();
+  }
+
+  private bound(): void {
+    if (this.out.length + this.queue.size + this.ready.length - this.readyAt > WALK_LIMITS.branches)
+      throw new NetfilterWorkError("branches", this.hook, this.ruleset, this.lastFork);
+  }
+
+  /** The branch put aside that is furthest behind, merged with those equivalent to it at its place. */
+  private next(): Branch | undefined {
+    if (this.readyAt < this.ready.length) return this.ready[this.readyAt++];
+    const x = this.queue.pop();
+    if (!x?.meet) return x;
+    x.meet = false;
+    if (this.queue.size === 0 || comparePlaces(this.queue.peek()!, x) !== 0) return x;
+    // Many branches may stand here, all different (each numgen choice setting its own mark bit):
+    // they are told apart by a few fields first, then compared in full.
+    const kept = new Map<string, Branch[]>([[outline(x), [x]]]);
+    const others: Branch[] = [];
+    while (this.queue.size > 0 && comparePlaces(this.queue.peek()!, x) === 0) {
+      // Popped in numgen's order: the first of equivalent branches stands for the others.
+      const y = this.queue.pop()!;
+      y.meet = false;
+      const key = outline(y);
+      const alike = kept.get(key);
+      const into = alike?.find((k) => samePlace(k, y) && sameState(k, y));
+      if (into) {
+        into.probability += y.probability;
+        into.merged += 1 + y.merged;
+        continue;
+      }
+      if (alike) alike.push(y);
+      else kept.set(key, [y]);
+      others.push(y);
+    }
+    this.ready = others;
+    this.readyAt = 0;
+    return x;
+  }
+
+  /** At a place where branches meet: true when another branch is further behind, so this one waits. */
+  private behind(b: Branch): boolean {
+    b.meet = false;
+    const top = this.readyAt < this.ready.length ? this.ready[this.readyAt] : this.queue.peek();
+    if (top === undefined || comparePlaces(top, b) > 0) return false;
+    b.meet = true;
+    this.queue.push(b);
+    return true;
+  }
+
+  private ref(b: Branch, rule: NftRule): RuleRef {
+    const base = this.bases[b.bi]!;
+    let ref = base.refs.get(rule);
+    if (!ref) {
+      const nft = { family: base.table.family, table: base.table.name };
+      ref = { table: base.kind, chain: rule.chain, index: rule.index, text: rule.text, line: rule.line, nft };
+      base.refs.set(rule, ref);
+    }
+    return ref;
+  }
+
+  private record(
+    b: Branch,
+    kind: NetfilterEvent["kind"],
+    rule: RuleRef,
+    after: Packet,
+    detail: string,
+    element?: NetfilterEvent["element"],
+    to?: string,
+  ): void {
+    // Fields set one by one, not spread: this runs for every event of every packet.
+    const event: NetfilterEvent = { kind, rule, before: b.packet, after, detail };
+    if (element) event.element = element;
+    if (to !== undefined) event.to = to;
+    b.events = { head: event, tail: b.events };
+    b.packet = after;
+    if (DECIDING.has(kind)) b.decided += `${rule.nft?.table} ${rule.chain} ${rule.index};`;
+  }
+
+  private end(b: Branch, verdict: Verdict): Step {
+    b.verdict = verdict;
+    this.finish(b);
+    return DONE;
+  }
+
+  /** Walks the branch until it is done or waits for one further behind; the branches it forks are queued. */
+  private walk(b: Branch): void {
+    for (;;) {
+      if (b.meet && this.behind(b)) return;
+      const rule = b.chain!.rules[b.ri];
+      if (!rule) {
+        if (pop(b)) {
+          b.meet = true;
+          continue;
+        }
+        if (this.policy(b) === DONE) return;
+        continue;
+      }
+      if (++this.visits > WALK_LIMITS.visits)
+        throw new NetfilterWorkError("visits", this.hook, this.ruleset, this.ref(b, rule));
+      const step = rule.unreadable ? NEXT : this.rule(b, rule);
+      if (step === DONE) return;
+      if (step === NEXT) {
+        b.ri++;
+        b.k = 0;
+        if (draws(rule)) b.meet = true;
+      }
+    }
+  }
+
+  private policy(b: Branch): Step {
+    const base = this.bases[b.bi]!;
+    this.record(b, "policy", base.policyRef, b.packet, base.policyDetail);
+    if (base.hook.policy === "drop") return this.end(b, "DROP");
+    return this.enter(b, b.bi + 1) ? MOVED : DONE;
+  }
+
+  /** Runs the rule's expressions from b.k: the next rule, the branch moved, or done. */
+  private rule(b: Branch, rule: NftRule): Step {
+    const exprs = rule.exprs;
+    for (let k = b.k; k < exprs.length; k++) {
+      const e = exprs[k]!;
+      if (b.drawn === undefined && "sel" in e) {
+        const ng = numgenOf(e.sel);
+        if (ng) this.fork(b, rule, k, ng.mod, ng.offset);
+      }
+      const step = this.expr(b, rule, e);
+      b.drawn = undefined;
+      if (step !== ON) return step;
+    }
+    return NEXT;
+  }
+
+  /** numgen: the branch in hand draws the lowest value, one branch per other value waits at this expression. */
+  private fork(b: Branch, rule: NftRule, k: number, mod: number, offset: number): void {
+    b.k = k;
+    this.lastFork = this.ref(b, rule);
+    const share = b.probability / mod;
+    for (let v = 1; v < mod; v++) {
+      const child = b.fork(share, numgenChoice(rule, mod, v), v);
+      child.drawn = v + offset;
+      this.queue.push(child);
+    }
+    b.probability = share;
+    b.choices = { head: numgenChoice(rule, mod, 0), tail: b.choices };
+    b.path = [...b.path, 0];
+    b.drawn = offset;
+    this.bound();
+  }
+
+  private expr(b: Branch, rule: NftRule, e: Expr): Step {
+    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && asksNode(e.sel)) {
+      const assumed = assumedBy(e.sel, b, this.ctx, this.hook, this.ref(b, rule), testedText(e));
+      if (assumed.length > 0) b.assumptions = [...b.assumptions, ...assumed];
+    }
+    switch (e.kind) {
+      case "cmp":
+        return this.cmp(e, b) ? ON : NEXT;
+      case "lookup": {
+        const vals = selectorValues(e.sel, b, this.ctx);
+        const held = vals !== undefined && this.setHas(b, e.set, vals) !== undefined;
+        return held !== e.neg && vals !== undefined ? ON : NEXT;
+      }
+      case "vmap": {
+        const vals = selectorValues(e.sel, b, this.ctx);
+        const el = vals && this.setHas(b, e.map, vals);
+        if (!el?.verdict) return NEXT;
+        const t = elementText(e.map.kind === "named" ? `@${e.map.name}` : "{ ... }", el);
+        return this.verdict(b, rule, el.verdict, t.detail, t.element);
+      }
+      case "verdict":
+        return this.verdict(b, rule, e.verdict, rule.text);
+      case "dnat": {
+        const after = { ...b.packet, dst: e.ip, dport: e.port ?? b.packet.dport };
+        this.record(b, "dnat", this.ref(b, rule), after, `DNAT to ${ipText(after.dst)}:${after.dport}`);
+        b.dnat = { ip: after.dst, port: after.dport };
+        b.ctDnat = true;
+        return this.enter(b, b.bi + 1) ? MOVED : DONE;
+      }
+      case "snat": {
+        const after = { ...b.packet, src: e.ip, sport: e.port ?? b.packet.sport };
+        this.record(b, "snat", this.ref(b, rule), after, `SNAT to ${ipText(after.src)}:${after.sport}`);
+        b.snat = { ip: after.src, port: after.sport, masquerade: false };
+        b.ctSnat = true;
+        return this.enter(b, b.bi + 1) ? MOVED : DONE;
+      }
+      case "masquerade":
+        return this.masquerade(b, rule, e);
+      case "setmark": {
+        const mark = ((b.packet.mark & e.and) ^ e.xor) >>> 0;
+        const after = mark === b.packet.mark ? b.packet : { ...b.packet, mark };
+        this.record(b, "mark", this.ref(b, rule), after, `${e.text}: ${hexText(b.packet.mark)} -> ${hexText(mark)}`);
+        return ON;
+      }
+      case "setupdate": {
+        const vals = selectorValues(e.sel, b, this.ctx);
+        const ip = vals?.[0];
+        if (vals?.length !== 1 || typeof ip !== "number") return ON;
+        const key = this.dynamicKey(b, e.set);
+        const next = new Map(b.recent);
+        next.set(key, new Set([...(b.recent.get(key) ?? []), ip]));
+        b.recent = next;
+        this.record(b, "affinity", this.ref(b, rule), b.packet, `${e.op} @${e.set}: remember ${ipText(ip)}`);
+        return ON;
+      }
+      case "notrack":
+        b.untracked = true;
+        this.record(b, "notrack", this.ref(b, rule), b.packet, rule.text);
+        return ON;
+      case "note":
+        return ON;
+    }
+  }
+
+  private cmp(e: Extract<Expr, { kind: "cmp" }>, b: Branch): boolean {
+    if (e.sel.fields[0]?.kind === "ctstatus") return ctStatusHolds(e.values, b) !== e.neg;
+    const vals = selectorValues(e.sel, b, this.ctx);
+    if (vals === undefined) return false;
+    const v = vals[0]!;
+    let held: boolean;
+    if (e.op === "eq") held = anyHolds(e.values, vals);
+    else {
+      const d = e.values[0]![0]!;
+      if (!("lo" in d) || typeof v !== "number") return false;
+      held = e.op === "lt" ? v < d.lo : e.op === "gt" ? v > d.lo : e.op === "le" ? v <= d.lo : v >= d.lo;
+    }
+    return held !== e.neg;
+  }
+
+  private dynamicKey(b: Branch, set: string): string {
+    const t = this.bases[b.bi]!.table;
+    return `nft ${t.family} ${t.name} @${set}`;
+  }
+
+  /** The element of the named or anonymous set that holds `vals`; a dynamic set is the branch's own. */
+  private setHas(
+    b: Branch,
+    src: Extract<Expr, { kind: "lookup" }>["set"],
+    vals: readonly KeyValue[],
+  ): SetElement | undefined {
+    if (src.kind === "anonymous") return lookupOf(src.elements).find(vals);
+    const set = this.bases[b.bi]!.table.sets.get(src.name);
+    if (!set) return undefined;
+    if (set.dynamic) {
+      const v = vals[0];
+      const seen = typeof v === "number" && b.recent.get(this.dynamicKey(b, src.name))?.has(v);
+      return seen ? { key: [], text: `${ipText(v)} in @${src.name}` } : undefined;
+    }
+    return lookupOf(set.elements).find(vals);
+  }
+
+  private verdict(b: Branch, rule: NftRule, v: NftVerdict, detail: string, element?: NetfilterEvent["element"]): Step {
+    const ref = this.ref(b, rule);
+    // The trace names the chain a jump went to and the map element that gave the verdict.
+    switch (v.kind) {
+      case "continue":
+        return NEXT;
+      case "accept":
+        this.record(b, "accept", ref, b.packet, detail, element);
+        return this.enter(b, b.bi + 1) ? MOVED : DONE;
+      case "drop":
+        this.record(b, "drop", ref, b.packet, detail, element);
+        return this.end(b, "DROP");
+      case "reject":
+        this.record(b, "reject", ref, b.packet, detail, element);
+        b.rejectWith = v.with;
+        return this.end(b, "REJECT");
+      case "return":
+        this.record(b, "return", ref, b.packet, detail);
+        if (!pop(b)) return this.policy(b);
+        b.meet = true;
+        return MOVED;
+      case "jump":
+      case "goto": {
+        const to = this.bases[b.bi]!.table.chains.get(v.chain);
+        const parent = b.stack;
+        const depth = (parent?.depth ?? 0) + 1;
+        // jump-depth.ts reports and disables a jump nft would refuse as too deep; this never lets one through.
+        if (!to || depth >= NFT_JUMP_STACK_SIZE) return NEXT;
+        this.record(b, v.kind, ref, b.packet, detail, element, v.chain);
+        const key = parent ? [...parent.key, b.ri, b.k] : [b.ri, b.k];
+        b.stack = { chain: b.chain!, ri: b.ri + 1, goto: v.kind === "goto", depth, key, parent };
+        b.chain = to;
+        b.ri = 0;
+        b.k = 0;
+        return MOVED;
+      }
+    }
+  }
+
+  /** masquerade writes the source the context names; none known and none assumed: the kernel drops. */
+  private masquerade(b: Branch, rule: NftRule, e: Extract<Expr, { kind: "masquerade" }>): Step {
+    const ref = this.ref(b, rule);
+    const iface = this.ctx.outIface ?? "(none)";
+    const addr = this.ctx.outIfaceAddress ?? this.ctx.unknown?.masqueradeSource;
+    const ports = e.fullyRandom ? " (fully-random may pick another port)" : "";
+    if (this.ctx.outIfaceAddress === undefined && this.ctx.unknown)
+      b.assumptions = [
+        ...b.assumptions,
+        { kind: "masquerade-source", iface, ...(addr !== undefined ? { ip: addr } : {}), rule: ref },
+      ];
+    if (addr === undefined && !this.ctx.unknown) {
+      const detail = `masquerade: the node has no address to give on ${iface}, the kernel drops the packet`;
+      this.record(b, "drop", ref, b.packet, detail);
+      return this.end(b, "DROP");
+    }
+    b.ctSnat = true;
+    if (addr === undefined) {
+      this.record(b, "masquerade", ref, b.packet, `masquerade to ${iface}'s address (not given)${ports}`);
+      b.snat = { ip: b.packet.src, port: b.packet.sport, masquerade: true };
+    } else {
+      const after = { ...b.packet, src: addr, sport: e.port ?? b.packet.sport };
+      this.record(b, "masquerade", ref, after, `masquerade to ${ipText(addr)}:${after.sport}${ports}`);
+      b.snat = { ip: addr, port: after.sport, masquerade: true };
+    }
+    return this.enter(b, b.bi + 1) ? MOVED : DONE;
+  }
+}
