@@ -116,6 +116,28 @@ describe("diagram: the cluster as SVG", () => {
     );
   });
 
+  it("names are whole where they fit, with the full name in a tooltip; each Service's wires run on a track of their own", () => {
+    const doc = parseSvg(svg);
+    const texts = [...doc.querySelectorAll("text")].map((t) => t.textContent);
+    expect(texts).to.include("svc ingress-nginx/ingress-nginx-controller");
+    expect(doc.querySelector("rect#svc-ingress-nginx-ingress-nginx-controller > title")?.textContent).to.equal(
+      "svc ingress-nginx/ingress-nginx-controller · endpoints on node-2, node-3",
+    );
+    expect(doc.querySelector("rect#lb-edge > title")?.textContent).to.equal(
+      "lb/edge → ingress-nginx/ingress-nginx-controller",
+    );
+    const tracks = new Map<string, Set<number>>();
+    for (const p of doc.querySelectorAll("path.selects")) {
+      const ys = [...p.getAttribute("d")!.matchAll(/,(-?[\d.]+)/g)].map((m) => Number(m[1]));
+      const service = p.getAttribute("data-service")!;
+      tracks.set(service, new Set([...(tracks.get(service) ?? []), ys[ys.length - 2]!]));
+    }
+    expect(tracks.size, "every Service with endpoints on a node but default/kubernetes").to.equal(6);
+    for (const [service, ys] of tracks) expect(ys.size, `${service}: one track`).to.equal(1);
+    const all = [...tracks.values()].map((ys) => [...ys][0]);
+    expect(new Set(all).size, "no two Services share a track").to.equal(all.length);
+  });
+
   it("at 50 nodes: a grid of nodes on row buses, the mesh as one band, pods folded, pods on the path kept", () => {
     const big = loadTopologySync(clusterYaml(50, 40, 12));
     const first = big.cluster.pods[0]!;

@@ -60,7 +60,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   // The outside: clients, then load balancers, left to right.
   const outY = M + 24;
   let ox = GRID_X + (cluster.underlay.gateway !== undefined && cluster.clients.length ? 100 : 0);
-  const outside: { id: string; loc: string; lines: string[]; cls: string; x: number; w: number }[] = [];
+  const outside: { id: string; loc: string; lines: string[]; cls: string; x: number; w: number; tip: string }[] = [];
   for (const c of cluster.clients) {
     const text = [`client/${fit(c.name, 30)}`, formatIpv4(c.ip)];
     const w = Math.max(...text.map((t) => textWidth(t, FONT.label))) + 20;
@@ -71,6 +71,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
       cls: "outside client",
       x: ox,
       w,
+      tip: `client/${c.name} ${formatIpv4(c.ip)}`,
     });
     ox += w + GAP + 70;
   }
@@ -81,7 +82,8 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
       `${lb.mode} · ${lb.algorithm}${lb.preserveClientIp ? " · keeps client IP" : ""}`,
     ];
     const w = Math.max(...text.map((t) => textWidth(t, FONT.label))) + 20;
-    outside.push({ id: safeId("lb", lb.name), loc: `lb/${lb.name}`, lines: text, cls: "outside lb", x: ox, w });
+    const tip = `lb/${lb.name} → ${lb.service.namespace}/${lb.service.name}`;
+    outside.push({ id: safeId("lb", lb.name), loc: `lb/${lb.name}`, lines: text, cls: "outside lb", x: ox, w, tip });
     ox += w + GAP;
   }
   const outH = outside.some((o) => o.lines.length > 2) ? 56 : 40;
@@ -159,7 +161,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const busY = rows[0] ?? underlayY0;
   for (const o of outside) {
     const rect = { x: o.x, y: outY, w: o.w, h: outH };
-    boxes.push({ id: o.id, cls: o.cls, ...rect, rx: 6, layer: "front" });
+    boxes.push({ id: o.id, cls: o.cls, ...rect, rx: 6, layer: "front", tip: o.tip });
     o.lines.forEach((t, i) => {
       labels.push({
         id: `${o.id}-l${i}`,

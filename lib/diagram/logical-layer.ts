@@ -11,7 +11,10 @@ export const MAX_SERVICES = 24;
 export const MAX_INGRESSES = 12;
 const MAX_SERVICE_WIRES = 48;
 const LINE = 15;
-const SERVICE_CHARS = 28;
+/** A Service's box grows with its text up to this many characters; past it the text is cut, the box's tooltip whole. */
+const SERVICE_CHARS = 44;
+/** Each Service's wires run along their own track, this far (px) from the next Service's. */
+const TRACK = 4;
 
 interface Frame {
   readonly top: number;
@@ -126,37 +129,56 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
       ),
     ].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   const svcNodes = shown.map(nodesOf);
+  const wires = svcNodes.reduce((n, ns) => n + ns.length, 0);
+  const drawWires = f.rows === 1 && wires <= MAX_SERVICE_WIRES;
+  // A bundle per Service: its wires leave the box together and run on a track of their own, so
+  // each Service's endpoints can be followed; the tracks push the boxes down to make room.
+  const wired = drawWires ? shown.filter((_, i) => svcNodes[i]!.length).length : 0;
+  const top = f.top + wired * TRACK;
   const svcRects = flow(
     shown.map((s, i) => serviceLines(cluster, s, svcNodes[i]!)),
     f.left,
     f.right,
-    f.top + 18,
+    top + 18,
   );
-  const wires = svcNodes.reduce((n, ns) => n + ns.length, 0);
-  const drawWires = f.rows === 1 && wires <= MAX_SERVICE_WIRES;
+  let track = 0;
   const svcBox = new Map<string, { x: number; y: number; w: number; h: number }>();
   shown.forEach((s, i) => {
     const r = svcRects[i]!;
     const id = safeId("svc", s.namespace, s.name);
-    boxes.push({ id, cls: "service", ...r, rx: 6, layer: "front" });
-    text(id, r.x, r.y, serviceLines(cluster, s, svcNodes[i]!));
+    const ls = serviceLines(cluster, s, svcNodes[i]!);
+    const tip = `svc ${s.namespace}/${s.name}${svcNodes[i]!.length ? ` · endpoints on ${svcNodes[i]!.join(", ")}` : ""}`;
+    boxes.push({ id, cls: "service", ...r, rx: 6, layer: "front", tip });
+    text(id, r.x, r.y, ls);
     svcBox.set(`${s.namespace}/${s.name}`, r);
     bottom = Math.max(bottom, r.y + r.h);
     right = Math.max(right, r.x + r.w);
-    if (!drawWires) return;
+    if (!drawWires || !svcNodes[i]!.length) return;
+    const y = f.top - 16 + track++ * TRACK;
     svcNodes[i]!.forEach((node) => {
       const nb = f.nodeBoxes.get(safeId("node", node));
       if (!nb) return;
-      const to = { x: nb.x + nb.w - 16 - (i % 10) * 9, y: nb.y + nb.h };
-      const from = { x: r.x + r.w / 2 + ((i % 3) - 1) * 4, y: r.y };
-      lines.push({ id: `${id}-to-${safeId(node)}`, cls: "selects", points: elbow(from, to, f.top - 20 + (i % 6) * 3) });
+      const to = { x: nb.x + nb.w - 16 - i * 7, y: nb.y + nb.h };
+      const from = { x: r.x + r.w / 2, y: r.y };
+      // A box in a later row of the flow leaves up through the gap above it and along the left
+      // margin, not through the boxes of the rows above.
+      const up =
+        r.y > svcRects[0]!.y ? [from, { x: from.x, y: r.y - 8 }, { x: f.left - 8 - track * 3, y: r.y - 8 }] : [from];
+      const start = up.at(-1)!;
+      lines.push({
+        id: `${id}-to-${safeId(node)}`,
+        cls: "selects",
+        points: [...up.slice(0, -1), ...elbow(start, to, y)],
+        tip,
+        data: { service: `${s.namespace}/${s.name}` },
+      });
     });
   });
   labels.push({
     id: "services-h",
     cls: "section",
     x: f.left,
-    y: f.top + 10,
+    y: top + 10,
     text: drawWires || !shown.length ? "Services (dashed: the nodes of their endpoints)" : "Services",
     size: FONT.small,
     anchor: "start",
@@ -191,7 +213,7 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
     ingShown.forEach((ing, i) => {
       const r = rects[i]!;
       const id = safeId("ing", ing.namespace, ing.name);
-      boxes.push({ id, cls: "ingress", ...r, rx: 6, layer: "front" });
+      boxes.push({ id, cls: "ingress", ...r, rx: 6, layer: "front", tip: `ingress ${ing.namespace}/${ing.name}` });
       text(id, r.x, r.y, ingressLines(ing));
       bottom = Math.max(bottom, r.y + r.h);
       right = Math.max(right, r.x + r.w);

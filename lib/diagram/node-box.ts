@@ -228,8 +228,9 @@ export function drawNode(
   for (const g of c.groups) {
     const gid = safeId("group", n.name, g.key);
     const gh = ROW * (g.pods.length + 1) + 4;
-    boxes.push({ id: gid, cls: "pod-group", x: rowX, y: py, w: rowW, h: gh, rx: 4, layer: "back", tip: g.key });
     const chips = [...new Set(g.pods.flatMap((p) => services.get(`${p.namespace}/${p.name}`) ?? []))];
+    const tip = `${g.key}${chips.length ? ` · svc ${chips.join(", ")}` : ""}`;
+    boxes.push({ id: gid, cls: "pod-group", x: rowX, y: py, w: rowW, h: gh, rx: 4, layer: "back", tip });
     const chipText = chips.length ? fit(`svc ${chips.join(", ")}`, Math.floor(charsIn(rowW, FONT.small) / 2)) : "";
     const titleChars = charsIn(rowW - 14 - (chipText ? textWidth(chipText, FONT.small) + 10 : 0), FONT.small);
     labels.push({
