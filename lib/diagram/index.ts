@@ -35,8 +35,8 @@ function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]):
   return out;
 }
 
-/** Lanes between node columns wide enough for a wrapped callout, when the plain layout has no room. */
-const CALLOUT_LANE = 250;
+/** A lane opened in a gap of the node grid holds a callout wrapped to its 36 characters. */
+const CALLOUT_LANE = 226;
 
 export interface DiagramOptions extends SvgOptions, PathOptions {
   /** `cluster` (default): the path over the whole cluster; `path`: only the devices the request crosses. */
@@ -45,7 +45,8 @@ export interface DiagramOptions extends SvgOptions, PathOptions {
 
 /**
  * The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. When a
- * callout finds no room beside its hop, the nodes are laid out again with lanes between them.
+ * callout finds no room beside its hop, the nodes are laid out again with a lane in the gaps beside
+ * the crowded nodes; if that is not enough, in every gap.
  */
 export function diagramScene(
   cluster: Cluster,
@@ -56,9 +57,16 @@ export function diagramScene(
   if (!trace) return layoutCluster(cluster);
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
   const base = { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) };
-  const first = withPath(layoutCluster(cluster, base), trace, picked, options);
-  if (!first.crowded) return first.scene;
-  return withPath(layoutCluster(cluster, { ...base, lane: CALLOUT_LANE }), trace, picked, options).scene;
+  let drawn = withPath(layoutCluster(cluster, base), trace, picked, options);
+  const gaps = (drawn.scene.grid?.count ?? 0) + 1;
+  const lanes = (open: (gap: number) => boolean) =>
+    Array.from({ length: gaps }, (_, i) => (open(i) ? CALLOUT_LANE : 0));
+  const crowded = drawn.crowded;
+  if (crowded.size && !crowded.has("outside"))
+    drawn = withPath(layoutCluster(cluster, { ...base, lanes: lanes((i) => crowded.has(i)) }), trace, picked, options);
+  if (drawn.crowded.size)
+    drawn = withPath(layoutCluster(cluster, { ...base, lanes: lanes(() => true) }), trace, picked, options);
+  return drawn.scene;
 }
 
 export function diagramSvg(

@@ -15,8 +15,11 @@ export interface LayoutOptions {
   readonly mustShow?: ReadonlySet<string>;
   /** Names of nodes that must be drawn (the nodes a path crosses). */
   readonly mustShowNodes?: ReadonlySet<string>;
-  /** Room (px) between node columns and beside the grid, for a path's callouts. */
-  readonly lane?: number;
+  /**
+   * Extra room (px) for a path's callouts in each gap of the node grid: index 0 left of the first
+   * column, i between columns i-1 and i, the last right of the last column.
+   */
+  readonly lanes?: readonly number[];
 }
 
 /** Beyond this many nodes the grid folds the rest into one line; nodes on a path are always drawn. */
@@ -42,12 +45,13 @@ export function gridColumns(n: number): number {
 }
 
 export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Scene {
-  const lane = Math.max(GAP, options.lane ?? 0);
-  const GRID_X = GRID_LEFT + lane - GAP;
+  const lane = (i: number) => options.lanes?.[i] ?? 0;
+  const GRID_X = GRID_LEFT + lane(0);
   const boxes: Box[] = [];
   const lines: Line[] = [];
   const labels: Label[] = [];
   const places: Scene["places"] = new Map();
+  const columns = new Map<string, number>();
 
   const pods = cluster.pods.length;
   const title =
@@ -109,7 +113,9 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     rows.push(rowTop - 2 * BUS_GAP);
     eth0Xs.push([]);
     row.forEach((c, i) => {
-      const x = GRID_X + i * (nw + lane);
+      let x = GRID_X + i * (nw + GAP);
+      for (let j = 1; j <= i; j++) x += lane(j);
+      columns.set(c.node.name, i);
       const d = drawNode(cluster, c, x, rowTop, nw, h, services);
       boxes.push(...d.boxes);
       lines.push(...d.lines);
@@ -226,7 +232,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
 
   // The logical layer under the nodes.
   const nodeBoxes = new Map(boxes.filter((b) => b.cls === "node").map((b) => [b.id, b]));
-  const width0 = Math.max(gridRight + lane - GAP, ...outside.map((o) => o.x + o.w)) + M;
+  const width0 = Math.max(gridRight + lane(cols), ...outside.map((o) => o.x + o.w)) + M;
   const logical = logicalLayer(cluster, {
     top: gridBottom + 28,
     left: GRID_X,
@@ -335,6 +341,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     lines,
     labels,
     places,
+    grid: { columns, count: cols },
     underlay: { trunkX: trunkU, rows },
   };
 }

@@ -63,8 +63,12 @@ function wrap(text: string, chars: number): string[] {
 
 export interface PathDrawing {
   readonly scene: Scene;
-  /** Callouts that found no free spot near their hop: the layout should make room and draw again. */
-  readonly crowded: number;
+  /**
+   * Where callouts found no free spot near their hop: the gaps of the node grid (as
+   * LayoutOptions.lanes counts them) beside their nodes, or "outside" for the rest. Empty when all
+   * were placed; otherwise the layout should make room and draw again.
+   */
+  readonly crowded: ReadonlySet<number | "outside">;
 }
 
 /** The scene with the chosen branches (1-based) drawn over it and a legend under it. */
@@ -142,7 +146,7 @@ export function withPath(
       data: { hop: v.hops.join(" "), place: key },
     });
 
-  let crowded = 0;
+  const crowded = new Set<number | "outside">();
   /** A callout of one line, else wrapped; or the first of the given sets of lines that finds room. */
   const callout = (id: string, s: Stop, text: string | string[][], cls: string, hop: string) => {
     for (const ls of typeof text === "string" ? [[text], wrap(text, WRAP)] : text) {
@@ -165,7 +169,9 @@ export function withPath(
       });
       return;
     }
-    crowded++;
+    const col = s.node === undefined ? undefined : scene.grid?.columns.get(s.node);
+    if (col === undefined) crowded.add("outside");
+    else crowded.add(col).add(col + 1);
   };
 
   for (const r of routed) {

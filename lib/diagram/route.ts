@@ -19,6 +19,8 @@ export interface Stop {
   readonly rect: Rect;
   /** A crossing of the underlay: a point on a bus, not a device, so it gets no ring. */
   readonly onUnderlay: boolean;
+  /** The node the device is on (a pod's node), if any. */
+  readonly node?: string;
 }
 
 /** The node a hop's device belongs to; a pod's hop stands for the pod alone. */
@@ -160,7 +162,8 @@ export function routeBranch(scene: Scene, hops: readonly Hop[]): { legs: Leg[]; 
       enterX = place.rect.x + place.rect.w / 2;
     }
     pendingUnderlay = [];
-    stops.push({ key: h.location, hop: n, rect: place.rect, onUnderlay: false });
+    const node = h.at.kind === "pod" ? h.at.node : nodeOf(h.at);
+    stops.push({ key: h.location, hop: n, rect: place.rect, onUnderlay: false, ...(node ? { node } : {}) });
     prev = { loc: h.location, at: h.at, place };
   });
   return { legs, stops };

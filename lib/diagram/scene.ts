@@ -58,6 +58,8 @@ export interface Scene {
   places: Map<string, Place>;
   /** Drawn over everything else: a trace's path, its hop numbers and callouts, the legend. */
   overlay?: { boxes: Box[]; lines: Line[]; labels: Label[] };
+  /** The node grid: each drawn node's column, and how many columns there are. */
+  grid?: { readonly columns: ReadonlyMap<string, number>; readonly count: number };
   /** The underlay: one bus per row of nodes, joined by a trunk at `trunkX`. */
   underlay: { readonly trunkX: number; readonly rows: readonly number[] };
 }
