@@ -47,8 +47,8 @@ const LAYERS = [
   },
   {
     name: "questions",
-    paths: ["lib/assert/", "lib/diff/", "lib/drift/", "lib/verify/", "lib/emulate/"],
-    owns: "questions asked of a Topology and its traces: assertions and `kubehop check`, diff, drift, verify, emulate",
+    paths: ["lib/assert/", "lib/diff/", "lib/migrate/", "lib/drift/", "lib/verify/", "lib/emulate/"],
+    owns: "questions asked of a Topology and its traces: assertions and `kubehop check`, diff, migrate, drift, verify, emulate",
   },
   {
     name: "library entry",

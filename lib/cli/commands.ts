@@ -137,6 +137,28 @@ export const COMMANDS: Record<string, CommandSpec> = {
     examples: [`kubehop diff -f ${T} -f topologies/hard-cases/local-policy.yaml --brief`],
     load: () => import("./diff-command.ts"),
   },
+  migrate: {
+    summary: "will every request still go where it went? an Ingress world against its Gateway API conversion",
+    usage: "-f INGRESS_WORLD --to GATEWAY_WORLD [--json] [--junit FILE] [--limit N]",
+    topology: true,
+    options: {
+      to: {
+        type: "string",
+        value: "FILE",
+        help: "the Gateway world: ingress2gateway's output (laid over -f without its Ingresses), or a whole topology",
+      },
+      json,
+      output,
+      junit: {
+        type: "string",
+        value: "FILE",
+        help: "also write a JUnit XML report to FILE (one testcase per request)",
+      },
+      limit: { type: "string", value: "N", help: "refuse to run more than N requests (default 1000)" },
+    },
+    examples: ["kubehop migrate -f spec/fixtures/migrate/shop-ingress.yaml --to spec/fixtures/migrate/shop-i2gw.yaml"],
+    load: () => import("./migrate-command.ts"),
+  },
   netfilter: {
     summary: "one packet through one node's iptables-save rules: every branch, DNAT, marks and verdict",
     usage:
