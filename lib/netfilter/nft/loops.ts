@@ -7,8 +7,13 @@ import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
 import { asWritten } from "../../model/excerpt.ts";
 import type { Expr, NftRule, NftTable, SetElement } from "./model.ts";
 
+/** Each rule's targets, found once: the loop and the depth checks both ask, and a verdict map may name 10,000. */
+const targetsOf = new WeakMap<NftRule, string[]>();
+
 /** The chains a rule may continue in: its jump/goto verdicts and the verdicts of the maps it looks up. */
 export function jumpTargets(rule: NftRule, table: NftTable): string[] {
+  let to = targetsOf.get(rule);
+  if (to) return to;
   const fromElements = (els: readonly SetElement[]) =>
     els.flatMap((el) => (el.verdict && "chain" in el.verdict ? [el.verdict.chain] : []));
   const ofExpr = (e: Expr): string[] => {
@@ -17,13 +22,18 @@ export function jumpTargets(rule: NftRule, table: NftTable): string[] {
     if (e.map.kind === "anonymous") return fromElements(e.map.elements);
     return fromElements(table.sets.get(e.map.name)?.elements ?? []);
   };
-  return [...new Set(rule.exprs.flatMap(ofExpr))].filter((c) => table.chains.has(c));
+  to = rule.exprs.length === 0 ? [] : [...new Set(rule.exprs.flatMap(ofExpr))].filter((c) => table.chains.has(c));
+  targetsOf.set(rule, to);
+  return to;
 }
 
 interface Frame {
   readonly name: string;
   readonly rules: NftRule[];
   next: number;
+  /** The current rule's targets, found once (a verdict map may name 10,000 chains), and the next to visit. */
+  to: string[] | null;
+  ti: number;
 }
 
 /** Marks each rule that closes a loop as unreadable, in place, and returns a diagnostic for each. */
@@ -34,7 +44,7 @@ export function breakNftLoops(file: string, table: NftTable): Diagnostic[] {
   const path: Frame[] = [];
   const enter = (name: string) => {
     onPath.set(name, path.length);
-    path.push({ name, rules: table.chains.get(name)!.rules, next: 0 });
+    path.push({ name, rules: table.chains.get(name)!.rules, next: 0, to: null, ti: 0 });
   };
   for (const root of table.chains.keys()) {
     if (done.has(root)) continue;
@@ -48,31 +58,40 @@ export function breakNftLoops(file: string, table: NftTable): Diagnostic[] {
         path.pop();
         continue;
       }
-      top.next++;
-      if (rule.unreadable) continue;
-      const to = jumpTargets(rule, table);
-      const closing = to.find((c) => onPath.has(c));
-      if (closing !== undefined) {
-        const loop = [...path.slice(onPath.get(closing)!).map((f) => f.name), closing]
-          .map((n) => asWritten(n))
-          .join(" -> ");
-        const reason = `jump loop ${loop} in table ${table.family} ${asWritten(table.name)}, which nft refuses (ELOOP)`;
-        top.rules[top.next - 1] = { ...rule, unreadable: reason };
-        out.push(
-          diagnostic(
-            "nft-unreadable",
-            { file, line: rule.line, col: 1 },
-            `${reason}: the rule is kept and never matches`,
-          ),
-        );
+      if (top.to === null) {
+        if (rule.unreadable) {
+          top.next++;
+          continue;
+        }
+        top.to = jumpTargets(rule, table);
+        top.ti = 0;
+        const closing = top.to.find((c) => onPath.has(c));
+        if (closing !== undefined) {
+          const loop = [...path.slice(onPath.get(closing)!).map((f) => f.name), closing]
+            .map((n) => asWritten(n))
+            .join(" -> ");
+          const reason = `jump loop ${loop} in table ${table.family} ${asWritten(table.name)}, which nft refuses (ELOOP)`;
+          top.rules[top.next] = { ...rule, unreadable: reason };
+          out.push(
+            diagnostic(
+              "nft-unreadable",
+              { file, line: rule.line, col: 1 },
+              `${reason}: the rule is kept and never matches`,
+            ),
+          );
+          top.to = null;
+          top.next++;
+          continue;
+        }
+      }
+      while (top.ti < top.to.length && done.has(top.to[top.ti]!)) top.ti++;
+      if (top.ti < top.to.length) {
+        // Visit the target first, then come back to this rule for its other targets.
+        enter(top.to[top.ti]!);
         continue;
       }
-      const unvisited = to.find((c) => !done.has(c));
-      if (unvisited !== undefined) {
-        // Visit the target first, then look at this rule again for its other targets.
-        top.next--;
-        enter(unvisited);
-      }
+      top.to = null;
+      top.next++;
     }
   }
   return out;
