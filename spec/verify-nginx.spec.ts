@@ -85,6 +85,17 @@ describe("curl through ingress: the request the backend pod receives", () => {
     expect(traceText(topo.curl("http://slash.example.com/api"))).not.to.contain("upstream request:");
   });
 
+  it("redirects name the host as nginx does: lua's 308 the Host as sent (no port), nginx's 301 the validated host", () => {
+    const location = (url: string, host: string) =>
+      topo.curl(url, { headers: [`Host: ${host}`] }).branches[0]!.http!.location;
+    expect(location("http://secure.example.com/login/", "Secure.Example.com:8443")).to.equal(
+      "https://Secure.Example.com/login",
+    );
+    expect(location("http://slash.example.com/docs", "Slash.Example.com.:99")).to.equal(
+      "http://slash.example.com/docs/",
+    );
+  });
+
   it("a redirect or a controller's own answer has no upstream request", () => {
     for (const url of [
       "http://secure.example.com/login/",
@@ -225,6 +236,8 @@ describe("verify: curl through ingress against real nginx", function () {
       "http://secure.example.com/login?x=1",
       { to: "http://slash.example.com/api", headers: ["Host: Slash.Example.COM:8080", "X-Forwarded-For: 1.2.3.4"] },
       { to: "http://slash.example.com/api", headers: ["Upgrade: websocket", "Connection: Upgrade"] },
+      { to: "http://secure.example.com/login/", headers: ["Host: Secure.Example.com:8443"] },
+      { to: "http://slash.example.com/docs", headers: ["Host: Slash.Example.com."] },
       { to: "http://slash.example.com/api", headers: ["Connection: keep-alive", "Proxy: evil", "X-Request-ID: abc"] },
     ]);
     expect(agreed.length).to.be.greaterThan(30);
@@ -233,6 +246,7 @@ describe("verify: curl through ingress against real nginx", function () {
       "HTTP 301, Location http://slash.example.com/docs/",
       "HTTP 308, Location https://secure.example.com/login",
       "HTTP 308, Location https://forced.example.com/pay/",
+      "HTTP 308, Location https://Secure.Example.com/login",
       "HTTP 503",
       "HTTP 404",
     ])

@@ -151,7 +151,8 @@ export function routeOn(
   if (match.kind === "slash-redirect")
     return redirectTo(
       301,
-      `${request.scheme}://${hostForRedirect(request.host)}${uri}/${query}`,
+      // nginx's own redirect names the validated host: lower-case, no port, no trailing dot.
+      `${request.scheme}://${host}${uri}/${query}`,
       "trailing-slash",
       `${uri} names no location but ${renderLocation(loc, false)} exists, so nginx answers 301 to add the slash ` +
         `(Prefix paths ending in "/" do not match the path without it)`,

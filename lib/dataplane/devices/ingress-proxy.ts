@@ -51,7 +51,8 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   }
   const length = Number(http.headers["content-length"]);
   const r = routeOn(servers, {
-    host: http.host,
+    // The Host header as sent: lua's https redirect and app-root's return name it so (case and port kept).
+    host: http.headers.host ?? http.host,
     path: http.path,
     scheme: http.scheme,
     clientIp: packet.src,
