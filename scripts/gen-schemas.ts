@@ -4,6 +4,7 @@
 //   schemas/trace.schema.json         the output of `kubehop trace --json` and `kubehop curl --json`
 //   schemas/netfilter.schema.json     the output of `kubehop netfilter --json`
 //   schemas/drift.schema.json         the output of `kubehop drift --json`
+//   schemas/migrate.schema.json       the output of `kubehop migrate --json`
 // Run: npx tsx scripts/gen-schemas.ts [--check]   (--check: exit 1 if a file is not current)
 // Deterministic: the same sources give byte-identical files; each is written to a temp file, then renamed.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expectationsJsonSchema, jsonSchemaText, topologyJsonSchema } from "../lib/input/json-schema.ts";
 import { driftJsonSchema } from "../lib/output/drift-schema.ts";
+import { migrateJsonSchema } from "../lib/migrate/schema.ts";
 import { netfilterJsonSchema } from "../lib/output/netfilter-schema.ts";
 import { traceJsonSchema } from "../lib/output/trace-schema.ts";
 
@@ -24,6 +26,7 @@ export function schemaFiles(): Record<string, string> {
     "trace.schema.json": jsonSchemaText(traceJsonSchema()),
     "netfilter.schema.json": jsonSchemaText(netfilterJsonSchema()),
     "drift.schema.json": jsonSchemaText(driftJsonSchema()),
+    "migrate.schema.json": jsonSchemaText(migrateJsonSchema()),
   };
 }
 

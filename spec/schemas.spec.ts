@@ -29,6 +29,7 @@ import { expectSchemaValid, schemaErrors } from "./support/schemas.ts";
 const SCHEMA_FILES = [
   "drift.schema.json",
   "expectations.schema.json",
+  "migrate.schema.json",
   "netfilter.schema.json",
   "topology.schema.json",
   "trace.schema.json",

@@ -23,7 +23,7 @@ export interface Answer {
   /** The request could not be made in this world (its host does not resolve there, ...). */
   readonly error?: string;
   readonly aspects: Readonly<Record<Aspect, readonly Share[]>>;
-  /** The Ingress rules or HTTPRoute rules that decided, as `Ingress ns/name /path (Prefix)` or `HTTPRoute ns/name rule N`. */
+  /** The rules that decided: `Ingress ns/name /path (Prefix)` or `HTTPRoute ns/name rule N`. */
   readonly decidedBy: readonly string[];
   readonly trace?: Trace;
 }
@@ -57,13 +57,25 @@ export function answerOf(topology: Topology, url: string, resolve: readonly stri
     aspects: {
       status: shares((b) => (b.http && b.http.status > 0 ? String(b.http.status) : b.disposition)),
       backend: shares((b) => backendOf(topology.cluster, b.http)),
-      location: shares((b) => b.http?.location ?? "-"),
+      location: shares((b) => (b.http?.location !== undefined ? normalisedLocation(b.http.location) : "-")),
       upstream: shares((b) => (b.http?.upstream ? `${b.http.upstream.host} ${b.http.upstream.path}` : "-")),
       "client address": shares((b) => (b.http?.upstream ? branchOutcome(trace, b).clientIP : "-")),
       tls: shares((b) => (!https ? "-" : b.http && b.http.status > 0 ? "ok" : `fails (${b.disposition})`)),
     },
     decidedBy: [...new Set(trace.branches.map((b) => decidedBy(b.http)).filter((d) => d !== ""))].sort(),
   };
+}
+
+/**
+ * An absolute Location as a client follows it: https://host is https://host/ (RFC 3986 6.2.3, which
+ * ingress-nginx's ssl-redirect writes for / when it drops the trailing slash), a default port left out.
+ */
+function normalisedLocation(location: string): string {
+  try {
+    return new URL(location).href;
+  } catch {
+    return location;
+  }
 }
 
 /** `namespace/service:port`, the port as a number whichever way the rule wrote it. */

@@ -36,7 +36,7 @@ export function migrate(ingress: Topology, gateway: Topology, requests: readonly
   return { rows, annotations: annotationRows(ingress.cluster), assumed: assumedClasses(gateway.cluster) };
 }
 
-/** Where the world's own hosts point: the unknown host is sent there, as a client with a stale or wildcard record would. */
+/** Where the world's own hosts point: the unknown host goes there, as a stale or wildcard DNS record sends it. */
 function frontOf(cluster: Cluster, requests: readonly MigrateRequest[]): string | undefined {
   for (const r of requests) {
     if (r.unknownHost) continue;

@@ -20,11 +20,9 @@ const AnswerSchema = z.strictObject({
   upstream: SharesSchema.meta({ description: "HOST PATH (with the query) as the backend receives it, or -" }),
   clientAddress: SharesSchema.meta({ description: "kept or lost: whether the client's address reaches the backend" }),
   tls: SharesSchema.meta({ description: "for https: ok, or fails (DISPOSITION); - for http" }),
-  decidedBy: z
-    .array(z.string())
-    .meta({
-      description: "the Ingress rules (ns/name, path, pathType) or HTTPRoute rules (ns/name rule N) that decided",
-    }),
+  decidedBy: z.array(z.string()).meta({
+    description: "the Ingress rules (ns/name, path, pathType) or HTTPRoute rules (ns/name rule N) that decided",
+  }),
 });
 
 const RequestSchema = z.strictObject({
