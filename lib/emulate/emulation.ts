@@ -195,6 +195,12 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       if (tcp.length + udp.length) launch(names.nodes.get(node.name)!, { name: `node/${node.name}`, tcp, udp });
     }
     await Promise.all(ready);
+    if (nginx.size)
+      notes.push(
+        `nginx serves plain HTTP as the ingress controller in ${[...nginx.keys()].sort().join(", ")} ` +
+          `(ports ${[...new Set([...nginx.values()].flat())].sort((a, b) => a - b).join(", ")}); ` +
+          "their TLS ports answer with the echo server",
+      );
     if (cluster.nodes.length > 1) {
       log("wg0: handshakes between every pair of nodes");
       const warm = await warmUpTunnels(cluster, (n) => names.nodes.get(n)!);
