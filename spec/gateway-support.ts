@@ -8,7 +8,7 @@ import { type GatewayRequest, routeGatewayRequest } from "../lib/gateway/router.
 import { applyHeaderModifier } from "../lib/gateway/filters.ts";
 import { headerValue } from "../lib/gateway/matching.ts";
 import { loadInput } from "../lib/input/load.ts";
-import type { GatewayState } from "../lib/model/gateway.ts";
+import { GATEWAY_GROUP, type GatewayState } from "../lib/model/gateway.ts";
 
 const DIR = join(import.meta.dirname, "fixtures", "gateway-conformance");
 export const INFRA = "gateway-conformance-infra";
@@ -121,4 +121,80 @@ export function check(state: GatewayState, gateway: string, e: Expected): void {
       expect(headerValue(seen, k), `${what} response header ${k}`).to.equal(v);
     for (const k of e.responseAbsent ?? []) expect(headerValue(seen, k), `${what} ${k} removed`).to.equal(undefined);
   }
+}
+
+// Status checks as conformance/utils/kubernetes/helpers.go makes them. A reason left out matches any.
+export interface ExpectedCondition {
+  readonly type: string;
+  readonly status: "True" | "False";
+  readonly reason?: string;
+}
+
+const has = (conds: readonly ExpectedCondition[], c: ExpectedCondition) =>
+  conds.some((a) => a.type === c.type && a.status === c.status && (c.reason === undefined || a.reason === c.reason));
+
+function routeStatus(state: GatewayState, route: string) {
+  const r = state.routes.find((s) => `${s.namespace}/${s.name}` === route);
+  expect(r, `route ${route} has a status`).to.not.equal(undefined);
+  return r!;
+}
+
+/** HTTPRouteMustHaveCondition: some parent naming the Gateway carries the condition. */
+export function routeMustHaveCondition(state: GatewayState, route: string, gateway: string, c: ExpectedCondition) {
+  const parents = routeStatus(state, route).parents.filter(
+    (p) => `${p.parentRef.namespace}/${p.parentRef.name}` === gateway,
+  );
+  const seen = JSON.stringify(parents.map((p) => p.conditions));
+  expect(
+    parents.some((p) => has(p.conditions, c)),
+    `${route} on ${gateway}: ${JSON.stringify(c)} in ${seen}`,
+  ).to.equal(true);
+}
+
+/** HTTPRouteMustHaveNoAcceptedParents: no parent, or one that is not Accepted. */
+export function routeMustHaveNoAcceptedParents(state: GatewayState, route: string) {
+  const parents = routeStatus(state, route).parents;
+  expect(parents.length, `${route} parents`).to.be.at.most(1);
+  for (const p of parents) expect(has(p.conditions, { type: "Accepted", status: "False" }), route).to.equal(true);
+}
+
+/** GatewayMustHaveZeroRoutes: every listener's attachedRoutes is 0. */
+export function gatewayMustHaveZeroRoutes(state: GatewayState, gateway: string) {
+  const gw = state.gateways.find((g) => `${g.namespace}/${g.name}` === gateway);
+  expect(gw, gateway).to.not.equal(undefined);
+  for (const l of gw!.listeners) expect(l.attachedRoutes, `${gateway} listener ${l.name}`).to.equal(0);
+}
+
+export interface ExpectedListener {
+  readonly name: string;
+  readonly supportedKinds: readonly string[];
+  readonly attachedRoutes: number;
+  readonly conditions: readonly ExpectedCondition[];
+}
+
+/** GatewayStatusMustHaveListeners (gatewayListenersMatch): the same listeners, each as expected. */
+export function gatewayMustHaveListeners(state: GatewayState, gateway: string, expected: readonly ExpectedListener[]) {
+  const gw = state.gateways.find((g) => `${g.namespace}/${g.name}` === gateway);
+  expect(gw?.listeners.length, `${gateway} listeners`).to.equal(expected.length);
+  for (const e of expected) {
+    const l = gw!.listeners.find((a) => a.name === e.name);
+    expect(l, `${gateway} listener ${e.name}`).to.not.equal(undefined);
+    for (const kind of e.supportedKinds)
+      expect(l!.supportedKinds, `${e.name} supportedKinds`).to.deep.include({ group: GATEWAY_GROUP, kind });
+    expect(l!.attachedRoutes, `${e.name} attachedRoutes`).to.equal(e.attachedRoutes);
+    for (const c of e.conditions)
+      expect(has(l!.conditions, c), `${e.name}: ${JSON.stringify(c)} in ${JSON.stringify(l!.conditions)}`).to.equal(
+        true,
+      );
+  }
+}
+
+/** GatewayAndHTTPRoutesMustBeAccepted: each route Accepted by the Gateway, every listener ready. */
+export function gatewayAndRoutesMustBeAccepted(state: GatewayState, gateway: string, ...routes: string[]) {
+  for (const route of routes) routeMustHaveCondition(state, route, gateway, { type: "Accepted", status: "True" });
+  const gw = state.gateways.find((g) => `${g.namespace}/${g.name}` === gateway);
+  expect(gw, gateway).to.not.equal(undefined);
+  for (const l of gw!.listeners)
+    for (const type of ["ResolvedRefs", "Accepted", "Programmed"])
+      expect(has(l.conditions, { type, status: "True" }), `${gateway} listener ${l.name} ${type}`).to.equal(true);
 }

@@ -74,6 +74,9 @@ function certificateProblem(gw: Gateway, l: GatewayListener, world: GatewayWorld
       ];
     if (!world.secrets.has(`${ns}/${ref.name}`))
       return ["InvalidCertificateRef", `Secret ${ns}/${ref.name} is not in the input`];
+    const malformed = world.malformedSecrets?.get(`${ns}/${ref.name}`);
+    // gateway_types.go ListenerReasonInvalidCertificateRef: invalid also "when the data within that resource is malformed".
+    if (malformed !== undefined) return ["InvalidCertificateRef", `Secret ${ns}/${ref.name}: ${malformed}`];
   }
   if (l.protocol === "HTTPS" && (l.tls?.certificateRefs.length ?? 0) === 0)
     return ["InvalidCertificateRef", "an HTTPS listener needs tls.certificateRefs"];

@@ -24,6 +24,7 @@ export function gatewayWorld(input: GatewayApiInput, services: readonly ServiceP
     namespaces: input.namespaces,
     services: new Map(services.map((s) => [`${s.namespace}/${s.name}`, s.ports.map((p) => p.port)])),
     secrets: input.secrets,
+    malformedSecrets: input.malformedSecrets,
   };
 }
 

@@ -32,8 +32,33 @@ export interface GatewayApiInput {
   readonly referenceGrants: readonly Read<ReferenceGrantObject>[];
   /** Namespace labels, for allowedRoutes selectors (read leniently: nothing else uses Namespaces). */
   readonly namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  /** "namespace/name" of each Secret, for listeners' certificateRefs; their data is never read. */
+  /** "namespace/name" of each Secret, for listeners' certificateRefs. */
   readonly secrets: ReadonlySet<string>;
+  /** "namespace/name" of each Secret whose tls.crt is written but holds no PEM certificate, and why. */
+  readonly malformedSecrets: ReadonlyMap<string, string>;
+}
+
+const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+
+/**
+ * Why a Secret's tls.crt cannot be a certificate, or undefined. Only a tls.crt that is written is
+ * judged: topologies often leave a Secret's data out (redacted), and kubehop never needs the key.
+ */
+function malformedCertificate(value: Record<string, unknown>): string | undefined {
+  const field = (name: string): Record<string, unknown> => {
+    const v = value[name];
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+  };
+  const plain = field("stringData")["tls.crt"];
+  const encoded = field("data")["tls.crt"];
+  const text =
+    typeof plain === "string"
+      ? plain
+      : typeof encoded === "string"
+        ? Buffer.from(encoded, "base64").toString()
+        : undefined;
+  if (text === undefined || text.includes(PEM_CERTIFICATE)) return undefined;
+  return `its tls.crt holds no PEM certificate (no "${PEM_CERTIFICATE}" line)`;
 }
 
 function versionOf(src: SourceObject): string | undefined {
@@ -77,6 +102,7 @@ export function readGatewayApi(objects: readonly SourceObject[], validate: Valid
       });
   const namespaces = new Map<string, Readonly<Record<string, string>>>();
   const secrets = new Set<string>();
+  const malformedSecrets = new Map<string, string>();
   for (const src of objects) {
     const md = metadataOf(src);
     if (typeof md.name !== "string") continue;
@@ -87,7 +113,10 @@ export function readGatewayApi(objects: readonly SourceObject[], validate: Valid
         Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === "string")),
       );
     } else if (src.kind === "Secret") {
-      secrets.add(`${typeof md.namespace === "string" ? md.namespace : "default"}/${md.name}`);
+      const key = `${typeof md.namespace === "string" ? md.namespace : "default"}/${md.name}`;
+      secrets.add(key);
+      const why = malformedCertificate(src.value);
+      if (why !== undefined) malformedSecrets.set(key, why);
     }
   }
   return {
@@ -98,5 +127,6 @@ export function readGatewayApi(objects: readonly SourceObject[], validate: Valid
     referenceGrants: read("ReferenceGrant", ReferenceGrantSchema),
     namespaces,
     secrets,
+    malformedSecrets,
   };
 }

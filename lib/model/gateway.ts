@@ -214,6 +214,8 @@ export interface GatewayWorld {
   readonly services: ReadonlyMap<string, readonly number[]>;
   /** Secrets by "namespace/name", for listeners' certificateRefs. */
   readonly secrets: ReadonlySet<string>;
+  /** Secrets by "namespace/name" whose certificate is malformed, and why (absent: none is). */
+  readonly malformedSecrets?: ReadonlyMap<string, string>;
 }
 
 export function routeKey(r: { readonly namespace: string; readonly name: string }): string {
