@@ -139,7 +139,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   migrate: {
     summary: "will every request still go where it went? an Ingress world against its Gateway API conversion",
-    usage: "-f INGRESS_WORLD --to GATEWAY_WORLD [--json] [--junit FILE] [--limit N]",
+    usage: "-f INGRESS_WORLD --to GATEWAY_WORLD [-o text|json] [--junit FILE] [--limit N]",
     topology: true,
     options: {
       to: {
