@@ -420,6 +420,7 @@ function containerPorts(): (spec: PodSpecObject) => readonly ContainerPort[] {
 }
 
 function toPod(d: PodDraft, ports: readonly ContainerPort[]): Pod {
+  const images = (d.spec.containers ?? []).flatMap((c) => (typeof c.image === "string" ? [c.image] : []));
   return {
     namespace: d.namespace,
     name: d.name,
@@ -427,6 +428,7 @@ function toPod(d: PodDraft, ports: readonly ContainerPort[]): Pod {
     ip: d.ip ?? 0,
     labels: d.labels,
     ports,
+    ...(images.length > 0 ? { images } : {}),
     ready: d.ready,
     terminating: d.terminating,
     hostNetwork: d.spec.hostNetwork === true,

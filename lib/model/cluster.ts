@@ -157,6 +157,8 @@ export interface Pod {
   readonly labels: Readonly<Record<string, string>>;
   /** Declared container ports; a pod with none is assumed to listen wherever it is asked (with a warning). */
   readonly ports: readonly ContainerPort[];
+  /** The containers' images, where given: a backend answers as its image does (the Gateway API's echo server). */
+  readonly images?: readonly string[];
   readonly ready: boolean;
   readonly terminating: boolean;
   readonly hostNetwork: boolean;

@@ -238,6 +238,8 @@ export type StepDetail =
   | {
       readonly kind: "accept-connection";
       readonly controller: PodRef;
+      /** Set when the proxy serves a Gateway (`namespace/name`), not ingress-nginx. */
+      readonly gateway?: string;
       /** The controller's socket, and the client address nginx sees as remote_addr. */
       readonly socket: Endpoint;
       readonly peer: Endpoint;
@@ -245,6 +247,9 @@ export type StepDetail =
   | {
       readonly kind: "tls";
       readonly controller: PodRef;
+      readonly gateway?: string;
+      /** At a Gateway: the listener whose certificate is presented. */
+      readonly listener?: string;
       readonly sni: string;
       /** The Secret whose certificate is presented; absent: the controller's fake default certificate. */
       readonly secret?: string;
@@ -268,6 +273,8 @@ export type StepDetail =
       readonly explanation: string;
       readonly considered: readonly string[];
     }
+  | GatewayRouteDetail
+  | GatewayAnswerDetail
   | {
       readonly kind: "controller-answer";
       readonly controller: PodRef;
@@ -294,6 +301,7 @@ export type StepDetail =
   | {
       readonly kind: "proxy";
       readonly controller: PodRef;
+      readonly gateway?: string;
       readonly controllerIp: string;
       readonly upstream: Endpoint;
       /**
@@ -404,6 +412,56 @@ export type StepDetail =
     }
   | { readonly kind: "loop"; readonly location: string };
 
+/** What a Gateway's router decided (lib/gateway/router.ts GatewayOutcome), and a forward with no endpoint. */
+export type GatewayOutcomeFact =
+  | "forwarded"
+  | "redirected"
+  | "cors-preflight"
+  | "no-gateway"
+  | "no-listener-port"
+  | "tls-no-listener"
+  | "no-listener"
+  | "misdirected"
+  | "no-route"
+  | "no-backend"
+  | "InvalidKind"
+  | "RefNotPermitted"
+  | "BackendNotFound";
+
+/** The Gateway's routing decision: listener, route, rule and, for a forward, the backendRef and its weight. */
+export interface GatewayRouteDetail {
+  readonly kind: "gateway-route";
+  readonly proxy: PodRef;
+  /** `namespace/name` */
+  readonly gateway: string;
+  readonly listener?: string;
+  readonly route?: { readonly kind: "HTTPRoute" | "GRPCRoute"; readonly namespace: string; readonly name: string };
+  readonly rule?: { readonly index: number; readonly name?: string };
+  readonly outcome: GatewayOutcomeFact;
+  readonly backend?: { readonly namespace: string; readonly service: string; readonly port: number };
+  /** The backendRef's weight among the rule's backendRefs of non-zero weight. */
+  readonly weight?: { readonly weight: number; readonly total: number };
+  /** Filters the rule names that kubehop does not apply. */
+  readonly notModelled: readonly string[];
+}
+
+/** The Gateway's proxy answers itself (a redirect, 404, 421, 500, 503), or ends the TLS handshake. */
+export interface GatewayAnswerDetail {
+  readonly kind: "gateway-answer";
+  readonly proxy: PodRef;
+  readonly gateway: string;
+  /** Absent when no HTTP exchange happened (the TLS handshake failed). */
+  readonly status?: number;
+  readonly cause: GatewayOutcomeFact | "no-ready-endpoint";
+  readonly location?: string;
+  /** Why, where the input caused it (a backendRef that does not resolve). */
+  readonly message?: string;
+  /** The TLS server name, when no listener takes it. */
+  readonly sni?: string;
+  /** `namespace/name` of the backend Service without a ready endpoint. */
+  readonly service?: string;
+}
+
 /** What made the controller answer with a redirect. */
 export type RedirectCause =
   | "trailing-slash"
@@ -430,6 +488,7 @@ export type EndDetail =
           | "lb-no-healthy"
           | "not-for-pod"
           | "controller-answer"
+          | "gateway-answer"
           | "loop";
       }
     >

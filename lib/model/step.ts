@@ -18,11 +18,13 @@ export const FAILURE_DISPOSITIONS = [
   "LOOP",
   "REPLY_MISMATCH",
   "TLS_CERT_UNTRUSTED",
+  "TLS_HANDSHAKE_FAILED",
   "UNDECIDED",
   "HTTP_401",
   "HTTP_403",
   "HTTP_404",
   "HTTP_413",
+  "HTTP_421",
   "HTTP_500",
   "HTTP_503",
 ] as const;
@@ -76,6 +78,7 @@ export const HTTP_STATUS_ACTIONS = [
   "HTTP_403",
   "HTTP_404",
   "HTTP_413",
+  "HTTP_421",
   "HTTP_500",
   "HTTP_503",
 ] as const;
@@ -117,6 +120,8 @@ export const STEP_ACTIONS = {
   "accept-connection": ["ACCEPTED"],
   tls: ["TLS", "TLS_UNTRUSTED"],
   "http-route": ["HTTP_ROUTE"],
+  "gateway-route": ["HTTP_ROUTE"],
+  "gateway-answer": [...HTTP_STATUS_ACTIONS, "TLS_HANDSHAKE_FAILED"],
   "controller-answer": HTTP_STATUS_ACTIONS,
   "body-size": ["ALLOWED", "TOO_LARGE"],
   "source-range": ["ALLOWED", "DENIED"],
@@ -195,12 +200,17 @@ export interface HttpOutcome {
   status: number;
   /** `namespace/name` of the Ingress whose rule matched. */
   ingress?: string;
+  /** `namespace/name` of the Gateway, its listener, the route (`namespace/name`) and rule that matched. */
+  gateway?: string;
+  listener?: string;
+  route?: string;
+  rule?: { index: number; name?: string };
   host?: string;
   /** The rule's path and pathType, as written in the Ingress. */
   path?: string;
   pathType?: string;
-  /** The backend as written in the Ingress: a port number or a port name. */
-  backend?: { service: string; port: number | string };
+  /** The backend as written in the Ingress (a port number or a port name), or a Gateway route's backendRef. */
+  backend?: { namespace?: string; service: string; port: number | string };
   /** `namespace/name` of the pod that answered. */
   pod?: string;
   /** The client address the ingress controller saw (what X-Forwarded-For carries on). */

@@ -12,6 +12,7 @@ import {
   refusalReason,
   sourceRangeReason,
 } from "./ingress-reason.ts";
+import { gatewayAnswerReason, gatewayProxy, gatewayRouteReason } from "./gateway-reason.ts";
 
 const endpoint = (e: Endpoint): string => (e.port === undefined ? e.ip : `${e.ip}:${e.port}`);
 const pod = (p: PodRef): string => `${p.namespace}/${p.name}`;
@@ -127,14 +128,26 @@ export function stepReason(d: StepDetail, action: StepAction): string {
         `assumed 200)`
       );
     case "accept-connection":
-      return `${controller(d.controller)} ends the client's TCP connection (remote_addr ${d.peer.ip})`;
+      return d.gateway !== undefined
+        ? `${gatewayProxy(d.gateway, d.controller)} ends the client's TCP connection (client address seen: ` +
+            `${d.peer.ip})`
+        : `${controller(d.controller)} ends the client's TCP connection (remote_addr ${d.peer.ip})`;
     case "tls":
       return tlsReason(d);
     case "http-route":
       return `${d.explanation}${d.considered.length ? `; also considered: ${d.considered.join("; ")}` : ""}`;
     case "controller-answer":
       return answerReason(d);
+    case "gateway-route":
+      return gatewayRouteReason(d);
+    case "gateway-answer":
+      return gatewayAnswerReason(d);
     case "proxy": {
+      if (d.gateway !== undefined)
+        return (
+          `backend ${d.upstreamName}: endpoint ${d.index} of ${d.of}, ${endpoint(d.upstream)}; a new connection ` +
+          `from the proxy's pod IP ${d.controllerIp}`
+        );
       const why =
         d.via === "service-upstream"
           ? `service-upstream: to the ClusterIP ${endpoint(d.upstream)}, kube-proxy picks the pod`
@@ -278,6 +291,10 @@ export function endReason(d: EndDetail): string {
       return `HTTP ${d.status} from ${receiver(d.receiver)}`;
     case "controller-answer":
       return `HTTP ${d.status} from ${controller(d.controller)}: ${answerReason(d)}`;
+    case "gateway-answer":
+      return d.status === undefined
+        ? `${gatewayProxy(d.gateway, d.proxy)} ends the TLS handshake: ${gatewayAnswerReason(d)}`
+        : `HTTP ${d.status} from ${gatewayProxy(d.gateway, d.proxy)}: ${gatewayAnswerReason(d)}`;
     case "tls-untrusted":
       return `curl rejects the certificate ${controller(d.controller)} presents for ${d.sni} (use -k to accept it)`;
     case "loop":

@@ -85,6 +85,50 @@ const controllerAnswer = fact(
   },
   "the ingress controller answers itself: a redirect, its default backend, or 503",
 );
+const GatewayOutcomeSchema = z.enum([
+  "forwarded",
+  "redirected",
+  "cors-preflight",
+  "no-gateway",
+  "no-listener-port",
+  "tls-no-listener",
+  "no-listener",
+  "misdirected",
+  "no-route",
+  "no-backend",
+  "InvalidKind",
+  "RefNotPermitted",
+  "BackendNotFound",
+]);
+const gatewayRoute = fact(
+  "gateway-route",
+  {
+    proxy: PodRefSchema,
+    gateway: str,
+    listener: str.optional(),
+    route: z.strictObject({ kind: z.enum(["HTTPRoute", "GRPCRoute"]), namespace: str, name: str }).optional(),
+    rule: z.strictObject({ index: int, name: str.optional() }).optional(),
+    outcome: GatewayOutcomeSchema,
+    backend: z.strictObject({ namespace: str, service: str, port: int }).optional(),
+    weight: z.strictObject({ weight: int, total: int }).optional(),
+    notModelled: list(str),
+  },
+  "a Gateway's routing decision: listener, route, rule, and the backendRef its weight picked",
+);
+const gatewayAnswer = fact(
+  "gateway-answer",
+  {
+    proxy: PodRefSchema,
+    gateway: str,
+    status: int.optional(),
+    cause: z.union([GatewayOutcomeSchema, z.literal("no-ready-endpoint")]),
+    location: str.optional(),
+    message: str.optional(),
+    sni: str.optional(),
+    service: str.optional(),
+  },
+  "a Gateway's proxy answers itself (redirect, 404, 421, 500, 503) or ends the TLS handshake",
+);
 const wgNoPeer = fact(
   "wg-no-peer",
   { node: str, destination: str, peer: PeerSchema.optional() },
@@ -261,13 +305,15 @@ export const StepDetailSchema = z
     ),
     fact(
       "accept-connection",
-      { controller: PodRefSchema, socket: EndpointSchema, peer: EndpointSchema },
+      { controller: PodRefSchema, gateway: str.optional(), socket: EndpointSchema, peer: EndpointSchema },
       "the ingress controller ends the client's TCP connection",
     ),
     fact(
       "tls",
       {
         controller: PodRefSchema,
+        gateway: str.optional(),
+        listener: str.optional(),
         sni: str,
         secret: str.optional(),
         basis: str.optional(),
@@ -306,10 +352,13 @@ export const StepDetailSchema = z
       "the ingress controller's routing decision: Ingress, host, path match and backend",
     ),
     controllerAnswer,
+    gatewayRoute,
+    gatewayAnswer,
     fact(
       "proxy",
       {
         controller: PodRefSchema,
+        gateway: str.optional(),
         controllerIp: str,
         upstream: EndpointSchema,
         via: z.enum(["service-upstream", "endpoint", "custom-default-backend"]),
@@ -436,6 +485,7 @@ export const EndDetailSchema = z
     lbNoHealthy,
     notForPod,
     controllerAnswer,
+    gatewayAnswer,
     loop,
     fact(
       "neighbor-unreachable",

@@ -127,10 +127,23 @@ export const HopSchema = z.strictObject({
 export const HttpOutcomeSchema = z.strictObject({
   status: z.number().int().min(100).max(599),
   ingress: z.string().optional(),
+  gateway: z.string().optional().meta({ description: "namespace/name of the Gateway that routed it" }),
+  listener: z.string().optional(),
+  route: z.string().optional().meta({ description: "namespace/name of the HTTPRoute or GRPCRoute whose rule matched" }),
+  rule: z
+    .strictObject({ index: z.number().int().min(0), name: z.string().optional() })
+    .optional()
+    .meta({ description: "the route's rule, 0-based" }),
   host: z.string().optional(),
   path: z.string().optional(),
   pathType: z.string().optional(),
-  backend: z.strictObject({ service: z.string(), port: z.union([z.number().int(), z.string()]) }).optional(),
+  backend: z
+    .strictObject({
+      namespace: z.string().optional(),
+      service: z.string(),
+      port: z.union([z.number().int(), z.string()]),
+    })
+    .optional(),
   pod: z.string().optional(),
   clientIP: z.string().optional(),
   location: z.string().optional(),

@@ -6,6 +6,7 @@ import type { Pod } from "../../model/cluster.ts";
 import type { Device, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
 import { ingressProxy } from "./ingress-proxy.ts";
+import { gatewayProxy, servedGateway } from "./gateway-proxy.ts";
 import { type Receiver, receive } from "./socket.ts";
 
 function listens(pod: Pod, port: number): boolean {
@@ -47,6 +48,9 @@ export const podDevice: Device<"pod"> = (packet, at, ctx) => {
     if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels) && listens(pod, packet.dport)) {
       return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
     }
+    const gateway = packet.http && !ctx.state.replyTo ? servedGateway(pod, packet.dport, ctx) : undefined;
+    if (gateway && listens(pod, packet.dport))
+      return gatewayProxy(packet, pod, gateway, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
     return receive(packet, receiver(pod, ctx), ctx, [received]);
   }
   if (packet.dst === pod.ip) {
