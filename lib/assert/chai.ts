@@ -15,6 +15,7 @@
 /// <reference types="chai" preserve="true" />
 import type { Disposition, Trace } from "../trace/types.ts";
 import { type Check, type Condition, type IngressRuleRef, validateCondition } from "./conditions.ts";
+import type { UpstreamRef } from "./gateway-conditions.ts";
 import { contextOf } from "./context.ts";
 import { evaluate, type Scope } from "./evaluate.ts";
 
@@ -45,6 +46,12 @@ declare global {
       sourceIP(ip: string): Assertion;
       /** The Ingress rule that routed the request: `ns/name`, optionally with host, path, pathType, service. */
       ingressRule(ingress: string | IngressRuleRef, rule?: Omit<IngressRuleRef, "ingress">): Assertion;
+      /** The Gateway (`ns/name`) that routed the request. */
+      gateway(gateway: string): Assertion;
+      /** The HTTPRoute or GRPCRoute (`ns/name`) whose rule matched, optionally the rule (0-based index or name). */
+      route(route: string, rule?: number | string): Assertion;
+      /** The request as the backend pod received it, after the route's filters: method, host, path (with query). */
+      upstream(upstream: UpstreamRef): Assertion;
       /**
        * The branches satisfying the assertions add up to probability `p` (within 1e-6). Before one
        * assertion: `.probability(0.5).through("node-2")`. After a chain, weighing all of it:
@@ -127,6 +134,15 @@ export const kubehopChai: Chai.ChaiPlugin = (chai, utils) => {
       kind: "ingressRule",
       rule: typeof ingress === "string" ? { ...rule, ingress } : { ...ingress, ...rule },
     });
+  });
+  A.addMethod("gateway", function (gateway: string) {
+    run.call(this, { kind: "gateway", gateway });
+  });
+  A.addMethod("route", function (route: string, rule?: number | string) {
+    run.call(this, { kind: "route", route, ...(rule !== undefined ? { rule } : {}) });
+  });
+  A.addMethod("upstream", function (upstream: UpstreamRef) {
+    run.call(this, { kind: "upstream", upstream: upstream ?? {} });
   });
   A.addMethod("probability", function (p: number) {
     if (typeof p !== "number" || !(p >= 0 && p <= 1))

@@ -14,6 +14,12 @@ import {
   sourceRewrites,
   sourceSeen,
 } from "./facts.ts";
+import {
+  describeGateway,
+  type GatewayCondition,
+  gatewayConditionProblem,
+  holdsForGateway,
+} from "./gateway-conditions.ts";
 
 /** Which Ingress rule answered: any field left out matches anything. */
 export interface IngressRuleRef {
@@ -35,7 +41,8 @@ export type Condition =
   | { readonly kind: "through"; readonly location: string }
   | { readonly kind: "sourceIP"; readonly ip: string }
   | { readonly kind: "masqueraded" }
-  | { readonly kind: "ingressRule"; readonly rule: IngressRuleRef };
+  | { readonly kind: "ingressRule"; readonly rule: IngressRuleRef }
+  | GatewayCondition;
 
 /** A condition, possibly negated (`.not` in chai; `notThrough`, `masqueraded: false` in YAML). */
 export interface Check {
@@ -95,7 +102,10 @@ export function parseTarget(text: string): Target {
 
 /** Checks what can be checked without a trace: syntax, known dispositions, known Services. */
 export function validateCondition(c: Condition, ctx?: AssertContext): void {
-  if (c.kind === "reach") {
+  if (c.kind === "gateway" || c.kind === "route" || c.kind === "upstream") {
+    const problem = gatewayConditionProblem(c);
+    if (problem) throw new AssertionInputError(problem);
+  } else if (c.kind === "reach") {
     const t = parseTarget(c.target);
     if (t.kind === "service" && ctx && !ctx.endpoints(t.service)) {
       throw new AssertionInputError(
@@ -142,6 +152,10 @@ export function describe(check: Check): string {
       return not ? "keep its source address (no masquerade or SNAT)" : "be masqueraded (or SNATed)";
     case "ingressRule":
       return `${not ? "not match" : "match"} Ingress rule ${ruleText(c.rule)}`;
+    case "gateway":
+    case "route":
+    case "upstream":
+      return describeGateway(c, not);
   }
 }
 
@@ -238,6 +252,10 @@ function holdsFor(c: Condition, b: Branch, ctx?: AssertContext): { holds: boolea
       });
       return { holds, saw: `matched Ingress rule ${matched}` };
     }
+    case "gateway":
+    case "route":
+    case "upstream":
+      return holdsForGateway(c, b);
   }
 }
 

@@ -103,6 +103,10 @@ export function checksOf(e: Expectation): { field: string; check: Check }[] {
     else if (field === "masqueraded") add(field, { kind: "masqueraded" }, v === false);
     else if (field === "ingressRule")
       add(field, { kind: "ingressRule", rule: typeof v === "string" ? { ingress: v } : (v as object) });
+    else if (field === "gateway") add(field, { kind: "gateway", gateway: v as string });
+    else if (field === "route")
+      add(field, typeof v === "string" ? { kind: "route", route: v } : { kind: "route", ...(v as { route: string }) });
+    else if (field === "upstream") add(field, { kind: "upstream", upstream: v as object });
   }
   return out;
 }

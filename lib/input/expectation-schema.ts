@@ -37,6 +37,9 @@ export const ASSERTION_FIELDS = [
   "sourceIP",
   "masqueraded",
   "ingressRule",
+  "gateway",
+  "route",
+  "upstream",
 ] as const;
 const TRACE_ONLY = ["to", "proto", "src", "sport", "size"] as const;
 const CURL_ONLY = ["headers", "method", "resolve", "insecure"] as const;
@@ -104,6 +107,32 @@ export const ExpectationSchema = z
         ],
         { error: "expected namespace/name of an Ingress, or {ingress, host, path, pathType, service}" },
       )
+      .optional(),
+    gateway: z
+      .string()
+      .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a Gateway, e.g. shop/shop-gateway" })
+      .optional(),
+    route: z
+      .union(
+        [
+          z
+            .string()
+            .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a route, e.g. shop/store" }),
+          z.strictObject({
+            route: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "expected namespace/name of a route" }),
+            rule: z.union([z.number().int().min(0), text("a rule name")]).optional(),
+          }),
+        ],
+        { error: "expected namespace/name of an HTTPRoute or GRPCRoute, or {route, rule}" },
+      )
+      .optional(),
+    upstream: z
+      .strictObject({
+        method: text("a method").optional(),
+        host: text("a host").optional(),
+        path: text("a path").optional(),
+      })
+      .refine((u) => Object.keys(u).length > 0, { error: "give at least one of method, host, path" })
       .optional(),
     // How many branches must satisfy them.
     someBranch: z.boolean().optional(),

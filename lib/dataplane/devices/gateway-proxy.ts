@@ -314,12 +314,10 @@ function forward(
   };
 }
 
+/** Header names lower-case (filters keep the case they were written in), sorted. */
 function sorted(h: Headers): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(h)
-      .sort()
-      .map((k) => [k, h[k]!] as const),
-  );
+  const lower = new Map(Object.keys(h).map((k) => [k.toLowerCase(), h[k]!] as const));
+  return Object.fromEntries([...lower.keys()].sort().map((k) => [k, lower.get(k)!] as const));
 }
 
 /** The Service port's ready endpoints, from its EndpointSlices, with the pod behind each where known. */
