@@ -3,13 +3,20 @@
 // conntrack facts, assumptions). A branch is owned by one walk at a time and changed in place; a
 // numgen fork copies it. Choices and events are lists newest first, so forks share their past.
 import type { Packet } from "../../model/packet.ts";
-import type { Assumption, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
+import type { Assumption, HookName, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
 import type { NftChain } from "./model.ts";
 import type { ConnView } from "./packet-fields.ts";
 
 export interface Cons<T> {
   readonly head: T;
   readonly tail: Cons<T> | null;
+}
+
+/** A branch's events, newest first, shared between forks; each knows the hook it happened in. */
+export interface Trail {
+  readonly event: NetfilterEvent;
+  readonly hook: HookName;
+  readonly tail: Trail | null;
 }
 
 /** A level of the call stack: a jump goes back to rule `ri` of `chain`; a goto never goes back. */
@@ -33,6 +40,9 @@ export class Branch implements ConnView {
   rejectWith: string | undefined = undefined;
   dnat: { ip: number; port: number } | undefined = undefined;
   snat: { ip: number; port: number; masquerade: boolean } | undefined = undefined;
+  /** What earlier hooks of a node's walk NATed (dnat and snat are this hook's). */
+  keptDnat: { ip: number; port: number } | undefined = undefined;
+  keptSnat: { ip: number; port: number; masquerade: boolean } | undefined = undefined;
   /** What this branch's answer assumed (HookContext.unknown), oldest first; replaced, never changed. */
   assumptions: readonly Assumption[] = [];
   /** The rules of this hook that decided something (NAT, a verdict, notrack), for telling branches apart. */
@@ -52,7 +62,7 @@ export class Branch implements ConnView {
     public packet: Packet,
     public probability: number,
     public choices: Cons<string> | null,
-    public events: Cons<NetfilterEvent> | null,
+    public events: Trail | null,
     public recent: RecentSets,
     public untracked: boolean,
     public ctDnat: boolean,
@@ -72,6 +82,8 @@ export class Branch implements ConnView {
     );
     b.dnat = this.dnat;
     b.snat = this.snat;
+    b.keptDnat = this.keptDnat;
+    b.keptSnat = this.keptSnat;
     b.assumptions = this.assumptions;
     b.decided = this.decided;
     b.path = [...this.path, value];
@@ -176,5 +188,12 @@ function samePacket(a: Packet, b: Packet): boolean {
 export function listOf<T>(list: Cons<T> | null): T[] {
   const out: T[] = [];
   for (let c = list; c; c = c.tail) out.push(c.head);
+  return out.reverse();
+}
+
+/** A trail's events, oldest first. */
+export function eventsOf(trail: Trail | null): NetfilterEvent[] {
+  const out: NetfilterEvent[] = [];
+  for (let t = trail; t; t = t.tail) out.push(t.event);
   return out.reverse();
 }

@@ -9,7 +9,7 @@ import type { Packet } from "../../model/packet.ts";
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
 import type { HookBranch, HookContext, HookName, Netfilter } from "../hooks.ts";
 import type { BaseHook, NftChain, NftRuleset, NftTable } from "./model.ts";
-import { Branch, listOf } from "./branch.ts";
+import { Branch, eventsOf, listOf } from "./branch.ts";
 import { checkRefs } from "./refs.ts";
 import { breakNftLoops } from "./loops.ts";
 import { breakDeepJumps } from "./jump-depth.ts";
@@ -86,34 +86,47 @@ export class NftEngine implements Netfilter {
   }
 
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[] {
-    const start = new Branch(
-      packet,
-      1,
-      null,
-      null,
-      ctx.recent,
-      false,
-      ctx.ctNat?.dnat ?? false,
-      ctx.ctNat?.snat ?? false,
-    );
-    const walk = new HookWalk(hook, this.byHook.get(hook) ?? [], ctx, this.ruleset.file);
-    return walk.run(start).map(toHookBranch);
+    return this.walk(hook, packet, ctx).map(toHookBranch);
+  }
+
+  /**
+   * Like runHook, but `from` may be a branch an earlier hook of a node's walk ended with: the walk
+   * goes on with its probability, choices, events and NAT, so a node's walk makes no arrays between
+   * hooks. Each hook starts as runHook does: conntrack's NAT facts from ctx, its own NAT undecided.
+   */
+  walk(hook: HookName, from: Packet | Branch, ctx: HookContext): Branch[] {
+    const ctDnat = ctx.ctNat?.dnat ?? false;
+    const ctSnat = ctx.ctNat?.snat ?? false;
+    let start: Branch;
+    if (from instanceof Branch) {
+      start = new Branch(from.packet, from.probability, from.choices, from.events, ctx.recent, false, ctDnat, ctSnat);
+      start.keptDnat = from.dnat ?? from.keptDnat;
+      start.keptSnat = from.snat ?? from.keptSnat;
+      start.assumptions = from.assumptions;
+      start.merged = from.merged;
+    } else start = new Branch(from, 1, null, null, ctx.recent, false, ctDnat, ctSnat);
+    return new HookWalk(hook, this.byHook.get(hook) ?? [], ctx, this.ruleset.file).run(start);
   }
 }
 
-function toHookBranch(b: Branch): HookBranch {
+/** A merged branch says so after its own choices: its trail is one of the ways it stands for. */
+export function choicesOf(b: Branch): string[] {
   const choices = listOf(b.choices);
   if (b.merged > 0)
     choices.push(
       `and ${b.merged} other way${b.merged === 1 ? "" : "s"} through the numgen rules before, which end alike ` +
         "(same packet, marks, NAT and deciding rules): their probability is added to this branch",
     );
+  return choices;
+}
+
+function toHookBranch(b: Branch): HookBranch {
   const h: HookBranch = {
     probability: b.probability,
-    choices,
+    choices: choicesOf(b),
     verdict: b.verdict,
     packet: b.packet,
-    events: listOf(b.events),
+    events: eventsOf(b.events),
     recent: b.recent,
     assumptions: b.assumptions.slice(),
   };

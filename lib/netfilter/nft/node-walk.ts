@@ -1,42 +1,29 @@
 // One packet through one node's nftables rules, hook after hook with routing in between, answered in
 // the shape `kubehop netfilter` prints for iptables rules (NodeBranch): PREROUTING, then INPUT when
 // the (post-DNAT) destination is the node's, else FORWARD and POSTROUTING; or OUTPUT and POSTROUTING
-// (then INPUT over lo when the packet stays on the node). The iptables walk (../node-walk.ts) continues
-// its engine's own branches; this one chains runHook's, which carry what the next hook needs.
+// (then INPUT over lo when the packet stays on the node). As the iptables walk (../node-walk.ts)
+// does, each hook goes on with the engine's own branches, which carry what the next hook needs, and
+// the answer's arrays are made once, at the end.
 import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
-import type { Assumption, HookBranch, HookContext, HookName, Unknowns } from "../hooks.ts";
+import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
 import type { NodeBranch, NodeStep, NodeWalkOptions } from "../node-walk.ts";
 import { hexText, ipText } from "../text-cache.ts";
-import type { NftEngine } from "./engine.ts";
-
-/** A branch between hooks: what the hooks so far did, for the next to go on from. */
-interface Partial {
-  readonly probability: number;
-  readonly packet: Packet;
-  readonly choices: readonly string[];
-  readonly steps: readonly NodeStep[];
-  readonly recent: HookBranch["recent"];
-  readonly assumptions: readonly Assumption[];
-  readonly dnat?: { ip: Ipv4; port: number };
-  readonly snat?: { ip: Ipv4; port: number; masquerade: boolean };
-}
+import type { Branch } from "./branch.ts";
+import { choicesOf, type NftEngine } from "./engine.ts";
 
 type Next = "prerouted" | "forwarded" | "output" | "postrouted-local" | "done";
 type Route = NodeBranch["route"];
 
 export function walkNftNode(engine: NftEngine, packet: Packet, opts: NodeWalkOptions): NodeBranch[] {
   const walk = new NftNodeWalk(engine, packet, opts);
-  const start: Partial = {
-    probability: 1,
-    packet,
-    choices: [],
-    steps: [],
-    recent: opts.recent ?? new Map(),
-    assumptions: [],
-  };
-  if (opts.hook === "prerouting") walk.hook("PREROUTING", start, [], null, walk.inIface, undefined, "prerouted");
-  else walk.hook("OUTPUT", start, [], null, undefined, walk.isLocal(packet.dst) ? "lo" : walk.outIface, "output");
+  const recent = opts.recent ?? new Map();
+  if (opts.hook === "prerouting")
+    walk.hook("PREROUTING", packet, recent, [], null, walk.inIface, undefined, "prerouted");
+  else {
+    const out = walk.isLocal(packet.dst) ? "lo" : walk.outIface;
+    walk.hook("OUTPUT", packet, recent, [], null, undefined, out, "output");
+  }
   return walk.out;
 }
 
@@ -67,118 +54,100 @@ class NftNodeWalk {
 
   hook(
     hook: HookName,
-    from: Partial,
+    from: Packet | Branch,
+    recent: HookContext["recent"],
     before: readonly HookName[],
     route: Route,
     inIface: string | undefined,
     outIface: string | undefined,
     next: Next,
   ): void {
+    const nat = "packet" in from ? from : undefined;
     const ctx: HookContext = {
       inIface,
       outIface,
       isLocal: this.isLocal,
       ctState: this.opts.ctState ?? "NEW",
-      ctNat: { dnat: from.dnat !== undefined, snat: from.snat !== undefined },
-      recent: from.recent,
+      ctNat: {
+        dnat: (nat?.dnat ?? nat?.keptDnat) !== undefined,
+        snat: (nat?.snat ?? nat?.keptSnat) !== undefined,
+      },
+      recent,
       unknown: this.unknown,
     };
     if (hook === "POSTROUTING" && this.opts.localIps.length === 1) ctx.outIfaceAddress = this.opts.localIps[0]!;
     const hooks = [...before, hook];
-    for (const h of this.engine.runHook(hook, from.packet, ctx)) {
-      const steps = from.steps.slice();
-      for (const event of h.events) steps.push({ hook, event });
-      const b: Partial & { verdict: HookBranch["verdict"]; rejectWith?: string } = {
-        probability: from.probability * h.probability,
-        packet: h.packet,
-        choices: h.choices.length === 0 ? from.choices : [...from.choices, ...h.choices],
-        steps,
-        recent: h.recent,
-        assumptions: h.assumptions.length === 0 ? from.assumptions : [...from.assumptions, ...h.assumptions],
-        verdict: h.verdict,
-      };
-      // Set one by one rather than spread: this runs for every branch at every hook.
-      if (h.rejectWith !== undefined) b.rejectWith = h.rejectWith;
-      const dnat = h.dnat ?? from.dnat;
-      if (dnat) (b as { dnat?: Partial["dnat"] }).dnat = dnat;
-      const snat = h.snat ?? from.snat;
-      if (snat) (b as { snat?: Partial["snat"] }).snat = snat;
+    for (const b of this.engine.walk(hook, from, ctx)) {
       if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
       else this.out.push(this.finish(b, hooks, route));
     }
   }
 
   /** Routing's local-or-not decision, an assumption when the node's addresses are unknown. */
-  private routedLocally(b: Partial, hook: HookName): { local: boolean; b: Partial } {
+  private routedLocally(b: Branch, hook: HookName): boolean {
     const ip = b.packet.dst;
-    if (this.isLocal(ip)) return { local: true, b };
-    if (!this.unknown.local(ip)) return { local: false, b };
-    return { local: false, b: { ...b, assumptions: [...b.assumptions, { kind: "not-local", ip, hook }] } };
+    if (this.isLocal(ip)) return true;
+    if (this.unknown.local(ip)) b.assumptions = [...b.assumptions, { kind: "not-local", ip, hook }];
+    return false;
   }
 
-  private accepted(
-    b: Partial & { verdict: "ACCEPT" | "DROP" | "REJECT" },
-    hooks: HookName[],
-    route: Route,
-    next: Next,
-  ) {
+  private accepted(b: Branch, hooks: HookName[], route: Route, next: Next) {
     switch (next) {
       case "prerouted": {
-        const r = this.routedLocally(b, "PREROUTING");
-        if (r.local) return this.hook("INPUT", r.b, hooks, "local", this.inIface, undefined, "done");
-        return this.hook("FORWARD", r.b, hooks, "forward", this.inIface, this.outIface, "forwarded");
+        if (this.routedLocally(b, "PREROUTING"))
+          return this.hook("INPUT", b, b.recent, hooks, "local", this.inIface, undefined, "done");
+        return this.hook("FORWARD", b, b.recent, hooks, "forward", this.inIface, this.outIface, "forwarded");
       }
       case "forwarded":
-        return this.hook("POSTROUTING", b, hooks, route, undefined, this.outIface, "done");
+        return this.hook("POSTROUTING", b, b.recent, hooks, route, undefined, this.outIface, "done");
       case "output": {
-        const r = this.routedLocally(b, "OUTPUT");
-        if (r.local) return this.hook("POSTROUTING", r.b, hooks, "local", undefined, "lo", "postrouted-local");
-        return this.hook("POSTROUTING", r.b, hooks, "forward", undefined, this.outIface, "done");
+        if (this.routedLocally(b, "OUTPUT"))
+          return this.hook("POSTROUTING", b, b.recent, hooks, "local", undefined, "lo", "postrouted-local");
+        return this.hook("POSTROUTING", b, b.recent, hooks, "forward", undefined, this.outIface, "done");
       }
       case "postrouted-local":
-        return this.hook("INPUT", b, hooks, route, "lo", undefined, "done");
+        return this.hook("INPUT", b, b.recent, hooks, route, "lo", undefined, "done");
       case "done":
         this.out.push(this.finish(b, hooks, route));
     }
   }
 
-  private finish(
-    b: Partial & { verdict: NodeBranch["verdict"]; rejectWith?: string },
-    hooks: HookName[],
-    route: Route,
-  ) {
+  private finish(b: Branch, hooks: HookName[], route: Route): NodeBranch {
+    const all: NodeStep[] = [];
+    for (let t = b.events; t; t = t.tail) all.push({ hook: t.hook, event: t.event });
+    all.reverse();
     const marks: string[] = [];
     let previous = 0;
     // As for iptables rules, a chain's policy is listed only when it dropped the packet.
     const steps: NodeStep[] = [];
-    for (let i = -1; i < b.steps.length; i++) {
-      const mark = i < 0 ? this.first.mark : b.steps[i]!.event.after.mark;
+    for (let i = -1; i < all.length; i++) {
+      const mark = i < 0 ? this.first.mark : all[i]!.event.after.mark;
       if (mark !== 0 && mark !== previous) {
         previous = mark;
         if (!marks.includes(hexText(mark))) marks.push(hexText(mark));
       }
-      const s = b.steps[i];
+      const s = all[i];
       if (s && (s.event.kind !== "policy" || s.event.rule.text !== "policy accept")) steps.push(s);
     }
-    const assumptions = distinct(b.assumptions);
-    const branch: NodeBranch = {
+    const dnat = b.dnat ?? b.keptDnat;
+    const snat = b.snat ?? b.keptSnat;
+    return {
       probability: b.probability,
       verdict: b.verdict,
       rejectWith: b.rejectWith ?? null,
-      dnat: b.dnat ? `${ipText(b.dnat.ip)}:${b.dnat.port}` : null,
-      snat: b.snat ? `${ipText(b.snat.ip)}:${b.snat.port}` : null,
-      masquerade: b.snat?.masquerade ?? b.steps.some((s) => s.event.kind === "masquerade"),
+      dnat: dnat ? `${ipText(dnat.ip)}:${dnat.port}` : null,
+      snat: snat ? `${ipText(snat.ip)}:${snat.port}` : null,
+      masquerade: snat?.masquerade ?? all.some((s) => s.event.kind === "masquerade"),
       marks,
       rules: steps.map((s) => s.event.rule.text),
       route,
       hooks,
-      choices: b.choices.slice(),
+      choices: choicesOf(b),
       steps,
       packet: b.packet,
       recent: b.recent,
-      assumptions,
+      assumptions: distinct(b.assumptions),
     };
-    return branch;
   }
 }
 

@@ -238,7 +238,7 @@ export class HookWalk {
     const event: NetfilterEvent = { kind, rule, before: b.packet, after, detail };
     if (element) event.element = element;
     if (to !== undefined) event.to = to;
-    b.events = { head: event, tail: b.events };
+    b.events = { event, hook: this.hook, tail: b.events };
     b.packet = after;
     if (DECIDING.has(kind)) b.decided += `${rule.nft?.table} ${rule.chain} ${rule.index};`;
   }
