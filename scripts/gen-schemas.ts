@@ -4,6 +4,7 @@
 //   schemas/trace.schema.json         the output of `kubehop trace --json` and `kubehop curl --json`
 //   schemas/netfilter.schema.json     the output of `kubehop netfilter --json`
 //   schemas/drift.schema.json         the output of `kubehop drift --json`
+//   schemas/validate.schema.json      the output of `kubehop validate --json`
 //   schemas/migrate.schema.json       the output of `kubehop migrate --json`
 // Run: npx tsx scripts/gen-schemas.ts [--check]   (--check: exit 1 if a file is not current)
 // Deterministic: the same sources give byte-identical files; each is written to a temp file, then renamed.
@@ -15,6 +16,7 @@ import { driftJsonSchema } from "../lib/output/drift-schema.ts";
 import { migrateJsonSchema } from "../lib/migrate/schema.ts";
 import { netfilterJsonSchema } from "../lib/output/netfilter-schema.ts";
 import { traceJsonSchema } from "../lib/output/trace-schema.ts";
+import { validateJsonSchema } from "../lib/output/validate-schema.ts";
 
 export const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "schemas");
 
@@ -27,6 +29,7 @@ export function schemaFiles(): Record<string, string> {
     "netfilter.schema.json": jsonSchemaText(netfilterJsonSchema()),
     "drift.schema.json": jsonSchemaText(driftJsonSchema()),
     "migrate.schema.json": jsonSchemaText(migrateJsonSchema()),
+    "validate.schema.json": jsonSchemaText(validateJsonSchema()),
   };
 }
 

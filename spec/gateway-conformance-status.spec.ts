@@ -17,6 +17,7 @@ import {
   routeMustHaveNoAcceptedParents,
 } from "./gateway-support.ts";
 
+const title = (test: string, file: string) => `conformance ${test} (conformance/tests/${file}.go)`;
 const WEB = "gateway-conformance-web-backend";
 const APP = "gateway-conformance-app-backend";
 const SAME = `${INFRA}/same-namespace`;
@@ -25,7 +26,7 @@ const notResolved = (reason?: string) =>
   ({ type: "ResolvedRefs", status: "False", ...(reason ? { reason } : {}) }) as const;
 const notAccepted = (reason: string) => ({ type: "Accepted", status: "False", reason }) as const;
 
-describe("conformance HTTPRouteCrossNamespace (conformance/tests/httproute-cross-namespace.go)", () => {
+describe(title("HTTPRouteCrossNamespace", "httproute-cross-namespace"), () => {
   const state = conformanceState("httproute-cross-namespace.yaml");
   const gw = `${INFRA}/backend-namespaces`;
   it("the route in a backend namespace is Accepted by backend-namespaces and its refs resolve", () => {
@@ -36,7 +37,7 @@ describe("conformance HTTPRouteCrossNamespace (conformance/tests/httproute-cross
     check(state, "backend-namespaces", { req: { path: "/" }, backend: "web-backend", ns: WEB }));
 });
 
-describe("conformance HTTPRouteReferenceGrant (conformance/tests/httproute-reference-grant.go)", () => {
+describe(title("HTTPRouteReferenceGrant", "httproute-reference-grant"), () => {
   const route = `${INFRA}/reference-grant`;
   it("with the ReferenceGrant: Accepted, ResolvedRefs, GET / reaches web-backend", () => {
     const state = conformanceState("httproute-reference-grant.yaml");
@@ -53,7 +54,7 @@ describe("conformance HTTPRouteReferenceGrant (conformance/tests/httproute-refer
   });
 });
 
-describe("conformance HTTPRouteInvalidCrossNamespaceBackendRef (conformance/tests/httproute-invalid-cross-namespace-backend-ref.go)", () => {
+describe(title("HTTPRouteInvalidCrossNamespaceBackendRef", "httproute-invalid-cross-namespace-backend-ref"), () => {
   const state = conformanceState("httproute-invalid-cross-namespace-backend-ref.yaml");
   const route = `${INFRA}/invalid-cross-namespace-backend-ref`;
   it("the route is Accepted; ResolvedRefs False, RefNotPermitted", () => {
@@ -63,7 +64,7 @@ describe("conformance HTTPRouteInvalidCrossNamespaceBackendRef (conformance/test
   it("GET / answers 500", () => check(state, "same-namespace", { req: { path: "/" }, status: 500 }));
 });
 
-describe("conformance HTTPRouteInvalidNonExistentBackendRef (conformance/tests/httproute-invalid-nonexistent-backendref.go)", () => {
+describe(title("HTTPRouteInvalidNonExistentBackendRef", "httproute-invalid-nonexistent-backendref"), () => {
   const state = conformanceState("httproute-invalid-nonexistent-backendref.yaml");
   const route = `${INFRA}/invalid-nonexistent-backend-ref`;
   it("the route is Accepted; ResolvedRefs False, BackendNotFound", () => {
@@ -73,7 +74,7 @@ describe("conformance HTTPRouteInvalidNonExistentBackendRef (conformance/tests/h
   it("GET / answers 500", () => check(state, "same-namespace", { req: { path: "/" }, status: 500 }));
 });
 
-describe("conformance HTTPRouteInvalidBackendRefUnknownKind (conformance/tests/httproute-invalid-backendref-unknown-kind.go)", () => {
+describe(title("HTTPRouteInvalidBackendRefUnknownKind", "httproute-invalid-backendref-unknown-kind"), () => {
   const state = conformanceState("httproute-invalid-backendref-unknown-kind.yaml");
   const route = `${INFRA}/invalid-backend-ref-unknown-kind`;
   it("the route is Accepted; ResolvedRefs False, InvalidKind", () => {
@@ -83,19 +84,22 @@ describe("conformance HTTPRouteInvalidBackendRefUnknownKind (conformance/tests/h
   it("GET /v2 answers 500", () => check(state, "same-namespace", { req: { path: "/v2" }, status: 500 }));
 });
 
-describe("conformance HTTPRoutePartiallyInvalidViaInvalidReferenceGrant (conformance/tests/httproute-partially-invalid-via-invalid-reference-grant.go)", () => {
-  const state = conformanceState("httproute-partially-invalid-via-invalid-reference-grant.yaml");
-  const route = `${INFRA}/invalid-reference-grant`;
-  it("the route is Accepted; ResolvedRefs False, RefNotPermitted (app-backend-v2 is not granted)", () => {
-    gatewayAndRoutesMustBeAccepted(state, SAME, route);
-    routeMustHaveCondition(state, route, SAME, notResolved("RefNotPermitted"));
-  });
-  it("GET /v2 answers 500", () => check(state, "same-namespace", { req: { path: "/v2" }, status: 500 }));
-  it("GET / reaches the granted sibling app-backend-v1", () =>
-    check(state, "same-namespace", { req: { path: "/" }, backend: "app-backend-v1", ns: APP }));
-});
+describe(
+  title("HTTPRoutePartiallyInvalidViaInvalidReferenceGrant", "httproute-partially-invalid-via-invalid-reference-grant"),
+  () => {
+    const state = conformanceState("httproute-partially-invalid-via-invalid-reference-grant.yaml");
+    const route = `${INFRA}/invalid-reference-grant`;
+    it("the route is Accepted; ResolvedRefs False, RefNotPermitted (app-backend-v2 is not granted)", () => {
+      gatewayAndRoutesMustBeAccepted(state, SAME, route);
+      routeMustHaveCondition(state, route, SAME, notResolved("RefNotPermitted"));
+    });
+    it("GET /v2 answers 500", () => check(state, "same-namespace", { req: { path: "/v2" }, status: 500 }));
+    it("GET / reaches the granted sibling app-backend-v1", () =>
+      check(state, "same-namespace", { req: { path: "/" }, backend: "app-backend-v1", ns: APP }));
+  },
+);
 
-describe("conformance HTTPRouteDisallowedKind (conformance/tests/httproute-disallowed-kind.go)", () => {
+describe(title("HTTPRouteDisallowedKind", "httproute-disallowed-kind"), () => {
   const state = conformanceState("httproute-disallowed-kind.yaml");
   const route = `${INFRA}/disallowed-kind`;
   const gw = `${INFRA}/tlsroutes-only`;
@@ -107,7 +111,7 @@ describe("conformance HTTPRouteDisallowedKind (conformance/tests/httproute-disal
   });
 });
 
-describe("conformance HTTPRouteInvalidCrossNamespaceParentRef (conformance/tests/httproute-invalid-cross-namespace-parent-ref.go)", () => {
+describe(title("HTTPRouteInvalidCrossNamespaceParentRef", "httproute-invalid-cross-namespace-parent-ref"), () => {
   const state = conformanceState("httproute-invalid-cross-namespace-parent-ref.yaml");
   const route = `${WEB}/invalid-cross-namespace-parent-ref`;
   it("ResolvedRefs True; Accepted False, NotAllowedByListeners; no accepted parent; 0 routes attached", () => {
@@ -118,7 +122,7 @@ describe("conformance HTTPRouteInvalidCrossNamespaceParentRef (conformance/tests
   });
 });
 
-describe("conformance HTTPRouteHostnameIntersection, status (conformance/tests/httproute-hostname-intersection.go)", () => {
+describe(title("HTTPRouteHostnameIntersection, status", "httproute-hostname-intersection"), () => {
   const state = conformanceState("httproute-hostname-intersection.yaml");
   const gw = `${INFRA}/httproute-hostname-intersection`;
   it("the four intersecting routes are Accepted with their refs resolved", () => {
@@ -152,7 +156,7 @@ const httpListener = (name: string, attachedRoutes: number): ExpectedListener =>
   ],
 });
 
-describe("conformance GatewayWithAttachedRoutes (conformance/tests/gateway-with-attached-routes.go)", () => {
+describe(title("GatewayWithAttachedRoutes", "gateway-with-attached-routes"), () => {
   const state = conformanceState("gateway-with-attached-routes.yaml");
   it("gateway-with-one-attached-route: listener http has 1 route", () =>
     gatewayMustHaveListeners(state, `${INFRA}/gateway-with-one-attached-route`, [httpListener("http", 1)]));
@@ -178,7 +182,7 @@ describe("conformance GatewayWithAttachedRoutes (conformance/tests/gateway-with-
   });
 });
 
-describe("conformance GatewayWithAttachedRoutesWithPort8080 (conformance/tests/gateway-with-attached-routes.go)", () => {
+describe(title("GatewayWithAttachedRoutesWithPort8080", "gateway-with-attached-routes"), () => {
   const state = conformanceState("gateway-with-attached-routes-with-port-8080.yaml");
   it("the route names sectionName http: http has 1 route, http-unattached 0", () =>
     gatewayMustHaveListeners(state, `${INFRA}/gateway-with-two-listeners-and-one-attached-route`, [
@@ -194,7 +198,7 @@ const httpsListener = (conditions: ExpectedListener["conditions"]): ExpectedList
   conditions,
 });
 
-describe("conformance GatewayInvalidTLSConfiguration (conformance/tests/gateway-invalid-tls-configuration.go)", () => {
+describe(title("GatewayInvalidTLSConfiguration", "gateway-invalid-tls-configuration"), () => {
   const state = conformanceState("gateway-invalid-tls-configuration.yaml");
   for (const gw of [
     "gateway-certificate-nonexistent-secret",
@@ -214,7 +218,7 @@ const SECRET_TESTS = [
 ] as const;
 
 for (const [test, file, granted] of SECRET_TESTS)
-  describe(`conformance ${test} (conformance/tests/${file}.go)`, () => {
+  describe(title(test, file), () => {
     const state = conformanceState(`${file}.yaml`);
     it(
       granted

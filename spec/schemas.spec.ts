@@ -33,6 +33,7 @@ const SCHEMA_FILES = [
   "netfilter.schema.json",
   "topology.schema.json",
   "trace.schema.json",
+  "validate.schema.json",
 ];
 
 // drift sits above output in the layers, so this compile-time check of its published shape lives here:

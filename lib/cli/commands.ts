@@ -106,10 +106,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   validate: {
     summary: "load a topology, check it, and summarise the cluster kubehop built from it",
-    usage: "-f TOPO",
+    usage: "-f TOPO [-o text|json]",
     topology: true,
-    options: {},
-    examples: [`kubehop validate -f ${T}`, "kubehop validate -f topologies/dumps-example"],
+    options: { output, json },
+    examples: [
+      `kubehop validate -f ${T}`,
+      "kubehop validate -f topologies/dumps-example",
+      `kubehop validate -f ${T} -o json`,
+    ],
     load: () => import("./validate-command.ts"),
   },
   check: {

@@ -185,7 +185,9 @@ function gatewayStatus(
   }));
   const serving = verdicts.filter((v) => v.serving).length;
   const classKnown = world.classes.some((c) => c.name === gw.className);
-  const invalid = verdicts.filter((v) => !v.serving).map((v) => v.listener.name);
+  const invalid = verdicts
+    .filter((v) => v.conditions.some((c) => c.type === "Programmed" && c.status === "False"))
+    .map((v) => v.listener.name);
   return {
     namespace: gw.namespace,
     name: gw.name,

@@ -11,7 +11,9 @@ export function gatewayDiagnostics(state: GatewayState): Diagnostic[] {
     for (const l of gw.listeners) {
       const conds = status?.listeners.find((s) => s.name === l.name)?.conditions ?? [];
       const bad = conds.find((c) => (c.type === "Conflicted" ? c.status === "True" : c.status === "False"));
-      if (bad && (bad.type === "Accepted" || bad.type === "Conflicted"))
+      const programmed = conds.find((c) => c.type === "Programmed");
+      // Not served: not Accepted, Conflicted, or (a certificate that does not resolve) not Programmed.
+      if (bad && (bad.type === "Accepted" || bad.type === "Conflicted" || programmed?.status === "False"))
         out.push(
           diagnostic(
             "gateway-listener-not-served",

@@ -75,7 +75,8 @@ function certificateProblem(gw: Gateway, l: GatewayListener, world: GatewayWorld
     if (!world.secrets.has(`${ns}/${ref.name}`))
       return ["InvalidCertificateRef", `Secret ${ns}/${ref.name} is not in the input`];
     const malformed = world.malformedSecrets?.get(`${ns}/${ref.name}`);
-    // gateway_types.go ListenerReasonInvalidCertificateRef: invalid also "when the data within that resource is malformed".
+    // gateway_types.go ListenerReasonInvalidCertificateRef: invalid also "when the data within that
+    // resource is malformed".
     if (malformed !== undefined) return ["InvalidCertificateRef", `Secret ${ns}/${ref.name}: ${malformed}`];
   }
   if (l.protocol === "HTTPS" && (l.tls?.certificateRefs.length ?? 0) === 0)
@@ -123,7 +124,11 @@ export function listenerVerdicts(gw: Gateway, world: GatewayWorld): ListenerVerd
       "Programmed",
       serving && !cert,
       serving && !cert ? "Programmed" : "Invalid",
-      serving && !cert ? "" : "the listener is not served",
+      serving && !cert
+        ? ""
+        : serving
+          ? "routes attach, but without its certificate the listener takes no connection"
+          : "the listener is not served",
     );
     return { listener: l, serving, conditions: [accepted, resolved, conflicted, programmed] };
   });

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { expect } from "chai";
 
-export type SchemaName = "topology" | "expectations" | "trace" | "netfilter" | "drift" | "migrate";
+export type SchemaName = "topology" | "expectations" | "trace" | "netfilter" | "drift" | "migrate" | "validate";
 
 /** JSON Schema's ipv4 format (RFC 2673 dotted quad); ajv leaves formats to a plugin, this is the one kubehop's schemas use. */
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
