@@ -99,6 +99,51 @@ describe(
   },
 );
 
+describe(title("HTTPRouteInvalidReferenceGrant", "httproute-invalid-reference-grant"), () => {
+  const state = conformanceState("httproute-invalid-reference-grant.yaml");
+  const route = `${INFRA}/reference-grant`;
+  it("no grant covers the Service: Accepted; ResolvedRefs False, RefNotPermitted", () => {
+    gatewayAndRoutesMustBeAccepted(state, SAME, route);
+    routeMustHaveCondition(state, route, SAME, notResolved("RefNotPermitted"));
+  });
+  it("GET / answers 500", () => check(state, "same-namespace", { req: { path: "/" }, status: 500 }));
+});
+
+// [test, file, route, the Gateway its parentRef names]
+const PARENT_REF_TESTS = [
+  [
+    "HTTPRouteInvalidParentRefNotMatchingListenerPort",
+    "httproute-invalid-parentref-not-matching-listener-port",
+    "httproute-listener-not-matching-route-port",
+    SAME,
+  ],
+  [
+    "HTTPRouteInvalidParentRefNotMatchingSectionName",
+    "httproute-invalid-parentref-not-matching-section-name",
+    "httproute-listener-not-matching-section-name",
+    SAME,
+  ],
+  [
+    "HTTPRouteInvalidParentRefSectionNameNotMatchingPort",
+    "httproute-invalid-parentref-section-name-not-matching-port",
+    "httproute-listener-section-name-not-matching-port",
+    `${INFRA}/gateway-with-one-not-matching-port-and-section-name-route`,
+  ],
+] as const;
+
+for (const [test, file, name, gw] of PARENT_REF_TESTS)
+  describe(title(test, file), () => {
+    const state = conformanceState(`${file}.yaml`);
+    const route = `${INFRA}/${name}`;
+    it("Accepted False, NoMatchingParent; no accepted parent; 0 routes attached", () => {
+      // Only the listener-port test also waits for ResolvedRefs True.
+      if (test.endsWith("ListenerPort")) routeMustHaveCondition(state, route, gw, resolved);
+      routeMustHaveCondition(state, route, gw, notAccepted("NoMatchingParent"));
+      routeMustHaveNoAcceptedParents(state, route);
+      gatewayMustHaveZeroRoutes(state, gw);
+    });
+  });
+
 describe(title("HTTPRouteDisallowedKind", "httproute-disallowed-kind"), () => {
   const state = conformanceState("httproute-disallowed-kind.yaml");
   const route = `${INFRA}/disallowed-kind`;
