@@ -20,8 +20,10 @@ function http(c, head) {
   const lines = head.split("\\r\\n");
   const [method, path, proto] = lines[0].split(" ");
   const headers = {};
-  for (const l of lines.slice(1)) { const i = l.indexOf(":"); if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = ` +
-  `l.slice(i + 1).trim(); }
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(":");
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
   const body = JSON.stringify({ server: cfg.name, peer: c.remoteAddress + ":" + c.remotePort, method, ` +
   `host: headers.host || "", path, proto, headers }) + "\\n";
   c.end("HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: " + Buffer.byteLength(body) + ` +
