@@ -57,7 +57,8 @@ describe("nft engine: base chains of one hook and priority", () => {
     return undefined;
   })();
 
-  it(`the real kernel agrees: the packet leaves with the first-listed table's mark${skip ? ` (${skip})` : ""}`, function () {
+  const kernel = `the real kernel agrees: the packet leaves with the first-listed table's mark${skip ? ` (${skip})` : ""}`;
+  it(kernel, function () {
     if (skip) {
       // Without root the engine's order stands on the kernel source alone; say so rather than pass silently.
       expect(skip).to.be.a("string");

@@ -70,7 +70,8 @@ export function breakNftLoops(file: string, table: NftTable): Diagnostic[] {
           const loop = [...path.slice(onPath.get(closing)!).map((f) => f.name), closing]
             .map((n) => asWritten(n))
             .join(" -> ");
-          const reason = `jump loop ${loop} in table ${table.family} ${asWritten(table.name)}, which nft refuses (ELOOP)`;
+          const where = `table ${table.family} ${asWritten(table.name)}`;
+          const reason = `jump loop ${loop} in ${where}, which nft refuses (ELOOP)`;
           top.rules[top.next] = { ...rule, unreadable: reason };
           out.push(
             diagnostic(

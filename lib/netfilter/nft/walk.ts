@@ -17,14 +17,15 @@ import type { RuleRef, TableName } from "../../model/ruleset.ts";
 import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
-import { type Branch, comparePaths, comparePlaces, pop, samePlace, sameState } from "./branch.ts";
+import { type Branch, comparePaths, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import type { BaseHook, Dim, Expr, NftChain, NftRule, NftTable, NftVerdict, SetElement } from "./model.ts";
 import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
-import { Queue } from "./queue.ts";
 import { asksNode, numgenOf, testedText } from "./selectors.ts";
 import { type KeyValue, lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
+import { draws, elementText, numgenChoice } from "./walk-texts.ts";
+import { Waiting } from "./waiting.ts";
 
 export interface Base {
   readonly table: NftTable;
@@ -57,39 +58,6 @@ const DECIDING: ReadonlySet<NetfilterEvent["kind"]> = new Set([
   "notrack",
 ]);
 
-/**
- * Texts a walk records, made once per rule or element rather than per packet: a numgen rule's
- * choices, and a verdict map element's detail and event field.
- */
-const choiceTexts = new WeakMap<NftRule, string[]>();
-const elementTexts = new WeakMap<SetElement, { detail: string; element: { map: string; text: string } }>();
-/** Rules with a numgen: the rule after one is where the branches it forked may meet again. */
-const drawing = new WeakMap<NftRule, boolean>();
-
-function numgenChoice(rule: NftRule, mod: number, v: number): string {
-  let texts = choiceTexts.get(rule);
-  if (!texts) {
-    texts = Array.from({ length: mod }, (_, i) => `${rule.chain} #${rule.index} numgen random mod ${mod} = ${i}`);
-    choiceTexts.set(rule, texts);
-  }
-  return texts[v]!;
-}
-
-function elementText(map: string, el: SetElement): { detail: string; element: { map: string; text: string } } {
-  let t = elementTexts.get(el);
-  if (!t) elementTexts.set(el, (t = { detail: `vmap ${map}: ${el.text}`, element: { map, text: el.text } }));
-  return t;
-}
-
-function draws(rule: NftRule): boolean {
-  let d = drawing.get(rule);
-  if (d === undefined) {
-    d = rule.exprs.some((e) => "sel" in e && numgenOf(e.sel) !== undefined);
-    drawing.set(rule, d);
-  }
-  return d;
-}
-
 /** Whether one of the values (each a list of dimensions) holds `vals`: loops, as it runs per rule. */
 function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]): boolean {
   for (const dims of values) {
@@ -100,24 +68,8 @@ function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]
   return false;
 }
 
-/** A few fields equivalent branches share, to find the candidates among many at one place. */
-function outline(b: Branch): string {
-  const p = b.packet;
-  return `${b.chain!.name} ${p.mark} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${b.decided}`;
-}
-
-function walkOrder(a: Branch, b: Branch): number {
-  return comparePlaces(a, b) || comparePaths(a, b);
-}
-
 export class HookWalk {
-  private readonly queue = new Queue<Branch>(walkOrder);
-  /**
-   * Branches that met at the place furthest behind and stayed apart, in numgen's order: they come
-   * before everything queued, so they wait here rather than going through the queue again.
-   */
-  private ready: Branch[] = [];
-  private readyAt = 0;
+  private readonly waiting = new Waiting();
   private readonly out: Branch[] = [];
   private visits = 0;
   /** The numgen rule that forked last, where a walk with too many branches is said to stop. */
@@ -135,7 +87,7 @@ export class HookWalk {
     let b: Branch | undefined = this.enter(start, 0) ? start : undefined;
     for (;;) {
       if (b) this.walk(b);
-      b = this.next();
+      b = this.waiting.next();
       if (!b) break;
     }
     return this.out.sort(comparePaths);
@@ -168,50 +120,8 @@ export class HookWalk {
   }
 
   private bound(): void {
-    if (this.out.length + this.queue.size + this.ready.length - this.readyAt > WALK_LIMITS.branches)
+    if (this.out.length + this.waiting.size > WALK_LIMITS.branches)
       throw new NetfilterWorkError("branches", this.hook, this.ruleset, this.lastFork);
-  }
-
-  /** The branch put aside that is furthest behind, merged with those equivalent to it at its place. */
-  private next(): Branch | undefined {
-    if (this.readyAt < this.ready.length) return this.ready[this.readyAt++];
-    const x = this.queue.pop();
-    if (!x?.meet) return x;
-    x.meet = false;
-    if (this.queue.size === 0 || comparePlaces(this.queue.peek()!, x) !== 0) return x;
-    // Many branches may stand here, all different (each numgen choice setting its own mark bit):
-    // they are told apart by a few fields first, then compared in full.
-    const kept = new Map<string, Branch[]>([[outline(x), [x]]]);
-    const others: Branch[] = [];
-    while (this.queue.size > 0 && comparePlaces(this.queue.peek()!, x) === 0) {
-      // Popped in numgen's order: the first of equivalent branches stands for the others.
-      const y = this.queue.pop()!;
-      y.meet = false;
-      const key = outline(y);
-      const alike = kept.get(key);
-      const into = alike?.find((k) => samePlace(k, y) && sameState(k, y));
-      if (into) {
-        into.probability += y.probability;
-        into.merged += 1 + y.merged;
-        continue;
-      }
-      if (alike) alike.push(y);
-      else kept.set(key, [y]);
-      others.push(y);
-    }
-    this.ready = others;
-    this.readyAt = 0;
-    return x;
-  }
-
-  /** At a place where branches meet: true when another branch is further behind, so this one waits. */
-  private behind(b: Branch): boolean {
-    b.meet = false;
-    const top = this.readyAt < this.ready.length ? this.ready[this.readyAt] : this.queue.peek();
-    if (top === undefined || comparePlaces(top, b) > 0) return false;
-    b.meet = true;
-    this.queue.push(b);
-    return true;
   }
 
   private ref(b: Branch, rule: NftRule): RuleRef {
@@ -252,7 +162,7 @@ export class HookWalk {
   /** Walks the branch until it is done or waits for one further behind; the branches it forks are queued. */
   private walk(b: Branch): void {
     for (;;) {
-      if (b.meet && this.behind(b)) return;
+      if (b.meet && this.waiting.behind(b)) return;
       const rule = b.chain!.rules[b.ri];
       if (!rule) {
         if (pop(b)) {
@@ -305,7 +215,7 @@ export class HookWalk {
     for (let v = 1; v < mod; v++) {
       const child = b.fork(share, numgenChoice(rule, mod, v), v);
       child.drawn = v + offset;
-      this.queue.push(child);
+      this.waiting.push(child);
     }
     b.probability = share;
     b.choices = { head: numgenChoice(rule, mod, 0), tail: b.choices };
