@@ -124,6 +124,7 @@ export function geometryProblems(svg: string): string[] {
   const all = (sel: string) => [...doc.querySelectorAll(sel)];
   const callouts = all("rect.callout").map((e) => ({ e, r: rectOf(e), id: e.id }));
   const titles = all("text.node-name").map((e) => ({ r: textRect(e), text: e.textContent }));
+  const nodes = all("rect.node").map((e) => ({ r: rectOf(e), id: e.id }));
   const pods = all("rect.pod").map((e) => ({ r: rectOf(e), id: e.id }));
   const hops = all("rect.on-path[data-hop]").map((e) => ({
     r: rectOf(e),
@@ -134,6 +135,8 @@ export function geometryProblems(svg: string): string[] {
     for (const b of callouts.slice(i + 1)) if (overlaps(a.r, b.r)) out.push(`callout ${a.id} covers callout ${b.id}`);
     for (const t of titles) if (overlaps(a.r, t.r)) out.push(`callout ${a.id} covers node title "${t.text}"`);
     for (const p of pods) if (overlaps(a.r, p.r)) out.push(`callout ${a.id} covers pod row ${p.id}`);
+    const own = `node-${a.e.getAttribute("data-node") ?? ""}`.replace(/[^A-Za-z0-9_-]/g, "_");
+    for (const n of nodes) if (n.id !== own && overlaps(a.r, n.r)) out.push(`callout ${a.id} lies in ${n.id}'s box`);
     const token = a.e.getAttribute("data-hop")?.split(" ")[0];
     const hop = hops.find((h) => token && h.tokens.includes(token));
     if (!hop) out.push(`callout ${a.id} (data-hop ${token}) has no hop element`);

@@ -48,8 +48,10 @@ export class RectIndex {
     }
   }
 
-  hits(r: Rect, gap = 0): boolean {
-    for (const k of this.keys(r)) for (const o of this.cells.get(k) ?? []) if (overlaps(r, o, gap)) return true;
+  /** Whether `r` comes within `gap` of an indexed rectangle other than `except`. */
+  hits(r: Rect, gap = 0, except?: Rect): boolean {
+    for (const k of this.keys(r))
+      for (const o of this.cells.get(k) ?? []) if (o !== except && overlaps(r, o, gap)) return true;
     return false;
   }
 }

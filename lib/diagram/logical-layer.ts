@@ -147,7 +147,8 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
     const r = svcRects[i]!;
     const id = safeId("svc", s.namespace, s.name);
     const ls = serviceLines(cluster, s, svcNodes[i]!);
-    const tip = `svc ${s.namespace}/${s.name}${svcNodes[i]!.length ? ` · endpoints on ${svcNodes[i]!.join(", ")}` : ""}`;
+    const on = svcNodes[i]!.length ? ` · endpoints on ${svcNodes[i]!.join(", ")}` : "";
+    const tip = `svc ${s.namespace}/${s.name}${on}`;
     boxes.push({ id, cls: "service", ...r, rx: 6, layer: "front", tip });
     text(id, r.x, r.y, ls);
     svcBox.set(`${s.namespace}/${s.name}`, r);

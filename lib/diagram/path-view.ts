@@ -124,7 +124,9 @@ export function pathViewScene(
     width: PATH_VIEW_WIDTH,
     height: Math.ceil(y + M),
     title: `Path of ${r.from} -> ${r.to}`,
-    desc: `The devices a request crosses, one row per hop, for ${branches.length} branch${branches.length > 1 ? "es" : ""}.`,
+    desc:
+      `The devices a request crosses, one row per hop, for ${branches.length} ` +
+      `branch${branches.length > 1 ? "es" : ""}.`,
     boxes: frames,
     lines: [],
     labels: [],

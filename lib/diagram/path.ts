@@ -85,6 +85,10 @@ export function withPath(
   for (const l of scene.labels) placer.block(textBox(l.x, l.y, l.text, l.size, l.anchor));
   for (const b of scene.boxes) if (b.layer === "front" || b.cls === "pod-group") placer.block(b);
   for (const l of scene.lines) for (const r of legRects(l.points)) placer.avoid(r);
+  // A callout stays inside or beside its own node, never inside another's box.
+  const nodeBoxes = new Map(scene.boxes.filter((b) => b.cls === "node").map((b) => [b.id, b]));
+  for (const b of nodeBoxes.values()) placer.region(b);
+  const home = (s: Stop) => (s.node === undefined ? undefined : nodeBoxes.get(safeId("node", s.node)));
 
   const branches = chosen.map((k) => ({ k, b: trace.branches[k - 1]! }));
   const many = branches.length > 1;
@@ -152,9 +156,12 @@ export function withPath(
     for (const ls of typeof text === "string" ? [[text], wrap(text, WRAP)] : text) {
       const w = Math.max(...ls.map((l) => textWidth(l, FONT.small))) + 10;
       const h = ls.length * 13 + 4;
-      const spot = placer.place(s.rect, w, h);
+      const spot = placer.place(s.rect, w, h, home(s));
       if (!spot) continue;
-      boxes.push({ id, cls: `callout ${cls}`, ...spot, rx: 3, layer: "front", data: { hop, place: s.key } });
+      const data = { hop, place: s.key, ...(s.node !== undefined ? { node: s.node } : {}) };
+      const leader = leaderLine(s.rect, spot);
+      if (leader) lines.push({ id: `${id}-leader`, cls: "leader", points: leader, data: { hop } });
+      boxes.push({ id, cls: `callout ${cls}`, ...spot, rx: 3, layer: "front", data });
       ls.forEach((l, i) => {
         labels.push({
           id: `${id}-t${i ? i : ""}`,
@@ -225,7 +232,7 @@ export function withPath(
         callout(safeId("nat", String(r.k), String(s.hop), step.action), s, text, cls, tokens(sharers, s.hop));
       }
     }
-  badges(routed, many, placer, boxes, labels);
+  badges(routed, many, placer, boxes, labels, home);
 
   const right = Math.max(
     scene.width,
@@ -282,6 +289,7 @@ function badges(
   placer: Placer,
   boxes: Box[],
   labels: Label[],
+  home: (s: Stop) => Rect | undefined,
 ): void {
   const byKey = new Map<string, { stop: Stop; perBranch: Map<number, number[]> }>();
   for (const r of routed)
@@ -297,7 +305,7 @@ function badges(
       const text = fit(numbers, 12);
       const cls = many && ks.length > 1 ? "shared" : branchClass(ks[0]!);
       const w = textWidth(text, FONT.small) + 8;
-      const spot = placer.place(e.stop.rect, w, 14);
+      const spot = placer.place(e.stop.rect, w, 14, home(e.stop));
       if (!spot) continue;
       const id = safeId("badge", key, String(ks[0]));
       const hop = ks.flatMap((k) => numbers.split(",").map((n) => `${k}:${n}`)).join(" ");
@@ -313,6 +321,20 @@ function badges(
       });
     }
   }
+}
+
+/** A dotted line from the callout's nearest edge to its device's, when they stand apart. */
+function leaderLine(at: Rect, c: Rect): Point[] | undefined {
+  const ax = Math.min(Math.max(c.x + c.w / 2, at.x), at.x + at.w);
+  const ay = Math.min(Math.max(c.y + c.h / 2, at.y), at.y + at.h);
+  const bx = Math.min(Math.max(ax, c.x), c.x + c.w);
+  const by = Math.min(Math.max(ay, c.y), c.y + c.h);
+  return Math.hypot(ax - bx, ay - by) < 6
+    ? undefined
+    : [
+        { x: ax, y: ay },
+        { x: bx, y: by },
+      ];
 }
 
 function endWords(b: Branch): string {

@@ -14,11 +14,17 @@ const SOFT_COST = 40;
 export class Placer {
   private readonly hard = new RectIndex();
   private readonly soft = new RectIndex();
+  private readonly regions = new RectIndex();
   constructor(private readonly bounds: Rect) {}
 
   /** Nothing may cover this rectangle. */
   block(r: Rect): void {
     this.hard.add(r);
+  }
+
+  /** Only what stands in this region (a node's box) may put a label inside it. */
+  region(r: Rect): void {
+    this.regions.add(r);
   }
 
   /** A label may cover this rectangle, at a cost (a wire, a path leg). */
@@ -33,13 +39,14 @@ export class Placer {
 
   /**
    * The cheapest free w×h spot touching or near `around`, taken; undefined when none is free within
-   * `reach`. Cost: the distance from the feature, plus SOFT_COST per soft rectangle covered.
+   * `reach`, outside every region but `home` (the feature's own node). Cost: the distance from the
+   * feature, plus SOFT_COST when it covers a soft rectangle.
    */
-  place(around: Rect, w: number, h: number, reach = REACH): Rect | undefined {
+  place(around: Rect, w: number, h: number, home?: Rect, reach = REACH): Rect | undefined {
     let best: { r: Rect; cost: number } | undefined;
     for (const c of candidates(around, w, h, reach)) {
       if (best && c.d >= best.cost) continue;
-      if (!this.free(c.r)) continue;
+      if (!this.free(c.r) || this.regions.hits(c.r, 1, home)) continue;
       const cost = c.d + (this.soft.hits(c.r) ? SOFT_COST : 0);
       if (!best || cost < best.cost) best = { r: c.r, cost };
     }
