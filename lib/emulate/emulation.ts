@@ -37,9 +37,9 @@ export interface Emulation {
   readonly peers: ReadonlyMap<string, readonly WireGuardPeer[]>;
   /** Seconds the build took. */
   readonly buildSeconds: number;
-  /** The ingress controller pods (`ns/name`) real nginx serves plain HTTP in, and its ports. */
+  /** The ingress controller and Gateway proxy pods (`ns/name`) real nginx serves plain HTTP in, and its ports. */
   readonly nginx: ReadonlyMap<string, readonly number[]>;
-  /** `ns/name` of an Ingress -> why nginx's configuration does not run it as ingress-nginx would. */
+  /** `ns/name` of an Ingress (or `HTTPRoute ns/name`) -> why nginx's configuration does not run it as its proxy would. */
   readonly nginxUnrendered: ReadonlyMap<string, string>;
   /** The namespace a location the user wrote (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
   namespaceOf(location: string): string | undefined;
@@ -87,6 +87,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
   const peers = new Map<string, WireGuardPeer[]>();
   const nginx = new Map<string, readonly number[]>();
   const nginxUnrendered = new Map<string, string>();
+  const gatewayProxies = new Set<string>();
   let stage = "the namespaces";
   try {
     log(`run ${names.runId}: ${names.all.length} namespaces`);
@@ -185,6 +186,7 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
           startNginx(cluster, plan, ns, runId).then((n) => {
             servers.push(n.child);
             nginx.set(spec.name, plan.ports);
+            if (plan.gateway) gatewayProxies.add(spec.name);
             for (const [k, v] of n.unrendered) nginxUnrendered.set(k, v);
           }),
         );
@@ -195,12 +197,16 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       if (tcp.length + udp.length) launch(names.nodes.get(node.name)!, { name: `node/${node.name}`, tcp, udp });
     }
     await Promise.all(ready);
-    if (nginx.size)
-      notes.push(
-        `nginx serves plain HTTP as the ingress controller in ${[...nginx.keys()].sort().join(", ")} ` +
-          `(ports ${[...new Set([...nginx.values()].flat())].sort((a, b) => a - b).join(", ")}); ` +
-          "their TLS ports answer with the echo server",
-      );
+    for (const [role, pods] of [
+      ["the ingress controller", [...nginx.keys()].filter((p) => !gatewayProxies.has(p))],
+      ["a Gateway's proxy (as NGINX Gateway Fabric configures it)", [...gatewayProxies]],
+    ] as const)
+      if (pods.length)
+        notes.push(
+          `nginx serves plain HTTP as ${role} in ${[...pods].sort().join(", ")} ` +
+            `(ports ${[...new Set(pods.flatMap((p) => nginx.get(p) ?? []))].sort((a, b) => a - b).join(", ")}); ` +
+            "their TLS ports answer with the echo server",
+        );
     if (cluster.nodes.length > 1) {
       log("wg0: handshakes between every pair of nodes");
       const warm = await warmUpTunnels(cluster, (n) => names.nodes.get(n)!);

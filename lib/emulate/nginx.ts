@@ -2,13 +2,18 @@
 // namespace, Debian's nginx runs in the foreground (`daemon off`, its own process group) with the
 // configuration nginx-config.ts writes, in a private folder of the run (kh-RUN-nginx, 0700) that the
 // run's teardown and the sweep of dead runs remove. nginx takes the controller's plain-HTTP ports;
-// the pod's echo server keeps the others (TLS ports: HTTPS is not emulated).
+// the pod's echo server keeps the others (TLS ports: HTTPS is not emulated). A Gateway's proxy pods
+// run it too, on the ports of its plain-HTTP listeners, configured as NGINX Gateway Fabric would
+// (nginx-gateway-config.ts).
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, Pod } from "../model/cluster.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
+import { GATEWAY_NAME_LABEL } from "../control/gateway-defaults.ts";
+import { servingListeners } from "../gateway/select-listener.ts";
+import { nginxGatewayConfig } from "./nginx-gateway-config.ts";
 import { PREFIX } from "./names.ts";
 import { nginxConfig } from "./nginx-config.ts";
 import { have, start } from "./runner.ts";
@@ -23,15 +28,27 @@ export function nginxFolder(runId: string): string {
 export interface NginxPlan {
   readonly pod: Pod;
   readonly ports: readonly number[];
+  /** `ns/name` of the Gateway a proxy pod serves; absent for an ingress controller pod. */
+  readonly gateway?: string;
 }
 
-/** The controller pods nginx serves and their plain-HTTP ports; none when nginx is not installed. */
+/** The controller and Gateway proxy pods nginx serves and their plain-HTTP ports; none without nginx. */
 export function nginxPlans(cluster: Cluster): NginxPlan[] {
   if (!existsSync(NGINX) && !have("nginx")) return [];
   return cluster.pods
-    .filter((p) => !p.hostNetwork && isControllerLabels(p.labels))
-    .map((pod) => ({ pod, ports: httpPorts(pod) }))
-    .filter((p) => p.ports.length > 0);
+    .filter((p) => !p.hostNetwork)
+    .map((pod) => (isControllerLabels(pod.labels) ? { pod, ports: httpPorts(pod) } : gatewayPlan(cluster, pod)))
+    .filter((p): p is NginxPlan => p !== undefined && p.ports.length > 0);
+}
+
+/** A Gateway's proxy pod: the ports of the Gateway's plain-HTTP listeners that take connections. */
+function gatewayPlan(cluster: Cluster, pod: Pod): NginxPlan | undefined {
+  const name = pod.labels[GATEWAY_NAME_LABEL];
+  if (name === undefined) return undefined;
+  const gateway = `${pod.namespace}/${name}`;
+  const http = servingListeners(cluster.gateways, gateway).filter((l) => l.protocol === "HTTP");
+  const ports = [...new Set(http.map((l) => l.port))].filter((p) => pod.ports.some((x) => x.containerPort === p));
+  return { pod, ports: ports.sort((a, b) => a - b), gateway };
 }
 
 /** The controller's TCP ports but its TLS one (named https, or 443). */
@@ -42,7 +59,7 @@ function httpPorts(pod: Pod): number[] {
 
 export interface StartedNginx {
   readonly child: ChildProcess;
-  /** `ns/name` of an Ingress -> why its locations are not verified. */
+  /** `ns/name` of an Ingress, or `HTTPRoute ns/name`, -> why its locations are not verified. */
   readonly unrendered: ReadonlyMap<string, string>;
 }
 
@@ -53,7 +70,9 @@ export async function startNginx(cluster: Cluster, plan: NginxPlan, ns: string, 
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const prefix = join(root, `${plan.pod.namespace}_${plan.pod.name}`.replace(/[^A-Za-z0-9_.-]/g, "_"));
   mkdirSync(prefix, { mode: 0o700 });
-  const config = nginxConfig({ cluster, pod: name, ports: plan.ports, prefix });
+  const config = plan.gateway
+    ? nginxGatewayConfig({ cluster, pod: name, gateway: plan.gateway, ports: plan.ports, prefix })
+    : nginxConfig({ cluster, pod: name, ports: plan.ports, prefix });
   const conf = join(prefix, "nginx.conf");
   writeFileSync(conf, config.text, { mode: 0o600 });
   const child = start(NGINX, ["-c", conf, "-p", prefix, "-e", join(prefix, "error.log"), "-g", "daemon off;"], {

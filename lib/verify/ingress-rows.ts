@@ -24,6 +24,7 @@ export function ingressGroups(trace: Trace): { groups: Group[] } | { unverifiabl
       status: h.status,
       ...(proxied ? { pod: h.pod, seen: arrival(b)?.peer.ip ?? "", upstream: h.upstream } : {}),
       ...(h.location !== undefined ? { location: h.location } : {}),
+      ...(h.gateway !== undefined ? { gateway: true } : {}),
     };
     const key = keyOf(expect);
     const g = groups.get(key) ?? { expect, key, probability: 0, dispositions: new Set<Disposition>() };

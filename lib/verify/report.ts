@@ -15,6 +15,14 @@ function observed(r: Row): string {
   return `${parts.join(", ")} (of ${r.attempts})`;
 }
 
+const isCurl = (r: Row): boolean => r.request.kind === "ingress" || r.request.kind === "gateway";
+
+/** The URL, with curl's -X and -H where the row sends them. */
+function curlText(r: Row): string {
+  const q = r.request;
+  return [...(q.method ? [`-X ${q.method}`] : []), ...(q.headers ?? []).map((h) => `-H '${h}'`), q.to].join(" ");
+}
+
 function fmtP(p: number): string {
   return p === 1 ? "" : `${(p * 100).toFixed(p * 100 < 10 ? 1 : 0)}%`;
 }
@@ -38,8 +46,8 @@ export function reportText(rep: VerifyReport, topology: string): string {
     String(i + 1),
     short(r.request.from),
     // curl through ingress: the URL says more than the VIP it resolved to.
-    r.request.kind === "ingress" ? r.request.to : (r.dst ?? r.request.to),
-    r.request.kind === "ingress" ? "http" : r.request.proto + (r.request.size ? `/${r.request.size}B` : ""),
+    isCurl(r) ? curlText(r) : (r.dst ?? r.request.to),
+    isCurl(r) ? "http" : r.request.proto + (r.request.size ? `/${r.request.size}B` : ""),
     predicted(r),
     observed(r),
     r.chi ? r.chi.p.toFixed(3) : "",

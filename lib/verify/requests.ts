@@ -1,9 +1,11 @@
 // Which requests `kubehop verify` sends: every Service port (ClusterIP) from each node and from one pod
 // per workload; a pod of each workload, on its first port, from the same places (pod-to-pod pairs);
-// from each client, every NodePort on every node and every LB VIP port; large Don't-Fragment pings
+// from each client, every NodePort on every node and every LB VIP port, curl through every Ingress
+// rule and every HTTPRoute attached to a Gateway (gateway-rows.ts); large Don't-Fragment pings
 // across wg0 (one that fits its MTU, one that does not); and any given with --request.
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Pod, Service } from "../model/cluster.ts";
+import { gatewayUrls } from "./gateway-rows.ts";
 
 export interface VerifyRequest {
   readonly from: string;
@@ -11,9 +13,11 @@ export interface VerifyRequest {
   readonly proto: "tcp" | "udp" | "icmp";
   readonly size?: number;
   /** Why the request is in the set. */
-  readonly kind: "service" | "pod" | "nodeport" | "lb" | "mtu" | "ingress" | "given";
-  /** curl through ingress: `Name: value` headers curl sends (-H). */
+  readonly kind: "service" | "pod" | "nodeport" | "lb" | "mtu" | "ingress" | "gateway" | "given";
+  /** curl through ingress or a Gateway: `Name: value` headers curl sends (-H). */
   readonly headers?: readonly string[];
+  /** curl through a Gateway: the method (-X), GET when left out. */
+  readonly method?: string;
   /** The Service the request goes to, when it goes to one (its session affinity matters). */
   readonly service?: Service;
 }
@@ -86,6 +90,10 @@ export function defaultRequests(cluster: Cluster): VerifyRequest[] {
       out.push({ from: `client/${client.name}`, to: url, proto: "tcp", kind: "ingress" });
     }
   }
+  // HTTPRoutes, as curl from each client, answered by real nginx in the Gateways' proxy pods.
+  const urls = gatewayUrls(cluster);
+  for (const client of cluster.clients)
+    for (const u of urls) out.push({ from: `client/${client.name}`, proto: "tcp", kind: "gateway", ...u });
   // MTU: from a pod on the first node to a pod on another, the largest packet wg0 carries and one more.
   const onFirst = cluster.pods.find((p) => !p.hostNetwork && p.node === cluster.nodes[0]?.name);
   const elsewhere = cluster.pods.find((p) => !p.hostNetwork && p.node !== cluster.nodes[0]?.name);

@@ -10,6 +10,7 @@ import { describeAttempt, groupsOf, matches, type Group } from "./expect.ts";
 import { probe, type Attempt, type ProbeJob } from "./probe.ts";
 import { defaultRequests, type VerifyRequest } from "./requests.ts";
 import { HTTPS_SKIP, ingressesOf, ingressGroups, ingressRequest } from "./ingress-rows.ts";
+import { GATEWAY_HTTPS_SKIP, proxyPod, routesOf, throughGateway } from "./gateway-rows.ts";
 import { chiSquare, type ChiSquare } from "./stats.ts";
 
 export interface VerifyOptions {
@@ -76,7 +77,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
   const planned: Planned[] = [];
   const tt = performance.now();
   for (const request of requests) {
-    if (request.kind === "ingress") {
+    if (request.kind === "ingress" || request.kind === "gateway") {
       planned.push(planIngress(topo, request, repeat));
       continue;
     }
@@ -166,8 +167,9 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       if (!p.trace || p.count === 0) return;
       const start = p.trace.branches[0]?.hops[0]?.at;
       const ns = start && em!.namespaceAt(start);
-      const request = p.row.request.kind === "ingress" ? ingressRequest(p.trace) : undefined;
-      const unsent = p.row.request.kind === "ingress" ? nginxCannot(em!, p.trace) : undefined;
+      const curl = p.row.request.kind === "ingress" || p.row.request.kind === "gateway";
+      const request = curl ? ingressRequest(p.trace) : undefined;
+      const unsent = curl ? nginxCannot(em!, p.trace) : undefined;
       if (unsent) {
         p.row.verdict = "skipped";
         p.row.why = unsent;
@@ -249,12 +251,19 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
   });
   let trace: Trace;
   try {
-    trace = topo.curl(request.to, { from: request.from, ...(request.headers ? { headers: request.headers } : {}) });
+    trace = topo.curl(request.to, {
+      from: request.from,
+      ...(request.headers ? { headers: request.headers } : {}),
+      ...(request.method ? { method: request.method } : {}),
+    });
   } catch (e) {
     return { row: row("skipped", `not traceable: ${(e as Error).message}`), count: 0 };
   }
   const dst = `${trace.request.dst}:${trace.request.dport}`;
-  if (request.to.startsWith("https:")) return { row: { ...row("skipped", HTTPS_SKIP), dst }, trace, count: 0 };
+  if (request.to.startsWith("https:")) {
+    const why = throughGateway(trace) ? GATEWAY_HTTPS_SKIP : HTTPS_SKIP;
+    return { row: { ...row("skipped", why), dst }, trace, count: 0 };
+  }
   const g = ingressGroups(trace);
   if ("unverifiable" in g) return { row: { ...row("skipped", g.unverifiable), dst }, trace, count: 0 };
   const groups = g.groups.map((x) => ({
@@ -267,8 +276,17 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
   return { row: { ...row("agree"), dst, groups }, trace, groups: g.groups, count };
 }
 
-/** Why the emulation cannot answer a curl through ingress as ingress-nginx would, if it cannot. */
+/** Why the emulation cannot answer a curl through ingress (or a Gateway) as the proxy would, if it cannot. */
 function nginxCannot(em: Emulation, trace: Trace): string | undefined {
+  if (throughGateway(trace)) {
+    const proxies = [...em.nginx.keys()].filter((pod) => trace.branches.some((b) => proxyPod(b) === pod));
+    if (proxies.length === 0)
+      return "curl through a Gateway: no proxy pod of it runs nginx (not installed, or hostNetwork)";
+    const why = routesOf(trace)
+      .map((r) => [r, em.nginxUnrendered.get(r)] as const)
+      .find(([, w]) => w);
+    return why ? `curl through a Gateway: ${why[0]} uses ${why[1]}` : undefined;
+  }
   if (em.nginx.size === 0)
     return "curl through ingress: no controller pod runs nginx (not installed: apt-get install nginx; or hostNetwork)";
   for (const ing of ingressesOf(trace)) {
