@@ -11,6 +11,7 @@ import type { Trace } from "../../lib/trace/types.ts";
 export const CORPUS_TOPOLOGIES = [
   "topologies/default.yaml",
   "topologies/dumps-example",
+  "topologies/gateway.yaml",
   ...readdirSync("topologies/hard-cases").map((f) => `topologies/hard-cases/${f}`),
   ...readdirSync("spec/fixtures/topologies").map((f) => `spec/fixtures/topologies/${f}`),
 ];
@@ -85,6 +86,12 @@ function requests(t: Topology): { text: string; run: () => Trace }[] {
         urls.add(`https://${host}${p.replace(/\/$/, "")}/more`);
       }
       urls.add(`http://${host}/nothing-here`);
+    }
+  // A Gateway's names: its routes' paths, a redirect, a 500, and what no rule matches.
+  for (const r of c.dns.filter((d) => d.source.startsWith("Gateway ")))
+    for (const p of ["/", "/checkout", "/api/x", "/old-shop", "/legacy/x", "/reviews"]) {
+      urls.add(`http://${r.name}${p}`);
+      urls.add(`https://${r.name}${p}`);
     }
   for (const url of urls) {
     out.push({ text: `curl ${url}`, run: () => t.curl(url) });
