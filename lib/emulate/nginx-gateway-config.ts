@@ -65,7 +65,6 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
   const { cluster, prefix } = input;
   const block: GatewayHttpBlock = {
     cluster,
-    prefix,
     upstreams: new Map(),
     splits: new Map(),
     addHeaderMaps: new Set(),
@@ -87,6 +86,7 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
       servers.push(...serverBlock(block, out, id, host, port, rules));
     }
   }
+  const answerPorts = [59500, 59501, 59502, 59503].filter((p) => !input.ports.includes(p));
   const text = [
     `# kubehop: the configuration an nginx-based Gateway implementation (NGINX Gateway Fabric) writes for`,
     `# ${input.pod}, proxy of Gateway ${input.gateway}: its plain-HTTP listeners' HTTPRoutes (a subset)`,
@@ -116,11 +116,13 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
       ...eps.map((e) => `    server ${e};`),
       `  }`,
     ]),
-    // NGF's upstreams for a backendRef that does not resolve and for a Service without endpoints.
-    `  upstream ${INVALID_BACKEND} { server unix:${prefix}/500.sock; }`,
-    `  upstream ${NO_ENDPOINTS} { server unix:${prefix}/503.sock; }`,
-    `  server { listen unix:${prefix}/500.sock; return 500; }`,
-    `  server { listen unix:${prefix}/503.sock; return 503; }`,
+    // NGF's upstreams for a backendRef that does not resolve and for a Service without endpoints. NGF's
+    // servers listen on unix sockets; here loopback ports, as the workers (not root) cannot reach the
+    // run's private folder.
+    `  upstream ${INVALID_BACKEND} { server 127.0.0.1:${answerPorts[0]}; }`,
+    `  upstream ${NO_ENDPOINTS} { server 127.0.0.1:${answerPorts[1]}; }`,
+    `  server { listen 127.0.0.1:${answerPorts[0]}; return 500; }`,
+    `  server { listen 127.0.0.1:${answerPorts[1]}; return 503; }`,
     ...servers,
     `  server {`,
     ...input.ports.map((p) => `    listen ${p};`),

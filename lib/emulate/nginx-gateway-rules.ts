@@ -15,8 +15,6 @@ import { resolveBackend } from "../gateway/references.ts";
 /** The http block's shared pieces the rules add to: upstreams, split_clients, add-header maps. */
 export interface GatewayHttpBlock {
   readonly cluster: Cluster;
-  /** The folder of the run's nginx: the sockets of the 500 and 503 servers live there. */
-  readonly prefix: string;
   readonly upstreams: Map<string, readonly string[]>;
   readonly splits: Map<string, readonly string[]>;
   readonly addHeaderMaps: Set<string>;

@@ -94,7 +94,8 @@ export function gatewayUrls(cluster: Cluster): GatewayUrl[] {
     if (!listener || !vip || (listener.protocol !== "HTTP" && listener.protocol !== "HTTPS")) continue;
     const scheme = listener.protocol === "HTTP" ? "http" : "https";
     const port = listener.port === (scheme === "http" ? 80 : 443) ? "" : `:${listener.port}`;
-    const hosts = a.hostnames.length ? a.hostnames : [listener.hostname ?? "any.example"];
+    // Any host: a name no one resolves (.example, RFC 2606), sent as a wildcard's sample is.
+    const hosts = a.hostnames.length ? a.hostnames : [listener.hostname ?? "*.any.example"];
     for (const host of hosts) {
       // A wildcard's sample name resolves nowhere: sent to the Gateway's address with its Host.
       const wild = host.startsWith("*.");
