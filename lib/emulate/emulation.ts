@@ -39,7 +39,7 @@ export interface Emulation {
   readonly buildSeconds: number;
   /** The ingress controller and Gateway proxy pods (`ns/name`) real nginx serves plain HTTP in, and its ports. */
   readonly nginx: ReadonlyMap<string, readonly number[]>;
-  /** `ns/name` of an Ingress (or `HTTPRoute ns/name`) -> why nginx's configuration does not run it as its proxy would. */
+  /** `ns/name` of an Ingress (or `HTTPRoute ns/name`) -> why nginx's config does not run it as its proxy would. */
   readonly nginxUnrendered: ReadonlyMap<string, string>;
   /** The namespace a location the user wrote (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
   namespaceOf(location: string): string | undefined;
