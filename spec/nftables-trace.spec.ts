@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { compareNode } from "../lib/drift/compare.ts";
-import { agentNatTable, nftNodeText, translated } from "../lib/dataplane/nft-ruleset.ts";
+import { nftNodeText } from "../lib/dataplane/nft-ruleset.ts";
+import { listedIptablesRule, nodeRulesetText } from "../lib/kubeproxy/nftables/index.ts";
 import type { NftRuleFact, StepDetail } from "../lib/model/step-detail.ts";
 import { loadTopologySync, Topology } from "../lib/topology.ts";
 import type { Branch } from "../lib/trace/types.ts";
@@ -133,16 +134,20 @@ describe("traces in kube-proxy's nftables mode", () => {
     }
   });
 
-  it("writes the overlay agent's rules as iptables-translate does, in iptables-nft's ip nat table", () => {
+  it("walks the overlay agent's rules as nft lists what iptables-nft made of them (kubehop ruleset's text)", () => {
     expect(
-      translated('-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN'),
-    ).to.equal('meta mark & 0x00004000 == 0x00004000 return comment "flanneld masq"');
-    expect(translated("-A F ! -s 10.244.0.0/16 -d 10.244.0.0/16 -j MASQUERADE --random-fully")).to.equal(
-      "ip saddr != 10.244.0.0/16 ip daddr 10.244.0.0/16 masquerade fully-random",
+      listedIptablesRule(
+        '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+      ),
+    ).to.equal("meta mark & 0x00004000 == 0x00004000  counter packets 0 bytes 0 return");
+    expect(listedIptablesRule("-A F ! -s 10.244.0.0/16 -d 10.244.0.0/16 -j MASQUERADE --random-fully")).to.equal(
+      "ip saddr != 10.244.0.0/16 ip daddr 10.244.0.0/16 counter packets 0 bytes 0 masquerade fully-random",
     );
-    const text = agentNatTable(topo.cluster, topo.cluster.nodes[0]!);
+    const node = topo.cluster.nodes[0]!;
+    const text = nftNodeText(topo.cluster, node);
+    expect(text).to.equal(nodeRulesetText(topo.cluster, node.name));
     expect(text).to.match(/^table ip nat \{\n\tchain POSTROUTING \{\n\t\ttype nat hook postrouting priority srcnat;/);
-    expect(text).to.contain('\tchain KILO-NAT {\n\t\tip daddr 10.244.0.0/16 return comment "Kilo: do not NAT');
+    expect(text).to.contain("\tchain KILO-NAT {\n\t\tip daddr 10.244.0.0/16  counter packets 0 bytes 0 return");
   });
 
   it("no longer lists iptables mode's differences in the kube-proxy-mode warning", () => {
