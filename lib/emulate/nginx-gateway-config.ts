@@ -12,13 +12,12 @@
 // the two things safe inside `if` in a location), answering 404 when none holds. The matching is
 // nginx's: a query parameter's name is compared without case by $arg_NAME and its value as sent
 // (not percent-decoded), a repeated header's first value is the one a $http_NAME map sees.
-import type { Cluster } from "../model/cluster.ts";
 import type { Attachment, GatewayListener, HttpRoute, HttpRouteMatch, PathMatch } from "../model/gateway.ts";
 import { routeKey } from "../model/gateway.ts";
 import { hostMatches, hostnameRank, isWildcard } from "../gateway/hostnames.ts";
 import { compareRanks, httpMatchRank } from "../gateway/matching.ts";
 import { servingListeners } from "../gateway/select-listener.ts";
-import { PROBE_HOST } from "./nginx-config.ts";
+import { type NginxConfig, type NginxConfigInput, PROBE_HOST } from "./nginx-config.ts";
 import {
   addHeaderVar,
   type GatewayHttpBlock,
@@ -30,22 +29,14 @@ import {
   unrenderedRule,
 } from "./nginx-gateway-rules.ts";
 
-export interface GatewayNginxInput {
-  readonly cluster: Cluster;
-  /** `ns/name` of the proxy pod, as the probe server names it. */
-  readonly pod: string;
+/** The ingress controller's input (`pod` the proxy pod, `ports` its plain-HTTP listeners' ports), and the Gateway. */
+export interface GatewayNginxInput extends NginxConfigInput {
   /** `ns/name` of the Gateway the pod serves. */
   readonly gateway: string;
-  /** The ports of its plain-HTTP listeners. */
-  readonly ports: readonly number[];
-  readonly prefix: string;
 }
 
-export interface GatewayNginxConfig {
-  readonly text: string;
-  /** `HTTPRoute ns/name` -> why its rules are not written as NGF would run them (its rows are skipped). */
-  readonly unrendered: ReadonlyMap<string, string>;
-}
+/** `unrendered`: `HTTPRoute ns/name` -> why its rules are not written as NGF would run them (rows skipped). */
+export type GatewayNginxConfig = NginxConfig;
 
 /** The key verify looks a route up by in `unrendered`. */
 export const routeTag = (route: { namespace: string; name: string }): string => `HTTPRoute ${routeKey(route)}`;
