@@ -4,7 +4,7 @@
 // its filters, and the backends its weights split the request between.
 import type { GatewayListener, GatewayRoute, GatewayState, HeaderModifier, PathMatch } from "../model/gateway.ts";
 import { routeKey } from "../model/gateway.ts";
-import { applyHeaderModifier, corsHeaders, type Headers, modifiedPath, redirectLocation } from "./filters.ts";
+import { applyHeaderModifier, type Headers } from "./filters.ts";
 import { bareHost, hostMatches, hostnameRank } from "./hostnames.ts";
 import {
   compareRanks,
@@ -16,6 +16,7 @@ import {
   splitPathQuery,
 } from "./matching.ts";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./references.ts";
+import { applyFilters, type FilterAnswer, type FilterContext, type FilterState } from "./rule-filters.ts";
 import { bestListener, servingListeners } from "./select-listener.ts";
 
 export interface GatewayRequest {
@@ -199,8 +200,14 @@ export function routeGatewayRequest(state: GatewayState, req: GatewayRequest): G
 function applyRule(state: GatewayState, req: GatewayRequest, listener: GatewayListener, w: Winner): GatewayRouting {
   const rule = w.route.rules[w.ruleIndex]!;
   const q = req.path.indexOf("?");
-  const query = q < 0 ? "" : req.path.slice(q);
-  const scheme = req.scheme ?? (listener.protocol === "HTTPS" ? "https" : "http");
+  const ctx: FilterContext = {
+    scheme: req.scheme ?? (listener.protocol === "HTTPS" ? "https" : "http"),
+    host: bareHost(req.host),
+    query: q < 0 ? "" : req.path.slice(q),
+    listenerPort: listener.port,
+    method: req.method,
+    matched: w.path,
+  };
   const base = {
     gateway: req.gateway,
     listener: listener.name,
@@ -208,91 +215,48 @@ function applyRule(state: GatewayState, req: GatewayRequest, listener: GatewayLi
     rule: { index: w.ruleIndex, ...(rule.name !== undefined ? { name: rule.name } : {}) },
   };
   const notModelled: string[] = [];
-  let up = {
-    method: req.method,
-    host: req.host,
-    path: splitPathQuery(req.path).path,
-    headers: { ...(req.headers ?? {}) },
+  const start: FilterState = {
+    up: {
+      method: req.method,
+      host: req.host,
+      path: splitPathQuery(req.path).path,
+      headers: { ...(req.headers ?? {}) },
+    },
+    gatewayHeaders: {},
+    responseMods: [],
   };
-  let gatewayHeaders: Record<string, string> = {};
-  const responseMods: HeaderModifier[] = [];
-  for (const f of rule.filters) {
-    switch (f.type) {
-      case "RequestRedirect": {
-        const ctx = {
-          scheme,
-          host: bareHost(req.host),
-          path: up.path,
-          query,
-          listenerPort: listener.port,
-          matched: w.path,
-        };
-        const location = redirectLocation(f.redirect, ctx);
-        const rest = rule.filters.flatMap((g) => (g.type === "ResponseHeaderModifier" ? [g.modifier] : []));
-        const branch: GatewayBranch = {
-          probability: 1,
-          outcome: "redirected",
-          status: f.redirect.statusCode,
-          location,
-          responseHeaders: rest.reduce(applyHeaderModifier, { ...gatewayHeaders, location }),
-          responseHeaderModifiers: [],
-        };
-        return { ...base, branches: [branch], notModelled };
-      }
-      case "CORS": {
-        const cors = corsHeaders(f.cors, req.method, up.headers);
-        gatewayHeaders = { ...gatewayHeaders, ...cors.headers };
-        if (cors.preflight) {
-          const branch: GatewayBranch = {
-            probability: 1,
-            outcome: "cors-preflight",
-            status: 200,
-            responseHeaders: gatewayHeaders,
-            responseHeaderModifiers: [],
-          };
-          return { ...base, branches: [branch], notModelled };
-        }
-        break;
-      }
-      case "URLRewrite":
-        up = {
-          ...up,
-          host: f.rewrite.hostname ?? up.host,
-          path: f.rewrite.path ? modifiedPath(up.path, f.rewrite.path, w.path) : up.path,
-        };
-        break;
-      case "RequestHeaderModifier":
-        up = { ...up, headers: applyHeaderModifier(up.headers, f.modifier) };
-        break;
-      case "ResponseHeaderModifier":
-        responseMods.push(f.modifier);
-        break;
-      case "Unmodelled":
-        notModelled.push(f.filterType);
-        break;
-    }
-  }
-  const branches = backendBranches(
-    state,
-    w,
-    { ...up, path: up.path + query },
-    gatewayHeaders,
-    responseMods,
-    notModelled,
-  );
-  return { ...base, branches, notModelled };
+  const result = applyFilters(rule.filters, ctx, start, notModelled);
+  if ("answer" in result) return { ...base, branches: [answered(1, result.answer)], notModelled };
+  return { ...base, branches: backendBranches(state, w, ctx, result.state, notModelled), notModelled };
 }
 
+function answered(probability: number, a: FilterAnswer, backend?: ResolvedBackend): GatewayBranch {
+  return {
+    probability,
+    outcome: a.outcome,
+    status: a.status,
+    ...(a.location !== undefined ? { location: a.location } : {}),
+    ...(backend ? { backend } : {}),
+    responseHeaders: a.responseHeaders,
+    responseHeaderModifiers: [],
+  };
+}
+
+/**
+ * The rule's backendRefs by weight. Each resolved one applies its own filters after the rule's: a
+ * RequestRedirect there answers that share of requests (the branch names the backendRef whose
+ * filter answered); a backendRef that does not resolve answers 500 whatever its filters say.
+ */
 function backendBranches(
   state: GatewayState,
   w: Winner,
-  up: GatewayUpstream,
-  gatewayHeaders: Headers,
-  responseMods: readonly HeaderModifier[],
+  ctx: FilterContext,
+  ruleState: FilterState,
   notModelled: string[],
 ): GatewayBranch[] {
   const refs = w.route.rules[w.ruleIndex]!.backendRefs.filter((r) => r.weight > 0);
   const total = refs.reduce((s, r) => s + r.weight, 0);
+  const { gatewayHeaders, responseMods } = ruleState;
   const fixed = responseMods.reduce(applyHeaderModifier, gatewayHeaders);
   if (refs.length === 0 || total === 0)
     return [
@@ -304,7 +268,7 @@ function backendBranches(
         responseHeaderModifiers: responseMods,
       },
     ];
-  return refs.map((ref) => {
+  return refs.map((ref): GatewayBranch => {
     const probability = ref.weight / total;
     const resolved = resolveBackend(state.world, w.route, ref);
     if (!resolved.ok)
@@ -316,22 +280,15 @@ function backendBranches(
         responseHeaders: fixed,
         responseHeaderModifiers: responseMods,
       };
-    let upstream = up;
-    const mods = [...responseMods];
-    for (const f of ref.filters) {
-      if (f.type === "RequestHeaderModifier")
-        upstream = { ...upstream, headers: applyHeaderModifier(upstream.headers, f.modifier) };
-      else if (f.type === "ResponseHeaderModifier") mods.push(f.modifier);
-      else if (f.type === "URLRewrite") upstream = { ...upstream, host: f.rewrite.hostname ?? upstream.host };
-      else if (!notModelled.includes(f.type === "Unmodelled" ? f.filterType : f.type))
-        notModelled.push(f.type === "Unmodelled" ? f.filterType : `${f.type} on a backendRef`);
-    }
+    const result = applyFilters(ref.filters, ctx, ruleState, notModelled);
+    if ("answer" in result) return answered(probability, result.answer, resolved.backend);
+    const { up, responseMods: mods } = result.state;
     return {
       probability,
       outcome: "forwarded",
       backend: resolved.backend,
-      upstream,
-      responseHeaders: mods.reduce(applyHeaderModifier, gatewayHeaders),
+      upstream: { ...up, path: up.path + ctx.query },
+      responseHeaders: mods.reduce(applyHeaderModifier, result.state.gatewayHeaders),
       responseHeaderModifiers: mods,
     };
   });
