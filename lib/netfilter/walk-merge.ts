@@ -158,7 +158,8 @@ function same(a: Snapshot, b: WalkState): boolean {
   );
 }
 
-function samePacket(a: Packet, b: Packet): boolean {
+/** Whether two packets are alike in all a rule can test or a NAT can change (shared with the nft walk's merging). */
+export function samePacket(a: Packet, b: Packet): boolean {
   return (
     a === b ||
     (a.proto === b.proto &&

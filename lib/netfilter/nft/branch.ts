@@ -3,7 +3,11 @@
 // conntrack facts, assumptions). A branch is owned by one walk at a time and changed in place; a
 // numgen fork copies it. Choices and events are lists newest first, so forks share their past.
 import type { Packet } from "../../model/packet.ts";
+import type { RuleRef } from "../../model/ruleset.ts";
 import type { Assumption, HookName, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
+import { samePacket } from "../walk-merge.ts";
+
+const NONE: readonly number[] = [];
 import type { NftChain } from "./model.ts";
 import type { ConnView } from "./packet-fields.ts";
 
@@ -27,10 +31,11 @@ export interface Frame {
   /** Levels down to the base chain, this one included: nf_tables' jump stack holds 16. */
   readonly depth: number;
   /**
-   * Where this level stands in the walk's order: the parent's key, then the rule and expression
-   * that jumped. A walk only moves forward in this order, which is what lets branches meet.
+   * The rule and expression that jumped: with the levels below, where this level stands in the
+   * walk's order. A walk only moves forward in this order, which is what lets branches meet.
    */
-  readonly key: readonly number[];
+  readonly at: number;
+  readonly k: number;
   readonly parent: Frame | null;
 }
 
@@ -45,8 +50,13 @@ export class Branch implements ConnView {
   keptSnat: { ip: number; port: number; masquerade: boolean } | undefined = undefined;
   /** What this branch's answer assumed (HookContext.unknown), oldest first; replaced, never changed. */
   assumptions: readonly Assumption[] = [];
-  /** The rules of this hook that decided something (NAT, a verdict, notrack), for telling branches apart. */
-  decided = "";
+  /**
+   * The rules of this hook that decided something (NAT, a verdict, notrack), newest first, for
+   * telling branches apart: a list shared with forks, so that deciding builds no string.
+   */
+  decided: Cons<RuleRef> | null = null;
+  /** How many rules `decided` holds. */
+  decisions = 0;
   /** How many other ways through earlier numgen rules were merged into this branch. */
   merged = 0;
   /** The values numgen drew for this branch, in order: the order the branches are answered in. */
@@ -86,6 +96,7 @@ export class Branch implements ConnView {
     b.keptSnat = this.keptSnat;
     b.assumptions = this.assumptions;
     b.decided = this.decided;
+    b.decisions = this.decisions;
     b.path = [...this.path, value];
     b.bi = this.bi;
     b.chain = this.chain;
@@ -93,6 +104,34 @@ export class Branch implements ConnView {
     b.k = this.k;
     b.stack = this.stack;
     return b;
+  }
+
+  /**
+   * The branch an earlier hook of a node's walk ended with, made ready for the next hook in place
+   * (it is the walk's own, nothing else holds it): its probability, choices, events, assumptions
+   * and NAT go on; this hook's NAT, deciding rules, draws and place start anew.
+   */
+  nextHook(recent: RecentSets, ctDnat: boolean, ctSnat: boolean): void {
+    this.keptDnat = this.dnat ?? this.keptDnat;
+    this.keptSnat = this.snat ?? this.keptSnat;
+    this.dnat = undefined;
+    this.snat = undefined;
+    this.recent = recent;
+    this.untracked = false;
+    this.ctDnat = ctDnat;
+    this.ctSnat = ctSnat;
+    this.drawn = undefined;
+    this.verdict = "ACCEPT";
+    this.rejectWith = undefined;
+    this.decided = null;
+    this.decisions = 0;
+    this.path = NONE;
+    this.meet = false;
+    this.bi = 0;
+    this.chain = undefined;
+    this.ri = 0;
+    this.k = 0;
+    this.stack = null;
   }
 }
 
@@ -110,17 +149,33 @@ export function pop(b: Branch): boolean {
   return false;
 }
 
+// Two stacks' keys, root level first, filled per comparison: a walk compares places often and
+// keeps no key per jump. nf_tables' jump stack bounds the levels.
+const keyA: number[] = [];
+const keyB: number[] = [];
+
+/** The stack's key into `out`, root level first (each level's jumping rule, then expression); its length. */
+function keyOf(f: Frame | null, out: number[]): number {
+  const n = f ? f.depth * 2 : 0;
+  for (let i = n - 2; f; f = f.parent, i -= 2) {
+    out[i] = f.at;
+    out[i + 1] = f.k;
+  }
+  return n;
+}
+
 /** The order of two branches' places in the walk: base chain, then each level's rule and expression. */
 export function comparePlaces(a: Branch, b: Branch): number {
   if (a.bi !== b.bi) return a.bi - b.bi;
-  const ka = a.stack?.key ?? NONE;
-  const kb = b.stack?.key ?? NONE;
-  const la = ka.length + 2;
-  const lb = kb.length + 2;
+  if (a.stack === b.stack) return a.ri !== b.ri ? a.ri - b.ri : a.k - b.k;
+  const na = keyOf(a.stack, keyA);
+  const nb = keyOf(b.stack, keyB);
+  const la = na + 2;
+  const lb = nb + 2;
   const n = Math.min(la, lb);
   for (let i = 0; i < n; i++) {
-    const x = i < ka.length ? ka[i]! : i === ka.length ? a.ri : a.k;
-    const y = i < kb.length ? kb[i]! : i === kb.length ? b.ri : b.k;
+    const x = i < na ? keyA[i]! : i === na ? a.ri : a.k;
+    const y = i < nb ? keyB[i]! : i === nb ? b.ri : b.k;
     if (x !== y) return x - y;
   }
   // One stands inside a jump made where the other stands: it is further on.
@@ -133,8 +188,6 @@ export function comparePaths(a: Branch, b: Branch): number {
   for (let i = 0; i < n; i++) if (a.path[i] !== b.path[i]) return a.path[i]! - b.path[i]!;
   return a.path.length - b.path.length;
 }
-
-const NONE: readonly number[] = [];
 
 /** Whether two branches stand at the same rule of the same call stack. */
 export function samePlace(a: Branch, b: Branch): boolean {
@@ -159,7 +212,7 @@ export function sameState(a: Branch, b: Branch): boolean {
     a.ctSnat === b.ctSnat &&
     a.recent === b.recent &&
     (a.assumptions === b.assumptions || (a.assumptions.length === 0 && b.assumptions.length === 0)) &&
-    a.decided === b.decided &&
+    sameDecisions(a, b) &&
     a.dnat?.ip === b.dnat?.ip &&
     a.dnat?.port === b.dnat?.port &&
     a.snat?.ip === b.snat?.ip &&
@@ -168,21 +221,17 @@ export function sameState(a: Branch, b: Branch): boolean {
   );
 }
 
-function samePacket(a: Packet, b: Packet): boolean {
-  return (
-    a === b ||
-    (a.proto === b.proto &&
-      a.src === b.src &&
-      a.sport === b.sport &&
-      a.dst === b.dst &&
-      a.dport === b.dport &&
-      a.size === b.size &&
-      a.ttl === b.ttl &&
-      a.df === b.df &&
-      a.mark === b.mark &&
-      a.inner === b.inner &&
-      a.http === b.http)
-  );
+/** The same deciding rules, in order: the same table, chain and place (as reached from any base chain). */
+function sameDecisions(a: Branch, b: Branch): boolean {
+  if (a.decisions !== b.decisions) return false;
+  let x = a.decided;
+  let y = b.decided;
+  for (; x && y && x !== y; x = x.tail, y = y.tail) {
+    const p = x.head;
+    const q = y.head;
+    if (p !== q && (p.nft?.table !== q.nft?.table || p.chain !== q.chain || p.index !== q.index)) return false;
+  }
+  return x === y;
 }
 
 export function listOf<T>(list: Cons<T> | null): T[] {

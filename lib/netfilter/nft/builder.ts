@@ -77,7 +77,8 @@ export class RulesetBuilder {
     const base = { chain: chain.name, index: 0, line: st[0]!.line, text };
     let rule: NftRule;
     try {
-      rule = { ...base, exprs: readRule(st) };
+      const exprs = readRule(st);
+      rule = { ...base, exprs, draws: exprs.some((e) => "sel" in e && e.sel.draw !== undefined), refs: undefined };
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
       const at = e.token ?? st[0]!;
@@ -85,7 +86,7 @@ export class RulesetBuilder {
       // only a rule that starts as nft rules do is quoted, and only its start.
       const quoted = at === st[0] ? "" : ` in ${excerpt(text)}`;
       this.note("nft-unsupported", at, `chain ${asWritten(chain.name)}: ${e.message}${quoted}: the rule never matches`);
-      rule = { ...base, exprs: [], unreadable: e.message };
+      rule = { ...base, exprs: [], draws: false, unreadable: e.message, refs: undefined };
     }
     const list = this.pending.get(chain)!;
     if (first) list.unshift(rule);

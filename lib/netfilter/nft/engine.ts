@@ -24,7 +24,7 @@ function kindOf(h: BaseHook): TableName {
 
 const RUN_FAMILIES = new Set(["ip", "inet"]);
 
-function baseOf(table: NftTable, chain: NftChain): Base {
+function baseOf(id: number, table: NftTable, chain: NftChain): Base {
   const hook = chain.base!;
   const kind = kindOf(hook);
   const policyRef: RuleRef = {
@@ -35,11 +35,11 @@ function baseOf(table: NftTable, chain: NftChain): Base {
     nft: { family: table.family, table: table.name },
   };
   return {
+    id,
     table,
     chain,
     hook,
     kind,
-    refs: new WeakMap(),
     policyRef,
     policyDetail: `${chain.name} policy ${hook.policy}`,
   };
@@ -71,7 +71,7 @@ export class NftEngine implements Netfilter {
         ...breakNftLoops(ruleset.file, table),
         ...breakDeepJumps(ruleset.file, table),
       );
-      for (const chain of own) bases.push(baseOf(table, chain));
+      for (const chain of own) bases.push(baseOf(bases.length, table, chain));
     }
     // Listed in the order they were made; of one priority, the last made runs first.
     bases.reverse();
@@ -90,22 +90,21 @@ export class NftEngine implements Netfilter {
   }
 
   /**
-   * Like runHook, but `from` may be a branch an earlier hook of a node's walk ended with: the walk
-   * goes on with its probability, choices, events and NAT, so a node's walk makes no arrays between
-   * hooks. Each hook starts as runHook does: conntrack's NAT facts from ctx, its own NAT undecided.
+   * Like runHook, but `from` may be a branch an earlier hook of a node's walk ended with (taken over,
+   * changed in place): the walk goes on with its probability, choices, events and NAT, so a node's
+   * walk makes no arrays between hooks. Each hook starts as runHook does: conntrack's NAT facts from
+   * ctx, its own NAT undecided. `policyAccepts` false: an accepting policy is not recorded as an
+   * event (a node's walk lists only a policy that dropped).
    */
-  walk(hook: HookName, from: Packet | Branch, ctx: HookContext): Branch[] {
+  walk(hook: HookName, from: Packet | Branch, ctx: HookContext, policyAccepts = true): Branch[] {
     const ctDnat = ctx.ctNat?.dnat ?? false;
     const ctSnat = ctx.ctNat?.snat ?? false;
     let start: Branch;
     if (from instanceof Branch) {
-      start = new Branch(from.packet, from.probability, from.choices, from.events, ctx.recent, false, ctDnat, ctSnat);
-      start.keptDnat = from.dnat ?? from.keptDnat;
-      start.keptSnat = from.snat ?? from.keptSnat;
-      start.assumptions = from.assumptions;
-      start.merged = from.merged;
+      start = from;
+      start.nextHook(ctx.recent, ctDnat, ctSnat);
     } else start = new Branch(from, 1, null, null, ctx.recent, false, ctDnat, ctSnat);
-    return new HookWalk(hook, this.byHook.get(hook) ?? [], ctx, this.ruleset.file).run(start);
+    return new HookWalk(hook, this.byHook.get(hook) ?? [], ctx, this.ruleset.file, policyAccepts).run(start);
   }
 }
 

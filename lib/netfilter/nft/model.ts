@@ -4,6 +4,7 @@
 // `unreadable`) so that it is reported and never silently dropped.
 import type { Diagnostic } from "../../model/diagnostic.ts";
 import type { Ipv4 } from "../../model/address.ts";
+import type { RuleRef } from "../../model/ruleset.ts";
 import type { HookName } from "../hooks.ts";
 
 export type Family = "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev";
@@ -80,6 +81,10 @@ export type Field =
 
 export interface Selector {
   readonly fields: readonly Field[];
+  /** The `numgen` field among them, found once when read: the walk forks where it is evaluated. */
+  readonly draw: Extract<Field, { kind: "numgen" }> | undefined;
+  /** Whether a field asks what rules read alone do not say (fib, interfaces): see selectors.ts's asksNode. */
+  readonly asksNode: boolean;
   /** `meta mark & 0x4000`: the value is masked first (and the other binary operators). */
   readonly binop?: { readonly op: "&" | "|" | "^"; readonly value: number };
   /** `tcp dport` also requires the protocol, as nft adds a dependency on it. */
@@ -118,6 +123,10 @@ export interface NftRule {
   /** The rule as written (blanks collapsed). */
   readonly text: string;
   readonly exprs: readonly Expr[];
+  /** Whether an expression draws a number (numgen): the rule after it is where forked branches may meet. */
+  readonly draws: boolean;
   /** Why the rule cannot be evaluated: it never matches (as in the iptables engine), and is reported. */
   readonly unreadable?: string;
+  /** The rule's reference as reached from each base chain (by the engine's number for it), made once by a walk. */
+  refs: RuleRef[] | undefined;
 }

@@ -77,7 +77,7 @@ class NftNodeWalk {
     };
     if (hook === "POSTROUTING" && this.opts.localIps.length === 1) ctx.outIfaceAddress = this.opts.localIps[0]!;
     const hooks = [...before, hook];
-    for (const b of this.engine.walk(hook, from, ctx)) {
+    for (const b of this.engine.walk(hook, from, ctx, false)) {
       if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
       else this.out.push(this.finish(b, hooks, route));
     }
@@ -113,21 +113,24 @@ class NftNodeWalk {
   }
 
   private finish(b: Branch, hooks: HookName[], route: Route): NodeBranch {
-    const all: NodeStep[] = [];
-    for (let t = b.events; t; t = t.tail) all.push({ hook: t.hook, event: t.event });
-    all.reverse();
+    // As for iptables rules, a chain's policy is listed only when it dropped the packet (the walk
+    // records no accepting one).
+    const steps: NodeStep[] = [];
+    let masquerade = false;
+    for (let t = b.events; t; t = t.tail) {
+      const event = t.event;
+      if (event.kind === "masquerade") masquerade = true;
+      if (event.kind !== "policy" || event.rule.text !== "policy accept") steps.push({ hook: t.hook, event });
+    }
+    steps.reverse();
     const marks: string[] = [];
     let previous = 0;
-    // As for iptables rules, a chain's policy is listed only when it dropped the packet.
-    const steps: NodeStep[] = [];
-    for (let i = -1; i < all.length; i++) {
-      const mark = i < 0 ? this.first.mark : all[i]!.event.after.mark;
+    for (let i = -1; i < steps.length; i++) {
+      const mark = i < 0 ? this.first.mark : steps[i]!.event.after.mark;
       if (mark !== 0 && mark !== previous) {
         previous = mark;
         if (!marks.includes(hexText(mark))) marks.push(hexText(mark));
       }
-      const s = all[i];
-      if (s && (s.event.kind !== "policy" || s.event.rule.text !== "policy accept")) steps.push(s);
     }
     const dnat = b.dnat ?? b.keptDnat;
     const snat = b.snat ?? b.keptSnat;
@@ -137,7 +140,7 @@ class NftNodeWalk {
       rejectWith: b.rejectWith ?? null,
       dnat: dnat ? `${ipText(dnat.ip)}:${dnat.port}` : null,
       snat: snat ? `${ipText(snat.ip)}:${snat.port}` : null,
-      masquerade: snat?.masquerade ?? all.some((s) => s.event.kind === "masquerade"),
+      masquerade: snat?.masquerade ?? masquerade,
       marks,
       rules: steps.map((s) => s.event.rule.text),
       route,

@@ -7,6 +7,7 @@ import { asWritten, excerpt, LINE_START_MAX } from "../../model/excerpt.ts";
 import type { Token } from "./lexer.ts";
 import { closingBrace, readElements, readVerdict, Unreadable } from "./elements.ts";
 import type { Expr, Field, Selector, SetSource, ValueKind } from "./model.ts";
+import { asksNode, numgenOf } from "./selectors.ts";
 import { parseDim, PROTOCOLS } from "./values.ts";
 
 const OPS: Readonly<Record<string, "eq" | "ne" | "lt" | "gt" | "le" | "ge">> = {
@@ -222,7 +223,7 @@ class RuleReader {
     else this.i++;
     this.exprs.push({
       kind: "cmp",
-      sel: { fields: [{ kind: "nfproto" }] },
+      sel: { fields: [{ kind: "nfproto" }], draw: undefined, asksNode: false },
       neg: false,
       op: "eq",
       values: [[{ lo: 10, hi: 10 }]],
@@ -296,9 +297,9 @@ class RuleReader {
       const d = parseDim("int", t?.text ?? "", false);
       if (!d || !("lo" in d)) this.fail("a mask kubehop does not read");
       this.i++;
-      return { fields, binop: { op, value: d.lo }, ...(proto !== undefined ? { proto } : {}) };
+      return { ...facts(fields), binop: { op, value: d.lo }, ...(proto !== undefined ? { proto } : {}) };
     }
-    return proto !== undefined ? { fields, proto } : { fields };
+    return proto !== undefined ? { ...facts(fields), proto } : facts(fields);
   }
 
   private field(): { field: Field; proto?: number } {
@@ -363,6 +364,11 @@ class RuleReader {
     }
     return { field: { kind: "numgen", mod, offset } };
   }
+}
+
+/** A selector's fields with what the walk asks of them, found once. */
+function facts(fields: readonly Field[]): Selector {
+  return { fields, draw: numgenOf(fields), asksNode: asksNode(fields) };
 }
 
 function nfproto(text: string) {

@@ -1,15 +1,15 @@
 // Questions about a rule's selector the walk asks before evaluating it: does it draw a random
 // number, does it depend on what rules read alone do not say, and how an assumption names it.
-import type { Expr, Selector } from "./model.ts";
+import type { Expr, Field } from "./model.ts";
 
-export function numgenOf(sel: Selector): Extract<Selector["fields"][number], { kind: "numgen" }> | undefined {
-  for (const f of sel.fields) if (f.kind === "numgen") return f;
+export function numgenOf(fields: readonly Field[]): Extract<Field, { kind: "numgen" }> | undefined {
+  for (const f of fields) if (f.kind === "numgen") return f;
   return undefined;
 }
 
 /** Whether a test depends on what rules read alone do not say: the node's addresses or interfaces. */
-export function asksNode(sel: Selector): boolean {
-  for (const f of sel.fields) if (f.kind === "fib" || f.kind === "iifname" || f.kind === "oifname") return true;
+export function asksNode(fields: readonly Field[]): boolean {
+  for (const f of fields) if (f.kind === "fib" || f.kind === "iifname" || f.kind === "oifname") return true;
   return false;
 }
 

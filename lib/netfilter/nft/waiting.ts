@@ -8,7 +8,7 @@ import { Queue } from "./queue.ts";
 /** A few fields equivalent branches share, to find the candidates among many at one place. */
 function outline(b: Branch): string {
   const p = b.packet;
-  return `${b.chain!.name} ${p.mark} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${b.decided}`;
+  return `${b.chain!.name} ${p.mark} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${b.decisions} ${b.decided?.head.index}`;
 }
 
 function walkOrder(a: Branch, b: Branch): number {

@@ -1,6 +1,5 @@
 // What a walk records, made once per rule or element rather than per packet.
 import type { NftRule, SetElement } from "./model.ts";
-import { numgenOf } from "./selectors.ts";
 
 /**
  * Texts a walk records, made once per rule or element rather than per packet: a numgen rule's
@@ -8,8 +7,6 @@ import { numgenOf } from "./selectors.ts";
  */
 const choiceTexts = new WeakMap<NftRule, string[]>();
 const elementTexts = new WeakMap<SetElement, { detail: string; element: { map: string; text: string } }>();
-/** Rules with a numgen: the rule after one is where the branches it forked may meet again. */
-const drawing = new WeakMap<NftRule, boolean>();
 
 export function numgenChoice(rule: NftRule, mod: number, v: number): string {
   let texts = choiceTexts.get(rule);
@@ -24,13 +21,4 @@ export function elementText(map: string, el: SetElement): { detail: string; elem
   let t = elementTexts.get(el);
   if (!t) elementTexts.set(el, (t = { detail: `vmap ${map}: ${el.text}`, element: { map, text: el.text } }));
   return t;
-}
-
-export function draws(rule: NftRule): boolean {
-  let d = drawing.get(rule);
-  if (d === undefined) {
-    d = rule.exprs.some((e) => "sel" in e && numgenOf(e.sel) !== undefined);
-    drawing.set(rule, d);
-  }
-  return d;
 }

@@ -21,19 +21,19 @@ import { type Branch, comparePaths, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import type { BaseHook, Dim, Expr, NftChain, NftRule, NftTable, NftVerdict, SetElement } from "./model.ts";
 import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
-import { asksNode, numgenOf, testedText } from "./selectors.ts";
+import { testedText } from "./selectors.ts";
 import { type KeyValue, lookupOf } from "./sets.ts";
 import { dimHolds } from "./values.ts";
-import { draws, elementText, numgenChoice } from "./walk-texts.ts";
+import { elementText, numgenChoice } from "./walk-texts.ts";
 import { Waiting } from "./waiting.ts";
 
 export interface Base {
+  /** The engine's number for this base chain: where rules keep their reference as reached from it. */
+  readonly id: number;
   readonly table: NftTable;
   readonly chain: NftChain;
   readonly hook: BaseHook;
   readonly kind: TableName;
-  /** Each rule's reference as reached from this base chain, made once. */
-  readonly refs: WeakMap<NftRule, RuleRef>;
   /** The policy's reference and detail, made once (every walk that falls through records them). */
   readonly policyRef: RuleRef;
   readonly policyDetail: string;
@@ -47,16 +47,16 @@ const DONE = 3;
 type Step = typeof ON | typeof NEXT | typeof MOVED | typeof DONE;
 
 /** Events that decide where the packet goes or what it becomes; jumps, returns and marks only lead there. */
-const DECIDING: ReadonlySet<NetfilterEvent["kind"]> = new Set([
-  "accept",
-  "drop",
-  "reject",
-  "dnat",
-  "snat",
-  "masquerade",
-  "policy",
-  "notrack",
-]);
+const DECIDING: Readonly<Partial<Record<NetfilterEvent["kind"], true>>> = {
+  accept: true,
+  drop: true,
+  reject: true,
+  dnat: true,
+  snat: true,
+  masquerade: true,
+  policy: true,
+  notrack: true,
+};
 
 /** Whether one of the values (each a list of dimensions) holds `vals`: loops, as it runs per rule. */
 function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]): boolean {
@@ -80,6 +80,8 @@ export class HookWalk {
     private readonly bases: readonly Base[],
     private readonly ctx: HookContext,
     private readonly ruleset: string,
+    /** Whether a base chain's accepting policy is recorded as an event (a node's walk lists it nowhere). */
+    private readonly policyAccepts = true,
   ) {}
 
   /** The branches the walk ends with, in numgen's order (lowest value first at every fork). */
@@ -126,11 +128,12 @@ export class HookWalk {
 
   private ref(b: Branch, rule: NftRule): RuleRef {
     const base = this.bases[b.bi]!;
-    let ref = base.refs.get(rule);
+    const refs = (rule.refs ??= []);
+    let ref = refs[base.id];
     if (!ref) {
       const nft = { family: base.table.family, table: base.table.name };
       ref = { table: base.kind, chain: rule.chain, index: rule.index, text: rule.text, line: rule.line, nft };
-      base.refs.set(rule, ref);
+      refs[base.id] = ref;
     }
     return ref;
   }
@@ -150,7 +153,12 @@ export class HookWalk {
     if (to !== undefined) event.to = to;
     b.events = { event, hook: this.hook, tail: b.events };
     b.packet = after;
-    if (DECIDING.has(kind)) b.decided += `${rule.nft?.table} ${rule.chain} ${rule.index};`;
+    if (DECIDING[kind]) this.decide(b, rule);
+  }
+
+  private decide(b: Branch, rule: RuleRef): void {
+    b.decided = { head: rule, tail: b.decided };
+    b.decisions++;
   }
 
   private end(b: Branch, verdict: Verdict): Step {
@@ -179,14 +187,16 @@ export class HookWalk {
       if (step === NEXT) {
         b.ri++;
         b.k = 0;
-        if (draws(rule)) b.meet = true;
+        if (rule.draws) b.meet = true;
       }
     }
   }
 
   private policy(b: Branch): Step {
     const base = this.bases[b.bi]!;
-    this.record(b, "policy", base.policyRef, b.packet, base.policyDetail);
+    if (base.hook.policy === "drop" || this.policyAccepts)
+      this.record(b, "policy", base.policyRef, b.packet, base.policyDetail);
+    else this.decide(b, base.policyRef);
     if (base.hook.policy === "drop") return this.end(b, "DROP");
     return this.enter(b, b.bi + 1) ? MOVED : DONE;
   }
@@ -196,8 +206,8 @@ export class HookWalk {
     const exprs = rule.exprs;
     for (let k = b.k; k < exprs.length; k++) {
       const e = exprs[k]!;
-      if (b.drawn === undefined && "sel" in e) {
-        const ng = numgenOf(e.sel);
+      if (b.drawn === undefined && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap")) {
+        const ng = e.sel.draw;
         if (ng) this.fork(b, rule, k, ng.mod, ng.offset);
       }
       const step = this.expr(b, rule, e);
@@ -225,7 +235,7 @@ export class HookWalk {
   }
 
   private expr(b: Branch, rule: NftRule, e: Expr): Step {
-    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && asksNode(e.sel)) {
+    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && e.sel.asksNode) {
       const assumed = assumedBy(e.sel, b, this.ctx, this.hook, this.ref(b, rule), testedText(e));
       if (assumed.length > 0) b.assumptions = [...b.assumptions, ...assumed];
     }
@@ -354,8 +364,7 @@ export class HookWalk {
         // jump-depth.ts reports and disables a jump nft would refuse as too deep; this never lets one through.
         if (!to || depth >= NFT_JUMP_STACK_SIZE) return NEXT;
         this.record(b, v.kind, ref, b.packet, detail, element, v.chain);
-        const key = parent ? [...parent.key, b.ri, b.k] : [b.ri, b.k];
-        b.stack = { chain: b.chain!, ri: b.ri + 1, goto: v.kind === "goto", depth, key, parent };
+        b.stack = { chain: b.chain!, ri: b.ri + 1, goto: v.kind === "goto", depth, at: b.ri, k: b.k, parent };
         b.chain = to;
         b.ri = 0;
         b.k = 0;
