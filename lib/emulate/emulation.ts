@@ -5,6 +5,8 @@
 // prerequisite probe's included), so a failure, a signal or an exit at any point removes what was made.
 import type { HopAt } from "../model/hop-at.ts";
 import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Topology } from "../topology.ts";
 import type { Node, WireGuardPeer } from "../model/cluster.ts";
 import { claimNewRun, keyFolder, markKept, removeRun, sweepDeadRuns } from "./cleanup.ts";
@@ -18,7 +20,8 @@ import { installRoutes, setUpNode, type NodeSetupNotes } from "./node-setup.ts";
 import { setUpPod } from "./pod-setup.ts";
 import { CommandError, ipBatch, run } from "./runner.ts";
 import { configureWireGuard, genKeys, startWireGuard, warmUpTunnels, type WgKeys } from "./wireguard.ts";
-import { nginxPlans, startNginx } from "./nginx.ts";
+import { nginxFolder, nginxPlans, startNginx } from "./nginx.ts";
+import { type Certificates, issueCertificates, OPENSSL, secretHosts } from "./tls.ts";
 import { checkPrerequisites, EmulationUnavailable } from "./prerequisites.ts";
 
 /** The topology passed validation but the kernel refused to build part of it (exit 2, one line). */
@@ -37,10 +40,14 @@ export interface Emulation {
   readonly peers: ReadonlyMap<string, readonly WireGuardPeer[]>;
   /** Seconds the build took. */
   readonly buildSeconds: number;
-  /** The ingress controller and Gateway proxy pods (`ns/name`) real nginx serves plain HTTP in, and its ports. */
+  /** The ingress controller and Gateway proxy pods (`ns/name`) real nginx serves in, and its ports (TLS ones too). */
   readonly nginx: ReadonlyMap<string, readonly number[]>;
   /** `ns/name` of an Ingress (or `HTTPRoute ns/name`) -> why nginx's config does not run it as its proxy would. */
   readonly nginxUnrendered: ReadonlyMap<string, string>;
+  /** The run's throwaway CA (PEM) that signed nginx's certificates; "" when none was made (see noTls). */
+  readonly caPem: string;
+  /** Why nginx ends no TLS in this run, when it ends none. */
+  readonly noTls: string;
   /** The namespace a location the user wrote (`node/NAME`, `pod/NS/NAME`, `client/NAME`, or a bare name) lives in. */
   namespaceOf(location: string): string | undefined;
   /** The namespace a trace's hop lives in. */
@@ -88,6 +95,8 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
   const nginx = new Map<string, readonly number[]>();
   const nginxUnrendered = new Map<string, string>();
   const gatewayProxies = new Set<string>();
+  let caPem = "";
+  let noTls = "";
   let stage = "the namespaces";
   try {
     log(`run ${names.runId}: ${names.all.length} namespaces`);
@@ -168,7 +177,11 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     log("pod servers, and nginx in the ingress controller pods");
     stage = "the pod servers";
     const ready: Promise<void>[] = [];
-    const plans = new Map(nginxPlans(cluster).map((p) => [`${p.pod.namespace}/${p.pod.name}`, p] as const));
+    const certificates = makeCertificates(cluster, runId, (why) => (noTls = why));
+    const plans = new Map(
+      nginxPlans(cluster, certificates !== undefined).map((p) => [`${p.pod.namespace}/${p.pod.name}`, p] as const),
+    );
+    caPem = certificates?.caPem ?? "";
     const launch = (ns: string, spec: ServerSpec) => {
       const child = startServer(ns, spec);
       servers.push(child);
@@ -180,12 +193,13 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       const plan = plans.get(`${pod.namespace}/${pod.name}`);
       // nginx takes the controller's plain-HTTP ports; its echo server keeps the rest.
       const spec = serverSpecOf(pod);
-      launch(ns, plan ? { ...spec, tcp: spec.tcp.filter((p) => !plan.ports.includes(p)) } : spec);
+      const taken = plan ? [...plan.ports, ...plan.tlsPorts] : [];
+      launch(ns, plan ? { ...spec, tcp: spec.tcp.filter((p) => !taken.includes(p)) } : spec);
       if (plan)
         ready.push(
-          startNginx(cluster, plan, ns, runId).then((n) => {
+          startNginx(cluster, plan, ns, runId, certificates).then((n) => {
             servers.push(n.child);
-            nginx.set(spec.name, plan.ports);
+            nginx.set(spec.name, taken);
             if (plan.gateway) gatewayProxies.add(spec.name);
             for (const [k, v] of n.unrendered) nginxUnrendered.set(k, v);
           }),
@@ -203,9 +217,9 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     ] as const)
       if (pods.length)
         notes.push(
-          `nginx serves plain HTTP as ${role} in ${[...pods].sort().join(", ")} ` +
-            `(ports ${[...new Set(pods.flatMap((p) => nginx.get(p) ?? []))].sort((a, b) => a - b).join(", ")}); ` +
-            "their TLS ports answer with the echo server",
+          `nginx serves as ${role} in ${[...pods].sort().join(", ")} ` +
+            `(ports ${[...new Set(pods.flatMap((p) => nginx.get(p) ?? []))].sort((a, b) => a - b).join(", ")})` +
+            (caPem ? "; TLS with certificates of a throwaway CA the probe trusts" : `; no TLS: ${noTls}`),
         );
     if (cluster.nodes.length > 1) {
       log("wg0: handshakes between every pair of nodes");
@@ -270,11 +284,26 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
     buildSeconds,
     nginx,
     nginxUnrendered,
+    caPem,
+    noTls,
     namespaceOf,
     namespaceAt,
     teardown,
     detach,
   };
+}
+
+/** The run's CA and certificates for nginx's TLS ports, or undefined (and why) without openssl. */
+function makeCertificates(
+  cluster: Topology["cluster"],
+  runId: string,
+  why: (text: string) => void,
+): Certificates | undefined {
+  if (!existsSync(OPENSSL)) {
+    why(`${OPENSSL} is missing (apt-get install openssl): https rows are skipped`);
+    return undefined;
+  }
+  return issueCertificates(join(nginxFolder(runId), "tls"), secretHosts(cluster));
 }
 
 export type { Node };

@@ -1,7 +1,9 @@
 // The nginx configuration an ingress-nginx controller pod runs in an emulation, written the way
 // ingress-nginx's nginx.tmpl renders the Ingresses (kubernetes/ingress-nginx dbb11b92,
 // rootfs/etc/nginx/template/nginx.tmpl and internal/ingress/controller/template/template.go), smaller:
-// one server per host (the `_` catch-all the default_server), its locations in the controller's order
+// one server per host (the `_` catch-all the default_server) on the plain-HTTP ports and, with
+// certificates, `listen ... ssl` on the TLS port (ssl_certificate the host's tls Secret's, else the
+// controller's fake one, as certificate.lua picks by SNI), its locations in the controller's order
 // (exact `=` twins, prefixes, `~* "^path"` for the whole host when one location uses regex or
 // rewrite-target), the annotations' `return`s, ssl-redirect's 308 (lua in the controller), rewrite-target's
 // `rewrite "(?i)path" target break`, and `proxy_pass` to an upstream of the endpoints' pod IPs with the
@@ -12,6 +14,7 @@ import type { Cluster, Endpoint } from "../model/cluster.ts";
 import { ingressKey } from "../model/ingress.ts";
 import { certificateServer } from "../ingress/hosts.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "../ingress/servers.ts";
+import type { Certificates, KeyPair } from "./tls.ts";
 
 /** A Host no Ingress can name (.invalid, RFC 2606): the L4 probes' server, answering who it is. */
 export const PROBE_HOST = "kubehop-probe.invalid";
@@ -24,6 +27,8 @@ export interface NginxConfigInput {
   readonly ports: readonly number[];
   /** The folder nginx writes its pid, log and temp files in. */
   readonly prefix: string;
+  /** The ports nginx ends TLS on, and the run's certificates. */
+  readonly tls?: { readonly ports: readonly number[]; readonly certificates: Certificates };
 }
 
 export interface NginxConfig {
@@ -58,13 +63,7 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
   const body: string[] = [];
   const ordered = [...servers.values()].sort((a, b) => order(a) - order(b) || (a.hostname < b.hostname ? -1 : 1));
   for (const server of ordered) body.push(...serverBlock(server, servers, input, upstreams, unrendered));
-  body.push(
-    `  server {`,
-    ...input.ports.map((p) => `    listen ${p};`),
-    `    server_name ${quote(PROBE_HOST)};`,
-    `    location / { return 200 ${quote(`${input.pod} $remote_addr:$remote_port\n`)}; }`,
-    `  }`,
-  );
+  body.push(...probeServer(input));
   const text = [
     `# kubehop: ingress-nginx's configuration for ${input.pod}, as nginx.tmpl renders its Ingresses (a subset)`,
     `worker_processes 1;`,
@@ -90,6 +89,25 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
   return { text, unrendered };
 }
 
+/**
+ * The L4 probes' server (Host PROBE_HOST): it answers who it is and the peer it saw. On a TLS port the
+ * probes speak plain HTTP, as to any other port: nginx's 497 (plain HTTP to an HTTPS port) of this
+ * server, the Host's, answers the same, so only requests for the .invalid probe host are answered so.
+ */
+export function probeServer(input: NginxConfigInput): string[] {
+  const answer = `return 200 ${quote(`${input.pod} $remote_addr:$remote_port\n`)};`;
+  return [
+    `  server {`,
+    ...input.ports.map((p) => `    listen ${p};`),
+    ...(input.tls?.ports ?? []).map((p) => `    listen ${p} ssl;`),
+    `    server_name ${quote(PROBE_HOST)};`,
+    ...(input.tls ? [...sslLines(input.tls.certificates.fake), `    error_page 497 = @kh_probe;`] : []),
+    `    location / { ${answer} }`,
+    ...(input.tls ? [`    location @kh_probe { ${answer} }`] : []),
+    `  }`,
+  ];
+}
+
 const order = (s: Server): number => (s.hostname === DEFAULT_SERVER ? 0 : 1);
 
 function serverBlock(
@@ -103,8 +121,10 @@ function serverBlock(
   const out = [
     `  server {`,
     ...input.ports.map((p) => `    listen ${p}${catchAll ? " default_server" : ""};`),
+    ...(input.tls?.ports ?? []).map((p) => `    listen ${p} ssl${catchAll ? " default_server" : ""};`),
     `    server_name ${serverName(server.hostname)};`,
   ];
+  if (input.tls) out.push(...sslLines(certificateOf(server, servers, input.tls.certificates)));
   const appRoot = server.locations.find((l) => l.ingress && l.annotations.appRoot !== "");
   if (appRoot) out.push(`    if ($uri = /) { return 302 $scheme://$http_host${appRoot.annotations.appRoot}; }`);
   for (const loc of server.locations) {
@@ -144,10 +164,11 @@ function locationBlock(
   // The rewrite phase, in the template's order: the location's own returns, then lua's https redirect.
   if (a.denied) lines.push(`return 503;`);
   if (a.redirect) lines.push(`return ${a.redirect.code} ${quote(a.redirect.url)};`);
+  // lua_ingress.lua redirects only what came in plain (pass_access_scheme "http").
   if (loc.ingress && redirectsToHttps(server, loc, servers)) {
     lines.push(`set $redirect_uri $request_uri;`);
     if (!a.preserveTrailingSlash) lines.push(`if ($request_uri ~ "^(.*)/$") { set $redirect_uri $1; }`);
-    lines.push(`return 308 https://$redirect_host$redirect_uri;`);
+    lines.push(`if ($scheme = http) { return 308 https://$redirect_host$redirect_uri; }`);
   }
   // The access phase: deny then allow, as the template writes them.
   for (const r of a.deny?.ranges.text ?? []) lines.push(`deny ${r};`);
@@ -165,6 +186,19 @@ function locationBlock(
   lines.push(`proxy_http_version 1.1;`);
   lines.push(`proxy_pass http://${target?.endpoints.length ? target.name : "127.0.0.1:9"};`);
   return [`    location ${locationName(loc, server.regex)} {`, ...lines.map((l) => `      ${l}`), `    }`];
+}
+
+/**
+ * certificate.lua's choice for the server's name: the host's tls Secret, else its one-label wildcard's,
+ * else the controller's fake certificate.
+ */
+function certificateOf(server: Server, servers: ReadonlyMap<string, Server>, certificates: Certificates): KeyPair {
+  const secret = certificateServer(servers, server.hostname)?.certificate?.secret;
+  return (secret !== undefined && certificates.secrets.get(secret)) || certificates.fake;
+}
+
+export function sslLines(pair: KeyPair): string[] {
+  return [`    ssl_certificate ${pair.certificate};`, `    ssl_certificate_key ${pair.key};`];
 }
 
 /** lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect with a certificate for the host. */

@@ -17,7 +17,8 @@ import { routeKey } from "../model/gateway.ts";
 import { hostMatches, hostnameRank, isWildcard } from "../gateway/hostnames.ts";
 import { compareRanks, httpMatchRank } from "../gateway/matching.ts";
 import { servingListeners } from "../gateway/select-listener.ts";
-import { type NginxConfig, type NginxConfigInput, PROBE_HOST } from "./nginx-config.ts";
+import { type NginxConfig, type NginxConfigInput, probeServer, sslLines } from "./nginx-config.ts";
+import type { KeyPair } from "./tls.ts";
 import {
   addHeaderVar,
   type GatewayHttpBlock,
@@ -63,18 +64,42 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
   const unrendered = new Map<string, string>();
   const conditionMaps: string[] = [];
   const servers: string[] = [];
-  const listeners = servingListeners(cluster.gateways, input.gateway).filter((l) => l.protocol === "HTTP");
+  const serving = servingListeners(cluster.gateways, input.gateway);
+  const out = { unrendered, conditionMaps };
   for (const port of input.ports) {
-    const onPort = listeners.filter((l) => l.port === port);
-    const attached = cluster.gateways.attachments.filter(
-      (a) => a.gateway === input.gateway && a.route.kind === "HTTPRoute" && onPort.some((l) => l.name === a.listener),
-    );
+    const onPort = serving.filter((l) => l.protocol === "HTTP" && l.port === port);
+    const attached = attachedTo(input.gateway, cluster.gateways.attachments, onPort);
     servers.push(`  server {`, `    listen ${port} default_server;`, `    return 404;`, `  }`);
     for (const host of serverNames(attached)) {
       const rules = matchRulesFor(host, attached, onPort);
       const id = `${port}_${safeVar(host === ANY_HOST ? "any" : host)}`;
-      const out = { unrendered, conditionMaps };
       servers.push(...serverBlock(block, out, id, host, port, rules));
+    }
+  }
+  for (const port of input.tls?.ports ?? []) {
+    const onPort = serving.filter((l) => l.protocol === "HTTPS" && l.tls?.mode === "Terminate" && l.port === port);
+    const attached = attachedTo(input.gateway, cluster.gateways.attachments, onPort);
+    const pair = (l: GatewayListener | undefined) => keyPairOf(input, l);
+    conditionMaps.push(...misdirectedMaps(port, onPort));
+    const catchAll = onPort.find((l) => l.hostname === undefined);
+    servers.push(
+      `  server {`,
+      `    listen ${port} ssl default_server;`,
+      ...(catchAll ? sslLines(pair(catchAll)) : [`    ssl_reject_handshake on;`]),
+      `  }`,
+    );
+    // NGF's servers: a route hostname's, and a 404 one for a listener without routes or without a hostname.
+    const bare = onPort
+      .filter((l) => l.hostname === undefined || !attached.some((a) => a.listener === l.name))
+      .map((l) => l.hostname ?? ANY_HOST);
+    for (const host of [...new Set([...serverNames(attached), ...bare])].sort()) {
+      const rules = matchRulesFor(host, attached, onPort);
+      const id = `${port}_${safeVar(host === ANY_HOST ? "any" : host)}`;
+      const ssl = [
+        ...sslLines(pair(listenerFor(host, onPort))),
+        `    if ($kh_sni_${port} != $kh_host_${port}) { return 421; }`,
+      ];
+      servers.push(...serverBlock(block, out, id, host, port, rules, ssl));
     }
   }
   const answerPorts = [59500, 59501, 59502, 59503].filter((p) => !input.ports.includes(p));
@@ -115,15 +140,36 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
     `  server { listen 127.0.0.1:${answerPorts[0]}; return 500; }`,
     `  server { listen 127.0.0.1:${answerPorts[1]}; return 503; }`,
     ...servers,
-    `  server {`,
-    ...input.ports.map((p) => `    listen ${p};`),
-    `    server_name ${quote(PROBE_HOST)};`,
-    `    location / { return 200 ${quote(`${input.pod} $remote_addr:$remote_port\n`)}; }`,
-    `  }`,
+    ...probeServer(input),
     `}`,
     ``,
   ].join("\n");
   return { text, unrendered };
+}
+
+function attachedTo(gateway: string, attachments: readonly Attachment[], onPort: readonly GatewayListener[]) {
+  return attachments.filter(
+    (a) => a.gateway === gateway && a.route.kind === "HTTPRoute" && onPort.some((l) => l.name === a.listener),
+  );
+}
+
+/** The listener's certificate (its first certificateRef), the fake one if the run has none for it. */
+function keyPairOf(input: GatewayNginxInput, l: GatewayListener | undefined): KeyPair {
+  const certificates = input.tls!.certificates;
+  const ref = l?.tls?.certificateRefs[0];
+  const ns = input.gateway.split("/")[0]!;
+  return (ref && certificates.secrets.get(`${ref.namespace ?? ns}/${ref.name}`)) || certificates.fake;
+}
+
+/**
+ * NGF's misdirected-request maps (maps.go buildMisdirectedRequestMaps): per HTTPS port, the server name
+ * and the Host each to the number of the listener hostname they match (`hostnames`: `*.x` takes any
+ * depth), 0 for none or a listener without a hostname; a server answers 421 when the two differ.
+ */
+function misdirectedMaps(port: number, onPort: readonly GatewayListener[]): string[] {
+  const names = [...new Set(onPort.flatMap((l) => (l.hostname ? [l.hostname] : [])))].sort();
+  const body = ["hostnames;", ...names.map((h, i) => `${h} ${i + 1};`), "default 0;"].join(" ");
+  return [`  map $ssl_server_name $kh_sni_${port} { ${body} }`, `  map $host $kh_host_${port} { ${body} }`];
 }
 
 /** The hostnames routes serve on the port, each a server; a route without any serves every host. */
@@ -136,15 +182,24 @@ function serverNames(attached: readonly Attachment[]): string[] {
   return [...names].sort();
 }
 
+const sampleOf = (host: string) =>
+  host === ANY_HOST ? undefined : isWildcard(host) ? `kh-sample${host.slice(1)}` : host;
+
+/** The listener on the port that takes the server's name (the most specific hostname). */
+function listenerFor(host: string, onPort: readonly GatewayListener[]): GatewayListener | undefined {
+  const sample = sampleOf(host);
+  return onPort
+    .filter((l) => sample === undefined || hostMatches(l.hostname, sample))
+    .sort((a, b) => compareRanks(hostnameRank(a.hostname), hostnameRank(b.hostname)))[0];
+}
+
 /**
  * The match rules a server holds: those of the routes attached to the listener that takes the host,
  * whose hostnames take it, in the standard's precedence (hostname, match, age, name, rule order).
  */
 function matchRulesFor(host: string, attached: readonly Attachment[], onPort: readonly GatewayListener[]) {
-  const sample = host === ANY_HOST ? undefined : isWildcard(host) ? `kh-sample${host.slice(1)}` : host;
-  const listener = onPort
-    .filter((l) => sample === undefined || hostMatches(l.hostname, sample))
-    .sort((a, b) => compareRanks(hostnameRank(a.hostname), hostnameRank(b.hostname)))[0];
+  const sample = sampleOf(host);
+  const listener = listenerFor(host, onPort);
   const found: (MatchRule & { age: string; key: string })[] = [];
   for (const a of attached) {
     if (a.listener !== listener?.name || a.route.kind !== "HTTPRoute") continue;
@@ -182,8 +237,14 @@ function serverBlock(
   host: string,
   port: number,
   rules: readonly MatchRule[],
+  ssl?: readonly string[],
 ): string[] {
-  const lines = [`  server {`, `    listen ${port};`, `    server_name ${host === ANY_HOST ? host : quote(host)};`];
+  const lines = [
+    `  server {`,
+    `    listen ${port}${ssl ? " ssl" : ""};`,
+    ...(ssl ?? []),
+    `    server_name ${host === ANY_HOST ? host : quote(host)};`,
+  ];
   const byPath = new Map<string, MatchRule[]>();
   for (const r of rules) {
     const why = unrenderedRule(r.route.rules[r.ruleIndex]!, r.match.path);

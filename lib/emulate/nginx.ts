@@ -1,10 +1,10 @@
 // Real nginx as the ingress controller of an emulation: in each ingress-nginx controller pod's
 // namespace, Debian's nginx runs in the foreground (`daemon off`, its own process group) with the
 // configuration nginx-config.ts writes, in a private folder of the run (kh-RUN-nginx, 0700) that the
-// run's teardown and the sweep of dead runs remove. nginx takes the controller's plain-HTTP ports;
-// the pod's echo server keeps the others (TLS ports: HTTPS is not emulated). A Gateway's proxy pods
-// run it too, on the ports of its plain-HTTP listeners, configured as NGINX Gateway Fabric would
-// (nginx-gateway-config.ts).
+// run's teardown and the sweep of dead runs remove. nginx takes the controller's ports, its TLS one
+// (named https, or 443) with `listen ... ssl` and the run's certificates (tls.ts); the pod's echo
+// server keeps the others. A Gateway's proxy pods run it too, on the ports of its HTTP and HTTPS
+// listeners, configured as NGINX Gateway Fabric would (nginx-gateway-config.ts).
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import { nginxGatewayConfig } from "./nginx-gateway-config.ts";
 import { PREFIX } from "./names.ts";
 import { nginxConfig } from "./nginx-config.ts";
 import { have, start } from "./runner.ts";
+import type { Certificates } from "./tls.ts";
 
 export const NGINX = "/usr/sbin/nginx";
 
@@ -27,34 +28,54 @@ export function nginxFolder(runId: string): string {
 
 export interface NginxPlan {
   readonly pod: Pod;
+  /** Plain-HTTP ports. */
   readonly ports: readonly number[];
+  /** Ports nginx ends TLS on (served only when the run has certificates). */
+  readonly tlsPorts: readonly number[];
   /** `ns/name` of the Gateway a proxy pod serves; absent for an ingress controller pod. */
   readonly gateway?: string;
 }
 
-/** The controller and Gateway proxy pods nginx serves and their plain-HTTP ports; none without nginx. */
-export function nginxPlans(cluster: Cluster): NginxPlan[] {
+/**
+ * The controller and Gateway proxy pods nginx serves, and their plain-HTTP and TLS ports; none without
+ * nginx. `tls` false (no openssl): the TLS ports stay the echo server's.
+ */
+export function nginxPlans(cluster: Cluster, tls = true): NginxPlan[] {
   if (!existsSync(NGINX) && !have("nginx")) return [];
   return cluster.pods
     .filter((p) => !p.hostNetwork)
-    .map((pod) => (isControllerLabels(pod.labels) ? { pod, ports: httpPorts(pod) } : gatewayPlan(cluster, pod)))
-    .filter((p): p is NginxPlan => p !== undefined && p.ports.length > 0);
+    .map((pod) => (isControllerLabels(pod.labels) ? controllerPlan(pod) : gatewayPlan(cluster, pod)))
+    .filter((p): p is NginxPlan => p !== undefined && p.ports.length + p.tlsPorts.length > 0)
+    .map((p) => (tls ? p : { ...p, tlsPorts: [] }));
 }
 
-/** A Gateway's proxy pod: the ports of the Gateway's plain-HTTP listeners that take connections. */
+const sorted = (ports: readonly number[]): number[] => [...new Set(ports)].sort((a, b) => a - b);
+
+/** A Gateway's proxy pod: the ports of the Gateway's HTTP and HTTPS (Terminate) listeners that take connections. */
 function gatewayPlan(cluster: Cluster, pod: Pod): NginxPlan | undefined {
   const name = pod.labels[GATEWAY_NAME_LABEL];
   if (name === undefined) return undefined;
   const gateway = `${pod.namespace}/${name}`;
-  const http = servingListeners(cluster.gateways, gateway).filter((l) => l.protocol === "HTTP");
-  const ports = [...new Set(http.map((l) => l.port))].filter((p) => pod.ports.some((x) => x.containerPort === p));
-  return { pod, ports: ports.sort((a, b) => a - b), gateway };
+  const serving = servingListeners(cluster.gateways, gateway);
+  const open = (protocol: string) =>
+    sorted(
+      serving
+        .filter((l) => l.protocol === protocol && (protocol === "HTTP" || l.tls?.mode === "Terminate"))
+        .map((l) => l.port)
+        .filter((p) => pod.ports.some((x) => x.containerPort === p)),
+    );
+  return { pod, ports: open("HTTP"), tlsPorts: open("HTTPS"), gateway };
 }
 
-/** The controller's TCP ports but its TLS one (named https, or 443). */
-function httpPorts(pod: Pod): number[] {
-  const tcp = pod.ports.filter((p) => p.protocol === "TCP" && p.name !== "https" && p.containerPort !== 443);
-  return [...new Set(tcp.map((p) => p.containerPort))].sort((a, b) => a - b);
+/** The controller's TCP ports: its TLS one (named https, or 443) and the others. */
+function controllerPlan(pod: Pod): NginxPlan {
+  const tcp = pod.ports.filter((p) => p.protocol === "TCP");
+  const isTls = (p: (typeof tcp)[number]) => p.name === "https" || p.containerPort === 443;
+  return {
+    pod,
+    ports: sorted(tcp.filter((p) => !isTls(p)).map((p) => p.containerPort)),
+    tlsPorts: sorted(tcp.filter(isTls).map((p) => p.containerPort)),
+  };
 }
 
 export interface StartedNginx {
@@ -64,15 +85,21 @@ export interface StartedNginx {
 }
 
 /** Writes the pod's configuration and starts nginx in `ns`; resolves once it listens (its pid file exists). */
-export async function startNginx(cluster: Cluster, plan: NginxPlan, ns: string, runId: string): Promise<StartedNginx> {
+export async function startNginx(
+  cluster: Cluster,
+  plan: NginxPlan,
+  ns: string,
+  runId: string,
+  certificates?: Certificates,
+): Promise<StartedNginx> {
   const name = `${plan.pod.namespace}/${plan.pod.name}`;
   const root = nginxFolder(runId);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const prefix = join(root, `${plan.pod.namespace}_${plan.pod.name}`.replace(/[^A-Za-z0-9_.-]/g, "_"));
   mkdirSync(prefix, { mode: 0o700 });
-  const config = plan.gateway
-    ? nginxGatewayConfig({ cluster, pod: name, gateway: plan.gateway, ports: plan.ports, prefix })
-    : nginxConfig({ cluster, pod: name, ports: plan.ports, prefix });
+  const tls = certificates && plan.tlsPorts.length ? { ports: plan.tlsPorts, certificates } : undefined;
+  const input = { cluster, pod: name, ports: plan.ports, prefix, ...(tls ? { tls } : {}) };
+  const config = plan.gateway ? nginxGatewayConfig({ ...input, gateway: plan.gateway }) : nginxConfig(input);
   const conf = join(prefix, "nginx.conf");
   writeFileSync(conf, config.text, { mode: 0o600 });
   const child = start(NGINX, ["-c", conf, "-p", prefix, "-e", join(prefix, "error.log"), "-g", "daemon off;"], {

@@ -12,7 +12,11 @@ export type Expectation =
   /** Unreachable (ICMP error) or a timeout: the kernel's choice depends on where the packet died. */
   | { readonly kind: "fail" }
   /** curl through ingress: the controller's answer, or the pod's behind it and the request it received. */
-  | HttpExpectation;
+  | HttpExpectation
+  /** https: curl refuses the certificate the proxy presents (ingress-nginx's fake one for a host without one). */
+  | { readonly kind: "tls-untrusted" }
+  /** https: the proxy ends the handshake (no listener takes the server name: ssl_reject_handshake). */
+  | { readonly kind: "tls-rejected" };
 
 export interface HttpExpectation {
   readonly kind: "http";
@@ -110,6 +114,9 @@ export function matches(e: Expectation, a: Attempt): boolean {
       return a.outcome === "timeout";
     case "fail":
       return a.outcome !== "answer";
+    case "tls-untrusted":
+    case "tls-rejected":
+      return a.outcome === e.kind;
     case "http":
       return (
         a.outcome === "answer" &&

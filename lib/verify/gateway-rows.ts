@@ -24,11 +24,6 @@ export const IMPLEMENTATION_HEADERS: readonly string[] = [
   "x-real-ip",
 ];
 
-/** Why an https:// row through a Gateway is not sent. */
-export const GATEWAY_HTTPS_SKIP =
-  "https through a Gateway: nginx serves the Gateway's plain-HTTP listeners only (no certificates in the emulation); " +
-  "the L4 leg to its HTTPS port is checked by the LB rows";
-
 /** The HTTPRoutes a trace's branches went through (`HTTPRoute ns/name`). */
 export function routesOf(trace: Trace): string[] {
   const routes = trace.branches.flatMap((b) => (b.http?.gateway && b.http.route ? [`HTTPRoute ${b.http.route}`] : []));

@@ -7,16 +7,25 @@ import type { Disposition, Trace } from "../trace/types.ts";
 import { type Group, type HttpExpectation, keyOf } from "./expect.ts";
 import type { HttpProbe } from "./probe.ts";
 
-/** Why an https:// row is not sent. */
-export const HTTPS_SKIP =
-  "https through ingress: nginx serves the controller's plain-HTTP port only (no certificates in the emulation); " +
-  "the L4 leg to its TLS port is checked by the LB and NodePort rows";
+/** What curl sees when the simulator says the TLS handshake does not complete. */
+const TLS_FAILURES: Partial<Record<Disposition, "tls-untrusted" | "tls-rejected">> = {
+  TLS_CERT_UNTRUSTED: "tls-untrusted",
+  TLS_HANDSHAKE_FAILED: "tls-rejected",
+};
 
 /** The branches grouped by what a real curl would see, probabilities summed. */
 export function ingressGroups(trace: Trace): { groups: Group[] } | { unverifiable: string } {
   const groups = new Map<string, Group>();
   for (const b of trace.branches) {
     const h = b.http;
+    const tls = TLS_FAILURES[b.disposition];
+    if (tls) {
+      const g = groups.get(tls) ?? { expect: { kind: tls }, key: tls, probability: 0, dispositions: new Set() };
+      g.probability += b.probability;
+      g.dispositions.add(b.disposition);
+      groups.set(tls, g);
+      continue;
+    }
     if (!h || h.status === 0) return { unverifiable: `${b.disposition}: no HTTP answer predicted (${b.reason})` };
     const proxied = h.pod !== undefined && h.upstream !== undefined;
     const expect: HttpExpectation = {
@@ -40,6 +49,14 @@ export function ingressRequest(trace: Trace): HttpProbe | undefined {
   const h = trace.request.http;
   if (!h) return undefined;
   return { method: h.method, target: h.path, headers: { host: h.host, ...h.headers } };
+}
+
+/** https: the server name curl sends, the URL's host (none for an IP address, as curl leaves it out). */
+export function tlsOf(trace: Trace): { sni?: string } | undefined {
+  const h = trace.request.http;
+  if (h?.scheme !== "https") return undefined;
+  const host = new URL(h.url).hostname;
+  return /^[0-9.]+$|^\[/.test(host) ? {} : { sni: host };
 }
 
 /** The Ingresses the branches went through (`ns/name`), to skip rows nginx's configuration does not cover. */

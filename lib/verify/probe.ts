@@ -17,6 +17,8 @@ export interface ProbeJob {
   readonly size?: number;
   /** TCP: the HTTP request to send (curl through ingress); absent: GET / of the probe host. */
   readonly request?: HttpProbe;
+  /** TCP: speak TLS first, trusting the run's CA only, with this server name (none for an IP, as curl). */
+  readonly tls?: { readonly sni?: string };
 }
 
 export interface HttpProbe {
@@ -35,7 +37,11 @@ export interface Echoed {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type Outcome = "answer" | "refused" | "timeout" | "unreachable" | "error";
+/**
+ * `tls-untrusted`: the client refused the server's certificate (not the CA's, or not for the name);
+ * `tls-rejected`: the server ended the handshake (an alert, as ssl_reject_handshake sends).
+ */
+export type Outcome = "answer" | "refused" | "timeout" | "unreachable" | "error" | "tls-untrusted" | "tls-rejected";
 
 export interface Attempt {
   readonly outcome: Outcome;
@@ -53,22 +59,27 @@ export interface Attempt {
 
 export const PROBE_SCRIPT =
   `
-const net = require("net"), dgram = require("dgram"), cp = require("child_process");
+const net = require("net"), tls = require("tls"), dgram = require("dgram"), cp = require("child_process");
 const jobs = JSON.parse(process.argv[1]);
 const PROBE_HOST = process.argv[2];
+const CA = process.argv[3] || "";
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const classify = (code) => code === "ECONNREFUSED" || code === "ECONNRESET" ? "refused"
-  : code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EMSGSIZE" ? "unreachable" : "error";
+  : code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EMSGSIZE" ? "unreachable"
+  : /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED/.test(code || "") ? "tls-untrusted"
+  : /^ERR_SSL_/.test(code || "") ? "tls-rejected" : "error";
 function tcp(j) {
   return new Promise((resolve) => {
     const t0 = now(); let buf = ""; let done = false;
-    const s = net.connect({ host: j.host, port: j.port });
+    const s = j.tls ? tls.connect({ host: j.host, port: j.port, ca: CA, ALPNProtocols: ["http/1.1"], ` +
+  `...(j.tls.sni ? { servername: j.tls.sni } : {}) }) : net.connect({ host: j.host, port: j.port });
     const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ ...r, ms: ` +
   `now() - t0 }); };
     const timer = setTimeout(() => finish({ outcome: "timeout" }), j.timeoutMs);
-    s.on("connect", () => s.write(requestText(j.request)));
+    s.on(j.tls ? "secureConnect" : "connect", () => s.write(requestText(j.request)));
     s.on("data", (d) => { buf += d.toString("latin1"); });
     s.on("end", () => finish(buf ? answer(buf) : { outcome: "error", detail: "closed without an answer" }));
+    s.on("close", () => finish(buf ? answer(buf) : { outcome: "error", detail: "closed without an answer" }));
     s.on("error", (e) => finish({ outcome: classify(e.code), detail: e.code }));
   });
 }
@@ -135,11 +146,11 @@ function answer(text) {
 })();
 `;
 
-/** Runs the jobs from inside `ns`; resolves to the attempts per job id. */
-export async function probe(ns: string, jobs: readonly ProbeJob[]): Promise<Map<number, Attempt[]>> {
+/** Runs the jobs from inside `ns`, TLS ones trusting `caPem`; resolves to the attempts per job id. */
+export async function probe(ns: string, jobs: readonly ProbeJob[], caPem = ""): Promise<Map<number, Attempt[]>> {
   if (jobs.length === 0) return new Map();
   const budget = jobs.reduce((t, j) => t + j.count * (j.timeoutMs + 200), 10_000);
-  const r = await runAsync(process.execPath, ["-e", PROBE_SCRIPT, JSON.stringify(jobs), PROBE_HOST], {
+  const r = await runAsync(process.execPath, ["-e", PROBE_SCRIPT, JSON.stringify(jobs), PROBE_HOST, caPem], {
     ns,
     timeoutMs: budget,
   });

@@ -9,8 +9,8 @@ import { EmulationUnavailable } from "../emulate/prerequisites.ts";
 import { describeAttempt, groupsOf, matches, type Group } from "./expect.ts";
 import { probe, type Attempt, type ProbeJob } from "./probe.ts";
 import { defaultRequests, type VerifyRequest } from "./requests.ts";
-import { HTTPS_SKIP, ingressesOf, ingressGroups, ingressRequest } from "./ingress-rows.ts";
-import { GATEWAY_HTTPS_SKIP, proxyPod, routesOf, throughGateway } from "./gateway-rows.ts";
+import { ingressesOf, ingressGroups, ingressRequest, tlsOf } from "./ingress-rows.ts";
+import { proxyPod, routesOf, throughGateway } from "./gateway-rows.ts";
 import { chiSquare, type ChiSquare } from "./stats.ts";
 
 export interface VerifyOptions {
@@ -169,7 +169,8 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
       const ns = start && em!.namespaceAt(start);
       const curl = p.row.request.kind === "ingress" || p.row.request.kind === "gateway";
       const request = curl ? ingressRequest(p.trace) : undefined;
-      const unsent = curl ? nginxCannot(em!, p.trace) : undefined;
+      const tls = curl ? tlsOf(p.trace) : undefined;
+      const unsent = curl ? (nginxCannot(em!, p.trace) ?? (tls && !em!.caPem ? em!.noTls : undefined)) : undefined;
       if (unsent) {
         p.row.verdict = "skipped";
         p.row.why = unsent;
@@ -189,6 +190,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
         timeoutMs,
         ...(p.row.request.size ? { size: p.row.request.size } : {}),
         ...(request ? { request } : {}),
+        ...(tls ? { tls } : {}),
       };
       bySource.set(ns, [...(bySource.get(ns) ?? []), job]);
     });
@@ -200,7 +202,7 @@ export async function verify(topo: Topology, opts: VerifyOptions = {}): Promise<
     const results = new Map<number, Attempt[]>();
     await Promise.all(
       [...bySource].map(async ([ns, jobs]) => {
-        for (const [id, attempts] of await probe(ns, jobs)) results.set(id, attempts);
+        for (const [id, attempts] of await probe(ns, jobs, em!.caPem)) results.set(id, attempts);
       }),
     );
     probeSeconds = (performance.now() - ps) / 1000;
@@ -260,10 +262,6 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
     return { row: row("skipped", `not traceable: ${(e as Error).message}`), count: 0 };
   }
   const dst = `${trace.request.dst}:${trace.request.dport}`;
-  if (request.to.startsWith("https:")) {
-    const why = throughGateway(trace) ? GATEWAY_HTTPS_SKIP : HTTPS_SKIP;
-    return { row: { ...row("skipped", why), dst }, trace, count: 0 };
-  }
   const g = ingressGroups(trace);
   if ("unverifiable" in g) return { row: { ...row("skipped", g.unverifiable), dst }, trace, count: 0 };
   const groups = g.groups.map((x) => ({
