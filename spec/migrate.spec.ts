@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type MigrateResult, type MigrateRow, migrate } from "../lib/migrate/migrate.ts";
-import { migrateRequests } from "../lib/migrate/requests.ts";
+import { differing, type MigrateResult, type MigrateRow, migrate } from "../lib/migrate/migrate.ts";
+import { migrateRequests, requestLabel } from "../lib/migrate/requests.ts";
 import { gatewayWorld } from "../lib/migrate/worlds.ts";
 import { loadTopologySync, Topology } from "../lib/topology.ts";
 import { runCli } from "./support/cli.ts";
@@ -150,6 +150,55 @@ describe("kubehop migrate", () => {
   });
 });
 
+describe("kubehop migrate: header, query and method matches", () => {
+  const CANARY = readFileSync(`${DIR}/canary-ingress.yaml`, "utf8");
+  const byLabel = (result: MigrateResult, label: string) => {
+    const found = result.rows.find((r) => requestLabel(r.request) === label);
+    expect(found, `${label} is in the request set`).to.not.equal(undefined);
+    return found!;
+  };
+
+  it("catches a canary-by-header whose header match the conversion left out", () => {
+    const result = run(CANARY, readFileSync(`${DIR}/canary-header-lost.yaml`, "utf8"));
+    const always = byLabel(result, "-H 'X-Canary: always' http://store.example.com/");
+    expect(always.request.why).to.equal(
+      "canary Ingress store/store-canary by header X-Canary at /: with header X-Canary: always",
+    );
+    expect(always.differences.map((d) => `${d.aspect}: ${d.ingress} -> ${d.gateway}`)).to.deep.equal([
+      "backend: store/store-canary:80 -> store/store:80",
+    ]);
+    // nginx's "never", and no header at all, go to the primary in both worlds.
+    expect(byLabel(result, "-H 'X-Canary: never' http://store.example.com/").differences).to.deep.equal([]);
+    expect(byLabel(result, "http://store.example.com/").differences).to.deep.equal([]);
+    expect(differing(result).map((r) => requestLabel(r.request))).to.deep.equal([
+      "-H 'X-Canary: always' http://store.example.com/",
+    ]);
+  });
+
+  it("finds no difference when the header match is carried over", () => {
+    const result = run(CANARY, readFileSync(`${DIR}/canary-faithful.yaml`, "utf8"));
+    expect(byLabel(result, "-H 'X-Canary: always' http://store.example.com/").gateway.decidedBy).to.deep.equal([
+      "HTTPRoute store/store-store-example-com rule 0",
+    ]);
+    expect(differing(result)).to.deep.equal([]);
+  });
+
+  it("sends an HTTPRoute match's header, query and method, all met and each left out", () => {
+    const routed = readFileSync(`${DIR}/canary-faithful.yaml`, "utf8").replace(
+      "headers: [{name: X-Canary, value: always}]",
+      "headers: [{name: X-Canary, value: always}], queryParams: [{name: beta, value: '1'}], method: POST",
+    );
+    const labels = run(CANARY, routed).rows.map((r) => requestLabel(r.request));
+    expect(labels).to.include.members([
+      "-X POST -H 'X-Canary: always' http://store.example.com/?beta=1",
+      "-H 'X-Canary: always' http://store.example.com/?beta=1",
+      "-X POST http://store.example.com/?beta=1",
+      "-X POST -H 'X-Canary: always' http://store.example.com/",
+    ]);
+    expect(new Set(labels).size).to.equal(labels.length);
+  });
+});
+
 describe("kubehop migrate (command line)", () => {
   const args = ["migrate", "-f", `${DIR}/shop-ingress.yaml`, "--to", `${DIR}/shop-i2gw.yaml`];
 
@@ -185,6 +234,20 @@ describe("kubehop migrate (command line)", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("--json names a request's -X and -H; the text line shows them as curl's words", async () => {
+    const canary = ["migrate", "-f", `${DIR}/canary-ingress.yaml`, "--to", `${DIR}/canary-header-lost.yaml`];
+    const json = await runCli([...canary, "--json"]);
+    expect(json.code).to.equal(1);
+    const report = JSON.parse(json.stdout);
+    expectSchemaValid("migrate", report);
+    const differs = report.requests.filter((q: { differences: unknown[] }) => q.differences.length);
+    expect(differs.map((q: { url: string; headers?: string[] }) => [q.url, q.headers])).to.deep.equal([
+      ["http://store.example.com/", ["X-Canary: always"]],
+    ]);
+    const text = await runCli(canary);
+    expect(text.stdout).to.contain("DIFFERS  -H 'X-Canary: always' http://store.example.com/  backend ");
   });
 
   it("exit 0 when nothing differs", async () => {

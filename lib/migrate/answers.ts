@@ -10,6 +10,7 @@ import type { HttpOutcome } from "../model/step.ts";
 import type { Topology } from "../topology.ts";
 import { RequestError } from "../trace/request.ts";
 import type { Branch, Trace } from "../trace/types.ts";
+import type { MigrateRequest } from "./requests.ts";
 
 export const ASPECTS = ["status", "backend", "location", "upstream", "client address", "tls"] as const;
 export type Aspect = (typeof ASPECTS)[number];
@@ -41,10 +42,16 @@ interface GatewayHttp {
   readonly backend?: { readonly namespace?: string; readonly service: string; readonly port: number | string };
 }
 
-export function answerOf(topology: Topology, url: string, resolve: readonly string[]): Answer {
+export function answerOf(topology: Topology, request: MigrateRequest, resolve: readonly string[]): Answer {
+  const { url } = request;
+  const options = {
+    ...(resolve.length ? { resolve } : {}),
+    ...(request.method !== undefined ? { method: request.method } : {}),
+    ...(request.headers !== undefined ? { headers: request.headers } : {}),
+  };
   let trace: Trace;
   try {
-    trace = runRequest(topology, { kind: "curl", url, options: resolve.length ? { resolve } : {} });
+    trace = runRequest(topology, { kind: "curl", url, options });
   } catch (e) {
     if (!(e instanceof RequestError)) throw e;
     const none = Object.fromEntries(ASPECTS.map((a) => [a, []])) as unknown as Answer["aspects"];

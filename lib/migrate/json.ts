@@ -11,6 +11,8 @@ export function migrateJson(result: MigrateResult, names: { ingress: string; gat
     differing: differing(result).length,
     requests: result.rows.map((r) => ({
       url: r.request.url,
+      ...(r.request.method !== undefined ? { method: r.request.method } : {}),
+      ...(r.request.headers !== undefined ? { headers: [...r.request.headers] } : {}),
       why: r.request.why,
       ingress: answerJson(r.ingress),
       gateway: answerJson(r.gateway),

@@ -2,6 +2,7 @@
 // so a CI system lists the migration's regressions by URL. Deterministic, as lib/assert/junit.ts is.
 import { esc } from "../assert/junit.ts";
 import { differing, type MigrateResult } from "./migrate.ts";
+import { requestLabel } from "./requests.ts";
 
 export function migrateJunit(result: MigrateResult): string {
   const failures = differing(result).length;
@@ -11,7 +12,7 @@ export function migrateJunit(result: MigrateResult): string {
     `  <testsuite name="kubehop migrate" tests="${result.rows.length}" failures="${failures}" errors="0" skipped="0">`,
   ];
   for (const row of result.rows) {
-    const open = `    <testcase classname="kubehop migrate" name="${esc(row.request.url)}"`;
+    const open = `    <testcase classname="kubehop migrate" name="${esc(requestLabel(row.request))}"`;
     if (row.differences.length === 0) {
       lines.push(`${open}/>`);
       continue;

@@ -6,7 +6,7 @@ import type { Topology } from "../topology.ts";
 import { zoneLookup } from "../trace/dns.ts";
 import { type AnnotationRow, annotationRows } from "./annotations.ts";
 import { type Answer, type Difference, answerOf, differences } from "./answers.ts";
-import { type MigrateRequest, UNKNOWN_HOST } from "./requests.ts";
+import { type MigrateRequest, requestLabel, UNKNOWN_HOST } from "./requests.ts";
 
 export interface MigrateRow {
   readonly request: MigrateRequest;
@@ -29,8 +29,8 @@ export function migrate(ingress: Topology, gateway: Topology, requests: readonly
       request.unknownHost && front
         ? [`${UNKNOWN_HOST}:${new URL(request.url).protocol === "https:" ? 443 : 80}:${front}`]
         : [];
-    const a = answerOf(ingress, request.url, resolve(fronts[0]));
-    const b = answerOf(gateway, request.url, resolve(fronts[1]));
+    const a = answerOf(ingress, request, resolve(fronts[0]));
+    const b = answerOf(gateway, request, resolve(fronts[1]));
     return { request, ingress: a, gateway: b, differences: differences(a, b) };
   });
   return { rows, annotations: annotationRows(ingress.cluster), assumed: assumedClasses(gateway.cluster) };
@@ -66,7 +66,9 @@ export function migrateText(result: MigrateResult, names: { ingress: string; gat
   const lines: string[] = [];
   for (const row of differing(result)) {
     const what = row.differences.map((d) => `${d.aspect} ${d.ingress} -> ${d.gateway}`).join("; ");
-    lines.push(`DIFFERS  ${row.request.url}  ${what}  [${deciders(row.ingress)} -> ${deciders(row.gateway)}]`);
+    lines.push(
+      `DIFFERS  ${requestLabel(row.request)}  ${what}  [${deciders(row.ingress)} -> ${deciders(row.gateway)}]`,
+    );
   }
   for (const a of result.annotations)
     lines.push(`NO GATEWAY EQUIVALENT  Ingress ${a.ingress} ${a.annotation}: ${JSON.stringify(a.value)}: ${a.note}`);

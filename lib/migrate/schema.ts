@@ -27,6 +27,11 @@ const AnswerSchema = z.strictObject({
 
 const RequestSchema = z.strictObject({
   url: z.string().meta({ description: "what curl was given, from the first client of the Ingress world" }),
+  method: z.string().optional().meta({ description: "curl's -X, when the request is not a GET" }),
+  headers: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "curl's -H lines (Name: value): a header a canary or a route match asks for" }),
   why: z.string().meta({ description: "the rule or route match that brought the request, and which edge it probes" }),
   ingress: AnswerSchema,
   gateway: AnswerSchema,
