@@ -149,7 +149,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       to: {
         type: "string",
         value: "FILE",
-        help: "the Gateway world: ingress2gateway's output (laid over -f without its Ingresses), or a whole topology",
+        help:
+          "the Gateway world: ingress2gateway's output (laid over -f without its Ingresses: `ingress2gateway print " +
+          "--providers=ingress-nginx --input-file INGRESS_WORLD > GATEWAY_WORLD`), or a whole topology",
       },
       json,
       output,
@@ -160,7 +162,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       limit: { type: "string", value: "N", help: "refuse to run more than N requests (default 1000)" },
     },
-    examples: ["kubehop migrate -f spec/fixtures/migrate/shop-ingress.yaml --to spec/fixtures/migrate/shop-i2gw.yaml"],
+    // The user's own files: the package ships no Ingress world and its conversion (spec/cli-help runs no example of it).
+    examples: [
+      "kubehop migrate -f my-ingresses.yaml --to my-gateway-api.yaml",
+      "kubehop migrate -f my-ingresses.yaml --to my-gateway-api.yaml -o json --junit migrate.xml",
+    ],
     load: () => import("./migrate-command.ts"),
   },
   netfilter: {
