@@ -16,7 +16,7 @@ describe("kubehop check: gateway, route and upstream expectations", () => {
   it("passes the Gateway topology's own expectations", async () => {
     const r = await runCli(["check", "-t", TOPO]);
     expect(r.stdout).to.include("PASS  /v1 is rewritten to /v2 for the API\n");
-    expect(r.stdout.trimEnd().split("\n").at(-1)).to.equal("3 passed, 0 failed");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).to.equal("4 passed, 0 failed");
     expect(r.code).to.equal(0);
   });
 
@@ -37,7 +37,7 @@ describe("kubehop check: gateway, route and upstream expectations", () => {
     expect(r.stdout).to.include("the backend received GET /v2/a (Host: shop.example.com)");
     expect(r.stdout).to.include("routed by Gateway shop/shop-gateway");
     expect(r.stdout).to.include("PASS  by rule name\n");
-    expect(r.stdout.trimEnd().split("\n").at(-1)).to.equal("4 passed, 3 failed");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).to.equal("5 passed, 3 failed");
   });
 
   it("refuses a malformed gateway, route or upstream with its position", async () => {

@@ -82,10 +82,13 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
     const pair = (l: GatewayListener | undefined) => keyPairOf(input, l);
     conditionMaps.push(...misdirectedMaps(port, onPort));
     const catchAll = onPort.find((l) => l.hostname === undefined);
+    // NGF's default SSL server has no location: nginx's static module answers, 404 for the html folder
+    // NGF's image lacks; the run's folder is closed to the workers (403), so the 404 is written out.
     servers.push(
       `  server {`,
       `    listen ${port} ssl default_server;`,
       ...(catchAll ? sslLines(pair(catchAll)) : [`    ssl_reject_handshake on;`]),
+      `    return 404;`,
       `  }`,
     );
     // NGF's servers: a route hostname's, and a 404 one for a listener without routes or without a hostname.

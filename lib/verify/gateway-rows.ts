@@ -12,6 +12,7 @@ import type { HttpRouteMatch } from "../model/gateway.ts";
 import type { UpstreamRequest } from "../model/step.ts";
 import type { Branch, Trace } from "../trace/types.ts";
 import { GATEWAY_NAME_LABEL } from "../control/gateway-defaults.ts";
+import { servingListeners } from "../gateway/select-listener.ts";
 import type { Echoed } from "./probe.ts";
 
 /** Headers an implementation puts on the upstream request that the standard leaves to it (NGF's base set). */
@@ -105,7 +106,29 @@ export function gatewayUrls(cluster: Cluster): GatewayUrl[] {
           }
     }
   }
+  for (const u of misdirectedUrls(cluster)) add(u);
   return out.map((u) => (u.headers?.length === 0 ? { to: u.to, ...(u.method ? { method: u.method } : {}) } : u));
+}
+
+/**
+ * Where HTTPS listeners of one Gateway share a port: curl to each exact listener hostname (its SNI) with
+ * the Host of each other listener (421 Misdirected Request) and a Host no listener takes.
+ */
+function misdirectedUrls(cluster: Cluster): GatewayUrl[] {
+  const out: GatewayUrl[] = [];
+  for (const gw of cluster.gateways.world.gateways) {
+    const serving = servingListeners(cluster.gateways, `${gw.namespace}/${gw.name}`);
+    const https = serving.filter((l) => l.protocol === "HTTPS" && l.hostname !== undefined);
+    for (const port of [...new Set(https.map((l) => l.port))].sort((a, b) => a - b)) {
+      const names = https.filter((l) => l.port === port).map((l) => l.hostname!);
+      if (names.length < 2) continue;
+      const suffix = port === 443 ? "" : `:${port}`;
+      for (const sni of names.filter((h) => !h.startsWith("*.")))
+        for (const host of [...names.filter((h) => h !== sni), "*.kh-nowhere.example"])
+          out.push({ to: `https://${sni}${suffix}/`, headers: [`Host: ${host.replace(/^\*\./, "kh-sample.")}`] });
+    }
+  }
+  return out;
 }
 
 function withHeaders(host: readonly string[], c: { headers: string[]; method?: string }): Omit<GatewayUrl, "to"> {
