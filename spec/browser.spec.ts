@@ -2,23 +2,12 @@
 // committed example, as an inline SVG and as an <img> (where nothing external could load), and
 // checks that it renders: non-blank pixels, the expected labels, text as wide as the layout assumed,
 // and the dark palette on a dark page. Screenshots go to $KUBEHOP_SHOTS (default: a temp folder).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { BrowserContext } from "playwright-core";
-
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { type Chromium, launchChromium } from "./support/chromium.ts";
 
 const EXAMPLES: Record<string, string[]> = {
   "default.svg": [
@@ -44,30 +33,20 @@ const EXAMPLES: Record<string, string[]> = {
 describe("browser: the SVGs in headless Chromium", function () {
   // Each SVG is opened by a new headless Chromium process (1-2 s apiece, more on a busy machine).
   this.timeout(30000);
+  let browser: Chromium | undefined;
   let ctx: BrowserContext | undefined;
-  let profile = "";
   let shots = "";
 
   before(async function () {
     shots = process.env.KUBEHOP_SHOTS ?? mkdtempSync(join(tmpdir(), "kubehop-shots-"));
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: ${CHROMIUM} is not installed; apt-get install chromium, as .ci/run does)`);
-      this.skip();
-    }
-    const { chromium } = await import("playwright-core");
-    profile = mkdtempSync(join(tmpdir(), "kubehop-chromium-"));
+    browser = await launchChromium();
+    if (!browser) this.skip();
+    ctx = browser.ctx;
     mkdirSync(shots, { recursive: true });
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      deviceScaleFactor: 1,
-    });
   });
 
   after(async () => {
-    await ctx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it("curl-shop-api-cart-path.svg (--view path) at a README's 880 px: no text smaller than 11 px", async () => {
