@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
-import { reportHtml } from "../lib/diagram/report.ts";
+import { type ReportSource, reportHtml } from "../lib/diagram/report.ts";
 import { formatIpv4 } from "../lib/model/address.ts";
 import { decidingStep } from "../lib/output/hop-summary.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
@@ -166,6 +166,7 @@ describe("browser: the interactive report in headless Chromium", function () {
     const tokens = (await ring.getAttribute("data-hop"))!.split(" ").filter((t) => t.startsWith("1:"));
     expect(tokens).to.have.length.above(0);
     await ring.hover();
+    expect(await ring.getAttribute("class")).to.contain("pointed");
     const pointed = (await listed()).filter((h) => h.classes.split(" ").includes("pointed")).map((h) => h.token);
     expect(pointed).to.deep.equal(tokens);
     // Clicking it chooses that hop.
@@ -216,6 +217,22 @@ describe("browser: the interactive report in headless Chromium", function () {
     expect(await search("zz-no-such-thing")).to.equal("no match for \u201czz-no-such-thing\u201d");
     expect(await page.getAttribute("#search-status", "class")).to.equal("none");
     expect(await page.$$eval(".found", (es) => es.length)).to.equal(0);
+  });
+
+  it("a hostile name in a trace is shown as text: it runs nothing and breaks nothing", async () => {
+    const hostile = `c"</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2"><!--art`;
+    const escaped = JSON.stringify(hostile).slice(1, -1);
+    const source: ReportSource = {
+      cluster: topo.cluster,
+      curl: (url, options) => JSON.parse(JSON.stringify(topo.curl(url, options)).replaceAll("cart", escaped)) as Trace,
+    };
+    writeFileSync(join(dir, "hostile.html"), reportHtml(source, TOPO));
+    await page.goto(pathToFileURL(join(dir, "hostile.html")).href);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).to.equal(undefined);
+    await page.selectOption(`${section} select.branch`, "2");
+    const places = (await listed()).map((h) => h.place);
+    expect(places.some((p) => p?.includes(hostile))).to.equal(true);
+    expect(await page.$$eval("img", (is) => is.length)).to.equal(0);
   });
 
   it("follows the system's colour scheme, and the toggle switches page and pictures", async () => {

@@ -1,5 +1,6 @@
 // kubehop report -t TOPO [-o FILE.html]: the topology's diagram and a curl through every Ingress
-// host and path, with their drawings, in one self-contained HTML file.
+// host and path and every served HTTPRoute match, each drawing beside its hop list, in one
+// self-contained interactive HTML file (lib/diagram/report.ts).
 import { reportHtml } from "../diagram/report.ts";
 import { loadWithProgress } from "./load-topology.ts";
 import { writeWhole } from "../output/files.ts";

@@ -123,9 +123,12 @@ export const REPORT_SCRIPT = String.raw`
     });
     return li;
   };
-  Request.prototype.highlight = function (token, cls) {
+  Request.prototype.highlight = function (tokens, cls) {
+    var self = this;
     this.svg.querySelectorAll("." + cls).forEach(function (e) { e.classList.remove(cls); });
-    if (token) this.marks(token).forEach(function (e) { e.classList.add(cls); });
+    [].concat(tokens || []).forEach(function (t) {
+      self.marks(t).forEach(function (e) { e.classList.add(cls); });
+    });
   };
   // Chooses a hop: marked on the picture (scrolled into the figure's view), its steps shown in the list.
   Request.prototype.choose = function (token) {
@@ -148,6 +151,7 @@ export const REPORT_SCRIPT = String.raw`
     var k = String(this.k);
     var mine = mark ? tokensOf(mark).filter(function (t) { return t.split(":")[0] === k; }) : [];
     this.items().forEach(function (li) { li.classList.toggle("pointed", mine.indexOf(li.dataset.hop) >= 0); });
+    this.highlight(mine, "pointed");
   };
   Request.prototype.clickPicture = function (mark) {
     if (!mark) return;
