@@ -229,11 +229,16 @@ export type StepDetail =
   | {
       readonly kind: "app-answer";
       readonly receiver: Receiver;
-      readonly status: 200;
+      /** 200 for a pod kubehop does not run; the conformance echo server answers as its handler does. */
+      readonly status: number;
       readonly method: string;
       readonly host: string;
       readonly path: string;
       readonly peer: Endpoint;
+      /** Set when the pod runs the Gateway API conformance echo server: the handler that answered. */
+      readonly echo?: EchoHandler;
+      /** The answer's Location (the echo server's 301 to a subtree's slash). */
+      readonly location?: string;
     }
   | {
       readonly kind: "accept-connection";
@@ -473,6 +478,17 @@ export type RedirectCause =
 
 export type StepDetailKind = StepDetail["kind"];
 
+/** Which handler of the conformance echo server (echo-basic.go's mux) answered. */
+export type EchoHandler = "echo" | "health" | "status" | "retry" | "websocket" | "subtree-redirect";
+
+/**
+ * Why the echo server's answer is not decided by the request alone: it closes the connection (a
+ * /status/ code under 100, which Go's WriteHeader refuses) or answers a code above 599, and the
+ * proxy in front answers as its implementation does; /retry/ fails or echoes by how many earlier
+ * requests carried the uuid; a WebSocket upgrade is not modelled.
+ */
+export type EchoUndecided = "connection-closed" | "status-over-599" | "retry-attempts" | "websocket";
+
 /** What decided a leg's disposition. */
 export type EndDetail =
   | Extract<
@@ -535,6 +551,12 @@ export type EndDetail =
   | { readonly kind: "refused"; readonly receiver: Receiver; readonly socket: Endpoint }
   | { readonly kind: "reply-delivered"; readonly receiver: Receiver }
   | { readonly kind: "http-answer"; readonly receiver: Receiver; readonly status: number }
+  | {
+      readonly kind: "echo-undecided";
+      readonly receiver: Receiver;
+      readonly handler: EchoHandler;
+      readonly cause: EchoUndecided;
+    }
   | { readonly kind: "tls-untrusted"; readonly controller: PodRef; readonly sni: string };
 
 export type EndDetailKind = EndDetail["kind"];

@@ -116,7 +116,8 @@ export const STEP_ACTIONS = {
   socket: ["DELIVERED"],
   "reply-match": ["DELIVERED"],
   "reply-mismatch": ["RESET"],
-  "app-answer": ["HTTP_200"],
+  // HTTP_RESPONSE: a status the closed set has no action of its own for (the echo server's /status/418).
+  "app-answer": [...HTTP_STATUS_ACTIONS, "HTTP_RESPONSE"],
   "accept-connection": ["ACCEPTED"],
   tls: ["TLS", "TLS_UNTRUSTED"],
   "http-route": ["HTTP_ROUTE"],

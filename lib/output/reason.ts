@@ -12,6 +12,7 @@ import {
   refusalReason,
   sourceRangeReason,
 } from "./ingress-reason.ts";
+import { echoAnswerReason, echoUndecidedReason } from "./echo-reason.ts";
 import { gatewayAnswerReason, gatewayProxy, gatewayRouteReason } from "./gateway-reason.ts";
 
 const endpoint = (e: Endpoint): string => (e.port === undefined ? e.ip : `${e.ip}:${e.port}`);
@@ -123,10 +124,10 @@ export function stepReason(d: StepDetail, action: StepAction): string {
         `to ${d.to}: no socket matches, the kernel resets it`
       );
     case "app-answer":
-      return (
-        `${d.method} ${d.host}${d.path} answered by ${receiver(d.receiver)} (the application's status is ` +
-        `assumed 200)`
-      );
+      return d.echo === undefined
+        ? `${d.method} ${d.host}${d.path} answered by ${receiver(d.receiver)} (the application's status is ` +
+            "assumed 200)"
+        : `${d.method} ${d.host}${d.path} answered by ${receiver(d.receiver)} with ${d.status}, ${echoAnswerReason(d)}`;
     case "accept-connection":
       return d.gateway !== undefined
         ? `${gatewayProxy(d.gateway, d.controller)} ends the client's TCP connection (client address seen: ` +
@@ -289,6 +290,8 @@ export function endReason(d: EndDetail): string {
       return `reply delivered to ${receiver(d.receiver)}`;
     case "http-answer":
       return `HTTP ${d.status} from ${receiver(d.receiver)}`;
+    case "echo-undecided":
+      return `${receiver(d.receiver)}, ${echoUndecidedReason(d)}`;
     case "controller-answer":
       return `HTTP ${d.status} from ${controller(d.controller)}: ${answerReason(d)}`;
     case "gateway-answer":

@@ -23,6 +23,9 @@ const ReceiverSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("client"), name: str }),
 ]);
 const PortSchema = z.strictObject({ port: int, protocol: str });
+const EchoHandlerSchema = z
+  .enum(["echo", "health", "status", "retry", "websocket", "subtree-redirect"])
+  .meta({ description: "the conformance echo server's handler (echo-basic.go's mux) that answered" });
 const NftRuleSchema = z
   .strictObject({
     family: str,
@@ -300,8 +303,17 @@ export const StepDetailSchema = z
     replyMismatch,
     fact(
       "app-answer",
-      { receiver: ReceiverSchema, status: z.literal(200), method: str, host: str, path: str, peer: EndpointSchema },
-      "the application answers (assumed 200)",
+      {
+        receiver: ReceiverSchema,
+        status: int,
+        method: str,
+        host: str,
+        path: str,
+        peer: EndpointSchema,
+        echo: EchoHandlerSchema.optional(),
+        location: str.optional(),
+      },
+      "the application answers (assumed 200; the conformance echo server as its handler does)",
     ),
     fact(
       "accept-connection",
@@ -525,6 +537,15 @@ export const EndDetailSchema = z
     fact("refused", { receiver: ReceiverSchema, socket: EndpointSchema }, "nothing listens"),
     fact("reply-delivered", { receiver: ReceiverSchema }, "the reply reached the originator"),
     fact("http-answer", { receiver: ReceiverSchema, status: int }, "the application answered"),
+    fact(
+      "echo-undecided",
+      {
+        receiver: ReceiverSchema,
+        handler: EchoHandlerSchema,
+        cause: z.enum(["connection-closed", "status-over-599", "retry-attempts", "websocket"]),
+      },
+      "the conformance echo server's answer is not decided by the request alone",
+    ),
     fact("tls-untrusted", { controller: PodRefSchema, sni: str }, "curl rejects the certificate"),
   ])
   .meta({ id: "EndDetail", description: "what decided a leg's disposition, as typed facts, by kind" });

@@ -18,7 +18,7 @@ import type { GatewayAnswerDetail, GatewayRouteDetail } from "../../model/step-d
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { destinationOf, sourceOf } from "../facts.ts";
 import { here, podRef } from "../locations.ts";
-import { echoHeaders } from "./echo-headers.ts";
+import { echoHeaders } from "./echo-server.ts";
 
 /** The proxy's own connections start from an ephemeral port distinct from the client's. */
 const UPSTREAM_SPORT = 41000;
@@ -301,7 +301,7 @@ function forward(
     after: next,
   });
   // The backend's own headers (the conformance echo server's X-Echo-Set-Header), then the route's modifiers.
-  const own = to.pod ? echoHeaders(to.pod, headers) : {};
+  const own = to.pod ? echoHeaders(to.pod, { method: up.method, path: up.path, headers }) : {};
   const answered = b.responseHeaderModifiers.reduce(applyHeaderModifier, { ...own, ...b.responseHeaders });
   const responseHeaders = Object.keys(answered).length ? { responseHeaders: sorted(answered) } : {};
   return {

@@ -6,6 +6,8 @@ import { formatIpv4 } from "../../model/address.ts";
 import { ended, type Location, type Outcome, type StepContext, type StepRecord } from "../device.ts";
 import { destinationOf, sourceOf } from "../facts.ts";
 import type { Packet } from "../../model/packet.ts";
+import { HTTP_STATUS_ACTIONS, type StepAction } from "../../model/step.ts";
+import { echoAnswer, isEchoServer } from "./echo-server.ts";
 
 export interface Receiver {
   readonly receiver: ReceiverRef;
@@ -93,28 +95,50 @@ function receiveReply(packet: Packet, sent: Packet, rx: Receiver, steps: StepRec
   return ended(steps, "REPLY_MISMATCH", detail);
 }
 
-/** kubehop does not run the application: a request that reaches it is taken to be answered 200. */
+/**
+ * kubehop does not run the application: a request that reaches it is taken to be answered 200, but
+ * by a pod of the Gateway API conformance echo server, which answers as its handlers do (echo-server.ts).
+ */
 function answerHttp(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepRecord[]): Outcome[] {
   const http = packet.http!;
   const { receiver } = rx;
+  const pod =
+    receiver.kind === "pod"
+      ? ctx.net.cluster.pods.find((p) => p.namespace === receiver.namespace && p.name === receiver.name)
+      : undefined;
+  const echo =
+    pod && isEchoServer(pod)
+      ? echoAnswer({ method: http.method, path: http.path, headers: lowerCase(http.headers ?? {}) })
+      : undefined;
+  if (echo && "undecided" in echo) {
+    // No HTTP answer is known: the branch carries no http status (the proxy's facts are in its hops).
+    const detail = { kind: "echo-undecided", receiver, handler: echo.handler, cause: echo.undecided } as const;
+    return [{ steps, state: { ...ctx.state, http: undefined }, end: { disposition: "UNDECIDED", detail } }];
+  }
+  const status = echo?.status ?? 200;
+  const location = echo?.headers.location;
+  const action = `HTTP_${status}`;
   steps.push({
     type: "deliver",
-    action: "HTTP_200",
+    action: (HTTP_STATUS_ACTIONS as readonly string[]).includes(action) ? (action as StepAction) : "HTTP_RESPONSE",
     detail: {
       kind: "app-answer",
       receiver,
-      status: 200,
+      status,
       method: http.method,
       host: http.host,
       path: http.path,
       peer: sourceOf(packet),
+      ...(echo ? { echo: echo.handler } : {}),
+      ...(location !== undefined ? { location } : {}),
     },
   });
   const state = {
     ...ctx.state,
     http: {
       ...(ctx.state.http ?? {}),
-      status: 200,
+      status,
+      ...(location !== undefined ? { location } : {}),
       ...(receiver.kind === "pod" ? { pod: `${receiver.namespace}/${receiver.name}` } : {}),
       clientIP: ctx.state.http?.clientIP ?? formatIpv4(packet.src),
     },
@@ -125,10 +149,14 @@ function answerHttp(packet: Packet, rx: Receiver, ctx: StepContext, steps: StepR
       state,
       end: {
         disposition: "HTTP_RESPONSE",
-        detail: { kind: "http-answer", receiver, status: 200 },
+        detail: { kind: "http-answer", receiver, status },
         replyFrom: rx.replyFrom,
         delivered: packet,
       },
     },
   ];
+}
+
+function lowerCase(h: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 }
