@@ -26,8 +26,8 @@ describe("diagram geometry: callouts beside their hops, paths clear of titles", 
     const doc = parseSvg(svg);
     const forks = [...doc.querySelectorAll("rect.callout.fork")];
     expect(forks.map((f) => f.getAttribute("data-hop"))).to.deep.equal(["1:3 2:3 3:3 4:3", "1:9 2:9", "3:9 4:9"]);
-    const ends = [...doc.querySelectorAll("text.callout-text.end")].map((e) => e.textContent);
-    expect(ends).to.have.length(4);
+    const ends = [...doc.querySelectorAll("rect.callout.end")].map((e) => e.getAttribute("data-hop"));
+    expect(ends).to.deep.equal(["1:14", "2:24", "3:24", "4:24"]);
     expect(doc.querySelectorAll("path.path.reply").length, "each branch's reply drawn").to.be.above(4);
     expect(diagramSvg(topo.cluster, t, undefined, { reply: false })).to.not.contain("path reply");
   });

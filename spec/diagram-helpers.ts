@@ -1,4 +1,6 @@
-// Shared by the diagram specs: generated clusters, the label-overlap check, an XML parse.
+// Shared by the diagram specs: generated clusters, the label-overlap check, an XML parse, the
+// geometry rules (callouts beside their hops and clear of titles, pods and each other; paths clear
+// of titles and callouts).
 import { JSDOM } from "jsdom";
 import { overlaps, type Rect } from "../lib/diagram/geometry.ts";
 import type { Scene } from "../lib/diagram/scene.ts";
@@ -118,6 +120,11 @@ function crosses([x0, y0, x1, y1]: [number, number, number, number], r: Rect): b
   return t0 < t1;
 }
 
+/** The rectangle shrunk by `d` on every side: a line along an edge does not cross it. */
+function inset(r: Rect, d: number): Rect {
+  return { x: r.x + d, y: r.y + d, w: Math.max(0, r.w - 2 * d), h: Math.max(0, r.h - 2 * d) };
+}
+
 /** Every broken rule of the picture, in words (empty when it is fit to publish). */
 export function geometryProblems(svg: string): string[] {
   const doc = parseSvg(svg);
@@ -144,10 +151,15 @@ export function geometryProblems(svg: string): string[] {
       out.push(`callout ${a.id} stands ${Math.round(distance(a.r, hop.r))} px from hop ${token}`);
   });
   for (const p of all("path.path")) {
-    for (const s of segments(p.getAttribute("d") ?? ""))
+    for (const s of segments(p.getAttribute("d") ?? "")) {
       for (const t of titles)
         if (crosses(s, t.r))
           out.push(`path ${p.getAttribute("data-hop")} crosses node title "${t.text}" at ${s.join(",")}`);
+      // A callout (a rewrite, a fan-out, a branch's end) is read, not drawn through.
+      for (const c of callouts)
+        if (crosses(s, inset(c.r, 1)))
+          out.push(`path ${p.getAttribute("data-hop")} crosses callout ${c.id} at ${s.join(",")}`);
+    }
   }
   return out;
 }

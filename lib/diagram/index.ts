@@ -3,6 +3,7 @@ import type { Cluster } from "../model/cluster.ts";
 import { nodeOf } from "../model/hop-at.ts";
 import type { Trace } from "../trace/types.ts";
 import { layoutCluster } from "./layout.ts";
+import { ROW_CHARS } from "./node-box.ts";
 import { type PathOptions, withPath } from "./path.ts";
 import type { Scene } from "./scene.ts";
 import { renderSvg, type SvgOptions } from "./svg.ts";
@@ -35,8 +36,10 @@ function nodesOnPath(cluster: Cluster, trace: Trace, chosen: readonly number[]):
   return out;
 }
 
-/** A lane opened in a gap of the node grid holds a callout wrapped to its 36 characters. */
+/** The widest a callout gets (wrapped at 36 characters): the lane of the last resort. */
 const CALLOUT_LANE = 226;
+/** Times the layout widens the crowded lanes by what their callouts need before opening every lane. */
+const PASSES = 4;
 
 export interface DiagramOptions extends SvgOptions, PathOptions {
   /** `cluster` (default): the path over the whole cluster; `path`: only the devices the request crosses. */
@@ -44,9 +47,25 @@ export interface DiagramOptions extends SvgOptions, PathOptions {
 }
 
 /**
+ * Lanes widened for the callouts a column could not place: the lane right of the column first (the
+ * last column's is the drawing's spill), then, if that one is open already, the lane left of it;
+ * with both open, the narrower one grows (a neighbour's callouts may have taken it).
+ */
+function widen(lanes: readonly number[], crowded: ReadonlyMap<number | "outside", number>): number[] {
+  const out = [...lanes];
+  for (const [col, need] of crowded) {
+    if (col === "outside") continue;
+    const gap = out[col + 1]! < need ? col + 1 : out[col]! < need ? col : out[col]! < out[col + 1]! ? col : col + 1;
+    out[gap] = out[gap]! + need;
+  }
+  return out;
+}
+
+/**
  * The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. When a
- * callout finds no room beside its hop, the nodes are laid out again with a lane in the gaps beside
- * the crowded nodes; if that is not enough, in every gap.
+ * callout finds no room beside its hop, the nodes are laid out again with pod names cut to a
+ * shorter row and a lane beside its node as wide as the callout needs (a few times: see widen); if
+ * that is not enough, with a full lane in every gap.
  */
 export function diagramScene(
   cluster: Cluster,
@@ -58,14 +77,18 @@ export function diagramScene(
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
   const base = { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) };
   let drawn = withPath(layoutCluster(cluster, base), trace, picked, options);
-  const gaps = (drawn.scene.grid?.count ?? 0) + 1;
-  const lanes = (open: (gap: number) => boolean) =>
-    Array.from({ length: gaps }, (_, i) => (open(i) ? CALLOUT_LANE : 0));
-  const crowded = drawn.crowded;
-  if (crowded.size && !crowded.has("outside"))
-    drawn = withPath(layoutCluster(cluster, { ...base, lanes: lanes((i) => crowded.has(i)) }), trace, picked, options);
-  if (drawn.crowded.size)
-    drawn = withPath(layoutCluster(cluster, { ...base, lanes: lanes(() => true) }), trace, picked, options);
+  let lanes = Array.from({ length: (drawn.scene.grid?.count ?? 0) + 1 }, () => 0);
+  // Room for callouts is taken from long pod names first (cut, whole in their tooltips), then lanes.
+  const tight = { ...base, rowChars: ROW_CHARS.min };
+  for (let pass = 0; pass < PASSES && drawn.crowded.size && !drawn.crowded.has("outside"); pass++) {
+    const crowded = drawn.crowded;
+    if (pass > 0) lanes = widen(lanes, crowded);
+    drawn = withPath(layoutCluster(cluster, { ...tight, lanes }), trace, picked, options);
+  }
+  if (drawn.crowded.size) {
+    lanes = lanes.map((w) => Math.max(w, CALLOUT_LANE));
+    drawn = withPath(layoutCluster(cluster, { ...tight, lanes }), trace, picked, options, { lastResort: true });
+  }
   return drawn.scene;
 }
 

@@ -20,6 +20,8 @@ export interface LayoutOptions {
    * column, i between columns i-1 and i, the last right of the last column.
    */
   readonly lanes?: readonly number[];
+  /** Characters a pod's row may take before its name is cut (node-box.ts's ROW_CHARS bounds it). */
+  readonly rowChars?: number;
 }
 
 /** Beyond this many nodes the grid folds the rest into one line; nodes on a path are always drawn. */
@@ -54,11 +56,13 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
   const columns = new Map<string, number>();
 
   const pods = cluster.pods.length;
+  const gateways = cluster.gateways.world.gateways.length;
   const title =
     `Cluster: ${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"}, ${pods} ` +
     `pod${pods === 1 ? "" : "s"}, ${cluster.services.length} ` +
     `Service${cluster.services.length === 1 ? "" : "s"}, ${cluster.ingress.served.length} ` +
-    `Ingress${cluster.ingress.served.length === 1 ? "" : "es"}`;
+    `Ingress${cluster.ingress.served.length === 1 ? "" : "es"}` +
+    (gateways ? `, ${gateways} Gateway${gateways === 1 ? "" : "s"}` : "");
   labels.push({ id: "title", cls: "title", x: M, y: M + 4, text: title, size: FONT.title, anchor: "start" });
 
   // The outside: clients, then load balancers, left to right.
@@ -99,7 +103,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
     drawn === cluster.nodes ? cluster : { ...cluster, nodes: drawn },
     options.mustShow ?? new Set(),
   );
-  const nw = nodeWidth(contents);
+  const nw = nodeWidth(contents, options.rowChars);
   const cols = gridColumns(contents.length);
   const rows: number[] = [];
   const services = podServices(cluster);
@@ -336,7 +340,7 @@ export function layoutCluster(cluster: Cluster, options: LayoutOptions = {}): Sc
       `Network ` +
       `diagram: ${outside.map((o) => o.loc).join(", ")}${outside.length ? " outside the cluster; " : ""}${n} ` +
       `nodes each with eth0 on the underlay ${cluster.underlay.cidr.text}, wg0 on the WireGuard overlay, and ` +
-      `bridge0 switching its pods; Services and Ingresses below.`,
+      `bridge0 switching its pods; Services and Ingresses${gateways ? ", Gateways and their routes" : ""} below.`,
     boxes,
     lines,
     labels,

@@ -1,16 +1,18 @@
 // The logical layer under the nodes: a row of Services, each tied by a dashed wire to the nodes
-// running its endpoints (when the nodes fit one row), and a row of Ingresses tied to their Services.
+// running its endpoints (when the nodes fit one row), a row of Ingresses tied to their Services, and
+// the Gateways and their routes (gateway-layer.ts).
 import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Service } from "../model/cluster.ts";
 import type { Ingress } from "../model/ingress.ts";
 import { type Point, safeId } from "./geometry.ts";
 import type { Box, Label, Line } from "./scene.ts";
-import { fit, FONT, textWidth } from "./text.ts";
+import { flow, LINE } from "./flow.ts";
+import { gatewayLayer } from "./gateway-layer.ts";
+import { fit, FONT } from "./text.ts";
 
 export const MAX_SERVICES = 24;
 export const MAX_INGRESSES = 12;
 const MAX_SERVICE_WIRES = 48;
-const LINE = 15;
 /** A Service's box grows with its text up to this many characters; past it the text is cut, the box's tooltip whole. */
 const SERVICE_CHARS = 44;
 /** Each Service's wires run along their own track, this far (px) from the next Service's. */
@@ -69,32 +71,6 @@ function ingressLines(ing: Ingress): string[] {
   if (ing.defaultBackend?.kind === "service")
     shown.push(fit(`default → ${ing.defaultBackend.service}:${ing.defaultBackend.port}`, 48));
   return [fit(`ingress ${ing.namespace}/${ing.name}`, 40), ...shown];
-}
-
-/** Lays boxes of text left to right, wrapping at `right`; returns their rectangles. */
-function flow(
-  items: string[][],
-  left: number,
-  right: number,
-  top: number,
-): { x: number; y: number; w: number; h: number }[] {
-  const out: { x: number; y: number; w: number; h: number }[] = [];
-  let x = left;
-  let y = top;
-  let rowH = 0;
-  for (const lines of items) {
-    const w = Math.max(...lines.map((t, i) => textWidth(t, i === 0 ? FONT.label : FONT.small))) + 20;
-    const h = 10 + lines.length * LINE;
-    if (x > left && x + w > right) {
-      x = left;
-      y += rowH + 16;
-      rowH = 0;
-    }
-    out.push({ x, y, w, h });
-    x += w + 16;
-    rowH = Math.max(rowH, h);
-  }
-  return out;
 }
 
 export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
@@ -248,5 +224,9 @@ export function logicalLayer(cluster: Cluster, f: Frame): LogicalDrawing {
       bottom += 22;
     }
   }
-  return { boxes, lines, labels, bottom, right };
+  const gw = gatewayLayer(cluster, { top: bottom, left: f.left, right: f.right, services: svcBox });
+  boxes.push(...gw.boxes);
+  lines.push(...gw.lines);
+  labels.push(...gw.labels);
+  return { boxes, lines, labels, bottom: Math.max(bottom, gw.bottom), right: Math.max(right, gw.right) };
 }

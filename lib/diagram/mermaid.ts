@@ -1,9 +1,11 @@
 // A trace as a Mermaid sequenceDiagram, for Markdown docs: one participant per place, one arrow
-// per hop (dashed for the reply), notes where headers are rewritten, where branches part and where
-// a branch ends; the hops all branches share once, then each branch's own in an alt block.
+// per hop (dashed for the reply), notes where headers are rewritten, where a Gateway routed, where
+// branches part and where a branch ends; the hops all branches share once, then each branch's own
+// in an alt block.
 import { formatProbability } from "../output/trace-text.ts";
 import type { Leg, Trace } from "../trace/types.ts";
 import { branchTree, mainStep, rewriteText } from "./branch-tree.ts";
+import { gatewayNote } from "./gateway-note.ts";
 
 /**
  * Mermaid's own escapes: `#` starts an entity, `;` ends a statement, `<` `>` would be HTML; a control
@@ -59,6 +61,8 @@ export function traceMermaid(
       if (h.segment !== undefined && h.segment !== l.hops[i - 1]?.segment && i > 0)
         body.push(`  Note over ${here}: ${mermaidText(`connection ${h.segment}`)}`);
       for (const s of h.steps) {
+        const gw = gatewayNote(s);
+        if (gw) body.push(`  Note over ${here}: ${mermaidText(gw.lines.join(" · "))}`);
         const r = rewriteText(s);
         if (r) body.push(`  Note over ${here}: ${mermaidText(r)}`);
       }

@@ -69,13 +69,16 @@ export function nodeHeight(c: NodeContent): number {
   return PODS_TOP + groups + (c.hidden.length ? ROW + 6 : 0) + 4;
 }
 
-/** The width every node box gets: enough for the longest pod row, within bounds. */
-export function nodeWidth(contents: readonly NodeContent[]): number {
-  let chars = 44;
+/** The fewest characters a node's row gets, and the most (past them a pod's name is cut, its row's tooltip whole). */
+export const ROW_CHARS = { min: 44, max: 58 } as const;
+
+/** The width every node box gets: enough for the longest pod row, within bounds (`most` characters). */
+export function nodeWidth(contents: readonly NodeContent[], most: number = ROW_CHARS.max): number {
+  let chars: number = ROW_CHARS.min;
   for (const c of contents)
     for (const g of c.groups)
       for (const p of g.pods) chars = Math.max(chars, [...p.name].length + 2 + formatIpv4(p.ip).length);
-  return Math.min(Math.ceil(Math.min(chars, 58) * 0.6 * FONT.label) + 70, 460);
+  return Math.min(Math.ceil(Math.min(chars, most) * 0.6 * FONT.label) + 70, 460);
 }
 
 export interface NodeDrawing {

@@ -7,12 +7,14 @@
 import { formatProbability } from "../output/trace-text.ts";
 import { type Branch, isSuccess, type Trace } from "../trace/types.ts";
 import { branchTree, rewriteText } from "./branch-tree.ts";
+import { Callouts, type Fitting, variants, wrap } from "./callouts.ts";
+import { gatewayNote } from "./gateway-note.ts";
 import { type Point, type Rect, safeId } from "./geometry.ts";
 import { branchClass, legend } from "./legend.ts";
 import { Placer } from "./placer.ts";
 import { routeBranch, type Stop } from "./route.ts";
 import type { Box, Label, Line, Scene } from "./scene.ts";
-import { fit, FONT, textBox, textWidth } from "./text.ts";
+import { fit, textBox } from "./text.ts";
 
 export { BRANCH_COLOURS, branchClass } from "./legend.ts";
 export { mainStep, rewriteText } from "./branch-tree.ts";
@@ -25,8 +27,6 @@ export interface PathOptions {
 const M = 24;
 /** How far right of the layout a callout may go; the drawing grows to hold it. */
 const SPILL = 420;
-/** Characters per line of a wrapped callout: it fits the lane the layout opens (index.ts). */
-const WRAP = 36;
 
 function shift(points: readonly Point[], d: number): Point[] {
   return points.map((p) => ({ x: p.x + d, y: p.y + d }));
@@ -50,33 +50,26 @@ export function legRects(points: readonly Point[]): Rect[] {
 
 const tokens = (ks: readonly number[], hop: number | string) => ks.map((k) => `${k}:${hop}`).join(" ");
 
-/** Splits a callout's text at its spaces into lines of at most `chars` characters. */
-function wrap(text: string, chars: number): string[] {
-  const out: string[] = [];
-  for (const part of text.split(" ")) {
-    const last = out.at(-1);
-    if (last !== undefined && [...last].length + 1 + [...part].length <= chars) out[out.length - 1] = `${last} ${part}`;
-    else out.push(fit(part, chars));
-  }
-  return out;
-}
-
 export interface PathDrawing {
   readonly scene: Scene;
   /**
-   * Where callouts found no free spot near their hop: the gaps of the node grid (as
-   * LayoutOptions.lanes counts them) beside their nodes, or "outside" for the rest. Empty when all
-   * were placed; otherwise the layout should make room and draw again.
+   * Where callouts found no free spot near their hop: the columns of the node grid of their nodes,
+   * or "outside" for the rest, each with the width of lane its callouts need. Empty when all were
+   * placed; otherwise the layout should make room and draw again.
    */
-  readonly crowded: ReadonlySet<number | "outside">;
+  readonly crowded: ReadonlyMap<number | "outside", number>;
 }
 
-/** The scene with the chosen branches (1-based) drawn over it and a legend under it. */
+/**
+ * The scene with the chosen branches (1-based) drawn over it and a legend under it; `fitting` says
+ * how callouts take room while the layout is making it (callouts.ts).
+ */
 export function withPath(
   scene: Scene,
   trace: Trace,
   chosen: readonly number[],
   options: PathOptions = {},
+  fitting: Fitting = {},
 ): PathDrawing {
   const boxes: Box[] = [];
   const lines: Line[] = [];
@@ -127,7 +120,7 @@ export function withPath(
     });
     return { k, b, stops, offset };
   });
-  if (options.reply !== false) drawReplies(scene, routed, lines, placer);
+  const replyNotes = options.reply !== false ? drawReplies(scene, routed, lines, placer) : [];
 
   // Devices on the path get a ring (a bus crossing, an invisible one), each naming its hops.
   const visits = new Map<string, { rect: Rect; hops: string[]; bus: boolean }>();
@@ -137,6 +130,12 @@ export function withPath(
       v.hops.push(`${r.k}:${s.hop}`);
       visits.set(s.key, v);
     }
+  // A reply's rewrite is told at its device: the device's mark carries the reply's hop too.
+  for (const n of replyNotes) {
+    const v = visits.get(n.stop.key) ?? { rect: n.stop.rect, hops: [], bus: n.stop.onUnderlay };
+    v.hops.push(`${n.k}:r${n.stop.hop}`);
+    visits.set(n.stop.key, v);
+  }
   for (const [key, v] of visits)
     boxes.push({
       id: safeId("on", key),
@@ -150,37 +149,7 @@ export function withPath(
       data: { hop: v.hops.join(" "), place: key },
     });
 
-  const crowded = new Set<number | "outside">();
-  /** A callout of one line, else wrapped; or the first of the given sets of lines that finds room. */
-  const callout = (id: string, s: Stop, text: string | string[][], cls: string, hop: string) => {
-    for (const ls of typeof text === "string" ? [[text], wrap(text, WRAP)] : text) {
-      const w = Math.max(...ls.map((l) => textWidth(l, FONT.small))) + 10;
-      const h = ls.length * 13 + 4;
-      const spot = placer.place(s.rect, w, h, home(s));
-      if (!spot) continue;
-      const data = { hop, place: s.key, ...(s.node !== undefined ? { node: s.node } : {}) };
-      const leader = leaderLine(s.rect, spot);
-      if (leader) lines.push({ id: `${id}-leader`, cls: "leader", points: leader, data: { hop } });
-      boxes.push({ id, cls: `callout ${cls}`, ...spot, rx: 3, layer: "front", data });
-      ls.forEach((l, i) => {
-        labels.push({
-          id: `${id}-t${i ? i : ""}`,
-          cls: `callout-text ${cls}`,
-          x: spot.x + 5,
-          y: spot.y + 11.5 + i * 13,
-          text: l,
-          size: FONT.small,
-          anchor: "start",
-          data: { hop },
-        });
-      });
-      return;
-    }
-    const col = s.node === undefined ? undefined : scene.grid?.columns.get(s.node);
-    if (col === undefined) crowded.add("outside");
-    else crowded.add(col).add(col + 1);
-  };
-
+  const notes = new Callouts(placer, home, (node) => scene.grid?.columns.get(node), scene.width - M, fitting);
   for (const r of routed) {
     const last = r.stops.at(-1);
     if (!last) continue;
@@ -197,8 +166,15 @@ export function withPath(
         layer: "front",
         data: { hop: `${r.k}:${last.hop}` },
       });
-    const text = fit(`${many ? `${r.k}: ` : ""}${ok ? "" : "FAILS here: "}${endWords(r.b)}`, 60);
-    callout(safeId("end", String(r.k)), last, text, ok ? "end ok" : "end fail", `${r.k}:${last.hop}`);
+    const head = `${many ? `${r.k}: ` : ""}${ok ? "" : "FAILS here: "}`;
+    const text = fit(`${head}${endWords(r.b)}`, 60);
+    // Beside its own pod the pod's name can go: the short form keeps the status, the tooltip the rest.
+    const short = r.b.http ? `${head}HTTP ${r.b.http.status}` : undefined;
+    notes.add(safeId("end", String(r.k)), last, variants(text, short), {
+      cls: ok ? "end ok" : "end fail",
+      hop: `${r.k}:${last.hop}`,
+      tip: text,
+    });
   }
 
   const skip = new Set<string>();
@@ -210,17 +186,26 @@ export function withPath(
     if (f.action) for (const k of f.members) skip.add(`${k}:${f.hop}`);
     const head = `branches part here${f.action ? ` (${f.action})` : ""}:`;
     const ways = f.ways.map((w) => fit(`${w.members.join("+")} → ${w.text}`, 64));
-    const variants = [
-      [head, ...ways],
-      [head, ...ways.flatMap((w) => wrap(w, WRAP))],
-    ];
-    callout(safeId("fork", String(r.k), String(f.hop)), s, variants, "fork", tokens(f.members, f.hop));
+    const forms = [[head, ...ways], ...[36, 24].map((n) => [head, ...ways.flatMap((w) => wrap(w, n))])];
+    notes.add(safeId("fork", String(r.k), String(f.hop)), s, forms, { cls: "fork", hop: tokens(f.members, f.hop) });
   }
   const seen = new Set<string>();
   for (const r of routed)
     for (const s of r.stops) {
       const hop = r.b.hops[s.hop - 1]!;
       const sharers = tree.sharers(r.k, s.hop);
+      const colour = sharers.length > 1 ? "shared" : branchClass(r.k);
+      for (const step of hop.steps) {
+        const gw = gatewayNote(step);
+        if (!gw || seen.has(`${s.key} ${gw.lines.join(" ")}`)) continue;
+        seen.add(`${s.key} ${gw.lines.join(" ")}`);
+        const forms = [[gw.lines.join(" · ")], gw.lines, gw.lines.flatMap((l) => wrap(l, 24))];
+        notes.add(safeId("gw", String(r.k), String(s.hop)), s, forms, {
+          cls: `gw-note ${colour}`,
+          hop: tokens(sharers, s.hop),
+          data: gw.data,
+        });
+      }
       if (skip.has(`${r.k}:${s.hop}`)) continue;
       for (const step of hop.steps) {
         const t = rewriteText(step);
@@ -228,11 +213,26 @@ export function withPath(
         const text = fit(t, 64);
         if (seen.has(`${s.key} ${text}`)) continue;
         seen.add(`${s.key} ${text}`);
-        const cls = `nat ${sharers.length > 1 ? "shared" : branchClass(r.k)}`;
-        callout(safeId("nat", String(r.k), String(s.hop), step.action), s, text, cls, tokens(sharers, s.hop));
+        notes.add(safeId("nat", String(r.k), String(s.hop), step.action), s, variants(text), {
+          cls: `nat ${colour}`,
+          hop: tokens(sharers, s.hop),
+        });
       }
     }
-  badges(routed, many, placer, boxes, labels, home);
+  for (const n of replyNotes) {
+    if (seen.has(`${n.stop.key} ${n.text}`)) continue;
+    seen.add(`${n.stop.key} ${n.text}`);
+    notes.add(safeId("rnat", String(n.k), String(n.stop.hop), n.action), n.stop, variants(n.text), {
+      cls: `nat reply ${branchClass(n.k)}`,
+      hop: `${n.k}:r${n.stop.hop}`,
+      optional: true,
+    });
+  }
+  notes.badges(routed, many, branchClass);
+  boxes.push(...notes.boxes);
+  lines.push(...notes.lines);
+  labels.push(...notes.labels);
+  const crowded = notes.crowded;
 
   const right = Math.max(
     scene.width,
@@ -259,16 +259,26 @@ export function withPath(
   };
 }
 
-/** Each branch's reply, dashed in its colour, beside the way in. */
+/** A header rewrite on a reply's way back (conntrack's un-DNAT/un-SNAT): a dashed callout at its hop. */
+interface ReplyNote {
+  readonly k: number;
+  readonly stop: Stop;
+  readonly text: string;
+  readonly action: string;
+}
+
+/** Each branch's reply, dashed in its colour, beside the way in; returns where the reply undoes NAT. */
 function drawReplies(
   scene: Scene,
   routed: readonly { k: number; b: Branch; offset: number }[],
   lines: Line[],
   placer: Placer,
-): void {
+): ReplyNote[] {
+  const notes: ReplyNote[] = [];
   for (const r of routed) {
     if (!r.b.reply) continue;
-    routeBranch(scene, r.b.reply.hops).legs.forEach((leg, i) => {
+    const { legs, stops } = routeBranch(scene, r.b.reply.hops);
+    legs.forEach((leg, i) => {
       const pts = shift(leg.points, r.offset + 6);
       lines.push({
         id: `reply-${r.k}-${i}`,
@@ -279,62 +289,13 @@ function drawReplies(
       });
       for (const rect of legRects(pts)) placer.avoid(rect);
     });
+    for (const stop of stops)
+      for (const step of r.b.reply.hops[stop.hop - 1]!.steps) {
+        const t = step.type === "conntrack" ? rewriteText(step) : undefined;
+        if (t) notes.push({ k: r.k, stop, text: fit(t, 64), action: step.action });
+      }
   }
-}
-
-/** Hop numbers: one badge per place and set of numbers, in the branch's colour (grey when shared). */
-function badges(
-  routed: readonly { k: number; stops: readonly Stop[] }[],
-  many: boolean,
-  placer: Placer,
-  boxes: Box[],
-  labels: Label[],
-  home: (s: Stop) => Rect | undefined,
-): void {
-  const byKey = new Map<string, { stop: Stop; perBranch: Map<number, number[]> }>();
-  for (const r of routed)
-    for (const s of r.stops) {
-      const e = byKey.get(s.key) ?? { stop: s, perBranch: new Map() };
-      byKey.set(s.key, e);
-      e.perBranch.set(r.k, [...(e.perBranch.get(r.k) ?? []), s.hop]);
-    }
-  for (const [key, e] of byKey) {
-    const sets = new Map<string, number[]>();
-    for (const [k, ns] of e.perBranch) sets.set(ns.join(","), [...(sets.get(ns.join(",")) ?? []), k]);
-    for (const [numbers, ks] of sets) {
-      const text = fit(numbers, 12);
-      const cls = many && ks.length > 1 ? "shared" : branchClass(ks[0]!);
-      const w = textWidth(text, FONT.small) + 8;
-      const spot = placer.place(e.stop.rect, w, 14, home(e.stop));
-      if (!spot) continue;
-      const id = safeId("badge", key, String(ks[0]));
-      const hop = ks.flatMap((k) => numbers.split(",").map((n) => `${k}:${n}`)).join(" ");
-      boxes.push({ id, cls: `badge ${cls}`, ...spot, rx: 7, layer: "front", data: { hop, place: key } });
-      labels.push({
-        id: `${id}-t`,
-        cls: "badge-text",
-        x: spot.x + spot.w / 2,
-        y: spot.y + 10.5,
-        text,
-        size: FONT.small,
-        anchor: "middle",
-      });
-    }
-  }
-}
-
-/** A dotted line from the callout's nearest edge to its device's, when they stand apart. */
-function leaderLine(at: Rect, c: Rect): Point[] | undefined {
-  const ax = Math.min(Math.max(c.x + c.w / 2, at.x), at.x + at.w);
-  const ay = Math.min(Math.max(c.y + c.h / 2, at.y), at.y + at.h);
-  const bx = Math.min(Math.max(ax, c.x), c.x + c.w);
-  const by = Math.min(Math.max(ay, c.y), c.y + c.h);
-  return Math.hypot(ax - bx, ay - by) < 6
-    ? undefined
-    : [
-        { x: ax, y: ay },
-        { x: bx, y: by },
-      ];
+  return notes;
 }
 
 function endWords(b: Branch): string {

@@ -40,14 +40,24 @@ export class Placer {
   /**
    * The cheapest free w×h spot touching or near `around`, taken; undefined when none is free within
    * `reach`, outside every region but `home` (the feature's own node). Cost: the distance from the
-   * feature, plus SOFT_COST when it covers a soft rectangle.
+   * feature, plus SOFT_COST when it covers a soft rectangle. `right`: no part of the spot beyond it;
+   * `strict`: no spot that covers a soft rectangle (a callout is never drawn through).
    */
-  place(around: Rect, w: number, h: number, home?: Rect, reach = REACH): Rect | undefined {
+  place(
+    around: Rect,
+    w: number,
+    h: number,
+    home?: Rect,
+    right = Number.POSITIVE_INFINITY,
+    strict = false,
+  ): Rect | undefined {
     let best: { r: Rect; cost: number } | undefined;
-    for (const c of candidates(around, w, h, reach)) {
-      if (best && c.d >= best.cost) continue;
+    for (const c of candidates(around, w, h, REACH)) {
+      if ((best && c.d >= best.cost) || c.r.x + c.r.w > right) continue;
       if (!this.free(c.r) || this.regions.hits(c.r, 1, home)) continue;
-      const cost = c.d + (this.soft.hits(c.r) ? SOFT_COST : 0);
+      const soft = this.soft.hits(c.r);
+      if (soft && strict) continue;
+      const cost = c.d + (soft ? SOFT_COST : 0);
       if (!best || cost < best.cost) best = { r: c.r, cost };
     }
     if (best) this.hard.add(best.r);
