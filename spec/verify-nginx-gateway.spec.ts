@@ -13,7 +13,7 @@ import { NGINX, nginxPlans } from "../lib/emulate/nginx.ts";
 import { checkPrerequisites } from "../lib/emulate/prerequisites.ts";
 import { sameGatewayRequest, sameLocation } from "../lib/verify/gateway-rows.ts";
 import { reportText } from "../lib/verify/report.ts";
-import { defaultRequests } from "../lib/verify/requests.ts";
+import { defaultRequests, type VerifyRequest } from "../lib/verify/requests.ts";
 import { verify } from "../lib/verify/verify.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -145,9 +145,9 @@ describe("verify: curl through a Gateway against real nginx", function () {
     }
   });
 
-  const run = async (file: string) => {
+  const run = async (file: string, extra: readonly VerifyRequest[] = []) => {
     const topo = loadTopologySync(file);
-    const requests = defaultRequests(topo.cluster).filter((r) => r.kind === "gateway");
+    const requests = [...defaultRequests(topo.cluster).filter((r) => r.kind === "gateway"), ...extra];
     const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
     const text = reportText(rep, file);
     expect(rep.skipped, text).to.equal(undefined);
@@ -172,6 +172,43 @@ describe("verify: curl through a Gateway against real nginx", function () {
     // The 80/20 split: both carts answer (the chi-square test of the spread is verify's own).
     const carts = seen("https://shop.example.com/checkout").map((g) => /shop\/(cart-v\d)-/.exec(g.key)?.[1]);
     expect(carts).to.have.members(["cart-v1", "cart-v2"]);
+  });
+
+  it("HTTPS edges: 421 both ways, no SNI refused, TLS to a plain port; plain http to a TLS port is where kubehop errs", async () => {
+    const row = (to: string, host?: string): VerifyRequest => ({
+      from: "client/client",
+      proto: "tcp",
+      kind: "gateway",
+      to,
+      ...(host ? { headers: [`Host: ${host}`] } : {}),
+    });
+    const { rep, text } = await run(SHOP, [
+      row("https://admin.example.com/"),
+      row("https://203.0.113.20/"),
+      row("https://shop.example.com:80/"),
+      row("http://shop.example.com:443/"),
+    ]);
+    const seen = (to: string, host?: string) =>
+      rep.rows
+        .filter((r) => r.request.to === to && r.request.headers?.[0] === (host ? `Host: ${host}` : undefined))
+        .flatMap((r) => [
+          ...r.groups.filter((g) => g.observed > 0).map((g) => g.key),
+          ...r.unexpected.map((u) => u.what),
+        ]);
+    expect(seen("https://shop.example.com/", "admin.example.com"), text).to.deep.equal(["HTTP 421"]);
+    expect(seen("https://admin.example.com/", "shop.example.com"), text).to.deep.equal(["HTTP 421"]);
+    // A Host no listener takes: the default server's 404 (the Host picks nginx's server, not the SNI).
+    expect(seen("https://shop.example.com/", "kh-sample.kh-nowhere.example"), text).to.deep.equal(["HTTP 404"]);
+    expect(seen("https://admin.example.com/")[0]).to.match(/^HTTP 200, shop\/web-.* \(Host admin\.example\.com\)$/);
+    // curl sends no server name to an address: no listener takes it, NGF's default server refuses the handshake.
+    expect(seen("https://203.0.113.20/"), text).to.deep.equal(["tls-rejected"]);
+    // TLS to the plain-HTTP port: nginx answers the ClientHello with a plain 400, which curl's TLS cannot read.
+    expect(seen("https://shop.example.com:80/"), text).to.deep.equal(["tls-rejected"]);
+    // Plain http to the TLS port: nginx answers 400 ("The plain HTTP request was sent to HTTPS port"); kubehop
+    // says the handshake fails, but curl sent no handshake. nginx is right: kubehop's Gateway proxy should answer 400.
+    const wrong = rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`);
+    expect(wrong, text).to.have.length(1);
+    expect(wrong[0], text).to.match(/^http:\/\/shop\.example\.com:443\/: seen but not predicted: HTTP 400 x\d+$/);
   });
 
   it("agrees on every HTTPRoute row of the fixture but where NGINX Gateway Fabric departs from the standard", async () => {

@@ -285,6 +285,26 @@ describe("verify: curl through ingress against real nginx", function () {
     expect(key("https://secure.example.com/x", "nowhere.example.com")).to.deep.equal(["HTTP 404"]);
   });
 
+  it("plain http to the TLS port and TLS to the plain port: where kubehop's ingress model errs, nginx is right", async () => {
+    const { topo, requests } = ingressRows(REWRITE, [
+      "http://secure.example.com:443/login/",
+      "https://secure.example.com:80/login/",
+    ]);
+    const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
+    const text = reportText(rep, REWRITE);
+    // kubehop's controller ignores which port took the connection: it routes plain http on 443 (a 308 to
+    // https) and https on 80 (200). nginx answers the first 400 (plain HTTP to an HTTPS port) and cannot
+    // speak TLS on the second (curl: wrong version number).
+    const wrong = rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`);
+    expect(wrong, text).to.have.length(2);
+    expect(wrong[0], text).to.match(
+      /^http:\/\/secure\.example\.com:443\/login\/: seen but not predicted: HTTP 400 x\d+$/,
+    );
+    expect(wrong[1], text).to.match(
+      /^https:\/\/secure\.example\.com:80\/login\/: seen but not predicted: tls-rejected /,
+    );
+  });
+
   it("agrees on the ingress-hosts hard case: wildcard and exact hosts, the catch-all, merged Ingresses, 302, 403", async () => {
     const host = (h: string) => ({ to: "http://any.example.org/x", headers: [`Host: ${h}`] });
     const agreed = await agrees(HOSTS, [

@@ -54,7 +54,9 @@ export function secretHosts(cluster: Cluster): Map<string, string[]> {
       if (!out.has(secret)) out.set(secret, new Set());
     }
   }
-  return new Map([...out].map(([k, v]) => [k, [...v].sort()] as const));
+  return new Map(
+    [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v].sort()] as const),
+  );
 }
 
 /** Makes the CA, the Secrets' certificates and the fake one in `folder` (created 0700). */
