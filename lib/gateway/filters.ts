@@ -67,27 +67,45 @@ export function redirectLocation(r: RequestRedirect, ctx: RedirectContext): stri
   return `${scheme}://${host}${portText}${path}${ctx.query}`;
 }
 
-/** Whether the answer is a CORS preflight the gateway answers itself, and the headers CORS adds. */
+/**
+ * Whether the answer is a CORS preflight the gateway answers itself, and the headers CORS adds
+ * (httproute_types.go HTTPCORSFilter). A "*" with allowCredentials is never written back: the origin,
+ * the requested method and the requested headers are echoed instead (and left out when not asked
+ * for); Access-Control-Expose-Headers goes on every allowed answer, preflight or not, as the
+ * conformance test HTTPRouteCORS expects.
+ */
 export function corsHeaders(
   cors: CorsPolicy,
   method: string,
   headers: Headers,
 ): { preflight: boolean; headers: Record<string, string> } {
   const origin = headerValue(headers, "origin");
-  const preflight = method === "OPTIONS" && headerValue(headers, "access-control-request-method") !== undefined;
+  const requestMethod = headerValue(headers, "access-control-request-method");
+  const preflight = method === "OPTIONS" && requestMethod !== undefined;
   if (origin === undefined || !originAllowed(cors.allowOrigins, origin)) return { preflight, headers: {} };
+  const credentials = cors.allowCredentials;
   const out: Record<string, string> = {
-    "access-control-allow-origin": cors.allowOrigins.includes("*") && !cors.allowCredentials ? "*" : origin,
+    "access-control-allow-origin": cors.allowOrigins.includes("*") && !credentials ? "*" : origin,
   };
-  if (cors.allowCredentials) out["access-control-allow-credentials"] = "true";
+  if (credentials) out["access-control-allow-credentials"] = "true";
   if (preflight) {
-    if (cors.allowMethods.length > 0) out["access-control-allow-methods"] = cors.allowMethods.join(", ");
-    if (cors.allowHeaders.length > 0) out["access-control-allow-headers"] = cors.allowHeaders.join(", ");
+    const methods = allowed(cors.allowMethods, credentials, requestMethod);
+    if (methods !== undefined) out["access-control-allow-methods"] = methods;
+    const requested = headerValue(headers, "access-control-request-headers");
+    const names = allowed(cors.allowHeaders, credentials, requested);
+    if (names !== undefined) out["access-control-allow-headers"] = names;
     out["access-control-max-age"] = String(cors.maxAge ?? 5);
-  } else if (cors.exposeHeaders.length > 0) {
-    out["access-control-expose-headers"] = cors.exposeHeaders.join(", ");
   }
+  const exposed = allowed(cors.exposeHeaders, credentials, undefined);
+  if (exposed !== undefined) out["access-control-expose-headers"] = exposed;
   return { preflight, headers: out };
+}
+
+/** The list as the header writes it; a lone "*" with credentials becomes what the request asked for. */
+function allowed(list: readonly string[], credentials: boolean, requested: string | undefined): string | undefined {
+  if (list.length === 0) return undefined;
+  if (list.includes("*") && credentials) return requested;
+  return list.join(", ");
 }
 
 /** An allowed origin is "*", an exact origin, or one with a "*" standing for one or more host labels. */
