@@ -1,10 +1,13 @@
 // One branch of a hook's walk through nft rules: where it is (base chain, chain, rule, expression,
 // call stack) and what it carries (the packet, its probability and choices, events, NAT and
 // conntrack facts, assumptions). A branch is owned by one walk at a time and changed in place; a
-// numgen fork copies it. Choices and events are lists newest first, so forks share their past.
+// numgen fork copies it. Choices are a list newest first, so forks share their past; events are an
+// array in order, each with its hook, in the very shape a node's walk answers them (NodeStep): a fork
+// copies the array (numgen forks are few and early), a node's answer takes it over.
 import type { Packet } from "../../model/packet.ts";
 import type { RuleRef } from "../../model/ruleset.ts";
-import type { Assumption, HookName, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
+import type { Assumption, NetfilterEvent, RecentSets, Verdict } from "../hooks.ts";
+import type { NodeStep } from "../node-walk.ts";
 import { samePacket } from "../walk-merge.ts";
 
 const NONE: readonly number[] = [];
@@ -16,12 +19,8 @@ export interface Cons<T> {
   readonly tail: Cons<T> | null;
 }
 
-/** A branch's events, newest first, shared between forks; each knows the hook it happened in. */
-export interface Trail {
-  readonly event: NetfilterEvent;
-  readonly hook: HookName;
-  readonly tail: Trail | null;
-}
+/** One event of a branch and the hook it happened in (a node's walk answers these objects as they are). */
+export type Trail = NodeStep[];
 
 /** A level of the call stack: a jump goes back to rule `ri` of `chain`; a goto never goes back. */
 export interface Frame {
@@ -72,7 +71,7 @@ export class Branch implements ConnView {
     public packet: Packet,
     public probability: number,
     public choices: Cons<string> | null,
-    public events: Trail | null,
+    public events: Trail,
     public recent: RecentSets,
     public untracked: boolean,
     public ctDnat: boolean,
@@ -84,7 +83,7 @@ export class Branch implements ConnView {
       this.packet,
       probability,
       { head: choice, tail: this.choices },
-      this.events,
+      this.events.slice(),
       this.recent,
       this.untracked,
       this.ctDnat,
@@ -241,8 +240,6 @@ export function listOf<T>(list: Cons<T> | null): T[] {
 }
 
 /** A trail's events, oldest first. */
-export function eventsOf(trail: Trail | null): NetfilterEvent[] {
-  const out: NetfilterEvent[] = [];
-  for (let t = trail; t; t = t.tail) out.push(t.event);
-  return out.reverse();
+export function eventsOf(trail: Trail): NetfilterEvent[] {
+  return trail.map((s) => s.event);
 }

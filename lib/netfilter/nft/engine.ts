@@ -13,7 +13,8 @@ import { Branch, eventsOf, listOf } from "./branch.ts";
 import { checkRefs } from "./refs.ts";
 import { breakNftLoops } from "./loops.ts";
 import { breakDeepJumps } from "./jump-depth.ts";
-import { type Base, HookWalk } from "./walk.ts";
+import type { Base } from "./hook-run.ts";
+import { HookWalk } from "./walk.ts";
 
 /** The iptables table whose place a base chain takes, for RuleRef.table. */
 function kindOf(h: BaseHook): TableName {
@@ -23,6 +24,7 @@ function kindOf(h: BaseHook): TableName {
 }
 
 const RUN_FAMILIES = new Set(["ip", "inet"]);
+const NO_BASES: readonly Base[] = [];
 
 function baseOf(id: number, table: NftTable, chain: NftChain): Base {
   const hook = chain.base!;
@@ -48,6 +50,8 @@ function baseOf(id: number, table: NftTable, chain: NftChain): Base {
 export class NftEngine implements Netfilter {
   readonly diagnostics: readonly Diagnostic[];
   private readonly byHook = new Map<HookName, Base[]>();
+  /** Walks that have answered, to run again. */
+  private readonly idle: HookWalk[] = [];
 
   constructor(readonly ruleset: NftRuleset) {
     const notes: Diagnostic[] = [...ruleset.diagnostics];
@@ -103,8 +107,12 @@ export class NftEngine implements Netfilter {
     if (from instanceof Branch) {
       start = from;
       start.nextHook(ctx.recent, ctDnat, ctSnat);
-    } else start = new Branch(from, 1, null, null, ctx.recent, false, ctDnat, ctSnat);
-    return new HookWalk(hook, this.byHook.get(hook) ?? [], ctx, this.ruleset.file, policyAccepts).run(start);
+    } else start = new Branch(from, 1, null, [], ctx.recent, false, ctDnat, ctSnat);
+    // A walk is run again once it has answered; a node's walk asks for the next hook before that.
+    const w = this.idle.pop() ?? new HookWalk(this.ruleset.file);
+    const out = w.run({ hook, bases: this.byHook.get(hook) ?? NO_BASES, ctx, policyAccepts }, start);
+    this.idle.push(w);
+    return out;
   }
 }
 

@@ -33,6 +33,8 @@ class NftNodeWalk {
   readonly outIface: string;
   readonly isLocal: (ip: Ipv4) => boolean;
   private readonly unknown: Unknowns;
+  private readonly ctx: HookContext;
+  private readonly hookLists = new Map<readonly HookName[], Map<HookName, HookName[]>>();
 
   constructor(
     private readonly engine: NftEngine,
@@ -50,6 +52,16 @@ class NftNodeWalk {
       ...(opts.outIface === undefined ? { outIface: this.outIface } : {}),
       ...(masqueradeSource !== undefined ? { masqueradeSource } : {}),
     };
+    this.ctx = {
+      inIface: undefined,
+      outIface: undefined,
+      outIfaceAddress: undefined,
+      isLocal: this.isLocal,
+      ctState: opts.ctState ?? "NEW",
+      ctNat: { dnat: false, snat: false },
+      recent: opts.recent ?? new Map(),
+      unknown: this.unknown,
+    };
   }
 
   hook(
@@ -63,24 +75,28 @@ class NftNodeWalk {
     next: Next,
   ): void {
     const nat = "packet" in from ? from : undefined;
-    const ctx: HookContext = {
-      inIface,
-      outIface,
-      isLocal: this.isLocal,
-      ctState: this.opts.ctState ?? "NEW",
-      ctNat: {
-        dnat: (nat?.dnat ?? nat?.keptDnat) !== undefined,
-        snat: (nat?.snat ?? nat?.keptSnat) !== undefined,
-      },
-      recent,
-      unknown: this.unknown,
-    };
-    if (hook === "POSTROUTING" && this.opts.localIps.length === 1) ctx.outIfaceAddress = this.opts.localIps[0]!;
-    const hooks = [...before, hook];
+    // One context for the whole walk, set for each hook: a hook's walk reads it only while it runs.
+    const ctx = this.ctx;
+    ctx.inIface = inIface;
+    ctx.outIface = outIface;
+    ctx.ctNat!.dnat = (nat?.dnat ?? nat?.keptDnat) !== undefined;
+    ctx.ctNat!.snat = (nat?.snat ?? nat?.keptSnat) !== undefined;
+    ctx.recent = recent;
+    ctx.outIfaceAddress = hook === "POSTROUTING" && this.opts.localIps.length === 1 ? this.opts.localIps[0] : undefined;
+    const hooks = this.hooksAfter(before, hook);
     for (const b of this.engine.walk(hook, from, ctx, false)) {
       if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
       else this.out.push(this.finish(b, hooks, route));
     }
+  }
+
+  /** `before` and then `hook`, made once per walk: every branch that went this way shares it. */
+  private hooksAfter(before: readonly HookName[], hook: HookName): HookName[] {
+    let after = this.hookLists.get(before);
+    if (!after) this.hookLists.set(before, (after = new Map()));
+    let hooks = after.get(hook);
+    if (!hooks) after.set(hook, (hooks = [...before, hook]));
+    return hooks;
   }
 
   /** Routing's local-or-not decision, an assumption when the node's addresses are unknown. */
@@ -114,15 +130,11 @@ class NftNodeWalk {
 
   private finish(b: Branch, hooks: HookName[], route: Route): NodeBranch {
     // As for iptables rules, a chain's policy is listed only when it dropped the packet (the walk
-    // records no accepting one).
-    const steps: NodeStep[] = [];
+    // records no accepting one). The branch is done: its events become the answer's steps.
+    let steps = b.events;
+    if (steps.some(acceptingPolicy)) steps = steps.filter((s) => !acceptingPolicy(s));
     let masquerade = false;
-    for (let t = b.events; t; t = t.tail) {
-      const event = t.event;
-      if (event.kind === "masquerade") masquerade = true;
-      if (event.kind !== "policy" || event.rule.text !== "policy accept") steps.push({ hook: t.hook, event });
-    }
-    steps.reverse();
+    for (const s of steps) if (s.event.kind === "masquerade") masquerade = true;
     const marks: string[] = [];
     let previous = 0;
     for (let i = -1; i < steps.length; i++) {
@@ -152,6 +164,10 @@ class NftNodeWalk {
       assumptions: distinct(b.assumptions),
     };
   }
+}
+
+function acceptingPolicy(s: NodeStep): boolean {
+  return s.event.kind === "policy" && s.event.rule.text === "policy accept";
 }
 
 function distinct(assumptions: readonly Assumption[]): Assumption[] {

@@ -12,6 +12,10 @@ export class Queue<T> {
     return this.items[0];
   }
 
+  clear(): void {
+    this.items.length = 0;
+  }
+
   push(x: T): void {
     const a = this.items;
     let i = a.length;

@@ -28,6 +28,13 @@ export class Waiting {
     return this.queue.size + this.ready.length - this.readyAt;
   }
 
+  /** Empty, for a new walk (a walk stopped by its limits leaves branches behind). */
+  clear(): void {
+    this.queue.clear();
+    this.ready = [];
+    this.readyAt = 0;
+  }
+
   push(b: Branch): void {
     this.queue.push(b);
   }

@@ -13,31 +13,20 @@
 // 2,000 numgen rules whose choices come back together keeps two branches, not 2^2000. The work is
 // bounded as the iptables walk's is (WALK_LIMITS), and branches are answered in numgen's order.
 import type { Packet } from "../../model/packet.ts";
-import type { RuleRef, TableName } from "../../model/ruleset.ts";
+import type { RuleRef } from "../../model/ruleset.ts";
 import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
 import { type Branch, comparePaths, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
-import type { BaseHook, Dim, Expr, NftChain, NftRule, NftTable, NftVerdict, SetElement } from "./model.ts";
-import { assumedBy, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import { cmpHolds } from "./compare.ts";
+import { type Base, DECIDING, type HookRun } from "./hook-run.ts";
+import type { Expr, NftRule, NftVerdict, SetElement } from "./model.ts";
+import { assumedBy, selectorValues } from "./packet-fields.ts";
 import { testedText } from "./selectors.ts";
 import { type KeyValue, lookupOf } from "./sets.ts";
-import { dimHolds } from "./values.ts";
 import { elementText, numgenChoice } from "./walk-texts.ts";
 import { Waiting } from "./waiting.ts";
-
-export interface Base {
-  /** The engine's number for this base chain: where rules keep their reference as reached from it. */
-  readonly id: number;
-  readonly table: NftTable;
-  readonly chain: NftChain;
-  readonly hook: BaseHook;
-  readonly kind: TableName;
-  /** The policy's reference and detail, made once (every walk that falls through records them). */
-  readonly policyRef: RuleRef;
-  readonly policyDetail: string;
-}
 
 /** What running one expression leads to: on to the next expression or rule, or the branch was moved or is done. */
 const ON = 0;
@@ -46,46 +35,33 @@ const MOVED = 2;
 const DONE = 3;
 type Step = typeof ON | typeof NEXT | typeof MOVED | typeof DONE;
 
-/** Events that decide where the packet goes or what it becomes; jumps, returns and marks only lead there. */
-const DECIDING: Readonly<Partial<Record<NetfilterEvent["kind"], true>>> = {
-  accept: true,
-  drop: true,
-  reject: true,
-  dnat: true,
-  snat: true,
-  masquerade: true,
-  policy: true,
-  notrack: true,
-};
-
-/** Whether one of the values (each a list of dimensions) holds `vals`: loops, as it runs per rule. */
-function anyHolds(values: readonly (readonly Dim[])[], vals: readonly KeyValue[]): boolean {
-  for (const dims of values) {
-    let all = true;
-    for (let i = 0; i < dims.length && all; i++) all = dimHolds(dims[i]!, vals[i]!);
-    if (all) return true;
-  }
-  return false;
-}
-
+/**
+ * One hook's walk. An engine keeps the walks it made and runs them again (a node's walk runs one per
+ * hook and branch): each run starts from nothing but the rule set's name.
+ */
 export class HookWalk {
   private readonly waiting = new Waiting();
-  private readonly out: Branch[] = [];
+  private out: Branch[] = [];
   private visits = 0;
   /** The numgen rule that forked last, where a walk with too many branches is said to stop. */
   private lastFork: RuleRef | undefined;
+  private hook: HookName = "PREROUTING";
+  private bases: readonly Base[] = [];
+  private ctx!: HookContext;
+  private policyAccepts = true;
 
-  constructor(
-    private readonly hook: HookName,
-    private readonly bases: readonly Base[],
-    private readonly ctx: HookContext,
-    private readonly ruleset: string,
-    /** Whether a base chain's accepting policy is recorded as an event (a node's walk lists it nowhere). */
-    private readonly policyAccepts = true,
-  ) {}
+  constructor(private readonly ruleset: string) {}
 
   /** The branches the walk ends with, in numgen's order (lowest value first at every fork). */
-  run(start: Branch): Branch[] {
+  run(given: HookRun, start: Branch): Branch[] {
+    this.hook = given.hook;
+    this.bases = given.bases;
+    this.ctx = given.ctx;
+    this.policyAccepts = given.policyAccepts;
+    this.waiting.clear();
+    this.out = [];
+    this.visits = 0;
+    this.lastFork = undefined;
     let b: Branch | undefined = this.enter(start, 0) ? start : undefined;
     for (;;) {
       if (b) this.walk(b);
@@ -147,11 +123,17 @@ export class HookWalk {
     element?: NetfilterEvent["element"],
     to?: string,
   ): void {
-    // Fields set one by one, not spread: this runs for every event of every packet.
-    const event: NetfilterEvent = { kind, rule, before: b.packet, after, detail };
-    if (element) event.element = element;
-    if (to !== undefined) event.to = to;
-    b.events = { event, hook: this.hook, tail: b.events };
+    // Each shape made whole by one literal (in the order the fields are printed): an event given a
+    // field later would need a second allocation, and this runs for every event of every packet.
+    const before = b.packet;
+    const event: NetfilterEvent = element
+      ? to !== undefined
+        ? { kind, rule, before, after, detail, element, to }
+        : { kind, rule, before, after, detail, element }
+      : to !== undefined
+        ? { kind, rule, before, after, detail, to }
+        : { kind, rule, before, after, detail };
+    b.events.push({ hook: this.hook, event });
     b.packet = after;
     if (DECIDING[kind]) this.decide(b, rule);
   }
@@ -241,7 +223,7 @@ export class HookWalk {
     }
     switch (e.kind) {
       case "cmp":
-        return this.cmp(e, b) ? ON : NEXT;
+        return cmpHolds(e, b, this.ctx) ? ON : NEXT;
       case "lookup": {
         const vals = selectorValues(e.sel, b, this.ctx);
         const held = vals !== undefined && this.setHas(b, e.set, vals) !== undefined;
@@ -296,21 +278,6 @@ export class HookWalk {
       case "note":
         return ON;
     }
-  }
-
-  private cmp(e: Extract<Expr, { kind: "cmp" }>, b: Branch): boolean {
-    if (e.sel.fields[0]?.kind === "ctstatus") return ctStatusHolds(e.values, b) !== e.neg;
-    const vals = selectorValues(e.sel, b, this.ctx);
-    if (vals === undefined) return false;
-    const v = vals[0]!;
-    let held: boolean;
-    if (e.op === "eq") held = anyHolds(e.values, vals);
-    else {
-      const d = e.values[0]![0]!;
-      if (!("lo" in d) || typeof v !== "number") return false;
-      held = e.op === "lt" ? v < d.lo : e.op === "gt" ? v > d.lo : e.op === "le" ? v <= d.lo : v >= d.lo;
-    }
-    return held !== e.neg;
   }
 
   private dynamicKey(b: Branch, set: string): string {
