@@ -213,3 +213,40 @@ describe("conformance GRPCRouteWeight (conformance/tests/grpcroute-weight.go)", 
     expect(share("grpc-infra-backend-v3")).to.equal(0);
   });
 });
+
+describe("conformance HTTPRouteRequestMirror (conformance/tests/httproute-request-mirror.go)", () => {
+  const state = conformanceState("httproute-request-mirror.yaml");
+  const cases: Expected[] = [
+    { req: { path: "/mirror" }, backend: V1 },
+    {
+      req: {
+        path: "/mirror-and-modify-headers",
+        headers: { "X-Header-Remove": "remove-val", "X-Header-Add-Append": "append-val-1" },
+      },
+      upstream: {
+        headers: {
+          "X-Header-Add": "header-val-1",
+          "X-Header-Add-Append": "append-val-1,header-val-2",
+          "X-Header-Set": "set-overwrites-values",
+        },
+      },
+      absent: ["X-Header-Remove"],
+      backend: V1,
+    },
+  ];
+  // The test also expects the copy at infra-backend-v2 (MirroredTo); kubehop does not trace the copy
+  // and names RequestMirror as not modelled instead.
+  cases.forEach((c, i) => {
+    it(`case ${i}: GET ${c.req.path} -> ${c.backend}; RequestMirror named as not modelled`, () => {
+      check(state, "same-namespace", c);
+      const r = routeGatewayRequest(state, {
+        gateway: `${INFRA}/same-namespace`,
+        port: 80,
+        host: "example.com",
+        method: "GET",
+        path: c.req.path,
+      });
+      expect(r.notModelled).to.deep.equal(["RequestMirror"]);
+    });
+  });
+});

@@ -345,8 +345,19 @@ const TABLES: readonly Table[] = [
   },
 ];
 
-for (const t of TABLES) {
-  describe(`conformance ${t.test} (conformance/tests/${t.file}.go)`, () => {
+// HTTPRouteBackendRequestHeaderModifier runs HTTPRouteRequestHeaderModifier's cases against the same
+// modifiers written on the backendRef (httproute-request-header-modifier.go, its -backend.yaml).
+const onRule = TABLES.find((t) => t.test === "HTTPRouteRequestHeaderModifier")!;
+const BACKEND_MODIFIER: Table = {
+  test: "HTTPRouteBackendRequestHeaderModifier",
+  file: "httproute-request-header-modifier-backend",
+  gateway: "same-namespace",
+  cases: onRule.cases,
+};
+
+for (const t of [...TABLES, BACKEND_MODIFIER]) {
+  const source = t.file.replace(/-backend$/, "");
+  describe(`conformance ${t.test} (conformance/tests/${source}.go)`, () => {
     const state = conformanceState(`${t.file}.yaml`);
     t.cases.forEach((c, i) => {
       it(`case ${i}: ${c.req.method ?? "GET"} ${c.req.host ?? ""}${c.req.path} -> ${c.backend ?? c.status}`, () =>
