@@ -19,6 +19,7 @@ import { verify } from "../lib/verify/verify.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHOP = join(ROOT, "topologies/gateway.yaml");
 const FIXTURE = join(ROOT, "spec/fixtures/gateway-http-verify.yaml");
+const HTTPS = join(ROOT, "spec/fixtures/gateway-https-verify.yaml");
 
 describe("the nginx configuration of a Gateway's proxy pod (as NGINX Gateway Fabric writes it)", () => {
   const topo = loadTopologySync(FIXTURE);
@@ -198,7 +199,7 @@ describe("verify: curl through a Gateway against real nginx", function () {
     expect(seen("https://shop.example.com/", "admin.example.com"), text).to.deep.equal(["HTTP 421"]);
     expect(seen("https://admin.example.com/", "shop.example.com"), text).to.deep.equal(["HTTP 421"]);
     // A Host no listener takes: the default server's 404 (the Host picks nginx's server, not the SNI).
-    expect(seen("https://shop.example.com/", "kh-sample.kh-nowhere.example"), text).to.deep.equal(["HTTP 404"]);
+    expect(seen("https://shop.example.com/", "kh-any.kh-nowhere.example"), text).to.deep.equal(["HTTP 404"]);
     expect(seen("https://admin.example.com/")[0]).to.match(/^HTTP 200, shop\/web-.* \(Host admin\.example\.com\)$/);
     // curl sends no server name to an address: no listener takes it, NGF's default server refuses the handshake.
     expect(seen("https://203.0.113.20/"), text).to.deep.equal(["tls-rejected"]);
@@ -209,6 +210,48 @@ describe("verify: curl through a Gateway against real nginx", function () {
     const wrong = rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`);
     expect(wrong, text).to.have.length(1);
     expect(wrong[0], text).to.match(/^http:\/\/shop\.example\.com:443\/: seen but not predicted: HTTP 400 x\d+$/);
+  });
+
+  it("agrees on HTTPS listeners sharing a port: exact, wildcard and any host, by server name and Host", async () => {
+    const via = (sni: string, port = 443) => [`${sni}:${port}:203.0.113.40`];
+    const { rep, text } = await run(HTTPS, [
+      { from: "client/client", proto: "tcp", kind: "gateway", to: "https://alt.example.net/" },
+      { from: "client/client", proto: "tcp", kind: "gateway", to: "https://shop.example.net:8443/" },
+      ...["/docs", "/"].map((path) => ({
+        from: "client/client",
+        proto: "tcp" as const,
+        kind: "gateway" as const,
+        to: `https://kh-any.kh-nowhere.example${path}`,
+        headers: ["Host: other.example.com"],
+        resolve: via("kh-any.kh-nowhere.example"),
+      })),
+    ]);
+    expect(
+      rep.rows.filter((r) => r.verdict !== "agree").map((r) => `${r.request.to}: ${r.why}`),
+      text,
+    ).to.deep.equal([]);
+    const seen = (to: string, host?: string) =>
+      rep.rows
+        .filter((r) => r.request.to === to && r.request.headers?.[0] === (host ? `Host: ${host}` : undefined))
+        .flatMap((r) =>
+          r.groups
+            .filter((g) => g.observed > 0)
+            .map((g) => g.key.replace(/-[a-z0-9]+-[a-z0-9]+ saw .*? upstream/, " upstream")),
+        );
+    // Every pair of listeners' names as server name and Host: 421, the exact name beside its wildcard too.
+    const names = ["shop.example.net", "kh-sample.example.net", "kh-any.kh-nowhere.example"];
+    for (const sni of names)
+      for (const host of names.filter((h) => h !== sni))
+        expect(seen(`https://${sni}/`, host), `${sni} ${host}`).to.deep.equal(["HTTP 421"]);
+    // The wildcard listener takes a name the exact one does not; a route without hostnames serves it.
+    expect(seen("https://alt.example.net/")).to.deep.equal(["HTTP 200, web/api upstream GET / (Host alt.example.net)"]);
+    // The listener without a hostname: its route's hostname, a path it does not route (404).
+    expect(seen("https://kh-any.kh-nowhere.example/docs", "other.example.com")).to.deep.equal([
+      "HTTP 200, web/web upstream GET /docs (Host other.example.com)",
+    ]);
+    expect(seen("https://kh-any.kh-nowhere.example/", "other.example.com")).to.deep.equal(["HTTP 404"]);
+    // Port 8443 has only alt.example.net's listener: another server name is refused at the handshake.
+    expect(seen("https://shop.example.net:8443/")).to.deep.equal(["tls-rejected"]);
   });
 
   it("agrees on every HTTPRoute row of the fixture but where NGINX Gateway Fabric departs from the standard", async () => {

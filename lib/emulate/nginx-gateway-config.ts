@@ -70,7 +70,7 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
     const onPort = serving.filter((l) => l.protocol === "HTTP" && l.port === port);
     const attached = attachedTo(input.gateway, cluster.gateways.attachments, onPort);
     servers.push(`  server {`, `    listen ${port} default_server;`, `    return 404;`, `  }`);
-    for (const host of serverNames(attached)) {
+    for (const host of serverNames(attached, onPort)) {
       const rules = matchRulesFor(host, attached, onPort);
       const id = `${port}_${safeVar(host === ANY_HOST ? "any" : host)}`;
       servers.push(...serverBlock(block, out, id, host, port, rules));
@@ -95,7 +95,7 @@ export function nginxGatewayConfig(input: GatewayNginxInput): GatewayNginxConfig
     const bare = onPort
       .filter((l) => l.hostname === undefined || !attached.some((a) => a.listener === l.name))
       .map((l) => l.hostname ?? ANY_HOST);
-    for (const host of [...new Set([...serverNames(attached), ...bare])].sort()) {
+    for (const host of [...new Set([...serverNames(attached, onPort), ...bare])].sort()) {
       const rules = matchRulesFor(host, attached, onPort);
       const id = `${port}_${safeVar(host === ANY_HOST ? "any" : host)}`;
       const ssl = [
@@ -176,10 +176,12 @@ function misdirectedMaps(port: number, onPort: readonly GatewayListener[]): stri
 }
 
 /** The hostnames routes serve on the port, each a server; a route without any serves every host. */
-function serverNames(attached: readonly Attachment[]): string[] {
+function serverNames(attached: readonly Attachment[], onPort: readonly GatewayListener[]): string[] {
   const names = new Set<string>();
   for (const a of attached) {
-    if (a.hostnames.length === 0) names.add(ANY_HOST);
+    // NGF's findAcceptedHostnames: a route without hostnames serves its listener's.
+    const listener = onPort.find((l) => l.name === a.listener);
+    if (a.hostnames.length === 0) names.add(listener?.hostname ?? ANY_HOST);
     for (const h of a.hostnames) names.add(h.toLowerCase());
   }
   return [...names].sort();
@@ -191,8 +193,9 @@ const sampleOf = (host: string) =>
 /** The listener on the port that takes the server's name (the most specific hostname). */
 function listenerFor(host: string, onPort: readonly GatewayListener[]): GatewayListener | undefined {
   const sample = sampleOf(host);
+  if (sample === undefined) return onPort.find((l) => l.hostname === undefined) ?? onPort[0];
   return onPort
-    .filter((l) => sample === undefined || hostMatches(l.hostname, sample))
+    .filter((l) => hostMatches(l.hostname, sample))
     .sort((a, b) => compareRanks(hostnameRank(a.hostname), hostnameRank(b.hostname)))[0];
 }
 

@@ -13,6 +13,9 @@ import { servingListeners } from "../gateway/select-listener.ts";
 import { routeKey } from "../model/gateway.ts";
 import { run } from "./runner.ts";
 
+/** The server name verify sends a listener without a hostname (lib/verify's gateway rows use it too). */
+export const ANY_LISTENER_SAMPLE = "kh-any.kh-nowhere.example";
+
 export const OPENSSL = "/usr/bin/openssl";
 
 /** The SAN ingress-nginx's fake certificate carries. */
@@ -47,9 +50,10 @@ export function secretHosts(cluster: Cluster): Map<string, string[]> {
       const ref = l.tls.certificateRefs[0];
       if (!ref) continue;
       const secret = `${ref.namespace ?? gw.namespace}/${ref.name}`;
-      // A listener without a hostname takes any SNI: its certificate covers the hostnames of its routes.
+      // A listener without a hostname takes any SNI: its certificate covers the hostnames of its routes and
+      // the name verify sends it (ANY_LISTENER_SAMPLE), as kubehop assumes it valid for what it takes.
       const attached = state.attachments.filter((a) => a.gateway === routeKey(gw) && a.listener === l.name);
-      const hosts = l.hostname ? [l.hostname] : attached.flatMap((a) => a.hostnames);
+      const hosts = l.hostname ? [l.hostname] : [...attached.flatMap((a) => a.hostnames), ANY_LISTENER_SAMPLE];
       for (const h of hosts) add(secret, h.toLowerCase());
       if (!out.has(secret)) out.set(secret, new Set());
     }

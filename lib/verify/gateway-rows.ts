@@ -13,6 +13,7 @@ import type { UpstreamRequest } from "../model/step.ts";
 import type { Branch, Trace } from "../trace/types.ts";
 import { GATEWAY_NAME_LABEL } from "../control/gateway-defaults.ts";
 import { servingListeners } from "../gateway/select-listener.ts";
+import { ANY_LISTENER_SAMPLE } from "../emulate/tls.ts";
 import type { Echoed } from "./probe.ts";
 
 /** Headers an implementation puts on the upstream request that the standard leaves to it (NGF's base set). */
@@ -70,6 +71,7 @@ export interface GatewayUrl {
   readonly to: string;
   readonly headers?: readonly string[];
   readonly method?: string;
+  readonly resolve?: readonly string[];
 }
 
 /** What curl asks of every HTTPRoute attached to a Gateway's HTTP or HTTPS listener. */
@@ -93,39 +95,59 @@ export function gatewayUrls(cluster: Cluster): GatewayUrl[] {
     // Any host: a name no one resolves (.example, RFC 2606), sent as a wildcard's sample is.
     const hosts = a.hostnames.length ? a.hostnames : [listener.hostname ?? "*.any.example"];
     for (const host of hosts) {
-      // A wildcard's sample name resolves nowhere: sent to the Gateway's address with its Host.
+      // A wildcard's sample name resolves nowhere: sent to the Gateway's address with its Host; over TLS
+      // it is the server name too, so curl's --resolve takes it to the address.
       const wild = host.startsWith("*.");
-      const base = wild ? `${scheme}://${vip}${port}` : `${scheme}://${host}${port}`;
-      const hostHeader = wild ? [`Host: kh-sample${host.slice(1)}`] : [];
+      const sample = `kh-sample${host.slice(1)}`;
+      const tlsWild = wild && scheme === "https";
+      const base = wild && !tlsWild ? `${scheme}://${vip}${port}` : `${scheme}://${tlsWild ? sample : host}${port}`;
+      const hostHeader = wild && !tlsWild ? [`Host: ${sample}`] : [];
+      const resolve = tlsWild ? { resolve: [`${sample}:${listener.port}:${vip}`] } : {};
       for (const rule of a.route.rules)
         for (const m of rule.matches)
           for (const path of samplePaths(m)) {
             const conditions = withConditions(m);
-            add({ to: `${base}${joinQuery(path, conditions.query)}`, ...withHeaders(hostHeader, conditions) });
-            if (conditions.headers.length || conditions.query || conditions.method) add({ to: `${base}${path}` });
+            add({
+              to: `${base}${joinQuery(path, conditions.query)}`,
+              ...withHeaders(hostHeader, conditions),
+              ...resolve,
+            });
+            if (conditions.headers.length || conditions.query || conditions.method)
+              add({ to: `${base}${path}`, ...resolve });
           }
     }
   }
   for (const u of misdirectedUrls(cluster)) add(u);
-  return out.map((u) => (u.headers?.length === 0 ? { to: u.to, ...(u.method ? { method: u.method } : {}) } : u));
+  return out.map((u) => {
+    if (u.headers?.length !== 0) return u;
+    const { headers: _, ...rest } = u;
+    return rest;
+  });
 }
 
+/** A name a listener hostname takes: itself, a wildcard's sample, or for no hostname the any-listener sample. */
+const nameFor = (hostname: string | undefined): string =>
+  hostname === undefined ? ANY_LISTENER_SAMPLE : hostname.startsWith("*.") ? `kh-sample${hostname.slice(1)}` : hostname;
+
 /**
- * Where HTTPS listeners of one Gateway share a port: curl to each exact listener hostname (its SNI) with
- * the Host of each other listener (421 Misdirected Request) and a Host no listener takes.
+ * Where HTTPS listeners of one Gateway share a port: curl with each listener's name as the server name
+ * (--resolve to the Gateway's address) and the Host of each other listener (the standard's 421
+ * Misdirected Request), and a Host no listener takes.
  */
 function misdirectedUrls(cluster: Cluster): GatewayUrl[] {
   const out: GatewayUrl[] = [];
   for (const gw of cluster.gateways.world.gateways) {
+    const vip = gatewayVip(cluster, gw.namespace, gw.name);
     const serving = servingListeners(cluster.gateways, `${gw.namespace}/${gw.name}`);
-    const https = serving.filter((l) => l.protocol === "HTTPS" && l.hostname !== undefined);
+    const https = serving.filter((l) => l.protocol === "HTTPS" && l.tls?.mode === "Terminate");
     for (const port of [...new Set(https.map((l) => l.port))].sort((a, b) => a - b)) {
-      const names = https.filter((l) => l.port === port).map((l) => l.hostname!);
-      if (names.length < 2) continue;
+      const names = https.filter((l) => l.port === port).map((l) => nameFor(l.hostname));
+      if (names.length < 2 || !vip) continue;
       const suffix = port === 443 ? "" : `:${port}`;
-      for (const sni of names.filter((h) => !h.startsWith("*.")))
-        for (const host of [...names.filter((h) => h !== sni), "*.kh-nowhere.example"])
-          out.push({ to: `https://${sni}${suffix}/`, headers: [`Host: ${host.replace(/^\*\./, "kh-sample.")}`] });
+      const unknown = names.includes(ANY_LISTENER_SAMPLE) ? [] : [ANY_LISTENER_SAMPLE];
+      for (const sni of names)
+        for (const host of [...names.filter((h) => h !== sni), ...unknown])
+          out.push({ to: `https://${sni}${suffix}/`, headers: [`Host: ${host}`], resolve: [`${sni}:${port}:${vip}`] });
     }
   }
   return out;

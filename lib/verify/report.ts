@@ -17,10 +17,15 @@ function observed(r: Row): string {
 
 const isCurl = (r: Row): boolean => r.request.kind === "ingress" || r.request.kind === "gateway";
 
-/** The URL, with curl's -X and -H where the row sends them. */
+/** The URL, with curl's -X, -H and --resolve where the row sends them. */
 function curlText(r: Row): string {
   const q = r.request;
-  return [...(q.method ? [`-X ${q.method}`] : []), ...(q.headers ?? []).map((h) => `-H '${h}'`), q.to].join(" ");
+  return [
+    ...(q.method ? [`-X ${q.method}`] : []),
+    ...(q.headers ?? []).map((h) => `-H '${h}'`),
+    ...(q.resolve ?? []).map((x) => `--resolve ${x}`),
+    q.to,
+  ].join(" ");
 }
 
 function fmtP(p: number): string {
@@ -115,6 +120,10 @@ export function reportJson(rep: VerifyReport, topology: string): unknown {
       proto: r.request.proto,
       size: r.request.size ?? null,
       kind: r.request.kind,
+      // curl's -X, -H and --resolve of a curl row (empty for others): the row is the whole request.
+      method: r.request.method ?? null,
+      headers: r.request.headers ?? [],
+      resolve: r.request.resolve ?? [],
       verdict: r.verdict,
       why: r.why ?? null,
       predicted: r.groups.map((g) => ({

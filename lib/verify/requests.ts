@@ -18,6 +18,8 @@ export interface VerifyRequest {
   readonly headers?: readonly string[];
   /** curl through a Gateway: the method (-X), GET when left out. */
   readonly method?: string;
+  /** curl's --resolve HOST:PORT:ADDR (a wildcard listener's sample name, which no DNS holds). */
+  readonly resolve?: readonly string[];
   /** The Service the request goes to, when it goes to one (its session affinity matters). */
   readonly service?: Service;
 }

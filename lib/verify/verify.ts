@@ -257,6 +257,7 @@ function planIngress(topo: Topology, request: VerifyRequest, repeat: number): Pl
       from: request.from,
       ...(request.headers ? { headers: request.headers } : {}),
       ...(request.method ? { method: request.method } : {}),
+      ...(request.resolve ? { resolve: request.resolve } : {}),
     });
   } catch (e) {
     return { row: row("skipped", `not traceable: ${(e as Error).message}`), count: 0 };
