@@ -13,9 +13,11 @@ import type { NftTable } from "./model.ts";
 /** include/net/netfilter/nf_tables.h: the levels a walk may go down, the base chain's included. */
 export const NFT_JUMP_STACK_SIZE = 16;
 
+const NONE: readonly string[] = [];
+
 /** Marks each rule whose jump nests NFT_JUMP_STACK_SIZE levels deep as unreadable, in place; a diagnostic for each. */
 export function breakDeepJumps(file: string, table: NftTable): Diagnostic[] {
-  const edges = new Map<string, { ri: number; to: string[] }[]>();
+  const edges = new Map<string, { ri: number; to: readonly string[] }[]>();
   const indegree = new Map<string, number>();
   const reach: string[] = [];
   for (const [name, chain] of table.chains) if (chain.base) reach.push(name);
@@ -23,10 +25,12 @@ export function breakDeepJumps(file: string, table: NftTable): Diagnostic[] {
   // The chains base chains reach, with each one's edges and how many edges come into it.
   for (let i = 0; i < reach.length; i++) {
     const name = reach[i]!;
-    const out = table.chains.get(name)!.rules.flatMap((r, ri) => {
-      const to = r.unreadable ? [] : jumpTargets(r, table);
-      return to.length > 0 ? [{ ri, to }] : [];
-    });
+    const out: { ri: number; to: readonly string[] }[] = [];
+    const rules = table.chains.get(name)!.rules;
+    for (let ri = 0; ri < rules.length; ri++) {
+      const to = rules[ri]!.unreadable ? NONE : jumpTargets(rules[ri]!, table);
+      if (to.length > 0) out.push({ ri, to });
+    }
     edges.set(name, out);
     for (const e of out)
       for (const t of e.to) {

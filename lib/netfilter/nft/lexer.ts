@@ -18,12 +18,12 @@ export interface Token {
 }
 
 const PUNCT = new Set(["{", "}", "(", ")", ",", "@", "$", "&", "|", "^", "<", ">", "=", "!"]);
+const BLANKS_TO_COLLAPSE = /\s\s|[\t\n\r\f\v\u00a0\u2000-\u200a\u2028\u2029\u3000\ufeff\u1680\u202f\u205f]/;
 const TWO_CHAR = new Set(["==", "!=", "<=", ">=", "<<", ">>"]);
 
-/** Characters that end a word: white space, quotes, comments and punctuation. */
-function endsWord(c: string): boolean {
-  return c === " " || c === "\t" || c === "\n" || c === "\r" || c === ";" || c === '"' || c === "#" || PUNCT.has(c);
-}
+/** Characters (by code, below 128) that end a word: white space, quotes, comments and punctuation. */
+const ENDS_WORD = new Uint8Array(128);
+for (const c of [" ", "\t", "\n", "\r", ";", '"', "#", ...PUNCT]) ENDS_WORD[c.charCodeAt(0)] = 1;
 
 /** Where tokens come from: the text, read as the reader asks (never all its tokens at once), or a list. */
 export interface TokenSource {
@@ -77,7 +77,11 @@ export class Lexer implements TokenSource {
         return this.token("punct", text.slice(i, i + len), i, i + len);
       } else {
         let j = i;
-        while (j < text.length && !endsWord(text[j]!)) j++;
+        while (j < text.length) {
+          const c = text.charCodeAt(j);
+          if (c < 128 && ENDS_WORD[c] === 1) break;
+          j++;
+        }
         this.i = j;
         return this.token("word", text.slice(i, j), i, j);
       }
@@ -97,5 +101,7 @@ export class ListSource implements TokenSource {
 
 /** The source of tokens `from..to` (inclusive) with line breaks and runs of blanks made one space. */
 export function sourceOf(text: string, from: Token, to: Token): string {
-  return text.slice(from.start, to.end).replace(/\s+/g, " ");
+  const s = text.slice(from.start, to.end);
+  // Most rules are written on one line with single blanks: nothing to replace.
+  return BLANKS_TO_COLLAPSE.test(s) ? s.replace(/\s+/g, " ") : s;
 }

@@ -9,9 +9,22 @@ import type { Expr, NftRule, NftTable, SetElement } from "./model.ts";
 
 /** Each rule's targets, found once: the loop and the depth checks both ask, and a verdict map may name 10,000. */
 const targetsOf = new WeakMap<NftRule, string[]>();
+const NO_TARGETS: readonly string[] = [];
 
 /** The chains a rule may continue in: its jump/goto verdicts and the verdicts of the maps it looks up. */
-export function jumpTargets(rule: NftRule, table: NftTable): string[] {
+export function jumpTargets(rule: NftRule, table: NftTable): readonly string[] {
+  // Most rules jump nowhere or to one chain: answered without the cache, kept for verdict maps.
+  let maps = false;
+  let one: string | undefined;
+  let jumps = 0;
+  for (const e of rule.exprs)
+    if (e.kind === "vmap") maps = true;
+    else if (e.kind === "verdict" && "chain" in e.verdict) {
+      jumps++;
+      one = e.verdict.chain;
+    }
+  if (!maps && jumps === 0) return NO_TARGETS;
+  if (!maps && jumps === 1) return table.chains.has(one!) ? [one!] : NO_TARGETS;
   let to = targetsOf.get(rule);
   if (to) return to;
   const fromElements = (els: readonly SetElement[]) =>
@@ -32,7 +45,7 @@ interface Frame {
   readonly rules: NftRule[];
   next: number;
   /** The current rule's targets, found once (a verdict map may name 10,000 chains), and the next to visit. */
-  to: string[] | null;
+  to: readonly string[] | null;
   ti: number;
 }
 

@@ -2,22 +2,7 @@
 // was never declared never match (nft itself would refuse them; a paste may have lost them).
 import { type Diagnostic, diagnostic } from "../../model/diagnostic.ts";
 import { asWritten, excerpt } from "../../model/excerpt.ts";
-import type { Expr, NftTable, SetElement } from "./model.ts";
-
-function chainsOf(e: Expr): string[] {
-  const fromElements = (els: readonly SetElement[]) =>
-    els.flatMap((el) => (el.verdict && "chain" in el.verdict ? [el.verdict.chain] : []));
-  if (e.kind === "verdict" && "chain" in e.verdict) return [e.verdict.chain];
-  if (e.kind === "vmap" && e.map.kind === "anonymous") return fromElements(e.map.elements);
-  return [];
-}
-
-function setsOf(e: Expr): string[] {
-  if ((e.kind === "lookup" && e.set.kind === "named") || (e.kind === "vmap" && e.map.kind === "named"))
-    return [e.kind === "lookup" ? (e.set as { name: string }).name : (e.map as { name: string }).name];
-  if (e.kind === "setupdate") return [e.set];
-  return [];
-}
+import type { NftTable } from "./model.ts";
 
 export function checkRefs(file: string, table: NftTable): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -33,11 +18,26 @@ export function checkRefs(file: string, table: NftTable): Diagnostic[] {
     for (const el of set.elements)
       if (el.verdict && "chain" in el.verdict && !table.chains.has(el.verdict.chain))
         missing(set.line, `chain ${excerpt(el.verdict.chain)} (from @${asWritten(set.name)})`);
-  for (const chain of table.chains.values())
-    for (const rule of chain.rules)
+  // One pass over every rule of a table of 150,000 chains: each expression looked at in place.
+  const chain = (line: number, c: string) => {
+    if (!table.chains.has(c)) missing(line, `chain ${excerpt(c)}`);
+  };
+  const set = (line: number, s: string) => {
+    if (!table.sets.has(s)) missing(line, `set @${asWritten(s)}`);
+  };
+  for (const c of table.chains.values())
+    for (const rule of c.rules)
       for (const e of rule.exprs) {
-        for (const c of chainsOf(e)) if (!table.chains.has(c)) missing(rule.line, `chain ${excerpt(c)}`);
-        for (const s of setsOf(e)) if (!table.sets.has(s)) missing(rule.line, `set @${asWritten(s)}`);
+        if (e.kind === "verdict") {
+          if ("chain" in e.verdict) chain(rule.line, e.verdict.chain);
+        } else if (e.kind === "vmap") {
+          if (e.map.kind === "named") set(rule.line, e.map.name);
+          else
+            for (const el of e.map.elements)
+              if (el.verdict && "chain" in el.verdict) chain(rule.line, el.verdict.chain);
+        } else if (e.kind === "lookup") {
+          if (e.set.kind === "named") set(rule.line, e.set.name);
+        } else if (e.kind === "setupdate") set(rule.line, e.set);
       }
   return out;
 }
