@@ -179,6 +179,8 @@ export function gatewayMustHaveListeners(state: GatewayState, gateway: string, e
   for (const e of expected) {
     const l = gw!.listeners.find((a) => a.name === e.name);
     expect(l, `${gateway} listener ${e.name}`).to.not.equal(undefined);
+    // An empty list expects none; otherwise the listener may support more kinds than the test names.
+    if (e.supportedKinds.length === 0) expect(l!.supportedKinds, `${e.name} supportedKinds`).to.deep.equal([]);
     for (const kind of e.supportedKinds)
       expect(l!.supportedKinds, `${e.name} supportedKinds`).to.deep.include({ group: GATEWAY_GROUP, kind });
     expect(l!.attachedRoutes, `${e.name} attachedRoutes`).to.equal(e.attachedRoutes);
@@ -187,6 +189,15 @@ export function gatewayMustHaveListeners(state: GatewayState, gateway: string, e
         true,
       );
   }
+}
+
+/** GatewayMustHaveCondition: the Gateway's own status carries the condition. */
+export function gatewayMustHaveCondition(state: GatewayState, gateway: string, c: ExpectedCondition) {
+  const gw = state.gateways.find((g) => `${g.namespace}/${g.name}` === gateway);
+  expect(gw, gateway).to.not.equal(undefined);
+  expect(has(gw!.conditions, c), `${gateway}: ${JSON.stringify(c)} in ${JSON.stringify(gw!.conditions)}`).to.equal(
+    true,
+  );
 }
 
 /** GatewayAndHTTPRoutesMustBeAccepted: each route Accepted by the Gateway, every listener ready. */
