@@ -214,6 +214,12 @@ describe("browser: the interactive report in headless Chromium", function () {
     expect(texts).to.include(ip);
     expect(await page.$$eval(`${section} .hop.found`, (es) => es.length)).to.be.above(0);
 
+    // Words only a hop has (a chain a rule walked): the first such hop is chosen in its request.
+    expect(await search("KUBE-POSTROUTING")).to.match(/^0 matches in the pictures, [1-9]\d* hops$/);
+    const chosen = page.locator(".hop.selected .hop-steps", { hasText: "KUBE-POSTROUTING" });
+    expect(await chosen.count()).to.equal(1);
+    expect(await chosen.isVisible()).to.equal(true);
+
     expect(await search("zz-no-such-thing")).to.equal("no match for \u201czz-no-such-thing\u201d");
     expect(await page.getAttribute("#search-status", "class")).to.equal("none");
     expect(await page.$$eval(".found", (es) => es.length)).to.equal(0);

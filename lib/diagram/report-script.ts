@@ -250,7 +250,12 @@ export const REPORT_SCRIPT = String.raw`
         search.results.append(li);
       });
       if (hits.length > 40) search.results.append(el("li", "muted", (hits.length - 40) + " more hops"));
+      // To the first match: on a picture, else the first hop that matches, chosen in its request.
       if (marks.length) marks[0].scrollIntoView({ block: "center", inline: "center" });
+      else {
+        hits[0].r.choose(hits[0].token);
+        hits[0].r.section.scrollIntoView();
+      }
     },
   };
   document.getElementById("search-form").addEventListener("submit", function (e) {
