@@ -28,6 +28,10 @@ const DEFAULT = loadTopologySync(join(ROOT, "topologies/default.yaml"));
 const PATHS: Certificates = {
   caPem: "",
   fake: { certificate: "/c/fake.crt", key: "/c/fake.key" },
+  names: new Map([
+    ["shop/shop-tls", ["shop.example.com"]],
+    ["shop/admin-tls", ["admin.example.com"]],
+  ]),
   secrets: new Map([
     ["shop/shop-tls", { certificate: "/c/shop.crt", key: "/c/shop.key" }],
     ["shop/admin-tls", { certificate: "/c/admin.crt", key: "/c/admin.key" }],

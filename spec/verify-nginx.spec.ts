@@ -20,6 +20,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const DEFAULT = join(ROOT, "topologies/default.yaml");
 const REWRITE = join(ROOT, "topologies/hard-cases/ingress-rewrite.yaml");
 const HOSTS = join(ROOT, "topologies/hard-cases/ingress-hosts.yaml");
+const TLS = join(ROOT, "spec/fixtures/ingress-tls-verify.yaml");
 
 describe("curl through ingress: the request the backend pod receives", () => {
   const topo = loadTopologySync(REWRITE);
@@ -190,7 +191,9 @@ describe("verify: curl through ingress against real nginx", function () {
     }
   });
 
-  type Extra = string | { readonly to: string; readonly headers: readonly string[] };
+  type Extra =
+    | string
+    | { readonly to: string; readonly headers?: readonly string[]; readonly resolve?: readonly string[] };
   const ingressRows = (file: string, extra: readonly Extra[]) => {
     const topo = loadTopologySync(file);
     const given: VerifyRequest[] = extra.map((x) => ({
@@ -283,6 +286,57 @@ describe("verify: curl through ingress against real nginx", function () {
       /^HTTP 200, .* upstream GET \/api \(Host slash\.example\.com\)$/,
     );
     expect(key("https://secure.example.com/x", "nowhere.example.com")).to.deep.equal(["HTTP 404"]);
+  });
+
+  it("which certificate the controller presents: a wildcard tls entry's for a host under it, the fake one else", async () => {
+    const vip = (host: string) => ({ to: `https://${host}/`, resolve: [`${host}:443:203.0.113.10`] });
+    const { topo, requests } = ingressRows(TLS, [
+      "https://a.wild.example.com/",
+      "https://b.wild.example.com/",
+      "https://e.example.org/",
+      vip("x.wild.example.com"),
+      vip("x.y.wild.example.com"),
+      { to: "https://a.wild.example.com/", headers: ["Host: b.wild.example.com"] },
+    ]);
+    const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
+    const text = reportText(rep, TLS);
+    const seen = (to: string, host?: string) =>
+      rep.rows
+        .filter((r) => r.request.to === to && r.request.headers?.[0] === (host ? `Host: ${host}` : undefined))
+        .flatMap((r) => [
+          ...r.groups
+            .filter((g) => g.observed > 0)
+            .map((g) =>
+              g.key.replace(/-[a-z0-9]+-[a-z0-9]+ saw .*? upstream/, " upstream").replace(/, X-Real-IP .*/, ""),
+            ),
+          ...r.unexpected.map((u) =>
+            u.what.replace(/-[a-z0-9]+-[a-z0-9]+ saw .*? upstream/, " upstream").replace(/ \[.*/, ""),
+          ),
+        ]);
+    const only = (xs: string[]) => [...new Set(xs)];
+    // The tls entry lists no c.example.org Secret, and d-tls is not for e.example.org: the fake certificate.
+    expect(only(seen("https://c.example.org/")), text).to.deep.equal(["tls-untrusted"]);
+    expect(only(seen("https://e.example.org/")), text).to.deep.equal(["tls-untrusted"]);
+    // The wildcard server's certificate: by certificate.lua for b (no tls section names it), by the SAN for x.
+    expect(only(seen("https://b.wild.example.com/")), text).to.deep.equal([
+      "HTTP 200, web/web upstream GET / (Host b.wild.example.com)",
+    ]);
+    expect(only(seen("https://x.wild.example.com/")), text).to.deep.equal([
+      "HTTP 200, web/api upstream GET / (Host x.wild.example.com)",
+    ]);
+    // Two labels under the wildcard: no server and no certificate takes them.
+    expect(only(seen("https://x.y.wild.example.com/")), text).to.deep.equal(["tls-untrusted"]);
+    // a.wild's rule is in the Ingress whose tls entry is *.wild.example.com: ingress-nginx's extractTLSSecretName
+    // finds wild-tls by its certificate's SAN, so curl gets a.wild's page over TLS. kubehop's model gives the
+    // host the fake certificate (it matches tls hosts by name only): nginx is right.
+    const wrong = rep.rows.filter((r) => r.verdict === "disagree").map((r) => r.request.to);
+    expect(only(wrong), text).to.deep.equal(["https://a.wild.example.com/"]);
+    expect(only(seen("https://a.wild.example.com/"))).to.deep.equal([
+      "HTTP 200, web/web upstream GET / (Host a.wild.example.com)",
+    ]);
+    expect(only(seen("https://a.wild.example.com/", "b.wild.example.com"))).to.deep.equal([
+      "HTTP 200, web/web upstream GET / (Host b.wild.example.com)",
+    ]);
   });
 
   it("plain http to the TLS port and TLS to the plain port: where kubehop's ingress model errs, nginx is right", async () => {

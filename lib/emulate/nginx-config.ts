@@ -124,7 +124,7 @@ function serverBlock(
     ...(input.tls?.ports ?? []).map((p) => `    listen ${p} ssl${catchAll ? " default_server" : ""};`),
     `    server_name ${serverName(server.hostname)};`,
   ];
-  if (input.tls) out.push(...sslLines(certificateOf(server, servers, input.tls.certificates)));
+  if (input.tls) out.push(...sslLines(certificateOf(server, servers, input.cluster, input.tls.certificates)));
   const appRoot = server.locations.find((l) => l.ingress && l.annotations.appRoot !== "");
   if (appRoot) out.push(`    if ($uri = /) { return 302 $scheme://$http_host${appRoot.annotations.appRoot}; }`);
   for (const loc of server.locations) {
@@ -189,12 +189,48 @@ function locationBlock(
 }
 
 /**
- * certificate.lua's choice for the server's name: the host's tls Secret, else its one-label wildcard's,
- * else the controller's fake certificate.
+ * The certificate a server presents, as the controller picks it (not kubehop's model, so that verify tests
+ * that): createServers gives the host the Secret extractTLSSecretName finds in the first Ingress with a
+ * rule for it and a tls section (a tls entry listing the host, else one whose certificate verifies for it),
+ * else the default one; a host no such Ingress names has none, and certificate.lua then takes its
+ * one-label wildcard's, else the default (fake) one.
  */
-function certificateOf(server: Server, servers: ReadonlyMap<string, Server>, certificates: Certificates): KeyPair {
-  const secret = certificateServer(servers, server.hostname)?.certificate?.secret;
-  return (secret !== undefined && certificates.secrets.get(secret)) || certificates.fake;
+function certificateOf(
+  server: Server,
+  servers: ReadonlyMap<string, Server>,
+  cluster: Cluster,
+  certificates: Certificates,
+): KeyPair {
+  const own = (s: Server | undefined) => (s ? tlsSecretOf(s, cluster, certificates) : undefined);
+  const dot = server.hostname.indexOf(".");
+  const secret =
+    own(server) ??
+    (dot > 0 && !server.hostname.startsWith("*.") ? own(servers.get(`*${server.hostname.slice(dot)}`)) : "");
+  return (secret && certificates.secrets.get(secret)) || certificates.fake;
+}
+
+/** extractTLSSecretName for the server's host: `ns/secret`, "" for the default certificate, undefined for none. */
+function tlsSecretOf(server: Server, cluster: Cluster, certificates: Certificates): string | undefined {
+  const key = server.certificate?.ingress;
+  const ing =
+    key === undefined ? undefined : cluster.ingress.served.find((s) => ingressKey(s.ingress) === key)?.ingress;
+  if (!ing || server.hostname === DEFAULT_SERVER) return undefined;
+  const host = server.hostname.toLowerCase();
+  const listed = ing.tls.find((t) => t.hosts.some((h) => h.toLowerCase() === host));
+  if (listed) return listed.secretName ? `${ing.namespace}/${listed.secretName}` : "";
+  const verifies = ing.tls.find(
+    (t) =>
+      t.secretName && certificates.names.get(`${ing.namespace}/${t.secretName}`)?.some((n) => verifiesFor(n, host)),
+  );
+  return verifies ? `${ing.namespace}/${verifies.secretName}` : "";
+}
+
+/** Go's x509 VerifyHostname on one DNS name: equal without case, or `*.rest` for one more label. */
+function verifiesFor(name: string, host: string): boolean {
+  const n = name.toLowerCase();
+  if (!n.startsWith("*.")) return n === host;
+  const dot = host.indexOf(".");
+  return dot > 0 && host.slice(dot) === n.slice(1);
 }
 
 export function sslLines(pair: KeyPair): string[] {

@@ -32,6 +32,8 @@ export interface Certificates {
   readonly caPem: string;
   /** `ns/secret` -> its files. */
   readonly secrets: ReadonlyMap<string, KeyPair>;
+  /** `ns/secret` -> the DNS names its certificate is issued for. */
+  readonly names: ReadonlyMap<string, readonly string[]>;
   /** ingress-nginx's default (fake) certificate. */
   readonly fake: KeyPair;
 }
@@ -115,5 +117,5 @@ export function issueCertificates(folder: string, hosts: ReadonlyMap<string, rea
     ]);
     secrets.set(secret, pair);
   });
-  return { caPem: readFileSync(ca.certificate, "utf8"), secrets, fake };
+  return { caPem: readFileSync(ca.certificate, "utf8"), secrets, names: hosts, fake };
 }

@@ -35,13 +35,27 @@ export function ingressGroups(trace: Trace): { groups: Group[] } | { unverifiabl
       ...(h.location !== undefined ? { location: h.location } : {}),
       ...(h.gateway !== undefined ? { gateway: true } : {}),
     };
-    const key = keyOf(expect);
-    const g = groups.get(key) ?? { expect, key, probability: 0, dispositions: new Set<Disposition>() };
+    // Branches the key shows alike may still send the pod different headers (X-Real-IP: the address the
+    // controller saw, which node masqueraded): grouped apart, the client's address added to the label.
+    const shown = keyOf(expect);
+    const id = `${shown}\n${JSON.stringify(h.upstream?.headers ?? {})}`;
+    const clash = [...groups.entries()].some(([k, x]) => k !== id && x.key === shown);
+    const ip = h.upstream?.headers["x-real-ip"];
+    const key = clash && ip ? `${shown}, X-Real-IP ${ip}` : shown;
+    const g = groups.get(id) ?? { expect, key, probability: 0, dispositions: new Set<Disposition>() };
     g.probability += b.probability;
     g.dispositions.add(b.disposition);
-    groups.set(key, g);
+    groups.set(id, g);
   }
-  return { groups: [...groups.values()] };
+  // The first of a clashing label gets the address too.
+  const list = [...groups.values()];
+  return {
+    groups: list.map((g) => {
+      const ip = g.expect.kind === "http" ? g.expect.upstream?.headers["x-real-ip"] : undefined;
+      const twin = list.some((x) => x !== g && x.key.startsWith(`${g.key}, X-Real-IP `));
+      return twin && ip ? { ...g, key: `${g.key}, X-Real-IP ${ip}` } : g;
+    }),
+  };
 }
 
 /** The request curl sends: the traced method, target and headers, Host as curl writes it. */
