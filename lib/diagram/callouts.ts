@@ -10,6 +10,8 @@ import { fit, FONT, textWidth } from "./text.ts";
 
 /** Characters per line of a wrapped callout, widest first. */
 const WRAPS = [36, 22] as const;
+/** A callout on one line is cut past this many characters (wrapped, it is whole). */
+const ONE_LINE = 64;
 /** Room (px) a lane needs beside a callout's width: the placer's stand-off on both sides. */
 const LANE_PAD = 10;
 
@@ -30,9 +32,12 @@ export function wrap(text: string, chars: number): string[] {
   return out;
 }
 
-/** A text's forms: on one line, then wrapped at each width of WRAPS; the same lines once. */
+/**
+ * A text's forms: on one line (cut at `ONE_LINE` characters), then wrapped whole at each width of
+ * WRAPS, then `short`; the same lines once.
+ */
 export function variants(text: string, short?: string): string[][] {
-  const out: string[][] = [[text], ...WRAPS.map((w) => wrap(text, w))];
+  const out: string[][] = [[fit(text, ONE_LINE)], ...WRAPS.map((w) => wrap(text, w))];
   if (short !== undefined) out.push([short]);
   return out.filter((v, i) => out.findIndex((o) => o.join("\n") === v.join("\n")) === i);
 }
@@ -43,7 +48,7 @@ export interface CalloutOptions {
   readonly hop: string;
   /** More `data-*` attributes (gateway, route). */
   readonly data?: Readonly<Record<string, string>>;
-  /** The whole text, when a variant cuts it short. */
+  /** The whole text: the tooltip of a form that cuts it short (a line ending in … or the short form). */
   readonly tip?: string;
   /** Drawn where there is room, else left to the legend and Mermaid: the layout makes no room for it. */
   readonly optional?: boolean;
@@ -96,8 +101,8 @@ export class Callouts {
       const data = { hop: o.hop, place: s.key, ...(s.node !== undefined ? { node: s.node } : {}), ...o.data };
       const leader = leaderLine(s.rect, spot);
       if (leader) this.lines.push({ id: `${id}-leader`, cls: "leader", points: leader, data: { hop: o.hop } });
-      const whole = ls.join(" ");
-      const tip = o.tip !== undefined && o.tip !== whole ? { tip: o.tip } : {};
+      const cut = ls.some((l) => l.endsWith("…")) || (ls === forms.at(-1) && forms.length > 1 && ls.length === 1);
+      const tip = o.tip !== undefined && cut ? { tip: o.tip } : {};
       this.boxes.push({ id, cls: `callout ${o.cls}`, ...spot, rx: 3, layer: "front", data, ...tip });
       ls.forEach((l, i) => {
         this.labels.push({

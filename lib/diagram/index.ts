@@ -4,7 +4,7 @@ import { nodeOf } from "../model/hop-at.ts";
 import type { Trace } from "../trace/types.ts";
 import { layoutCluster } from "./layout.ts";
 import { ROW_CHARS } from "./node-box.ts";
-import { type PathOptions, withPath } from "./path.ts";
+import { type PathDrawing, type PathOptions, withPath } from "./path.ts";
 import type { Scene } from "./scene.ts";
 import { renderSvg, type SvgOptions } from "./svg.ts";
 import { pathViewScene } from "./path-view.ts";
@@ -63,9 +63,10 @@ function widen(lanes: readonly number[], crowded: ReadonlyMap<number | "outside"
 
 /**
  * The scene of a cluster, with the chosen branches (1-based; default all) of a trace over it. When a
- * callout finds no room beside its hop, the nodes are laid out again with pod names cut to a
- * shorter row and a lane beside its node as wide as the callout needs (a few times: see widen); if
- * that is not enough, with a full lane in every gap.
+ * callout finds no room beside its hop, the nodes are laid out again with lanes beside the crowded
+ * nodes as wide as their callouts need (see widen), pod rows at their usual width and cut shorter
+ * (names whole in their tooltips); the narrowest drawing that holds every callout wins. If none
+ * does, a full lane in every gap.
  */
 export function diagramScene(
   cluster: Cluster,
@@ -76,20 +77,29 @@ export function diagramScene(
   if (!trace) return layoutCluster(cluster);
   const picked = chosen ?? trace.branches.map((_, i) => i + 1);
   const base = { mustShow: podsOnPath(trace, picked), mustShowNodes: nodesOnPath(cluster, trace, picked) };
-  let drawn = withPath(layoutCluster(cluster, base), trace, picked, options);
-  let lanes = Array.from({ length: (drawn.scene.grid?.count ?? 0) + 1 }, () => 0);
-  // Room for callouts is taken from long pod names first (cut, whole in their tooltips), then lanes.
-  const tight = { ...base, rowChars: ROW_CHARS.min };
-  for (let pass = 0; pass < PASSES && drawn.crowded.size && !drawn.crowded.has("outside"); pass++) {
-    const crowded = drawn.crowded;
-    if (pass > 0) lanes = widen(lanes, crowded);
-    drawn = withPath(layoutCluster(cluster, { ...tight, lanes }), trace, picked, options);
+  const first = withPath(layoutCluster(cluster, base), trace, picked, options);
+  const none = Array.from({ length: (first.scene.grid?.count ?? 0) + 1 }, () => 0);
+  if (!first.crowded.size || first.crowded.has("outside")) return fallback(first);
+  let best: PathDrawing | undefined;
+  let widest = none;
+  for (const rowChars of [ROW_CHARS.max, ROW_CHARS.min, ROW_CHARS.tight]) {
+    let lanes = none;
+    let drawn = first;
+    for (let pass = 0; pass < PASSES && drawn.crowded.size && !drawn.crowded.has("outside"); pass++) {
+      lanes = widen(lanes, drawn.crowded);
+      drawn = withPath(layoutCluster(cluster, { ...base, lanes, rowChars }), trace, picked, options);
+    }
+    if (!drawn.crowded.size && (!best || drawn.scene.width < best.scene.width)) best = drawn;
+    widest = widest.map((w, i) => Math.max(w, lanes[i]!));
   }
-  if (drawn.crowded.size) {
-    lanes = lanes.map((w) => Math.max(w, CALLOUT_LANE));
-    drawn = withPath(layoutCluster(cluster, { ...tight, lanes }), trace, picked, options, { lastResort: true });
+  return best?.scene ?? fallback(first, widest);
+
+  /** Every callout placed as it is; else a full lane in every gap, a callout over a path rather than none. */
+  function fallback(drawn: PathDrawing, lanes = none): Scene {
+    if (!drawn.crowded.size) return drawn.scene;
+    const wide = { ...base, rowChars: ROW_CHARS.tight, lanes: lanes.map((w) => Math.max(w, CALLOUT_LANE)) };
+    return withPath(layoutCluster(cluster, wide), trace!, picked, options, { lastResort: true }).scene;
   }
-  return drawn.scene;
 }
 
 export function diagramSvg(

@@ -69,16 +69,24 @@ export function nodeHeight(c: NodeContent): number {
   return PODS_TOP + groups + (c.hidden.length ? ROW + 6 : 0) + 4;
 }
 
-/** The fewest characters a node's row gets, and the most (past them a pod's name is cut, its row's tooltip whole). */
-export const ROW_CHARS = { min: 44, max: 58 } as const;
+/**
+ * Characters a node's pod row gets: at least `min`, at most `max` (past them a pod's name is cut,
+ * its row's tooltip whole); `tight` when a path's callouts need the room beside the nodes.
+ */
+export const ROW_CHARS = { min: 44, max: 58, tight: 32 } as const;
 
 /** The width every node box gets: enough for the longest pod row, within bounds (`most` characters). */
 export function nodeWidth(contents: readonly NodeContent[], most: number = ROW_CHARS.max): number {
-  let chars: number = ROW_CHARS.min;
+  let chars = Math.min(ROW_CHARS.min, most);
   for (const c of contents)
     for (const g of c.groups)
       for (const p of g.pods) chars = Math.max(chars, [...p.name].length + 2 + formatIpv4(p.ip).length);
   return Math.min(Math.ceil(Math.min(chars, most) * 0.6 * FONT.label) + 70, 460);
+}
+
+/** The first of the texts that fits `chars` whole, else the last one cut. */
+function firstFit(texts: readonly string[], chars: number): string {
+  return texts.find((t) => [...t].length <= chars) ?? fit(texts.at(-1)!, chars);
 }
 
 export interface NodeDrawing {
@@ -146,20 +154,27 @@ export function drawNode(
     cls: "device-label",
     x: stack.x + 8,
     y: stack.y + 15,
-    text: fit("IP stack: routes + iptables (kube-proxy)", charsIn(inner - 16, FONT.label)),
+    text: firstFit(
+      ["IP stack: routes + iptables (kube-proxy)", "IP stack: routes + kube-proxy", "IP stack"],
+      charsIn(inner - 16, FONT.label),
+    ),
     size: FONT.label,
     anchor: "start",
   });
 
   const bridge = { x: x + PAD, y: y + 98, w: inner, h: 22 };
   boxes.push({ id: `${id}-bridge0`, cls: "device bridge0", ...bridge, rx: 3, layer: "front" });
-  const bridgeText = `bridge0 ${formatIpv4(n.bridgeIp)} · ${n.podCidr.text}`;
+  // Narrow, the bridge's address and the podCIDR's length say the same as address and podCIDR.
+  const bridgeTexts = [
+    `bridge0 ${formatIpv4(n.bridgeIp)} · ${n.podCidr.text}`,
+    `bridge0 ${formatIpv4(n.bridgeIp)}/${n.podCidr.length}`,
+  ];
   labels.push({
     id: `${id}-bridge0-l`,
     cls: "device-label",
     x: bridge.x + 30,
     y: bridge.y + 15,
-    text: fit(bridgeText, charsIn(inner - 38, FONT.label)),
+    text: firstFit(bridgeTexts, charsIn(inner - 38, FONT.label)),
     size: FONT.label,
     anchor: "start",
   });

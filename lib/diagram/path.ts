@@ -185,9 +185,15 @@ export function withPath(
     // The chooser's own rewrites (each way's new connection) are said by the fan-out, not beside it.
     if (f.action) for (const k of f.members) skip.add(`${k}:${f.hop}`);
     const head = `branches part here${f.action ? ` (${f.action})` : ""}:`;
-    const ways = f.ways.map((w) => fit(`${w.members.join("+")} → ${w.text}`, 64));
-    const forms = [[head, ...ways], ...[36, 24].map((n) => [head, ...ways.flatMap((w) => wrap(w, n))])];
-    notes.add(safeId("fork", String(r.k), String(f.hop)), s, forms, { cls: "fork", hop: tokens(f.members, f.hop) });
+    // Each way is cut to 64 characters wrapped or not (a fan-out stays a few lines); the tooltip is whole.
+    const ways = f.ways.map((w) => `${w.members.join("+")} → ${w.text}`);
+    const cut = ways.map((w) => fit(w, 64));
+    const forms = [[head, ...cut], ...[36, 22].map((n) => [head, ...cut.flatMap((w) => wrap(w, n))])];
+    notes.add(safeId("fork", String(r.k), String(f.hop)), s, forms, {
+      cls: "fork",
+      hop: tokens(f.members, f.hop),
+      tip: [head, ...ways].join("\n"),
+    });
   }
   const seen = new Set<string>();
   for (const r of routed)
@@ -210,12 +216,12 @@ export function withPath(
       for (const step of hop.steps) {
         const t = rewriteText(step);
         if (!t) continue;
-        const text = fit(t, 64);
-        if (seen.has(`${s.key} ${text}`)) continue;
-        seen.add(`${s.key} ${text}`);
-        notes.add(safeId("nat", String(r.k), String(s.hop), step.action), s, variants(text), {
+        if (seen.has(`${s.key} ${t}`)) continue;
+        seen.add(`${s.key} ${t}`);
+        notes.add(safeId("nat", String(r.k), String(s.hop), step.action), s, variants(t), {
           cls: `nat ${colour}`,
           hop: tokens(sharers, s.hop),
+          tip: t,
         });
       }
     }
@@ -223,6 +229,7 @@ export function withPath(
     if (seen.has(`${n.stop.key} ${n.text}`)) continue;
     seen.add(`${n.stop.key} ${n.text}`);
     notes.add(safeId("rnat", String(n.k), String(n.stop.hop), n.action), n.stop, variants(n.text), {
+      tip: n.text,
       cls: `nat reply ${branchClass(n.k)}`,
       hop: `${n.k}:r${n.stop.hop}`,
       optional: true,
@@ -292,7 +299,7 @@ function drawReplies(
     for (const stop of stops)
       for (const step of r.b.reply.hops[stop.hop - 1]!.steps) {
         const t = step.type === "conntrack" ? rewriteText(step) : undefined;
-        if (t) notes.push({ k: r.k, stop, text: fit(t, 64), action: step.action });
+        if (t) notes.push({ k: r.k, stop, text: t, action: step.action });
       }
   }
   return notes;
