@@ -51,6 +51,8 @@ cursor: pointer; }
 align-items: start; }
 @media (max-width: 1100px) { .request-grid { grid-template-columns: minmax(0, 1fr); } }
 .hop-panel { max-height: 80vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; }
+.hop-panel > label { position: sticky; top: -0.5rem; z-index: 1; display: block; padding: 0.3rem 0; \
+background: var(--bg); }
 .hop-panel .branch-end { margin: 0.2rem 0 0.5rem; }
 .hop-list { list-style: none; margin: 0; padding: 0; }
 .hop-list .leg-head { margin: 0.6rem 0 0.2rem; color: var(--muted); font-weight: 600; }
