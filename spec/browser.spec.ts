@@ -19,8 +19,17 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   "curl-shop-api-cart.svg": [
     "lb/edge · VIP 203.0.113.10",
+    "DNAT dst:",
+    "192.168.10.12→",
+    "HTTP 200 from",
+    "shop/cart-hbbsh2xmmq-82nqc",
+    "UN-NAT src: 192.168.10.12→203.0.113.10, sport: 30443→443",
+  ],
+  "curl-shop-api-cart-all.svg": [
+    "branches part here (PROXIED):",
     "DNAT dst: 192.168.10.12→10.244.1.5,",
-    "HTTP 200 from shop/cart-hbbsh2xmmq-82nqc",
+    "IP stack: routes + kube-proxy",
+    "bridge0 10.244.1.1/24",
   ],
   "trace-wg-no-peer.svg": ["FAILS here: WG_NO_PEER", "wg0 :51820", "db-1"],
   "curl-shop-api-cart-path.svg": [
