@@ -68,7 +68,7 @@ export function readVerdict(tokens: readonly Token[], i: number): { verdict: Nft
     case "goto": {
       const to = tokens[i + 1];
       if (!to || (to.kind !== "word" && to.kind !== "string")) throw new Unreadable(t, `\`${t.text}\` with no chain`);
-      return { verdict: { kind: t.text, chain: to.text }, next: i + 2 };
+      return { verdict: { kind: t.text, chain: to.text, target: undefined }, next: i + 2 };
     }
     case "reject": {
       if (tokens[i + 1]?.text !== "with")

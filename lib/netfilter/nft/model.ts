@@ -50,7 +50,12 @@ export type Dim =
 export type NftVerdict =
   | { readonly kind: "accept" | "drop" | "return" | "continue" }
   | { readonly kind: "reject"; readonly with: string }
-  | { readonly kind: "jump" | "goto"; readonly chain: string };
+  | {
+      readonly kind: "jump" | "goto";
+      readonly chain: string;
+      /** The chain of its table it goes to, found by a walk the first time (null: there is none). */
+      target: NftChain | null | undefined;
+    };
 
 export interface SetElement {
   readonly key: readonly Dim[];

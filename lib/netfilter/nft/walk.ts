@@ -325,7 +325,9 @@ export class HookWalk {
         return MOVED;
       case "jump":
       case "goto": {
-        const to = this.bases[b.bi]!.table.chains.get(v.chain);
+        // A verdict belongs to one table, whose chains are fixed once read: looked up by name once.
+        let to = v.target;
+        if (to === undefined) to = v.target = this.bases[b.bi]!.table.chains.get(v.chain) ?? null;
         const parent = b.stack;
         const depth = (parent?.depth ?? 0) + 1;
         // jump-depth.ts reports and disables a jump nft would refuse as too deep; this never lets one through.
