@@ -5,10 +5,10 @@
 // Also the reply's NAT reversal, told by a dashed callout at its hop.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { diagramSvg, layoutCluster, traceMermaid } from "../lib/diagram/index.ts";
+import { diagramScene, diagramSvg, layoutCluster, traceMermaid } from "../lib/diagram/index.ts";
 import type { Cluster } from "../lib/model/cluster.ts";
 import { loadTopologySync } from "../lib/topology.ts";
-import { geometryProblems, parseSvg } from "./diagram-helpers.ts";
+import { geometryProblems, labelRects, overlapping, parseSvg } from "./diagram-helpers.ts";
 
 const GATEWAY = "topologies/gateway.yaml";
 
@@ -53,6 +53,16 @@ describe("diagram: Gateways, listeners and routes", function () {
       "ResolvedRefs False, RefNotPermitted: Service legacy/old",
     );
     expect(doc.querySelector("text.route-warn")?.textContent).to.equal("ResolvedRefs False: RefNotPermitted");
+  });
+
+  it("its labels overlap nothing, with and without a path", () => {
+    for (const scene of [
+      layoutCluster(topo.cluster),
+      diagramScene(topo.cluster, topo.curl("https://shop.example.com/")),
+    ]) {
+      const bad = overlapping(labelRects(scene)).map(([a, b]) => `"${a.text}" / "${b.text}"`);
+      expect(bad, bad.slice(0, 5).join("\n")).to.deep.equal([]);
+    }
   });
 
   it("ties: the Gateway to its proxy pods' Service, each route to its Gateway and to the Services it sends to", () => {

@@ -30,6 +30,8 @@ describe("diagram geometry: callouts beside their hops, paths clear of titles", 
     expect(ends).to.deep.equal(["1:14", "2:24", "3:24", "4:24"]);
     expect(doc.querySelectorAll("path.path.reply").length, "each branch's reply drawn").to.be.above(4);
     expect(diagramSvg(topo.cluster, t, undefined, { reply: false })).to.not.contain("path reply");
+    // Issue 17: 2,437 px before lanes took only the room their callouts need.
+    expect(Number(doc.documentElement.getAttribute("width")), "width").to.be.at.most(1600);
   });
 
   it("one branch, and a failing trace", () => {
@@ -70,5 +72,13 @@ describe("diagram geometry: callouts beside their hops, paths clear of titles", 
     );
     expect(moved).to.not.equal(svg);
     expect(geometryProblems(moved).join("\n")).to.match(/covers node title[\s\S]*stands \d+ px from hop/);
+    // A callout moved onto the first leg of the path: the leg crosses it.
+    const leg = doc.querySelector("path.path[data-hop]")!.getAttribute("d")!;
+    const [x, y] = /^M(-?[\d.]+),(-?[\d.]+)/.exec(leg)!.slice(1).map(Number);
+    const onPath = svg.replace(
+      /(<rect id="end-1" class="callout[^"]*") x="[^"]*" y="[^"]*"/,
+      `$1 x="${x! - 10}" y="${y! - 5}"`,
+    );
+    expect(geometryProblems(onPath).join("\n")).to.match(/path 1:\d+ crosses callout end-1/);
   });
 });
