@@ -5,13 +5,15 @@
 // given rather than derived because the EndpointSlice controller (lib/control/endpoint-slices.ts)
 // matches every Service against every pod: 10,000 x 150,000 selector checks. To learn the pod IPs
 // the slices list, the Deployments are loaded once on their own first (same scheduler, same IPAM).
-import { nftNodeEngine } from "../lib/dataplane/nft-ruleset.ts";
+import { nftNodeEngine, nftNodeText } from "../lib/dataplane/nft-ruleset.ts";
 import { kubeProxyNftTable, listingText } from "../lib/kubeproxy/nftables/index.ts";
 import { loadTopologySync, type Topology } from "../lib/topology.ts";
 import type { Cluster, Pod } from "../lib/model/cluster.ts";
 import type { Packet } from "../lib/model/packet.ts";
 import { NetfilterEngine } from "../lib/netfilter/evaluator.ts";
+import { NftEngine } from "../lib/netfilter/nft/engine.ts";
 import { walkNftNode } from "../lib/netfilter/nft/node-walk.ts";
+import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { endpointSliceText, serviceClusterText } from "./cluster-text.ts";
 import { gc, mb, median, once, peakRss, row, timeIt } from "./report.ts";
@@ -48,13 +50,25 @@ function packetWalk(topo: Topology, pod: Pod, svc: string): { run: () => number;
  */
 function nftPacketWalk(cluster: Cluster, pod: Pod, svc: string): { run: () => number; branches: number } {
   const node = cluster.nodes.find((n) => n.name === pod.node)!;
-  const engine = nftNodeEngine({ ...cluster, kubeProxy: { ...cluster.kubeProxy, mode: "nftables" } }, node);
+  const engine = nftNodeEngine(nftMode(cluster), node);
   if (engine.diagnostics.length > 0)
     throw new Error(`bench: ${node.name}'s nft rules: ${engine.diagnostics[0]!.message}`);
   const { packet, localIps } = connection(cluster, pod, svc);
   const run = () => walkNftNode(engine, packet, { hook: "prerouting", inIface: "bridge0", localIps }).length;
   const branches = run();
   return { run, branches };
+}
+
+const nftModes = new WeakMap<Cluster, Cluster>();
+
+/**
+ * The cluster with kube-proxy in nftables mode, one object per cluster: kube-proxy's cluster-wide
+ * parts are built once per cluster object, as for a topology loaded in that mode.
+ */
+function nftMode(cluster: Cluster): Cluster {
+  let c = nftModes.get(cluster);
+  if (!c) nftModes.set(cluster, (c = { ...cluster, kubeProxy: { ...cluster.kubeProxy, mode: "nftables" } }));
+  return c;
 }
 
 function connection(cluster: Cluster, pod: Pod, svc: string): { packet: Packet; localIps: number[] } {
@@ -187,6 +201,17 @@ export function servicesAtScale(): void {
   row(
     `services: a node's nft ruleset on first use, with its first packet (list + read + run the chains it enters)`,
     `${s(nftNfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - nftBefore)}, ${rss()}`,
+    "-",
+  );
+  // Where a first use goes, on another node: its ruleset listed, read (every rule, for complete
+  // diagnostics), and checked (missing names, loops, jump depth).
+  const otherNode = c.nodes.find((n) => n.name === "node-2500")!;
+  const [otherText, listMs] = once(() => nftNodeText(nftMode(c), otherNode));
+  const [otherRules, readMs] = once(() => parseNftRuleset(otherText, "node-2500"));
+  const [, checkMs] = once(() => new NftEngine(otherRules));
+  row(
+    `services: another node's nft ruleset on first use, by part (list, read every rule, check names, loops and jump depth)`,
+    `list ${s(listMs)}, read ${s(readMs)}, check ${s(checkMs)}`,
     "-",
   );
   const bigNftUs = timeIt(() => bigNft.run(), 20000, 2000);
