@@ -51,7 +51,9 @@ const nodeWalk = (nf: NftEngine) =>
 describe("nft walk: lean, and still the same answers", () => {
   it("an unreadable rule in a chain no packet enters is reported at its line, and the walk is unchanged", () => {
     const nf = engineOf(SERVICE);
-    expect(nf.diagnostics.map((d) => `${d.code} ${(d.source as { line?: number } | undefined)?.line}`)).to.deep.equal(["nft-unsupported 27"]);
+    expect(nf.diagnostics.map((d) => `${d.code} ${(d.source as { line?: number } | undefined)?.line}`)).to.deep.equal([
+      "nft-unsupported 27",
+    ]);
     expect(nf.diagnostics[0]!.message).to.match(/chain "?unused"?: .*frobnicate.*the rule never matches/);
     expect(nodeWalk(nf).map((b) => b.dnat)).to.deep.equal(["10.0.1.10:8080", "10.0.2.10:8080", "10.0.3.10:8080"]);
   });
