@@ -408,6 +408,20 @@ describe("ingress routing: TLS and redirects", () => {
     expect(r.reason).to.contain("does not list shop.example.com");
   });
 
+  it("a wildcard tls entry gives a host one label under it its Secret (extractTLSSecretName by the certificate's name)", () => {
+    const wild = (host: string) =>
+      ing("wild", {
+        tls: [{ hosts: ["*.wild.example.com"], secretName: "wild-tls" }],
+        rules: [hostRule(host, p("/", "Prefix", "web"))],
+      });
+    const one = get([wild("a.wild.example.com")], "/x", "a.wild.example.com", "http");
+    expect(one.kind).to.equal("redirect");
+    expect(one.reason).to.contain("*.wild.example.com (secret wild-tls) covers a.wild.example.com");
+    // Two labels under it: Go's VerifyHostname refuses, so the host gets the default certificate.
+    const two = get([wild("x.y.wild.example.com")], "/x", "x.y.wild.example.com", "http");
+    expect(two.reason).to.contain("does not list x.y.wild.example.com");
+  });
+
   it("rules without a host are never redirected for TLS, and ACME challenges are exempt", () => {
     const any = ing("any", {
       tls: [{ hosts: ["shop.example.com"], secretName: "s" }],

@@ -191,14 +191,26 @@ export function needsRewrite(l: Location): boolean {
 }
 
 // The first Ingress with a TLS section and a rule for the host gives the server its certificate.
-// A host the TLS section does not list still gets the default certificate (extractTLSSecretName
-// returns "" and createServers falls back); offline we cannot read Secrets to match SANs.
+// extractTLSSecretName takes the entry that lists the host, else the first Secret whose certificate
+// verifies the host. Offline the Secret cannot be read, so, as everywhere in kubehop, a Secret is
+// taken to hold a certificate for the hosts its entry names: an entry naming `*.foo.com` covers
+// `bar.foo.com` (one label, as Go's VerifyHostname). Any other host gets the default certificate.
 function assignCertificate(server: MutableServer, ing: Ingress): void {
   if (server.hostname === DEFAULT_SERVER || server.certificate || ing.tls.length === 0) return;
   const host = server.hostname.toLowerCase();
   const entry = ing.tls.find((t) => t.hosts.some((h) => h.toLowerCase() === host));
   const key = ingressKey(ing);
-  if (entry?.secretName) {
+  const covering = entry ? undefined : ing.tls.find((t) => t.secretName && t.hosts.some((h) => coversHost(h, host)));
+  if (covering) {
+    const pattern = covering.hosts.find((h) => coversHost(h, host))!;
+    server.certificate = {
+      secret: `${ing.namespace}/${covering.secretName}`,
+      ingress: key,
+      why:
+        `${key}'s tls entry ${pattern} (secret ${covering.secretName}) covers ${server.hostname}: ingress-nginx ` +
+        `finds the Secret by its certificate's name, taken to be ${pattern}`,
+    };
+  } else if (entry?.secretName) {
     server.certificate = {
       secret: `${ing.namespace}/${entry.secretName}`,
       ingress: key,
@@ -242,4 +254,12 @@ function sortLocations(locations: Location[]): Location[] {
   const byLen = byPath.map((x, i) => ({ l: x.l, i }));
   byLen.sort((a, b) => (a.l.path.length === b.l.path.length ? a.i - b.i : b.l.path.length - a.l.path.length));
   return byLen.map((x) => x.l);
+}
+
+/** A certificate name covers a host: the same name, or `*.rest` for one label more (case-insensitive). */
+function coversHost(name: string, host: string): boolean {
+  const n = name.toLowerCase();
+  if (!n.startsWith("*.")) return false;
+  const rest = n.slice(1);
+  return host.endsWith(rest) && /^[a-z0-9_-]+$/.test(host.slice(0, host.length - rest.length));
 }
