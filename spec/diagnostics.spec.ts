@@ -425,6 +425,11 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(GATEWAY_ROUTE),
     "<input>:8:1: warning[gateway-filter-not-modelled]: HTTPRoute shop/web: filter RequestMirror is not modelled",
   ],
+  "gateway-field-not-modelled": [
+    topo(GATEWAY_ROUTE.replace("rules: [{filters:", "rules: [{timeouts: {request: 10s}, filters:")),
+    "<input>:11:74: warning[gateway-field-not-modelled]: HTTPRoute shop/web: rules[0].timeouts is not modelled; " +
+      "kubehop answers as if it were not set",
+  ],
   "gateway-address-unusable": [
     topo(GATEWAY_ROUTE.replace("  listeners:", "  addresses: [{type: Hostname, value: gw.example.com}]\n  listeners:")),
     "<input>:1:1: warning[gateway-address-unusable]: Gateway shop/gw: spec.addresses gw.example.com is of type Hostname",

@@ -85,6 +85,38 @@ export function gatewayApiVersionNote(src: SourceObject): Diagnostic | undefined
   );
 }
 
+// Fields the standard defines that change an answer, but kubehop does not model: each is said where
+// it is written, never dropped silently. (Time, retries and stickiness across requests are outside a
+// one-request trace; a Gateway's spec.tls asks clients or backends for certificates.)
+const UNMODELLED_RULE_FIELDS = ["timeouts", "retry", "sessionPersistence"] as const;
+const UNMODELLED_GATEWAY_FIELDS = ["tls"] as const;
+
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** `gateway-field-not-modelled` for every such field of a route rule or a Gateway's spec. */
+export function gatewayFieldNotes(src: SourceObject): Diagnostic[] {
+  if (!isModelledGatewayApi(src)) return [];
+  const md = metadataOf(src);
+  const who = `${src.kind} ${typeof md.namespace === "string" ? md.namespace : "default"}/${String(md.name)}`;
+  const spec = record(src.value.spec);
+  const note = (path: (string | number)[], field: string, where: string) =>
+    diagnostic(
+      "gateway-field-not-modelled",
+      src.at(path, field),
+      `${who}: ${where}${field} is not modelled; kubehop answers as if it were not set`,
+    );
+  if (src.kind === "Gateway")
+    return UNMODELLED_GATEWAY_FIELDS.filter((f) => spec?.[f] !== undefined).map((f) => note(["spec"], f, "spec."));
+  if (src.kind !== "HTTPRoute" && src.kind !== "GRPCRoute") return [];
+  const rules = Array.isArray(spec?.rules) ? spec.rules : [];
+  return rules.flatMap((r, i) =>
+    UNMODELLED_RULE_FIELDS.filter((f) => record(r)?.[f] !== undefined).map((f) =>
+      note(["spec", "rules", i], f, `rules[${i}].`),
+    ),
+  );
+}
+
 type Validate = <S extends z.ZodType>(schema: S, src: SourceObject) => z.infer<S> | undefined;
 
 function metadataOf(src: SourceObject): { name?: unknown; namespace?: unknown; labels?: unknown } {

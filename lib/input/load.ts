@@ -25,7 +25,13 @@ import {
 } from "./service-schema.ts";
 import { IngressClassSchema, type IngressClassObject, IngressSchema, type IngressObject } from "./ingress-schema.ts";
 import { deprecatedApi } from "./deprecated-api.ts";
-import { type GatewayApiInput, gatewayApiVersionNote, isModelledGatewayApi, readGatewayApi } from "./gateway-input.ts";
+import {
+  type GatewayApiInput,
+  gatewayApiVersionNote,
+  gatewayFieldNotes,
+  isModelledGatewayApi,
+  readGatewayApi,
+} from "./gateway-input.ts";
 import { hasLeadingZeroAddress, normaliseLeadingZeros } from "./leading-zeros.ts";
 import { type PodPool, podPools } from "./pod-pools.ts";
 import { readSources, type SourceFile } from "./source.ts";
@@ -132,6 +138,7 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
       ...read.flatMap((r) => r.notes),
       ...zeros,
       ...objects.flatMap((src) => deprecatedApi(src) ?? gatewayApiVersionNote(src) ?? []),
+      ...objects.flatMap(gatewayFieldNotes),
       ...objects
         .filter(
           (src) =>

@@ -223,6 +223,11 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "a route filter kubehop names but does not apply (RequestMirror, ExtensionRef, ...)",
   },
+  "gateway-field-not-modelled": {
+    severity: "warning",
+    meaning:
+      "a Gateway API field that changes answers but kubehop does not model (a rule's timeouts, retry, sessionPersistence; a Gateway's spec.tls)",
+  },
   "gateway-address-unusable": {
     severity: "warning",
     meaning: "a Gateway address kubehop cannot give its LoadBalancer Service: the LB pool's next one is used",
