@@ -240,3 +240,32 @@ describe("curl: the service-upstream annotation", () => {
     expect(steps(b).filter((s) => s.type === "dnat" && s.segment === 2)).to.deep.equal([]);
   });
 });
+
+describe("curl: the controller's port decides TLS, not the URL's scheme alone", () => {
+  before(loadTopology);
+
+  it("plain http to the https port: nginx answers 400 itself, before any Ingress rule", () => {
+    const b = only(topo.curl("http://store.example.com:443/shop"));
+    expect(b.disposition).to.equal("HTTP_400");
+    expect(b.http).to.include({ status: 400, host: "store.example.com" });
+    expect(b.http!.ingress).to.equal(undefined);
+    expect(b.detail).to.deep.include({ kind: "controller-answer", cause: "plain-http-to-tls-port", port: 443 });
+    expect(b.reason).to.match(/port 443 speaks TLS and curl sent plain HTTP: 400 .*sent to HTTPS port/);
+    expect(steps(b).some((s) => s.action === "HTTP_ROUTE")).to.equal(false);
+  });
+
+  it("https to the plain port: the TLS handshake fails, no HTTP exchange, no reply", () => {
+    const b = only(topo.curl("https://store.example.com:80/shop"));
+    expect(b.disposition).to.equal("TLS_HANDSHAKE_FAILED");
+    expect(b.detail).to.deep.include({ kind: "tls-refused", port: 80, sni: "store.example.com" });
+    expect(b.reason).to.contain("port 80 speaks plain HTTP");
+    expect(steps(b).at(-1)!.action).to.equal("TLS_HANDSHAKE_FAILED");
+    expect(b.http).to.equal(undefined);
+    expect(b.reply).to.equal(undefined);
+  });
+
+  it("the matching schemes still route: http on 80 redirects to https, https on 443 reaches the backend", () => {
+    expect(only(topo.curl("http://store.example.com/shop")).http).to.include({ status: 308 });
+    expect(only(topo.curl("https://store.example.com/shop")).http).to.include({ status: 200 });
+  });
+});

@@ -170,4 +170,18 @@ describe("curl through a Gateway: the http facts of each answer", () => {
     const misdirected = topo.curl("https://shop.example.com/", { headers: ["Host: www.example.com"] });
     expect(only(misdirected).disposition).to.equal("HTTP_404");
   });
+
+  it("plain http to the HTTPS listeners' port: the proxy answers 400, no handshake; TLS to port 80 fails it", () => {
+    // nginx (NGINX Gateway Fabric) answers "The plain HTTP request was sent to HTTPS port"; curl sent no ClientHello.
+    const t = topo.curl("http://shop.example.com:443/");
+    const plain = only(t);
+    expect(plain.disposition).to.equal("HTTP_400");
+    expect(plain.http).to.deep.include({ status: 400, gateway: "shop/shop-gateway" });
+    expect(plain.http!.route).to.equal(undefined);
+    expect(plain.detail).to.deep.include({ kind: "gateway-answer", cause: "plain-http-to-tls-port", status: 400 });
+    expect(formatTraceText(t)).to.include("curl sent plain HTTP: 400");
+    const tls = only(topo.curl("https://shop.example.com:80/"));
+    expect(tls.disposition).to.equal("TLS_HANDSHAKE_FAILED");
+    expect(tls.http).to.equal(undefined);
+  });
 });

@@ -341,24 +341,29 @@ describe("verify: curl through ingress against real nginx", function () {
     ]);
   });
 
-  it("plain http to the TLS port and TLS to the plain port: where kubehop's ingress model errs, nginx is right", async () => {
+  it("agrees on plain http to the TLS port (400) and TLS to the plain port (no handshake)", async () => {
     const { topo, requests } = ingressRows(REWRITE, [
       "http://secure.example.com:443/login/",
       "https://secure.example.com:80/login/",
     ]);
     const rep = await verify(topo, { repeat: 12, timeoutMs: 2000, requests, only: true });
     const text = reportText(rep, REWRITE);
-    // kubehop's controller ignores which port took the connection: it routes plain http on 443 (a 308 to
-    // https) and https on 80 (200). nginx answers the first 400 (plain HTTP to an HTTPS port) and cannot
-    // speak TLS on the second (curl: wrong version number).
-    const wrong = rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`);
-    expect(wrong, text).to.have.length(2);
-    expect(wrong[0], text).to.match(
-      /^http:\/\/secure\.example\.com:443\/login\/: seen but not predicted: HTTP 400 x\d+$/,
-    );
-    expect(wrong[1], text).to.match(
-      /^https:\/\/secure\.example\.com:80\/login\/: seen but not predicted: tls-rejected /,
-    );
+    // nginx answers the first 400 (plain HTTP to an HTTPS port) and cannot speak TLS on the second (curl: wrong
+    // version number). kubehop's controller once ignored which port took the connection and routed both.
+    expect(
+      rep.rows.filter((r) => r.verdict === "disagree").map((r) => `${r.request.to}: ${r.why}`),
+      text,
+    ).to.deep.equal([]);
+    const seen = (to: string) =>
+      rep.rows
+        .filter((r) => r.request.to === to)
+        .map((r) => [
+          r.verdict,
+          ...r.groups.filter((g) => g.observed > 0).map((g) => g.key),
+          ...r.unexpected.map((u) => u.what),
+        ]);
+    expect(seen("http://secure.example.com:443/login/"), text).to.deep.equal([["agree", "HTTP 400"]]);
+    expect(seen("https://secure.example.com:80/login/"), text).to.deep.equal([["agree", "tls-rejected"]]);
   });
 
   it("agrees on the ingress-hosts hard case: wildcard and exact hosts, the catch-all, merged Ingresses, 302, 403", async () => {

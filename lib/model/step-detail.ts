@@ -281,6 +281,13 @@ export type StepDetail =
   | GatewayRouteDetail
   | GatewayAnswerDetail
   | {
+      /** The ingress controller's nginx takes a TLS ClientHello on a plain-HTTP port: no handshake. */
+      readonly kind: "tls-refused";
+      readonly controller: PodRef;
+      readonly port: number;
+      readonly sni: string;
+    }
+  | {
       readonly kind: "controller-answer";
       readonly controller: PodRef;
       readonly status: number;
@@ -295,7 +302,8 @@ export type StepDetail =
         | "source-denied"
         | "location-denied"
         | "auth-denied"
-        | "auth-error";
+        | "auth-error"
+        | "plain-http-to-tls-port";
       readonly location?: string;
       /** location-denied: why the controller denies the location; auth-error: why the subrequest failed. */
       readonly why?: string;
@@ -457,7 +465,8 @@ export interface GatewayAnswerDetail {
   readonly gateway: string;
   /** Absent when no HTTP exchange happened (the TLS handshake failed). */
   readonly status?: number;
-  readonly cause: GatewayOutcomeFact | "no-ready-endpoint";
+  /** plain-http-to-tls-port: nginx's 400 "The plain HTTP request was sent to HTTPS port". */
+  readonly cause: GatewayOutcomeFact | "no-ready-endpoint" | "plain-http-to-tls-port";
   readonly location?: string;
   /** Why, where the input caused it (a backendRef that does not resolve). */
   readonly message?: string;
@@ -505,6 +514,7 @@ export type EndDetail =
           | "not-for-pod"
           | "controller-answer"
           | "gateway-answer"
+          | "tls-refused"
           | "loop";
       }
     >

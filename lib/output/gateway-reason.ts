@@ -53,6 +53,9 @@ export function gatewayRouteReason(d: GatewayRouteDetail): string {
   return `${matched(d)}: ${outcomeText(d)}${skipped}`;
 }
 
+/** nginx's own words for the 400 (ngx_http_request.c), the Gateway's and the ingress controller's alike. */
+export const PLAIN_HTTP_TO_TLS = "nginx: The plain HTTP request was sent to HTTPS port";
+
 export function gatewayAnswerReason(d: GatewayAnswerDetail): string {
   switch (d.cause) {
     case "redirected":
@@ -69,6 +72,8 @@ export function gatewayAnswerReason(d: GatewayAnswerDetail): string {
       return "no route's rule matches: 404";
     case "no-backend":
       return "the rule has no backend to send to: 500";
+    case "plain-http-to-tls-port":
+      return `${d.message}: 400 (${PLAIN_HTTP_TO_TLS})`;
     case "no-ready-endpoint":
       return `Service ${d.service} has no ready endpoint: 503`;
     default:

@@ -13,7 +13,7 @@ import {
   sourceRangeReason,
 } from "./ingress-reason.ts";
 import { echoAnswerReason, echoUndecidedReason } from "./echo-reason.ts";
-import { gatewayAnswerReason, gatewayProxy, gatewayRouteReason } from "./gateway-reason.ts";
+import { gatewayAnswerReason, gatewayProxy, gatewayRouteReason, PLAIN_HTTP_TO_TLS } from "./gateway-reason.ts";
 
 const endpoint = (e: Endpoint): string => (e.port === undefined ? e.ip : `${e.ip}:${e.port}`);
 const pod = (p: PodRef): string => `${p.namespace}/${p.name}`;
@@ -143,6 +143,8 @@ export function stepReason(d: StepDetail, action: StepAction): string {
       return gatewayRouteReason(d);
     case "gateway-answer":
       return gatewayAnswerReason(d);
+    case "tls-refused":
+      return tlsRefusedReason(d);
     case "proxy": {
       if (d.gateway !== undefined)
         return (
@@ -298,6 +300,8 @@ export function endReason(d: EndDetail): string {
       return d.status === undefined
         ? `${gatewayProxy(d.gateway, d.proxy)} ends the TLS handshake: ${gatewayAnswerReason(d)}`
         : `HTTP ${d.status} from ${gatewayProxy(d.gateway, d.proxy)}: ${gatewayAnswerReason(d)}`;
+    case "tls-refused":
+      return tlsRefusedReason(d);
     case "tls-untrusted":
       return `curl rejects the certificate ${controller(d.controller)} presents for ${d.sni} (use -k to accept it)`;
     case "loop":
@@ -370,6 +374,13 @@ function tlsReason(d: Detail<"tls">): string {
     : `TLS: nginx presents ${fake}, which does not verify for ${d.sni}: curl aborts (SSL certificate problem)`;
 }
 
+function tlsRefusedReason(d: Detail<"tls-refused">): string {
+  return (
+    `${controller(d.controller)}'s port ${d.port} speaks plain HTTP: nginx answers curl's TLS handshake ` +
+    `(server name ${d.sni}) with no TLS, the handshake fails, no HTTP exchange`
+  );
+}
+
 function answerReason(d: Detail<"controller-answer">): string {
   switch (d.cause) {
     case "body-too-large":
@@ -378,6 +389,8 @@ function answerReason(d: Detail<"controller-answer">): string {
     case "auth-denied":
     case "auth-error":
       return refusalReason(d);
+    case "plain-http-to-tls-port":
+      return `port ${d.port} speaks TLS and curl sent plain HTTP: 400 (${PLAIN_HTTP_TO_TLS})`;
     case "redirect":
       return `redirect to ${d.location}`;
     case "default-backend":

@@ -80,6 +80,7 @@ const controllerAnswer = fact(
       "location-denied",
       "auth-denied",
       "auth-error",
+      "plain-http-to-tls-port",
     ]),
     location: str.optional(),
     why: str.optional(),
@@ -124,13 +125,18 @@ const gatewayAnswer = fact(
     proxy: PodRefSchema,
     gateway: str,
     status: int.optional(),
-    cause: z.union([GatewayOutcomeSchema, z.literal("no-ready-endpoint")]),
+    cause: z.union([GatewayOutcomeSchema, z.enum(["no-ready-endpoint", "plain-http-to-tls-port"])]),
     location: str.optional(),
     message: str.optional(),
     sni: str.optional(),
     service: str.optional(),
   },
   "a Gateway's proxy answers itself (redirect, 404, 421, 500, 503) or ends the TLS handshake",
+);
+const tlsRefused = fact(
+  "tls-refused",
+  { controller: PodRefSchema, port: int, sni: str },
+  "the ingress controller's nginx takes a TLS handshake on a plain-HTTP port: no handshake",
 );
 const wgNoPeer = fact(
   "wg-no-peer",
@@ -366,6 +372,7 @@ export const StepDetailSchema = z
     controllerAnswer,
     gatewayRoute,
     gatewayAnswer,
+    tlsRefused,
     fact(
       "proxy",
       {
@@ -498,6 +505,7 @@ export const EndDetailSchema = z
     notForPod,
     controllerAnswer,
     gatewayAnswer,
+    tlsRefused,
     loop,
     fact(
       "neighbor-unreachable",

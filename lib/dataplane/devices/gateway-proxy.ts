@@ -1,7 +1,7 @@
 // A Gateway's proxy inside its pod: it accepts the client's connection on a listener's port, ends TLS
 // at an HTTPS listener (the listener the TLS server name picks presents its certificate), routes the
 // request as the Gateway API fixes it (lib/gateway/router.ts), and either answers itself (a redirect,
-// 404, 421, 500, 503) or opens a new connection from its own pod IP to one ready endpoint of the
+// 404, 421, 500, 503; 400 to plain http on a TLS port, before any route) or opens a new connection from its own pod IP to one ready endpoint of the
 // backend Service, as Gateway implementations do (Envoy's EDS, NGINX Gateway Fabric's upstreams):
 // each backendRef's weight share times each endpoint's equal share is a branch.
 import type { GatewayBranch, GatewayRouting } from "../../gateway/router.ts";
@@ -32,6 +32,7 @@ export function servedGateway(pod: Pod, port: number, ctx: StepContext): Gateway
 }
 
 const DISPOSITIONS: Partial<Record<number, Disposition>> = {
+  400: "HTTP_400",
   404: "HTTP_404",
   421: "HTTP_421",
   500: "HTTP_500",
@@ -67,10 +68,9 @@ export function gatewayProxy(packet: Packet, pod: Pod, gw: Gateway, ctx: StepCon
   const secure = onPort.some((l) => l.protocol === "HTTPS");
   // curl's request as the proxy sees it: with TLS, the URL's host is the server name, -H Host the Host.
   const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
-  if (secure !== (http.scheme === "https")) {
-    const message = secure
-      ? `port ${packet.dport}'s listeners speak TLS (HTTPS) and curl sent plain HTTP`
-      : `port ${packet.dport}'s listeners speak plain HTTP and curl started a TLS handshake`;
+  if (secure && http.scheme !== "https") return plainHttpToTlsPort(x, steps);
+  if (!secure && http.scheme === "https") {
+    const message = `port ${packet.dport}'s listeners speak plain HTTP and curl started a TLS handshake`;
     return handshakeFailed(x, steps, sni, message);
   }
   if (secure) {
@@ -132,6 +132,25 @@ function handshakeFailed(x: Exchange, steps: StepRecord[], sni: string, message?
       end: { disposition: "TLS_HANDSHAKE_FAILED", detail },
     },
   ];
+}
+
+/** curl sent no handshake, so nginx reads the plain request on its TLS socket and answers 400 itself. */
+function plainHttpToTlsPort(x: Exchange, steps: StepRecord[]): Outcome[] {
+  const detail: GatewayAnswerDetail = {
+    kind: "gateway-answer",
+    proxy: podRef(x.pod),
+    gateway: x.gateway,
+    status: 400,
+    cause: "plain-http-to-tls-port",
+    message: `port ${x.packet.dport}'s listeners speak TLS (HTTPS) and curl sent plain HTTP`,
+  };
+  const http: HttpOutcome = {
+    status: 0,
+    host: x.packet.http!.host,
+    clientIP: formatIpv4(x.packet.src),
+    gateway: x.gateway,
+  };
+  return [answer(x, steps, http, detail, 1, [], undefined)];
 }
 
 function routeStep(x: Exchange, r: GatewayRouting, b: GatewayBranch, weight?: GatewayRouteDetail["weight"]) {

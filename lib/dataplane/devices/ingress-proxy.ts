@@ -33,9 +33,23 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   const base: HttpOutcome = { status: 0, host: http.host, clientIP };
   const served = ctx.net.cluster.ingress.served.map((s) => s.ingress);
   const servers = buildServers(served);
+  // nginx listens with ssl on the https port only: curl's scheme must match the port that took the connection.
+  const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
+  const tlsPort = speaksTls(pod, packet.dport);
+  if (tlsPort && http.scheme !== "https") return plainHttpToTlsPort(steps, pod, packet, ctx, base);
+  if (!tlsPort && http.scheme === "https") {
+    // nginx answers the ClientHello with a plain 400, which curl's TLS cannot read: no HTTP exchange.
+    const detail = { kind: "tls-refused", controller, port: packet.dport, sni } as const;
+    return [
+      {
+        steps: [...steps, { type: "drop", action: "TLS_HANDSHAKE_FAILED", detail }],
+        state: ctx.state,
+        end: { disposition: "TLS_HANDSHAKE_FAILED", detail },
+      },
+    ];
+  }
   if (http.scheme === "https") {
     // SNI picks the certificate (curl sends the URL's host); Host picks the route.
-    const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
     const tls = tlsStep(controller, certificateServer(servers, sni), sni, http.insecure);
     steps.push(tls);
     if (tls.action === "TLS_UNTRUSTED") {
@@ -83,6 +97,39 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   return backendOutcomes(packet, pod, r, steps, ctx, { ...base, ...matchedHttp(r) }, answer);
 }
 
+/**
+ * The controller's TLS port: its container port named https (ingress-nginx's manifests name 443 so), or 443
+ * where the pod names none; the emulator (lib/emulate/nginx.ts) gives nginx ssl on the same ports.
+ */
+function speaksTls(pod: Pod, port: number): boolean {
+  const declared = pod.ports.find((p) => p.containerPort === port && p.protocol === "TCP");
+  return declared?.name === "https" || port === 443;
+}
+
+/** curl sent no handshake: nginx reads the plain request on its ssl socket and answers 400 before routing. */
+function plainHttpToTlsPort(
+  steps: StepRecord[],
+  pod: Pod,
+  packet: Packet,
+  ctx: StepContext,
+  base: HttpOutcome,
+): Outcome[] {
+  const detail: ControllerAnswer = {
+    kind: "controller-answer",
+    controller: podRef(pod),
+    status: 400,
+    cause: "plain-http-to-tls-port",
+    port: packet.dport,
+  };
+  return [
+    {
+      steps: [...steps, { type: "deliver", action: "HTTP_400", detail }],
+      state: { ...ctx.state, http: { ...base, status: 400 } },
+      end: { disposition: "HTTP_400", detail, replyFrom: here.podOut(pod), delivered: packet },
+    },
+  ];
+}
+
 /** The branch's HTTP outcome as far as the route decided it. */
 export function matchedHttp(r: BackendRoute): Partial<HttpOutcome> {
   // A spec.defaultBackend has no path or pathType in the Ingress: those fields are left out then.
@@ -124,6 +171,7 @@ function answerWith(
 
 /** The statuses with a disposition of their own; any other answer is HTTP_RESPONSE. */
 const DISPOSITIONS: Partial<Record<number, Disposition>> = {
+  400: "HTTP_400",
   401: "HTTP_401",
   403: "HTTP_403",
   404: "HTTP_404",
