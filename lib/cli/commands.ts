@@ -162,7 +162,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       limit: { type: "string", value: "N", help: "refuse to run more than N requests (default 1000)" },
     },
-    // The user's own files: the package ships no Ingress world and its conversion (spec/cli-help runs no example of it).
+    // The user's own files: the package ships no Ingress world and its conversion
+    // (spec/cli-help runs no example of it).
     examples: [
       "kubehop migrate -f my-ingresses.yaml --to my-gateway-api.yaml",
       "kubehop migrate -f my-ingresses.yaml --to my-gateway-api.yaml -o json --junit migrate.xml",

@@ -126,7 +126,10 @@ function encode(s: string): string {
   return encodeURIComponent(s).replace(/%2F/g, "/");
 }
 
-/** Host (the unknown one last), then path, then http before https, then method and headers: the same order every run. */
+/**
+ * Host (the unknown one last), then path, then http before https, then method and headers: the same order
+ * every run.
+ */
 function byHostThenPath(a: MigrateRequest, b: MigrateRequest): number {
   const key = (r: MigrateRequest) => {
     const u = new URL(r.url);

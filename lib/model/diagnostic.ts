@@ -226,7 +226,8 @@ export const DIAGNOSTIC_CODES = {
   "gateway-field-not-modelled": {
     severity: "warning",
     meaning:
-      "a Gateway API field that changes answers but kubehop does not model (a rule's timeouts, retry, sessionPersistence; a Gateway's spec.tls)",
+      "a Gateway API field that changes answers but kubehop does not model (a rule's timeouts, retry, " +
+      "sessionPersistence; a Gateway's spec.tls)",
   },
   "gateway-address-unusable": {
     severity: "warning",
