@@ -3,7 +3,8 @@
 // request as the Gateway API fixes it (lib/gateway/router.ts), and either answers itself (a redirect,
 // 404, 421, 500, 503; 400 to plain http on a TLS port, before any route) or opens a new connection
 // from its own pod IP to one ready endpoint of the backend Service, as Gateway implementations do
-// (Envoy's EDS, NGINX Gateway Fabric's upstreams): each backendRef's weight share times each endpoint's equal share is a branch.
+// (Envoy's EDS, NGINX Gateway Fabric's upstreams): each backendRef's weight share times each
+// endpoint's equal share is a branch.
 import type { GatewayBranch, GatewayRouting } from "../../gateway/router.ts";
 import { routeGatewayRequest } from "../../gateway/router.ts";
 import { applyHeaderModifier, type Headers } from "../../gateway/filters.ts";
