@@ -87,7 +87,10 @@ export function startServer(ns: string, spec: ServerSpec): ChildProcess {
   return start(process.execPath, ["-e", ECHO_SERVER_SCRIPT, JSON.stringify(spec)], { ns });
 }
 
-/** Resolves when the server printed `ready`, rejects on exit or after the timeout. */
+/**
+ * Resolves when the server printed `ready`, rejects on exit or after the timeout. It waits for `close`, not `exit`:
+ * a server that exits at once (its ports all failed) may have its `ready` still in the pipe when `exit` fires.
+ */
 export function whenReady(child: ChildProcess, what: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = "";
@@ -104,9 +107,9 @@ export function whenReady(child: ChildProcess, what: string, timeoutMs = 15_000)
       }
     });
     child.stderr?.on("data", (d: Buffer) => (err += d.toString("utf8")));
-    child.on("exit", (code) => {
+    child.on("close", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what}: server exited (${code}) ${err.trim()}`));
+      if (!out.includes("ready")) reject(new Error(`${what}: server exited (${code}) ${err.trim()}`));
     });
   });
 }

@@ -194,7 +194,9 @@ export async function emulate(topo: Topology, opts: EmulateOptions = {}): Promis
       // nginx takes the controller's plain-HTTP ports; its echo server keeps the rest.
       const spec = serverSpecOf(pod);
       const taken = plan ? [...plan.ports, ...plan.tlsPorts] : [];
-      launch(ns, plan ? { ...spec, tcp: spec.tcp.filter((p) => !taken.includes(p)) } : spec);
+      const rest = plan ? { ...spec, tcp: spec.tcp.filter((p) => !taken.includes(p)) } : spec;
+      // A server with no port left would exit at once, and its exit would race its `ready`.
+      if (rest.tcp.length + rest.udp.length > 0) launch(ns, rest);
       if (plan)
         ready.push(
           startNginx(cluster, plan, ns, runId, certificates).then((n) => {
