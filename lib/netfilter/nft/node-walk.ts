@@ -7,7 +7,7 @@
 import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
-import type { NodeBranch, NodeStep, NodeWalkOptions } from "../node-walk.ts";
+import type { NodeBranch, NodeWalkOptions } from "../node-walk.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import type { Branch } from "./branch.ts";
 import { choicesOf, type NftEngine } from "./engine.ts";
@@ -129,19 +129,23 @@ class NftNodeWalk {
   }
 
   private finish(b: Branch, hooks: HookName[], route: Route): NodeBranch {
-    // As for iptables rules, a chain's policy is listed only when it dropped the packet (the walk
-    // records no accepting one). The branch is done: its events become the answer's steps.
-    let steps = b.events;
-    if (steps.some(acceptingPolicy)) steps = steps.filter((s) => !acceptingPolicy(s));
+    // The branch is done: its events become the answer's steps. Its hooks ran with policyAccepts
+    // false, so no accepting policy is among them (as for iptables rules, only a dropping one is listed).
+    const steps = b.events;
     let masquerade = false;
-    for (const s of steps) if (s.event.kind === "masquerade") masquerade = true;
     const marks: string[] = [];
-    let previous = 0;
-    for (let i = -1; i < steps.length; i++) {
-      const mark = i < 0 ? this.first.mark : steps[i]!.event.after.mark;
+    const rules: string[] = [];
+    let previous = this.first.mark;
+    if (previous !== 0) marks.push(hexText(previous));
+    for (let i = 0; i < steps.length; i++) {
+      const event = steps[i]!.event;
+      rules.push(event.rule.text);
+      if (event.kind === "masquerade") masquerade = true;
+      const mark = event.after.mark;
       if (mark !== 0 && mark !== previous) {
         previous = mark;
-        if (!marks.includes(hexText(mark))) marks.push(hexText(mark));
+        const text = hexText(mark);
+        if (!marks.includes(text)) marks.push(text);
       }
     }
     const dnat = b.dnat ?? b.keptDnat;
@@ -154,7 +158,7 @@ class NftNodeWalk {
       snat: snat ? `${ipText(snat.ip)}:${snat.port}` : null,
       masquerade: snat?.masquerade ?? masquerade,
       marks,
-      rules: steps.map((s) => s.event.rule.text),
+      rules,
       route,
       hooks,
       choices: choicesOf(b),
@@ -164,10 +168,6 @@ class NftNodeWalk {
       assumptions: distinct(b.assumptions),
     };
   }
-}
-
-function acceptingPolicy(s: NodeStep): boolean {
-  return s.event.kind === "policy" && s.event.rule.text === "policy accept";
 }
 
 function distinct(assumptions: readonly Assumption[]): Assumption[] {
