@@ -9,6 +9,9 @@ import { checkPrerequisites } from "../lib/emulate/prerequisites.ts";
 import { IFNAME_MAX, namesFor } from "../lib/emulate/names.ts";
 import { loadBalancerConfig } from "../lib/emulate/edge.ts";
 import { run } from "../lib/emulate/runner.ts";
+import { ECHO_SERVER_SCRIPT, whenReady } from "../lib/emulate/echo-server.ts";
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:net";
 
 const HAIRPIN = new URL("../topologies/hard-cases/hairpin.yaml", import.meta.url).pathname;
 const LOCAL = new URL("../topologies/hard-cases/local-policy.yaml", import.meta.url).pathname;
@@ -37,6 +40,46 @@ describe("emulate: names and LB rules (no root needed)", () => {
     expect(rules).to.contain("-j DNAT --to-destination 192.168.10.12:30080");
     expect(rules).not.to.contain("192.168.10.13:30080"); // node-3 has no local endpoint: out of rotation
     expect(rules).to.contain("--mode random --probability 0.50000000000");
+  });
+});
+
+describe("emulate: a pod's server is ready only when a port listens (no root needed)", () => {
+  let held: Server;
+  let port = 0;
+  before(async () => {
+    held = createServer();
+    await new Promise<void>((ok) => held.listen(0, "0.0.0.0", ok));
+    port = (held.address() as { port: number }).port;
+  });
+  after(() => held.close());
+  const serve = (tcp: number[]) =>
+    spawn(process.execPath, ["-e", ECHO_SERVER_SCRIPT, JSON.stringify({ name: "ns/pod", tcp, udp: [] })]);
+
+  it("a server whose only port another process holds is refused, with why", async () => {
+    const child = serve([port]);
+    const error = await whenReady(child, "ns/pod", 5000).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/^ns\/pod: server exited \(1\) tcp \d+: listen EADDRINUSE/);
+  });
+
+  it("a server with one port held and one free is ready, and answers on the free one", async () => {
+    const free = createServer();
+    await new Promise<void>((ok) => free.listen(0, "127.0.0.1", ok));
+    const other = (free.address() as { port: number }).port;
+    await new Promise<void>((ok) => free.close(() => ok()));
+    const child = serve([port, other]);
+    try {
+      await whenReady(child, "ns/pod", 5000);
+      const line = execFileSync(process.execPath, [
+        "-e",
+        `const c=require("net").connect(${other},"127.0.0.1");c.end("x");c.pipe(process.stdout)`,
+      ]);
+      expect(String(line)).to.match(/^ns\/pod 127\.0\.0\.1:\d+\n$/);
+    } finally {
+      child.kill();
+    }
   });
 });
 

@@ -3,8 +3,8 @@
 // API conformance echo backend: {server, peer, method, host, path, proto, headers} (header names
 // lower-case), so verify can compare the request a proxy sent on; any other bytes, or none within
 // 200 ms, get one line, `NAME PEER_IP:PEER_PORT`, and the connection is closed. A UDP datagram gets
-// the line back. It prints `ready` once every port listens, and exits when its parent asks or its
-// namespace goes away.
+// the line back. It prints `ready` once every port is settled and one listens (else it exits 1), and
+// exits when its parent asks or its namespace goes away.
 import type { ChildProcess } from "node:child_process";
 import type { Pod } from "../model/cluster.ts";
 import { start } from "./runner.ts";
@@ -13,9 +13,15 @@ export const ECHO_SERVER_SCRIPT =
   `
 const net = require("net"), dgram = require("dgram");
 const cfg = JSON.parse(process.argv[1]);
-let pending = cfg.tcp.length + cfg.udp.length;
-const up = () => { if (--pending === 0) process.stdout.write("ready\\n"); };
-if (pending === 0) process.stdout.write("ready\\n");
+let pending = cfg.tcp.length + cfg.udp.length, listening = 0;
+// Ready once every port is settled; a port another process holds is said on stderr and the rest
+// still serve, but with none listening the server exits 1 (whenReady then says why).
+const settled = () => {
+  if (--pending > 0) return;
+  if (listening > 0) process.stdout.write("ready\\n");
+  else process.exit(1);
+};
+const up = () => { listening++; settled(); };
 function http(c, head) {
   const lines = head.split("\\r\\n");
   const [method, path, proto] = lines[0].split(" ");
@@ -48,13 +54,13 @@ function serve(c) {
 }
 for (const port of cfg.tcp) {
   const s = net.createServer(serve);
-  s.on("error", (e) => { process.stderr.write("tcp " + port + ": " + e.message + "\\n"); up(); });
+  s.on("error", (e) => { process.stderr.write("tcp " + port + ": " + e.message + "\\n"); settled(); });
   s.listen({ port, host: "0.0.0.0", backlog: 511 }, up);
 }
 for (const port of cfg.udp) {
   const s = dgram.createSocket("udp4");
   s.on("message", (m, r) => s.send(cfg.name + " " + r.address + ":" + r.port + "\\n", r.port, r.address));
-  s.on("error", (e) => { process.stderr.write("udp " + port + ": " + e.message + "\\n"); up(); });
+  s.on("error", (e) => { process.stderr.write("udp " + port + ": " + e.message + "\\n"); settled(); });
   s.bind(port, "0.0.0.0", up);
 }
 `;
@@ -89,7 +95,7 @@ export function startServer(ns: string, spec: ServerSpec): ChildProcess {
 
 /**
  * Resolves when the server printed `ready`, rejects on exit or after the timeout. It waits for `close`, not `exit`:
- * a server that exits at once (its ports all failed) may have its `ready` still in the pipe when `exit` fires.
+ * output still in the pipe when `exit` fires (a `ready`, or why no port listens) is read first.
  */
 export function whenReady(child: ChildProcess, what: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
