@@ -141,11 +141,7 @@ export function servicesAtScale(): void {
   // The 10-Service cluster: the same Service shape, for the per-packet ratio. Walked in a process of
   // its own: walked here first, its engines would shape the JIT's code for the large cluster's walk,
   // which then ran ~1.7x slower for a reason no user meets (one process traces one cluster).
-  const smallRun = smallClusterWalks();
-  const smallWalk = smallRun.iptables;
-  const smallUs = smallRun.iptables.us;
-  const smallNft = smallRun.nftables;
-  const smallNftUs = smallRun.nftables.us;
+  const small = smallClusterWalks();
 
   gc();
   const [placed, placeMs] = once(() =>
@@ -224,20 +220,19 @@ export function servicesAtScale(): void {
   row(`services: another node's netfilter on first use, with its first packet`, `${s(otherNfMs)}, ${rss()}`, "-");
 
   const big = steadyTimeIt(() => bigWalk.run());
-  const bigUs = big.us;
   row(
     `services: one packet pod -> ClusterIP through the node's rules, all ${bigWalk.branches} branches (walkNode: PREROUTING, FORWARD, POSTROUTING), ${scale}`,
     steadyText(big),
     "< 50 µs",
   );
   row(
-    `services: the same on a 10-Service cluster (${smallWalk.branches} branches)`,
-    `${smallUs.toFixed(1)} µs median`,
+    `services: the same on a 10-Service cluster (${small.iptables.branches} branches)`,
+    `${small.iptables.us.toFixed(1)} µs median`,
     "-",
   );
   row(
     `services: ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
-    `${(bigUs / smallUs).toFixed(2)}x`,
+    `${(big.us / small.iptables.us).toFixed(2)}x`,
     "within 1.5x",
   );
 
@@ -251,21 +246,20 @@ export function servicesAtScale(): void {
     `${s(nftNfMs)}, ruleset heap ${mb(process.memoryUsage().heapUsed - nftBefore)}, ${rss()}`,
     "-",
   );
-  const bigNft1 = steadyTimeIt(() => bigNft.run());
-  const bigNftUs = bigNft1.us;
+  const nftTime = steadyTimeIt(() => bigNft.run());
   row(
     `services: nftables mode, one packet pod -> ClusterIP through the node's nft rules, all ${bigNft.branches} branches (PREROUTING, FORWARD, POSTROUTING), ${scale}`,
-    steadyText(bigNft1),
+    steadyText(nftTime),
     "<= 25 µs",
   );
   row(
-    `services: nftables mode, the same on a 10-Service cluster (${smallNft.branches} branches)`,
-    `${smallNftUs.toFixed(1)} µs median`,
+    `services: nftables mode, the same on a 10-Service cluster (${small.nftables.branches} branches)`,
+    `${small.nftables.us.toFixed(1)} µs median`,
     "-",
   );
   row(
     `services: nftables mode, ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
-    `${(bigNftUs / smallNftUs).toFixed(2)}x`,
+    `${(nftTime.us / small.nftables.us).toFixed(2)}x`,
     "<= 1.2x",
   );
 
