@@ -43,6 +43,11 @@ const GATEWAY_ROUTE =
   "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\n" +
   "spec: {parentRefs: [{name: gw}, {name: gw, sectionName: nope}], rules: [{filters: [{type: RequestMirror, " +
   "requestMirror: {backendRef: {name: web, port: 80}}}], backendRefs: [{name: web, port: 80}]}]}\n";
+/** An ingress-nginx controller Deployment (in namespace `ns`) whose container runs with `args`. */
+const controller = (ns: string, args: string) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ${ns}}\nspec:\n` +
+  "  template:\n    metadata: {labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}}\n" +
+  `    spec: {containers: [{name: controller, args: [${args}]}]}\n`;
 const wgNodes = () => loadTopologySync(TOPO).cluster.nodes;
 
 /** The diagnostics an InputError or a NetfilterParseError carries. */
@@ -145,6 +150,30 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
   "kube-proxy-mode": [
     topo("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: kernelspace\n"),
     '<input>:3:7: warning[kube-proxy-mode]: kube-proxy mode "kernelspace": kubehop simulates iptables mode; the rules on the nodes differ',
+  ],
+  "ingress-controller-flag": [
+    topo(
+      `${WEB}${ingress("")}---\n${controller("ingress-nginx", "/nginx-ingress-controller, --enable-ssl-passthrough")}`,
+    ),
+    "<input>:22:78: warning[ingress-controller-flag]: Deployment ingress-nginx/ingress-nginx-controller: " +
+      "--enable-ssl-passthrough is not simulated: TLS is taken to end at nginx for every host, ssl-passthrough " +
+      "Ingresses included",
+  ],
+  "ingress-controller-configmap": [
+    topo(
+      `${WEB}${ingress("")}---\n${controller("ingress-nginx", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller")}`,
+    ),
+    "<input>:22:51: info[ingress-controller-configmap]: Deployment ingress-nginx/ingress-nginx-controller: --configmap=$(POD_NAMESPACE)/ingress-nginx-controller: " +
+      "kubehop does not read the controller's ConfigMap",
+  ],
+  "ingress-controllers-differ": [
+    topo(
+      `${WEB}${ingress("")}---\n${controller("a", "--ingress-class=a")}---\n${controller("b", "--ingress-class=b")}`,
+    ),
+    "<input>:24:1: warning[ingress-controllers-differ]: ingress-nginx controllers run with different flags " +
+      "(Deployment a/ingress-nginx-controller: --controller-class=k8s.io/ingress-nginx --ingress-class=a; " +
+      "Deployment b/ingress-nginx-controller: --controller-class=k8s.io/ingress-nginx --ingress-class=b): " +
+      "kubehop simulates Deployment a/ingress-nginx-controller's for every controller pod",
   ],
   "ingress-not-served": [
     topo(`${WEB}${ingress("").replace("spec:\n", "spec:\n  ingressClassName: traefik\n")}`),

@@ -20,6 +20,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const DEFAULT = join(ROOT, "topologies/default.yaml");
 const REWRITE = join(ROOT, "topologies/hard-cases/ingress-rewrite.yaml");
 const HOSTS = join(ROOT, "topologies/hard-cases/ingress-hosts.yaml");
+const FLAGS = join(ROOT, "topologies/hard-cases/ingress-controller-flags.yaml");
 const TLS = join(ROOT, "spec/fixtures/ingress-tls-verify.yaml");
 
 describe("curl through ingress: the request the backend pod receives", () => {
@@ -388,5 +389,24 @@ describe("verify: curl through ingress against real nginx", function () {
       "HTTP 403",
     ])
       expect(seen, want).to.include(want);
+  });
+
+  it("agrees on the ingress-controller-flags hard case: nginx on --http-port 8080 and --https-port 8443, the controller's own class", async () => {
+    const agreed = await agrees(FLAGS, [
+      "http://app.example.com:443/",
+      "https://app.example.com:80/",
+      "http://stock.example.com/",
+    ]);
+    const seen = (to: string) =>
+      agreed
+        .filter((r) => r.request.to === to)
+        .flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
+    expect(seen("https://app.example.com/")[0]).to.match(/^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \//);
+    expect(seen("http://app.example.com/")).to.deep.equal(["HTTP 308, Location https://app.example.com"]);
+    expect(seen("http://app.example.com:443/")).to.deep.equal(["HTTP 400"]);
+    expect(seen("https://app.example.com:80/")).to.deep.equal(["tls-rejected"]);
+    // Served only because of --watch-ingress-without-class; stock.example.com's class is another controller's.
+    expect(seen("http://any.example.com/any")[0]).to.match(/^HTTP 200, web\/app saw/);
+    expect(seen("http://stock.example.com/")).to.deep.equal(["HTTP 404"]);
   });
 });

@@ -13,6 +13,7 @@ import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
 import { ingressRegexDiagnostics } from "../ingress/user-regex.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
+import { controllerConfig } from "./ingress-controllers.ts";
 import { gatewayState } from "../gateway/world.ts";
 import { gatewayDiagnostics } from "../gateway/diagnostics.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
@@ -29,9 +30,11 @@ export function buildCluster(given: TopologyInput): Cluster {
   checkLimits(given, tooLarge);
   if (tooLarge.length > 0) throw new InputError(tooLarge);
   const ingresses = given.ingresses.map((r) => toIngress(r.obj, r.src.at()));
+  const controller = controllerConfig(given);
   const ingress = selectIngresses(
     ingresses,
     given.ingressClasses.map((r) => toIngressClass(r.obj, r.src.at())),
+    controller.config,
   );
   const { clusterCidr, serviceCidr, underlayCidr, gateway, maskSize, notes } = clusterRanges(given);
   const vip = defaultVip([clusterCidr, serviceCidr, underlayCidr]);
@@ -43,7 +46,7 @@ export function buildCluster(given: TopologyInput): Cluster {
   );
   const input = proxied.input;
   const problems: InputProblem[] = [];
-  const warnings: Diagnostic[] = [...input.ignored, ...proxied.notes];
+  const warnings: Diagnostic[] = [...input.ignored, ...proxied.notes, ...controller.notes];
   const spec = input.topology?.obj.spec ?? {};
   const at = (...path: string[]) =>
     input.topology?.src.at(["spec", ...path]) ?? { file: "<defaults>", line: 1, col: 1 };

@@ -44,7 +44,7 @@ export function nginxPlans(cluster: Cluster, tls = true): NginxPlan[] {
   if (!existsSync(NGINX) && !have("nginx")) return [];
   return cluster.pods
     .filter((p) => !p.hostNetwork)
-    .map((pod) => (isControllerLabels(pod.labels) ? controllerPlan(pod) : gatewayPlan(cluster, pod)))
+    .map((pod) => (isControllerLabels(pod.labels) ? controllerPlan(cluster, pod) : gatewayPlan(cluster, pod)))
     .filter((p): p is NginxPlan => p !== undefined && p.ports.length + p.tlsPorts.length > 0)
     .map((p) => (tls ? p : { ...p, tlsPorts: [] }));
 }
@@ -67,15 +67,13 @@ function gatewayPlan(cluster: Cluster, pod: Pod): NginxPlan | undefined {
   return { pod, ports: open("HTTP"), tlsPorts: open("HTTPS"), gateway };
 }
 
-/** The controller's TCP ports: its TLS one (named https, or 443) and the others. */
-function controllerPlan(pod: Pod): NginxPlan {
-  const tcp = pod.ports.filter((p) => p.protocol === "TCP");
-  const isTls = (p: (typeof tcp)[number]) => p.name === "https" || p.containerPort === 443;
-  return {
-    pod,
-    ports: sorted(tcp.filter((p) => !isTls(p)).map((p) => p.containerPort)),
-    tlsPorts: sorted(tcp.filter(isTls).map((p) => p.containerPort)),
-  };
+/**
+ * The controller's ports: nginx serves HTTP on --http-port and HTTPS on --https-port, declared or not
+ * (a containerPort only names a port); the pod's other ports stay the echo server's.
+ */
+function controllerPlan(cluster: Cluster, pod: Pod): NginxPlan {
+  const { httpPort, httpsPort } = cluster.ingress.controller;
+  return { pod, ports: [httpPort], tlsPorts: [httpsPort] };
 }
 
 export interface StartedNginx {

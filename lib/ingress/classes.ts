@@ -2,10 +2,13 @@
 // 1. on create, the DefaultIngressClass admission plugin writes the default class into an Ingress
 //    that names no class (neither field nor legacy annotation);
 // 2. the controller (store.go GetIngressClass) accepts spec.ingressClassName only if it names an
-//    IngressClass whose spec.controller is its own, else the legacy annotation only if it equals
-//    its --ingress-class (default "nginx"), else nothing unless --watch-ingress-without-class.
+//    IngressClass whose spec.controller is its own (or, with --ingress-class-by-name, whose name is
+//    its --ingress-class: the IngressClass informer's filter), else the legacy annotation only if it
+//    equals its --ingress-class (default "nginx"), else nothing unless --watch-ingress-without-class.
+//    With --watch-namespace it sees the Ingresses of that namespace only.
 import {
   type ClassSelection,
+  type ControllerConfig,
   type IgnoredIngress,
   type Ingress,
   type IngressClass,
@@ -14,23 +17,20 @@ import {
 } from "../model/ingress.ts";
 import { ageKey } from "./order.ts";
 
+export type { ControllerConfig };
+
 export const NGINX_CONTROLLER = "k8s.io/ingress-nginx";
 export const LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
-
-export interface ControllerConfig {
-  /** --controller-class */
-  readonly controller: string;
-  /** --ingress-class: the only legacy annotation value accepted. */
-  readonly ingressClass: string;
-  /** --watch-ingress-without-class */
-  readonly watchWithoutClass: boolean;
-}
 
 export const DEFAULT_CONTROLLER: ControllerConfig = {
   controller: NGINX_CONTROLLER,
   ingressClass: "nginx",
   watchWithoutClass: false,
+  ingressClassByName: false,
+  watchNamespace: undefined,
+  httpPort: 80,
+  httpsPort: 443,
 };
 
 /** kubehop's default when the input holds no IngressClass at all (not something Kubernetes does). */
@@ -64,6 +64,15 @@ export function selectIngresses(
   );
   for (const ing of sorted) {
     const key = ingressKey(ing);
+    if (config.watchNamespace !== undefined && ing.namespace !== config.watchNamespace) {
+      ignored.push({
+        ingress: ing,
+        reason:
+          `Ingress ${key} is in namespace ${ing.namespace}; the controller watches only namespace ` +
+          `${config.watchNamespace} (--watch-namespace)`,
+      });
+      continue;
+    }
     const legacy = ing.annotations[LEGACY_CLASS_ANNOTATION];
     let className = ing.className;
     let defaulted = "";
@@ -83,7 +92,10 @@ export function selectIngresses(
             `Ingress ${key} is of class ${className}, which no controller here serves: there is no ` +
             `IngressClass named ${className}`,
         });
-      } else if (cls.controller !== config.controller) {
+      } else if (
+        cls.controller !== config.controller &&
+        !(config.ingressClassByName && cls.name === config.ingressClass)
+      ) {
         ignored.push({
           ingress: ing,
           className,
@@ -92,10 +104,11 @@ export function selectIngresses(
             `IngressClass ${className} names controller ${cls.controller}, not ${config.controller}`,
         });
       } else {
+        const byName = cls.controller !== config.controller ? `, watched by name (--ingress-class-by-name)` : "";
         served.push({
           ingress: ing,
           className,
-          how: `IngressClass ${className} (controller ${cls.controller})${defaulted}`,
+          how: `IngressClass ${className} (controller ${cls.controller}${byName})${defaulted}`,
         });
       }
       continue;
@@ -132,5 +145,5 @@ export function selectIngresses(
       });
     }
   }
-  return { served, ignored, classes: effective, assumedDefaultClass: assumed };
+  return { served, ignored, classes: effective, assumedDefaultClass: assumed, controller: config };
 }

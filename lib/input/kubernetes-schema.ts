@@ -23,6 +23,9 @@ const containerPort = z.looseObject({
 const container = z.looseObject({
   name: labelName.optional(),
   ports: z.array(containerPort).optional(),
+  // The ingress-nginx controller's flags are read from its command line (lib/ingress/controller-flags.ts).
+  command: z.array(z.string(), { error: "expected a list of strings" }).optional(),
+  args: z.array(z.string(), { error: "expected a list of strings" }).optional(),
 });
 
 const podSpec = z.looseObject({

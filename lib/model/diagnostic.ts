@@ -76,6 +76,18 @@ export const DIAGNOSTIC_CODES = {
     severity: "warning",
     meaning: "an ingress-nginx annotation kubehop does not simulate, or a value the controller cannot read",
   },
+  "ingress-controller-flag": {
+    severity: "warning",
+    meaning: "an ingress-nginx controller flag kubehop does not simulate or know, or a value the controller refuses",
+  },
+  "ingress-controller-configmap": {
+    severity: "info",
+    meaning: "the ingress-nginx controller's ConfigMap (--configmap) is not read: its settings are the defaults",
+  },
+  "ingress-controllers-differ": {
+    severity: "warning",
+    meaning: "ingress-nginx controllers with different flags: kubehop simulates one configuration",
+  },
   "regex-unsupported": {
     severity: "warning",
     meaning: "a user regex with a PCRE feature RE2 lacks (lookaround, backreference): matches nothing in a trace",

@@ -88,10 +88,29 @@ export interface IgnoredIngress {
   readonly reason: string;
 }
 
+/** The ingress-nginx controller's flags that decide what it serves and where (lib/ingress/controller-flags.ts). */
+export interface ControllerConfig {
+  /** --controller-class */
+  readonly controller: string;
+  /** --ingress-class: the only legacy annotation value accepted. */
+  readonly ingressClass: string;
+  /** --watch-ingress-without-class */
+  readonly watchWithoutClass: boolean;
+  /** --ingress-class-by-name: the IngressClass named as --ingress-class is watched whatever its controller. */
+  readonly ingressClassByName: boolean;
+  /** --watch-namespace: the only namespace whose Ingresses the controller sees; undefined for all. */
+  readonly watchNamespace: string | undefined;
+  /** --http-port and --https-port: where nginx serves plain HTTP and HTTPS. */
+  readonly httpPort: number;
+  readonly httpsPort: number;
+}
+
 export interface ClassSelection {
   readonly served: readonly ServedIngress[];
   readonly ignored: readonly IgnoredIngress[];
   /** The classes in effect, ASSUMED_CLASS (lib/ingress/classes.ts) included when it was assumed. */
   readonly classes: readonly IngressClass[];
   readonly assumedDefaultClass: boolean;
+  /** The controller's flags the selection was made with: also where nginx serves HTTP and HTTPS. */
+  readonly controller: ControllerConfig;
 }

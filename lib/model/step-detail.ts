@@ -567,6 +567,14 @@ export type EndDetail =
       readonly handler: EchoHandler;
       readonly cause: EchoUndecided;
     }
-  | { readonly kind: "tls-untrusted"; readonly controller: PodRef; readonly sni: string };
+  | { readonly kind: "tls-untrusted"; readonly controller: PodRef; readonly sni: string }
+  /** HTTP to a port of the controller's pod where nginx serves no Ingress (neither --http-port nor --https-port). */
+  | {
+      readonly kind: "controller-other-port";
+      readonly controller: PodRef;
+      readonly port: number;
+      readonly httpPort: number;
+      readonly httpsPort: number;
+    };
 
 export type EndDetailKind = EndDetail["kind"];

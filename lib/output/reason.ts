@@ -304,6 +304,12 @@ export function endReason(d: EndDetail): string {
       return tlsRefusedReason(d);
     case "tls-untrusted":
       return `curl rejects the certificate ${controller(d.controller)} presents for ${d.sni} (use -k to accept it)`;
+    case "controller-other-port":
+      return (
+        `port ${d.port} of pod ${pod(d.controller)} is neither the controller's --http-port (${d.httpPort}) nor ` +
+        `its --https-port (${d.httpsPort}): nginx serves no Ingress there, and kubehop does not know what else ` +
+        "listens (upstream's manifests run the admission webhook on 8443)"
+      );
     case "loop":
       return `forwarding loop: ${d.location} reached twice with the same headers`;
     case "wg-no-peer":

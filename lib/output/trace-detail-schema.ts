@@ -555,6 +555,11 @@ export const EndDetailSchema = z
       "the conformance echo server's answer is not decided by the request alone",
     ),
     fact("tls-untrusted", { controller: PodRefSchema, sni: str }, "curl rejects the certificate"),
+    fact(
+      "controller-other-port",
+      { controller: PodRefSchema, port: int, httpPort: int, httpsPort: int },
+      "a port of the ingress controller's pod where nginx serves no Ingress: what answers is not known",
+    ),
   ])
   .meta({ id: "EndDetail", description: "what decided a leg's disposition, as typed facts, by kind" });
 

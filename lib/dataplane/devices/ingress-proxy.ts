@@ -35,7 +35,7 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   const servers = buildServers(served);
   // nginx listens with ssl on the https port only: curl's scheme must match the port that took the connection.
   const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
-  const tlsPort = speaksTls(pod, packet.dport);
+  const tlsPort = packet.dport === ctx.net.cluster.ingress.controller.httpsPort;
   if (tlsPort && http.scheme !== "https") return plainHttpToTlsPort(steps, pod, packet, ctx, base);
   if (!tlsPort && http.scheme === "https") {
     // nginx answers the ClientHello with a plain 400, which curl's TLS cannot read: no HTTP exchange.
@@ -95,15 +95,6 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     return answer(r.status, http, { cause, ...(r.denied ? { why: r.denied } : {}) });
   }
   return backendOutcomes(packet, pod, r, steps, ctx, { ...base, ...matchedHttp(r) }, answer);
-}
-
-/**
- * The controller's TLS port: its container port named https (ingress-nginx's manifests name 443 so), or 443
- * where the pod names none; the emulator (lib/emulate/nginx.ts) gives nginx ssl on the same ports.
- */
-function speaksTls(pod: Pod, port: number): boolean {
-  const declared = pod.ports.find((p) => p.containerPort === port && p.protocol === "TCP");
-  return declared?.name === "https" || port === 443;
 }
 
 /** curl sent no handshake: nginx reads the plain request on its ssl socket and answers 400 before routing. */

@@ -3,7 +3,7 @@
 import { isControllerLabels } from "../../ingress/controller.ts";
 import { formatIpv4, prefixContains } from "../../model/address.ts";
 import type { Pod } from "../../model/cluster.ts";
-import type { Device, StepContext, StepRecord } from "../device.ts";
+import type { Device, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
 import { ingressProxy } from "./ingress-proxy.ts";
 import { gatewayProxy, servedGateway } from "./gateway-proxy.ts";
@@ -45,8 +45,10 @@ export const podDevice: Device<"pod"> = (packet, at, ctx) => {
       action: "RECEIVED",
       detail: { kind: "receive", ip: formatIpv4(pod.ip), iface: "eth0" },
     };
-    if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels) && listens(pod, packet.dport)) {
-      return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
+    if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels)) {
+      if (servesIngress(packet.dport, ctx))
+        return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
+      if (listens(pod, packet.dport)) return otherControllerPort(packet.dport, pod, ctx, received);
     }
     const gateway = packet.http && !ctx.state.replyTo ? servedGateway(pod, packet.dport, ctx) : undefined;
     if (gateway && listens(pod, packet.dport))
@@ -93,3 +95,18 @@ export const podDevice: Device<"pod"> = (packet, at, ctx) => {
     },
   ];
 };
+
+/** nginx serves Ingresses on the controller's --http-port and --https-port, declared as containerPorts or not. */
+function servesIngress(port: number, ctx: StepContext): boolean {
+  const { httpPort, httpsPort } = ctx.net.cluster.ingress.controller;
+  return port === httpPort || port === httpsPort;
+}
+
+/** The controller pod declares the port but nginx does not serve Ingresses on it: no answer is known. */
+function otherControllerPort(port: number, pod: Pod, ctx: StepContext, received: StepRecord): Outcome[] {
+  const { httpPort, httpsPort } = ctx.net.cluster.ingress.controller;
+  const detail = { kind: "controller-other-port", controller: podRef(pod), port, httpPort, httpsPort } as const;
+  return [
+    { steps: [received], state: { ...ctx.state, http: undefined }, end: { disposition: "UNDECIDED" as const, detail } },
+  ];
+}

@@ -1,0 +1,163 @@
+// The ingress-nginx controller's flags: read from its container's command line as pflag reads them,
+// applied to which Ingresses it serves and to the ports nginx serves HTTP and HTTPS on. The flags'
+// names and defaults are kubernetes/ingress-nginx pkg/flags/flags.go (commit 034c3cca); the real
+// manifest is upstream's deploy/static/provider/cloud/deploy.yaml (spec/fixtures/real/SOURCES.md).
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { readControllerFlags } from "../lib/ingress/controller-flags.ts";
+import { DEFAULT_CONTROLLER, selectIngresses } from "../lib/ingress/classes.ts";
+import type { Ingress, IngressClass } from "../lib/model/ingress.ts";
+import { formatDiagnostic } from "../lib/model/diagnostic.ts";
+import { loadTopologySync } from "../lib/topology.ts";
+
+const at = (line: number) => ({ file: "c.yaml", line, col: 7 });
+const flags = (...words: string[]) =>
+  readControllerFlags(
+    words.map((text, i) => ({ text, at: at(i + 1) })),
+    "Deployment ingress-nginx/c",
+  );
+const said = (r: ReturnType<typeof flags>) => r.notes.map((d) => formatDiagnostic(d));
+
+describe("ingress-nginx controller flags: read as the controller's flag parser reads them", () => {
+  it("no flags: ingress-nginx's defaults (controller k8s.io/ingress-nginx, class nginx, ports 80 and 443)", () => {
+    expect(flags("/nginx-ingress-controller").config).to.deep.equal(DEFAULT_CONTROLLER);
+    expect(DEFAULT_CONTROLLER).to.include({ controller: "k8s.io/ingress-nginx", ingressClass: "nginx" });
+    expect(DEFAULT_CONTROLLER).to.include({ httpPort: 80, httpsPort: 443, watchWithoutClass: false });
+  });
+
+  it("--name=value and --name value (the next word, whatever it looks like) both set a flag", () => {
+    const r = flags("--controller-class", "example.com/x", "--ingress-class=x", "--http-port", "8080");
+    expect(r.config).to.include({ controller: "example.com/x", ingressClass: "x", httpPort: 8080, httpsPort: 443 });
+    expect(r.notes).to.deep.equal([]);
+  });
+
+  it("a boolean flag is true bare, takes strconv.ParseBool's words after =, and never takes the next word", () => {
+    expect(flags("--watch-ingress-without-class").config.watchWithoutClass).to.equal(true);
+    expect(flags("--watch-ingress-without-class=false").config.watchWithoutClass).to.equal(false);
+    expect(flags("--watch-ingress-without-class=T").config.watchWithoutClass).to.equal(true);
+    // "false" after a bare boolean is an argument, not its value: the flag is on.
+    expect(flags("--watch-ingress-without-class", "false").config.watchWithoutClass).to.equal(true);
+    expect(said(flags("--ingress-class-by-name=yes"))).to.deep.equal([
+      "c.yaml:1:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --ingress-class-by-name=yes: " +
+        "not a boolean, and the controller exits on it (hint: use true or false)",
+    ]);
+  });
+
+  it("words before and between flags are arguments, and -- ends the flags", () => {
+    const r = flags("/nginx-ingress-controller", "extra", "--https-port=8443", "--", "--http-port=1");
+    expect(r.config).to.include({ httpsPort: 8443, httpPort: 80 });
+  });
+
+  it("a port that is not 1-65535 is said, and the default kept", () => {
+    const r = flags("--https-port=0", "--http-port=80a");
+    expect(r.config).to.include({ httpPort: 80, httpsPort: 443 });
+    expect(said(r)).to.deep.equal([
+      "c.yaml:1:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --https-port=0: not a port, " +
+        "and the controller exits on it (hint: use a port from 1 to 65535)",
+      "c.yaml:2:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --http-port=80a: not a port, " +
+        "and the controller exits on it (hint: use a port from 1 to 65535)",
+    ]);
+  });
+
+  it("flags that change traffic but are not simulated, and unknown flags, are said at their line; inert flags are not", () => {
+    const r = flags(
+      "--election-id=leader",
+      "--enable-metrics=false",
+      "--v=2",
+      "--default-ssl-certificate=ns/wildcard",
+      "--annotations-prefix=custom.io",
+      "--annotations-prefix=nginx.ingress.kubernetes.io",
+      "--enable-ssl-passthrough=false",
+      "--no-such-flag=1",
+    );
+    expect(said(r)).to.deep.equal([
+      "c.yaml:4:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --default-ssl-certificate=" +
+        "ns/wildcard is not simulated: the catch-all HTTPS server is taken to present nginx's fake certificate",
+      "c.yaml:5:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --annotations-prefix=custom.io " +
+        "is not simulated: kubehop reads nginx.ingress.kubernetes.io/ annotations, which this controller " +
+        "ignores, and not custom.io/ ones",
+      "c.yaml:8:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --no-such-flag: a flag " +
+        "kubehop does not know (hint: ingress-nginx exits on a flag it does not know)",
+    ]);
+  });
+
+  it("a valued flag with nothing after it is said", () => {
+    expect(said(flags("--ingress-class"))).to.deep.equal([
+      "c.yaml:1:7: warning[ingress-controller-flag]: Deployment ingress-nginx/c: --ingress-class has no value, " +
+        "and the controller exits on it",
+    ]);
+  });
+});
+
+function ing(name: string, over: Partial<Ingress> = {}): Ingress {
+  return { namespace: "shop", name, annotations: {}, rules: [], tls: [], ...over };
+}
+
+describe("ingress-nginx controller flags: which Ingresses the controller serves", () => {
+  const other: IngressClass = { name: "internal", controller: "example.com/other", isDefault: false };
+
+  it("--watch-namespace: an Ingress of another namespace is not seen, with the reason", () => {
+    const sel = selectIngresses(
+      [ing("a", { className: "nginx" }), ing("b", { namespace: "web", className: "nginx" })],
+      [{ name: "nginx", controller: "k8s.io/ingress-nginx", isDefault: false }],
+      { ...DEFAULT_CONTROLLER, watchNamespace: "shop" },
+    );
+    expect(sel.served.map((s) => s.ingress.name)).to.deep.equal(["a"]);
+    expect(sel.ignored.map((i) => i.reason)).to.deep.equal([
+      "Ingress web/b is in namespace web; the controller watches only namespace shop (--watch-namespace)",
+    ]);
+  });
+
+  it("--ingress-class-by-name: the IngressClass named as --ingress-class is served whatever its controller", () => {
+    const config = { ...DEFAULT_CONTROLLER, ingressClass: "internal" };
+    const without = selectIngresses([ing("a", { className: "internal" })], [other], config);
+    expect(without.served).to.deep.equal([]);
+    const byName = selectIngresses([ing("a", { className: "internal" })], [other], {
+      ...config,
+      ingressClassByName: true,
+    });
+    expect(byName.served.map((s) => s.how)).to.deep.equal([
+      "IngressClass internal (controller example.com/other, watched by name (--ingress-class-by-name))",
+    ]);
+  });
+});
+
+describe("ingress-nginx controller flags: in a topology", () => {
+  it("upstream's deploy.yaml: its flags are ingress-nginx's defaults, and only the ConfigMap is said (as a note)", () => {
+    const topo = loadTopologySync("spec/fixtures/real/manifests/ingress-nginx-deploy/deploy-cloud.yaml");
+    expect(topo.cluster.ingress.controller).to.deep.equal(DEFAULT_CONTROLLER);
+    const said = topo.cluster.diagnostics.filter((d) => d.code.startsWith("ingress-controller"));
+    expect(said.map((d) => [d.code, d.severity])).to.deep.equal([["ingress-controller-configmap", "info"]]);
+    expect(formatDiagnostic(said[0]!)).to.match(
+      /deploy-cloud\.yaml:431:11: info\[ingress-controller-configmap\]: Deployment ingress-nginx\/ingress-nginx-controller: /,
+    );
+  });
+
+  it("the hard case: nginx serves HTTPS on --https-port 8443 and plain HTTP on 8080; its class and the classless Ingress", () => {
+    const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
+    expect(topo.cluster.ingress.controller).to.include({ httpPort: 8080, httpsPort: 8443, watchWithoutClass: true });
+    expect(topo.cluster.ingress.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless"]);
+    const https = topo.curl("https://app.example.com/").branches[0]!;
+    expect([https.disposition, https.http?.status]).to.deep.equal(["HTTP_RESPONSE", 200]);
+    const plainToTls = topo.curl("http://app.example.com:443/").branches[0]!;
+    expect(plainToTls.disposition).to.equal("HTTP_400");
+    expect(plainToTls.detail).to.deep.include({ cause: "plain-http-to-tls-port", port: 8443 });
+    expect(topo.curl("https://app.example.com:80/").branches[0]!.disposition).to.equal("TLS_HANDSHAKE_FAILED");
+  });
+
+  it("without --https-port a containerPort named https is not a TLS port: nginx serves HTTPS on 443 only", () => {
+    const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8").replace(
+      "        - --https-port=8443\n",
+      "",
+    );
+    const topo = loadTopologySync(text);
+    expect(topo.cluster.ingress.controller.httpsPort).to.equal(443);
+    // The Service sends 443 to the port named https, 8443, where nginx does not serve Ingresses.
+    const b = topo.curl("https://app.example.com/").branches[0]!;
+    expect(b.disposition).to.equal("UNDECIDED");
+    expect(b.detail).to.deep.include({ kind: "controller-other-port", port: 8443, httpPort: 8080, httpsPort: 443 });
+    expect(b.reason).to.match(
+      /^port 8443 of pod internal-ingress\/internal-controller-1 is neither the controller's --http-port \(8080\) nor its --https-port \(443\)/,
+    );
+  });
+});
