@@ -110,7 +110,7 @@ export class NftEngine implements Netfilter {
     } else start = new Branch(from, 1, null, [], ctx.recent, false, ctDnat, ctSnat);
     // A walk is run again once it has answered; a node's walk asks for the next hook before that.
     const w = this.idle.pop() ?? new HookWalk(this.ruleset.file);
-    const out = w.run({ hook, bases: this.byHook.get(hook) ?? NO_BASES, ctx, policyAccepts }, start);
+    const out = w.run(hook, this.byHook.get(hook) ?? NO_BASES, ctx, policyAccepts, start);
     this.idle.push(w);
     return out;
   }

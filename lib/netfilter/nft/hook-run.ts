@@ -1,7 +1,7 @@
 // What one hook's walk is given (walk.ts): the base chains of the hook as the engine orders them,
 // and which events decide where a packet goes, so that branches that decided alike may meet.
 import type { RuleRef, TableName } from "../../model/ruleset.ts";
-import type { HookContext, HookName, NetfilterEvent } from "../hooks.ts";
+import type { NetfilterEvent } from "../hooks.ts";
 import type { BaseHook, NftChain, NftTable } from "./model.ts";
 
 export interface Base {
@@ -16,23 +16,23 @@ export interface Base {
   readonly policyDetail: string;
 }
 
-/** What one hook's walk is given: the same for every branch it walks. */
-export interface HookRun {
-  readonly hook: HookName;
-  readonly bases: readonly Base[];
-  readonly ctx: HookContext;
-  /** Whether a base chain's accepting policy is recorded as an event (a node's walk lists it nowhere). */
-  readonly policyAccepts: boolean;
+/**
+ * Whether an event of this kind decides where the packet goes or what it becomes; jumps, returns and
+ * marks only lead there. A switch, not a table: looked up with a kind that varies, every event of a
+ * walk, a table is a slow keyed load.
+ */
+export function decides(kind: NetfilterEvent["kind"]): boolean {
+  switch (kind) {
+    case "accept":
+    case "drop":
+    case "reject":
+    case "dnat":
+    case "snat":
+    case "masquerade":
+    case "policy":
+    case "notrack":
+      return true;
+    default:
+      return false;
+  }
 }
-
-/** Events that decide where the packet goes or what it becomes; jumps, returns and marks only lead there. */
-export const DECIDING: Readonly<Partial<Record<NetfilterEvent["kind"], true>>> = {
-  accept: true,
-  drop: true,
-  reject: true,
-  dnat: true,
-  snat: true,
-  masquerade: true,
-  policy: true,
-  notrack: true,
-};

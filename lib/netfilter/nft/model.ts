@@ -96,9 +96,24 @@ export interface Selector {
   readonly proto?: number;
 }
 
+/** A set's elements made ready for lookups (sets.ts builds it): the element that holds a key, if any. */
+export interface SetIndex {
+  find(values: readonly (number | string)[]): SetElement | undefined;
+}
+
+/**
+ * Where a lookup's elements come from. A rule belongs to one table, whose sets are fixed once read, so
+ * a walk finds the named set and indexes the elements once, the first time, and keeps them here.
+ */
 export type SetSource =
-  | { readonly kind: "named"; readonly name: string }
-  | { readonly kind: "anonymous"; readonly elements: readonly SetElement[] };
+  | {
+      readonly kind: "named";
+      readonly name: string;
+      /** The table's set of that name (null: there is none). */
+      found: NftSet | null | undefined;
+      index: SetIndex | undefined;
+    }
+  | { readonly kind: "anonymous"; readonly elements: readonly SetElement[]; index: SetIndex | undefined };
 
 export type Expr =
   | {

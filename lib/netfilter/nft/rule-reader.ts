@@ -235,14 +235,14 @@ class RuleReader {
       const name = this.t[this.i + 1];
       if (name?.kind !== "word") this.fail("@ with no set name");
       this.i += 2;
-      return { kind: "named", name: name.text };
+      return { kind: "named", name: name.text, found: undefined, index: undefined };
     }
     if (this.word() !== "{")
       this.fail(verdicts ? "vmap without @map or { elements }" : "expected @set or { elements }");
     const close = closingBrace(this.t, this.i);
     const elements = readElements(this.t.slice(this.i + 1, close), sel.fields.map(kindOf), verdicts);
     this.i = close + 1;
-    return { kind: "anonymous", elements };
+    return { kind: "anonymous", elements, index: undefined };
   }
 
   private setMark(sel: Selector, start: number): void {

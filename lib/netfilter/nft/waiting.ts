@@ -31,7 +31,7 @@ export class Waiting {
   /** Empty, for a new walk (a walk stopped by its limits leaves branches behind). */
   clear(): void {
     this.queue.clear();
-    this.ready = [];
+    if (this.ready.length > 0) this.ready = [];
     this.readyAt = 0;
   }
 

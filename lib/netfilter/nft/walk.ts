@@ -20,7 +20,7 @@ import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
 import { type Branch, comparePaths, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import { cmpHolds } from "./compare.ts";
-import { type Base, DECIDING, type HookRun } from "./hook-run.ts";
+import { type Base, decides } from "./hook-run.ts";
 import type { Expr, NftRule, NftVerdict, SetElement } from "./model.ts";
 import { assumedBy, selectorValues } from "./packet-fields.ts";
 import { testedText } from "./selectors.ts";
@@ -53,11 +53,11 @@ export class HookWalk {
   constructor(private readonly ruleset: string) {}
 
   /** The branches the walk ends with, in numgen's order (lowest value first at every fork). */
-  run(given: HookRun, start: Branch): Branch[] {
-    this.hook = given.hook;
-    this.bases = given.bases;
-    this.ctx = given.ctx;
-    this.policyAccepts = given.policyAccepts;
+  run(hook: HookName, bases: readonly Base[], ctx: HookContext, policyAccepts: boolean, start: Branch): Branch[] {
+    this.hook = hook;
+    this.bases = bases;
+    this.ctx = ctx;
+    this.policyAccepts = policyAccepts;
     this.waiting.clear();
     this.out = [];
     this.visits = 0;
@@ -68,7 +68,8 @@ export class HookWalk {
       b = this.waiting.next();
       if (!b) break;
     }
-    return this.out.sort(comparePaths);
+    // Most hooks of a node's walk end with the one branch they were given.
+    return this.out.length > 1 ? this.out.sort(comparePaths) : this.out;
   }
 
   /** Runs base chains from `bi` on: true when one takes the branch, false when it is done (and kept). */
@@ -135,7 +136,7 @@ export class HookWalk {
         : { kind, rule, before, after, detail };
     b.events.push({ hook: this.hook, event });
     b.packet = after;
-    if (DECIDING[kind]) this.decide(b, rule);
+    if (decides(kind)) this.decide(b, rule);
   }
 
   private decide(b: Branch, rule: RuleRef): void {
@@ -291,15 +292,16 @@ export class HookWalk {
     src: Extract<Expr, { kind: "lookup" }>["set"],
     vals: readonly KeyValue[],
   ): SetElement | undefined {
-    if (src.kind === "anonymous") return lookupOf(src.elements).find(vals);
-    const set = this.bases[b.bi]!.table.sets.get(src.name);
+    if (src.kind === "anonymous") return (src.index ??= lookupOf(src.elements)).find(vals);
+    let set = src.found;
+    if (set === undefined) set = src.found = this.bases[b.bi]!.table.sets.get(src.name) ?? null;
     if (!set) return undefined;
     if (set.dynamic) {
       const v = vals[0];
       const seen = typeof v === "number" && b.recent.get(this.dynamicKey(b, src.name))?.has(v);
       return seen ? { key: [], text: `${ipText(v)} in @${src.name}` } : undefined;
     }
-    return lookupOf(set.elements).find(vals);
+    return (src.index ??= lookupOf(set.elements)).find(vals);
   }
 
   private verdict(b: Branch, rule: NftRule, v: NftVerdict, detail: string, element?: NetfilterEvent["element"]): Step {
