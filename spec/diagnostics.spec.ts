@@ -163,8 +163,18 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(
       `${WEB}${ingress("")}---\n${controller("ingress-nginx", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller")}`,
     ),
-    "<input>:22:51: info[ingress-controller-configmap]: Deployment ingress-nginx/ingress-nginx-controller: --configmap=$(POD_NAMESPACE)/ingress-nginx-controller: " +
-      "kubehop does not read the controller's ConfigMap",
+    "<input>:22:51: info[ingress-controller-configmap]: Deployment ingress-nginx/ingress-nginx-controller: " +
+      "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller: the ConfigMap is not in the input; a trace takes " +
+      "ingress-nginx's defaults for its settings (ssl-redirect, proxy-body-size, ...)",
+  ],
+  "ingress-configmap-key": [
+    topo(
+      `${WEB}${ingress("")}---\n${controller("ingress-nginx", "--configmap=ingress-nginx/cfg")}---\n` +
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ingress-nginx}\n" +
+        'data: {use-forwarded-headers: "true", proxy-read-timeout: "60"}\n',
+    ),
+    "<input>:27:8: warning[ingress-configmap-key]: ConfigMap ingress-nginx/cfg: use-forwarded-headers is not " +
+      "simulated: a trace takes ingress-nginx's default for it",
   ],
   "ingress-controllers-differ": [
     topo(

@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { readControllerFlags } from "../lib/ingress/controller-flags.ts";
+import { readControllerSettings } from "../lib/ingress/controller-settings.ts";
+import { parseAnnotations } from "../lib/ingress/annotations.ts";
 import { DEFAULT_CONTROLLER, selectIngresses } from "../lib/ingress/classes.ts";
 import type { Ingress, IngressClass } from "../lib/model/ingress.ts";
 import { formatDiagnostic } from "../lib/model/diagnostic.ts";
@@ -123,20 +125,36 @@ describe("ingress-nginx controller flags: which Ingresses the controller serves"
 });
 
 describe("ingress-nginx controller flags: in a topology", () => {
-  it("upstream's deploy.yaml: its flags are ingress-nginx's defaults, and only the ConfigMap is said (as a note)", () => {
+  it("upstream's deploy.yaml: ingress-nginx's default flags, its ConfigMap found through $(POD_NAMESPACE) and empty: nothing to say", () => {
     const topo = loadTopologySync("spec/fixtures/real/manifests/ingress-nginx-deploy/deploy-cloud.yaml");
-    expect(topo.cluster.ingress.controller).to.deep.equal(DEFAULT_CONTROLLER);
-    const said = topo.cluster.diagnostics.filter((d) => d.code.startsWith("ingress-controller"));
-    expect(said.map((d) => [d.code, d.severity])).to.deep.equal([["ingress-controller-configmap", "info"]]);
-    expect(formatDiagnostic(said[0]!)).to.match(
-      /deploy-cloud\.yaml:431:11: info\[ingress-controller-configmap\]: Deployment ingress-nginx\/ingress-nginx-controller: /,
-    );
+    expect(topo.cluster.ingress.controller).to.deep.equal({
+      ...DEFAULT_CONTROLLER,
+      configMap: "ingress-nginx/ingress-nginx-controller",
+    });
+    expect(topo.cluster.ingress.settings).to.deep.equal({
+      configMap: "ingress-nginx/ingress-nginx-controller",
+      values: {},
+    });
+    expect(topo.cluster.diagnostics.filter((d) => /^ingress-(controller|configmap)/.test(d.code))).to.deep.equal([]);
+  });
+
+  it("the same without its ConfigMap: said, as a note, at the flag", () => {
+    const text = readFileSync("spec/fixtures/real/manifests/ingress-nginx-deploy/deploy-cloud.yaml", "utf8");
+    const without = text.replace(/apiVersion: v1\ndata: null\nkind: ConfigMap\n(?:.*\n)*?---\n/, "");
+    expect(without.length).to.be.lessThan(text.length);
+    const said = loadTopologySync(without).cluster.diagnostics.filter((d) => d.code === "ingress-controller-configmap");
+    expect(said.map((d) => formatDiagnostic(d))).to.deep.equal([
+      "<input>:418:11: info[ingress-controller-configmap]: Deployment ingress-nginx/ingress-nginx-controller: " +
+        "--configmap=ingress-nginx/ingress-nginx-controller: the ConfigMap is not in the input; a trace takes " +
+        "ingress-nginx's defaults for its settings (ssl-redirect, proxy-body-size, ...) (hint: add the ConfigMap " +
+        "(kubectl get configmap -n NAMESPACE NAME -o yaml) to simulate its settings)",
+    ]);
   });
 
   it("the hard case: nginx serves HTTPS on --https-port 8443 and plain HTTP on 8080; its class and the classless Ingress", () => {
     const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
     expect(topo.cluster.ingress.controller).to.include({ httpPort: 8080, httpsPort: 8443, watchWithoutClass: true });
-    expect(topo.cluster.ingress.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless"]);
+    expect(topo.cluster.ingress.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless", "secure"]);
     const https = topo.curl("https://app.example.com/").branches[0]!;
     expect([https.disposition, https.http?.status]).to.deep.equal(["HTTP_RESPONSE", 200]);
     const plainToTls = topo.curl("http://app.example.com:443/").branches[0]!;
@@ -158,6 +176,87 @@ describe("ingress-nginx controller flags: in a topology", () => {
     expect(b.detail).to.deep.include({ kind: "controller-other-port", port: 8443, httpPort: 8080, httpsPort: 443 });
     expect(b.reason).to.match(
       /^port 8443 of pod internal-ingress\/internal-controller-1 is neither the controller's --http-port \(8080\) nor its --https-port \(443\)/,
+    );
+  });
+});
+
+describe("ingress-nginx controller ConfigMap: global settings under the Ingresses' annotations", () => {
+  const at = (key: string) => ({ file: "cm.yaml", line: 1, col: key.length });
+  const read = (data: unknown) => readControllerSettings(data, at, "ns/cfg");
+
+  it("keeps the simulated keys, says what it cannot read or does not simulate, and is silent on inert keys", () => {
+    const r = read({
+      "ssl-redirect": " false ",
+      "proxy-body-size": "8m",
+      "force-ssl-redirect": "maybe",
+      "proxy-read-timeout": "120",
+      "log-format-upstream": "$remote_addr",
+      "use-forwarded-headers": "true",
+      "block-cidrs": 7,
+    });
+    expect(r.settings).to.deep.equal({
+      configMap: "ns/cfg",
+      values: { "ssl-redirect": "false", "proxy-body-size": "8m" },
+    });
+    expect(r.notes.map((d) => `${d.severity} ${d.code}: ${d.message}`)).to.deep.equal([
+      "warning ingress-configmap-key: ConfigMap ns/cfg: block-cidrs is not a string: ingress-nginx cannot read it",
+      'warning ingress-configmap-key: ConfigMap ns/cfg: force-ssl-redirect: "maybe" is not a boolean: kubehop takes the default',
+      "warning ingress-configmap-key: ConfigMap ns/cfg: use-forwarded-headers is not simulated: a trace takes " +
+        "ingress-nginx's default for it",
+    ]);
+    expect(read(null)).to.deep.equal({ settings: { configMap: "ns/cfg", values: {} }, notes: [] });
+  });
+
+  it("an annotation wins over the ConfigMap, which wins over the default; an unreadable annotation falls back to it", () => {
+    const settings = { configMap: "ns/cfg", values: { "ssl-redirect": "false", "proxy-body-size": "8m" } };
+    const bare = parseAnnotations({ annotations: {} }, settings);
+    expect([bare.sslRedirect, bare.redirectFrom]).to.deep.equal([
+      false,
+      { ssl: "configmap", force: "default", configMap: "ns/cfg" },
+    ]);
+    expect(bare.bodyLimit).to.deep.equal({
+      text: "8m",
+      bytes: 8 * 1024 * 1024,
+      from: "configmap",
+      configMap: "ns/cfg",
+    });
+    const own = parseAnnotations(
+      {
+        annotations: {
+          "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+          "nginx.ingress.kubernetes.io/proxy-body-size": "1k",
+        },
+      },
+      settings,
+    );
+    expect([own.sslRedirect, own.redirectFrom.ssl, own.bodyLimit.from, own.bodyLimit.bytes]).to.deep.equal([
+      true,
+      "annotation",
+      "annotation",
+      1024,
+    ]);
+    const unreadable = parseAnnotations(
+      { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "yes" } },
+      settings,
+    );
+    expect([unreadable.sslRedirect, unreadable.redirectFrom.ssl]).to.deep.equal([false, "configmap"]);
+    const none = parseAnnotations({ annotations: {} });
+    expect([none.sslRedirect, none.redirectFrom.ssl, none.bodyLimit.from]).to.deep.equal([true, "default", "default"]);
+  });
+
+  it("the hard case: no redirect where the ConfigMap turns it off, the annotation's where it is on, 413 over its 2m", () => {
+    const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
+    expect(topo.cluster.ingress.controller.configMap).to.equal("internal-ingress/internal-controller");
+    expect(topo.curl("http://app.example.com/").branches[0]!.http?.status).to.equal(200);
+    const secure = topo.curl("http://secure.example.com/").branches[0]!;
+    expect([secure.http?.status, secure.http?.location]).to.deep.equal([308, "https://secure.example.com"]);
+    const big = topo.curl("http://app.example.com/", { method: "POST", headers: ["Content-Length: 3000000"] })
+      .branches[0]!;
+    expect(big.http?.status).to.equal(413);
+    const check = big.hops.flatMap((h) => h.steps).find((s) => s.detail?.kind === "body-size");
+    expect(check?.reason).to.equal(
+      "Content-Length 3000000 bytes is over client_max_body_size 2097152 bytes (proxy-body-size 2m of ConfigMap " +
+        "internal-ingress/internal-controller (no annotation)): 413 before the body is read",
     );
   });
 });

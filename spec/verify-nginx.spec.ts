@@ -391,7 +391,7 @@ describe("verify: curl through ingress against real nginx", function () {
       expect(seen, want).to.include(want);
   });
 
-  it("agrees on the ingress-controller-flags hard case: nginx on --http-port 8080 and --https-port 8443, the controller's own class", async () => {
+  it("agrees on the ingress-controller-flags hard case: nginx on --http-port 8080 and --https-port 8443, the controller's own class and ConfigMap", async () => {
     const agreed = await agrees(FLAGS, [
       "http://app.example.com:443/",
       "https://app.example.com:80/",
@@ -402,7 +402,9 @@ describe("verify: curl through ingress against real nginx", function () {
         .filter((r) => r.request.to === to)
         .flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
     expect(seen("https://app.example.com/")[0]).to.match(/^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \//);
-    expect(seen("http://app.example.com/")).to.deep.equal(["HTTP 308, Location https://app.example.com"]);
+    // The ConfigMap turns ssl-redirect off; secure.example.com's annotation turns it on again.
+    expect(seen("http://app.example.com/")[0]).to.match(/^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \//);
+    expect(seen("http://secure.example.com/")).to.deep.equal(["HTTP 308, Location https://secure.example.com"]);
     expect(seen("http://app.example.com:443/")).to.deep.equal(["HTTP 400"]);
     expect(seen("https://app.example.com:80/")).to.deep.equal(["tls-rejected"]);
     // Served only because of --watch-ingress-without-class; stock.example.com's class is another controller's.

@@ -180,7 +180,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     kubeProxy,
     loadBalancers,
     dns: [...known, ...gatewayNames.records],
-    ingress,
+    ingress: { ...ingress, settings: controller.settings },
     gateways,
     nodeDumps: loadNodeDumps(input, nodes, warnings),
     diagnostics: warnings,

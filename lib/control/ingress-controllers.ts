@@ -1,19 +1,24 @@
 // The ingress-nginx controllers of the input (pods and workload templates with the controller's
 // labels) and the flags their controller container runs with. kubehop simulates one controller
 // configuration: when controllers run with different flags (two installs for two classes), the first
-// by namespace and name is simulated and the others are named in a diagnostic.
+// by namespace and name is simulated and the others are named in a diagnostic. The ConfigMap its
+// --configmap names gives the global settings (lib/ingress/controller-settings.ts).
 import type { Read, TopologyInput } from "../input/load.ts";
 import type { SourceObject } from "../input/source-object.ts";
 import { type Arg, readControllerFlags } from "../ingress/controller-flags.ts";
 import { type ControllerConfig, DEFAULT_CONTROLLER } from "../ingress/classes.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
+import { readControllerSettings } from "../ingress/controller-settings.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
+import { type ControllerSettings, NO_SETTINGS } from "../model/ingress.ts";
+import type { Origin } from "../model/origin.ts";
 
 interface Container {
   readonly name?: string;
   readonly image?: unknown;
   readonly command?: readonly string[];
   readonly args?: readonly string[];
+  readonly env?: unknown;
 }
 
 interface Found {
@@ -21,10 +26,17 @@ interface Found {
   readonly config: ControllerConfig;
   readonly notes: readonly Diagnostic[];
   readonly src: SourceObject;
+  readonly configMapAt?: Origin;
 }
 
-/** The configuration the input's controllers run with, and what was said reading their flags. */
-export function controllerConfig(input: TopologyInput): { config: ControllerConfig; notes: Diagnostic[] } {
+export interface Controllers {
+  readonly config: ControllerConfig;
+  readonly settings: ControllerSettings;
+  readonly notes: Diagnostic[];
+}
+
+/** The configuration and settings the input's controllers run with, and what was said reading them. */
+export function controllerConfig(input: TopologyInput): Controllers {
   const found: Found[] = [];
   for (const p of input.pods)
     if (isControllerLabels(p.obj.metadata.labels ?? {})) found.push(read(p, p.obj.spec?.containers, ["spec"]));
@@ -33,7 +45,7 @@ export function controllerConfig(input: TopologyInput): { config: ControllerConf
     if (isControllerLabels(template.metadata?.labels ?? {}))
       found.push(read(w, template.spec?.containers, ["spec", "template", "spec"]));
   }
-  if (found.length === 0) return { config: DEFAULT_CONTROLLER, notes: [] };
+  if (found.length === 0) return { config: DEFAULT_CONTROLLER, settings: NO_SETTINGS, notes: [] };
   found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const first = found[0]!;
   const notes = found.flatMap((f) => f.notes);
@@ -48,8 +60,38 @@ export function controllerConfig(input: TopologyInput): { config: ControllerConf
           "for every controller pod",
       ),
     );
-  return { config: first.config, notes };
+  const settings = settingsOf(input, first, notes);
+  return { config: first.config, settings, notes };
 }
+
+/** The settings of the ConfigMap the simulated controller names; none when it names none or it is not given. */
+function settingsOf(input: TopologyInput, first: Found, notes: Diagnostic[]): ControllerSettings {
+  const name = first.config.configMap;
+  if (name === undefined) return NO_SETTINGS;
+  const src = input.configMaps.find((m) => `${namespaceOf(m)}/${nameOf(m)}` === name);
+  if (!src) {
+    notes.push(
+      diagnostic(
+        "ingress-controller-configmap",
+        first.configMapAt,
+        `${first.key}: --configmap=${name}: the ConfigMap is not in the input; a trace takes ingress-nginx's ` +
+          "defaults for its settings (ssl-redirect, proxy-body-size, ...)",
+        "add the ConfigMap (kubectl get configmap -n NAMESPACE NAME -o yaml) to simulate its settings",
+      ),
+    );
+    return NO_SETTINGS;
+  }
+  const read = readControllerSettings(src.value.data, (key) => src.at(["data"], key), name);
+  notes.push(...read.notes);
+  return read.settings;
+}
+
+function metadataOf(src: SourceObject): Record<string, unknown> {
+  const m = src.value.metadata;
+  return m !== null && typeof m === "object" ? (m as Record<string, unknown>) : {};
+}
+const nameOf = (src: SourceObject) => String(metadataOf(src).name ?? "");
+const namespaceOf = (src: SourceObject) => String(metadataOf(src).namespace ?? "default");
 
 function read(r: Read<{ metadata: { name: string; namespace?: string } }>, containers: unknown, base: string[]): Found {
   const list = (Array.isArray(containers) ? containers : []) as Container[];
@@ -57,13 +99,36 @@ function read(r: Read<{ metadata: { name: string; namespace?: string } }>, conta
   const key = `${r.src.kind} ${r.obj.metadata.namespace ?? "default"}/${r.obj.metadata.name}`;
   if (i < 0) return { key, config: DEFAULT_CONTROLLER, notes: [], src: r.src };
   const c = list[i]!;
+  const env = envOf(c, r.obj.metadata.namespace ?? "default");
   const args: Arg[] = [];
   for (const field of ["command", "args"] as const)
     (c[field] ?? []).forEach((text, j) => {
-      args.push({ text, at: r.src.at([...base, "containers", i, field, j]) });
+      args.push({ text: expand(text, env), at: r.src.at([...base, "containers", i, field, j]) });
     });
-  const { config, notes } = readControllerFlags(args, key);
-  return { key, config, notes, src: r.src };
+  const { config, notes, configMapAt } = readControllerFlags(args, key);
+  return { key, config, notes, src: r.src, ...(configMapAt ? { configMapAt } : {}) };
+}
+
+/**
+ * The container's variables kubelet expands in its command line: those with a value, and a
+ * fieldRef to metadata.namespace (upstream's manifests pass POD_NAMESPACE so) as the object's namespace.
+ */
+function envOf(c: Container, namespace: string): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const e of Array.isArray(c.env) ? (c.env as Record<string, unknown>[]) : []) {
+    if (typeof e?.name !== "string") continue;
+    if (typeof e.value === "string") env.set(e.name, e.value);
+    const from = e.valueFrom as { fieldRef?: { fieldPath?: unknown } } | undefined;
+    if (from?.fieldRef?.fieldPath === "metadata.namespace") env.set(e.name, namespace);
+  }
+  return env;
+}
+
+/** kubelet's $(VAR) expansion: a defined variable is replaced, $$ is a $, anything else stays as written. */
+function expand(text: string, env: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name: string | undefined) =>
+    name === undefined ? "$" : (env.get(name) ?? whole),
+  );
 }
 
 /**

@@ -57,7 +57,10 @@ const PROXY_HEADERS = [
 
 export function nginxConfig(input: NginxConfigInput): NginxConfig {
   const { cluster, prefix } = input;
-  const servers = buildServers(cluster.ingress.served.map((s) => s.ingress));
+  const servers = buildServers(
+    cluster.ingress.served.map((s) => s.ingress),
+    cluster.ingress.settings,
+  );
   const unrendered = new Map<string, string>();
   const upstreams = new Map<string, string[]>();
   const body: string[] = [];

@@ -1,7 +1,7 @@
 // The ingress-nginx annotations that change where a request goes or what it gets, parsed the way the
 // controller parses them (internal/ingress/annotations at kubernetes/ingress-nginx dbb11b92): a value
 // it cannot read falls back to the default, or denies the location where the controller does so.
-import type { Ingress } from "../model/ingress.ts";
+import { type ControllerSettings, type Ingress, NO_SETTINGS } from "../model/ingress.ts";
 import { byteSize, goBool, goInt, type SourceRanges, sourceRanges } from "./annotation-values.ts";
 
 export const ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
@@ -34,11 +34,16 @@ export type Affinity =
   | { readonly by: "cookie"; readonly cookie: string }
   | { readonly by: "hash"; readonly key: string };
 
+/** Where a setting of a location comes from: its Ingress's annotation, the controller's ConfigMap, or the default. */
+export type SettingFrom = "annotation" | "configmap" | "default";
+
 export interface BodyLimit {
   /** As written ("1m"); "0" turns the check off. */
   readonly text: string;
   readonly bytes: number;
-  readonly from: "annotation" | "default";
+  readonly from: SettingFrom;
+  /** `namespace/name` of the ConfigMap, when from it. */
+  readonly configMap?: string;
 }
 
 export interface CanaryRule {
@@ -54,6 +59,8 @@ export interface RoutingAnnotations {
   /** ssl-redirect; the configmap default is true. */
   readonly sslRedirect: boolean;
   readonly forceSslRedirect: boolean;
+  /** Where ssl-redirect and force-ssl-redirect were set, and the ConfigMap when one of them was set there. */
+  readonly redirectFrom: { readonly ssl: SettingFrom; readonly force: SettingFrom; readonly configMap?: string };
   readonly preserveTrailingSlash: boolean;
   readonly useRegex: boolean;
   /** rewrite-target, "" when unset. */
@@ -84,6 +91,7 @@ export const DEFAULT_BODY_LIMIT: BodyLimit = { text: "1m", bytes: 1024 * 1024, f
 export const DEFAULT_ANNOTATIONS: RoutingAnnotations = {
   sslRedirect: true,
   forceSslRedirect: false,
+  redirectFrom: { ssl: "default", force: "default" },
   preserveTrailingSlash: false,
   useRegex: false,
   rewriteTarget: "",
@@ -95,15 +103,45 @@ export const DEFAULT_ANNOTATIONS: RoutingAnnotations = {
   bodyLimit: DEFAULT_BODY_LIMIT,
 };
 
-/** The locations nginx builds with no annotations applied at all (the catch-all server's `/`). */
-export const UNANNOTATED: RoutingAnnotations = { ...DEFAULT_ANNOTATIONS, sslRedirect: false };
+/**
+ * The locations nginx builds with no annotations applied at all (the catch-all server's `/`): no
+ * redirect, and the ConfigMap's proxy-body-size (a server-wide setting).
+ */
+export function unannotated(settings: ControllerSettings = NO_SETTINGS): RoutingAnnotations {
+  return { ...DEFAULT_ANNOTATIONS, sslRedirect: false, bodyLimit: globalBodyLimit(settings) };
+}
 
-export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnnotations {
+/** proxy-body-size of the ConfigMap, else ingress-nginx's default. */
+function globalBodyLimit(settings: ControllerSettings): BodyLimit {
+  const text = settings.values["proxy-body-size"];
+  const bytes = text !== undefined ? byteSize(text) : undefined;
+  if (text === undefined || bytes === undefined || settings.configMap === undefined) return DEFAULT_BODY_LIMIT;
+  return { text, bytes, from: "configmap", configMap: settings.configMap };
+}
+
+/**
+ * A location's settings from its Ingress's annotations; what an annotation does not set comes from
+ * the controller's ConfigMap (`settings`), else ingress-nginx's default.
+ */
+export function parseAnnotations(
+  ing: Pick<Ingress, "annotations">,
+  settings: ControllerSettings = NO_SETTINGS,
+): RoutingAnnotations {
   const a = (k: string): string | undefined => {
     const v = ing.annotations[ANNOTATION_PREFIX + k]?.trim();
     return v === "" ? undefined : v;
   };
   const bool = (k: string, d: boolean) => goBool(a(k)) ?? d;
+  // An annotation the controller cannot read falls back to the ConfigMap's value, as to a default.
+  const setting = (k: string, d: boolean): [boolean, SettingFrom] => {
+    const own = goBool(a(k));
+    if (own !== undefined) return [own, "annotation"];
+    const global = goBool(settings.values[k]);
+    return global !== undefined ? [global, "configmap"] : [d, "default"];
+  };
+  const [sslRedirect, ssl] = setting("ssl-redirect", DEFAULT_ANNOTATIONS.sslRedirect);
+  const [forceSslRedirect, force] = setting("force-ssl-redirect", false);
+  const configMap = ssl === "configmap" || force === "configmap" ? settings.configMap : undefined;
   const canary = bool("canary", false);
   const allow = sourceRule(a, "allowlist-source-range", "whitelist-source-range");
   const deny = sourceRule(a, "denylist-source-range");
@@ -116,8 +154,9 @@ export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnno
   const redirect = redirectOf(a);
   const appRoot = appRootOf(a("app-root"));
   return {
-    sslRedirect: bool("ssl-redirect", DEFAULT_ANNOTATIONS.sslRedirect),
-    forceSslRedirect: bool("force-ssl-redirect", false),
+    sslRedirect,
+    forceSslRedirect,
+    redirectFrom: { ssl, force, ...(configMap !== undefined ? { configMap } : {}) },
     preserveTrailingSlash: bool("preserve-trailing-slash", false),
     useRegex: bool("use-regex", false),
     rewriteTarget: a("rewrite-target") ?? "",
@@ -136,7 +175,8 @@ export function parseAnnotations(ing: Pick<Ingress, "annotations">): RoutingAnno
       .split(",")
       .map((c) => goInt(c.trim()))
       .filter((c): c is number => c !== undefined),
-    bodyLimit: bodyBytes !== undefined ? { text: body!, bytes: bodyBytes, from: "annotation" } : DEFAULT_BODY_LIMIT,
+    bodyLimit:
+      bodyBytes !== undefined ? { text: body!, bytes: bodyBytes, from: "annotation" } : globalBodyLimit(settings),
     ...(canary ? { canaryRule: canaryRuleOf(a) } : {}),
   };
 }

@@ -4,6 +4,7 @@
 // rendered deny entries first, then allow entries and `deny all`; the first that matches decides.
 import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
 import { ingressKey } from "../model/ingress.ts";
+import type { SettingFrom } from "./annotations.ts";
 import type { Location } from "./servers.ts";
 
 export interface BodySizeCheck {
@@ -13,7 +14,8 @@ export interface BodySizeCheck {
   readonly limit: number;
   /** As written, "1m" for the configmap's default. */
   readonly limitText: string;
-  readonly from: "annotation" | "default";
+  readonly from: SettingFrom;
+  readonly configMap?: string;
   readonly ingress?: string;
   readonly ok: boolean;
 }
@@ -42,6 +44,7 @@ export function bodySizeCheck(loc: Location, size: number | undefined): BodySize
     limit: limit.bytes,
     limitText: limit.text,
     from: limit.from,
+    ...(limit.configMap !== undefined ? { configMap: limit.configMap } : {}),
     ...(loc.ingress ? { ingress: ingressKey(loc.ingress) } : {}),
     ok: size <= limit.bytes,
   };

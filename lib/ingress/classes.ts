@@ -31,6 +31,7 @@ export const DEFAULT_CONTROLLER: ControllerConfig = {
   watchNamespace: undefined,
   httpPort: 80,
   httpsPort: 443,
+  configMap: undefined,
 };
 
 /** kubehop's default when the input holds no IngressClass at all (not something Kubernetes does). */

@@ -109,6 +109,8 @@ const NOT_SIMULATED: Readonly<Record<string, string>> = {
 export interface ControllerFlags {
   readonly config: ControllerConfig;
   readonly notes: readonly Diagnostic[];
+  /** Where --configmap is written, for what is said of the ConfigMap. */
+  readonly configMapAt: Origin | undefined;
 }
 
 /** One token of the command line and where it is written. */
@@ -122,7 +124,7 @@ export interface Arg {
  * (the program's path) are skipped, as pflag keeps them as arguments; `--` ends the flags.
  */
 export function readControllerFlags(args: readonly Arg[], controller: string): ControllerFlags {
-  const r: Reading = { config: { ...DEFAULT_CONTROLLER }, notes: [], controller };
+  const r: Reading = { config: { ...DEFAULT_CONTROLLER }, notes: [], controller, configMapAt: undefined };
   const note = (at: Origin, message: string, hint?: string) =>
     r.notes.push(diagnostic("ingress-controller-flag", at, `${controller}: ${message}`, hint));
   for (let i = 0; i < args.length; i++) {
@@ -154,7 +156,7 @@ export function readControllerFlags(args: readonly Arg[], controller: string): C
     }
     applyValue(r, name, value, at, note);
   }
-  return { config: r.config, notes: r.notes };
+  return { config: r.config, notes: r.notes, configMapAt: r.configMapAt };
 }
 
 function knownValued(name: string): boolean {
@@ -188,6 +190,7 @@ interface Reading {
   readonly notes: Diagnostic[];
   /** The controller's object, as messages name it. */
   readonly controller: string;
+  configMapAt: Origin | undefined;
 }
 
 function applyBool(config: Mutable, name: string, on: boolean, at: Origin, note: Note): void {
@@ -228,7 +231,8 @@ function applyValue(r: Reading, name: string, value: string, at: Origin, note: N
         );
       return;
     case "configmap":
-      if (value !== "") r.notes.push(configMapNote(value, at, r.controller));
+      config.configMap = value === "" ? undefined : value;
+      r.configMapAt = at;
       return;
   }
   if (INERT.has(name)) return;
@@ -237,15 +241,4 @@ function applyValue(r: Reading, name: string, value: string, at: Origin, note: N
     return;
   }
   note(at, `--${name}: a flag kubehop does not know`, "ingress-nginx exits on a flag it does not know");
-}
-
-/** Every install names its ConfigMap, most leave it empty: said, not warned. */
-function configMapNote(value: string, at: Origin, controller: string): Diagnostic {
-  return diagnostic(
-    "ingress-controller-configmap",
-    at,
-    `${controller}: --configmap=${value}: kubehop does not read the controller's ConfigMap; a trace ` +
-      "takes ingress-nginx's defaults for its settings (ssl-redirect, use-forwarded-headers, proxy-body-size, ...)",
-    "an annotation on the Ingress with the same setting is simulated",
-  );
 }

@@ -284,17 +284,24 @@ function sslRedirect(
   const exempt = options.noTlsRedirectLocations ?? [ACME];
   if (exempt.some((p) => p !== "" && loc.path.startsWith(p))) return undefined;
   const owner = loc.ingress ? ingressKey(loc.ingress) : "the catch-all";
-  if (loc.annotations.forceSslRedirect)
+  const from = loc.annotations.redirectFrom;
+  if (loc.annotations.forceSslRedirect) {
+    const who = from.force === "configmap" ? `ConfigMap ${from.configMap}` : owner;
     return {
       by: "force-ssl-redirect",
-      why: `${owner} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`,
+      why: `${who} sets force-ssl-redirect: "true", so plain HTTP is redirected to https even without a certificate`,
     };
+  }
   const certServer = certificateServer(servers, host);
   if (!loc.annotations.sslRedirect || !certServer) return undefined;
-  const why =
-    `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ` +
-    `ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to ` +
-    `serve plain HTTP)`;
+  const on =
+    from.ssl === "annotation"
+      ? `${owner} sets ssl-redirect: "true"`
+      : from.ssl === "configmap"
+        ? `ConfigMap ${from.configMap} sets ssl-redirect: "true" and ${owner} does not set it`
+        : `ssl-redirect is on for ${owner} (default true; set nginx.ingress.kubernetes.io/ssl-redirect: "false" to ` +
+          "serve plain HTTP)";
+  const why = `a certificate is configured for ${certServer.hostname} (${certServer.certificate!.why}) and ${on}`;
   return { by: "ssl-redirect", why };
 }
 

@@ -1,9 +1,16 @@
 // The nginx servers and locations ingress-nginx renders from the live Ingresses
 // (controller.go createServers + getBackendServers, location.go updateServerLocations).
 // Every conflict is decided by processing order (order.ts): the first Ingress wins.
-import { type RoutingAnnotations, UNANNOTATED, parseAnnotations } from "./annotations.ts";
+import { type RoutingAnnotations, parseAnnotations, unannotated } from "./annotations.ts";
 import { type CanaryBackend, mergeCanaries, withCanary } from "./canary.ts";
-import { type Ingress, type PathType, type ServiceBackend, ingressKey } from "../model/ingress.ts";
+import {
+  type ControllerSettings,
+  type Ingress,
+  NO_SETTINGS,
+  type PathType,
+  type ServiceBackend,
+  ingressKey,
+} from "../model/ingress.ts";
 import { sortIngresses } from "./order.ts";
 
 /** nginx's catch-all server for unknown hosts and for rules without a host. */
@@ -73,25 +80,30 @@ function ruleHost(host: string | undefined): string {
   return host ?? DEFAULT_SERVER;
 }
 
-export function buildServers(ingresses: readonly Ingress[]): Map<string, Server> {
+/** The servers nginx builds from the served Ingresses, with the controller's ConfigMap `settings` underneath. */
+export function buildServers(
+  ingresses: readonly Ingress[],
+  settings: ControllerSettings = NO_SETTINGS,
+): Map<string, Server> {
+  const bare = unannotated(settings);
   const ordered = sortIngresses(ingresses);
   const servers = new Map<string, MutableServer>();
   const catchAll: MutableServer = {
     hostname: DEFAULT_SERVER,
-    locations: [rootLocation(undefined, undefined, UNANNOTATED)],
+    locations: [rootLocation(undefined, undefined, bare)],
     shadowed: [],
   };
   servers.set(DEFAULT_SERVER, catchAll);
   let catchAllTaken = false;
 
   for (const ing of ordered) {
-    const anns = parseAnnotations(ing);
+    const anns = parseAnnotations(ing, settings);
     if (anns.canary) continue; // canary Ingresses only split traffic of existing locations
     const own = ing.defaultBackend?.kind === "service" ? ing.defaultBackend : undefined;
     if (own && ing.rules.length === 0 && !catchAllTaken) {
       // The first rule-less Ingress with a defaultBackend becomes the catch-all; its redirect
       // and rewrite annotations are deliberately not applied to it (controller.go TODO).
-      catchAll.locations[0] = rootLocation(own, ing, UNANNOTATED);
+      catchAll.locations[0] = rootLocation(own, ing, bare);
       catchAllTaken = true;
     }
     for (const rule of ing.rules) {
@@ -107,7 +119,7 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
   }
 
   for (const ing of ordered) {
-    const anns = parseAnnotations(ing);
+    const anns = parseAnnotations(ing, settings);
     if (anns.canary) continue;
     for (const rule of ing.rules) {
       const server = servers.get(ruleHost(rule.host))!;
@@ -149,8 +161,8 @@ export function buildServers(ingresses: readonly Ingress[]): Map<string, Server>
     }
   }
 
-  const canaries = ordered.filter((ing) => parseAnnotations(ing).canary);
-  const merged = mergeCanaries(servers, canaries, (ing) => parseAnnotations(ing).canaryRule!);
+  const canaries = ordered.filter((ing) => parseAnnotations(ing, settings).canary);
+  const merged = mergeCanaries(servers, canaries, (ing) => parseAnnotations(ing, settings).canaryRule!);
   const out = new Map<string, Server>();
   for (const [host, s] of servers) {
     const locations = sortLocations(updateServerLocations(s.locations)).map((l) => withCanary(l, merged.attach));

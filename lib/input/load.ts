@@ -62,6 +62,8 @@ export interface TopologyInput {
   readonly kubeProxyConfig?: Read<KubeProxyConfigurationObject>;
   readonly ingresses: readonly Read<IngressObject>[];
   readonly ingressClasses: readonly Read<IngressClassObject>[];
+  /** Every ConfigMap, unread: the ingress controller's --configmap names the one looked into. */
+  readonly configMaps: readonly SourceObject[];
   /** gateway.networking.k8s.io objects, and the Namespaces and Secrets they refer to. */
   readonly gatewayApi: GatewayApiInput;
   /**
@@ -133,6 +135,8 @@ export function loadInput(pathOrText: string, sources: readonly SourceFile[] = r
     podPools: objects.flatMap(podPools),
     ingresses: readKind(["Ingress"], IngressSchema),
     ingressClasses: readKind(["IngressClass"], IngressClassSchema),
+    // Read as written: only the one an ingress controller's --configmap names is looked into.
+    configMaps: objects.filter((src) => src.kind === "ConfigMap"),
     gatewayApi: readGatewayApi(objects, (schema, src) => validate(schema, src, problems)),
     ignored: [
       ...read.flatMap((r) => r.notes),

@@ -146,7 +146,7 @@ function ingressPaths(cluster: Cluster, hosts: Hosts): void {
   for (const ing of served)
     for (const t of ing.tls)
       for (const h of t.hosts.length ? t.hosts : ing.rules.flatMap((r) => (r.host ? [r.host] : []))) hosts.tls.add(h);
-  for (const server of buildServers(served).values()) {
+  for (const server of buildServers(served, cluster.ingress.settings).values()) {
     const host = server.hostname === DEFAULT_SERVER ? UNKNOWN_HOST : sampleHost(server.hostname);
     for (const loc of server.locations) {
       if (loc.twin || loc.isDefault || !loc.ingress) continue;

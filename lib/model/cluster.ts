@@ -4,7 +4,7 @@ import type { Ipv4, Prefix } from "./address.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import type { PodRef } from "./hop-at.ts";
 import type { GatewayState } from "./gateway.ts";
-import type { ClassSelection } from "./ingress.ts";
+import type { IngressState } from "./ingress.ts";
 import type { Ipsets } from "./ipset.ts";
 import type { IpvsMode, IpvsTable } from "./ipvs.ts";
 import type { LocalAddresses, ModelledDevice } from "./node-interfaces.ts";
@@ -31,7 +31,7 @@ export interface Cluster {
   /** Names resolved outside the cluster (the Topology's zone; Ingress hosts point at their LB's VIP). */
   readonly dns: readonly DnsRecord[];
   /** Which Ingresses the ingress-nginx controller serves, and which it ignores and why. */
-  readonly ingress: ClassSelection;
+  readonly ingress: IngressState;
   /** The Gateway API objects with the status a conformant controller would give them (lib/gateway/attach.ts). */
   readonly gateways: GatewayState;
   /** Per node name: what the node really has, where dumps were given. */

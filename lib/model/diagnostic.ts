@@ -82,7 +82,11 @@ export const DIAGNOSTIC_CODES = {
   },
   "ingress-controller-configmap": {
     severity: "info",
-    meaning: "the ingress-nginx controller's ConfigMap (--configmap) is not read: its settings are the defaults",
+    meaning: "the ConfigMap an ingress-nginx controller's --configmap names is not in the input: defaults are taken",
+  },
+  "ingress-configmap-key": {
+    severity: "warning",
+    meaning: "an ingress-nginx ConfigMap key kubehop does not simulate, or a value the controller cannot read",
   },
   "ingress-controllers-differ": {
     severity: "warning",

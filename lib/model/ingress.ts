@@ -103,6 +103,8 @@ export interface ControllerConfig {
   /** --http-port and --https-port: where nginx serves plain HTTP and HTTPS. */
   readonly httpPort: number;
   readonly httpsPort: number;
+  /** --configmap, `namespace/name` with $(POD_NAMESPACE) expanded: the controller's global settings. */
+  readonly configMap: string | undefined;
 }
 
 export interface ClassSelection {
@@ -113,4 +115,21 @@ export interface ClassSelection {
   readonly assumedDefaultClass: boolean;
   /** The controller's flags the selection was made with: also where nginx serves HTTP and HTTPS. */
   readonly controller: ControllerConfig;
+}
+
+/**
+ * The controller's global settings, from the ConfigMap its --configmap names: the values of the keys
+ * kubehop simulates, as written (parsed as the annotations that override them are, lib/ingress/annotations.ts).
+ */
+export interface ControllerSettings {
+  /** `namespace/name` of the ConfigMap the values come from; undefined when none was read. */
+  readonly configMap: string | undefined;
+  readonly values: Readonly<Record<string, string>>;
+}
+
+export const NO_SETTINGS: ControllerSettings = { configMap: undefined, values: {} };
+
+/** The cluster's ingress layer: what the controller serves, and its global settings. */
+export interface IngressState extends ClassSelection {
+  readonly settings: ControllerSettings;
 }

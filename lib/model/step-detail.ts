@@ -339,7 +339,9 @@ export type StepDetail =
       readonly size: number;
       readonly limit: number;
       readonly limitText: string;
-      readonly from: "annotation" | "default";
+      readonly from: "annotation" | "configmap" | "default";
+      /** `namespace/name` of the controller's ConfigMap, when the limit is its proxy-body-size. */
+      readonly configMap?: string;
       readonly ingress?: string;
     }
   | {

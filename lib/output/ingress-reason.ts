@@ -10,7 +10,9 @@ export function bodySizeReason(d: Detail<"body-size">): string {
   const limit =
     d.from === "annotation"
       ? `proxy-body-size ${d.limitText} of ${d.ingress}`
-      : `the configmap's proxy-body-size ${d.limitText} (no annotation)`;
+      : d.from === "configmap"
+        ? `proxy-body-size ${d.limitText} of ConfigMap ${d.configMap} (no annotation)`
+        : `the configmap's proxy-body-size ${d.limitText} (no annotation)`;
   return d.size > d.limit
     ? `Content-Length ${bytes(d.size)} is over client_max_body_size ${bytes(d.limit)} (${limit}): 413 before the ` +
         `body is read`

@@ -1,6 +1,7 @@
 // Builds Cluster objects directly for the kube-proxy and EndpointSlice specs: every field a
 // spec does not care about gets a plain default, so each spec states only what it tests.
 import { DEFAULT_CONTROLLER } from "../../lib/ingress/classes.ts";
+import { NO_SETTINGS } from "../../lib/model/ingress.ts";
 import { NO_GATEWAYS } from "../../lib/model/gateway.ts";
 import { type Ipv4, parseIpv4, parsePrefix, type Prefix } from "../../lib/model/address.ts";
 import type {
@@ -142,7 +143,14 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
     kubeProxy: { ...DEFAULT_KUBE_PROXY, ...spec.kubeProxy },
     loadBalancers: [],
     dns: [],
-    ingress: { served: [], ignored: [], classes: [], assumedDefaultClass: true, controller: DEFAULT_CONTROLLER },
+    ingress: {
+      served: [],
+      ignored: [],
+      classes: [],
+      assumedDefaultClass: true,
+      controller: DEFAULT_CONTROLLER,
+      settings: NO_SETTINGS,
+    },
     gateways: NO_GATEWAYS,
     nodeDumps: new Map(),
     diagnostics: [],

@@ -32,7 +32,7 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
   ];
   const base: HttpOutcome = { status: 0, host: http.host, clientIP };
   const served = ctx.net.cluster.ingress.served.map((s) => s.ingress);
-  const servers = buildServers(served);
+  const servers = buildServers(served, ctx.net.cluster.ingress.settings);
   // nginx listens with ssl on the https port only: curl's scheme must match the port that took the connection.
   const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
   const tlsPort = packet.dport === ctx.net.cluster.ingress.controller.httpsPort;
