@@ -259,4 +259,35 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
         "internal-ingress/internal-controller (no annotation)): 413 before the body is read",
     );
   });
+
+  it("the ConfigMap's whitelist-source-range guards every location no annotation guards; its denylist likewise", () => {
+    const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8").replace(
+      '  proxy-read-timeout: "120"\n',
+      '  proxy-read-timeout: "120"\n  whitelist-source-range: 10.0.0.0/8, 192.168.0.0/16\n',
+    );
+    const topo = loadTopologySync(text);
+    const denied = topo.curl("http://app.example.com/").branches[0]!;
+    expect(denied.http?.status).to.equal(403);
+    const check = denied.hops.flatMap((h) => h.steps).find((s) => s.detail?.kind === "source-range");
+    expect(check?.reason).to.equal(
+      "remote_addr 198.51.100.10, the source nginx sees, is in no range of ConfigMap internal-ingress/internal-controller's " +
+        "whitelist-source-range 10.0.0.0/8,192.168.0.0/16 (web/app sets none): deny all, 403",
+    );
+    // An Ingress's own allowlist replaces the ConfigMap's.
+    const own = loadTopologySync(
+      text.replace(
+        "metadata: {name: app, namespace: web}\nspec:\n  ingressClassName: internal",
+        "metadata:\n  name: app\n  namespace: web\n" +
+          '  annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: "198.51.100.0/24"}\n' +
+          "spec:\n  ingressClassName: internal",
+      ),
+    );
+    expect(own.curl("http://app.example.com/").branches[0]!.http?.status).to.equal(200);
+    const unreadable = readControllerSettings({ "denylist-source-range": "10.0.0.0/8, nope" }, at, "ns/cfg");
+    expect(unreadable.settings.values).to.deep.equal({});
+    expect(unreadable.notes.map((d) => d.message)).to.deep.equal([
+      'ConfigMap ns/cfg: denylist-source-range: "10.0.0.0/8, nope" is not a list of addresses and CIDRs: nginx ' +
+        "refuses such a configuration; kubehop takes no list, and what nginx serves then is not known",
+    ]);
+  });
 });

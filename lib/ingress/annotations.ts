@@ -20,6 +20,8 @@ export interface SourceRule {
   /** The annotation as written: allowlist-source-range, its alias whitelist-source-range, or denylist-source-range. */
   readonly annotation: string;
   readonly ranges: SourceRanges;
+  /** `namespace/name` of the controller's ConfigMap, when the rule is its key of that name. */
+  readonly configMap?: string;
 }
 
 export interface ExternalAuth {
@@ -143,8 +145,11 @@ export function parseAnnotations(
   const [forceSslRedirect, force] = setting("force-ssl-redirect", false);
   const configMap = ssl === "configmap" || force === "configmap" ? settings.configMap : undefined;
   const canary = bool("canary", false);
-  const allow = sourceRule(a, "allowlist-source-range", "whitelist-source-range");
-  const deny = sourceRule(a, "denylist-source-range");
+  // With no annotation, the ConfigMap's list is the location's (ipallowlist and ipdenylist fall back to it).
+  const allow =
+    sourceRule(a, "allowlist-source-range", "whitelist-source-range") ??
+    globalSourceRule(settings, "whitelist-source-range");
+  const deny = sourceRule(a, "denylist-source-range") ?? globalSourceRule(settings, "denylist-source-range");
   const auth = externalAuth(a);
   const denied = [allow, deny, auth].find((r) => typeof r === "string");
   const affinity = affinityOf(a);
@@ -190,6 +195,14 @@ function sourceRule(a: Read, name: string, alias?: string): SourceRule | string 
   const ranges = sourceRanges(a(annotation)!);
   if (!ranges) return `${annotation} "${a(annotation)}" is not a list of addresses and CIDRs`;
   return { annotation, ranges };
+}
+
+/** The ConfigMap's list (controller-settings.ts keeps only one it can read). */
+function globalSourceRule(settings: ControllerSettings, key: string): SourceRule | undefined {
+  const text = settings.values[key];
+  const ranges = text !== undefined ? sourceRanges(text) : undefined;
+  if (!ranges || settings.configMap === undefined) return undefined;
+  return { annotation: key, ranges, configMap: settings.configMap };
 }
 
 function externalAuth(a: Read): ExternalAuth | string | undefined {

@@ -4,7 +4,7 @@
 // rendered deny entries first, then allow entries and `deny all`; the first that matches decides.
 import { formatIpv4, type Ipv4, prefixContains } from "../model/address.ts";
 import { ingressKey } from "../model/ingress.ts";
-import type { SettingFrom } from "./annotations.ts";
+import type { SettingFrom, SourceRule } from "./annotations.ts";
 import type { Location } from "./servers.ts";
 
 export interface BodySizeCheck {
@@ -57,15 +57,22 @@ export function sourceRangeCheck(loc: Location, client: Ipv4 | undefined): Sourc
   const hit = (rule: NonNullable<typeof allow>) =>
     rule.ranges.prefixes.find((p) => prefixContains(p, client))?.text.replace(/\/32$/, "");
   const denied = deny && hit(deny);
-  if (deny && denied !== undefined)
-    return { ...base, annotation: deny.annotation, ranges: deny.ranges.text, matched: denied, ok: false };
-  if (!allow) return { ...base, annotation: deny!.annotation, ranges: deny!.ranges.text, ok: true };
+  if (deny && denied !== undefined) return { ...base, ...ruleOf(deny), matched: denied, ok: false };
+  if (!allow) return { ...base, ...ruleOf(deny!), ok: true };
   const allowed = hit(allow);
   return {
     ...base,
-    annotation: allow.annotation,
-    ranges: allow.ranges.text,
+    ...ruleOf(allow),
     ...(allowed !== undefined ? { matched: allowed } : {}),
     ok: allowed !== undefined,
+  };
+}
+
+/** The rule as a check names it: its annotation (or ConfigMap key), ranges, and the ConfigMap it is from. */
+function ruleOf(rule: SourceRule): { annotation: string; ranges: readonly string[]; configMap?: string } {
+  return {
+    annotation: rule.annotation,
+    ranges: rule.ranges.text,
+    ...(rule.configMap !== undefined ? { configMap: rule.configMap } : {}),
   };
 }

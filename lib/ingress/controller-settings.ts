@@ -1,19 +1,34 @@
 // The ingress-nginx controller's ConfigMap (--configmap): global settings that the annotations of an
 // Ingress override. kubehop simulates the ones that decide a request's answer and that it simulates
-// as annotations: ssl-redirect, force-ssl-redirect and proxy-body-size (names and defaults from
+// as annotations: ssl-redirect, force-ssl-redirect, proxy-body-size, whitelist-source-range and
+// denylist-source-range (names and defaults from
 // kubernetes/ingress-nginx internal/ingress/controller/config/config.go). Keys that change no
 // request's path (logging, timeouts, buffers, TLS ciphers, metrics) are read without a word; any
 // other key is a warning naming it, and the rest is still read.
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import type { ControllerSettings } from "../model/ingress.ts";
 import type { Origin } from "../model/origin.ts";
-import { byteSize, goBool } from "./annotation-values.ts";
+import { byteSize, goBool, sourceRanges } from "./annotation-values.ts";
 
 /** The keys simulated, each with what makes its value readable. */
 const SIMULATED: Readonly<Record<string, (v: string) => string | undefined>> = {
   "ssl-redirect": (v) => (goBool(v) === undefined ? "is not a boolean" : undefined),
   "force-ssl-redirect": (v) => (goBool(v) === undefined ? "is not a boolean" : undefined),
   "proxy-body-size": (v) => (byteSize(v) === undefined ? "is not a size such as 8m" : undefined),
+  "whitelist-source-range": (v) => (sourceRanges(v) === undefined ? "is not a list of addresses and CIDRs" : undefined),
+  "denylist-source-range": (v) => (sourceRanges(v) === undefined ? "is not a list of addresses and CIDRs" : undefined),
+};
+
+/** What the controller does with a value it cannot read, and so what a trace takes. */
+const UNREADABLE: Readonly<Record<string, string>> = {
+  "ssl-redirect": "kubehop takes the default",
+  "force-ssl-redirect": "kubehop takes the default",
+  "proxy-body-size": "kubehop takes the default",
+  // ipallowlist takes the ConfigMap's list unparsed; nginx refuses `allow` of what is not an address.
+  "whitelist-source-range":
+    "nginx refuses such a configuration; kubehop takes no list, and what nginx serves then is not known",
+  "denylist-source-range":
+    "nginx refuses such a configuration; kubehop takes no list, and what nginx serves then is not known",
 };
 
 /** Keys that cannot change where a request goes or what it is answered, by their name's start. */
@@ -99,7 +114,7 @@ export function readControllerSettings(data: unknown, at: (key: string) => Origi
     if (check) {
       const wrong = check(value.trim());
       if (wrong === undefined) values[key] = value.trim();
-      else notes.push(note(at(key), `ConfigMap ${configMap}: ${key}: "${value}" ${wrong}: kubehop takes the default`));
+      else notes.push(note(at(key), `ConfigMap ${configMap}: ${key}: "${value}" ${wrong}: ${UNREADABLE[key]}`));
       continue;
     }
     if (INERT_PREFIXES.some((p) => key.startsWith(p))) continue;

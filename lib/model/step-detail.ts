@@ -351,6 +351,8 @@ export type StepDetail =
       readonly clientIp: string;
       readonly annotation: string;
       readonly ranges: readonly string[];
+      /** `namespace/name` of the controller's ConfigMap, when the ranges are its key (no annotation). */
+      readonly configMap?: string;
       readonly matched?: string;
       readonly ingress: string;
     }

@@ -20,7 +20,10 @@ export function bodySizeReason(d: Detail<"body-size">): string {
 }
 
 export function sourceRangeReason(d: Detail<"source-range">, denied: boolean): string {
-  const rule = `${d.ingress} ${d.annotation} ${d.ranges.join(",")}`;
+  const rule =
+    d.configMap !== undefined
+      ? `ConfigMap ${d.configMap}'s ${d.annotation} ${d.ranges.join(",")} (${d.ingress} sets none)`
+      : `${d.ingress} ${d.annotation} ${d.ranges.join(",")}`;
   const seen = `remote_addr ${d.clientIp}, the source nginx sees`;
   const deny = d.annotation === "denylist-source-range";
   if (!denied) return `${seen}, passes ${rule}${d.matched !== undefined ? ` (allow ${d.matched})` : ""}`;

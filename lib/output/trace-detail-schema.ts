@@ -414,10 +414,11 @@ export const StepDetailSchema = z
         clientIp: str,
         annotation: str,
         ranges: list(str),
+        configMap: str.optional(),
         matched: str.optional(),
         ingress: str,
       },
-      "the client address nginx sees against the allowlist/denylist-source-range annotations",
+      "the client address nginx sees against the allowlist/denylist-source-range annotations (or ConfigMap keys)",
     ),
     fact(
       "auth-request",
