@@ -157,6 +157,11 @@ describe("ingress-nginx controller flags: in a topology", () => {
     expect(topo.cluster.ingress.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless", "secure"]);
     const https = topo.curl("https://app.example.com/").branches[0]!;
     expect([https.disposition, https.http?.status]).to.deep.equal(["HTTP_RESPONSE", 200]);
+    // lua_ingress.lua's $pass_port: 443 for a connection to --https-port, else the port it came to.
+    expect(https.http?.upstream?.headers["x-forwarded-port"]).to.equal("443");
+    expect(topo.curl("http://app.example.com/").branches[0]!.http?.upstream?.headers["x-forwarded-port"]).to.equal(
+      "8080",
+    );
     const plainToTls = topo.curl("http://app.example.com:443/").branches[0]!;
     expect(plainToTls.disposition).to.equal("HTTP_400");
     expect(plainToTls.detail).to.deep.include({ cause: "plain-http-to-tls-port", port: 8443 });

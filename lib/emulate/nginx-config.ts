@@ -46,7 +46,7 @@ const PROXY_HEADERS = [
   ["X-Real-IP", "$remote_addr"],
   ["X-Forwarded-For", "$remote_addr"],
   ["X-Forwarded-Host", "$best_http_host"],
-  ["X-Forwarded-Port", "$server_port"],
+  ["X-Forwarded-Port", "$pass_port"],
   ["X-Forwarded-Proto", "$scheme"],
   ["X-Forwarded-Scheme", "$scheme"],
   ["X-Scheme", "$scheme"],
@@ -84,6 +84,8 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
     // lua_ingress.lua: best_http_host = $http_host or $host; its redirect host is the part before ":".
     `  map $http_host $best_http_host { "" $host; default $http_host; }`,
     `  map $best_http_host $redirect_host { "~^(?<h>[^:]*)" $h; default $best_http_host; }`,
+    // lua_ingress.lua: pass_port is the port the connection came to, 443 where that is --https-port.
+    `  map $server_port $pass_port { ${cluster.ingress.controller.httpsPort} 443; default $server_port; }`,
     ...[...upstreams].flatMap(([name, eps]) => [`  upstream ${name} {`, ...eps.map((e) => `    server ${e};`), `  }`]),
     ...body,
     `}`,

@@ -216,7 +216,21 @@ function proxyOutcomes(
     pick: Pick<Detail<"proxy">, "via" | "upstreamName" | "index" | "of">,
     why: string,
     p: number,
-  ) => upstream(packet, pod, to, pick, [...f.choices, why].join("; "), f.probability * p, [...f.steps], state, r);
+  ) => {
+    const sent = upstreamRequest(packet, r, ctx.net.cluster.ingress.controller.httpsPort);
+    return upstream(
+      packet,
+      pod,
+      to,
+      pick,
+      [...f.choices, why].join("; "),
+      f.probability * p,
+      [...f.steps],
+      state,
+      r,
+      sent,
+    );
+  };
   if (r.serviceUpstream) {
     if (svc.clusterIPs.length === 0) return stop(503, { cause: "no-cluster-ip", service });
     const to = { ip: svc.clusterIPs[0]!, port: port.port };
@@ -267,9 +281,9 @@ function upstream(
   steps: StepRecord[],
   state: StepContext["state"],
   r: BackendRoute,
+  sent: UpstreamRequest,
 ): Outcome {
   const h = client.http!;
-  const sent = upstreamRequest(client, r);
   const forwarded = sent.headers;
   // HTTPS and GRPCS speak TLS to the pod; AUTO_HTTP keeps the client's scheme.
   const tls = r.backendProtocol === "HTTPS" || r.backendProtocol === "GRPCS";
@@ -317,13 +331,14 @@ function upstream(
 /**
  * The request nginx sends upstream (nginx.tmpl's proxy_set_header lines, configmap defaults): the client's
  * headers, then Host and X-Forwarded-Host = $best_http_host (the Host header as sent), X-Real-IP and
- * X-Forwarded-For = $remote_addr, X-Forwarded-Port = the port nginx listens on (443 for its https port),
+ * X-Forwarded-For = $remote_addr, X-Forwarded-Port = lua's $pass_port: the port the connection came to, 443
+ * when that is the controller's --https-port (lua_ingress.lua),
  * X-Forwarded-Proto/-Scheme and X-Scheme = $scheme, and X-Original-Forwarded-For/-Host = the client's own
  * X-Forwarded-For/-Host when it sent them, X-Request-ID the client's (else nginx's random $request_id, left
  * out here), Upgrade the client's with Connection: upgrade (websockets); nginx sends no header whose value is
  * empty, so Connection, Upgrade and Proxy go otherwise.
  */
-export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamRequest {
+export function upstreamRequest(client: Packet, r: BackendRoute, httpsPort = 443): UpstreamRequest {
   const h = client.http!;
   const addr = formatIpv4(client.src);
   const best = h.headers.host ?? h.host;
@@ -331,7 +346,7 @@ export function upstreamRequest(client: Packet, r: BackendRoute): UpstreamReques
     host: best,
     "x-forwarded-for": addr,
     "x-forwarded-host": best,
-    "x-forwarded-port": String(client.dport),
+    "x-forwarded-port": client.dport === httpsPort ? "443" : String(client.dport),
     "x-forwarded-proto": h.scheme,
     "x-forwarded-scheme": h.scheme,
     "x-real-ip": addr,
