@@ -171,9 +171,9 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(
       `${WEB}${ingress("")}---\n${controller("ingress-nginx", "--configmap=ingress-nginx/cfg")}---\n` +
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ingress-nginx}\n" +
-        'data: {use-forwarded-headers: "true", proxy-read-timeout: "60"}\n',
+        'data: {compute-full-forwarded-for: "true", proxy-read-timeout: "60"}\n',
     ),
-    "<input>:27:8: warning[ingress-configmap-key]: ConfigMap ingress-nginx/cfg: use-forwarded-headers is not " +
+    "<input>:27:8: warning[ingress-configmap-key]: ConfigMap ingress-nginx/cfg: compute-full-forwarded-for is not " +
       "simulated: a trace takes ingress-nginx's default for it",
   ],
   "ingress-controllers-differ": [

@@ -189,7 +189,7 @@ describe("emulate: nginx's TLS configuration", () => {
 
     it("ssl-redirect's 308 only for what came in plain", () => {
       expect(block('"shop.example.com"')).to.contain(
-        "if ($scheme = http) { return 308 https://$redirect_host$redirect_uri; }",
+        "if ($pass_access_scheme = http) { return 308 https://$redirect_host$redirect_uri; }",
       );
     });
   });

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { readControllerFlags } from "../lib/ingress/controller-flags.ts";
 import { readControllerSettings } from "../lib/ingress/controller-settings.ts";
 import { parseAnnotations } from "../lib/ingress/annotations.ts";
+import { forwarded } from "../lib/ingress/forwarded.ts";
 import { DEFAULT_CONTROLLER, selectIngresses } from "../lib/ingress/classes.ts";
 import type { Ingress, IngressClass } from "../lib/model/ingress.ts";
 import { formatDiagnostic } from "../lib/model/diagnostic.ts";
@@ -196,7 +197,7 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
       "force-ssl-redirect": "maybe",
       "proxy-read-timeout": "120",
       "log-format-upstream": "$remote_addr",
-      "use-forwarded-headers": "true",
+      "compute-full-forwarded-for": "true",
       "block-cidrs": 7,
     });
     expect(r.settings).to.deep.equal({
@@ -205,9 +206,9 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
     });
     expect(r.notes.map((d) => `${d.severity} ${d.code}: ${d.message}`)).to.deep.equal([
       "warning ingress-configmap-key: ConfigMap ns/cfg: block-cidrs is not a string: ingress-nginx cannot read it",
-      'warning ingress-configmap-key: ConfigMap ns/cfg: force-ssl-redirect: "maybe" is not a boolean: kubehop takes the default',
-      "warning ingress-configmap-key: ConfigMap ns/cfg: use-forwarded-headers is not simulated: a trace takes " +
+      "warning ingress-configmap-key: ConfigMap ns/cfg: compute-full-forwarded-for is not simulated: a trace takes " +
         "ingress-nginx's default for it",
+      'warning ingress-configmap-key: ConfigMap ns/cfg: force-ssl-redirect: "maybe" is not a boolean: kubehop takes the default',
     ]);
     expect(read(null)).to.deep.equal({ settings: { configMap: "ns/cfg", values: {} }, notes: [] });
   });
@@ -294,5 +295,46 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
       'ConfigMap ns/cfg: denylist-source-range: "10.0.0.0/8, nope" is not a list of addresses and CIDRs: nginx ' +
         "refuses such a configuration; kubehop takes no list, and what nginx serves then is not known",
     ]);
+  });
+
+  it("use-forwarded-headers: X-Forwarded-Proto decides the redirect, X-Forwarded-For the client address the checks see", () => {
+    const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
+    const viaLb = topo.curl("http://secure.example.com/", { headers: ["X-Forwarded-Proto: https"] }).branches[0]!;
+    expect(viaLb.http?.status).to.equal(200);
+    expect(viaLb.http?.upstream?.headers).to.include({ "x-forwarded-proto": "https", "x-scheme": "https" });
+    const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8").replace(
+      '  use-forwarded-headers: "true"\n',
+      '  use-forwarded-headers: "true"\n  whitelist-source-range: 203.0.113.0/24\n',
+    );
+    const guarded = loadTopologySync(text);
+    // The connection comes from 198.51.100.10; the address nginx takes is X-Forwarded-For's first.
+    expect(guarded.curl("http://app.example.com/").branches[0]!.http?.status).to.equal(403);
+    const spoofed = guarded.curl("http://app.example.com/", { headers: ["X-Forwarded-For: 203.0.113.7, 10.1.2.3"] });
+    expect(spoofed.branches[0]!.http?.status).to.equal(200);
+    expect(spoofed.branches[0]!.http?.upstream?.headers).to.include({
+      "x-real-ip": "203.0.113.7",
+      "x-forwarded-for": "203.0.113.7",
+      "x-original-forwarded-for": "203.0.113.7, 10.1.2.3",
+    });
+  });
+
+  it("without use-forwarded-headers the X-Forwarded-* headers are the client's own, passed on as X-Original-*", () => {
+    const conn = { scheme: "http", host: "a.example.com", src: 0xc6336410, dport: 80 };
+    const headers = { "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7", "x-forwarded-host": "b" };
+    expect(forwarded({ ...conn, headers }, false, 443)).to.deep.equal({
+      scheme: "http",
+      host: "a.example.com",
+      port: "80",
+      remoteAddr: 0xc6336410,
+    });
+    expect(forwarded({ ...conn, headers }, true, 443)).to.include({
+      scheme: "https",
+      host: "b",
+      remoteAddr: 0xcb007107,
+    });
+    // A list with what is not an IPv4 address is not taken: the connection's address stays.
+    const odd = forwarded({ ...conn, headers: { "x-forwarded-for": "203.0.113.7, unknown" } }, true, 443);
+    expect(odd.remoteAddr).to.equal(0xc6336410);
+    expect(forwarded({ ...conn, dport: 8443, headers: {} }, false, 8443).port).to.equal("443");
   });
 });

@@ -396,10 +396,20 @@ describe("verify: curl through ingress against real nginx", function () {
       "http://app.example.com:443/",
       "https://app.example.com:80/",
       "http://stock.example.com/",
+      // use-forwarded-headers: X-Forwarded-Proto https is no plain http to redirect; the rest go upstream.
+      { to: "http://secure.example.com/", headers: ["X-Forwarded-Proto: https"] },
+      {
+        to: "http://app.example.com/",
+        headers: [
+          "X-Forwarded-For: 203.0.113.7, 10.1.2.3",
+          "X-Forwarded-Host: public.example.com",
+          "X-Forwarded-Port: 8443",
+        ],
+      },
     ]);
     const seen = (to: string) =>
       agreed
-        .filter((r) => r.request.to === to)
+        .filter((r) => r.request.to === to && !r.request.headers?.length)
         .flatMap((r) => r.groups.filter((g) => g.observed > 0).map((g) => g.key));
     expect(seen("https://app.example.com/")[0]).to.match(/^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \//);
     // The ConfigMap turns ssl-redirect off; secure.example.com's annotation turns it on again.
@@ -410,5 +420,10 @@ describe("verify: curl through ingress against real nginx", function () {
     // Served only because of --watch-ingress-without-class; stock.example.com's class is another controller's.
     expect(seen("http://any.example.com/any")[0]).to.match(/^HTTP 200, web\/app saw/);
     expect(seen("http://stock.example.com/")).to.deep.equal(["HTTP 404"]);
+    const forwarded = agreed.filter((r) => r.request.headers?.length);
+    expect(forwarded.map((r) => r.groups.filter((g) => g.observed > 0).length)).to.deep.equal([1, 1]);
+    expect(forwarded[0]!.groups[0]!.key).to.match(
+      /^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \/ \(Host secure/,
+    );
   });
 });

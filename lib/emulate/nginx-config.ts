@@ -13,6 +13,7 @@ import { formatIpv4 } from "../model/address.ts";
 import type { Cluster, Endpoint } from "../model/cluster.ts";
 import { ingressKey } from "../model/ingress.ts";
 import { certificateServer } from "../ingress/hosts.ts";
+import { goBool } from "../ingress/annotation-values.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "../ingress/servers.ts";
 import type { Certificates, KeyPair } from "./tls.ts";
 
@@ -47,9 +48,9 @@ const PROXY_HEADERS = [
   ["X-Forwarded-For", "$remote_addr"],
   ["X-Forwarded-Host", "$best_http_host"],
   ["X-Forwarded-Port", "$pass_port"],
-  ["X-Forwarded-Proto", "$scheme"],
-  ["X-Forwarded-Scheme", "$scheme"],
-  ["X-Scheme", "$scheme"],
+  ["X-Forwarded-Proto", "$pass_access_scheme"],
+  ["X-Forwarded-Scheme", "$pass_access_scheme"],
+  ["X-Scheme", "$pass_access_scheme"],
   ["X-Original-Forwarded-For", "$http_x_forwarded_for"],
   ["X-Original-Forwarded-Host", "$http_x_forwarded_host"],
   ["Proxy", '""'],
@@ -81,17 +82,41 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
     `  port_in_redirect off;`,
     `  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }`,
     `  map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }`,
-    // lua_ingress.lua: best_http_host = $http_host or $host; its redirect host is the part before ":".
-    `  map $http_host $best_http_host { "" $host; default $http_host; }`,
+    ...forwardedVariables(cluster),
     `  map $best_http_host $redirect_host { "~^(?<h>[^:]*)" $h; default $best_http_host; }`,
-    // lua_ingress.lua: pass_port is the port the connection came to, 443 where that is --https-port.
-    `  map $server_port $pass_port { ${cluster.ingress.controller.httpsPort} 443; default $server_port; }`,
     ...[...upstreams].flatMap(([name, eps]) => [`  upstream ${name} {`, ...eps.map((e) => `    server ${e};`), `  }`]),
     ...body,
     `}`,
     ``,
   ].join("\n");
   return { text, unrendered };
+}
+
+/**
+ * lua_ingress.lua's pass_access_scheme, best_http_host, pass_server_port and pass_port, as maps; with
+ * use-forwarded-headers, taken from X-Forwarded-Proto, -Host (its first name) and -Port, and
+ * $remote_addr from X-Forwarded-For by the real_ip module, as nginx.tmpl sets it up.
+ */
+function forwardedVariables(cluster: Cluster): string[] {
+  const https = cluster.ingress.controller.httpsPort;
+  const passPort = `  map $pass_server_port $pass_port { ${https} 443; default $pass_server_port; }`;
+  if (goBool(cluster.ingress.settings.values["use-forwarded-headers"]) !== true)
+    return [
+      `  map "" $pass_access_scheme { default $scheme; }`,
+      `  map "" $pass_server_port { default $server_port; }`,
+      `  map $http_host $best_http_host { "" $host; default $http_host; }`,
+      passPort,
+    ];
+  return [
+    `  real_ip_header X-Forwarded-For;`,
+    `  real_ip_recursive on;`,
+    `  set_real_ip_from 0.0.0.0/0;`,
+    `  map $http_x_forwarded_proto $pass_access_scheme { "" $scheme; default $http_x_forwarded_proto; }`,
+    `  map $http_x_forwarded_port $pass_server_port { "" $server_port; default $http_x_forwarded_port; }`,
+    `  map $http_host $this_host { "" $host; default $http_host; }`,
+    `  map $http_x_forwarded_host $best_http_host { "" $this_host; "~^\\s*(?<fh>[^,\\s]*)" $fh; default $this_host; }`,
+    passPort,
+  ];
 }
 
 /**
@@ -173,7 +198,7 @@ function locationBlock(
   if (loc.ingress && redirectsToHttps(server, loc, servers)) {
     lines.push(`set $redirect_uri $request_uri;`);
     if (!a.preserveTrailingSlash) lines.push(`if ($request_uri ~ "^(.*)/$") { set $redirect_uri $1; }`);
-    lines.push(`if ($scheme = http) { return 308 https://$redirect_host$redirect_uri; }`);
+    lines.push(`if ($pass_access_scheme = http) { return 308 https://$redirect_host$redirect_uri; }`);
   }
   // The access phase: deny then allow, as the template writes them.
   for (const r of a.deny?.ranges.text ?? []) lines.push(`deny ${r};`);

@@ -15,6 +15,7 @@ const SIMULATED: Readonly<Record<string, (v: string) => string | undefined>> = {
   "ssl-redirect": (v) => (goBool(v) === undefined ? "is not a boolean" : undefined),
   "force-ssl-redirect": (v) => (goBool(v) === undefined ? "is not a boolean" : undefined),
   "proxy-body-size": (v) => (byteSize(v) === undefined ? "is not a size such as 8m" : undefined),
+  "use-forwarded-headers": (v) => (goBool(v) === undefined ? "is not a boolean" : undefined),
   "whitelist-source-range": (v) => (sourceRanges(v) === undefined ? "is not a list of addresses and CIDRs" : undefined),
   "denylist-source-range": (v) => (sourceRanges(v) === undefined ? "is not a list of addresses and CIDRs" : undefined),
 };
@@ -24,6 +25,7 @@ const UNREADABLE: Readonly<Record<string, string>> = {
   "ssl-redirect": "kubehop takes the default",
   "force-ssl-redirect": "kubehop takes the default",
   "proxy-body-size": "kubehop takes the default",
+  "use-forwarded-headers": "kubehop takes the default",
   // ipallowlist takes the ConfigMap's list unparsed; nginx refuses `allow` of what is not an address.
   "whitelist-source-range":
     "nginx refuses such a configuration; kubehop takes no list, and what nginx serves then is not known",

@@ -23,6 +23,11 @@ export interface RouteRequest {
   readonly clientIp?: Ipv4;
   /** The Content-Length sent, for client_max_body_size; absent: no body. */
   readonly contentLength?: number;
+  /**
+   * With use-forwarded-headers: lua's pass_access_scheme and best_http_host, which the https redirect
+   * goes by (lib/ingress/forwarded.ts); absent: the request's own scheme and Host.
+   */
+  readonly forwarded?: { readonly scheme: string; readonly host: string };
 }
 
 export interface RouteOptions {
@@ -174,7 +179,7 @@ export function routeOn(
     const trimmed = !keepSlash && target.endsWith("/") ? target.slice(0, -1) : target;
     return redirectTo(
       options.httpRedirectCode ?? 308,
-      `https://${hostForRedirect(request.host)}${trimmed}`,
+      `https://${hostForRedirect(request.forwarded?.host ?? request.host)}${trimmed}`,
       ssl.by,
       ssl.why,
     );
@@ -280,7 +285,8 @@ function sslRedirect(
   req: RouteRequest,
   options: RouteOptions,
 ): { by: "ssl-redirect" | "force-ssl-redirect"; why: string } | undefined {
-  if (req.scheme !== "http") return undefined;
+  // lua_ingress.lua redirects only what came as plain http: with use-forwarded-headers, X-Forwarded-Proto says.
+  if ((req.forwarded?.scheme ?? req.scheme) !== "http") return undefined;
   const exempt = options.noTlsRedirectLocations ?? [ACME];
   if (exempt.some((p) => p !== "" && loc.path.startsWith(p))) return undefined;
   const owner = loc.ingress ? ingressKey(loc.ingress) : "the catch-all";

@@ -15,7 +15,13 @@ import type { StepDetail } from "../../model/step-detail.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { destinationOf, sourceOf } from "../facts.ts";
 import { here, podRef } from "../locations.ts";
-import { type Answer, backendOutcomes, type HttpStatus } from "./ingress-upstream.ts";
+import {
+  type Answer,
+  backendOutcomes,
+  forwardedOf,
+  type HttpStatus,
+  usesForwardedHeaders,
+} from "./ingress-upstream.ts";
 
 type ControllerAnswer = Extract<StepDetail, { kind: "controller-answer" }>;
 
@@ -64,12 +70,14 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     }
   }
   const length = Number(http.headers["content-length"]);
+  const fwd = forwardedOf(packet, ctx);
   const r = routeOn(servers, {
     // The Host header as sent: lua's https redirect and app-root's return name it so (case and port kept).
     host: http.headers.host ?? http.host,
     path: http.path,
     scheme: http.scheme,
-    clientIp: packet.src,
+    clientIp: fwd.remoteAddr,
+    ...(usesForwardedHeaders(ctx) ? { forwarded: { scheme: fwd.scheme, host: fwd.host } } : {}),
     ...(Number.isInteger(length) && length >= 0 && http.headers["content-length"] !== ""
       ? { contentLength: length }
       : {}),

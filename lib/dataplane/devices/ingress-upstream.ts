@@ -12,6 +12,8 @@ import { escapeUri } from "../../ingress/uri-escape.ts";
 import type { PodRef } from "../../model/hop-at.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { HTTP_STATUS_ACTIONS, HttpOutcome, UpstreamRequest } from "../../model/step.ts";
+import { type Forwarded, forwarded } from "../../ingress/forwarded.ts";
+import { goBool } from "../../ingress/annotation-values.ts";
 import type { StepDetail } from "../../model/step-detail.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
@@ -217,7 +219,7 @@ function proxyOutcomes(
     why: string,
     p: number,
   ) => {
-    const sent = upstreamRequest(packet, r, ctx.net.cluster.ingress.controller.httpsPort);
+    const sent = upstreamRequest(packet, r, forwardedOf(packet, ctx));
     return upstream(
       packet,
       pod,
@@ -329,28 +331,26 @@ function upstream(
 }
 
 /**
- * The request nginx sends upstream (nginx.tmpl's proxy_set_header lines, configmap defaults): the client's
- * headers, then Host and X-Forwarded-Host = $best_http_host (the Host header as sent), X-Real-IP and
- * X-Forwarded-For = $remote_addr, X-Forwarded-Port = lua's $pass_port: the port the connection came to, 443
- * when that is the controller's --https-port (lua_ingress.lua),
- * X-Forwarded-Proto/-Scheme and X-Scheme = $scheme, and X-Original-Forwarded-For/-Host = the client's own
+ * The request nginx sends upstream (nginx.tmpl's proxy_set_header lines): the client's headers, then Host
+ * and X-Forwarded-Host = $best_http_host, X-Real-IP and X-Forwarded-For = $remote_addr, X-Forwarded-Port =
+ * $pass_port, X-Forwarded-Proto/-Scheme and X-Scheme = $pass_access_scheme (each as `fwd` gives them:
+ * lib/ingress/forwarded.ts), and X-Original-Forwarded-For/-Host = the client's own
  * X-Forwarded-For/-Host when it sent them, X-Request-ID the client's (else nginx's random $request_id, left
  * out here), Upgrade the client's with Connection: upgrade (websockets); nginx sends no header whose value is
  * empty, so Connection, Upgrade and Proxy go otherwise.
  */
-export function upstreamRequest(client: Packet, r: BackendRoute, httpsPort = 443): UpstreamRequest {
+export function upstreamRequest(client: Packet, r: BackendRoute, fwd: Forwarded): UpstreamRequest {
   const h = client.http!;
-  const addr = formatIpv4(client.src);
-  const best = h.headers.host ?? h.host;
+  const addr = formatIpv4(fwd.remoteAddr);
   const own: Record<string, string> = {
-    host: best,
+    host: fwd.host,
     "x-forwarded-for": addr,
-    "x-forwarded-host": best,
-    "x-forwarded-port": client.dport === httpsPort ? "443" : String(client.dport),
-    "x-forwarded-proto": h.scheme,
-    "x-forwarded-scheme": h.scheme,
+    "x-forwarded-host": fwd.host,
+    "x-forwarded-port": fwd.port,
+    "x-forwarded-proto": fwd.scheme,
+    "x-forwarded-scheme": fwd.scheme,
     "x-real-ip": addr,
-    "x-scheme": h.scheme,
+    "x-scheme": fwd.scheme,
   };
   if (h.headers["x-forwarded-for"]) own["x-original-forwarded-for"] = h.headers["x-forwarded-for"];
   if (h.headers["x-forwarded-host"]) own["x-original-forwarded-host"] = h.headers["x-forwarded-host"];
@@ -365,7 +365,7 @@ export function upstreamRequest(client: Packet, r: BackendRoute, httpsPort = 443
       .map((k) => [k, merged[k]!] as const),
   );
   const path = r.rewrittenPath === undefined ? h.path : rewrittenTarget(r.rewrittenPath, r.rewrittenArgs, h.path);
-  return { method: h.method, host: best, path, headers };
+  return { method: h.method, host: fwd.host, path, headers };
 }
 
 /**
@@ -397,4 +397,16 @@ function readyEndpoints(ctx: StepContext, svc: Service, port: ServicePort): { ip
     for (const e of slice.endpoints as readonly Endpoint[]) if (e.ready) out.push({ ip: e.ip, port: p.port });
   }
   return out;
+}
+
+/** Whether the controller's ConfigMap sets use-forwarded-headers. */
+export function usesForwardedHeaders(ctx: StepContext): boolean {
+  return goBool(ctx.net.cluster.ingress.settings.values["use-forwarded-headers"]) === true;
+}
+
+/** What nginx takes the request's scheme, host, port and client address to be (forwarded.ts). */
+export function forwardedOf(packet: Packet, ctx: StepContext): Forwarded {
+  const http = packet.http!;
+  const conn = { scheme: http.scheme, host: http.headers.host ?? http.host, headers: http.headers, ...packet };
+  return forwarded(conn, usesForwardedHeaders(ctx), ctx.net.cluster.ingress.controller.httpsPort);
 }
