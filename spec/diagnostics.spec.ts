@@ -180,10 +180,10 @@ const CASES: Record<DiagnosticCode, [() => unknown, string]> = {
     topo(
       `${WEB}${ingress("")}---\n${controller("a", "--ingress-class=a")}---\n${controller("b", "--ingress-class=b")}`,
     ),
-    "<input>:24:1: warning[ingress-controllers-differ]: ingress-nginx controllers run with different flags " +
+    "<input>:24:1: info[ingress-controllers-differ]: ingress-nginx controllers run with different flags " +
       "(Deployment a/ingress-nginx-controller: --controller-class=k8s.io/ingress-nginx --ingress-class=a; " +
       "Deployment b/ingress-nginx-controller: --controller-class=k8s.io/ingress-nginx --ingress-class=b): " +
-      "kubehop simulates Deployment a/ingress-nginx-controller's for every controller pod",
+      "each controller's pods serve as their own flags say",
   ],
   "ingress-not-served": [
     topo(`${WEB}${ingress("").replace("spec:\n", "spec:\n  ingressClassName: traefik\n")}`),

@@ -154,8 +154,11 @@ describe("ingress-nginx controller flags: in a topology", () => {
 
   it("the hard case: nginx serves HTTPS on --https-port 8443 and plain HTTP on 8080; its class and the classless Ingress", () => {
     const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
-    expect(topo.cluster.ingress.controller).to.include({ httpPort: 8080, httpsPort: 8443, watchWithoutClass: true });
-    expect(topo.cluster.ingress.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless", "secure"]);
+    const internal = topo.cluster.ingress.controllers.find(
+      (c) => c.key === "Pod internal-ingress/internal-controller-1",
+    )!;
+    expect(internal.config).to.include({ httpPort: 8080, httpsPort: 8443, watchWithoutClass: true });
+    expect(internal.served.map((s) => s.ingress.name)).to.deep.equal(["app", "classless", "secure"]);
     const https = topo.curl("https://app.example.com/").branches[0]!;
     expect([https.disposition, https.http?.status]).to.deep.equal(["HTTP_RESPONSE", 200]);
     // lua_ingress.lua's $pass_port: 443 for a connection to --https-port, else the port it came to.
@@ -175,7 +178,7 @@ describe("ingress-nginx controller flags: in a topology", () => {
       "",
     );
     const topo = loadTopologySync(text);
-    expect(topo.cluster.ingress.controller.httpsPort).to.equal(443);
+    expect(topo.cluster.ingress.controllers.map((c) => c.config.httpsPort)).to.deep.equal([443, 443]);
     // The Service sends 443 to the port named https, 8443, where nginx does not serve Ingresses.
     const b = topo.curl("https://app.example.com/").branches[0]!;
     expect(b.disposition).to.equal("UNDECIDED");
@@ -252,7 +255,10 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
 
   it("the hard case: no redirect where the ConfigMap turns it off, the annotation's where it is on, 413 over its 2m", () => {
     const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
-    expect(topo.cluster.ingress.controller.configMap).to.equal("internal-ingress/internal-controller");
+    expect(topo.cluster.ingress.controllers.map((c) => [c.key, c.config.configMap])).to.deep.equal([
+      ["Pod ingress-nginx/stock-controller-1", undefined],
+      ["Pod internal-ingress/internal-controller-1", "internal-ingress/internal-controller"],
+    ]);
     expect(topo.curl("http://app.example.com/").branches[0]!.http?.status).to.equal(200);
     const secure = topo.curl("http://secure.example.com/").branches[0]!;
     expect([secure.http?.status, secure.http?.location]).to.deep.equal([308, "https://secure.example.com"]);
@@ -336,5 +342,22 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
     const odd = forwarded({ ...conn, headers: { "x-forwarded-for": "203.0.113.7, unknown" } }, true, 443);
     expect(odd.remoteAddr).to.equal(0xc6336410);
     expect(forwarded({ ...conn, dport: 8443, headers: {} }, false, 8443).port).to.equal("443");
+  });
+
+  it("two installs: each controller's pods serve what their own flags select, with their own ConfigMap", () => {
+    const topo = loadTopologySync("topologies/hard-cases/ingress-controller-flags.yaml");
+    expect(topo.cluster.ingress.controllers.map((c) => [c.key, c.served.map((s) => s.ingress.name)])).to.deep.equal([
+      ["Pod ingress-nginx/stock-controller-1", ["stock"]],
+      ["Pod internal-ingress/internal-controller-1", ["app", "classless", "secure"]],
+    ]);
+    // Every Ingress is some controller's: none is said to be not served.
+    expect(topo.cluster.diagnostics.filter((d) => d.code === "ingress-not-served")).to.deep.equal([]);
+    expect(topo.curl("http://stock.example.com/").branches[0]!.http?.status).to.equal(200);
+    // The stock Ingress's host, sent to the internal controller: not one of its Ingresses.
+    const elsewhere = topo.curl("http://app.example.com/", { headers: ["Host: stock.example.com"] }).branches[0]!;
+    expect([elsewhere.http?.status, elsewhere.detail?.kind]).to.deep.equal([404, "controller-answer"]);
+    // The stock controller has no ConfigMap: ssl-redirect stays on, but stock.example.com has no certificate.
+    const big = topo.curl("http://stock.example.com/", { method: "POST", headers: ["Content-Length: 1500000"] });
+    expect(big.branches[0]!.http?.status).to.equal(413);
   });
 });

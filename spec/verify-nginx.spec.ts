@@ -398,6 +398,8 @@ describe("verify: curl through ingress against real nginx", function () {
       "http://stock.example.com/",
       // use-forwarded-headers: X-Forwarded-Proto https is no plain http to redirect; the rest go upstream.
       { to: "http://secure.example.com/", headers: ["X-Forwarded-Proto: https"] },
+      // The stock install's host sent to the internal one, which does not serve it.
+      { to: "http://app.example.com/", headers: ["Host: stock.example.com"] },
       {
         to: "http://app.example.com/",
         headers: [
@@ -417,11 +419,12 @@ describe("verify: curl through ingress against real nginx", function () {
     expect(seen("http://secure.example.com/")).to.deep.equal(["HTTP 308, Location https://secure.example.com"]);
     expect(seen("http://app.example.com:443/")).to.deep.equal(["HTTP 400"]);
     expect(seen("https://app.example.com:80/")).to.deep.equal(["tls-rejected"]);
-    // Served only because of --watch-ingress-without-class; stock.example.com's class is another controller's.
+    // Served only because of --watch-ingress-without-class; stock.example.com's class is the stock install's.
     expect(seen("http://any.example.com/any")[0]).to.match(/^HTTP 200, web\/app saw/);
-    expect(seen("http://stock.example.com/")).to.deep.equal(["HTTP 404"]);
+    expect(seen("http://stock.example.com/")[0]).to.match(/^HTTP 200, web\/app saw 10\.244\.1\.2, upstream GET \//);
     const forwarded = agreed.filter((r) => r.request.headers?.length);
-    expect(forwarded.map((r) => r.groups.filter((g) => g.observed > 0).length)).to.deep.equal([1, 1]);
+    expect(forwarded.map((r) => r.groups.filter((g) => g.observed > 0).length)).to.deep.equal([1, 1, 1]);
+    expect(forwarded[1]!.groups.filter((g) => g.observed > 0).map((g) => g.key)).to.deep.equal(["HTTP 404"]);
     expect(forwarded[0]!.groups[0]!.key).to.match(
       /^HTTP 200, web\/app saw 10\.244\.0\.2, upstream GET \/ \(Host secure/,
     );

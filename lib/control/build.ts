@@ -9,11 +9,10 @@ import { buildDns, buildLoadBalancers, defaultVip, gatewayDns, ingressDns, pendi
 import { withGatewayProxies } from "./gateway-defaults.ts";
 import { checkReferences } from "./references.ts";
 import { toIngress, toIngressClass } from "../ingress/from-objects.ts";
-import { selectIngresses } from "../ingress/classes.ts";
 import { annotationDiagnostics } from "../ingress/annotation-diagnostics.ts";
 import { ingressRegexDiagnostics } from "../ingress/user-regex.ts";
 import { withDefaultController } from "./ingress-defaults.ts";
-import { controllerConfig } from "./ingress-controllers.ts";
+import { controllerConfig, ingressState } from "./ingress-controllers.ts";
 import { gatewayState } from "../gateway/world.ts";
 import { gatewayDiagnostics } from "../gateway/diagnostics.ts";
 import { loadNodeDumps } from "../nodedump/load.ts";
@@ -31,10 +30,10 @@ export function buildCluster(given: TopologyInput): Cluster {
   if (tooLarge.length > 0) throw new InputError(tooLarge);
   const ingresses = given.ingresses.map((r) => toIngress(r.obj, r.src.at()));
   const controller = controllerConfig(given);
-  const ingress = selectIngresses(
+  const ingress = ingressState(
     ingresses,
     given.ingressClasses.map((r) => toIngressClass(r.obj, r.src.at())),
-    controller.config,
+    controller.controllers,
   );
   const { clusterCidr, serviceCidr, underlayCidr, gateway, maskSize, notes } = clusterRanges(given);
   const vip = defaultVip([clusterCidr, serviceCidr, underlayCidr]);
@@ -180,7 +179,7 @@ export function buildCluster(given: TopologyInput): Cluster {
     kubeProxy,
     loadBalancers,
     dns: [...known, ...gatewayNames.records],
-    ingress: { ...ingress, settings: controller.settings },
+    ingress,
     gateways,
     nodeDumps: loadNodeDumps(input, nodes, warnings),
     diagnostics: warnings,

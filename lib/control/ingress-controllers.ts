@@ -1,16 +1,23 @@
 // The ingress-nginx controllers of the input (pods and workload templates with the controller's
-// labels) and the flags their controller container runs with. kubehop simulates one controller
-// configuration: when controllers run with different flags (two installs for two classes), the first
-// by namespace and name is simulated and the others are named in a diagnostic. The ConfigMap its
-// --configmap names gives the global settings (lib/ingress/controller-settings.ts).
+// labels) and the flags their controller container runs with; the ConfigMap its --configmap names
+// gives each its global settings (lib/ingress/controller-settings.ts). Two installs for two classes
+// are two controllers, each of whose pods serves as its own flags say.
 import type { Read, TopologyInput } from "../input/load.ts";
 import type { SourceObject } from "../input/source-object.ts";
 import { type Arg, readControllerFlags } from "../ingress/controller-flags.ts";
-import { type ControllerConfig, DEFAULT_CONTROLLER } from "../ingress/classes.ts";
+import { type ControllerConfig, DEFAULT_CONTROLLER, selectIngresses } from "../ingress/classes.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
 import { readControllerSettings } from "../ingress/controller-settings.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
-import { type ControllerSettings, NO_SETTINGS } from "../model/ingress.ts";
+import {
+  type ControllerSettings,
+  type Ingress,
+  type IngressClass,
+  type IngressController,
+  type IngressState,
+  ingressKey,
+  NO_SETTINGS,
+} from "../model/ingress.ts";
 import type { Origin } from "../model/origin.ts";
 
 interface Container {
@@ -26,12 +33,16 @@ interface Found {
   readonly config: ControllerConfig;
   readonly notes: readonly Diagnostic[];
   readonly src: SourceObject;
+  readonly runs: ControllerRun["runs"];
   readonly configMapAt?: Origin;
 }
 
+/** A controller of the input, its flags and settings read; what it serves is selected later. */
+export type ControllerRun = Omit<IngressController, "served">;
+
 export interface Controllers {
-  readonly config: ControllerConfig;
-  readonly settings: ControllerSettings;
+  /** By namespace and name; empty when the input has no controller. */
+  readonly controllers: readonly ControllerRun[];
   readonly notes: Diagnostic[];
 }
 
@@ -45,23 +56,27 @@ export function controllerConfig(input: TopologyInput): Controllers {
     if (isControllerLabels(template.metadata?.labels ?? {}))
       found.push(read(w, template.spec?.containers, ["spec", "template", "spec"]));
   }
-  if (found.length === 0) return { config: DEFAULT_CONTROLLER, settings: NO_SETTINGS, notes: [] };
   found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const first = found[0]!;
   const notes = found.flatMap((f) => f.notes);
-  const differ = found.filter((f) => !sameConfig(f.config, first.config));
-  if (differ.length > 0)
+  const first = found[0];
+  const differ = found.filter((f) => first && !sameConfig(f.config, first.config));
+  if (first && differ.length > 0)
     notes.push(
       diagnostic(
         "ingress-controllers-differ",
         differ[0]!.src.at(),
         `ingress-nginx controllers run with different flags (${first.key}: ${describe(first.config)}; ` +
-          `${differ.map((f) => `${f.key}: ${describe(f.config)}`).join("; ")}): kubehop simulates ${first.key}'s ` +
-          "for every controller pod",
+          `${differ.map((f) => `${f.key}: ${describe(f.config)}`).join("; ")}): each controller's pods serve ` +
+          "as their own flags say",
       ),
     );
-  const settings = settingsOf(input, first, notes);
-  return { config: first.config, settings, notes };
+  const controllers = found.map((f) => ({
+    key: f.key,
+    runs: f.runs,
+    config: f.config,
+    settings: settingsOf(input, f, notes),
+  }));
+  return { controllers, notes };
 }
 
 /** The settings of the ConfigMap the simulated controller names; none when it names none or it is not given. */
@@ -96,8 +111,10 @@ const namespaceOf = (src: SourceObject) => String(metadataOf(src).namespace ?? "
 function read(r: Read<{ metadata: { name: string; namespace?: string } }>, containers: unknown, base: string[]): Found {
   const list = (Array.isArray(containers) ? containers : []) as Container[];
   const i = controllerContainer(list);
-  const key = `${r.src.kind} ${r.obj.metadata.namespace ?? "default"}/${r.obj.metadata.name}`;
-  if (i < 0) return { key, config: DEFAULT_CONTROLLER, notes: [], src: r.src };
+  const namespace = r.obj.metadata.namespace ?? "default";
+  const key = `${r.src.kind} ${namespace}/${r.obj.metadata.name}`;
+  const runs = { kind: r.src.kind, namespace, name: r.obj.metadata.name };
+  if (i < 0) return { key, config: DEFAULT_CONTROLLER, notes: [], src: r.src, runs };
   const c = list[i]!;
   const env = envOf(c, r.obj.metadata.namespace ?? "default");
   const args: Arg[] = [];
@@ -106,7 +123,7 @@ function read(r: Read<{ metadata: { name: string; namespace?: string } }>, conta
       args.push({ text: expand(text, env), at: r.src.at([...base, "containers", i, field, j]) });
     });
   const { config, notes, configMapAt } = readControllerFlags(args, key);
-  return { key, config, notes, src: r.src, ...(configMapAt ? { configMapAt } : {}) };
+  return { key, config, notes, src: r.src, runs, ...(configMapAt ? { configMapAt } : {}) };
 }
 
 /**
@@ -159,4 +176,23 @@ function describe(c: ControllerConfig): string {
   if (c.httpPort !== 80) parts.push(`--http-port=${c.httpPort}`);
   if (c.httpsPort !== 443) parts.push(`--https-port=${c.httpsPort}`);
   return parts.join(" ");
+}
+
+/**
+ * What each controller serves (selectIngresses with its flags), and the cluster's ingress layer: what
+ * any controller serves, and what none does (said as the first controller says it). With no controller
+ * in the input, ingress-nginx's defaults (the controller kubehop adds runs with them).
+ */
+export function ingressState(
+  ingresses: readonly Ingress[],
+  classes: readonly IngressClass[],
+  runs: readonly ControllerRun[],
+): IngressState {
+  if (runs.length === 0) return { ...selectIngresses(ingresses, classes), settings: NO_SETTINGS, controllers: [] };
+  const controllers = runs.map((run) => ({ ...run, served: selectIngresses(ingresses, classes, run.config).served }));
+  const first = selectIngresses(ingresses, classes, runs[0]!.config);
+  const byKey = new Map(controllers.flatMap((c) => c.served).map((s) => [ingressKey(s.ingress), s] as const));
+  const served = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+  const ignored = first.ignored.filter((i) => !byKey.has(ingressKey(i.ingress)));
+  return { ...first, served, ignored, settings: runs[0]!.settings, controllers };
 }

@@ -10,10 +10,11 @@
 // template's proxy_set_header lines. The servers and locations come from lib/ingress (the same
 // objects the simulator routes on); nginx, not kubehop, then matches requests against them.
 import { formatIpv4 } from "../model/address.ts";
-import type { Cluster, Endpoint } from "../model/cluster.ts";
+import type { Cluster, Endpoint, Pod } from "../model/cluster.ts";
 import { ingressKey } from "../model/ingress.ts";
 import { certificateServer } from "../ingress/hosts.ts";
 import { goBool } from "../ingress/annotation-values.ts";
+import { controllerOf } from "../model/ingress.ts";
 import { DEFAULT_SERVER, type Location, type Server, buildServers, needsRewrite } from "../ingress/servers.ts";
 import type { Certificates, KeyPair } from "./tls.ts";
 
@@ -58,9 +59,11 @@ const PROXY_HEADERS = [
 
 export function nginxConfig(input: NginxConfigInput): NginxConfig {
   const { cluster, prefix } = input;
+  // The controller this pod runs: what it serves, its ConfigMap's settings, its ports.
+  const ctl = controllerOf(cluster.ingress, podOf(cluster, input.pod));
   const servers = buildServers(
-    cluster.ingress.served.map((s) => s.ingress),
-    cluster.ingress.settings,
+    ctl.served.map((s) => s.ingress),
+    ctl.settings,
   );
   const unrendered = new Map<string, string>();
   const upstreams = new Map<string, string[]>();
@@ -82,7 +85,7 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
     `  port_in_redirect off;`,
     `  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }`,
     `  map $http_x_request_id $req_id { default $http_x_request_id; "" $request_id; }`,
-    ...forwardedVariables(cluster),
+    ...forwardedVariables(ctl),
     `  map $best_http_host $redirect_host { "~^(?<h>[^:]*)" $h; default $best_http_host; }`,
     ...[...upstreams].flatMap(([name, eps]) => [`  upstream ${name} {`, ...eps.map((e) => `    server ${e};`), `  }`]),
     ...body,
@@ -92,15 +95,21 @@ export function nginxConfig(input: NginxConfigInput): NginxConfig {
   return { text, unrendered };
 }
 
+/** The pod `ns/name` names, for its controller; a pod of no controller gets the first one's. */
+function podOf(cluster: Cluster, key: string): { namespace: string; name: string; owner?: Pod["owner"] } {
+  const [namespace = "", name = ""] = key.split("/");
+  return cluster.pods.find((p) => p.namespace === namespace && p.name === name) ?? { namespace, name };
+}
+
 /**
  * lua_ingress.lua's pass_access_scheme, best_http_host, pass_server_port and pass_port, as maps; with
  * use-forwarded-headers, taken from X-Forwarded-Proto, -Host (its first name) and -Port, and
  * $remote_addr from X-Forwarded-For by the real_ip module, as nginx.tmpl sets it up.
  */
-function forwardedVariables(cluster: Cluster): string[] {
-  const https = cluster.ingress.controller.httpsPort;
+function forwardedVariables(ctl: ReturnType<typeof controllerOf>): string[] {
+  const https = ctl.config.httpsPort;
   const passPort = `  map $pass_server_port $pass_port { ${https} 443; default $pass_server_port; }`;
-  if (goBool(cluster.ingress.settings.values["use-forwarded-headers"]) !== true)
+  if (goBool(ctl.settings.values["use-forwarded-headers"]) !== true)
     return [
       `  map "" $pass_access_scheme { default $scheme; }`,
       `  map "" $pass_server_port { default $server_port; }`,

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, Pod } from "../model/cluster.ts";
 import { isControllerLabels } from "../ingress/controller.ts";
+import { controllerOf } from "../model/ingress.ts";
 import { GATEWAY_NAME_LABEL } from "../control/gateway-defaults.ts";
 import { servingListeners } from "../gateway/select-listener.ts";
 import { nginxGatewayConfig } from "./nginx-gateway-config.ts";
@@ -72,7 +73,7 @@ function gatewayPlan(cluster: Cluster, pod: Pod): NginxPlan | undefined {
  * (a containerPort only names a port); the pod's other ports stay the echo server's.
  */
 function controllerPlan(cluster: Cluster, pod: Pod): NginxPlan {
-  const { httpPort, httpsPort } = cluster.ingress.controller;
+  const { httpPort, httpsPort } = controllerOf(cluster.ingress, pod).config;
   return { pod, ports: [httpPort], tlsPorts: [httpsPort] };
 }
 

@@ -89,8 +89,8 @@ export const DIAGNOSTIC_CODES = {
     meaning: "an ingress-nginx ConfigMap key kubehop does not simulate, or a value the controller cannot read",
   },
   "ingress-controllers-differ": {
-    severity: "warning",
-    meaning: "ingress-nginx controllers with different flags: kubehop simulates one configuration",
+    severity: "info",
+    meaning: "ingress-nginx controllers with different flags: each one's pods are simulated with their own",
   },
   "regex-unsupported": {
     severity: "warning",

@@ -129,7 +129,36 @@ export interface ControllerSettings {
 
 export const NO_SETTINGS: ControllerSettings = { configMap: undefined, values: {} };
 
-/** The cluster's ingress layer: what the controller serves, and its global settings. */
+/** One ingress-nginx controller of the input: the object that runs it, its flags and settings, what it serves. */
+export interface IngressController {
+  /** `Kind namespace/name` of the Deployment, DaemonSet, ... or Pod that runs the controller. */
+  readonly key: string;
+  /** That object: its pods are the ones it owns (or the Pod itself). */
+  readonly runs: { readonly kind: string; readonly namespace: string; readonly name: string };
+  readonly config: ControllerConfig;
+  readonly settings: ControllerSettings;
+  readonly served: readonly ServedIngress[];
+}
+
+/**
+ * The cluster's ingress layer. `served` holds what any controller serves and `ignored` what none does;
+ * `controller` and `settings` are the first controller's. Each controller pod serves as its own
+ * controller runs (controllerOf); with no controller in the input, kubehop's default one.
+ */
 export interface IngressState extends ClassSelection {
   readonly settings: ControllerSettings;
+  readonly controllers: readonly IngressController[];
+}
+
+/** The controller a pod runs: the one whose object owns it, else the first (kubehop's default one). */
+export function controllerOf(
+  state: IngressState,
+  pod: { readonly namespace: string; readonly name: string; readonly owner?: { kind: string; name: string } },
+): Pick<IngressController, "config" | "settings" | "served"> {
+  const runs = (c: IngressController) =>
+    c.runs.namespace === pod.namespace &&
+    (c.runs.kind === "Pod"
+      ? c.runs.name === pod.name
+      : c.runs.kind === pod.owner?.kind && c.runs.name === pod.owner.name);
+  return state.controllers.find(runs) ?? { config: state.controller, settings: state.settings, served: state.served };
 }

@@ -150,6 +150,7 @@ export function cluster(spec: ClusterSpec = {}): Cluster {
       assumedDefaultClass: true,
       controller: DEFAULT_CONTROLLER,
       settings: NO_SETTINGS,
+      controllers: [],
     },
     gateways: NO_GATEWAYS,
     nodeDumps: new Map(),

@@ -8,6 +8,7 @@ import type { LocationCheck } from "../../ingress/checks.ts";
 import { certificateServer } from "../../ingress/hosts.ts";
 import { type BackendRoute, type DefaultBackendRoute, type RedirectRoute, routeOn } from "../../ingress/router.ts";
 import { buildServers, type Server } from "../../ingress/servers.ts";
+import { controllerOf } from "../../model/ingress.ts";
 import type { PodRef } from "../../model/hop-at.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { Disposition, HttpOutcome } from "../../model/step.ts";
@@ -37,11 +38,15 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     },
   ];
   const base: HttpOutcome = { status: 0, host: http.host, clientIP };
-  const served = ctx.net.cluster.ingress.served.map((s) => s.ingress);
-  const servers = buildServers(served, ctx.net.cluster.ingress.settings);
+  // Each controller serves as its own flags and ConfigMap say (two installs for two classes).
+  const ctl = controllerOf(ctx.net.cluster.ingress, pod);
+  const servers = buildServers(
+    ctl.served.map((s) => s.ingress),
+    ctl.settings,
+  );
   // nginx listens with ssl on the https port only: curl's scheme must match the port that took the connection.
   const sni = (http as typeof http & { readonly sni?: string }).sni ?? http.host;
-  const tlsPort = packet.dport === ctx.net.cluster.ingress.controller.httpsPort;
+  const tlsPort = packet.dport === ctl.config.httpsPort;
   if (tlsPort && http.scheme !== "https") return plainHttpToTlsPort(steps, pod, packet, ctx, base);
   if (!tlsPort && http.scheme === "https") {
     // nginx answers the ClientHello with a plain 400, which curl's TLS cannot read: no HTTP exchange.
@@ -70,14 +75,14 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     }
   }
   const length = Number(http.headers["content-length"]);
-  const fwd = forwardedOf(packet, ctx);
+  const fwd = forwardedOf(packet, ctl);
   const r = routeOn(servers, {
     // The Host header as sent: lua's https redirect and app-root's return name it so (case and port kept).
     host: http.headers.host ?? http.host,
     path: http.path,
     scheme: http.scheme,
     clientIp: fwd.remoteAddr,
-    ...(usesForwardedHeaders(ctx) ? { forwarded: { scheme: fwd.scheme, host: fwd.host } } : {}),
+    ...(usesForwardedHeaders(ctl) ? { forwarded: { scheme: fwd.scheme, host: fwd.host } } : {}),
     ...(Number.isInteger(length) && length >= 0 && http.headers["content-length"] !== ""
       ? { contentLength: length }
       : {}),

@@ -14,6 +14,7 @@ import type { Packet } from "../../model/packet.ts";
 import type { HTTP_STATUS_ACTIONS, HttpOutcome, UpstreamRequest } from "../../model/step.ts";
 import { type Forwarded, forwarded } from "../../ingress/forwarded.ts";
 import { goBool } from "../../ingress/annotation-values.ts";
+import { controllerOf } from "../../model/ingress.ts";
 import type { StepDetail } from "../../model/step-detail.ts";
 import type { Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
@@ -219,7 +220,7 @@ function proxyOutcomes(
     why: string,
     p: number,
   ) => {
-    const sent = upstreamRequest(packet, r, forwardedOf(packet, ctx));
+    const sent = upstreamRequest(packet, r, forwardedOf(packet, controllerOf(ctx.net.cluster.ingress, pod)));
     return upstream(
       packet,
       pod,
@@ -399,14 +400,17 @@ function readyEndpoints(ctx: StepContext, svc: Service, port: ServicePort): { ip
   return out;
 }
 
+/** The controller a pod runs (controllerOf): its flags, settings and what it serves. */
+export type Controller = ReturnType<typeof controllerOf>;
+
 /** Whether the controller's ConfigMap sets use-forwarded-headers. */
-export function usesForwardedHeaders(ctx: StepContext): boolean {
-  return goBool(ctx.net.cluster.ingress.settings.values["use-forwarded-headers"]) === true;
+export function usesForwardedHeaders(ctl: Controller): boolean {
+  return goBool(ctl.settings.values["use-forwarded-headers"]) === true;
 }
 
 /** What nginx takes the request's scheme, host, port and client address to be (forwarded.ts). */
-export function forwardedOf(packet: Packet, ctx: StepContext): Forwarded {
+export function forwardedOf(packet: Packet, ctl: Controller): Forwarded {
   const http = packet.http!;
   const conn = { scheme: http.scheme, host: http.headers.host ?? http.host, headers: http.headers, ...packet };
-  return forwarded(conn, usesForwardedHeaders(ctx), ctx.net.cluster.ingress.controller.httpsPort);
+  return forwarded(conn, usesForwardedHeaders(ctl), ctl.config.httpsPort);
 }

@@ -2,6 +2,7 @@
 // a default route via bridge0's address, as the bridge CNI plugin with isDefaultGateway sets it up.
 import { isControllerLabels } from "../../ingress/controller.ts";
 import { formatIpv4, prefixContains } from "../../model/address.ts";
+import { controllerOf } from "../../model/ingress.ts";
 import type { Pod } from "../../model/cluster.ts";
 import type { Device, Outcome, StepContext, StepRecord } from "../device.ts";
 import { here, podRef } from "../locations.ts";
@@ -46,7 +47,7 @@ export const podDevice: Device<"pod"> = (packet, at, ctx) => {
       detail: { kind: "receive", ip: formatIpv4(pod.ip), iface: "eth0" },
     };
     if (packet.http && !ctx.state.replyTo && isControllerLabels(pod.labels)) {
-      if (servesIngress(packet.dport, ctx))
+      if (servesIngress(packet.dport, pod, ctx))
         return ingressProxy(packet, pod, ctx).map((o) => ({ ...o, steps: [received, ...o.steps] }));
       if (listens(pod, packet.dport)) return otherControllerPort(packet.dport, pod, ctx, received);
     }
@@ -97,14 +98,14 @@ export const podDevice: Device<"pod"> = (packet, at, ctx) => {
 };
 
 /** nginx serves Ingresses on the controller's --http-port and --https-port, declared as containerPorts or not. */
-function servesIngress(port: number, ctx: StepContext): boolean {
-  const { httpPort, httpsPort } = ctx.net.cluster.ingress.controller;
+function servesIngress(port: number, pod: Pod, ctx: StepContext): boolean {
+  const { httpPort, httpsPort } = controllerOf(ctx.net.cluster.ingress, pod).config;
   return port === httpPort || port === httpsPort;
 }
 
 /** The controller pod declares the port but nginx does not serve Ingresses on it: no answer is known. */
 function otherControllerPort(port: number, pod: Pod, ctx: StepContext, received: StepRecord): Outcome[] {
-  const { httpPort, httpsPort } = ctx.net.cluster.ingress.controller;
+  const { httpPort, httpsPort } = controllerOf(ctx.net.cluster.ingress, pod).config;
   const detail = { kind: "controller-other-port", controller: podRef(pod), port, httpPort, httpsPort } as const;
   return [
     { steps: [received], state: { ...ctx.state, http: undefined }, end: { disposition: "UNDECIDED" as const, detail } },
