@@ -360,4 +360,23 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
     const big = topo.curl("http://stock.example.com/", { method: "POST", headers: ["Content-Length: 1500000"] });
     expect(big.branches[0]!.http?.status).to.equal(413);
   });
+
+  it("an Ingress no install serves: each install's reason where they differ, one reason where they agree", () => {
+    const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8");
+    const legacy = text.replace(
+      "metadata: {name: stock, namespace: web}\nspec:\n  ingressClassName: nginx",
+      "metadata:\n  name: stock\n  namespace: web\n  annotations: {kubernetes.io/ingress.class: other}\nspec:",
+    );
+    expect(legacy).to.not.equal(text);
+    expect(loadTopologySync(legacy).cluster.ingress.ignored.map((i) => i.reason)).to.deep.equal([
+      "Pod ingress-nginx/stock-controller-1: Ingress web/stock is of class other (annotation " +
+        'kubernetes.io/ingress.class), which no controller here serves: ingress-nginx accepts only "nginx"; ' +
+        "Pod internal-ingress/internal-controller-1: Ingress web/stock is of class other (annotation " +
+        'kubernetes.io/ingress.class), which no controller here serves: ingress-nginx accepts only "internal"',
+    ]);
+    const missing = loadTopologySync(text.replace("ingressClassName: nginx", "ingressClassName: traefik"));
+    expect(missing.cluster.ingress.ignored.map((i) => i.reason)).to.deep.equal([
+      "Ingress web/stock is of class traefik, which no controller here serves: there is no IngressClass named traefik",
+    ]);
+  });
 });

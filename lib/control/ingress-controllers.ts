@@ -10,6 +10,7 @@ import { isControllerLabels } from "../ingress/controller.ts";
 import { readControllerSettings } from "../ingress/controller-settings.ts";
 import { type Diagnostic, diagnostic } from "../model/diagnostic.ts";
 import {
+  type ClassSelection,
   type ControllerSettings,
   type Ingress,
   type IngressClass,
@@ -180,8 +181,8 @@ function describe(c: ControllerConfig): string {
 
 /**
  * What each controller serves (selectIngresses with its flags), and the cluster's ingress layer: what
- * any controller serves, and what none does (said as the first controller says it). With no controller
- * in the input, ingress-nginx's defaults (the controller kubehop adds runs with them).
+ * any controller serves, and what none does, with each controller's reason where they differ. With no
+ * controller in the input, ingress-nginx's defaults (the controller kubehop adds runs with them).
  */
 export function ingressState(
   ingresses: readonly Ingress[],
@@ -189,10 +190,20 @@ export function ingressState(
   runs: readonly ControllerRun[],
 ): IngressState {
   if (runs.length === 0) return { ...selectIngresses(ingresses, classes), settings: NO_SETTINGS, controllers: [] };
-  const controllers = runs.map((run) => ({ ...run, served: selectIngresses(ingresses, classes, run.config).served }));
-  const first = selectIngresses(ingresses, classes, runs[0]!.config);
+  const selections = runs.map((run) => selectIngresses(ingresses, classes, run.config));
+  const controllers = runs.map((run, i) => ({ ...run, served: selections[i]!.served }));
+  const first = selections[0]!;
   const byKey = new Map(controllers.flatMap((c) => c.served).map((s) => [ingressKey(s.ingress), s] as const));
   const served = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
-  const ignored = first.ignored.filter((i) => !byKey.has(ingressKey(i.ingress)));
+  const ignored = first.ignored
+    .filter((i) => !byKey.has(ingressKey(i.ingress)))
+    .map((i) => ({ ...i, reason: whyNone(ingressKey(i.ingress), runs, selections) }));
   return { ...first, served, ignored, settings: runs[0]!.settings, controllers };
+}
+
+/** Each controller's reason for not serving the Ingress, or the one reason they all give. */
+function whyNone(key: string, runs: readonly ControllerRun[], selections: readonly ClassSelection[]): string {
+  const reasons = selections.map((s) => s.ignored.find((i) => ingressKey(i.ingress) === key)?.reason ?? "");
+  if (reasons.every((r) => r === reasons[0])) return reasons[0]!;
+  return reasons.map((r, i) => `${runs[i]!.key}: ${r}`).join("; ");
 }
