@@ -214,26 +214,14 @@ function proxyOutcomes(
   );
   if (!port) return stop(503, { cause: "no-port", service, port: backend.port });
   const state = { ...ctx.state, http };
+  // Every endpoint gets the same request: made once.
+  const sent = upstreamRequest(packet, r, forwardedOf(packet, controllerOf(ctx.net.cluster.ingress, pod)));
   const go = (
     to: { ip: number; port: number },
     pick: Pick<Detail<"proxy">, "via" | "upstreamName" | "index" | "of">,
     why: string,
     p: number,
-  ) => {
-    const sent = upstreamRequest(packet, r, forwardedOf(packet, controllerOf(ctx.net.cluster.ingress, pod)));
-    return upstream(
-      packet,
-      pod,
-      to,
-      pick,
-      [...f.choices, why].join("; "),
-      f.probability * p,
-      [...f.steps],
-      state,
-      r,
-      sent,
-    );
-  };
+  ) => upstream(packet, pod, to, pick, [...f.choices, why].join("; "), f.probability * p, [...f.steps], state, r, sent);
   if (r.serviceUpstream) {
     if (svc.clusterIPs.length === 0) return stop(503, { cause: "no-cluster-ip", service });
     const to = { ip: svc.clusterIPs[0]!, port: port.port };
