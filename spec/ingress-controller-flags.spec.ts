@@ -308,6 +308,12 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
     const viaLb = topo.curl("http://secure.example.com/", { headers: ["X-Forwarded-Proto: https"] }).branches[0]!;
     expect(viaLb.http?.status).to.equal(200);
     expect(viaLb.http?.upstream?.headers).to.include({ "x-forwarded-proto": "https", "x-scheme": "https" });
+    // What kept the redirect away is said at the route.
+    const route = viaLb.hops.flatMap((h) => h.steps).find((s) => s.action === "HTTP_ROUTE")!;
+    expect((route.detail as { considered?: string[] }).considered).to.deep.equal([
+      "ssl-redirect: not applied, X-Forwarded-Proto is https (use-forwarded-headers): lua_ingress.lua redirects " +
+        "only what came as plain http",
+    ]);
     const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8").replace(
       '  use-forwarded-headers: "true"\n',
       '  use-forwarded-headers: "true"\n  whitelist-source-range: 203.0.113.0/24\n',
@@ -317,6 +323,10 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
     expect(guarded.curl("http://app.example.com/").branches[0]!.http?.status).to.equal(403);
     const spoofed = guarded.curl("http://app.example.com/", { headers: ["X-Forwarded-For: 203.0.113.7, 10.1.2.3"] });
     expect(spoofed.branches[0]!.http?.status).to.equal(200);
+    const check = spoofed.branches[0]!.hops.flatMap((h) => h.steps).find((s) => s.detail?.kind === "source-range");
+    expect(check?.reason).to.match(
+      /^remote_addr 203\.0\.113\.7, X-Forwarded-For's first address \(use-forwarded-headers\), passes /,
+    );
     expect(spoofed.branches[0]!.http?.upstream?.headers).to.include({
       "x-real-ip": "203.0.113.7",
       "x-forwarded-for": "203.0.113.7",

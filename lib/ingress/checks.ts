@@ -24,6 +24,8 @@ export interface SourceRangeCheck {
   readonly kind: "source-range";
   /** remote_addr: the source address of the connection nginx accepted. */
   readonly clientIp: string;
+  /** Where clientIp comes from when not the connection: X-Forwarded-For (use-forwarded-headers). */
+  readonly clientIpFrom?: "x-forwarded-for";
   readonly annotation: string;
   readonly ranges: readonly string[];
   /** The entry that matched; absent when `deny all` decided. */
@@ -50,10 +52,19 @@ export function bodySizeCheck(loc: Location, size: number | undefined): BodySize
   };
 }
 
-export function sourceRangeCheck(loc: Location, client: Ipv4 | undefined): SourceRangeCheck | undefined {
+export function sourceRangeCheck(
+  loc: Location,
+  client: Ipv4 | undefined,
+  fromHeader = false,
+): SourceRangeCheck | undefined {
   const { allow, deny } = loc.annotations;
   if (client === undefined || !loc.ingress || (!allow && !deny)) return undefined;
-  const base = { kind: "source-range", clientIp: formatIpv4(client), ingress: ingressKey(loc.ingress) } as const;
+  const base = {
+    kind: "source-range",
+    clientIp: formatIpv4(client),
+    ...(fromHeader ? { clientIpFrom: "x-forwarded-for" as const } : {}),
+    ingress: ingressKey(loc.ingress),
+  } as const;
   const hit = (rule: NonNullable<typeof allow>) =>
     rule.ranges.prefixes.find((p) => prefixContains(p, client))?.text.replace(/\/32$/, "");
   const denied = deny && hit(deny);

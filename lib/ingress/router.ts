@@ -27,7 +27,12 @@ export interface RouteRequest {
    * With use-forwarded-headers: lua's pass_access_scheme and best_http_host, which the https redirect
    * goes by (lib/ingress/forwarded.ts); absent: the request's own scheme and Host.
    */
-  readonly forwarded?: { readonly scheme: string; readonly host: string };
+  readonly forwarded?: {
+    readonly scheme: string;
+    readonly host: string;
+    /** Whether clientIp is X-Forwarded-For's (the real_ip module's), not the connection's source. */
+    readonly clientIpFromHeader: boolean;
+  };
 }
 
 export interface RouteOptions {
@@ -173,6 +178,15 @@ export function routeOn(
       `${ing} sets ${own.annotation}: nginx answers ${own.code} to ${own.url} instead of proxying`,
     );
   const ssl = sslRedirect(servers, host, loc, request, options);
+  // X-Forwarded-Proto kept lua's https redirect away: said, since the route alone would not show it.
+  if (!ssl && request.forwarded && request.forwarded.scheme !== "http" && request.scheme === "http") {
+    const plain = sslRedirect(servers, host, loc, { ...request, forwarded: undefined }, options);
+    if (plain)
+      considered.push(
+        `${plain.by}: not applied, X-Forwarded-Proto is ${request.forwarded.scheme} (use-forwarded-headers): ` +
+          "lua_ingress.lua redirects only what came as plain http",
+      );
+  }
   if (ssl) {
     const keepSlash = loc.annotations.preserveTrailingSlash;
     const target = `${uri}${query}`;
@@ -185,7 +199,7 @@ export function routeOn(
     );
   }
   const route = proxied();
-  const source = sourceRangeCheck(loc, request.clientIp);
+  const source = sourceRangeCheck(loc, request.clientIp, request.forwarded?.clientIpFromHeader ?? false);
   if (source) checks.push(source);
   if (source && !source.ok) return refused(403, route, source, base);
   return route;

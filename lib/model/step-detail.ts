@@ -349,6 +349,8 @@ export type StepDetail =
       readonly controller: PodRef;
       /** remote_addr: the source of the connection nginx accepted, after any SNAT on the way. */
       readonly clientIp: string;
+      /** X-Forwarded-For's first address, which use-forwarded-headers makes remote_addr. */
+      readonly clientIpFrom?: "x-forwarded-for";
       readonly annotation: string;
       readonly ranges: readonly string[];
       /** `namespace/name` of the controller's ConfigMap, when the ranges are its key (no annotation). */

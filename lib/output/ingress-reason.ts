@@ -24,7 +24,10 @@ export function sourceRangeReason(d: Detail<"source-range">, denied: boolean): s
     d.configMap !== undefined
       ? `ConfigMap ${d.configMap}'s ${d.annotation} ${d.ranges.join(",")} (${d.ingress} sets none)`
       : `${d.ingress} ${d.annotation} ${d.ranges.join(",")}`;
-  const seen = `remote_addr ${d.clientIp}, the source nginx sees`;
+  const seen =
+    d.clientIpFrom === "x-forwarded-for"
+      ? `remote_addr ${d.clientIp}, X-Forwarded-For's first address (use-forwarded-headers)`
+      : `remote_addr ${d.clientIp}, the source nginx sees`;
   const deny = d.annotation === "denylist-source-range";
   if (!denied) return `${seen}, passes ${rule}${d.matched !== undefined ? ` (allow ${d.matched})` : ""}`;
   return deny

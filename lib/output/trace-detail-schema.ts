@@ -412,6 +412,7 @@ export const StepDetailSchema = z
       {
         controller: PodRefSchema,
         clientIp: str,
+        clientIpFrom: z.literal("x-forwarded-for").optional(),
         annotation: str,
         ranges: list(str),
         configMap: str.optional(),

@@ -82,7 +82,9 @@ export function ingressProxy(packet: Packet, pod: Pod, ctx: StepContext): Outcom
     path: http.path,
     scheme: http.scheme,
     clientIp: fwd.remoteAddr,
-    ...(usesForwardedHeaders(ctl) ? { forwarded: { scheme: fwd.scheme, host: fwd.host } } : {}),
+    ...(usesForwardedHeaders(ctl)
+      ? { forwarded: { scheme: fwd.scheme, host: fwd.host, clientIpFromHeader: fwd.remoteAddr !== packet.src } }
+      : {}),
     ...(Number.isInteger(length) && length >= 0 && http.headers["content-length"] !== ""
       ? { contentLength: length }
       : {}),
