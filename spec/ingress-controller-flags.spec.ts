@@ -389,4 +389,23 @@ describe("ingress-nginx controller ConfigMap: global settings under the Ingresse
       "Ingress web/stock is of class traefik, which no controller here serves: there is no IngressClass named traefik",
     ]);
   });
+
+  it("pods of one install name one ConfigMap: it is read, and what it holds said, once", () => {
+    const text = readFileSync("topologies/hard-cases/ingress-controller-flags.yaml", "utf8").replace(
+      '  use-forwarded-headers: "true"\n',
+      '  use-forwarded-headers: "true"\n  compute-full-forwarded-for: "true"\n',
+    );
+    const start = text.indexOf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: internal-controller-1");
+    const pod = text
+      .slice(start, text.indexOf("---\n", start))
+      .replace("internal-controller-1", "internal-controller-2");
+    const topo = loadTopologySync(`${text}---\n${pod}`);
+    expect(topo.cluster.ingress.controllers.map((c) => c.key)).to.include("Pod internal-ingress/internal-controller-2");
+    expect(
+      topo.cluster.diagnostics.filter((d) => d.code === "ingress-configmap-key").map((d) => d.message),
+    ).to.deep.equal([
+      "ConfigMap internal-ingress/internal-controller: compute-full-forwarded-for is not simulated: a trace takes " +
+        "ingress-nginx's default for it",
+    ]);
+  });
 });

@@ -71,19 +71,35 @@ export function controllerConfig(input: TopologyInput): Controllers {
           "as their own flags say",
       ),
     );
+  // Pods of one install name one ConfigMap: read, and said, once.
+  const settingsByName = new Map<string, ControllerSettings>();
   const controllers = found.map((f) => ({
     key: f.key,
     runs: f.runs,
     config: f.config,
-    settings: settingsOf(input, f, notes),
+    settings: settingsOf(input, f, notes, settingsByName),
   }));
   return { controllers, notes };
 }
 
-/** The settings of the ConfigMap the simulated controller names; none when it names none or it is not given. */
-function settingsOf(input: TopologyInput, first: Found, notes: Diagnostic[]): ControllerSettings {
+/** The settings of the ConfigMap a controller names; none when it names none or it is not given. */
+function settingsOf(
+  input: TopologyInput,
+  first: Found,
+  notes: Diagnostic[],
+  byName: Map<string, ControllerSettings>,
+): ControllerSettings {
   const name = first.config.configMap;
   if (name === undefined) return NO_SETTINGS;
+  const known = byName.get(name);
+  if (known) return known;
+  const settings = readSettings(input, first, name, notes);
+  byName.set(name, settings);
+  return settings;
+}
+
+/** Reads the ConfigMap `name` for the first controller that names it. */
+function readSettings(input: TopologyInput, first: Found, name: string, notes: Diagnostic[]): ControllerSettings {
   const src = input.configMaps.find((m) => `${namespaceOf(m)}/${nameOf(m)}` === name);
   if (!src) {
     notes.push(
@@ -97,9 +113,9 @@ function settingsOf(input: TopologyInput, first: Found, notes: Diagnostic[]): Co
     );
     return NO_SETTINGS;
   }
-  const read = readControllerSettings(src.value.data, (key) => src.at(["data"], key), name);
-  notes.push(...read.notes);
-  return read.settings;
+  const got = readControllerSettings(src.value.data, (key) => src.at(["data"], key), name);
+  notes.push(...got.notes);
+  return got.settings;
 }
 
 function metadataOf(src: SourceObject): Record<string, unknown> {
