@@ -55,6 +55,12 @@ const REJECT_WITH: Readonly<Record<string, string>> = {
  * A verdict at tokens[i], or undefined when there is none; `next` is the index after it. `reject`
  * takes its `with icmp [type] X` / `with tcp reset`.
  */
+// A verdict's kind as this program's own string, never the token's text: the walk compares it at
+// every verdict it runs, and V8 compares a string cut from the input character by character, where
+// two of its own constants are one pointer compare.
+const PLAIN = { accept: "accept", drop: "drop", return: "return", continue: "continue" } as const;
+const JUMPS = { jump: "jump", goto: "goto" } as const;
+
 export function readVerdict(tokens: readonly Token[], i: number): { verdict: NftVerdict; next: number } | undefined {
   const t = tokens[i];
   if (t?.kind !== "word") return undefined;
@@ -63,12 +69,12 @@ export function readVerdict(tokens: readonly Token[], i: number): { verdict: Nft
     case "drop":
     case "return":
     case "continue":
-      return { verdict: { kind: t.text }, next: i + 1 };
+      return { verdict: { kind: PLAIN[t.text] }, next: i + 1 };
     case "jump":
     case "goto": {
       const to = tokens[i + 1];
       if (!to || (to.kind !== "word" && to.kind !== "string")) throw new Unreadable(t, `\`${t.text}\` with no chain`);
-      return { verdict: { kind: t.text, chain: to.text, target: undefined }, next: i + 2 };
+      return { verdict: { kind: JUMPS[t.text], chain: to.text, target: undefined }, next: i + 2 };
     }
     case "reject": {
       if (tokens[i + 1]?.text !== "with")
