@@ -78,8 +78,19 @@ export class RulesetBuilder {
     let rule: NftRule;
     try {
       const exprs = readRule(st);
-      // One literal per rule, no spread: a node's ruleset holds 300,000 of them.
-      rule = { chain: chain.name, index: 0, line, text, exprs, draws: drawsIn(exprs), refs: undefined };
+      // One literal per rule, no spread: a node's ruleset holds 300,000 of them. Both literals have
+      // the same fields in the same order, so that the walk reads every rule through one shape.
+      rule = {
+        chain: chain.name,
+        index: 0,
+        line,
+        text,
+        exprs,
+        draws: drawsIn(exprs),
+        asks: asksIn(exprs),
+        unreadable: undefined,
+        refs: undefined,
+      };
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
       const at = e.token ?? st[0]!;
@@ -94,6 +105,7 @@ export class RulesetBuilder {
         text,
         exprs: [],
         draws: false,
+        asks: false,
         unreadable: e.message,
         refs: undefined,
       };
@@ -161,6 +173,13 @@ export class RulesetBuilder {
       throw new Unreadable(at, `set ${asWritten(set.name)}: elements of a set whose type is not known`);
     for (const e of readElements(tokens, set.kinds, set.verdictMap)) set.elements.push(e);
   }
+}
+
+/** Whether an expression tests what rules read alone do not say (selectors.ts's asksNode). */
+function asksIn(exprs: readonly Expr[]): boolean {
+  for (const e of exprs)
+    if ((e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && e.sel.asksNode) return true;
+  return false;
 }
 
 /** Whether an expression draws a number (numgen). */

@@ -145,8 +145,10 @@ export interface NftRule {
   readonly exprs: readonly Expr[];
   /** Whether an expression draws a number (numgen): the rule after it is where forked branches may meet. */
   readonly draws: boolean;
+  /** Whether an expression tests what rules read alone do not say: only there may a walk assume. */
+  readonly asks: boolean;
   /** Why the rule cannot be evaluated: it never matches (as in the iptables engine), and is reported. */
-  readonly unreadable?: string;
+  readonly unreadable: string | undefined;
   /** The rule's reference as reached from each base chain (by the engine's number for it), made once by a walk. */
   refs: RuleRef[] | undefined;
 }

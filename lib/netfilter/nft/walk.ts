@@ -189,7 +189,7 @@ export class HookWalk {
     const exprs = rule.exprs;
     for (let k = b.k; k < exprs.length; k++) {
       const e = exprs[k]!;
-      if (b.drawn === undefined && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap")) {
+      if (rule.draws && b.drawn === undefined && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap")) {
         const ng = e.sel.draw;
         if (ng) this.fork(b, rule, k, ng.mod, ng.offset);
       }
@@ -218,7 +218,12 @@ export class HookWalk {
   }
 
   private expr(b: Branch, rule: NftRule, e: Expr): Step {
-    if (this.ctx.unknown && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") && e.sel.asksNode) {
+    if (
+      rule.asks &&
+      this.ctx.unknown &&
+      (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap") &&
+      e.sel.asksNode
+    ) {
       const assumed = assumedBy(e.sel, b, this.ctx, this.hook, this.ref(b, rule), testedText(e));
       if (assumed.length > 0) b.assumptions = [...b.assumptions, ...assumed];
     }
