@@ -90,6 +90,7 @@ export class RulesetBuilder {
         asks: asksIn(exprs),
         unreadable: undefined,
         refs: undefined,
+        test: undefined,
       };
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
@@ -108,6 +109,7 @@ export class RulesetBuilder {
         asks: false,
         unreadable: e.message,
         refs: undefined,
+        test: null,
       };
     }
     const list = this.pending.get(chain)!;

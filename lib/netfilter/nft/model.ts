@@ -5,7 +5,8 @@
 import type { Diagnostic } from "../../model/diagnostic.ts";
 import type { Ipv4 } from "../../model/address.ts";
 import type { RuleRef } from "../../model/ruleset.ts";
-import type { HookName } from "../hooks.ts";
+import type { Packet } from "../../model/packet.ts";
+import type { HookContext, HookName } from "../hooks.ts";
 
 export type Family = "ip" | "ip6" | "inet" | "arp" | "bridge" | "netdev";
 export const FAMILIES: readonly Family[] = ["ip", "ip6", "inet", "arp", "bridge", "netdev"];
@@ -135,6 +136,23 @@ export type Expr =
   /** Counters, comments, logs: no effect on the packet. */
   | { readonly kind: "note"; readonly text: string };
 
+/** What a walk knows of the connection beyond the packet. */
+export interface ConnView {
+  readonly packet: Packet;
+  readonly untracked: boolean;
+  readonly ctDnat: boolean;
+  readonly ctSnat: boolean;
+  /** The value `numgen` drew on this branch, while the expression that drew it runs. */
+  readonly drawn: number | undefined;
+}
+
+/** A rule's leading tests (comparisons and lookups before its first statement) as one function (rule-tests.ts). */
+export interface RuleTest {
+  /** How many of the rule's expressions the test stands for: the walk runs the rest. */
+  readonly count: number;
+  holds(c: ConnView, ctx: HookContext): boolean;
+}
+
 export interface NftRule {
   readonly chain: string;
   /** 1-based position in its chain. */
@@ -151,4 +169,6 @@ export interface NftRule {
   readonly unreadable: string | undefined;
   /** The rule's reference as reached from each base chain (by the engine's number for it), made once by a walk. */
   refs: RuleRef[] | undefined;
+  /** Its leading tests, made by a walk the first time it reaches the rule (null: it has none to make). */
+  test: RuleTest | null | undefined;
 }

@@ -1,22 +1,14 @@
 // What each nft selector reads from a packet and its context: addresses, protocol, ports, mark,
 // interfaces, conntrack state and status, and the fib's address type.
 import type { Ipv4 } from "../../model/address.ts";
-import type { Packet } from "../../model/packet.ts";
 import type { RuleRef } from "../../model/ruleset.ts";
 import type { Assumption, HookContext, HookName } from "../hooks.ts";
-import type { Dim, Field, Selector } from "./model.ts";
+import type { ConnView, Dim, Field, Selector } from "./model.ts";
 import type { KeyValue } from "./sets.ts";
 import { CT_STATES, CT_STATUS, FIB_TYPES, PROTOCOLS } from "./values.ts";
 
-/** What a walk knows of the connection beyond the packet. */
-export interface ConnView {
-  readonly packet: Packet;
-  readonly untracked: boolean;
-  readonly ctDnat: boolean;
-  readonly ctSnat: boolean;
-  /** The value `numgen` drew on this branch, while the expression that drew it runs. */
-  readonly drawn: number | undefined;
-}
+// What a walk knows of the connection is the model's (rule tests read it too); named here as before.
+export type { ConnView };
 
 /** The context's conntrack state as ct state's bit, looked up without making a lower-case string. */
 const CT_STATE_BITS: Readonly<Record<string, number | undefined>> = {

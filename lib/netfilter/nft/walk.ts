@@ -25,6 +25,7 @@ import type { Expr, NftRule, NftVerdict, SetElement } from "./model.ts";
 import { assumedBy, selectorValues } from "./packet-fields.ts";
 import { testedText } from "./selectors.ts";
 import { type KeyValue, lookupOf } from "./sets.ts";
+import { ruleTest } from "./rule-tests.ts";
 import { elementText, numgenChoice } from "./walk-texts.ts";
 import { Waiting } from "./waiting.ts";
 
@@ -187,7 +188,17 @@ export class HookWalk {
   /** Runs the rule's expressions from b.k: the next rule, the branch moved, or done. */
   private rule(b: Branch, rule: NftRule): Step {
     const exprs = rule.exprs;
-    for (let k = b.k; k < exprs.length; k++) {
+    let k = b.k;
+    if (k === 0) {
+      // Its leading tests in one call (rule-tests.ts), made the first time any walk comes here.
+      let test = rule.test;
+      if (test === undefined) test = rule.test = ruleTest(rule, this.bases[b.bi]!.table);
+      if (test !== null) {
+        if (!test.holds(b, this.ctx)) return NEXT;
+        k = test.count;
+      }
+    }
+    for (; k < exprs.length; k++) {
       const e = exprs[k]!;
       if (rule.draws && b.drawn === undefined && (e.kind === "cmp" || e.kind === "lookup" || e.kind === "vmap")) {
         const ng = e.sel.draw;
