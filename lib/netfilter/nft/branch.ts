@@ -11,7 +11,9 @@ import type { NodeStep } from "../node-walk.ts";
 import { samePacket } from "../walk-merge.ts";
 
 const NONE: readonly number[] = [];
-import type { NftChain } from "./model.ts";
+import type { Frame, NftChain, NftRule } from "./model.ts";
+
+export type { Frame };
 import type { ConnView } from "./packet-fields.ts";
 
 export interface Cons<T> {
@@ -21,22 +23,6 @@ export interface Cons<T> {
 
 /** One event of a branch and the hook it happened in (a node's walk answers these objects as they are). */
 export type Trail = NodeStep[];
-
-/** A level of the call stack: a jump goes back to rule `ri` of `chain`; a goto never goes back. */
-export interface Frame {
-  readonly chain: NftChain;
-  readonly ri: number;
-  readonly goto: boolean;
-  /** Levels down to the base chain, this one included: nf_tables' jump stack holds 16. */
-  readonly depth: number;
-  /**
-   * The rule and expression that jumped: with the levels below, where this level stands in the
-   * walk's order. A walk only moves forward in this order, which is what lets branches meet.
-   */
-  readonly at: number;
-  readonly k: number;
-  readonly parent: Frame | null;
-}
 
 export class Branch implements ConnView {
   drawn: number | undefined = undefined;
@@ -146,6 +132,35 @@ export function pop(b: Branch): boolean {
   }
   b.stack = null;
   return false;
+}
+
+/** At most this many frames kept per rule: more caller stacks than that make their own frames. */
+const FRAMES_PER_RULE = 8;
+
+/**
+ * The frame a jump or goto at rule `ri` of `chain` pushes over `parent`. Frames never change, so a
+ * rule keeps those it made (one per caller stack, expression and kind of jump) and the branches that
+ * jump from there share them: a node's walk of 15 branches makes a few frames, not one per branch
+ * and jump. Branches with one frame also compare their places at once (samePlace, comparePlaces).
+ */
+export function frameOf(
+  rule: NftRule,
+  chain: NftChain,
+  ri: number,
+  k: number,
+  goto: boolean,
+  parent: Frame | null,
+): Frame {
+  const made = rule.frames;
+  if (made !== undefined)
+    for (let i = 0; i < made.length; i++) {
+      const f = made[i]!;
+      if (f.parent === parent && f.k === k && f.goto === goto && f.chain === chain) return f;
+    }
+  const f: Frame = { chain, ri: ri + 1, goto, depth: (parent?.depth ?? 0) + 1, at: ri, k, parent };
+  if (made === undefined) rule.frames = [f];
+  else if (made.length < FRAMES_PER_RULE) made.push(f);
+  return f;
 }
 
 // Two stacks' keys, root level first, filled per comparison: a walk compares places often and

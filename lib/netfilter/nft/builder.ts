@@ -91,6 +91,7 @@ export class RulesetBuilder {
         unreadable: undefined,
         refs: undefined,
         test: undefined,
+        frames: undefined,
       };
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
@@ -110,6 +111,7 @@ export class RulesetBuilder {
         unreadable: e.message,
         refs: undefined,
         test: null,
+        frames: undefined,
       };
     }
     const list = this.pending.get(chain)!;

@@ -136,6 +136,22 @@ export type Expr =
   /** Counters, comments, logs: no effect on the packet. */
   | { readonly kind: "note"; readonly text: string };
 
+/** A level of the call stack: a jump goes back to rule `ri` of `chain`; a goto never goes back. */
+export interface Frame {
+  readonly chain: NftChain;
+  readonly ri: number;
+  readonly goto: boolean;
+  /** Levels down to the base chain, this one included: nf_tables' jump stack holds 16. */
+  readonly depth: number;
+  /**
+   * The rule and expression that jumped: with the levels below, where this level stands in the
+   * walk's order. A walk only moves forward in this order, which is what lets branches meet.
+   */
+  readonly at: number;
+  readonly k: number;
+  readonly parent: Frame | null;
+}
+
 /** What a walk knows of the connection beyond the packet. */
 export interface ConnView {
   readonly packet: Packet;
@@ -171,4 +187,6 @@ export interface NftRule {
   refs: RuleRef[] | undefined;
   /** Its leading tests, made by a walk the first time it reaches the rule (null: it has none to make). */
   test: RuleTest | null | undefined;
+  /** The call frames jumps from this rule pushed, shared by the branches that jump from here (branch.ts's frameOf). */
+  frames: Frame[] | undefined;
 }

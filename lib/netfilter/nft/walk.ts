@@ -17,7 +17,7 @@ import type { RuleRef } from "../../model/ruleset.ts";
 import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
-import { type Branch, comparePaths, pop } from "./branch.ts";
+import { type Branch, comparePaths, frameOf, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import { cmpHolds } from "./compare.ts";
 import { type Base, decides } from "./hook-run.ts";
@@ -351,7 +351,7 @@ export class HookWalk {
         // jump-depth.ts reports and disables a jump nft would refuse as too deep; this never lets one through.
         if (!to || depth >= NFT_JUMP_STACK_SIZE) return NEXT;
         this.record(b, v.kind, ref, b.packet, detail, element, v.chain);
-        b.stack = { chain: b.chain!, ri: b.ri + 1, goto: v.kind === "goto", depth, at: b.ri, k: b.k, parent };
+        b.stack = frameOf(rule, b.chain!, b.ri, b.k, v.kind === "goto", parent);
         b.chain = to;
         b.ri = 0;
         b.k = 0;
