@@ -249,9 +249,12 @@ function sameDecisions(a: Branch, b: Branch): boolean {
 }
 
 export function listOf<T>(list: Cons<T> | null): T[] {
-  const out: T[] = [];
-  for (let c = list; c; c = c.tail) out.push(c.head);
-  return out.reverse();
+  // Counted first and filled from the end: one array of the list's length, none grown or reversed.
+  let n = 0;
+  for (let c = list; c; c = c.tail) n++;
+  const out = new Array<T>(n);
+  for (let c = list; c; c = c.tail) out[--n] = c.head;
+  return out;
 }
 
 /** A trail's events, oldest first. */

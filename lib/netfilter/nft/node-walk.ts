@@ -7,7 +7,7 @@
 import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
-import type { NodeBranch, NodeWalkOptions } from "../node-walk.ts";
+import type { NodeBranch, NodeStep, NodeWalkOptions } from "../node-walk.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import type { Branch } from "./branch.ts";
 import { choicesOf, type NftEngine } from "./engine.ts";
@@ -137,12 +137,12 @@ class NftNodeWalk {
     const steps = b.events;
     let masquerade = false;
     const marks: string[] = [];
-    const rules: string[] = [];
+    // Made at its length by map, not grown by push: one array per answer, not two or three.
+    const rules = steps.map(ruleText);
     let previous = this.first.mark;
     if (previous !== 0) marks.push(hexText(previous));
     for (let i = 0; i < steps.length; i++) {
       const event = steps[i]!.event;
-      rules.push(event.rule.text);
       if (event.kind === "masquerade") masquerade = true;
       const mark = event.after.mark;
       if (mark !== 0 && mark !== previous) {
@@ -171,6 +171,10 @@ class NftNodeWalk {
       assumptions: distinct(b.assumptions),
     };
   }
+}
+
+function ruleText(step: NodeStep): string {
+  return step.event.rule.text;
 }
 
 function distinct(assumptions: readonly Assumption[]): Assumption[] {

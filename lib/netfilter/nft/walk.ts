@@ -141,6 +141,10 @@ export class HookWalk {
   }
 
   private decide(b: Branch, rule: RuleRef): void {
+    // Deciding rules tell apart branches that meet, and every branch of a hook's walk comes from the
+    // one it started with: what was decided before the first fork is the same for all of them, so
+    // it is not kept (most hooks of a node's walk never fork, and keep nothing).
+    if (this.lastFork === undefined) return;
     b.decided = { head: rule, tail: b.decided };
     b.decisions++;
   }
