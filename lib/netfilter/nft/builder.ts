@@ -30,8 +30,8 @@ export class RulesetBuilder {
       for (const c of t.chains.values()) {
         const rules = this.pending.get(c) ?? [];
         for (let i = 0; i < rules.length; i++) (rules[i] as { index: number }).index = i + 1;
-        c.rules.length = 0;
-        for (const r of rules) c.rules.push(r);
+        // Each chain's list made at its length (most of kube-proxy's 160,000 chains hold one or two rules).
+        (c as { rules: NftRule[] }).rules = rules.slice();
       }
     return { file: this.file, tables: this.tables, diagnostics: this.notes };
   }

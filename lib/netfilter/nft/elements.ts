@@ -134,7 +134,9 @@ function readElement(tokens: Token[], kinds: readonly ValueKind[], verdicts: boo
   }
   if (i < tokens.length) throw new Unreadable(tokens[i], "text after an element that nft would not write there");
   const text = tokens.map((t) => (t.kind === "string" ? JSON.stringify(t.text) : t.text)).join(" ");
-  return verdict ? { key, verdict, text } : { key, text };
+  // The key copied at its length: a set of 10,000 Services keeps 10,000 of them.
+  const exact = key.slice();
+  return verdict ? { key: exact, verdict, text } : { key: exact, text };
 }
 
 /** The elements between `{` and `}` (exclusive), each read with the set's key kinds. */

@@ -81,7 +81,9 @@ class RuleReader {
 
   read(): Expr[] {
     while (this.i < this.t.length) this.item();
-    return this.exprs;
+    // Copied at its length: an array grown by push keeps room for 17, and a node's ruleset keeps
+    // hundreds of thousands of these (the same for fields and values below).
+    return this.exprs.slice();
   }
 
   private item(): void {
@@ -225,7 +227,7 @@ class RuleReader {
       if (this.word() !== ",") break;
       this.i++;
     }
-    this.exprs.push({ kind: "cmp", sel, neg, op, values });
+    this.exprs.push({ kind: "cmp", sel, neg, op, values: values.slice() });
   }
 
   /** An ip6 match in an inet table never matches an IPv4 packet: its value need not be read. */
@@ -295,7 +297,7 @@ class RuleReader {
 
   /** `a . b . c`, with an optional `& mask` on a single field. */
   selector(): Selector {
-    const fields: Field[] = [];
+    let fields: Field[] = [];
     let proto: number | undefined;
     for (;;) {
       const f = this.field();
@@ -304,6 +306,7 @@ class RuleReader {
       if (this.word() !== ".") break;
       this.i++;
     }
+    fields = fields.slice();
     const op = BINOPS[this.word() ?? ""];
     if (op && fields.length === 1) {
       this.i++;
