@@ -297,7 +297,7 @@ class RuleReader {
 
   /** `a . b . c`, with an optional `& mask` on a single field. */
   selector(): Selector {
-    let fields: Field[] = [];
+    const fields: Field[] = [];
     let proto: number | undefined;
     for (;;) {
       const f = this.field();
@@ -306,7 +306,6 @@ class RuleReader {
       if (this.word() !== ".") break;
       this.i++;
     }
-    fields = fields.slice();
     const op = BINOPS[this.word() ?? ""];
     if (op && fields.length === 1) {
       this.i++;
@@ -314,9 +313,9 @@ class RuleReader {
       const d = parseDim("int", t?.text ?? "", false);
       if (!d || !("lo" in d)) this.fail("a mask kubehop does not read");
       this.i++;
-      return { ...facts(fields), binop: { op, value: d.lo }, ...(proto !== undefined ? { proto } : {}) };
+      return shared(fields, proto, { op, value: d.lo });
     }
-    return proto !== undefined ? { ...facts(fields), proto } : facts(fields);
+    return shared(fields, proto, undefined);
   }
 
   private field(): { field: Field; proto?: number } {
@@ -386,6 +385,33 @@ class RuleReader {
 /** A selector's fields with what the walk asks of them, found once. */
 function facts(fields: readonly Field[]): Selector {
   return { fields, draw: numgenOf(fields), asksNode: asksNode(fields) };
+}
+
+/**
+ * Selectors read so far, by what they select: a node's ruleset writes a few dozen kinds (`ip daddr`,
+ * `ip daddr . meta l4proto . th dport`, `meta mark & 0x4000`) hundreds of thousands of times, and
+ * holds one object of each (selectors are never changed once read). Bounded, in case of a ruleset
+ * of endless numgen moduli or masks: past the bound, selectors are made as read.
+ */
+const SELECTORS = new Map<string, Selector>();
+const SELECTORS_KEPT = 4096;
+
+function shared(fields: readonly Field[], proto: number | undefined, binop: Selector["binop"]): Selector {
+  let key = "";
+  for (const f of fields)
+    key += f.kind === "fib" ? `fib ${f.dir}.` : f.kind === "numgen" ? `numgen ${f.mod} ${f.offset}.` : `${f.kind}.`;
+  key += ` ${proto ?? ""} ${binop ? `${binop.op}${binop.value}` : ""}`;
+  const known = SELECTORS.get(key);
+  if (known) return known;
+  const exact = fields.slice();
+  const sel: Selector =
+    binop !== undefined
+      ? { ...facts(exact), binop, ...(proto !== undefined ? { proto } : {}) }
+      : proto !== undefined
+        ? { ...facts(exact), proto }
+        : facts(exact);
+  if (SELECTORS.size < SELECTORS_KEPT) SELECTORS.set(key, sel);
+  return sel;
 }
 
 function nfproto(text: string) {
