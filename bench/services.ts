@@ -135,14 +135,8 @@ function nftFirstUseByPart(c: Cluster): void {
   );
 }
 
-export function servicesAtScale(): void {
-  const scale = `${NODES.toLocaleString("en-US")} nodes, ${SERVICES.toLocaleString("en-US")} Services x ${REPLICAS}`;
-
-  // The 10-Service cluster: the same Service shape, for the per-packet ratio. Walked in a process of
-  // its own: walked here first, its engines would shape the JIT's code for the large cluster's walk,
-  // which then ran ~1.7x slower for a reason no user meets (one process traces one cluster).
-  const small = smallClusterWalks();
-
+/** The 5,000-node cluster, loaded as a user's topology with its EndpointSlices given; prints its rows. */
+function loadCluster(scale: string): Topology {
   gc();
   const [placed, placeMs] = once(() =>
     loadTopologySync(serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, withServices: false })),
@@ -153,7 +147,6 @@ export function servicesAtScale(): void {
     `${s(placeMs)}, ${rss()}`,
     "-",
   );
-
   gc();
   const text = serviceClusterText(NODES, SERVICES, REPLICAS, { pinned: PINNED, slices });
   const [topo, loadMs] = once(() => loadTopologySync(text));
@@ -176,31 +169,52 @@ export function servicesAtScale(): void {
     `${s(loadMs)}, ${rss()}, heap after ${mb(process.memoryUsage().heapUsed)}`,
     "-",
   );
+  return topo;
+}
 
-  const [save, firstMs] = once(() => topo.iptablesSave(PINNED));
+export function servicesAtScale(): void {
+  const scale = `${NODES.toLocaleString("en-US")} nodes, ${SERVICES.toLocaleString("en-US")} Services x ${REPLICAS}`;
+
+  // The 10-Service cluster: the same Service shape, for the per-packet ratio. Walked in a process of
+  // its own: walked here first, its engines would shape the JIT's code for the large cluster's walk,
+  // which then ran ~1.7x slower for a reason no user meets (one process traces one cluster).
+  const small = smallClusterWalks();
+
+  // What only a row needs (the placed pods, the YAML text, the printed rules) is made inside a block
+  // and let go after it: a trace holds none of it, and a larger heap makes every scavenge of the
+  // per-packet rows below slower (V8 visits each old page's header at every scavenge).
+  const topo = loadCluster(scale);
+  gc();
+  const c = topo.cluster;
+
+  {
+    const [save, firstMs] = once(() => topo.iptablesSave(PINNED));
+    const lines = save.split("\n").length;
+    row(
+      `services: one node's iptables-save, first node (includes the cluster-wide Service table kube-proxy builds once)`,
+      `${s(firstMs)}: ${lines.toLocaleString("en-US")} lines, ${mb(save.length)}`,
+      "< 3 s",
+    );
+  }
   const [, otherMs] = once(() => topo.iptablesSave("node-2500"));
-  const lines = save.split("\n").length;
-  row(
-    `services: one node's iptables-save, first node (includes the cluster-wide Service table kube-proxy builds once)`,
-    `${s(firstMs)}: ${lines.toLocaleString("en-US")} lines, ${mb(save.length)}`,
-    "< 3 s",
-  );
   row(`services: one node's iptables-save, another node`, s(otherMs), "< 3 s");
 
   // nftables mode: the same cluster's kube-proxy table, as `kubehop ruleset` prints it. The first
   // node hashes every chain name and builds each service port's part; other nodes share those.
-  gc();
-  const nftHeap = process.memoryUsage().heapUsed;
-  const [nftTable, nftBuildMs] = once(() => kubeProxyNftTable(c, PINNED));
-  gc();
-  const tableHeap = process.memoryUsage().heapUsed - nftHeap;
-  const [listing, nftListMs] = once(() => listingText(nftTable));
-  row(
-    `services: one node's nftables-mode table, first node (${nftTable.chains.length.toLocaleString("en-US")} chains)`,
-    `built ${s(nftBuildMs)}, printed ${s(nftListMs)}: ${listing.split("\n").length.toLocaleString("en-US")} lines, ` +
-      `${mb(listing.length)}; table heap ${mb(tableHeap)}`,
-    "-",
-  );
+  {
+    gc();
+    const nftHeap = process.memoryUsage().heapUsed;
+    const [nftTable, nftBuildMs] = once(() => kubeProxyNftTable(c, PINNED));
+    gc();
+    const tableHeap = process.memoryUsage().heapUsed - nftHeap;
+    const [listing, nftListMs] = once(() => listingText(nftTable));
+    row(
+      `services: one node's nftables-mode table, first node (${nftTable.chains.length.toLocaleString("en-US")} chains)`,
+      `built ${s(nftBuildMs)}, printed ${s(nftListMs)}: ${listing.split("\n").length.toLocaleString("en-US")} lines, ` +
+        `${mb(listing.length)}; table heap ${mb(tableHeap)}`,
+      "-",
+    );
+  }
   const [, nftOtherMs] = once(() => listingText(kubeProxyNftTable(c, "node-2500")));
   row(`services: another node's nft list ruleset, built and printed`, s(nftOtherMs), "< 1.5 s");
 
