@@ -24,7 +24,6 @@ function kindOf(h: BaseHook): TableName {
 }
 
 const RUN_FAMILIES = new Set(["ip", "inet"]);
-const NO_BASES: readonly Base[] = [];
 
 function baseOf(id: number, table: NftTable, chain: NftChain): Base {
   const hook = chain.base!;
@@ -49,7 +48,17 @@ function baseOf(id: number, table: NftTable, chain: NftChain): Base {
 
 export class NftEngine implements Netfilter {
   readonly diagnostics: readonly Diagnostic[];
-  private readonly byHook = new Map<HookName, Base[]>();
+  /**
+   * Each hook's base chains, in a record with a field per hook rather than a Map: a node's walk asks
+   * once per hook and branch, and a Map hashes the name each time.
+   */
+  private readonly byHook: Record<HookName, Base[]> = {
+    PREROUTING: [],
+    INPUT: [],
+    FORWARD: [],
+    OUTPUT: [],
+    POSTROUTING: [],
+  };
   /** Walks that have answered, to run again. */
   private readonly idle: HookWalk[] = [];
 
@@ -82,9 +91,7 @@ export class NftEngine implements Netfilter {
     bases.sort((a, b) => a.hook.priority - b.hook.priority);
     for (const b of bases) {
       if (b.hook.hook === "ingress" || b.hook.hook === "egress") continue;
-      const list = this.byHook.get(b.hook.hook) ?? [];
-      list.push(b);
-      this.byHook.set(b.hook.hook, list);
+      this.byHook[b.hook.hook].push(b);
     }
     this.diagnostics = notes;
   }
@@ -110,7 +117,7 @@ export class NftEngine implements Netfilter {
     } else start = new Branch(from, 1, null, [], ctx.recent, false, ctDnat, ctSnat);
     // A walk is run again once it has answered; a node's walk asks for the next hook before that.
     const w = this.idle.pop() ?? new HookWalk(this.ruleset.file);
-    const out = w.run(hook, this.byHook.get(hook) ?? NO_BASES, ctx, policyAccepts, start);
+    const out = w.run(hook, this.byHook[hook], ctx, policyAccepts, start);
     this.idle.push(w);
     return out;
   }

@@ -34,7 +34,7 @@ class NftNodeWalk {
   readonly isLocal: (ip: Ipv4) => boolean;
   private readonly unknown: Unknowns;
   private readonly ctx: HookContext;
-  private readonly hookLists = new Map<readonly HookName[], Map<HookName, HookName[]>>();
+  private readonly hookLists: { before: readonly HookName[]; hook: HookName; hooks: HookName[] }[] = [];
 
   constructor(
     private readonly engine: NftEngine,
@@ -93,12 +93,18 @@ class NftNodeWalk {
     }
   }
 
-  /** `before` and then `hook`, made once per walk: every branch that went this way shares it. */
+  /**
+   * `before` and then `hook`, made once per walk: every branch that went this way shares it. A walk
+   * makes at most three, kept in a list searched by identity rather than in maps hashed per hook.
+   */
   private hooksAfter(before: readonly HookName[], hook: HookName): HookName[] {
-    let after = this.hookLists.get(before);
-    if (!after) this.hookLists.set(before, (after = new Map()));
-    let hooks = after.get(hook);
-    if (!hooks) after.set(hook, (hooks = [...before, hook]));
+    const made = this.hookLists;
+    for (let i = 0; i < made.length; i++) {
+      const m = made[i]!;
+      if (m.before === before && m.hook === hook) return m.hooks;
+    }
+    const hooks = [...before, hook];
+    made.push({ before, hook, hooks });
     return hooks;
   }
 
