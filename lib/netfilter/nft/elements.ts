@@ -51,16 +51,16 @@ const REJECT_WITH: Readonly<Record<string, string>> = {
   "no-route": "icmp-net-unreachable",
 };
 
-/**
- * A verdict at tokens[i], or undefined when there is none; `next` is the index after it. `reject`
- * takes its `with icmp [type] X` / `with tcp reset`.
- */
 // A verdict's kind as this program's own string, never the token's text: the walk compares it at
 // every verdict it runs, and V8 compares a string cut from the input character by character, where
 // two of its own constants are one pointer compare.
 const PLAIN = { accept: "accept", drop: "drop", return: "return", continue: "continue" } as const;
 const JUMPS = { jump: "jump", goto: "goto" } as const;
 
+/**
+ * A verdict at tokens[i], or undefined when there is none; `next` is the index after it. `reject`
+ * takes its `with icmp [type] X` / `with tcp reset`.
+ */
 export function readVerdict(tokens: readonly Token[], i: number): { verdict: NftVerdict; next: number } | undefined {
   const t = tokens[i];
   if (t?.kind !== "word") return undefined;

@@ -84,7 +84,6 @@ class NftNodeWalk {
     ctx.recent = recent;
     ctx.outIfaceAddress = hook === "POSTROUTING" && this.opts.localIps.length === 1 ? this.opts.localIps[0] : undefined;
     const hooks = this.hooksAfter(before, hook);
-    // Indexed, not for-of: the iterator is not optimised away here, and this runs once per hook and branch.
     const ended = this.engine.walk(hook, from, ctx, false);
     for (let i = 0; i < ended.length; i++) {
       const b = ended[i]!;
