@@ -11,10 +11,7 @@ import type { NodeStep } from "../node-walk.ts";
 import { samePacket } from "../walk-merge.ts";
 
 const NONE: readonly number[] = [];
-import type { Frame, NftChain, NftRule } from "./model.ts";
-
-export type { Frame };
-import type { ConnView } from "./packet-fields.ts";
+import type { ConnView, Frame, NftChain, NftRule } from "./model.ts";
 
 export interface Cons<T> {
   readonly head: T;

@@ -1,8 +1,8 @@
 // A comparison (`ip daddr 10.0.0.0/8`, `meta mark & 0x4000 != 0`, `th dport >= 1024`) tested
 // against a branch's packet and context.
 import type { HookContext } from "../hooks.ts";
-import type { Dim, Expr } from "./model.ts";
-import { type ConnView, ctStatusHolds, selectorValues } from "./packet-fields.ts";
+import type { ConnView, Dim, Expr } from "./model.ts";
+import { ctStatusHolds, selectorValues } from "./packet-fields.ts";
 import type { KeyValue } from "./sets.ts";
 import { dimHolds } from "./values.ts";
 

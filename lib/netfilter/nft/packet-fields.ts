@@ -7,9 +7,6 @@ import type { ConnView, Dim, Field, Selector } from "./model.ts";
 import type { KeyValue } from "./sets.ts";
 import { CT_STATES, CT_STATUS, FIB_TYPES, PROTOCOLS } from "./values.ts";
 
-// What a walk knows of the connection is the model's (rule tests read it too); named here as before.
-export type { ConnView };
-
 /** The context's conntrack state as ct state's bit, looked up without making a lower-case string. */
 const CT_STATE_BITS: Readonly<Record<string, number | undefined>> = {
   NEW: CT_STATES.new,
