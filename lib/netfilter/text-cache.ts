@@ -25,3 +25,15 @@ export function hexText(n: number): string {
   }
   return text;
 }
+
+const nats = new WeakMap<object, string>();
+
+/**
+ * `10.0.0.10:8080`. For NAT targets a rule set shares between the branches that go through one
+ * statement (nft's `dnat to` with a port): kept per object, as long as the object lives.
+ */
+export function natText(to: { readonly ip: number; readonly port: number }): string {
+  let text = nats.get(to);
+  if (text === undefined) nats.set(to, (text = `${ipText(to.ip)}:${to.port}`));
+  return text;
+}

@@ -96,6 +96,26 @@ export class NftEngine implements Netfilter {
     this.diagnostics = notes;
   }
 
+  /**
+   * A hook's base chains. A switch of plain field loads: indexed by the hook's name, which varies
+   * from call to call, the record would be a megamorphic keyed load on every hook of every branch.
+   */
+  private basesOf(hook: HookName): Base[] {
+    const by = this.byHook;
+    switch (hook) {
+      case "PREROUTING":
+        return by.PREROUTING;
+      case "INPUT":
+        return by.INPUT;
+      case "FORWARD":
+        return by.FORWARD;
+      case "OUTPUT":
+        return by.OUTPUT;
+      case "POSTROUTING":
+        return by.POSTROUTING;
+    }
+  }
+
   runHook(hook: HookName, packet: Packet, ctx: HookContext): HookBranch[] {
     return this.walk(hook, packet, ctx).map(toHookBranch);
   }
@@ -117,7 +137,7 @@ export class NftEngine implements Netfilter {
     } else start = new Branch(from, 1, null, [], ctx.recent, false, ctDnat, ctSnat);
     // A walk is run again once it has answered; a node's walk asks for the next hook before that.
     const w = this.idle.pop() ?? new HookWalk(this.ruleset.file);
-    const out = w.run(hook, this.byHook[hook], ctx, policyAccepts, start);
+    const out = w.run(hook, this.basesOf(hook), ctx, policyAccepts, start);
     this.idle.push(w);
     return out;
   }

@@ -127,7 +127,16 @@ export type Expr =
   | { readonly kind: "lookup"; readonly sel: Selector; readonly neg: boolean; readonly set: SetSource }
   | { readonly kind: "vmap"; readonly sel: Selector; readonly map: SetSource }
   | { readonly kind: "verdict"; readonly verdict: NftVerdict }
-  | { readonly kind: "dnat" | "snat"; readonly ip: Ipv4; readonly port: number | null }
+  | {
+      readonly kind: "dnat" | "snat";
+      readonly ip: Ipv4;
+      readonly port: number | null;
+      /**
+       * With a port, the address the statement writes and its event's detail, made once by the reader:
+       * every branch through the statement shares them (null: the port is the packet's own).
+       */
+      readonly fixed: { readonly to: NatTo; readonly detail: string } | null;
+    }
   | { readonly kind: "masquerade"; readonly port: number | null; readonly fullyRandom: boolean }
   /** `meta mark set ...`, normalised to mark = (mark & and) ^ xor. */
   | { readonly kind: "setmark"; readonly and: number; readonly xor: number; readonly text: string }
@@ -135,6 +144,12 @@ export type Expr =
   | { readonly kind: "notrack" }
   /** Counters, comments, logs: no effect on the packet. */
   | { readonly kind: "note"; readonly text: string };
+
+/** Where a NAT statement sends the packet. */
+export interface NatTo {
+  readonly ip: Ipv4;
+  readonly port: number;
+}
 
 /** A level of the call stack: a jump goes back to rule `ri` of `chain`; a goto never goes back. */
 export interface Frame {

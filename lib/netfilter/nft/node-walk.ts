@@ -8,7 +8,7 @@ import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
 import type { NodeBranch, NodeStep, NodeWalkOptions } from "../node-walk.ts";
-import { hexText, ipText } from "../text-cache.ts";
+import { hexText, ipText, natText } from "../text-cache.ts";
 import type { Branch } from "./branch.ts";
 import { choicesOf, type NftEngine } from "./engine.ts";
 
@@ -162,7 +162,7 @@ class NftNodeWalk {
       probability: b.probability,
       verdict: b.verdict,
       rejectWith: b.rejectWith ?? null,
-      dnat: dnat ? `${ipText(dnat.ip)}:${dnat.port}` : null,
+      dnat: dnat ? natText(dnat) : null,
       snat: snat ? `${ipText(snat.ip)}:${snat.port}` : null,
       masquerade: snat?.masquerade ?? masquerade,
       marks,

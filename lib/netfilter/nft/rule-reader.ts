@@ -2,7 +2,7 @@
 // right: a selector (`ip daddr`, `meta l4proto . th dport`, `numgen random mod 2`) followed by a
 // comparison, a set lookup or a verdict map; or a statement (verdicts, NAT, `meta mark set`,
 // `update @set`). Anything else stops the reading with Unreadable at its token.
-import { parseIpv4 } from "../../model/address.ts";
+import { formatIpv4, parseIpv4 } from "../../model/address.ts";
 import { asWritten, excerpt, LINE_START_MAX } from "../../model/excerpt.ts";
 import type { Token } from "./lexer.ts";
 import { closingBrace, readElements, readVerdict, Unreadable } from "./elements.ts";
@@ -146,7 +146,10 @@ class RuleReader {
     if (!m || ip === undefined) this.fail(`${kind} to something other than one IPv4 address[:port] (a range or a map)`);
     this.i++;
     this.flags();
-    this.exprs.push({ kind, ip, port: m[2] ? Number(m[2]) : null });
+    const port = m[2] ? Number(m[2]) : null;
+    const fixed =
+      port === null ? null : { to: { ip, port }, detail: `${kind.toUpperCase()} to ${formatIpv4(ip)}:${port}` };
+    this.exprs.push({ kind, ip, port, fixed });
   }
 
   /** NAT flags: random, fully-random, persistent (comma-separated). */

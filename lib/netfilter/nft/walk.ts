@@ -260,15 +260,18 @@ export class HookWalk {
       case "verdict":
         return this.verdict(b, rule, e.verdict, rule.text);
       case "dnat": {
-        const after = { ...b.packet, dst: e.ip, dport: e.port ?? b.packet.dport };
-        this.record(b, "dnat", this.ref(b, rule), after, `DNAT to ${ipText(after.dst)}:${after.dport}`);
-        b.dnat = { ip: after.dst, port: after.dport };
+        const fixed = e.fixed;
+        const to = fixed ? fixed.to : { ip: e.ip, port: b.packet.dport };
+        const after = { ...b.packet, dst: to.ip, dport: to.port };
+        this.record(b, "dnat", this.ref(b, rule), after, fixed ? fixed.detail : `DNAT to ${ipText(to.ip)}:${to.port}`);
+        b.dnat = to;
         b.ctDnat = true;
         return this.enter(b, b.bi + 1) ? MOVED : DONE;
       }
       case "snat": {
         const after = { ...b.packet, src: e.ip, sport: e.port ?? b.packet.sport };
-        this.record(b, "snat", this.ref(b, rule), after, `SNAT to ${ipText(after.src)}:${after.sport}`);
+        const detail = e.fixed ? e.fixed.detail : `SNAT to ${ipText(after.src)}:${after.sport}`;
+        this.record(b, "snat", this.ref(b, rule), after, detail);
         b.snat = { ip: after.src, port: after.sport, masquerade: false };
         b.ctSnat = true;
         return this.enter(b, b.bi + 1) ? MOVED : DONE;
