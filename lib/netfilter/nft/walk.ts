@@ -95,7 +95,10 @@ export class HookWalk {
   }
 
   private finish(b: Branch): void {
-    this.out.push(b);
+    // Most hooks of a node's walk end with the one branch they were given: an array of one, made
+    // whole, rather than an empty one whose first push makes room for 17.
+    if (this.out.length === 0) this.out = [b];
+    else this.out.push(b);
     this.bound();
   }
 
