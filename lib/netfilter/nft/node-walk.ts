@@ -9,7 +9,7 @@ import type { Packet } from "../../model/packet.ts";
 import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
 import type { NodeBranch, NodeStep, NodeWalkOptions } from "../node-walk.ts";
 import { hexText, ipText, natText } from "../text-cache.ts";
-import type { Branch } from "./branch.ts";
+import { appended, type Branch } from "./branch.ts";
 import { choicesOf, type NftEngine } from "./engine.ts";
 
 type Next = "prerouted" | "forwarded" | "output" | "postrouted-local" | "done";
@@ -102,7 +102,7 @@ class NftNodeWalk {
       const m = made[i]!;
       if (m.before === before && m.hook === hook) return m.hooks;
     }
-    const hooks = [...before, hook];
+    const hooks = appended(before, hook);
     made.push({ before, hook, hooks });
     return hooks;
   }
@@ -111,7 +111,7 @@ class NftNodeWalk {
   private routedLocally(b: Branch, hook: HookName): boolean {
     const ip = b.packet.dst;
     if (this.isLocal(ip)) return true;
-    if (this.unknown.local(ip)) b.assumptions = [...b.assumptions, { kind: "not-local", ip, hook }];
+    if (this.unknown.local(ip)) b.assumptions = b.assumptions.concat({ kind: "not-local", ip, hook });
     return false;
   }
 

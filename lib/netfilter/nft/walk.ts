@@ -17,7 +17,7 @@ import type { RuleRef } from "../../model/ruleset.ts";
 import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
-import { type Branch, comparePaths, frameOf, pop } from "./branch.ts";
+import { appended, type Branch, comparePaths, frameOf, pop } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import { cmpHolds } from "./compare.ts";
 import { type Base, decides } from "./hook-run.ts";
@@ -230,7 +230,7 @@ export class HookWalk {
     }
     b.probability = share;
     b.choices = { head: numgenChoice(rule, mod, 0), tail: b.choices };
-    b.path = [...b.path, 0];
+    b.path = appended(b.path, 0);
     b.drawn = offset;
     this.bound();
   }
@@ -243,7 +243,7 @@ export class HookWalk {
       e.sel.asksNode
     ) {
       const assumed = assumedBy(e.sel, b, this.ctx, this.hook, this.ref(b, rule), testedText(e));
-      if (assumed.length > 0) b.assumptions = [...b.assumptions, ...assumed];
+      if (assumed.length > 0) b.assumptions = b.assumptions.concat(assumed);
     }
     switch (e.kind) {
       case "cmp":
