@@ -22,6 +22,11 @@ function fibType(ip: Ipv4, ctx: HookContext): number {
   return FIB_TYPES.indexOf("unicast");
 }
 
+/** `ct state` as its bit: untracked, or the context's state. */
+export function ctStateBit(c: ConnView, ctx: HookContext): number | undefined {
+  return c.untracked ? CT_STATES.untracked : CT_STATE_BITS[ctx.ctState];
+}
+
 /** The field's value, or undefined when the packet has none (a port on ICMP, an unknown interface). */
 export function fieldValue(f: Field, c: ConnView, ctx: HookContext): KeyValue | undefined {
   const p = c.packet;
@@ -43,7 +48,7 @@ export function fieldValue(f: Field, c: ConnView, ctx: HookContext): KeyValue | 
     case "oifname":
       return ctx.outIface;
     case "ctstate":
-      return c.untracked ? CT_STATES.untracked : CT_STATE_BITS[ctx.ctState];
+      return ctStateBit(c, ctx);
     case "ctstatus":
       return undefined;
     case "nfproto":

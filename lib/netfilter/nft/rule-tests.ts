@@ -8,7 +8,7 @@
 import type { HookContext } from "../hooks.ts";
 import { cmpHolds } from "./compare.ts";
 import type { ConnView, Expr, Field, NftRule, NftTable, RuleTest, Selector, SetIndex } from "./model.ts";
-import { fieldValue, selectorValues } from "./packet-fields.ts";
+import { ctStateBit, fieldValue, selectorValues } from "./packet-fields.ts";
 import { lookupOf } from "./sets.ts";
 import { PROTOCOLS } from "./values.ts";
 
@@ -91,6 +91,8 @@ function readerOf(f: Field): Read {
       return (c) => (c.packet.proto === "icmp" ? undefined : c.packet.sport);
     case "l4proto":
       return (c) => PROTOCOLS[c.packet.proto];
+    case "ctstate":
+      return ctStateBit;
     default:
       return (c, ctx) => {
         const v = fieldValue(f, c, ctx);
