@@ -48,7 +48,46 @@ const PACKET = pkt("10.0.9.5", "10.96.0.10", 80);
 const nodeWalk = (nf: NftEngine) =>
   walkNftNode(nf, PACKET, { hook: "prerouting", inIface: "bridge0", localIps: [ip("172.16.0.2")] });
 
+// Four ways out of PREROUTING: to the node itself (INPUT), on through FORWARD (where one way forks
+// again), dropped in PREROUTING, and dropped in FORWARD. A node's walk takes the branches going the
+// same way through their next hook together; its answers must still come in the order walking each
+// branch on alone gives: numgen's value in PREROUTING first, then in FORWARD.
+const PARTING = `table ip kp {
+  chain pre {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr 10.96.0.10 numgen random mod 4 vmap { 0 : goto local, 1 : goto ep1, 2 : drop, 3 : goto ep3 }
+  }
+  chain local {
+    dnat to 172.16.0.2:8080
+  }
+  chain ep1 {
+    dnat to 10.0.2.10:8080
+  }
+  chain ep3 {
+    dnat to 10.0.3.10:8080
+  }
+  chain fwd {
+    type filter hook forward priority filter; policy accept;
+    ip daddr 10.0.2.10 numgen random mod 2 vmap { 0 : accept, 1 : drop }
+    ip daddr 10.0.3.10 drop
+  }
+}
+`;
+
 describe("nft walk: lean, and still the same answers", () => {
+  it("branches that part ways after a hook are answered in the order each walked on alone gives", () => {
+    const answers = nodeWalk(engineOf(PARTING)).map(
+      (b) => `${b.probability} ${b.verdict} ${b.route ?? "-"} ${b.hooks.join(",")} ${b.dnat ?? "-"}`,
+    );
+    expect(answers).to.deep.equal([
+      "0.25 ACCEPT local PREROUTING,INPUT 172.16.0.2:8080",
+      "0.125 ACCEPT forward PREROUTING,FORWARD,POSTROUTING 10.0.2.10:8080",
+      "0.125 DROP forward PREROUTING,FORWARD 10.0.2.10:8080",
+      "0.25 DROP - PREROUTING -",
+      "0.25 DROP forward PREROUTING,FORWARD 10.0.3.10:8080",
+    ]);
+  });
+
   it("an unreadable rule in a chain no packet enters is reported at its line, and the walk is unchanged", () => {
     const nf = engineOf(SERVICE);
     expect(nf.diagnostics.map((d) => `${d.code} ${(d.source as { line?: number } | undefined)?.line}`)).to.deep.equal([

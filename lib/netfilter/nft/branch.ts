@@ -212,6 +212,16 @@ export function comparePaths(a: Branch, b: Branch): number {
   return a.path.length - b.path.length;
 }
 
+/** Sorts out[from..] (the branches of a walk's last start) in numgen's order. */
+export function sortFrom(out: Branch[], from: number): void {
+  if (from === 0) {
+    out.sort(comparePaths);
+    return;
+  }
+  const last = out.slice(from).sort(comparePaths);
+  for (let i = 0; i < last.length; i++) out[from + i] = last[i]!;
+}
+
 /** Whether two branches stand at the same rule of the same call stack. */
 export function samePlace(a: Branch, b: Branch): boolean {
   if (a.bi !== b.bi || a.chain !== b.chain || a.ri !== b.ri || a.k !== b.k) return false;

@@ -50,7 +50,7 @@ export class NftEngine implements Netfilter {
   readonly diagnostics: readonly Diagnostic[];
   /**
    * Each hook's base chains, in a record with a field per hook rather than a Map: a node's walk asks
-   * once per hook and branch, and a Map hashes the name each time.
+   * once per hook it runs, and a Map hashes the name each time.
    */
   private readonly byHook: Record<HookName, Base[]> = {
     PREROUTING: [],
@@ -121,23 +121,42 @@ export class NftEngine implements Netfilter {
   }
 
   /**
-   * Like runHook, but `from` may be a branch an earlier hook of a node's walk ended with (taken over,
-   * changed in place): the walk goes on with its probability, choices, events and NAT, so a node's
-   * walk makes no arrays between hooks. Each hook starts as runHook does: conntrack's NAT facts from
-   * ctx, its own NAT undecided. `policyAccepts` false: an accepting policy is not recorded as an
-   * event (a node's walk lists only a policy that dropped).
+   * Like runHook, with an accepting policy not recorded as an event when `policyAccepts` is false (a
+   * node's walk lists only a policy that dropped).
    */
-  walk(hook: HookName, from: Packet | Branch, ctx: HookContext, policyAccepts = true): Branch[] {
-    const ctDnat = ctx.ctNat?.dnat ?? false;
-    const ctSnat = ctx.ctNat?.snat ?? false;
-    let start: Branch;
-    if (from instanceof Branch) {
-      start = from;
-      start.nextHook(ctx.recent, ctDnat, ctSnat);
-    } else start = new Branch(from, 1, null, [], ctx.recent, false, ctDnat, ctSnat);
-    // A walk is run again once it has answered; a node's walk asks for the next hook before that.
+  walk(hook: HookName, packet: Packet, ctx: HookContext, policyAccepts = true): Branch[] {
+    const start = new Branch(
+      packet,
+      1,
+      null,
+      [],
+      ctx.recent,
+      false,
+      ctx.ctNat?.dnat ?? false,
+      ctx.ctNat?.snat ?? false,
+    );
+    return this.run(hook, [start], ctx, policyAccepts);
+  }
+
+  /**
+   * The next hook of a node's walk for the branches earlier hooks ended with, all routed alike (one
+   * context): taken over and changed in place, each goes on with its probability, choices, events
+   * and NAT, so a node's walk makes no arrays between hooks. Each starts as runHook does, its own
+   * NAT undecided, conntrack's NAT facts those its earlier hooks made; an accepting policy is not
+   * recorded. The branches each ended with, in the order given.
+   */
+  walkOn(hook: HookName, branches: readonly Branch[], ctx: HookContext): Branch[] {
+    for (let i = 0; i < branches.length; i++) {
+      const b = branches[i]!;
+      b.nextHook(b.recent, (b.dnat ?? b.keptDnat) !== undefined, (b.snat ?? b.keptSnat) !== undefined);
+    }
+    return this.run(hook, branches, ctx, false);
+  }
+
+  private run(hook: HookName, starts: readonly Branch[], ctx: HookContext, policyAccepts: boolean): Branch[] {
+    // A walk is run again once it has answered.
     const w = this.idle.pop() ?? new HookWalk(this.ruleset.file);
-    const out = w.run(hook, this.basesOf(hook), ctx, policyAccepts, start);
+    const out = w.run(hook, this.basesOf(hook), ctx, policyAccepts, starts);
     this.idle.push(w);
     return out;
   }

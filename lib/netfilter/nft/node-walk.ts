@@ -3,7 +3,9 @@
 // the (post-DNAT) destination is the node's, else FORWARD and POSTROUTING; or OUTPUT and POSTROUTING
 // (then INPUT over lo when the packet stays on the node). As the iptables walk (../node-walk.ts)
 // does, each hook goes on with the engine's own branches, which carry what the next hook needs, and
-// the answer's arrays are made once, at the end.
+// the answer's arrays are made once, at the end. Unlike it, the branches a hook ends with that go
+// the same way take the next hook together, in one run of the engine's walk: a ClusterIP with 15
+// endpoints is three runs, not 31, and the answers come in the order single runs would give.
 import type { Ipv4 } from "../../model/address.ts";
 import type { Packet } from "../../model/packet.ts";
 import type { Assumption, HookContext, HookName, Unknowns } from "../hooks.ts";
@@ -17,15 +19,20 @@ type Route = NodeBranch["route"];
 
 export function walkNftNode(engine: NftEngine, packet: Packet, opts: NodeWalkOptions): NodeBranch[] {
   const walk = new NftNodeWalk(engine, packet, opts);
-  const recent = opts.recent ?? new Map();
-  if (opts.hook === "prerouting")
-    walk.hook("PREROUTING", packet, recent, [], null, walk.inIface, undefined, "prerouted");
+  if (opts.hook === "prerouting") walk.hook("PREROUTING", packet, [], null, walk.inIface, undefined, "prerouted");
   else {
     const out = walk.isLocal(packet.dst) ? "lo" : walk.outIface;
-    walk.hook("OUTPUT", packet, recent, [], null, undefined, out, "output");
+    walk.hook("OUTPUT", packet, [], null, undefined, out, "output");
   }
   return walk.out;
 }
+
+function isBranches(from: Packet | readonly Branch[]): from is readonly Branch[] {
+  return Array.isArray(from);
+}
+
+/** Where routing sends a branch a hook accepted: to the node itself, or on out of it. */
+type Way = "local" | "forward";
 
 class NftNodeWalk {
   readonly out: NodeBranch[] = [];
@@ -52,6 +59,7 @@ class NftNodeWalk {
       ...(opts.outIface === undefined ? { outIface: this.outIface } : {}),
       ...(masqueradeSource !== undefined ? { masqueradeSource } : {}),
     };
+    // The first hook's conntrack knows of no NAT; later hooks start from what their branch made.
     this.ctx = {
       inIface: undefined,
       outIface: undefined,
@@ -64,31 +72,70 @@ class NftNodeWalk {
     };
   }
 
+  /**
+   * Runs `hook` for the packet, or for branches earlier hooks ended with that routing sends the same
+   * way (so they share the hook's context), then each branch on in order.
+   */
   hook(
     hook: HookName,
-    from: Packet | Branch,
-    recent: HookContext["recent"],
+    from: Packet | readonly Branch[],
     before: readonly HookName[],
     route: Route,
     inIface: string | undefined,
     outIface: string | undefined,
     next: Next,
   ): void {
-    const nat = "packet" in from ? from : undefined;
     // One context for the whole walk, set for each hook: a hook's walk reads it only while it runs.
     const ctx = this.ctx;
     ctx.inIface = inIface;
     ctx.outIface = outIface;
-    ctx.ctNat!.dnat = (nat?.dnat ?? nat?.keptDnat) !== undefined;
-    ctx.ctNat!.snat = (nat?.snat ?? nat?.keptSnat) !== undefined;
-    ctx.recent = recent;
     ctx.outIfaceAddress = hook === "POSTROUTING" && this.opts.localIps.length === 1 ? this.opts.localIps[0] : undefined;
     const hooks = this.hooksAfter(before, hook);
-    const ended = this.engine.walk(hook, from, ctx, false);
+    const ended = isBranches(from) ? this.engine.walkOn(hook, from, ctx) : this.engine.walk(hook, from, ctx, false);
+    this.onwards(ended, hooks, route, next);
+  }
+
+  /**
+   * The branches a hook ended with, each on to what follows, in their order: a branch the hook did
+   * not accept (or after the last hook) is answered; a run of branches that routing sends the same
+   * way goes on together, so the answers come out as if each branch had gone on alone in turn.
+   */
+  private onwards(ended: Branch[], hooks: HookName[], route: Route, next: Next): void {
+    let from = 0;
+    let way: Way | undefined;
     for (let i = 0; i < ended.length; i++) {
       const b = ended[i]!;
-      if (b.verdict === "ACCEPT") this.accepted(b, hooks, route, next);
-      else this.out.push(this.finish(b, hooks, route));
+      const w = b.verdict === "ACCEPT" && next !== "done" ? this.wayOf(b, next) : undefined;
+      if (w !== way) {
+        if (way !== undefined) this.goOn(ended, from, i, way, hooks, route, next);
+        way = w;
+        from = i;
+      }
+      if (w === undefined) this.out.push(this.finish(b, hooks, route));
+    }
+    if (way !== undefined) this.goOn(ended, from, ended.length, way, hooks, route, next);
+  }
+
+  private wayOf(b: Branch, next: Next): Way {
+    if (next === "prerouted") return this.routedLocally(b, "PREROUTING") ? "local" : "forward";
+    if (next === "output") return this.routedLocally(b, "OUTPUT") ? "local" : "forward";
+    return "forward";
+  }
+
+  /** ended[from..to), accepted and routed `way`, on to their next hook. */
+  private goOn(ended: Branch[], from: number, to: number, way: Way, hooks: HookName[], route: Route, next: Next) {
+    const run = from === 0 && to === ended.length ? ended : ended.slice(from, to);
+    switch (next) {
+      case "prerouted":
+        if (way === "local") return this.hook("INPUT", run, hooks, "local", this.inIface, undefined, "done");
+        return this.hook("FORWARD", run, hooks, "forward", this.inIface, this.outIface, "forwarded");
+      case "forwarded":
+        return this.hook("POSTROUTING", run, hooks, route, undefined, this.outIface, "done");
+      case "output":
+        if (way === "local") return this.hook("POSTROUTING", run, hooks, "local", undefined, "lo", "postrouted-local");
+        return this.hook("POSTROUTING", run, hooks, "forward", undefined, this.outIface, "done");
+      case "postrouted-local":
+        return this.hook("INPUT", run, hooks, route, "lo", undefined, "done");
     }
   }
 
@@ -113,27 +160,6 @@ class NftNodeWalk {
     if (this.isLocal(ip)) return true;
     if (this.unknown.local(ip)) b.assumptions = b.assumptions.concat({ kind: "not-local", ip, hook });
     return false;
-  }
-
-  private accepted(b: Branch, hooks: HookName[], route: Route, next: Next) {
-    switch (next) {
-      case "prerouted": {
-        if (this.routedLocally(b, "PREROUTING"))
-          return this.hook("INPUT", b, b.recent, hooks, "local", this.inIface, undefined, "done");
-        return this.hook("FORWARD", b, b.recent, hooks, "forward", this.inIface, this.outIface, "forwarded");
-      }
-      case "forwarded":
-        return this.hook("POSTROUTING", b, b.recent, hooks, route, undefined, this.outIface, "done");
-      case "output": {
-        if (this.routedLocally(b, "OUTPUT"))
-          return this.hook("POSTROUTING", b, b.recent, hooks, "local", undefined, "lo", "postrouted-local");
-        return this.hook("POSTROUTING", b, b.recent, hooks, "forward", undefined, this.outIface, "done");
-      }
-      case "postrouted-local":
-        return this.hook("INPUT", b, b.recent, hooks, route, "lo", undefined, "done");
-      case "done":
-        this.out.push(this.finish(b, hooks, route));
-    }
   }
 
   private finish(b: Branch, hooks: HookName[], route: Route): NodeBranch {

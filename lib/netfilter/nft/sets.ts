@@ -2,7 +2,9 @@
 // concatenation (kube-proxy's service-ips map with 10,000 Services is three Map lookups, and no key
 // string is built per packet), one-dimension intervals in a sorted array searched by halves, and
 // what is left (concatenations with ranges) scanned in order.
-import type { SetElement } from "./model.ts";
+import type { RecentSets } from "../hooks.ts";
+import { ipText } from "../text-cache.ts";
+import type { NftTable, SetElement, SetSource } from "./model.ts";
 import { dimHolds } from "./values.ts";
 
 export type KeyValue = number | string;
@@ -95,4 +97,31 @@ export function lookupOf(elements: readonly SetElement[]): Lookup {
   let l = cache.get(elements);
   if (!l) cache.set(elements, (l = new Lookup(elements)));
   return l;
+}
+
+/** Where a branch keeps what `update @set` added to a dynamic set of the table (its `recent`). */
+export function dynamicKey(table: NftTable, set: string): string {
+  return `nft ${table.family} ${table.name} @${set}`;
+}
+
+/**
+ * The element of the table's named set, or the anonymous one, that holds `vals`. A dynamic set is
+ * the branch's own: what its connection's earlier packets added (`recent`).
+ */
+export function setHas(
+  table: NftTable,
+  b: { readonly recent: RecentSets },
+  src: SetSource,
+  vals: readonly KeyValue[],
+): SetElement | undefined {
+  if (src.kind === "anonymous") return (src.index ??= lookupOf(src.elements)).find(vals);
+  let set = src.found;
+  if (set === undefined) set = src.found = table.sets.get(src.name) ?? null;
+  if (!set) return undefined;
+  if (set.dynamic) {
+    const v = vals[0];
+    const seen = typeof v === "number" && b.recent.get(dynamicKey(table, src.name))?.has(v);
+    return seen ? { key: [], text: `${ipText(v)} in @${src.name}` } : undefined;
+  }
+  return (src.index ??= lookupOf(set.elements)).find(vals);
 }

@@ -17,14 +17,14 @@ import type { RuleRef } from "../../model/ruleset.ts";
 import type { HookContext, HookName, NetfilterEvent, Verdict } from "../hooks.ts";
 import { hexText, ipText } from "../text-cache.ts";
 import { NetfilterWorkError, WALK_LIMITS } from "../work-limits.ts";
-import { appended, type Branch, comparePaths, frameOf, pop } from "./branch.ts";
+import { appended, type Branch, frameOf, pop, sortFrom } from "./branch.ts";
 import { NFT_JUMP_STACK_SIZE } from "./jump-depth.ts";
 import { cmpHolds } from "./compare.ts";
 import { type Base, decides } from "./hook-run.ts";
-import type { Expr, NftRule, NftVerdict, SetElement } from "./model.ts";
+import type { Expr, NftRule, NftVerdict } from "./model.ts";
 import { assumedBy, selectorValues } from "./packet-fields.ts";
 import { testedText } from "./selectors.ts";
-import { type KeyValue, lookupOf } from "./sets.ts";
+import { dynamicKey, setHas } from "./sets.ts";
 import { ruleTest } from "./rule-tests.ts";
 import { elementText, numgenChoice } from "./walk-texts.ts";
 import { Waiting } from "./waiting.ts";
@@ -38,12 +38,14 @@ type Step = typeof ON | typeof NEXT | typeof MOVED | typeof DONE;
 
 /**
  * One hook's walk. An engine keeps the walks it made and runs them again (a node's walk runs one per
- * hook and branch): each run starts from nothing but the rule set's name.
+ * hook and way its branches go): each run starts from nothing but the rule set's name.
  */
 export class HookWalk {
   private readonly waiting = new Waiting();
   private out: Branch[] = [];
   private visits = 0;
+  /** Where the current start's branches begin in `out`. */
+  private from = 0;
   /** The numgen rule that forked last, where a walk with too many branches is said to stop. */
   private lastFork: RuleRef | undefined;
   private hook: HookName = "PREROUTING";
@@ -53,24 +55,40 @@ export class HookWalk {
 
   constructor(private readonly ruleset: string) {}
 
-  /** The branches the walk ends with, in numgen's order (lowest value first at every fork). */
-  run(hook: HookName, bases: readonly Base[], ctx: HookContext, policyAccepts: boolean, start: Branch): Branch[] {
+  /**
+   * The branches the walk ends with: each start's in turn, and those of one start in numgen's order
+   * (lowest value first at every fork). Each start is walked to its end before the next begins, so
+   * branches of different starts never meet, and each start has the limits a walk of its own has.
+   */
+  run(
+    hook: HookName,
+    bases: readonly Base[],
+    ctx: HookContext,
+    policyAccepts: boolean,
+    starts: readonly Branch[],
+  ): Branch[] {
     this.hook = hook;
     this.bases = bases;
     this.ctx = ctx;
     this.policyAccepts = policyAccepts;
     this.waiting.clear();
     this.out = [];
-    this.visits = 0;
-    this.lastFork = undefined;
-    let b: Branch | undefined = this.enter(start, 0) ? start : undefined;
-    for (;;) {
-      if (b) this.walk(b);
-      b = this.waiting.next();
-      if (!b) break;
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i]!;
+      const from = this.out.length;
+      this.from = from;
+      this.visits = 0;
+      this.lastFork = undefined;
+      let b: Branch | undefined = this.enter(start, 0) ? start : undefined;
+      for (;;) {
+        if (b) this.walk(b);
+        b = this.waiting.next();
+        if (!b) break;
+      }
+      // Most hooks of a node's walk end with the one branch they were given.
+      if (this.out.length - from > 1) sortFrom(this.out, from);
     }
-    // Most hooks of a node's walk end with the one branch they were given.
-    return this.out.length > 1 ? this.out.sort(comparePaths) : this.out;
+    return this.out;
   }
 
   /** Runs base chains from `bi` on: true when one takes the branch, false when it is done (and kept). */
@@ -103,7 +121,7 @@ export class HookWalk {
   }
 
   private bound(): void {
-    if (this.out.length + this.waiting.size > WALK_LIMITS.branches)
+    if (this.out.length - this.from + this.waiting.size > WALK_LIMITS.branches)
       throw new NetfilterWorkError("branches", this.hook, this.ruleset, this.lastFork);
   }
 
@@ -250,12 +268,12 @@ export class HookWalk {
         return cmpHolds(e, b, this.ctx) ? ON : NEXT;
       case "lookup": {
         const vals = selectorValues(e.sel, b, this.ctx);
-        const held = vals !== undefined && this.setHas(b, e.set, vals) !== undefined;
+        const held = vals !== undefined && setHas(this.bases[b.bi]!.table, b, e.set, vals) !== undefined;
         return held !== e.neg && vals !== undefined ? ON : NEXT;
       }
       case "vmap": {
         const vals = selectorValues(e.sel, b, this.ctx);
-        const el = vals && this.setHas(b, e.map, vals);
+        const el = vals && setHas(this.bases[b.bi]!.table, b, e.map, vals);
         if (!el?.verdict) return NEXT;
         const t = elementText(e.map.kind === "named" ? `@${e.map.name}` : "{ ... }", el);
         return this.verdict(b, rule, el.verdict, t.detail, t.element);
@@ -291,7 +309,7 @@ export class HookWalk {
         const vals = selectorValues(e.sel, b, this.ctx);
         const ip = vals?.[0];
         if (vals?.length !== 1 || typeof ip !== "number") return ON;
-        const key = this.dynamicKey(b, e.set);
+        const key = dynamicKey(this.bases[b.bi]!.table, e.set);
         const next = new Map(b.recent);
         next.set(key, new Set([...(b.recent.get(key) ?? []), ip]));
         b.recent = next;
@@ -305,29 +323,6 @@ export class HookWalk {
       case "note":
         return ON;
     }
-  }
-
-  private dynamicKey(b: Branch, set: string): string {
-    const t = this.bases[b.bi]!.table;
-    return `nft ${t.family} ${t.name} @${set}`;
-  }
-
-  /** The element of the named or anonymous set that holds `vals`; a dynamic set is the branch's own. */
-  private setHas(
-    b: Branch,
-    src: Extract<Expr, { kind: "lookup" }>["set"],
-    vals: readonly KeyValue[],
-  ): SetElement | undefined {
-    if (src.kind === "anonymous") return (src.index ??= lookupOf(src.elements)).find(vals);
-    let set = src.found;
-    if (set === undefined) set = src.found = this.bases[b.bi]!.table.sets.get(src.name) ?? null;
-    if (!set) return undefined;
-    if (set.dynamic) {
-      const v = vals[0];
-      const seen = typeof v === "number" && b.recent.get(this.dynamicKey(b, src.name))?.has(v);
-      return seen ? { key: [], text: `${ipText(v)} in @${src.name}` } : undefined;
-    }
-    return (src.index ??= lookupOf(set.elements)).find(vals);
   }
 
   private verdict(b: Branch, rule: NftRule, v: NftVerdict, detail: string, element?: NetfilterEvent["element"]): Step {
