@@ -25,6 +25,11 @@ const HOOKS: Readonly<Record<string, BaseHook["hook"]>> = {
   egress: "egress",
 };
 
+// The program's own strings for what every packet's walk compares (`type === "nat"`, `policy ===
+// "drop"`): the token's text is a copy of the input, which the walk would compare letter by letter.
+const TYPES = { filter: "filter", nat: "nat", route: "route" } as const;
+const POLICIES = { accept: "accept", drop: "drop" } as const;
+
 function priority(tokens: readonly Token[], i: number): number {
   const first = tokens[i]?.text ?? "";
   let p = PRIORITIES[first] ?? (/^-?\d+$/.test(first) ? Number(first) : undefined);
@@ -48,7 +53,7 @@ export function readBase(st: readonly Token[], base: BaseHook | undefined): Base
     if (policy !== "accept" && policy !== "drop")
       throw new Unreadable(st[1] ?? st[0], "a policy other than accept or drop");
     if (!base) throw new Unreadable(st[0], "a policy on a chain with no hook");
-    return { ...base, policy };
+    return { ...base, policy: POLICIES[policy] };
   }
   const type = st[1]?.text;
   if (type !== "filter" && type !== "nat" && type !== "route")
@@ -62,5 +67,5 @@ export function readBase(st: readonly Token[], base: BaseHook | undefined): Base
   const policy = pol >= 0 ? st[pol + 1]?.text : (base?.policy ?? "accept");
   if (policy !== "accept" && policy !== "drop")
     throw new Unreadable(st[pol + 1] ?? st[0], "a policy other than accept or drop");
-  return { type, hook: hook as HookName, priority: priority(st, p + 1), policy };
+  return { type: TYPES[type], hook: hook as HookName, priority: priority(st, p + 1), policy: POLICIES[policy] };
 }
