@@ -45,15 +45,20 @@ function priority(tokens: readonly Token[], i: number): number {
   return p;
 }
 
+/** A policy's word as the program's own string; `at` is where an error points when the word is missing. */
+function readPolicy(word: Token | undefined, at: Token): BaseHook["policy"] {
+  const policy = word?.text;
+  if (policy !== "accept" && policy !== "drop") throw new Unreadable(word ?? at, "a policy other than accept or drop");
+  return POLICIES[policy];
+}
+
 /** Reads one `type ...` or `policy ...` statement into the chain's base hook (policy first is kept for later). */
 export function readBase(st: readonly Token[], base: BaseHook | undefined): BaseHook {
   const w = (k: string) => st.findIndex((t) => t.text === k);
   if (st[0]!.text === "policy") {
-    const policy = st[1]?.text;
-    if (policy !== "accept" && policy !== "drop")
-      throw new Unreadable(st[1] ?? st[0], "a policy other than accept or drop");
+    const policy = readPolicy(st[1], st[0]!);
     if (!base) throw new Unreadable(st[0], "a policy on a chain with no hook");
-    return { ...base, policy: POLICIES[policy] };
+    return { ...base, policy };
   }
   const type = st[1]?.text;
   if (type !== "filter" && type !== "nat" && type !== "route")
@@ -64,8 +69,6 @@ export function readBase(st: readonly Token[], base: BaseHook | undefined): Base
   const p = w("priority");
   if (p < 0) throw new Unreadable(st[0], "a base chain with no priority");
   const pol = w("policy");
-  const policy = pol >= 0 ? st[pol + 1]?.text : (base?.policy ?? "accept");
-  if (policy !== "accept" && policy !== "drop")
-    throw new Unreadable(st[pol + 1] ?? st[0], "a policy other than accept or drop");
-  return { type: TYPES[type], hook: hook as HookName, priority: priority(st, p + 1), policy: POLICIES[policy] };
+  const policy = pol >= 0 ? readPolicy(st[pol + 1], st[0]!) : (base?.policy ?? POLICIES.accept);
+  return { type: TYPES[type], hook: hook as HookName, priority: priority(st, p + 1), policy };
 }
