@@ -16,7 +16,8 @@ import { walkNftNode } from "../lib/netfilter/nft/node-walk.ts";
 import { parseNftRuleset } from "../lib/netfilter/nft/reader.ts";
 import { walkNode } from "../lib/netfilter/node-walk.ts";
 import { endpointSliceText, serviceClusterText } from "./cluster-text.ts";
-import { gc, mb, median, once, peakRss, row, steadyText, steadyTimeIt, timeIt } from "./report.ts";
+import { type Mode, type PairedWalks, pairedWalks, spread } from "./paired-walks.ts";
+import { gc, mb, median, once, peakRss, row, steadyText } from "./report.ts";
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -61,85 +62,50 @@ export function nftPacketWalk(cluster: Cluster, pod: Pod, svc: string): { run: (
   return { run, branches };
 }
 
-type Mode = "iptables" | "nftables";
-
-/** One per-packet figure on the 10-Service cluster. */
-interface SmallWalk {
-  readonly us: number;
-  readonly branches: number;
-}
-
-/**
- * One round of the 10-Service figure (the same Service shape, for the per-packet ratio), measured by
- * bench/small-walks.ts in a child process: walked here, its engines would shape the JIT's code for
- * the large cluster's walk, which then ran ~1.7x slower for a reason no user meets (one process
- * traces one cluster).
- */
-function smallClusterRound(mode: Mode): SmallWalk {
-  const script = fileURLToPath(new URL("./small-walks.ts", import.meta.url));
-  return JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, script, mode], { encoding: "utf8" }),
-  ) as SmallWalk;
-}
-
-/** Measures the 10-Service figure (run as a script by smallClusterRound); small-walks.ts prints it as JSON. */
-export function measureSmallClusterWalk(mode: Mode): SmallWalk {
+/** The per-packet walk on a 10-Service cluster of the same Service shape (run by bench/small-walks.ts). */
+export function smallClusterWalk(mode: Mode): { run: () => number; branches: number } {
   const small = loadTopologySync(serviceClusterText(10, 10, REPLICAS));
   const pod = clientPod(small, "node-1");
-  const walk = mode === "iptables" ? packetWalk(small, pod, "svc-5") : nftPacketWalk(small.cluster, pod, "svc-5");
-  return { us: steadyTimeIt(() => walk.run()).us, branches: walk.branches };
-}
-
-const PAIRED_ROUNDS = 3;
-
-interface PairedWalks {
-  /** The large cluster's figure once it has settled (steadyTimeIt). */
-  readonly settled: { us: number; first: number; rounds: number };
-  readonly big: number[];
-  readonly small: SmallWalk[];
-  readonly ratios: number[];
-}
-
-/**
- * The large cluster's per-packet figure and the 10-Service cluster's, in rounds that alternate, each
- * pair back to back. On this shared machine one minute can run 1.5x slower than the next: figures
- * taken minutes apart (the 10-Service one first, the large one after loading the cluster) put that
- * into their ratio, which is meant to show what the Services' number costs.
- */
-function pairedWalks(mode: Mode, big: () => number): PairedWalks {
-  const settled = steadyTimeIt(big);
-  const out: PairedWalks = { settled, big: [], small: [], ratios: [] };
-  for (let r = 0; r < PAIRED_ROUNDS; r++) {
-    const small = smallClusterRound(mode);
-    gc();
-    const us = timeIt(big, 20000, 2000);
-    out.small.push(small);
-    out.big.push(us);
-    out.ratios.push(us / small.us);
-  }
-  return out;
+  return mode === "iptables" ? packetWalk(small, pod, "svc-5") : nftPacketWalk(small.cluster, pod, "svc-5");
 }
 
 /** The three rows of a mode's per-packet figures: the large cluster's, the 10-Service cluster's, their ratio. */
-function pairedRows(p: PairedWalks, prefix: string, big: string, target: string, ratioTarget: string): void {
-  const list = (xs: number[], digits: number, unit: string) => xs.map((x) => `${x.toFixed(digits)}${unit}`).join(", ");
-  const smalls = p.small.map((x) => x.us);
+function pairedRows(
+  p: PairedWalks & { control: number[] },
+  prefix: string,
+  big: string,
+  target: string,
+  ratioTarget: string,
+): void {
+  const turns = `${p.turns} turns of ${p.walks.toLocaleString("en-US")} walks`;
   row(
     `${prefix}${big}`,
-    `${median(p.big).toFixed(1)} µs median of ${PAIRED_ROUNDS} rounds of 20,000 walks (${list(p.big, 1, "")}), ` +
-      `each right after a 10-Service round; settled first: ${steadyText(p.settled)}`,
+    `${spread(p.large, 1, " µs")}, median of ${turns}, each right after a 10-Service turn; ` +
+      `settled first: ${steadyText(p.settled)}`,
     target,
   );
   row(
-    `${prefix}the same on a 10-Service cluster (${p.small[0]!.branches} branches)`,
-    `${median(smalls).toFixed(1)} µs median of ${PAIRED_ROUNDS} rounds, each in a child process (${list(smalls, 1, "")})`,
+    `${prefix}the same on a 10-Service cluster (${p.smallBranches} branches)`,
+    `${spread(p.small, 1, " µs")}, median of ${turns} in a worker thread`,
     "-",
   );
   row(
     `${prefix}ratio ${SERVICES.toLocaleString("en-US")} Services / 10 Services`,
-    `${median(p.ratios).toFixed(2)}x, the median of the paired rounds' ratios (${list(p.ratios, 2, "x")})`,
+    `${spread(p.ratios, 2, "x")}, median of the ${p.turns} pairs of turns' ratios` +
+      `${p.pinned ? ", both threads on one CPU" : ", the threads not pinned (no taskset)"}`,
     ratioTarget,
   );
+  row(
+    `${prefix}the same ratio with the 10-Service walk on both sides (the method's own error, in a child process)`,
+    `${spread(p.control, 2, "x")}`,
+    "-",
+  );
+}
+
+/** pairedWalks' ratios with the 10-Service walk on both sides, in a fresh process (bench/paired-control.ts). */
+function controlRatios(mode: Mode): number[] {
+  const script = fileURLToPath(new URL("./paired-control.ts", import.meta.url));
+  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, mode], { encoding: "utf8" }));
 }
 
 const nftModes = new WeakMap<Cluster, Cluster>();
@@ -288,7 +254,7 @@ export function servicesAtScale(): void {
   row(`services: another node's netfilter on first use, with its first packet`, `${s(otherNfMs)}, ${rss()}`, "-");
 
   pairedRows(
-    pairedWalks("iptables", () => bigWalk.run()),
+    { ...pairedWalks("iptables", () => bigWalk.run()), control: controlRatios("iptables") },
     "services: ",
     `one packet pod -> ClusterIP through the node's rules, all ${bigWalk.branches} branches (walkNode: PREROUTING, FORWARD, POSTROUTING), ${scale}`,
     "< 50 µs",
@@ -306,7 +272,7 @@ export function servicesAtScale(): void {
     "-",
   );
   pairedRows(
-    pairedWalks("nftables", () => bigNft.run()),
+    { ...pairedWalks("nftables", () => bigNft.run()), control: controlRatios("nftables") },
     "services: nftables mode, ",
     `one packet pod -> ClusterIP through the node's nft rules, all ${bigNft.branches} branches (PREROUTING, FORWARD, POSTROUTING), ${scale}`,
     "<= 25 µs",

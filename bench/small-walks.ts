@@ -1,9 +1,36 @@
-// A child of `npm run bench -- services`: one round of a per-packet figure on the 10-Service
-// cluster (iptables or nftables mode, the argument), in a process whose JIT has seen no other
-// cluster (see smallClusterRound). Prints it as JSON.
-import { measureSmallClusterWalk } from "./services.ts";
+// The worker thread of bench/paired-walks.ts: the per-packet walk on the 10-Service cluster
+// (iptables or nftables mode), timed in turns with the large cluster's walk on the main thread.
+import { writeSync } from "node:fs";
+import { workerData } from "node:worker_threads";
+import { BRANCHES, LARGE, READY, STOP, type SmallWalkData, TURN } from "./paired-walks.ts";
+import { steadyTimeIt, timeIt } from "./report.ts";
+import { smallClusterWalk } from "./services.ts";
 
-const mode = process.argv[2];
-if (mode !== "iptables" && mode !== "nftables")
-  throw new Error(`bench/small-walks.ts: mode ${mode}: iptables or nftables`);
-process.stdout.write(`${JSON.stringify(measureSmallClusterWalk(mode))}\n`);
+const { mode, walks, control, figures } = workerData as SmallWalkData;
+
+function walkInTurns(): void {
+  const walk = smallClusterWalk(mode);
+  // Settled before the first turn, as the large walk is (see steadyTimeIt).
+  steadyTimeIt(() => walk.run());
+  control[BRANCHES] = walk.branches;
+  Atomics.store(control, READY, 1);
+  Atomics.notify(control, READY);
+  for (let t = 0; ; t++) {
+    while (Atomics.load(control, TURN) === LARGE) Atomics.wait(control, TURN, LARGE);
+    if (Atomics.load(control, TURN) === STOP) return;
+    figures[t] = timeIt(() => walk.run(), walks, walks / 10);
+    Atomics.store(control, TURN, LARGE);
+    Atomics.notify(control, TURN);
+  }
+}
+
+try {
+  walkInTurns();
+} catch (e) {
+  // Written straight to fd 2: the main thread, blocked in Atomics.wait, relays no worker output.
+  writeSync(2, `bench/small-walks.ts: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  Atomics.store(control, READY, -1);
+  Atomics.store(control, TURN, STOP);
+  Atomics.notify(control, READY);
+  Atomics.notify(control, TURN);
+}

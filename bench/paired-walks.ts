@@ -1,0 +1,128 @@
+// The large cluster's per-packet figure and the 10-Service cluster's, taken in turns of a few
+// thousand walks each, so that every pair of figures comes from the same state of this shared
+// machine (it switches between a quiet and a ~2x slower state every few seconds; rounds seconds
+// apart, or in a child process started for each, put that switch into the ratio).
+//
+// The 10-Service walks run in a worker thread: its own V8 isolate, so its engines do not shape the
+// JIT's code for the large cluster's walk (walked in one isolate, the large walk ran ~1.7x slower,
+// for a reason no user meets: one process traces one cluster). The threads hand the turn to each
+// other through a shared Int32Array, Atomics.wait and Atomics.notify; only one walks at a time.
+//
+// Both threads run on one CPU during the turns: here the slow state belongs to a CPU, not to the
+// machine, and two threads on two CPUs gave a 10-Service walk on both sides a ratio of 0.63x for a
+// whole run (pinned to one CPU, quartiles 1.00 to 1.03).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { gc, median, steadyTimeIt, timeIt } from "./report.ts";
+
+export type Mode = "iptables" | "nftables";
+
+/** Slots of the shared control array. */
+export const TURN = 0;
+export const READY = 1;
+export const BRANCHES = 2;
+/** Values of the TURN slot. */
+export const LARGE = 0;
+export const SMALL = 1;
+export const STOP = 2;
+
+/** What the worker (bench/small-walks.ts) is given. */
+export interface SmallWalkData {
+  readonly mode: Mode;
+  readonly walks: number;
+  readonly control: Int32Array;
+  /** One median per turn, in µs. */
+  readonly figures: Float64Array;
+}
+
+const TURNS = 31;
+const WALKS = 2000;
+/** How long the main thread waits for the worker before it gives up (loading, then one turn). */
+const WAIT_MS = 120_000;
+
+export interface PairedWalks {
+  /** The large cluster's figure once it has settled (steadyTimeIt), before the turns. */
+  readonly settled: { us: number; first: number; rounds: number };
+  readonly large: number[];
+  readonly small: number[];
+  readonly ratios: number[];
+  readonly smallBranches: number;
+  readonly turns: number;
+  readonly walks: number;
+  /** Whether both threads ran on one CPU (see pinToOneCpu). */
+  readonly pinned: boolean;
+}
+
+/** Waits while `slot` holds `value`; a worker that stops answering is an error, not a hang. */
+function waitWhile(control: Int32Array, slot: number, value: number, worker: string): void {
+  const deadline = Date.now() + WAIT_MS;
+  while (Atomics.load(control, slot) === value) {
+    if (Atomics.wait(control, slot, value, deadline - Date.now()) === "timed-out")
+      throw new Error(`bench: the 10-Service ${worker} walks did not answer within ${WAIT_MS / 1000} s`);
+  }
+}
+
+/** Starts bench/small-walks.ts in a worker; tsx's loader is registered in the worker first. */
+function startSmallWalks(data: SmallWalkData): Worker {
+  const script = new URL("./small-walks.ts", import.meta.url).href;
+  const source = `import { register } from "tsx/esm/api"; register(); await import(${JSON.stringify(script)});`;
+  return new Worker(source, { eval: true, workerData: data });
+}
+
+/**
+ * Pins every thread of this process (and the threads it starts) to the CPU the main thread is on;
+ * returns how to undo it, or undefined where taskset is missing (the rows then say so).
+ */
+function pinToOneCpu(): (() => void) | undefined {
+  const pid = String(process.pid);
+  try {
+    const mask = execFileSync("taskset", ["-p", pid], { encoding: "utf8" }).trim().split(" ").at(-1)!;
+    // /proc/self/stat: the 39th field is the CPU the thread last ran on (the name, field 2, may hold spaces).
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const cpu = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[36]!;
+    execFileSync("taskset", ["-a", "-p", "-c", cpu, pid], { stdio: "ignore" });
+    return () => execFileSync("taskset", ["-a", "-p", mask, pid], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+}
+
+export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
+  const settled = steadyTimeIt(large);
+  const unpin = pinToOneCpu();
+  const control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const figures = new Float64Array(new SharedArrayBuffer(TURNS * Float64Array.BYTES_PER_ELEMENT));
+  control[TURN] = LARGE;
+  const worker = startSmallWalks({ mode, walks: WALKS, control, figures });
+  const failed = () => new Error(`bench: the 10-Service ${mode} walks failed (their error is above)`);
+  try {
+    waitWhile(control, READY, 0, mode);
+    if (control[READY] !== 1) throw failed();
+    const out = { settled, large: [] as number[], small: [] as number[], ratios: [] as number[] };
+    for (let t = 0; t < TURNS; t++) {
+      Atomics.store(control, TURN, SMALL);
+      Atomics.notify(control, TURN);
+      waitWhile(control, TURN, SMALL, mode);
+      if (control[TURN] !== LARGE) throw failed();
+      gc();
+      const us = timeIt(large, WALKS, WALKS / 10);
+      out.large.push(us);
+      out.small.push(figures[t]!);
+      out.ratios.push(us / figures[t]!);
+    }
+    return { ...out, smallBranches: control[BRANCHES]!, turns: TURNS, walks: WALKS, pinned: unpin !== undefined };
+  } finally {
+    Atomics.store(control, TURN, STOP);
+    Atomics.notify(control, TURN);
+    void worker.terminate();
+    unpin?.();
+  }
+}
+
+/** The median and the quartiles of a list, as a row shows them. */
+export function spread(xs: number[], digits: number, unit: string): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.floor(q * (s.length - 1))]!.toFixed(digits);
+  return `${median(xs).toFixed(digits)}${unit} (quartiles ${at(0.25)} to ${at(0.75)}, all ${at(0)} to ${at(1)})`;
+}
