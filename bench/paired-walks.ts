@@ -14,7 +14,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { gc, median, steadyTimeIt, timeIt } from "./report.ts";
+import { performance } from "node:perf_hooks";
+import { median, steadyTimeIt, timeIt } from "./report.ts";
 
 export type Mode = "iptables" | "nftables";
 
@@ -32,8 +33,19 @@ export interface SmallWalkData {
   readonly mode: Mode;
   readonly walks: number;
   readonly control: Int32Array;
-  /** One median per turn, in µs. */
+  /** Per turn, its median walk and its mean walk with the scavenges it met, in µs (see walkTurn). */
   readonly figures: Float64Array;
+}
+
+/**
+ * One turn of `walks` walks: the median walk, as the targets are set, and the mean, which counts the
+ * scavenges the walks' garbage causes (a scavenge costs more the larger the old heap: 5 ms at 1.2 GB,
+ * 0.5 ms at 35 MB), and so what many traces cost a user.
+ */
+export function walkTurn(walk: () => number, walks: number, into: Float64Array, at: number): void {
+  const start = performance.now();
+  into[2 * at] = timeIt(walk, walks, walks / 10);
+  into[2 * at + 1] = ((performance.now() - start) * 1000) / (walks + walks / 10);
 }
 
 const TURNS = 31;
@@ -47,6 +59,8 @@ export interface PairedWalks {
   readonly large: number[];
   readonly small: number[];
   readonly ratios: number[];
+  /** Per turn, the mean walk with its scavenges (walkTurn). */
+  readonly means: { large: number[]; small: number[] };
   readonly smallBranches: number;
   readonly turns: number;
   readonly walks: number;
@@ -71,8 +85,10 @@ function startSmallWalks(data: SmallWalkData): Worker {
 }
 
 /**
- * Pins every thread of this process (and the threads it starts) to the CPU the main thread is on;
- * returns how to undo it, or undefined where taskset is missing (the rows then say so).
+ * Pins the main thread, and so the worker it then starts (a new thread takes its creator's CPUs), to
+ * the CPU it is on; returns how to undo it, or undefined where taskset is missing (the rows then say
+ * so). V8's helper threads, started with the process, keep every CPU: pinned with the walks, the
+ * parallel scavenges waited for their helpers, and a 10-Service walk's mean tripled.
  */
 function pinToOneCpu(): (() => void) | undefined {
   const pid = String(process.pid);
@@ -81,37 +97,49 @@ function pinToOneCpu(): (() => void) | undefined {
     // /proc/self/stat: the 39th field is the CPU the thread last ran on (the name, field 2, may hold spaces).
     const stat = readFileSync("/proc/self/stat", "utf8");
     const cpu = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[36]!;
-    execFileSync("taskset", ["-a", "-p", "-c", cpu, pid], { stdio: "ignore" });
-    return () => execFileSync("taskset", ["-a", "-p", mask, pid], { stdio: "ignore" });
+    execFileSync("taskset", ["-p", "-c", cpu, pid], { stdio: "ignore" });
+    return () => execFileSync("taskset", ["-p", mask, pid], { stdio: "ignore" });
   } catch {
     return undefined;
   }
 }
 
 export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
+  // No full GC between turns: each leaves seconds of sweeping a 1.5 GB heap to V8's helper threads,
+  // and the turns that ran beside it had their means (scavenges included) doubled.
   const settled = steadyTimeIt(large);
   const unpin = pinToOneCpu();
   const control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-  const figures = new Float64Array(new SharedArrayBuffer(TURNS * Float64Array.BYTES_PER_ELEMENT));
+  const figures = new Float64Array(new SharedArrayBuffer(2 * TURNS * Float64Array.BYTES_PER_ELEMENT));
   control[TURN] = LARGE;
   const worker = startSmallWalks({ mode, walks: WALKS, control, figures });
   const failed = () => new Error(`bench: the 10-Service ${mode} walks failed (their error is above)`);
   try {
     waitWhile(control, READY, 0, mode);
     if (control[READY] !== 1) throw failed();
+    const mine = new Float64Array(2 * TURNS);
     const out = { settled, large: [] as number[], small: [] as number[], ratios: [] as number[] };
+    const means = { large: [] as number[], small: [] as number[] };
     for (let t = 0; t < TURNS; t++) {
       Atomics.store(control, TURN, SMALL);
       Atomics.notify(control, TURN);
       waitWhile(control, TURN, SMALL, mode);
       if (control[TURN] !== LARGE) throw failed();
-      gc();
-      const us = timeIt(large, WALKS, WALKS / 10);
-      out.large.push(us);
-      out.small.push(figures[t]!);
-      out.ratios.push(us / figures[t]!);
+      walkTurn(large, WALKS, mine, t);
+      out.large.push(mine[2 * t]!);
+      out.small.push(figures[2 * t]!);
+      out.ratios.push(mine[2 * t]! / figures[2 * t]!);
+      means.large.push(mine[2 * t + 1]!);
+      means.small.push(figures[2 * t + 1]!);
     }
-    return { ...out, smallBranches: control[BRANCHES]!, turns: TURNS, walks: WALKS, pinned: unpin !== undefined };
+    return {
+      ...out,
+      means,
+      smallBranches: control[BRANCHES]!,
+      turns: TURNS,
+      walks: WALKS,
+      pinned: unpin !== undefined,
+    };
   } finally {
     Atomics.store(control, TURN, STOP);
     Atomics.notify(control, TURN);

@@ -81,12 +81,13 @@ function pairedRows(
   row(
     `${prefix}${big}`,
     `${spread(p.large, 1, " µs")}, median of ${turns}, each right after a 10-Service turn; ` +
-      `settled first: ${steadyText(p.settled)}`,
+      `settled first: ${steadyText(p.settled)}; mean walk with its scavenges ${median(p.means.large).toFixed(1)} µs`,
     target,
   );
   row(
     `${prefix}the same on a 10-Service cluster (${p.smallBranches} branches)`,
-    `${spread(p.small, 1, " µs")}, median of ${turns} in a worker thread`,
+    `${spread(p.small, 1, " µs")}, median of ${turns} in a worker thread; ` +
+      `mean walk with its scavenges ${median(p.means.small).toFixed(1)} µs`,
     "-",
   );
   row(

@@ -2,8 +2,8 @@
 // (iptables or nftables mode), timed in turns with the large cluster's walk on the main thread.
 import { writeSync } from "node:fs";
 import { workerData } from "node:worker_threads";
-import { BRANCHES, LARGE, READY, STOP, type SmallWalkData, TURN } from "./paired-walks.ts";
-import { steadyTimeIt, timeIt } from "./report.ts";
+import { BRANCHES, LARGE, READY, STOP, type SmallWalkData, TURN, walkTurn } from "./paired-walks.ts";
+import { steadyTimeIt } from "./report.ts";
 import { smallClusterWalk } from "./services.ts";
 
 const { mode, walks, control, figures } = workerData as SmallWalkData;
@@ -18,7 +18,7 @@ function walkInTurns(): void {
   for (let t = 0; ; t++) {
     while (Atomics.load(control, TURN) === LARGE) Atomics.wait(control, TURN, LARGE);
     if (Atomics.load(control, TURN) === STOP) return;
-    figures[t] = timeIt(() => walk.run(), walks, walks / 10);
+    walkTurn(() => walk.run(), walks, figures, t);
     Atomics.store(control, TURN, LARGE);
     Atomics.notify(control, TURN);
   }
