@@ -105,8 +105,6 @@ function pinToOneCpu(): (() => void) | undefined {
 }
 
 export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
-  // No full GC between turns: each leaves seconds of sweeping a 1.5 GB heap to V8's helper threads,
-  // and the turns that ran beside it had their means (scavenges included) doubled.
   const settled = steadyTimeIt(large);
   const unpin = pinToOneCpu();
   const control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
@@ -125,6 +123,8 @@ export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
       Atomics.notify(control, TURN);
       waitWhile(control, TURN, SMALL, mode);
       if (control[TURN] !== LARGE) throw failed();
+      // No full GC before a turn: each leaves seconds of sweeping a 1.5 GB heap to V8's helper
+      // threads, and the turns that ran beside it had their means (scavenges included) doubled.
       walkTurn(large, WALKS, mine, t);
       out.large.push(mine[2 * t]!);
       out.small.push(figures[2 * t]!);
