@@ -52,21 +52,19 @@ export function chainLines(chain: SourceChain): readonly string[] {
  * declaration, every chain's rules in the same order, COMMIT and the trailer comment.
  */
 export function printSave(source: SaveTables, header: string, trailer: string): string {
+  // Every line in one array, joined once: joining each part first copied the 45 MB text twice, and
+  // appending line by line left a rope of 630,000 pieces that costs more to make flat than it saved.
   const out: string[] = [];
   for (const table of source.tables) {
     const chains = source.chains(table);
     out.push(header, `*${table}`);
     for (const c of chains) out.push(`:${c.name} ${c.policy ?? "-"} [0:0]`);
-    // One string per part rather than per line: the final join then has far fewer pieces.
-    for (const c of chains) {
-      for (const p of c.parts) {
-        if (p.end > p.start)
-          out.push(
-            p.start === 0 && p.end === p.lines.length ? p.lines.join("\n") : p.lines.slice(p.start, p.end).join("\n"),
-          );
-      }
-    }
+    for (const c of chains) for (const p of c.parts) for (let i = p.start; i < p.end; i++) out.push(p.lines[i]!);
     out.push("COMMIT", trailer);
   }
-  return `${out.join("\n")}\n`;
+  if (out.length === 0) return "\n";
+  // An empty last line gives the final line break inside the join: `${...}\n` would make a rope of
+  // two pieces, and flattening it copies the whole text once more.
+  out.push("");
+  return out.join("\n");
 }
