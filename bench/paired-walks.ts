@@ -23,6 +23,7 @@ export type Mode = "iptables" | "nftables";
 export const TURN = 0;
 export const READY = 1;
 export const BRANCHES = 2;
+export const EVENTS = 3;
 /** Values of the TURN slot. */
 export const LARGE = 0;
 export const SMALL = 1;
@@ -62,6 +63,8 @@ export interface PairedWalks {
   /** Per turn, the mean walk with its scavenges (walkTurn). */
   readonly means: { large: number[]; small: number[] };
   readonly smallBranches: number;
+  /** The rule events of one 10-Service walk: with the branches, the shape of its path. */
+  readonly smallEvents: number;
   readonly turns: number;
   readonly walks: number;
   /** Whether both threads ran on one CPU (see pinToOneCpu). */
@@ -107,7 +110,7 @@ function pinToOneCpu(): (() => void) | undefined {
 export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
   const settled = steadyTimeIt(large);
   const unpin = pinToOneCpu();
-  const control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const control = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const figures = new Float64Array(new SharedArrayBuffer(2 * TURNS * Float64Array.BYTES_PER_ELEMENT));
   control[TURN] = LARGE;
   const worker = startSmallWalks({ mode, walks: WALKS, control, figures });
@@ -136,6 +139,7 @@ export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
       ...out,
       means,
       smallBranches: control[BRANCHES]!,
+      smallEvents: control[EVENTS]!,
       turns: TURNS,
       walks: WALKS,
       pinned: unpin !== undefined,

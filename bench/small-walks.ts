@@ -2,7 +2,7 @@
 // (iptables or nftables mode), timed in turns with the large cluster's walk on the main thread.
 import { writeSync } from "node:fs";
 import { workerData } from "node:worker_threads";
-import { BRANCHES, LARGE, READY, STOP, type SmallWalkData, TURN, walkTurn } from "./paired-walks.ts";
+import { BRANCHES, EVENTS, LARGE, READY, STOP, type SmallWalkData, TURN, walkTurn } from "./paired-walks.ts";
 import { steadyTimeIt } from "./report.ts";
 import { smallClusterWalk } from "./services.ts";
 
@@ -13,6 +13,7 @@ function walkInTurns(): void {
   // Settled before the first turn, as the large walk is (see steadyTimeIt).
   steadyTimeIt(() => walk.run());
   control[BRANCHES] = walk.branches;
+  control[EVENTS] = walk.events;
   Atomics.store(control, READY, 1);
   Atomics.notify(control, READY);
   for (let t = 0; ; t++) {
