@@ -73,8 +73,8 @@ export function nftPacketWalk(cluster: Cluster, pod: Pod, svc: string): PacketWa
 /**
  * The first Service from svc-`from` on that `pod` does not serve. A connection to a Service of its own
  * may come back to it (hairpin), which kube-proxy marks for masquerade: a longer path, and the
- * per-packet ratio must compare one kind of path (the client, app-5000's pod, serves svc-5000:
- * measured beside svc-5 it read 1.15x, beside svc-5001 1.02x).
+ * per-packet ratio must compare one kind of path. The client, app-5000's pod, serves svc-5000: its
+ * walk read 1.15x the 10-Service walk to svc-5, and svc-5001's 1.02x.
  */
 export function serviceNotServing(cluster: Cluster, pod: Pod, from: number): string {
   for (let i = from; ; i++) {
@@ -92,7 +92,10 @@ export function smallClusterWalk(mode: Mode): PacketWalk {
   return mode === "iptables" ? packetWalk(small, pod, svc) : nftPacketWalk(small.cluster, pod, svc);
 }
 
-/** The three rows of a mode's per-packet figures: the large cluster's, the 10-Service cluster's, their ratio. */
+/**
+ * The four rows of a mode's per-packet figures: the large cluster's, the 10-Service cluster's, their
+ * ratio, and the method's own error (controlRatios).
+ */
 function pairedRows(
   p: PairedWalks & { control: number[] },
   walk: PacketWalk,
