@@ -110,6 +110,15 @@ function pinToOneCpu(): (() => void) | undefined {
 export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
   const settled = steadyTimeIt(large);
   const unpin = pinToOneCpu();
+  try {
+    return { settled, ...takeTurns(mode, large), pinned: unpin !== undefined };
+  } finally {
+    unpin?.();
+  }
+}
+
+/** The turns themselves: the worker started, then TURNS pairs of a 10-Service turn and a large one. */
+function takeTurns(mode: Mode, large: () => number): Omit<PairedWalks, "settled" | "pinned"> {
   const control = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const figures = new Float64Array(new SharedArrayBuffer(2 * TURNS * Float64Array.BYTES_PER_ELEMENT));
   control[TURN] = LARGE;
@@ -119,8 +128,6 @@ export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
     waitWhile(control, READY, 0, mode);
     if (control[READY] !== 1) throw failed();
     const mine = new Float64Array(2 * TURNS);
-    const out = { settled, large: [] as number[], small: [] as number[], ratios: [] as number[] };
-    const means = { large: [] as number[], small: [] as number[] };
     for (let t = 0; t < TURNS; t++) {
       Atomics.store(control, TURN, SMALL);
       Atomics.notify(control, TURN);
@@ -129,26 +136,22 @@ export function pairedWalks(mode: Mode, large: () => number): PairedWalks {
       // No full GC before a turn: each leaves seconds of sweeping a 1.5 GB heap to V8's helper
       // threads, and the turns that ran beside it had their means (scavenges included) doubled.
       walkTurn(large, WALKS, mine, t);
-      out.large.push(mine[2 * t]!);
-      out.small.push(figures[2 * t]!);
-      out.ratios.push(mine[2 * t]! / figures[2 * t]!);
-      means.large.push(mine[2 * t + 1]!);
-      means.small.push(figures[2 * t + 1]!);
     }
+    const at = (xs: Float64Array, k: number) => Array.from({ length: TURNS }, (_, t) => xs[2 * t + k]!);
     return {
-      ...out,
-      means,
+      large: at(mine, 0),
+      small: at(figures, 0),
+      ratios: Array.from({ length: TURNS }, (_, t) => mine[2 * t]! / figures[2 * t]!),
+      means: { large: at(mine, 1), small: at(figures, 1) },
       smallBranches: control[BRANCHES]!,
       smallEvents: control[EVENTS]!,
       turns: TURNS,
       walks: WALKS,
-      pinned: unpin !== undefined,
     };
   } finally {
     Atomics.store(control, TURN, STOP);
     Atomics.notify(control, TURN);
     void worker.terminate();
-    unpin?.();
   }
 }
 
