@@ -9,6 +9,9 @@ describe("trace text: terminal helpers", () => {
     expect(width("node-1")).to.equal(6);
     expect(width("节点")).to.equal(4);
     expect(width("e\u0301")).to.equal(1);
+    // Either side of U+0300, where the one-column shortcut for lower code points ends.
+    expect(width("Zürich\u02ff")).to.equal(7);
+    expect(width("\u0300\u0483\u0488")).to.equal(0);
     expect(visibleWidth(paint("node-1", "strong", true))).to.equal(6);
   });
 
